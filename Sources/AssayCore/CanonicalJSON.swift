@@ -1,0 +1,193 @@
+/// The RFC 8785 JSON Canonicalization Scheme (JCS): object members sorted by
+/// the UTF-16 code units of their names, no insignificant whitespace, strings
+/// escaped minimally, numbers in ECMAScript's shortest round-trip form.
+///
+/// spec/canonical-json.md §3
+public enum CanonicalJSON {
+    /// Why a value has no canonical form.
+    public enum EncodingError: Error, Equatable, Sendable {
+        /// NaN and the infinities are not JSON.
+        case nonFiniteNumber
+        /// Two members of one object have the same name.
+        case duplicateKey(String)
+    }
+
+    /// The canonical bytes of `value`.
+    public static func encode(_ value: JSONValue) throws(EncodingError) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        try encode(value, into: &output)
+        return output
+    }
+
+    /// The canonical form of `value` as a string.
+    public static func string(_ value: JSONValue) throws(EncodingError) -> String {
+        String(decoding: try encode(value), as: UTF8.self)
+    }
+
+    /// Appends the canonical bytes of `value` to `output`.
+    public static func encode(_ value: JSONValue, into output: inout [UInt8]) throws(EncodingError) {
+        switch value {
+        case .null: output.append(contentsOf: nullBytes)
+        case .bool(true): output.append(contentsOf: trueBytes)
+        case .bool(false): output.append(contentsOf: falseBytes)
+        case .integer(let integer): appendInteger(integer, to: &output)
+        case .number(let double):
+            guard double.isFinite else { throw .nonFiniteNumber }
+            output.append(contentsOf: ECMAScriptNumber.format(double).utf8)
+        case .string(let string): appendString(string, to: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                try encode(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            let sorted = members.sorted { utf16Less($0.key, $1.key) }
+            output.append(UInt8(ascii: "{"))
+            for index in sorted.indices {
+                if index > 0 {
+                    if sorted[index - 1].key == sorted[index].key { throw .duplicateKey(sorted[index].key) }
+                    output.append(UInt8(ascii: ","))
+                }
+                appendString(sorted[index].key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                try encode(sorted[index].value, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// RFC 8785 §3.2.3: member names compare as arrays of UTF-16 code units.
+    public static func utf16Less(_ lhs: String, _ rhs: String) -> Bool {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        // For ASCII the UTF-8 and UTF-16 orders agree; switch to UTF-16 at the first non-ASCII byte.
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let l?, let r?):
+                if l >= 0x80 || r >= 0x80 { return lhs.utf16.lexicographicallyPrecedes(rhs.utf16) }
+                if l != r { return l < r }
+            }
+        }
+    }
+
+    static let nullBytes: [UInt8] = Array("null".utf8)
+    static let trueBytes: [UInt8] = Array("true".utf8)
+    static let falseBytes: [UInt8] = Array("false".utf8)
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func appendInteger(_ value: Int64, to output: inout [UInt8]) {
+        if value == 0 {
+            output.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch for up to 20 digits
+        let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+            var index = 0
+            while magnitude > 0 {
+                scratch[index] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
+                magnitude /= 10
+                index += 1
+            }
+            return index
+        }
+        withUnsafeBytes(of: &digits) { scratch in
+            var index = count - 1
+            while index >= 0 {
+                output.append(scratch[index])
+                index -= 1
+            }
+        }
+    }
+
+    static func appendString(_ string: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+                if runStart < index { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                runStart = index + 1
+                output.append(UInt8(ascii: "\\"))
+                switch byte {
+                case 0x22: output.append(0x22)
+                case 0x5C: output.append(0x5C)
+                case 0x08: output.append(UInt8(ascii: "b"))
+                case 0x0C: output.append(UInt8(ascii: "f"))
+                case 0x0A: output.append(UInt8(ascii: "n"))
+                case 0x0D: output.append(UInt8(ascii: "r"))
+                case 0x09: output.append(UInt8(ascii: "t"))
+                default:
+                    output.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                               hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+                }
+            }
+            if runStart < bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}
+
+/// ECMAScript's Number::toString for finite doubles (ECMA-262 §6.1.6.1.20),
+/// as RFC 8785 §3.2.2.3 requires.
+public enum ECMAScriptNumber {
+    /// The ECMAScript string form of a finite double.
+    public static func format(_ value: Double) -> String {
+        precondition(value.isFinite, "ECMAScriptNumber.format needs a finite value")
+        if value == 0 { return "0" }
+        let (digits, pointPosition) = shortestDigits(value.magnitude)
+        let k = digits.count
+        let n = pointPosition
+        var result = value < 0 ? "-" : ""
+        if k <= n && n <= 21 {
+            result += digits + String(repeating: "0", count: n - k)
+        } else if 0 < n && n <= 21 {
+            result += digits.prefix(n) + "." + digits.dropFirst(n)
+        } else if -6 < n && n <= 0 {
+            result += "0." + String(repeating: "0", count: -n) + digits
+        } else {
+            let exponent = n - 1
+            let sign = exponent < 0 ? "-" : "+"
+            result += digits.prefix(1)
+            if k > 1 { result += "." + digits.dropFirst(1) }
+            result += "e" + sign + String(exponent.magnitude)
+        }
+        return result
+    }
+
+    /// The shortest round-trip decimal digits of a positive finite double and
+    /// the position of the decimal point (value = 0.DIGITS × 10^position).
+    /// Swift's own `description` already produces the shortest, closest digits.
+    static func shortestDigits(_ value: Double) -> (digits: String, pointPosition: Int) {
+        let text = value.description
+        var mantissa = Substring(text)
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = text[..<e]
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+        }
+        var integerPart = mantissa
+        var fractionPart: Substring = ""
+        if let dot = mantissa.firstIndex(of: ".") {
+            integerPart = mantissa[..<dot]
+            fractionPart = mantissa[mantissa.index(after: dot)...]
+        }
+        var digits = Array(integerPart + fractionPart)
+        var point = integerPart.count + exponent
+        while digits.first == "0" {
+            digits.removeFirst()
+            point -= 1
+        }
+        while digits.last == "0" { digits.removeLast() }
+        return (String(digits), point)
+    }
+}
