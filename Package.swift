@@ -38,10 +38,11 @@ let package = Package(
         .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto"]),
 
         // The edges.
+        .target(name: "AssayBench", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
         .executableTarget(
             name: "assay",
             dependencies: [
-                "AssayCore", "AssayCrypto", "AssayLedger",
+                "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

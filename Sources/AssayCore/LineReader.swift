@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file or stream as lines separated by `\n`, in constant memory:
+/// one buffer, refilled with `read(2)`, lines handed out in place. A line
+/// longer than the limit is reported and skipped, and reading goes on.
+public final class LineReader {
+    /// One line, valid only during the callback.
+    public enum Line {
+        /// The bytes of the line, without `\n`.
+        case bytes(UnsafeRawBufferPointer)
+        /// The line was longer than the limit; `length` counts the bytes seen.
+        case tooLong(length: Int)
+    }
+
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    private let maxLineBytes: Int
+    /// Where the data comes from, for messages.
+    public let name: String
+
+    /// Reads from an open descriptor (for example 0, standard input), which stays open.
+    public init(fileDescriptor: Int32, name: String, maxLineBytes: Int = 64 * 1024) {
+        descriptor = fileDescriptor
+        ownsDescriptor = false
+        self.maxLineBytes = maxLineBytes
+        self.name = name
+    }
+
+    /// Opens `path` for reading; `-` means standard input.
+    public init(path: String, maxLineBytes: Int = 64 * 1024) throws(FileError) {
+        if path == "-" {
+            descriptor = 0
+            ownsDescriptor = false
+            name = "<stdin>"
+        } else {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw FileError(path: path, operation: "open", errno: errno) }
+            descriptor = fd
+            ownsDescriptor = true
+            name = path
+        }
+        self.maxLineBytes = maxLineBytes
+    }
+
+    deinit { if ownsDescriptor { close(descriptor) } }
+
+    /// Calls `body` with each line and its 1-based number. A final line
+    /// without `\n` is delivered too. Stops early if `body` throws.
+    public func forEachLine<E: Error>(_ body: (_ number: Int, _ line: Line) throws(E) -> Void) throws(LineReaderError<E>) {
+        let capacity = max(1 << 20, maxLineBytes * 2)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        var start = 0  // first byte of the current (unfinished) line
+        var end = 0  // one past the last valid byte
+        var number = 0
+        var skipping = 0  // > 0 while discarding an over-long line: bytes seen so far
+        var atEOF = false
+        while true {
+            // Hand out every complete line in [start, end).
+            var scan = start
+            while let newline = Self.findNewline(buffer, from: scan, to: end) {
+                number += 1
+                do {
+                    if skipping > 0 {
+                        try body(number, .tooLong(length: skipping + newline - start))
+                        skipping = 0
+                    } else if newline - start > maxLineBytes {
+                        try body(number, .tooLong(length: newline - start))
+                    } else {
+                        try body(number, .bytes(UnsafeRawBufferPointer(rebasing: buffer[start..<newline])))
+                    }
+                } catch { throw .body(error) }
+                start = newline + 1
+                scan = start
+            }
+            if atEOF {
+                if end > start || skipping > 0 {
+                    number += 1
+                    do {
+                        if skipping > 0 || end - start > maxLineBytes {
+                            try body(number, .tooLong(length: skipping + end - start))
+                        } else {
+                            try body(number, .bytes(UnsafeRawBufferPointer(rebasing: buffer[start..<end])))
+                        }
+                    } catch { throw .body(error) }
+                }
+                return
+            }
+            // Keep the unfinished line; drop it (counting) if it already exceeds the limit.
+            if end - start > maxLineBytes {
+                skipping += end - start
+                start = end
+            }
+            if start > 0 {
+                let remaining = end - start
+                if remaining > 0 {
+                    buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: remaining)
+                }
+                start = 0
+                end = remaining
+            }
+            let count = read(descriptor, buffer.baseAddress! + end, capacity - end)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(FileError(path: name, operation: "read", errno: errno))
+            }
+            if count == 0 { atEOF = true } else { end += count }
+        }
+    }
+
+    private static func findNewline(_ buffer: UnsafeMutableRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to else { return nil }
+        guard let found = memchr(buffer.baseAddress! + from, 0x0A, to - from) else { return nil }
+        return buffer.baseAddress!.distance(to: found)
+    }
+}
+
+/// A failure while reading lines: of the file, or of the caller's callback.
+public enum LineReaderError<E: Error>: Error {
+    case io(FileError)
+    case body(E)
+}
+
+/// A file system call that failed, with the path and the system's reason.
+public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let operation: String
+    public let code: Int32
+
+    public init(path: String, operation: String, errno code: Int32) {
+        self.path = path
+        self.operation = operation
+        self.code = code
+    }
+
+    public var description: String { "\(path): cannot \(operation): \(String(cString: strerror(code)))" }
+}

@@ -1,0 +1,302 @@
+/// A job record that passed validation against the schema (spec/records.md).
+/// The only way to get one is `Record.parse` or `Record.validate`, so holding
+/// a `Record` means holding valid data.
+public struct Record: Sendable, Equatable {
+    public let kind: RecordKind
+    /// The record as a JSON object, members in input order.
+    public let value: JSONValue
+
+    /// The observer's job identifier.
+    public var id: String { self["id"]?.stringValue ?? "" }
+    /// The observer's identifier.
+    public var observerID: String { self["observer_id"]?.stringValue ?? "" }
+
+    /// The member named `field`, if present.
+    public subscript(field: String) -> JSONValue? { value[field] }
+
+    /// The canonical (RFC 8785) bytes of the record: one JSON Lines line without its newline.
+    public func canonicalBytes() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(512)
+        canonicalBytes(into: &output)
+        return output
+    }
+
+    /// Appends the canonical bytes to `output`.
+    public func canonicalBytes(into output: inout [UInt8]) {
+        // A validated record has finite integers and unique keys only, so encoding cannot fail.
+        do { try CanonicalJSON.encode(value, into: &output) } catch { preconditionFailure("validated record failed to encode: \(error)") }
+    }
+
+    /// Parses and validates one record line (no newline), with the record limits.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(RecordError) -> Record {
+        let value: JSONValue
+        do { value = try JSONParser(limits: .record).parse(bytes) } catch { throw RecordError(json: error) }
+        return try validate(value)
+    }
+
+    /// Parses and validates one record line (no newline).
+    public static func parse(_ bytes: some Collection<UInt8>) throws(RecordError) -> Record {
+        let value: JSONValue
+        do { value = try JSONParser(limits: .record).parse(bytes) } catch { throw RecordError(json: error) }
+        return try validate(value)
+    }
+
+    /// Validates a parsed value against the schema of its kind.
+    public static func validate(_ value: JSONValue) throws(RecordError) -> Record {
+        guard case .object(let members) = value else {
+            throw RecordError(.notAnObject, detail: "a record is a JSON object, found \(value.typeName)")
+        }
+        guard let kindValue = value["kind"] else {
+            throw RecordError(.missingField, field: "kind", detail: "required field is missing")
+        }
+        guard case .string(let kindName) = kindValue, let kind = RecordKind(rawValue: kindName) else {
+            throw RecordError(.unknownKind, field: "kind",
+                              detail: "must be one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let schema = value["schema"], schema != .integer(AssayVersion.recordSchema) {
+            throw RecordError(.unsupportedSchema, field: "schema",
+                              detail: "schema version \(Self.render(schema)) is not supported; this build reads \(AssayVersion.recordSchema)")
+        }
+        let table = FieldTable.forKind[kind]!
+        var seenRequired = 0
+        for member in members {
+            guard let index = table.index[member.key] else {
+                throw RecordError(.unknownField, field: member.key,
+                                  detail: "no such field in a \(kind.rawValue) record (schema \(AssayVersion.recordSchema))")
+            }
+            let spec = table.fields[index]
+            try check(member.value, against: spec)
+            if spec.required { seenRequired += 1 }
+        }
+        if seenRequired != table.requiredCount {
+            let missing = table.fields.first { $0.required && value[$0.name] == nil }!
+            throw RecordError(.missingField, field: missing.name, detail: "required field is missing")
+        }
+        let record = Record(kind: kind, value: value)
+        try record.checkRules()
+        return record
+    }
+
+    static func render(_ value: JSONValue) -> String {
+        (try? CanonicalJSON.string(value)) ?? value.typeName
+    }
+
+    static func check(_ value: JSONValue, against spec: FieldSpec) throws(RecordError) {
+        func wrongType(_ expected: String) -> RecordError {
+            RecordError(.wrongType, field: spec.name, detail: "must be \(expected), found \(value.typeName)")
+        }
+        switch spec.type {
+        case .schemaVersion:
+            guard case .integer = value else { throw wrongType("the integer \(AssayVersion.recordSchema)") }
+        case .kind:
+            break
+        case .identifier:
+            guard case .string(let text) = value else { throw wrongType("a string") }
+            try checkIdentifier(text, field: spec.name)
+        case .ethAddress:
+            guard case .string(let text) = value else { throw wrongType("a string") }
+            let bytes = Array(text.utf8)
+            guard bytes.count == 42, bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "x"),
+                  bytes[2...].allSatisfy({ isLowerHex($0) })
+            else {
+                throw RecordError(.badFormat, field: spec.name,
+                                  detail: "must be 0x and 40 lowercase hexadecimal digits, found \"\(text.prefix(64))\"")
+            }
+        case .url:
+            guard case .string(let text) = value else { throw wrongType("a string") }
+            let bytes = Array(text.utf8)
+            let rest: ArraySlice<UInt8>
+            if text.hasPrefix("https://") { rest = bytes[8...] } else if text.hasPrefix("http://") { rest = bytes[7...] } else {
+                throw RecordError(.badFormat, field: spec.name, detail: "must start with http:// or https://")
+            }
+            guard !rest.isEmpty, bytes.count <= 2048,
+                  rest.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x3C && $0 != 0x3E })
+            else {
+                throw RecordError(.badFormat, field: spec.name,
+                                  detail: "must be at most 2048 printable ASCII characters without spaces, quotes, backslashes or angle brackets")
+            }
+        case .timestampMs:
+            guard case .integer(let number) = value else { throw wrongType("an integer (milliseconds since the Unix epoch)") }
+            guard RecordSchema.timestampRange.contains(number) else {
+                throw RecordError(.outOfRange, field: spec.name,
+                                  detail: "\(number) is outside 2000-01-01..2100-01-01 in milliseconds since the Unix epoch")
+            }
+        case .integer(let range, let unit):
+            guard case .integer(let number) = value else { throw wrongType("an integer (\(unit))") }
+            guard range.contains(number) else {
+                throw RecordError(.outOfRange, field: spec.name,
+                                  detail: "\(number) is outside \(range.lowerBound)...\(range.upperBound) (\(unit))")
+            }
+        case .boolean:
+            guard case .bool = value else { throw wrongType("true or false") }
+        case .enumeration(let names):
+            guard case .string(let text) = value else { throw wrongType("a string") }
+            guard names.contains(text) else {
+                throw RecordError(.notInEnumeration, field: spec.name,
+                                  detail: "\"\(text.prefix(64))\" is not one of \(names.joined(separator: ", "))")
+            }
+        case .weiAmount:
+            guard case .string(let text) = value else { throw wrongType("a decimal string of wei") }
+            let bytes = Array(text.utf8)
+            guard !bytes.isEmpty, bytes.count <= 78, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  bytes.count == 1 || bytes[0] != 0x30
+            else {
+                throw RecordError(.badFormat, field: spec.name,
+                                  detail: "must be a non-negative integer in decimal without leading zeros, at most 78 digits")
+            }
+        case .identifierList(let maxCount):
+            guard case .array(let elements) = value else { throw wrongType("an array of strings") }
+            guard elements.count <= maxCount else {
+                throw RecordError(.outOfRange, field: spec.name, detail: "has \(elements.count) elements; at most \(maxCount)")
+            }
+            for element in elements {
+                guard case .string(let text) = element else { throw wrongType("an array of strings") }
+                try checkIdentifier(text, field: spec.name)
+            }
+        }
+    }
+
+    @inline(__always) static func isLowerHex(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
+    }
+
+    static func checkIdentifier(_ text: String, field: String) throws(RecordError) {
+        var count = 0
+        for byte in text.utf8 {
+            guard byte > 0x20 && byte < 0x7F && byte != 0x22 && byte != 0x5C else {
+                throw RecordError(.badFormat, field: field,
+                                  detail: "identifiers are printable ASCII without spaces, quotes or backslashes")
+            }
+            count += 1
+        }
+        guard count >= 1 && count <= 256 else {
+            throw RecordError(.badFormat, field: field, detail: "identifiers are 1 to 256 characters, found \(count)")
+        }
+    }
+
+    func integer(_ field: String) -> Int64? {
+        if case .integer(let number)? = self[field] { number } else { nil }
+    }
+
+    func checkRules() throws(RecordError) {
+        func violated(_ rule: String, _ field: String, _ detail: String) -> RecordError {
+            RecordError(.ruleViolated, field: field, rule: rule, detail: detail)
+        }
+        let start = integer("start_ms")
+        if kind != .probe, let start, let end = integer("end_ms"), end < start {
+            throw violated("end-after-start", "end_ms", "end_ms \(end) is before start_ms \(start)")
+        }
+        switch kind {
+        case .liveSession:
+            let first = integer("first_output_ms")
+            if let first, let start, first < start {
+                throw violated("first-output-in-session", "first_output_ms", "first output \(first) is before start_ms \(start)")
+            }
+            if let first, let end = integer("end_ms"), first > end {
+                throw violated("first-output-in-session", "first_output_ms", "first output \(first) is after end_ms \(end)")
+            }
+            let outcome = LiveOutcome(rawValue: self["outcome"]?.stringValue ?? "")!
+            if (outcome == .noOrchestrator) != (self["orchestrator"] == nil) {
+                throw violated("orchestrator-iff-selected", "orchestrator",
+                               outcome == .noOrchestrator ? "must be absent when outcome is no_orchestrator"
+                                   : "is required unless outcome is no_orchestrator")
+            }
+            switch outcome {
+            case .completed, .zeroFPS:
+                if first == nil {
+                    throw violated("output-matches-outcome", "first_output_ms", "is required when outcome is \(outcome.rawValue)")
+                }
+            case .noOrchestrator, .startupFailed, .loadingOnly, .noOutput:
+                if first != nil {
+                    throw violated("output-matches-outcome", "first_output_ms", "must be absent when outcome is \(outcome.rawValue)")
+                }
+            case .swapped: break
+            }
+            if case .array(let codes)? = self["error_codes"] {
+                let texts = codes.compactMap(\.stringValue)
+                for index in texts.indices.dropFirst() where !texts[index - 1].utf8.lexicographicallyPrecedes(texts[index].utf8) {
+                    throw violated("sorted-error-codes", "error_codes",
+                                   "must be sorted and distinct; \"\(texts[index])\" follows \"\(texts[index - 1])\"")
+                }
+            }
+        case .batchRequest, .llmRequest, .byocJob:
+            if (self["price_per_unit_wei"] == nil) != (self["pixels_per_unit"] == nil) {
+                throw violated("price-pair", self["price_per_unit_wei"] == nil ? "price_per_unit_wei" : "pixels_per_unit",
+                               "price_per_unit_wei and pixels_per_unit go together")
+            }
+        case .probe:
+            if self["outcome"] == .string(ProbeOutcome.ok.rawValue) && self["latency_ms"] == nil {
+                throw violated("ok-has-latency", "latency_ms", "is required when outcome is ok")
+            }
+        }
+    }
+}
+
+/// Per-kind lookup tables built once from `RecordSchema`.
+struct FieldTable: Sendable {
+    let fields: [FieldSpec]
+    let index: [String: Int]
+    let requiredCount: Int
+
+    static let forKind: [RecordKind: FieldTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { kind in
+        let fields = RecordSchema.fields(of: kind)
+        return (kind, FieldTable(
+            fields: fields,
+            index: Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) }),
+            requiredCount: fields.filter(\.required).count))
+    })
+}
+
+/// Why a record was rejected: a stable `code`, the `field` and, for a
+/// cross-field rule, its `rule` name (spec/records.md §6).
+public struct RecordError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case malformedJSON = "malformed-json"
+        case notAnObject = "not-an-object"
+        case unknownKind = "unknown-kind"
+        case unsupportedSchema = "unsupported-schema"
+        case missingField = "missing-field"
+        case unknownField = "unknown-field"
+        case wrongType = "wrong-type"
+        case outOfRange = "out-of-range"
+        case badFormat = "bad-format"
+        case notInEnumeration = "not-in-enumeration"
+        case ruleViolated = "rule-violated"
+    }
+
+    public let code: Code
+    public let field: String?
+    public let rule: String?
+    public let detail: String
+    /// The parser's error, for `malformed-json`.
+    public let json: JSONParseError?
+
+    public init(_ code: Code, field: String? = nil, rule: String? = nil, detail: String) {
+        self.code = code
+        self.field = field
+        self.rule = rule
+        self.detail = detail
+        self.json = nil
+    }
+
+    public init(json: JSONParseError) {
+        code = .malformedJSON
+        field = nil
+        rule = nil
+        detail = json.detail
+        self.json = json
+    }
+
+    public var description: String {
+        if let json { return "column \(json.column): \(json.detail) [\(code.rawValue)/\(json.code.rawValue)]" }
+        let place = field.map { "field \"\($0)\": " } ?? ""
+        let tag = rule.map { "\(code.rawValue)/\($0)" } ?? code.rawValue
+        return "\(place)\(detail) [\(tag)]"
+    }
+}
+
+extension JSONValue {
+    /// The string, if this is a string.
+    public var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+}

@@ -1,0 +1,109 @@
+/// A problem with one line of a JSON Lines records file, with its place:
+/// `SOURCE:LINE[:COLUMN]: reason`.
+public struct LineIssue: Error, Sendable, CustomStringConvertible {
+    public enum Problem: Sendable {
+        /// The line is not a valid record.
+        case invalid(RecordError)
+        /// The line exceeds the record size limit.
+        case tooLong(bytes: Int)
+        /// The line is empty.
+        case empty
+        /// The line is a valid record but not in canonical form (where canonical form is required).
+        case notCanonical
+    }
+
+    public let source: String
+    public let line: Int
+    public let problem: Problem
+
+    public init(source: String, line: Int, problem: Problem) {
+        self.source = source
+        self.line = line
+        self.problem = problem
+    }
+
+    /// A stable code for programs.
+    public var code: String {
+        switch problem {
+        case .invalid(let error): error.code.rawValue
+        case .tooLong: "too-long"
+        case .empty: "empty-line"
+        case .notCanonical: "not-canonical"
+        }
+    }
+
+    public var description: String {
+        switch problem {
+        case .invalid(let error):
+            if let json = error.json { return "\(source):\(line):\(json.column): \(json.detail) [\(json.code.rawValue)]" }
+            return "\(source):\(line): \(error)"
+        case .tooLong(let bytes):
+            return "\(source):\(line): line is \(bytes) bytes; a record line is at most \(JSONParser.Limits.record.maxBytes) [too-long]"
+        case .empty:
+            return "\(source):\(line): empty line; JSON Lines has one record per line [empty-line]"
+        case .notCanonical:
+            return "\(source):\(line): record is not in canonical form (RFC 8785); run 'assay canonicalize' first [not-canonical]"
+        }
+    }
+}
+
+/// Reads a JSON Lines file of records (spec/records.md §2), validating each
+/// line on its own: a bad line is reported and the rest is still read.
+public enum RecordLines {
+    /// Counts of one pass.
+    public struct Summary: Sendable, Equatable {
+        public var lines = 0
+        public var records = 0
+        public var issues = 0
+        public init() {}
+    }
+
+    /// Calls `onRecord` with each valid record, its line number and its
+    /// canonical bytes, and `onIssue` with each bad line. With
+    /// `requireCanonical`, a line whose bytes differ from its canonical form
+    /// is an issue too.
+    @discardableResult
+    public static func scan(
+        _ reader: LineReader, requireCanonical: Bool = false,
+        onRecord: (_ line: Int, _ record: Record, _ canonical: [UInt8]) -> Void,
+        onIssue: (LineIssue) -> Void
+    ) throws(FileError) -> Summary {
+        var summary = Summary()
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(1024)
+        do throws(LineReaderError<Never>) {
+            try reader.forEachLine { (number, line) throws(Never) in
+                summary.lines += 1
+                let issue: LineIssue.Problem
+                switch line {
+                case .tooLong(let bytes):
+                    issue = .tooLong(bytes: bytes)
+                case .bytes(let bytes) where bytes.isEmpty:
+                    issue = .empty
+                case .bytes(let bytes):
+                    do throws(RecordError) {
+                        let record = try Record.parse(bytes)
+                        canonical.removeAll(keepingCapacity: true)
+                        record.canonicalBytes(into: &canonical)
+                        if requireCanonical && !canonical.elementsEqual(bytes) {
+                            issue = .notCanonical
+                        } else {
+                            summary.records += 1
+                            onRecord(number, record, canonical)
+                            return
+                        }
+                    } catch {
+                        issue = .invalid(error)
+                    }
+                }
+                summary.issues += 1
+                onIssue(LineIssue(source: reader.name, line: number, problem: issue))
+            }
+        } catch {
+            switch error {
+            case .io(let fileError): throw fileError
+            }
+        }
+        return summary
+    }
+}

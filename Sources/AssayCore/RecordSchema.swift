@@ -1,0 +1,238 @@
+/// The job record schema, version 1 (spec/records.md). This table is the
+/// single source of truth: validation reads it, and the JSON Schema files in
+/// `spec/schemas/` are generated from it (`assay schema --write spec/schemas`).
+
+/// What one record describes.
+public enum RecordKind: String, CaseIterable, Sendable, Comparable {
+    /// One live video-to-video session attempt with one orchestrator.
+    case liveSession = "live_session"
+    /// One batch AI request (text-to-image, image-to-video, …).
+    case batchRequest = "batch_request"
+    /// One LLM request.
+    case llmRequest = "llm_request"
+    /// One bring-your-own-container job.
+    case byocJob = "byoc_job"
+    /// One scrape attempt of an exporter by a collector.
+    case probe
+
+    public static func < (lhs: RecordKind, rhs: RecordKind) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// One line describing the kind, for schemas and help.
+    public var summary: String {
+        switch self {
+        case .liveSession: "One live video-to-video session attempt with one orchestrator, as one observer saw it."
+        case .batchRequest: "One batch AI request (for example text-to-image), as one observer saw it."
+        case .llmRequest: "One LLM request, as one observer saw it."
+        case .byocJob: "One bring-your-own-container (BYOC) job, as one observer saw it."
+        case .probe: "One scrape attempt of an orchestrator's exporter by a collector."
+        }
+    }
+}
+
+/// The type and constraints of one field (spec/records.md §3).
+public enum FieldType: Sendable, Equatable {
+    /// The integer 1.
+    case schemaVersion
+    /// The record's kind, as a string.
+    case kind
+    /// 1–256 bytes of printable ASCII other than space, `"` and `\`.
+    case identifier
+    /// `0x` and 40 lowercase hexadecimal digits.
+    case ethAddress
+    /// `http://` or `https://` and 1–2040 printable ASCII characters other than space, `"`, `\`, `<`, `>`.
+    case url
+    /// Milliseconds since 1970-01-01T00:00:00Z, within [2000-01-01, 2100-01-01).
+    case timestampMs
+    /// An integer within the range, in `unit`.
+    case integer(ClosedRange<Int64>, unit: String)
+    case boolean
+    /// One of the listed strings.
+    case enumeration([String])
+    /// A non-negative integer amount of wei as a decimal string without leading zeros (≤ 78 digits).
+    case weiAmount
+    /// A sorted array of distinct identifiers, at most `maxCount`.
+    case identifierList(maxCount: Int)
+}
+
+/// One field of a record kind.
+public struct FieldSpec: Sendable {
+    public let name: String
+    public let type: FieldType
+    public let required: Bool
+    public let summary: String
+
+    init(_ name: String, _ type: FieldType, required: Bool, _ summary: String) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.summary = summary
+    }
+}
+
+/// Outcome classes of a live session attempt, in the order of precedence
+/// an observer applies (spec/records.md §4.1).
+public enum LiveOutcome: String, CaseIterable, Sendable {
+    case noOrchestrator = "no_orchestrator"
+    case startupFailed = "startup_failed"
+    case loadingOnly = "loading_only"
+    case noOutput = "no_output"
+    case zeroFPS = "zero_fps"
+    case swapped
+    case completed
+}
+
+/// Outcomes of a scrape attempt (spec/records.md §4.5).
+public enum ProbeOutcome: String, CaseIterable, Sendable {
+    case ok
+    case timeout
+    case connectError = "connect_error"
+    case httpError = "http_error"
+    case invalidResponse = "invalid_response"
+    case addressMismatch = "address_mismatch"
+    case pruned
+}
+
+/// Who observed a job (spec/records.md §3.1).
+public enum ObserverRole: String, CaseIterable, Sendable {
+    case gateway
+    case orchestrator
+    case collector
+}
+
+public enum RecordSchema {
+    /// 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z in milliseconds.
+    public static let timestampRange: ClosedRange<Int64> = 946_684_800_000...4_102_444_799_999
+    static let durationMs: FieldType = .integer(0...2_592_000_000, unit: "ms")
+    static let latencyMs: FieldType = .integer(0...86_400_000, unit: "ms")
+    static let milliFPS: FieldType = .integer(0...10_000_000, unit: "milli-frames per second")
+    static let count: FieldType = .integer(0...1_000_000_000, unit: "count")
+
+    /// Fields every record has, first in every kind's list.
+    static let common: [FieldSpec] = [
+        FieldSpec("schema", .schemaVersion, required: true, "Record schema version; 1 for this specification."),
+        FieldSpec("kind", .kind, required: true, "What the record describes."),
+        FieldSpec("id", .identifier, required: true,
+                  "The observer's identifier of the job; (observer_id, id) is unique within a dataset."),
+        FieldSpec("observer_role", .enumeration(ObserverRole.allCases.map(\.rawValue)), required: true,
+                  "Who observed the job: a gateway, the orchestrator itself, or a collector (probes)."),
+        FieldSpec("observer_id", .identifier, required: true, "The observer's stable identifier (operator-chosen)."),
+        FieldSpec("region", .identifier, required: false, "Region label of the observer or target, such as us-east."),
+    ]
+
+    static let orchestrator = FieldSpec("orchestrator", .ethAddress, required: false,
+                                        "The orchestrator's Ethereum address, lowercase.")
+    static let orchestratorURL = FieldSpec("orchestrator_url", .url, required: false, "The orchestrator's service URL.")
+    static let gpuID = FieldSpec("gpu_id", .identifier, required: false, "The GPU that ran the job, when known.")
+    static let startMs = FieldSpec("start_ms", .timestampMs, required: true, "When the job started (UTC, ms).")
+    static let endMs = FieldSpec("end_ms", .timestampMs, required: false, "When the job ended (UTC, ms).")
+    static let errorType = FieldSpec("error_type", .identifier, required: false, "Class of the final error, if any.")
+    static let price: [FieldSpec] = [
+        FieldSpec("price_per_unit_wei", .weiAmount, required: false, "Price per unit in wei (decimal string)."),
+        FieldSpec("pixels_per_unit", .integer(1...1_000_000_000_000, unit: "pixels"), required: false,
+                  "Pixels per priced unit; present exactly when price_per_unit_wei is."),
+    ]
+
+    /// The fields of `kind`, common fields first.
+    public static func fields(of kind: RecordKind) -> [FieldSpec] {
+        switch kind {
+        case .liveSession:
+            return common + [
+                FieldSpec("stream_id", .identifier, required: true, "The gateway's stream identifier."),
+                FieldSpec("request_id", .identifier, required: true, "The gateway's request identifier."),
+                FieldSpec("attempt", .integer(1...1000, unit: "count"), required: true,
+                          "1 for the first orchestrator of the stream, +1 after each swap."),
+                orchestrator, orchestratorURL,
+                FieldSpec("pipeline", .identifier, required: true, "Pipeline, such as live-video-to-video."),
+                FieldSpec("model_id", .identifier, required: false, "Model identifier, such as streamdiffusion-sdxl."),
+                gpuID, startMs,
+                FieldSpec("first_output_ms", .timestampMs, required: false,
+                          "When the first processed segment reached the observer (UTC, ms)."),
+                endMs,
+                FieldSpec("outcome", .enumeration(LiveOutcome.allCases.map(\.rawValue)), required: true,
+                          "Outcome class (spec/records.md §4.1)."),
+                FieldSpec("swap_count", .integer(0...10_000, unit: "count"), required: true,
+                          "Orchestrator swaps during this attempt (0 or 1 for one attempt)."),
+                FieldSpec("input_fps_mfps", milliFPS, required: false, "Mean input frame rate, milli-FPS."),
+                FieldSpec("output_fps_mfps", milliFPS, required: false, "Mean output (inference) frame rate, milli-FPS."),
+                FieldSpec("status_samples", count, required: true, "Runner status samples received."),
+                FieldSpec("status_samples_expected", count, required: false,
+                          "Status samples expected for the session's duration."),
+                FieldSpec("ptff_ms", latencyMs, required: false, "Prompt (start) to first output frame, ms."),
+                FieldSpec("e2e_latency_ms", latencyMs, required: false, "End-to-end frame latency, ms."),
+                FieldSpec("restarts", .integer(0...10_000, unit: "count"), required: true, "Runner restarts."),
+                FieldSpec("error_codes", .identifierList(maxCount: 32), required: false,
+                          "Distinct error classes seen, sorted."),
+            ]
+        case .batchRequest:
+            return common + [
+                FieldSpec("request_id", .identifier, required: true, "The gateway's request identifier."),
+                FieldSpec("pipeline", .identifier, required: true, "Pipeline, such as text-to-image."),
+                FieldSpec("model_id", .identifier, required: true, "Model identifier."),
+                orchestrator, orchestratorURL, gpuID, startMs, endMs,
+                FieldSpec("success", .boolean, required: true, "Whether the request finally succeeded."),
+                FieldSpec("tries", .integer(1...1000, unit: "count"), required: true, "Attempts made, at least 1."),
+                FieldSpec("duration_ms", durationMs, required: false, "Total duration, ms."),
+                errorType,
+            ] + price
+        case .llmRequest:
+            return common + [
+                FieldSpec("request_id", .identifier, required: true, "The gateway's request identifier."),
+                FieldSpec("pipeline", .identifier, required: true, "Pipeline, normally llm."),
+                FieldSpec("model_id", .identifier, required: true, "Model identifier."),
+                orchestrator, orchestratorURL, gpuID, startMs, endMs,
+                FieldSpec("success", .boolean, required: true, "Whether the request finally succeeded."),
+                FieldSpec("tries", .integer(1...1000, unit: "count"), required: true, "Attempts made, at least 1."),
+                FieldSpec("duration_ms", durationMs, required: false, "Total duration, ms."),
+                FieldSpec("ttft_ms", latencyMs, required: false, "Time to first token, ms."),
+                FieldSpec("tokens_per_s_milli", .integer(0...1_000_000_000, unit: "milli-tokens per second"),
+                          required: false, "Output tokens per second, in thousandths."),
+                FieldSpec("output_tokens", count, required: false, "Output tokens produced."),
+                errorType,
+            ] + price
+        case .byocJob:
+            return common + [
+                FieldSpec("capability", .identifier, required: true, "The BYOC capability name."),
+                orchestrator, orchestratorURL, gpuID, startMs, endMs,
+                FieldSpec("success", .boolean, required: true, "Whether the job finally succeeded."),
+                FieldSpec("attempts", .integer(1...1000, unit: "count"), required: true, "Attempts made, at least 1."),
+                FieldSpec("http_status", .integer(100...599, unit: "HTTP status"), required: false,
+                          "HTTP status of the final attempt."),
+                FieldSpec("duration_ms", durationMs, required: false, "Total duration, ms."),
+                errorType,
+            ] + price
+        case .probe:
+            return common + [
+                FieldSpec("target_url", .url, required: true, "The exporter URL scraped."),
+                FieldSpec("orchestrator", .ethAddress, required: false,
+                          "The orchestrator address the collector expects at the target."),
+                FieldSpec("start_ms", .timestampMs, required: true, "When the attempt started (UTC, ms)."),
+                FieldSpec("outcome", .enumeration(ProbeOutcome.allCases.map(\.rawValue)), required: true,
+                          "Outcome of the attempt (spec/records.md §4.5)."),
+                FieldSpec("latency_ms", latencyMs, required: false, "Time to the complete answer, ms."),
+                FieldSpec("http_status", .integer(100...599, unit: "HTTP status"), required: false,
+                          "HTTP status received, if any."),
+                FieldSpec("records_received", count, required: true, "Valid records received in this attempt."),
+            ]
+        }
+    }
+
+    /// Cross-field rules of `kind`, each with a stable name (spec/records.md §5).
+    public static func rules(of kind: RecordKind) -> [(name: String, summary: String)] {
+        var rules: [(String, String)] = [("end-after-start", "end_ms, when present, is not before start_ms.")]
+        switch kind {
+        case .liveSession:
+            rules += [
+                ("first-output-in-session", "first_output_ms, when present, is within [start_ms, end_ms]."),
+                ("orchestrator-iff-selected", "orchestrator is absent exactly when outcome is no_orchestrator."),
+                ("output-matches-outcome",
+                 "first_output_ms is present for completed and zero_fps, absent for no_orchestrator, startup_failed, loading_only and no_output."),
+                ("sorted-error-codes", "error_codes is sorted by bytes and has no duplicates."),
+            ]
+        case .batchRequest, .llmRequest, .byocJob:
+            rules += [("price-pair", "price_per_unit_wei and pixels_per_unit are both present or both absent.")]
+        case .probe:
+            rules = [("ok-has-latency", "latency_ms is present when outcome is ok.")]
+        }
+        return rules
+    }
+}

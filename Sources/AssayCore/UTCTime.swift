@@ -1,0 +1,50 @@
+/// Calendar arithmetic in UTC without Foundation or the locale: the
+/// proleptic Gregorian calendar, as spec/records.md §3.3 uses for days.
+public enum UTCTime {
+    /// Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil).
+    public static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The civil date of a day number (H. Hinnant's civil_from_days).
+    public static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Days in `month` of `year`.
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the epoch.
+    public static func iso8601(milliseconds: Int64) -> String {
+        let dayMs: Int64 = 86_400_000
+        let dayNumber = Int(milliseconds >= 0 ? milliseconds / dayMs : (milliseconds - dayMs + 1) / dayMs)
+        let rest = Int(milliseconds - Int64(dayNumber) * dayMs)
+        let (y, m, d) = civil(days: dayNumber)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rest / 3_600_000, 2)):\(pad(rest / 60_000 % 60, 2)):"
+            + "\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
+    }
+}
