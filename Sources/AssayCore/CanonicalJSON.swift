@@ -25,6 +25,19 @@ public enum CanonicalJSON {
         String(decoding: try encode(value), as: UTF8.self)
     }
 
+    /// Appends the canonical bytes of an object whose members are known to be
+    /// in canonical order without duplicates (the parser's output).
+    static func encode(orderedMembers members: [JSONValue.Member], into output: inout [UInt8]) throws(EncodingError) {
+        output.append(UInt8(ascii: "{"))
+        for index in members.indices {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            appendString(members[index].key, to: &output)
+            output.append(UInt8(ascii: ":"))
+            try encode(members[index].value, into: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
     /// Appends the canonical bytes of `value` to `output`.
     public static func encode(_ value: JSONValue, into output: inout [UInt8]) throws(EncodingError) {
         switch value {
@@ -44,7 +57,8 @@ public enum CanonicalJSON {
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
-            let sorted = members.sorted { utf16Less($0.key, $1.key) }
+            // The parser delivers members in canonical order; sort only objects built otherwise.
+            let sorted = isCanonicallyOrdered(members) ? members : members.sorted { utf16Less($0.key, $1.key) }
             output.append(UInt8(ascii: "{"))
             for index in sorted.indices {
                 if index > 0 {
@@ -60,20 +74,44 @@ public enum CanonicalJSON {
     }
 
     /// RFC 8785 §3.2.3: member names compare as arrays of UTF-16 code units.
+    ///
+    /// Computed on UTF-8 bytes: byte order equals code point order, which
+    /// equals UTF-16 order except that a supplementary character (UTF-8
+    /// lead F0–F4, UTF-16 surrogates D800–DBFF) sorts before U+E000–U+FFFF
+    /// (lead EE–EF). The first differing byte decides, with that exception.
     public static func utf16Less(_ lhs: String, _ rhs: String) -> Bool {
-        var left = lhs.utf8.makeIterator()
-        var right = rhs.utf8.makeIterator()
-        // For ASCII the UTF-8 and UTF-16 orders agree; switch to UTF-16 at the first non-ASCII byte.
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil): return false
-            case (nil, _): return true
-            case (_, nil): return false
-            case (let l?, let r?):
-                if l >= 0x80 || r >= 0x80 { return lhs.utf16.lexicographicallyPrecedes(rhs.utf16) }
-                if l != r { return l < r }
+        if let result = lhs.utf8.withContiguousStorageIfAvailable({ a in
+            rhs.utf8.withContiguousStorageIfAvailable { b in utf16Less(a, b) }
+        }), let result { return result }
+        return Array(lhs.utf8).withUnsafeBufferPointer { a in Array(rhs.utf8).withUnsafeBufferPointer { b in utf16Less(a, b) } }
+    }
+
+    /// `utf16Less` on the UTF-8 bytes of two valid strings.
+    @inline(__always)
+    public static func utf16Less(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let common = min(a.count, b.count)
+        var index = 0
+        while index < common {
+            let x = a[index], y = b[index]
+            if x != y {
+                if x >= 0xF0 && (y == 0xEE || y == 0xEF) { return true }
+                if y >= 0xF0 && (x == 0xEE || x == 0xEF) { return false }
+                return x < y
             }
+            index += 1
         }
+        return a.count < b.count
+    }
+
+    /// Whether the members are strictly increasing by name, that is, already
+    /// in canonical order with no duplicates.
+    public static func isCanonicallyOrdered(_ members: [JSONValue.Member]) -> Bool {
+        var index = 1
+        while index < members.count {
+            if !utf16Less(members[index - 1].key, members[index].key) { return false }
+            index += 1
+        }
+        return true
     }
 
     static let nullBytes: [UInt8] = Array("null".utf8)
@@ -109,8 +147,15 @@ public enum CanonicalJSON {
 
     static func appendString(_ string: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { bytes in
+        if string.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &output) }) == nil {
+            Array(string.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &output) }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        do {
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
@@ -133,7 +178,6 @@ public enum CanonicalJSON {
             }
             if runStart < bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
-        output.append(UInt8(ascii: "\""))
     }
 }
 

@@ -115,10 +115,24 @@ private struct Cursor {
     let input: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var position = 0
+    /// Members of the objects being parsed, innermost last (one buffer reused for all objects).
+    var pendingMembers: [JSONValue.Member] = []
+    /// Where each pending member's name is in the input, and whether it had escapes.
+    var pendingKeys: [KeySpan] = []
+    /// Whether the last string parsed contained escapes (its raw bytes differ from its value).
+    var lastStringEscaped = false
+
+    struct KeySpan {
+        let start: Int
+        let end: Int
+        let escaped: Bool
+    }
 
     init(input: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.input = input
         self.maxDepth = maxDepth
+        pendingMembers.reserveCapacity(32)
+        pendingKeys.reserveCapacity(32)
     }
 
     func fail(_ code: JSONParseError.Code, at offset: Int? = nil, _ detail: String) -> JSONParseError {
@@ -169,29 +183,21 @@ private struct Cursor {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw fail(.tooDeep, "nesting deeper than \(maxDepth)") }
         position += 1
-        var members: [JSONValue.Member] = []
-        var seen: Set<String>? = nil
         skipWhitespace()
         if position < input.count && input[position] == UInt8(ascii: "}") {
             position += 1
-            return .object(members)
+            return .object([])
         }
+        let base = pendingMembers.count
         while true {
             skipWhitespace()
             guard position < input.count else { throw fail(.unexpectedEnd, "unfinished object") }
             guard input[position] == UInt8(ascii: "\"") else {
                 throw fail(.unexpectedCharacter, "expected a member name in double quotes, found \(describe(input[position]))")
             }
-            let keyStart = position
+            let keyStart = position + 1
             let key = try parseString()
-            if members.count < 16 {
-                for member in members where member.key == key {
-                    throw fail(.duplicateKey, at: keyStart, "duplicate member name \"\(key)\"")
-                }
-                if members.count == 15 { seen = Set(members.map(\.key)) ; seen!.insert(key) }
-            } else if seen!.insert(key).inserted == false {
-                throw fail(.duplicateKey, at: keyStart, "duplicate member name \"\(key)\"")
-            }
+            let span = KeySpan(start: keyStart, end: position - 1, escaped: lastStringEscaped)
             skipWhitespace()
             guard position < input.count else { throw fail(.unexpectedEnd, "unfinished object") }
             guard input[position] == UInt8(ascii: ":") else {
@@ -200,15 +206,54 @@ private struct Cursor {
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            members.append(JSONValue.Member(key, value))
+            pendingMembers.append(JSONValue.Member(key, value))
+            pendingKeys.append(span)
             skipWhitespace()
             guard position < input.count else { throw fail(.unexpectedEnd, "unfinished object") }
             switch input[position] {
             case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "}"): position += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                position += 1
+                let members = try takeCanonicallyOrdered(from: base)
+                return .object(members)
             case let byte: throw fail(.unexpectedCharacter, "expected ',' or '}' in an object, found \(describe(byte))")
             }
         }
+    }
+
+    /// Removes the pending members from `base` on and returns them in
+    /// canonical order; a duplicate name is reported at its later occurrence.
+    mutating func takeCanonicallyOrdered(from base: Int) throws(JSONParseError) -> [JSONValue.Member] {
+        defer {
+            pendingMembers.removeSubrange(base...)
+            pendingKeys.removeSubrange(base...)
+        }
+        let count = pendingMembers.count - base
+        var ordered = true
+        var index = base + 1
+        while index < base + count {
+            if !keyLess(index - 1, index) { ordered = false; break }
+            index += 1
+        }
+        if ordered { return Array(pendingMembers[base...]) }
+        let order = (base..<base + count).sorted { keyLess($0, $1) }
+        for position in order.indices.dropFirst() where !keyLess(order[position - 1], order[position]) {
+            let later = max(order[position - 1], order[position])
+            throw fail(.duplicateKey, at: pendingKeys[later].start - 1,
+                       "duplicate member name \"\(pendingMembers[later].key)\"")
+        }
+        return order.map { pendingMembers[$0] }
+    }
+
+    /// RFC 8785 order of two pending member names, on raw input bytes when neither had escapes.
+    func keyLess(_ a: Int, _ b: Int) -> Bool {
+        let left = pendingKeys[a], right = pendingKeys[b]
+        if left.escaped || right.escaped {
+            return CanonicalJSON.utf16Less(pendingMembers[a].key, pendingMembers[b].key)
+        }
+        return CanonicalJSON.utf16Less(
+            UnsafeBufferPointer(rebasing: input[left.start..<left.end]),
+            UnsafeBufferPointer(rebasing: input[right.start..<right.end]))
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -295,6 +340,7 @@ private struct Cursor {
     mutating func parseString() throws(JSONParseError) -> String {
         position += 1
         let start = position
+        lastStringEscaped = false
         // Fast path: no escapes. Validate UTF-8 while scanning.
         while position < input.count {
             let byte = input[position]
@@ -311,6 +357,7 @@ private struct Cursor {
         }
         guard position < input.count else { throw fail(.unexpectedEnd, at: start - 1, "unterminated string") }
         // Slow path: decode escapes into a byte buffer.
+        lastStringEscaped = true
         var bytes = Array(UnsafeBufferPointer(rebasing: input[start..<position]))
         while position < input.count {
             let byte = input[position]

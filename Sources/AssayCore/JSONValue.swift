@@ -1,6 +1,6 @@
-/// A JSON value as Assay reads it: objects keep their members in input order
-/// (duplicates are rejected by the parser), and numbers keep the distinction
-/// between an integer literal and any other number.
+/// A JSON value as Assay reads it. The parser delivers object members in
+/// canonical (RFC 8785) order and rejects duplicates; numbers keep the
+/// distinction between an integer literal and any other number.
 ///
 /// spec/canonical-json.md §2
 public enum JSONValue: Sendable, Equatable {
@@ -14,7 +14,7 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([Member])
 
-    /// One member of an object, in input order.
+    /// One member of an object.
     public struct Member: Sendable, Equatable {
         public var key: String
         public var value: JSONValue

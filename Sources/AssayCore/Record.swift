@@ -3,7 +3,7 @@
 /// a `Record` means holding valid data.
 public struct Record: Sendable, Equatable {
     public let kind: RecordKind
-    /// The record as a JSON object, members in input order.
+    /// The record as a JSON object, members in canonical order.
     public let value: JSONValue
 
     /// The observer's job identifier.
@@ -24,26 +24,35 @@ public struct Record: Sendable, Equatable {
 
     /// Appends the canonical bytes to `output`.
     public func canonicalBytes(into output: inout [UInt8]) {
-        // A validated record has finite integers and unique keys only, so encoding cannot fail.
-        do { try CanonicalJSON.encode(value, into: &output) } catch { preconditionFailure("validated record failed to encode: \(error)") }
+        // A record's members are in canonical order with unique names, and its
+        // values are integers, strings, booleans and arrays of strings: encoding cannot fail.
+        guard case .object(let members) = value else { return }
+        do { try CanonicalJSON.encode(orderedMembers: members, into: &output) } catch {
+            preconditionFailure("validated record failed to encode: \(error)")
+        }
     }
 
     /// Parses and validates one record line (no newline), with the record limits.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(RecordError) -> Record {
         let value: JSONValue
         do { value = try JSONParser(limits: .record).parse(bytes) } catch { throw RecordError(json: error) }
-        return try validate(value)
+        return try validate(value, ordered: true)
     }
 
     /// Parses and validates one record line (no newline).
     public static func parse(_ bytes: some Collection<UInt8>) throws(RecordError) -> Record {
         let value: JSONValue
         do { value = try JSONParser(limits: .record).parse(bytes) } catch { throw RecordError(json: error) }
-        return try validate(value)
+        return try validate(value, ordered: true)
     }
 
-    /// Validates a parsed value against the schema of its kind.
+    /// Validates a value against the schema of its kind.
     public static func validate(_ value: JSONValue) throws(RecordError) -> Record {
+        try validate(value, ordered: false)
+    }
+
+    /// `ordered`: the members are known to be in canonical order (the parser's output).
+    static func validate(_ value: JSONValue, ordered knownOrdered: Bool) throws(RecordError) -> Record {
         guard case .object(let members) = value else {
             throw RecordError(.notAnObject, detail: "a record is a JSON object, found \(value.typeName)")
         }
@@ -59,21 +68,34 @@ public struct Record: Sendable, Equatable {
                               detail: "schema version \(Self.render(schema)) is not supported; this build reads \(AssayVersion.recordSchema)")
         }
         let table = FieldTable.forKind[kind]!
+        var ordered = members
+        if !knownOrdered && !CanonicalJSON.isCanonicallyOrdered(members) {
+            ordered = members.sorted { CanonicalJSON.utf16Less($0.key, $1.key) }
+            for index in ordered.indices.dropFirst() where ordered[index - 1].key == ordered[index].key {
+                throw RecordError(.malformedJSON, field: ordered[index].key, detail: "duplicate member name")
+            }
+        }
+        // Members and fields are both in canonical order: one merge pass checks them all.
+        var fieldIndex = 0
         var seenRequired = 0
-        for member in members {
-            guard let index = table.index[member.key] else {
+        let fields = table.fields
+        for member in ordered {
+            while fieldIndex < fields.count && fields[fieldIndex].name != member.key {
+                fieldIndex += 1
+            }
+            guard fieldIndex < fields.count else {
                 throw RecordError(.unknownField, field: member.key,
                                   detail: "no such field in a \(kind.rawValue) record (schema \(AssayVersion.recordSchema))")
             }
-            let spec = table.fields[index]
-            try check(member.value, against: spec)
-            if spec.required { seenRequired += 1 }
+            try check(member.value, against: fields[fieldIndex])
+            if fields[fieldIndex].required { seenRequired += 1 }
+            fieldIndex += 1
         }
         if seenRequired != table.requiredCount {
             let missing = table.fields.first { $0.required && value[$0.name] == nil }!
             throw RecordError(.missingField, field: missing.name, detail: "required field is missing")
         }
-        let record = Record(kind: kind, value: value)
+        let record = Record(kind: kind, value: .object(ordered))
         try record.checkRules()
         return record
     }
@@ -82,7 +104,7 @@ public struct Record: Sendable, Equatable {
         (try? CanonicalJSON.string(value)) ?? value.typeName
     }
 
-    static func check(_ value: JSONValue, against spec: FieldSpec) throws(RecordError) {
+    static func check(_ value: JSONValue, against spec: borrowing FieldSpec) throws(RecordError) {
         func wrongType(_ expected: String) -> RecordError {
             RecordError(.wrongType, field: spec.name, detail: "must be \(expected), found \(value.typeName)")
         }
@@ -161,15 +183,18 @@ public struct Record: Sendable, Equatable {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
     }
 
+    static func isIdentifier(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where !(byte > 0x20 && byte < 0x7F && byte != 0x22 && byte != 0x5C) { return false }
+        return true
+    }
+
     static func checkIdentifier(_ text: String, field: String) throws(RecordError) {
-        var count = 0
-        for byte in text.utf8 {
-            guard byte > 0x20 && byte < 0x7F && byte != 0x22 && byte != 0x5C else {
-                throw RecordError(.badFormat, field: field,
-                                  detail: "identifiers are printable ASCII without spaces, quotes or backslashes")
-            }
-            count += 1
+        let valid = text.utf8.withContiguousStorageIfAvailable(isIdentifier) ?? Array(text.utf8).withUnsafeBufferPointer(isIdentifier)
+        guard valid else {
+            throw RecordError(.badFormat, field: field,
+                              detail: "identifiers are printable ASCII without spaces, quotes or backslashes")
         }
+        let count = text.utf8.count
         guard count >= 1 && count <= 256 else {
             throw RecordError(.badFormat, field: field, detail: "identifiers are 1 to 256 characters, found \(count)")
         }
@@ -233,18 +258,14 @@ public struct Record: Sendable, Equatable {
     }
 }
 
-/// Per-kind lookup tables built once from `RecordSchema`.
+/// Per-kind field lists in canonical order, built once from `RecordSchema`.
 struct FieldTable: Sendable {
     let fields: [FieldSpec]
-    let index: [String: Int]
     let requiredCount: Int
 
     static let forKind: [RecordKind: FieldTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { kind in
-        let fields = RecordSchema.fields(of: kind)
-        return (kind, FieldTable(
-            fields: fields,
-            index: Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) }),
-            requiredCount: fields.filter(\.required).count))
+        let fields = RecordSchema.fields(of: kind).sorted { CanonicalJSON.utf16Less($0.name, $1.name) }
+        return (kind, FieldTable(fields: fields, requiredCount: fields.filter(\.required).count))
     })
 }
 

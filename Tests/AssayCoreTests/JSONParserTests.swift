@@ -105,3 +105,27 @@ struct JSONParserTests {
         }
     }
 }
+
+@Suite("canonical member order from the parser")
+struct ParserOrderTests {
+    @Test("nested objects keep their own members and order")
+    func nested() throws {
+        let value = try JSONParser().parse(#"{"b":{"z":1,"y":{"q":2,"p":3}},"a":[{"d":4,"c":5}],"c":6}"#)
+        #expect(try CanonicalJSON.string(value) == #"{"a":[{"c":5,"d":4}],"b":{"y":{"p":3,"q":2},"z":1},"c":6}"#)
+    }
+
+    @Test("duplicates are found in unsorted, escaped and nested objects", arguments: [
+        #"{"b":1,"a":2,"b":3}"#, #"{"a":1,"\u0061":2}"#, #"{"x":{"k":1,"j":2,"k":3}}"#,
+        "{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k7\":0}",
+    ])
+    func duplicates(text: String) throws {
+        let error = try #require(throws: JSONParseError.self) { try JSONParser().parse(text) }
+        #expect(error.code == .duplicateKey)
+    }
+
+    @Test("escaped names sort by their decoded value")
+    func escapedNames() throws {
+        let value = try JSONParser().parse(#"{"\u0062":1,"a":2,"\u00e9":3}"#)
+        #expect(try CanonicalJSON.string(value) == "{\"a\":2,\"b\":1,\"é\":3}")
+    }
+}
