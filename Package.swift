@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         .testTarget(
             name: "AssayCLITests",
-            dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport", "CAssaySQLite", "CAssayGit2"]),
+            dependencies: ["assay", "AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport", "CAssaySQLite", "CAssayGit2"]),
     ],
     swiftLanguageModes: [.v6]
 )
