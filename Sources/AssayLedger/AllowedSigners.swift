@@ -25,7 +25,11 @@ public struct AllowedSigners: Sendable {
 
         /// Whether this entry allows `principal` to sign for `namespace` at `time`.
         public func allows(principal: String, namespace: String, at time: Int64?) -> Bool {
-            guard principals.contains(where: { AllowedSigners.matches(principal, pattern: $0) }) else { return false }
+            principals.contains { AllowedSigners.matches(principal, pattern: $0) } && permits(namespace: namespace, at: time)
+        }
+
+        /// Whether the key may sign for `namespace` at `time` (nil: ignore validity periods).
+        public func permits(namespace: String, at time: Int64?) -> Bool {
             if let namespaces, !namespaces.contains(namespace) { return false }
             if let time, let validAfter, time < validAfter { return false }
             if let time, let validBefore, time >= validBefore { return false }
@@ -55,27 +59,14 @@ public struct AllowedSigners: Sendable {
         self.entries = entries
     }
 
-    /// The principals that may have made `signature` for `namespace` at `time`
-    /// (seconds since the epoch, nil to ignore validity periods).
+    /// The principal patterns under which `key` may sign for `namespace` at `time`.
     public func principals(for key: Ed25519PublicKey, namespace: String, at time: Int64?) -> [String] {
-        entries.filter { $0.key == key && (namespaceAllowed($0, namespace)) && timeAllowed($0, time) }
-            .flatMap(\.principals)
+        entries.filter { $0.key == key && $0.permits(namespace: namespace, at: time) }.flatMap(\.principals)
     }
 
     /// Whether `principal` may sign for `namespace` with `key` at `time`.
     public func allows(principal: String, key: Ed25519PublicKey, namespace: String, at time: Int64?) -> Bool {
         entries.contains { $0.key == key && $0.allows(principal: principal, namespace: namespace, at: time) }
-    }
-
-    private func namespaceAllowed(_ entry: Entry, _ namespace: String) -> Bool {
-        entry.namespaces.map { $0.contains(namespace) } ?? true
-    }
-
-    private func timeAllowed(_ entry: Entry, _ time: Int64?) -> Bool {
-        guard let time else { return true }
-        if let after = entry.validAfter, time < after { return false }
-        if let before = entry.validBefore, time >= before { return false }
-        return true
     }
 
     static func parseLine(_ line: Substring, number: Int) throws(ParseError) -> Entry {

@@ -60,7 +60,7 @@ struct CheckSignatureCommand: ParsableCommand {
         let hasher = Hasher(parsed.hashAlgorithm)
         try Files.stream(file) { hasher.update($0) }
         let digest = hasher.finalize()
-        var principal = "key"
+        var principal = "the given public key"
         if let publicKey {
             let expected = try KeyFiles.readPublicKey(at: publicKey)
             try parsed.verify(messageDigest: digest, namespace: namespace, signer: expected.key)
