@@ -22,18 +22,23 @@ public struct CanonicalBenchmark {
 
     public let records: Int
     public let directory: String
+    /// An existing records file to measure instead of synthetic records.
+    public let input: String?
 
-    public init(records: Int, directory: String) {
+    public init(records: Int, directory: String, input: String? = nil) {
         self.records = records
         self.directory = directory
+        self.input = input
     }
 
-    /// Writes the input file (not timed), then times the pipeline and sha256sum.
+    /// Writes the input file (not timed) unless one is given, then times the pipeline and sha256sum.
     public func run(progress: (String) -> Void) throws -> Result {
-        let path = "\(directory)/assay-bench-\(records).jsonl"
-        progress("generating \(records) synthetic records in \(path)")
-        try writeInput(path)
-        defer { unlink(path) }
+        let path = input ?? "\(directory)/assay-bench-\(records)-\(getpid()).jsonl"
+        if input == nil {
+            progress("generating \(records) synthetic records in \(path)")
+            try writeInput(path)
+        }
+        defer { if input == nil { unlink(path) } }
         let bytes = Int(try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64 ?? 0)
 
         progress("timing parse + validate + canonicalize + leaf hash (\(bytes) bytes)")
@@ -47,7 +52,7 @@ public struct CanonicalBenchmark {
             progress("unexpected: \(issue)")
         }
         let seconds = monotonicSeconds() - started
-        precondition(summary.issues == 0, "synthetic records must all be valid")
+        if input == nil { precondition(summary.issues == 0, "synthetic records must all be valid") }
 
         progress("timing sha256sum over the same file")
         let sha = try? timeSha256sum(path)

@@ -28,13 +28,16 @@ struct CanonicalBench: ParsableCommand {
     @Option(help: "Directory for the temporary input file.")
     var directory: String = NSTemporaryDirectory()
 
+    @Option(help: "Measure this records file instead of synthetic records (it is not deleted).")
+    var input: String?
+
     func validate() throws {
         guard records > 0 else { throw ValidationError("--records must be at least 1") }
     }
 
     func run() throws {
         let showProgress = Diagnostics.isTerminal
-        let result = try CanonicalBenchmark(records: records, directory: directory).run { message in
+        let result = try CanonicalBenchmark(records: records, directory: directory, input: input).run { message in
             if showProgress { Diagnostics.print("… \(message)") }
         }
         func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", locale: nil, value) }
