@@ -132,6 +132,19 @@ public enum RecordSchema {
                   "Pixels per priced unit; present exactly when price_per_unit_wei is."),
     ]
 
+    /// The fields batch and LLM requests share.
+    static func request(pipeline: String) -> [FieldSpec] {
+        [
+            FieldSpec("request_id", .identifier, required: true, "The gateway's request identifier."),
+            FieldSpec("pipeline", .identifier, required: true, pipeline),
+            FieldSpec("model_id", .identifier, required: true, "Model identifier."),
+            orchestrator, orchestratorURL, gpuID, startMs, endMs,
+            FieldSpec("success", .boolean, required: true, "Whether the request finally succeeded."),
+            FieldSpec("tries", .integer(1...1000, unit: "count"), required: true, "Attempts made, at least 1."),
+            FieldSpec("duration_ms", durationMs, required: false, "Total duration, ms."),
+        ]
+    }
+
     /// The fields of `kind`, common fields first.
     public static func fields(of kind: RecordKind) -> [FieldSpec] {
         switch kind {
@@ -164,25 +177,9 @@ public enum RecordSchema {
                           "Distinct error classes seen, sorted."),
             ]
         case .batchRequest:
-            return common + [
-                FieldSpec("request_id", .identifier, required: true, "The gateway's request identifier."),
-                FieldSpec("pipeline", .identifier, required: true, "Pipeline, such as text-to-image."),
-                FieldSpec("model_id", .identifier, required: true, "Model identifier."),
-                orchestrator, orchestratorURL, gpuID, startMs, endMs,
-                FieldSpec("success", .boolean, required: true, "Whether the request finally succeeded."),
-                FieldSpec("tries", .integer(1...1000, unit: "count"), required: true, "Attempts made, at least 1."),
-                FieldSpec("duration_ms", durationMs, required: false, "Total duration, ms."),
-                errorType,
-            ] + price
+            return common + request(pipeline: "Pipeline, such as text-to-image.") + [errorType] + price
         case .llmRequest:
-            return common + [
-                FieldSpec("request_id", .identifier, required: true, "The gateway's request identifier."),
-                FieldSpec("pipeline", .identifier, required: true, "Pipeline, normally llm."),
-                FieldSpec("model_id", .identifier, required: true, "Model identifier."),
-                orchestrator, orchestratorURL, gpuID, startMs, endMs,
-                FieldSpec("success", .boolean, required: true, "Whether the request finally succeeded."),
-                FieldSpec("tries", .integer(1...1000, unit: "count"), required: true, "Attempts made, at least 1."),
-                FieldSpec("duration_ms", durationMs, required: false, "Total duration, ms."),
+            return common + request(pipeline: "Pipeline, normally llm.") + [
                 FieldSpec("ttft_ms", latencyMs, required: false, "Time to first token, ms."),
                 FieldSpec("tokens_per_s_milli", .integer(0...1_000_000_000, unit: "milli-tokens per second"),
                           required: false, "Output tokens per second, in thousandths."),
