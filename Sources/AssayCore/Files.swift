@@ -94,7 +94,8 @@ public enum Files {
         }
     }
 
-    static func syncDirectory(of path: String) {
+    /// fsyncs the directory that holds `path`, so a rename or creation in it is durable.
+    public static func syncDirectory(of path: String) {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {

@@ -21,6 +21,11 @@ public final class LineReader {
     private let maxLineBytes: Int
     /// Where the data comes from, for messages.
     public let name: String
+    /// Called with every chunk exactly as read, before its lines are handed
+    /// out (to hash a file in the same pass that reads its lines).
+    public var onChunk: ((UnsafeRawBufferPointer) -> Void)?
+    /// Whether the data ended with `\n` (or was empty); known after `forEachLine`.
+    public private(set) var endsWithNewline = true
 
     /// Reads from an open descriptor (for example 0, standard input), which stays open.
     public init(fileDescriptor: Int32, name: String, maxLineBytes: Int = 64 * 1024) {
@@ -108,7 +113,13 @@ public final class LineReader {
                 if errno == EINTR { continue }
                 throw .io(FileError(path: name, operation: "read", errno: errno))
             }
-            if count == 0 { atEOF = true } else { end += count }
+            if count == 0 {
+                atEOF = true
+            } else {
+                onChunk?(UnsafeRawBufferPointer(start: buffer.baseAddress! + end, count: count))
+                endsWithNewline = buffer[end + count - 1] == 0x0A
+                end += count
+            }
         }
     }
 

@@ -14,6 +14,7 @@ struct Assay: AsyncParsableCommand {
         version: "assay \(AssayVersion.software) (spec v\(AssayVersion.spec), record schema \(AssayVersion.recordSchema))",
         subcommands: [
             KeygenCommand.self, SignCommand.self, CheckSignatureCommand.self,
-            CanonicalizeCommand.self, MerkleCommand.self, SchemaCommand.self, BenchCommand.self,
+            CanonicalizeCommand.self, MerkleCommand.self, SchemaCommand.self,
+            DatasetCommand.self, SealCommand.self, VerifyCommand.self, ProveCommand.self, BenchCommand.self,
         ])
 }

@@ -70,7 +70,7 @@ struct CheckSignatureCommand: ParsableCommand {
             do { policy = try AllowedSigners(text: policyText) } catch {
                 throw Failure(message: "\(allowedSigners):\(error.line): \(error.reason)")
             }
-            let time = at ?? Clock.nowSeconds
+            let time = at ?? Clock.nowMilliseconds / 1000
             guard policy.allows(principal: signer, key: parsed.publicKey.key, namespace: namespace, at: time) else {
                 throw Failure(message: "\(allowedSigners) does not allow '\(signer)' to sign for '\(namespace)' with \(parsed.publicKey.fingerprint) at \(time)")
             }
@@ -80,16 +80,3 @@ struct CheckSignatureCommand: ParsableCommand {
         print("Good \"\(namespace)\" signature for \(principal) with ED25519 key \(parsed.publicKey.fingerprint)")
     }
 }
-
-/// The current time, used only for checking key validity periods, never in published data.
-enum Clock {
-    static var nowSeconds: Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec)
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -45,6 +45,12 @@ enum Diagnostics {
         _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
 
+    /// Writes `text` as is, without a newline.
+    static func write(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
     /// True when standard error is a terminal (progress is shown only then).
     static var isTerminal: Bool { isatty(2) == 1 }
 }

@@ -1,0 +1,167 @@
+import AssayCore
+import AssayCrypto
+
+/// The bytes of one sealed bundle, before they are written or signed.
+public struct SealedBundle: Sendable {
+    public let manifest: Manifest
+    public let manifestBytes: [UInt8]
+    public let records: [UInt8]
+    public let conflicts: [UInt8]
+    /// Input records on other days, not part of this bundle.
+    public let outsideDay: Int
+    /// Input records that were exact duplicates of one already staged.
+    public let duplicatesCollapsed: Int
+
+    /// SHA-256 of `manifest.json`: the manifest hash the next bundle links to.
+    public var manifestHash: String { Hasher.sha256(manifestBytes).hex }
+}
+
+/// Builds a bundle from staged records (spec/dataset.md §5): validated input,
+/// deduplicated by (observer_id, id), conflicts set apart, sorted, hashed,
+/// Merkle-rooted and chained. The same input yields the same bytes, whatever
+/// the order in which it arrives.
+public struct BundleSealer {
+    public let dataset: String
+    public let collector: String
+    public let day: UTCDay
+    public let prev: Manifest.Previous?
+
+    /// Canonical versions seen per (observer_id, id); more than one is a conflict.
+    private var staged: [RecordKey: [[UInt8]]] = [:]
+    private var rejected: [String: Int64] = [:]
+    private var outsideDay = 0
+    private var duplicates = 0
+
+    public init(dataset: String, collector: String, day: UTCDay, prev: Manifest.Previous?) {
+        self.dataset = dataset
+        self.collector = collector
+        self.day = day
+        self.prev = prev
+    }
+
+    /// Stages one valid record with its canonical bytes.
+    public mutating func add(_ record: Record, canonical: [UInt8]) {
+        guard case .integer(let start)? = record["start_ms"], day.contains(start) else {
+            outsideDay += 1
+            return
+        }
+        let key = RecordKey(observer: Array(record.observerID.utf8), id: Array(record.id.utf8))
+        var versions = staged[key, default: []]
+        if versions.contains(canonical) {
+            duplicates += 1
+            return
+        }
+        versions.append(canonical)
+        staged[key] = versions
+    }
+
+    /// Counts one refused input line by its code (it goes into `rejected`).
+    public mutating func reject(_ issue: LineIssue) {
+        rejected[issue.code, default: 0] += 1
+    }
+
+    /// Seals what was staged.
+    public func seal() -> SealedBundle {
+        let keys = staged.keys.sorted()
+        var records: [UInt8] = []
+        var conflicts: [UInt8] = []
+        var byKind: [RecordKind: Int64] = [:]
+        var conflictKeys: Int64 = 0
+        var conflictVersions: Int64 = 0
+        var root = Merkle.RootBuilder()
+        var coverage = CoverageAccumulator()
+        let hasher = Hasher(.sha256)
+        for key in keys {
+            let versions = staged[key]!
+            if versions.count == 1 {
+                let line = versions[0]
+                // Staged bytes are canonical records: parsing again cannot fail.
+                guard let record = try? Record.parse(line) else { continue }
+                byKind[record.kind, default: 0] += 1
+                coverage.add(record)
+                root.append(leafHash: Merkle.leafHash(line, using: hasher))
+                records += line
+                records.append(0x0A)
+            } else {
+                conflictKeys += 1
+                for line in versions.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                    conflictVersions += 1
+                    conflicts += line
+                    conflicts.append(0x0A)
+                }
+            }
+        }
+        let manifest = Manifest(
+            dataset: dataset, collector: collector, day: day, prev: prev,
+            files: [
+                .init(name: "conflicts.jsonl", sha256: Hasher.sha256(conflicts).hex, size: Int64(conflicts.count)),
+                .init(name: "records.jsonl", sha256: Hasher.sha256(records).hex, size: Int64(records.count)),
+            ],
+            recordsByKind: Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, byKind[$0] ?? 0) }),
+            merkleTreeSize: Int64(root.count), merkleRoot: Hex.encode(root.root),
+            conflictKeys: conflictKeys, conflictVersions: conflictVersions,
+            coverage: coverage.coverage, rejectedByCode: rejected)
+        return SealedBundle(manifest: manifest, manifestBytes: manifest.bytes(), records: records, conflicts: conflicts,
+                            outsideDay: outsideDay, duplicatesCollapsed: duplicates)
+    }
+}
+
+/// (observer_id, id) as bytes, ordered as spec/dataset.md §4.1 sorts records.
+public struct RecordKey: Hashable, Comparable, Sendable {
+    public let observer: [UInt8]
+    public let id: [UInt8]
+
+    public init(observer: [UInt8], id: [UInt8]) {
+        self.observer = observer
+        self.id = id
+    }
+
+    public init(_ record: Record) {
+        self.init(observer: Array(record.observerID.utf8), id: Array(record.id.utf8))
+    }
+
+    public static func < (lhs: RecordKey, rhs: RecordKey) -> Bool {
+        if lhs.observer != rhs.observer { return lhs.observer.lexicographicallyPrecedes(rhs.observer) }
+        return lhs.id.lexicographicallyPrecedes(rhs.id)
+    }
+
+    /// `observer_id/id`, for messages.
+    public var description: String {
+        String(decoding: observer, as: UTF8.self) + "/" + String(decoding: id, as: UTF8.self)
+    }
+}
+
+extension DatasetDirectory {
+    /// Seals (collector, day) from JSON Lines inputs, signs the manifest with
+    /// `key` as `signer`, and writes the bundle atomically. Bad input lines
+    /// go to `onIssue` and into the manifest's `rejected` counts.
+    public func seal(collector: String, day: UTCDay, inputs: [String], key: Ed25519PrivateKey, signer: String,
+                     onIssue: (LineIssue) -> Void) throws(LedgerError) -> SealedBundle {
+        guard Slug.isValid(collector) else { throw LedgerError(.invalidName, "collector '\(collector)' must be \(Slug.rule)") }
+        guard Slug.isValid(signer) else { throw LedgerError(.invalidName, "signer '\(signer)' must be \(Slug.rule)") }
+        let descriptor = try descriptor()
+        if Files.exists(bundlePath(collector: collector, day: day)) {
+            throw LedgerError(.alreadyExists, "\(Self.bundleRelativePath(collector: collector, day: day)) is already sealed; a sealed bundle is never rewritten")
+        }
+        var sealer = BundleSealer(dataset: descriptor.id, collector: collector, day: day,
+                                  prev: try previous(collector: collector, before: day))
+        for input in inputs {
+            do {
+                let reader = try LineReader(path: input)
+                try RecordLines.scan(reader) { _, record, canonical in
+                    sealer.add(record, canonical: canonical)
+                } onIssue: { issue in
+                    sealer.reject(issue)
+                    onIssue(issue)
+                }
+            } catch { throw LedgerError(.io, error.description) }
+        }
+        let bundle = sealer.seal()
+        let signature: SSHSignature
+        do { signature = try SSHSignature.sign(bundle.manifestBytes, namespace: Self.manifestNamespace, with: key) } catch {
+            throw LedgerError(.io, "signing failed: \(error)")
+        }
+        try write(bundle, signatures: [(signer, signature)])
+        return bundle
+    }
+}

@@ -1,0 +1,203 @@
+import AssayCore
+import AssayCrypto
+import Foundation
+
+/// A dataset on disk (spec/dataset.md §2): where its files are, which
+/// bundles exist, and atomic writing of new bundles and signatures.
+public struct DatasetDirectory: Sendable {
+    public static let descriptorName = "dataset.json"
+    public static let allowedSignersName = "allowed_signers"
+    public static let bundlesName = "bundles"
+    public static let manifestNamespace = "assay-manifest-v1"
+
+    public let root: String
+
+    public init(_ root: String) {
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    public var descriptorPath: String { "\(root)/\(Self.descriptorName)" }
+    public var allowedSignersPath: String { "\(root)/\(Self.allowedSignersName)" }
+    public var bundlesPath: String { "\(root)/\(Self.bundlesName)" }
+
+    /// `bundles/<collector>/<YYYY>/<MM>/<DD>` relative to the dataset.
+    public static func bundleRelativePath(collector: String, day: UTCDay) -> String {
+        "\(bundlesName)/\(collector)/\(day.path)"
+    }
+
+    public func bundlePath(collector: String, day: UTCDay) -> String {
+        "\(root)/\(Self.bundleRelativePath(collector: collector, day: day))"
+    }
+
+    public func descriptor() throws(LedgerError) -> DatasetDescriptor {
+        do { return try DatasetDescriptor(bytes: try Files.read(descriptorPath, limit: 1 << 20)) } catch let error as FileError {
+            throw LedgerError(.io, error.description)
+        } catch let error as DocumentError {
+            throw LedgerError(.invalidDocument, "\(Self.descriptorName): \(error.reason)")
+        } catch { throw LedgerError(.io, "\(error)") }
+    }
+
+    public func allowedSigners() throws(LedgerError) -> AllowedSigners {
+        let bytes: [UInt8]
+        do { bytes = try Files.read(allowedSignersPath, limit: 1 << 22) } catch { throw LedgerError(.io, error.description) }
+        do { return try AllowedSigners(text: String(decoding: bytes, as: UTF8.self)) } catch {
+            throw LedgerError(.invalidDocument, "\(Self.allowedSignersName):\(error.line): \(error.reason)")
+        }
+    }
+
+    /// Collector ids that have a bundles directory, sorted.
+    public func collectors() -> [String] {
+        Self.list(bundlesPath).filter { Slug.isValid($0) && Self.isDirectory("\(bundlesPath)/\($0)") }
+    }
+
+    /// The days of a collector's bundles (well-formed directories only), ascending.
+    public func days(of collector: String) -> [UTCDay] {
+        let base = "\(bundlesPath)/\(collector)"
+        var days: [UTCDay] = []
+        for year in Self.list(base) where year.utf8.count == 4 {
+            for month in Self.list("\(base)/\(year)") where month.utf8.count == 2 {
+                for day in Self.list("\(base)/\(year)/\(month)") where day.utf8.count == 2 {
+                    guard let parsed = UTCDay("\(year)-\(month)-\(day)"),
+                          Self.isDirectory("\(base)/\(year)/\(month)/\(day)") else { continue }
+                    days.append(parsed)
+                }
+            }
+        }
+        return days.sorted()
+    }
+
+    /// The bytes of a bundle's manifest.
+    public func manifestBytes(collector: String, day: UTCDay) throws(FileError) -> [UInt8] {
+        try Files.read("\(bundlePath(collector: collector, day: day))/manifest.json", limit: 16 << 20)
+    }
+
+    /// The collector's newest bundle before `day`, as the `prev` of a new bundle.
+    public func previous(collector: String, before day: UTCDay) throws(LedgerError) -> Manifest.Previous? {
+        guard let last = days(of: collector).last(where: { $0 < day }) else { return nil }
+        do {
+            return Manifest.Previous(day: last, sha256: Hasher.sha256(try manifestBytes(collector: collector, day: last)).hex)
+        } catch { throw LedgerError(.io, error.description) }
+    }
+
+    /// Creates a new dataset directory with its descriptor and allowed_signers.
+    public static func create(at root: String, descriptor: DatasetDescriptor, allowedSigners: String) throws(LedgerError) -> DatasetDirectory {
+        let directory = DatasetDirectory(root)
+        do {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(bundlesName)", withIntermediateDirectories: true)
+        } catch { throw LedgerError(.io, "\(root): cannot create: \(error.localizedDescription)") }
+        guard !Files.exists(directory.descriptorPath) else {
+            throw LedgerError(.alreadyExists, "\(directory.descriptorPath) already exists")
+        }
+        do {
+            try Files.createExclusive(directory.descriptorPath, contents: descriptor.bytes(), mode: 0o644)
+            try Files.createExclusive(directory.allowedSignersPath, contents: Array(allowedSigners.utf8), mode: 0o644)
+        } catch { throw LedgerError(.io, error.description) }
+        return directory
+    }
+
+    /// Writes a sealed, signed bundle: everything goes into a hidden temporary
+    /// directory first, which is renamed into place, so a crash leaves either
+    /// no bundle or a whole one (spec/dataset.md §5 step 6). Refuses to
+    /// overwrite a sealed day or to seal before the collector's newest day.
+    public func write(_ bundle: SealedBundle, signatures: [(signer: String, signature: SSHSignature)]) throws(LedgerError) {
+        let collector = bundle.manifest.collector
+        let day = bundle.manifest.day
+        let target = bundlePath(collector: collector, day: day)
+        guard !Files.exists(target) else {
+            throw LedgerError(.alreadyExists, "\(Self.bundleRelativePath(collector: collector, day: day)) is already sealed; a sealed bundle is never rewritten")
+        }
+        if let newest = days(of: collector).last, newest > day {
+            throw LedgerError(.outOfOrder, "\(collector) already has a bundle for \(newest); days before it cannot be sealed")
+        }
+        let parent = (target as NSString).deletingLastPathComponent
+        let temporary = "\(parent)/.\((target as NSString).lastPathComponent).tmp-\(getpid())"
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            removeStaleTemporaries(in: parent)
+            try FileManager.default.createDirectory(atPath: "\(temporary)/signatures", withIntermediateDirectories: true)
+        } catch { throw LedgerError(.io, "\(parent): \(error.localizedDescription)") }
+        do {
+            try Files.createExclusive("\(temporary)/records.jsonl", contents: bundle.records, mode: 0o644)
+            FaultInjection.point("seal-after-records")
+            try Files.createExclusive("\(temporary)/conflicts.jsonl", contents: bundle.conflicts, mode: 0o644)
+            try Files.createExclusive("\(temporary)/manifest.json", contents: bundle.manifestBytes, mode: 0o644)
+            FaultInjection.point("seal-after-manifest")
+            for (signer, signature) in signatures {
+                guard Slug.isValid(signer) else { throw LedgerError(.invalidName, "signer '\(signer)' must be \(Slug.rule)") }
+                try Files.createExclusive("\(temporary)/signatures/\(signer).sig", contents: Array(signature.armored.utf8), mode: 0o644)
+            }
+            Files.syncDirectory(of: "\(temporary)/signatures/x")
+            Files.syncDirectory(of: "\(temporary)/x")
+            FaultInjection.point("seal-before-rename")
+            guard rename(temporary, target) == 0 else { throw FileError(path: target, operation: "rename", errno: errno) }
+            Files.syncDirectory(of: target)
+        } catch let error as LedgerError {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw LedgerError(.io, "\(error)")
+        }
+    }
+
+    /// Adds a co-signature file to a sealed bundle (never replacing one).
+    public func addSignature(_ signature: SSHSignature, signer: String, collector: String, day: UTCDay) throws(LedgerError) {
+        guard Slug.isValid(signer) else { throw LedgerError(.invalidName, "signer '\(signer)' must be \(Slug.rule)") }
+        let path = "\(bundlePath(collector: collector, day: day))/signatures/\(signer).sig"
+        do { try Files.createExclusive(path, contents: Array(signature.armored.utf8), mode: 0o644) } catch {
+            throw LedgerError(error.code == EEXIST ? .alreadyExists : .io, error.description)
+        }
+        Files.syncDirectory(of: path)
+    }
+
+    /// Removes hidden temporary bundle directories a crashed seal left behind.
+    func removeStaleTemporaries(in directory: String) {
+        for name in Self.list(directory) where name.hasPrefix(".") && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+        }
+    }
+
+    /// The entries of a directory, sorted by bytes; empty if it cannot be read.
+    public static func list(_ path: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var flag: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
+    }
+}
+
+/// Why a ledger operation was refused.
+public struct LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case io
+        case invalidDocument = "invalid-document"
+        case alreadyExists = "already-exists"
+        case outOfOrder = "out-of-order"
+        case invalidName = "invalid-name"
+        case notFound = "not-found"
+    }
+
+    public let code: Code
+    public let reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(reason) [\(code.rawValue)]" }
+}
+
+/// Named points where tests can make the process die as if it crashed
+/// (`ASSAY_FAULT=<point>`), to show that no half-written state survives.
+public enum FaultInjection {
+    static let point = ProcessInfo.processInfo.environment["ASSAY_FAULT"]
+
+    /// Exits at once, without cleanup, when `ASSAY_FAULT` names this point.
+    public static func point(_ name: String) {
+        if point == name { _exit(70) }
+    }
+}

@@ -1,0 +1,222 @@
+import AssayCore
+import AssayCrypto
+
+/// The result of verifying a dataset.
+public struct VerificationReport: Sendable {
+    public let datasetID: String?
+    public let bundles: [BundleResult]
+    /// Dataset-level, bundle and chain findings, in a fixed order.
+    public let findings: [Finding]
+    /// The newest bundle of each collector, for `--state`.
+    public let heads: [VerifyState.Head]
+
+    public var errors: Int { findings.filter { $0.severity == .error }.count }
+    public var warnings: Int { findings.filter { $0.severity == .warning }.count }
+    public var holds: Bool { errors == 0 }
+
+    /// The report as JSON for programs (spec/dataset.md §8): stable order, canonical form.
+    public var jsonValue: JSONValue {
+        .object([
+            .init("format", "assay-verify-report-v1"),
+            .init("dataset", datasetID.map { .string($0) } ?? .null),
+            .init("ok", .bool(holds)),
+            .init("errors", .integer(Int64(errors))),
+            .init("warnings", .integer(Int64(warnings))),
+            .init("bundles", .array(bundles.map { bundle in
+                .object([
+                    .init("collector", .string(bundle.collector)),
+                    .init("day", .string(bundle.day.description)),
+                    .init("manifest_sha256", bundle.manifestHash.map { .string($0) } ?? .null),
+                    .init("records", .integer(bundle.manifest?.recordsTotal ?? 0)),
+                    .init("signers", .array(bundle.signers.map { .string($0) })),
+                    .init("threshold", .integer(Int64(bundle.threshold))),
+                    .init("holds", .bool(bundle.holds)),
+                    .init("ok", .bool(!bundle.hasErrors)),
+                ])
+            })),
+            .init("findings", .array(findings.map {
+                .object([.init("severity", .string($0.severity.rawValue)), .init("rule", .string($0.rule)),
+                         .init("path", .string($0.path)), .init("message", .string($0.message))])
+            })),
+        ])
+    }
+}
+
+/// Verifies a whole dataset offline (spec/dataset.md §8): the layout, every
+/// bundle (in parallel), each collector's chain, and optionally freshness and
+/// rollback against an earlier run's state.
+public struct DatasetVerifier: Sendable {
+    public struct Options: Sendable {
+        /// `stale` when a collector's newest bundle is more than this many days before `today`.
+        public var maxAgeDays: Int?
+        /// Today, for freshness; defaults to the current UTC day.
+        public var today: UTCDay?
+        /// An earlier run's state, for rollback detection.
+        public var state: VerifyState?
+        /// Use this trust policy instead of the dataset's `allowed_signers`.
+        public var allowedSigners: AllowedSigners?
+        /// Use this threshold instead of the dataset's.
+        public var threshold: Int?
+        /// How many bundles to verify at once.
+        public var parallelism: Int = 2
+
+        public init() {}
+    }
+
+    public let directory: DatasetDirectory
+    public let options: Options
+
+    public init(directory: DatasetDirectory, options: Options = Options()) {
+        self.directory = directory
+        self.options = options
+    }
+
+    /// Verifies; `progress(done, total)` is called as bundles finish.
+    public func verify(progress: @Sendable (Int, Int) -> Void = { _, _ in }) async -> VerificationReport {
+        var log = FindingLog(limit: 1000)
+        let descriptor: DatasetDescriptor?
+        do { descriptor = try directory.descriptor() } catch {
+            log.error("descriptor", DatasetDirectory.descriptorName, error.reason)
+            descriptor = nil
+        }
+        var signers = options.allowedSigners
+        if signers == nil {
+            do { signers = try directory.allowedSigners() } catch {
+                log.error("allowed-signers", DatasetDirectory.allowedSignersName, error.reason)
+            }
+        }
+        LayoutCheck(directory: directory).check(into: &log)
+        guard let descriptor, let signers else {
+            return VerificationReport(datasetID: descriptor?.id, bundles: [], findings: log.all, heads: [])
+        }
+        let verifier = BundleVerifier(directory: directory, datasetID: descriptor.id,
+                                      threshold: options.threshold ?? descriptor.threshold, signers: signers)
+        let work = directory.collectors().flatMap { collector in directory.days(of: collector).map { (collector, $0) } }
+        let results = await Self.run(work, parallelism: max(1, options.parallelism), progress: progress) {
+            verifier.verify(collector: $0.0, day: $0.1)
+        }
+        var findings = log.all
+        for result in results { findings += result.findings }
+        var chainLog = FindingLog()
+        var heads: [VerifyState.Head] = []
+        for collector in directory.collectors() {
+            let chain = results.filter { $0.collector == collector }
+            ChainCheck.check(chain, into: &chainLog)
+            if let last = chain.last, let hash = last.manifestHash {
+                heads.append(VerifyState.Head(collector: collector, day: last.day, manifestSHA256: hash))
+            }
+        }
+        checkFreshness(heads, into: &chainLog)
+        checkRollback(results, datasetID: descriptor.id, into: &chainLog)
+        findings += chainLog.all
+        return VerificationReport(datasetID: descriptor.id, bundles: results, findings: findings, heads: heads)
+    }
+
+    /// `stale` (spec/dataset.md §8).
+    func checkFreshness(_ heads: [VerifyState.Head], into log: inout FindingLog) {
+        guard let maxAge = options.maxAgeDays else { return }
+        let today = options.today ?? UTCDay(containing: Clock.nowMilliseconds)
+        for head in heads where today.number - head.day.number > maxAge {
+            log.error("stale", "bundles/\(head.collector)",
+                      "the newest bundle is \(head.day), \(today.number - head.day.number) days before \(today); --max-age is \(maxAge)")
+        }
+        if heads.isEmpty && options.maxAgeDays != nil {
+            log.error("stale", DatasetDirectory.bundlesName, "the dataset has no bundles at all")
+        }
+    }
+
+    /// `rollback` (spec/dataset.md §8.1).
+    func checkRollback(_ results: [BundleResult], datasetID: String, into log: inout FindingLog) {
+        guard let state = options.state else { return }
+        if state.dataset != datasetID {
+            log.error("rollback", "--state", "the state file is for dataset '\(state.dataset)', not '\(datasetID)'")
+            return
+        }
+        for head in state.heads {
+            let path = DatasetDirectory.bundleRelativePath(collector: head.collector, day: head.day)
+            guard let bundle = results.first(where: { $0.collector == head.collector && $0.day == head.day }) else {
+                log.error("rollback", path, "was the newest bundle of \(head.collector) at the last verification and is gone")
+                continue
+            }
+            if bundle.manifestHash != head.manifestSHA256 {
+                log.error("rollback", "\(path)/manifest.json",
+                          "has manifest hash \(bundle.manifestHash ?? "none"); the last verification saw \(head.manifestSHA256): history was rewritten")
+            }
+        }
+    }
+
+    /// Runs `body` over `items` with bounded parallelism, keeping the input order.
+    static func run<Item: Sendable, Result: Sendable>(
+        _ items: [Item], parallelism: Int, progress: @Sendable (Int, Int) -> Void, _ body: @escaping @Sendable (Item) -> Result
+    ) async -> [Result] {
+        await withTaskGroup(of: (Int, Result).self) { group in
+            var results = [Result?](repeating: nil, count: items.count)
+            var next = 0
+            var done = 0
+            while next < min(parallelism, items.count) {
+                let index = next
+                group.addTask { (index, body(items[index])) }
+                next += 1
+            }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                done += 1
+                progress(done, items.count)
+                if next < items.count {
+                    let index = next
+                    group.addTask { (index, body(items[index])) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
+    }
+}
+
+/// The chain rules of spec/dataset.md §7 over one collector's bundles, in day order.
+enum ChainCheck {
+    static func check(_ chain: [BundleResult], into log: inout FindingLog) {
+        var seenPrev: [String: UTCDay] = [:]
+        for (index, bundle) in chain.enumerated() {
+            guard let manifest = bundle.manifest else { continue }
+            let path = "\(bundle.relativePath)/manifest.json"
+            guard let prev = manifest.prev else {
+                if index > 0 {
+                    log.error("chain-link", path, "has no prev, but \(chain[index - 1].day) comes before it")
+                }
+                continue
+            }
+            if let other = seenPrev[prev.sha256] {
+                log.error("chain-fork", path, "names the same previous manifest as the bundle of \(other): two bundles claim one predecessor")
+            }
+            seenPrev[prev.sha256] = bundle.day
+            guard index > 0 else {
+                log.error("chain-start", path, "links to a bundle of \(prev.day) that is not in the dataset: history before it is missing")
+                continue
+            }
+            let before = chain[index - 1]
+            if prev.day != before.day || prev.sha256 != before.manifestHash {
+                log.error("chain-link", path,
+                          "prev names \(prev.day) \(prev.sha256.prefix(12))…, but the bundle before it is \(before.day) \((before.manifestHash ?? "unreadable").prefix(12))…")
+                continue
+            }
+            let missing = bundle.day.number - before.day.number - 1
+            if missing > 0 {
+                log.warning("chain-gap", path, "\(missing) day\(missing == 1 ? "" : "s") without a bundle after \(before.day)")
+            }
+        }
+    }
+}
+
+/// The current time, used for freshness only (never in published data).
+public enum Clock {
+    public static var nowMilliseconds: Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

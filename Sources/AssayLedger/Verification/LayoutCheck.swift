@@ -1,0 +1,72 @@
+import AssayCore
+
+/// `unlisted-file` and `bundle-path`: nothing may sit in a dataset beside the
+/// signed data (spec/dataset.md §2).
+struct LayoutCheck {
+    static let topLevel: Set<String> = [DatasetDirectory.descriptorName, DatasetDirectory.allowedSignersName,
+                                        DatasetDirectory.bundlesName, "README.md", "LICENSE"]
+    static let bundleFiles: Set<String> = ["manifest.json", "records.jsonl", "conflicts.jsonl", "signatures"]
+
+    let directory: DatasetDirectory
+
+    func check(into log: inout FindingLog) {
+        let root = directory.root
+        for name in DatasetDirectory.list(root) where !name.hasPrefix(".") && !Self.topLevel.contains(name) {
+            log.error("unlisted-file", name, "is not part of a dataset's layout")
+        }
+        let bundles = directory.bundlesPath
+        for collector in DatasetDirectory.list(bundles) {
+            let collectorPath = "bundles/\(collector)"
+            guard Slug.isValid(collector), DatasetDirectory.isDirectory("\(bundles)/\(collector)") else {
+                log.error("bundle-path", collectorPath, "is not a collector directory (\(Slug.rule))")
+                continue
+            }
+            for year in DatasetDirectory.list("\(bundles)/\(collector)") {
+                for month in listOrReport("\(collectorPath)/\(year)", digits: 4, log: &log) {
+                    for day in listOrReport("\(collectorPath)/\(year)/\(month)", digits: 2, log: &log) {
+                        let dayPath = "\(collectorPath)/\(year)/\(month)/\(day)"
+                        guard isDigits(day, 2), DatasetDirectory.isDirectory("\(root)/\(dayPath)") else {
+                            log.error(day.hasPrefix(".") ? "unlisted-file" : "bundle-path", dayPath,
+                                      day.hasPrefix(".") ? "is not part of a dataset (a crashed seal's leftovers are never published)"
+                                                         : "is not a bundle directory DD")
+                            continue
+                        }
+                        guard UTCDay("\(year)-\(month)-\(day)") != nil else {
+                            log.error("bundle-path", dayPath, "is not a real date")
+                            continue
+                        }
+                        checkBundle(dayPath, log: &log)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Lists `path` (a YYYY or MM level) after checking its own name; nothing if it is wrong.
+    func listOrReport(_ path: String, digits: Int, log: inout FindingLog) -> [String] {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard isDigits(name, digits), DatasetDirectory.isDirectory("\(directory.root)/\(path)") else {
+            log.error(name.hasPrefix(".") ? "unlisted-file" : "bundle-path", path,
+                      "is not a \(digits == 4 ? "year (YYYY)" : "month (MM)") directory")
+            return []
+        }
+        return DatasetDirectory.list("\(directory.root)/\(path)")
+    }
+
+    func checkBundle(_ path: String, log: inout FindingLog) {
+        let absolute = "\(directory.root)/\(path)"
+        for name in DatasetDirectory.list(absolute) where !Self.bundleFiles.contains(name) {
+            log.error("unlisted-file", "\(path)/\(name)", "is not part of a bundle; no manifest names it")
+        }
+        for name in DatasetDirectory.list("\(absolute)/signatures") {
+            let stem = name.hasSuffix(".sig") ? String(name.dropLast(4)) : ""
+            if !Slug.isValid(stem) || DatasetDirectory.isDirectory("\(absolute)/signatures/\(name)") {
+                log.error("unlisted-file", "\(path)/signatures/\(name)", "is not a signature file <signer>.sig")
+            }
+        }
+    }
+
+    func isDigits(_ text: String, _ count: Int) -> Bool {
+        text.utf8.count == count && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import AssayCore
+import AssayLedger
+
+struct ProveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove",
+        abstract: "Print the inclusion proof of one record in a bundle.",
+        discussion: """
+            Finds the record with JOB-ID in the bundle's records.jsonl and prints, as canonical JSON, \
+            the record, its leaf index and the RFC 9162 audit path to the manifest's Merkle root \
+            (spec/dataset.md §8.2). Anyone holding the manifest can check it with \
+            'assay verify --proof'.
+
+            Example:
+              assay prove ./dataset/bundles/gw-a/2026/01/09 stream-374e1e-mk6xofol/1 > proof.json
+              assay verify --proof proof.json --bundle ./dataset/bundles/gw-a/2026/01/09
+            """)
+
+    @Argument(help: "The bundle directory (DATASET/bundles/COLLECTOR/YYYY/MM/DD).")
+    var bundle: String
+
+    @Argument(help: "The record's id.")
+    var jobID: String
+
+    @Option(help: "The record's observer_id, when several observers used the id.")
+    var observer: String?
+
+    func run() throws {
+        let components = bundle.split(separator: "/").map(String.init)
+        guard components.count >= 5, components[components.count - 5] == DatasetDirectory.bundlesName,
+              let day = UTCDay("\(components[components.count - 3])-\(components[components.count - 2])-\(components[components.count - 1])")
+        else { throw ValidationError("'\(bundle)' is not a bundle directory .../bundles/COLLECTOR/YYYY/MM/DD") }
+        let collector = components[components.count - 4]
+        let root = (bundle.hasPrefix("/") ? "/" : "") + components.dropLast(5).joined(separator: "/")
+        let proof = try RecordProof.make(directory: DatasetDirectory(root.isEmpty ? "." : root), collector: collector, day: day,
+                                         id: jobID, observer: observer)
+        print(try CanonicalJSON.string(proof.jsonValue))
+    }
+}
