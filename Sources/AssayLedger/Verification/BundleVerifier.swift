@@ -55,8 +55,8 @@ public struct BundleVerifier: Sendable {
                                 threshold: threshold, findings: log.all)
         }
         checkLocation(manifest, collector: collector, day: day, path: manifestPath, log: &log)
-        let conflictKeys = checkConflicts(manifest, base: base, absolute: absolute, log: &log)
-        checkRecords(manifest, base: base, absolute: absolute, excluding: conflictKeys, log: &log)
+        let conflictKeys = checkConflicts(manifest, day: day, base: base, absolute: absolute, log: &log)
+        checkRecords(manifest, day: day, base: base, absolute: absolute, excluding: conflictKeys, log: &log)
         let counting = checkSignatures(manifestBytes: manifestBytes, day: day, base: base, absolute: absolute, log: &log)
         if counting.count < threshold {
             log.error("threshold", "\(base)/signatures",
@@ -137,7 +137,7 @@ public struct BundleVerifier: Sendable {
     }
 
     /// `conflicts`: conflicts.jsonl is sorted, every key has several distinct versions, counts match.
-    func checkConflicts(_ manifest: Manifest, base: String, absolute: String, log: inout FindingLog) -> Set<RecordKey> {
+    func checkConflicts(_ manifest: Manifest, day: UTCDay, base: String, absolute: String, log: inout FindingLog) -> Set<RecordKey> {
         let path = "\(base)/conflicts.jsonl"
         var keys = Set<RecordKey>()
         var previous: (key: RecordKey, bytes: [UInt8])?
@@ -149,7 +149,7 @@ public struct BundleVerifier: Sendable {
             }
         }
         scanFile("conflicts.jsonl", manifest, base: base, absolute: absolute, log: &log) { number, line, log in
-            guard let (record, canonical) = record(number, line, day: manifest.day, path: path, log: &log) else { return }
+            guard let (record, canonical) = record(number, line, day: day, path: path, log: &log) else { return }
             versions += 1
             let key = RecordKey(record)
             if let previous {
@@ -178,7 +178,7 @@ public struct BundleVerifier: Sendable {
     }
 
     /// Records: valid, canonical, on the day, strictly sorted; counts, Merkle root and coverage match.
-    func checkRecords(_ manifest: Manifest, base: String, absolute: String, excluding conflictKeys: Set<RecordKey>,
+    func checkRecords(_ manifest: Manifest, day: UTCDay, base: String, absolute: String, excluding conflictKeys: Set<RecordKey>,
                       log: inout FindingLog) {
         let path = "\(base)/records.jsonl"
         var previous: RecordKey?
@@ -190,7 +190,7 @@ public struct BundleVerifier: Sendable {
         scanFile("records.jsonl", manifest, base: base, absolute: absolute, log: &log) { number, line, log in
             lines += 1
             if case .bytes(let bytes) = line { root.append(leafHash: Merkle.leafHash(bytes, using: hasher)) }
-            guard let (record, _) = record(number, line, day: manifest.day, path: path, log: &log) else { return }
+            guard let (record, _) = record(number, line, day: day, path: path, log: &log) else { return }
             let key = RecordKey(record)
             if let previous, !(previous < key) {
                 log.error("record-order", path, previous == key
