@@ -38,11 +38,12 @@ let package = Package(
         .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto"]),
 
         // The edges.
+        .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "CAssayGit2"]),
         .target(name: "AssayBench", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
         .executableTarget(
             name: "assay",
             dependencies: [
-                "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench",
+                "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -57,7 +58,7 @@ let package = Package(
         .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         .testTarget(
             name: "AssayCLITests",
-            dependencies: ["assay", "AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport", "CAssaySQLite", "CAssayGit2"]),
+            dependencies: ["assay", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayTestSupport", "CAssaySQLite", "CAssayGit2"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssayCore
 import AssayCrypto
+import AssayGit
 import AssayLedger
 import Synchronization
 
@@ -16,7 +17,9 @@ struct VerifyCommand: AsyncParsableCommand {
             --max-age N fails when a collector's newest bundle is more than N days old, so a frozen \
             dataset is noticed. --state FILE remembers each collector's newest bundle after a clean \
             run and fails the next run if one of them disappeared or changed (rollback or rewritten \
-            history). --policy uses your own pinned allowed_signers instead of the dataset's.
+            history). --policy uses your own pinned allowed_signers instead of the dataset's. --git \
+            also checks that every commit of the dataset repository is SSH-signed by an allowed key \
+            (what 'git verify-commit' checks, without needing git).
 
             With --proof FILE --bundle DIR, checks one record inclusion proof made by 'assay prove'.
 
@@ -46,6 +49,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Option(help: "A threshold to require instead of the dataset's.")
     var threshold: Int?
+
+    @Flag(help: "Also check that every git commit reachable from HEAD is SSH-signed by an allowed key.")
+    var git = false
 
     @Option(help: "Check this record proof (from 'assay prove') instead of a dataset.")
     var proof: String?
@@ -78,10 +84,14 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         options.threshold = threshold
         let progress = Progress(enabled: Diagnostics.isTerminal && !json)
-        let report = await DatasetVerifier(directory: DatasetDirectory(dataset), options: options).verify { done, total in
+        var report = await DatasetVerifier(directory: DatasetDirectory(dataset), options: options).verify { done, total in
             progress.update("verifying bundles \(done)/\(total)")
         }
         progress.finish()
+        if git {
+            let signers = try options.allowedSigners ?? DatasetDirectory(dataset).allowedSigners()
+            report = report.adding(try CommitVerifier.check(try GitRepository.open(dataset), signers: signers))
+        }
         if json {
             let output = BufferedWriter()
             output.write(try CanonicalJSON.encode(report.jsonValue))

@@ -10,6 +10,18 @@ public struct VerificationReport: Sendable {
     /// The newest bundle of each collector, for `--state`.
     public let heads: [VerifyState.Head]
 
+    public init(datasetID: String?, bundles: [BundleResult], findings: [Finding], heads: [VerifyState.Head]) {
+        self.datasetID = datasetID
+        self.bundles = bundles
+        self.findings = findings
+        self.heads = heads
+    }
+
+    /// The report with more findings (from checks outside the core, such as git commit signatures).
+    public func adding(_ extra: [Finding]) -> VerificationReport {
+        VerificationReport(datasetID: datasetID, bundles: bundles, findings: findings + extra, heads: heads)
+    }
+
     public var errors: Int { findings.filter { $0.severity == .error }.count }
     public var warnings: Int { findings.filter { $0.severity == .warning }.count }
     public var holds: Bool { errors == 0 }

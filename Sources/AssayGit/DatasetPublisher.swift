@@ -1,0 +1,140 @@
+import AssayCore
+import AssayCrypto
+import AssayLedger
+
+/// Publishes sealed bundles and co-signatures: one SSH-signed, additive
+/// commit on the dataset repository's branch, then a push (spec/dataset.md §9).
+public struct DatasetPublisher {
+    public let repository: GitRepository
+    public let remote: String?
+    public let credentials: GitCredentials
+
+    public init(repository: GitRepository, remote: String?, credentials: GitCredentials = GitCredentials()) {
+        self.repository = repository
+        self.remote = remote
+        self.credentials = credentials
+    }
+
+    /// What a publication did.
+    public struct Outcome: Sendable {
+        /// The new commit, or nil when there was nothing new to commit.
+        public let commit: String?
+        /// Bundle directories (relative) that the commit added.
+        public let bundles: [String]
+        /// Files the commit added.
+        public let files: [String]
+        /// Whether the branch was pushed.
+        public let pushed: Bool
+    }
+
+    /// Commits every new file under `bundles/` (whole bundles or co-signature
+    /// files), signed with `key` as `signer`, and pushes. Refuses when the work
+    /// tree has other changes, when a new bundle is incomplete, or when the
+    /// branch is behind the remote. With nothing new, only pushes.
+    public func publish(key: Ed25519PrivateKey, signer: String, email: String? = nil, time: Int64,
+                        push: Bool = true) throws(GitError) -> Outcome {
+        let branch = try repository.currentBranch()
+        let changes = try repository.status()
+        let foreign = changes.filter { !$0.isUntracked }
+        if !foreign.isEmpty {
+            throw GitError(.dirty, "the work tree has changes Assay did not make; commit or remove them first: "
+                + foreign.prefix(5).map(\.path).joined(separator: ", ") + (foreign.count > 5 ? ", …" : ""))
+        }
+        let files = changes.map(\.path)
+        if let stray = files.first(where: { !Self.isPublishable($0) }) {
+            throw GitError(.dirty, "'\(stray)' is not part of a sealed bundle (a crashed seal's leftovers?); remove it first")
+        }
+        if let remote, let upstream = try repository.resolve("refs/remotes/\(remote)/\(branch)"),
+           let local = try repository.resolve("refs/heads/\(branch)") {
+            let (_, behind) = try repository.aheadBehind(local: local, upstream: upstream)
+            if behind > 0 {
+                throw GitError(.diverged, "\(branch) is \(behind) commit\(behind == 1 ? "" : "s") behind \(remote)/\(branch); fetch and integrate first")
+            }
+        }
+        let bundles = Array(Set(files.compactMap(Self.bundleDirectory))).sorted()
+        var commit: String?
+        if !files.isEmpty {
+            let message = Self.message(bundles: bundles, files: files, repository: repository)
+            let identity = GitIdentity(name: signer, email: email ?? "\(signer)@assay.invalid", time: time)
+            commit = try repository.commitSigned(adding: files, message: message, author: identity) { buffer in
+                try SSHSignature.sign(buffer, namespace: "git", with: key).armored
+            }
+        }
+        var pushed = false
+        if push, let remote {
+            try repository.push(remote: remote, branch: branch, credentials: credentials)
+            pushed = true
+        }
+        return Outcome(commit: commit, bundles: bundles, files: files, pushed: pushed)
+    }
+
+    /// A new file Assay may commit: a bundle file, a signature file, or (in a
+    /// new dataset) the descriptor, allowed_signers, README.md or LICENSE.
+    static func isPublishable(_ path: String) -> Bool {
+        if [DatasetDirectory.descriptorName, DatasetDirectory.allowedSignersName, "README.md", "LICENSE"].contains(path) { return true }
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count >= 6, parts[0] == DatasetDirectory.bundlesName, !parts.contains(where: { $0.hasPrefix(".") }) else { return false }
+        if parts.count == 6 { return ["manifest.json", "records.jsonl", "conflicts.jsonl"].contains(parts[5]) }
+        return parts.count == 7 && parts[5] == "signatures" && parts[6].hasSuffix(".sig")
+    }
+
+    /// `bundles/<collector>/<YYYY>/<MM>/<DD>` of a file.
+    static func bundleDirectory(_ path: String) -> String? {
+        let parts = path.split(separator: "/")
+        guard parts.count >= 6 else { return nil }
+        return parts.prefix(5).joined(separator: "/")
+    }
+
+    static func message(bundles: [String], files: [String], repository: GitRepository) -> String {
+        let sealed = bundles.filter { bundle in files.contains("\(bundle)/manifest.json") }
+        let cosigned = bundles.filter { !sealed.contains($0) }
+        var subject: String
+        if let first = sealed.first {
+            let parts = first.split(separator: "/")
+            subject = "Seal \(parts[1]) \(parts[2])-\(parts[3])-\(parts[4])"
+            if sealed.count > 1 { subject += " and \(sealed.count - 1) more" }
+        } else if bundles.isEmpty {
+            subject = "Create dataset"
+        } else {
+            subject = "Co-sign \(cosigned.count) bundle\(cosigned.count == 1 ? "" : "s")"
+        }
+        var body: [String] = []
+        for bundle in bundles {
+            let manifest = repository.workdir.flatMap { try? Files.read("\($0)\(bundle)/manifest.json", limit: 16 << 20) }
+            let hash = manifest.map { Hasher.sha256($0).hex } ?? "?"
+            let added = files.filter { $0.hasPrefix(bundle + "/") }.map { String($0.dropFirst(bundle.count + 1)) }
+            body.append("\(bundle) manifest \(hash)\n  adds \(added.joined(separator: ", "))")
+        }
+        return subject + "\n\n" + body.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Checks that every commit reachable from HEAD carries a valid SSH
+/// signature (namespace `git`) by a key that allowed_signers lets sign
+/// commits at the commit's time (spec/dataset.md §8, `commit-signature`).
+public enum CommitVerifier {
+    public static func check(_ repository: GitRepository, signers: AllowedSigners) throws(GitError) -> [Finding] {
+        var findings: [Finding] = []
+        for commit in try repository.commits() {
+            let place = "commit \(commit.id.prefix(12)) (\(commit.summary))"
+            guard let text = commit.signature else {
+                findings.append(.error("commit-signature", place, "is not signed"))
+                continue
+            }
+            let signature: SSHSignature
+            do { signature = try SSHSignature(armored: text) } catch {
+                findings.append(.error("commit-signature", place, "has a signature that is not SSHSIG: \(error)"))
+                continue
+            }
+            do { try signature.verify(commit.signedData, namespace: "git") } catch {
+                findings.append(.error("commit-signature", place, "signature does not verify: \(error.reason)"))
+                continue
+            }
+            if signers.principals(for: signature.publicKey.key, namespace: "git", at: commit.committerTime).isEmpty {
+                findings.append(.error("commit-signature", place,
+                                       "is signed by \(signature.publicKey.fingerprint), which allowed_signers does not allow to sign commits at that time"))
+            }
+        }
+        return findings
+    }
+}

@@ -1,0 +1,386 @@
+internal import CAssayGit2
+import AssayCore
+
+/// A git repository through libgit2. One value owns one `git_repository`
+/// and frees it; it is used from one thread at a time (libgit2's rule), and
+/// no libgit2 pointer leaves this module.
+public final class GitRepository {
+    private let pointer: OpaquePointer
+    /// The work tree, or nil for a bare repository.
+    public let workdir: String?
+    public let path: String
+
+    private init(pointer: OpaquePointer) {
+        self.pointer = pointer
+        path = String(cString: git_repository_path(pointer))
+        workdir = git_repository_workdir(pointer).map { String(cString: $0) }
+    }
+
+    deinit { git_repository_free(pointer) }
+
+    /// Opens the repository at `path` (its work tree or git directory).
+    public static func open(_ path: String) throws(GitError) -> GitRepository {
+        GitLibrary.ensureInitialized()
+        var repository: OpaquePointer?
+        try check(git_repository_open_ext(&repository, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil), "open \(path)")
+        return GitRepository(pointer: repository!)
+    }
+
+    /// Creates a repository (bare: no work tree, as a public remote) with `branch` as its initial branch.
+    public static func create(_ path: String, bare: Bool, branch: String = "main") throws(GitError) -> GitRepository {
+        GitLibrary.ensureInitialized()
+        var options = git_repository_init_options()
+        try check(git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)), "init options")
+        options.flags = UInt32(GIT_REPOSITORY_INIT_MKPATH.rawValue) | (bare ? UInt32(GIT_REPOSITORY_INIT_BARE.rawValue) : 0)
+        var repository: OpaquePointer?
+        let result = branch.withCString { head in
+            options.initial_head = head
+            return git_repository_init_ext(&repository, path, &options)
+        }
+        try check(result, "create \(path)")
+        return GitRepository(pointer: repository!)
+    }
+
+    /// Adds a remote.
+    public func addRemote(_ name: String, url: String) throws(GitError) {
+        var remote: OpaquePointer?
+        try Self.check(git_remote_create(&remote, pointer, name, url), "add remote \(name)")
+        git_remote_free(remote)
+    }
+
+    /// The branch HEAD points to (`main` for `refs/heads/main`), even when it has no commit yet.
+    public func currentBranch() throws(GitError) -> String {
+        var reference: OpaquePointer?
+        try Self.check(git_reference_lookup(&reference, pointer, "HEAD"), "read HEAD")
+        defer { git_reference_free(reference) }
+        guard git_reference_type(reference) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(reference) else {
+            throw GitError(.detachedHead, "HEAD is detached; check out a branch")
+        }
+        let name = String(cString: target)
+        return name.hasPrefix("refs/heads/") ? String(name.dropFirst("refs/heads/".count)) : name
+    }
+
+    /// The commit id a reference resolves to, or nil if it does not exist (an unborn branch).
+    public func resolve(_ reference: String) throws(GitError) -> String? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, pointer, reference)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try Self.check(result, "resolve \(reference)")
+        return Self.hex(oid)
+    }
+
+    /// One entry of `git status`.
+    public struct StatusEntry: Sendable, Equatable {
+        public let path: String
+        /// True for a file git does not track yet (and does not ignore).
+        public let isUntracked: Bool
+    }
+
+    /// Everything that differs from HEAD, untracked files listed one by one.
+    public func status() throws(GitError) -> [StatusEntry] {
+        var options = git_status_options()
+        try Self.check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "status options")
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = UInt32(GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue)
+        var list: OpaquePointer?
+        try Self.check(git_status_list_new(&list, pointer, &options), "status")
+        defer { git_status_list_free(list) }
+        var entries: [StatusEntry] = []
+        for index in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, index)?.pointee else { continue }
+            let delta = entry.index_to_workdir ?? entry.head_to_index
+            guard let delta, let cPath = delta.pointee.new_file.path ?? delta.pointee.old_file.path else { continue }
+            entries.append(StatusEntry(path: String(cString: cPath), isUntracked: entry.status == GIT_STATUS_WT_NEW))
+        }
+        return entries.sorted { $0.path < $1.path }
+    }
+
+    /// Commits `paths` (relative to the work tree, all new files) on the
+    /// current branch with an SSH signature in the `gpgsig` header: the
+    /// commit buffer is built, passed to `sign`, which returns the armored
+    /// SSHSIG (namespace `git`), and stored as git does with gpg.format=ssh.
+    /// Only additions are allowed: a commit that would change or delete a
+    /// tracked file is refused (spec/dataset.md §9).
+    public func commitSigned(adding paths: [String], message: String, author: GitIdentity,
+                             sign: ([UInt8]) throws -> String) throws(GitError) -> String {
+        let branch = try currentBranch()
+        let parentID = try resolve("refs/heads/\(branch)")
+        var index: OpaquePointer?
+        try Self.check(git_repository_index(&index, pointer), "open index")
+        defer { git_index_free(index) }
+        for path in paths { try Self.check(git_index_add_bypath(index, path), "add \(path)") }
+        var treeID = git_oid()
+        try Self.check(git_index_write_tree(&treeID, index), "write tree")
+        var tree: OpaquePointer?
+        try Self.check(git_tree_lookup(&tree, pointer, &treeID), "read tree")
+        defer { git_tree_free(tree) }
+
+        var parent: OpaquePointer?
+        if let parentID {
+            var oid = try Self.oid(parentID)
+            try Self.check(git_commit_lookup(&parent, pointer, &oid), "read \(parentID)")
+        }
+        defer { if let parent { git_commit_free(parent) } }
+        try checkOnlyAdditions(parent: parent, tree: tree)
+
+        var signature: UnsafeMutablePointer<git_signature>?
+        try Self.check(git_signature_new(&signature, author.name, author.email, author.time, 0), "author")
+        defer { git_signature_free(signature) }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+        let created = parents.withUnsafeMutableBufferPointer { list in
+            git_commit_create_buffer(&buffer, pointer, signature, signature, nil, message, tree, list.count,
+                                     list.count == 0 ? nil : list.baseAddress)
+        }
+        try Self.check(created, "build commit")
+        let content = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.ptr).assumingMemoryBound(to: UInt8.self), count: buffer.size))
+        let armored: String
+        do { armored = try sign(content) } catch { throw GitError(.signing, "signing the commit failed: \(error)") }
+        var commitID = git_oid()
+        let stored = content.withUnsafeBufferPointer { bytes in
+            String(decoding: bytes, as: UTF8.self).withCString { text in
+                git_commit_create_with_signature(&commitID, pointer, text, armored, "gpgsig")
+            }
+        }
+        try Self.check(stored, "store signed commit")
+        // Move the branch only if nobody moved it meanwhile; write the index so the work tree is clean.
+        var reference: OpaquePointer?
+        var expected = git_oid()
+        let moved: Int32
+        if let parentID {
+            expected = try Self.oid(parentID)
+            moved = git_reference_create_matching(&reference, pointer, "refs/heads/\(branch)", &commitID, 1, &expected, "assay: signed commit")
+        } else {
+            moved = git_reference_create(&reference, pointer, "refs/heads/\(branch)", &commitID, 0, "assay: signed commit")
+        }
+        try Self.check(moved, "move \(branch)")
+        git_reference_free(reference)
+        try Self.check(git_index_write(index), "write index")
+        return Self.hex(commitID)
+    }
+
+    /// Refuses a tree that changes or deletes anything the parent has.
+    private func checkOnlyAdditions(parent: OpaquePointer?, tree: OpaquePointer?) throws(GitError) {
+        guard let parent else { return }
+        var parentTree: OpaquePointer?
+        try Self.check(git_commit_tree(&parentTree, parent), "read parent tree")
+        defer { git_tree_free(parentTree) }
+        var diff: OpaquePointer?
+        try Self.check(git_diff_tree_to_tree(&diff, pointer, parentTree, tree, nil), "diff")
+        defer { git_diff_free(diff) }
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
+            if delta.status != GIT_DELTA_ADDED {
+                let path = delta.old_file.path.map { String(cString: $0) } ?? "?"
+                throw GitError(.notAppendOnly, "the commit would change or delete the published file '\(path)'; published files are never rewritten")
+            }
+        }
+    }
+
+    /// How many commits `local` has that `upstream` lacks, and the reverse.
+    public func aheadBehind(local: String, upstream: String) throws(GitError) -> (ahead: Int, behind: Int) {
+        var localID = try Self.oid(local)
+        var upstreamID = try Self.oid(upstream)
+        var ahead = 0, behind = 0
+        try Self.check(git_graph_ahead_behind(&ahead, &behind, pointer, &localID, &upstreamID), "compare \(local) and \(upstream)")
+        return (ahead, behind)
+    }
+
+    /// Fetches `remote`'s branches into `refs/remotes/<remote>/…`.
+    public func fetch(remote name: String, credentials: GitCredentials = GitCredentials()) throws(GitError) {
+        var remote: OpaquePointer?
+        try Self.check(git_remote_lookup(&remote, pointer, name), "find remote \(name)")
+        defer { git_remote_free(remote) }
+        var options = git_fetch_options()
+        try Self.check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "fetch options")
+        let box = Unmanaged.passRetained(CallbackBox(credentials: credentials))
+        defer { box.release() }
+        options.callbacks.credentials = credentialCallback
+        options.callbacks.payload = box.toOpaque()
+        try Self.check(git_remote_fetch(remote, nil, &options, "assay: fetch"), "fetch from \(name)")
+    }
+
+    /// Pushes `branch` to `remote`. A rejected update (for example not a
+    /// fast-forward) is an error naming the remote's reason.
+    public func push(remote name: String, branch: String, credentials: GitCredentials = GitCredentials()) throws(GitError) {
+        var remote: OpaquePointer?
+        try Self.check(git_remote_lookup(&remote, pointer, name), "find remote \(name)")
+        defer { git_remote_free(remote) }
+        var options = git_push_options()
+        try Self.check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "push options")
+        let box = Unmanaged.passRetained(CallbackBox(credentials: credentials))
+        defer { box.release() }
+        options.callbacks.credentials = credentialCallback
+        options.callbacks.push_update_reference = pushUpdateCallback
+        options.callbacks.payload = box.toOpaque()
+        let refspec = "refs/heads/\(branch):refs/heads/\(branch)"
+        let result = refspec.withCString { spec -> Int32 in
+            var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
+            return strings.withUnsafeMutableBufferPointer { buffer in
+                var array = git_strarray(strings: buffer.baseAddress, count: 1)
+                return git_remote_push(remote, &array, &options)
+            }
+        }
+        try Self.check(result, "push \(branch) to \(name)")
+        if let rejection = box.takeUnretainedValue().rejection {
+            throw GitError(.pushRejected, "\(name) refused \(branch): \(rejection)")
+        }
+    }
+
+    /// A commit as signature verification needs it.
+    public struct CommitInfo: Sendable {
+        public let id: String
+        /// The armored signature of the `gpgsig` header, if any.
+        public let signature: String?
+        /// The commit object without the `gpgsig` header: what was signed.
+        public let signedData: [UInt8]
+        /// Committer time, seconds since the epoch.
+        public let committerTime: Int64
+        public let summary: String
+    }
+
+    /// Every commit reachable from HEAD, newest first.
+    public func commits() throws(GitError) -> [CommitInfo] {
+        guard try resolve("HEAD") != nil else { return [] }
+        var walk: OpaquePointer?
+        try Self.check(git_revwalk_new(&walk, pointer), "walk")
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+        try Self.check(git_revwalk_push_head(walk), "walk from HEAD")
+        var infos: [CommitInfo] = []
+        var oid = git_oid()
+        while git_revwalk_next(&oid, walk) == 0 {
+            var commit: OpaquePointer?
+            try Self.check(git_commit_lookup(&commit, pointer, &oid), "read commit")
+            defer { git_commit_free(commit) }
+            var signature = git_buf(), data = git_buf()
+            defer {
+                git_buf_dispose(&signature)
+                git_buf_dispose(&data)
+            }
+            let extracted = git_commit_extract_signature(&signature, &data, pointer, &oid, "gpgsig")
+            let time = Int64(git_commit_time(commit))
+            let summary = git_commit_summary(commit).map { String(cString: $0) } ?? ""
+            if extracted == 0 {
+                infos.append(CommitInfo(id: Self.hex(oid), signature: String(cString: signature.ptr),
+                                        signedData: Array(UnsafeBufferPointer(start: UnsafeRawPointer(data.ptr).assumingMemoryBound(to: UInt8.self), count: data.size)),
+                                        committerTime: time, summary: summary))
+            } else {
+                git_error_clear()
+                infos.append(CommitInfo(id: Self.hex(oid), signature: nil, signedData: [], committerTime: time, summary: summary))
+            }
+        }
+        return infos
+    }
+
+    static func oid(_ hex: String) throws(GitError) -> git_oid {
+        var oid = git_oid()
+        guard git_oid_fromstr(&oid, hex) == 0 else { throw GitError(.libgit2, "'\(hex)' is not a commit id") }
+        return oid
+    }
+
+    static func hex(_ oid: git_oid) -> String {
+        var copy = oid
+        var buffer = [CChar](repeating: 0, count: 41)
+        git_oid_tostr(&buffer, 41, &copy)
+        return String(decoding: buffer.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Turns a libgit2 result into a typed error; reads the thread-local message at once.
+    static func check(_ result: Int32, _ what: String) throws(GitError) {
+        guard result < 0 else { return }
+        let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "error \(result)"
+        throw GitError(.libgit2, "\(what): \(message)")
+    }
+}
+
+/// Who makes a commit, and when.
+public struct GitIdentity: Sendable {
+    public var name: String
+    public var email: String
+    /// Seconds since the epoch.
+    public var time: Int64
+
+    public init(name: String, email: String, time: Int64) {
+        self.name = name
+        self.email = email
+        self.time = time
+    }
+}
+
+/// How to authenticate to an SSH remote: the SSH agent first, then a key file.
+public struct GitCredentials: Sendable {
+    public var username: String?
+    public var privateKeyPath: String?
+    public var publicKeyPath: String?
+
+    public init(username: String? = nil, privateKeyPath: String? = nil, publicKeyPath: String? = nil) {
+        self.username = username
+        self.privateKeyPath = privateKeyPath
+        self.publicKeyPath = publicKeyPath
+    }
+}
+
+/// State shared with libgit2's C callbacks through their payload pointer.
+final class CallbackBox {
+    let credentials: GitCredentials
+    var attempts = 0
+    var rejection: String?
+    init(credentials: GitCredentials) { self.credentials = credentials }
+}
+
+private let credentialCallback: git_credential_acquire_cb = { out, _, usernameFromURL, allowedTypes, payload in
+    guard let payload, let out else { return -1 }
+    let box = Unmanaged<CallbackBox>.fromOpaque(payload).takeUnretainedValue()
+    box.attempts += 1
+    guard box.attempts <= 2 else { return Int32(GIT_EUSER.rawValue) }
+    let user = box.credentials.username ?? usernameFromURL.map { String(cString: $0) } ?? "git"
+    if allowedTypes & UInt32(GIT_CREDENTIAL_SSH_KEY.rawValue) != 0 {
+        if box.attempts == 1 && box.credentials.privateKeyPath == nil {
+            return git_credential_ssh_key_from_agent(out, user)
+        }
+        if let key = box.credentials.privateKeyPath {
+            return git_credential_ssh_key_new(out, user, box.credentials.publicKeyPath, key, nil)
+        }
+    }
+    if allowedTypes & UInt32(GIT_CREDENTIAL_USERNAME.rawValue) != 0 { return git_credential_username_new(out, user) }
+    return Int32(GIT_PASSTHROUGH.rawValue)
+}
+
+private let pushUpdateCallback: git_push_update_reference_cb = { _, status, payload in
+    if let status, let payload {
+        Unmanaged<CallbackBox>.fromOpaque(payload).takeUnretainedValue().rejection = String(cString: status)
+    }
+    return 0
+}
+
+/// libgit2 must be initialized once per process.
+enum GitLibrary {
+    static let initialized: Bool = { git_libgit2_init() > 0 }()
+    static func ensureInitialized() { _ = initialized }
+}
+
+/// Why a git operation failed.
+public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case libgit2
+        case detachedHead = "detached-head"
+        case dirty
+        case diverged
+        case notAppendOnly = "not-append-only"
+        case pushRejected = "push-rejected"
+        case signing
+        case nothingToPublish = "nothing-to-publish"
+    }
+
+    public let code: Code
+    public let reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(reason) [\(code.rawValue)]" }
+}
