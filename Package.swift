@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "assay", targets: ["assay"]),
+        .executable(name: "assay-verify", targets: ["assay-verify"]),
         .library(name: "AssayCore", targets: ["AssayCore"]),
         .library(name: "AssayCrypto", targets: ["AssayCrypto"]),
         .library(name: "AssayLedger", targets: ["AssayLedger"]),
@@ -39,11 +40,18 @@ let package = Package(
 
         // The edges.
         .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "CAssayGit2"]),
+        .target(
+            name: "AssayCommandLine",
+            dependencies: ["AssayCore", "AssayLedger", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The auditor's build: verification only, no git, SQLite or networking.
+        .executableTarget(
+            name: "assay-verify",
+            dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "AssayBench", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
         .executableTarget(
             name: "assay",
             dependencies: [
-                "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit",
+                "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -58,7 +66,7 @@ let package = Package(
         .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         .testTarget(
             name: "AssayCLITests",
-            dependencies: ["assay", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayTestSupport", "CAssaySQLite", "CAssayGit2"]),
+            dependencies: ["assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayTestSupport", "CAssaySQLite", "CAssayGit2"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,110 @@
+import ArgumentParser
+import AssayCore
+import AssayLedger
+
+/// The options of dataset verification, shared by `assay verify` and the
+/// auditor's minimal `assay-verify`.
+public struct VerifyArguments: ParsableArguments {
+    @Argument(help: "The dataset directory.")
+    public var dataset: String = "."
+
+    @Flag(help: "Print the report as JSON.")
+    public var json = false
+
+    @Option(help: "Fail when a collector's newest bundle is older than this many days.")
+    public var maxAge: Int?
+
+    @Option(help: "Today's UTC date for --max-age (default: the current date).")
+    public var today: String?
+
+    @Option(help: "A state file: checked against, then updated after a run without errors.")
+    public var state: String?
+
+    @Option(help: "An allowed_signers file to trust instead of the dataset's.")
+    public var policy: String?
+
+    @Option(help: "A threshold to require instead of the dataset's.")
+    public var threshold: Int?
+
+    @Option(help: "Check this record proof (from 'assay prove') instead of a dataset.")
+    public var proof: String?
+
+    @Option(help: "The bundle directory the --proof refers to.")
+    public var bundle: String?
+
+    public init() {}
+
+    public func validate() throws {
+        if let today, UTCDay(today) == nil { throw ValidationError("--today must be YYYY-MM-DD") }
+        if (proof == nil) != (bundle == nil) { throw ValidationError("--proof and --bundle go together") }
+        if let maxAge, maxAge < 0 { throw ValidationError("--max-age must be 0 or more") }
+        if let threshold, threshold < 1 { throw ValidationError("--threshold must be at least 1") }
+    }
+
+    /// The trust policy to use: --policy, else nil (the dataset's).
+    public func pinnedPolicy() throws -> AllowedSigners? {
+        guard let policy else { return nil }
+        do { return try AllowedSigners(text: String(decoding: try Files.read(policy, limit: 1 << 22), as: UTF8.self)) } catch let error as AllowedSigners.ParseError {
+            throw Failure(message: "\(policy):\(error.line): \(error.reason)")
+        }
+    }
+
+    /// Runs the verification (or the proof check), prints the report, updates
+    /// the state, and exits 1 unless everything holds. `extraChecks` adds
+    /// findings from outside the core (git commit signatures).
+    public func run(extraChecks: (AllowedSigners) throws -> [Finding] = { _ in [] }) async throws {
+        if let proof, let bundle {
+            let document = try RecordProof(bytes: try Files.read(proof, limit: 16 << 20))
+            try document.verify(manifestBytes: try Files.read("\(bundle)/manifest.json", limit: 16 << 20))
+            print("Proof holds: the record is leaf \(document.leafIndex) of \(document.treeSize) in \(document.collector) \(document.day) (manifest \(document.manifestSHA256))")
+            return
+        }
+        var options = DatasetVerifier.Options()
+        options.maxAgeDays = maxAge
+        options.today = today.flatMap(UTCDay.init)
+        if let state, Files.exists(state) { options.state = try VerifyState(bytes: try Files.read(state, limit: 16 << 20)) }
+        options.allowedSigners = try pinnedPolicy()
+        options.threshold = threshold
+        let progress = Progress(enabled: Diagnostics.isTerminal && !json)
+        var report = await DatasetVerifier(directory: DatasetDirectory(dataset), options: options).verify { done, total in
+            progress.update("verifying bundles \(done)/\(total)")
+        }
+        progress.finish()
+        if let signers = try options.allowedSigners ?? (try? DatasetDirectory(dataset).allowedSigners()) {
+            report = report.adding(try extraChecks(signers))
+        }
+        let output = BufferedWriter()
+        if json {
+            output.write(try CanonicalJSON.encode(report.jsonValue))
+            output.write(CollectionOfOne(0x0A))
+        } else {
+            output.write(Array(report.humanText(location: dataset).utf8))
+        }
+        output.flush()
+        if let state, report.holds, let id = report.datasetID {
+            try Files.writeAtomically(state, contents: VerifyState(dataset: id, heads: report.heads).bytes())
+        }
+        if !report.holds { throw ExitCode(1) }
+    }
+}
+
+extension VerificationReport {
+    /// The report for people: one line per collector, then every finding, then the verdict.
+    public func humanText(location: String) -> String {
+        var lines = ["Dataset \(datasetID ?? "(unreadable)") at \(location)"]
+        var collectors: [String] = []
+        for bundle in bundles where !collectors.contains(bundle.collector) { collectors.append(bundle.collector) }
+        for collector in collectors {
+            let chain = bundles.filter { $0.collector == collector }
+            let records = chain.reduce(Int64(0)) { $0 + ($1.manifest?.recordsTotal ?? 0) }
+            let bad = chain.filter { $0.hasErrors || !$0.holds }.count
+            let signers = Set(chain.flatMap(\.signers)).sorted()
+            lines.append("  \(bad == 0 ? "ok  " : "FAIL") \(collector): \(chain.count) bundle\(chain.count == 1 ? "" : "s") \(chain.first!.day) … \(chain.last!.day), \(records) records, signed by \(signers.isEmpty ? "nobody" : signers.joined(separator: ", "))\(bad == 0 ? "" : "; \(bad) with errors")")
+        }
+        for finding in findings { lines.append("  \(finding)") }
+        lines.append(holds
+            ? "Verified: \(bundles.count) bundles, no errors\(warnings > 0 ? ", \(warnings) warnings" : "")."
+            : "FAILED: \(errors) errors, \(warnings) warnings.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

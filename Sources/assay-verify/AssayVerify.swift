@@ -1,0 +1,24 @@
+import ArgumentParser
+import AssayCommandLine
+import AssayCore
+
+/// The auditor's minimal verifier: the same checks as `assay verify`, built
+/// from the verification core alone (no git, SQLite or networking code).
+@main
+struct AssayVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assay-verify",
+        abstract: "Verify an Assay dataset offline (the auditor's minimal build of 'assay verify').",
+        discussion: """
+            Same checks and output as 'assay verify' (spec/dataset.md §8), without the git commit \
+            check. Build only this with 'swift build --product assay-verify'.
+
+            Example:
+              assay-verify ./dataset --max-age 2
+            """,
+        version: "assay-verify \(AssayVersion.software) (spec v\(AssayVersion.spec))")
+
+    @OptionGroup var arguments: VerifyArguments
+
+    func run() async throws { try await arguments.run() }
+}
