@@ -1,0 +1,996 @@
+#!/usr/bin/env python3
+"""An independent verifier of Assay datasets, written from spec/ alone.
+
+This is the second implementation the auditor's kit asks for: it shares no
+code with the Swift `assay verify`, only the specification (spec/README.md,
+canonical-json.md, records.md, hashing.md, signatures.md, dataset.md) and
+the JSON Schemas in spec/schemas/. It needs Python 3.9+ and the
+`cryptography` package (for Ed25519); everything else is the standard library.
+
+    python3 verify/assay_verify.py DATASET [--json] [--policy FILE]
+        [--threshold N] [--max-age N --today YYYY-MM-DD] [--state FILE]
+
+Exit status 0 when the dataset verifies (no error finding), 1 otherwise.
+The JSON report has the shape of `assay verify --json` (format
+assay-verify-report-v1); findings carry the same rule codes.
+"""
+
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import os
+import re
+import sys
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+SPEC_VERSION = "1"
+MANIFEST_NAMESPACE = "assay-manifest-v1"
+KINDS = ["live_session", "batch_request", "llm_request", "byoc_job", "probe"]
+LINE_LIMIT = 65536
+SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
+HEX64 = re.compile(r"[0-9a-f]{64}")
+DAY_MS = 86_400_000
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "schemas")
+
+
+class Invalid(Exception):
+    """A document or record that breaks the spec; the message says why."""
+
+
+# ---------------------------------------------------------------- canonical JSON (canonical-json.md)
+
+def _reject_constant(name):
+    raise Invalid("%s is not JSON" % name)
+
+
+class _Float(float):
+    """Marks a number written with a fraction or an exponent."""
+
+
+def _pairs(pairs):
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise Invalid("duplicate member name %r" % key)
+        seen.add(key)
+    return dict(pairs)
+
+
+def _check_strings(value):
+    """Rejects lone surrogates (escaped \\uD800 etc.), which json.loads lets through."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Invalid("lone surrogate in a string")
+    elif isinstance(value, list):
+        for element in value:
+            _check_strings(element)
+    elif isinstance(value, dict):
+        for key, element in value.items():
+            _check_strings(key)
+            _check_strings(element)
+
+
+def parse_json(data):
+    """Strict JSON (canonical-json.md §2) from bytes."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Invalid("invalid UTF-8: %s" % error)
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant,
+                           parse_float=lambda s: _Float(float(s)))
+    except Invalid:
+        raise
+    except (ValueError, RecursionError) as error:
+        raise Invalid("malformed JSON: %s" % error)
+    _check_strings(value)
+    return value
+
+
+def _utf16_key(text):
+    return text.encode("utf-16-be")
+
+
+def _escape(text):
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\b":
+            out.append("\\b")
+        elif ch == "\f":
+            out.append("\\f")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif code < 0x20:
+            out.append("\\u%04x" % code)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def canonical(value):
+    """RFC 8785 bytes of a value without floats (all Assay documents and records)."""
+    def encode(v):
+        if v is None:
+            return "null"
+        if v is True:
+            return "true"
+        if v is False:
+            return "false"
+        if isinstance(v, _Float) or isinstance(v, float):
+            raise Invalid("non-integer number")
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, str):
+            return _escape(v)
+        if isinstance(v, list):
+            return "[" + ",".join(encode(e) for e in v) + "]"
+        if isinstance(v, dict):
+            keys = sorted(v.keys(), key=_utf16_key)
+            return "{" + ",".join(_escape(k) + ":" + encode(v[k]) for k in keys) + "}"
+        raise Invalid("unsupported value")
+    return encode(value).encode("utf-8")
+
+
+# ---------------------------------------------------------------- records (records.md)
+
+def _load_schemas():
+    schemas = {}
+    for kind in KINDS:
+        with open(os.path.join(SCHEMA_DIR, "%s.schema.json" % kind), "rb") as handle:
+            schemas[kind] = json.loads(handle.read().decode("utf-8"))
+    return schemas
+
+
+SCHEMAS = _load_schemas()
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_property(name, value, rule):
+    if "const" in rule:
+        if type(value) is not type(rule["const"]) or value != rule["const"]:
+            raise Invalid("%s must be %r" % (name, rule["const"]))
+        return
+    kind = rule.get("type")
+    if kind == "integer":
+        if not _is_int(value) or isinstance(value, _Float):
+            raise Invalid("%s must be an integer" % name)
+        if not rule["minimum"] <= value <= rule["maximum"]:
+            raise Invalid("%s out of range" % name)
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            raise Invalid("%s must be a boolean" % name)
+    elif kind == "string":
+        if not isinstance(value, str):
+            raise Invalid("%s must be a string" % name)
+        if "enum" in rule and value not in rule["enum"]:
+            raise Invalid("%s not one of the listed values" % name)
+        if "maxLength" in rule and len(value) > rule["maxLength"]:
+            raise Invalid("%s too long" % name)
+        if "pattern" in rule and not re.fullmatch(rule["pattern"], value):
+            raise Invalid("%s has the wrong format" % name)
+    elif kind == "array":
+        if not isinstance(value, list) or len(value) > rule["maxItems"]:
+            raise Invalid("%s must be an array of at most %d items" % (name, rule["maxItems"]))
+        for element in value:
+            _check_property(name, element, rule["items"])
+        if rule.get("uniqueItems") and len(set(value)) != len(value):
+            raise Invalid("%s has duplicates" % name)
+
+
+def validate_record(data):
+    """Parses and validates one record line (records.md §6); returns the record."""
+    if len(data) == 0:
+        raise Invalid("empty line")
+    record = parse_json(data)
+    if not isinstance(record, dict):
+        raise Invalid("a record is an object")
+    kind = record.get("kind")
+    if kind not in SCHEMAS:
+        raise Invalid("unknown kind")
+    schema = SCHEMAS[kind]
+    for name, value in record.items():
+        if name not in schema["properties"]:
+            raise Invalid("unknown field %s" % name)
+        _check_property(name, value, schema["properties"][name])
+    for name in schema["required"]:
+        if name not in record:
+            raise Invalid("missing field %s" % name)
+    start, end = record.get("start_ms"), record.get("end_ms")
+    if kind != "probe" and end is not None and end < start:
+        raise Invalid("rule end-after-start")
+    if kind == "live_session":
+        first = record.get("first_output_ms")
+        if first is not None and (first < start or (end is not None and first > end)):
+            raise Invalid("rule first-output-in-session")
+        outcome = record["outcome"]
+        if (outcome == "no_orchestrator") != ("orchestrator" not in record):
+            raise Invalid("rule orchestrator-iff-selected")
+        if outcome in ("completed", "zero_fps") and first is None:
+            raise Invalid("rule output-matches-outcome")
+        if outcome in ("no_orchestrator", "startup_failed", "loading_only", "no_output") and first is not None:
+            raise Invalid("rule output-matches-outcome")
+        codes = [c.encode("utf-8") for c in record.get("error_codes", [])]
+        if any(not codes[i - 1] < codes[i] for i in range(1, len(codes))):
+            raise Invalid("rule sorted-error-codes")
+    elif kind in ("batch_request", "llm_request", "byoc_job"):
+        if ("price_per_unit_wei" in record) != ("pixels_per_unit" in record):
+            raise Invalid("rule price-pair")
+    elif kind == "probe":
+        if record["outcome"] == "ok" and "latency_ms" not in record:
+            raise Invalid("rule ok-has-latency")
+    return record
+
+
+# ---------------------------------------------------------------- hashing (hashing.md)
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def merkle_root(leaves):
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return node_hash(merkle_root(leaves[:k]), merkle_root(leaves[k:]))
+
+
+# ---------------------------------------------------------------- keys and signatures (signatures.md)
+
+def _b64(text):
+    """Strict base64: the canonical encoding of the decoded bytes, nothing else."""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (ValueError, TypeError):
+        raise Invalid("not valid base64")
+    if base64.b64encode(data).decode("ascii") != text:
+        raise Invalid("not canonical base64")
+    return data
+
+
+class Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def uint32(self):
+        if self.pos + 4 > len(self.data):
+            raise Invalid("truncated")
+        value = int.from_bytes(self.data[self.pos:self.pos + 4], "big")
+        self.pos += 4
+        return value
+
+    def string(self):
+        length = self.uint32()
+        if self.pos + length > len(self.data):
+            raise Invalid("truncated")
+        value = self.data[self.pos:self.pos + length]
+        self.pos += length
+        return value
+
+    def done(self):
+        return self.pos == len(self.data)
+
+
+def _ssh_string(data):
+    return len(data).to_bytes(4, "big") + data
+
+
+def parse_public_blob(blob):
+    reader = Reader(blob)
+    if reader.string() != b"ssh-ed25519":
+        raise Invalid("not an ssh-ed25519 key")
+    key = reader.string()
+    if len(key) != 32 or not reader.done():
+        raise Invalid("bad ssh-ed25519 key")
+    return key
+
+
+def fingerprint(key):
+    blob = _ssh_string(b"ssh-ed25519") + _ssh_string(key)
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
+
+
+def parse_sshsig(text):
+    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    while lines and lines[-1] == "":
+        lines.pop()
+    if not lines or lines[0] != "-----BEGIN SSH SIGNATURE-----":
+        raise Invalid("missing BEGIN line")
+    if len(lines) < 3 or lines[-1] != "-----END SSH SIGNATURE-----":
+        raise Invalid("missing END line")
+    blob = _b64("".join(lines[1:-1]))
+    if not blob.startswith(b"SSHSIG"):
+        raise Invalid("not SSHSIG")
+    reader = Reader(blob[6:])
+    if reader.uint32() != 1:
+        raise Invalid("SSHSIG version is not 1")
+    key = parse_public_blob(reader.string())
+    try:
+        namespace = reader.string().decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("namespace is not UTF-8")
+    if reader.string() != b"":
+        raise Invalid("reserved field is not empty")
+    algorithm = reader.string().decode("ascii", "replace")
+    if algorithm not in ("sha256", "sha512"):
+        raise Invalid("unsupported hash algorithm")
+    inner = Reader(reader.string())
+    if not reader.done():
+        raise Invalid("trailing bytes")
+    if inner.string() != b"ssh-ed25519":
+        raise Invalid("not an Ed25519 signature")
+    signature = inner.string()
+    if len(signature) != 64 or not inner.done():
+        raise Invalid("bad Ed25519 signature")
+    return {"key": key, "namespace": namespace, "algorithm": algorithm, "signature": signature}
+
+
+def verify_sshsig(parsed, message, namespace):
+    if parsed["namespace"] != namespace:
+        raise Invalid("signature is for namespace %r" % parsed["namespace"])
+    digest = hashlib.new(parsed["algorithm"], message).digest()
+    data = (b"SSHSIG" + _ssh_string(namespace.encode("utf-8")) + _ssh_string(b"")
+            + _ssh_string(parsed["algorithm"].encode("ascii")) + _ssh_string(digest))
+    try:
+        Ed25519PublicKey.from_public_bytes(parsed["key"]).verify(parsed["signature"], data)
+    except (InvalidSignature, ValueError):
+        raise Invalid("the Ed25519 signature does not verify")
+
+
+def _parse_time(text):
+    if not (text.endswith("Z") or text.endswith("z")):
+        raise Invalid("time %r must end in Z" % text)
+    digits = text[:-1]
+    if len(digits) not in (8, 12, 14) or not digits.isdigit() or not digits.isascii():
+        raise Invalid("time %r must be YYYYMMDD[HHMM[SS]]Z" % text)
+    digits = digits + "0" * (14 - len(digits))
+    try:
+        moment = datetime.datetime(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]), int(digits[8:10]),
+                                   int(digits[10:12]), int(digits[12:14]), tzinfo=datetime.timezone.utc)
+    except ValueError:
+        raise Invalid("time %r is not a valid date" % text)
+    return int(moment.timestamp())
+
+
+def _tokens(line):
+    tokens, current, quoted = [], "", False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        if not quoted and ch in " \t":
+            if current:
+                tokens.append(current)
+                current = ""
+            continue
+        current += ch
+    if current:
+        tokens.append(current)
+    return tokens
+
+
+def parse_allowed_signers(text):
+    """OpenSSH allowed_signers with Assay's restrictions (signatures.md §4)."""
+    entries = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        line = line.lstrip(" \t")
+        if not line or line.startswith("#"):
+            continue
+        tokens = _tokens(line)
+        principals = [p for p in tokens[0].split(",") if p]
+        if not principals:
+            raise Invalid("line %d: missing principals" % number)
+        if any(p.startswith("!") for p in principals):
+            raise Invalid("line %d: negated principal patterns are not supported" % number)
+        rest = tokens[1:]
+        if not rest:
+            raise Invalid("line %d: missing key" % number)
+        namespaces, after, before = None, None, None
+        if not (rest[0].startswith("ssh-") or rest[0].startswith("ecdsa-") or rest[0].startswith("sk-")):
+            parts, current, quoted = [], "", False
+            for ch in rest[0]:
+                if ch == '"':
+                    quoted = not quoted
+                    current += ch
+                    continue
+                if ch == "," and not quoted:
+                    parts.append(current)
+                    current = ""
+                    continue
+                current += ch
+            if quoted:
+                raise Invalid("line %d: unterminated quote" % number)
+            parts.append(current)
+            for part in parts:
+                name, _, value = part.partition("=")
+                if value.startswith('"'):
+                    if len(value) < 2 or not value.endswith('"'):
+                        raise Invalid("line %d: badly quoted value" % number)
+                    value = value[1:-1]
+                name = name.lower()
+                if name == "namespaces" and "=" in part:
+                    namespaces = [n for n in value.split(",") if n]
+                elif name == "valid-after" and "=" in part:
+                    after = _parse_time(value)
+                elif name == "valid-before" and "=" in part:
+                    before = _parse_time(value)
+                elif name == "cert-authority":
+                    raise Invalid("line %d: cert-authority is not supported" % number)
+                else:
+                    raise Invalid("line %d: unknown option %r" % (number, name))
+            rest = rest[1:]
+        if len(rest) < 2:
+            raise Invalid("line %d: missing key" % number)
+        if rest[0] != "ssh-ed25519":
+            raise Invalid("line %d: only ssh-ed25519 keys are accepted" % number)
+        key = parse_public_blob(_b64(rest[1]))
+        if after is not None and before is not None and before <= after:
+            raise Invalid("line %d: valid-before is not after valid-after" % number)
+        entries.append({"principals": principals, "key": key, "namespaces": namespaces,
+                        "after": after, "before": before})
+    return entries
+
+
+def _matches(text, pattern):
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.DOTALL) is not None
+
+
+def _permits(entry, namespace, time):
+    if entry["namespaces"] is not None and namespace not in entry["namespaces"]:
+        return False
+    if time is not None and entry["after"] is not None and time < entry["after"]:
+        return False
+    if time is not None and entry["before"] is not None and time >= entry["before"]:
+        return False
+    return True
+
+
+def allows(entries, principal, key, namespace, time):
+    return any(e["key"] == key and any(_matches(principal, p) for p in e["principals"])
+               and _permits(e, namespace, time) for e in entries)
+
+
+def known_key(entries, key, namespace):
+    return any(e["key"] == key and _permits(e, namespace, None) for e in entries)
+
+
+# ---------------------------------------------------------------- dataset (dataset.md)
+
+def day_text(number):
+    return (datetime.date(1970, 1, 1) + datetime.timedelta(days=number)).isoformat()
+
+
+def parse_day(text):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return None
+    try:
+        return (datetime.date.fromisoformat(text) - datetime.date(1970, 1, 1)).days
+    except ValueError:
+        return None
+
+
+def listdir(path):
+    try:
+        return sorted(os.listdir(path), key=lambda n: n.encode("utf-8", "surrogateescape"))
+    except OSError:
+        return []
+
+
+class Log:
+    def __init__(self):
+        self.findings = []
+
+    def error(self, rule, path, message):
+        self.findings.append({"severity": "error", "rule": rule, "path": path, "message": message})
+
+    def warning(self, rule, path, message):
+        self.findings.append({"severity": "warning", "rule": rule, "path": path, "message": message})
+
+
+def read_descriptor(root):
+    with open(os.path.join(root, "dataset.json"), "rb") as handle:
+        value = parse_json(handle.read())
+    expected = {"format", "id", "title", "description", "licence", "spec_version", "threshold",
+                "scoring_profiles", "simulated"}
+    if not isinstance(value, dict) or set(value.keys()) != expected:
+        raise Invalid("dataset.json must have exactly the members %s" % sorted(expected))
+    if value["format"] != "assay-dataset-v1" or value["spec_version"] != SPEC_VERSION:
+        raise Invalid("unsupported format or spec_version")
+    if not isinstance(value["id"], str) or not SLUG.fullmatch(value["id"]):
+        raise Invalid("id must be a slug")
+    if not _is_int(value["threshold"]) or not 1 <= value["threshold"] <= 1000:
+        raise Invalid("threshold must be an integer from 1")
+    for name, low, high in (("title", 1, 200), ("description", 0, 4000), ("licence", 1, 100)):
+        if not isinstance(value[name], str) or not low <= len(value[name].encode("utf-8")) <= high:
+            raise Invalid("%s has the wrong length" % name)
+    if not isinstance(value["simulated"], bool) or not isinstance(value["scoring_profiles"], list) \
+            or not all(isinstance(p, str) for p in value["scoring_profiles"]):
+        raise Invalid("simulated or scoring_profiles has the wrong type")
+    return value
+
+
+def check_layout(root, log):
+    top = {"dataset.json", "allowed_signers", "bundles", "README.md", "LICENSE"}
+    for name in listdir(root):
+        if not name.startswith(".") and name not in top:
+            log.error("unlisted-file", name, "is not part of a dataset's layout")
+    bundles = os.path.join(root, "bundles")
+    digits = lambda text, n: len(text) == n and text.isdigit() and text.isascii()
+    for collector in listdir(bundles):
+        cpath = "bundles/" + collector
+        if not SLUG.fullmatch(collector) or not os.path.isdir(os.path.join(bundles, collector)):
+            log.error("bundle-path", cpath, "is not a collector directory")
+            continue
+        for year in listdir(os.path.join(bundles, collector)):
+            ypath = "%s/%s" % (cpath, year)
+            if not digits(year, 4) or not os.path.isdir(os.path.join(root, ypath)):
+                log.error("unlisted-file" if year.startswith(".") else "bundle-path", ypath, "is not a year directory")
+                continue
+            for month in listdir(os.path.join(root, ypath)):
+                mpath = "%s/%s" % (ypath, month)
+                if not digits(month, 2) or not os.path.isdir(os.path.join(root, mpath)):
+                    log.error("unlisted-file" if month.startswith(".") else "bundle-path", mpath, "is not a month directory")
+                    continue
+                for day in listdir(os.path.join(root, mpath)):
+                    dpath = "%s/%s" % (mpath, day)
+                    if not digits(day, 2) or not os.path.isdir(os.path.join(root, dpath)):
+                        log.error("unlisted-file" if day.startswith(".") else "bundle-path", dpath, "is not a day directory")
+                        continue
+                    if parse_day("%s-%s-%s" % (year, month, day)) is None:
+                        log.error("bundle-path", dpath, "is not a real date")
+                        continue
+                    absolute = os.path.join(root, dpath)
+                    for name in listdir(absolute):
+                        if name not in ("manifest.json", "records.jsonl", "conflicts.jsonl", "signatures"):
+                            log.error("unlisted-file", "%s/%s" % (dpath, name), "is not part of a bundle")
+                    for name in listdir(os.path.join(absolute, "signatures")):
+                        stem = name[:-4] if name.endswith(".sig") else ""
+                        if not SLUG.fullmatch(stem) or os.path.isdir(os.path.join(absolute, "signatures", name)):
+                            log.error("unlisted-file", "%s/signatures/%s" % (dpath, name), "is not a signature file")
+
+
+def bundle_days(root, collector):
+    base = os.path.join(root, "bundles", collector)
+    days = []
+    for year in listdir(base):
+        if len(year) != 4:
+            continue
+        for month in listdir(os.path.join(base, year)):
+            if len(month) != 2:
+                continue
+            for day in listdir(os.path.join(base, year, month)):
+                number = parse_day("%s-%s-%s" % (year, month, day)) if len(day) == 2 else None
+                if number is not None and os.path.isdir(os.path.join(base, year, month, day)):
+                    days.append(number)
+    return sorted(days)
+
+
+def parse_manifest(data):
+    if not data.endswith(b"\n"):
+        raise Invalid("manifest.json must end with a newline")
+    value = parse_json(data[:-1])
+    if canonical(value) + b"\n" != data:
+        raise Invalid("manifest.json is not canonical")
+
+    def obj(v, keys, optional=()):
+        if not isinstance(v, dict) or not set(keys) <= set(v.keys()) <= set(keys) | set(optional):
+            raise Invalid("wrong members")
+        return v
+
+    def count(v, low=0):
+        if not _is_int(v) or not low <= v <= 9007199254740991:
+            raise Invalid("bad count")
+        return v
+
+    def hex64(v):
+        if not isinstance(v, str) or not HEX64.fullmatch(v):
+            raise Invalid("bad hash")
+        return v
+
+    m = obj(value, ["format", "spec_version", "software", "dataset", "collector", "day", "files", "records",
+                    "merkle", "conflicts", "coverage", "rejected"], ["prev"])
+    if m["format"] != "assay-manifest-v1" or m["spec_version"] != SPEC_VERSION or not isinstance(m["software"], str):
+        raise Invalid("unsupported manifest format")
+    for name in ("dataset", "collector"):
+        if not isinstance(m[name], str) or not SLUG.fullmatch(m[name]):
+            raise Invalid("%s must be a slug" % name)
+    if not isinstance(m["day"], str) or parse_day(m["day"]) is None:
+        raise Invalid("bad day")
+    if "prev" in m:
+        obj(m["prev"], ["day", "sha256"])
+        if not isinstance(m["prev"]["day"], str) or parse_day(m["prev"]["day"]) is None:
+            raise Invalid("bad prev.day")
+        hex64(m["prev"]["sha256"])
+    if not isinstance(m["files"], list) or [f.get("name") if isinstance(f, dict) else None for f in m["files"]] \
+            != ["conflicts.jsonl", "records.jsonl"]:
+        raise Invalid("files must name conflicts.jsonl and records.jsonl")
+    for entry in m["files"]:
+        obj(entry, ["name", "sha256", "size"])
+        hex64(entry["sha256"])
+        count(entry["size"])
+    obj(m["records"], ["total", "by_kind"])
+    obj(m["records"]["by_kind"], KINDS)
+    if count(m["records"]["total"]) != sum(count(m["records"]["by_kind"][k]) for k in KINDS):
+        raise Invalid("records.total is not the sum")
+    obj(m["merkle"], ["tree_size", "root"])
+    count(m["merkle"]["tree_size"])
+    hex64(m["merkle"]["root"])
+    obj(m["conflicts"], ["keys", "versions"])
+    count(m["conflicts"]["keys"])
+    count(m["conflicts"]["versions"])
+    obj(m["coverage"], ["targets"])
+    if not isinstance(m["coverage"]["targets"], list):
+        raise Invalid("coverage.targets must be an array")
+    for target in m["coverage"]["targets"]:
+        obj(target, ["target_url", "attempts", "successes", "records_received", "outcomes"],
+            ["first_success_ms", "last_success_ms"])
+        if not isinstance(target["target_url"], str) or not isinstance(target["outcomes"], dict):
+            raise Invalid("bad coverage target")
+        for name in ("attempts", "successes", "records_received", "first_success_ms", "last_success_ms"):
+            if name in target:
+                count(target[name])
+        for n in target["outcomes"].values():
+            count(n, 1)
+    obj(m["rejected"], ["total", "by_code"])
+    if not isinstance(m["rejected"]["by_code"], dict) or \
+            count(m["rejected"]["total"]) != sum(count(n, 1) for n in m["rejected"]["by_code"].values()):
+        raise Invalid("rejected.total is not the sum")
+    return m
+
+
+def read_lines(path):
+    """(lines, ends_with_newline, raw bytes); raises OSError when unreadable."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if not data:
+        return [], True, data
+    pieces = data.split(b"\n")
+    if data.endswith(b"\n"):
+        return pieces[:-1], True, data
+    return pieces, False, data
+
+
+def key_of(record):
+    return (record["observer_id"].encode("utf-8"), record["id"].encode("utf-8"))
+
+
+def coverage_of(records):
+    targets = {}
+    for record in records:
+        if record["kind"] != "probe":
+            continue
+        t = targets.setdefault(record["target_url"], {"target_url": record["target_url"], "attempts": 0,
+                                                      "successes": 0, "records_received": 0, "outcomes": {}})
+        t["attempts"] += 1
+        t["records_received"] += record["records_received"]
+        t["outcomes"][record["outcome"]] = t["outcomes"].get(record["outcome"], 0) + 1
+        if record["outcome"] == "ok":
+            t["successes"] += 1
+            t["first_success_ms"] = min(t.get("first_success_ms", record["start_ms"]), record["start_ms"])
+            t["last_success_ms"] = max(t.get("last_success_ms", record["start_ms"]), record["start_ms"])
+    return {"targets": [targets[url] for url in sorted(targets, key=lambda u: u.encode("utf-8"))]}
+
+
+class BundleCheck:
+    def __init__(self, root, dataset_id, threshold, signers, collector, day):
+        self.root, self.dataset_id, self.threshold, self.signers = root, dataset_id, threshold, signers
+        self.collector, self.day = collector, day
+        y, mo, d = day_text(day).split("-")
+        self.base = "bundles/%s/%s/%s/%s" % (collector, y, mo, d)
+        self.absolute = os.path.join(root, self.base)
+        self.log = Log()
+        self.manifest, self.manifest_hash, self.counting = None, None, []
+
+    def run(self):
+        path = self.base + "/manifest.json"
+        try:
+            with open(os.path.join(self.absolute, "manifest.json"), "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            self.log.error("manifest", path, "cannot be read: %s" % error)
+            return self
+        self.manifest_hash = hashlib.sha256(data).hexdigest()
+        try:
+            manifest = parse_manifest(data)
+        except Invalid as error:
+            self.log.error("manifest", path, str(error))
+            return self
+        self.manifest = manifest
+        if manifest["dataset"] != self.dataset_id:
+            self.log.error("manifest-location", path, "names another dataset")
+        if manifest["collector"] != self.collector:
+            self.log.error("manifest-location", path, "names another collector")
+        if parse_day(manifest["day"]) != self.day:
+            self.log.error("manifest-location", path, "names another day")
+        if "prev" in manifest and parse_day(manifest["prev"]["day"]) >= parse_day(manifest["day"]):
+            self.log.error("chain-link", path, "prev.day is not before the bundle's day")
+        conflict_keys = self.check_conflicts(manifest)
+        self.check_records(manifest, conflict_keys)
+        self.check_signatures(data)
+        if len(self.counting) < self.threshold:
+            self.log.error("threshold", self.base + "/signatures",
+                           "%d of %d required signatures count" % (len(self.counting), self.threshold))
+        return self
+
+    def scan(self, name, manifest):
+        """Yields (number, record or None) for each line, after file checks."""
+        path = "%s/%s" % (self.base, name)
+        entry = next(f for f in manifest["files"] if f["name"] == name)
+        try:
+            lines, newline, data = read_lines(os.path.join(self.absolute, name))
+        except OSError as error:
+            self.log.error("file-missing", path, "cannot be read: %s" % error)
+            return
+        for number, line in enumerate(lines, start=1):
+            yield number, line, self.record(number, line, path)
+        if len(data) != entry["size"]:
+            self.log.error("file-size", path, "size differs from the manifest")
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            self.log.error("file-hash", path, "SHA-256 differs from the manifest")
+        if not newline:
+            self.log.error("record-not-canonical", path, "the last line does not end with a newline")
+
+    def record(self, number, line, path):
+        if len(line) > LINE_LIMIT:
+            self.log.error("record-invalid", path, "line %d is too long" % number)
+            return None
+        try:
+            record = validate_record(line)
+        except Invalid as error:
+            self.log.error("record-invalid", path, "line %d: %s" % (number, error))
+            return None
+        if canonical(record) != line:
+            self.log.error("record-not-canonical", path, "line %d is not canonical" % number)
+            return None
+        if not self.day * DAY_MS <= record["start_ms"] < (self.day + 1) * DAY_MS:
+            self.log.error("record-day", path, "line %d is not on the bundle's day" % number)
+        return record
+
+    def check_conflicts(self, manifest):
+        path = self.base + "/conflicts.jsonl"
+        keys, previous, versions_of_key, versions = set(), None, 0, 0
+        for number, line, record in self.scan("conflicts.jsonl", manifest):
+            if record is None:
+                continue
+            versions += 1
+            key = key_of(record)
+            if previous is not None:
+                if previous[0] == key:
+                    if not previous[1] < line:
+                        self.log.error("record-order", path, "line %d is not after the line before" % number)
+                    versions_of_key += 1
+                else:
+                    if not previous[0] < key:
+                        self.log.error("record-order", path, "line %d is out of order" % number)
+                    if versions_of_key < 2:
+                        self.log.error("conflicts", path, "a key has a single version")
+                    versions_of_key = 1
+            else:
+                versions_of_key = 1
+            keys.add(key)
+            previous = (key, line)
+        if previous is not None and versions_of_key < 2:
+            self.log.error("conflicts", path, "a key has a single version")
+        if len(keys) != manifest["conflicts"]["keys"] or versions != manifest["conflicts"]["versions"]:
+            self.log.error("conflicts", self.base + "/manifest.json", "conflict counts differ")
+        return keys
+
+    def check_records(self, manifest, conflict_keys):
+        path = self.base + "/records.jsonl"
+        previous, by_kind, leaves, valid = None, {k: 0 for k in KINDS}, [], []
+        for number, line, record in self.scan("records.jsonl", manifest):
+            if len(line) <= LINE_LIMIT:
+                leaves.append(leaf_hash(line))
+            if record is None:
+                continue
+            key = key_of(record)
+            if previous is not None and not previous < key:
+                self.log.error("record-order", path, "line %d repeats or is out of order" % number)
+            if key in conflict_keys:
+                self.log.error("conflicts", path, "line %d is also in conflicts.jsonl" % number)
+            previous = key
+            by_kind[record["kind"]] += 1
+            valid.append(record)
+        for kind in KINDS:
+            if by_kind[kind] != manifest["records"]["by_kind"][kind]:
+                self.log.error("record-count", self.base + "/manifest.json", "records.by_kind.%s differs" % kind)
+        lines = self.lines_seen
+        if lines != manifest["merkle"]["tree_size"] or merkle_root(leaves).hex() != manifest["merkle"]["root"]:
+            self.log.error("merkle-root", self.base + "/manifest.json", "the Merkle tree differs")
+        if canonical(coverage_of(valid)) != canonical(manifest["coverage"]):
+            self.log.error("coverage", self.base + "/manifest.json", "coverage differs from the probes")
+
+    @property
+    def lines_seen(self):
+        try:
+            return len(read_lines(os.path.join(self.absolute, "records.jsonl"))[0])
+        except OSError:
+            return 0
+
+    def check_signatures(self, manifest_bytes):
+        time = self.day * 86400
+        used = {}
+        directory = os.path.join(self.absolute, "signatures")
+        for name in listdir(directory):
+            path = "%s/signatures/%s" % (self.base, name)
+            stem = name[:-4] if name.endswith(".sig") else ""
+            if not SLUG.fullmatch(stem):
+                continue
+            try:
+                with open(os.path.join(directory, name), "rb") as handle:
+                    parsed = parse_sshsig(handle.read().decode("utf-8", "replace"))
+            except (OSError, Invalid) as error:
+                self.log.error("signature", path, "cannot be read as an SSH signature: %s" % error)
+                continue
+            try:
+                verify_sshsig(parsed, manifest_bytes, MANIFEST_NAMESPACE)
+            except Invalid as error:
+                self.log.error("signature", path, "does not verify: %s" % error)
+                continue
+            if not allows(self.signers, stem, parsed["key"], MANIFEST_NAMESPACE, time):
+                self.log.error("unknown-signer", path, "allowed_signers does not let %s sign with %s on this day"
+                               % (stem, fingerprint(parsed["key"])))
+                continue
+            if parsed["key"] in used:
+                self.log.warning("duplicate-signer", path, "the key already signed as %s" % used[parsed["key"]])
+                continue
+            used[parsed["key"]] = stem
+            self.counting.append(stem)
+
+
+def check_chain(chain, log):
+    seen_prev = {}
+    for index, bundle in enumerate(chain):
+        manifest = bundle.manifest
+        if manifest is None:
+            continue
+        path = bundle.base + "/manifest.json"
+        if "prev" not in manifest:
+            if index > 0:
+                log.error("chain-link", path, "has no prev, but a bundle comes before it")
+            continue
+        prev = manifest["prev"]
+        if prev["sha256"] in seen_prev:
+            log.error("chain-fork", path, "names the same previous manifest as another bundle")
+        seen_prev[prev["sha256"]] = bundle.day
+        if index == 0:
+            log.error("chain-start", path, "links to a bundle that is not in the dataset")
+            continue
+        before = chain[index - 1]
+        if parse_day(prev["day"]) != before.day or prev["sha256"] != before.manifest_hash:
+            log.error("chain-link", path, "prev does not name the bundle before it")
+            continue
+        missing = bundle.day - before.day - 1
+        if missing > 0:
+            log.warning("chain-gap", path, "%d days without a bundle" % missing)
+
+
+def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None):
+    log = Log()
+    descriptor = signers = None
+    try:
+        descriptor = read_descriptor(root)
+    except (OSError, Invalid) as error:
+        log.error("descriptor", "dataset.json", str(error))
+    if policy is not None:
+        signers = policy
+    else:
+        try:
+            with open(os.path.join(root, "allowed_signers"), "rb") as handle:
+                signers = parse_allowed_signers(handle.read().decode("utf-8", "replace"))
+        except (OSError, Invalid) as error:
+            log.error("allowed-signers", "allowed_signers", str(error))
+    check_layout(root, log)
+    bundles = []
+    heads = []
+    if descriptor is not None and signers is not None:
+        collectors = [c for c in listdir(os.path.join(root, "bundles"))
+                      if SLUG.fullmatch(c) and os.path.isdir(os.path.join(root, "bundles", c))]
+        chains = {}
+        for collector in collectors:
+            chains[collector] = [BundleCheck(root, descriptor["id"], threshold or descriptor["threshold"], signers,
+                                             collector, day).run() for day in bundle_days(root, collector)]
+            bundles += chains[collector]
+        for bundle in bundles:
+            log.findings += bundle.log.findings
+        chain_log = Log()
+        for collector in collectors:
+            check_chain(chains[collector], chain_log)
+            if chains[collector] and chains[collector][-1].manifest_hash:
+                last = chains[collector][-1]
+                heads.append({"collector": collector, "day": day_text(last.day), "manifest_sha256": last.manifest_hash})
+        if max_age is not None:
+            now = today if today is not None else (datetime.date.today() - datetime.date(1970, 1, 1)).days
+            for head in heads:
+                if now - parse_day(head["day"]) > max_age:
+                    chain_log.error("stale", "bundles/" + head["collector"], "the newest bundle is too old")
+            if not heads:
+                chain_log.error("stale", "bundles", "the dataset has no bundles at all")
+        if state is not None:
+            if state["dataset"] != descriptor["id"]:
+                chain_log.error("rollback", "--state", "the state file is for another dataset")
+            else:
+                for head in state["heads"]:
+                    match = [b for b in bundles if b.collector == head["collector"] and day_text(b.day) == head["day"]]
+                    y, mo, d = head["day"].split("-")
+                    path = "bundles/%s/%s/%s/%s" % (head["collector"], y, mo, d)
+                    if not match:
+                        chain_log.error("rollback", path, "the recorded head is gone")
+                    elif match[0].manifest_hash != head["manifest_sha256"]:
+                        chain_log.error("rollback", path + "/manifest.json", "history was rewritten")
+        log.findings += chain_log.findings
+    errors = sum(1 for f in log.findings if f["severity"] == "error")
+    return {
+        "format": "assay-verify-report-v1",
+        "dataset": descriptor["id"] if descriptor else None,
+        "ok": errors == 0,
+        "errors": errors,
+        "warnings": len(log.findings) - errors,
+        "bundles": [{"collector": b.collector, "day": day_text(b.day), "manifest_sha256": b.manifest_hash,
+                     "records": b.manifest["records"]["total"] if b.manifest else 0, "signers": b.counting,
+                     "threshold": b.threshold, "holds": len(b.counting) >= b.threshold,
+                     "ok": not any(f["severity"] == "error" for f in b.log.findings)} for b in bundles],
+        "findings": log.findings,
+        "heads": heads,
+    }
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description="Verify an Assay dataset offline (independent implementation).")
+    parser.add_argument("dataset")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--policy", help="an allowed_signers file to trust instead of the dataset's")
+    parser.add_argument("--threshold", type=int)
+    parser.add_argument("--max-age", type=int)
+    parser.add_argument("--today")
+    parser.add_argument("--state", help="a state file written by assay verify --state")
+    args = parser.parse_args(argv)
+    policy = state = None
+    if args.policy:
+        with open(args.policy, "rb") as handle:
+            policy = parse_allowed_signers(handle.read().decode("utf-8"))
+    if args.state and os.path.exists(args.state):
+        with open(args.state, "rb") as handle:
+            state = parse_json(handle.read())
+    today = parse_day(args.today) if args.today else None
+    report = verify(args.dataset, policy, args.threshold, args.max_age, today, state)
+    if args.json:
+        sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
+    else:
+        print("Dataset %s at %s (independent Python verifier)" % (report["dataset"], args.dataset))
+        for finding in report["findings"]:
+            print("  %s: %s: %s [%s]" % (finding["severity"], finding["path"], finding["message"], finding["rule"]))
+        print("Verified: %d bundles, no errors." % len(report["bundles"]) if report["ok"]
+              else "FAILED: %d errors, %d warnings." % (report["errors"], report["warnings"]))
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
