@@ -27,7 +27,15 @@ public struct BundleSealer {
     public let prev: Manifest.Previous?
 
     /// Canonical versions seen per (observer_id, id); more than one is a conflict.
-    private var staged: [RecordKey: [[UInt8]]] = [:]
+    private var staged: [RecordKey: [StagedVersion]] = [:]
+
+    /// One staged version: its bytes, and what the manifest needs of it (no second parse).
+    struct StagedVersion {
+        let bytes: [UInt8]
+        let kind: RecordKind
+        /// Kept for probes only, for the coverage.
+        let probe: Record?
+    }
     private var rejected: [String: Int64] = [:]
     private var outsideDay = 0
     private var duplicates = 0
@@ -47,11 +55,11 @@ public struct BundleSealer {
         }
         let key = RecordKey(observer: Array(record.observerID.utf8), id: Array(record.id.utf8))
         var versions = staged[key, default: []]
-        if versions.contains(canonical) {
+        if versions.contains(where: { $0.bytes == canonical }) {
             duplicates += 1
             return
         }
-        versions.append(canonical)
+        versions.append(StagedVersion(bytes: canonical, kind: record.kind, probe: record.kind == .probe ? record : nil))
         staged[key] = versions
     }
 
@@ -64,6 +72,7 @@ public struct BundleSealer {
     public func seal() -> SealedBundle {
         let keys = staged.keys.sorted()
         var records: [UInt8] = []
+        records.reserveCapacity(staged.values.reduce(0) { $0 + ($1.count == 1 ? $1[0].bytes.count + 1 : 0) })
         var conflicts: [UInt8] = []
         var byKind: [RecordKind: Int64] = [:]
         var conflictKeys: Int64 = 0
@@ -74,17 +83,15 @@ public struct BundleSealer {
         for key in keys {
             let versions = staged[key]!
             if versions.count == 1 {
-                let line = versions[0]
-                // Staged bytes are canonical records: parsing again cannot fail.
-                guard let record = try? Record.parse(line) else { continue }
-                byKind[record.kind, default: 0] += 1
-                coverage.add(record)
+                let line = versions[0].bytes
+                byKind[versions[0].kind, default: 0] += 1
+                if let probe = versions[0].probe { coverage.add(probe) }
                 root.append(leafHash: Merkle.leafHash(line, using: hasher))
                 records += line
                 records.append(0x0A)
             } else {
                 conflictKeys += 1
-                for line in versions.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                for line in versions.map(\.bytes).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                     conflictVersions += 1
                     conflicts += line
                     conflicts.append(0x0A)
@@ -118,6 +125,12 @@ public struct RecordKey: Hashable, Comparable, Sendable {
 
     public init(_ record: Record) {
         self.init(observer: Array(record.observerID.utf8), id: Array(record.id.utf8))
+    }
+
+    public func hash(into hasher: inout Swift.Hasher) {
+        observer.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(observer.count)
+        id.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
     public static func < (lhs: RecordKey, rhs: RecordKey) -> Bool {

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Assay's hot paths on this machine.",
-        subcommands: [CanonicalBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self])
 }
 
 struct CanonicalBench: ParsableCommand {
@@ -41,7 +41,6 @@ struct CanonicalBench: ParsableCommand {
         let result = try CanonicalBenchmark(records: records, directory: directory, input: input).run { message in
             if showProgress { Diagnostics.print("… \(message)") }
         }
-        func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", locale: nil, value) }
         print("records            \(result.records)")
         print("bytes              \(result.bytes)")
         print("pipeline seconds   \(fixed(result.seconds, 3))")
@@ -55,5 +54,89 @@ struct CanonicalBench: ParsableCommand {
         }
         print("peak RSS MiB       \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
         print("merkle root        \(result.root)")
+    }
+}
+
+func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", locale: nil, value) }
+
+/// Options shared by the dataset benchmarks.
+struct DatasetBenchOptions: ParsableArguments {
+    @Option(help: "Number of days (one bundle each).")
+    var days: Int = 7
+
+    @Option(help: "Records per day.")
+    var recordsPerDay: Int = 20_000
+
+    @Option(help: "Directory for the temporary dataset.")
+    var directory: String = NSTemporaryDirectory()
+
+    func validate() throws {
+        guard days > 0, recordsPerDay > 0 else { throw ValidationError("--days and --records-per-day must be at least 1") }
+    }
+
+    var benchmark: DatasetBenchmark { DatasetBenchmark(days: days, recordsPerDay: recordsPerDay, directory: directory) }
+}
+
+struct SealBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seal",
+        abstract: "Sealing throughput (validate, deduplicate, sort, hash, Merkle, sign, write), next to sha256sum.",
+        discussion: """
+            Seals D days of N synthetic records each and reports records/s, next to the time \
+            sha256sum takes over the sealed files.
+
+            Example:
+              swift run -c release assay bench seal --days 7 --records-per-day 50000
+            """)
+
+    @OptionGroup var options: DatasetBenchOptions
+
+    func run() throws {
+        let showProgress = Diagnostics.isTerminal
+        let (dataset, result) = try options.benchmark.build { if showProgress { Diagnostics.print("… \($0)") } }
+        defer { try? FileManager.default.removeItem(atPath: dataset.root) }
+        print("records            \(result.records)")
+        print("output bytes       \(result.outputBytes)")
+        print("seal seconds       \(fixed(result.seconds, 3))")
+        print("records/s          \(fixed(result.recordsPerSecond, 0))")
+        if let sha = result.sha256sumSeconds, let ratio = result.ratio {
+            print("sha256sum seconds  \(fixed(sha, 3))")
+            print("ratio to sha256sum \(fixed(ratio, 2))x")
+        }
+    }
+}
+
+struct VerifyBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Time 'assay verify' over a synthetic dataset, next to sha256sum over the same files.",
+        discussion: """
+            Builds a dataset of D days × N records (sealed and signed), then runs 'assay verify' on \
+            it in a child process (so its peak memory is measured alone) and sha256sum over the same \
+            files.
+
+            Example:
+              swift run -c release assay bench verify --days 30 --records-per-day 20000
+            """)
+
+    @OptionGroup var options: DatasetBenchOptions
+
+    func run() throws {
+        let showProgress = Diagnostics.isTerminal
+        let benchmark = options.benchmark
+        let (dataset, _) = try benchmark.build { if showProgress { Diagnostics.print("… \($0)") } }
+        defer { try? FileManager.default.removeItem(atPath: dataset.root) }
+        let assay = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let result = try benchmark.verify(dataset, assay: assay) { if showProgress { Diagnostics.print("… \($0)") } }
+        print("bundles            \(result.bundles)")
+        print("records            \(result.records)")
+        print("bytes              \(result.bytes)")
+        print("verified           \(result.verified ? "yes" : "NO")")
+        print("verify seconds     \(fixed(result.seconds, 3))")
+        if let sha = result.sha256sumSeconds, let ratio = result.ratio {
+            print("sha256sum seconds  \(fixed(sha, 3))")
+            print("ratio to sha256sum \(fixed(ratio, 2))x")
+        }
+        print("verify peak RSS MiB \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
     }
 }
