@@ -20,6 +20,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries of the system, one module each (pkg-config names, apt providers).
@@ -32,6 +37,9 @@ let package = Package(
         .systemLibrary(
             name: "CAssayGit2", pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
+        .systemLibrary(
+            name: "CAssayZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // The trusted core: what an auditor builds.
         .target(name: "AssayCore"),
@@ -40,6 +48,21 @@ let package = Package(
 
         // The edges.
         .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "CAssayGit2"]),
+        .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
+        .target(name: "AssayHTTP", dependencies: [
+            "CAssayZlib",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .target(name: "AssayExporter", dependencies: [
+            "AssayCore", "AssayStore", "AssayHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .target(
             name: "AssayCommandLine",
             dependencies: ["AssayCore", "AssayLedger", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -52,6 +75,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
+                "AssayStore", "AssayExporter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -66,7 +90,10 @@ let package = Package(
         .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         .testTarget(
             name: "AssayCLITests",
-            dependencies: ["assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayTestSupport", "CAssaySQLite", "CAssayGit2"]),
+            dependencies: [
+                "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
+                "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -47,6 +47,13 @@ public enum Diagnostics {
         _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
 
+    /// Writes a line to standard output at once, bypassing buffers (for lines
+    /// other programs wait for, such as the addresses a server listens on).
+    public static func printToStandardOutput(_ text: String) {
+        let bytes = Array((text + "\n").utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+    }
+
     /// Writes `text` as is, without a newline.
     public static func write(_ text: String) {
         let bytes = Array(text.utf8)

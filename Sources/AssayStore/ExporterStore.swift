@@ -1,0 +1,274 @@
+import AssayCore
+import AssayCrypto
+
+/// The exporter's durable record store (spec/exporter.md §2): one SQLite
+/// file in WAL mode. Every accepted record gets a strictly increasing
+/// sequence number, the scrape cursor; a second version of a record (same
+/// observer and id, different bytes) is kept too, as a conflict, never
+/// overwriting the first. Retention prunes the oldest records by age and
+/// by total size, and remembers how far it pruned.
+public final class ExporterStore {
+    /// The store schema this build writes and reads.
+    public static let schemaVersion: Int64 = 1
+
+    /// Migrations, index i brings a file from version i to i + 1.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE records (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            observer_id TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            received_ms INTEGER NOT NULL,
+            sha256 BLOB NOT NULL,
+            body BLOB NOT NULL,
+            UNIQUE (observer_id, job_id, sha256)
+        ) STRICT;
+        CREATE INDEX records_by_job ON records (observer_id, job_id);
+        CREATE INDEX records_by_received ON records (received_ms);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+        CREATE TABLE follow (path TEXT PRIMARY KEY, device INTEGER NOT NULL, inode INTEGER NOT NULL, offset INTEGER NOT NULL) STRICT;
+        """,
+    ]
+
+    public let database: SQLiteDatabase
+    private let insert: SQLiteStatement
+    private let findJob: SQLiteStatement
+    private let page: SQLiteStatement
+
+    /// Opens or creates the store; refuses a file written by a newer schema.
+    public init(path: String) throws(StoreError) {
+        do {
+            let database = try SQLiteDatabase(path: path)
+            self.database = database
+            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            let version = try database.integer("PRAGMA user_version") ?? 0
+            if version > Self.schemaVersion {
+                throw StoreError.newerSchema(path: path, found: version, supported: Self.schemaVersion)
+            }
+            if version < Self.schemaVersion {
+                try database.transaction {
+                    for step in Int(version)..<Int(Self.schemaVersion) { try database.execute(Self.migrations[step]) }
+                    try database.execute("PRAGMA user_version = \(Self.schemaVersion)")
+                }
+            }
+            insert = try database.prepare(
+                "INSERT INTO records (observer_id, job_id, kind, start_ms, received_ms, sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            findJob = try database.prepare("SELECT seq, sha256 FROM records WHERE observer_id = ? AND job_id = ? ORDER BY seq")
+            page = try database.prepare("SELECT seq, body FROM records WHERE seq > ? ORDER BY seq LIMIT ?")
+        } catch let error as StoreError {
+            throw error
+        } catch let error as SQLiteError {
+            throw StoreError.sqlite(error)
+        } catch {
+            throw StoreError.sqlite(SQLiteError(code: -1, message: "\(error)"))
+        }
+    }
+
+    /// What happened to one ingested record.
+    public enum Outcome: Equatable, Sendable {
+        /// Stored under this cursor.
+        case accepted(cursor: Int64)
+        /// The same bytes were already stored under this cursor: nothing changed.
+        case duplicate(cursor: Int64)
+        /// Another version of the same (observer_id, id) exists; this one is kept too, under this cursor.
+        case conflict(cursor: Int64, existing: Int64)
+    }
+
+    /// Stores a batch of validated records in one transaction (durable when it returns).
+    public func ingest(_ records: [(record: Record, canonical: [UInt8])], receivedMs: Int64) throws(StoreError) -> [Outcome] {
+        do {
+            return try database.transaction {
+                try records.map { item in try store(item.record, item.canonical, receivedMs: receivedMs) }
+            }
+        } catch let error as SQLiteError {
+            throw .sqlite(error)
+        } catch {
+            throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
+        }
+    }
+
+    private func store(_ record: Record, _ canonical: [UInt8], receivedMs: Int64) throws(SQLiteError) -> Outcome {
+        let digest = Hasher.sha256(canonical).bytes
+        findJob.reset()
+        try findJob.bind(1, record.observerID)
+        try findJob.bind(2, record.id)
+        var existing: Int64?
+        while try findJob.step() {
+            if findJob.blob(1) == digest { return .duplicate(cursor: findJob.int64(0)) }
+            existing = existing ?? findJob.int64(0)
+        }
+        insert.reset()
+        try insert.bind(1, record.observerID)
+        try insert.bind(2, record.id)
+        try insert.bind(3, record.kind.rawValue)
+        if case .integer(let start)? = record["start_ms"] { try insert.bind(4, start) } else { try insert.bind(4, Int64(0)) }
+        try insert.bind(5, receivedMs)
+        try insert.bind(6, digest)
+        try insert.bind(7, canonical)
+        try insert.step()
+        let cursor = try database.integer("SELECT last_insert_rowid()") ?? 0
+        if let existing { return .conflict(cursor: cursor, existing: existing) }
+        return .accepted(cursor: cursor)
+    }
+
+    /// One page of records after `cursor`, in cursor order: at most `limit`
+    /// records and about `maxBytes` bytes (always at least one record when any is left).
+    public struct Page: Sendable {
+        /// The records' canonical bytes joined by commas (a JSON array body without brackets).
+        public let joined: [UInt8]
+        public let count: Int
+        /// The cursor of the last record in the page (or the requested one when empty).
+        public let nextCursor: Int64
+        public let hasMore: Bool
+    }
+
+    public func page(after cursor: Int64, limit: Int, maxBytes: Int) throws(StoreError) -> Page {
+        do {
+            page.reset()
+            try page.bind(1, cursor)
+            try page.bind(2, Int64(limit + 1))
+            var joined: [UInt8] = []
+            joined.reserveCapacity(min(maxBytes, 1 << 20))
+            var count = 0
+            var next = cursor
+            var hasMore = false
+            while try page.step() {
+                if count == limit || (count > 0 && joined.count >= maxBytes) {
+                    hasMore = true
+                    break
+                }
+                if count > 0 { joined.append(UInt8(ascii: ",")) }
+                page.appendBlob(1, to: &joined)
+                next = page.int64(0)
+                count += 1
+            }
+            page.reset()
+            return Page(joined: joined, count: count, nextCursor: next, hasMore: hasMore)
+        } catch {
+            throw .sqlite(error)
+        }
+    }
+
+    /// Counts and bounds for `/v1/info` and `/metrics`.
+    public struct Summary: Sendable, Equatable {
+        public let records: Int64
+        public let bytes: Int64
+        /// Smallest stored cursor (nil when empty).
+        public let oldestCursor: Int64?
+        /// Greatest cursor ever assigned (0 before the first record).
+        public let newestCursor: Int64
+        /// Records with cursors up to this one were pruned by retention.
+        public let prunedThrough: Int64
+    }
+
+    public func summary() throws(StoreError) -> Summary {
+        do {
+            let statement = try database.prepare("SELECT count(*), coalesce(sum(length(body)), 0), min(seq) FROM records")
+            try statement.step()
+            let newest = try database.integer("SELECT seq FROM sqlite_sequence WHERE name = 'records'") ?? 0
+            return Summary(records: statement.int64(0), bytes: statement.int64(1),
+                           oldestCursor: statement.isNull(2) ? nil : statement.int64(2), newestCursor: newest,
+                           prunedThrough: try meta("pruned_through") ?? 0)
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Deletes records received before `minimumReceivedMs`, then the oldest
+    /// until the bodies total at most `maxBytes`. Returns how many were pruned.
+    @discardableResult
+    public func prune(minimumReceivedMs: Int64?, maxBytes: Int64?) throws(StoreError) -> Int {
+        do {
+            return try database.transaction {
+                var pruned = 0
+                var through = try meta("pruned_through") ?? 0
+                if let minimumReceivedMs {
+                    if let last = try database.integer("SELECT max(seq) FROM records WHERE received_ms < \(minimumReceivedMs)") {
+                        try database.execute("DELETE FROM records WHERE seq <= \(last)")
+                        pruned += database.changes
+                        through = max(through, last)
+                    }
+                }
+                if let maxBytes {
+                    var total = try database.integer("SELECT coalesce(sum(length(body)), 0) FROM records") ?? 0
+                    let oldest = try database.prepare("SELECT seq, length(body) FROM records ORDER BY seq")
+                    var last: Int64?
+                    while total > maxBytes, try oldest.step() {
+                        total -= oldest.int64(1)
+                        last = oldest.int64(0)
+                    }
+                    if let last {
+                        try database.execute("DELETE FROM records WHERE seq <= \(last)")
+                        pruned += database.changes
+                        through = max(through, last)
+                    }
+                }
+                try setMeta("pruned_through", through)
+                return pruned
+            }
+        } catch let error as SQLiteError {
+            throw .sqlite(error)
+        } catch {
+            throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
+        }
+    }
+
+    /// Where a followed file was read up to (device, inode, byte offset).
+    public func followPosition(path: String) throws(StoreError) -> (device: Int64, inode: Int64, offset: Int64)? {
+        do {
+            let statement = try database.prepare("SELECT device, inode, offset FROM follow WHERE path = ?")
+            try statement.bind(1, path)
+            guard try statement.step() else { return nil }
+            return (statement.int64(0), statement.int64(1), statement.int64(2))
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Ingests a batch from a followed file and records the new position in the same transaction,
+    /// so a restart neither skips nor repeats lines.
+    public func ingest(_ records: [(record: Record, canonical: [UInt8])], receivedMs: Int64, followedPath path: String,
+                       device: Int64, inode: Int64, offset: Int64) throws(StoreError) -> [Outcome] {
+        do {
+            return try database.transaction {
+                let outcomes = try records.map { item in try store(item.record, item.canonical, receivedMs: receivedMs) }
+                let statement = try database.prepare("INSERT OR REPLACE INTO follow (path, device, inode, offset) VALUES (?, ?, ?, ?)")
+                try statement.bind(1, path)
+                try statement.bind(2, device)
+                try statement.bind(3, inode)
+                try statement.bind(4, offset)
+                try statement.step()
+                return outcomes
+            }
+        } catch let error as SQLiteError {
+            throw .sqlite(error)
+        } catch {
+            throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
+        }
+    }
+
+    func meta(_ key: String) throws(SQLiteError) -> Int64? {
+        let statement = try database.prepare("SELECT value FROM meta WHERE key = ?")
+        try statement.bind(1, key)
+        return try statement.step() ? statement.int64(0) : nil
+    }
+
+    func setMeta(_ key: String, _ value: Int64) throws(SQLiteError) {
+        let statement = try database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
+        try statement.bind(1, key)
+        try statement.bind(2, value)
+        try statement.step()
+    }
+}
+
+/// Why the store refused.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case newerSchema(path: String, found: Int64, supported: Int64)
+    case sqlite(SQLiteError)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let path, let found, let supported):
+            "\(path) was written by a newer Assay (store schema \(found)); this build reads schema \(supported) and older. Upgrade Assay, or point --store at another file."
+        case .sqlite(let error): error.description
+        }
+    }
+}
