@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "assay-verify",
             dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .target(name: "AssayBench", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
+        .target(name: "AssayBench", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayStore"]),
         .executableTarget(
             name: "assay",
             dependencies: [

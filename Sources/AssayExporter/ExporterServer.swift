@@ -7,6 +7,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The store's writer connection: ingest and retention, one transaction at a time.
 public actor RecordWriter {
@@ -32,6 +33,8 @@ public actor RecordReader {
     }
 
     public func summary() throws(StoreError) -> ExporterStore.Summary { try store.summary() }
+
+    public func cursorBounds() throws(StoreError) -> (newest: Int64, prunedThrough: Int64) { try store.cursorBounds() }
 }
 
 /// The routes each listener serves; the OpenAPI document must describe all of them (spec/exporter.openapi.yaml).
@@ -49,14 +52,18 @@ public struct ExporterServer: Sendable {
 
     public let configuration: ExporterConfiguration
     let writer: RecordWriter
-    let reader: RecordReader
+    /// Reader connections, one per core: scrapes run in parallel.
+    let readers: [RecordReader]
     let metrics = ExporterMetrics()
+    let pages = PageCache(maxEntries: 512, maxBytes: 128 << 20)
     let logger: Logger
 
     public init(configuration: ExporterConfiguration, logger: Logger) throws(StoreError) {
         self.configuration = configuration
         writer = try RecordWriter(path: configuration.store)
-        reader = try RecordReader(path: configuration.store)
+        readers = try (0..<max(2, ProcessInfo.processInfo.activeProcessorCount)).map { (_) throws(StoreError) in
+            try RecordReader(path: configuration.store)
+        }
         self.logger = logger
     }
 
@@ -96,6 +103,9 @@ public struct ExporterServer: Sendable {
         router.get("/metrics") { _, _ in try await self.metricsText() }
         return router
     }
+
+    /// A reader connection, chosen round-robin.
+    var reader: RecordReader { readers[ReaderChoice.next() % readers.count] }
 
     func info() async throws -> Response {
         let summary = try await reader.summary()
@@ -137,7 +147,7 @@ public struct ExporterServer: Sendable {
             }
             limit = value
         }
-        let summary = try await reader.summary()
+        let summary = try await reader.cursorBounds()
         if after < summary.prunedThrough {
             return Self.json(.gone, .object([
                 .init("api", .string(Self.api)), .init("schema", .integer(AssayVersion.recordSchema)),
@@ -147,17 +157,22 @@ public struct ExporterServer: Sendable {
                 .init("resume_after", .integer(summary.prunedThrough)),
             ]))
         }
-        if after > summary.newestCursor {
-            return Self.badParameter("after", "cursor \(after) is beyond the newest cursor \(summary.newestCursor); it was not issued by this exporter")
+        if after > summary.newest {
+            return Self.badParameter("after", "cursor \(after) is beyond the newest cursor \(summary.newest); it was not issued by this exporter")
         }
+        let gzip = HTTPHeaderValue.acceptsGzip(request.headers[.acceptEncoding])
+        let key = PageCache.Key(after: after, limit: limit, gzip: gzip)
+        if let cached = pages.get(key) { return Self.response(.ok, cached, contentType: "application/json", gzip: gzip) }
         let page = try await reader.page(after: after, limit: limit, maxBytes: configuration.pageBytes)
         // Canonical member order: api, count, has_more, next_cursor, records, schema.
         var body = Array(#"{"api":"\#(Self.api)","count":\#(page.count),"has_more":\#(page.hasMore),"next_cursor":\#(page.nextCursor),"records":["#.utf8)
         body += page.joined
         body += Array(#"],"schema":\#(AssayVersion.recordSchema)}"#.utf8)
         body.append(0x0A)
-        return Self.bytes(.ok, body, contentType: "application/json",
-                          gzip: HTTPHeaderValue.acceptsGzip(request.headers[.acceptEncoding]))
+        let encoded = Self.encode(body, gzip: gzip)
+        // A page followed by more records can never change: cache it for the next scraper.
+        if page.hasMore { pages.put(key, encoded) }
+        return Self.response(.ok, encoded, contentType: "application/json", gzip: gzip)
     }
 
     func health() async throws -> Response {
@@ -282,18 +297,28 @@ public struct ExporterServer: Sendable {
 
     // MARK: - Responses
 
-    static func bytes(_ status: HTTPResponse.Status, _ body: [UInt8], contentType: String, gzip: Bool = false) -> Response {
-        var headers: HTTPFields = [.contentType: contentType]
-        var payload = body
+    /// A body as sent: gzip-compressed when asked and worth it.
+    struct EncodedBody: Sendable {
+        let buffer: ByteBuffer
+        let gzipped: Bool
+    }
+
+    static func encode(_ body: [UInt8], gzip: Bool) -> EncodedBody {
         if gzip && body.count > 256 {
             let compressed = Gzip.compress(body)
-            if !compressed.isEmpty {
-                payload = compressed
-                headers[.contentEncoding] = "gzip"
-            }
+            if !compressed.isEmpty { return EncodedBody(buffer: ByteBuffer(bytes: compressed), gzipped: true) }
         }
-        headers[.vary] = "Accept-Encoding"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: payload)))
+        return EncodedBody(buffer: ByteBuffer(bytes: body), gzipped: false)
+    }
+
+    static func response(_ status: HTTPResponse.Status, _ body: EncodedBody, contentType: String, gzip: Bool) -> Response {
+        var headers: HTTPFields = [.contentType: contentType, .vary: "Accept-Encoding"]
+        if body.gzipped { headers[.contentEncoding] = "gzip" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body.buffer))
+    }
+
+    static func bytes(_ status: HTTPResponse.Status, _ body: [UInt8], contentType: String, gzip: Bool = false) -> Response {
+        response(status, encode(body, gzip: gzip), contentType: contentType, gzip: gzip)
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
@@ -309,6 +334,54 @@ public struct ExporterServer: Sendable {
         json(.badRequest, .object([.init("api", .string(api)), .init("schema", .integer(AssayVersion.recordSchema)),
                                    .init("error", "bad-parameter"), .init("parameter", .string(name)), .init("reason", .string(reason))]))
     }
+}
+
+/// Immutable pages (those followed by more records) kept for the next
+/// scraper: several collectors scrape the same exporter and ask for the
+/// same pages. Bounded by entries and bytes; the oldest entry goes first.
+final class PageCache: Sendable {
+    struct Key: Hashable, Sendable {
+        let after: Int64
+        let limit: Int
+        let gzip: Bool
+    }
+
+    private struct State {
+        var entries: [Key: ExporterServer.EncodedBody] = [:]
+        var order: [Key] = []
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
+    let maxEntries: Int
+    let maxBytes: Int
+
+    init(maxEntries: Int, maxBytes: Int) {
+        self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
+    }
+
+    func get(_ key: Key) -> ExporterServer.EncodedBody? { state.withLock { $0.entries[key] } }
+
+    func put(_ key: Key, _ body: ExporterServer.EncodedBody) {
+        guard body.buffer.readableBytes <= maxBytes / 4 else { return }
+        state.withLock { state in
+            guard state.entries[key] == nil else { return }
+            state.entries[key] = body
+            state.order.append(key)
+            state.bytes += body.buffer.readableBytes
+            while state.order.count > maxEntries || state.bytes > maxBytes {
+                let oldest = state.order.removeFirst()
+                state.bytes -= state.entries.removeValue(forKey: oldest)?.buffer.readableBytes ?? 0
+            }
+        }
+    }
+}
+
+/// Round-robin over reader connections.
+enum ReaderChoice {
+    static let counter = Atomic<Int>(0)
+    static func next() -> Int { counter.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max }
 }
 
 /// Times every request and counts it by route and status for `/metrics`.

@@ -36,6 +36,10 @@ public final class ExporterStore {
     private let insert: SQLiteStatement
     private let findJob: SQLiteStatement
     private let page: SQLiteStatement
+    private let metaRead: SQLiteStatement
+    private let metaAdd: SQLiteStatement
+    private let newest: SQLiteStatement
+    private let lastInsert: SQLiteStatement
 
     /// Opens or creates the store; refuses a file written by a newer schema.
     public init(path: String) throws(StoreError) {
@@ -57,6 +61,11 @@ public final class ExporterStore {
                 "INSERT INTO records (observer_id, job_id, kind, start_ms, received_ms, sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
             findJob = try database.prepare("SELECT seq, sha256 FROM records WHERE observer_id = ? AND job_id = ? ORDER BY seq")
             page = try database.prepare("SELECT seq, body FROM records WHERE seq > ? ORDER BY seq LIMIT ?")
+            metaRead = try database.prepare("SELECT value FROM meta WHERE key = ?")
+            metaAdd = try database.prepare(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value")
+            newest = try database.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'records'")
+            lastInsert = try database.prepare("SELECT last_insert_rowid()")
         } catch let error as StoreError {
             throw error
         } catch let error as SQLiteError {
@@ -80,7 +89,11 @@ public final class ExporterStore {
     public func ingest(_ records: [(record: Record, canonical: [UInt8])], receivedMs: Int64) throws(StoreError) -> [Outcome] {
         do {
             return try database.transaction {
-                try records.map { item in try store(item.record, item.canonical, receivedMs: receivedMs) }
+                var added = (count: Int64(0), bytes: Int64(0))
+                let outcomes = try records.map { item in try store(item.record, item.canonical, receivedMs: receivedMs, added: &added) }
+                try addToMeta("record_count", added.count)
+                try addToMeta("record_bytes", added.bytes)
+                return outcomes
             }
         } catch let error as SQLiteError {
             throw .sqlite(error)
@@ -89,7 +102,8 @@ public final class ExporterStore {
         }
     }
 
-    private func store(_ record: Record, _ canonical: [UInt8], receivedMs: Int64) throws(SQLiteError) -> Outcome {
+    private func store(_ record: Record, _ canonical: [UInt8], receivedMs: Int64,
+                       added: inout (count: Int64, bytes: Int64)) throws(SQLiteError) -> Outcome {
         let digest = Hasher.sha256(canonical).bytes
         findJob.reset()
         try findJob.bind(1, record.observerID)
@@ -108,7 +122,12 @@ public final class ExporterStore {
         try insert.bind(6, digest)
         try insert.bind(7, canonical)
         try insert.step()
-        let cursor = try database.integer("SELECT last_insert_rowid()") ?? 0
+        lastInsert.reset()
+        try lastInsert.step()
+        let cursor = lastInsert.int64(0)
+        lastInsert.reset()
+        added.count += 1
+        added.bytes += Int64(canonical.count)
         if let existing { return .conflict(cursor: cursor, existing: existing) }
         return .accepted(cursor: cursor)
     }
@@ -163,15 +182,24 @@ public final class ExporterStore {
         public let prunedThrough: Int64
     }
 
+    /// Reads maintained counters and two index lookups: no table scan, so it is cheap on every request.
     public func summary() throws(StoreError) -> Summary {
         do {
-            let statement = try database.prepare("SELECT count(*), coalesce(sum(length(body)), 0), min(seq) FROM records")
-            try statement.step()
-            let newest = try database.integer("SELECT seq FROM sqlite_sequence WHERE name = 'records'") ?? 0
-            return Summary(records: statement.int64(0), bytes: statement.int64(1),
-                           oldestCursor: statement.isNull(2) ? nil : statement.int64(2), newestCursor: newest,
-                           prunedThrough: try meta("pruned_through") ?? 0)
+            let oldest = try database.integer("SELECT min(seq) FROM records")
+            return Summary(records: try meta("record_count") ?? 0, bytes: try meta("record_bytes") ?? 0,
+                           oldestCursor: oldest, newestCursor: try newestCursor(), prunedThrough: try meta("pruned_through") ?? 0)
         } catch { throw .sqlite(error) }
+    }
+
+    /// The greatest cursor ever assigned and how far retention pruned: what each page request needs.
+    public func cursorBounds() throws(StoreError) -> (newest: Int64, prunedThrough: Int64) {
+        do { return (try newestCursor(), try meta("pruned_through") ?? 0) } catch { throw .sqlite(error) }
+    }
+
+    func newestCursor() throws(SQLiteError) -> Int64 {
+        newest.reset()
+        defer { newest.reset() }
+        return try newest.step() ? newest.int64(0) : 0
     }
 
     /// Deletes records received before `minimumReceivedMs`, then the oldest
@@ -184,13 +212,12 @@ public final class ExporterStore {
                 var through = try meta("pruned_through") ?? 0
                 if let minimumReceivedMs {
                     if let last = try database.integer("SELECT max(seq) FROM records WHERE received_ms < \(minimumReceivedMs)") {
-                        try database.execute("DELETE FROM records WHERE seq <= \(last)")
-                        pruned += database.changes
+                        pruned += try delete(through: last)
                         through = max(through, last)
                     }
                 }
                 if let maxBytes {
-                    var total = try database.integer("SELECT coalesce(sum(length(body)), 0) FROM records") ?? 0
+                    var total = try meta("record_bytes") ?? 0
                     let oldest = try database.prepare("SELECT seq, length(body) FROM records ORDER BY seq")
                     var last: Int64?
                     while total > maxBytes, try oldest.step() {
@@ -198,8 +225,7 @@ public final class ExporterStore {
                         last = oldest.int64(0)
                     }
                     if let last {
-                        try database.execute("DELETE FROM records WHERE seq <= \(last)")
-                        pruned += database.changes
+                        pruned += try delete(through: last)
                         through = max(through, last)
                     }
                 }
@@ -229,7 +255,10 @@ public final class ExporterStore {
                        device: Int64, inode: Int64, offset: Int64) throws(StoreError) -> [Outcome] {
         do {
             return try database.transaction {
-                let outcomes = try records.map { item in try store(item.record, item.canonical, receivedMs: receivedMs) }
+                var added = (count: Int64(0), bytes: Int64(0))
+                let outcomes = try records.map { item in try store(item.record, item.canonical, receivedMs: receivedMs, added: &added) }
+                try addToMeta("record_count", added.count)
+                try addToMeta("record_bytes", added.bytes)
                 let statement = try database.prepare("INSERT OR REPLACE INTO follow (path, device, inode, offset) VALUES (?, ?, ?, ?)")
                 try statement.bind(1, path)
                 try statement.bind(2, device)
@@ -245,10 +274,30 @@ public final class ExporterStore {
         }
     }
 
+    /// Deletes records up to `cursor`, keeping the counters right; returns how many.
+    func delete(through cursor: Int64) throws(SQLiteError) -> Int {
+        let bytes = try database.integer("SELECT coalesce(sum(length(body)), 0) FROM records WHERE seq <= \(cursor)") ?? 0
+        try database.execute("DELETE FROM records WHERE seq <= \(cursor)")
+        let count = database.changes
+        try addToMeta("record_bytes", -bytes)
+        try addToMeta("record_count", -Int64(count))
+        return count
+    }
+
+    func addToMeta(_ key: String, _ delta: Int64) throws(SQLiteError) {
+        guard delta != 0 else { return }
+        metaAdd.reset()
+        try metaAdd.bind(1, key)
+        try metaAdd.bind(2, delta)
+        try metaAdd.step()
+        metaAdd.reset()
+    }
+
     func meta(_ key: String) throws(SQLiteError) -> Int64? {
-        let statement = try database.prepare("SELECT value FROM meta WHERE key = ?")
-        try statement.bind(1, key)
-        return try statement.step() ? statement.int64(0) : nil
+        metaRead.reset()
+        defer { metaRead.reset() }
+        try metaRead.bind(1, key)
+        return try metaRead.step() ? metaRead.int64(0) : nil
     }
 
     func setMeta(_ key: String, _ value: Int64) throws(SQLiteError) {

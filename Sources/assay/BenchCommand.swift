@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Assay's hot paths on this machine.",
-        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self])
 }
 
 struct CanonicalBench: ParsableCommand {
@@ -138,5 +138,50 @@ struct VerifyBench: ParsableCommand {
             print("ratio to sha256sum \(fixed(ratio, 2))x")
         }
         print("verify peak RSS MiB \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
+    }
+}
+
+struct ExporterBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exporter",
+        abstract: "Exporter ingest records/s, and scrape requests/s under wrk next to nginx.",
+        discussion: """
+            Measures durable ingest (batched transactions) into the store directly and over HTTP, \
+            then runs wrk on loopback against /v1/records pages of 100 and 1000 records, and against \
+            nginx serving the same page bytes as static files. Needs wrk, nginx and curl \
+            (apt-get install wrk nginx curl).
+
+            Example:
+              swift run -c release assay bench exporter --records 100000 --seconds 10
+            """)
+
+    @Option(help: "Records to ingest.")
+    var records: Int = 100_000
+
+    @Option(help: "Seconds per wrk run.")
+    var seconds: Int = 10
+
+    @Option(help: "wrk connections.")
+    var connections: Int = 32
+
+    @Option(help: "Directory for the temporary store.")
+    var directory: String = NSTemporaryDirectory()
+
+    func run() throws {
+        let showProgress = Diagnostics.isTerminal
+        let assay = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let result = try ExporterBenchmark(records: records, directory: directory, seconds: seconds, connections: connections)
+            .run(assay: assay) { if showProgress { Diagnostics.print("… \($0)") } }
+        print("records                      \(result.records)")
+        print("store ingest records/s       \(fixed(result.storeIngestPerSecond, 0))")
+        print("HTTP ingest records/s        \(fixed(result.httpIngestPerSecond, 0))")
+        for (size, exporter, random, nginx) in result.scrape {
+            print("page \(size) exporter req/s   \(fixed(exporter.requestsPerSecond, 0))  p99 \(fixed(exporter.p99Milliseconds, 2)) ms  (one page, repeated)")
+            print("page \(size) exporter req/s   \(fixed(random.requestsPerSecond, 0))  p99 \(fixed(random.p99Milliseconds, 2)) ms  (random cursors)")
+            if let nginx {
+                print("page \(size) nginx req/s      \(fixed(nginx.requestsPerSecond, 0))  p99 \(fixed(nginx.p99Milliseconds, 2)) ms")
+                print("page \(size) ratio to nginx   \(fixed(exporter.requestsPerSecond / max(nginx.requestsPerSecond, 1), 2))x")
+            }
+        }
     }
 }
