@@ -49,6 +49,7 @@ let package = Package(
         // The edges.
         .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "CAssayGit2"]),
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
+        .target(name: "AssayIngest", dependencies: ["AssayCore"]),
         .target(name: "AssayHTTP", dependencies: [
             "CAssayZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -70,12 +71,12 @@ let package = Package(
         .executableTarget(
             name: "assay-verify",
             dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .target(name: "AssayBench", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayStore"]),
+        .target(name: "AssayBench", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest"]),
         .executableTarget(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
-                "AssayStore", "AssayExporter",
+                "AssayStore", "AssayExporter", "AssayIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -92,6 +93,7 @@ let package = Package(
             name: "AssayCLITests",
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
+                "AssayIngest", "AssayBench",
                 "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
             ]),
     ],

@@ -320,4 +320,7 @@ public struct RecordError: Error, Equatable, Sendable, CustomStringConvertible {
 extension JSONValue {
     /// The string, if this is a string.
     public var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+
+    /// The elements, if this is an array (empty otherwise).
+    public var arrayValue: [JSONValue] { if case .array(let elements) = self { elements } else { [] } }
 }

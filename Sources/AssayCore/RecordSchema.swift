@@ -167,6 +167,8 @@ public enum RecordSchema {
                           "Orchestrator swaps during this attempt (0 or 1 for one attempt)."),
                 FieldSpec("input_fps_mfps", milliFPS, required: false, "Mean input frame rate, milli-FPS."),
                 FieldSpec("output_fps_mfps", milliFPS, required: false, "Mean output (inference) frame rate, milli-FPS."),
+                FieldSpec("output_fps_p10_mfps", milliFPS, required: false,
+                          "10th percentile (nearest rank) of the output frame rate samples, milli-FPS."),
                 FieldSpec("status_samples", count, required: true, "Runner status samples received."),
                 FieldSpec("status_samples_expected", count, required: false,
                           "Status samples expected for the session's duration."),

@@ -55,5 +55,4 @@ extension JSONValue {
     /// Convenience accessors for test code reading vector files.
     public var intValue: Int64? { if case .integer(let i) = self { i } else { nil } }
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
-    public var arrayValue: [JSONValue] { if case .array(let a) = self { a } else { [] } }
 }

@@ -1,0 +1,239 @@
+import AssayCore
+
+/// Turns go-livepeer gateway events into job records
+/// (spec/gateway-events.md): live sessions, batch and LLM requests, BYOC
+/// jobs. Every aggregate is order-independent; entities close when the
+/// watermark passes their last event by the idle timeout, or at the end.
+public final class GatewaySessionizer {
+    public struct Options: Sendable {
+        public var observerID: String
+        public var region: String?
+        public var idleTimeoutMs: Int64 = 120_000
+        public init(observerID: String, region: String? = nil, idleTimeoutMs: Int64 = 120_000) {
+            self.observerID = observerID
+            self.region = region
+            self.idleTimeoutMs = idleTimeoutMs
+        }
+    }
+
+    /// Counters for the report (spec/gateway-events.md §7).
+    public struct Report: Sendable, Equatable {
+        public var events = 0
+        public var duplicates = 0
+        public var recordsByKind: [String: Int] = [:]
+        /// Records that could not be made valid, by reason, with a sample key.
+        public var dropped: [String: Int] = [:]
+    }
+
+    public let options: Options
+    public private(set) var report = Report()
+    public private(set) var watermark: Int64 = 0
+    private var lastSweep: Int64 = 0
+    private var sessions: [SessionKey: LiveSession] = [:]
+    private var requests: [String: BatchRequest] = [:]
+    private var jobs: [String: ByocJob] = [:]
+    private var directory = OrchestratorDirectory()
+    private var payments: [String: String] = [:]  // request id -> model from manifestID
+    private var recentIDs = RecentSet(capacity: 200_000)
+
+    public init(options: Options) { self.options = options }
+
+    /// Open entities (sessions, requests, jobs): bounded by the idle timeout.
+    public var openEntities: Int { sessions.count + requests.count + jobs.count }
+
+    /// Feeds one event; returns the records of entities it closed.
+    public func add(_ event: GatewayEvent) -> [Record] {
+        if !event.id.isEmpty && !recentIDs.insert(event.id) {
+            report.duplicates += 1
+            return []
+        }
+        report.events += 1
+        watermark = max(watermark, event.time)
+        dispatch(event)
+        guard watermark - lastSweep >= 1000 else { return [] }
+        lastSweep = watermark
+        return close { $0 + options.idleTimeoutMs < watermark }
+    }
+
+    /// Closes everything (end of input).
+    public func finish() -> [Record] { close { _ in true } }
+
+    /// Whether an event type is one this mapping uses (others are counted as unknown by the caller).
+    public static func uses(_ type: String) -> Bool {
+        ["stream_trace", "ai_stream_status", "ai_stream_events", "create_new_payment", "network_capabilities",
+         "discovery_results", "ai_batch_request", "ai_llm_request", "job_gateway", "stream_ingest_metrics"].contains(type)
+    }
+
+    func dispatch(_ event: GatewayEvent) {
+        switch event.type {
+        case "stream_trace", "ai_stream_status", "ai_stream_events":
+            let key = SessionKey(stream: event.string("stream_id") ?? "", request: event.string("request_id") ?? "")
+            sessions[key, default: LiveSession(key: key)].add(event)
+        case "create_new_payment":
+            if let request = event.string("requestID"), let manifest = event.string("manifestID"),
+               let underscore = manifest.firstIndex(of: "_") {
+                payments[request] = String(manifest[manifest.index(after: underscore)...])
+            }
+        case "network_capabilities": directory.update(capabilities: event.data)
+        case "discovery_results": directory.update(discovery: event.data)
+        case "ai_batch_request", "ai_llm_request":
+            guard let id = event.string("request_id") else { return }
+            requests[id, default: BatchRequest(id: id)].add(event)
+        case "job_gateway":
+            guard let id = event.string("request_id"), event.subtype.hasPrefix("job_gateway_") else { return }
+            jobs[id, default: ByocJob(id: id)].add(event)
+        default: break
+        }
+    }
+
+    /// Closes the entities whose last event time passes `due`; records sorted by kind and id.
+    func close(where due: (Int64) -> Bool) -> [Record] {
+        var values: [JSONValue] = []
+        for (key, session) in sessions where due(session.last) {
+            sessions.removeValue(forKey: key)
+            values += session.records(options: options, directory: directory, paymentModel: payments[key.request])
+            payments.removeValue(forKey: key.request)
+        }
+        for (id, request) in requests where due(request.last) {
+            requests.removeValue(forKey: id)
+            if let value = request.record(options: options, directory: directory) { values.append(value) }
+        }
+        for (id, job) in jobs where due(job.last) {
+            jobs.removeValue(forKey: id)
+            if let value = job.record(options: options, directory: directory) { values.append(value) }
+        }
+        var records: [Record] = []
+        for value in values {
+            do {
+                let record = try Record.validate(value)
+                records.append(record)
+                report.recordsByKind[record.kind.rawValue, default: 0] += 1
+            } catch {
+                report.dropped[error.description, default: 0] += 1
+            }
+        }
+        return records.sorted { ($0.kind.rawValue, $0.id) < ($1.kind.rawValue, $1.id) }
+    }
+}
+
+struct SessionKey: Hashable {
+    let stream: String
+    let request: String
+}
+
+/// Event ids seen recently, for duplicate detection in bounded memory.
+struct RecentSet {
+    let capacity: Int
+    private var current: Set<String> = []
+    private var previous: Set<String> = []
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// True if `id` is new.
+    mutating func insert(_ id: String) -> Bool {
+        if previous.contains(id) { return false }
+        guard current.insert(id).inserted else { return false }
+        if current.count >= capacity {
+            previous = current
+            current = []
+        }
+        return true
+    }
+}
+
+/// Orchestrator identities from network_capabilities and discovery_results (§3).
+struct OrchestratorDirectory {
+    struct Entry {
+        let address: String
+        let localAddress: String?
+        let url: String?
+        /// (pipeline, model) -> GPU ids
+        let gpus: [String: [String]]
+    }
+
+    private var byAddress: [String: Entry] = [:]
+    private var byURL: [String: Entry] = [:]
+    private var discovered: [String: String] = [:]
+
+    mutating func update(capabilities data: JSONValue) {
+        guard case .array(let list) = data else { return }
+        byAddress = [:]
+        byURL = [:]
+        for item in list {
+            guard let address = item["address"]?.stringValue?.lowercased(), !address.isEmpty else { continue }
+            var gpus: [String: [String]] = [:]
+            for hardware in item["hardware"]?.arrayValue ?? [] {
+                let key = "\(hardware["pipeline"]?.stringValue ?? "")|\(hardware["model_id"]?.stringValue ?? "")"
+                if case .object(let members)? = hardware["gpu_info"] {
+                    gpus[key, default: []] += members.compactMap { $0.value["id"]?.stringValue }
+                }
+            }
+            let entry = Entry(address: address, localAddress: item["local_address"]?.stringValue?.lowercased(),
+                              url: item["orch_uri"]?.stringValue, gpus: gpus)
+            byAddress[address] = entry
+            if let local = entry.localAddress, !local.isEmpty { byAddress[local] = entry }
+            if let url = entry.url, !url.isEmpty { byURL[url] = entry }
+        }
+    }
+
+    mutating func update(discovery data: JSONValue) {
+        for item in data.arrayValue {
+            if let url = item["url"]?.stringValue, let address = item["address"]?.stringValue, !url.isEmpty, !address.isEmpty {
+                discovered[url] = address.lowercased()
+            }
+        }
+    }
+
+    /// The canonical (on-chain) address and GPU of an orchestrator (§3).
+    func resolve(address: String?, url: String?, pipeline: String, model: String?) -> (address: String?, gpu: String?) {
+        let entry = address.flatMap { byAddress[$0] } ?? url.flatMap { byURL[$0] }
+        let resolved = entry?.address ?? url.flatMap { discovered[$0] } ?? address
+        let gpus = entry?.gpus["\(pipeline)|\(model ?? "")"] ?? []
+        return (resolved.flatMap { Self.isAddress($0) ? $0 : nil }, gpus.count == 1 ? gpus[0] : nil)
+    }
+
+    static func isAddress(_ text: String) -> Bool {
+        text.utf8.count == 42 && text.hasPrefix("0x") && text.utf8.dropFirst(2).allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66)
+        }
+    }
+}
+
+/// Helpers to build record objects without absent values.
+struct RecordBuilder {
+    var members: [JSONValue.Member] = []
+
+    init(kind: RecordKind, id: String, options: GatewaySessionizer.Options) {
+        members = [.init("schema", .integer(AssayVersion.recordSchema)), .init("kind", .string(kind.rawValue)),
+                   .init("id", .string(id)), .init("observer_role", "gateway"), .init("observer_id", .string(options.observerID))]
+        if let region = options.region { members.append(.init("region", .string(region))) }
+    }
+
+    mutating func set(_ key: String, _ value: String?) { if let value { members.append(.init(key, .string(value))) } }
+    mutating func set(_ key: String, _ value: Int64?) { if let value { members.append(.init(key, .integer(value))) } }
+    mutating func set(_ key: String, _ value: Bool) { members.append(.init(key, .bool(value))) }
+
+    /// Sets an identifier-valued field only when the value is a valid identifier.
+    mutating func identifier(_ key: String, _ value: String?) {
+        guard let value, !value.isEmpty, value.utf8.count <= 256,
+              value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) else { return }
+        members.append(.init(key, .string(value)))
+    }
+
+    /// Sets a URL field only when it has the form records allow.
+    mutating func url(_ key: String, _ value: String?) {
+        guard let value, value.hasPrefix("http://") || value.hasPrefix("https://"), value.utf8.count <= 2048,
+              value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x3C && $0 != 0x3E }) else { return }
+        members.append(.init(key, .string(value)))
+    }
+
+    var value: JSONValue { .object(members) }
+}
+
+/// An identifier made safe: characters outside the identifier set become `_` (ids from the wire).
+func safeIdentifier(_ text: String) -> String {
+    let mapped = String(String.UnicodeScalarView(text.unicodeScalars.map {
+        ($0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\") ? $0 : "_"
+    }))
+    return mapped.isEmpty ? "unknown" : String(mapped.prefix(200))
+}
