@@ -1,0 +1,246 @@
+import AssayBench
+import AssayCore
+import AssayIngest
+import AssayTestSupport
+import Foundation
+import Testing
+
+/// go-livepeer gateway events → job records (spec/gateway-events.md).
+@Suite("gateway events")
+struct GatewayIngestTests {
+    static let options = GatewaySessionizer.Options(observerID: "gw-test", idleTimeoutMs: 120_000)
+
+    static func fixtureLines() throws -> [String] {
+        try Shared.list("fixtures/go-livepeer-events").flatMap { name in
+            String(decoding: try Shared.bytes("fixtures/go-livepeer-events/\(name)"), as: UTF8.self)
+                .split(separator: "\n").map(String.init)
+        }
+    }
+
+    /// Feeds lines in order and returns the canonical records.
+    static func records(_ lines: [String], options: GatewaySessionizer.Options = options) -> (lines: [String], ingest: GatewayIngest) {
+        let ingest = GatewayIngest(options: options)
+        var output: [Record] = []
+        for (index, line) in lines.enumerated() {
+            output += Array(line.utf8).withUnsafeBytes { ingest.add(line: $0, number: index + 1) }
+        }
+        output += ingest.finish()
+        return (output.map { String(decoding: $0.canonicalBytes(), as: UTF8.self) }, ingest)
+    }
+
+    static func record(_ lines: [String], id: String) throws -> JSONValue {
+        try JSONParser().parse(try #require(lines.first { $0.contains("\"id\":\"\(id)\"") }))
+    }
+
+    @Test("the shared fixtures become four live sessions with hand-checked values",
+          .enabled(if: Shared.isAvailable, Shared.skipReason))
+    func fixtures() throws {
+        let (lines, ingest) = Self.records(try Self.fixtureLines())
+        #expect(lines.count == 4)
+        #expect(ingest.summary.lines == 100)
+        #expect(ingest.summary.malformed.isEmpty && ingest.summary.unknownTypes.isEmpty)
+
+        // Two requests that found no orchestrator: excused, with their errors.
+        let none = try Self.record(lines, id: "stream-n8v0ru-mk6xm6s4/d738bce0/1")
+        #expect(none["outcome"] == "no_orchestrator")
+        #expect(none["orchestrator"] == nil)
+        #expect(none["start_ms"] == .integer(1_767_966_517_287))  // gateway_receive_stream_request
+        #expect(none["end_ms"] == .integer(1_767_966_519_407))  // gateway_ingest_stream_closed
+        #expect(none["error_codes"] == ["no_orchestrators_available", "whip_disconnected"])
+
+        // The long session, checked against the trace timestamps and the 22 status samples.
+        let session = try Self.record(lines, id: "stream-374e1e-mk6xofol/ce6ee475/1")
+        #expect(session["outcome"] == "completed")
+        // orchestrator_info names the node's local address 0x52cf…; network_capabilities maps it to the on-chain 0xd003….
+        #expect(session["orchestrator"] == "0xd00354656922168815fcd1e51cbddb9e359e3c7f")
+        #expect(session["orchestrator_url"] == "https://rtav-orch2.xodeapp.xyz:28935")
+        #expect(session["gpu_id"] == "GPU-a8d13655-197b-2226-d09f-b4b81e07504b")
+        #expect(session["model_id"] == "streamdiffusion-sdxl-faceid")
+        #expect(session["start_ms"] == .integer(1_767_966_622_124))
+        #expect(session["first_output_ms"] == .integer(1_767_966_625_424))
+        #expect(session["end_ms"] == .integer(1_767_966_850_976))
+        #expect(session["ptff_ms"] == .integer(3300))  // 625424 − 622124
+        #expect(session["e2e_latency_ms"] == .integer(1222))  // 625424 − 624202
+        #expect(session["status_samples"] == .integer(22))
+        #expect(session["status_samples_expected"] == .integer(22))  // (850976 − 622510) / 10000
+        // Means of ⌊fps × 1000⌋ over the 22 samples; p10 = 3rd smallest output sample.
+        #expect(session["input_fps_mfps"] == .integer(21453))
+        #expect(session["output_fps_mfps"] == .integer(18809))
+        #expect(session["output_fps_p10_mfps"] == .integer(18088))
+        #expect(session["error_codes"] == ["whip_disconnected"])
+
+        // The session the capture cut off: closed at the end of input, marked so.
+        let cut = try Self.record(lines, id: "stream-3c1jio-mk6xu4go/12b4ba45/1")
+        #expect(cut["error_codes"] == ["no_close_event"])
+        #expect(cut["ptff_ms"] == .integer(2847))
+    }
+
+    @Test("any arrival order within the idle timeout yields the same bytes", .enabled(if: Shared.isAvailable, Shared.skipReason),
+          arguments: [1, 2, 3, 4, 5])
+    func orderIndependence(seed: UInt64) throws {
+        let lines = try Self.fixtureLines()
+        let expected = Self.records(lines).lines
+        var generator = SplitMix(seed: seed)
+        // Shuffle within windows of 20 events (at most ~50 s apart here, under the 120 s timeout), and duplicate some.
+        var shuffled: [String] = []
+        for window in stride(from: 0, to: lines.count, by: 20) {
+            var chunk = Array(lines[window..<min(window + 20, lines.count)])
+            chunk.shuffle(using: &generator)
+            shuffled += chunk
+            shuffled.append(chunk[0])
+        }
+        let (result, ingest) = Self.records(shuffled)
+        #expect(result.sorted() == expected.sorted())
+        #expect(ingest.summary.sessionizer.duplicates == (lines.count + 19) / 20)
+    }
+
+    @Test("a synthetic hour of 400 concurrent streams: every session closes, memory stays bounded")
+    func syntheticHour() throws {
+        var generator = SyntheticGatewayEvents(streams: 400)
+        let events = generator.events()
+        let ingest = GatewayIngest(options: Self.options)
+        var records = 0
+        var maxOpen = 0
+        for (index, event) in events.enumerated() {
+            records += Array(event.line.utf8).withUnsafeBytes { ingest.add(line: $0, number: index + 1) }.count
+            maxOpen = max(maxOpen, ingest.sessionizer.openEntities)
+        }
+        let stillOpen = ingest.sessionizer.openEntities
+        records += ingest.finish().count
+        let byKind = ingest.summary.sessionizer.recordsByKind
+        #expect(byKind["live_session"] == 400)
+        #expect(byKind["batch_request"] == 400)
+        #expect(byKind["llm_request"] == 100)
+        #expect(byKind["byoc_job"] == 80)
+        #expect(records == 980)
+        #expect(ingest.summary.sessionizer.dropped.isEmpty, "\(ingest.summary.sessionizer.dropped)")
+        // Sessions last 1–10 minutes: far fewer are open at once than were seen, and entities close as time passes.
+        #expect(maxOpen < 600, "max open entities \(maxOpen)")
+        #expect(stillOpen < 400)
+    }
+
+    @Test("an endless stream keeps a bounded number of open entities")
+    func endless() throws {
+        let ingest = GatewayIngest(options: .init(observerID: "gw-test", idleTimeoutMs: 30_000))
+        var maxOpen = 0
+        var number = 0
+        for hour in 0..<6 {
+            var generator = SyntheticGatewayEvents(streams: 60, startMs: 1_767_225_600_000 + Int64(hour) * 3_600_000, seed: UInt64(hour + 1))
+            for event in generator.events() {
+                number += 1
+                _ = Array(event.line.utf8).withUnsafeBytes { ingest.add(line: $0, number: number) }
+                maxOpen = max(maxOpen, ingest.sessionizer.openEntities)
+            }
+        }
+        #expect(maxOpen < 150, "open entities grew to \(maxOpen)")
+    }
+
+    @Test("malformed events and unknown types are counted with their first line, never fatal")
+    func malformed() throws {
+        let lines = [
+            "not json",
+            #"{"id":"a","type":"stream_trace","timestamp":"1767966517287","data":{"type":"gateway_receive_stream_request","request_id":"r"}}"#,
+            #"{"id":"b","timestamp":"1767966517287","data":{}}"#,
+            #"{"id":"c","type":"worker_registered","timestamp":"1767966517287","data":{}}"#,
+            #"{"id":"d","type":"ai_batch_request","timestamp":"x","data":{"type":"ai_batch_request_received"}}"#,
+            #"[1,2]"#,
+            #"{"id":"e","type":"worker_registered","timestamp":"1767966517290","data":{}}"#,
+        ]
+        let (records, ingest) = Self.records(lines)
+        #expect(records.isEmpty)
+        #expect(ingest.summary.malformed["not JSON"]?.firstLine == 1)
+        #expect(ingest.summary.malformed["stream event without stream_id"]?.firstLine == 2)
+        #expect(ingest.summary.malformed["no string type"]?.firstLine == 3)
+        #expect(ingest.summary.malformed["no valid timestamp"]?.firstLine == 5)
+        #expect(ingest.summary.malformed["not an object"]?.firstLine == 6)
+        #expect(ingest.summary.unknownTypes["worker_registered"]?.count == 2)
+        #expect(ingest.summary.unknownTypes["worker_registered"]?.firstLine == 4)
+    }
+
+    @Test("batch, LLM and BYOC events map to their record kinds")
+    func requests() throws {
+        let lines = [
+            #"{"id":"1","type":"ai_batch_request","timestamp":"1776384000000","data":{"type":"ai_batch_request_received","timestamp":1776384000000,"request_id":"req-001","pipeline":"text-to-image","model_id":"stabilityai/sd-turbo"}}"#,
+            #"{"id":"2","type":"ai_batch_request","timestamp":"1776384004000","data":{"type":"ai_batch_request_completed","timestamp":1776384004000,"request_id":"req-001","pipeline":"text-to-image","model_id":"stabilityai/sd-turbo","success":true,"tries":2,"duration_ms":4000,"orch_url":"https://orch-01.example.com:8935","latency_score":0.9,"price_per_unit":1646.821,"error_type":""}}"#,
+            #"{"id":"3","type":"ai_llm_request","timestamp":"1776384002500","data":{"type":"llm_stream_completed","timestamp":1776384002500,"request_id":"req-002","model":"meta-llama/Llama-3.1-8B-Instruct","orch_url":"https://orch-01.example.com:8935","completion_tokens":200,"total_duration_ms":2500,"tokens_per_second":80.25,"ttft_ms":180,"error":""}}"#,
+            #"{"id":"4","type":"job_gateway","timestamp":"1776384000000","data":{"type":"job_gateway_submitted","request_id":"req-003","attempt_index":0,"capability":"video-upscale","orchestrator_info":{"address":"0x4A9B6c3d2e1f0a8b7c6d5e4f3a2b1c0d9e8f7a6b","url":"https://orch-01.example.com:8935"}}}"#,
+            #"{"id":"5","type":"job_gateway","timestamp":"1776384001000","data":{"type":"job_gateway_completed","request_id":"req-003","attempt_index":0,"capability":"video-upscale","success":false,"error":"connection reset","duration_ms":1000,"completed_at":1776384001000,"orchestrator_info":{"address":"0x4a9b6c3d2e1f0a8b7c6d5e4f3a2b1c0d9e8f7a6b","url":"https://orch-01.example.com:8935"}}}"#,
+            #"{"id":"6","type":"job_gateway","timestamp":"1776384001100","data":{"type":"job_gateway_submitted","request_id":"req-003","attempt_index":1,"capability":"video-upscale","orchestrator_info":{"address":"0x1111111111111111111111111111111111111111","url":"https://orch-02.example.com:8935"}}}"#,
+            #"{"id":"7","type":"job_gateway","timestamp":"1776384003445","data":{"type":"job_gateway_completed","request_id":"req-003","attempt_index":1,"capability":"video-upscale","success":true,"error":null,"duration_ms":2345,"completed_at":1776384003445,"http_status":200,"orchestrator_info":{"address":"0x1111111111111111111111111111111111111111","url":"https://orch-02.example.com:8935"}}}"#,
+        ]
+        let (records, _) = Self.records(lines)
+        let batch = try Self.record(records, id: "req-001")
+        #expect(batch["kind"] == "batch_request")
+        #expect(batch["start_ms"] == .integer(1_776_384_000_000) && batch["end_ms"] == .integer(1_776_384_004_000))
+        #expect(batch["success"] == .bool(true) && batch["tries"] == .integer(2) && batch["duration_ms"] == .integer(4000))
+        #expect(batch["price_per_unit_wei"] == "1646821" && batch["pixels_per_unit"] == .integer(1000))
+        #expect(batch["orchestrator_url"] == "https://orch-01.example.com:8935")
+        let llm = try Self.record(records, id: "req-002")
+        #expect(llm["kind"] == "llm_request")
+        #expect(llm["ttft_ms"] == .integer(180) && llm["tokens_per_s_milli"] == .integer(80250) && llm["output_tokens"] == .integer(200))
+        #expect(llm["start_ms"] == .integer(1_776_384_000_000) && llm["success"] == .bool(true))
+        let job = try Self.record(records, id: "req-003")
+        #expect(job["kind"] == "byoc_job")
+        #expect(job["attempts"] == .integer(2) && job["success"] == .bool(true) && job["http_status"] == .integer(200))
+        #expect(job["orchestrator"] == "0x1111111111111111111111111111111111111111")
+        #expect(job["start_ms"] == .integer(1_776_384_000_000) && job["duration_ms"] == .integer(3445))
+    }
+
+    @Test("a swap splits a stream into attempts: the first is swapped, the second completes")
+    func swap() throws {
+        func trace(_ id: Int, _ type: String, _ time: Int64, _ orchestrator: String) -> String {
+            #"{"id":"s\#(id)","type":"stream_trace","timestamp":"\#(time)","data":{"orchestrator_info":{"address":"\#(orchestrator)","url":""},"stream_id":"st","request_id":"rq","type":"\#(type)","timestamp":\#(time)}}"#
+        }
+        let a = "0x" + String(repeating: "a", count: 40), b = "0x" + String(repeating: "b", count: 40)
+        let lines = [
+            trace(1, "gateway_receive_stream_request", 1_776_384_000_000, ""),
+            trace(2, "runner_receive_first_ingest_segment", 1_776_384_001_000, a),
+            trace(3, "gateway_receive_first_processed_segment", 1_776_384_002_000, a),
+            trace(4, "orchestrator_swap", 1_776_384_030_000, a),
+            trace(5, "runner_receive_first_ingest_segment", 1_776_384_031_000, b),
+            trace(6, "gateway_receive_first_processed_segment", 1_776_384_033_000, b),
+            trace(7, "gateway_ingest_stream_closed", 1_776_384_090_000, ""),
+        ]
+        let (records, _) = Self.records(lines)
+        let first = try Self.record(records, id: "st/rq/1"), second = try Self.record(records, id: "st/rq/2")
+        #expect(first["outcome"] == "swapped" && first["swap_count"] == .integer(1) && first["orchestrator"] == .string(a))
+        #expect(first["end_ms"] == .integer(1_776_384_031_000))
+        #expect(second["outcome"] == "completed" && second["attempt"] == .integer(2) && second["orchestrator"] == .string(b))
+        #expect(second["ptff_ms"] == .integer(2000))
+    }
+
+    @Test("assay ingest reads JSON Lines and a Kafka-UI export alike", .enabled(if: Shared.isAvailable, Shared.skipReason))
+    func command() throws {
+        let directory = try TemporaryDirectory()
+        let lines = try Self.fixtureLines()
+        let plain = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-test", "-"],
+                                      input: Array((lines.joined(separator: "\n") + "\n").utf8))
+        #expect(plain.status == 0)
+        #expect(plain.stdout.split(separator: "\n").count == 4)
+        #expect(plain.stderr.contains("100 events read"))
+        let export = "[\n" + lines.enumerated().map { index, line in
+            index % 2 == 0 ? #"{"partition":0,"offset":\#(index),"value":\#(line)}"#
+                           : #"{"partition":0,"offset":\#(index),"value":\#(try! CanonicalJSON.string(.string(line)))}"#
+        }.joined(separator: ",\n") + "\n]\n"
+        try directory.write("export.json", export)
+        let fromExport = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-test", "--output",
+                                            directory.file("out.jsonl"), directory.file("export.json")])
+        #expect(fromExport.status == 0, "\(fromExport.stderr)")
+        #expect(String(decoding: try directory.read("out.jsonl"), as: UTF8.self) == plain.stdout)
+        // Every record passes the record schema.
+        let canonical = try Command.assay(["canonicalize", directory.file("out.jsonl")])
+        #expect(canonical.status == 0)
+    }
+}
+
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
