@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Assay's hot paths on this machine.",
-        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self])
 }
 
 struct CanonicalBench: ParsableCommand {
@@ -182,6 +182,42 @@ struct ExporterBench: ParsableCommand {
                 print("page \(size) nginx req/s      \(fixed(nginx.requestsPerSecond, 0))  p99 \(fixed(nginx.p99Milliseconds, 2)) ms")
                 print("page \(size) ratio to nginx   \(fixed(exporter.requestsPerSecond / max(nginx.requestsPerSecond, 1), 2))x")
             }
+        }
+    }
+}
+
+struct IngestEventsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest-events",
+        abstract: "go-livepeer events/s through the mapping to records, next to 'jq -c .'.",
+        discussion: """
+            Generates six hours of synthetic gateway events (live streams with status every 10 s, \
+            batch, LLM and BYOC requests), times 'assay ingest' over them in process, and 'jq -c .' \
+            over the same file.
+
+            Example:
+              swift run -c release assay bench ingest-events --streams 2000
+            """)
+
+    @Option(help: "Live streams (and as many batch requests) in the synthetic input.")
+    var streams: Int = 2000
+
+    @Option(help: "Directory for the temporary input file.")
+    var directory: String = NSTemporaryDirectory()
+
+    func run() throws {
+        let showProgress = Diagnostics.isTerminal
+        let result = try IngestEventsBenchmark(streams: streams, directory: directory).run { if showProgress { Diagnostics.print("… \($0)") } }
+        print("events             \(result.events)")
+        print("bytes              \(result.bytes)")
+        print("records            \(result.records)")
+        print("seconds            \(fixed(result.seconds, 3))")
+        print("events/s           \(fixed(result.eventsPerSecond, 0))")
+        if let jq = result.jqSeconds, let ratio = result.ratio {
+            print("jq -c . seconds    \(fixed(jq, 3))")
+            print("ratio to jq        \(fixed(ratio, 2))x")
+        } else {
+            print("jq                 not installed")
         }
     }
 }
