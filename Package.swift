@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C libraries of the system, one module each (pkg-config names, apt providers).
@@ -50,6 +51,13 @@ let package = Package(
         .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "CAssayGit2"]),
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
         .target(name: "AssayIngest", dependencies: ["AssayCore"]),
+        .target(name: "AssayCollect", dependencies: [
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "AssayHTTP", dependencies: [
             "CAssayZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -76,7 +84,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
-                "AssayStore", "AssayExporter", "AssayIngest",
+                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -93,7 +101,7 @@ let package = Package(
             name: "AssayCLITests",
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
-                "AssayIngest", "AssayBench",
+                "AssayIngest", "AssayBench", "AssayCollect",
                 "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
             ]),
     ],

@@ -321,6 +321,9 @@ extension JSONValue {
     /// The string, if this is a string.
     public var stringValue: String? { if case .string(let text) = self { text } else { nil } }
 
+    /// The integer, if this is an integer.
+    public var intValue: Int64? { if case .integer(let number) = self { number } else { nil } }
+
     /// The elements, if this is an array (empty otherwise).
     public var arrayValue: [JSONValue] { if case .array(let elements) = self { elements } else { [] } }
 }

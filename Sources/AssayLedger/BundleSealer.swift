@@ -63,9 +63,9 @@ public struct BundleSealer {
         staged[key] = versions
     }
 
-    /// Counts one refused input line by its code (it goes into `rejected`).
-    public mutating func reject(_ issue: LineIssue) {
-        rejected[issue.code, default: 0] += 1
+    /// Counts one refused input by its code (it goes into `rejected`).
+    public mutating func reject(_ code: String, count: Int64 = 1) {
+        rejected[code, default: 0] += count
     }
 
     /// Seals what was staged.
@@ -150,6 +150,25 @@ extension DatasetDirectory {
     /// go to `onIssue` and into the manifest's `rejected` counts.
     public func seal(collector: String, day: UTCDay, inputs: [String], key: Ed25519PrivateKey, signer: String,
                      onIssue: (LineIssue) -> Void) throws(LedgerError) -> SealedBundle {
+        try seal(collector: collector, day: day, key: key, signer: signer) { (sealer) throws(LedgerError) in
+            for input in inputs {
+                do {
+                    let reader = try LineReader(path: input)
+                    try RecordLines.scan(reader) { _, record, canonical in
+                        sealer.add(record, canonical: canonical)
+                    } onIssue: { issue in
+                        sealer.reject(issue.code)
+                        onIssue(issue)
+                    }
+                } catch { throw LedgerError(.io, "\(error)") }
+            }
+        }
+    }
+
+    /// Seals (collector, day) from whatever `feed` stages into the sealer
+    /// (files, a staging store), signs the manifest, and writes atomically.
+    public func seal(collector: String, day: UTCDay, key: Ed25519PrivateKey, signer: String,
+                     feed: (inout BundleSealer) throws(LedgerError) -> Void) throws(LedgerError) -> SealedBundle {
         guard Slug.isValid(collector) else { throw LedgerError(.invalidName, "collector '\(collector)' must be \(Slug.rule)") }
         guard Slug.isValid(signer) else { throw LedgerError(.invalidName, "signer '\(signer)' must be \(Slug.rule)") }
         let descriptor = try descriptor()
@@ -158,17 +177,7 @@ extension DatasetDirectory {
         }
         var sealer = BundleSealer(dataset: descriptor.id, collector: collector, day: day,
                                   prev: try previous(collector: collector, before: day))
-        for input in inputs {
-            do {
-                let reader = try LineReader(path: input)
-                try RecordLines.scan(reader) { _, record, canonical in
-                    sealer.add(record, canonical: canonical)
-                } onIssue: { issue in
-                    sealer.reject(issue)
-                    onIssue(issue)
-                }
-            } catch { throw LedgerError(.io, error.description) }
-        }
+        try feed(&sealer)
         let bundle = sealer.seal()
         let signature: SSHSignature
         do { signature = try SSHSignature.sign(bundle.manifestBytes, namespace: Self.manifestNamespace, with: key) } catch {

@@ -3,13 +3,15 @@ import AssayCommandLine
 import AssayCore
 import AssayCrypto
 import AssayLedger
+import AssayStore
 
 struct SealCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal",
         abstract: "Seal one collector's records of one UTC day into a signed bundle.",
         discussion: """
-            Reads staged records (JSON Lines files, '-' for standard input), keeps those whose \
+            Reads staged records (JSON Lines files, '-' for standard input, or the collector's \
+            staging store with --staging), keeps those whose \
             start_ms falls on DAY, deduplicates them by (observer_id, id) — identical copies \
             collapse, different versions are set apart in conflicts.jsonl — sorts, hashes, computes \
             the Merkle root, links to the collector's previous bundle, signs the manifest \
@@ -41,6 +43,9 @@ struct SealCommand: ParsableCommand {
     @Option(name: .customLong("records"), help: "A staged JSON Lines file; repeatable.")
     var inputs: [String] = []
 
+    @Option(help: "Seal from the collector's staging store (SQLite) instead of, or besides, --records files.")
+    var staging: String?
+
     func validate() throws {
         guard UTCDay(day) != nil else { throw ValidationError("--day must be a date YYYY-MM-DD") }
         guard Slug.isValid(collector) else { throw ValidationError("--collector must be \(Slug.rule)") }
@@ -50,10 +55,30 @@ struct SealCommand: ParsableCommand {
         let privateKey = try KeyFiles.readPrivateKey(at: key)
         let directory = DatasetDirectory(dataset)
         var shown = 0
-        let bundle = try directory.seal(collector: collector, day: UTCDay(day)!, inputs: inputs, key: privateKey.key,
-                                        signer: signer ?? collector) { issue in
-            shown += 1
-            if shown <= 50 { Diagnostics.print("rejected: \(issue)") }
+        let sealDay = UTCDay(day)!
+        let store = try staging.map { (path) throws in try StagingStore(path: path) }
+        let bundle = try directory.seal(collector: collector, day: sealDay, key: privateKey.key, signer: signer ?? collector) { (sealer) throws(LedgerError) in
+            do {
+                for input in inputs {
+                    try RecordLines.scan(try LineReader(path: input)) { _, record, canonical in
+                        sealer.add(record, canonical: canonical)
+                    } onIssue: { issue in
+                        sealer.reject(issue.code)
+                        shown += 1
+                        if shown <= 50 { Diagnostics.print("rejected: \(issue)") }
+                    }
+                }
+                if let store {
+                    try store.forEachRecord(day: sealDay) { bytes in
+                        if let record = try? Record.parse(bytes) { sealer.add(record, canonical: bytes) }
+                    }
+                    for (reason, count) in try store.quarantinedCounts(day: sealDay) { sealer.reject(reason, count: count) }
+                }
+            } catch let error as LedgerError {
+                throw error
+            } catch {
+                throw LedgerError(.io, "\(error)")
+            }
         }
         if shown > 50 { Diagnostics.print("rejected: … and \(shown - 50) more lines") }
         let manifest = bundle.manifest

@@ -53,6 +53,5 @@ public enum Repository {
 
 extension JSONValue {
     /// Convenience accessors for test code reading vector files.
-    public var intValue: Int64? { if case .integer(let i) = self { i } else { nil } }
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
 }

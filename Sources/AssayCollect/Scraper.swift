@@ -1,0 +1,194 @@
+import AssayCore
+import AssayStore
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Scrapes one exporter target (spec/collector.md §3): checks /v1/info,
+/// pages /v1/records from the committed cursor, validates every record, and
+/// commits each page with the new cursor (and the final probe) atomically.
+public struct Scraper: Sendable {
+    public static let infoLimit = 1 << 20
+    public static let pageLimit = 16 << 20
+    public static let maxPages = 100
+
+    public let client: HTTPClient
+    public let collectorID: String
+    public let timeoutMs: Int64
+
+    public init(client: HTTPClient, collectorID: String, timeoutMs: Int64) {
+        self.client = client
+        self.collectorID = collectorID
+        self.timeoutMs = timeoutMs
+    }
+
+    /// What one scrape did.
+    public struct Outcome: Sendable, Equatable {
+        public var outcome: ProbeOutcome
+        public var reason: String?
+        public var httpStatus: Int64?
+        public var recordsReceived = 0
+        public var quarantined = 0
+        public var pages = 0
+        public var latencyMs: Int64 = 0
+    }
+
+    enum Failure: Error {
+        case probe(ProbeOutcome, String, Int64?)
+    }
+
+    /// Scrapes `target` once; `stage` runs one staging commit (it owns the store).
+    public func scrape(_ target: CollectorConfiguration.Target, startMs: Int64,
+                       cursor: Int64, stage: @Sendable (StagingStore.Batch) async throws -> Void) async -> Outcome {
+        let started = ContinuousClock.now
+        var result = Outcome(outcome: .ok)
+        var cursor = cursor
+        do {
+            let info = try await getJSON("\(target.url)/v1/info", limit: Self.infoLimit, status: &result.httpStatus)
+            guard info["api"] == .string("assay-exporter-v1"), info["schema"] == .integer(AssayVersion.recordSchema) else {
+                throw Failure.probe(.invalidResponse, "/v1/info is not an assay-exporter-v1 answer with schema \(AssayVersion.recordSchema)", result.httpStatus)
+            }
+            let reported = info["orchestrator"]?.stringValue?.lowercased()
+            let mismatch = reported != target.orchestrator
+            if mismatch {
+                result.outcome = .addressMismatch
+                result.reason = "/v1/info reports orchestrator \(reported ?? "none"), expected \(target.orchestrator); its records are quarantined"
+            }
+            while result.pages < Self.maxPages {
+                var status: Int64?
+                let page: JSONValue
+                do {
+                    page = try await getJSON("\(target.url)/v1/records?after=\(cursor)&limit=\(target.pageRecords)", limit: Self.pageLimit,
+                                             status: &status, accept: [200, 410])
+                } catch Failure.probe(let outcome, let reason, let code) {
+                    throw Failure.probe(outcome, reason, code)
+                }
+                result.httpStatus = status
+                if status == 410 {
+                    guard let resume = page["resume_after"]?.intValue, resume > cursor else {
+                        throw Failure.probe(.invalidResponse, "a 410 answer without a usable resume_after", status)
+                    }
+                    var batch = StagingStore.Batch()
+                    batch.cursor = (target.url, resume)
+                    try await stage(batch)
+                    cursor = resume
+                    result.outcome = .pruned
+                    result.reason = "records after the cursor were pruned by the exporter; resumed after \(resume)"
+                    continue
+                }
+                guard page["api"] == .string("assay-exporter-v1"), page["schema"] == .integer(AssayVersion.recordSchema),
+                      case .array(let records)? = page["records"], let next = page["next_cursor"]?.intValue, next >= cursor,
+                      case .bool(let hasMore)? = page["has_more"], next > cursor || records.isEmpty
+                else {
+                    throw Failure.probe(.invalidResponse, "a /v1/records page without api, schema 1, records, a next_cursor at or after \(cursor) and has_more", status)
+                }
+                var batch = StagingStore.Batch()
+                for value in records {
+                    let bytes = (try? CanonicalJSON.encode(value)) ?? []
+                    let start = value["start_ms"]?.intValue.map(UTCDay.init(containing:))
+                    if mismatch {
+                        batch.quarantined.append((start, "address-mismatch", bytes))
+                        continue
+                    }
+                    do {
+                        let record = try Record.validate(value)
+                        batch.records.append((record, record.canonicalBytes()))
+                    } catch {
+                        batch.quarantined.append((start, error.code.rawValue, bytes))
+                    }
+                }
+                batch.cursor = (target.url, next)
+                try await stage(batch)
+                result.recordsReceived += batch.records.count
+                result.quarantined += batch.quarantined.count
+                result.pages += 1
+                cursor = next
+                if !hasMore { break }
+            }
+        } catch Failure.probe(let outcome, let reason, let status) {
+            result.outcome = outcome
+            result.reason = reason
+            result.httpStatus = status ?? result.httpStatus
+        } catch {
+            result.outcome = .invalidResponse
+            result.reason = "staging failed: \(error)"
+        }
+        let elapsed = ContinuousClock.now - started
+        result.latencyMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        // The probe: what this attempt achieved, staged like any record.
+        var probe = StagingStore.Batch()
+        if let record = probeRecord(target: target, startMs: startMs, result: result) { probe.records.append((record, record.canonicalBytes())) }
+        try? await stage(probe)
+        return result
+    }
+
+    func probeRecord(target: CollectorConfiguration.Target, startMs: Int64, result: Outcome) -> Record? {
+        let host = target.url.split(separator: "/").dropFirst(1).first.map(String.init) ?? "target"
+        var members: [JSONValue.Member] = [
+            .init("schema", .integer(AssayVersion.recordSchema)), .init("kind", "probe"),
+            .init("id", .string("probe-\(host.replacingOccurrences(of: ":", with: "-"))-\(startMs)")),
+            .init("observer_role", "collector"), .init("observer_id", .string(collectorID)),
+            .init("target_url", .string(target.url)), .init("orchestrator", .string(target.orchestrator)),
+            .init("start_ms", .integer(startMs)), .init("outcome", .string(result.outcome.rawValue)),
+            .init("records_received", .integer(Int64(result.recordsReceived))),
+        ]
+        if result.outcome == .ok { members.append(.init("latency_ms", .integer(min(max(result.latencyMs, 0), 86_400_000)))) }
+        if let status = result.httpStatus, (100...599).contains(status) { members.append(.init("http_status", .integer(status))) }
+        if let region = target.region { members.append(.init("region", .string(region))) }
+        return try? Record.validate(.object(members))
+    }
+
+    /// GETs a JSON document within the timeout and size limit; transport failures become probe outcomes.
+    func getJSON(_ url: String, limit: Int, status: inout Int64?, accept: Set<Int64> = [200]) async throws -> JSONValue {
+        let request = HTTPClientRequest(url: url)
+        let deadline = NIODeadline.now() + .milliseconds(timeoutMs)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, deadline: deadline)
+        } catch {
+            throw Self.transportFailure(error)
+        }
+        status = Int64(response.status.code)
+        guard accept.contains(Int64(response.status.code)) else {
+            throw Failure.probe(.httpError, "\(url) answered HTTP \(response.status.code)", Int64(response.status.code))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await response.body.collect(upTo: limit) }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(max(deadline.uptimeNanoseconds > NIODeadline.now().uptimeNanoseconds
+                        ? Int64((deadline.uptimeNanoseconds - NIODeadline.now().uptimeNanoseconds) / 1_000_000) : 0, 1)))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let buffer = first else {
+                    throw Failure.probe(.timeout, "\(url): the body did not arrive within \(timeoutMs) ms", status)
+                }
+                return buffer
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch is NIOTooManyBytesError {
+            throw Failure.probe(.invalidResponse, "\(url): the answer is larger than \(limit) bytes", status)
+        } catch {
+            throw Self.transportFailure(error)
+        }
+        do {
+            return try JSONParser(limits: .init(maxDepth: 16, maxBytes: limit)).parse(Array(body.readableBytesView))
+        } catch {
+            throw Failure.probe(.invalidResponse, "\(url): not valid JSON (\(error))", status)
+        }
+    }
+
+    static func transportFailure(_ error: any Error) -> Failure {
+        if let failure = error as? Failure { return failure }
+        if let http = error as? HTTPClientError {
+            if http == .deadlineExceeded || http == .readTimeout { return .probe(.timeout, "no complete answer in time (\(http))", nil) }
+            if http == .connectTimeout { return .probe(.connectError, "could not connect in time (\(http))", nil) }
+            if http == .remoteConnectionClosed { return .probe(.invalidResponse, "the exporter closed the connection mid-answer", nil) }
+        }
+        if error is CancellationError { return .probe(.timeout, "no complete answer in time", nil) }
+        return .probe(.connectError, "could not connect: \(error)", nil)
+    }
+}

@@ -1,0 +1,176 @@
+import AssayCore
+import AssayCrypto
+
+/// The collector's staging store (spec/collector.md §2): records by day and
+/// identity, scrape cursors, quarantined records. A page, its cursor and its
+/// probe are committed together, so a crash never loses or repeats a record.
+public final class StagingStore {
+    public static let schemaVersion: Int64 = 1
+
+    static let migrations = [
+        """
+        CREATE TABLE staged (
+            observer_id TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            sha256 BLOB NOT NULL,
+            day INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            received_ms INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY (observer_id, job_id, sha256)
+        ) STRICT;
+        CREATE INDEX staged_by_day ON staged (day);
+        CREATE TABLE cursors (target TEXT PRIMARY KEY, cursor INTEGER NOT NULL, updated_ms INTEGER NOT NULL) STRICT;
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            target TEXT NOT NULL,
+            day INTEGER,
+            reason TEXT NOT NULL,
+            received_ms INTEGER NOT NULL,
+            body BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX quarantine_by_day ON quarantine (day);
+        """,
+    ]
+
+    public let database: SQLiteDatabase
+    private let insert: SQLiteStatement
+    private let quarantineInsert: SQLiteStatement
+
+    public init(path: String) throws(StoreError) {
+        do {
+            let database = try SQLiteDatabase(path: path)
+            self.database = database
+            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            let version = try database.integer("PRAGMA user_version") ?? 0
+            if version > Self.schemaVersion {
+                throw StoreError.newerSchema(path: path, found: version, supported: Self.schemaVersion)
+            }
+            if version < Self.schemaVersion {
+                try database.transaction {
+                    for step in Int(version)..<Int(Self.schemaVersion) { try database.execute(Self.migrations[step]) }
+                    try database.execute("PRAGMA user_version = \(Self.schemaVersion)")
+                }
+            }
+            insert = try database.prepare(
+                "INSERT OR IGNORE INTO staged (observer_id, job_id, sha256, day, kind, source, received_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            quarantineInsert = try database.prepare(
+                "INSERT INTO quarantine (target, day, reason, received_ms, body) VALUES (?, ?, ?, ?, ?)")
+        } catch let error as StoreError {
+            throw error
+        } catch let error as SQLiteError {
+            throw StoreError.sqlite(error)
+        } catch {
+            throw StoreError.sqlite(SQLiteError(code: -1, message: "\(error)"))
+        }
+    }
+
+    /// One unit of work committed atomically: staged records, quarantined ones, and a cursor move.
+    public struct Batch: Sendable {
+        public var records: [(record: Record, canonical: [UInt8])] = []
+        public var quarantined: [(day: UTCDay?, reason: String, body: [UInt8])] = []
+        public var cursor: (target: String, value: Int64)?
+        public init() {}
+    }
+
+    /// Commits a batch; returns how many records were new (identical copies are not).
+    @discardableResult
+    public func commit(_ batch: Batch, source: String, receivedMs: Int64) throws(StoreError) -> Int {
+        do {
+            return try database.transaction {
+                var added = 0
+                for (record, canonical) in batch.records {
+                    insert.reset()
+                    try insert.bind(1, record.observerID)
+                    try insert.bind(2, record.id)
+                    try insert.bind(3, Hasher.sha256(canonical).bytes)
+                    let start: Int64 = if case .integer(let value)? = record["start_ms"] { value } else { 0 }
+                    try insert.bind(4, Int64(UTCDay(containing: start).number))
+                    try insert.bind(5, record.kind.rawValue)
+                    try insert.bind(6, source)
+                    try insert.bind(7, receivedMs)
+                    try insert.bind(8, canonical)
+                    try insert.step()
+                    added += database.changes
+                }
+                for item in batch.quarantined {
+                    quarantineInsert.reset()
+                    try quarantineInsert.bind(1, source)
+                    if let day = item.day { try quarantineInsert.bind(2, Int64(day.number)) } else { try quarantineInsert.bindNull(2) }
+                    try quarantineInsert.bind(3, item.reason)
+                    try quarantineInsert.bind(4, receivedMs)
+                    try quarantineInsert.bind(5, item.body)
+                    try quarantineInsert.step()
+                }
+                if let (target, value) = batch.cursor {
+                    let statement = try database.prepare(
+                        "INSERT INTO cursors (target, cursor, updated_ms) VALUES (?, ?, ?) ON CONFLICT (target) DO UPDATE SET cursor = excluded.cursor, updated_ms = excluded.updated_ms")
+                    try statement.bind(1, target)
+                    try statement.bind(2, value)
+                    try statement.bind(3, receivedMs)
+                    try statement.step()
+                }
+                return added
+            }
+        } catch let error as SQLiteError {
+            throw .sqlite(error)
+        } catch {
+            throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
+        }
+    }
+
+    /// The committed cursor of a target (0 before its first page).
+    public func cursor(target: String) throws(StoreError) -> Int64 {
+        do {
+            let statement = try database.prepare("SELECT cursor FROM cursors WHERE target = ?")
+            try statement.bind(1, target)
+            return try statement.step() ? statement.int64(0) : 0
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Calls `body` with the canonical bytes of every record staged for `day`.
+    public func forEachRecord(day: UTCDay, _ body: ([UInt8]) -> Void) throws(StoreError) {
+        do {
+            let statement = try database.prepare("SELECT body FROM staged WHERE day = ? ORDER BY observer_id, job_id, sha256")
+            try statement.bind(1, Int64(day.number))
+            var bytes: [UInt8] = []
+            while try statement.step() {
+                bytes.removeAll(keepingCapacity: true)
+                statement.appendBlob(0, to: &bytes)
+                body(bytes)
+            }
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Quarantined records of `day` by reason (the manifest's `rejected`).
+    public func quarantinedCounts(day: UTCDay) throws(StoreError) -> [String: Int64] {
+        do {
+            let statement = try database.prepare("SELECT reason, count(*) FROM quarantine WHERE day = ? GROUP BY reason")
+            try statement.bind(1, Int64(day.number))
+            var counts: [String: Int64] = [:]
+            while try statement.step() { counts[statement.text(0)] = statement.int64(1) }
+            return counts
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Days that have staged records, ascending.
+    public func days() throws(StoreError) -> [UTCDay] {
+        do {
+            let statement = try database.prepare("SELECT DISTINCT day FROM staged ORDER BY day")
+            var days: [UTCDay] = []
+            while try statement.step() { days.append(UTCDay(number: Int(statement.int64(0)))) }
+            return days
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Staged record counts by source (target URL, or a gateway event source).
+    public func counts() throws(StoreError) -> [(source: String, records: Int64)] {
+        do {
+            let statement = try database.prepare("SELECT source, count(*) FROM staged GROUP BY source ORDER BY source")
+            var result: [(String, Int64)] = []
+            while try statement.step() { result.append((statement.text(0), statement.int64(1))) }
+            return result
+        } catch { throw .sqlite(error) }
+    }
+}
