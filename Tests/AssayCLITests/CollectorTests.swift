@@ -42,14 +42,14 @@ struct CollectorTests {
         return directory.file("collector.yaml")
     }
 
-    func round(_ config: String) async throws -> [(CollectorConfiguration.Target, Scraper.Outcome)] {
+    func round(_ config: String, nowMs: Int64 = 1_767_225_600_000) async throws -> [(CollectorConfiguration.Target, Scraper.Outcome)] {
         let (configuration, errors) = CollectorConfiguration.parse(yaml: String(decoding: try Files.read(config), as: UTF8.self),
                                                                    relativeTo: directory.path)
         let parsed = try #require(configuration, "\(errors)")
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = Task { try? await client.shutdown() } }
         return try await CollectRound(configuration: parsed, staging: try StagingActor(path: parsed.staging), client: client)
-            .run(nowMs: 1_767_225_600_000)
+            .run(nowMs: nowMs)
     }
 
     func exporter() throws -> ServerProcess {
@@ -94,7 +94,7 @@ struct CollectorTests {
             let body = Array((0..<40).map { ExporterTests.record(round * 40 + $0) + "\n" }.joined().utf8)
             #expect(try HTTPClient_post(ingest, body) == 200)
             ingested += 40
-            let results = try await self.round(config)
+            let results = try await self.round(config, nowMs: 1_767_225_600_000 + Int64(round) * 60_000)
             #expect(results[0].1.outcome == .ok, "\(results[0].1)")
             #expect(results[0].1.recordsReceived == 40)
         }
@@ -105,6 +105,16 @@ struct CollectorTests {
         let probes = try store.database.integer("SELECT count(*) FROM staged WHERE kind = 'probe'")
         #expect(probes == 3)
         _ = server.stop()
+
+        // The staged day seals into a bundle that verifies, holding every ingested record once.
+        try #require(try Command.assay(["keygen", "--output", directory.file("key")]).status == 0)
+        try #require(try Command.assay(["dataset", "init", directory.file("dataset"), "--id", "collect-test", "--title", "T",
+                                        "--signer", "gw-a=\(directory.file("key.pub"))"]).status == 0)
+        let sealed = try Command.assay(["seal", "--dataset", directory.file("dataset"), "--collector", "gw-a", "--day", "2026-01-01",
+                                        "--key", directory.file("key"), "--staging", directory.file("staging.sqlite")])
+        #expect(sealed.status == 0, "\(sealed.stderr)")
+        #expect(sealed.stdout.contains("records    123"), "\(sealed.stdout)")  // 120 batch requests + 3 probes
+        #expect(try Command.assay(["verify", directory.file("dataset")]).status == 0)
     }
 
     @Test("bad orchestrators are recorded with a clear reason; the healthy target is unaffected")
