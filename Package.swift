@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
         .target(name: "AssayIngest", dependencies: ["AssayCore"]),
         .target(name: "AssayCollect", dependencies: [
-            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest",
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -31,6 +31,7 @@ public final class StagingStore {
             body BLOB NOT NULL
         ) STRICT;
         CREATE INDEX quarantine_by_day ON quarantine (day);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
         """,
     ]
 
@@ -80,13 +81,26 @@ public final class StagingStore {
         do {
             return try database.transaction {
                 var added = 0
+                let sealedThrough = try database.integer("SELECT value FROM meta WHERE key = 'sealed_through'")
                 for (record, canonical) in batch.records {
+                    let start: Int64 = if case .integer(let value)? = record["start_ms"] { value } else { 0 }
+                    let day = UTCDay(containing: start)
+                    if let sealedThrough, Int64(day.number) <= sealedThrough {
+                        // Its day is already sealed: kept and counted, never silently dropped.
+                        quarantineInsert.reset()
+                        try quarantineInsert.bind(1, source)
+                        try quarantineInsert.bind(2, Int64(day.number))
+                        try quarantineInsert.bind(3, "late-after-seal")
+                        try quarantineInsert.bind(4, receivedMs)
+                        try quarantineInsert.bind(5, canonical)
+                        try quarantineInsert.step()
+                        continue
+                    }
                     insert.reset()
                     try insert.bind(1, record.observerID)
                     try insert.bind(2, record.id)
                     try insert.bind(3, Hasher.sha256(canonical).bytes)
-                    let start: Int64 = if case .integer(let value)? = record["start_ms"] { value } else { 0 }
-                    try insert.bind(4, Int64(UTCDay(containing: start).number))
+                    try insert.bind(4, Int64(day.number))
                     try insert.bind(5, record.kind.rawValue)
                     try insert.bind(6, source)
                     try insert.bind(7, receivedMs)
@@ -118,6 +132,21 @@ public final class StagingStore {
         } catch {
             throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
         }
+    }
+
+    /// Records that the days up to `day` are sealed: later records of those days are quarantined as late.
+    public func markSealed(through day: UTCDay) throws(StoreError) {
+        do {
+            let statement = try database.prepare(
+                "INSERT INTO meta (key, value) VALUES ('sealed_through', ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)")
+            try statement.bind(1, Int64(day.number))
+            try statement.step()
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Records that arrived after their day was sealed.
+    public func lateRecords() throws(StoreError) -> Int64 {
+        do { return try database.integer("SELECT count(*) FROM quarantine WHERE reason = 'late-after-seal'") ?? 0 } catch { throw .sqlite(error) }
     }
 
     /// The committed cursor of a target (0 before its first page).

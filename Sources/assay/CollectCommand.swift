@@ -2,6 +2,8 @@ import ArgumentParser
 import AssayCollect
 import AssayCommandLine
 import AssayCore
+import AssayCrypto
+import Logging
 import AssayStore
 import AsyncHTTPClient
 import Foundation
@@ -11,12 +13,16 @@ struct CollectCommand: ParsableCommand {
         commandName: "collect",
         abstract: "The gateway operator's collector: configuration, scraping and staging.",
         discussion: """
-            Today: check-config, scrape (one round over every target, staged durably), status. The \
-            long-running daemon with the daily seal and publish is specified in spec/collector.md §4 \
-            and not built yet; seal a day from the staging store with \
-            'assay seal --staging FILE' and publish it with 'assay publish'.
+            'run' is the daemon: it scrapes every target on its schedule, seals each UTC day after the \
+            grace period into the dataset repository (missed days on restart, empty days too), \
+            commits with an SSH-signed commit and pushes, retrying the push with backoff. \
+            'scrape' runs one round by hand; 'status' shows cursors and staged days; 'check-config' \
+            explains every configuration error with its line. Format: spec/collector.md.
+
+            Example:
+              assay collect check-config collector.yaml && assay collect run --config collector.yaml
             """,
-        subcommands: [CollectCheckConfig.self, CollectScrape.self, CollectStatus.self])
+        subcommands: [CollectRun.self, CollectCheckConfig.self, CollectScrape.self, CollectStatus.self])
 }
 
 /// Loads a configuration or fails with every error and its line.
@@ -110,5 +116,56 @@ struct CollectStatus: ParsableCommand {
         }
         let days = try store.days()
         print("staged days: \(days.isEmpty ? "none" : days.map(\.description).joined(separator: ", "))")
+        print("late records (arrived after their day was sealed, kept in quarantine): \(try store.lateRecords())")
+    }
+}
+
+struct CollectRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the collector: scrape on schedule, seal and publish every UTC day.",
+        discussion: """
+            Stops cleanly on SIGTERM or SIGINT (every committed page and bundle is durable). \
+            --clock-start and --speed compress time for tests and demos: the collector's clock \
+            starts at the given UTC millisecond and runs SPEED times faster than real time \
+            (network timeouts stay real).
+
+            Example:
+              assay collect run --config collector.yaml
+              assay collect run --config collector.yaml --clock-start 1767225600000 --speed 1440
+            """)
+
+    @Option(help: "The YAML configuration file.")
+    var config: String
+
+    @Option(help: "Start the collector's clock at this UTC time in milliseconds (testing, demos).")
+    var clockStart: Int64?
+
+    @Option(help: "Simulated milliseconds per real millisecond (with --clock-start).")
+    var speed: Double = 1
+
+    func validate() throws {
+        guard speed > 0 else { throw ValidationError("--speed must be positive") }
+    }
+
+    func run() async throws {
+        let configuration = try loadCollectorConfiguration(config)
+        let key = try KeyFiles.readPrivateKey(at: configuration.key).key
+        let clock = clockStart.map { CollectorClock(startMs: $0, speed: speed) } ?? CollectorClock.system()
+        var logger = Logger(label: "assay.collect")
+        logger.logLevel = .notice
+        let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger)
+        let task = Task { try await collector.run() }
+        let signals = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        Diagnostics.printToStandardOutput("collector \(configuration.collectorID) running with \(configuration.targets.count) targets")
+        do { try await task.value } catch is CancellationError {} catch where Task.isCancelled || task.isCancelled {}
+        withExtendedLifetime(signals) {}
+        Diagnostics.printToStandardOutput("collector stopped")
     }
 }

@@ -1,0 +1,179 @@
+import AssayCore
+import AssayCrypto
+import AssayGit
+import AssayLedger
+import AssayStore
+import AsyncHTTPClient
+import Logging
+
+/// The collector's notion of time: UTC milliseconds, optionally compressed
+/// (`speed` simulated milliseconds per real millisecond) so tests and the
+/// demo can run days in seconds (spec/collector.md §4). Network timeouts are
+/// never compressed.
+public struct CollectorClock: Sendable {
+    public let startMs: Int64
+    public let speed: Double
+    let origin = ContinuousClock.now
+
+    public init(startMs: Int64, speed: Double = 1) {
+        self.startMs = startMs
+        self.speed = speed
+    }
+
+    /// The real clock.
+    public static func system() -> CollectorClock {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return CollectorClock(startMs: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+    }
+
+    public var nowMs: Int64 {
+        let elapsed = ContinuousClock.now - origin
+        let realMs = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return startMs + Int64(realMs * speed)
+    }
+
+    /// Sleeps until the simulated time `ms`.
+    public func sleep(untilMs ms: Int64) async throws {
+        let remaining = Double(ms - nowMs) / speed
+        if remaining > 0 { try await Task.sleep(for: .milliseconds(Int64(remaining.rounded(.up)))) }
+    }
+}
+
+/// What a seal-and-publish pass did.
+public struct SealReport: Sendable {
+    public var sealed: [UTCDay] = []
+    public var pushed = false
+    public var pushError: String?
+}
+
+/// The long-running collector (spec/collector.md §4): every target on its own
+/// schedule with jitter and backoff; each UTC day sealed after the grace
+/// period (missed days on restart, empty ones included), committed with a
+/// signed commit and pushed, the push retried with backoff until it succeeds.
+public actor Collector {
+    public let configuration: CollectorConfiguration
+    public let clock: CollectorClock
+    let logger: Logger
+    let key: Ed25519PrivateKey
+    let staging: StagingActor
+    let client: HTTPClient
+    /// Push failures in a row (0 when the remote is up to date).
+    public private(set) var pushFailures = 0
+    public private(set) var lastSealed: UTCDay?
+    /// The simulated time at which the collector first ran, persisted in the staging store's first records.
+    let firstDay: UTCDay
+
+    public init(configuration: CollectorConfiguration, clock: CollectorClock, key: Ed25519PrivateKey, logger: Logger) throws {
+        self.configuration = configuration
+        self.clock = clock
+        self.key = key
+        self.logger = logger
+        staging = try StagingActor(path: configuration.staging)
+        client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let staged = try StagingStore(path: configuration.staging).days().first
+        firstDay = staged.map { min($0, UTCDay(containing: clock.nowMs)) } ?? UTCDay(containing: clock.nowMs)
+    }
+
+    /// Runs until cancelled.
+    public func run() async throws {
+        defer { Task { [client] in try? await client.shutdown() } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for target in configuration.targets {
+                group.addTask { try await self.scrapeLoop(target) }
+            }
+            group.addTask { try await self.sealLoop() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func scrapeLoop(_ target: CollectorConfiguration.Target) async throws {
+        let scraper = Scraper(client: client, collectorID: configuration.collectorID, timeoutMs: configuration.scrapeTimeoutMs)
+        var failures = 0
+        var next = clock.nowMs + Self.jitter(target.url, interval: target.intervalMs)
+        while !Task.isCancelled {
+            try await clock.sleep(untilMs: next)
+            let start = clock.nowMs
+            let cursor = try await staging.cursor(target: target.url)
+            let staging = staging
+            let outcome = await scraper.scrape(target, startMs: start, cursor: cursor) { batch in
+                try await staging.commit(batch, source: target.url, receivedMs: start)
+            }
+            if outcome.outcome == .ok || outcome.outcome == .pruned {
+                failures = 0
+                next = start + target.intervalMs
+            } else {
+                failures += 1
+                logger.warning("scrape failed", metadata: ["target": "\(target.url)", "outcome": "\(outcome.outcome.rawValue)",
+                                                          "reason": "\(outcome.reason ?? "")"])
+                next = start + min(target.intervalMs << min(failures - 1, 20), 30 * 60_000)
+            }
+        }
+    }
+
+    /// A fixed per-target offset of up to 10 % of the interval, so targets do not all fire at once.
+    static func jitter(_ url: String, interval: Int64) -> Int64 {
+        let digest = Hasher.sha256(Array(url.utf8)).bytes
+        let value = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Int64(value % UInt64(max(interval / 10, 1)))
+    }
+
+    func sealLoop() async throws {
+        while !Task.isCancelled {
+            _ = await sealAndPublish()
+            let wait: Int64 = pushFailures > 0 ? min(60_000 << min(pushFailures - 1, 5), 30 * 60_000) : 60_000
+            try await clock.sleep(untilMs: clock.nowMs + wait)
+        }
+    }
+
+    /// Seals every due day not sealed yet (empty ones too), commits, and pushes.
+    public func sealAndPublish() async -> SealReport {
+        var report = SealReport()
+        let directory = DatasetDirectory(configuration.repository)
+        let now = clock.nowMs
+        let newest = directory.days(of: configuration.collectorID).last
+        var day = newest?.next ?? firstDay
+        do {
+            let store = try StagingStore(path: configuration.staging)
+            while day.startMs + UTCDay.milliseconds + configuration.sealGraceMs <= now {
+                let sealDay = day
+                let bundle = try directory.seal(collector: configuration.collectorID, day: sealDay, key: key, signer: configuration.signer) {
+                    (sealer) throws(LedgerError) in
+                    do {
+                        try store.forEachRecord(day: sealDay) { bytes in
+                            if let record = try? Record.parse(bytes) { sealer.add(record, canonical: bytes) }
+                        }
+                        for (reason, count) in try store.quarantinedCounts(day: sealDay) { sealer.reject(reason, count: count) }
+                    } catch {
+                        throw LedgerError(.io, "staging: \(error)")
+                    }
+                }
+                logger.notice("sealed", metadata: ["day": "\(sealDay)", "records": "\(bundle.manifest.recordsTotal)",
+                                                  "manifest": "\(bundle.manifestHash)"])
+                try store.markSealed(through: sealDay)
+                report.sealed.append(sealDay)
+                lastSealed = sealDay
+                day = day.next
+            }
+        } catch {
+            logger.error("sealing failed", metadata: ["day": "\(day)", "error": "\(error)"])
+        }
+        do {
+            let repository = try GitRepository.open(configuration.repository)
+            _ = try DatasetPublisher(repository: repository, remote: configuration.remote)
+                .publish(key: key, signer: configuration.signer, time: now / 1000, push: true)
+            report.pushed = true
+            pushFailures = 0
+        } catch {
+            pushFailures += 1
+            report.pushError = "\(error)"
+            logger.warning("publishing failed; the local commit is kept and the push retried", metadata: ["error": "\(error)"])
+        }
+        return report
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,177 @@
+import AssayCore
+import AssayGit
+import AssayTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// The collector daemon end to end on loopback: three real exporters (healthy,
+/// flaky behind a proxy that fails and stalls, one that dies mid-day and comes
+/// back), two simulated days in compressed time, a bare git remote.
+@Suite("collector daemon", .enabled(if: Command.available("git"), "git is not installed"))
+struct CollectorDaemonTests {
+    static let dayOne: Int64 = 1_767_225_600_000  // 2026-01-01T00:00:00Z
+    static let speed: Double = 7200  // one simulated day in 12 real seconds
+    static let address = "0xd00354656922168815fcd1e51cbddb9e359e3c7f"
+
+    final class Counter: Sendable {
+        let value = Mutex(0)
+        func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    }
+
+    static func record(_ id: String, start: Int64) -> String {
+        #"{"schema":1,"kind":"batch_request","id":"\#(id)","observer_role":"orchestrator","observer_id":"orch-test","request_id":"\#(id)","pipeline":"text-to-image","model_id":"m","start_ms":\#(start),"success":true,"tries":1}"#
+    }
+
+    @Test("two simulated days: signed bundles pushed, a fresh clone verifies, every record exactly once")
+    func twoDays() async throws {
+        let directory = try TemporaryDirectory()
+        func exporter(_ name: String, port: Int = 0) throws -> ServerProcess {
+            try ServerProcess(Command.assayPath, ["exporter", "serve", "--store", directory.file("\(name).sqlite"), "--orchestrator", Self.address,
+                                                  "--scrape-listen", "127.0.0.1:\(port)", "--ingest-listen", "127.0.0.1:0"], waitFor: ["scrape", "ingest"])
+        }
+        let healthy = try exporter("healthy")
+        let flakyBackend = try exporter("flaky")
+        var dying: ServerProcess? = try exporter("dying")
+        let dyingScrape = dying!.addresses["scrape"]!
+        let dyingPort = Int(dyingScrape.split(separator: ":").last!)!
+        let backend = flakyBackend.addresses["scrape"]!
+        let counter = Counter()
+        let proxy = try FakeHTTPServer { target in
+            let n = counter.next()
+            if n % 3 == 0 { return .http(500, Array("flaky".utf8)) }
+            let reply = (try? HTTPClient.request(backend, "GET", target)).map { FakeHTTPServer.Reply.http($0.status, $0.body) } ?? .http(502, [])
+            if n % 7 == 0 { return FakeHTTPServer.Reply(bytes: reply.bytes, delayMicroseconds: 1_500_000, chunk: 64) }
+            return reply
+        }
+
+        // The dataset: a work tree whose origin is a bare repository.
+        _ = try GitRepository.create(directory.file("remote.git"), bare: true)
+        let work = try GitRepository.create(directory.file("dataset"), bare: false)
+        try work.addRemote("origin", url: directory.file("remote.git"))
+        try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
+        try #require(try Command.assay(["dataset", "init", directory.file("dataset"), "--id", "daemon-test", "--title", "Daemon test",
+                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--simulated"]).status == 0)
+        try #require(try Command.assay(["publish", "--dataset", directory.file("dataset"), "--key", directory.file("gw-a"), "--signer", "gw-a"]).status == 0)
+        try directory.write("collector.yaml", """
+            collector:
+              id: gw-a
+              key: gw-a
+            dataset:
+              repository: dataset
+            staging: staging.sqlite
+            global:
+              scrape_interval: 10m
+              scrape_timeout: 1s
+            seal:
+              grace: 6h
+            scrape_configs:
+              - job_name: orchestrators
+                page_records: 25
+                static_configs:
+                  - targets: ["http://\(healthy.addresses["scrape"]!)", "\(proxy.url)", "http://\(dyingScrape)"]
+                    labels:
+                      orchestrator: "\(Self.address)"
+
+            """)
+        let collector = Process()
+        collector.executableURL = URL(fileURLWithPath: Command.assayPath)
+        collector.arguments = ["collect", "run", "--config", directory.file("collector.yaml"),
+                               "--clock-start", String(Self.dayOne), "--speed", String(Self.speed)]
+        collector.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        collector.standardError = errors
+        let launched = Date()
+        try collector.run()
+        defer { if collector.isRunning { kill(collector.processIdentifier, SIGKILL) } }
+        func simulatedNow() -> Int64 { Self.dayOne + Int64(Date().timeIntervalSince(launched) * 1000 * Self.speed) }
+
+        // Ingest through two simulated days; the third exporter is down from 12:00 to 18:00 on day one.
+        var ingested: Set<String> = []
+        var sequence = 0
+        while simulatedNow() < Self.dayOne + 2 * 86_400_000 - 6 * 3_600_000 {
+            let now = simulatedNow()
+            let dayOneNoon = Self.dayOne + 12 * 3_600_000, dayOneEvening = Self.dayOne + 18 * 3_600_000
+            if now >= dayOneNoon && now < dayOneEvening, let server = dying {
+                _ = server.stop(signal: SIGKILL)
+                dying = nil
+            }
+            if now >= dayOneEvening && dying == nil { dying = try exporter("dying", port: dyingPort) }
+            var targets = [("h", healthy.addresses["ingest"]!), ("f", flakyBackend.addresses["ingest"]!)]
+            if let dying { targets.append(("d", dying.addresses["ingest"]!)) }
+            for (prefix, ingest) in targets {
+                let ids = (0..<3).map { _ -> String in sequence += 1; return "\(prefix)-\(sequence)" }
+                let body = Array(ids.map { Self.record($0, start: now) + "\n" }.joined().utf8)
+                if (try? HTTPClient.request(ingest, "POST", "/v1/ingest", body: body))?.status == 200 { ingested.formUnion(ids) }
+            }
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        // Wait for the second day to be sealed and pushed.
+        let deadline = Date().addingTimeInterval(60)
+        var pushed = 0
+        while Date() < deadline {
+            let log = try Command.system("git", ["-C", directory.file("remote.git"), "log", "--format=%s", "main"])
+            pushed = log.stdout.split(separator: "\n").filter { $0.hasPrefix("Seal gw-a") }.count
+            let clone = try? Command.system("git", ["-C", directory.file("remote.git"), "ls-tree", "-r", "--name-only", "main"])
+            if clone?.stdout.contains("bundles/gw-a/2026/01/02/manifest.json") == true { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        kill(collector.processIdentifier, SIGTERM)
+        collector.waitUntilExit()
+        #expect(pushed >= 1)
+        let status = try Command.assay(["collect", "status", "--config", directory.file("collector.yaml")])
+        #expect(status.stdout.contains("late records (arrived after their day was sealed, kept in quarantine): 0"), "\(status.stdout)")
+
+        let clone = directory.file("clone")
+        #expect(try Command.system("git", ["clone", "-q", directory.file("remote.git"), clone]).status == 0)
+        let verify = try Command.assay(["verify", clone, "--git"])
+        #expect(verify.status == 0, "\(verify.stdout)\n\(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
+        for day in ["01", "02"] {
+            #expect(FileManager.default.fileExists(atPath: "\(clone)/bundles/gw-a/2026/01/\(day)/manifest.json"))
+            let signature = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/allowed_signers", "-I", "gw-a", "-n", "assay-manifest-v1",
+                                                              "-s", "\(clone)/bundles/gw-a/2026/01/\(day)/signatures/gw-a.sig"],
+                                               input: try Files.read("\(clone)/bundles/gw-a/2026/01/\(day)/manifest.json"))
+            #expect(signature.status == 0)
+        }
+        // Every ingested record appears exactly once across the bundles.
+        var seen: [String: Int] = [:]
+        var probes: [String: Int] = [:]
+        for day in DatasetDirectoryDays.list("\(clone)/bundles/gw-a") {
+            for line in String(decoding: try Files.read("\(clone)/bundles/gw-a/\(day)/records.jsonl"), as: UTF8.self).split(separator: "\n") {
+                let value = try JSONParser().parse(String(line))
+                if value["kind"] == "probe" {
+                    probes[value["outcome"]?.stringValue ?? "", default: 0] += 1
+                } else {
+                    seen[value["id"]?.stringValue ?? "", default: 0] += 1
+                }
+            }
+        }
+        #expect(ingested.count > 100)
+        #expect(Set(seen.keys) == ingested, "missing: \(ingested.subtracting(seen.keys).sorted().prefix(10)), extra: \(Set(seen.keys).subtracting(ingested).sorted().prefix(10))")
+        #expect(seen.values.allSatisfy { $0 == 1 })
+        // The failures were measured, not hidden.
+        #expect((probes["http_error"] ?? 0) > 0, "\(probes)")
+        #expect((probes["connect_error"] ?? 0) > 0, "\(probes)")
+        #expect((probes["ok"] ?? 0) > 0)
+        _ = healthy.stop()
+        _ = flakyBackend.stop()
+        _ = dying?.stop()
+        proxy.stop()
+    }
+}
+
+/// Bundle day directories (YYYY/MM/DD) under a collector directory.
+enum DatasetDirectoryDays {
+    static func list(_ base: String) -> [String] {
+        var result: [String] = []
+        let fm = FileManager.default
+        for year in ((try? fm.contentsOfDirectory(atPath: base)) ?? []).sorted() {
+            for month in ((try? fm.contentsOfDirectory(atPath: "\(base)/\(year)")) ?? []).sorted() {
+                for day in ((try? fm.contentsOfDirectory(atPath: "\(base)/\(year)/\(month)")) ?? []).sorted() {
+                    result.append("\(year)/\(month)/\(day)")
+                }
+            }
+        }
+        return result
+    }
+}
