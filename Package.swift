@@ -79,7 +79,10 @@ let package = Package(
         .executableTarget(
             name: "assay-verify",
             dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .target(name: "AssayBench", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest"]),
+        .target(name: "AssayBench", dependencies: [
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayCollect",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .executableTarget(
             name: "assay",
             dependencies: [

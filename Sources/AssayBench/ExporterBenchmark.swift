@@ -179,13 +179,15 @@ public struct BenchError: Error, CustomStringConvertible {
 
 /// A child `assay exporter serve` on loopback ports chosen by the kernel.
 final class BenchServer {
+    static let orchestrator = "0x" + String(repeating: "0", count: 40)
     let process = Process()
     private(set) var scrape = ""
     private(set) var ingest = ""
 
     init(assay: String, store: String) throws {
         process.executableURL = URL(fileURLWithPath: assay)
-        process.arguments = ["exporter", "serve", "--store", store, "--scrape-listen", "127.0.0.1:0", "--ingest-listen", "127.0.0.1:0"]
+        process.arguments = ["exporter", "serve", "--store", store, "--scrape-listen", "127.0.0.1:0", "--ingest-listen", "127.0.0.1:0",
+                             "--orchestrator", BenchServer.orchestrator]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -12,6 +12,16 @@ public struct CollectorConfiguration: Sendable, Equatable {
         public var intervalMs: Int64
         public var pageRecords: Int
         public var line: Int
+
+        public init(url: String, orchestrator: String, region: String?, job: String, intervalMs: Int64, pageRecords: Int, line: Int) {
+            self.url = url
+            self.orchestrator = orchestrator
+            self.region = region
+            self.job = job
+            self.intervalMs = intervalMs
+            self.pageRecords = pageRecords
+            self.line = line
+        }
     }
 
     public var collectorID = ""

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Assay's hot paths on this machine.",
-        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self])
 }
 
 struct CanonicalBench: ParsableCommand {
@@ -219,5 +219,38 @@ struct IngestEventsBench: ParsableCommand {
         } else {
             print("jq                 not installed")
         }
+    }
+}
+
+struct CollectBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Collector CPU seconds per 1,000 scrapes of 100-record pages against a local exporter.",
+        discussion: """
+            Starts an exporter (a child process, not counted), then scrapes one 100-record page N \
+            times through the collector's scraper and staging store, and reports this process's CPU \
+            time: what one collector needs for 1,000 targets at a 60 s interval.
+
+            Example:
+              swift run -c release assay bench collect --scrapes 2000
+            """)
+
+    @Option(help: "Number of scrapes.")
+    var scrapes: Int = 1000
+
+    @Option(help: "Directory for the temporary stores.")
+    var directory: String = NSTemporaryDirectory()
+
+    func run() async throws {
+        let showProgress = Diagnostics.isTerminal
+        let assay = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let result = try await CollectBenchmark(scrapes: scrapes, directory: directory).run(assay: assay) {
+            if showProgress { Diagnostics.print("… \($0)") }
+        }
+        print("scrapes                      \(result.scrapes)")
+        print("CPU seconds                  \(fixed(result.cpuSeconds, 3))")
+        print("wall seconds                 \(fixed(result.wallSeconds, 3))")
+        print("CPU seconds per 1000 scrapes \(fixed(result.cpuPerThousand, 3))")
+        print("1000 targets every 60 s      \(fixed(result.coreShare(targets: 1000, interval: 60) * 100, 2)) % of one core")
     }
 }
