@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "AssayCollect", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),

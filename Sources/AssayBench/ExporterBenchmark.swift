@@ -221,7 +221,7 @@ final class NginxServer {
     init(root: String) throws {
         try FileManager.default.createDirectory(atPath: "\(root)/www", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(root)/nginx", withIntermediateDirectories: true)
-        port = try NginxServer.freePort()
+        port = try LoopbackPort.free()
         let config = """
             worker_processes 2;
             daemon off;
@@ -254,8 +254,11 @@ final class NginxServer {
         kill(process.processIdentifier, SIGQUIT)
         process.waitUntilExit()
     }
+}
 
-    static func freePort() throws -> Int {
+/// A loopback TCP port that was free a moment ago (for servers that need a fixed port).
+public enum LoopbackPort {
+    public static func free() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

@@ -58,6 +58,8 @@ public actor Collector {
     let key: Ed25519PrivateKey
     let staging: StagingActor
     let client: HTTPClient
+    /// The latest scrape of each target, for /metrics and /healthz.
+    public private(set) var lastScrapes: [String: (outcome: Scraper.Outcome, atMs: Int64)] = [:]
     /// Push failures in a row (0 when the remote is up to date).
     public private(set) var pushFailures = 0
     public private(set) var lastSealed: UTCDay?
@@ -83,6 +85,9 @@ public actor Collector {
                 group.addTask { try await self.scrapeLoop(target) }
             }
             group.addTask { try await self.sealLoop() }
+            if let listen = configuration.metricsListen {
+                group.addTask { try await CollectorMetricsServer(collector: self, listen: listen, logger: self.logger).run() }
+            }
             try await group.next()
             group.cancelAll()
         }
@@ -100,6 +105,7 @@ public actor Collector {
             let outcome = await scraper.scrape(target, startMs: start, cursor: cursor) { batch in
                 try await staging.commit(batch, source: target.url, receivedMs: start)
             }
+            record(target.url, outcome, at: start)
             if outcome.outcome == .ok || outcome.outcome == .pruned {
                 failures = 0
                 next = start + target.intervalMs
@@ -110,6 +116,34 @@ public actor Collector {
                 next = start + min(target.intervalMs << min(failures - 1, 20), 30 * 60_000)
             }
         }
+    }
+
+    func record(_ url: String, _ outcome: Scraper.Outcome, at ms: Int64) { lastScrapes[url] = (outcome, ms) }
+
+    /// Prometheus text format 0.0.4 (spec/collector.md §4).
+    public func metricsText() -> String {
+        var lines = ["# HELP assay_collect_target_up 1 when the latest scrape of the target succeeded.", "# TYPE assay_collect_target_up gauge"]
+        for target in configuration.targets {
+            let up = lastScrapes[target.url].map { $0.outcome.outcome == .ok || $0.outcome.outcome == .pruned } ?? false
+            lines.append("assay_collect_target_up{target=\"\(target.url)\"} \(up ? 1 : 0)")
+        }
+        lines += ["# HELP assay_collect_scrape_duration_seconds Duration of the latest scrape.", "# TYPE assay_collect_scrape_duration_seconds gauge"]
+        for target in configuration.targets {
+            let ms = lastScrapes[target.url]?.outcome.latencyMs ?? 0
+            lines.append("assay_collect_scrape_duration_seconds{target=\"\(target.url)\"} \(Double(ms) / 1000)")
+        }
+        lines += ["# HELP assay_collect_records_staged_total Records staged by the latest scrape of each target.",
+                  "# TYPE assay_collect_records_staged_total gauge"]
+        for target in configuration.targets {
+            lines.append("assay_collect_records_staged_total{target=\"\(target.url)\"} \(lastScrapes[target.url]?.outcome.recordsReceived ?? 0)")
+        }
+        lines += ["# HELP assay_collect_last_sealed_day_seconds Start of the newest sealed UTC day, seconds since the epoch.",
+                  "# TYPE assay_collect_last_sealed_day_seconds gauge",
+                  "assay_collect_last_sealed_day_seconds \((lastSealed ?? DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last).map { $0.startMs / 1000 } ?? 0)",
+                  "# HELP assay_collect_push_failures Consecutive failed pushes (0: the remote is up to date).",
+                  "# TYPE assay_collect_push_failures gauge",
+                  "assay_collect_push_failures \(pushFailures)"]
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// A fixed per-target offset of up to 10 % of the interval, so targets do not all fire at once.

@@ -1,3 +1,4 @@
+import AssayBench
 import AssayCore
 import AssayGit
 import AssayTestSupport
@@ -53,6 +54,7 @@ struct CollectorDaemonTests {
         try #require(try Command.assay(["dataset", "init", directory.file("dataset"), "--id", "daemon-test", "--title", "Daemon test",
                                         "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--simulated"]).status == 0)
         try #require(try Command.assay(["publish", "--dataset", directory.file("dataset"), "--key", directory.file("gw-a"), "--signer", "gw-a"]).status == 0)
+        let metricsPort = try LoopbackPort.free()
         try directory.write("collector.yaml", """
             collector:
               id: gw-a
@@ -65,6 +67,8 @@ struct CollectorDaemonTests {
               scrape_timeout: 1s
             seal:
               grace: 6h
+            metrics:
+              listen: 127.0.0.1:\(metricsPort)
             scrape_configs:
               - job_name: orchestrators
                 page_records: 25
@@ -106,6 +110,12 @@ struct CollectorDaemonTests {
             }
             try await Task.sleep(for: .milliseconds(150))
         }
+        // The collector reports itself on its metrics listener.
+        let metrics = try HTTPClient.request("127.0.0.1:\(metricsPort)", "GET", "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains("assay_collect_target_up{target=\"http://\(healthy.addresses["scrape"]!)\"} 1"), "\(metrics.text)")
+        #expect(metrics.text.contains("assay_collect_push_failures 0"))
+        #expect(try HTTPClient.request("127.0.0.1:\(metricsPort)", "GET", "/healthz").status == 200)
         // Wait for the second day to be sealed and pushed.
         let deadline = Date().addingTimeInterval(60)
         var pushed = 0
