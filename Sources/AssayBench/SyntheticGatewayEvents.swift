@@ -5,22 +5,16 @@ public struct SyntheticGatewayEvents {
     public let streams: Int
     public let startMs: Int64
     public let durationMs: Int64
-    private var state: UInt64
+    private var generator: SplitMix64
 
     public init(streams: Int, startMs: Int64 = 1_767_225_600_000, durationMs: Int64 = 3_600_000, seed: UInt64 = 11) {
         self.streams = streams
         self.startMs = startMs
         self.durationMs = durationMs
-        state = seed
+        generator = SplitMix64(seed: seed)
     }
 
-    mutating func random() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func random() -> UInt64 { generator.next() }
 
     static let orchestrators = (0..<8).map { "0x" + String(repeating: format($0 * 17 + 1), count: 20) }
     static func format(_ value: Int) -> String { let digits = Array("0123456789abcdef"); return String([digits[value / 16 % 16], digits[value % 16]]) }

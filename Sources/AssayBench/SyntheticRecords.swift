@@ -4,23 +4,16 @@ import AssayCore
 /// of every kind, members in a producer's order (not canonical), so the
 /// pipeline does real canonicalization work. Same seed, same bytes.
 public struct SyntheticRecords: Sequence, IteratorProtocol {
-    private var state: UInt64
+    private var generator: SplitMix64
     private var index = 0
     private let count: Int
 
     public init(count: Int, seed: UInt64 = 0x5EED) {
         self.count = count
-        state = seed
+        generator = SplitMix64(seed: seed)
     }
 
-    /// SplitMix64.
-    mutating func random() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func random() -> UInt64 { generator.next() }
 
     mutating func pick<T>(_ choices: [T]) -> T { choices[Int(random() % UInt64(choices.count))] }
 
@@ -82,5 +75,20 @@ public struct SyntheticRecords: Sequence, IteratorProtocol {
                 "success":true,"attempts":1,"http_status":200,"duration_ms":4000}
                 """
         }
+    }
+}
+
+/// SplitMix64: a small, fast, seeded generator, so synthetic data is the same on every machine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -9,7 +9,7 @@ import AssayCrypto
 /// by total size, and remembers how far it pruned.
 public final class ExporterStore {
     /// The store schema this build writes and reads.
-    public static let schemaVersion: Int64 = 1
+    public static var schemaVersion: Int64 { Int64(migrations.count) }
 
     /// Migrations, index i brings a file from version i to i + 1.
     static let migrations: [String] = [
@@ -44,19 +44,8 @@ public final class ExporterStore {
     /// Opens or creates the store; refuses a file written by a newer schema.
     public init(path: String) throws(StoreError) {
         do {
-            let database = try SQLiteDatabase(path: path)
+            let database = try SQLiteDatabase.openStore(path: path, migrations: Self.migrations)
             self.database = database
-            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            let version = try database.integer("PRAGMA user_version") ?? 0
-            if version > Self.schemaVersion {
-                throw StoreError.newerSchema(path: path, found: version, supported: Self.schemaVersion)
-            }
-            if version < Self.schemaVersion {
-                try database.transaction {
-                    for step in Int(version)..<Int(Self.schemaVersion) { try database.execute(Self.migrations[step]) }
-                    try database.execute("PRAGMA user_version = \(Self.schemaVersion)")
-                }
-            }
             insert = try database.prepare(
                 "INSERT INTO records (observer_id, job_id, kind, start_ms, received_ms, sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
             findJob = try database.prepare("SELECT seq, sha256 FROM records WHERE observer_id = ? AND job_id = ? ORDER BY seq")

@@ -25,6 +25,33 @@ public final class SQLiteDatabase {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// Opens a store file in WAL mode with synchronous FULL (acknowledged
+    /// writes survive a crash), refusing a file written by a newer schema and
+    /// migrating an older one in one transaction; `migrations[i]` brings
+    /// version i to i + 1, and the version is `migrations.count`.
+    public static func openStore(path: String, migrations: [String]) throws(StoreError) -> SQLiteDatabase {
+        let supported = Int64(migrations.count)
+        do {
+            let database = try SQLiteDatabase(path: path)
+            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            let version = try database.integer("PRAGMA user_version") ?? 0
+            if version > supported { throw StoreError.newerSchema(path: path, found: version, supported: supported) }
+            if version < supported {
+                try database.transaction {
+                    for step in Int(version)..<migrations.count { try database.execute(migrations[step]) }
+                    try database.execute("PRAGMA user_version = \(supported)")
+                }
+            }
+            return database
+        } catch let error as StoreError {
+            throw error
+        } catch let error as SQLiteError {
+            throw .sqlite(error)
+        } catch {
+            throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
+        }
+    }
+
     /// Runs one or more statements without results.
     public func execute(_ sql: String) throws(SQLiteError) {
         var error: UnsafeMutablePointer<CChar>?

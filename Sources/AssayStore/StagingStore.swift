@@ -5,7 +5,7 @@ import AssayCrypto
 /// identity, scrape cursors, quarantined records. A page, its cursor and its
 /// probe are committed together, so a crash never loses or repeats a record.
 public final class StagingStore {
-    public static let schemaVersion: Int64 = 1
+    public static var schemaVersion: Int64 { Int64(migrations.count) }
 
     static let migrations = [
         """
@@ -41,19 +41,8 @@ public final class StagingStore {
 
     public init(path: String) throws(StoreError) {
         do {
-            let database = try SQLiteDatabase(path: path)
+            let database = try SQLiteDatabase.openStore(path: path, migrations: Self.migrations)
             self.database = database
-            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-            let version = try database.integer("PRAGMA user_version") ?? 0
-            if version > Self.schemaVersion {
-                throw StoreError.newerSchema(path: path, found: version, supported: Self.schemaVersion)
-            }
-            if version < Self.schemaVersion {
-                try database.transaction {
-                    for step in Int(version)..<Int(Self.schemaVersion) { try database.execute(Self.migrations[step]) }
-                    try database.execute("PRAGMA user_version = \(Self.schemaVersion)")
-                }
-            }
             insert = try database.prepare(
                 "INSERT OR IGNORE INTO staged (observer_id, job_id, sha256, day, kind, source, received_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             quarantineInsert = try database.prepare(

@@ -1,3 +1,4 @@
+import AssayBench
 import AssayCollect
 import AssayCore
 import AssayStore
@@ -162,7 +163,7 @@ struct CollectorTests {
             #expect(try HTTPClient_post(server.addresses["ingest"]!, body) == 200)
         }
         let config = try configuration([("http://\(server.addresses["scrape"]!)", Self.address)], pageRecords: 20)
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<6 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Command.assayPath)

@@ -80,7 +80,7 @@ struct GatewayIngestTests {
     func orderIndependence(seed: UInt64) throws {
         let lines = try Self.fixtureLines()
         let expected = Self.records(lines).lines
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         // Shuffle within windows of 20 events (at most ~50 s apart here, under the 120 s timeout), and duplicate some.
         var shuffled: [String] = []
         for window in stride(from: 0, to: lines.count, by: 20) {
@@ -230,17 +230,5 @@ struct GatewayIngestTests {
         // Every record passes the record schema.
         let canonical = try Command.assay(["canonicalize", directory.file("out.jsonl")])
         #expect(canonical.status == 0)
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
