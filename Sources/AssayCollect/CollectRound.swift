@@ -13,6 +13,8 @@ public actor StagingActor {
 
     public func cursor(target: String) throws(StoreError) -> Int64 { try store.cursor(target: target) }
 
+    public func followState(path: String) throws(StoreError) -> StagingStore.FollowState? { try store.followState(path: path) }
+
     public func counts() throws(StoreError) -> [(source: String, records: Int64)] { try store.counts() }
 }
 

@@ -85,6 +85,9 @@ public actor Collector {
                 group.addTask { try await self.scrapeLoop(target) }
             }
             group.addTask { try await self.sealLoop() }
+            for path in configuration.eventFiles {
+                group.addTask { try await self.followLoop(path) }
+            }
             if let listen = configuration.metricsListen {
                 group.addTask { try await CollectorMetricsServer(collector: self, listen: listen, logger: self.logger).run() }
             }
@@ -151,6 +154,18 @@ public actor Collector {
         let digest = Hasher.sha256(Array(url.utf8)).bytes
         let value = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return Int64(value % UInt64(max(interval / 10, 1)))
+    }
+
+    /// Follows a gateway-event file, polling every 250 ms of real time.
+    func followLoop(_ path: String) async throws {
+        let follower = GatewayEventFollower(path: path, staging: staging,
+                                            options: .init(observerID: configuration.collectorID, region: configuration.region))
+        while !Task.isCancelled {
+            do { try await follower.poll() } catch {
+                logger.warning("reading gateway events failed", metadata: ["file": "\(path)", "error": "\(error)"])
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
     }
 
     func sealLoop() async throws {

@@ -29,7 +29,9 @@ public final class GatewayIngest {
     }
 
     /// Feeds one input line (one Kafka message value); returns records of entities now closed.
-    public func add(line bytes: UnsafeRawBufferPointer, number: Int) -> [Record] {
+    /// With `offset`, entity offsets are tracked; `skip` drops events of entities already closed before a restart.
+    public func add(line bytes: UnsafeRawBufferPointer, number: Int, offset: Int64? = nil,
+                    skip: ((String) -> Bool)? = nil) -> [Record] {
         summary.lines += 1
         var slice = bytes
         while let last = slice.last, last == 0x0D || last == 0x20 { slice = UnsafeRawBufferPointer(rebasing: slice.dropLast()) }
@@ -39,11 +41,11 @@ public final class GatewayIngest {
             malformed("not JSON", line: number)
             return []
         }
-        return add(value: value, number: number)
+        return add(value: value, number: number, offset: offset, skip: skip)
     }
 
     /// Feeds one parsed message (also the elements of a Kafka-UI export).
-    public func add(value: JSONValue, number: Int) -> [Record] {
+    public func add(value: JSONValue, number: Int, offset: Int64? = nil, skip: ((String) -> Bool)? = nil) -> [Record] {
         var message = value
         if let wrapped = value["value"] {
             // Kafka-UI export: the event is under "value", as an object or a JSON string.
@@ -67,7 +69,8 @@ public final class GatewayIngest {
             summary.unknownTypes[event.type] = (entry.count + 1, entry.firstLine)
             return []
         }
-        let records = sessionizer.add(event)
+        if let skip, let key = GatewaySessionizer.entityKey(event), skip(key) { return [] }
+        let records = sessionizer.add(event, offset: offset)
         summary.sessionizer = sessionizer.report
         return records
     }

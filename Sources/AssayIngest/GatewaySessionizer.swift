@@ -35,19 +35,27 @@ public final class GatewaySessionizer {
     private var directory = OrchestratorDirectory()
     private var payments: [String: String] = [:]  // request id -> model from manifestID
     private var recentIDs = RecentSet(capacity: 200_000)
+    /// Input offsets (first, last event) of each open entity, when the caller gives offsets.
+    private var offsets: [String: (first: Int64, last: Int64)] = [:]
+    private var closedEntities: [(key: String, lastOffset: Int64)] = []
 
     public init(options: Options) { self.options = options }
 
     /// Open entities (sessions, requests, jobs): bounded by the idle timeout.
     public var openEntities: Int { sessions.count + requests.count + jobs.count }
 
-    /// Feeds one event; returns the records of entities it closed.
-    public func add(_ event: GatewayEvent) -> [Record] {
+    /// Feeds one event; returns the records of entities it closed. `offset`
+    /// (the event's position in its input) lets a follower checkpoint safely.
+    public func add(_ event: GatewayEvent, offset: Int64? = nil) -> [Record] {
         if !event.id.isEmpty && !recentIDs.insert(event.id) {
             report.duplicates += 1
             return []
         }
         report.events += 1
+        if let offset, let key = Self.entityKey(event) {
+            let current = offsets[key]
+            offsets[key] = (min(current?.first ?? offset, offset), max(current?.last ?? offset, offset))
+        }
         watermark = max(watermark, event.time)
         dispatch(event)
         guard watermark - lastSweep >= 1000 else { return [] }
@@ -57,6 +65,31 @@ public final class GatewaySessionizer {
 
     /// Closes everything (end of input).
     public func finish() -> [Record] { close { _ in true } }
+
+    /// The entity an event belongs to (spec/gateway-events.md §2), or nil for directory events.
+    public static func entityKey(_ event: GatewayEvent) -> String? {
+        switch event.type {
+        case "stream_trace", "ai_stream_status", "ai_stream_events":
+            return "s:\(event.string("stream_id") ?? "")|\(event.string("request_id") ?? "")"
+        case "ai_batch_request", "ai_llm_request": return event.string("request_id").map { "r:\($0)" }
+        case "job_gateway": return event.string("request_id").map { "j:\($0)" }
+        default: return nil
+        }
+    }
+
+    /// The smallest input offset of any event of a still-open entity: a
+    /// replay from there re-forms every open entity whole.
+    public var lowestOpenOffset: Int64? { offsets.values.map(\.first).min() }
+
+    /// Entities closed since the last call, with the offset of their last event.
+    public func takeClosed() -> [(key: String, lastOffset: Int64)] {
+        defer { closedEntities = [] }
+        return closedEntities
+    }
+
+    private func noteClosed(_ key: String) {
+        if let range = offsets.removeValue(forKey: key) { closedEntities.append((key, range.last)) }
+    }
 
     /// Whether an event type is one this mapping uses (others are counted as unknown by the caller).
     public static func uses(_ type: String) -> Bool {
@@ -91,15 +124,18 @@ public final class GatewaySessionizer {
         var values: [JSONValue] = []
         for (key, session) in sessions where due(session.last) {
             sessions.removeValue(forKey: key)
+            noteClosed("s:\(key.stream)|\(key.request)")
             values += session.records(options: options, directory: directory, paymentModel: payments[key.request])
             payments.removeValue(forKey: key.request)
         }
         for (id, request) in requests where due(request.last) {
             requests.removeValue(forKey: id)
+            noteClosed("r:\(id)")
             if let value = request.record(options: options, directory: directory) { values.append(value) }
         }
         for (id, job) in jobs where due(job.last) {
             jobs.removeValue(forKey: id)
+            noteClosed("j:\(id)")
             if let value = job.record(options: options, directory: directory) { values.append(value) }
         }
         var records: [Record] = []

@@ -33,6 +33,14 @@ public final class StagingStore {
         CREATE INDEX quarantine_by_day ON quarantine (day);
         CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
         """,
+        """
+        CREATE TABLE event_sources (
+            path TEXT PRIMARY KEY, device INTEGER NOT NULL, inode INTEGER NOT NULL, checkpoint INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE closed_entities (
+            path TEXT NOT NULL, entity TEXT NOT NULL, last_offset INTEGER NOT NULL, PRIMARY KEY (path, entity)
+        ) STRICT;
+        """,
     ]
 
     public let database: SQLiteDatabase
@@ -56,11 +64,46 @@ public final class StagingStore {
         }
     }
 
+    /// Where a followed gateway-event file was read to (spec/collector.md §5).
+    public struct FollowState: Sendable {
+        public var path: String
+        public var device: Int64
+        public var inode: Int64
+        /// Replay starts here after a restart: no open entity has an event before it.
+        public var checkpoint: Int64
+        /// Entities closed (and staged), with the offset of their last event: skipped on replay.
+        public var closed: [String: Int64]
+        public init(path: String, device: Int64, inode: Int64, checkpoint: Int64, closed: [String: Int64]) {
+            self.path = path
+            self.device = device
+            self.inode = inode
+            self.checkpoint = checkpoint
+            self.closed = closed
+        }
+    }
+
+    /// The saved state of a followed file, with the closed entities that a replay from the checkpoint could meet.
+    public func followState(path: String) throws(StoreError) -> FollowState? {
+        do {
+            let statement = try database.prepare("SELECT device, inode, checkpoint FROM event_sources WHERE path = ?")
+            try statement.bind(1, path)
+            guard try statement.step() else { return nil }
+            var state = FollowState(path: path, device: statement.int64(0), inode: statement.int64(1), checkpoint: statement.int64(2), closed: [:])
+            let closed = try database.prepare("SELECT entity, last_offset FROM closed_entities WHERE path = ? AND last_offset >= ?")
+            try closed.bind(1, path)
+            try closed.bind(2, state.checkpoint)
+            while try closed.step() { state.closed[closed.text(0)] = closed.int64(1) }
+            return state
+        } catch { throw .sqlite(error) }
+    }
+
     /// One unit of work committed atomically: staged records, quarantined ones, and a cursor move.
     public struct Batch: Sendable {
         public var records: [(record: Record, canonical: [UInt8])] = []
         public var quarantined: [(day: UTCDay?, reason: String, body: [UInt8])] = []
         public var cursor: (target: String, value: Int64)?
+        /// A followed event file's progress, committed with the records it produced.
+        public var follow: FollowState?
         public init() {}
     }
 
@@ -105,6 +148,27 @@ public final class StagingStore {
                     try quarantineInsert.bind(4, receivedMs)
                     try quarantineInsert.bind(5, item.body)
                     try quarantineInsert.step()
+                }
+                if let follow = batch.follow {
+                    let source = try database.prepare(
+                        "INSERT OR REPLACE INTO event_sources (path, device, inode, checkpoint) VALUES (?, ?, ?, ?)")
+                    try source.bind(1, follow.path)
+                    try source.bind(2, follow.device)
+                    try source.bind(3, follow.inode)
+                    try source.bind(4, follow.checkpoint)
+                    try source.step()
+                    let closed = try database.prepare("INSERT OR REPLACE INTO closed_entities (path, entity, last_offset) VALUES (?, ?, ?)")
+                    for (entity, offset) in follow.closed {
+                        closed.reset()
+                        try closed.bind(1, follow.path)
+                        try closed.bind(2, entity)
+                        try closed.bind(3, offset)
+                        try closed.step()
+                    }
+                    let prune = try database.prepare("DELETE FROM closed_entities WHERE path = ? AND last_offset < ?")
+                    try prune.bind(1, follow.path)
+                    try prune.bind(2, follow.checkpoint)
+                    try prune.step()
                 }
                 if let (target, value) = batch.cursor {
                     let statement = try database.prepare(

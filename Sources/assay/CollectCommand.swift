@@ -35,11 +35,11 @@ func loadCollectorConfiguration(_ path: String) throws -> CollectorConfiguration
     return configuration
 }
 
-/// gateway_events sources are checked but not yet read by the daemon (spec/collector.md status note).
+/// A gateway_events 'listen' source is checked but not served yet (spec/collector.md status note).
 func warnUnservedSources(_ configuration: CollectorConfiguration) {
-    if !configuration.eventFiles.isEmpty || configuration.eventListen != nil {
-        Diagnostics.print("warning: gateway_events are not read by this version of the collector; convert them with "
-                          + "'assay ingest --format go-livepeer' and seal them with 'assay seal --records'")
+    if configuration.eventListen != nil {
+        Diagnostics.print("warning: gateway_events 'listen' is not served by this version of the collector; "
+                          + "follow a file instead (gateway_events: - file: PATH)")
     }
 }
 
