@@ -69,6 +69,8 @@ struct CollectorDaemonTests {
               grace: 6h
             metrics:
               listen: 127.0.0.1:\(metricsPort)
+            gateway_events:
+              - file: events.jsonl
             scrape_configs:
               - job_name: orchestrators
                 page_records: 25
@@ -78,6 +80,12 @@ struct CollectorDaemonTests {
                       orchestrator: "\(Self.address)"
 
             """)
+        // The gateway's own events: 40 live streams over the two days, appended as simulated time reaches them.
+        var eventGenerator = SyntheticGatewayEvents(streams: 40, startMs: Self.dayOne, durationMs: 40 * 3_600_000, seed: 3)
+        var pendingEvents = eventGenerator.events()[...]
+        FileManager.default.createFile(atPath: directory.file("events.jsonl"), contents: nil)
+        let events = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("events.jsonl")))
+        defer { try? events.close() }
         let collector = Process()
         collector.executableURL = URL(fileURLWithPath: Command.assayPath)
         collector.arguments = ["collect", "run", "--config", directory.file("collector.yaml"),
@@ -108,6 +116,12 @@ struct CollectorDaemonTests {
                 let body = Array(ids.map { Self.record($0, start: now) + "\n" }.joined().utf8)
                 if (try? HTTPClient.request(ingest, "POST", "/v1/ingest", body: body))?.status == 200 { ingested.formUnion(ids) }
             }
+            var due: [String] = []
+            while let next = pendingEvents.first, next.time <= now {
+                due.append(next.line)
+                pendingEvents = pendingEvents.dropFirst()
+            }
+            if !due.isEmpty { try events.write(contentsOf: Data(due.map { $0 + "\n" }.joined().utf8)) }
             try await Task.sleep(for: .milliseconds(150))
         }
         // The collector reports itself on its metrics listener.
@@ -146,6 +160,7 @@ struct CollectorDaemonTests {
         // Every ingested record appears exactly once across the bundles.
         var seen: [String: Int] = [:]
         var probes: [String: Int] = [:]
+        var sessions: [String: Int] = [:]
         var dyingFailures = 0
         for day in DatasetDirectoryDays.list("\(clone)/bundles/gw-a") {
             for line in String(decoding: try Files.read("\(clone)/bundles/gw-a/\(day)/records.jsonl"), as: UTF8.self).split(separator: "\n") {
@@ -153,6 +168,9 @@ struct CollectorDaemonTests {
                 if value["kind"] == "probe" {
                     probes[value["outcome"]?.stringValue ?? "", default: 0] += 1
                     if value["target_url"] == .string("http://\(dyingScrape)") && value["outcome"] != "ok" { dyingFailures += 1 }
+                } else if value["observer_id"] == "gw-a" {
+                    // Observed by the gateway itself (live sessions, batch, LLM, BYOC jobs from its event file).
+                    sessions[value["id"]?.stringValue ?? "", default: 0] += 1
                 } else {
                     seen[value["id"]?.stringValue ?? "", default: 0] += 1
                 }
@@ -161,6 +179,9 @@ struct CollectorDaemonTests {
         #expect(ingested.count > 100)
         #expect(Set(seen.keys) == ingested, "missing: \(ingested.subtracting(seen.keys).sorted().prefix(10)), extra: \(Set(seen.keys).subtracting(ingested).sorted().prefix(10))")
         #expect(seen.values.allSatisfy { $0 == 1 })
+        // The gateway's sessions were followed from its event file and sealed, each once.
+        #expect(sessions.count >= 20, "\(sessions.count) gateway-observed records")
+        #expect(sessions.values.allSatisfy { $0 == 1 })
         // The failures were measured, not hidden.
         #expect((probes["http_error"] ?? 0) > 0, "\(probes)")
         #expect(dyingFailures > 0, "the exporter that died must show failed probes: \(probes)")
