@@ -101,14 +101,20 @@ struct CollectorDaemonTests {
         // Ingest through two simulated days; the third exporter is down from 12:00 to 18:00 on day one.
         var ingested: Set<String> = []
         var sequence = 0
+        var killedAt: Date?
         while simulatedNow() < Self.dayOne + 2 * 86_400_000 - 6 * 3_600_000 {
             let now = simulatedNow()
             let dayOneNoon = Self.dayOne + 12 * 3_600_000, dayOneEvening = Self.dayOne + 18 * 3_600_000
-            if now >= dayOneNoon && now < dayOneEvening, let server = dying {
+            // A loaded machine can stall this loop past the whole window, so the kill happens at the first
+            // look after noon, and the restart waits for the evening and for at least 3 simulated hours down.
+            if now >= dayOneNoon && killedAt == nil, let server = dying {
                 _ = server.stop(signal: SIGKILL)
                 dying = nil
+                killedAt = Date()
             }
-            if now >= dayOneEvening && dying == nil { dying = try exporter("dying", port: dyingPort) }
+            if now >= dayOneEvening && dying == nil, let killedAt, Date().timeIntervalSince(killedAt) * Self.speed >= 3 * 3_600 {
+                dying = try exporter("dying", port: dyingPort)
+            }
             var targets = [("h", healthy.addresses["ingest"]!), ("f", flakyBackend.addresses["ingest"]!)]
             if let dying { targets.append(("d", dying.addresses["ingest"]!)) }
             for (prefix, ingest) in targets {
