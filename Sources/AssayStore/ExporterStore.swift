@@ -55,12 +55,8 @@ public final class ExporterStore {
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value")
             newest = try database.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'records'")
             lastInsert = try database.prepare("SELECT last_insert_rowid()")
-        } catch let error as StoreError {
-            throw error
-        } catch let error as SQLiteError {
-            throw StoreError.sqlite(error)
         } catch {
-            throw StoreError.sqlite(SQLiteError(code: -1, message: "\(error)"))
+            throw StoreError(error)
         }
     }
 
@@ -307,6 +303,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .newerSchema(let path, let found, let supported):
             "\(path) was written by a newer Assay (store schema \(found)); this build reads schema \(supported) and older. Upgrade Assay, or point --store at another file."
         case .sqlite(let error): error.description
+        }
+    }
+
+    /// Any error met while opening or using a store, as a StoreError: kept if it already is one.
+    init(_ error: any Error) {
+        switch error {
+        case let error as StoreError: self = error
+        case let error as SQLiteError: self = .sqlite(error)
+        default: self = .sqlite(SQLiteError(code: -1, message: "\(error)"))
         }
     }
 }

@@ -43,12 +43,8 @@ public final class SQLiteDatabase {
                 }
             }
             return database
-        } catch let error as StoreError {
-            throw error
-        } catch let error as SQLiteError {
-            throw .sqlite(error)
         } catch {
-            throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
+            throw StoreError(error)
         }
     }
 

@@ -55,12 +55,8 @@ public final class StagingStore {
                 "INSERT OR IGNORE INTO staged (observer_id, job_id, sha256, day, kind, source, received_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             quarantineInsert = try database.prepare(
                 "INSERT INTO quarantine (target, day, reason, received_ms, body) VALUES (?, ?, ?, ?, ?)")
-        } catch let error as StoreError {
-            throw error
-        } catch let error as SQLiteError {
-            throw StoreError.sqlite(error)
         } catch {
-            throw StoreError.sqlite(SQLiteError(code: -1, message: "\(error)"))
+            throw StoreError(error)
         }
     }
 
