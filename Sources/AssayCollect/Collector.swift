@@ -4,6 +4,7 @@ import AssayGit
 import AssayLedger
 import AssayStore
 import AsyncHTTPClient
+import Foundation
 import Logging
 
 /// The collector's notion of time: UTC milliseconds, optionally compressed
@@ -77,23 +78,60 @@ public actor Collector {
         firstDay = staged.map { min($0, UTCDay(containing: clock.nowMs)) } ?? UTCDay(containing: clock.nowMs)
     }
 
-    /// Runs until cancelled.
-    public func run() async throws {
+    /// Runs until cancelled; `onListening(name, address)` reports each local
+    /// listener once bound ("events", "metrics").
+    public func run(onListening: @escaping @Sendable (String, String) -> Void = { _, _ in }) async throws {
         defer { Task { [client] in try? await client.shutdown() } }
+        let spool = configuration.eventListen != nil || configuration.eventStdin ? try GatewayEventSpool(directory: configuration.eventSpool) : nil
         try await withThrowingTaskGroup(of: Void.self) { group in
             for target in configuration.targets {
                 group.addTask { try await self.scrapeLoop(target) }
             }
             group.addTask { try await self.sealLoop() }
             for path in configuration.eventFiles {
-                group.addTask { try await self.followLoop(path) }
+                group.addTask { try await self.followLoop(GatewayEventFile(path: path)) }
+            }
+            if let spool {
+                group.addTask { try await self.followLoop(spool) }
+                if let listen = configuration.eventListen {
+                    let router = GatewayEventListener(spool: spool).router()
+                    group.addTask { try await localApplication(router: router, listen: listen, name: "events", logger: self.logger, onListening: onListening).run() }
+                }
+                if configuration.eventStdin { readStandardInput(into: spool) }
             }
             if let listen = configuration.metricsListen {
-                group.addTask { try await CollectorMetricsServer(collector: self, listen: listen, logger: self.logger).run() }
+                group.addTask { try await CollectorMetricsServer(collector: self, listen: listen, logger: self.logger).run(onListening: onListening) }
             }
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Copies complete lines from standard input into the spool, on a thread of
+    /// its own (the reads block); at end of input the last line is completed.
+    nonisolated func readStandardInput(into spool: GatewayEventSpool) {
+        let logger = logger
+        let thread = Thread {
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 {
+                    if !pending.isEmpty { try? spool.append(pending + [0x0A]) }
+                    logger.notice("standard input ended; gateway events from the other sources are still taken")
+                    return
+                }
+                pending += buffer[..<count]
+                guard let newline = pending.lastIndex(of: 0x0A) else { continue }
+                do { try spool.append(Array(pending[...newline])) } catch {
+                    logger.error("spooling gateway events from standard input failed", metadata: ["error": "\(error)"])
+                }
+                pending.removeSubrange(...newline)
+            }
+        }
+        thread.name = "assay-stdin"
+        thread.start()
     }
 
     func scrapeLoop(_ target: CollectorConfiguration.Target) async throws {
@@ -156,13 +194,13 @@ public actor Collector {
         return Int64(value % UInt64(max(interval / 10, 1)))
     }
 
-    /// Follows a gateway-event file, polling every 250 ms of real time.
-    func followLoop(_ path: String) async throws {
-        let follower = GatewayEventFollower(path: path, staging: staging,
+    /// Follows a gateway-event file or the spool, polling every 250 ms of real time.
+    func followLoop(_ source: any GatewayEventSource) async throws {
+        let follower = GatewayEventFollower(source: source, staging: staging,
                                             options: .init(observerID: configuration.collectorID, region: configuration.region))
         while !Task.isCancelled {
             do { try await follower.poll() } catch {
-                logger.warning("reading gateway events failed", metadata: ["file": "\(path)", "error": "\(error)"])
+                logger.warning("reading gateway events failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
             }
             try await Task.sleep(for: .milliseconds(250))
         }

@@ -38,6 +38,10 @@ public struct CollectorConfiguration: Sendable, Equatable {
     public var targets: [Target] = []
     public var eventFiles: [String] = []
     public var eventListen: String?
+    /// Events arrive on standard input (`- stdin: true`).
+    public var eventStdin = false
+    /// Where events that arrive over HTTP or standard input are spooled: the staging path with `.events` appended.
+    public var eventSpool: String { staging + ".events" }
     public var metricsListen: String?
 
     /// Parses YAML, collecting every error with its line.
@@ -106,7 +110,14 @@ public struct CollectorConfiguration: Sendable, Equatable {
                     for (subKey, subValue) in reader.mapping(item, "a gateway_events entry") ?? [] {
                         switch subKey.string ?? "" {
                         case "file": configuration.eventFiles.append(resolve(reader.string(subValue, "gateway_events.file") ?? "", directory))
-                        case "listen": configuration.eventListen = reader.listen(subValue, "gateway_events.listen")
+                        case "listen":
+                            if configuration.eventListen != nil { reader.error(subKey, "only one gateway_events listen entry is allowed") }
+                            configuration.eventListen = reader.listen(subValue, "gateway_events.listen", loopbackOnly: true)
+                        case "stdin":
+                            guard case .scalar(let scalar) = subValue, ["true", "false"].contains(scalar.string) else {
+                                reader.error(subValue, "gateway_events.stdin must be true or false"); continue
+                            }
+                            configuration.eventStdin = scalar.string == "true"
                         default: reader.unknown(subKey, "a gateway_events entry")
                         }
                     }
@@ -129,7 +140,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
         if configuration.key.isEmpty { reader.errors.append(ConfigError(line: root.mark?.line, "collector.key is required: the path of the collector's private key")) }
         if configuration.repository.isEmpty { reader.errors.append(ConfigError(line: root.mark?.line, "dataset.repository is required")) }
         if configuration.staging.isEmpty { reader.errors.append(ConfigError(line: root.mark?.line, "staging is required: the path of the staging SQLite file")) }
-        if configuration.targets.isEmpty && configuration.eventFiles.isEmpty && configuration.eventListen == nil {
+        if configuration.targets.isEmpty && configuration.eventFiles.isEmpty && configuration.eventListen == nil && !configuration.eventStdin {
             reader.errors.append(ConfigError(line: root.mark?.line, "nothing to collect: give scrape_configs targets or gateway_events"))
         }
         if configuration.scrapeTimeoutMs > configuration.targets.map(\.intervalMs).min() ?? .max {
@@ -206,12 +217,16 @@ struct NodeReader {
         return nil
     }
 
-    mutating func listen(_ node: Node, _ name: String) -> String? {
+    mutating func listen(_ node: Node, _ name: String, loopbackOnly: Bool = false) -> String? {
         guard let text = string(node, name) else { return nil }
         guard let colon = text.lastIndex(of: ":"), !text[..<colon].isEmpty, let port = Int(text[text.index(after: colon)...]),
               (0...65535).contains(port)
         else {
             error(node, "\(name) '\(text)' must be HOST:PORT")
+            return nil
+        }
+        if loopbackOnly, !["127.0.0.1", "localhost", "[::1]", "::1"].contains(String(text[..<colon])) {
+            error(node, "\(name) '\(text)' must be a loopback address (127.0.0.1:PORT): the endpoint has no authentication")
             return nil
         }
         return text

@@ -8,9 +8,7 @@ struct CollectorMetricsServer {
     let listen: String
     let logger: Logger
 
-    func run() async throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else { return }
-        let host = String(listen[..<colon])
+    func run(onListening: @escaping @Sendable (String, String) -> Void) async throws {
         let router = Router()
         let collector = collector
         router.get("/metrics") { _, _ -> Response in
@@ -23,8 +21,6 @@ struct CollectorMetricsServer {
             return Response(status: failures < 10 ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: failures < 10 ? "ok\n" : "push failing \(failures) times in a row\n")))
         }
-        let application = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assay-collect"),
-                                      logger: logger)
-        try await application.run()
+        try await localApplication(router: router, listen: listen, name: "metrics", logger: logger, onListening: onListening).run()
     }
 }

@@ -213,10 +213,10 @@ public struct ExporterServer: Sendable {
         }
         var body: [UInt8]
         do {
-            body = try await Self.collect(request, limit: configuration.maxBodyBytes, timeoutMs: max(configuration.idleTimeoutMs * 3, 30_000))
-        } catch BodyError.tooLarge {
+            body = try await BodyCollector.collect(request, limit: configuration.maxBodyBytes, timeoutMs: max(configuration.idleTimeoutMs * 3, 30_000))
+        } catch RequestBodyError.tooLarge {
             return Self.error(.contentTooLarge, "body-too-large", "the body exceeds \(configuration.maxBodyBytes) bytes")
-        } catch BodyError.timeout {
+        } catch RequestBodyError.timeout {
             return Self.error(.requestTimeout, "body-timeout", "the body was not received in time")
         }
         if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
@@ -262,29 +262,6 @@ public struct ExporterServer: Sendable {
             .init("lines", .array(lines.sorted { $0.0 < $1.0 }.map(\.1))),
         ])
         return Self.json(batch.rejected.isEmpty ? .ok : .unprocessableContent, report)
-    }
-
-    enum BodyError: Error { case tooLarge, timeout }
-
-    /// Collects the body up to `limit` bytes within `timeoutMs`, so a slow sender cannot hold a handler forever.
-    static func collect(_ request: Request, limit: Int, timeoutMs: Int64) async throws -> [UInt8] {
-        try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-            group.addTask {
-                var bytes: [UInt8] = []
-                for try await chunk in request.body {
-                    if bytes.count + chunk.readableBytes > limit { throw BodyError.tooLarge }
-                    bytes += chunk.readableBytesView
-                }
-                return bytes
-            }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(timeoutMs))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let bytes = first else { throw BodyError.timeout }
-            return bytes
-        }
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -35,14 +35,6 @@ func loadCollectorConfiguration(_ path: String) throws -> CollectorConfiguration
     return configuration
 }
 
-/// A gateway_events 'listen' source is checked but not served yet (spec/collector.md status note).
-func warnUnservedSources(_ configuration: CollectorConfiguration) {
-    if configuration.eventListen != nil {
-        Diagnostics.print("warning: gateway_events 'listen' is not served by this version of the collector; "
-                          + "follow a file instead (gateway_events: - file: PATH)")
-    }
-}
-
 struct CollectCheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
@@ -64,7 +56,9 @@ struct CollectCheckConfig: ParsableCommand {
         for target in configuration.targets {
             print("  \(target.url)  \(target.orchestrator)\(target.region.map { "  \($0)" } ?? "")  every \(target.intervalMs / 1000) s")
         }
-        warnUnservedSources(configuration)
+        for path in configuration.eventFiles { print("  gateway events: follow \(path)") }
+        if let listen = configuration.eventListen { print("  gateway events: POST http://\(listen)/v1/events (spooled in \(configuration.eventSpool))") }
+        if configuration.eventStdin { print("  gateway events: standard input (spooled in \(configuration.eventSpool))") }
     }
 }
 
@@ -164,7 +158,9 @@ struct CollectRun: AsyncParsableCommand {
         var logger = Logger(label: "assay.collect")
         logger.logLevel = .notice
         let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger)
-        let task = Task { try await collector.run() }
+        let task = Task {
+            try await collector.run { name, address in Diagnostics.printToStandardOutput("\(name) listening on http://\(address)") }
+        }
         let signals = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
@@ -172,7 +168,6 @@ struct CollectRun: AsyncParsableCommand {
             source.resume()
             return source
         }
-        warnUnservedSources(configuration)
         Diagnostics.printToStandardOutput("collector \(configuration.collectorID) running with \(configuration.targets.count) targets")
         do { try await task.value } catch is CancellationError {} catch where Task.isCancelled || task.isCancelled {}
         withExtendedLifetime(signals) {}
