@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "AssayCore", targets: ["AssayCore"]),
         .library(name: "AssayCrypto", targets: ["AssayCrypto"]),
         .library(name: "AssayLedger", targets: ["AssayLedger"]),
+        .library(name: "AssayScore", targets: ["AssayScore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -46,6 +47,7 @@ let package = Package(
         .target(name: "AssayCore"),
         .target(name: "AssayCrypto", dependencies: ["AssayCore", "CAssayOpenSSL"]),
         .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto"]),
+        .target(name: "AssayScore", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
 
         // The edges.
         .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "CAssayGit2"]),
@@ -88,7 +90,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
-                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect",
+                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -101,6 +103,7 @@ let package = Package(
             ]),
         .testTarget(name: "AssayCryptoTests", dependencies: ["AssayCrypto", "AssayTestSupport"]),
         .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
+        .testTarget(name: "AssayScoreTests", dependencies: ["AssayScore", "AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         .testTarget(
             name: "AssayCLITests",
             dependencies: [

@@ -1,0 +1,92 @@
+import AssayCore
+import AssayCrypto
+
+/// Why scoring could not run.
+public struct ScoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A scoring profile (spec/scoring.md §1): canonical JSON, named by its SHA-256.
+public struct ScoringProfile: Sendable {
+    public let id: String
+    public let sha256: String
+    let benchmarkDays: Int
+    let benchmarkMinRows: Int64
+    let minSamples: Int64
+    let live: [String: Int64]
+    let latencyGood: Int64, latencyBad: Int64, fpsBad: Int64, fpsGood: Int64
+    let jobSuccess: Int64, jobLatency: Int64
+    let latencyField: [RecordKind: String]
+    /// Per kind: field → the role whose value wins.
+    let sources: [RecordKind: [(field: String, role: String)]]
+    let maxFailureRate: Int64, sloE2EMs: Int64, sloE2EPercentile: Int64, minScore: Int64
+
+    /// Parses a profile file; `path` names it in errors.
+    public init(bytes: [UInt8], path: String) throws(ScoreError) {
+        let value: JSONValue
+        do { value = try JSONParser().parse(bytes) } catch { throw ScoreError("\(path): not JSON: \(error)") }
+        guard (try? CanonicalJSON.encode(value)) == bytes else {
+            throw ScoreError("\(path): a profile must be in canonical form (RFC 8785), so its hash names it unambiguously")
+        }
+        func integer(_ path: [String]) throws(ScoreError) -> Int64 {
+            var node: JSONValue? = value
+            for key in path { node = node?[key] }
+            guard case .integer(let number)? = node, number >= 0 else {
+                throw ScoreError("\(path.joined(separator: ".")) must be a non-negative integer in the profile")
+            }
+            return number
+        }
+        guard case .string(let id)? = value["profile"] else { throw ScoreError("\(path): 'profile' (the profile id) is missing") }
+        self.id = id
+        sha256 = Hasher.sha256(bytes).hex
+        benchmarkDays = Int(try integer(["benchmark_days"]))
+        benchmarkMinRows = try integer(["benchmark_min_rows"])
+        minSamples = try integer(["min_samples"])
+        var live: [String: Int64] = [:]
+        for name in ["reliability", "quality", "startup_success", "no_swap", "output_viability", "latency", "fps", "ptff", "e2e"] {
+            live[name] = try integer(["live", "weights", name])
+        }
+        self.live = live
+        latencyGood = try integer(["live", "latency_percentiles", "good"])
+        latencyBad = try integer(["live", "latency_percentiles", "bad"])
+        fpsBad = try integer(["live", "fps_percentiles", "bad"])
+        fpsGood = try integer(["live", "fps_percentiles", "good"])
+        jobSuccess = try integer(["jobs", "weights", "success"])
+        jobLatency = try integer(["jobs", "weights", "latency"])
+        var latencyField: [RecordKind: String] = [:]
+        for kind in [RecordKind.batchRequest, .llmRequest, .byocJob] {
+            guard case .string(let field)? = value["jobs"]?["latency_field"]?[kind.rawValue] else {
+                throw ScoreError("jobs.latency_field.\(kind.rawValue) is missing in the profile")
+            }
+            latencyField[kind] = field
+        }
+        self.latencyField = latencyField
+        var sources: [RecordKind: [(String, String)]] = [:]
+        if case .object(let kinds)? = value["sources"] {
+            for member in kinds {
+                guard let kind = RecordKind(rawValue: member.key), case .object(let fields) = member.value else {
+                    throw ScoreError("sources.\(member.key) is not a record kind with an object of fields")
+                }
+                sources[kind] = try fields.map { (field) throws(ScoreError) in
+                    guard case .string(let role) = field.value, role == "gateway" || role == "orchestrator" else {
+                        throw ScoreError("sources.\(member.key).\(field.key) must be \"gateway\" or \"orchestrator\"")
+                    }
+                    return (field.key, role)
+                }
+            }
+        }
+        self.sources = sources
+        maxFailureRate = try integer(["slo", "max_failure_rate"])
+        sloE2EMs = try integer(["slo", "e2e_ms"])
+        sloE2EPercentile = try integer(["slo", "e2e_percentile"])
+        minScore = try integer(["slo", "min_score"])
+        for (name, percentile) in [("latency", latencyGood), ("latency", latencyBad), ("fps", fpsBad), ("fps", fpsGood), ("slo.e2e", sloE2EPercentile)]
+        where percentile < 1 || percentile > 100 {
+            throw ScoreError("\(name) percentiles must be 1…100 in the profile")
+        }
+        guard latencyGood <= latencyBad, fpsBad <= fpsGood, maxFailureRate > 0, minSamples > 0 else {
+            throw ScoreError("the profile needs latency good ≤ bad, fps bad ≤ good, max_failure_rate > 0 and min_samples > 0")
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import AssayCore
+import AssayCrypto
+import AssayScore
+import AssayTestSupport
+import Foundation
+import Testing
+
+/// A deterministic shuffle for property tests (SplitMix64).
+struct Shuffler {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func shuffle<T>(_ items: [T]) -> [T] {
+        var items = items
+        for index in stride(from: items.count - 1, to: 0, by: -1) { items.swapAt(index, Int(next() % UInt64(index + 1))) }
+        return items
+    }
+}
+
+/// A record set fed as bundles: (collector, day, lines).
+typealias Bundles = [(collector: String, day: UTCDay, lines: [[UInt8]])]
+
+@Suite("scorer (spec/scoring.md)")
+struct ScorerTests {
+    static let vectors = "spec/vectors/scoring"
+    static let writing = ProcessInfo.processInfo.environment["ASSAY_WRITE_VECTORS"] == "1"
+
+    static func lines(_ relative: String) throws -> [[UInt8]] {
+        try Repository.bytes(relative).split(separator: 0x0A).map(Array.init)
+    }
+
+    static func profile(_ relative: String) throws -> ScoringProfile {
+        try ScoringProfile(bytes: Repository.bytes(relative), path: relative)
+    }
+
+    /// Scores the lines, fed as the given bundles.
+    static func score(_ bundles: Bundles, profile: ScoringProfile, day: String, days: Int = 1) throws -> [UInt8] {
+        let scorer = Scorer(profile: profile, lastDay: UTCDay(day)!, days: days)
+        for bundle in bundles {
+            // A stand-in for the manifest hash: like a sealed bundle, it does not depend on the order records arrive in.
+            let manifest = Hasher.sha256(Array(bundle.lines.sorted { $0.lexicographicallyPrecedes($1) }.joined(separator: [0x0A]))).hex
+            scorer.add(bundle: bundle.collector, day: bundle.day, manifestSHA256: manifest)
+            for line in bundle.lines { scorer.add(try Record.parse(line), canonical: line) }
+        }
+        return scorer.output(verified: true)
+    }
+
+    /// The `scores` member of an output, canonical.
+    static func scores(_ output: [UInt8]) throws -> [UInt8] {
+        try CanonicalJSON.encode(try JSONParser().parse(output.dropLast())["scores"]!)
+    }
+
+    static func json(_ output: [UInt8]) throws -> JSONValue { try JSONParser().parse(output.dropLast()) }
+
+    static func orchestrator(_ output: [UInt8], _ address: String) throws -> JSONValue? {
+        guard case .array(let list)? = try json(output)["scores"]?["orchestrators"] else { return nil }
+        return list.first { $0["orchestrator"]?.stringValue == address }
+    }
+
+    @Test("the hand-worked vectors in spec/vectors/scoring give their expected bytes")
+    func vectors() throws {
+        let directories = try FileManager.default.contentsOfDirectory(atPath: Repository.url(Self.vectors).path).sorted()
+            .filter { FileManager.default.fileExists(atPath: Repository.url("\(Self.vectors)/\($0)/window.json").path) }
+        #expect(directories.count >= 2)
+        for name in directories {
+            let base = "\(Self.vectors)/\(name)"
+            let window = try JSONParser().parse(Repository.bytes("\(base)/window.json"))
+            guard case .string(let day)? = window["day"], case .integer(let days)? = window["days"] else {
+                Issue.record("\(base)/window.json needs day and days")
+                continue
+            }
+            let output = try Self.score([("vector", UTCDay(day)!, try Self.lines("\(base)/input.jsonl"))],
+                                        profile: try Self.profile("\(base)/profile.json"), day: day, days: Int(days))
+            let path = Repository.url("\(base)/expected.json").path
+            if Self.writing { try Files.writeAtomically(path, contents: output) }
+            #expect(try Repository.bytes("\(base)/expected.json") == output, "\(base)/expected.json is stale; ASSAY_WRITE_VECTORS=1 swift test regenerates it")
+        }
+    }
+
+    @Test("the built-in profile is spec/profiles/naap-sla-v1.json, and profiles must be canonical")
+    func profiles() throws {
+        #expect(ScoringProfile.defaultProfileBytes == (try Repository.bytes("spec/profiles/naap-sla-v1.json")))
+        let profile = ScoringProfile.naapSLAv1()
+        #expect(profile.id == "naap-sla-v1")
+        #expect(profile.sha256 == Hasher.sha256(ScoringProfile.defaultProfileBytes).hex)
+        let spaced = Array(String(decoding: ScoringProfile.defaultProfileBytes, as: UTF8.self).replacingOccurrences(of: ",", with: ", ").utf8)
+        #expect(throws: ScoreError.self) { try ScoringProfile(bytes: spaced, path: "spaced.json") }
+        var broken = String(decoding: ScoringProfile.defaultProfileBytes, as: UTF8.self)
+        broken = broken.replacingOccurrences(of: "\"min_samples\":30", with: "\"min_samples\":-1")
+        #expect(throws: ScoreError("min_samples must be a non-negative integer in the profile")) {
+            try ScoringProfile(bytes: Array(broken.utf8), path: "broken.json")
+        }
+    }
+
+    @Test("permuting records and bundles, duplicating a bundle or re-splitting a day across collectors never changes the scores")
+    func invariance() throws {
+        let profile = try Self.profile("\(Self.vectors)/small/profile.json")
+        let lines = try Self.lines("\(Self.vectors)/small/input.jsonl")
+        let day = UTCDay("2026-01-08")!
+        let reference = try Self.score([("gw-1", day, lines)], profile: profile, day: "2026-01-08")
+        var shuffler = Shuffler(state: 7)
+        for round in 0..<25 {
+            let shuffled = shuffler.shuffle(lines)
+            // Split into 1…4 collectors, each with a random share; sometimes a bundle twice.
+            let parts = 1 + Int(shuffler.next() % 4)
+            var bundles: Bundles = (0..<parts).map { ("gw-\($0)", day, []) }
+            for line in shuffled { bundles[Int(shuffler.next() % UInt64(parts))].lines.append(line) }
+            if round % 3 == 0 { bundles.append(bundles[0]) }
+            // A record seen by a second collector too.
+            if round % 4 == 1, let line = shuffled.first { bundles.append(("gw-extra", day, [line])) }
+            let output = try Self.score(bundles, profile: profile, day: "2026-01-08")
+            #expect(try Self.scores(output) == Self.scores(reference), "round \(round)")
+            // The same bundles in another order, each with its records in another order: the same bytes, inputs included.
+            let reordered = try Self.score(shuffler.shuffle(bundles).map { ($0.collector, $0.day, shuffler.shuffle($0.lines)) },
+                                           profile: profile, day: "2026-01-08")
+            #expect(reordered == output, "round \(round)")
+        }
+    }
+
+    @Test("a record for orchestrator A changes B's row only through the shared benchmark")
+    func independence() throws {
+        let profile = try Self.profile("\(Self.vectors)/small/profile.json")
+        let lines = try Self.lines("\(Self.vectors)/small/input.jsonl")
+        let day = UTCDay("2026-01-08")!
+        let a = "0x" + String(repeating: "a", count: 40), b = "0x" + String(repeating: "b", count: 40)
+        func record(_ id: String, _ startMs: Int64, _ e2e: Int64) -> [UInt8] {
+            Array("""
+                {"attempt":1,"e2e_latency_ms":\(e2e),"first_output_ms":\(startMs + 900),"id":"\(id)","kind":"live_session","model_id":"sd-turbo",\
+                "observer_id":"gw-1","observer_role":"gateway","orchestrator":"\(a)","outcome":"completed","output_fps_mfps":5000,\
+                "pipeline":"live-video-to-video","ptff_ms":900,"request_id":"r-\(id)","restarts":0,"schema":1,"start_ms":\(startMs),\
+                "status_samples":1,"stream_id":"\(id)","swap_count":0}
+                """.utf8)
+        }
+        // B has live sessions only in the benchmark; give B a window session so it has a live row.
+        let bWindow = Array("""
+            {"attempt":1,"e2e_latency_ms":650,"first_output_ms":1767834900000,"id":"b-w/1","kind":"live_session","model_id":"sd-turbo",\
+            "observer_id":"gw-1","observer_role":"gateway","orchestrator":"\(b)","outcome":"completed","output_fps_mfps":18000,\
+            "pipeline":"live-video-to-video","ptff_ms":2200,"request_id":"r-b-w","restarts":0,"schema":1,"start_ms":1767834000000,\
+            "status_samples":1,"stream_id":"b-w","swap_count":0}
+            """.utf8)
+        let base = try Self.score([("gw-1", day, lines + [bWindow])], profile: profile, day: "2026-01-08")
+        // A window record of A: B's entry is byte-identical.
+        let windowAdded = try Self.score([("gw-1", day, lines + [bWindow, record("a-new", 1_767_855_600_000, 5000)])], profile: profile, day: "2026-01-08")
+        #expect(try Self.orchestrator(windowAdded, b) == Self.orchestrator(base, b))
+        #expect(try Self.orchestrator(windowAdded, a) != Self.orchestrator(base, a))
+        // A benchmark-day record of A in the same (pipeline, model): B's live row changes, and only in benchmark-derived members.
+        let benchmarkAdded = try Self.score([("gw-1", day, lines + [bWindow]), ("gw-1", UTCDay("2026-01-05")!, [record("a-bench", 1_767_600_000_000, 100)])],
+                                            profile: profile, day: "2026-01-08")
+        guard case .array(let before)? = try Self.orchestrator(base, b)?["live"], case .array(let after)? = try Self.orchestrator(benchmarkAdded, b)?["live"],
+              case .object(let beforeMembers)? = before.first, case .object(let afterMembers)? = after.first else {
+            Issue.record("B needs a live row")
+            return
+        }
+        let changed = Set(zip(beforeMembers, afterMembers).filter { $0.0 != $0.1 }.map(\.0.key))
+        // Here the new benchmark row moves the FPS p10 (5000 instead of 10000) but neither latency percentile.
+        #expect(changed == ["fps", "quality", "score", "sla"], "B's row changed in \(changed.sorted())")
+        for name in ["sessions", "reliability", "startup_success", "no_swap", "output_viability", "coverage", "outcomes"] {
+            #expect(beforeMembers.first { $0.key == name } == afterMembers.first { $0.key == name }, "\(name)")
+        }
+        #expect(try Self.json(benchmarkAdded)["scores"]?["benchmarks"] != Self.json(base)["scores"]?["benchmarks"])
+    }
+}
