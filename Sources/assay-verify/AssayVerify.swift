@@ -5,9 +5,29 @@ import AssayCore
 /// The auditor's minimal verifier: the same checks as `assay verify`, built
 /// from the verification core alone (no git, SQLite or networking code).
 @main
-struct AssayVerify: AsyncParsableCommand {
+struct AssayVerifyTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assay-verify",
+        abstract: "The auditor's minimal build: verify a dataset, or recompute its scores, offline.",
+        version: "assay-verify \(AssayVersion.software) (spec v\(AssayVersion.spec))",
+        subcommands: [AssayVerify.self, AssayVerifyScore.self],
+        defaultSubcommand: AssayVerify.self)
+}
+
+struct AssayVerifyScore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Derive SLA scores from bundles, deterministically (spec/scoring.md).",
+        discussion: scoreDiscussion)
+
+    @OptionGroup var arguments: ScoreArguments
+
+    func run() async throws { try await arguments.run() }
+}
+
+struct AssayVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Verify an Assay dataset offline (the auditor's minimal build of 'assay verify').",
         discussion: """
             Same checks and output as 'assay verify' (spec/dataset.md §8), without the git commit \

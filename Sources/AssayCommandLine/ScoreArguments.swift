@@ -1,0 +1,75 @@
+import ArgumentParser
+import AssayCore
+import AssayLedger
+import AssayScore
+
+/// The options and the run of `assay score` and `assay-verify score` (spec/scoring.md).
+public struct ScoreArguments: ParsableArguments {
+    public init() {}
+
+    @Option(name: .customLong("dataset"), help: "A dataset directory (repeat for several bundle sets).")
+    public var datasets: [String] = []
+
+    @Option(help: "The last UTC day of the window (YYYY-MM-DD).")
+    public var day: String
+
+    @Option(help: "Window length in days, ending at --day (1, 7, 30, 90; any 1…366).")
+    public var window: Int = 1
+
+    @Option(help: "A scoring profile file (canonical JSON); default: the built-in naap-sla-v1.")
+    public var profile: String?
+
+    @Flag(help: "Score even when verification finds errors (the output says \"verified\": false).")
+    public var unverified = false
+
+    @Option(help: "Write the scores to this file instead of standard output.")
+    public var output: String?
+
+    public func validate() throws {
+        guard !datasets.isEmpty else { throw ValidationError("give at least one --dataset DIR") }
+        guard UTCDay(day) != nil else { throw ValidationError("--day '\(day)' is not a UTC day (YYYY-MM-DD)") }
+        guard (1...366).contains(window) else { throw ValidationError("--window must be 1…366 days") }
+    }
+
+    public func run() async throws {
+        let scoringProfile = try profile.map { path in try ScoringProfile(bytes: try Files.read(path, limit: 1 << 20), path: path) }
+            ?? ScoringProfile.naapSLAv1()
+        var verified = true
+        for path in datasets {
+            let errors = await BundleSet.verify(DatasetDirectory(path))
+            guard !errors.isEmpty else { continue }
+            verified = false
+            let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+            guard unverified else {
+                throw Failure(message: "\(path) does not verify (\(errors.count) errors); scores are only derived from verified data "
+                              + "(--unverified overrides):\n\(shown)")
+            }
+            Diagnostics.print("warning: \(path) does not verify (\(errors.count) errors); scoring anyway (--unverified)")
+        }
+        let scorer = Scorer(profile: scoringProfile, lastDay: UTCDay(day)!, days: window)
+        for path in datasets { try BundleSet.feed(scorer, from: DatasetDirectory(path)) }
+        let bytes = scorer.output(verified: verified)
+        if let output { try Files.writeAtomically(output, contents: bytes) } else {
+            let writer = BufferedWriter()
+            writer.write(bytes)
+            writer.flush()
+        }
+    }
+}
+
+/// What `assay score --help` and `assay-verify score --help` explain.
+public let scoreDiscussion = """
+    Reads the bundles of one or more datasets (every collector) for the window and the \
+    profile's benchmark days before it, verifies each dataset first (refusing one with \
+    errors unless --unverified), deduplicates records seen by several collectors, matches \
+    gateway and orchestrator reports of the same job, and writes canonical JSON: per \
+    orchestrator and (pipeline, model), per region, the score and every component with \
+    sample counts, the benchmarks used, disagreements, an SLO report, and the hashes of \
+    the input manifests and of the profile. The same bundles give the same bytes on any \
+    machine.
+
+    Examples:
+      assay score --dataset ./dataset --day 2026-01-09
+      assay score --dataset ./dataset --day 2026-01-31 --window 30 --output scores-30d.json
+      assay score --dataset ./a --dataset ./b --day 2026-01-09 --profile spec/profiles/naap-sla-v1.json
+    """
