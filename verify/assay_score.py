@@ -364,18 +364,15 @@ def main(argv):
     path = args.profile or os.path.join(here, "..", "spec", "profiles", "naap-sla-v1.json")
     with open(path, "rb") as handle:
         profile, digest = load_profile(handle.read(), path)
-    verified = True
-    for root in args.dataset:
+    for root in [] if args.unverified else args.dataset:
         report = av.verify(root)
         if not report["ok"]:
-            verified = False
-            if not args.unverified:
-                sys.stderr.write("%s does not verify (%d errors); use --unverified to score anyway\n" % (root, report["errors"]))
-                return 1
+            sys.stderr.write("%s does not verify (%d errors); --unverified skips verification\n" % (root, report["errors"]))
+            return 1
     scorer = Scorer(profile, digest, av.parse_day(args.day), args.window)
     for root in args.dataset:
         feed_dataset(scorer, root)
-    sys.stdout.buffer.write(scorer.output(verified))
+    sys.stdout.buffer.write(scorer.output(not args.unverified))
     return 0
 
 

@@ -19,7 +19,7 @@ public struct ScoreArguments: ParsableArguments {
     @Option(help: "A scoring profile file (canonical JSON); default: the built-in naap-sla-v1.")
     public var profile: String?
 
-    @Flag(help: "Score even when verification finds errors (the output says \"verified\": false).")
+    @Flag(help: "Do not verify the datasets first (the output then says \"verified\": false).")
     public var unverified = false
 
     @Option(help: "Write the scores to this file instead of standard output.")
@@ -34,21 +34,20 @@ public struct ScoreArguments: ParsableArguments {
     public func run() async throws {
         let scoringProfile = try profile.map { path in try ScoringProfile(bytes: try Files.read(path, limit: 1 << 20), path: path) }
             ?? ScoringProfile.naapSLAv1()
-        var verified = true
-        for path in datasets {
-            let errors = await BundleSet.verify(DatasetDirectory(path))
-            guard !errors.isEmpty else { continue }
-            verified = false
-            let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
-            guard unverified else {
+        if unverified {
+            Diagnostics.print("warning: --unverified: the datasets are not verified and the scores say so")
+        } else {
+            for path in datasets {
+                let errors = await BundleSet.verify(DatasetDirectory(path))
+                guard !errors.isEmpty else { continue }
+                let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
                 throw Failure(message: "\(path) does not verify (\(errors.count) errors); scores are only derived from verified data "
-                              + "(--unverified overrides):\n\(shown)")
+                              + "(--unverified skips verification):\n\(shown)")
             }
-            Diagnostics.print("warning: \(path) does not verify (\(errors.count) errors); scoring anyway (--unverified)")
         }
         let scorer = Scorer(profile: scoringProfile, lastDay: UTCDay(day)!, days: window)
         for path in datasets { try BundleSet.feed(scorer, from: DatasetDirectory(path)) }
-        let bytes = scorer.output(verified: verified)
+        let bytes = scorer.output(verified: !unverified)
         if let output { try Files.writeAtomically(output, contents: bytes) } else {
             let writer = BufferedWriter()
             writer.write(bytes)
@@ -61,7 +60,7 @@ public struct ScoreArguments: ParsableArguments {
 public let scoreDiscussion = """
     Reads the bundles of one or more datasets (every collector) for the window and the \
     profile's benchmark days before it, verifies each dataset first (refusing one with \
-    errors unless --unverified), deduplicates records seen by several collectors, matches \
+    errors; --unverified skips this and the output says so), deduplicates records seen by several collectors, matches \
     gateway and orchestrator reports of the same job, and writes canonical JSON: per \
     orchestrator and (pipeline, model), per region, the score and every component with \
     sample counts, the benchmarks used, disagreements, an SLO report, and the hashes of \

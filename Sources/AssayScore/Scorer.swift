@@ -26,24 +26,84 @@ enum Fixed {
     }
 }
 
+/// The fields of a record that scoring uses, compact: strings that repeat
+/// (addresses, pipelines, models, regions) as indexes into a table, absent
+/// integers as −1 (every scored field is non-negative). A bundle set of N
+/// records costs about 150 bytes per record here instead of the parsed tree.
+struct Observation {
+    var kind: RecordKind
+    /// 0 gateway, 1 orchestrator, 2 other.
+    var role: UInt8
+    /// SHA-256 of the canonical bytes, as four big-endian words (compares like the hex).
+    var digest: (UInt64, UInt64, UInt64, UInt64)
+    var orchestrator: Int32
+    var pipeline: Int32
+    var model: Int32
+    var region: Int32
+    var startMs: Int64
+    /// The fields `sources` may name, in `ScoredField` order; −1 when absent.
+    var values: [Int64]
+    /// The job key of spec/scoring.md §4; nil for records that are never matched.
+    var jobKey: Key128?
+
+    func value(_ field: ScoredField) -> Int64? {
+        let value = values[field.rawValue]
+        return value < 0 ? nil : value
+    }
+    var outcome: Outcome? { value(.outcome).flatMap { Outcome(rawValue: Int($0)) } }
+    var success: Bool { values[ScoredField.success.rawValue] == 1 }
+    var day: UTCDay { UTCDay(containing: startMs) }
+}
+
+/// 128 bits of a SHA-256: identities and job keys without keeping their strings.
+struct Key128: Hashable {
+    let high: UInt64, low: UInt64
+    init(_ digest: [UInt8]) {
+        high = digest[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+        low = digest[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}
+
+/// Live-session outcomes, in the order their counts are written.
+enum Outcome: Int, CaseIterable {
+    case completed, loadingOnly, noOutput, startupFailed, swapped, zeroFPS, noOrchestrator
+    var name: String { ["completed", "loading_only", "no_output", "startup_failed", "swapped", "zero_fps", "no_orchestrator"][rawValue] }
+    init?(name: String) {
+        guard let index = Outcome.allCases.firstIndex(where: { $0.name == name }) else { return nil }
+        self = Outcome.allCases[index]
+    }
+}
+
+/// The fields a profile's `sources` may name (spec/scoring.md §1).
+enum ScoredField: Int, CaseIterable {
+    case outcome, swapCount, ptff, e2e, fps, statusSamples, statusSamplesExpected, success, duration, ttft
+    var name: String {
+        ["outcome", "swap_count", "ptff_ms", "e2e_latency_ms", "output_fps_mfps", "status_samples", "status_samples_expected",
+         "success", "duration_ms", "ttft_ms"][rawValue]
+    }
+    static func named(_ name: String) -> ScoredField? { allCases.first { $0.name == name } }
+}
+
 /// Derives SLA scores from the records of a bundle set (spec/scoring.md).
 /// Feed every bundle with `add(bundle:)` and every record line of it with
-/// `add(line:)`, then `output()`: the order of bundles and records never
+/// `add(_:canonical:)`, then `output()`: the order of bundles and records never
 /// matters, and the same record seen in several bundles counts once.
 public final class Scorer {
     public let profile: ScoringProfile
     public let window: ClosedRange<UTCDay>
     public let benchmarkDays: ClosedRange<UTCDay>
     var bundles: Set<BundleName> = []
-    /// (observer_id, id) → the record, or every version's hash once a second version made it a conflict.
-    var records: [RecordIdentity: Entry] = [:]
+    /// (observer_id, id), as the first 128 bits of SHA-256(observer_id 0x00 id) → its versions.
+    var records: [Key128: Entry] = [:]
     enum Entry {
-        case single(hash: String, record: Record)
-        case conflict(Set<String>)
+        case single(Observation)
+        case conflict(Set<Key128>)
     }
+    var strings: [String] = []
+    var stringIndex: [String: Int32] = [:]
+    var read = 0
     /// Distinct (identity, bytes) pairs: `read − distinct` copies were duplicates, whatever the order.
     var distinct = 0
-    var read = 0
     var duplicates: Int { read - distinct }
 
     struct BundleName: Hashable, Comparable {
@@ -55,7 +115,6 @@ public final class Scorer {
                 : a.day != b.day ? a.day < b.day : a.manifest < b.manifest
         }
     }
-    struct RecordIdentity: Hashable { let observer: String, id: String }
 
     public init(profile: ScoringProfile, lastDay: UTCDay, days: Int) {
         self.profile = profile
@@ -71,103 +130,129 @@ public final class Scorer {
         bundles.insert(BundleName(collector: collector, day: day, manifest: manifestSHA256))
     }
 
+    func intern(_ value: JSONValue?) -> Int32 {
+        guard case .string(let text)? = value else { return -1 }
+        if let index = stringIndex[text] { return index }
+        let index = Int32(strings.count)
+        strings.append(text)
+        stringIndex[text] = index
+        return index
+    }
+
+    static func key(_ parts: [String]) -> Key128 {
+        var bytes: [UInt8] = []
+        for (index, part) in parts.enumerated() {
+            if index > 0 { bytes.append(0) }
+            bytes += part.utf8
+        }
+        return Key128(Hasher.sha256(bytes).bytes)
+    }
+
     /// One record (already verified, as in a bundle's `records.jsonl`).
     public func add(_ record: Record, canonical: [UInt8]) {
         guard record.kind != .probe else { return }
         read += 1
-        let identity = RecordIdentity(observer: record.observerID, id: record.id)
-        let hash = Hasher.sha256(canonical).hex
+        let digest = Hasher.sha256(canonical).bytes
+        func word(_ i: Int) -> UInt64 { digest[i * 8..<i * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+        let identity = Self.key([record.observerID, record.id])
+        let version = Key128(Array(digest[16..<32]))
         switch records[identity] {
         case nil:
-            records[identity] = .single(hash: hash, record: record)
+            records[identity] = .single(observation(record, digest: (word(0), word(1), word(2), word(3))))
             distinct += 1
-        case .single(let existing, _) where existing == hash:
+        case .single(let existing) where existing.digest == (word(0), word(1), word(2), word(3)):
             break
-        case .single(let existing, _):
-            records[identity] = .conflict([existing, hash])
+        case .single(let existing):
+            records[identity] = .conflict([Key128(Array(Self.bytes(existing.digest)[16..<32])), version])
             distinct += 1
-        case .conflict(var hashes):
-            if hashes.insert(hash).inserted { distinct += 1 }
-            records[identity] = .conflict(hashes)
+        case .conflict(var versions):
+            if versions.insert(version).inserted { distinct += 1 }
+            records[identity] = .conflict(versions)
         }
+    }
+
+    static func bytes(_ digest: (UInt64, UInt64, UInt64, UInt64)) -> [UInt8] {
+        [digest.0, digest.1, digest.2, digest.3].flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (56 - 8 * $0)) } }
+    }
+
+    func observation(_ record: Record, digest: (UInt64, UInt64, UInt64, UInt64)) -> Observation {
+        var values = [Int64](repeating: -1, count: ScoredField.allCases.count)
+        for field in ScoredField.allCases {
+            switch record[field.name] {
+            case .integer(let number)?: values[field.rawValue] = number
+            case .bool(let flag)?: values[field.rawValue] = flag ? 1 : 0
+            case .string(let text)? where field == .outcome: values[field.rawValue] = Int64(Outcome(name: text)?.rawValue ?? -1)
+            default: break
+            }
+        }
+        let role: UInt8 = switch record["observer_role"]?.stringValue { case "gateway": 0; case "orchestrator": 1; default: 2 }
+        let byoc = record.kind == .byocJob
+        return Observation(kind: record.kind, role: role, digest: digest, orchestrator: intern(record["orchestrator"]),
+                           pipeline: byoc ? intern(.string("byoc")) : intern(record["pipeline"]),
+                           model: intern(byoc ? record["capability"] : record["model_id"]), region: intern(record["region"]),
+                           startMs: Self.integer(record["start_ms"]) ?? 0, values: values, jobKey: Self.jobKey(record))
+    }
+
+    static func integer(_ value: JSONValue?) -> Int64? { if case .integer(let number)? = value { number } else { nil } }
+
+    /// The job key of spec/scoring.md §4, or nil for records that are never matched.
+    static func jobKey(_ record: Record) -> Key128? {
+        let role = record["observer_role"]?.stringValue
+        guard record.kind != .byocJob, let orchestrator = record["orchestrator"]?.stringValue,
+              role == "gateway" || role == "orchestrator" else { return nil }
+        var parts = [record.kind.rawValue, orchestrator, record["request_id"]?.stringValue ?? ""]
+        if record.kind == .liveSession {
+            parts += [record["stream_id"]?.stringValue ?? "", String(integer(record["attempt"]) ?? 0)]
+        }
+        return key(parts)
     }
 
     // MARK: - Jobs (§4)
 
-    struct Job {
-        let kind: RecordKind
-        let fields: [String: JSONValue]
-        var day: UTCDay { UTCDay(containing: int("start_ms") ?? 0) }
-        func int(_ name: String) -> Int64? { if case .integer(let value)? = fields[name] { value } else { nil } }
-        func string(_ name: String) -> String? { if case .string(let value)? = fields[name] { value } else { nil } }
-        var success: Bool { if case .bool(let value)? = fields["success"] { value } else { false } }
-    }
-
-    struct JobKey: Hashable {
-        let kind: RecordKind
-        let parts: [String]
-    }
-
     /// Jobs from the unique records, and the disagreements of matched pairs per orchestrator.
-    func jobs() -> (jobs: [Job], disagreements: [String: Disagreements], conflicts: Int, ambiguous: Int) {
+    func jobs() -> (jobs: [Observation], disagreements: [Int32: Disagreements], conflicts: Int, ambiguous: Int) {
         var conflicts = 0
-        var jobs: [Job] = []
-        var keyed: [JobKey: (gateway: [(String, Record)], orchestrator: [(String, Record)])] = [:]
-        for (_, entry) in records {
-            guard case .single(let hash, let record) = entry else { conflicts += 1; continue }
-            let role = record["observer_role"]?.stringValue
-            guard record.kind != .byocJob, let orchestrator = record["orchestrator"]?.stringValue,
-                  role == "gateway" || role == "orchestrator" else {
-                jobs.append(Job(kind: record.kind, fields: Self.fields(record)))
-                continue
-            }
-            var parts = [orchestrator, record["request_id"]?.stringValue ?? ""]
-            if record.kind == .liveSession {
-                parts += [record["stream_id"]?.stringValue ?? "", String(Self.integer(record["attempt"]) ?? 0)]
-            }
-            let key = JobKey(kind: record.kind, parts: parts)
-            if role == "gateway" { keyed[key, default: ([], [])].gateway.append((hash, record)) } else {
-                keyed[key, default: ([], [])].orchestrator.append((hash, record))
+        var jobs: [Observation] = []
+        jobs.reserveCapacity(records.count)
+        var keyed: [Key128: (gateway: [Observation], orchestrator: [Observation])] = [:]
+        for entry in records.values {
+            guard case .single(let observation) = entry else { conflicts += 1; continue }
+            guard let key = observation.jobKey else { jobs.append(observation); continue }
+            if observation.role == 0 { keyed[key, default: ([], [])].gateway.append(observation) } else {
+                keyed[key, default: ([], [])].orchestrator.append(observation)
             }
         }
         var ambiguous = 0
-        var disagreements: [String: Disagreements] = [:]
-        for (key, roles) in keyed {
+        var disagreements: [Int32: Disagreements] = [:]
+        for roles in keyed.values {
             ambiguous += max(0, roles.gateway.count - 1) + max(0, roles.orchestrator.count - 1)
-            let gateway = roles.gateway.min { $0.0 < $1.0 }?.1
-            let orchestrator = roles.orchestrator.min { $0.0 < $1.0 }?.1
+            let gateway = roles.gateway.min { $0.digest < $1.digest }
+            let orchestrator = roles.orchestrator.min { $0.digest < $1.digest }
             guard let gateway, let orchestrator else {
-                jobs.append(Job(kind: key.kind, fields: Self.fields((gateway ?? orchestrator)!)))
+                jobs.append((gateway ?? orchestrator)!)
                 continue
             }
-            var fields = Self.fields(gateway)
-            let other = Self.fields(orchestrator)
-            for (field, role) in profile.sources[key.kind] ?? [] {
-                let preferred = role == "gateway" ? fields[field] : other[field]
-                let fallback = role == "gateway" ? other[field] : fields[field]
-                fields[field] = preferred ?? fallback
+            var job = gateway
+            for (field, role) in profile.sources[gateway.kind] ?? [] {
+                let preferred = role == "gateway" ? gateway.values[field.rawValue] : orchestrator.values[field.rawValue]
+                let fallback = role == "gateway" ? orchestrator.values[field.rawValue] : gateway.values[field.rawValue]
+                job.values[field.rawValue] = preferred >= 0 ? preferred : fallback
             }
-            let job = Job(kind: key.kind, fields: fields)
             jobs.append(job)
             guard window.contains(job.day) else { continue }
-            let verdict = key.kind == .liveSession ? "outcome" : "success"
-            var counts = disagreements[key.parts[0], default: Disagreements()]
+            let verdict: ScoredField = gateway.kind == .liveSession ? .outcome : .success
+            var counts = disagreements[gateway.orchestrator, default: Disagreements()]
             counts.matched += 1
-            if gateway[verdict] != orchestrator[verdict] {
+            let claimed = orchestrator.values[verdict.rawValue], observed = gateway.values[verdict.rawValue]
+            if claimed != observed {
                 counts.verdictDiffers += 1
-                if orchestrator[verdict] == .string("completed") || orchestrator[verdict] == .bool(true) { counts.overReports += 1 }
+                let better = verdict == .outcome ? Int64(Outcome.completed.rawValue) : 1
+                if claimed == better { counts.overReports += 1 }
             }
-            disagreements[key.parts[0]] = counts
+            disagreements[gateway.orchestrator] = counts
         }
         return (jobs, disagreements, conflicts, ambiguous)
     }
-
-    static func fields(_ record: Record) -> [String: JSONValue] {
-        guard case .object(let members) = record.value else { return [:] }
-        return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    static func integer(_ value: JSONValue?) -> Int64? { if case .integer(let number)? = value { number } else { nil } }
 
     struct Disagreements {
         var matched: Int64 = 0
@@ -199,9 +284,8 @@ public final class Scorer {
         }
     }
 
-    static func groupKey(_ job: Job) -> GroupKey {
-        if job.kind == .byocJob { return GroupKey(kind: .byocJob, pipeline: "byoc", model: job.string("capability")) }
-        return GroupKey(kind: job.kind, pipeline: job.string("pipeline") ?? "", model: job.string("model_id"))
+    func groupKey(_ job: Observation) -> GroupKey {
+        GroupKey(kind: job.kind, pipeline: job.pipeline < 0 ? "" : strings[Int(job.pipeline)], model: job.model < 0 ? nil : strings[Int(job.model)])
     }
 
     /// The values one group or sub-group accumulates.
@@ -209,28 +293,28 @@ public final class Scorer {
         var n: Int64 = 0
         var startupOK: Int64 = 0, noSwap: Int64 = 0, viable: Int64 = 0
         var samples: Int64 = 0, expected: Int64 = 0
-        var outcomes: [String: Int64] = [:]
+        var outcomes = [Int64](repeating: 0, count: Outcome.allCases.count)
         var successes: Int64 = 0
         var ptff: [Int64] = [], e2e: [Int64] = [], fps: [Int64] = [], latency: [Int64] = []
 
-        mutating func add(_ job: Job, latencyField: String?) {
+        mutating func add(_ job: Observation, latencyField: ScoredField?) {
             n += 1
             if job.kind == .liveSession {
-                let outcome = job.string("outcome") ?? ""
-                outcomes[outcome, default: 0] += 1
-                if outcome != "startup_failed" { startupOK += 1 }
-                if job.int("swap_count") == 0 { noSwap += 1 }
-                if outcome == "completed" || outcome == "swapped" { viable += 1 }
-                if let expectedSamples = job.int("status_samples_expected"), expectedSamples > 0 {
+                let outcome = job.outcome
+                if let outcome { outcomes[outcome.rawValue] += 1 }
+                if outcome != .startupFailed { startupOK += 1 }
+                if job.value(.swapCount) == 0 { noSwap += 1 }
+                if outcome == .completed || outcome == .swapped { viable += 1 }
+                if let expectedSamples = job.value(.statusSamplesExpected), expectedSamples > 0 {
                     expected += expectedSamples
-                    samples += job.int("status_samples") ?? 0
+                    samples += job.value(.statusSamples) ?? 0
                 }
-                if let value = job.int("ptff_ms") { ptff.append(value) }
-                if let value = job.int("e2e_latency_ms") { e2e.append(value) }
-                if let value = job.int("output_fps_mfps") { fps.append(value) }
+                if let value = job.value(.ptff) { ptff.append(value) }
+                if let value = job.value(.e2e) { e2e.append(value) }
+                if let value = job.value(.fps) { fps.append(value) }
             } else {
                 if job.success { successes += 1 }
-                if let field = latencyField, let value = job.int(field) { latency.append(value) }
+                if let field = latencyField, let value = job.value(field) { latency.append(value) }
             }
         }
     }
@@ -244,37 +328,40 @@ public final class Scorer {
     public func output(verified: Bool) -> [UInt8] {
         let (jobs, disagreements, conflicts, ambiguous) = jobs()
         var benchmarks: [GroupKey: Benchmark] = [:]
-        var groups: [String: [GroupKey: (all: Accumulator, regions: [String: Accumulator])]] = [:]
+        var groups: [Int32: [GroupKey: (all: Accumulator, regions: [Int32: Accumulator])]] = [:]
+        var keys: [Int64: GroupKey] = [:]
         var excused: Int64 = 0
         for job in jobs {
             let day = job.day
-            let key = Self.groupKey(job)
+            let packed = Int64(RecordKind.allCases.firstIndex(of: job.kind)!) << 48 | Int64(job.pipeline + 1) << 24 | Int64(job.model + 1)
+            let key = keys[packed] ?? { let key = groupKey(job); keys[packed] = key; return key }()
             let latencyField = profile.latencyField[job.kind]
             if benchmarkDays.contains(day) {
                 var benchmark = benchmarks[key, default: Benchmark()]
                 if job.kind == .liveSession {
-                    if let value = job.int("ptff_ms") { benchmark.ptff.append(value) }
-                    if let value = job.int("e2e_latency_ms") { benchmark.e2e.append(value) }
-                    if let value = job.int("output_fps_mfps") { benchmark.fps.append(value) }
-                } else if let latencyField, let value = job.int(latencyField) {
+                    if let value = job.value(.ptff) { benchmark.ptff.append(value) }
+                    if let value = job.value(.e2e) { benchmark.e2e.append(value) }
+                    if let value = job.value(.fps) { benchmark.fps.append(value) }
+                } else if let latencyField, let value = job.value(latencyField) {
                     benchmark.latency.append(value)
                 }
                 benchmarks[key] = benchmark
             }
             guard window.contains(day) else { continue }
-            guard let orchestrator = job.string("orchestrator") else {
+            let orchestrator = job.orchestrator
+            guard orchestrator >= 0 else {
                 if job.kind == .liveSession { excused += 1 }
                 continue
             }
             var entry = groups[orchestrator, default: [:]][key, default: (Accumulator(), [:])]
             entry.all.add(job, latencyField: latencyField)
-            if let region = job.string("region") { entry.regions[region, default: Accumulator()].add(job, latencyField: latencyField) }
+            if job.region >= 0 { entry.regions[job.region, default: Accumulator()].add(job, latencyField: latencyField) }
             groups[orchestrator, default: [:]][key] = entry
         }
         for key in benchmarks.keys { benchmarks[key]!.sort() }
 
         var orchestratorList: [JSONValue] = []
-        for orchestrator in groups.keys.sorted(by: CanonicalJSON.utf16Less) {
+        for orchestrator in groups.keys.sorted(by: { CanonicalJSON.utf16Less(strings[Int($0)], strings[Int($1)]) }) {
             var live: [JSONValue] = [], other: [JSONValue] = []
             var weighted = (live: (sum: Int64(0), n: Int64(0)), other: (sum: Int64(0), n: Int64(0)))
             var total = Accumulator()
@@ -283,15 +370,15 @@ public final class Scorer {
             for (key, entry) in groups[orchestrator]!.sorted(by: { $0.key < $1.key }) {
                 let benchmark = benchmarks[key] ?? Benchmark()
                 let (row, score) = self.row(key: key, entry.all, benchmark: benchmark)
-                let regions = entry.regions.keys.sorted(by: CanonicalJSON.utf16Less).map { region in
-                    JSONValue.object([.init("region", .string(region))] + self.row(key: nil, entry.regions[region]!, kind: key.kind, benchmark: benchmark).members)
+                let regions = entry.regions.keys.sorted(by: { CanonicalJSON.utf16Less(strings[Int($0)], strings[Int($1)]) }).map { region in
+                    JSONValue.object([.init("region", .string(strings[Int(region)]))] + self.row(key: nil, entry.regions[region]!, kind: key.kind, benchmark: benchmark).members)
                 }
                 let value = JSONValue.object(key.members + row + [.init("regions", .array(regions))])
                 if key.kind == .liveSession {
                     live.append(value)
                     weighted.live.sum += score * entry.all.n
                     weighted.live.n += entry.all.n
-                    failures += entry.all.n - (entry.all.outcomes["completed"] ?? 0)
+                    failures += entry.all.n - entry.all.outcomes[Outcome.completed.rawValue]
                     e2e += entry.all.e2e
                 } else {
                     other.append(value)
@@ -304,7 +391,7 @@ public final class Scorer {
             let mean = weighted.live.n > 0 ? Fixed.div(weighted.live.sum, weighted.live.n) : Fixed.div(weighted.other.sum, weighted.other.n)
             let counts = disagreements[orchestrator] ?? Disagreements()
             orchestratorList.append(.object([
-                .init("orchestrator", .string(orchestrator)),
+                .init("orchestrator", .string(strings[Int(orchestrator)])),
                 .init("live", .array(live)),
                 .init("jobs", .array(other)),
                 .init("disagreements", .object([.init("matched", .integer(counts.matched)), .init("verdict_differs", .integer(counts.verdictDiffers)),
@@ -396,8 +483,8 @@ public final class Scorer {
             let quality = Fixed.mix((w["latency"]!, latency), (w["fps"]!, fps.value))
             let coverage = group.expected > 0 ? min(Fixed.rate(group.samples, group.expected), Fixed.one) : Fixed.one
             let score = Fixed.div(coverage * Fixed.mix((w["reliability"]!, reliability), (w["quality"]!, quality)), Fixed.one)
-            let outcomes = ["completed", "loading_only", "no_output", "startup_failed", "swapped", "zero_fps"].map {
-                JSONValue.Member($0, .integer(group.outcomes[$0] ?? 0))
+            let outcomes = Outcome.allCases.filter { $0 != .noOrchestrator }.map {
+                JSONValue.Member($0.name, .integer(group.outcomes[$0.rawValue]))
             }
             return ([.init("sessions", .integer(group.n)), .init("score", .integer(score)), .init("sla", .string(Fixed.points(score))),
                      .init("coverage", .integer(coverage)), .init("status_samples", .integer(group.samples)),

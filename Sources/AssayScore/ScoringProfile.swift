@@ -17,9 +17,9 @@ public struct ScoringProfile: Sendable {
     let live: [String: Int64]
     let latencyGood: Int64, latencyBad: Int64, fpsBad: Int64, fpsGood: Int64
     let jobSuccess: Int64, jobLatency: Int64
-    let latencyField: [RecordKind: String]
+    let latencyField: [RecordKind: ScoredField]
     /// Per kind: field → the role whose value wins.
-    let sources: [RecordKind: [(field: String, role: String)]]
+    let sources: [RecordKind: [(field: ScoredField, role: String)]]
     let maxFailureRate: Int64, sloE2EMs: Int64, sloE2EPercentile: Int64, minScore: Int64
 
     /// Parses a profile file; `path` names it in errors.
@@ -54,15 +54,16 @@ public struct ScoringProfile: Sendable {
         fpsGood = try integer(["live", "fps_percentiles", "good"])
         jobSuccess = try integer(["jobs", "weights", "success"])
         jobLatency = try integer(["jobs", "weights", "latency"])
-        var latencyField: [RecordKind: String] = [:]
+        var latencyField: [RecordKind: ScoredField] = [:]
         for kind in [RecordKind.batchRequest, .llmRequest, .byocJob] {
-            guard case .string(let field)? = value["jobs"]?["latency_field"]?[kind.rawValue] else {
-                throw ScoreError("jobs.latency_field.\(kind.rawValue) is missing in the profile")
+            guard case .string(let name)? = value["jobs"]?["latency_field"]?[kind.rawValue],
+                  let field = ScoredField.named(name), field == .duration || field == .ttft else {
+                throw ScoreError("jobs.latency_field.\(kind.rawValue) must be \"duration_ms\" or \"ttft_ms\" in the profile")
             }
             latencyField[kind] = field
         }
         self.latencyField = latencyField
-        var sources: [RecordKind: [(String, String)]] = [:]
+        var sources: [RecordKind: [(ScoredField, String)]] = [:]
         if case .object(let kinds)? = value["sources"] {
             for member in kinds {
                 guard let kind = RecordKind(rawValue: member.key), case .object(let fields) = member.value else {
@@ -72,7 +73,10 @@ public struct ScoringProfile: Sendable {
                     guard case .string(let role) = field.value, role == "gateway" || role == "orchestrator" else {
                         throw ScoreError("sources.\(member.key).\(field.key) must be \"gateway\" or \"orchestrator\"")
                     }
-                    return (field.key, role)
+                    guard let scored = ScoredField.named(field.key) else {
+                        throw ScoreError("sources.\(member.key).\(field.key): sources may name only \(ScoredField.allCases.map(\.name).joined(separator: ", "))")
+                    }
+                    return (scored, role)
                 }
             }
         }

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Assay's hot paths on this machine.",
-        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self])
 }
 
 struct CanonicalBench: ParsableCommand {
@@ -252,5 +252,60 @@ struct CollectBench: AsyncParsableCommand {
         print("wall seconds                 \(fixed(result.wallSeconds, 3))")
         print("CPU seconds per 1000 scrapes \(fixed(result.cpuPerThousand, 3))")
         print("1000 targets every 60 s      \(fixed(result.coreShare(targets: 1000, interval: 60) * 100, 2)) % of one core")
+    }
+}
+
+struct ScoreBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "The scorer over N synthetic records, next to DuckDB computing per-group aggregates.",
+        discussion: """
+            Seals N synthetic scoring records (40 orchestrators with distinct behaviours, gateway and \
+            orchestrator reports, four job kinds, three regions) over 8 UTC days into a dataset of two \
+            collectors, then times a child 'assay score' (the last day, with the 7 days before as \
+            benchmark: every record is read) and, in the same run, DuckDB (python3 with the duckdb \
+            package) computing count, success rate and nearest-rank p50/p90 latency per \
+            (orchestrator, pipeline, model, kind) with SQL over the same records.jsonl files. Build \
+            with -c release.
+
+            Example:
+              swift run -c release assay bench score --records 1000000
+            """)
+
+    @Option(help: "Number of synthetic records.")
+    var records: Int = 200_000
+
+    @Option(help: "Directory for the temporary dataset.")
+    var directory: String = NSTemporaryDirectory()
+
+    @Flag(help: "Keep the synthetic dataset and print its path (to score it with other tools).")
+    var keep = false
+
+    func validate() throws {
+        guard records >= 8 else { throw ValidationError("--records must be at least 8 (one per day)") }
+    }
+
+    func run() throws {
+        let showProgress = Diagnostics.isTerminal
+        let benchmark = ScoreBenchmark(records: records, directory: directory)
+        let progress: (String) -> Void = { if showProgress { Diagnostics.print("… \($0)") } }
+        let dataset = try benchmark.build(progress: progress)
+        defer { if !keep { try? FileManager.default.removeItem(atPath: dataset.root) } }
+        let result = try benchmark.run(dataset, assay: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path, progress: progress)
+        print("records              \(result.records)")
+        print("records.jsonl bytes  \(result.bytes)")
+        print("assay score seconds  \(fixed(result.seconds, 3))")
+        print("assay score rec/s    \(fixed(Double(result.records) / result.seconds, 0))")
+        print("assay score RSS MiB  \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
+        print("scores sha256        \(result.outputSHA256)")
+        if keep { print("dataset              \(dataset.root) (window: --day \(benchmark.lastDay) --window 1)") }
+        if let duck = result.duckDB {
+            print("duckdb seconds       \(fixed(duck.seconds, 3))")
+            print("duckdb RSS MiB       \(fixed(Double(duck.peakResidentBytes) / 1_048_576, 1))")
+            print("duckdb groups        \(duck.groups)")
+            print("ratio to duckdb      \(fixed(result.seconds / duck.seconds, 2))x")
+        } else {
+            print("duckdb               \(result.duckDBError ?? "not available")")
+        }
     }
 }

@@ -12,7 +12,7 @@ import Testing
 @Suite("collector daemon", .enabled(if: Command.available("git"), "git is not installed"))
 struct CollectorDaemonTests {
     static let dayOne: Int64 = 1_767_225_600_000  // 2026-01-01T00:00:00Z
-    static let speed: Double = 7200  // one simulated day in 12 real seconds
+    static let speed: Double = 3600  // one simulated day in 24 real seconds
     static let address = "0xd00354656922168815fcd1e51cbddb9e359e3c7f"
 
     final class Counter: Sendable {
@@ -66,7 +66,7 @@ struct CollectorDaemonTests {
               scrape_interval: 10m
               scrape_timeout: 1s
             seal:
-              grace: 12h
+              grace: 8h
             metrics:
               listen: 127.0.0.1:\(metricsPort)
             gateway_events:
@@ -98,7 +98,7 @@ struct CollectorDaemonTests {
         defer { if collector.isRunning { kill(collector.processIdentifier, SIGKILL) } }
         func simulatedNow() -> Int64 { Self.dayOne + Int64(Date().timeIntervalSince(launched) * 1000 * Self.speed) }
 
-        // Ingest through two simulated days. The grace period (12 simulated hours, 6 real seconds) is
+        // Ingest through two simulated days. The grace period (8 simulated hours, 8 real seconds) is
         // what a stalled loop on a loaded machine may lag before a record becomes late; the third exporter is down from 12:00 to 18:00 on day one.
         var ingested: Set<String> = []
         var sequence = 0
@@ -183,7 +183,7 @@ struct CollectorDaemonTests {
                 }
             }
         }
-        #expect(ingested.count > 100)
+        #expect(ingested.count > 60, "the ingest loop ran too few rounds to mean much")
         #expect(Set(seen.keys) == ingested, "missing: \(ingested.subtracting(seen.keys).sorted().prefix(10)), extra: \(Set(seen.keys).subtracting(ingested).sorted().prefix(10))")
         #expect(seen.values.allSatisfy { $0 == 1 })
         // The gateway's sessions were followed from its event file and sealed, each once.

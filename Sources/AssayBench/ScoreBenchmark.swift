@@ -1,0 +1,142 @@
+import AssayCore
+import AssayCrypto
+import AssayLedger
+import Foundation
+
+/// `assay bench score`: N synthetic records over 8 UTC days sealed into a
+/// dataset by two collectors; then a child `assay score` (7-day window plus
+/// its benchmark day) and, in the same run, DuckDB computing per-group
+/// aggregates (count, success rate, nearest-rank p50/p90 latency) with SQL
+/// over the same JSON Lines files.
+public struct ScoreBenchmark {
+    public struct Result: Sendable {
+        public let records: Int
+        public let bytes: Int
+        public let seconds: Double
+        public let peakResidentBytes: Int
+        public let outputSHA256: String
+        public let duckDB: (seconds: Double, peakResidentBytes: Int, groups: Int)?
+        public let duckDBError: String?
+    }
+
+    public let records: Int
+    public let directory: String
+    public let days = 8
+
+    public init(records: Int, directory: String) {
+        self.records = records
+        self.directory = directory
+    }
+
+    static let key = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("assay bench key".utf8)).bytes)
+    public var lastDay: UTCDay { UTCDay("2026-01-08")! }
+
+    /// Seals the synthetic dataset; returns its root.
+    public func build(progress: (String) -> Void) throws -> DatasetDirectory {
+        let root = "\(directory)/assay-bench-score-\(getpid())"
+        try? FileManager.default.removeItem(atPath: root)
+        let dataset = try DatasetDirectory.create(
+            at: root,
+            descriptor: DatasetDescriptor(id: "bench-score", title: "Scoring benchmark", description: "synthetic", licence: "CC0-1.0",
+                                          threshold: 1, simulated: true),
+            allowedSigners: ["gw-1", "gw-2"].map { "\($0) namespaces=\"assay-manifest-v1\" \(OpenSSHPublicKey(Self.key.publicKey).line)\n" }.joined())
+        var generator = SyntheticScoringRecords()
+        let perDay = max(1, records / days)
+        var emitted = 0
+        for offset in 0..<days {
+            let day = UTCDay(number: lastDay.number - days + 1 + offset)
+            progress("sealing day \(offset + 1)/\(days)")
+            var files: [String: UnsafeMutablePointer<FILE>] = [:]
+            for collector in ["gw-1", "gw-2"] {
+                let path = "\(root)-\(collector).jsonl"
+                guard let file = fopen(path, "w") else { throw FileError(path: path, operation: "create", errno: errno) }
+                files[collector] = file
+            }
+            var count = 0
+            let quota = offset == days - 1 ? records - emitted : perDay
+            while count < quota {
+                let start = day.startMs + Int64(count) * (UTCDay.milliseconds - 1_000_000) / Int64(max(quota, 1))
+                for (collector, line) in generator.job(startMs: start) where count < quota {
+                    fputs(line, files[collector]!)
+                    fputc(0x0A, files[collector]!)
+                    count += 1
+                }
+            }
+            emitted += count
+            for file in files.values { fclose(file) }
+            for collector in ["gw-1", "gw-2"] {
+                let input = "\(root)-\(collector).jsonl"
+                _ = try dataset.seal(collector: collector, day: day, inputs: [input], key: Self.key, signer: collector) { _ in }
+                unlink(input)
+            }
+        }
+        return dataset
+    }
+
+    /// Times the child scorer and DuckDB over the same records.
+    public func run(_ dataset: DatasetDirectory, assay: String, progress: (String) -> Void) throws -> Result {
+        progress("timing assay score")
+        let output = "\(dataset.root)-scores.json"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: assay)
+        process.arguments = ["score", "--dataset", dataset.root, "--day", lastDay.description, "--window", "1", "--unverified", "--output", output]
+        process.standardError = FileHandle.nullDevice
+        let started = monotonicSeconds()
+        try process.run()
+        process.waitUntilExit()
+        let seconds = monotonicSeconds() - started
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        let peak = usage.ru_maxrss * 1024
+        let scores = (try? Files.read(output)) ?? []
+        unlink(output)
+        let files = (try? FileManager.default.subpathsOfDirectory(atPath: "\(dataset.root)/bundles"))?
+            .filter { $0.hasSuffix("records.jsonl") }.sorted().map { "\(dataset.root)/bundles/\($0)" } ?? []
+        let bytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        progress("timing DuckDB over the same JSON Lines")
+        var duck: (Double, Int, Int)?
+        var duckError: String?
+        do { duck = try duckDB(files) } catch { duckError = "\(error)" }
+        return Result(records: records, bytes: bytes, seconds: seconds, peakResidentBytes: peak,
+                      outputSHA256: Hasher.sha256(scores).hex, duckDB: duck, duckDBError: duckError)
+    }
+
+    struct DuckDBError: Error, CustomStringConvertible { let description: String }
+
+    /// Runs the aggregate query in `python3 -c` with the duckdb package; (seconds, peak RSS, groups).
+    func duckDB(_ files: [String]) throws -> (Double, Int, Int) {
+        let script = """
+            import duckdb, json, resource, sys, time
+            files = json.loads(sys.argv[1])
+            started = time.monotonic()
+            con = duckdb.connect()
+            rows = con.execute('''
+              SELECT orchestrator, pipeline, model_id, kind, count(*) AS jobs,
+                     avg(CASE WHEN kind = 'live_session' THEN CAST(outcome = 'completed' AS INTEGER) ELSE CAST(success AS INTEGER) END) AS success_rate,
+                     quantile_disc(coalesce(e2e_latency_ms, duration_ms), 0.5) AS p50,
+                     quantile_disc(coalesce(e2e_latency_ms, duration_ms), 0.9) AS p90
+              FROM read_json(?, format = 'newline_delimited', union_by_name = true)
+              WHERE orchestrator IS NOT NULL
+              GROUP BY ALL ORDER BY ALL''', [files]).fetchall()
+            elapsed = time.monotonic() - started
+            print(json.dumps({"seconds": elapsed, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "groups": len(rows)}))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, String(decoding: try CanonicalJSON.encode(.array(files.map { .string($0) })), as: UTF8.self)]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let value = try? JSONParser().parse(Array(data)),
+              case .number(let seconds)? = value["seconds"], case .integer(let rss)? = value["rss"], case .integer(let groups)? = value["groups"]
+        else {
+            let reason = String(decoding: message, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "no output"
+            throw DuckDBError(description: "DuckDB did not run (pip install duckdb): \(reason)")
+        }
+        return (seconds, Int(rss), Int(groups))
+    }
+}

@@ -1,0 +1,106 @@
+import AssayCore
+
+/// Deterministic synthetic records for scoring: orchestrators with distinct
+/// behaviours (reliable, slow to start, flaky with swaps, zero-FPS failures,
+/// one that over-reports its own success), live sessions seen by gateways and
+/// partly also reported by the orchestrator, batch, LLM and BYOC jobs, several
+/// regions, spread evenly over the given days. Same seed, same bytes.
+public struct SyntheticScoringRecords {
+    public let orchestrators: Int
+    var generator: SplitMix64
+    var index = 0
+
+    public init(orchestrators: Int = 40, seed: UInt64 = 0x5C0_4E) {
+        self.orchestrators = orchestrators
+        generator = SplitMix64(seed: seed)
+    }
+
+    mutating func random(_ bound: Int) -> Int { Int(generator.next() % UInt64(bound)) }
+
+    static func address(_ i: Int) -> String {
+        let hex = String(i, radix: 16)
+        return "0x" + String(repeating: "0", count: 40 - hex.count) + hex
+    }
+
+    static let models = ["streamdiffusion-sdxl", "streamdiffusion-sdxl-faceid"]
+    static let regions = ["us-east", "eu-central", "ap-southeast"]
+
+    /// The lines of one job starting at `startMs` as (collector, line): one gateway line, sometimes an orchestrator's too.
+    public mutating func job(startMs: Int64) -> [(collector: String, line: String)] {
+        index += 1
+        let orchestratorIndex = 1 + random(orchestrators)
+        let orchestrator = Self.address(orchestratorIndex)
+        let behaviour = orchestratorIndex % 5  // 0 reliable, 1 slow start, 2 flaky, 3 zero fps, 4 over-reporter
+        let gateway = "gw-\(1 + random(2))"
+        let region = Self.regions[random(Self.regions.count)]
+        let reported = random(100) < 30
+        let orchestratorObserver = "orch-\(orchestratorIndex)"
+        let roll = random(100)
+        if roll < 70 {
+            let model = Self.models[random(Self.models.count)]
+            let failure = random(1000)
+            var outcome = "completed"
+            if random(1000) < 5 { outcome = "no_orchestrator" }
+            else if behaviour == 2 && failure < 120 { outcome = failure < 60 ? "swapped" : "startup_failed" }
+            else if behaviour == 3 && failure < 80 { outcome = "zero_fps" }
+            else if behaviour == 4 && failure < 60 { outcome = "no_output" }
+            else if failure < 10 { outcome = "loading_only" }
+            let ptff = Int64(behaviour == 1 ? 3000 + random(4000) : 700 + random(2500))
+            let e2e = Int64(behaviour == 1 ? 600 + random(900) : 180 + random(700))
+            let fps = outcome == "zero_fps" ? 0 : Int64(12_000 + random(behaviour == 3 ? 8000 : 18_000))
+            let duration = Int64(60_000 + random(900_000))
+            let expected = duration / 10_000
+            let samples = behaviour == 2 ? expected - Int64(random(Int(expected / 4) + 1)) : expected
+            let hasOutput = ["completed", "zero_fps", "swapped"].contains(outcome)
+            func live(observer: String, role: String, outcome: String, withRegion: Bool) -> String {
+                var fields = [
+                    "\"kind\":\"live_session\"", "\"schema\":1", "\"id\":\"\(role == "gateway" ? "s" : "o")-\(index)/1\"",
+                    "\"observer_role\":\"\(role)\"", "\"observer_id\":\"\(observer)\"", "\"stream_id\":\"s-\(index)\"",
+                    "\"request_id\":\"r-\(index)\"", "\"attempt\":1", "\"pipeline\":\"live-video-to-video\"", "\"model_id\":\"\(model)\"",
+                    "\"start_ms\":\(startMs)", "\"end_ms\":\(startMs + duration)", "\"outcome\":\"\(outcome)\"",
+                    "\"swap_count\":\(outcome == "swapped" ? 1 : 0)", "\"restarts\":0",
+                    "\"status_samples\":\(outcome == "no_orchestrator" ? 0 : samples)",
+                ]
+                if outcome != "no_orchestrator" {
+                    fields += ["\"orchestrator\":\"\(orchestrator)\"", "\"status_samples_expected\":\(expected)"]
+                }
+                if withRegion { fields.append("\"region\":\"\(region)\"") }
+                if hasOutput || outcome == "completed" {
+                    fields += ["\"first_output_ms\":\(startMs + ptff)", "\"ptff_ms\":\(ptff)", "\"e2e_latency_ms\":\(e2e)",
+                               "\"output_fps_mfps\":\(outcome == "completed" && fps == 0 ? 15_000 : fps)"]
+                }
+                return "{" + fields.joined(separator: ",") + "}"
+            }
+            var lines = [(gateway, live(observer: gateway, role: "gateway", outcome: outcome, withRegion: true))]
+            if reported && outcome != "no_orchestrator" {
+                let claimed = behaviour == 4 ? "completed" : outcome
+                lines.append((gateway, live(observer: orchestratorObserver, role: "orchestrator", outcome: claimed, withRegion: false)))
+            }
+            return lines
+        }
+        let kind = roll < 85 ? "batch_request" : roll < 95 ? "llm_request" : "byoc_job"
+        let success = random(1000) >= (behaviour == 2 ? 90 : 15)
+        let duration = Int64(300 + random(behaviour == 1 ? 9000 : 4000))
+        func job(observer: String, role: String, success: Bool, withRegion: Bool) -> String {
+            var fields = ["\"kind\":\"\(kind)\"", "\"schema\":1", "\"id\":\"\(role == "gateway" ? "j" : "oj")-\(index)\"",
+                          "\"observer_role\":\"\(role)\"", "\"observer_id\":\"\(observer)\"", "\"orchestrator\":\"\(orchestrator)\"",
+                          "\"start_ms\":\(startMs)", "\"end_ms\":\(startMs + duration)", "\"success\":\(success)", "\"duration_ms\":\(duration)"]
+            switch kind {
+            case "batch_request":
+                fields += ["\"request_id\":\"j-\(index)\"", "\"pipeline\":\"text-to-image\"", "\"model_id\":\"stabilityai/sd-turbo\"", "\"tries\":1"]
+            case "llm_request":
+                fields += ["\"request_id\":\"j-\(index)\"", "\"pipeline\":\"llm\"", "\"model_id\":\"meta-llama/Meta-Llama-3.1-8B-Instruct\"",
+                           "\"tries\":1", "\"ttft_ms\":\(100 + duration / 20)"]
+            default:
+                fields += ["\"capability\":\"video-upscale\"", "\"attempts\":1"]
+            }
+            if withRegion { fields.append("\"region\":\"\(region)\"") }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        var lines = [(gateway, job(observer: gateway, role: "gateway", success: success, withRegion: true))]
+        if reported && kind != "byoc_job" {
+            lines.append((gateway, job(observer: orchestratorObserver, role: "orchestrator", success: behaviour == 4 ? true : success, withRegion: false)))
+        }
+        return lines
+    }
+}
