@@ -1,0 +1,56 @@
+import AssayCore
+import AssayTestSupport
+import Foundation
+import Testing
+
+/// `assay score`, `assay-verify score` and the independent Python scorer
+/// (verify/assay_score.py) on real sealed datasets.
+@Suite("assay score", .enabled(if: Command.available("python3"), "python3 is not installed"))
+struct ScoreCommandTests {
+    @Test("on a synthetic dataset of two collectors, assay score, assay-verify score and the Python scorer write the same bytes")
+    func threeImplementationsAgree() throws {
+        let directory = try TemporaryDirectory()
+        let bench = try Command.assay(["bench", "score", "--records", "6000", "--keep", "--directory", directory.path])
+        try #require(bench.status == 0, "\(bench.stderr)")
+        let line = try #require(bench.stdout.split(separator: "\n").first { $0.hasPrefix("dataset") })
+        let dataset = String(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+        let arguments = ["--dataset", dataset, "--day", "2026-01-08", "--window", "1"]
+        let swift = try Command.assay(["score"] + arguments)
+        #expect(swift.status == 0, "\(swift.stderr)")
+        let minimal = try Command.run(Command.assayPath.replacingOccurrences(of: "/assay", with: "/assay-verify"), ["score"] + arguments)
+        #expect(minimal.stdoutBytes == swift.stdoutBytes)
+        let python = try Command.system("python3", [Repository.url("verify/assay_score.py").path] + arguments)
+        #expect(python.status == 0, "\(python.stderr)")
+        #expect(python.stdoutBytes == swift.stdoutBytes, "the Swift and the Python scorer disagree")
+        let output = try JSONParser().parse(swift.stdoutBytes.dropLast())
+        guard case .array(let orchestrators)? = output["scores"]?["orchestrators"], case .array(let bundles)? = output["inputs"]?["bundles"] else {
+            Issue.record("no orchestrators or bundles in the output")
+            return
+        }
+        #expect(orchestrators.count == 40)
+        #expect(bundles.count == 16)
+        #expect(output["inputs"]?["verified"] == .bool(true))
+    }
+
+    @Test("a dataset that does not verify is refused with its errors; --unverified scores it and says so")
+    func refusesUnverified() throws {
+        let directory = try TemporaryDirectory()
+        let copy = directory.file("dataset")
+        _ = try Command.system("cp", ["-R", Repository.url("spec/vectors/dataset").path, copy])
+        let records = "\(copy)/bundles/collector-a/2026/01/09/records.jsonl"
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: records)))
+        bytes[10] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: records))
+        let refused = try Command.assay(["score", "--dataset", copy, "--day", "2026-01-11", "--window", "3"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("does not verify"))
+        #expect(refused.stderr.contains("bundles/collector-a/2026/01/09/records.jsonl"))
+        #expect(refused.stdout.isEmpty)
+        let python = try Command.system("python3", [Repository.url("verify/assay_score.py").path, "--dataset", copy, "--day", "2026-01-11"])
+        #expect(python.status == 1)
+        let forced = try Command.assay(["score", "--dataset", Repository.url("spec/vectors/dataset").path, "--day", "2026-01-11", "--window", "3", "--unverified"])
+        #expect(forced.status == 0)
+        #expect(forced.stdout.contains("\"verified\":false"))
+        #expect(forced.stderr.contains("not verified"))
+    }
+}
