@@ -1,6 +1,7 @@
 import AssayCore
 import AssayCrypto
 import AssayLedger
+import Foundation
 
 /// Feeds a scorer from datasets on disk (spec/scoring.md §3).
 public enum BundleSet {
@@ -8,6 +9,9 @@ public enum BundleSet {
     public static func verify(_ directory: DatasetDirectory) async -> [Finding] {
         await DatasetVerifier(directory: directory).verify().findings.filter { $0.severity == .error }
     }
+
+    /// Lines parsed at once: parsing and hashing run on every core, adding to the scorer on one.
+    static let chunkLines = 8192
 
     /// Adds every bundle of `directory` in the days the scorer needs, and their records.
     public static func feed(_ scorer: Scorer, from directory: DatasetDirectory) throws(ScoreError) {
@@ -22,14 +26,14 @@ public enum BundleSet {
                 let path = "\(base)/records.jsonl"
                 let reader: LineReader
                 do { reader = try LineReader(path: path) } catch { throw ScoreError("\(path): \(error)") }
+                var chunk: [(number: Int, bytes: [UInt8])] = []
                 do {
                     try reader.forEachLine { (number, line) throws(ScoreError) in
                         guard case .bytes(let bytes) = line else { throw ScoreError("\(path):\(number): line too long for a record") }
-                        do {
-                            let record = try Record.parse(bytes)
-                            scorer.add(record, canonical: Array(bytes))
-                        } catch {
-                            throw ScoreError("\(path):\(number): \(error)")
+                        chunk.append((number, Array(bytes)))
+                        if chunk.count == chunkLines {
+                            try add(chunk, to: scorer, path: path)
+                            chunk.removeAll(keepingCapacity: true)
                         }
                     }
                 } catch {
@@ -38,6 +42,35 @@ public enum BundleSet {
                     case .body(let error): throw error
                     }
                 }
+                try add(chunk, to: scorer, path: path)
+            }
+        }
+    }
+
+    /// Parses and hashes the lines in parallel, then adds them in order.
+    static func add(_ lines: [(number: Int, bytes: [UInt8])], to scorer: Scorer, path: String) throws(ScoreError) {
+        guard !lines.isEmpty else { return }
+        let workers = min(max(1, ProcessInfo.processInfo.activeProcessorCount), lines.count)
+        let parsed = UnsafeMutableBufferPointer<Result<Scorer.PreparedRecord?, ScoreError>?>.allocate(capacity: lines.count)
+        parsed.initialize(repeating: nil)
+        defer { parsed.deinitialize(); parsed.deallocate() }
+        nonisolated(unsafe) let output = parsed
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < lines.count {
+                let line = lines[index]
+                do {
+                    output[index] = .success(Scorer.prepare(try Record.parse(line.bytes), sha256: Hasher.sha256(line.bytes).bytes))
+                } catch {
+                    output[index] = .failure(ScoreError("\(path):\(line.number): \(error)"))
+                }
+                index += workers
+            }
+        }
+        for result in parsed {
+            switch result! {
+            case .success(let prepared): if let prepared { scorer.add(prepared) }
+            case .failure(let error): throw error
             }
         }
     }

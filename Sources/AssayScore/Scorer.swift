@@ -42,7 +42,7 @@ struct Observation {
     var region: Int32
     var startMs: Int64
     /// The fields `sources` may name, in `ScoredField` order; −1 when absent.
-    var values: [Int64]
+    var values = FieldValues()
     /// The job key of spec/scoring.md §4; nil for records that are never matched.
     var jobKey: Key128?
 
@@ -56,32 +56,75 @@ struct Observation {
 }
 
 /// 128 bits of a SHA-256: identities and job keys without keeping their strings.
-struct Key128: Hashable {
+struct Key128: Hashable, Sendable {
     let high: UInt64, low: UInt64
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
     init(_ digest: [UInt8]) {
         high = digest[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
         low = digest[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
 
+/// The values of the scored fields, stored inline (no heap array per record).
+struct FieldValues: Sendable {
+    var outcome: Int64 = -1, swapCount: Int64 = -1, ptff: Int64 = -1, e2e: Int64 = -1, fps: Int64 = -1
+    var statusSamples: Int64 = -1, statusSamplesExpected: Int64 = -1, success: Int64 = -1, duration: Int64 = -1, ttft: Int64 = -1
+
+    subscript(index: Int) -> Int64 {
+        get {
+            switch index {
+            case 0: outcome
+            case 1: swapCount
+            case 2: ptff
+            case 3: e2e
+            case 4: fps
+            case 5: statusSamples
+            case 6: statusSamplesExpected
+            case 7: success
+            case 8: duration
+            default: ttft
+            }
+        }
+        set {
+            switch index {
+            case 0: outcome = newValue
+            case 1: swapCount = newValue
+            case 2: ptff = newValue
+            case 3: e2e = newValue
+            case 4: fps = newValue
+            case 5: statusSamples = newValue
+            case 6: statusSamplesExpected = newValue
+            case 7: success = newValue
+            case 8: duration = newValue
+            default: ttft = newValue
+            }
+        }
+    }
+}
+
 /// Live-session outcomes, in the order their counts are written.
 enum Outcome: Int, CaseIterable {
     case completed, loadingOnly, noOutput, startupFailed, swapped, zeroFPS, noOrchestrator
-    var name: String { ["completed", "loading_only", "no_output", "startup_failed", "swapped", "zero_fps", "no_orchestrator"][rawValue] }
+    static let names = ["completed", "loading_only", "no_output", "startup_failed", "swapped", "zero_fps", "no_orchestrator"]
+    static let byName = Dictionary(uniqueKeysWithValues: zip(names, allCases))
+    var name: String { Self.names[rawValue] }
     init?(name: String) {
-        guard let index = Outcome.allCases.firstIndex(where: { $0.name == name }) else { return nil }
-        self = Outcome.allCases[index]
+        guard let outcome = Self.byName[name] else { return nil }
+        self = outcome
     }
 }
 
 /// The fields a profile's `sources` may name (spec/scoring.md §1).
 enum ScoredField: Int, CaseIterable {
     case outcome, swapCount, ptff, e2e, fps, statusSamples, statusSamplesExpected, success, duration, ttft
-    var name: String {
-        ["outcome", "swap_count", "ptff_ms", "e2e_latency_ms", "output_fps_mfps", "status_samples", "status_samples_expected",
-         "success", "duration_ms", "ttft_ms"][rawValue]
-    }
-    static func named(_ name: String) -> ScoredField? { allCases.first { $0.name == name } }
+    static let names = ["outcome", "swap_count", "ptff_ms", "e2e_latency_ms", "output_fps_mfps", "status_samples", "status_samples_expected",
+                        "success", "duration_ms", "ttft_ms"]
+    static let byName = Dictionary(uniqueKeysWithValues: zip(names, allCases))
+    var name: String { Self.names[rawValue] }
+    static func named(_ name: String) -> ScoredField? { byName[name] }
 }
 
 /// Derives SLA scores from the records of a bundle set (spec/scoring.md).
@@ -96,9 +139,12 @@ public final class Scorer {
     /// (observer_id, id), as the first 128 bits of SHA-256(observer_id 0x00 id) → its versions.
     var records: [Key128: Entry] = [:]
     enum Entry {
-        case single(Observation)
+        /// An index into `observations`.
+        case single(Int32)
         case conflict(Set<Key128>)
     }
+    /// Every distinct observation once; jobs are indexes into it.
+    var observations: [Observation] = []
     var strings: [String] = []
     var stringIndex: [String: Int32] = [:]
     var read = 0
@@ -130,8 +176,8 @@ public final class Scorer {
         bundles.insert(BundleName(collector: collector, day: day, manifest: manifestSHA256))
     }
 
-    func intern(_ value: JSONValue?) -> Int32 {
-        guard case .string(let text)? = value else { return -1 }
+    func intern(_ value: String?) -> Int32 {
+        guard let text = value else { return -1 }
         if let index = stringIndex[text] { return index }
         let index = Int32(strings.count)
         strings.append(text)
@@ -150,95 +196,142 @@ public final class Scorer {
 
     /// One record (already verified, as in a bundle's `records.jsonl`).
     public func add(_ record: Record, canonical: [UInt8]) {
-        guard record.kind != .probe else { return }
-        read += 1
-        let digest = Hasher.sha256(canonical).bytes
+        if let prepared = Self.prepare(record, sha256: Hasher.sha256(canonical).bytes) { add(prepared) }
+    }
+
+    /// What scoring keeps of one record, computed without the scorer's state
+    /// (so on any thread): nil for records that are not scored (probes).
+    public struct PreparedRecord: Sendable {
+        let identity: Key128
+        let digest: (UInt64, UInt64, UInt64, UInt64)
+        let kind: RecordKind
+        let role: UInt8
+        let orchestrator: String?, pipeline: String?, model: String?, region: String?
+        let startMs: Int64
+        let values: FieldValues
+        let jobKey: Key128?
+    }
+
+    public static func prepare(_ record: Record, sha256 digest: [UInt8]) -> PreparedRecord? {
+        guard record.kind != .probe, case .object(let members) = record.value else { return nil }
         func word(_ i: Int) -> UInt64 { digest[i * 8..<i * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
-        let identity = Self.key([record.observerID, record.id])
-        let version = Key128(Array(digest[16..<32]))
-        switch records[identity] {
-        case nil:
-            records[identity] = .single(observation(record, digest: (word(0), word(1), word(2), word(3))))
-            distinct += 1
-        case .single(let existing) where existing.digest == (word(0), word(1), word(2), word(3)):
-            break
-        case .single(let existing):
-            records[identity] = .conflict([Key128(Array(Self.bytes(existing.digest)[16..<32])), version])
-            distinct += 1
-        case .conflict(var versions):
-            if versions.insert(version).inserted { distinct += 1 }
-            records[identity] = .conflict(versions)
-        }
-    }
-
-    static func bytes(_ digest: (UInt64, UInt64, UInt64, UInt64)) -> [UInt8] {
-        [digest.0, digest.1, digest.2, digest.3].flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (56 - 8 * $0)) } }
-    }
-
-    func observation(_ record: Record, digest: (UInt64, UInt64, UInt64, UInt64)) -> Observation {
-        var values = [Int64](repeating: -1, count: ScoredField.allCases.count)
-        for field in ScoredField.allCases {
-            switch record[field.name] {
-            case .integer(let number)?: values[field.rawValue] = number
-            case .bool(let flag)?: values[field.rawValue] = flag ? 1 : 0
-            case .string(let text)? where field == .outcome: values[field.rawValue] = Int64(Outcome(name: text)?.rawValue ?? -1)
+        var values = FieldValues()
+        var startMs: Int64 = 0, attempt: Int64 = 0
+        var role: UInt8 = 2
+        var observer = "", id = "", orchestrator: String?, requestID = "", streamID = "", pipeline: String?, model: String?
+        var capability: String?, region: String?
+        // One pass over the members, switching on literal names (no hashing, no allocation).
+        for member in members {
+            switch member.value {
+            case .integer(let number):
+                switch member.key {
+                case "start_ms": startMs = number
+                case "attempt": attempt = number
+                case "swap_count": values.swapCount = number
+                case "ptff_ms": values.ptff = number
+                case "e2e_latency_ms": values.e2e = number
+                case "output_fps_mfps": values.fps = number
+                case "status_samples": values.statusSamples = number
+                case "status_samples_expected": values.statusSamplesExpected = number
+                case "duration_ms": values.duration = number
+                case "ttft_ms": values.ttft = number
+                default: break
+                }
+            case .bool(let flag):
+                if member.key == "success" { values.success = flag ? 1 : 0 }
+            case .string(let text):
+                switch member.key {
+                case "outcome": values.outcome = Int64(Outcome(name: text)?.rawValue ?? -1)
+                case "observer_role": role = text == "gateway" ? 0 : text == "orchestrator" ? 1 : 2
+                case "observer_id": observer = text
+                case "id": id = text
+                case "orchestrator": orchestrator = text
+                case "request_id": requestID = text
+                case "stream_id": streamID = text
+                case "pipeline": pipeline = text
+                case "model_id": model = text
+                case "capability": capability = text
+                case "region": region = text
+                default: break
+                }
             default: break
             }
         }
-        let role: UInt8 = switch record["observer_role"]?.stringValue { case "gateway": 0; case "orchestrator": 1; default: 2 }
         let byoc = record.kind == .byocJob
-        return Observation(kind: record.kind, role: role, digest: digest, orchestrator: intern(record["orchestrator"]),
-                           pipeline: byoc ? intern(.string("byoc")) : intern(record["pipeline"]),
-                           model: intern(byoc ? record["capability"] : record["model_id"]), region: intern(record["region"]),
-                           startMs: Self.integer(record["start_ms"]) ?? 0, values: values, jobKey: Self.jobKey(record))
+        var jobKey: Key128?
+        if !byoc, let orchestrator, role < 2 {
+            var parts = [record.kind.rawValue, orchestrator, requestID]
+            if record.kind == .liveSession { parts += [streamID, String(attempt)] }
+            jobKey = key(parts)
+        }
+        return PreparedRecord(identity: key([observer, id]), digest: (word(0), word(1), word(2), word(3)),
+                              kind: record.kind, role: role, orchestrator: orchestrator,
+                              pipeline: byoc ? "byoc" : pipeline, model: byoc ? capability : model,
+                              region: region, startMs: startMs, values: values, jobKey: jobKey)
+    }
+
+    /// Adds a prepared record.
+    public func add(_ prepared: PreparedRecord) {
+        read += 1
+        let digest = prepared.digest
+        let version = Key128(high: digest.2, low: digest.3)
+        switch records[prepared.identity] {
+        case nil:
+            records[prepared.identity] = .single(Int32(observations.count))
+            observations.append(Observation(kind: prepared.kind, role: prepared.role, digest: digest, orchestrator: intern(prepared.orchestrator),
+                                            pipeline: intern(prepared.pipeline), model: intern(prepared.model), region: intern(prepared.region),
+                                            startMs: prepared.startMs, values: prepared.values, jobKey: prepared.jobKey))
+            distinct += 1
+        case .single(let existing) where observations[Int(existing)].digest == digest:
+            break
+        case .single(let existing):
+            let other = observations[Int(existing)].digest
+            records[prepared.identity] = .conflict([Key128(high: other.2, low: other.3), version])
+            distinct += 1
+        case .conflict(var versions):
+            if versions.insert(version).inserted { distinct += 1 }
+            records[prepared.identity] = .conflict(versions)
+        }
     }
 
     static func integer(_ value: JSONValue?) -> Int64? { if case .integer(let number)? = value { number } else { nil } }
 
-    /// The job key of spec/scoring.md §4, or nil for records that are never matched.
-    static func jobKey(_ record: Record) -> Key128? {
-        let role = record["observer_role"]?.stringValue
-        guard record.kind != .byocJob, let orchestrator = record["orchestrator"]?.stringValue,
-              role == "gateway" || role == "orchestrator" else { return nil }
-        var parts = [record.kind.rawValue, orchestrator, record["request_id"]?.stringValue ?? ""]
-        if record.kind == .liveSession {
-            parts += [record["stream_id"]?.stringValue ?? "", String(integer(record["attempt"]) ?? 0)]
-        }
-        return key(parts)
-    }
-
     // MARK: - Jobs (§4)
 
-    /// Jobs from the unique records, and the disagreements of matched pairs per orchestrator.
-    func jobs() -> (jobs: [Observation], disagreements: [Int32: Disagreements], conflicts: Int, ambiguous: Int) {
+    /// Jobs (indexes into `observations`, merged jobs written over the gateway's
+    /// observation) from the unique records, and the disagreements of matched pairs per orchestrator.
+    func jobs() -> (jobs: [Int32], disagreements: [Int32: Disagreements], conflicts: Int, ambiguous: Int) {
         var conflicts = 0
-        var jobs: [Observation] = []
+        var jobs: [Int32] = []
         jobs.reserveCapacity(records.count)
-        var keyed: [Key128: (gateway: [Observation], orchestrator: [Observation])] = [:]
+        var keyed: [Key128: (gateway: [Int32], orchestrator: [Int32])] = [:]
         for entry in records.values {
-            guard case .single(let observation) = entry else { conflicts += 1; continue }
-            guard let key = observation.jobKey else { jobs.append(observation); continue }
-            if observation.role == 0 { keyed[key, default: ([], [])].gateway.append(observation) } else {
-                keyed[key, default: ([], [])].orchestrator.append(observation)
+            guard case .single(let index) = entry else { conflicts += 1; continue }
+            let observation = observations[Int(index)]
+            guard let key = observation.jobKey else { jobs.append(index); continue }
+            if observation.role == 0 { keyed[key, default: ([], [])].gateway.append(index) } else {
+                keyed[key, default: ([], [])].orchestrator.append(index)
             }
         }
         var ambiguous = 0
         var disagreements: [Int32: Disagreements] = [:]
         for roles in keyed.values {
             ambiguous += max(0, roles.gateway.count - 1) + max(0, roles.orchestrator.count - 1)
-            let gateway = roles.gateway.min { $0.digest < $1.digest }
-            let orchestrator = roles.orchestrator.min { $0.digest < $1.digest }
-            guard let gateway, let orchestrator else {
-                jobs.append((gateway ?? orchestrator)!)
+            let gatewayIndex = roles.gateway.min { observations[Int($0)].digest < observations[Int($1)].digest }
+            let orchestratorIndex = roles.orchestrator.min { observations[Int($0)].digest < observations[Int($1)].digest }
+            guard let gatewayIndex, let orchestratorIndex else {
+                jobs.append((gatewayIndex ?? orchestratorIndex)!)
                 continue
             }
+            let gateway = observations[Int(gatewayIndex)], orchestrator = observations[Int(orchestratorIndex)]
             var job = gateway
             for (field, role) in profile.sources[gateway.kind] ?? [] {
                 let preferred = role == "gateway" ? gateway.values[field.rawValue] : orchestrator.values[field.rawValue]
                 let fallback = role == "gateway" ? orchestrator.values[field.rawValue] : gateway.values[field.rawValue]
                 job.values[field.rawValue] = preferred >= 0 ? preferred : fallback
             }
-            jobs.append(job)
+            observations[Int(gatewayIndex)] = job
+            jobs.append(gatewayIndex)
             guard window.contains(job.day) else { continue }
             let verdict: ScoredField = gateway.kind == .liveSession ? .outcome : .success
             var counts = disagreements[gateway.orchestrator, default: Disagreements()]
@@ -331,21 +424,21 @@ public final class Scorer {
         var groups: [Int32: [GroupKey: (all: Accumulator, regions: [Int32: Accumulator])]] = [:]
         var keys: [Int64: GroupKey] = [:]
         var excused: Int64 = 0
-        for job in jobs {
+        for index in jobs {
+            let job = observations[Int(index)]
             let day = job.day
             let packed = Int64(RecordKind.allCases.firstIndex(of: job.kind)!) << 48 | Int64(job.pipeline + 1) << 24 | Int64(job.model + 1)
             let key = keys[packed] ?? { let key = groupKey(job); keys[packed] = key; return key }()
             let latencyField = profile.latencyField[job.kind]
             if benchmarkDays.contains(day) {
-                var benchmark = benchmarks[key, default: Benchmark()]
+                // Mutated in place: a copy taken out and written back would copy the value arrays each time.
                 if job.kind == .liveSession {
-                    if let value = job.value(.ptff) { benchmark.ptff.append(value) }
-                    if let value = job.value(.e2e) { benchmark.e2e.append(value) }
-                    if let value = job.value(.fps) { benchmark.fps.append(value) }
+                    if let value = job.value(.ptff) { benchmarks[key, default: Benchmark()].ptff.append(value) }
+                    if let value = job.value(.e2e) { benchmarks[key, default: Benchmark()].e2e.append(value) }
+                    if let value = job.value(.fps) { benchmarks[key, default: Benchmark()].fps.append(value) }
                 } else if let latencyField, let value = job.value(latencyField) {
-                    benchmark.latency.append(value)
+                    benchmarks[key, default: Benchmark()].latency.append(value)
                 }
-                benchmarks[key] = benchmark
             }
             guard window.contains(day) else { continue }
             let orchestrator = job.orchestrator
@@ -353,10 +446,11 @@ public final class Scorer {
                 if job.kind == .liveSession { excused += 1 }
                 continue
             }
-            var entry = groups[orchestrator, default: [:]][key, default: (Accumulator(), [:])]
-            entry.all.add(job, latencyField: latencyField)
-            if job.region >= 0 { entry.regions[job.region, default: Accumulator()].add(job, latencyField: latencyField) }
-            groups[orchestrator, default: [:]][key] = entry
+            groups[orchestrator, default: [:]][key, default: (Accumulator(), [:])].all.add(job, latencyField: latencyField)
+            if job.region >= 0 {
+                groups[orchestrator, default: [:]][key, default: (Accumulator(), [:])].regions[job.region, default: Accumulator()]
+                    .add(job, latencyField: latencyField)
+            }
         }
         for key in benchmarks.keys { benchmarks[key]!.sort() }
 
