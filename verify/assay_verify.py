@@ -537,14 +537,20 @@ def read_descriptor(root):
 
 
 def check_layout(root, log):
-    top = {"dataset.json", "allowed_signers", "bundles", "README.md", "LICENSE"}
+    top = {"dataset.json", "allowed_signers", "bundles", "scores", "README.md", "LICENSE"}
     for name in listdir(root):
         if not name.startswith(".") and name not in top:
             log.error("unlisted-file", name, "is not part of a dataset's layout")
-    bundles = os.path.join(root, "bundles")
+    check_tree(root, "bundles", ("manifest.json", "records.jsonl", "conflicts.jsonl", "signatures"), log)
+    check_tree(root, "scores", ("scores.json", "signatures"), log)
+
+
+def check_tree(root, top, files, log):
+    """top/<collector>/<YYYY>/<MM>/<DD>/ holding only `files` (dataset.md §2, scoring.md §10)."""
+    bundles = os.path.join(root, top)
     digits = lambda text, n: len(text) == n and text.isdigit() and text.isascii()
     for collector in listdir(bundles):
-        cpath = "bundles/" + collector
+        cpath = top + "/" + collector
         if not SLUG.fullmatch(collector) or not os.path.isdir(os.path.join(bundles, collector)):
             log.error("bundle-path", cpath, "is not a collector directory")
             continue
@@ -568,7 +574,7 @@ def check_layout(root, log):
                         continue
                     absolute = os.path.join(root, dpath)
                     for name in listdir(absolute):
-                        if name not in ("manifest.json", "records.jsonl", "conflicts.jsonl", "signatures"):
+                        if name not in files:
                             log.error("unlisted-file", "%s/%s" % (dpath, name), "is not part of a bundle")
                     for name in listdir(os.path.join(absolute, "signatures")):
                         stem = name[:-4] if name.endswith(".sig") else ""
@@ -946,6 +952,7 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                     elif match[0].manifest_hash != head["manifest_sha256"]:
                         chain_log.error("rollback", path + "/manifest.json", "history was rewritten")
         log.findings += chain_log.findings
+        log.findings += check_scores(root, signers)
     errors = sum(1 for f in log.findings if f["severity"] == "error")
     return {
         "format": "assay-verify-report-v1",
@@ -960,6 +967,101 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
         "findings": log.findings,
         "heads": heads,
     }
+
+
+SCORES_NAMESPACE = "assay-scores-v1"
+
+
+def check_scores(root, signers):
+    """Published scores (scoring.md §10): recomputed from exactly the bundles they name."""
+    import assay_score  # the independent scorer beside this file
+    log = Log()
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "spec", "profiles", "naap-sla-v1.json"), "rb") as handle:
+        profile, profile_hash = assay_score.load_profile(handle.read(), "naap-sla-v1.json")
+    base = os.path.join(root, "scores")
+    for collector in listdir(base):
+        if not SLUG.fullmatch(collector):
+            continue
+        for number in _score_days(base, collector):
+            y, m, d = day_text(number).split("-")
+            relative = "scores/%s/%s/%s/%s" % (collector, y, m, d)
+            path = relative + "/scores.json"
+            try:
+                with open(os.path.join(root, path), "rb") as handle:
+                    data = handle.read()
+                document = parse_json(data)
+            except (OSError, Invalid) as error:
+                log.error("scores-document", path, "cannot be read as JSON: %s" % error)
+                continue
+            try:
+                canonical_form = canonical(document) + b"\n"
+            except Invalid:
+                canonical_form = None
+            if canonical_form != data:
+                log.error("scores-document", path, "is not canonical JSON followed by one newline")
+                continue
+            window = document.get("scores", {}).get("window", {}) if isinstance(document.get("scores"), dict) else {}
+            if not isinstance(document.get("profile"), dict) or document["profile"].get("sha256") != profile_hash:
+                log.error("scores-document", path, "names another profile")
+                continue
+            if window.get("last_day") != day_text(number) or window.get("days") != 1:
+                log.error("scores-document", path, "is not the 1-day window of its day")
+                continue
+            inputs = document.get("inputs", {}).get("bundles") if isinstance(document.get("inputs"), dict) else None
+            if not isinstance(inputs, list):
+                log.error("scores-document", path, "has no inputs.bundles")
+                continue
+            scorer = assay_score.Scorer(profile, profile_hash, number, 1)
+            ok = True
+            for item in inputs:
+                try:
+                    iy, im, idd = item["day"].split("-")
+                    bundle = os.path.join(root, "bundles", item["collector"], iy, im, idd)
+                    with open(os.path.join(bundle, "manifest.json"), "rb") as handle:
+                        manifest_hash = hashlib.sha256(handle.read()).hexdigest()
+                    if not SLUG.fullmatch(item["collector"]) or manifest_hash != item["manifest_sha256"]:
+                        raise ValueError("another manifest")
+                    scorer.add_bundle(item["collector"], parse_day(item["day"]), manifest_hash)
+                    lines, _, _ = read_lines(os.path.join(bundle, "records.jsonl"))
+                    for line in lines:
+                        scorer.add_line(line)
+                except (OSError, KeyError, ValueError, TypeError, AttributeError, Invalid):
+                    log.error("scores-input", path, "names an input bundle that is missing or has another manifest")
+                    ok = False
+                    break
+            if not ok:
+                continue
+            if scorer.output(True) != data:
+                log.error("scores-mismatch", path, "differs from the scores recomputed from the bundles it names")
+            signed = False
+            for name in listdir(os.path.join(root, relative, "signatures")):
+                if not name.endswith(".sig"):
+                    continue
+                try:
+                    with open(os.path.join(root, relative, "signatures", name), "rb") as handle:
+                        parsed = parse_sshsig(handle.read().decode("utf-8", "replace"))
+                    verify_sshsig(parsed, data, SCORES_NAMESPACE)
+                except (OSError, Invalid):
+                    continue
+                if allows(signers, name[:-4], parsed["key"], SCORES_NAMESPACE, number * 86400):
+                    signed = True
+                    break
+            if not signed:
+                log.error("scores-signature", relative + "/signatures",
+                          "no valid signature by an allowed signer for " + SCORES_NAMESPACE)
+    return log.findings
+
+
+def _score_days(base, collector):
+    days = []
+    for year in listdir(os.path.join(base, collector)):
+        for month in listdir(os.path.join(base, collector, year)):
+            for day in listdir(os.path.join(base, collector, year, month)):
+                number = parse_day("%s-%s-%s" % (year, month, day))
+                if number is not None:
+                    days.append(number)
+    return sorted(days)
 
 
 def main(argv):

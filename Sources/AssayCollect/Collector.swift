@@ -2,6 +2,7 @@ import AssayCore
 import AssayCrypto
 import AssayGit
 import AssayLedger
+import AssayScore
 import AssayStore
 import AsyncHTTPClient
 import Foundation
@@ -239,6 +240,10 @@ public actor Collector {
                 logger.notice("sealed", metadata: ["day": "\(sealDay)", "records": "\(bundle.manifest.recordsTotal)",
                                                   "manifest": "\(bundle.manifestHash)"])
                 try store.markSealed(through: sealDay)
+                // The day's scores over every bundle present now (spec/scoring.md §10); they name their inputs.
+                do { try PublishedScores.write(directory, collector: configuration.collectorID, day: sealDay, key: key, signer: configuration.signer) } catch {
+                    logger.error("writing the day's scores failed", metadata: ["day": "\(sealDay)", "error": "\(error)"])
+                }
                 report.sealed.append(sealDay)
                 lastSealed = sealDay
                 day = day.next

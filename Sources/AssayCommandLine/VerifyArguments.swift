@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssayCore
 import AssayLedger
+import AssayScore
 
 /// The options of dataset verification, shared by `assay verify` and the
 /// auditor's minimal `assay-verify`.
@@ -72,6 +73,8 @@ public struct VerifyArguments: ParsableArguments {
         progress.finish()
         if let signers = try options.allowedSigners ?? (try? DatasetDirectory(dataset).allowedSigners()) {
             report = report.adding(try extraChecks(signers))
+            // Published scores are recomputed from the bundles they name (spec/scoring.md §10).
+            report = report.adding(PublishedScores.verify(DatasetDirectory(dataset), signers: signers))
         }
         let output = BufferedWriter()
         if json {

@@ -73,15 +73,17 @@ public struct DatasetPublisher {
     static func isPublishable(_ path: String) -> Bool {
         if [DatasetDirectory.descriptorName, DatasetDirectory.allowedSignersName, "README.md", "LICENSE"].contains(path) { return true }
         let parts = path.split(separator: "/").map(String.init)
-        guard parts.count >= 6, parts[0] == DatasetDirectory.bundlesName, !parts.contains(where: { $0.hasPrefix(".") }) else { return false }
-        if parts.count == 6 { return ["manifest.json", "records.jsonl", "conflicts.jsonl"].contains(parts[5]) }
+        guard parts.count >= 6, [DatasetDirectory.bundlesName, DatasetDirectory.scoresName].contains(parts[0]),
+              !parts.contains(where: { $0.hasPrefix(".") }) else { return false }
+        let files = parts[0] == DatasetDirectory.bundlesName ? ["manifest.json", "records.jsonl", "conflicts.jsonl"] : ["scores.json"]
+        if parts.count == 6 { return files.contains(parts[5]) }
         return parts.count == 7 && parts[5] == "signatures" && parts[6].hasSuffix(".sig")
     }
 
     /// `bundles/<collector>/<YYYY>/<MM>/<DD>` of a file.
     static func bundleDirectory(_ path: String) -> String? {
         let parts = path.split(separator: "/")
-        guard parts.count >= 6 else { return nil }
+        guard parts.count >= 6, parts[0] == DatasetDirectory.bundlesName else { return nil }
         return parts.prefix(5).joined(separator: "/")
     }
 
@@ -104,6 +106,11 @@ public struct DatasetPublisher {
             let hash = manifest.map { Hasher.sha256($0).hex } ?? "?"
             let added = files.filter { $0.hasPrefix(bundle + "/") }.map { String($0.dropFirst(bundle.count + 1)) }
             body.append("\(bundle) manifest \(hash)\n  adds \(added.joined(separator: ", "))")
+        }
+        let scores = Set(files.filter { $0.hasPrefix(DatasetDirectory.scoresName + "/") }.map { $0.split(separator: "/").prefix(5).joined(separator: "/") })
+        for directory in scores.sorted() {
+            let added = files.filter { $0.hasPrefix(directory + "/") }.map { String($0.dropFirst(directory.count + 1)) }.sorted()
+            body.append("\(directory)\n  adds \(added.joined(separator: ", "))")
         }
         return subject + "\n\n" + body.joined(separator: "\n") + "\n"
     }

@@ -9,6 +9,9 @@ public struct DatasetDirectory: Sendable {
     public static let allowedSignersName = "allowed_signers"
     public static let bundlesName = "bundles"
     public static let manifestNamespace = "assay-manifest-v1"
+    /// Published scores (spec/scoring.md §10).
+    public static let scoresName = "scores"
+    public static let scoresNamespace = "assay-scores-v1"
 
     public let root: String
 
@@ -23,6 +26,25 @@ public struct DatasetDirectory: Sendable {
     /// `bundles/<collector>/<YYYY>/<MM>/<DD>` relative to the dataset.
     public static func bundleRelativePath(collector: String, day: UTCDay) -> String {
         "\(bundlesName)/\(collector)/\(day.path)"
+    }
+
+    /// `scores/<collector>/<YYYY>/<MM>/<DD>` relative to the dataset.
+    public static func scoresRelativePath(collector: String, day: UTCDay) -> String {
+        "\(scoresName)/\(collector)/\(day.path)"
+    }
+
+    /// The days with published scores of each collector, in order.
+    public func scoreDays() -> [(collector: String, day: UTCDay)] {
+        let base = "\(root)/\(Self.scoresName)"
+        return Self.list(base).filter { Slug.isValid($0) }.flatMap { collector in
+            Self.list("\(base)/\(collector)").flatMap { year in
+                Self.list("\(base)/\(collector)/\(year)").flatMap { month in
+                    Self.list("\(base)/\(collector)/\(year)/\(month)").compactMap { day in
+                        UTCDay("\(year)-\(month)-\(day)").map { (collector, $0) }
+                    }
+                }
+            }
+        }
     }
 
     public func bundlePath(collector: String, day: UTCDay) -> String {

@@ -15,8 +15,16 @@ public enum BundleSet {
 
     /// Adds every bundle of `directory` in the days the scorer needs, and their records.
     public static func feed(_ scorer: Scorer, from directory: DatasetDirectory) throws(ScoreError) {
-        for collector in directory.collectors() {
-            for day in directory.days(of: collector) where scorer.daysNeeded.contains(day) {
+        let bundles = directory.collectors().flatMap { collector in
+            directory.days(of: collector).filter { scorer.daysNeeded.contains($0) }.map { (collector, $0) }
+        }
+        try feed(scorer, from: directory, bundles: bundles)
+    }
+
+    /// Adds exactly the named bundles and their records.
+    public static func feed(_ scorer: Scorer, from directory: DatasetDirectory, bundles: [(String, UTCDay)]) throws(ScoreError) {
+        for (collector, day) in bundles {
+            do {
                 let base = directory.bundlePath(collector: collector, day: day)
                 let manifest: [UInt8]
                 do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {

@@ -163,7 +163,29 @@ struct CollectorDaemonTests {
                                                               "-s", "\(clone)/bundles/gw-a/2026/01/\(day)/signatures/gw-a.sig"],
                                                input: try Files.read("\(clone)/bundles/gw-a/2026/01/\(day)/manifest.json"))
             #expect(signature.status == 0)
+            // The day's scores were published beside the bundles, signed, and recompute byte for byte (spec/scoring.md §10).
+            let scores = "\(clone)/scores/gw-a/2026/01/\(day)"
+            #expect(FileManager.default.fileExists(atPath: "\(scores)/scores.json"))
+            let scoresSignature = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/allowed_signers", "-I", "gw-a", "-n", "assay-scores-v1",
+                                                                    "-s", "\(scores)/signatures/gw-a.sig"], input: try Files.read("\(scores)/scores.json"))
+            #expect(scoresSignature.status == 0)
+            let recomputed = try Command.assay(["score", "--dataset", clone, "--day", "2026-01-\(day)"])
+            #expect(recomputed.stdoutBytes == (try Files.read("\(scores)/scores.json")),
+                    "with every bundle of the clone, the scores of 2026-01-\(day) are those the collector published")
         }
+        let independent = try Command.system("python3", [Repository.url("verify/assay_verify.py").path, clone])
+        #expect(independent.status == 0, "\(independent.stdout)")
+        // A changed score is caught by both verifiers.
+        let tampered = directory.file("tampered")
+        _ = try Command.system("cp", ["-R", clone, tampered])
+        let scoresFile = "\(tampered)/scores/gw-a/2026/01/01/scores.json"
+        let text = String(decoding: try Files.read(scoresFile), as: UTF8.self)
+        try Files.writeAtomically(scoresFile, contents: Array(text.replacingOccurrences(of: "\"excused\":", with: "\"excused\":1").utf8))
+        let caught = try Command.assay(["verify", tampered])
+        #expect(caught.status == 1)
+        #expect(caught.stdout.contains("scores-mismatch") || caught.stdout.contains("scores-document"), "\(caught.stdout)")
+        let caughtIndependently = try Command.system("python3", [Repository.url("verify/assay_verify.py").path, tampered])
+        #expect(caughtIndependently.status == 1)
         // Every ingested record appears exactly once across the bundles.
         var seen: [String: Int] = [:]
         var probes: [String: Int] = [:]

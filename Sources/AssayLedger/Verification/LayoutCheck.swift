@@ -4,7 +4,7 @@ import AssayCore
 /// signed data (spec/dataset.md §2).
 struct LayoutCheck {
     static let topLevel: Set<String> = [DatasetDirectory.descriptorName, DatasetDirectory.allowedSignersName,
-                                        DatasetDirectory.bundlesName, "README.md", "LICENSE"]
+                                        DatasetDirectory.bundlesName, DatasetDirectory.scoresName, "README.md", "LICENSE"]
     static let bundleFiles: Set<String> = ["manifest.json", "records.jsonl", "conflicts.jsonl", "signatures"]
 
     let directory: DatasetDirectory
@@ -14,9 +14,18 @@ struct LayoutCheck {
         for name in DatasetDirectory.list(root) where !name.hasPrefix(".") && !Self.topLevel.contains(name) {
             log.error("unlisted-file", name, "is not part of a dataset's layout")
         }
-        let bundles = directory.bundlesPath
+        checkTree(DatasetDirectory.bundlesName, files: Self.bundleFiles, log: &log)
+        checkTree(DatasetDirectory.scoresName, files: Self.scoresFiles, log: &log)
+    }
+
+    static let scoresFiles: Set<String> = ["scores.json", "signatures"]
+
+    /// `top/<collector>/<YYYY>/<MM>/<DD>/` holding only `files`.
+    func checkTree(_ top: String, files: Set<String>, log: inout FindingLog) {
+        let root = directory.root
+        let bundles = "\(root)/\(top)"
         for collector in DatasetDirectory.list(bundles) {
-            let collectorPath = "bundles/\(collector)"
+            let collectorPath = "\(top)/\(collector)"
             guard Slug.isValid(collector), DatasetDirectory.isDirectory("\(bundles)/\(collector)") else {
                 log.error("bundle-path", collectorPath, "is not a collector directory (\(Slug.rule))")
                 continue
@@ -35,7 +44,7 @@ struct LayoutCheck {
                             log.error("bundle-path", dayPath, "is not a real date")
                             continue
                         }
-                        checkBundle(dayPath, log: &log)
+                        checkBundle(dayPath, files: files, log: &log)
                     }
                 }
             }
@@ -53,9 +62,9 @@ struct LayoutCheck {
         return DatasetDirectory.list("\(directory.root)/\(path)")
     }
 
-    func checkBundle(_ path: String, log: inout FindingLog) {
+    func checkBundle(_ path: String, files: Set<String>, log: inout FindingLog) {
         let absolute = "\(directory.root)/\(path)"
-        for name in DatasetDirectory.list(absolute) where !Self.bundleFiles.contains(name) {
+        for name in DatasetDirectory.list(absolute) where !files.contains(name) {
             log.error("unlisted-file", "\(path)/\(name)", "is not part of a bundle; no manifest names it")
         }
         for name in DatasetDirectory.list("\(absolute)/signatures") {

@@ -1,0 +1,122 @@
+import AssayCore
+import AssayCrypto
+import AssayLedger
+import Foundation
+
+/// Scores published next to the bundles (spec/scoring.md §10): written by the
+/// collector for each day it seals, recomputed byte for byte by verifiers.
+public enum PublishedScores {
+    /// Computes the 1-day scores of `day` over every bundle present for it and its
+    /// benchmark days, and writes `scores/<collector>/<day>/` (scores.json and the
+    /// signature) atomically; returns the bytes written. An existing directory is kept.
+    @discardableResult
+    public static func write(_ directory: DatasetDirectory, collector: String, day: UTCDay, key: Ed25519PrivateKey,
+                             signer: String) throws(ScoreError) -> [UInt8]? {
+        let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
+        let target = "\(directory.root)/\(relative)"
+        guard !Files.exists(target) else { return nil }
+        let scorer = Scorer(profile: ScoringProfile.naapSLAv1(), lastDay: day, days: 1)
+        try BundleSet.feed(scorer, from: directory)
+        let bytes = scorer.output(verified: true)
+        let signature: SSHSignature
+        do { signature = try SSHSignature.sign(bytes, namespace: DatasetDirectory.scoresNamespace, with: key) } catch {
+            throw ScoreError("signing \(relative)/scores.json: \(error)")
+        }
+        let parent = (target as NSString).deletingLastPathComponent
+        let temporary = "\(parent)/.\(day.components.day)-\(getpid()).tmp"
+        do {
+            try FileManager.default.createDirectory(atPath: "\(temporary)/signatures", withIntermediateDirectories: true)
+            try Files.createExclusive("\(temporary)/scores.json", contents: bytes, mode: 0o644)
+            try Files.createExclusive("\(temporary)/signatures/\(signer).sig", contents: Array(signature.armored.utf8), mode: 0o644)
+            Files.syncDirectory(of: "\(temporary)/signatures/x")
+            Files.syncDirectory(of: "\(temporary)/x")
+            guard rename(temporary, target) == 0 else { throw FileError(path: target, operation: "rename", errno: errno) }
+            Files.syncDirectory(of: target)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw ScoreError("writing \(relative): \(error)")
+        }
+        return bytes
+    }
+
+    /// Checks every published scores directory (spec/scoring.md §10).
+    public static func verify(_ directory: DatasetDirectory, signers: AllowedSigners) -> [Finding] {
+        var findings: [Finding] = []
+        let profile = ScoringProfile.naapSLAv1()
+        for (collector, day) in directory.scoreDays() {
+            let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
+            let path = "\(relative)/scores.json"
+            let bytes: [UInt8]
+            let document: JSONValue
+            do {
+                bytes = try Files.read("\(directory.root)/\(path)", limit: 64 << 20)
+                document = try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(bytes)
+            } catch {
+                findings.append(.error("scores-document", path, "cannot be read as JSON: \(error)"))
+                continue
+            }
+            guard bytes.last == 0x0A, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {
+                findings.append(.error("scores-document", path, "is not canonical JSON followed by one newline"))
+                continue
+            }
+            guard document["profile"]?["sha256"]?.stringValue == profile.sha256 else {
+                findings.append(.error("scores-document", path, "names a profile other than \(profile.id) (\(profile.sha256))"))
+                continue
+            }
+            guard document["scores"]?["window"]?["last_day"]?.stringValue == day.description,
+                  document["scores"]?["window"]?["days"] == .integer(1) else {
+                findings.append(.error("scores-document", path, "is not the 1-day window of \(day)"))
+                continue
+            }
+            guard case .array(let inputs)? = document["inputs"]?["bundles"] else {
+                findings.append(.error("scores-document", path, "has no inputs.bundles"))
+                continue
+            }
+            let scorer = Scorer(profile: profile, lastDay: day, days: 1)
+            var named: [(String, UTCDay)] = []
+            var inputError = false
+            for input in inputs {
+                guard let inputCollector = input["collector"]?.stringValue, Slug.isValid(inputCollector),
+                      let inputDay = input["day"]?.stringValue.flatMap(UTCDay.init), let hash = input["manifest_sha256"]?.stringValue,
+                      let manifest = try? directory.manifestBytes(collector: inputCollector, day: inputDay),
+                      Hasher.sha256(manifest).hex == hash else {
+                    findings.append(.error("scores-input", path, "names an input bundle that is missing or has another manifest: \(input)"))
+                    inputError = true
+                    break
+                }
+                named.append((inputCollector, inputDay))
+            }
+            guard !inputError else { continue }
+            do { try BundleSet.feed(scorer, from: directory, bundles: named) } catch {
+                findings.append(.error("scores-input", path, "\(error)"))
+                continue
+            }
+            if scorer.output(verified: true) != bytes {
+                findings.append(.error("scores-mismatch", path, "differs from the scores recomputed from the bundles it names"))
+            }
+            findings += checkSignatures(directory, relative: relative, bytes: bytes, day: day, signers: signers)
+        }
+        return findings
+    }
+
+    static func checkSignatures(_ directory: DatasetDirectory, relative: String, bytes: [UInt8], day: UTCDay,
+                                signers: AllowedSigners) -> [Finding] {
+        var problems: [String] = []
+        for name in DatasetDirectory.list("\(directory.root)/\(relative)/signatures") where name.hasSuffix(".sig") {
+            let signer = String(name.dropLast(4))
+            do {
+                let signature = try SSHSignature(armored: String(decoding: try Files.read("\(directory.root)/\(relative)/signatures/\(name)", limit: 1 << 16),
+                                                                  as: UTF8.self))
+                try signature.verify(bytes, namespace: DatasetDirectory.scoresNamespace)
+                if signers.allows(principal: signer, key: signature.publicKey.key, namespace: DatasetDirectory.scoresNamespace, at: day.startMs / 1000) {
+                    return []
+                }
+                problems.append("\(name): allowed_signers does not let '\(signer)' sign \(DatasetDirectory.scoresNamespace)")
+            } catch {
+                problems.append("\(name): \(error)")
+            }
+        }
+        return [.error("scores-signature", "\(relative)/signatures",
+                       "no valid signature by an allowed signer for \(DatasetDirectory.scoresNamespace)\(problems.isEmpty ? "" : ": " + problems.joined(separator: "; "))")]
+    }
+}
