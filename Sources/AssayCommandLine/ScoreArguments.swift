@@ -31,7 +31,8 @@ public struct ScoreArguments: ParsableArguments {
         guard (1...366).contains(window) else { throw ValidationError("--window must be 1…366 days") }
     }
 
-    public func run() async throws {
+    /// Scores; `select(dataset)` may name the bundles to use of each dataset (nil: all of them).
+    public func run(select: (String) throws -> [(String, UTCDay)]? = { _ in nil }) async throws {
         let scoringProfile = try profile.map { path in try ScoringProfile(bytes: try Files.read(path, limit: 1 << 20), path: path) }
             ?? ScoringProfile.naapSLAv1()
         if unverified {
@@ -46,7 +47,13 @@ public struct ScoreArguments: ParsableArguments {
             }
         }
         let scorer = Scorer(profile: scoringProfile, lastDay: UTCDay(day)!, days: window)
-        for path in datasets { try BundleSet.feed(scorer, from: DatasetDirectory(path)) }
+        for path in datasets {
+            if let bundles = try select(path) {
+                try BundleSet.feed(scorer, from: DatasetDirectory(path), bundles: bundles.filter { scorer.daysNeeded.contains($0.1) })
+            } else {
+                try BundleSet.feed(scorer, from: DatasetDirectory(path))
+            }
+        }
         let bytes = scorer.output(verified: !unverified)
         if let output { try Files.writeAtomically(output, contents: bytes) } else {
             let writer = BufferedWriter()

@@ -274,6 +274,41 @@ public final class GitRepository {
         return infos
     }
 
+    /// Paths of files that commits in `range` ("A..B", as git rev-list) added
+    /// relative to their first parent (every file of a root commit), sorted.
+    public func pathsAdded(in range: String) throws(GitError) -> [String] {
+        var walk: OpaquePointer?
+        try Self.check(git_revwalk_new(&walk, pointer), "walk")
+        defer { git_revwalk_free(walk) }
+        try Self.check(git_revwalk_push_range(walk, range), "revision range '\(range)'")
+        var paths: Set<String> = []
+        var oid = git_oid()
+        while git_revwalk_next(&oid, walk) == 0 {
+            var commit: OpaquePointer?
+            try Self.check(git_commit_lookup(&commit, pointer, &oid), "read commit")
+            defer { git_commit_free(commit) }
+            var tree: OpaquePointer?, parentTree: OpaquePointer?
+            try Self.check(git_commit_tree(&tree, commit), "read tree")
+            defer { git_tree_free(tree) }
+            if git_commit_parentcount(commit) > 0 {
+                var parent: OpaquePointer?
+                try Self.check(git_commit_parent(&parent, commit, 0), "read parent")
+                defer { git_commit_free(parent) }
+                try Self.check(git_commit_tree(&parentTree, parent), "read parent tree")
+            }
+            defer { if parentTree != nil { git_tree_free(parentTree) } }
+            var diff: OpaquePointer?
+            try Self.check(git_diff_tree_to_tree(&diff, pointer, parentTree, tree, nil), "diff")
+            defer { git_diff_free(diff) }
+            for index in 0..<git_diff_num_deltas(diff) {
+                guard let delta = git_diff_get_delta(diff, index), delta.pointee.status == GIT_DELTA_ADDED,
+                      let path = delta.pointee.new_file.path else { continue }
+                paths.insert(String(cString: path))
+            }
+        }
+        return paths.sorted()
+    }
+
     static func oid(_ hex: String) throws(GitError) -> git_oid {
         var oid = git_oid()
         guard git_oid_fromstr(&oid, hex) == 0 else { throw GitError(.libgit2, "'\(hex)' is not a commit id") }

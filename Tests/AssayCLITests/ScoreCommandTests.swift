@@ -53,4 +53,35 @@ struct ScoreCommandTests {
         #expect(forced.stdout.contains("\"verified\":false"))
         #expect(forced.stderr.contains("not verified"))
     }
+
+    @Test("--revisions A..B scores only the bundles the commits of that range added")
+    func revisionRange() throws {
+        try #require(Command.available("git"))
+        let directory = try TemporaryDirectory()
+        let dataset = directory.file("dataset")
+        try #require(try Command.system("git", ["init", "-q", "-b", "main", dataset]).status == 0)
+        try #require(try Command.system("git", ["init", "-q", "--bare", "-b", "main", directory.file("remote.git")]).status == 0)
+        try #require(try Command.system("git", ["-C", dataset, "remote", "add", "origin", directory.file("remote.git")]).status == 0)
+        try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
+        try #require(try Command.assay(["dataset", "init", dataset, "--id", "range", "--title", "Range", "--simulated",
+                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))"]).status == 0)
+        let records = Repository.url("spec/vectors/records/valid.jsonl").path
+        for day in ["2026-01-09", "2026-01-10"] {
+            let seal = try Command.assay(["seal", "--dataset", dataset, "--collector", "gw-a", "--day", day, "--key", directory.file("gw-a"), "--records", records])
+            try #require(seal.status == 0, "\(seal.stderr)")
+            let publish = try Command.assay(["publish", "--dataset", dataset, "--key", directory.file("gw-a"), "--signer", "gw-a"])
+            try #require(publish.status == 0, "\(publish.stderr)")
+        }
+        func bundles(_ extra: [String]) throws -> [String] {
+            let result = try Command.assay(["score", "--dataset", dataset, "--day", "2026-01-10", "--window", "2"] + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            guard case .array(let list)? = try JSONParser().parse(result.stdoutBytes.dropLast())["inputs"]?["bundles"] else { return [] }
+            return list.compactMap { $0["day"]?.stringValue }
+        }
+        #expect(try bundles([]) == ["2026-01-09", "2026-01-10"])
+        #expect(try bundles(["--revisions", "HEAD~1..HEAD"]) == ["2026-01-10"])
+        let bad = try Command.assay(["score", "--dataset", dataset, "--day", "2026-01-10", "--revisions", "nope..HEAD"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("revision range 'nope..HEAD'"), "\(bad.stderr)")
+    }
 }
