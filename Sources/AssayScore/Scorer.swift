@@ -294,7 +294,6 @@ public final class Scorer {
         }
     }
 
-    static func integer(_ value: JSONValue?) -> Int64? { if case .integer(let number)? = value { number } else { nil } }
 
     // MARK: - Jobs (§4)
 
