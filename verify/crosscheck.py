@@ -104,8 +104,30 @@ def cases():
     def conflict_count(text):
         return text.replace('"conflicts":{"keys":1,"versions":2}', '"conflicts":{"keys":1,"versions":3}')
 
+    def publish_scores(root, grant=True, sign=True, change=None):
+        """Publishes the scores of 2026-01-11 as a collector would (scoring.md §10), computed by assay-verify score."""
+        if grant:
+            text = read(j(root, "allowed_signers")).decode()
+            write(j(root, "allowed_signers"), text.replace('namespaces="assay-manifest-v1,git"',
+                                                           'namespaces="assay-manifest-v1,assay-scores-v1,git"').encode())
+        scores = subprocess.run([SWIFT, "score", "--dataset", root, "--day", "2026-01-11"], capture_output=True, check=True).stdout
+        if change:
+            scores = change(scores)
+        directory = j(root, "scores/collector-a/2026/01/11")
+        os.makedirs(j(directory, "signatures"))
+        write(j(directory, "scores.json"), scores)
+        if sign:
+            write(j(directory, "signatures", "vector-signer.sig"), sshsig(VECTOR_KEY, scores, "assay-scores-v1"))
+
     return [
         ("untouched", lambda root: []),
+        ("published scores", lambda root: publish_scores(root)),
+        ("published scores changed", lambda root: publish_scores(root, change=lambda s: s.replace(b'"excused":', b'"excused":7', 1))),
+        ("published scores naming another input manifest",
+         lambda root: publish_scores(root, change=lambda s: s.replace(b'"manifest_sha256":"', b'"manifest_sha256":"0', 1))),
+        ("published scores unsigned", lambda root: publish_scores(root, sign=False)),
+        ("published scores by a signer not allowed to", lambda root: publish_scores(root, grant=False)),
+        ("stray file among published scores", lambda root: (publish_scores(root), write(j(root, "scores/collector-a/2026/01/11/notes.txt"), b"x"))),
         ("flipped byte in records", flip),
         ("record removed", lambda root: edit_lines(j(root, a9, "records.jsonl"), lambda l: l[:2] + l[3:])),
         ("record added", lambda root: edit_lines(j(root, a9, "records.jsonl"),
@@ -199,7 +221,7 @@ def main(argv):
             python = assay_verify.verify(root, **options)
             agree = swift["ok"] == python["ok"] and findings(swift) == findings(python) \
                 and (swift_run.returncode == 0) == swift["ok"]
-            expected_ok = name in ("untouched", "fresh enough (--max-age)")
+            expected_ok = name in ("untouched", "fresh enough (--max-age)", "published scores")
             if not agree or swift["ok"] != expected_ok:
                 failures += 1
                 print("FAIL  %s" % name)
