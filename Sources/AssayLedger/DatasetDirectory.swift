@@ -172,8 +172,8 @@ public struct DatasetDirectory: Sendable {
         Files.syncDirectory(of: path)
     }
 
-    /// Removes hidden temporary bundle directories a crashed seal left behind.
-    func removeStaleTemporaries(in directory: String) {
+    /// Removes hidden temporary directories (`.<name>.tmp-<pid>`) a crashed write left behind.
+    public func removeStaleTemporaries(in directory: String) {
         for name in Self.list(directory) where name.hasPrefix(".") && name.contains(".tmp-") {
             try? FileManager.default.removeItem(atPath: "\(directory)/\(name)")
         }

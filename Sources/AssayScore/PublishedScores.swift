@@ -23,7 +23,8 @@ public enum PublishedScores {
             throw ScoreError("signing \(relative)/scores.json: \(error)")
         }
         let parent = (target as NSString).deletingLastPathComponent
-        let temporary = "\(parent)/.\(day.components.day)-\(getpid()).tmp"
+        let temporary = "\(parent)/.\((target as NSString).lastPathComponent).tmp-\(getpid())"
+        directory.removeStaleTemporaries(in: parent)
         do {
             try FileManager.default.createDirectory(atPath: "\(temporary)/signatures", withIntermediateDirectories: true)
             try Files.createExclusive("\(temporary)/scores.json", contents: bytes, mode: 0o644)
