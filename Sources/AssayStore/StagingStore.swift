@@ -242,6 +242,22 @@ public final class StagingStore {
         } catch { throw .sqlite(error) }
     }
 
+    /// Each target's latest probe record, and its latest one whose outcome is not `ok`
+    /// (canonical bytes), in one pass over the staged probes.
+    public func latestProbes() throws(StoreError) -> [String: (latest: [UInt8], latestFailure: [UInt8]?)] {
+        do {
+            let statement = try database.prepare(
+                "SELECT source, body FROM staged WHERE kind = 'probe' ORDER BY received_ms, observer_id, job_id")
+            var result: [String: (latest: [UInt8], latestFailure: [UInt8]?)] = [:]
+            while try statement.step() {
+                let source = statement.text(0), body = statement.blob(1)
+                let failed = !body.containsSubsequence(Array(#""outcome":"ok""#.utf8))
+                result[source] = (body, failed ? body : result[source]?.latestFailure)
+            }
+            return result
+        } catch { throw .sqlite(error) }
+    }
+
     /// Staged record counts by source (target URL, or a gateway event source).
     public func counts() throws(StoreError) -> [(source: String, records: Int64)] {
         do {
@@ -250,5 +266,13 @@ public final class StagingStore {
             while try statement.step() { result.append((statement.text(0), statement.int64(1))) }
             return result
         } catch { throw .sqlite(error) }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs in these bytes.
+    func containsSubsequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+        return (0...(count - needle.count)).contains { start in self[start..<start + needle.count].elementsEqual(needle) }
     }
 }

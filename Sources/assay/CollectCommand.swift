@@ -3,6 +3,7 @@ import AssayCollect
 import AssayCommandLine
 import AssayCore
 import AssayCrypto
+import AssayLedger
 import Logging
 import AssayStore
 import AsyncHTTPClient
@@ -101,7 +102,7 @@ struct CollectScrape: AsyncParsableCommand {
 struct CollectStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show each target's cursor and the staged record counts.",
+        abstract: "Show each target's cursor, staged records, last attempt and failure, and the next seal.",
         discussion: """
             Example:
               assay collect status --config collector.yaml
@@ -114,12 +115,35 @@ struct CollectStatus: ParsableCommand {
         let configuration = try loadCollectorConfiguration(config)
         let store = try StagingStore(path: configuration.staging)
         let counts = Dictionary(try store.counts().map { ($0.source, $0.records) }, uniquingKeysWith: +)
+        let probes = try store.latestProbes()
         for target in configuration.targets {
             print("\(target.url)  cursor \(try store.cursor(target: target.url))  staged \(counts[target.url] ?? 0)")
+            let latest = probes[target.url]
+            print("  last attempt: \(latest.map { Self.describe($0.latest) } ?? "none yet")")
+            if let failure = latest?.latestFailure { print("  last failure: \(Self.describe(failure))") }
         }
         let days = try store.days()
         print("staged days: \(days.isEmpty ? "none" : days.map(\.description).joined(separator: ", "))")
         print("late records (arrived after their day was sealed, kept in quarantine): \(try store.lateRecords())")
+        let sealed = DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last
+        if let next = sealed?.next ?? days.first {
+            let due = next.startMs + UTCDay.milliseconds + configuration.sealGraceMs
+            print("last sealed day: \(sealed.map(\.description) ?? "none"); next seal: \(next) at \(UTCTime.iso8601(milliseconds: due)) "
+                  + "(the day's end plus the \(configuration.sealGraceMs / 60_000) min grace)")
+        } else {
+            print("last sealed day: none; next seal: the first day with staged data, after its end plus the grace period")
+        }
+    }
+
+    /// "ok at 2026-01-01T00:10:00.000Z (HTTP 200, 25 records)" from a probe record's bytes.
+    static func describe(_ probe: [UInt8]) -> String {
+        guard let value = try? JSONParser().parse(probe) else { return "unreadable probe record" }
+        let outcome = value["outcome"]?.stringValue ?? "?"
+        let start = value["start_ms"].flatMap { if case .integer(let ms) = $0 { ms } else { nil } }
+        var details: [String] = []
+        if case .integer(let status)? = value["http_status"] { details.append("HTTP \(status)") }
+        if case .integer(let records)? = value["records_received"] { details.append("\(records) records") }
+        return "\(outcome) at \(start.map { UTCTime.iso8601(milliseconds: $0) } ?? "?")\(details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")"
     }
 }
 
