@@ -323,18 +323,24 @@ class Scorer:
 
 # ------------------------------------------------------------------ input
 
+def feed_bundle(scorer, root, collector, day):
+    """Adds one bundle and its records; returns its manifest's SHA-256 (raises OSError when unreadable)."""
+    y, m, d = av.day_text(day).split("-")
+    base = os.path.join(root, "bundles", collector, y, m, d)
+    with open(os.path.join(base, "manifest.json"), "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    scorer.add_bundle(collector, day, digest)
+    lines, _, _ = av.read_lines(os.path.join(base, "records.jsonl"))
+    for line in lines:
+        scorer.add_line(line)
+    return digest
+
+
 def feed_dataset(scorer, root):
     for collector in av.listdir(os.path.join(root, "bundles")):
         for day in av.bundle_days(root, collector):
-            if not scorer.needs(day):
-                continue
-            y, m, d = av.day_text(day).split("-")
-            base = os.path.join(root, "bundles", collector, y, m, d)
-            with open(os.path.join(base, "manifest.json"), "rb") as handle:
-                scorer.add_bundle(collector, day, hashlib.sha256(handle.read()).hexdigest())
-            lines, _, _ = av.read_lines(os.path.join(base, "records.jsonl"))
-            for line in lines:
-                scorer.add_line(line)
+            if scorer.needs(day):
+                feed_bundle(scorer, root, collector, day)
 
 
 def main(argv):

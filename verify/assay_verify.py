@@ -1016,16 +1016,10 @@ def check_scores(root, signers):
             ok = True
             for item in inputs:
                 try:
-                    iy, im, idd = item["day"].split("-")
-                    bundle = os.path.join(root, "bundles", item["collector"], iy, im, idd)
-                    with open(os.path.join(bundle, "manifest.json"), "rb") as handle:
-                        manifest_hash = hashlib.sha256(handle.read()).hexdigest()
-                    if not SLUG.fullmatch(item["collector"]) or manifest_hash != item["manifest_sha256"]:
+                    if not SLUG.fullmatch(item["collector"]) or parse_day(item["day"]) is None:
+                        raise ValueError("not a bundle name")
+                    if assay_score.feed_bundle(scorer, root, item["collector"], parse_day(item["day"])) != item["manifest_sha256"]:
                         raise ValueError("another manifest")
-                    scorer.add_bundle(item["collector"], parse_day(item["day"]), manifest_hash)
-                    lines, _, _ = read_lines(os.path.join(bundle, "records.jsonl"))
-                    for line in lines:
-                        scorer.add_line(line)
                 except (OSError, KeyError, ValueError, TypeError, AttributeError, Invalid):
                     log.error("scores-input", path, "names an input bundle that is missing or has another manifest")
                     ok = False

@@ -39,15 +39,19 @@ public struct DatasetBenchmark {
 
     static let key = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("assay bench key".utf8)).bytes)
 
+    /// A fresh simulated dataset at `root` (replacing one left there) whose
+    /// `signers` all sign manifests with the benchmark key.
+    static func createDataset(at root: String, id: String, signers: [String]) throws -> DatasetDirectory {
+        try? FileManager.default.removeItem(atPath: root)
+        return try DatasetDirectory.create(
+            at: root,
+            descriptor: DatasetDescriptor(id: id, title: "Benchmark", description: "synthetic", licence: "CC0-1.0", threshold: 1, simulated: true),
+            allowedSigners: signers.map { "\($0) namespaces=\"assay-manifest-v1\" \(OpenSSHPublicKey(key.publicKey).line)\n" }.joined())
+    }
+
     /// Creates the dataset; returns it and the time spent sealing (input generation excluded).
     public func build(progress: (String) -> Void) throws -> (DatasetDirectory, SealResult) {
-        let root = "\(directory)/assay-bench-dataset-\(getpid())"
-        try? FileManager.default.removeItem(atPath: root)
-        let dataset = try DatasetDirectory.create(
-            at: root,
-            descriptor: DatasetDescriptor(id: "bench", title: "Benchmark", description: "synthetic", licence: "CC0-1.0",
-                                          threshold: 1, simulated: true),
-            allowedSigners: "bench namespaces=\"assay-manifest-v1\" \(OpenSSHPublicKey(Self.key.publicKey).line)\n")
+        let dataset = try Self.createDataset(at: "\(directory)/assay-bench-dataset-\(getpid())", id: "bench", signers: ["bench"])
         let firstDay = UTCDay("2026-01-01")!
         var sealSeconds = 0.0
         var bytes = 0
@@ -63,7 +67,7 @@ public struct DatasetBenchmark {
             bytes += bundle.records.count + bundle.manifestBytes.count
         }
         progress("timing sha256sum over the sealed files")
-        let sha = try? timeSha256sum(root)
+        let sha = try? timeSha256sum(dataset.root)
         return (dataset, SealResult(records: days * recordsPerDay, seconds: sealSeconds, outputBytes: bytes, sha256sumSeconds: sha))
     }
 

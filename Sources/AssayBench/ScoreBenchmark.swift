@@ -28,18 +28,12 @@ public struct ScoreBenchmark {
         self.directory = directory
     }
 
-    static let key = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("assay bench key".utf8)).bytes)
     public var lastDay: UTCDay { UTCDay("2026-01-08")! }
 
     /// Seals the synthetic dataset; returns its root.
     public func build(progress: (String) -> Void) throws -> DatasetDirectory {
         let root = "\(directory)/assay-bench-score-\(getpid())"
-        try? FileManager.default.removeItem(atPath: root)
-        let dataset = try DatasetDirectory.create(
-            at: root,
-            descriptor: DatasetDescriptor(id: "bench-score", title: "Scoring benchmark", description: "synthetic", licence: "CC0-1.0",
-                                          threshold: 1, simulated: true),
-            allowedSigners: ["gw-1", "gw-2"].map { "\($0) namespaces=\"assay-manifest-v1\" \(OpenSSHPublicKey(Self.key.publicKey).line)\n" }.joined())
+        let dataset = try DatasetBenchmark.createDataset(at: root, id: "bench-score", signers: ["gw-1", "gw-2"])
         var generator = SyntheticScoringRecords()
         let perDay = max(1, records / days)
         var emitted = 0
@@ -66,7 +60,7 @@ public struct ScoreBenchmark {
             for file in files.values { fclose(file) }
             for collector in ["gw-1", "gw-2"] {
                 let input = "\(root)-\(collector).jsonl"
-                _ = try dataset.seal(collector: collector, day: day, inputs: [input], key: Self.key, signer: collector) { _ in }
+                _ = try dataset.seal(collector: collector, day: day, inputs: [input], key: DatasetBenchmark.key, signer: collector) { _ in }
                 unlink(input)
             }
         }

@@ -131,6 +131,26 @@ public struct DatasetDirectory: Sendable {
         if let newest = days(of: collector).last, newest > day {
             throw LedgerError(.outOfOrder, "\(collector) already has a bundle for \(newest); days before it cannot be sealed")
         }
+        var files: [(name: String, bytes: [UInt8], faultPoint: String?)] = [
+            ("records.jsonl", bundle.records, "seal-after-records"),
+            ("conflicts.jsonl", bundle.conflicts, nil),
+            ("manifest.json", bundle.manifestBytes, "seal-after-manifest"),
+        ]
+        for (signer, signature) in signatures {
+            guard Slug.isValid(signer) else { throw LedgerError(.invalidName, "signer '\(signer)' must be \(Slug.rule)") }
+            files.append(("signatures/\(signer).sig", Array(signature.armored.utf8), nil))
+        }
+        try installDirectory(at: target, files: files, beforeRename: "seal-before-rename")
+    }
+
+    /// Creates the directory `target` (absolute, not existing yet) holding `files`
+    /// (names relative to it, `signatures/…` allowed) all at once: they are written
+    /// into a hidden temporary directory beside it, synced, and renamed into
+    /// place, so a crash leaves either nothing or the whole directory. Leftovers of
+    /// earlier crashes beside it are removed first. `faultPoint`s name the test
+    /// hooks after each file (FaultInjection).
+    public func installDirectory(at target: String, files: [(name: String, bytes: [UInt8], faultPoint: String?)],
+                                 beforeRename: String? = nil) throws(LedgerError) {
         let parent = (target as NSString).deletingLastPathComponent
         let temporary = "\(parent)/.\((target as NSString).lastPathComponent).tmp-\(getpid())"
         do {
@@ -139,23 +159,15 @@ public struct DatasetDirectory: Sendable {
             try FileManager.default.createDirectory(atPath: "\(temporary)/signatures", withIntermediateDirectories: true)
         } catch { throw LedgerError(.io, "\(parent): \(error.localizedDescription)") }
         do {
-            try Files.createExclusive("\(temporary)/records.jsonl", contents: bundle.records, mode: 0o644)
-            FaultInjection.point("seal-after-records")
-            try Files.createExclusive("\(temporary)/conflicts.jsonl", contents: bundle.conflicts, mode: 0o644)
-            try Files.createExclusive("\(temporary)/manifest.json", contents: bundle.manifestBytes, mode: 0o644)
-            FaultInjection.point("seal-after-manifest")
-            for (signer, signature) in signatures {
-                guard Slug.isValid(signer) else { throw LedgerError(.invalidName, "signer '\(signer)' must be \(Slug.rule)") }
-                try Files.createExclusive("\(temporary)/signatures/\(signer).sig", contents: Array(signature.armored.utf8), mode: 0o644)
+            for file in files {
+                try Files.createExclusive("\(temporary)/\(file.name)", contents: file.bytes, mode: 0o644)
+                if let point = file.faultPoint { FaultInjection.point(point) }
             }
             Files.syncDirectory(of: "\(temporary)/signatures/x")
             Files.syncDirectory(of: "\(temporary)/x")
-            FaultInjection.point("seal-before-rename")
+            if let beforeRename { FaultInjection.point(beforeRename) }
             guard rename(temporary, target) == 0 else { throw FileError(path: target, operation: "rename", errno: errno) }
             Files.syncDirectory(of: target)
-        } catch let error as LedgerError {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw LedgerError(.io, "\(error)")
@@ -173,7 +185,7 @@ public struct DatasetDirectory: Sendable {
     }
 
     /// Removes hidden temporary directories (`.<name>.tmp-<pid>`) a crashed write left behind.
-    public func removeStaleTemporaries(in directory: String) {
+    func removeStaleTemporaries(in directory: String) {
         for name in Self.list(directory) where name.hasPrefix(".") && name.contains(".tmp-") {
             try? FileManager.default.removeItem(atPath: "\(directory)/\(name)")
         }

@@ -22,19 +22,10 @@ public enum PublishedScores {
         do { signature = try SSHSignature.sign(bytes, namespace: DatasetDirectory.scoresNamespace, with: key) } catch {
             throw ScoreError("signing \(relative)/scores.json: \(error)")
         }
-        let parent = (target as NSString).deletingLastPathComponent
-        let temporary = "\(parent)/.\((target as NSString).lastPathComponent).tmp-\(getpid())"
-        directory.removeStaleTemporaries(in: parent)
         do {
-            try FileManager.default.createDirectory(atPath: "\(temporary)/signatures", withIntermediateDirectories: true)
-            try Files.createExclusive("\(temporary)/scores.json", contents: bytes, mode: 0o644)
-            try Files.createExclusive("\(temporary)/signatures/\(signer).sig", contents: Array(signature.armored.utf8), mode: 0o644)
-            Files.syncDirectory(of: "\(temporary)/signatures/x")
-            Files.syncDirectory(of: "\(temporary)/x")
-            guard rename(temporary, target) == 0 else { throw FileError(path: target, operation: "rename", errno: errno) }
-            Files.syncDirectory(of: target)
+            try directory.installDirectory(at: target, files: [("scores.json", bytes, nil),
+                                                               ("signatures/\(signer).sig", Array(signature.armored.utf8), nil)])
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
             throw ScoreError("writing \(relative): \(error)")
         }
         return bytes
