@@ -77,7 +77,7 @@ let package = Package(
         ]),
         .target(
             name: "AssayCommandLine",
-            dependencies: ["AssayCore", "AssayLedger", "AssayScore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The auditor's build: verification only, no git, SQLite or networking.
         .executableTarget(
             name: "assay-verify",

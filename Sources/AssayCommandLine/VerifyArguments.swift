@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssayCore
+import AssayCrypto
 import AssayLedger
 import AssayScore
 
@@ -21,10 +22,11 @@ public struct VerifyArguments: ParsableArguments {
     @Option(help: "A state file: checked against, then updated after a run without errors.")
     public var state: String?
 
-    @Option(help: "An allowed_signers file to trust instead of the dataset's.")
+    @Option(help: ArgumentHelp("A policy to trust instead of the dataset's current one: a policy version directory (policy.json and allowed_signers) or an allowed_signers file.",
+                               discussion: "See spec/policy.md §5.", valueName: "path"))
     public var policy: String?
 
-    @Option(help: "A threshold to require instead of the dataset's.")
+    @Option(help: "A threshold to require instead of the policy's.")
     public var threshold: Int?
 
     @Option(help: "Check this record proof (from 'assay prove') instead of a dataset.")
@@ -42,11 +44,33 @@ public struct VerifyArguments: ParsableArguments {
         if let threshold, threshold < 1 { throw ValidationError("--threshold must be at least 1") }
     }
 
-    /// The trust policy to use: --policy, else nil (the dataset's).
-    public func pinnedPolicy() throws -> AllowedSigners? {
+    /// The trust policy to use: --policy, else nil (the dataset's current one). An allowed_signers
+    /// file gets `defaultThreshold` (the dataset's) unless --threshold says otherwise.
+    public func pinnedPolicy(defaultThreshold: Int) throws -> TrustPolicy? {
         guard let policy else { return nil }
-        do { return try AllowedSigners(text: String(decoding: try Files.read(policy, limit: 1 << 22), as: UTF8.self)) } catch let error as AllowedSigners.ParseError {
-            throw Failure(message: "\(policy):\(error.line): \(error.reason)")
+        if DatasetDirectory.isDirectory(policy) {
+            let bytes = try Files.read("\(policy)/policy.json", limit: 1 << 20)
+            let document: PolicyDocument
+            do { document = try PolicyDocument(bytes: bytes) } catch { throw Failure(message: "\(policy)/policy.json: \(error.reason)") }
+            let signersBytes = try Files.read("\(policy)/\(DatasetDirectory.allowedSignersName)", limit: 1 << 22)
+            guard Hasher.sha256(signersBytes).hex == document.allowedSignersSHA256 else {
+                throw Failure(message: "\(policy)/allowed_signers: its SHA-256 is not the one policy.json names")
+            }
+            let signers = try Self.allowedSigners(signersBytes, path: "\(policy)/allowed_signers")
+            if let problem = PolicyChain.selfContainmentProblems(signers, revocations: document.revocations).first {
+                throw Failure(message: "\(policy)/allowed_signers: \(problem)")
+            }
+            return TrustPolicy(version: document.version, hash: Hasher.sha256(bytes).hex, threshold: document.threshold,
+                               signers: signers, revocations: document.revocations)
+        }
+        let bytes = try Files.read(policy, limit: 1 << 22)
+        return TrustPolicy(version: 0, hash: Hasher.sha256(bytes).hex, threshold: threshold ?? defaultThreshold,
+                           signers: try Self.allowedSigners(bytes, path: policy))
+    }
+
+    static func allowedSigners(_ bytes: [UInt8], path: String) throws -> AllowedSigners {
+        do { return try AllowedSigners(text: String(decoding: bytes, as: UTF8.self)) } catch {
+            throw Failure(message: "\(path):\(error.line): \(error.reason)")
         }
     }
 
@@ -64,14 +88,15 @@ public struct VerifyArguments: ParsableArguments {
         options.maxAgeDays = maxAge
         options.today = today.flatMap(UTCDay.init)
         if let state, Files.exists(state) { options.state = try VerifyState(bytes: try Files.read(state, limit: 16 << 20)) }
-        options.allowedSigners = try pinnedPolicy()
+        let descriptor = try? DatasetDirectory(dataset).descriptor()
+        options.policy = try pinnedPolicy(defaultThreshold: descriptor?.threshold ?? 1)
         options.threshold = threshold
         let progress = Progress(enabled: Diagnostics.isTerminal && !json)
         var report = await DatasetVerifier(directory: DatasetDirectory(dataset), options: options).verify { done, total in
             progress.update("verifying bundles \(done)/\(total)")
         }
         progress.finish()
-        if let signers = try options.allowedSigners ?? (try? DatasetDirectory(dataset).allowedSigners()) {
+        if let signers = report.policy?.signers {
             report = report.adding(try extraChecks(signers))
             // Published scores are recomputed from the bundles they name (spec/scoring.md §10).
             report = report.adding(PublishedScores.verify(DatasetDirectory(dataset), signers: signers))
@@ -95,6 +120,11 @@ extension VerificationReport {
     /// The report for people: one line per collector, then every finding, then the verdict.
     public func humanText(location: String) -> String {
         var lines = ["Dataset \(datasetID ?? "(unreadable)") at \(location)"]
+        if let policy {
+            let source = pinned ? "pinned with --policy" : (policy.version == 1 ? "allowed_signers (version 1)" : "policy/\(String(policy.version + 10000).dropFirst())")
+            lines.append("  policy: \(source), threshold \(policy.threshold), sha256 \(policy.hash.prefix(16))…"
+                + (policy.revocations.isEmpty ? "" : ", \(policy.revocations.count) revoked key\(policy.revocations.count == 1 ? "" : "s")"))
+        }
         var collectors: [String] = []
         for bundle in bundles where !collectors.contains(bundle.collector) { collectors.append(bundle.collector) }
         for collector in collectors {
@@ -103,6 +133,11 @@ extension VerificationReport {
             let bad = chain.filter { $0.hasErrors || !$0.holds }.count
             let signers = Set(chain.flatMap(\.signers)).sorted()
             lines.append("  \(bad == 0 ? "ok  " : "FAIL") \(collector): \(chain.count) bundle\(chain.count == 1 ? "" : "s") \(chain.first!.day) … \(chain.last!.day), \(records) records, signed by \(signers.isEmpty ? "nobody" : signers.joined(separator: ", "))\(bad == 0 ? "" : "; \(bad) with errors")")
+            for bundle in chain {
+                let verdict = bundle.holds ? "holds" : "FAILS"
+                lines.append("      \(bundle.day)  \(bundle.signers.count) of \(bundle.threshold) \(verdict)  signed: \(bundle.signers.isEmpty ? "-" : bundle.signers.joined(separator: ", "))"
+                    + (bundle.unsigned.isEmpty ? "" : "; not signed: \(bundle.unsigned.joined(separator: ", "))"))
+            }
         }
         for finding in findings { lines.append("  \(finding)") }
         lines.append(holds

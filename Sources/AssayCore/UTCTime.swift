@@ -47,4 +47,29 @@ public enum UTCTime {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rest / 3_600_000, 2)):\(pad(rest / 60_000 % 60, 2)):"
             + "\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
     }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch (the policy's time, spec/policy.md §1.1).
+    public static func seconds(_ seconds: Int64) -> String {
+        let text = iso8601(milliseconds: seconds * 1000)
+        return String(text.prefix(19)) + "Z"
+    }
+
+    /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ` (a real date, UTC) to seconds since the epoch.
+    public static func parseSeconds(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        guard b.count == 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x5A else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in b[range] {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        return Int64(days(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+    }
 }

@@ -27,12 +27,16 @@ public struct DatasetPublisher {
         public let pushed: Bool
     }
 
-    /// Commits every new file under `bundles/` (whole bundles or co-signature
-    /// files), signed with `key` as `signer`, and pushes. Refuses when the work
-    /// tree has other changes, when a new bundle is incomplete, or when the
-    /// branch is behind the remote. With nothing new, only pushes.
+    /// Commits every new file Assay publishes (whole bundles, co-signature
+    /// files, published scores, policy versions), signed with `key` as
+    /// `signer`, and pushes. Refuses when the work tree has other changes or a
+    /// new bundle is incomplete. A rejected push (another publisher pushed
+    /// first) is followed by a fetch, a replay of the local additive commits on
+    /// top of the remote branch (`GitRepository.integrate`) and another push,
+    /// up to `attempts` times with jittered backoff (spec/dataset.md §9). With
+    /// nothing new, only pushes.
     public func publish(key: Ed25519PrivateKey, signer: String, email: String? = nil, time: Int64,
-                        push: Bool = true) throws(GitError) -> Outcome {
+                        push: Bool = true, attempts: Int = 8) throws(GitError) -> Outcome {
         let branch = try repository.currentBranch()
         let changes = try repository.status()
         let foreign = changes.filter { !$0.isUntracked }
@@ -42,30 +46,50 @@ public struct DatasetPublisher {
         }
         let files = changes.map(\.path)
         if let stray = files.first(where: { !Self.isPublishable($0) }) {
-            throw GitError(.dirty, "'\(stray)' is not part of a sealed bundle (a crashed seal's leftovers?); remove it first")
-        }
-        if let remote, let upstream = try repository.resolve("refs/remotes/\(remote)/\(branch)"),
-           let local = try repository.resolve("refs/heads/\(branch)") {
-            let (_, behind) = try repository.aheadBehind(local: local, upstream: upstream)
-            if behind > 0 {
-                throw GitError(.diverged, "\(branch) is \(behind) commit\(behind == 1 ? "" : "s") behind \(remote)/\(branch); fetch and integrate first")
-            }
+            throw GitError(.dirty, "'\(stray)' is not part of a sealed bundle, published scores or a policy version (a crashed seal's leftovers?); remove it first")
         }
         let bundles = Array(Set(files.compactMap(Self.bundleDirectory))).sorted()
         var commit: String?
         if !files.isEmpty {
             let message = Self.message(bundles: bundles, files: files, repository: repository)
             let identity = GitIdentity(name: signer, email: email ?? "\(signer)@assay.invalid", time: time)
-            commit = try repository.commitSigned(adding: files, message: message, author: identity) { buffer in
-                try SSHSignature.sign(buffer, namespace: "git", with: key).armored
-            }
+            commit = try repository.commitSigned(adding: files, message: message, author: identity, sign: signing(key))
         }
         var pushed = false
         if push, let remote {
-            try repository.push(remote: remote, branch: branch, credentials: credentials)
-            pushed = true
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    try repository.push(remote: remote, branch: branch, credentials: credentials)
+                    pushed = true
+                    break
+                } catch {
+                    // Most likely another publisher pushed first: take their commits and replay ours on top.
+                    guard attempt < attempts else { throw error }
+                    _ = try? update(key: key)
+                    let base = 50 << min(attempt, 6)
+                    usleep(UInt32(base + Int.random(in: 0...base)) * 1000)
+                }
+            }
+            if commit != nil { commit = try repository.resolve("refs/heads/\(branch)") }  // replays give it a new id
         }
         return Outcome(commit: commit, bundles: bundles, files: files, pushed: pushed)
+    }
+
+    /// Fetches the remote and brings the branch up to it: a fast-forward, or a
+    /// replay of the local additive commits, re-signed with `key`. Returns how many were replayed.
+    @discardableResult
+    public func update(key: Ed25519PrivateKey) throws(GitError) -> Int {
+        guard let remote else { return 0 }
+        let branch = try repository.currentBranch()
+        try repository.fetch(remote: remote, credentials: credentials)
+        guard let upstream = try repository.resolve("refs/remotes/\(remote)/\(branch)") else { return 0 }
+        return try repository.integrate(upstream: upstream, sign: signing(key))
+    }
+
+    func signing(_ key: Ed25519PrivateKey) -> ([UInt8]) throws -> String {
+        { buffer in try SSHSignature.sign(buffer, namespace: "git", with: key).armored }
     }
 
     /// A new file Assay may commit: a bundle file, a signature file, or (in a
@@ -73,6 +97,12 @@ public struct DatasetPublisher {
     static func isPublishable(_ path: String) -> Bool {
         if [DatasetDirectory.descriptorName, DatasetDirectory.allowedSignersName, "README.md", "LICENSE"].contains(path) { return true }
         let parts = path.split(separator: "/").map(String.init)
+        if parts.first == DatasetDirectory.policyName {
+            // policy/NNNN/{policy.json, allowed_signers, signatures/<signer>.sig}
+            guard parts.count >= 3, parts[1].utf8.count == 4, parts[1].allSatisfy(\.isNumber) else { return false }
+            if parts.count == 3 { return ["policy.json", DatasetDirectory.allowedSignersName].contains(parts[2]) }
+            return parts.count == 4 && parts[2] == "signatures" && parts[3].hasSuffix(".sig")
+        }
         guard parts.count >= 6, [DatasetDirectory.bundlesName, DatasetDirectory.scoresName].contains(parts[0]),
               !parts.contains(where: { $0.hasPrefix(".") }) else { return false }
         let files = parts[0] == DatasetDirectory.bundlesName ? ["manifest.json", "records.jsonl", "conflicts.jsonl"] : ["scores.json"]
@@ -145,3 +175,7 @@ public enum CommitVerifier {
         return findings
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

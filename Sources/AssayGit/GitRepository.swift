@@ -178,6 +178,156 @@ public final class GitRepository {
         }
     }
 
+    /// Brings the current branch up to `upstream` (a commit id, usually
+    /// `refs/remotes/<remote>/<branch>`): a fast-forward when the branch has
+    /// nothing of its own; otherwise its own commits, which only add files,
+    /// are **replayed** on top of `upstream`: each commit's added files are
+    /// put onto the new parent's tree, and the commit is rebuilt with the same
+    /// author, committer and message and signed again with `sign`. A path the
+    /// upstream already has with the same content is skipped (a commit left
+    /// with nothing is dropped); with other content it is a `conflict`. The
+    /// work tree is then checked out. Returns how many commits were replayed.
+    @discardableResult
+    public func integrate(upstream: String, sign: ([UInt8]) throws -> String) throws(GitError) -> Int {
+        let branch = try currentBranch()
+        let reference = "refs/heads/\(branch)"
+        guard let local = try resolve(reference) else {
+            try moveBranch(reference, to: upstream, expected: nil)
+            try checkoutHead()
+            return 0
+        }
+        let (ahead, behind) = try aheadBehind(local: local, upstream: upstream)
+        guard behind > 0 else { return 0 }
+        if ahead == 0 {
+            try moveBranch(reference, to: upstream, expected: local)
+            try checkoutHead()
+            return 0
+        }
+        var walk: OpaquePointer?
+        try Self.check(git_revwalk_new(&walk, pointer), "walk")
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
+        var localID = try Self.oid(local), upstreamID = try Self.oid(upstream)
+        try Self.check(git_revwalk_push(walk, &localID), "walk from \(branch)")
+        try Self.check(git_revwalk_hide(walk, &upstreamID), "hide \(upstream)")
+        var own: [git_oid] = []
+        var next = git_oid()
+        while git_revwalk_next(&next, walk) == 0 { own.append(next) }
+        var parentID = upstreamID
+        var replayed = 0
+        for var id in own {
+            if let rebuilt = try replay(&id, onto: parentID, sign: sign) {
+                parentID = rebuilt
+                replayed += 1
+            }
+        }
+        try moveBranch(reference, to: Self.hex(parentID), expected: local)
+        try checkoutHead()
+        return replayed
+    }
+
+    /// Rebuilds one additive commit on `parentID`; nil when nothing of it is left to add.
+    private func replay(_ id: inout git_oid, onto parentID: git_oid, sign: ([UInt8]) throws -> String) throws(GitError) -> git_oid? {
+        var commit: OpaquePointer?
+        try Self.check(git_commit_lookup(&commit, pointer, &id), "read commit")
+        defer { git_commit_free(commit) }
+        let name = String(Self.hex(id).prefix(12))
+        guard git_commit_parentcount(commit) == 1 else {
+            throw GitError(.diverged, "commit \(name) is a merge or a root commit; only additive commits on one parent can be replayed")
+        }
+        var oldParent: OpaquePointer?, oldParentTree: OpaquePointer?, tree: OpaquePointer?
+        try Self.check(git_commit_parent(&oldParent, commit, 0), "read parent")
+        defer { git_commit_free(oldParent) }
+        try Self.check(git_commit_tree(&oldParentTree, oldParent), "read parent tree")
+        defer { git_tree_free(oldParentTree) }
+        try Self.check(git_commit_tree(&tree, commit), "read tree")
+        defer { git_tree_free(tree) }
+        var diff: OpaquePointer?
+        try Self.check(git_diff_tree_to_tree(&diff, pointer, oldParentTree, tree, nil), "diff")
+        defer { git_diff_free(diff) }
+
+        var newParentID = parentID
+        var newParent: OpaquePointer?, newParentTree: OpaquePointer?
+        try Self.check(git_commit_lookup(&newParent, pointer, &newParentID), "read \(Self.hex(parentID))")
+        defer { git_commit_free(newParent) }
+        try Self.check(git_commit_tree(&newParentTree, newParent), "read tree")
+        defer { git_tree_free(newParentTree) }
+        var index: OpaquePointer?
+        try Self.check(git_index_new(&index), "new index")
+        defer { git_index_free(index) }
+        try Self.check(git_index_read_tree(index, newParentTree), "read tree into index")
+        var added = 0
+        for position in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, position)?.pointee, let cPath = delta.new_file.path else { continue }
+            let path = String(cString: cPath)
+            guard delta.status == GIT_DELTA_ADDED else {
+                throw GitError(.notAppendOnly, "commit \(name) changes or deletes '\(path)'; only additive commits are replayed")
+            }
+            var blob = delta.new_file.id
+            if let existing = git_index_get_bypath(index, cPath, 0) {
+                var existingID = existing.pointee.id
+                if git_oid_equal(&existingID, &blob) != 0 { continue }
+                throw GitError(.conflict, "'\(path)' was published meanwhile with other content; the local file is kept in commit \(name) and not pushed")
+            }
+            var entry = git_index_entry()
+            entry.mode = UInt32(delta.new_file.mode)
+            entry.id = blob
+            entry.file_size = UInt32(truncatingIfNeeded: delta.new_file.size)
+            let result = cPath.withMemoryRebound(to: CChar.self, capacity: 1) { path -> Int32 in
+                entry.path = path
+                return git_index_add(index, &entry)
+            }
+            try Self.check(result, "add \(path)")
+            added += 1
+        }
+        guard added > 0 else { return nil }
+        var treeID = git_oid()
+        try Self.check(git_index_write_tree_to(&treeID, index, pointer), "write tree")
+        var newTree: OpaquePointer?
+        try Self.check(git_tree_lookup(&newTree, pointer, &treeID), "read tree")
+        defer { git_tree_free(newTree) }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        var parents: [OpaquePointer?] = [newParent]
+        let message = git_commit_message(commit)
+        let created = parents.withUnsafeMutableBufferPointer { list in
+            git_commit_create_buffer(&buffer, pointer, git_commit_author(commit), git_commit_committer(commit), nil, message, newTree, 1, list.baseAddress)
+        }
+        try Self.check(created, "build commit")
+        let content = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.ptr).assumingMemoryBound(to: UInt8.self), count: buffer.size))
+        let armored: String
+        do { armored = try sign(content) } catch { throw GitError(.signing, "signing the replayed commit failed: \(error)") }
+        var rebuilt = git_oid()
+        let stored = String(decoding: content, as: UTF8.self).withCString { text in
+            git_commit_create_with_signature(&rebuilt, pointer, text, armored, "gpgsig")
+        }
+        try Self.check(stored, "store replayed commit")
+        return rebuilt
+    }
+
+    /// Points `reference` at `target`, only if it still points at `expected` (nil: create it).
+    private func moveBranch(_ reference: String, to target: String, expected: String?) throws(GitError) {
+        var targetID = try Self.oid(target)
+        var moved: OpaquePointer?
+        let result: Int32
+        if let expected {
+            var expectedID = try Self.oid(expected)
+            result = git_reference_create_matching(&moved, pointer, reference, &targetID, 1, &expectedID, "assay: integrate")
+        } else {
+            result = git_reference_create(&moved, pointer, reference, &targetID, 0, "assay: integrate")
+        }
+        try Self.check(result, "move \(reference)")
+        git_reference_free(moved)
+    }
+
+    /// Makes the index and work tree match HEAD (files Assay does not track are left alone).
+    private func checkoutHead() throws(GitError) {
+        var options = git_checkout_options()
+        try Self.check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "checkout options")
+        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+        try Self.check(git_checkout_head(pointer, &options), "check out")
+    }
+
     /// How many commits `local` has that `upstream` lacks, and the reverse.
     public func aheadBehind(local: String, upstream: String) throws(GitError) -> (ahead: Int, behind: Int) {
         var localID = try Self.oid(local)
@@ -407,6 +557,8 @@ public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
         case pushRejected = "push-rejected"
         case signing
         case nothingToPublish = "nothing-to-publish"
+        /// Two publishers added the same path with different content.
+        case conflict
     }
 
     public let code: Code

@@ -35,6 +35,25 @@ public struct AllowedSigners: Sendable {
             if let time, let validBefore, time >= validBefore { return false }
             return true
         }
+
+        public init(principals: [String], key: Ed25519PublicKey, namespaces: [String]?, validAfter: Int64?, validBefore: Int64?, line: Int = 0) {
+            self.principals = principals
+            self.key = key
+            self.namespaces = namespaces
+            self.validAfter = validAfter
+            self.validBefore = validBefore
+            self.line = line
+        }
+
+        /// The entry as one line of the file (no newline): principals, options, key.
+        public var text: String {
+            var options: [String] = []
+            if let namespaces { options.append("namespaces=\"\(namespaces.joined(separator: ","))\"") }
+            if let validAfter { options.append("valid-after=\"\(AllowedSigners.timeText(validAfter))\"") }
+            if let validBefore { options.append("valid-before=\"\(AllowedSigners.timeText(validBefore))\"") }
+            let key = OpenSSHPublicKey(self.key).line
+            return ([principals.joined(separator: ",")] + (options.isEmpty ? [] : [options.joined(separator: ",")]) + [key]).joined(separator: " ")
+        }
     }
 
     /// Why a line was refused.
@@ -45,6 +64,19 @@ public struct AllowedSigners: Sendable {
     }
 
     public let entries: [Entry]
+
+    public init(entries: [Entry]) { self.entries = entries }
+
+    /// The file's text: `header` lines as `#` comments, then one line per entry.
+    public func text(header: [String] = []) -> String {
+        (header.map { "# \($0)" } + entries.map(\.text)).map { $0 + "\n" }.joined()
+    }
+
+    /// `YYYYMMDDHHMMSSZ` for seconds since the epoch (the file's time form).
+    public static func timeText(_ seconds: Int64) -> String {
+        let text = UTCTime.seconds(seconds)
+        return text.filter { $0.isNumber } + "Z"
+    }
 
     /// Parses the file's text; blank lines and `#` comments are skipped.
     public init(text: String) throws(ParseError) {

@@ -12,6 +12,8 @@ public struct DatasetDirectory: Sendable {
     /// Published scores (spec/scoring.md §10).
     public static let scoresName = "scores"
     public static let scoresNamespace = "assay-scores-v1"
+    public static let policyName = "policy"
+    public static let policyNamespace = "assay-policy-v1"
 
     public let root: String
 

@@ -17,13 +17,14 @@ struct CollectCommand: ParsableCommand {
             'run' is the daemon: it scrapes every target on its schedule, seals each UTC day after the \
             grace period into the dataset repository (missed days on restart, empty days too), \
             commits with an SSH-signed commit and pushes, retrying the push with backoff. \
-            'scrape' runs one round by hand; 'status' shows cursors and staged days; 'check-config' \
+            'scrape' runs one round by hand; 'seal' seals and publishes the due days by hand; \
+            'status' shows cursors and staged days; 'check-config' \
             explains every configuration error with its line. Format: spec/collector.md.
 
             Example:
               assay collect check-config collector.yaml && assay collect run --config collector.yaml
             """,
-        subcommands: [CollectRun.self, CollectCheckConfig.self, CollectScrape.self, CollectStatus.self])
+        subcommands: [CollectRun.self, CollectCheckConfig.self, CollectScrape.self, CollectSeal.self, CollectStatus.self])
 }
 
 /// Loads a configuration or fails with every error and its line.
@@ -144,6 +145,44 @@ struct CollectStatus: ParsableCommand {
         if case .integer(let status)? = value["http_status"] { details.append("HTTP \(status)") }
         if case .integer(let records)? = value["records_received"] { details.append("\(records) records") }
         return "\(outcome) at \(start.map { UTCTime.iso8601(milliseconds: $0) } ?? "?")\(details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")"
+    }
+}
+
+struct CollectSeal: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seal",
+        abstract: "Seal every due day from the staging store, commit, and push (what the daemon does each minute).",
+        discussion: """
+            A day is due when its end plus the seal grace has passed. Days without records are sealed \
+            too, so the chain has no silent gaps. When other collectors pushed to the same dataset \
+            first, the commit is replayed on top of theirs and pushed again. --now fixes the current \
+            time (a UTC time YYYY-MM-DDTHH:MM:SSZ), for tests and for sealing a backlog exactly.
+
+            Example:
+              assay collect seal --config collector.yaml
+            """)
+
+    @Option(help: "The YAML configuration file.")
+    var config: String
+
+    @Option(help: "The current time, YYYY-MM-DDTHH:MM:SSZ (default: the clock).")
+    var now: String?
+
+    func run() async throws {
+        let configuration = try loadCollectorConfiguration(config)
+        let key = try KeyFiles.readPrivateKey(at: configuration.key).key
+        var clock = CollectorClock.system()
+        if let now {
+            guard let seconds = UTCTime.parseSeconds(now) else { throw ValidationError("--now must be YYYY-MM-DDTHH:MM:SSZ") }
+            clock = CollectorClock(startMs: seconds * 1000, speed: 1)
+        }
+        var logger = Logger(label: "assay.collect")
+        logger.logLevel = .warning
+        let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger)
+        let report = await collector.sealAndPublish()
+        print(report.sealed.isEmpty ? "No day is due" : "Sealed \(report.sealed.map(\.description).joined(separator: ", "))")
+        if report.pushed { print("Published to \(configuration.remote)") }
+        if let error = report.pushError { throw Failure(message: "publishing failed: \(error)") }
     }
 }
 

@@ -66,7 +66,7 @@ struct DatasetInit: ParsableCommand {
         for signer in signers {
             let parts = signer.split(separator: "=", maxSplits: 1).map(String.init)
             let key = try KeyFiles.readPublicKey(at: parts[1])
-            lines += "\(parts[0]) namespaces=\"\(DatasetDirectory.manifestNamespace),\(DatasetDirectory.scoresNamespace),git\" \(OpenSSHPublicKey(key.key).line)\n"
+            lines += "\(parts[0]) namespaces=\"\(TrustPolicy.assayNamespaces.joined(separator: ","))\" \(OpenSSHPublicKey(key.key).line)\n"
         }
         let descriptor = DatasetDescriptor(id: id, title: title, description: description, licence: licence,
                                            threshold: threshold, simulated: simulated)

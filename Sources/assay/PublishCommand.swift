@@ -8,13 +8,15 @@ import AssayLedger
 struct PublishCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
-        abstract: "Commit new bundles and signatures with an SSH-signed commit, and push.",
+        abstract: "Commit new bundles, signatures and policy versions with an SSH-signed commit, and push.",
         discussion: """
-            The dataset directory must be a git work tree. Every new file under bundles/ (sealed \
-            bundles, co-signature files) goes into one commit on the current branch, signed with \
-            KEY as git does with gpg.format=ssh, so 'git verify-commit' accepts it given the \
-            dataset's allowed_signers. The commit only adds files. Publishing is refused when the \
-            work tree has other changes or the branch is behind the remote. If the push fails, the \
+            The dataset directory must be a git work tree. Every new file Assay publishes (sealed \
+            bundles, co-signature files, published scores, policy versions) goes into one commit on \
+            the current branch, signed with KEY as git does with gpg.format=ssh, so 'git \
+            verify-commit' accepts it given the dataset's allowed_signers. The commit only adds \
+            files. Publishing is refused when the work tree has other changes. When the remote has \
+            moved on (another operator pushed first), the local commits are replayed on top of it, \
+            signed again, and pushed again (spec/dataset.md §9). If the push still fails, the \
             commit stays and the next 'assay publish' pushes it. SSH remotes authenticate with the \
             SSH agent, or with --ssh-key.
 

@@ -11,6 +11,8 @@ public struct BundleResult: Sendable {
     public let manifestHash: String?
     /// Principals whose signatures count (spec/dataset.md §6), sorted.
     public let signers: [String]
+    /// Principals (patterns as written) the policy lets sign the day's manifests who did not (spec/policy.md §4).
+    public let unsigned: [String]
     public let threshold: Int
     public let findings: [Finding]
 
@@ -25,14 +27,14 @@ public struct BundleResult: Sendable {
 public struct BundleVerifier: Sendable {
     public let directory: DatasetDirectory
     public let datasetID: String
-    public let threshold: Int
-    public let signers: AllowedSigners
+    public let policy: TrustPolicy
 
-    public init(directory: DatasetDirectory, datasetID: String, threshold: Int, signers: AllowedSigners) {
+    public var threshold: Int { policy.threshold }
+
+    public init(directory: DatasetDirectory, datasetID: String, policy: TrustPolicy) {
         self.directory = directory
         self.datasetID = datasetID
-        self.threshold = threshold
-        self.signers = signers
+        self.policy = policy
     }
 
     public func verify(collector: String, day: UTCDay) -> BundleResult {
@@ -45,14 +47,14 @@ public struct BundleVerifier: Sendable {
         do { manifestBytes = try Files.read("\(absolute)/manifest.json", limit: 16 << 20) } catch {
             log.error("manifest", manifestPath, "cannot be read: \(error)")
             return BundleResult(collector: collector, day: day, manifest: nil, manifestHash: nil, signers: [],
-                                threshold: threshold, findings: log.all)
+                                unsigned: [], threshold: threshold, findings: log.all)
         }
         let manifestHash = Hasher.sha256(manifestBytes).hex
         let manifest: Manifest
         do { manifest = try Manifest(bytes: manifestBytes) } catch {
             log.error("manifest", manifestPath, error.reason)
             return BundleResult(collector: collector, day: day, manifest: nil, manifestHash: manifestHash, signers: [],
-                                threshold: threshold, findings: log.all)
+                                unsigned: [], threshold: threshold, findings: log.all)
         }
         checkLocation(manifest, collector: collector, day: day, path: manifestPath, log: &log)
         let conflictKeys = checkConflicts(manifest, day: day, base: base, absolute: absolute, log: &log)
@@ -63,8 +65,10 @@ public struct BundleVerifier: Sendable {
                       "\(counting.count) of \(threshold) required signatures count"
                           + (counting.isEmpty ? "" : " (\(counting.joined(separator: ", ")))"))
         }
+        let allowed = policy.principals(namespace: DatasetDirectory.manifestNamespace, at: day.startMs / 1000)
+        let unsigned = allowed.filter { pattern in !counting.contains { AllowedSigners.matches($0, pattern: pattern) } }
         return BundleResult(collector: collector, day: day, manifest: manifest, manifestHash: manifestHash,
-                            signers: counting, threshold: threshold, findings: log.all)
+                            signers: counting, unsigned: unsigned, threshold: threshold, findings: log.all)
     }
 
     /// `manifest-location`: the manifest says where it belongs.
@@ -244,8 +248,14 @@ public struct BundleVerifier: Sendable {
                 log.error("signature", path, "does not verify over manifest.json: \(error.reason)")
                 continue
             }
-            guard signers.allows(principal: signer, key: signature.publicKey.key, namespace: DatasetDirectory.manifestNamespace, at: time) else {
-                let known = !signers.principals(for: signature.publicKey.key, namespace: DatasetDirectory.manifestNamespace, at: nil).isEmpty
+            switch policy.standing(principal: signer, key: signature.publicKey.key, namespace: DatasetDirectory.manifestNamespace, at: time) {
+            case .counts: break
+            case .revoked(let revocation):
+                log.warning("revoked-signer", path,
+                            "\(signer)'s key \(signature.publicKey.fingerprint) is revoked from \(UTCTime.seconds(revocation.from)) (\(revocation.reason)); it does not count for \(day)")
+                continue
+            case .notAllowed:
+                let known = !policy.signers.principals(for: signature.publicKey.key, namespace: DatasetDirectory.manifestNamespace, at: nil).isEmpty
                 log.error("unknown-signer", path, known
                     ? "\(signer)'s key \(signature.publicKey.fingerprint) is not valid for \(day) in allowed_signers"
                     : "allowed_signers does not let '\(signer)' sign manifests with \(signature.publicKey.fingerprint)")
@@ -258,6 +268,6 @@ public struct BundleVerifier: Sendable {
             usedKeys[signature.publicKey.key] = signer
             counting.append(signer)
         }
-        return counting
+        return counting.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 }

@@ -9,17 +9,28 @@ public struct VerificationReport: Sendable {
     public let findings: [Finding]
     /// The newest bundle of each collector, for `--state`.
     public let heads: [VerifyState.Head]
+    /// The policy every signature was judged by (the current one, or the pinned one).
+    public let policy: TrustPolicy?
+    /// Whether `policy` was pinned by the caller (`--policy`) rather than read from the dataset.
+    public let pinned: Bool
+    /// The dataset's policy versions as checked (spec/policy.md §2).
+    public let policyVersions: [PolicyChain.Version]
 
-    public init(datasetID: String?, bundles: [BundleResult], findings: [Finding], heads: [VerifyState.Head]) {
+    public init(datasetID: String?, bundles: [BundleResult], findings: [Finding], heads: [VerifyState.Head],
+                policy: TrustPolicy? = nil, pinned: Bool = false, policyVersions: [PolicyChain.Version] = []) {
         self.datasetID = datasetID
         self.bundles = bundles
         self.findings = findings
         self.heads = heads
+        self.policy = policy
+        self.pinned = pinned
+        self.policyVersions = policyVersions
     }
 
     /// The report with more findings (from checks outside the core, such as git commit signatures).
     public func adding(_ extra: [Finding]) -> VerificationReport {
-        VerificationReport(datasetID: datasetID, bundles: bundles, findings: findings + extra, heads: heads)
+        VerificationReport(datasetID: datasetID, bundles: bundles, findings: findings + extra, heads: heads,
+                           policy: policy, pinned: pinned, policyVersions: policyVersions)
     }
 
     public var errors: Int { findings.filter { $0.severity == .error }.count }
@@ -34,6 +45,15 @@ public struct VerificationReport: Sendable {
             .init("ok", .bool(holds)),
             .init("errors", .integer(Int64(errors))),
             .init("warnings", .integer(Int64(warnings))),
+            .init("policy", policy.map { policy in
+                .object([.init("version", .integer(Int64(policy.version))), .init("sha256", .string(policy.hash)),
+                         .init("threshold", .integer(Int64(policy.threshold))), .init("pinned", .bool(pinned))])
+            } ?? .null),
+            .init("policy_versions", .array(policyVersions.map { version in
+                .object([.init("version", .integer(Int64(version.version))), .init("sha256", version.hash.map { .string($0) } ?? .null),
+                         .init("holds", .bool(version.holds)), .init("approvals", .array(version.approvals.map { .string($0) })),
+                         .init("needed", .integer(Int64(version.needed)))])
+            })),
             .init("bundles", .array(bundles.map { bundle in
                 .object([
                     .init("collector", .string(bundle.collector)),
@@ -41,6 +61,7 @@ public struct VerificationReport: Sendable {
                     .init("manifest_sha256", bundle.manifestHash.map { .string($0) } ?? .null),
                     .init("records", .integer(bundle.manifest?.recordsTotal ?? 0)),
                     .init("signers", .array(bundle.signers.map { .string($0) })),
+                    .init("unsigned", .array(bundle.unsigned.map { .string($0) })),
                     .init("threshold", .integer(Int64(bundle.threshold))),
                     .init("holds", .bool(bundle.holds)),
                     .init("ok", .bool(!bundle.hasErrors)),
@@ -65,9 +86,9 @@ public struct DatasetVerifier: Sendable {
         public var today: UTCDay?
         /// An earlier run's state, for rollback detection.
         public var state: VerifyState?
-        /// Use this trust policy instead of the dataset's `allowed_signers`.
-        public var allowedSigners: AllowedSigners?
-        /// Use this threshold instead of the dataset's.
+        /// Judge every signature by this policy instead of the dataset's current one (spec/policy.md §5).
+        public var policy: TrustPolicy?
+        /// Require this threshold instead of the policy's.
         public var threshold: Int?
         /// How many bundles to verify at once.
         public var parallelism: Int = 2
@@ -91,18 +112,20 @@ public struct DatasetVerifier: Sendable {
             log.error("descriptor", DatasetDirectory.descriptorName, error.reason)
             descriptor = nil
         }
-        var signers = options.allowedSigners
-        if signers == nil {
-            do { signers = try directory.allowedSigners() } catch {
-                log.error("allowed-signers", DatasetDirectory.allowedSignersName, error.reason)
-            }
-        }
         LayoutCheck(directory: directory).check(into: &log)
-        guard let descriptor, let signers else {
-            return VerificationReport(datasetID: descriptor?.id, bundles: [], findings: log.all, heads: [])
+        guard let descriptor else {
+            return VerificationReport(datasetID: nil, bundles: [], findings: log.all, heads: [])
         }
-        let verifier = BundleVerifier(directory: directory, datasetID: descriptor.id,
-                                      threshold: options.threshold ?? descriptor.threshold, signers: signers)
+        let chain = PolicyChain.evaluate(directory, descriptor: descriptor)
+        for finding in chain.findings { log.add(finding) }
+        guard var policy = options.policy ?? chain.current else {
+            return VerificationReport(datasetID: descriptor.id, bundles: [], findings: log.all, heads: [], policyVersions: chain.versions)
+        }
+        if let threshold = options.threshold {
+            policy = TrustPolicy(version: policy.version, hash: policy.hash, threshold: threshold, signers: policy.signers,
+                                 revocations: policy.revocations)
+        }
+        let verifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
         let work = directory.collectors().flatMap { collector in directory.days(of: collector).map { (collector, $0) } }
         let results = await Self.run(work, parallelism: max(1, options.parallelism), progress: progress) {
             verifier.verify(collector: $0.0, day: $0.1)
@@ -121,7 +144,8 @@ public struct DatasetVerifier: Sendable {
         checkFreshness(heads, into: &chainLog)
         checkRollback(results, datasetID: descriptor.id, into: &chainLog)
         findings += chainLog.all
-        return VerificationReport(datasetID: descriptor.id, bundles: results, findings: findings, heads: heads)
+        return VerificationReport(datasetID: descriptor.id, bundles: results, findings: findings, heads: heads,
+                                  policy: policy, pinned: options.policy != nil, policyVersions: chain.versions)
     }
 
     /// `stale` (spec/dataset.md §8).

@@ -4,7 +4,8 @@ import AssayCore
 /// signed data (spec/dataset.md §2).
 struct LayoutCheck {
     static let topLevel: Set<String> = [DatasetDirectory.descriptorName, DatasetDirectory.allowedSignersName,
-                                        DatasetDirectory.bundlesName, DatasetDirectory.scoresName, "README.md", "LICENSE"]
+                                        DatasetDirectory.bundlesName, DatasetDirectory.scoresName, DatasetDirectory.policyName,
+                                        "README.md", "LICENSE"]
     static let bundleFiles: Set<String> = ["manifest.json", "records.jsonl", "conflicts.jsonl", "signatures"]
 
     let directory: DatasetDirectory
@@ -16,6 +17,27 @@ struct LayoutCheck {
         }
         checkTree(DatasetDirectory.bundlesName, files: Self.bundleFiles, log: &log)
         checkTree(DatasetDirectory.scoresName, files: Self.scoresFiles, log: &log)
+        checkPolicy(log: &log)
+    }
+
+    static let policyFiles: Set<String> = ["policy.json", DatasetDirectory.allowedSignersName, "signatures"]
+
+    /// `policy/NNNN/` holding only a policy version's files (spec/policy.md §1); numbering is the chain's check.
+    func checkPolicy(log: inout FindingLog) {
+        let top = DatasetDirectory.policyName
+        let absolute = "\(directory.root)/\(top)"
+        guard Files.exists(absolute) else { return }
+        guard DatasetDirectory.isDirectory(absolute) else {
+            log.error("unlisted-file", top, "must be the directory of policy versions")
+            return
+        }
+        for name in DatasetDirectory.list(absolute) {
+            guard isDigits(name, 4), DatasetDirectory.isDirectory("\(absolute)/\(name)") else {
+                log.error("unlisted-file", "\(top)/\(name)", "is not a policy version directory NNNN")
+                continue
+            }
+            checkBundle("\(top)/\(name)", files: Self.policyFiles, log: &log)
+        }
     }
 
     static let scoresFiles: Set<String> = ["scores.json", "signatures"]
@@ -65,7 +87,7 @@ struct LayoutCheck {
     func checkBundle(_ path: String, files: Set<String>, log: inout FindingLog) {
         let absolute = "\(directory.root)/\(path)"
         for name in DatasetDirectory.list(absolute) where !files.contains(name) {
-            log.error("unlisted-file", "\(path)/\(name)", "is not part of a bundle; no manifest names it")
+            log.error("unlisted-file", "\(path)/\(name)", path.hasPrefix(DatasetDirectory.policyName) ? "is not part of a policy version" : "is not part of a bundle; no manifest names it")
         }
         for name in DatasetDirectory.list("\(absolute)/signatures") {
             let stem = name.hasSuffix(".sig") ? String(name.dropLast(4)) : ""

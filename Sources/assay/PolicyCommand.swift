@@ -1,0 +1,285 @@
+import ArgumentParser
+import AssayCommandLine
+import AssayCore
+import AssayCrypto
+import AssayLedger
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Show and change a dataset's trust policy: who may sign, the threshold, revoked keys.",
+        discussion: """
+            The policy has numbered versions (spec/policy.md). Version 1 is the dataset's \
+            allowed_signers with the threshold of dataset.json; each change is a new directory \
+            policy/NNNN that takes effect only when enough signers of the version before it approve \
+            it (their threshold). Proposing signs the proposal as its first approval; the others \
+            run 'assay policy approve'; 'assay publish' commits and pushes either.
+            """,
+        subcommands: [PolicyShow.self, PolicyPropose.self, PolicyApprove.self])
+}
+
+/// `YYYY-MM-DD` (the day's first second) or `YYYY-MM-DDTHH:MM:SSZ`, in seconds.
+func parsePolicyTime(_ text: String, option: String) throws -> Int64 {
+    if let day = UTCDay(text) { return day.startMs / 1000 }
+    guard let seconds = UTCTime.parseSeconds(text) else {
+        throw ValidationError("\(option): '\(text)' is not a date YYYY-MM-DD or a UTC time YYYY-MM-DDTHH:MM:SSZ")
+    }
+    return seconds
+}
+
+/// `SHA256:…` as given, or the fingerprint of a public key file.
+func fingerprint(_ text: String) throws -> String {
+    if text.hasPrefix("SHA256:") { return text }
+    return OpenSSHPublicKey(try KeyFiles.readPublicKey(at: text).key).fingerprint
+}
+
+struct PolicyShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "List the policy versions, which hold, and the current signers.",
+        discussion: """
+            Example:
+              assay policy show --dataset ./dataset
+            """)
+
+    @Option(help: "The dataset directory.")
+    var dataset: String = "."
+
+    func run() throws {
+        let directory = DatasetDirectory(dataset)
+        let chain = PolicyChain.evaluate(directory, descriptor: try directory.descriptor())
+        for version in chain.versions {
+            let state = version.holds ? "in effect" : (version.policy == nil ? "INVALID" : "pending")
+            let place = version.version == 1 ? "allowed_signers" : PolicyDocument.relativePath(version: version.version)
+            print("version \(version.version)  \(place)  \(state)  sha256 \(version.hash ?? "-")")
+            if version.version > 1 {
+                print("    issued \(version.issued.map(UTCTime.seconds) ?? "-"); approved by \(version.approvals.isEmpty ? "nobody" : version.approvals.joined(separator: ", ")) (\(version.approvals.count) of \(version.needed) needed)")
+                if !version.summary.isEmpty { print("    \(version.summary)") }
+            }
+        }
+        for finding in chain.findings { print("  \(finding)") }
+        guard let current = chain.current else { return }
+        print("Current policy: version \(current.version), threshold \(current.threshold)")
+        for entry in current.signers.entries {
+            var validity: [String] = []
+            if let after = entry.validAfter { validity.append("from \(UTCTime.seconds(after))") }
+            if let before = entry.validBefore { validity.append("until \(UTCTime.seconds(before))") }
+            print("  \(entry.principals.joined(separator: ","))  \(OpenSSHPublicKey(entry.key).fingerprint)  \(entry.namespaces?.joined(separator: ",") ?? "any namespace")\(validity.isEmpty ? "" : "  " + validity.joined(separator: " "))")
+        }
+        for revocation in current.revocations {
+            print("  revoked \(revocation.fingerprint) from \(UTCTime.seconds(revocation.from)): \(revocation.reason)")
+        }
+    }
+}
+
+struct PolicyPropose: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "propose",
+        abstract: "Write the next policy version and sign it as its first approval.",
+        discussion: """
+            The new version starts from the current one: --add gives a principal a key (for \
+            Assay's namespaces), valid from an optional time; --expire ends a key at a time (a \
+            rotation: add the new key from the same time); --revoke marks a key compromised from a \
+            time on, with --reason; --threshold changes how many signers a bundle needs. Times are \
+            YYYY-MM-DD (that day's first second, UTC) or YYYY-MM-DDTHH:MM:SSZ; keys are named by \
+            a .pub file or a SHA256: fingerprint.
+
+            Examples:
+              # gw-b rotates its key on 2026-03-01
+              assay policy propose --dataset ./dataset --key keys/gw-a --signer gw-a \\
+                  --add gw-b=keys/gw-b-2026.pub@2026-03-01 --expire keys/gw-b.pub@2026-03-01
+              # gw-c's key leaked; it must not count from 2026-04-10 on
+              assay policy propose --dataset ./dataset --key keys/gw-a --signer gw-a \\
+                  --revoke SHA256:Az8o6Q515NEnxLVc3k/mmezFAhfm5go3Cc9yXA5vmOM@2026-04-10 --reason "key leaked in a backup"
+            """)
+
+    @Option(help: "The dataset directory.")
+    var dataset: String
+
+    @Option(help: "Your private key (your approval of the proposal).")
+    var key: String
+
+    @Option(help: "Your principal in the current policy.")
+    var signer: String
+
+    @Option(name: .customLong("add"), help: ArgumentHelp("NAME=KEY.pub[@TIME], repeatable.", valueName: "name=key.pub[@time]"))
+    var additions: [String] = []
+
+    @Option(name: .customLong("expire"), help: ArgumentHelp("KEY@TIME: the key stops being valid at TIME; repeatable.", valueName: "key@time"))
+    var expiries: [String] = []
+
+    @Option(name: .customLong("revoke"), help: ArgumentHelp("KEY@TIME: the key is revoked from TIME; repeatable.", valueName: "key@time"))
+    var revocations: [String] = []
+
+    @Option(help: "Why the keys are revoked (with --revoke).")
+    var reason: String?
+
+    @Option(help: "The new threshold.")
+    var threshold: Int?
+
+    @Option(help: "What changes and why, for people (default: generated from the options).")
+    var summary: String?
+
+    @Option(help: "The proposal's time (default: now).")
+    var issued: String?
+
+    func validate() throws {
+        guard Slug.isValid(signer) else { throw ValidationError("--signer must be \(Slug.rule)") }
+        if !revocations.isEmpty && (reason ?? "").isEmpty { throw ValidationError("--revoke needs a --reason") }
+        if let threshold, !(1...1000).contains(threshold) { throw ValidationError("--threshold must be 1 to 1000") }
+        if additions.isEmpty && expiries.isEmpty && revocations.isEmpty && threshold == nil {
+            throw ValidationError("nothing to change: give --add, --expire, --revoke or --threshold")
+        }
+    }
+
+    static func split(_ text: String, option: String) throws -> (String, Int64?) {
+        guard let at = text.lastIndex(of: "@") else { return (text, nil) }
+        return (String(text[..<at]), try parsePolicyTime(String(text[text.index(after: at)...]), option: option))
+    }
+
+    func run() throws {
+        let privateKey = try KeyFiles.readPrivateKey(at: key).key
+        let directory = DatasetDirectory(dataset)
+        let descriptor = try directory.descriptor()
+        let chain = PolicyChain.evaluate(directory, descriptor: descriptor)
+        guard let current = chain.current, let newest = chain.versions.last else {
+            throw Failure(message: "\(dataset): the policy cannot be read: \(chain.findings.map(\.description).joined(separator: "; "))")
+        }
+        guard newest.holds else {
+            throw Failure(message: "version \(newest.version) is still pending (\(newest.approvals.count) of \(newest.needed) approvals); approve it or wait before proposing another change")
+        }
+        var entries = current.signers.entries
+        var changes: [String] = []
+        for expiry in expiries {
+            let (keyText, time) = try Self.split(expiry, option: "--expire")
+            guard let time else { throw ValidationError("--expire \(expiry): say when, KEY@TIME") }
+            let print = try fingerprint(keyText)
+            guard entries.contains(where: { OpenSSHPublicKey($0.key).fingerprint == print }) else {
+                throw Failure(message: "--expire: no key \(print) in the current policy")
+            }
+            entries = entries.map { entry in
+                guard OpenSSHPublicKey(entry.key).fingerprint == print else { return entry }
+                return .init(principals: entry.principals, key: entry.key, namespaces: entry.namespaces,
+                             validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time))
+            }
+            changes.append("expire \(print) at \(UTCTime.seconds(time))")
+        }
+        var revoked = current.revocations
+        for revocation in revocations {
+            let (keyText, time) = try Self.split(revocation, option: "--revoke")
+            guard let time else { throw ValidationError("--revoke \(revocation): say from when, KEY@TIME") }
+            let print = try fingerprint(keyText)
+            revoked.removeAll { $0.fingerprint == print && $0.from <= time }
+            if !revoked.contains(where: { $0.fingerprint == print }) {
+                revoked.append(Revocation(fingerprint: print, from: time, reason: reason ?? ""))
+            }
+            entries = entries.map { entry in
+                guard OpenSSHPublicKey(entry.key).fingerprint == print else { return entry }
+                return .init(principals: entry.principals, key: entry.key, namespaces: entry.namespaces,
+                             validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time))
+            }
+            changes.append("revoke \(print) from \(UTCTime.seconds(time))")
+        }
+        for addition in additions {
+            let (assignment, time) = try Self.split(addition, option: "--add")
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, Slug.isValid(parts[0]) else { throw ValidationError("--add \(addition): NAME=KEY.pub[@TIME] with NAME \(Slug.rule)") }
+            let publicKey = try KeyFiles.readPublicKey(at: parts[1]).key
+            entries.append(.init(principals: [parts[0]], key: publicKey, namespaces: TrustPolicy.assayNamespaces, validAfter: time, validBefore: nil))
+            changes.append("add \(OpenSSHPublicKey(publicKey).fingerprint) for \(parts[0])" + (time.map { " from \(UTCTime.seconds($0))" } ?? ""))
+        }
+        if let threshold { changes.append("threshold \(current.threshold) → \(threshold)") }
+        let version = newest.version + 1
+        guard version <= PolicyDocument.maxVersion else { throw Failure(message: "the policy has reached its last version number") }
+        // Lines written before this version may lack the namespaces option; give them Assay's.
+        entries = entries.map { entry in
+            .init(principals: entry.principals, key: entry.key,
+                  namespaces: (entry.namespaces ?? TrustPolicy.assayNamespaces).filter { TrustPolicy.assayNamespaces.contains($0) },
+                  validAfter: entry.validAfter, validBefore: entry.validBefore)
+        }
+        let signers = AllowedSigners(entries: entries)
+        let signersBytes = Array(signers.text(header: ["Trust policy version \(version) of dataset \(descriptor.id) (spec/policy.md)."]).utf8)
+        if let problem = PolicyChain.selfContainmentProblems(try AllowedSigners(text: String(decoding: signersBytes, as: UTF8.self)), revocations: revoked).first {
+            throw Failure(message: "the new allowed_signers would break spec/policy.md §1.2: \(problem)")
+        }
+        let document = PolicyDocument(dataset: descriptor.id, version: version, prevSHA256: current.hash,
+                                      issued: try issued.map { try parsePolicyTime($0, option: "--issued") } ?? Clock.nowMilliseconds / 1000,
+                                      threshold: threshold ?? current.threshold, allowedSigners: signersBytes, revocations: revoked,
+                                      summary: summary ?? changes.joined(separator: "; "))
+        let documentBytes = document.bytes()
+        switch current.standing(principal: signer, key: privateKey.publicKey, namespace: DatasetDirectory.policyNamespace, at: document.issued) {
+        case .counts: break
+        default:
+            throw Failure(message: "version \(current.version) does not let '\(signer)' approve policy changes with \(OpenSSHPublicKey(privateKey.publicKey).fingerprint); the proposal would have no valid approval")
+        }
+        let signature = try SSHSignature.sign(documentBytes, namespace: DatasetDirectory.policyNamespace, with: privateKey)
+        let relative = PolicyDocument.relativePath(version: version)
+        try directory.installDirectory(at: "\(directory.root)/\(relative)", files: [
+            ("policy.json", documentBytes, nil),
+            (DatasetDirectory.allowedSignersName, signersBytes, nil),
+            ("signatures/\(signer).sig", Array(signature.armored.utf8), nil),
+        ])
+        print("Proposed \(relative): \(document.summary)")
+        print("It takes effect with \(current.threshold) approval\(current.threshold == 1 ? "" : "s") by signers of version \(current.version) (this is 1); publish it with 'assay publish', then the others run 'assay policy approve'.")
+    }
+}
+
+struct PolicyApprove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Review a pending policy version and sign your approval.",
+        discussion: """
+            Shows what the version changes against the one before, then adds \
+            policy/NNNN/signatures/SIGNER.sig. Your approval counts if the version before lets \
+            SIGNER approve policy changes with KEY.
+
+            Example:
+              assay policy approve --dataset ./dataset --key keys/gw-b --signer gw-b
+            """)
+
+    @Option(help: "The dataset directory.")
+    var dataset: String
+
+    @Option(help: "Your private key.")
+    var key: String
+
+    @Option(help: "Your principal in the policy version before the one you approve.")
+    var signer: String
+
+    @Option(help: "The version to approve (default: the newest).")
+    var version: Int?
+
+    func run() throws {
+        let privateKey = try KeyFiles.readPrivateKey(at: key).key
+        let directory = DatasetDirectory(dataset)
+        let chain = PolicyChain.evaluate(directory, descriptor: try directory.descriptor())
+        let number = version ?? chain.versions.last?.version ?? 1
+        guard number >= 2, let target = chain.versions.first(where: { $0.version == number }), let policy = target.policy,
+              let before = chain.versions.first(where: { $0.version == number - 1 })?.policy else {
+            throw Failure(message: "there is no valid policy version \(number) to approve: \(chain.findings.map(\.description).joined(separator: "; "))")
+        }
+        let relative = PolicyDocument.relativePath(version: number)
+        let bytes = try Files.read("\(directory.root)/\(relative)/policy.json", limit: 1 << 20)
+        let document = try PolicyDocument(bytes: bytes)
+        print("Version \(number) (\(relative)), issued \(UTCTime.seconds(document.issued)): \(document.summary)")
+        if policy.threshold != before.threshold { print("  threshold \(before.threshold) → \(policy.threshold)") }
+        let oldLines = Set(before.signers.entries.map(\.text)), newLines = Set(policy.signers.entries.map(\.text))
+        for line in oldLines.subtracting(newLines).sorted() { print("  - \(line)") }
+        for line in newLines.subtracting(oldLines).sorted() { print("  + \(line)") }
+        for revocation in policy.revocations where !before.revocations.contains(revocation) {
+            print("  revoke \(revocation.fingerprint) from \(UTCTime.seconds(revocation.from)): \(revocation.reason)")
+        }
+        switch before.standing(principal: signer, key: privateKey.publicKey, namespace: DatasetDirectory.policyNamespace, at: document.issued) {
+        case .counts: break
+        default:
+            throw Failure(message: "version \(number - 1) does not let '\(signer)' approve with \(OpenSSHPublicKey(privateKey.publicKey).fingerprint); the approval would not count")
+        }
+        let path = "\(directory.root)/\(relative)/signatures/\(signer).sig"
+        guard !Files.exists(path) else { throw Failure(message: "\(relative)/signatures/\(signer).sig already exists") }
+        let signature = try SSHSignature.sign(bytes, namespace: DatasetDirectory.policyNamespace, with: privateKey)
+        try Files.createExclusive(path, contents: Array(signature.armored.utf8), mode: 0o644)
+        Files.syncDirectory(of: path)
+        let approvals = target.approvals.count + 1
+        print("Approved as \(signer): \(approvals) of \(target.needed) needed" + (approvals >= target.needed ? "; the version takes effect once published." : "."))
+    }
+}
