@@ -79,6 +79,11 @@ public actor Collector {
         firstDay = staged.map { min($0, UTCDay(containing: clock.nowMs)) } ?? UTCDay(containing: clock.nowMs)
     }
 
+    /// Releases the HTTP client when the collector was used without `run` (one seal pass by hand).
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
     /// Runs until cancelled; `onListening(name, address)` reports each local
     /// listener once bound ("events", "metrics").
     public func run(onListening: @escaping @Sendable (String, String) -> Void = { _, _ in }) async throws {

@@ -67,7 +67,9 @@ public struct DatasetPublisher {
                 } catch {
                     // Most likely another publisher pushed first: take their commits and replay ours on top.
                     guard attempt < attempts else { throw error }
-                    _ = try? update(key: key)
+                    do { try update(key: key) } catch where [.diverged, .conflict, .notAppendOnly].contains(error.code) {
+                        throw error  // replaying cannot help
+                    } catch {}
                     let base = 50 << min(attempt, 6)
                     usleep(UInt32(base + Int.random(in: 0...base)) * 1000)
                 }
@@ -85,6 +87,24 @@ public struct DatasetPublisher {
         let branch = try repository.currentBranch()
         try repository.fetch(remote: remote, credentials: credentials)
         guard let upstream = try repository.resolve("refs/remotes/\(remote)/\(branch)") else { return 0 }
+        if let local = try repository.resolve("refs/heads/\(branch)") {
+            let (ahead, behind) = try repository.aheadBehind(local: local, upstream: upstream)
+            if ahead > 0 && behind > 0 {
+                // Replaying is safe for co-signatures and other collectors' bundles, not for a second sealer of one collector.
+                func sealed(_ paths: [String]) -> Set<String> {
+                    Set(paths.compactMap { path in
+                        let parts = path.split(separator: "/")
+                        return parts.count == 6 && parts[0] == DatasetDirectory.bundlesName && parts[5] == "manifest.json" ? String(parts[1]) : nil
+                    })
+                }
+                let both = sealed(try repository.pathsAdded(in: "\(local)..\(upstream)"))
+                    .intersection(sealed(try repository.pathsAdded(in: "\(upstream)..\(local)"))).sorted()
+                if !both.isEmpty {
+                    throw GitError(.diverged, "\(branch) is \(behind) commit\(behind == 1 ? "" : "s") behind \(remote)/\(branch), and both sealed bundles of "
+                        + "\(both.joined(separator: ", ")): one collector has one sealer, or its chain forks; remove the local commit's bundles and seal again")
+                }
+            }
+        }
         return try repository.integrate(upstream: upstream, sign: signing(key))
     }
 

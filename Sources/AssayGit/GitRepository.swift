@@ -365,6 +365,11 @@ public final class GitRepository {
         options.callbacks.push_update_reference = pushUpdateCallback
         options.callbacks.payload = box.toOpaque()
         let refspec = "refs/heads/\(branch):refs/heads/\(branch)"
+        // libgit2's local transport moves the remote branch without comparing it with the value it
+        // checked (a lost update when two pushes race); git's receive-pack over ssh/https compares.
+        // Pushes to a repository on this machine therefore hold a lock in it for the whole push.
+        let lock = git_remote_url(remote).flatMap { Self.localRepositoryPath(String(cString: $0)) }.map { PushLock(repository: $0) }
+        defer { lock?.release() }
         let result = refspec.withCString { spec -> Int32 in
             var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
             return strings.withUnsafeMutableBufferPointer { buffer in
@@ -376,6 +381,29 @@ public final class GitRepository {
         if let rejection = box.takeUnretainedValue().rejection {
             throw GitError(.pushRejected, "\(name) refused \(branch): \(rejection)")
         }
+    }
+
+    /// The path of a remote URL that names a repository on this machine (a path or `file://`), else nil.
+    static func localRepositoryPath(_ url: String) -> String? {
+        if url.hasPrefix("file://") { return String(url.dropFirst("file://".count)) }
+        if url.contains("://") || (url.contains(":") && !url.hasPrefix("/") && !url.hasPrefix(".")) { return nil }  // scp-like user@host:path
+        return url
+    }
+
+    /// An exclusive `flock` on `<repository>/assay-push.lock`, held while pushing to a local repository.
+    final class PushLock {
+        private var fd: Int32
+        init(repository: String) {
+            fd = Glibc.open("\(repository)/assay-push.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            if fd >= 0 { while flock(fd, LOCK_EX) != 0 && errno == EINTR {} }
+        }
+        func release() {
+            guard fd >= 0 else { return }
+            flock(fd, LOCK_UN)
+            close(fd)
+            fd = -1
+        }
+        deinit { release() }
     }
 
     /// A commit as signature verification needs it.
@@ -571,3 +599,7 @@ public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(reason) [\(code.rawValue)]" }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -180,6 +180,7 @@ struct CollectSeal: AsyncParsableCommand {
         logger.logLevel = .warning
         let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger)
         let report = await collector.sealAndPublish()
+        await collector.shutdown()
         print(report.sealed.isEmpty ? "No day is due" : "Sealed \(report.sealed.map(\.description).joined(separator: ", "))")
         if report.pushed { print("Published to \(configuration.remote)") }
         if let error = report.pushError { throw Failure(message: "publishing failed: \(error)") }
