@@ -80,7 +80,9 @@ struct PolicyPropose: ParsableCommand {
             The new version starts from the current one: --add gives a principal a key (for \
             Assay's namespaces), valid from an optional time; --expire ends a key at a time (a \
             rotation: add the new key from the same time); --revoke marks a key compromised from a \
-            time on, with --reason; --threshold changes how many signers a bundle needs. Times are \
+            time on, with --reason; --threshold changes how many signers a bundle needs. A key that \
+            ends at T is written with valid-before one second before T, because ssh-keygen counts \
+            the valid-before second itself as valid (spec/policy.md §1.2). Times are \
             YYYY-MM-DD (that day's first second, UTC) or YYYY-MM-DDTHH:MM:SSZ; keys are named by \
             a .pub file or a SHA256: fingerprint.
 
@@ -160,7 +162,7 @@ struct PolicyPropose: ParsableCommand {
             entries = entries.map { entry in
                 guard OpenSSHPublicKey(entry.key).fingerprint == print else { return entry }
                 return .init(principals: entry.principals, key: entry.key, namespaces: entry.namespaces,
-                             validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time))
+                             validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time - 1))
             }
             changes.append("expire \(print) at \(UTCTime.seconds(time))")
         }
@@ -176,7 +178,7 @@ struct PolicyPropose: ParsableCommand {
             entries = entries.map { entry in
                 guard OpenSSHPublicKey(entry.key).fingerprint == print else { return entry }
                 return .init(principals: entry.principals, key: entry.key, namespaces: entry.namespaces,
-                             validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time))
+                             validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time - 1))
             }
             changes.append("revoke \(print) from \(UTCTime.seconds(time))")
         }

@@ -149,7 +149,7 @@ public struct PolicyChain: Sendable {
                        summary: document.summary)
     }
 
-    /// The §1.2 rules: every line names only Assay's namespaces, and revoked keys end by their revocation.
+    /// The §1.2 rules: every line names only Assay's namespaces, and revoked keys end before their revocation.
     public static func selfContainmentProblems(_ signers: AllowedSigners, revocations: [Revocation]) -> [String] {
         var problems: [String] = []
         for entry in signers.entries {
@@ -162,8 +162,8 @@ public struct PolicyChain: Sendable {
             }
             let fingerprint = OpenSSHPublicKey(entry.key).fingerprint
             if let revocation = revocations.first(where: { $0.fingerprint == fingerprint }),
-               (entry.validBefore ?? Int64.max) > revocation.from {
-                problems.append("line \(entry.line): \(fingerprint) is revoked from \(UTCTime.seconds(revocation.from)), so its valid-before must be at or before that")
+               (entry.validBefore ?? Int64.max) >= revocation.from {
+                problems.append("line \(entry.line): \(fingerprint) is revoked from \(UTCTime.seconds(revocation.from)), so its valid-before must be before that (ssh-keygen counts the valid-before second as valid)")
             }
         }
         return problems
