@@ -481,6 +481,240 @@ def known_key(entries, key, namespace):
     return any(e["key"] == key and _permits(e, namespace, None) for e in entries)
 
 
+# ---------------------------------------------------------------- trust policy (policy.md)
+
+POLICY_NAMESPACE = "assay-policy-v1"
+ASSAY_NAMESPACES = ["assay-manifest-v1", "assay-scores-v1", "assay-policy-v1", "git"]
+
+
+def parse_policy_time(text):
+    """YYYY-MM-DDTHH:MM:SSZ, exactly (policy.md §1.1)."""
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", text):
+        raise Invalid("time %r must be YYYY-MM-DDTHH:MM:SSZ" % (text,))
+    try:
+        moment = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        raise Invalid("time %r is not a valid date" % text)
+    return int(moment.timestamp())
+
+
+def parse_policy_document(data):
+    if not data.endswith(b"\n"):
+        raise Invalid("policy.json must end with a newline")
+    value = parse_json(data[:-1])
+    if canonical(value) + b"\n" != data:
+        raise Invalid("policy.json is not canonical")
+    members = {"format", "dataset", "version", "prev", "issued", "threshold", "allowed_signers", "revocations", "summary"}
+    if not isinstance(value, dict) or set(value) != members or value["format"] != "assay-policy-v1":
+        raise Invalid("policy.json must have exactly the members %s and format assay-policy-v1" % sorted(members))
+    if not isinstance(value["dataset"], str) or not SLUG.fullmatch(value["dataset"]):
+        raise Invalid("dataset must be a slug")
+    if not _is_int(value["version"]) or not 2 <= value["version"] <= 9999:
+        raise Invalid("version must be 2 to 9999")
+    prev = value["prev"]
+    if not isinstance(prev, dict) or set(prev) != {"version", "sha256"} or not _is_int(prev["version"]) \
+            or not 1 <= prev["version"] <= 9999 or not isinstance(prev["sha256"], str) or not HEX64.fullmatch(prev["sha256"]):
+        raise Invalid("prev must be {version, sha256}")
+    issued = parse_policy_time(value["issued"])
+    if not _is_int(value["threshold"]) or not 1 <= value["threshold"] <= 1000:
+        raise Invalid("threshold must be 1 to 1000")
+    signers = value["allowed_signers"]
+    if not isinstance(signers, dict) or set(signers) != {"sha256", "size"} or not isinstance(signers["sha256"], str) \
+            or not HEX64.fullmatch(signers["sha256"]) or not _is_int(signers["size"]) or not 0 <= signers["size"] <= 1 << 22:
+        raise Invalid("allowed_signers must be {sha256, size}")
+    revocations = []
+    if not isinstance(value["revocations"], list):
+        raise Invalid("revocations must be an array")
+    for entry in value["revocations"]:
+        if not isinstance(entry, dict) or set(entry) != {"fingerprint", "from", "reason"}:
+            raise Invalid("a revocation is {fingerprint, from, reason}")
+        fp = entry["fingerprint"]
+        if not isinstance(fp, str) or not re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}", fp):
+            raise Invalid("a revocation's fingerprint must be SHA256:<43 base64 characters>")
+        if not isinstance(entry["reason"], str) or not 1 <= len(entry["reason"].encode("utf-8")) <= 500:
+            raise Invalid("a revocation's reason must be 1 to 500 bytes")
+        if revocations and not revocations[-1]["fingerprint"].encode() < fp.encode():
+            raise Invalid("revocations must be sorted by fingerprint, each once")
+        revocations.append({"fingerprint": fp, "from": parse_policy_time(entry["from"]), "reason": entry["reason"]})
+    if not isinstance(value["summary"], str) or len(value["summary"].encode("utf-8")) > 4000:
+        raise Invalid("summary must be a string of at most 4000 bytes")
+    return {"dataset": value["dataset"], "version": value["version"], "prev": prev, "issued": issued,
+            "threshold": value["threshold"], "allowed_signers": signers, "revocations": revocations}
+
+
+def standing(policy, principal, key, namespace, time):
+    """'counts', ('revoked', revocation) or 'not-allowed' (policy.md §3)."""
+    fp = fingerprint(key)
+    for revocation in policy["revocations"]:
+        if revocation["fingerprint"] == fp and revocation["from"] <= time:
+            return ("revoked", revocation)
+    return "counts" if allows(policy["signers"], principal, key, namespace, time) else "not-allowed"
+
+
+def self_containment_problems(entries, revocations):
+    problems = []
+    for entry in entries:
+        if entry["namespaces"] is None:
+            problems.append("a line has no namespaces option")
+            continue
+        for namespace in entry["namespaces"]:
+            if namespace not in ASSAY_NAMESPACES:
+                problems.append("namespace %r is not one of Assay's" % namespace)
+        fp = fingerprint(entry["key"])
+        for revocation in revocations:
+            if revocation["fingerprint"] == fp and (entry["before"] is None or entry["before"] >= revocation["from"]):
+                problems.append("%s is revoked, so its valid-before must be before the revocation" % fp)
+    return problems
+
+
+def evaluate_policy(root, descriptor, log):
+    """The chain of policy versions (policy.md §1-2): (current policy, [version summaries])."""
+    try:
+        with open(os.path.join(root, "allowed_signers"), "rb") as handle:
+            genesis_bytes = handle.read()
+        genesis_signers = parse_allowed_signers(genesis_bytes.decode("utf-8", "replace"))
+    except (OSError, Invalid) as error:
+        log.error("allowed-signers", "allowed_signers", str(error))
+        return None, []
+    current = {"version": 1, "hash": hashlib.sha256(genesis_bytes).hexdigest(), "threshold": descriptor["threshold"],
+               "signers": genesis_signers, "revocations": []}
+    versions = [{"version": 1, "sha256": current["hash"], "holds": True, "approvals": [], "needed": 0, "valid": True}]
+    previous, previous_issued, previous_holds = current, None, True
+    for offset, name in enumerate(listdir(os.path.join(root, "policy"))):
+        number = offset + 2
+        relative = "policy/%04d" % number
+        if name != "%04d" % number:
+            log.error("policy-chain", "policy/" + name, "policy versions are numbered 0002, 0003, ... without gaps")
+            break
+        version, policy, issued = check_policy_version(root, relative, number, descriptor, previous, previous_issued,
+                                                       previous_holds, log)
+        versions.append(version)
+        if not previous_holds:
+            log.error("policy-chain", relative, "follows a version that does not hold")
+        if version["holds"] and policy is not None:
+            current = policy
+        if policy is not None:
+            previous, previous_issued = policy, issued
+        previous_holds = version["holds"]
+    if len(versions) > 1 and not versions[-1]["holds"] and versions[-1]["valid"] and versions[-2]["holds"]:
+        log.warning("policy-pending", "policy/%04d" % versions[-1]["version"], "is not in effect: approved by %d of %d"
+                    % (len(versions[-1]["approvals"]), versions[-1]["needed"]))
+    return current, versions
+
+
+def check_policy_version(root, relative, number, descriptor, previous, previous_issued, previous_holds, log):
+    absolute = os.path.join(root, relative)
+    document_path = relative + "/policy.json"
+    invalid = {"version": number, "sha256": None, "holds": False, "approvals": [], "needed": previous["threshold"], "valid": False}
+    try:
+        with open(os.path.join(absolute, "policy.json"), "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        log.error("policy", document_path, "cannot be read: %s" % error)
+        return invalid, None, None
+    invalid["sha256"] = hashlib.sha256(data).hexdigest()
+    try:
+        document = parse_policy_document(data)
+    except Invalid as error:
+        log.error("policy", document_path, str(error))
+        return invalid, None, None
+    valid = True
+    if document["dataset"] != descriptor["id"]:
+        log.error("policy", document_path, "names another dataset")
+        valid = False
+    if document["version"] != number:
+        log.error("policy", document_path, "says another version than its directory")
+        valid = False
+    if document["prev"]["version"] != number - 1 or document["prev"]["sha256"] != previous["hash"]:
+        log.error("policy-chain", document_path, "prev does not name the version before it")
+        valid = False
+    if previous_issued is not None and document["issued"] < previous_issued:
+        log.error("policy-chain", document_path, "is issued before the version before it")
+        valid = False
+    for old in previous["revocations"]:
+        kept = [r for r in document["revocations"] if r["fingerprint"] == old["fingerprint"] and r["from"] <= old["from"]]
+        if not kept:
+            log.error("policy-chain", document_path, "drops or postpones the revocation of %s" % old["fingerprint"])
+            valid = False
+    signers_path = relative + "/allowed_signers"
+    signers = None
+    try:
+        with open(os.path.join(absolute, "allowed_signers"), "rb") as handle:
+            signers_bytes = handle.read()
+        if len(signers_bytes) != document["allowed_signers"]["size"] \
+                or hashlib.sha256(signers_bytes).hexdigest() != document["allowed_signers"]["sha256"]:
+            log.error("policy", signers_path, "differs from the size and SHA-256 that policy.json names")
+            valid = False
+        signers = parse_allowed_signers(signers_bytes.decode("utf-8", "replace"))
+        for problem in self_containment_problems(signers, document["revocations"]):
+            log.error("policy", signers_path, problem)
+            valid = False
+    except (OSError, Invalid) as error:
+        log.error("policy", signers_path, str(error))
+        valid = False
+    approvals, used = [], set()
+    for name in listdir(os.path.join(absolute, "signatures")):
+        path = "%s/signatures/%s" % (relative, name)
+        stem = name[:-4] if name.endswith(".sig") else ""
+        if not SLUG.fullmatch(stem):
+            continue
+        try:
+            with open(os.path.join(absolute, "signatures", name), "rb") as handle:
+                parsed = parse_sshsig(handle.read().decode("utf-8", "replace"))
+            verify_sshsig(parsed, data, POLICY_NAMESPACE)
+        except (OSError, Invalid) as error:
+            log.error("policy-signature", path, "is not a valid approval: %s" % error)
+            continue
+        if standing(previous, stem, parsed["key"], POLICY_NAMESPACE, document["issued"]) != "counts":
+            log.error("policy-signature", path, "is by a key the version before does not let %s use to approve" % stem)
+            continue
+        if parsed["key"] in used:
+            log.warning("duplicate-signer", path, "the key already approved this version")
+            continue
+        used.add(parsed["key"])
+        approvals.append(stem)
+    version = {"version": number, "sha256": invalid["sha256"], "approvals": sorted(approvals, key=lambda a: a.encode()),
+               "needed": previous["threshold"], "valid": valid and signers is not None}
+    if not version["valid"]:
+        version["holds"] = False
+        return version, None, None
+    version["holds"] = previous_holds and len(approvals) >= previous["threshold"]
+    policy = {"version": number, "hash": invalid["sha256"], "threshold": document["threshold"], "signers": signers,
+              "revocations": document["revocations"]}
+    return version, policy, document["issued"]
+
+
+def load_pinned_policy(path, threshold=None):
+    """--policy (policy.md §5): a policy version directory, or an allowed_signers file with `threshold`."""
+    if os.path.isdir(path):
+        with open(os.path.join(path, "policy.json"), "rb") as handle:
+            data = handle.read()
+        document = parse_policy_document(data)
+        with open(os.path.join(path, "allowed_signers"), "rb") as handle:
+            signers_bytes = handle.read()
+        if hashlib.sha256(signers_bytes).hexdigest() != document["allowed_signers"]["sha256"]:
+            raise Invalid("%s/allowed_signers: its SHA-256 is not the one policy.json names" % path)
+        signers = parse_allowed_signers(signers_bytes.decode("utf-8"))
+        if self_containment_problems(signers, document["revocations"]):
+            raise Invalid("%s/allowed_signers: %s" % (path, self_containment_problems(signers, document["revocations"])[0]))
+        return {"version": document["version"], "hash": hashlib.sha256(data).hexdigest(),
+                "threshold": threshold or document["threshold"], "signers": signers, "revocations": document["revocations"]}
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return {"version": 0, "hash": hashlib.sha256(data).hexdigest(), "threshold": threshold,
+            "signers": parse_allowed_signers(data.decode("utf-8")), "revocations": []}
+
+
+def allowed_principals(policy, namespace, time):
+    """Principal patterns some unrevoked key lets sign at `time` (policy.md §4), sorted."""
+    patterns = set()
+    for entry in policy["signers"]:
+        if _permits(entry, namespace, time) and not any(r["fingerprint"] == fingerprint(entry["key"]) and r["from"] <= time
+                                                        for r in policy["revocations"]):
+            patterns.update(entry["principals"])
+    return sorted(patterns, key=lambda p: p.encode("utf-8"))
+
+
 # ---------------------------------------------------------------- dataset (dataset.md)
 
 def day_text(number):
@@ -537,12 +771,22 @@ def read_descriptor(root):
 
 
 def check_layout(root, log):
-    top = {"dataset.json", "allowed_signers", "bundles", "scores", "README.md", "LICENSE"}
+    top = {"dataset.json", "allowed_signers", "bundles", "scores", "policy", "README.md", "LICENSE"}
     for name in listdir(root):
         if not name.startswith(".") and name not in top:
             log.error("unlisted-file", name, "is not part of a dataset's layout")
     check_tree(root, "bundles", ("manifest.json", "records.jsonl", "conflicts.jsonl", "signatures"), log)
     check_tree(root, "scores", ("scores.json", "signatures"), log)
+    policy = os.path.join(root, "policy")
+    if os.path.exists(policy):
+        if not os.path.isdir(policy):
+            log.error("unlisted-file", "policy", "must be the directory of policy versions")
+            return
+        for name in listdir(policy):
+            if not (len(name) == 4 and name.isdigit() and name.isascii()) or not os.path.isdir(os.path.join(policy, name)):
+                log.error("unlisted-file", "policy/" + name, "is not a policy version directory NNNN")
+                continue
+            check_leaf(root, "policy/" + name, ("policy.json", "allowed_signers", "signatures"), log)
 
 
 def check_tree(root, top, files, log):
@@ -572,14 +816,19 @@ def check_tree(root, top, files, log):
                     if parse_day("%s-%s-%s" % (year, month, day)) is None:
                         log.error("bundle-path", dpath, "is not a real date")
                         continue
-                    absolute = os.path.join(root, dpath)
-                    for name in listdir(absolute):
-                        if name not in files:
-                            log.error("unlisted-file", "%s/%s" % (dpath, name), "is not part of a bundle")
-                    for name in listdir(os.path.join(absolute, "signatures")):
-                        stem = name[:-4] if name.endswith(".sig") else ""
-                        if not SLUG.fullmatch(stem) or os.path.isdir(os.path.join(absolute, "signatures", name)):
-                            log.error("unlisted-file", "%s/signatures/%s" % (dpath, name), "is not a signature file")
+                    check_leaf(root, dpath, files, log)
+
+
+def check_leaf(root, dpath, files, log):
+    """A bundle, scores or policy version directory holding only `files` and signature files."""
+    absolute = os.path.join(root, dpath)
+    for name in listdir(absolute):
+        if name not in files:
+            log.error("unlisted-file", "%s/%s" % (dpath, name), "is not part of the layout")
+    for name in listdir(os.path.join(absolute, "signatures")):
+        stem = name[:-4] if name.endswith(".sig") else ""
+        if not SLUG.fullmatch(stem) or os.path.isdir(os.path.join(absolute, "signatures", name)):
+            log.error("unlisted-file", "%s/signatures/%s" % (dpath, name), "is not a signature file")
 
 
 def bundle_days(root, collector):
@@ -705,14 +954,14 @@ def coverage_of(records):
 
 
 class BundleCheck:
-    def __init__(self, root, dataset_id, threshold, signers, collector, day):
-        self.root, self.dataset_id, self.threshold, self.signers = root, dataset_id, threshold, signers
+    def __init__(self, root, dataset_id, threshold, policy, collector, day):
+        self.root, self.dataset_id, self.threshold, self.policy = root, dataset_id, threshold, policy
         self.collector, self.day = collector, day
         y, mo, d = day_text(day).split("-")
         self.base = "bundles/%s/%s/%s/%s" % (collector, y, mo, d)
         self.absolute = os.path.join(root, self.base)
         self.log = Log()
-        self.manifest, self.manifest_hash, self.counting = None, None, []
+        self.manifest, self.manifest_hash, self.counting, self.unsigned = None, None, [], []
 
     def run(self):
         path = self.base + "/manifest.json"
@@ -860,15 +1109,23 @@ class BundleCheck:
             except Invalid as error:
                 self.log.error("signature", path, "does not verify: %s" % error)
                 continue
-            if not allows(self.signers, stem, parsed["key"], MANIFEST_NAMESPACE, time):
-                self.log.error("unknown-signer", path, "allowed_signers does not let %s sign with %s on this day"
-                               % (stem, fingerprint(parsed["key"])))
+            verdict = standing(self.policy, stem, parsed["key"], MANIFEST_NAMESPACE, time)
+            if verdict != "counts":
+                if verdict == "not-allowed":
+                    self.log.error("unknown-signer", path, "allowed_signers does not let %s sign with %s on this day"
+                                   % (stem, fingerprint(parsed["key"])))
+                else:
+                    self.log.warning("revoked-signer", path, "%s is revoked (%s); it does not count"
+                                     % (fingerprint(parsed["key"]), verdict[1]["reason"]))
                 continue
             if parsed["key"] in used:
                 self.log.warning("duplicate-signer", path, "the key already signed as %s" % used[parsed["key"]])
                 continue
             used[parsed["key"]] = stem
             self.counting.append(stem)
+        self.counting.sort(key=lambda c: c.encode("utf-8"))
+        self.unsigned = [p for p in allowed_principals(self.policy, MANIFEST_NAMESPACE, time)
+                         if not any(_matches(c, p) for c in self.counting)]
 
 
 def check_chain(chain, log):
@@ -899,20 +1156,24 @@ def check_chain(chain, log):
 
 
 def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None):
+    """`policy` pins a policy (policy.md §5): a dict as evaluate_policy makes, or None for the dataset's current one."""
     log = Log()
-    descriptor = signers = None
+    descriptor = None
+    pinned = policy is not None
     try:
         descriptor = read_descriptor(root)
     except (OSError, Invalid) as error:
         log.error("descriptor", "dataset.json", str(error))
-    if policy is not None:
-        signers = policy
-    else:
-        try:
-            with open(os.path.join(root, "allowed_signers"), "rb") as handle:
-                signers = parse_allowed_signers(handle.read().decode("utf-8", "replace"))
-        except (OSError, Invalid) as error:
-            log.error("allowed-signers", "allowed_signers", str(error))
+    versions = []
+    if descriptor is not None:
+        current, versions = evaluate_policy(root, descriptor, log)
+        if policy is None:
+            policy = current
+    if policy is not None and policy.get("threshold") is None:
+        policy = dict(policy, threshold=descriptor["threshold"] if descriptor else 1)
+    if policy is not None and threshold is not None:
+        policy = dict(policy, threshold=threshold)
+    signers = policy["signers"] if policy is not None else None
     check_layout(root, log)
     bundles = []
     heads = []
@@ -921,7 +1182,7 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                       if SLUG.fullmatch(c) and os.path.isdir(os.path.join(root, "bundles", c))]
         chains = {}
         for collector in collectors:
-            chains[collector] = [BundleCheck(root, descriptor["id"], threshold or descriptor["threshold"], signers,
+            chains[collector] = [BundleCheck(root, descriptor["id"], policy["threshold"], policy,
                                              collector, day).run() for day in bundle_days(root, collector)]
             bundles += chains[collector]
         for bundle in bundles:
@@ -960,8 +1221,12 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
         "ok": errors == 0,
         "errors": errors,
         "warnings": len(log.findings) - errors,
+        "policy": None if policy is None else {"version": policy["version"], "sha256": policy["hash"],
+                                               "threshold": policy["threshold"], "pinned": pinned},
+        "policy_versions": [{k: v[k] for k in ("version", "sha256", "holds", "approvals", "needed")} for v in versions],
         "bundles": [{"collector": b.collector, "day": day_text(b.day), "manifest_sha256": b.manifest_hash,
                      "records": b.manifest["records"]["total"] if b.manifest else 0, "signers": b.counting,
+                     "unsigned": b.unsigned,
                      "threshold": b.threshold, "holds": len(b.counting) >= b.threshold,
                      "ok": not any(f["severity"] == "error" for f in b.log.findings)} for b in bundles],
         "findings": log.findings,
@@ -1062,7 +1327,8 @@ def main(argv):
     parser = argparse.ArgumentParser(description="Verify an Assay dataset offline (independent implementation).")
     parser.add_argument("dataset")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--policy", help="an allowed_signers file to trust instead of the dataset's")
+    parser.add_argument("--policy", help="a policy version directory (policy.json, allowed_signers) or an allowed_signers "
+                                         "file to trust instead of the dataset's current policy")
     parser.add_argument("--threshold", type=int)
     parser.add_argument("--max-age", type=int)
     parser.add_argument("--today")
@@ -1070,8 +1336,7 @@ def main(argv):
     args = parser.parse_args(argv)
     policy = state = None
     if args.policy:
-        with open(args.policy, "rb") as handle:
-            policy = parse_allowed_signers(handle.read().decode("utf-8"))
+        policy = load_pinned_policy(args.policy, args.threshold)
     if args.state and os.path.exists(args.state):
         with open(args.state, "rb") as handle:
             state = parse_json(handle.read())

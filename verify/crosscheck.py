@@ -25,6 +25,11 @@ import assay_verify  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 VECTOR_KEY = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"assay spec vector key 1").digest())
+
+
+def policy_key(name):
+    """The keys of spec/vectors/policy (test only)."""
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"assay policy vector key " + name.encode()).digest())
 OUTSIDER = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"crosscheck outsider").digest())
 
 
@@ -181,6 +186,52 @@ def cases():
     ]
 
 
+def policy_cases():
+    """Cases on spec/vectors/policy/dataset (policy.md): (name, mutate, verifies)."""
+    j = os.path.join
+    d3, d4 = "bundles/gw-a/2026/03/03", "bundles/gw-a/2026/03/04"
+
+    def drop_revocation(root):
+        """Insiders (gw-a, gw-b's new key) propose a version 5 that lifts gw-c's revocation: refused."""
+        shutil.copytree(j(root, "policy/0004"), j(root, "policy/0005"))
+        shutil.rmtree(j(root, "policy/0004"))
+        os.rename(j(root, "policy/0005"), j(root, "policy/0004"))
+        version3 = read(j(root, "policy/0003/policy.json"))
+        signers = read(j(root, "policy/0003/allowed_signers")).replace(b',valid-before="20260303235959Z"', b"")
+        write(j(root, "policy/0004/allowed_signers"), signers)
+        document = json.loads(read(j(root, "policy/0004/policy.json")))
+        document["revocations"] = []
+        document["allowed_signers"] = {"sha256": hashlib.sha256(signers).hexdigest(), "size": len(signers)}
+        document["prev"]["sha256"] = hashlib.sha256(version3).hexdigest()
+        data = assay_verify.canonical(document) + b"\n"
+        write(j(root, "policy/0004/policy.json"), data)
+        for name in os.listdir(j(root, "policy/0004/signatures")):
+            os.remove(j(root, "policy/0004/signatures", name))
+        write(j(root, "policy/0004/signatures/gw-a.sig"), sshsig(policy_key("gw-a"), data, "assay-policy-v1"))
+        write(j(root, "policy/0004/signatures/gw-b.sig"), sshsig(policy_key("gw-b-2026"), data, "assay-policy-v1"))
+
+    return [
+        ("policy: untouched", lambda root: [], True),
+        ("policy: pinned version 2", lambda root: ["--policy", j(root, "policy/0002")], True),
+        ("policy: an approval of the rotation removed", lambda root: os.remove(j(root, "policy/0002/signatures/gw-b.sig")), False),
+        ("policy: an approval forged by an outsider",
+         lambda root: write(j(root, "policy/0004/signatures/gw-c.sig"),
+                            sshsig(policy_key("mallory"), read(j(root, "policy/0004/policy.json")), "assay-policy-v1")), False),
+        ("policy: a version changed after approval",
+         lambda root: write(j(root, "policy/0003/policy.json"), read(j(root, "policy/0003/policy.json")).replace(b"revoke ", b"Revoke ")), False),
+        ("policy: a version's allowed_signers changed",
+         lambda root: write(j(root, "policy/0003/allowed_signers"), read(j(root, "policy/0003/allowed_signers")) + b"# more\n"), False),
+        ("policy: the genesis rewritten",
+         lambda root: write(j(root, "allowed_signers"), read(j(root, "allowed_signers")) + b"# rewritten\n"), False),
+        ("policy: a revocation lifted by insiders", drop_revocation, False),
+        ("policy: a gap in the versions", lambda root: shutil.copytree(j(root, "policy/0004"), j(root, "policy/0006")), False),
+        ("policy: a stray file in a version", lambda root: write(j(root, "policy/0002/notes.txt"), b"x"), False),
+        ("policy: a co-signature missing after the revocation", lambda root: os.remove(j(root, d4, "signatures/gw-b.sig")), False),
+        ("policy: the rotated-out key signing after the rotation",
+         lambda root: write(j(root, d3, "signatures/gw-b.sig"), sshsig(policy_key("gw-b"), read(j(root, d3, "manifest.json")))), False),
+    ]
+
+
 def findings(report):
     return sorted((f["severity"], f["rule"], f["path"]) for f in report["findings"])
 
@@ -193,10 +244,15 @@ def main(argv):
     SWIFT = os.path.abspath(argv[0])
     source = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "spec", "vectors", "dataset")
     failures = 0
-    for name, mutate in cases():
+    verifying = ("untouched", "fresh enough (--max-age)", "published scores")
+    all_cases = [(name, mutate, source, name in verifying) for name, mutate in cases()]
+    if len(argv) <= 1:
+        policy_source = os.path.join(ROOT, "spec", "vectors", "policy", "dataset")
+        all_cases += [(name, mutate, policy_source, ok) for name, mutate, ok in policy_cases()]
+    for name, mutate, case_source, expected_ok in all_cases:
         with tempfile.TemporaryDirectory() as scratch:
             root = os.path.join(scratch, "dataset")
-            shutil.copytree(source, root)
+            shutil.copytree(case_source, root)
             result = mutate(root)
             extra = result if isinstance(result, list) else []
             swift_run = subprocess.run([SWIFT, root, "--json"] + extra, capture_output=True)
@@ -209,7 +265,7 @@ def main(argv):
             options = {}
             for flag, value in zip(extra[::2], extra[1::2]):
                 if flag == "--policy":
-                    options["policy"] = assay_verify.parse_allowed_signers(read(value).decode())
+                    options["policy"] = assay_verify.load_pinned_policy(value)
                 elif flag == "--threshold":
                     options["threshold"] = int(value)
                 elif flag == "--max-age":
@@ -221,7 +277,6 @@ def main(argv):
             python = assay_verify.verify(root, **options)
             agree = swift["ok"] == python["ok"] and findings(swift) == findings(python) \
                 and (swift_run.returncode == 0) == swift["ok"]
-            expected_ok = name in ("untouched", "fresh enough (--max-age)", "published scores")
             if not agree or swift["ok"] != expected_ok:
                 failures += 1
                 print("FAIL  %s" % name)
@@ -230,7 +285,7 @@ def main(argv):
             else:
                 rules = sorted({f[1] for f in findings(swift) if f[0] == "error"})
                 print("agree %-48s %s" % (name, "verifies" if swift["ok"] else "fails: " + ", ".join(rules)))
-    total = len(cases())
+    total = len(all_cases)
     print("%d passed, %d failed" % (total - failures, failures))
     return 1 if failures else 0
 
