@@ -88,6 +88,46 @@ struct PublishTests {
         #expect(diverged.stderr.contains("diverged"))
     }
 
+    @Test("a publisher that finds the remote moved on replays its commit on top; the same path with other content is a conflict")
+    func replay() throws {
+        #expect(try publish().status == 0)
+        let other = directory.file("other")
+        #expect(try Command.system("git", ["clone", "-q", remote, other]).status == 0)
+        // gw-b's clone seals gw-b's chain and publishes first; gw-a's clone seals gw-a's and publishes second.
+        let sealB = try Command.assay(["seal", "--dataset", other, "--collector", "gw-b", "--day", "2026-01-09",
+                                       "--key", directory.file("gw-b"), "--signer", "gw-b", "--records", records])
+        try #require(sealB.status == 0, "\(sealB.stderr)")
+        #expect(try publish(other, key: "gw-b").status == 0)
+        try seal("2026-01-09")
+        let replayed = try publish()
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        #expect(replayed.stdout.contains("Pushed to origin"))
+        // Both chains are on the remote, every commit is signed and only adds files, the work tree has both.
+        #expect(Files.exists("\(work)/bundles/gw-b/2026/01/09/manifest.json"), "the work tree was brought up to the remote")
+        #expect(try git(["status", "--porcelain"]).stdout.isEmpty)
+        #expect(try git(["log", "--format=%s", "origin/main"]).stdout == "Seal gw-a 2026-01-09\nSeal gw-b 2026-01-09\nCreate dataset\n")
+        for commit in try git(["rev-list", "origin/main"]).stdout.split(separator: "\n") {
+            #expect(try git(["verify-commit", String(commit)]).status == 0, "the replayed commit is signed again")
+        }
+        let clone = directory.file("clone")
+        #expect(try Command.system("git", ["clone", "-q", remote, clone]).status == 0)
+        #expect(try Command.assay(["verify", clone, "--git"]).status == 0)
+
+        // gw-b co-signs gw-a's bundle in its clone while gw-a writes a different file at the same path: a conflict, nothing pushed.
+        #expect(try Command.system("git", ["-C", other, "pull", "-q", "--ff-only"]).status == 0)
+        let bundle = "bundles/gw-a/2026/01/09/signatures/gw-b.sig"
+        let manifest = try Files.read("\(work)/bundles/gw-a/2026/01/09/manifest.json")
+        try Files.createExclusive("\(other)/\(bundle)", contents: Array(try SSHSignature.sign(manifest, namespace: "assay-manifest-v1",
+                                  with: try KeyFiles.readPrivateKey(at: directory.file("gw-b")).key).armored.utf8), mode: 0o644)
+        #expect(try publish(other, key: "gw-b").status == 0)
+        try Files.createExclusive("\(work)/\(bundle)", contents: Array(try SSHSignature.sign(manifest, namespace: "assay-manifest-v1",
+                                  with: try KeyFiles.readPrivateKey(at: directory.file("gw-a")).key).armored.utf8), mode: 0o644)
+        let conflict = try publish()
+        #expect(conflict.status != 0)
+        #expect(conflict.stderr.contains("was published meanwhile with other content"), "\(conflict.stderr)")
+        #expect(conflict.stderr.contains("[conflict]"))
+    }
+
     @Test("a failed push keeps the local commit; the next publish pushes it")
     func failedPush() throws {
         #expect(try publish(extra: ["--no-push"]).status == 0)
