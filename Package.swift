@@ -82,15 +82,20 @@ let package = Package(
         .executableTarget(
             name: "assay-verify",
             dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The static site: not part of the verification core.
+        .target(name: "AssaySite", dependencies: [
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayStore", "AssayHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .target(name: "AssayBench", dependencies: [
-            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayCollect",
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
-                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore",
+                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

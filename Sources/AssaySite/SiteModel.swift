@@ -1,0 +1,180 @@
+import AssayCore
+import AssayCrypto
+import AssayLedger
+import AssayScore
+import Foundation
+
+/// Everything the site shows, computed once from a dataset: its verification
+/// report, every record read once (for the network overview and
+/// distributions, and prepared for the scorer), the scores of the newest day
+/// for each window, and every day's 1-day scores for history.
+public final class SiteModel: @unchecked Sendable {
+    /// The windows the leaderboards are published for, in days.
+    public static let windows = [1, 7, 30, 90]
+    /// How far back histories go.
+    public static let historyDays = 365
+
+    public let descriptor: DatasetDescriptor
+    public let report: VerificationReport
+    public let verified: Bool
+    public let profile: ScoringProfile
+    public let lastDay: UTCDay
+    /// Bundles by day: (collector, manifest hash).
+    let bundlesByDay: [UTCDay: [(collector: String, manifest: String)]]
+    /// Prepared records by day (all collectors; the scorer deduplicates).
+    let prepared: [UTCDay: [Scorer.PreparedRecord]]
+    /// Gateway-observed jobs by day, deduplicated by (observer_id, id).
+    public let gatewayJobs: [UTCDay: [Job]]
+    /// Scorer output of the newest day for each window: bytes (published as is) and parsed.
+    public private(set) var windowScores: [Int: (bytes: [UInt8], value: JSONValue)] = [:]
+    /// Every day's 1-day scores, by day, parsed.
+    public private(set) var dailyScores: [UTCDay: JSONValue] = [:]
+
+    /// What the site keeps of one gateway-observed job.
+    public struct Job: Sendable {
+        public let kind: RecordKind
+        public let orchestrator: String?
+        public let pipeline: String
+        public let model: String
+        public let startMs: Int64
+        /// nil when the record does not say (live sessions use `outcome`).
+        public let success: Bool?
+        public let outcome: String?
+        public let e2eMs: Int64?
+        public let fpsMilli: Int64?
+        public let durationMs: Int64?
+    }
+
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Verifies (unless `unverified`), reads and scores `directory`. `progress` reports each stage.
+    public init(directory: DatasetDirectory, unverified: Bool, profile: ScoringProfile = ScoringProfile.naapSLAv1(),
+                progress: @Sendable (String) -> Void = { _ in }) async throws {
+        progress("verifying")
+        descriptor = try directory.descriptor()
+        report = await DatasetVerifier(directory: directory).verify()
+        verified = report.holds
+        if !verified && !unverified {
+            let errors = report.findings.filter { $0.severity == .error }
+            throw LoadError(description: "the dataset does not verify (\(errors.count) errors); the site is built from verified data only, or with --unverified, which labels it:\n"
+                + errors.prefix(10).map { "  \($0)" }.joined(separator: "\n"))
+        }
+        self.profile = profile
+        let bundles = directory.collectors().flatMap { collector in directory.days(of: collector).map { (collector, $0) } }
+        guard let newest = bundles.map(\.1).max() else { throw LoadError(description: "\(directory.root) has no bundles to show") }
+        lastDay = newest
+        progress("reading \(bundles.count) bundles")
+        // Parse every bundle once, in parallel.
+        let results = UnsafeMutableBufferPointer<Result<(String, [Scorer.PreparedRecord], [(String, Job)]), LoadError>?>.allocate(capacity: bundles.count)
+        results.initialize(repeating: nil)
+        defer { results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let output = results
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, bundles.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < bundles.count {
+                output[index] = Self.read(directory, collector: bundles[index].0, day: bundles[index].1)
+                index += workers
+            }
+        }
+        var bundlesByDay: [UTCDay: [(String, String)]] = [:]
+        var prepared: [UTCDay: [Scorer.PreparedRecord]] = [:]
+        var jobs: [UTCDay: [String: Job]] = [:]
+        for (index, (collector, day)) in bundles.enumerated() {
+            switch results[index]! {
+            case .failure(let error): throw error
+            case .success(let (manifest, records, gateway)):
+                bundlesByDay[day, default: []].append((collector, manifest))
+                prepared[day, default: []] += records
+                for (key, job) in gateway { jobs[day, default: [:]][key] = job }
+            }
+        }
+        self.bundlesByDay = bundlesByDay
+        self.prepared = prepared
+        gatewayJobs = jobs.mapValues { byKey in byKey.keys.sorted().map { byKey[$0]! } }
+
+        progress("scoring \(Self.windows.count) windows")
+        for window in Self.windows {
+            let bytes = score(lastDay: lastDay, days: window, verified: verified)
+            windowScores[window] = (bytes, try JSONParser().parse(bytes.dropLast()))
+        }
+        let historyStart = UTCDay(number: lastDay.number - Self.historyDays + 1)
+        let days = bundlesByDay.keys.filter { $0 >= historyStart }.sorted()
+        progress("scoring \(days.count) days of history")
+        let daily = UnsafeMutableBufferPointer<JSONValue?>.allocate(capacity: days.count)
+        daily.initialize(repeating: nil)
+        defer { daily.deinitialize(); daily.deallocate() }
+        nonisolated(unsafe) let dailyOutput = daily
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < days.count {
+                dailyOutput[index] = try? JSONParser().parse(self.score(lastDay: days[index], days: 1, verified: self.verified).dropLast())
+                index += workers
+            }
+        }
+        for (index, day) in days.enumerated() { dailyScores[day] = daily[index] }
+    }
+
+    /// The scorer's output for a window ending on `lastDay`, from the records read once.
+    func score(lastDay: UTCDay, days: Int, verified: Bool) -> [UInt8] {
+        let scorer = Scorer(profile: profile, lastDay: lastDay, days: days)
+        for number in scorer.daysNeeded.lowerBound.number...scorer.daysNeeded.upperBound.number {
+            let day = UTCDay(number: number)
+            for bundle in bundlesByDay[day] ?? [] { scorer.add(bundle: bundle.collector, day: day, manifestSHA256: bundle.manifest) }
+            for record in prepared[day] ?? [] { scorer.add(record) }
+        }
+        return scorer.output(verified: verified)
+    }
+
+    /// One bundle: its manifest hash, its records prepared for scoring, and its gateway-observed jobs.
+    static func read(_ directory: DatasetDirectory, collector: String, day: UTCDay)
+        -> Result<(String, [Scorer.PreparedRecord], [(String, Job)]), LoadError> {
+        let base = directory.bundlePath(collector: collector, day: day)
+        do {
+            let manifest = Hasher.sha256(try directory.manifestBytes(collector: collector, day: day)).hex
+            var prepared: [Scorer.PreparedRecord] = []
+            var jobs: [(String, Job)] = []
+            let reader = try LineReader(path: "\(base)/records.jsonl")
+            var failure: LoadError?
+            try reader.forEachLine { (number, line) throws(Never) in
+                guard failure == nil, case .bytes(let bytes) = line else { return }
+                let record: Record
+                do { record = try Record.parse(bytes) } catch {
+                    failure = LoadError(description: "\(base)/records.jsonl:\(number): \(error)")
+                    return
+                }
+                if let ready = Scorer.prepare(record, sha256: Hasher.sha256(bytes).bytes) { prepared.append(ready) }
+                if let job = job(record), case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] {
+                    jobs.append(("\(observer)\u{0}\(id)", job))
+                }
+            }
+            if let failure { return .failure(failure) }
+            return .success((manifest, prepared, jobs))
+        } catch {
+            return .failure(LoadError(description: "\(base): \(error)"))
+        }
+    }
+
+    /// A gateway-observed job, or nil for other records.
+    static func job(_ record: Record) -> Job? {
+        guard record["observer_role"] == .string("gateway"), record.kind != .probe else { return nil }
+        func string(_ name: String) -> String? { if case .string(let text)? = record[name] { text } else { nil } }
+        func integer(_ name: String) -> Int64? { if case .integer(let value)? = record[name] { value } else { nil } }
+        let byoc = record.kind == .byocJob
+        var success: Bool?
+        if case .bool(let flag)? = record["success"] { success = flag }
+        return Job(kind: record.kind, orchestrator: string("orchestrator"),
+                   pipeline: byoc ? "byoc" : (string("pipeline") ?? "unknown"),
+                   model: byoc ? (string("capability") ?? "unknown") : (string("model_id") ?? "unknown"),
+                   startMs: integer("start_ms") ?? 0, success: success, outcome: string("outcome"),
+                   e2eMs: integer("e2e_latency_ms"), fpsMilli: integer("output_fps_mfps"),
+                   durationMs: integer("duration_ms") ?? integer("ttft_ms"))
+    }
+
+    /// Whether a job succeeded: `success`, or a live session's `outcome` of `completed`.
+    public static func succeeded(_ job: Job) -> Bool {
+        job.kind == .liveSession ? job.outcome == "completed" : job.success == true
+    }
+}

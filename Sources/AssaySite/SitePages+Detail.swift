@@ -1,0 +1,157 @@
+import AssayCore
+import AssayCrypto
+import AssayLedger
+
+extension SitePages {
+    // MARK: Orchestrator
+
+    func orchestrator(_ address: String) -> String {
+        let root = "../"
+        var body = "<h1>Orchestrator <code>\(HTML.escape(address))</code></h1>\n"
+        let week = model.windowScores[7]?.value["scores"]?["orchestrators"]?.list.first { $0["orchestrator"]?.text == address }
+        if let slo = week?["slo"] {
+            body += "<p class=\"status\">7 days to \(model.lastDay): SLA score <strong>\(Format.score(slo["score"]?.int.map { $0 * 100 }))</strong>, \(slo["jobs"]?.int ?? 0) jobs, failure rate \(Format.percent(slo["failure_rate"]?.int)), E2E p90 \(Format.ms(slo["e2e_ms"]?.int)), SLO \(slo["compliant"]?.flag == true ? "<span class=\"ok\">✓ met</span>" : "<span class=\"bad\">✗ missed</span>"), error budget remaining \(Format.percent(slo["error_budget_remaining"]?.int)).</p>\n"
+        } else {
+            body += "<p class=\"status\">No scored jobs in the 7 days to \(model.lastDay): no data.</p>\n"
+        }
+        // Score history, up to a year.
+        let year = history(address, days: SiteModel.historyDays)
+        let firstWithData = year.firstIndex { $0.value != nil } ?? year.count
+        let shown = Array(year[min(firstWithData, max(0, year.count - 30))...])
+        body += "<h2 id=\"history\">Daily SLA score</h2>\n"
+        body += HTML.lineChart(shown.map { ($0.day, $0.value) }, label: "Daily SLA score of \(address), \(shown.first?.day.description ?? "") to \(model.lastDay); gaps are days without data")
+        body += "<details><summary>The daily scores as a table</summary>\n"
+            + HTML.table(caption: "Daily SLA score", headers: ["Day", "SLA score", "Jobs", "SLO"],
+                         rows: shown.reversed().map { point in
+                             ["<time datetime=\"\(point.day)\">\(point.day)</time>", Format.score(point.value),
+                              point.entry?["slo"]?["jobs"]?.int.map(String.init) ?? "no data",
+                              point.entry == nil ? "no data" : (point.entry?["slo"]?["compliant"]?.flag == true ? "met" : "missed")]
+                         }, numeric: [1, 2]) + "</details>\n"
+        // The 90-day SLO calendar: one cell per day, with its text.
+        body += "<h2 id=\"slo\">SLO, the last 90 days</h2>\n<p>One cell per UTC day: ✓ met, ✗ missed, – no data.</p>\n<ol class=\"calendar\">"
+        for point in history(address, days: 90) {
+            let state = point.entry == nil ? ("none", "–", "no data") : point.entry?["slo"]?["compliant"]?.flag == true ? ("met", "✓", "SLO met") : ("missed", "✗", "SLO missed")
+            body += "<li class=\"\(state.0)\" title=\"\(point.day): \(state.2)\"><span class=\"mark\" aria-hidden=\"true\">\(state.1)</span><span class=\"visually-hidden\">\(point.day): \(state.2)\(point.value.map { ", score \(Format.score($0))" } ?? "")</span></li>"
+        }
+        body += "</ol>\n"
+        // Distributions and outcomes over 30 days of gateway-observed jobs.
+        let jobs = (0..<30).flatMap { model.gatewayJobs[UTCDay(number: model.lastDay.number - $0)] ?? [] }.filter { $0.orchestrator == address }
+        body += "<h2 id=\"distributions\">Latency and FPS, the last 30 days</h2>\n"
+        let e2e = jobs.compactMap(\.e2eMs), fps = jobs.compactMap(\.fpsMilli)
+        body += distribution(e2e, edges: [250, 500, 1000, 2000, 3000, 5000], unit: "ms", label: "End-to-end latency of live sessions (gateway-measured)")
+        body += distribution(fps.map { $0 / 1000 }, edges: [5, 10, 15, 20, 25, 30], unit: "fps", label: "Output frames per second of live sessions")
+        body += "<h2 id=\"outcomes\">Outcomes of live sessions, the last 30 days</h2>\n"
+        let outcomes = ["completed", "startup_failed", "loading_only", "no_output", "zero_fps", "swapped"]
+        let live = jobs.filter { $0.kind == .liveSession }
+        body += live.isEmpty ? "<p>No live sessions: no data.</p>\n" : HTML.table(caption: "Live sessions by outcome", headers: ["Outcome", "Sessions", "Share"],
+            rows: outcomes.map { outcome in
+                let n = live.filter { $0.outcome == outcome }.count
+                return [outcome.replacingOccurrences(of: "_", with: " "), "\(n)", Format.percent(Int64(n) * 1_000_000 / Int64(live.count))]
+            }, numeric: [1, 2])
+        body += "<h2 id=\"disagreements\">Gateway and orchestrator reports</h2>\n"
+        if let counts = week?["disagreements"] {
+            body += "<p>Over the 7-day window, \(counts["matched"]?.int ?? 0) jobs were reported by both the gateway and the orchestrator; the verdicts differed on \(counts["verdict_differs"]?.int ?? 0), and the orchestrator claimed success where the gateway saw failure (over-reports) on \(counts["over_reports"]?.int ?? 0) (spec/scoring.md §4).</p>\n"
+        } else {
+            body += "<p>No jobs in the 7-day window: no data.</p>\n"
+        }
+        body += "<h2 id=\"records\">Raw records</h2>\n<p>The records behind these numbers are in the signed bundles of each day: <a href=\"\(root)provenance.html\">Provenance</a> lists them with their hashes and download links. To prove that one record is in a bundle:</p>\n"
+        body += "<pre><code>assay prove DATASET/bundles/COLLECTOR/YYYY/MM/DD JOB-ID &gt; proof.json\nassay verify --proof proof.json --bundle DATASET/bundles/COLLECTOR/YYYY/MM/DD</code></pre>\n"
+        body += "<p>Machine-readable: <a href=\"\(root)api/v1/orchestrators/\(SitePath.component(address)).json\">api/v1/orchestrators/\(SitePath.component(address)).json</a>.</p>\n"
+        return HTML.page(title: "Orchestrator \(address)", root: root, current: "", banner: banner, body: body)
+    }
+
+    func distribution(_ values: [Int64], edges: [Int64], unit: String, label: String) -> String {
+        guard !values.isEmpty else { return "<p>\(HTML.escape(label)): no data.</p>\n" }
+        var bins: [(label: String, count: Int)] = []
+        var lower: Int64 = 0
+        for edge in edges {
+            bins.append(("\(lower)–\(edge) \(unit)", values.filter { $0 >= lower && $0 < edge }.count))
+            lower = edge
+        }
+        bins.append(("≥ \(lower) \(unit)", values.filter { $0 >= lower }.count))
+        return HTML.histogram(bins, label: "\(label): \(values.count) samples")
+            + HTML.table(caption: label, headers: ["Range", "Samples"], rows: bins.map { [HTML.escape($0.label), "\($0.count)"] }, numeric: [1])
+    }
+
+    // MARK: Provenance
+
+    func provenance(recordsCopied: Bool) -> String {
+        var body = "<h1>Provenance</h1>\n<p>Every number on this site is computed by <code>assay score</code> (profile <code>\(HTML.escape(model.profile.id))</code>) from the signed daily bundles below. Each bundle names its files by SHA-256, commits to its records with a Merkle root, links to the collector's previous bundle, and counts when enough operators signed it.</p>\n"
+        if let policy = model.report.policy {
+            body += "<h2 id=\"policy\">Trust policy</h2>\n<p>Policy version \(policy.version) (sha256 <code>\(policy.hash)</code>), threshold \(policy.threshold).</p>\n"
+            body += HTML.table(caption: "Keys allowed to sign", headers: ["Principal", "Key fingerprint", "Namespaces", "Valid"],
+                               rows: policy.signers.entries.map { entry in
+                                   var validity: [String] = []
+                                   if let after = entry.validAfter { validity.append("from \(UTCTime.seconds(after))") }
+                                   if let before = entry.validBefore { validity.append("until \(UTCTime.seconds(before))") }
+                                   return [HTML.escape(entry.principals.joined(separator: ", ")), "<code>\(OpenSSHPublicKey(entry.key).fingerprint)</code>",
+                                           HTML.escape(entry.namespaces?.joined(separator: ", ") ?? "any"), validity.isEmpty ? "always" : validity.joined(separator: " ")]
+                               })
+            for revocation in policy.revocations {
+                body += "<p>Revoked: <code>\(revocation.fingerprint)</code> from \(UTCTime.seconds(revocation.from)): \(HTML.escape(revocation.reason))</p>\n"
+            }
+        }
+        body += "<h2 id=\"profile\">Scoring profile</h2>\n<p><code>\(HTML.escape(model.profile.id))</code>, sha256 <code>\(model.profile.sha256)</code>: <a href=\"data/profiles/\(SitePath.component(model.profile.id)).json\">the profile</a> (spec/scoring.md).</p>\n"
+        body += "<h2 id=\"chains\">Chains</h2>\n"
+        var collectors: [String] = []
+        for bundle in model.report.bundles where !collectors.contains(bundle.collector) { collectors.append(bundle.collector) }
+        for collector in collectors {
+            let chain = model.report.bundles.filter { $0.collector == collector }
+            body += "<h3 id=\"chain-\(SitePath.component(collector))\">Collector <code>\(HTML.escape(collector))</code></h3>\n"
+            body += HTML.table(caption: "Bundles of \(collector)", headers: ["Day", "Records", "Manifest sha256", "Merkle root", "Signed by", "Not signed", "Threshold", "Files"],
+                               rows: chain.reversed().map { bundle in
+                                   let base = "data/" + DatasetDirectory.bundleRelativePath(collector: bundle.collector, day: bundle.day)
+                                   var files = "<a href=\"\(base)/manifest.json\">manifest</a>"
+                                   if recordsCopied { files += " · <a href=\"\(base)/records.jsonl\">records</a>" }
+                                   return ["<time datetime=\"\(bundle.day)\">\(bundle.day)</time>", "\(bundle.manifest?.recordsTotal ?? 0)",
+                                           "<code>\(bundle.manifestHash ?? "unreadable")</code>", "<code>\(bundle.manifest?.merkleRoot ?? "")</code>",
+                                           HTML.escape(bundle.signers.joined(separator: ", ")), HTML.escape(bundle.unsigned.joined(separator: ", ")),
+                                           bundle.holds ? "<span class=\"ok\">✓ \(bundle.signers.count) of \(bundle.threshold)</span>" : "<span class=\"bad\">✗ \(bundle.signers.count) of \(bundle.threshold)</span>",
+                                           files]
+                               }, numeric: [1], className: "data hashes")
+        }
+        body += """
+            <h2 id="check">Check it yourself</h2>
+            <p>Clone the dataset and verify everything offline, with Assay's auditor kit and with an independent verifier written from the specification:</p>
+            <pre><code>git clone DATASET-REPOSITORY dataset
+            git clone https://github.com/assay/assay &amp;&amp; cd assay
+            verify/run                                   # builds only the verifier
+            .build/release/assay-verify ../dataset       # every hash, signature, chain link, published score
+            python3 verify/assay_verify.py ../dataset    # the independent verifier
+            .build/release/assay-verify score --dataset ../dataset --day \(model.lastDay) --window 7</code></pre>
+            <p>Check one signature with stock OpenSSH (use the current policy's <code>allowed_signers</code> and the bundle's day):</p>
+            <pre><code>ssh-keygen -Y verify -f dataset/allowed_signers -I SIGNER -n assay-manifest-v1 -O verify-time=YYYYMMDDZ \\
+              -s dataset/bundles/COLLECTOR/YYYY/MM/DD/signatures/SIGNER.sig &lt; dataset/bundles/COLLECTOR/YYYY/MM/DD/manifest.json</code></pre>
+            <p>Check the signed commits with git:</p>
+            <pre><code>git -C dataset -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature
+            git -C dataset -c gpg.ssh.allowedSignersFile=allowed_signers verify-commit HEAD</code></pre>
+            <p>Or <a href="verify.html">check the signatures in your browser</a>.</p>
+
+            """
+        return HTML.page(title: "Provenance", root: "", current: "provenance.html", banner: banner, body: body)
+    }
+
+    // MARK: Verify in the browser
+
+    func verify() -> String {
+        let body = """
+            <h1>Verify in your browser</h1>
+            <p>This page downloads every bundle's <code>manifest.json</code> and signature files from this site, checks each SSHSIG signature (Ed25519, namespace <code>assay-manifest-v1</code>) against the keys of the trust policy, and checks the SHA-256 of every file it downloads against the manifest that names it. Compare the key fingerprints on <a href="provenance.html#policy">Provenance</a> with ones you trust: a site can only prove that its files are consistent with its keys.</p>
+            <p id="verify-support">Checking needs JavaScript and a browser with WebCrypto Ed25519. Without them, verify with the command line as <a href="provenance.html#check">Provenance</a> shows.</p>
+            <p><button type="button" id="verify-start" hidden>Check all signatures and hashes</button></p>
+            <p id="verify-summary" role="status" aria-live="polite"></p>
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Verification results"><table class="data" id="verify-results" hidden><caption>Results</caption><thead><tr><th scope="col">File</th><th scope="col">Check</th><th scope="col">Result</th></tr></thead><tbody></tbody></table></div>
+
+            """
+        return HTML.page(title: "Verify in your browser", root: "", current: "verify.html", banner: banner, body: body, script: "assets/verify.js")
+    }
+
+    // MARK: Downloads
+
+    func downloads(files: [(path: String, description: String)]) -> String {
+        var body = "<h1>Downloads and read API</h1>\n<p>Everything here is static JSON, CSV or SQLite; <a href=\"datapackage.json\">datapackage.json</a> describes it (Frictionless Data) with SHA-256 hashes, and <a href=\"SHA256SUMS\">SHA256SUMS</a> covers every file of the site (<code>sha256sum -c SHA256SUMS</code>).</p>\n"
+        body += HTML.table(caption: "Files", headers: ["File", "What it holds"], rows: files.map { ["<a href=\"\($0.path)\">\(HTML.escape($0.path))</a>", HTML.escape($0.description)] })
+        body += "<h2>Load the records</h2>\n<pre><code>sqlite3 downloads/records.sqlite 'select pipeline, model, count(*) from records group by 1, 2'\nduckdb -c \"select * from read_csv('downloads/daily-scores.csv')\"</code></pre>\n"
+        return HTML.page(title: "Downloads", root: "", current: "downloads.html", banner: banner, body: body)
+    }
+}
