@@ -32,39 +32,8 @@ public struct ScoreBenchmark {
 
     /// Seals the synthetic dataset; returns its root.
     public func build(progress: (String) -> Void) throws -> DatasetDirectory {
-        let root = "\(directory)/assay-bench-score-\(getpid())"
-        let dataset = try DatasetBenchmark.createDataset(at: root, id: "bench-score", signers: ["gw-1", "gw-2"])
-        var generator = SyntheticScoringRecords()
-        let perDay = max(1, records / days)
-        var emitted = 0
-        for offset in 0..<days {
-            let day = UTCDay(number: lastDay.number - days + 1 + offset)
-            progress("sealing day \(offset + 1)/\(days)")
-            var files: [String: UnsafeMutablePointer<FILE>] = [:]
-            for collector in ["gw-1", "gw-2"] {
-                let path = "\(root)-\(collector).jsonl"
-                guard let file = fopen(path, "w") else { throw FileError(path: path, operation: "create", errno: errno) }
-                files[collector] = file
-            }
-            var count = 0
-            let quota = offset == days - 1 ? records - emitted : perDay
-            while count < quota {
-                let start = day.startMs + Int64(count) * (UTCDay.milliseconds - 1_000_000) / Int64(max(quota, 1))
-                for (collector, line) in generator.job(startMs: start) where count < quota {
-                    fputs(line, files[collector]!)
-                    fputc(0x0A, files[collector]!)
-                    count += 1
-                }
-            }
-            emitted += count
-            for file in files.values { fclose(file) }
-            for collector in ["gw-1", "gw-2"] {
-                let input = "\(root)-\(collector).jsonl"
-                _ = try dataset.seal(collector: collector, day: day, inputs: [input], key: DatasetBenchmark.key, signer: collector) { _ in }
-                unlink(input)
-            }
-        }
-        return dataset
+        try SyntheticScoringDataset.build(at: "\(directory)/assay-bench-score-\(getpid())", id: "bench-score", orchestrators: 40,
+                                          lastDay: lastDay, days: days, records: records, progress: progress)
     }
 
     /// Times the child scorer and DuckDB over the same records.
@@ -132,5 +101,50 @@ public struct ScoreBenchmark {
             throw DuckDBError(description: "DuckDB did not run (pip install duckdb): \(reason)")
         }
         return (seconds, Int(rss), Int(groups))
+    }
+}
+
+/// A dataset of `SyntheticScoringRecords` sealed day by day by two collectors
+/// (gw-1, gw-2) with the benchmark key; `extra` adds lines of its own to a day.
+public enum SyntheticScoringDataset {
+    public static func build(at root: String, id: String, orchestrators: Int, lastDay: UTCDay, days: Int, records: Int,
+                             extra: (UTCDay) -> [(collector: String, line: String)] = { _ in [] },
+                             progress: (String) -> Void) throws -> DatasetDirectory {
+        let dataset = try DatasetBenchmark.createDataset(at: root, id: id, signers: ["gw-1", "gw-2"])
+        var generator = SyntheticScoringRecords(orchestrators: orchestrators)
+        let perDay = max(1, records / days)
+        var emitted = 0
+        for offset in 0..<days {
+            let day = UTCDay(number: lastDay.number - days + 1 + offset)
+            progress("sealing day \(offset + 1)/\(days)")
+            var files: [String: UnsafeMutablePointer<FILE>] = [:]
+            for collector in ["gw-1", "gw-2"] {
+                let path = "\(root)-\(collector).jsonl"
+                guard let file = fopen(path, "w") else { throw FileError(path: path, operation: "create", errno: errno) }
+                files[collector] = file
+            }
+            var count = 0
+            let quota = offset == days - 1 ? records - emitted : perDay
+            while count < quota {
+                let start = day.startMs + Int64(count) * (UTCDay.milliseconds - 1_000_000) / Int64(max(quota, 1))
+                for (collector, line) in generator.job(startMs: start) where count < quota {
+                    fputs(line, files[collector]!)
+                    fputc(0x0A, files[collector]!)
+                    count += 1
+                }
+            }
+            for (collector, line) in extra(day) {
+                fputs(line, files[collector]!)
+                fputc(0x0A, files[collector]!)
+            }
+            emitted += count
+            for file in files.values { fclose(file) }
+            for collector in ["gw-1", "gw-2"] {
+                let input = "\(root)-\(collector).jsonl"
+                _ = try dataset.seal(collector: collector, day: day, inputs: [input], key: DatasetBenchmark.key, signer: collector) { _ in }
+                unlink(input)
+            }
+        }
+        return dataset
     }
 }

@@ -418,6 +418,11 @@ public final class Scorer {
 
     /// The output (spec/scoring.md §9): canonical JSON and a newline.
     public func output(verified: Bool) -> [UInt8] {
+        ((try? CanonicalJSON.encode(document(verified: verified))) ?? []) + [0x0A]
+    }
+
+    /// The output as a JSON value (what `output` encodes), for callers that read it rather than publish it.
+    public func document(verified: Bool) -> JSONValue {
         let (jobs, disagreements, conflicts, ambiguous) = jobs()
         var benchmarks: [GroupKey: Benchmark] = [:]
         var groups: [Int32: [GroupKey: (all: Accumulator, regions: [Int32: Accumulator])]] = [:]
@@ -525,12 +530,11 @@ public final class Scorer {
                                       .init("conflicts", .integer(Int64(conflicts))), .init("ambiguous", .integer(Int64(ambiguous)))])),
             .init("verified", .bool(verified)),
         ])
-        let document = JSONValue.object([
+        return JSONValue.object([
             .init("inputs", inputs),
             .init("profile", .object([.init("id", .string(profile.id)), .init("sha256", .string(profile.sha256))])),
             .init("scores", scores),
         ])
-        return ((try? CanonicalJSON.encode(document)) ?? []) + [0x0A]
     }
 
     func stats(_ sorted: [Int64], _ first: (String, Int64), _ second: (String, Int64)) -> JSONValue {

@@ -42,6 +42,7 @@ enum HTML {
             <meta name="color-scheme" content="light dark">
             <meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'">
             <title>\(escape(title)) · Assay</title>
+            <link rel="icon" href="data:,">
             <link rel="stylesheet" href="\(root)assets/site.css">
             </head>
             <body>
@@ -49,8 +50,8 @@ enum HTML {
             <header>
             <p class="brand"><a href="\(root)index.html">Assay</a> <span>verifiable Livepeer AI metrics</span></p>
             <nav aria-label="Site"><ul>\(nav)</ul></nav>
-            </header>
             \(banner.map { "<p class=\"banner\" role=\"note\">\($0)</p>" } ?? "")
+            </header>
             <main id="main">
             \(body)
             </main>

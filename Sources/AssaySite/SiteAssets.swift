@@ -18,7 +18,7 @@ nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: 1rem; margin: 0;
 nav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 3px; }
 main { padding: 1rem; max-width: 80rem; }
 footer { border-top: 1px solid var(--line); padding: 1rem; color: var(--muted); }
-.banner { margin: 0; padding: .75rem 1rem; background: var(--band); border-bottom: 2px solid var(--bad); }
+.banner { flex-basis: 100%; margin: 0; padding: .75rem 1rem; background: var(--band); border-bottom: 2px solid var(--bad); }
 .status { background: var(--band); padding: .5rem .75rem; }
 .ok { color: var(--ok); font-weight: 600; }
 .bad { color: var(--bad); font-weight: 600; }

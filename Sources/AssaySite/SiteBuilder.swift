@@ -16,8 +16,6 @@ public struct SiteBuilder {
     public let directory: DatasetDirectory
     /// The scoring profile's bytes, published beside the scores.
     public let profileBytes: [UInt8]
-    /// Records files are copied into the site (for download and in-browser hashing) up to this many bytes in all.
-    public var recordsCopyLimit: Int64 = 32 << 20
 
     public init(model: SiteModel, directory: DatasetDirectory, profileBytes: [UInt8] = ScoringProfile.defaultProfileBytes) {
         self.model = model
@@ -49,10 +47,16 @@ public struct SiteBuilder {
         for orchestrator in orchestrators {
             try writer.write("orchestrators/\(SitePath.component(orchestrator)).html", pages.orchestrator(orchestrator))
         }
-        let recordsBytes = model.report.bundles.reduce(Int64(0)) { total, bundle in
-            total + (bundle.manifest?.files.reduce(Int64(0)) { $0 + $1.size } ?? 0)
+        let copyRecords = model.keepsLines
+        // The records database is built beside the pages, on another core.
+        let databasePath = "\(temporary).records.sqlite"
+        let database = ResultBox<Result<Void, Error>>()
+        let databaseDone = DispatchGroup()
+        databaseDone.enter()
+        DispatchQueue.global().async { [model] in
+            database.value = Result { try Self.buildDatabase(model, at: databasePath, withJSON: copyRecords) }
+            databaseDone.leave()
         }
-        let copyRecords = recordsBytes <= recordsCopyLimit
         try writer.write("provenance.html", pages.provenance(recordsCopied: copyRecords))
         try writer.write("verify.html", pages.verify())
 
@@ -62,16 +66,20 @@ public struct SiteBuilder {
         try writeAPI(&writer, orchestrators: orchestrators)
         try writeCSV(&writer)
         progress("writing the records database")
-        try writeDatabase(&writer)
+        databaseDone.wait()
+        try database.value!.get()
+        try writer.write("downloads/records.sqlite.gz", Gzip.compress(try Files.read(databasePath), level: 6))
+        try? FileManager.default.removeItem(atPath: databasePath)
         var described: [(String, String)] = [
             ("api/v1/index.json", "the dataset index: descriptor, policy, every bundle with its manifest hash and signers"),
             ("api/v1/provenance.json", "what in-browser verification checks: keys, manifests, signatures, files"),
         ]
         described += SiteModel.windows.map { ("api/v1/scores/w\($0).json", "assay score output, \($0)-day window to \(model.lastDay) (spec/scoring.md §9)") }
-        described += [("api/v1/days/", "one file per day: that day's 1-day scores"), ("api/v1/orchestrators/", "one file per orchestrator: daily score history")]
+        described += [("api/v1/orchestrators/", "one file per orchestrator: its daily SLA score history (each day's full scores: assay score --window 1)")]
         described += SiteModel.windows.map { ("downloads/leaderboard-w\($0).csv", "the \($0)-day leaderboard as CSV") }
         described += [("downloads/daily-scores.csv", "every orchestrator's daily SLA score as CSV"),
-                      ("downloads/records.sqlite", "every record of every bundle, one row each, with its canonical JSON (SQLite)"),
+                      ("downloads/records.sqlite.gz", copyRecords ? "every record of every bundle, one row each, its main fields as columns and its canonical JSON (SQLite, gzip)"
+                                                                  : "every record of every bundle, one row each, its main fields as columns (SQLite, gzip; the full records are in the dataset)"),
                       ("data/bundles/", copyRecords ? "copies of the signed manifests, signatures and record files" : "copies of the signed manifests and signatures (record files: clone the dataset)")]
         try writer.write("downloads.html", pages.downloads(files: described))
         try writeDataPackage(&writer)
@@ -142,7 +150,6 @@ public struct SiteBuilder {
         ])
         try writer.write("api/v1/index.json", Self.json(index))
         for window in SiteModel.windows { try writer.write("api/v1/scores/w\(window).json", model.windowScores[window]!.bytes) }
-        for (day, scores) in model.dailyScores { try writer.write("api/v1/days/\(day).json", Self.json(scores)) }
         for orchestrator in orchestrators {
             let history = pages.history(orchestrator, days: SiteModel.historyDays).compactMap { point -> JSONValue? in
                 guard let slo = point.entry?["slo"] else { return nil }
@@ -173,48 +180,43 @@ public struct SiteBuilder {
         try writer.write("downloads/daily-scores.csv", daily)
     }
 
-    /// Every record of every bundle in one SQLite table, inserted in a fixed order so the file's bytes repeat.
-    func writeDatabase(_ writer: inout SiteWriter) throws {
-        let path = "\(writer.root)/downloads/records.sqlite"
-        try FileManager.default.createDirectory(atPath: "\(writer.root)/downloads", withIntermediateDirectories: true)
+    /// A value handed from a worker thread to the builder (written before `leave`, read after `wait`).
+    final class ResultBox<T>: @unchecked Sendable { var value: T? }
+
+    /// Every record of every bundle in one SQLite table, inserted in a fixed order so the bytes repeat.
+    /// The canonical JSON of each record is included when `withJSON` (small datasets).
+    static func buildDatabase(_ model: SiteModel, at path: String, withJSON: Bool) throws {
+        try? FileManager.default.removeItem(atPath: path)
         let database = try SQLiteDatabase(path: path)
         try database.execute("PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
         try database.execute("""
             CREATE TABLE records (collector TEXT NOT NULL, day TEXT NOT NULL, line INTEGER NOT NULL, observer_id TEXT NOT NULL, id TEXT NOT NULL,
-              kind TEXT NOT NULL, observer_role TEXT NOT NULL, orchestrator TEXT, pipeline TEXT, model TEXT, region TEXT, start_ms INTEGER NOT NULL,
-              record TEXT NOT NULL, PRIMARY KEY (collector, day, line)) WITHOUT ROWID;
+              kind TEXT NOT NULL, observer_role TEXT NOT NULL, orchestrator TEXT, pipeline TEXT, model TEXT, region TEXT, outcome TEXT,
+              start_ms INTEGER NOT NULL, end_ms INTEGER, success INTEGER, e2e_latency_ms INTEGER, output_fps_mfps INTEGER, duration_ms INTEGER,
+              ttft_ms INTEGER, record TEXT, PRIMARY KEY (collector, day, line)) WITHOUT ROWID;
             """)
-        let insert = try database.prepare("INSERT INTO records VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+        let insert = try database.prepare("INSERT INTO records VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)")
         try database.transaction {
             for bundle in model.report.bundles {
-                let reader = try LineReader(path: "\(directory.bundlePath(collector: bundle.collector, day: bundle.day))/records.jsonl")
-                var failure: Error?
-                try reader.forEachLine { (number, line) throws(Never) in
-                    guard failure == nil, case .bytes(let bytes) = line, let record = try? Record.parse(bytes) else { return }
-                    func text(_ name: String) -> String? { if case .string(let value)? = record[name] { value } else { nil } }
-                    do {
-                        try insert.bind(1, bundle.collector)
-                        try insert.bind(2, bundle.day.description)
-                        try insert.bind(3, Int64(number))
-                        try insert.bind(4, text("observer_id") ?? "")
-                        try insert.bind(5, text("id") ?? "")
-                        try insert.bind(6, record.kind.rawValue)
-                        try insert.bind(7, text("observer_role") ?? "")
-                        for (index, name) in [(8, "orchestrator"), (9, "pipeline"), (10, "model_id"), (11, "region")] {
-                            if let value = text(name) { try insert.bind(Int32(index), value) } else { try insert.bindNull(Int32(index)) }
-                        }
-                        if case .integer(let start)? = record["start_ms"] { try insert.bind(12, start) } else { try insert.bind(12, Int64(0)) }
-                        try insert.bind(13, String(decoding: bytes, as: UTF8.self))
-                        _ = try insert.step()
-                        insert.reset()
-                    } catch { failure = error }
+                for row in model.rows[bundle.relativePath] ?? [] {
+                    try insert.bind(1, bundle.collector)
+                    try insert.bind(2, bundle.day.description)
+                    try insert.bind(3, Int64(row.line))
+                    for (offset, value) in row.strings.enumerated() {
+                        let index = Int32(4 + offset)
+                        if let value { try insert.bind(index, value) } else if offset < 4 { try insert.bind(index, "") } else { try insert.bindNull(index) }
+                    }
+                    for (offset, value) in row.integers.enumerated() {
+                        let index = Int32(13 + offset)
+                        if let value { try insert.bind(index, value) } else if offset == 0 { try insert.bind(index, Int64(0)) } else { try insert.bindNull(index) }
+                    }
+                    if withJSON, let canonical = row.canonical { try insert.bind(20, canonical) } else { try insert.bindNull(20) }
+                    _ = try insert.step()
+                    insert.reset()
                 }
-                if let failure { throw failure }
             }
         }
-        try database.execute("CREATE INDEX records_orchestrator ON records (orchestrator, start_ms);")
         withExtendedLifetime(insert) {}
-        try writer.adopt("downloads/records.sqlite", closing: database)
     }
 
     func writeDataPackage(_ writer: inout SiteWriter) throws {
@@ -225,7 +227,7 @@ public struct SiteBuilder {
         var resources = SiteModel.windows.map { resource("scores-w\($0)", "api/v1/scores/w\($0).json", format: "json", mediatype: "application/json") }
         resources += SiteModel.windows.map { resource("leaderboard-w\($0)", "downloads/leaderboard-w\($0).csv", format: "csv", mediatype: "text/csv") }
         resources.append(resource("daily-scores", "downloads/daily-scores.csv", format: "csv", mediatype: "text/csv"))
-        resources.append(resource("records", "downloads/records.sqlite", format: "sqlite", mediatype: "application/vnd.sqlite3"))
+        resources.append(resource("records", "downloads/records.sqlite.gz", format: "sqlite", mediatype: "application/gzip"))
         resources.append(resource("index", "api/v1/index.json", format: "json", mediatype: "application/json"))
         let package = JSONValue.object([
             .init("profile", "data-package"),
@@ -254,22 +256,16 @@ struct SiteWriter {
     mutating func write(_ path: String, _ text: String) throws { try write(path, Array(text.utf8)) }
 
     mutating func write(_ path: String, _ contents: [UInt8]) throws {
-        precondition(!path.split(separator: "/").contains { $0 == ".." || $0 == "." || $0.isEmpty }, "site paths are built from safe components")
+        // Paths are built from SitePath components; refuse anything else rather than write outside the site.
+        guard !path.hasPrefix("/"), !path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
+            throw FileError(path: path, operation: "write (not a path inside the site)", errno: EINVAL)
+        }
         let full = "\(root)/\(path)"
         let parent = (full as NSString).deletingLastPathComponent
         if directories.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
         guard FileManager.default.createFile(atPath: full, contents: Data(contents)) else {
             throw FileError(path: full, operation: "create", errno: errno)
         }
-        written[path] = Hasher.sha256(contents).hex
-        sizes[path] = Int64(contents.count)
-        bytes += Int64(contents.count)
-    }
-
-    /// Records a file written by someone else (the SQLite database), after closing it.
-    mutating func adopt(_ path: String, closing database: SQLiteDatabase) throws {
-        _ = consume database
-        let contents = try Files.read("\(root)/\(path)")
         written[path] = Hasher.sha256(contents).hex
         sizes[path] = Int64(contents.count)
         bytes += Int64(contents.count)

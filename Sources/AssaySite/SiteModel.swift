@@ -18,6 +18,8 @@ public final class SiteModel: @unchecked Sendable {
     public let report: VerificationReport
     public let verified: Bool
     public let profile: ScoringProfile
+    /// Whether the records are small enough to copy into the site and keep in full in its database.
+    public let keepsLines: Bool
     public let lastDay: UTCDay
     /// Bundles by day: (collector, manifest hash).
     let bundlesByDay: [UTCDay: [(collector: String, manifest: String)]]
@@ -27,8 +29,37 @@ public final class SiteModel: @unchecked Sendable {
     public let gatewayJobs: [UTCDay: [Job]]
     /// Scorer output of the newest day for each window: bytes (published as is) and parsed.
     public private(set) var windowScores: [Int: (bytes: [UInt8], value: JSONValue)] = [:]
-    /// Every day's 1-day scores, by day, parsed.
+    /// Every day's 1-day scores, by day: for each orchestrator only its `slo` object (spec/scoring.md §8).
     public private(set) var dailyScores: [UTCDay: JSONValue] = [:]
+    /// The same, by orchestrator and day: the orchestrator's entry (`orchestrator`, `slo`).
+    public private(set) var sloByOrchestrator: [String: [UTCDay: JSONValue]] = [:]
+
+    /// One row of the records database: a record's main fields (and its canonical line when `keepLines`).
+    public struct Row: Sendable {
+        let line: Int
+        let strings: [String?]  // observer_id, id, kind, observer_role, orchestrator, pipeline, model_id, region, outcome
+        let integers: [Int64?]  // start_ms, end_ms, success, e2e_latency_ms, output_fps_mfps, duration_ms, ttft_ms
+        let canonical: String?
+
+        static let stringFields = ["observer_id", "id", "kind", "observer_role", "orchestrator", "pipeline", "model_id", "region", "outcome"]
+        static let integerFields = ["start_ms", "end_ms", "success", "e2e_latency_ms", "output_fps_mfps", "duration_ms", "ttft_ms"]
+
+        init(_ record: Record, line: Int, canonical: String?) {
+            self.line = line
+            strings = Self.stringFields.map { name in if case .string(let text)? = record[name] { text } else { nil } }
+            integers = Self.integerFields.map { name in
+                switch record[name] {
+                case .integer(let value)?: value
+                case .bool(let flag)?: flag ? 1 : 0
+                default: nil
+                }
+            }
+            self.canonical = canonical
+        }
+    }
+
+    /// Database rows by bundle, in `report.bundles` order.
+    public private(set) var rows: [String: [Row]] = [:]
 
     /// What the site keeps of one gateway-observed job.
     public struct Job: Sendable {
@@ -51,7 +82,7 @@ public final class SiteModel: @unchecked Sendable {
 
     /// Verifies (unless `unverified`), reads and scores `directory`. `progress` reports each stage.
     public init(directory: DatasetDirectory, unverified: Bool, profile: ScoringProfile = ScoringProfile.naapSLAv1(),
-                progress: @Sendable (String) -> Void = { _ in }) async throws {
+                keepLinesUpTo limit: Int64 = 16 << 20, progress: @Sendable (String) -> Void = { _ in }) async throws {
         progress("verifying")
         descriptor = try directory.descriptor()
         report = await DatasetVerifier(directory: directory).verify()
@@ -66,8 +97,10 @@ public final class SiteModel: @unchecked Sendable {
         guard let newest = bundles.map(\.1).max() else { throw LoadError(description: "\(directory.root) has no bundles to show") }
         lastDay = newest
         progress("reading \(bundles.count) bundles")
+        let keepLines = report.bundles.reduce(Int64(0)) { $0 + ($1.manifest?.files.reduce(Int64(0)) { $0 + $1.size } ?? 0) } <= limit
+        self.keepsLines = keepLines
         // Parse every bundle once, in parallel.
-        let results = UnsafeMutableBufferPointer<Result<(String, [Scorer.PreparedRecord], [(String, Job)]), LoadError>?>.allocate(capacity: bundles.count)
+        let results = UnsafeMutableBufferPointer<Result<(String, [Scorer.PreparedRecord], [(String, Job)], [Row]), LoadError>?>.allocate(capacity: bundles.count)
         results.initialize(repeating: nil)
         defer { results.deinitialize(); results.deallocate() }
         nonisolated(unsafe) let output = results
@@ -75,7 +108,7 @@ public final class SiteModel: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < bundles.count {
-                output[index] = Self.read(directory, collector: bundles[index].0, day: bundles[index].1)
+                output[index] = Self.read(directory, collector: bundles[index].0, day: bundles[index].1, keepLines: keepLines)
                 index += workers
             }
         }
@@ -85,7 +118,8 @@ public final class SiteModel: @unchecked Sendable {
         for (index, (collector, day)) in bundles.enumerated() {
             switch results[index]! {
             case .failure(let error): throw error
-            case .success(let (manifest, records, gateway)):
+            case .success(let (manifest, records, gateway, rows)):
+                self.rows[DatasetDirectory.bundleRelativePath(collector: collector, day: day)] = rows
                 bundlesByDay[day, default: []].append((collector, manifest))
                 prepared[day, default: []] += records
                 for (key, job) in gateway { jobs[day, default: [:]][key] = job }
@@ -110,32 +144,51 @@ public final class SiteModel: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < days.count {
-                dailyOutput[index] = try? JSONParser().parse(self.score(lastDay: days[index], days: 1, verified: self.verified).dropLast())
+                dailyOutput[index] = Self.summary(self.scorer(lastDay: days[index], days: 1).document(verified: self.verified))
                 index += workers
             }
         }
-        for (index, day) in days.enumerated() { dailyScores[day] = daily[index] }
+        for (index, day) in days.enumerated() {
+            dailyScores[day] = daily[index]
+            for entry in daily[index]?["scores"]?["orchestrators"]?.list ?? [] {
+                if case .string(let orchestrator)? = entry["orchestrator"] { sloByOrchestrator[orchestrator, default: [:]][day] = entry }
+            }
+        }
+    }
+
+    /// Keeps of a day's scores only what history needs: each orchestrator's `slo`.
+    static func summary(_ document: JSONValue) -> JSONValue {
+        let orchestrators = (document["scores"]?["orchestrators"]?.list ?? []).map { entry in
+            JSONValue.object([.init("orchestrator", entry["orchestrator"] ?? .null), .init("slo", entry["slo"] ?? .null)])
+        }
+        return .object([.init("scores", .object([.init("orchestrators", .array(orchestrators))]))])
     }
 
     /// The scorer's output for a window ending on `lastDay`, from the records read once.
     func score(lastDay: UTCDay, days: Int, verified: Bool) -> [UInt8] {
+        scorer(lastDay: lastDay, days: days).output(verified: verified)
+    }
+
+    /// A scorer fed with the records of the days a window ending on `lastDay` needs.
+    func scorer(lastDay: UTCDay, days: Int) -> Scorer {
         let scorer = Scorer(profile: profile, lastDay: lastDay, days: days)
         for number in scorer.daysNeeded.lowerBound.number...scorer.daysNeeded.upperBound.number {
             let day = UTCDay(number: number)
             for bundle in bundlesByDay[day] ?? [] { scorer.add(bundle: bundle.collector, day: day, manifestSHA256: bundle.manifest) }
             for record in prepared[day] ?? [] { scorer.add(record) }
         }
-        return scorer.output(verified: verified)
+        return scorer
     }
 
     /// One bundle: its manifest hash, its records prepared for scoring, and its gateway-observed jobs.
-    static func read(_ directory: DatasetDirectory, collector: String, day: UTCDay)
-        -> Result<(String, [Scorer.PreparedRecord], [(String, Job)]), LoadError> {
+    static func read(_ directory: DatasetDirectory, collector: String, day: UTCDay, keepLines: Bool)
+        -> Result<(String, [Scorer.PreparedRecord], [(String, Job)], [Row]), LoadError> {
         let base = directory.bundlePath(collector: collector, day: day)
         do {
             let manifest = Hasher.sha256(try directory.manifestBytes(collector: collector, day: day)).hex
             var prepared: [Scorer.PreparedRecord] = []
             var jobs: [(String, Job)] = []
+            var rows: [Row] = []
             let reader = try LineReader(path: "\(base)/records.jsonl")
             var failure: LoadError?
             try reader.forEachLine { (number, line) throws(Never) in
@@ -146,12 +199,13 @@ public final class SiteModel: @unchecked Sendable {
                     return
                 }
                 if let ready = Scorer.prepare(record, sha256: Hasher.sha256(bytes).bytes) { prepared.append(ready) }
+                rows.append(Row(record, line: number, canonical: keepLines ? String(decoding: bytes, as: UTF8.self) : nil))
                 if let job = job(record), case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] {
                     jobs.append(("\(observer)\u{0}\(id)", job))
                 }
             }
             if let failure { return .failure(failure) }
-            return .success((manifest, prepared, jobs))
+            return .success((manifest, prepared, jobs, rows))
         } catch {
             return .failure(LoadError(description: "\(base): \(error)"))
         }

@@ -151,7 +151,7 @@ extension SitePages {
     func downloads(files: [(path: String, description: String)]) -> String {
         var body = "<h1>Downloads and read API</h1>\n<p>Everything here is static JSON, CSV or SQLite; <a href=\"datapackage.json\">datapackage.json</a> describes it (Frictionless Data) with SHA-256 hashes, and <a href=\"SHA256SUMS\">SHA256SUMS</a> covers every file of the site (<code>sha256sum -c SHA256SUMS</code>).</p>\n"
         body += HTML.table(caption: "Files", headers: ["File", "What it holds"], rows: files.map { ["<a href=\"\($0.path)\">\(HTML.escape($0.path))</a>", HTML.escape($0.description)] })
-        body += "<h2>Load the records</h2>\n<pre><code>sqlite3 downloads/records.sqlite 'select pipeline, model, count(*) from records group by 1, 2'\nduckdb -c \"select * from read_csv('downloads/daily-scores.csv')\"</code></pre>\n"
+        body += "<h2>Load the records</h2>\n<pre><code>gunzip -k downloads/records.sqlite.gz\nsqlite3 downloads/records.sqlite 'select pipeline, model, count(*) from records group by 1, 2'\nduckdb -c \"select * from read_csv('downloads/daily-scores.csv')\"</code></pre>\n"
         return HTML.page(title: "Downloads", root: "", current: "downloads.html", banner: banner, body: body)
     }
 }

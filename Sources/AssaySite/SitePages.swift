@@ -74,9 +74,10 @@ struct SitePages {
 
     /// The last `count` days' 1-day SLA scores of an orchestrator (nil: no data that day), oldest first.
     func history(_ orchestrator: String, days count: Int) -> [(day: UTCDay, value: Int64?, entry: JSONValue?)] {
-        (0..<count).reversed().map { back in
+        let days = model.sloByOrchestrator[orchestrator] ?? [:]
+        return (0..<count).reversed().map { back in
             let day = UTCDay(number: model.lastDay.number - back)
-            let entry = model.dailyScores[day]?["scores"]?["orchestrators"]?.list.first { $0["orchestrator"]?.text == orchestrator }
+            let entry = days[day]
             return (day, entry?["slo"]?["score"]?.int.map { $0 * 100 }, entry)
         }
     }

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Assay's hot paths on this machine.",
-        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self, SiteBench.self])
 }
 
 struct CanonicalBench: ParsableCommand {
@@ -307,5 +307,58 @@ struct ScoreBench: ParsableCommand {
         } else {
             print("duckdb               \(result.duckDBError ?? "not available")")
         }
+    }
+}
+
+struct SiteBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "site",
+        abstract: "Build time and output size of the static site for N orchestrators over D days.",
+        discussion: """
+            Seals synthetic scoring records (orchestrators with distinct behaviours, two collectors) \
+            for every day, then times a child 'assay site build' (verification, scoring of four \
+            windows and of every day of the last year, every page and download) and measures what \
+            it wrote. Build with -c release.
+
+            Example:
+              swift run -c release assay bench site --orchestrators 100 --days 365
+            """)
+
+    @Option(help: "Number of orchestrators.")
+    var orchestrators: Int = 100
+
+    @Option(help: "Number of UTC days.")
+    var days: Int = 365
+
+    @Option(help: "Jobs per orchestrator per day.")
+    var jobsPerDay: Int = 10
+
+    @Option(help: "Directory for the temporary dataset and site.")
+    var directory: String = NSTemporaryDirectory()
+
+    @Flag(help: "Keep the synthetic dataset and print its path.")
+    var keep = false
+
+    func validate() throws {
+        guard orchestrators >= 1, days >= 1, jobsPerDay >= 1 else { throw ValidationError("--orchestrators, --days and --jobs-per-day must be at least 1") }
+    }
+
+    func run() throws {
+        let showProgress = Diagnostics.isTerminal
+        let benchmark = SiteBenchmark(orchestrators: orchestrators, days: days, jobsPerOrchestratorDay: jobsPerDay, directory: directory)
+        let progress: (String) -> Void = { if showProgress { Diagnostics.print("… \($0)") } }
+        let dataset = try benchmark.build(progress: progress)
+        defer { if !keep { try? FileManager.default.removeItem(atPath: dataset.root) } }
+        let result = try benchmark.run(dataset, assay: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path, progress: progress)
+        print("orchestrators        \(orchestrators)")
+        print("days                 \(days)")
+        print("records              \(result.records)")
+        print("bundles              \(result.bundles)")
+        print("build seconds        \(fixed(result.seconds, 3))")
+        print("build RSS MiB        \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
+        print("files                \(result.files)")
+        print("output MB            \(fixed(Double(result.bytes) / 1_000_000, 1))")
+        print("SHA256SUMS sha256    \(result.sha256sums)")
+        if keep { print("dataset              \(dataset.root)") }
     }
 }

@@ -48,7 +48,10 @@ struct SiteBuild: AsyncParsableCommand {
     var unverified = false
 
     @Option(help: "Copy record files into the site up to this many MiB in all.")
-    var copyRecordsLimit: Int = 32
+    var copyRecordsLimit: Int = 16
+
+    @Flag(help: "Print when each stage starts (milliseconds since the start), for profiling.")
+    var timings = false
 
     func run() async throws {
         let progress = Progress(enabled: Diagnostics.isTerminal)
@@ -56,14 +59,19 @@ struct SiteBuild: AsyncParsableCommand {
         let directory = DatasetDirectory(dataset)
         let model: SiteModel
         do {
-            model = try await SiteModel(directory: directory, unverified: unverified) { progress.update($0) }
+            model = try await SiteModel(directory: directory, unverified: unverified, keepLinesUpTo: Int64(copyRecordsLimit) << 20) { stage in
+                progress.update(stage)
+                if timings { Diagnostics.print("\(Clock.nowMilliseconds - started) ms: \(stage)") }
+            }
         } catch let error as SiteModel.LoadError {
             progress.finish()
             throw Failure(message: "\(dataset): \(error.description)")
         }
-        var builder = SiteBuilder(model: model, directory: directory)
-        builder.recordsCopyLimit = Int64(copyRecordsLimit) << 20
-        let summary = try builder.build(into: out) { progress.update($0) }
+        let builder = SiteBuilder(model: model, directory: directory)
+        let summary = try builder.build(into: out) { stage in
+            progress.update(stage)
+            if timings { Diagnostics.print("\(Clock.nowMilliseconds - started) ms: \(stage)") }
+        }
         progress.finish()
         print("Built \(out): \(summary.files) files, \(summary.bytes) bytes, \(summary.orchestrators) orchestrators, newest day \(model.lastDay)\(model.verified ? "" : " (UNVERIFIED)") in \(Clock.nowMilliseconds - started) ms")
     }

@@ -1,0 +1,61 @@
+import AssayCore
+import AssayCrypto
+import AssayLedger
+import Foundation
+
+/// `assay bench site`: a synthetic dataset of N orchestrators over D days
+/// (two collectors), then a child `assay site build` timed, with the size of
+/// what it wrote.
+public struct SiteBenchmark {
+    public struct Result: Sendable {
+        public let records: Int
+        public let bundles: Int
+        public let seconds: Double
+        public let peakResidentBytes: Int
+        public let files: Int
+        public let bytes: Int64
+        public let sha256sums: String
+    }
+
+    public let orchestrators: Int
+    public let days: Int
+    public let jobsPerOrchestratorDay: Int
+    public let directory: String
+    public var lastDay: UTCDay { UTCDay("2026-12-31")! }
+
+    public init(orchestrators: Int, days: Int, jobsPerOrchestratorDay: Int, directory: String) {
+        self.orchestrators = orchestrators
+        self.days = days
+        self.jobsPerOrchestratorDay = jobsPerOrchestratorDay
+        self.directory = directory
+    }
+
+    public var records: Int { orchestrators * days * jobsPerOrchestratorDay }
+
+    public func build(progress: (String) -> Void) throws -> DatasetDirectory {
+        try SyntheticScoringDataset.build(at: "\(directory)/assay-bench-site-\(getpid())", id: "bench-site", orchestrators: orchestrators,
+                                          lastDay: lastDay, days: days, records: records, progress: progress)
+    }
+
+    public func run(_ dataset: DatasetDirectory, assay: String, progress: (String) -> Void) throws -> Result {
+        progress("timing assay site build")
+        let output = "\(dataset.root)-site"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: assay)
+        process.arguments = ["site", "build", "--dataset", dataset.root, "--out", output]
+        process.standardOutput = FileHandle.nullDevice
+        let started = monotonicSeconds()
+        try process.run()
+        process.waitUntilExit()
+        let seconds = monotonicSeconds() - started
+        guard process.terminationStatus == 0 else { throw BenchError(message: "assay site build exited with \(process.terminationStatus)") }
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        let files = (try? FileManager.default.subpathsOfDirectory(atPath: output))?.filter { !DatasetDirectory.isDirectory("\(output)/\($0)") } ?? []
+        let bytes = files.reduce(Int64(0)) { $0 + Int64((try? FileManager.default.attributesOfItem(atPath: "\(output)/\($1)")[.size] as? Int) ?? 0) }
+        let sums = Hasher.sha256((try? Files.read("\(output)/SHA256SUMS")) ?? []).hex
+        try? FileManager.default.removeItem(atPath: output)
+        return Result(records: records, bundles: days * 2, seconds: seconds, peakResidentBytes: usage.ru_maxrss * 1024,
+                      files: files.count, bytes: bytes, sha256sums: sums)
+    }
+}

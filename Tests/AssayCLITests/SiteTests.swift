@@ -1,0 +1,142 @@
+import AssayBench
+import AssayCore
+import AssayLedger
+import AssayTestSupport
+import Foundation
+import Testing
+
+/// `assay site` on a synthetic dataset with hostile strings: same bytes on
+/// every build, nothing from data executed or used as a path, and the pages
+/// checked in real headless Chromium (numbers, accessibility, in-browser
+/// verification).
+@Suite("assay site", .serialized)
+struct SiteTests {
+    static let lastDay = UTCDay("2026-03-12")!
+    static let xssModel = "<script>window.__assay_xss=1</script>"
+    static let xssPipeline = "javascript:window.__assay_xss=1"
+    static let xssRegion = "<img/src=x/onerror=window.__assay_xss=1>"
+    static let traversal = "../../../../tmp/assay-site-escape"
+
+    static func hostile(_ day: UTCDay) -> [(collector: String, line: String)] {
+        guard day == lastDay else { return [] }
+        func job(_ id: String, pipeline: String, model: String) -> String {
+            #"{"schema":1,"kind":"batch_request","id":"\#(id)","observer_role":"gateway","observer_id":"gw-1","request_id":"\#(id)","pipeline":"\#(pipeline)","model_id":"\#(model)","orchestrator":"0x0000000000000000000000000000000000000001","region":"\#(xssRegion)","start_ms":\#(day.startMs + 3_600_000),"success":true,"tries":1,"duration_ms":900}"#
+        }
+        return [("gw-1", job("xss-1", pipeline: xssPipeline, model: xssModel)), ("gw-1", job("xss-2", pipeline: traversal, model: traversal))]
+    }
+
+    /// A dataset of 6 orchestrators over 12 days by two collectors, with hostile strings on the last day.
+    static func dataset(in directory: TemporaryDirectory) throws -> String {
+        let root = directory.file("dataset")
+        _ = try SyntheticScoringDataset.build(at: root, id: "site-test", orchestrators: 6, lastDay: lastDay, days: 12, records: 3000,
+                                              extra: hostile, progress: { _ in })
+        return root
+    }
+
+    static func files(_ root: String) -> [String] {
+        ((try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []).filter { !DatasetDirectory.isDirectory("\(root)/\($0)") }.sorted()
+    }
+
+    /// `sla` of a scorer entry as the site shows it: hundredths, rounded half up.
+    static func shown(_ score: Int64) -> String {
+        let hundredths = (score * 100 * 100 * 2 + 1_000_000) / 2_000_000
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+
+    @Test("two builds give the same bytes; hostile strings are shown as text and never become paths")
+    func deterministicAndInert() throws {
+        let directory = try TemporaryDirectory()
+        let dataset = try Self.dataset(in: directory)
+        let first = try Command.assay(["site", "--dataset", dataset, "--out", directory.file("site1")])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try Command.assay(["site", "build", "--dataset", dataset, "--out", directory.file("site2")])
+        #expect(second.status == 0)
+        let files = Self.files(directory.file("site1"))
+        #expect(files == Self.files(directory.file("site2")))
+        for file in files {
+            #expect(try Files.read(directory.file("site1/\(file)")) == Files.read(directory.file("site2/\(file)")), "\(file) differs between builds")
+        }
+        // SHA256SUMS covers every other file.
+        let sums = String(decoding: try Files.read(directory.file("site1/SHA256SUMS")), as: UTF8.self).split(separator: "\n")
+        #expect(sums.count == files.count - 1)
+        #expect(try Command.system("sha256sum", ["-c", "--quiet", "SHA256SUMS"], directory: directory.file("site1")).status == 0)
+
+        // Every page: the hostile strings only ever appear escaped.
+        var sawEscaped = false
+        for file in files where file.hasSuffix(".html") {
+            let html = String(decoding: try Files.read(directory.file("site1/\(file)")), as: UTF8.self)
+            #expect(!html.contains("<script>window"), "\(file) carries a live script from data")
+            #expect(!html.contains("<img/src"), "\(file) carries a live element from data")
+            #expect(!html.lowercased().contains("href=\"javascript:"), "\(file) links to javascript:")
+            if html.contains("&lt;script&gt;window.__assay_xss=1&lt;/script&gt;") { sawEscaped = true }
+        }
+        #expect(sawEscaped, "the hostile model name is displayed (escaped) somewhere")
+        // No data value became a path: everything is inside the site, names are safe, and the traversal group has a page.
+        #expect(!Files.exists("/tmp/assay-site-escape"))
+        for file in files {
+            #expect(!file.contains("..") && !file.contains("<") && !file.contains(":"), "unsafe path \(file)")
+        }
+        #expect(files.contains { $0.hasPrefix("leaderboards/tmp-assay-site-escape-") }, "\(files.filter { $0.hasPrefix("leaderboards/") })")
+        // An unverified dataset is refused unless asked for, and then labelled.
+        try Files.writeAtomically("\(dataset)/bundles/gw-1/2026/03/01/records.jsonl", contents: Array("{}\n".utf8))
+        let refused = try Command.assay(["site", "--dataset", dataset, "--out", directory.file("site3")])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("does not verify"), "\(refused.stderr)")
+        #expect(!Files.exists(directory.file("site3")))
+    }
+
+    static var browserAvailable: Bool {
+        Files.exists("/usr/bin/chromium") && Files.exists("/usr/bin/chromedriver")
+            && (try? Command.system("python3", ["-c", "import selenium, axe_selenium_python"]))?.status == 0
+    }
+
+    @Test("the site in headless Chromium: the scorer's numbers, no serious accessibility violation, in-browser verification",
+          .enabled(if: browserAvailable, "needs Debian's chromium and chromium-driver, and pip's selenium and axe-selenium-python (.ci/run installs them)"))
+    func inChromium() throws {
+        let directory = try TemporaryDirectory()
+        let dataset = try Self.dataset(in: directory)
+        let site = directory.file("site")
+        #expect(try Command.assay(["site", "--dataset", dataset, "--out", site]).status == 0)
+        // The numbers the pages must show, from the scorer itself.
+        let scored = try Command.assay(["score", "--dataset", dataset, "--day", Self.lastDay.description, "--window", "7"])
+        let scores = try JSONParser().parse(scored.stdoutBytes)
+        let ranked = (scores["scores"]?["orchestrators"]?.arrayValue ?? []).compactMap { entry -> (String, Int64)? in
+            guard case .string(let address)? = entry["orchestrator"], case .integer(let score)? = entry["slo"]?["score"] else { return nil }
+            return (address, score)
+        }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        let top = try #require(ranked.first), bottom = try #require(ranked.last)
+        let index = try JSONParser().parse(try Files.read("\(site)/api/v1/index.json"))
+        let newest = (index["bundles"]?.arrayValue ?? []).last { $0["collector"] == "gw-2" }
+        let manifest = try #require(newest?["manifest_sha256"]?.stringValue)
+        let xssGroup = try #require(Self.files(site).first { $0.hasPrefix("leaderboards/javascript-window-assay-xss-1") && $0.hasSuffix("-w1.html") })
+        let expectations: [String: Any] = [
+            "pages": [
+                "index.html": ["Leaderboard, 7 days to \(Self.lastDay)", top.0, Self.shown(top.1), bottom.0, Self.shown(bottom.1), "Simulated data."],
+                "orchestrators/\(top.0).html": ["SLA score \(Self.shown(top.1))", "SLO, the last 90 days", "Daily SLA score"],
+                "provenance.html": [manifest, "Collector gw-1", "Collector gw-2", "ssh-keygen -Y verify"],
+                xssGroup: [Self.xssModel, Self.xssRegion],
+                "verify.html": ["Verify in your browser"],
+            ],
+            "verify": "ok",
+            "light_and_dark": true,
+        ]
+        try directory.write("expect.json", String(decoding: try JSONSerialization.data(withJSONObject: expectations, options: [.sortedKeys]), as: UTF8.self))
+        let screenshots = ProcessInfo.processInfo.environment["ASSAY_SCREENSHOTS"] ?? directory.file("screenshots")
+        let server = try ServerProcess(Command.assayPath, ["site", "serve", "--dir", site, "--listen", "127.0.0.1:0"], waitFor: ["site"])
+        defer { _ = server.stop() }
+        let check = try Command.system("python3", [Repository.url("Tests/site/browser_check.py").path, "--url", "http://\(server.addresses["site"]!)",
+                                                   "--expect", directory.file("expect.json"), "--screenshots", screenshots])
+        #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
+        for name in ["index.png", "provenance.png", "verify.png"] { #expect(Files.exists("\(screenshots)/\(name)")) }
+
+        // A tampered record file on the site: the browser says so.
+        let records = try #require(Self.files(site).first { $0.hasSuffix("records.jsonl") && $0.contains("gw-1") })
+        var bytes = try Files.read("\(site)/\(records)")
+        bytes[10] ^= 0x01
+        try Files.writeAtomically("\(site)/\(records)", contents: bytes)
+        try directory.write("tampered.json", #"{"pages": {}, "verify": "failed"}"#)
+        let tampered = try Command.system("python3", [Repository.url("Tests/site/browser_check.py").path, "--url", "http://\(server.addresses["site"]!)",
+                                                      "--expect", directory.file("tampered.json"), "--screenshots", directory.file("tampered")])
+        #expect(tampered.status == 0, "\(tampered.stdout)\n\(tampered.stderr)")
+    }
+}
