@@ -139,6 +139,12 @@ struct SitePages {
 
     func leaderboardTable(window: Int, pipeline: String?, model group: String?, root: String) -> String {
         guard let scores = model.windowScores[window]?.value else { return "" }
+        let inputs = scores["inputs"]?["bundles"]?.list.count ?? 0
+        let source = "<p class=\"source\">Computed by <code>assay score</code> with profile <a href=\"\(root)provenance.html#profile\"><code>\(HTML.escape(model.profile.id))</code></a> from the \(inputs) signed bundles that <a href=\"\(root)api/v1/scores/w\(window).json\">api/v1/scores/w\(window).json</a> names (<a href=\"\(root)provenance.html#chains\">their hashes and signers</a>); recompute: <code>assay score --dataset DATASET --day \(model.lastDay) --window \(window)</code>.</p>\n"
+        return source + leaderboardRows(scores, window: window, pipeline: pipeline, model: group, root: root)
+    }
+
+    func leaderboardRows(_ scores: JSONValue, window: Int, pipeline: String?, model group: String?, root: String) -> String {
         let standings = Self.standings(scores, pipeline: pipeline, model: group)
         guard !standings.isEmpty else { return "<p>No orchestrator has scored jobs in this window: no data.</p>\n" }
         if let pipeline, group != nil {
