@@ -75,7 +75,8 @@ public struct SiteBuilder {
             ("api/v1/provenance.json", "what in-browser verification checks: keys, manifests, signatures, files"),
         ]
         described += SiteModel.windows.map { ("api/v1/scores/w\($0).json", "assay score output, \($0)-day window to \(model.lastDay) (spec/scoring.md §9)") }
-        described += [("api/v1/orchestrators/", "one file per orchestrator: its daily SLA score history (each day's full scores: assay score --window 1)")]
+        described += [("api/v1/days/", "one file per day: every orchestrator's 1-day SLO figures (the full scores: assay score --day DAY --window 1)"),
+                      ("api/v1/orchestrators/", "one file per orchestrator: its daily SLA score history")]
         described += SiteModel.windows.map { ("downloads/leaderboard-w\($0).csv", "the \($0)-day leaderboard as CSV") }
         described += [("downloads/daily-scores.csv", "every orchestrator's daily SLA score as CSV"),
                       ("downloads/records.sqlite.gz", copyRecords ? "every record of every bundle, one row each, its main fields as columns and its canonical JSON (SQLite, gzip)"
@@ -150,6 +151,12 @@ public struct SiteBuilder {
         ])
         try writer.write("api/v1/index.json", Self.json(index))
         for window in SiteModel.windows { try writer.write("api/v1/scores/w\(window).json", model.windowScores[window]!.bytes) }
+        for day in model.dailyScores.keys.sorted() {
+            let orchestrators = model.dailyScores[day]?["scores"]?["orchestrators"] ?? .array([])
+            try writer.write("api/v1/days/\(day).json", Self.json(.object([
+                .init("format", "assay-site-day-v1"), .init("day", .string(day.description)), .init("orchestrators", orchestrators),
+            ])))
+        }
         for orchestrator in orchestrators {
             let history = pages.history(orchestrator, days: SiteModel.historyDays).compactMap { point -> JSONValue? in
                 guard let slo = point.entry?["slo"] else { return nil }

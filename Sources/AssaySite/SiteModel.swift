@@ -83,9 +83,21 @@ public final class SiteModel: @unchecked Sendable {
     /// Verifies (unless `unverified`), reads and scores `directory`. `progress` reports each stage.
     public init(directory: DatasetDirectory, unverified: Bool, profile: ScoringProfile = ScoringProfile.naapSLAv1(),
                 keepLinesUpTo limit: Int64 = 16 << 20, progress: @Sendable (String) -> Void = { _ in }) async throws {
-        progress("verifying")
+        progress("verifying and reading")
         descriptor = try directory.descriptor()
-        report = await DatasetVerifier(directory: directory).verify()
+        let bundles = directory.collectors().flatMap { collector in directory.days(of: collector).map { (collector, $0) } }
+        guard let newest = bundles.map(\.1).max() else { throw LoadError(description: "\(directory.root) has no bundles to show") }
+        lastDay = newest
+        // The records are read once, by the verifier, which hands each valid record to the sink.
+        let recordBytes = bundles.reduce(Int64(0)) { total, bundle in
+            total + ((try? FileManager.default.attributesOfItem(atPath: "\(directory.bundlePath(collector: bundle.0, day: bundle.1))/records.jsonl")[.size] as? Int).map(Int64.init) ?? 0)
+        }
+        let keepLines = recordBytes <= limit
+        keepsLines = keepLines
+        let sink = Sink(keepLines: keepLines)
+        var options = DatasetVerifier.Options()
+        options.sink = sink
+        report = await DatasetVerifier(directory: directory, options: options).verify()
         verified = report.holds
         if !verified && !unverified {
             let errors = report.findings.filter { $0.severity == .error }
@@ -93,37 +105,17 @@ public final class SiteModel: @unchecked Sendable {
                 + errors.prefix(10).map { "  \($0)" }.joined(separator: "\n"))
         }
         self.profile = profile
-        let bundles = directory.collectors().flatMap { collector in directory.days(of: collector).map { (collector, $0) } }
-        guard let newest = bundles.map(\.1).max() else { throw LoadError(description: "\(directory.root) has no bundles to show") }
-        lastDay = newest
-        progress("reading \(bundles.count) bundles")
-        let keepLines = report.bundles.reduce(Int64(0)) { $0 + ($1.manifest?.files.reduce(Int64(0)) { $0 + $1.size } ?? 0) } <= limit
-        self.keepsLines = keepLines
-        // Parse every bundle once, in parallel.
-        let results = UnsafeMutableBufferPointer<Result<(String, [Scorer.PreparedRecord], [(String, Job)], [Row]), LoadError>?>.allocate(capacity: bundles.count)
-        results.initialize(repeating: nil)
-        defer { results.deinitialize(); results.deallocate() }
-        nonisolated(unsafe) let output = results
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, bundles.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var index = worker
-            while index < bundles.count {
-                output[index] = Self.read(directory, collector: bundles[index].0, day: bundles[index].1, keepLines: keepLines)
-                index += workers
-            }
-        }
         var bundlesByDay: [UTCDay: [(String, String)]] = [:]
         var prepared: [UTCDay: [Scorer.PreparedRecord]] = [:]
         var jobs: [UTCDay: [String: Job]] = [:]
-        for (index, (collector, day)) in bundles.enumerated() {
-            switch results[index]! {
-            case .failure(let error): throw error
-            case .success(let (manifest, records, gateway, rows)):
-                self.rows[DatasetDirectory.bundleRelativePath(collector: collector, day: day)] = rows
-                bundlesByDay[day, default: []].append((collector, manifest))
-                prepared[day, default: []] += records
-                for (key, job) in gateway { jobs[day, default: [:]][key] = job }
-            }
+        let received = sink.take()
+        for bundle in report.bundles {
+            guard let manifest = bundle.manifestHash else { continue }
+            bundlesByDay[bundle.day, default: []].append((bundle.collector, manifest))
+            guard let data = received[bundle.relativePath] else { continue }
+            rows[bundle.relativePath] = data.rows
+            prepared[bundle.day, default: []] += data.prepared
+            for (key, job) in data.jobs { jobs[bundle.day, default: [:]][key] = job }
         }
         self.bundlesByDay = bundlesByDay
         self.prepared = prepared
@@ -141,6 +133,7 @@ public final class SiteModel: @unchecked Sendable {
         daily.initialize(repeating: nil)
         defer { daily.deinitialize(); daily.deallocate() }
         nonisolated(unsafe) let dailyOutput = daily
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, days.count))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < days.count {
@@ -180,34 +173,54 @@ public final class SiteModel: @unchecked Sendable {
         return scorer
     }
 
-    /// One bundle: its manifest hash, its records prepared for scoring, and its gateway-observed jobs.
-    static func read(_ directory: DatasetDirectory, collector: String, day: UTCDay, keepLines: Bool)
-        -> Result<(String, [Scorer.PreparedRecord], [(String, Job)], [Row]), LoadError> {
-        let base = directory.bundlePath(collector: collector, day: day)
-        do {
-            let manifest = Hasher.sha256(try directory.manifestBytes(collector: collector, day: day)).hex
+    /// Collects, per bundle, what the site keeps of each verified record.
+    final class Sink: VerifiedRecordSink, @unchecked Sendable {
+        struct BundleData {
             var prepared: [Scorer.PreparedRecord] = []
             var jobs: [(String, Job)] = []
             var rows: [Row] = []
-            let reader = try LineReader(path: "\(base)/records.jsonl")
-            var failure: LoadError?
-            try reader.forEachLine { (number, line) throws(Never) in
-                guard failure == nil, case .bytes(let bytes) = line else { return }
-                let record: Record
-                do { record = try Record.parse(bytes) } catch {
-                    failure = LoadError(description: "\(base)/records.jsonl:\(number): \(error)")
-                    return
-                }
-                if let ready = Scorer.prepare(record, sha256: Hasher.sha256(bytes).bytes) { prepared.append(ready) }
-                rows.append(Row(record, line: number, canonical: keepLines ? String(decoding: bytes, as: UTF8.self) : nil))
-                if let job = job(record), case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] {
-                    jobs.append(("\(observer)\u{0}\(id)", job))
+        }
+        let keepLines: Bool
+        private let lock = NSLock()
+        private var bundles: [String: BundleData] = [:]
+
+        init(keepLines: Bool) { self.keepLines = keepLines }
+
+        func bundle(collector: String, day: UTCDay) -> any VerifiedRecordReceiver {
+            Receiver(sink: self, path: DatasetDirectory.bundleRelativePath(collector: collector, day: day))
+        }
+
+        func store(_ path: String, _ data: BundleData) {
+            lock.lock()
+            bundles[path] = data
+            lock.unlock()
+        }
+
+        func take() -> [String: BundleData] {
+            lock.lock()
+            defer { lock.unlock() }
+            return bundles
+        }
+
+        final class Receiver: VerifiedRecordReceiver {
+            let sink: Sink
+            let path: String
+            var data = BundleData()
+
+            init(sink: Sink, path: String) {
+                self.sink = sink
+                self.path = path
+            }
+
+            func record(line: Int, _ record: Record, bytes: UnsafeRawBufferPointer) {
+                if let ready = Scorer.prepare(record, sha256: Hasher.sha256(bytes).bytes) { data.prepared.append(ready) }
+                data.rows.append(Row(record, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil))
+                if let job = SiteModel.job(record), case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] {
+                    data.jobs.append(("\(observer)\u{0}\(id)", job))
                 }
             }
-            if let failure { return .failure(failure) }
-            return .success((manifest, prepared, jobs, rows))
-        } catch {
-            return .failure(LoadError(description: "\(base): \(error)"))
+
+            func finish() { sink.store(path, data) }
         }
     }
 

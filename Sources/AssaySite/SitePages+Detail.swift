@@ -14,6 +14,7 @@ extension SitePages {
         } else {
             body += "<p class=\"status\">No scored jobs in the 7 days to \(model.lastDay): no data.</p>\n"
         }
+        body += "<p class=\"source\">From <a href=\"\(root)api/v1/scores/w7.json\">api/v1/scores/w7.json</a> (profile <a href=\"\(root)provenance.html#profile\"><code>\(HTML.escape(model.profile.id))</code></a>, the bundles it names: <a href=\"\(root)provenance.html#chains\">Provenance</a>); daily figures from <code>api/v1/days/</code>.</p>\n"
         // Score history, up to a year.
         let year = history(address, days: SiteModel.historyDays)
         let firstWithData = year.firstIndex { $0.value != nil } ?? year.count

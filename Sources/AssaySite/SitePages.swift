@@ -110,7 +110,7 @@ struct SitePages {
                            }, numeric: [1, 2, 3, 4, 5, 6])
         body += "<h2 id=\"leaderboard\">Leaderboard, 7 days to \(day)</h2>\n"
         body += "<p>Other windows: " + SiteModel.windows.map { "<a href=\"leaderboards/all-w\($0).html\">\($0) day\($0 == 1 ? "" : "s")</a>" }.joined(separator: " · ")
-            + " · <a href=\"leaderboards.html\">by pipeline and model</a>.</p>\n"
+            + " · <a href=\"leaderboards.html\">by pipeline and model</a>, with every component of the score and its sample size.</p>\n"
         body += leaderboardTable(window: 7, pipeline: nil, model: nil, root: "")
         return HTML.page(title: model.descriptor.title, root: "", current: "index.html", banner: banner, body: body)
     }

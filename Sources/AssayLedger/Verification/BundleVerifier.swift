@@ -21,6 +21,21 @@ public struct BundleResult: Sendable {
     public var relativePath: String { DatasetDirectory.bundleRelativePath(collector: collector, day: day) }
 }
 
+/// Receives, while a dataset is verified, every record line of a bundle's
+/// `records.jsonl` that is valid and canonical, so a caller that needs the
+/// records (the site) reads each file once. Called from verification's
+/// worker threads, one bundle per receiver.
+public protocol VerifiedRecordSink: Sendable {
+    /// The receiver of one bundle's records; `finish` follows its last record.
+    func bundle(collector: String, day: UTCDay) -> any VerifiedRecordReceiver
+}
+
+public protocol VerifiedRecordReceiver: AnyObject {
+    /// One valid, canonical record; `bytes` is its line (without the newline), valid only during the call.
+    func record(line: Int, _ record: Record, bytes: UnsafeRawBufferPointer)
+    func finish()
+}
+
 /// Checks one bundle against its manifest, the record schema and the trust
 /// policy, streaming each file once (spec/dataset.md §8). One check per
 /// rule; each failure is a finding naming the file and the rule.
@@ -30,6 +45,8 @@ public struct BundleVerifier: Sendable {
     public let policy: TrustPolicy
 
     public var threshold: Int { policy.threshold }
+    /// Receives the valid records of each bundle verified (optional).
+    public var sink: (any VerifiedRecordSink)?
 
     public init(directory: DatasetDirectory, datasetID: String, policy: TrustPolicy) {
         self.directory = directory
@@ -58,7 +75,9 @@ public struct BundleVerifier: Sendable {
         }
         checkLocation(manifest, collector: collector, day: day, path: manifestPath, log: &log)
         let conflictKeys = checkConflicts(manifest, day: day, base: base, absolute: absolute, log: &log)
-        checkRecords(manifest, day: day, base: base, absolute: absolute, excluding: conflictKeys, log: &log)
+        let receiver = sink?.bundle(collector: collector, day: day)
+        checkRecords(manifest, day: day, base: base, absolute: absolute, excluding: conflictKeys, log: &log, receiver: receiver)
+        receiver?.finish()
         let counting = checkSignatures(manifestBytes: manifestBytes, day: day, base: base, absolute: absolute, log: &log)
         if counting.count < threshold {
             log.error("threshold", "\(base)/signatures",
@@ -183,7 +202,7 @@ public struct BundleVerifier: Sendable {
 
     /// Records: valid, canonical, on the day, strictly sorted; counts, Merkle root and coverage match.
     func checkRecords(_ manifest: Manifest, day: UTCDay, base: String, absolute: String, excluding conflictKeys: Set<RecordKey>,
-                      log: inout FindingLog) {
+                      log: inout FindingLog, receiver: (any VerifiedRecordReceiver)? = nil) {
         let path = "\(base)/records.jsonl"
         var previous: RecordKey?
         var byKind: [RecordKind: Int64] = [:]
@@ -195,6 +214,7 @@ public struct BundleVerifier: Sendable {
             lines += 1
             if case .bytes(let bytes) = line { root.append(leafHash: Merkle.leafHash(bytes, using: hasher)) }
             guard let (record, _) = record(number, line, day: day, path: path, log: &log) else { return }
+            if let receiver, case .bytes(let bytes) = line { receiver.record(line: number, record, bytes: bytes) }
             let key = RecordKey(record)
             if let previous, !(previous < key) {
                 log.error("record-order", path, previous == key

@@ -92,6 +92,8 @@ public struct DatasetVerifier: Sendable {
         public var threshold: Int?
         /// How many bundles to verify at once.
         public var parallelism: Int = 2
+        /// Receives every valid record as it is verified (see `VerifiedRecordSink`).
+        public var sink: (any VerifiedRecordSink)?
 
         public init() {}
     }
@@ -125,7 +127,9 @@ public struct DatasetVerifier: Sendable {
             policy = TrustPolicy(version: policy.version, hash: policy.hash, threshold: threshold, signers: policy.signers,
                                  revocations: policy.revocations)
         }
-        let verifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
+        var bundleVerifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
+        bundleVerifier.sink = options.sink
+        let verifier = bundleVerifier
         let work = directory.collectors().flatMap { collector in directory.days(of: collector).map { (collector, $0) } }
         let results = await Self.run(work, parallelism: max(1, options.parallelism), progress: progress) {
             verifier.verify(collector: $0.0, day: $0.1)
