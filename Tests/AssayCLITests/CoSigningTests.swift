@@ -31,7 +31,11 @@ struct CoSigningTests {
     }
 
     @Test("three operators seal and co-sign concurrently; every signature survives; a lying exporter is caught")
-    func threeOperators() throws {
+    func threeOperators() async throws {
+        try await TestExclusion.exclusively { try runThreeOperators() }
+    }
+
+    func runThreeOperators() throws {
         let directory = try TemporaryDirectory()
         let remote = directory.file("remote.git")
         _ = try GitRepository.create(remote, bare: true)

@@ -26,6 +26,10 @@ struct CollectorDaemonTests {
 
     @Test("two simulated days: signed bundles pushed, a fresh clone verifies, every record exactly once")
     func twoDays() async throws {
+        try await TestExclusion.exclusively { try await runTwoDays() }
+    }
+
+    func runTwoDays() async throws {
         let directory = try TemporaryDirectory()
         func exporter(_ name: String, port: Int = 0) throws -> ServerProcess {
             try ServerProcess(Command.assayPath, ["exporter", "serve", "--store", directory.file("\(name).sqlite"), "--orchestrator", Self.address,

@@ -78,7 +78,11 @@ struct PolicyTests {
     }
 
     @Test("the policy vectors rebuild byte for byte and verify with the expected report")
-    func vectors() throws {
+    func vectors() async throws {
+        try await TestExclusion.exclusively { try runVectors() }
+    }
+
+    func runVectors() throws {
         let committed = Repository.url("spec/vectors/policy/dataset").path
         let scratch = try TemporaryDirectory()
         try Self.build(at: scratch.file("dataset"), keys: scratch.file("keys"))
@@ -103,7 +107,11 @@ struct PolicyTests {
     }
 
     @Test("rotation and revocation hold across their boundaries; a change approved by one signer changes nothing")
-    func boundaries() throws {
+    func boundaries() async throws {
+        try await TestExclusion.exclusively { try runBoundaries() }
+    }
+
+    func runBoundaries() throws {
         let scratch = try TemporaryDirectory()
         let root = scratch.file("dataset"), keys = scratch.file("keys")
         try Self.build(at: root, keys: keys)

@@ -44,7 +44,11 @@ struct SiteTests {
     }
 
     @Test("two builds give the same bytes; hostile strings are shown as text and never become paths")
-    func deterministicAndInert() throws {
+    func deterministicAndInert() async throws {
+        try await TestExclusion.exclusively { try runDeterministicAndInert() }
+    }
+
+    func runDeterministicAndInert() throws {
         let directory = try TemporaryDirectory()
         let dataset = try Self.dataset(in: directory)
         let first = try Command.assay(["site", "--dataset", dataset, "--out", directory.file("site1")])
@@ -92,7 +96,11 @@ struct SiteTests {
 
     @Test("the site in headless Chromium: the scorer's numbers, no serious accessibility violation, in-browser verification",
           .enabled(if: browserAvailable, "needs Debian's chromium and chromium-driver, and pip's selenium and axe-selenium-python (.ci/run installs them)"))
-    func inChromium() throws {
+    func inChromium() async throws {
+        try await TestExclusion.exclusively { try runInChromium() }
+    }
+
+    func runInChromium() throws {
         let directory = try TemporaryDirectory()
         let dataset = try Self.dataset(in: directory)
         let site = directory.file("site")
