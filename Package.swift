@@ -82,6 +82,8 @@ let package = Package(
         .executableTarget(
             name: "assay-verify",
             dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The workload simulator of the demo and tests.
+        .target(name: "AssaySimulate", dependencies: ["AssayCore"]),
         // The static site: not part of the verification core.
         .target(name: "AssaySite", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayStore", "AssayHTTP",
@@ -95,7 +97,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
-                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite",
+                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,3 +1,4 @@
+import AssayCore
 /// Deterministic synthetic go-livepeer gateway events (the real envelope and
 /// event types), for tests and benchmarks: live streams with status every
 /// 10 s, swaps, failures, and batch, LLM and BYOC requests.

@@ -1,0 +1,85 @@
+import AssayCore
+import AssayTestSupport
+import Foundation
+import Testing
+
+/// `assay simulate`: the same seed gives the same bytes, the gateway side goes
+/// through the real go-livepeer event ingest, and the designed behaviours show
+/// up in the scores (issue: the demo's simulator).
+@Suite("workload simulator")
+struct SimulationTests {
+    @Test("same seed, same bytes; another seed, other bytes")
+    func deterministic() throws {
+        let directory = try TemporaryDirectory()
+        for (name, seed) in [("a", "7"), ("b", "7"), ("c", "8")] {
+            let result = try Command.assay(["simulate", "--seed", seed, "--days", "2", "--out", directory.file(name)])
+            try #require(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try Command.system("diff", ["-r", directory.file("a"), directory.file("b")]).status == 0)
+        #expect(try Command.system("diff", ["-rq", directory.file("a"), directory.file("c")]).status != 0)
+    }
+
+    @Test("the designed behaviours show up in the scores: the flaky, slow and offline orchestrators score lower, the over-reporter's claims disagree")
+    func behavioursInScores() async throws {
+        try await TestExclusion.exclusively { try runBehaviours() }
+    }
+
+    func runBehaviours() throws {
+        let directory = try TemporaryDirectory()
+        let sim = directory.file("sim")
+        try #require(try Command.assay(["simulate", "--seed", "3", "--first-day", "2026-01-01", "--days", "8", "--out", sim]).status == 0)
+        try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
+        try #require(try Command.assay(["dataset", "init", directory.file("dataset"), "--id", "sim", "--title", "Simulated", "--simulated",
+                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))"]).status == 0)
+        let orchestrators = try FileManager.default.contentsOfDirectory(atPath: "\(sim)/orchestrators").sorted()
+        for offset in 1...8 {
+            let day = "2026-01-0\(offset)"
+            var inputs: [String] = []
+            for gateway in ["gw-a", "gw-b"] {
+                // The gateway side through the real event ingest (spec/gateway-events.md).
+                let ingest = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", gateway, "\(sim)/gateways/\(gateway)/\(day).jsonl"])
+                try #require(ingest.status == 0, "\(ingest.stderr)")
+                try directory.write("\(gateway)-\(day).jsonl", bytes: ingest.stdoutBytes)
+                inputs += ["--records", directory.file("\(gateway)-\(day).jsonl")]
+            }
+            for orchestrator in orchestrators where Files.exists("\(sim)/orchestrators/\(orchestrator)/\(day).jsonl") {
+                inputs += ["--records", "\(sim)/orchestrators/\(orchestrator)/\(day).jsonl"]
+            }
+            let seal = try Command.assay(["seal", "--dataset", directory.file("dataset"), "--collector", "gw-a", "--day", day,
+                                          "--key", directory.file("gw-a"), "--signer", "gw-a"] + inputs)
+            try #require(seal.status == 0, "\(seal.stderr)")
+            #expect(seal.stdout.contains("rejected   0 input lines"), "every simulated line is a valid record: \(seal.stdout)")
+        }
+        let scored = try Command.assay(["score", "--dataset", directory.file("dataset"), "--day", "2026-01-08", "--window", "7"])
+        try #require(scored.status == 0, "\(scored.stderr)")
+        let scores = try JSONParser().parse(scored.stdoutBytes)
+        let profiles = try JSONParser().parse(try Files.read("\(sim)/simulation.json"))
+        var behaviourOf: [String: String] = [:]
+        for profile in profiles["orchestrators"]?.arrayValue ?? [] {
+            behaviourOf[profile["address"]?.stringValue ?? ""] = profile["behaviour"]?.stringValue
+        }
+        var score: [String: Int64] = [:], overReports: [String: Int64] = [:], outcomes: [String: [String: Int64]] = [:]
+        for entry in scores["scores"]?["orchestrators"]?.arrayValue ?? [] {
+            guard let behaviour = behaviourOf[entry["orchestrator"]?.stringValue ?? ""] else { continue }
+            if case .integer(let value)? = entry["slo"]?["score"] { score[behaviour] = value }
+            if case .integer(let value)? = entry["disagreements"]?["over_reports"] { overReports[behaviour] = value }
+            for row in entry["live"]?.arrayValue ?? [] {
+                if case .object(let members)? = row["outcomes"] {
+                    for member in members { if case .integer(let n) = member.value { outcomes[behaviour, default: [:]][member.key, default: 0] += n } }
+                }
+            }
+        }
+        #expect(score.count == 6, "every profile was scored: \(score)")
+        let reliable = try #require(score["reliable"])
+        for worse in ["flaky", "slow-start", "offline-hours", "zero-fps"] {
+            #expect((score[worse] ?? .max) < reliable, "\(worse) scores below reliable: \(score)")
+        }
+        #expect((overReports["over-reporter"] ?? 0) > 10, "the over-reporter's claims contradict the gateways: \(overReports)")
+        #expect(overReports["reliable"] == 0 && overReports["flaky"] == 0, "honest orchestrators do not over-report: \(overReports)")
+        #expect((outcomes["flaky"]?["swapped"] ?? 0) > 0 && (outcomes["flaky"]?["startup_failed"] ?? 0) > 0)
+        #expect((outcomes["zero-fps"]?["zero_fps"] ?? 0) > 0)
+        #expect((outcomes["offline-hours"]?["startup_failed"] ?? 0) > 0)
+        #expect((outcomes["over-reporter"]?["loading_only"] ?? 0) > 0)
+        #expect(outcomes["reliable"]?["completed"] == outcomes["reliable"]?.values.reduce(0, +), "the reliable orchestrator only completes: \(outcomes)")
+    }
+}
