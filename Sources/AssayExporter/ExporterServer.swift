@@ -72,6 +72,7 @@ public struct ExporterServer: Sendable {
         let scrape = application(router: scrapeRouter(), listen: configuration.scrapeListen, name: "scrape", onListening: onListening)
         let ingest = application(router: ingestRouter(), listen: configuration.ingestListen, name: "ingest", onListening: onListening)
         let retention = RetentionService(writer: writer, configuration: configuration, logger: logger)
+        await retention.pruneOnce()
         let group = ServiceGroup(configuration: .init(
             services: [scrape, ingest, retention], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -392,16 +393,23 @@ struct RetentionService: Service {
     let configuration: ExporterConfiguration
     let logger: Logger
 
+    /// Prunes once; the server calls it before it starts listening, so the first answer already reflects retention.
+    func pruneOnce() async {
+        do {
+            let minimum = configuration.retentionMaxAgeMs.map { Clock.nowMilliseconds - $0 }
+            let pruned = try await writer.prune(minimumReceivedMs: minimum, maxBytes: configuration.retentionMaxBytes)
+            if pruned > 0 { logger.info("retention pruned \(pruned) records") }
+        } catch {
+            logger.error("retention failed: \(error)")
+        }
+    }
+
+    /// Then every minute.
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let minimum = configuration.retentionMaxAgeMs.map { Clock.nowMilliseconds - $0 }
-                let pruned = try await writer.prune(minimumReceivedMs: minimum, maxBytes: configuration.retentionMaxBytes)
-                if pruned > 0 { logger.info("retention pruned \(pruned) records") }
-            } catch {
-                logger.error("retention failed: \(error)")
-            }
             try? await gracefulShutdown(sleeping: .seconds(60))
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { break }
+            await pruneOnce()
         }
     }
 

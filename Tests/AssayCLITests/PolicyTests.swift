@@ -68,14 +68,6 @@ struct PolicyTests {
         }
     }
 
-    static func files(under root: String) -> [String] {
-        let enumerator = FileManager.default.enumerator(atPath: root)
-        var files: [String] = []
-        while let path = enumerator?.nextObject() as? String {
-            if !DatasetDirectory.isDirectory("\(root)/\(path)") { files.append(path) }
-        }
-        return files.sorted()
-    }
 
     @Test("the policy vectors rebuild byte for byte and verify with the expected report")
     func vectors() async throws {
@@ -91,8 +83,8 @@ struct PolicyTests {
             try FileManager.default.createDirectory(atPath: (committed as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: scratch.file("dataset"), toPath: committed)
         }
-        let rebuilt = Self.files(under: scratch.file("dataset"))
-        #expect(rebuilt == Self.files(under: committed))
+        let rebuilt = FileTree.regularFiles(under: scratch.file("dataset"))
+        #expect(rebuilt == FileTree.regularFiles(under: committed))
         for file in rebuilt {
             #expect(try Files.read("\(scratch.file("dataset"))/\(file)") == Files.read("\(committed)/\(file)"), "\(file) is stale")
         }

@@ -33,9 +33,6 @@ struct SiteTests {
         return root
     }
 
-    static func files(_ root: String) -> [String] {
-        ((try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []).filter { !DatasetDirectory.isDirectory("\(root)/\($0)") }.sorted()
-    }
 
     /// `sla` of a scorer entry as the site shows it: hundredths, rounded half up.
     static func shown(_ score: Int64) -> String {
@@ -55,8 +52,8 @@ struct SiteTests {
         #expect(first.status == 0, "\(first.stderr)")
         let second = try Command.assay(["site", "build", "--dataset", dataset, "--out", directory.file("site2")])
         #expect(second.status == 0)
-        let files = Self.files(directory.file("site1"))
-        #expect(files == Self.files(directory.file("site2")))
+        let files = FileTree.regularFiles(under: directory.file("site1"))
+        #expect(files == FileTree.regularFiles(under: directory.file("site2")))
         for file in files {
             #expect(try Files.read(directory.file("site1/\(file)")) == Files.read(directory.file("site2/\(file)")), "\(file) differs between builds")
         }
@@ -116,7 +113,7 @@ struct SiteTests {
         let index = try JSONParser().parse(try Files.read("\(site)/api/v1/index.json"))
         let newest = (index["bundles"]?.arrayValue ?? []).last { $0["collector"] == "gw-2" }
         let manifest = try #require(newest?["manifest_sha256"]?.stringValue)
-        let xssGroup = try #require(Self.files(site).first { $0.hasPrefix("leaderboards/javascript-window-assay-xss-1") && $0.hasSuffix("-w1.html") })
+        let xssGroup = try #require(FileTree.regularFiles(under: site).first { $0.hasPrefix("leaderboards/javascript-window-assay-xss-1") && $0.hasSuffix("-w1.html") })
         let expectations: [String: Any] = [
             "pages": [
                 "index.html": ["Leaderboard, 7 days to \(Self.lastDay)", top.0, Self.shown(top.1), bottom.0, Self.shown(bottom.1), "Simulated data."],
@@ -138,7 +135,7 @@ struct SiteTests {
         for name in ["index.png", "provenance.png", "verify.png"] { #expect(Files.exists("\(screenshots)/\(name)")) }
 
         // A tampered record file on the site: the browser says so.
-        let records = try #require(Self.files(site).first { $0.hasSuffix("records.jsonl") && $0.contains("gw-1") })
+        let records = try #require(FileTree.regularFiles(under: site).first { $0.hasSuffix("records.jsonl") && $0.contains("gw-1") })
         var bytes = try Files.read("\(site)/\(records)")
         bytes[10] ^= 0x01
         try Files.writeAtomically("\(site)/\(records)", contents: bytes)

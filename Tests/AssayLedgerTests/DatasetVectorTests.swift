@@ -42,14 +42,6 @@ struct DatasetVectorTests {
         _ = try directory.seal(collector: "collector-b", day: day, inputs: [records], key: signer, signer: "vector-signer") { _ in }
     }
 
-    static func files(under root: String) -> [String] {
-        let enumerator = FileManager.default.enumerator(atPath: root)
-        var files: [String] = []
-        while let path = enumerator?.nextObject() as? String {
-            if !DatasetDirectory.isDirectory("\(root)/\(path)") { files.append(path) }
-        }
-        return files.sorted()
-    }
 
     @Test("the vector dataset rebuilds byte for byte, and verifies with the expected report")
     func dataset() async throws {
@@ -60,8 +52,8 @@ struct DatasetVectorTests {
         }
         let scratch = try TemporaryDirectory()
         try Self.build(at: scratch.file("dataset"))
-        let rebuilt = Self.files(under: scratch.file("dataset"))
-        #expect(rebuilt == Self.files(under: committed))
+        let rebuilt = FileTree.regularFiles(under: scratch.file("dataset"))
+        #expect(rebuilt == FileTree.regularFiles(under: committed))
         for file in rebuilt {
             #expect(try Files.read("\(scratch.file("dataset"))/\(file)") == Files.read("\(committed)/\(file)"), "\(file) is stale")
         }

@@ -55,3 +55,14 @@ extension JSONValue {
     /// Convenience accessors for test code reading vector files.
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
 }
+
+/// Directory trees in tests.
+public enum FileTree {
+    /// The regular files under `root`, as paths relative to it, sorted.
+    public static func regularFiles(under root: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        return ((try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []).filter { path in
+            FileManager.default.fileExists(atPath: "\(root)/\(path)", isDirectory: &isDirectory) && !isDirectory.boolValue
+        }.sorted()
+    }
+}
