@@ -57,19 +57,14 @@ public enum UTCTime {
     /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ` (a real date, UTC) to seconds since the epoch.
     public static func parseSeconds(_ text: String) -> Int64? {
         let b = Array(text.utf8)
-        guard b.count == 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x5A else { return nil }
+        guard b.count == 20, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x5A,
+              let day = UTCDay(String(decoding: b[0..<10], as: UTF8.self)) else { return nil }
         func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for byte in b[range] {
-                guard byte >= 0x30 && byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return value
+            guard b[range].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return b[range].reduce(0) { $0 * 10 + Int($1 - 0x30) }
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month), hour < 24, minute < 60, second < 60
-        else { return nil }
-        return Int64(days(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        return day.startMs / 1000 + Int64(hour * 3600 + minute * 60 + second)
     }
 }

@@ -21,11 +21,6 @@ enum HTML {
         return out
     }
 
-    struct Link {
-        let title: String
-        let href: String
-    }
-
     /// A whole page. `root` is the relative path back to the site root ("" or "../").
     static func page(title: String, root: String, current: String, banner: String?, body: String, script: String? = nil) -> String {
         let nav = [("Home", "index.html"), ("Leaderboards", "leaderboards.html"), ("Provenance", "provenance.html"),

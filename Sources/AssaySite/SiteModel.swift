@@ -67,13 +67,11 @@ public final class SiteModel: @unchecked Sendable {
         public let orchestrator: String?
         public let pipeline: String
         public let model: String
-        public let startMs: Int64
         /// nil when the record does not say (live sessions use `outcome`).
         public let success: Bool?
         public let outcome: String?
         public let e2eMs: Int64?
         public let fpsMilli: Int64?
-        public let durationMs: Int64?
     }
 
     public struct LoadError: Error, CustomStringConvertible {
@@ -235,9 +233,8 @@ public final class SiteModel: @unchecked Sendable {
         return Job(kind: record.kind, orchestrator: string("orchestrator"),
                    pipeline: byoc ? "byoc" : (string("pipeline") ?? "unknown"),
                    model: byoc ? (string("capability") ?? "unknown") : (string("model_id") ?? "unknown"),
-                   startMs: integer("start_ms") ?? 0, success: success, outcome: string("outcome"),
-                   e2eMs: integer("e2e_latency_ms"), fpsMilli: integer("output_fps_mfps"),
-                   durationMs: integer("duration_ms") ?? integer("ttft_ms"))
+                   success: success, outcome: string("outcome"),
+                   e2eMs: integer("e2e_latency_ms"), fpsMilli: integer("output_fps_mfps"))
     }
 
     /// Whether a job succeeded: `success`, or a live session's `outcome` of `completed`.

@@ -134,6 +134,16 @@ struct PolicyPropose: ParsableCommand {
         }
     }
 
+    /// The entries with every line of the key ending at `time`: valid-before one second earlier,
+    /// because ssh-keygen counts the valid-before second as valid (spec/policy.md §1.2).
+    static func ending(_ entries: [AllowedSigners.Entry], fingerprint: String, at time: Int64) -> [AllowedSigners.Entry] {
+        entries.map { entry in
+            guard OpenSSHPublicKey(entry.key).fingerprint == fingerprint else { return entry }
+            return .init(principals: entry.principals, key: entry.key, namespaces: entry.namespaces,
+                         validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time - 1))
+        }
+    }
+
     static func split(_ text: String, option: String) throws -> (String, Int64?) {
         guard let at = text.lastIndex(of: "@") else { return (text, nil) }
         return (String(text[..<at]), try parsePolicyTime(String(text[text.index(after: at)...]), option: option))
@@ -159,11 +169,7 @@ struct PolicyPropose: ParsableCommand {
             guard entries.contains(where: { OpenSSHPublicKey($0.key).fingerprint == print }) else {
                 throw Failure(message: "--expire: no key \(print) in the current policy")
             }
-            entries = entries.map { entry in
-                guard OpenSSHPublicKey(entry.key).fingerprint == print else { return entry }
-                return .init(principals: entry.principals, key: entry.key, namespaces: entry.namespaces,
-                             validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time - 1))
-            }
+            entries = Self.ending(entries, fingerprint: print, at: time)
             changes.append("expire \(print) at \(UTCTime.seconds(time))")
         }
         var revoked = current.revocations
@@ -175,11 +181,7 @@ struct PolicyPropose: ParsableCommand {
             if !revoked.contains(where: { $0.fingerprint == print }) {
                 revoked.append(Revocation(fingerprint: print, from: time, reason: reason ?? ""))
             }
-            entries = entries.map { entry in
-                guard OpenSSHPublicKey(entry.key).fingerprint == print else { return entry }
-                return .init(principals: entry.principals, key: entry.key, namespaces: entry.namespaces,
-                             validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time - 1))
-            }
+            entries = Self.ending(entries, fingerprint: print, at: time)
             changes.append("revoke \(print) from \(UTCTime.seconds(time))")
         }
         for addition in additions {
