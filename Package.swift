@@ -72,6 +72,7 @@ let package = Package(
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -89,6 +90,14 @@ let package = Package(
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayStore", "AssayHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // `assay demo`: the whole system on loopback (exporters, collectors, git, co-signing, the site).
+        .target(name: "AssayDemo", dependencies: [
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayExporter", "AssayCollect", "AssayGit",
+            "AssaySimulate", "AssaySite",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(name: "AssayBench", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -97,7 +106,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
-                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate",
+                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate", "AssayDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -220,11 +220,12 @@ public actor Collector {
         }
     }
 
-    /// Seals every due day not sealed yet (empty ones too), commits, and pushes.
-    public func sealAndPublish() async -> SealReport {
+    /// Seals every due day not sealed yet (empty ones too), commits, and pushes; `nowMs`
+    /// overrides the clock (a driver that steps simulated time itself, such as the demo).
+    public func sealAndPublish(nowMs: Int64? = nil) async -> SealReport {
         var report = SealReport()
         let directory = DatasetDirectory(configuration.repository)
-        let now = clock.nowMs
+        let now = nowMs ?? clock.nowMs
         let newest = directory.days(of: configuration.collectorID).last
         var day = newest?.next ?? firstDay
         do {

@@ -15,11 +15,15 @@ public struct Scraper: Sendable {
     public let client: HTTPClient
     public let collectorID: String
     public let timeoutMs: Int64
+    /// Whether probes carry `latency_ms`. A collector on simulated, stepped time (the demo) leaves it out:
+    /// a real round-trip time has no place on that clock, and absent means "not measured" (spec/records.md §1).
+    public let measuresLatency: Bool
 
-    public init(client: HTTPClient, collectorID: String, timeoutMs: Int64) {
+    public init(client: HTTPClient, collectorID: String, timeoutMs: Int64, measuresLatency: Bool = true) {
         self.client = client
         self.collectorID = collectorID
         self.timeoutMs = timeoutMs
+        self.measuresLatency = measuresLatency
     }
 
     /// What one scrape did.
@@ -132,7 +136,7 @@ public struct Scraper: Sendable {
             .init("start_ms", .integer(startMs)), .init("outcome", .string(result.outcome.rawValue)),
             .init("records_received", .integer(Int64(result.recordsReceived))),
         ]
-        if result.outcome == .ok { members.append(.init("latency_ms", .integer(min(max(result.latencyMs, 0), 86_400_000)))) }
+        if result.outcome == .ok && measuresLatency { members.append(.init("latency_ms", .integer(min(max(result.latencyMs, 0), 86_400_000)))) }
         if let status = result.httpStatus, (100...599).contains(status) { members.append(.init("http_status", .integer(status))) }
         if let region = target.region { members.append(.init("region", .string(region))) }
         return try? Record.validate(.object(members))

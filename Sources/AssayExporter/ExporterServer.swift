@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// The store's writer connection: ingest and retention, one transaction at a time.
 public actor RecordWriter {
@@ -67,14 +68,16 @@ public struct ExporterServer: Sendable {
         self.logger = logger
     }
 
-    /// Runs until SIGTERM or SIGINT; `onListening(name, address)` reports each bound listener.
-    public func run(onListening: @escaping @Sendable (String, String) -> Void) async throws {
+    /// Runs until SIGTERM or SIGINT (or `shutdownSignals`), or until its task is cancelled;
+    /// `onListening(name, address)` reports each bound listener.
+    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+                    onListening: @escaping @Sendable (String, String) -> Void) async throws {
         let scrape = application(router: scrapeRouter(), listen: configuration.scrapeListen, name: "scrape", onListening: onListening)
         let ingest = application(router: ingestRouter(), listen: configuration.ingestListen, name: "ingest", onListening: onListening)
         let retention = RetentionService(writer: writer, configuration: configuration, logger: logger)
         await retention.pruneOnce()
         let group = ServiceGroup(configuration: .init(
-            services: [scrape, ingest, retention], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [scrape, ingest, retention], gracefulShutdownSignals: shutdownSignals, logger: logger))
         try await group.run()
     }
 

@@ -41,6 +41,20 @@ public final class GitRepository {
         return GitRepository(pointer: repository!)
     }
 
+    /// Clones `url` into `path` (created; it must not exist or be empty) and checks out the remote's default branch.
+    public static func clone(_ url: String, to path: String, credentials: GitCredentials = GitCredentials()) throws(GitError) -> GitRepository {
+        GitLibrary.ensureInitialized()
+        var options = git_clone_options()
+        try check(git_clone_options_init(&options, UInt32(GIT_CLONE_OPTIONS_VERSION)), "clone options")
+        let box = Unmanaged.passRetained(CallbackBox(credentials: credentials))
+        defer { box.release() }
+        options.fetch_opts.callbacks.credentials = credentialCallback
+        options.fetch_opts.callbacks.payload = box.toOpaque()
+        var repository: OpaquePointer?
+        try check(git_clone(&repository, url, path, &options), "clone \(url) into \(path)")
+        return GitRepository(pointer: repository!)
+    }
+
     /// Adds a remote.
     public func addRemote(_ name: String, url: String) throws(GitError) {
         var remote: OpaquePointer?

@@ -50,7 +50,8 @@ public struct Simulation: Sendable {
         }
     }
 
-    /// One simulated UTC day: each gateway's events (sorted by time) and each orchestrator's own records.
+    /// One simulated UTC day: each gateway's events (sorted by time) and each orchestrator's own records
+    /// (sorted by the time the record exists: when its job ended, which may be early the next day).
     public struct Day: Sendable {
         public var events: [String: [(time: Int64, line: String)]] = [:]
         public var records: [String: [(time: Int64, line: String)]] = [:]
@@ -59,7 +60,7 @@ public struct Simulation: Sendable {
     public let configuration: Configuration
     public let orchestrators: [Orchestrator]
 
-    static let regions = ["us-east", "eu-central", "ap-southeast"]
+    public static let regions = ["us-east", "eu-central", "ap-southeast"]
     /// Load per UTC hour, in percent of the peak (quiet at night UTC, busiest in the evening).
     static let diurnal = [30, 25, 20, 20, 25, 30, 40, 50, 60, 70, 75, 80, 85, 85, 90, 95, 100, 100, 95, 90, 80, 65, 50, 40]
     static let liveModels = ["streamdiffusion-sdxl", "streamdiffusion-sdxl-faceid"]
@@ -85,7 +86,8 @@ public struct Simulation: Sendable {
         })
     }
 
-    func offline(_ orchestrator: Orchestrator, at time: Int64) -> Bool {
+    /// Whether `orchestrator` is unreachable at `time` (the offline-hours behaviour).
+    public func isOffline(_ orchestrator: Orchestrator, at time: Int64) -> Bool {
         guard orchestrator.behaviour == .offline else { return false }
         let day = UTCDay(containing: time)
         let hour = Int((time - day.startMs) / 3_600_000)
@@ -147,7 +149,7 @@ public struct Simulation: Sendable {
         let behaviour = orchestrator.behaviour
         let failure = roll(1000)
         // Unreachable: the session never starts on it.
-        if offline(orchestrator, at: start) || (behaviour == .flaky && failure < 60) {
+        if isOffline(orchestrator, at: start) || (behaviour == .flaky && failure < 60) {
             trace("gateway_send_first_ingest_segment", start + 1200, orchestrator)
             trace("gateway_ingest_stream_closed", start + 9000, nil)
             return
@@ -198,7 +200,7 @@ public struct Simulation: Sendable {
                       #""status_samples":\#(expected)"#, #""status_samples_expected":\#(expected)"#,
                       #""first_output_ms":\#(sendFirst + e2e)"#, #""ptff_ms":\#(sendFirst + e2e - start)"#, #""output_fps_mfps":\#(claimed == "completed" && fps == 0 ? 15_000 : fps)"#]
         if claimed == "zero_fps" || claimed == "swapped" || claimed == "completed" { fields.append(#""input_fps_mfps":30000"#) }
-        records[orchestrator.observerID, default: []].append((start, "{" + fields.joined(separator: ",") + "}"))
+        records[orchestrator.observerID, default: []].append((ownEnd, "{" + fields.joined(separator: ",") + "}"))
     }
 
     /// A batch, LLM or BYOC job: the gateway's request events; the orchestrator's record when it is up.
@@ -206,7 +208,7 @@ public struct Simulation: Sendable {
              event: (String, Int64, String) -> Void, records: inout [String: [(time: Int64, line: String)]]) {
         func roll(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
         let behaviour = orchestrator.behaviour
-        let down = offline(orchestrator, at: start)
+        let down = isOffline(orchestrator, at: start)
         let failure = roll(1000)
         let success = !down && failure >= (behaviour == .flaky ? 120 : behaviour == .overReporter ? 100 : 15)
         let duration = Int64(behaviour == .slowStart ? 4000 + roll(6000) : 600 + roll(2400))
@@ -217,19 +219,19 @@ public struct Simulation: Sendable {
             event("ai_batch_request", start, #"{"type":"ai_batch_request_received","timestamp":\#(start),"request_id":"\#(id)","pipeline":"text-to-image","model_id":"stabilityai/sd-turbo"}"#)
             event("ai_batch_request", end, #"{"type":"ai_batch_request_completed","timestamp":\#(end),"request_id":"\#(id)","pipeline":"text-to-image","model_id":"stabilityai/sd-turbo","success":\#(success),"tries":1,"duration_ms":\#(duration),"orch_url":"\#(orchestrator.url)","latency_score":0.9,"price_per_unit":0.0001,"error_type":"\#(success ? "" : "inference_failed")"}"#)
             if !down {
-                records[orchestrator.observerID, default: []].append((start, #"{"schema":1,"kind":"batch_request","id":"\#(id)","observer_role":"orchestrator","observer_id":"\#(orchestrator.observerID)","region":"\#(orchestrator.region)","request_id":"\#(id)","pipeline":"text-to-image","model_id":"stabilityai/sd-turbo","orchestrator":"\#(orchestrator.address)","start_ms":\#(start),"end_ms":\#(end),"success":\#(claimed),"tries":1,"duration_ms":\#(duration)}"#))
+                records[orchestrator.observerID, default: []].append((end, #"{"schema":1,"kind":"batch_request","id":"\#(id)","observer_role":"orchestrator","observer_id":"\#(orchestrator.observerID)","region":"\#(orchestrator.region)","request_id":"\#(id)","pipeline":"text-to-image","model_id":"stabilityai/sd-turbo","orchestrator":"\#(orchestrator.address)","start_ms":\#(start),"end_ms":\#(end),"success":\#(claimed),"tries":1,"duration_ms":\#(duration)}"#))
             }
         case "llm":
             let ttft = 120 + duration / 25
             event("ai_llm_request", end, #"{"type":"llm_request_completed","timestamp":\#(end),"request_id":"\#(id)","model":"meta-llama/Meta-Llama-3.1-8B-Instruct","orch_url":"\#(orchestrator.url)","completion_tokens":200,"total_duration_ms":\#(duration),"tokens_per_second":80.5,"ttft_ms":\#(ttft),"error":"\#(success ? "" : "inference failed")"}"#)
             if !down {
-                records[orchestrator.observerID, default: []].append((start, #"{"schema":1,"kind":"llm_request","id":"\#(id)","observer_role":"orchestrator","observer_id":"\#(orchestrator.observerID)","region":"\#(orchestrator.region)","request_id":"\#(id)","pipeline":"llm","model_id":"meta-llama/Meta-Llama-3.1-8B-Instruct","orchestrator":"\#(orchestrator.address)","start_ms":\#(start),"end_ms":\#(end),"success":\#(claimed),"tries":1,"duration_ms":\#(duration),"ttft_ms":\#(ttft)}"#))
+                records[orchestrator.observerID, default: []].append((end, #"{"schema":1,"kind":"llm_request","id":"\#(id)","observer_role":"orchestrator","observer_id":"\#(orchestrator.observerID)","region":"\#(orchestrator.region)","request_id":"\#(id)","pipeline":"llm","model_id":"meta-llama/Meta-Llama-3.1-8B-Instruct","orchestrator":"\#(orchestrator.address)","start_ms":\#(start),"end_ms":\#(end),"success":\#(claimed),"tries":1,"duration_ms":\#(duration),"ttft_ms":\#(ttft)}"#))
             }
         default:
             event("job_gateway", start, #"{"type":"job_gateway_submitted","request_id":"\#(id)","attempt_index":0,"capability":"video-upscale","orchestrator_info":\#(info(orchestrator))}"#)
             event("job_gateway", end, #"{"type":"job_gateway_completed","request_id":"\#(id)","attempt_index":0,"capability":"video-upscale","success":\#(success),"error":\#(success ? "null" : "\"job failed\""),"duration_ms":\#(duration),"completed_at":\#(end),"http_status":\#(success ? 200 : 500),"orchestrator_info":\#(info(orchestrator))}"#)
             if !down {
-                records[orchestrator.observerID, default: []].append((start, #"{"schema":1,"kind":"byoc_job","id":"\#(id)","observer_role":"orchestrator","observer_id":"\#(orchestrator.observerID)","region":"\#(orchestrator.region)","capability":"video-upscale","attempts":1,"orchestrator":"\#(orchestrator.address)","start_ms":\#(start),"end_ms":\#(end),"success":\#(claimed),"http_status":\#(claimed ? 200 : 500),"duration_ms":\#(duration)}"#))
+                records[orchestrator.observerID, default: []].append((end, #"{"schema":1,"kind":"byoc_job","id":"\#(id)","observer_role":"orchestrator","observer_id":"\#(orchestrator.observerID)","region":"\#(orchestrator.region)","capability":"video-upscale","attempts":1,"orchestrator":"\#(orchestrator.address)","start_ms":\#(start),"end_ms":\#(end),"success":\#(claimed),"http_status":\#(claimed ? 200 : 500),"duration_ms":\#(duration)}"#))
             }
         }
     }

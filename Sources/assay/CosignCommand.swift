@@ -61,54 +61,36 @@ struct CosignCommand: AsyncParsableCommand {
 
     func run() async throws {
         let privateKey = try KeyFiles.readPrivateKey(at: key).key
-        var publisher: DatasetPublisher?
-        if !noGit {
-            let repository = try GitRepository.open(dataset)
-            let dirty = try repository.status().filter { !$0.isUntracked }
-            guard dirty.isEmpty else {
-                throw Failure(message: "\(dataset): the work tree has uncommitted changes (\(dirty.prefix(3).map(\.path).joined(separator: ", "))); commit or remove them first")
-            }
-            publisher = DatasetPublisher(repository: repository, remote: noPush ? nil : remote,
-                                         credentials: GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" }))
-            if !noPush && !dryRun {
-                do { try publisher!.update(key: privateKey) } catch {
-                    throw Failure(message: "catching up with \(remote) failed: \(error)")
-                }
-            }
-        }
-        let directory = DatasetDirectory(dataset)
+        var options = CoSignPass.Options(ownCollector: ownCollector, remote: noGit ? nil : remote)
+        options.noPush = noPush
+        options.dryRun = dryRun
+        options.credentials = GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" })
         let progress = Progress(enabled: Diagnostics.isTerminal)
-        let report = await DatasetVerifier(directory: directory).verify { done, total in progress.update("verifying bundles \(done)/\(total)") }
-        progress.finish()
-        guard let policy = report.policy else {
-            throw Failure(message: "\(dataset) has no readable trust policy: \(report.findings.prefix(3).map(\.description).joined(separator: "; "))")
+        let outcome: CoSignPass.Outcome
+        do {
+            outcome = try await CoSignPass(dataset: dataset, key: privateKey, signer: signer, options: options)
+                .run(time: Clock.nowMilliseconds / 1000) { done, total in progress.update("verifying bundles \(done)/\(total)") }
+        } catch {
+            progress.finish()
+            throw Failure(message: error.description)
         }
-        let decisions = CoSigner(directory: directory, key: privateKey, signer: signer, ownCollector: ownCollector)
-            .run(report: report, policy: policy, dryRun: dryRun)
-        var signed = 0, refused = 0
-        for decision in decisions {
+        progress.finish()
+        for decision in outcome.decisions {
             let place = DatasetDirectory.bundleRelativePath(collector: decision.collector, day: decision.day)
             switch decision.outcome {
             case .signed:
-                signed += 1
                 print("\(dryRun ? "would sign" : "signed ")  \(place)")
             case .skipped(let reason):
                 print("skipped  \(place): \(reason)")
             case .refused(let reasons):
-                refused += 1
                 print("REFUSED  \(place)")
                 for reason in reasons { print("           \(reason)") }
             }
         }
-        if let publisher, signed > 0, !dryRun {
-            do {
-                let outcome = try publisher.publish(key: privateKey, signer: signer, time: Clock.nowMilliseconds / 1000, push: !noPush)
-                print("Committed \(outcome.commit?.prefix(12) ?? "nothing")\(outcome.pushed ? " and pushed to \(remote)" : "")")
-            } catch {
-                throw Failure(message: "\(error)\nThe signatures are written and committed locally if the commit succeeded; run 'assay publish' to retry the push.")
-            }
+        if let commit = outcome.commit {
+            print("Committed \(commit.prefix(12))\(outcome.pushed ? " and pushed to \(remote)" : "")")
         }
-        print("\(signed) signed, \(decisions.count - signed - refused) skipped, \(refused) refused")
-        if refused > 0 { throw ExitCode(1) }
+        print("\(outcome.signed) signed, \(outcome.decisions.count - outcome.signed - outcome.refused) skipped, \(outcome.refused) refused")
+        if outcome.refused > 0 { throw ExitCode(1) }
     }
 }

@@ -1,0 +1,317 @@
+import AssayCollect
+import AssayCore
+import AssayCrypto
+import AssayExporter
+import AssayGit
+import AssayLedger
+import AssayScore
+import AssaySimulate
+import AssaySite
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+/// Why the demo stopped.
+public struct DemoError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// `assay demo`: the whole system on loopback, for real. Simulated
+/// orchestrators' exporters take their records through the ingest API; each
+/// gateway operator's collector scrapes them every simulated hour, follows its
+/// own gateway's go-livepeer events, seals each UTC day, signs, commits and
+/// pushes to a bare repository; the operators co-sign each other's bundles;
+/// then a fresh clone is verified (bundles, signatures, chains, commits,
+/// published scores), scored, and turned into the site.
+///
+/// Time is the simulation's: the demo steps it hour by hour and nothing in the
+/// dataset depends on the wall clock, so the same options give the same
+/// dataset, byte for byte (probes leave out `latency_ms`, a real round-trip
+/// time, and the scrape listeners use fixed ports because their URLs are in
+/// the records).
+public final class Demo {
+    public struct Options: Sendable {
+        public var seed: UInt64 = 1
+        public var days = 8
+        public var firstDay = UTCDay("2026-01-01")!
+        public var orchestrators = 6
+        public var operators = ["gw-a", "gw-b", "gw-c"]
+        public var threshold = 2
+        public var peakJobsPerHour = 5
+        /// The first orchestrator's scrape port; the others follow.
+        public var portBase = 47100
+        /// The workspace (created).
+        public var out: String
+
+        public init(out: String) { self.out = out }
+
+        /// The command line that reproduces this run's dataset.
+        public var command: String {
+            "assay demo --seed \(seed) --days \(days) --first-day \(firstDay) --orchestrators \(orchestrators) "
+                + "--operators \(operators.joined(separator: ",")) --threshold \(threshold) --peak-jobs-per-hour \(peakJobsPerHour) --port-base \(portBase)"
+        }
+    }
+
+    /// What the demo reports as it goes.
+    public enum Event: Sendable {
+        /// A short status for a progress line.
+        case progress(String)
+        /// A line worth keeping.
+        case note(String)
+    }
+
+    /// What a finished demo found.
+    public struct Summary: Sendable {
+        public struct Ranked: Sendable {
+            public let observerID: String
+            public let address: String
+            public let behaviour: String
+            /// SLA score in millionths, nil when the orchestrator had nothing scored.
+            public let score: Int64?
+            public let jobs: Int64
+            public let overReports: Int64
+        }
+        public var bundles = 0
+        public var records: Int64 = 0
+        /// Bundles whose signatures reach the threshold, and the signatures in all.
+        public var bundlesHolding = 0
+        public var signatures = 0
+        public var commits = 0
+        public var verification: VerificationReport?
+        public var ranking: [Ranked] = []
+        public var siteFiles = 0
+        public var workspace = ""
+        public var remote = ""
+        public var clone = ""
+        public var site = ""
+        public var scores = ""
+    }
+
+    struct Operator {
+        let name: String
+        let key: Ed25519PrivateKey
+        let configuration: CollectorConfiguration
+        let staging: StagingActor
+        let follower: GatewayEventFollower
+        let collector: Collector
+        let events: FileHandle
+    }
+
+    public let options: Options
+    let simulation: Simulation
+    let logger: Logger
+    let exporterLogger: Logger
+    let report: @Sendable (Event) -> Void
+    var exporters: [DemoExporter] = []
+    var operators: [Operator] = []
+    /// Runs `body` with a new HTTP client and shuts it down. Every ingest step and every scrape round
+    /// gets its own client: a connection kept alive from an earlier hour may have been closed by the
+    /// exporter meanwhile (its idle timeout, or the offline orchestrator going down), and reusing it
+    /// would turn a scrape's outcome into a race. On loopback a refused connection is final, so it is
+    /// not retried until the scrape timeout either.
+    static func withClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    public init(options: Options, logger: Logger, report: @escaping @Sendable (Event) -> Void) {
+        self.options = options
+        self.logger = logger
+        exporterLogger = {
+            // Stopping the offline exporter cancels its open connections, which its server logs as errors.
+            var quiet = logger
+            quiet.logLevel = .critical
+            return quiet
+        }()
+        self.report = report
+        simulation = Simulation(.init(seed: options.seed, orchestrators: options.orchestrators, gateways: options.operators,
+                                      peakJobsPerHour: options.peakJobsPerHour))
+    }
+
+    var remotePath: String { "\(options.out)/public.git" }
+    func operatorDirectory(_ name: String) -> String { "\(options.out)/operators/\(name)" }
+    func datasetPath(_ name: String) -> String { "\(operatorDirectory(name))/dataset" }
+
+    /// Runs the demo; on cancellation (Ctrl-C) it stops between two simulated hours, shuts every
+    /// listener down, and throws `CancellationError`. Call `shutdown` afterwards in every case.
+    public func run() async throws -> Summary {
+        try prepareWorkspace()
+        try await startExporters()
+        try await createDataset()
+        try await simulate()
+        return try await finish()
+    }
+
+    /// Stops the exporters and releases the HTTP clients.
+    public func shutdown() async {
+        for exporter in exporters { await exporter.stop() }
+        for operatorState in operators {
+            try? operatorState.events.close()
+            await operatorState.collector.shutdown()
+        }
+    }
+
+    // MARK: - Set-up
+
+    func prepareWorkspace() throws(DemoError) {
+        let out = options.out
+        if Files.exists(out) {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+            guard entries.isEmpty else { throw DemoError("\(out) exists and is not empty; remove it or choose another --out") }
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: "\(out)/orchestrators", withIntermediateDirectories: true)
+            let description = JSONValue.object([
+                .init("format", "assay-demo-v1"), .init("command", .string(options.command)),
+                .init("seed", .integer(Int64(bitPattern: options.seed))), .init("first_day", .string(options.firstDay.description)),
+                .init("days", .integer(Int64(options.days))), .init("operators", .array(options.operators.map { .string($0) })),
+                .init("orchestrators", simulation.profilesJSON),
+            ])
+            try Files.writeAtomically("\(out)/demo.json", contents: Array(try PrettyJSON.string(description).utf8))
+        } catch {
+            throw DemoError("\(out): cannot create the workspace: \(error)")
+        }
+    }
+
+    /// The orchestrators' exporters, each with an exporter.yaml a real operator could run.
+    func startExporters() async throws {
+        for orchestrator in simulation.orchestrators {
+            let directory = "\(options.out)/orchestrators/\(orchestrator.observerID)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let yaml = """
+                # \(orchestrator.observerID) (\(orchestrator.behaviour.rawValue)): started by 'assay demo'; run it alone with
+                #   assay exporter serve --config \(directory)/exporter.yaml
+                store: \(directory)/exporter.sqlite
+                orchestrator: "\(orchestrator.address)"
+                scrape:
+                  listen: 127.0.0.1:\(options.portBase + orchestrator.index)
+                ingest:
+                  listen: 127.0.0.1:0
+                retention:
+                  max_age: 30d
+
+                """
+            try Files.writeAtomically("\(directory)/exporter.yaml", contents: Array(yaml.utf8))
+            let configuration: ExporterConfiguration
+            do { configuration = try ExporterConfiguration(yaml: yaml, relativeTo: directory) } catch {
+                throw DemoError("\(directory)/exporter.yaml: \(error)")
+            }
+            let exporter = DemoExporter(name: orchestrator.observerID, configuration: configuration, logger: exporterLogger)
+            exporters.append(exporter)
+            report(.progress("starting \(orchestrator.observerID)'s exporter"))
+            if !simulation.isOffline(orchestrator, at: options.firstDay.startMs) { try await exporter.start() }
+        }
+    }
+
+    /// Keys derived from the seed (insecure), the dataset created by the first operator and pushed to
+    /// the bare remote, the others' clones, and every operator's collector configuration.
+    func createDataset() async throws {
+        _ = try GitRepository.create(remotePath, bare: true)
+        var signersText = ""
+        var keys: [String: Ed25519PrivateKey] = [:]
+        for name in options.operators {
+            let directory = operatorDirectory(name)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let key = try DemoKeys.key(seed: options.seed, operator: name)
+            try KeyFiles.writeKeyPair(OpenSSHPrivateKey(key, comment: "INSECURE assay demo key \(name), derived from seed \(options.seed)"), to: "\(directory)/key")
+            keys[name] = key
+            signersText += "\(name) namespaces=\"\(TrustPolicy.assayNamespaces.joined(separator: ","))\" \(OpenSSHPublicKey(key.publicKey).line)\n"
+        }
+        let first = options.operators[0]
+        let repository = try GitRepository.create(datasetPath(first), bare: false)
+        try repository.addRemote("origin", url: remotePath)
+        let descriptor = DatasetDescriptor(
+            id: "assay-demo", title: "Assay demo dataset (simulated)",
+            description: "SIMULATED data made by '\(options.command)': no real orchestrator is described. "
+                + "The signing keys are derived from the published seed and are INSECURE.",
+            licence: "CC0-1.0", threshold: options.threshold, simulated: true)
+        _ = try DatasetDirectory.create(at: datasetPath(first), descriptor: descriptor, allowedSigners: signersText)
+        try Files.writeAtomically("\(datasetPath(first))/README.md", contents: Array(datasetReadme.utf8))
+        _ = try DatasetPublisher(repository: repository, remote: "origin")
+            .publish(key: keys[first]!, signer: first, time: options.firstDay.startMs / 1000, push: true)
+        for name in options.operators.dropFirst() { _ = try GitRepository.clone(remotePath, to: datasetPath(name)) }
+        for (index, name) in options.operators.enumerated() {
+            try addOperator(name, key: keys[name]!, region: Simulation.regions[index % Simulation.regions.count])
+        }
+        report(.note("\(options.operators.count) operators (\(options.operators.joined(separator: ", "))) share \(remotePath); "
+                     + "threshold \(options.threshold); \(exporters.count) exporters on 127.0.0.1:\(options.portBase)–\(options.portBase + exporters.count - 1)"))
+    }
+
+    var datasetReadme: String {
+        """
+        # Assay demo dataset — SIMULATED
+
+        Every record here was made by Assay's workload simulator, not by a
+        real Livepeer orchestrator or gateway. It was produced by
+
+            \(options.command)
+
+        which runs real exporters, collectors, git pushes and co-signatures on
+        loopback; the same command gives the same files, byte for byte. The
+        signing keys are derived from the seed (spec: Sources/AssayDemo/DemoKeys.swift)
+        and are published by that derivation: they are INSECURE and prove only that
+        the files were not changed since the demo made them.
+
+        Verify it with `assay verify .` or `verify/run`; score it with
+        `assay score --dataset . --day <last day> --window 7`.
+
+        """
+    }
+
+    func addOperator(_ name: String, key: Ed25519PrivateKey, region: String) throws {
+        let directory = operatorDirectory(name)
+        let targets = simulation.orchestrators.map { orchestrator in
+            """
+                  - targets: ["http://127.0.0.1:\(options.portBase + orchestrator.index)"]
+                    labels:
+                      orchestrator: "\(orchestrator.address)"
+                      region: \(orchestrator.region)
+            """
+        }.joined(separator: "\n")
+        let yaml = """
+            # \(name)'s collector, driven by 'assay demo' on simulated time; 'assay collect run --config' runs the same file.
+            collector:
+              id: \(name)
+              key: key
+              region: \(region)
+            dataset:
+              repository: dataset
+            staging: staging.sqlite
+            global:
+              scrape_interval: 1h
+              scrape_timeout: 10s
+            scrape_configs:
+              - job_name: orchestrators
+                static_configs:
+            \(targets)
+            gateway_events:
+              - file: gateway-events.jsonl
+
+            """
+        try Files.writeAtomically("\(directory)/collector.yaml", contents: Array(yaml.utf8))
+        let (parsed, errors) = CollectorConfiguration.parse(yaml: yaml, relativeTo: directory)
+        guard let configuration = parsed else {
+            throw DemoError("\(directory)/collector.yaml: " + errors.map { "line \($0.line ?? 0): \($0)" }.joined(separator: "; "))
+        }
+        let eventsPath = configuration.eventFiles[0]
+        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
+        guard let events = FileHandle(forWritingAtPath: eventsPath) else { throw DemoError("\(eventsPath): cannot open for appending") }
+        let staging = try StagingActor(path: configuration.staging)
+        let follower = GatewayEventFollower(path: eventsPath, staging: staging,
+                                            options: .init(observerID: configuration.collectorID, region: configuration.region))
+        let collector = try Collector(configuration: configuration, clock: CollectorClock(startMs: options.firstDay.startMs),
+                                      key: key, logger: logger)
+        operators.append(Operator(name: name, key: key, configuration: configuration, staging: staging, follower: follower,
+                                  collector: collector, events: events))
+    }
+}
