@@ -124,7 +124,7 @@ let package = Package(
             name: "AssayCLITests",
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
-                "AssayIngest", "AssayBench", "AssayCollect",
+                "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate",
                 "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
             ]),
     ],

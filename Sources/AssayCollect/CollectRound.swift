@@ -23,19 +23,19 @@ public struct CollectRound {
     public let configuration: CollectorConfiguration
     public let staging: StagingActor
     public let client: HTTPClient
-    public let measuresLatency: Bool
+    public let latencyClock: Scraper.LatencyClock
 
-    public init(configuration: CollectorConfiguration, staging: StagingActor, client: HTTPClient, measuresLatency: Bool = true) {
+    public init(configuration: CollectorConfiguration, staging: StagingActor, client: HTTPClient, latencyClock: Scraper.LatencyClock = .real) {
         self.configuration = configuration
         self.staging = staging
         self.client = client
-        self.measuresLatency = measuresLatency
+        self.latencyClock = latencyClock
     }
 
     /// Scrapes every target once at `nowMs`; results in configuration order.
     public func run(nowMs: Int64, parallelism: Int = 16) async throws -> [(CollectorConfiguration.Target, Scraper.Outcome)] {
         let scraper = Scraper(client: client, collectorID: configuration.collectorID, timeoutMs: configuration.scrapeTimeoutMs,
-                              measuresLatency: measuresLatency)
+                              latencyClock: latencyClock)
         let staging = staging
         var results = [Scraper.Outcome?](repeating: nil, count: configuration.targets.count)
         try await withThrowingTaskGroup(of: (Int, Scraper.Outcome).self) { group in

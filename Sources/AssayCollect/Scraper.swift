@@ -12,18 +12,25 @@ public struct Scraper: Sendable {
     public static let pageLimit = 16 << 20
     public static let maxPages = 100
 
+    /// The clock a probe's `latency_ms` is measured on (spec/collector.md §3).
+    public enum LatencyClock: Sendable {
+        /// The real monotonic clock.
+        case real
+        /// The collector's simulated clock, stepped by a driver (the demo): it does not move during a
+        /// scrape, so the latency on it is 0, and the probe stays independent of the machine's speed.
+        case stepped
+    }
+
     public let client: HTTPClient
     public let collectorID: String
     public let timeoutMs: Int64
-    /// Whether probes carry `latency_ms`. A collector on simulated, stepped time (the demo) leaves it out:
-    /// a real round-trip time has no place on that clock, and absent means "not measured" (spec/records.md §1).
-    public let measuresLatency: Bool
+    public let latencyClock: LatencyClock
 
-    public init(client: HTTPClient, collectorID: String, timeoutMs: Int64, measuresLatency: Bool = true) {
+    public init(client: HTTPClient, collectorID: String, timeoutMs: Int64, latencyClock: LatencyClock = .real) {
         self.client = client
         self.collectorID = collectorID
         self.timeoutMs = timeoutMs
-        self.measuresLatency = measuresLatency
+        self.latencyClock = latencyClock
     }
 
     /// What one scrape did.
@@ -118,7 +125,7 @@ public struct Scraper: Sendable {
             result.reason = "staging failed: \(error)"
         }
         let elapsed = ContinuousClock.now - started
-        result.latencyMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        result.latencyMs = latencyClock == .stepped ? 0 : elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         // The probe: what this attempt achieved, staged like any record.
         var probe = StagingStore.Batch()
         if let record = probeRecord(target: target, startMs: startMs, result: result) { probe.records.append((record, record.canonicalBytes())) }
@@ -136,7 +143,7 @@ public struct Scraper: Sendable {
             .init("start_ms", .integer(startMs)), .init("outcome", .string(result.outcome.rawValue)),
             .init("records_received", .integer(Int64(result.recordsReceived))),
         ]
-        if result.outcome == .ok && measuresLatency { members.append(.init("latency_ms", .integer(min(max(result.latencyMs, 0), 86_400_000)))) }
+        if result.outcome == .ok { members.append(.init("latency_ms", .integer(min(max(result.latencyMs, 0), 86_400_000)))) }
         if let status = result.httpStatus, (100...599).contains(status) { members.append(.init("http_status", .integer(status))) }
         if let region = target.region { members.append(.init("region", .string(region))) }
         return try? Record.validate(.object(members))

@@ -53,7 +53,7 @@ extension Demo {
             for operatorState in operators {
                 _ = try await Self.withClient { client in
                     try await CollectRound(configuration: operatorState.configuration, staging: operatorState.staging, client: client,
-                                           measuresLatency: false).run(nowMs: hourEnd)
+                                           latencyClock: .stepped).run(nowMs: hourEnd)
                 }
                 try await operatorState.follower.poll()
             }

@@ -27,9 +27,9 @@ public struct DemoError: Error, CustomStringConvertible {
 ///
 /// Time is the simulation's: the demo steps it hour by hour and nothing in the
 /// dataset depends on the wall clock, so the same options give the same
-/// dataset, byte for byte (probes leave out `latency_ms`, a real round-trip
-/// time, and the scrape listeners use fixed ports because their URLs are in
-/// the records).
+/// dataset, byte for byte (probes measure their latency on that clock, where
+/// a scrape takes no time, and the scrape listeners use fixed ports because
+/// their URLs are in the records).
 public final class Demo {
     public struct Options: Sendable {
         public var seed: UInt64 = 1
@@ -40,7 +40,7 @@ public final class Demo {
         public var threshold = 2
         public var peakJobsPerHour = 5
         /// The first orchestrator's scrape port; the others follow.
-        public var portBase = 47100
+        public var portBase = 29100
         /// The workspace (created).
         public var out: String
 
@@ -257,10 +257,11 @@ public final class Demo {
             \(options.command)
 
         which runs real exporters, collectors, git pushes and co-signatures on
-        loopback; the same command gives the same files, byte for byte. The
-        signing keys are derived from the seed (spec: Sources/AssayDemo/DemoKeys.swift)
-        and are published by that derivation: they are INSECURE and prove only that
-        the files were not changed since the demo made them.
+        loopback; the same command gives the same files, byte for byte. Each
+        operator's Ed25519 signing key is derived from the seed — its 32-byte
+        seed is SHA-256("assay-demo-insecure-key-v1" 0x00 "<seed>" 0x00
+        "<operator>") — so the keys are public: INSECURE, good only to show
+        that the files are the ones the demo made.
 
         Verify it with `assay verify .` or `verify/run`; score it with
         `assay score --dataset . --day <last day> --window 7`.

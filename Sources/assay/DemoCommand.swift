@@ -68,8 +68,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Jobs per gateway in the busiest hour.")
     var peakJobsPerHour: Int = 5
 
-    @Option(help: "The first exporter's scrape port on 127.0.0.1; the others follow. The URLs are in the records.")
-    var portBase: Int = 47100
+    @Option(help: "The first exporter's scrape port on 127.0.0.1; the others follow. The URLs are in the records, so the ports are fixed; the default lies below Linux's ephemeral range (32768–60999), where outgoing connections could take them.")
+    var portBase: Int = 29100
 
     func validate() throws {
         guard UTCDay(firstDay) != nil else { throw ValidationError("--first-day must be YYYY-MM-DD") }

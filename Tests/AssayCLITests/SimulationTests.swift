@@ -54,8 +54,17 @@ struct SimulationTests {
         try #require(scored.status == 0, "\(scored.stderr)")
         let scores = try JSONParser().parse(scored.stdoutBytes)
         let profiles = try JSONParser().parse(try Files.read("\(sim)/simulation.json"))
+        DesignedBehaviours.expect(in: scores, profiles: profiles["orchestrators"]?.arrayValue ?? [])
+    }
+}
+
+/// What the simulator's designed behaviours must look like in a 7-day score
+/// (spec/scoring.md): shared by the simulator's test and the sample dataset's.
+enum DesignedBehaviours {
+    /// `profiles`: the simulation's orchestrator profiles (address, behaviour).
+    static func expect(in scores: JSONValue, profiles: [JSONValue], sourceLocation: SourceLocation = #_sourceLocation) {
         var behaviourOf: [String: String] = [:]
-        for profile in profiles["orchestrators"]?.arrayValue ?? [] {
+        for profile in profiles {
             behaviourOf[profile["address"]?.stringValue ?? ""] = profile["behaviour"]?.stringValue
         }
         var score: [String: Int64] = [:], overReports: [String: Int64] = [:], outcomes: [String: [String: Int64]] = [:]
@@ -69,17 +78,18 @@ struct SimulationTests {
                 }
             }
         }
-        #expect(score.count == 6, "every profile was scored: \(score)")
-        let reliable = try #require(score["reliable"])
+        #expect(score.count == 6, "every profile was scored: \(score)", sourceLocation: sourceLocation)
+        let reliable = score["reliable"] ?? 0
         for worse in ["flaky", "slow-start", "offline-hours", "zero-fps"] {
-            #expect((score[worse] ?? .max) < reliable, "\(worse) scores below reliable: \(score)")
+            #expect((score[worse] ?? .max) < reliable, "\(worse) scores below reliable: \(score)", sourceLocation: sourceLocation)
         }
-        #expect((overReports["over-reporter"] ?? 0) > 10, "the over-reporter's claims contradict the gateways: \(overReports)")
-        #expect(overReports["reliable"] == 0 && overReports["flaky"] == 0, "honest orchestrators do not over-report: \(overReports)")
-        #expect((outcomes["flaky"]?["swapped"] ?? 0) > 0 && (outcomes["flaky"]?["startup_failed"] ?? 0) > 0)
-        #expect((outcomes["zero-fps"]?["zero_fps"] ?? 0) > 0)
-        #expect((outcomes["offline-hours"]?["startup_failed"] ?? 0) > 0)
-        #expect((outcomes["over-reporter"]?["loading_only"] ?? 0) > 0)
-        #expect(outcomes["reliable"]?["completed"] == outcomes["reliable"]?.values.reduce(0, +), "the reliable orchestrator only completes: \(outcomes)")
+        #expect((overReports["over-reporter"] ?? 0) > 10, "the over-reporter's claims contradict the gateways: \(overReports)", sourceLocation: sourceLocation)
+        #expect(overReports["reliable"] == 0 && overReports["flaky"] == 0, "honest orchestrators do not over-report: \(overReports)", sourceLocation: sourceLocation)
+        #expect((outcomes["flaky"]?["swapped"] ?? 0) > 0 && (outcomes["flaky"]?["startup_failed"] ?? 0) > 0, sourceLocation: sourceLocation)
+        #expect((outcomes["zero-fps"]?["zero_fps"] ?? 0) > 0, sourceLocation: sourceLocation)
+        #expect((outcomes["offline-hours"]?["startup_failed"] ?? 0) > 0, sourceLocation: sourceLocation)
+        #expect((outcomes["over-reporter"]?["loading_only"] ?? 0) > 0, sourceLocation: sourceLocation)
+        #expect(outcomes["reliable"]?["completed"] == outcomes["reliable"]?.values.reduce(0, +),
+                "the reliable orchestrator only completes: \(outcomes)", sourceLocation: sourceLocation)
     }
 }

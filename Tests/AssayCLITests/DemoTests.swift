@@ -1,0 +1,98 @@
+import AssayCore
+import AssaySimulate
+import AssayTestSupport
+import Foundation
+import Testing
+
+/// `assay demo` and the committed sample dataset it produced (issue: the demo,
+/// the simulator and the sample dataset). `.ci/run` also runs the full default
+/// demo and requires its fresh clone to equal datasets/sample byte for byte.
+@Suite("assay demo and the sample dataset")
+struct DemoTests {
+    static let sample = Repository.url("datasets/sample").path
+
+    @Test("a short demo runs end to end on loopback; the fresh clone it made verifies with assay, git and ssh-keygen")
+    func shortDemo() async throws {
+        try await TestExclusion.exclusively { try runShortDemo() }
+    }
+
+    func runShortDemo() throws {
+        let directory = try TemporaryDirectory()
+        let out = directory.file("demo")
+        let run = try Command.assay(["demo", "--out", out, "--days", "2", "--peak-jobs-per-hour", "3", "--port-base", "29300"])
+        try #require(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("Bundles     6 (3 collectors × 2 days)"), "\(run.stdout)")
+        #expect(run.stdout.contains("6 of 6 reach the threshold, 18 signatures"), "\(run.stdout)")
+        #expect(run.stdout.contains("Verified    yes: 0 errors, 0 warnings"), "\(run.stdout)")
+        #expect(run.stdout.contains("orch-5 (offline-hours) goes offline at 2026-01-02T10:00:00Z"), "\(run.stdout)")
+        for behaviour in Simulation.Behaviour.allCases { #expect(run.stdout.contains(behaviour.rawValue), "the summary ranks \(behaviour)") }
+
+        // The auditor's own checks of the clone: Assay (with every commit), stock git and OpenSSH.
+        let clone = "\(out)/clone"
+        let verified = try Command.assay(["verify", clone, "--git"])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        let commit = try Command.system("git", ["-C", clone, "-c", "gpg.ssh.allowedSignersFile=allowed_signers", "verify-commit", "HEAD"])
+        #expect(commit.status == 0, "\(commit.stderr)")
+        let bundle = "\(clone)/bundles/gw-b/2026/01/02"
+        for signer in ["gw-a", "gw-b", "gw-c"] {
+            let check = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/allowed_signers", "-I", signer, "-n", "assay-manifest-v1",
+                                                          "-s", "\(bundle)/signatures/\(signer).sig"], input: try Files.read("\(bundle)/manifest.json"))
+            #expect(check.status == 0, "ssh-keygen accepts \(signer)'s signature: \(check.stderr)")
+        }
+        // The offline orchestrator's exporter was really down: its probes on odd days are refused connections.
+        let records = String(decoding: try Files.read("\(bundle)/records.jsonl"), as: UTF8.self)
+        let refused = records.split(separator: "\n").filter { $0.contains(#""target_url":"http://127.0.0.1:29304""#) && $0.contains(#""outcome":"connect_error""#) }
+        #expect(refused.count == 6, "10:00–16:00: six hourly scrapes found orch-5 down")
+        let probes = records.split(separator: "\n").filter { $0.contains(#""kind":"probe""#) }
+        #expect(probes.count == 144, "24 hourly scrapes of 6 exporters, each with its probe")
+        #expect(probes.filter { $0.contains(#""outcome":"ok""#) }.allSatisfy { $0.contains(#""latency_ms":0,"#) },
+                "on the demo's stepped clock a scrape takes no time")
+
+        // The same workspace twice is refused, with the reason.
+        let again = try Command.assay(["demo", "--out", out, "--days", "1", "--port-base", "29300"])
+        #expect(again.status != 0 && again.stderr.contains("exists and is not empty"), "\(again.stderr)")
+    }
+
+    @Test("the demo's site opens in headless Chromium with the leaderboard populated",
+          .enabled(if: SiteTests.browserAvailable, "needs Debian's chromium and chromium-driver, and pip's selenium and axe-selenium-python (.ci/run installs them)"))
+    func siteInChromium() async throws {
+        try await TestExclusion.exclusively { try runSiteInChromium() }
+    }
+
+    func runSiteInChromium() throws {
+        let directory = try TemporaryDirectory()
+        let out = directory.file("demo")
+        let run = try Command.assay(["demo", "--out", out, "--days", "2", "--peak-jobs-per-hour", "3", "--port-base", "29320"])
+        try #require(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let scores = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(try Files.read("\(out)/scores-7d.json"))
+        let ranked = (scores["scores"]?["orchestrators"]?.arrayValue ?? []).compactMap { entry -> (String, Int64)? in
+            guard case .string(let address)? = entry["orchestrator"], case .integer(let score)? = entry["slo"]?["score"] else { return nil }
+            return (address, score)
+        }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        #expect(ranked.count == 6)
+        var expected = ["Leaderboard, 7 days to 2026-01-02", "Simulated data."]
+        for (address, score) in ranked { expected += [address, SiteTests.shown(score)] }
+        let expectations: [String: Any] = ["pages": ["index.html": expected], "verify": "ok"]
+        try directory.write("expect.json", String(decoding: try JSONSerialization.data(withJSONObject: expectations, options: [.sortedKeys]), as: UTF8.self))
+        let server = try ServerProcess(Command.assayPath, ["site", "serve", "--dir", "\(out)/site", "--listen", "127.0.0.1:0"], waitFor: ["site"])
+        defer { _ = server.stop() }
+        let check = try Command.system("python3", [Repository.url("Tests/site/browser_check.py").path, "--url", "http://\(server.addresses["site"]!)",
+                                                   "--expect", directory.file("expect.json"), "--screenshots", directory.file("screenshots")])
+        #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
+    }
+
+    @Test("the committed sample dataset says it is simulated, verifies, and shows every designed behaviour in its 7-day scores")
+    func sampleDataset() throws {
+        let descriptor = try JSONParser().parse(try Files.read("\(Self.sample)/dataset.json"))
+        #expect(descriptor["simulated"] == .bool(true))
+        #expect(descriptor["description"]?.stringValue?.contains("assay demo --seed 1 --days 8") == true, "it names the command that regenerates it")
+        #expect(String(decoding: try Files.read("\(Self.sample)/README.md"), as: UTF8.self).contains("SIMULATED"))
+        let verified = try Command.assay(["verify", Self.sample])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        let scored = try Command.assay(["score", "--dataset", Self.sample, "--day", "2026-01-08", "--window", "7"])
+        try #require(scored.status == 0, "\(scored.stderr)")
+        let scores = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(scored.stdoutBytes)
+        let simulation = Simulation(.init(seed: 1, orchestrators: 6, gateways: ["gw-a", "gw-b", "gw-c"], peakJobsPerHour: 5))
+        DesignedBehaviours.expect(in: scores, profiles: simulation.profilesJSON.arrayValue ?? [])
+    }
+}
