@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "AssayCrypto", targets: ["AssayCrypto"]),
         .library(name: "AssayLedger", targets: ["AssayLedger"]),
         .library(name: "AssayScore", targets: ["AssayScore"]),
+        // For Fuzz/, a package of its own built with libFuzzer and AddressSanitizer.
+        .library(name: "AssayIngest", targets: ["AssayIngest"]),
+        .library(name: "AssayConfiguration", targets: ["AssayConfiguration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -53,13 +56,14 @@ let package = Package(
         .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "CAssayGit2"]),
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
         .target(name: "AssayIngest", dependencies: ["AssayCore"]),
+        // The exporter's and the collector's YAML configurations: parsing and validation only.
+        .target(name: "AssayConfiguration", dependencies: ["AssayCore", "AssayLedger", .product(name: "Yams", package: "Yams")]),
         .target(name: "AssayCollect", dependencies: [
-            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit", "AssayHTTP", "AssayScore",
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit", "AssayHTTP", "AssayScore", "AssayConfiguration",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "AssayHTTP", dependencies: [
             "CAssayZlib",
@@ -67,14 +71,13 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "AssayExporter", dependencies: [
-            "AssayCore", "AssayStore", "AssayHTTP",
+            "AssayCore", "AssayStore", "AssayHTTP", "AssayConfiguration",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
         ]),
         .target(
             name: "AssayCommandLine",
@@ -93,20 +96,21 @@ let package = Package(
         // `assay demo`: the whole system on loopback (exporters, collectors, git, co-signing, the site).
         .target(name: "AssayDemo", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayExporter", "AssayCollect", "AssayGit",
-            "AssaySimulate", "AssaySite",
+            "AssaySimulate", "AssaySite", "AssayConfiguration",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "AssayBench", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite",
+            "AssayConfiguration",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
-                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate", "AssayDemo",
+                "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate", "AssayDemo", "AssayConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -124,7 +128,7 @@ let package = Package(
             name: "AssayCLITests",
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
-                "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate",
+                "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate", "AssayConfiguration",
                 "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
             ]),
     ],

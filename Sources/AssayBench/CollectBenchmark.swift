@@ -1,4 +1,5 @@
 import AssayCollect
+import AssayConfiguration
 import AssayCore
 import AssayStore
 import AsyncHTTPClient

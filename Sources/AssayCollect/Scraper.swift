@@ -1,4 +1,6 @@
+import AssayConfiguration
 import AssayCore
+import AssayIngest
 import AssayStore
 import AsyncHTTPClient
 import Foundation
@@ -75,38 +77,25 @@ public struct Scraper: Sendable {
                     throw Failure.probe(outcome, reason, code)
                 }
                 result.httpStatus = status
-                if status == 410 {
-                    guard let resume = page["resume_after"]?.intValue, resume > cursor else {
-                        throw Failure.probe(.invalidResponse, "a 410 answer without a usable resume_after", status)
-                    }
-                    var batch = StagingStore.Batch()
-                    batch.cursor = (target.url, resume)
-                    try await stage(batch)
-                    cursor = resume
-                    result.outcome = .pruned
-                    result.reason = "records after the cursor were pruned by the exporter; resumed after \(resume)"
-                    continue
-                }
-                guard page["api"] == .string("assay-exporter-v1"), page["schema"] == .integer(AssayVersion.recordSchema),
-                      case .array(let records)? = page["records"], let next = page["next_cursor"]?.intValue, next >= cursor,
-                      case .bool(let hasMore)? = page["has_more"], next > cursor || records.isEmpty
-                else {
-                    throw Failure.probe(.invalidResponse, "a /v1/records page without api, schema 1, records, a next_cursor at or after \(cursor) and has_more", status)
-                }
                 var batch = StagingStore.Batch()
-                for value in records {
-                    let bytes = (try? CanonicalJSON.encode(value)) ?? []
-                    let start = value["start_ms"]?.intValue.map(UTCDay.init(containing:))
-                    if mismatch {
-                        batch.quarantined.append((start, "address-mismatch", bytes))
+                let next: Int64, hasMore: Bool
+                do {
+                    switch try ExporterPage.read(page, status: status ?? 200, after: cursor, quarantineAll: mismatch) {
+                    case .pruned(let resume):
+                        batch.cursor = (target.url, resume)
+                        try await stage(batch)
+                        cursor = resume
+                        result.outcome = .pruned
+                        result.reason = "records after the cursor were pruned by the exporter; resumed after \(resume)"
                         continue
+                    case .records(let records):
+                        batch.records = records.valid
+                        batch.quarantined = records.quarantined
+                        next = records.next
+                        hasMore = records.hasMore
                     }
-                    do {
-                        let record = try Record.validate(value)
-                        batch.records.append((record, record.canonicalBytes()))
-                    } catch {
-                        batch.quarantined.append((start, error.code.rawValue, bytes))
-                    }
+                } catch let invalid as ExporterPage.Invalid {
+                    throw Failure.probe(.invalidResponse, invalid.description, status)
                 }
                 batch.cursor = (target.url, next)
                 try await stage(batch)
@@ -186,7 +175,9 @@ public struct Scraper: Sendable {
             throw Self.transportFailure(error)
         }
         do {
-            return try JSONParser(limits: .init(maxDepth: 16, maxBytes: limit)).parse(Array(body.readableBytesView))
+            var limits = ExporterPage.parserLimits
+            limits.maxBytes = limit
+            return try JSONParser(limits: limits).parse(Array(body.readableBytesView))
         } catch {
             throw Failure.probe(.invalidResponse, "\(url): not valid JSON (\(error))", status)
         }

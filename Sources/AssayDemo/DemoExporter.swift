@@ -1,3 +1,4 @@
+import AssayConfiguration
 import AssayExporter
 import AsyncHTTPClient
 import Foundation

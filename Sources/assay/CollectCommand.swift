@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssayCollect
 import AssayCommandLine
+import AssayConfiguration
 import AssayCore
 import AssayCrypto
 import AssayLedger

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssayCommandLine
+import AssayConfiguration
 import AssayCore
 import AssayExporter
 import AssayStore

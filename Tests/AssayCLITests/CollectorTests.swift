@@ -1,5 +1,6 @@
 import AssayBench
 import AssayCollect
+import AssayConfiguration
 import AssayCore
 import AssayStore
 import AssayTestSupport
