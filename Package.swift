@@ -86,6 +86,10 @@ let package = Package(
         .executableTarget(
             name: "assay-verify",
             dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The fuzz targets (Fuzz/): every parser of outside input, with the properties it keeps;
+        // assay-fuzz runs them under libFuzzer (Fuzz/run) or replays files through them.
+        .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayIngest", "AssayConfiguration"]),
+        .executableTarget(name: "assay-fuzz", dependencies: ["AssayFuzzTargets"]),
         // The workload simulator of the demo and tests.
         .target(name: "AssaySimulate", dependencies: ["AssayCore"]),
         // The static site: not part of the verification core.
@@ -128,7 +132,7 @@ let package = Package(
             name: "AssayCLITests",
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
-                "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate", "AssayConfiguration",
+                "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate", "AssayConfiguration", "AssayFuzzTargets",
                 "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
             ]),
     ],

@@ -8,10 +8,12 @@ public struct UTCDay: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public init(number: Int) { self.number = number }
 
-    /// The day that contains `milliseconds` since the epoch.
+    /// The day that contains `milliseconds` since the epoch: floor division, defined for every
+    /// Int64 (the earlier `(ms − 86 400 000 + 1) / 86 400 000` overflowed near Int64.min, which an
+    /// exporter could send in a record's `start_ms`; found by the page fuzz target).
     public init(containing milliseconds: Int64) {
-        number = Int(milliseconds >= 0 ? milliseconds / Self.milliseconds
-                                       : (milliseconds - Self.milliseconds + 1) / Self.milliseconds)
+        let (quotient, remainder) = milliseconds.quotientAndRemainder(dividingBy: Self.milliseconds)
+        number = Int(remainder < 0 ? quotient - 1 : quotient)
     }
 
     /// Parses `YYYY-MM-DD` (exactly that shape, a real date).

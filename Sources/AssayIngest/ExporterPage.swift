@@ -47,7 +47,8 @@ public enum ExporterPage: Sendable {
         records.hasMore = hasMore
         for value in values {
             let bytes = (try? CanonicalJSON.encode(value)) ?? []
-            let day = value["start_ms"]?.intValue.map(UTCDay.init(containing:))
+            // The day a quarantined record is counted on, when it has a timestamp at all (any integer may arrive).
+            let day = value["start_ms"]?.intValue.flatMap { RecordSchema.timestampRange.contains($0) ? UTCDay(containing: $0) : nil }
             if quarantineAll {
                 records.quarantined.append((day, "address-mismatch", bytes))
                 continue

@@ -1,0 +1,190 @@
+import AssayConfiguration
+import AssayCore
+import AssayCrypto
+import AssayIngest
+import AssayLedger
+import Foundation
+
+/// The fuzz targets (Fuzz/README.md): every parser that reads bytes an outsider
+/// controls, each with the properties it must keep on any input. A target
+/// returns normally when the input was handled (accepted or refused with an
+/// error value) and throws `FuzzViolation` when a property broke; a crash, a
+/// hang or a sanitizer report is a failure by itself. libFuzzer drives them
+/// through `assay-fuzz`; the test suite replays the seeds and every input that
+/// once failed (Fuzz/regressions).
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// Record parsing and validation; a valid record's canonical form parses to the same canonical form.
+    case record
+    /// The JSON parser and the RFC 8785 encoder: encode ∘ parse ∘ encode = encode.
+    case jcs
+    /// OpenSSH public keys (line and wire blob) and private key files; a parsed public key round-trips.
+    case sshKey = "ssh-key"
+    /// SSHSIG signatures (armored and blob); parsing and verifying never trap.
+    case sshsig
+    /// allowed_signers files.
+    case allowedSigners = "allowed-signers"
+    /// The JSON documents: manifest, descriptor, policy, record proof, verify state; a manifest round-trips.
+    case documents
+    /// Bundle verification of the vector dataset with one file replaced by the input.
+    case bundle
+    /// go-livepeer gateway events (JSON Lines) through the ingest and the sessionizer.
+    case events
+    /// An exporter's /v1/records answer as the collector reads it.
+    case page
+    /// The collector's and the exporter's YAML configurations.
+    case config
+
+    /// Runs the target on one input.
+    public func run(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        switch self {
+        case .record: try Self.record(data)
+        case .jcs: try Self.jcs(data)
+        case .sshKey: try Self.sshKey(data)
+        case .sshsig: Self.sshsig(data)
+        case .allowedSigners: Self.allowedSigners(data)
+        case .documents: try Self.documents(data)
+        case .bundle: try Self.bundle(data)
+        case .events: try Self.events(data)
+        case .page: try Self.page(data)
+        case .config: try Self.config(data)
+        }
+    }
+
+    public func run(_ bytes: [UInt8]) throws(FuzzViolation) {
+        var failure: FuzzViolation?
+        bytes.withUnsafeBytes { buffer in
+            do throws(FuzzViolation) { try run(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    // MARK: - Targets
+
+    static func record(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        guard let record = try? Record.parse(data) else { return }
+        let canonical = record.canonicalBytes()
+        let again: Record
+        do { again = try Record.parse(canonical) } catch {
+            throw FuzzViolation("a valid record's canonical form does not parse: \(error)", input: canonical)
+        }
+        guard again.canonicalBytes() == canonical else { throw FuzzViolation("canonicalizing a canonical record changed it", input: canonical) }
+    }
+
+    static func jcs(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        guard let value = try? JSONParser().parse(data), let encoded = try? CanonicalJSON.encode(value) else { return }
+        let reparsed: JSONValue
+        do { reparsed = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 16 << 20)).parse(encoded) } catch {
+            throw FuzzViolation("the canonical encoding does not parse: \(error)", input: encoded)
+        }
+        let again: [UInt8]
+        do { again = try CanonicalJSON.encode(reparsed) } catch {
+            throw FuzzViolation("the parsed canonical encoding does not encode: \(error)", input: encoded)
+        }
+        guard again == encoded else { throw FuzzViolation("encode ∘ parse is not the identity on a canonical encoding", input: encoded) }
+    }
+
+    static func sshKey(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        let bytes = Array(data)
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let key = try? OpenSSHPublicKey(line: text) {
+            guard let again = try? OpenSSHPublicKey(line: key.line), again.key == key.key else {
+                throw FuzzViolation("a parsed public key's line does not parse to the same key", input: Array(key.line.utf8))
+            }
+        }
+        if let key = try? OpenSSHPublicKey(wireBlob: bytes) {
+            guard let again = try? OpenSSHPublicKey(wireBlob: key.wireBlob), again.key == key.key else {
+                throw FuzzViolation("a parsed public key blob does not round-trip", input: bytes)
+            }
+        }
+        _ = try? OpenSSHPrivateKey(pem: text)
+    }
+
+    static let message = Array("assay fuzz message".utf8)
+
+    static func sshsig(_ data: UnsafeRawBufferPointer) {
+        let bytes = Array(data)
+        for signature in [try? SSHSignature(armored: String(decoding: bytes, as: UTF8.self)), try? SSHSignature(blob: bytes)] {
+            guard let signature else { continue }
+            _ = try? signature.verify(message, namespace: "assay-manifest-v1")
+        }
+    }
+
+    static func allowedSigners(_ data: UnsafeRawBufferPointer) {
+        guard let signers = try? AllowedSigners(text: String(decoding: data, as: UTF8.self)) else { return }
+        for entry in signers.entries {
+            _ = signers.principals(for: entry.key, namespace: "git", at: 1_767_225_600)
+        }
+    }
+
+    static func documents(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        let bytes = Array(data)
+        if let manifest = try? Manifest(bytes: bytes) {
+            let encoded = manifest.bytes()
+            guard let again = try? Manifest(bytes: encoded), again.bytes() == encoded else {
+                throw FuzzViolation("a parsed manifest does not round-trip", input: encoded)
+            }
+        }
+        _ = try? DatasetDescriptor(bytes: bytes)
+        _ = try? PolicyDocument(bytes: bytes)
+        if let proof = try? RecordProof(bytes: bytes) { _ = try? proof.verify(manifestBytes: bytes) }
+        _ = try? VerifyState(bytes: bytes)
+    }
+
+    static func events(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        let ingest = GatewayIngest(options: .init(observerID: "gw-fuzz", region: "fuzz"))
+        var records: [Record] = []
+        var start = 0, number = 0
+        while start <= data.count {
+            var end = start
+            while end < data.count && data[end] != 0x0A { end += 1 }
+            number += 1
+            records += ingest.add(line: UnsafeRawBufferPointer(rebasing: data[start..<end]), number: number)
+            start = end + 1
+        }
+        records += ingest.sessionizer.finish()
+        for record in records {
+            let canonical = record.canonicalBytes()
+            guard (try? Record.parse(canonical)) != nil else {
+                throw FuzzViolation("the ingest made a record that does not validate", input: canonical)
+            }
+        }
+    }
+
+    static func page(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        guard data.count >= 1, let value = try? JSONParser(limits: ExporterPage.parserLimits).parse(UnsafeRawBufferPointer(rebasing: data.dropFirst()))
+        else { return }
+        // The first byte picks the status and whether the exporter reported another orchestrator.
+        let status: Int64 = data[0] & 1 == 0 ? 200 : 410
+        let cursor = Int64(data[0] >> 2)
+        guard let page = try? ExporterPage.read(value, status: status, after: cursor, quarantineAll: data[0] & 2 != 0) else { return }
+        switch page {
+        case .pruned(let resume):
+            guard resume > cursor else { throw FuzzViolation("a 410 page resumes at \(resume), not after the cursor \(cursor)", input: Array(data)) }
+        case .records(let records):
+            guard records.next >= cursor else { throw FuzzViolation("a page moved the cursor back", input: Array(data)) }
+            for (record, canonical) in records.valid where record.canonicalBytes() != canonical || (try? Record.parse(canonical)) == nil {
+                throw FuzzViolation("a page's valid record does not round-trip", input: canonical)
+            }
+        }
+    }
+
+    static func config(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        let text = String(decoding: data, as: UTF8.self)
+        let (configuration, errors) = CollectorConfiguration.parse(yaml: text, relativeTo: "/fuzz")
+        guard (configuration == nil) != errors.isEmpty else {
+            throw FuzzViolation("the collector configuration is neither accepted nor refused with errors", input: Array(data))
+        }
+        _ = try? ExporterConfiguration(yaml: text, relativeTo: "/fuzz")
+    }
+}
+
+/// A property a fuzz target must keep did not hold.
+public struct FuzzViolation: Error, CustomStringConvertible {
+    public let description: String
+    /// The bytes that show it (the input or what was derived from it).
+    public let input: [UInt8]
+    public init(_ description: String, input: [UInt8]) {
+        self.description = description
+        self.input = input
+    }
+}
