@@ -24,6 +24,10 @@ public struct ExporterConfiguration: Sendable, Equatable {
     public var defaultPageRecords: Int = 500
     public var idleTimeoutMs: Int64 = 10_000
     public var maxConnections: Int = 512
+    /// Open scrape connections one client address may hold.
+    public var maxConnectionsPerClient: Int = 32
+    /// Time a connection may take to send a request head (from opening, or from the previous response's end).
+    public var requestHeadTimeoutMs: Int64 = 10_000
 
     public init(store: String) { self.store = store }
 
@@ -97,6 +101,8 @@ public struct ExporterConfiguration: Sendable, Equatable {
                     case "default_page_records": configuration.defaultPageRecords = try Self.integer(subValue, "limits.\(name)", 1...100_000)
                     case "idle_timeout": configuration.idleTimeoutMs = try Self.duration(subValue, "limits.\(name)")
                     case "max_connections": configuration.maxConnections = try Self.integer(subValue, "limits.\(name)", 1...100_000)
+                    case "max_connections_per_client": configuration.maxConnectionsPerClient = try Self.integer(subValue, "limits.\(name)", 1...100_000)
+                    case "request_head_timeout": configuration.requestHeadTimeoutMs = try Self.duration(subValue, "limits.\(name)")
                     default: throw Self.unknown(subKey, in: "limits")
                     }
                 }

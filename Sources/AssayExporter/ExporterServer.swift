@@ -73,8 +73,13 @@ public struct ExporterServer: Sendable {
     /// `onListening(name, address)` reports each bound listener.
     public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
                     onListening: @escaping @Sendable (String, String) -> Void) async throws {
-        let scrape = application(router: scrapeRouter(), listen: configuration.scrapeListen, name: "scrape", onListening: onListening)
-        let ingest = application(router: ingestRouter(), listen: configuration.ingestListen, name: "ingest", onListening: onListening)
+        let headTimeout = TimeAmount.milliseconds(configuration.requestHeadTimeoutMs)
+        // Anyone may scrape: a client address holds at most max_connections_per_client of the connections.
+        let scrape = application(router: scrapeRouter(), listen: configuration.scrapeListen, name: "scrape",
+                                 limits: ConnectionLimits(perClient: configuration.maxConnectionsPerClient, headTimeout: headTimeout),
+                                 onListening: onListening)
+        let ingest = application(router: ingestRouter(), listen: configuration.ingestListen, name: "ingest",
+                                 limits: ConnectionLimits(perClient: nil, headTimeout: headTimeout), onListening: onListening)
         let retention = RetentionService(writer: writer, configuration: configuration, logger: logger)
         await retention.pruneOnce()
         let group = ServiceGroup(configuration: .init(
@@ -82,12 +87,13 @@ public struct ExporterServer: Sendable {
         try await group.run()
     }
 
-    func application(router: Router<BasicRequestContext>, listen: String, name: String,
+    func application(router: Router<BasicRequestContext>, listen: String, name: String, limits: ConnectionLimits,
                      onListening: @escaping @Sendable (String, String) -> Void) -> some Service {
         let (host, port) = ExporterConfiguration.hostPort(listen)!
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(configuration.idleTimeoutMs))),
+            server: .http1(configuration: .init(additionalChannelHandlers: limits.handlers(),
+                                                idleTimeout: .milliseconds(configuration.idleTimeoutMs))),
             configuration: .init(address: .hostname(host, port: port), serverName: "assay-exporter",
                                  availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
             onServerRunning: { channel in

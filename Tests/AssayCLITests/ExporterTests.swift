@@ -184,6 +184,47 @@ struct ExporterTests {
         _ = server.stop()
     }
 
+    @Test("a client that sends its request head a byte at a time is cut off by the head timeout, though every byte resets the idle timeout")
+    func tricklingHead() throws {
+        let server = try start(config: "store: \(store)\nlimits:\n  idle_timeout: 5s\n  request_head_timeout: 1s\n")
+        let scrape = server.addresses["scrape"]!
+        let slow = try HTTPClient.connect(scrape, timeoutSeconds: 1)
+        defer { close(slow) }
+        let started = Date()
+        var cutOff = false
+        for byte in Array("GET /v1/info HTTP/1.1\r\nX-Slow: ".utf8) + Array(repeating: UInt8(ascii: "a"), count: 40) {
+            if (try? HTTPClient.send(slow, [byte])) == nil { cutOff = true; break }
+            var probe: UInt8 = 0
+            if recv(slow, &probe, 1, Int32(MSG_DONTWAIT)) == 0 { cutOff = true; break }
+            usleep(200_000)
+        }
+        #expect(cutOff, "the trickling connection was closed")
+        #expect(Date().timeIntervalSince(started) < 4, "within the head timeout, not after 40 bytes × 200 ms")
+        // A prompt client is served; a kept-alive connection gets the same time for its next head.
+        #expect(try HTTPClient.request(scrape, "GET", "/v1/info").status == 200)
+        _ = server.stop()
+    }
+
+    @Test("one client address holds at most max_connections_per_client scrape connections; other clients are still served")
+    func connectionsPerClient() throws {
+        let server = try start(config: "store: \(store)\nlimits:\n  max_connections_per_client: 3\n")
+        let scrape = server.addresses["scrape"]!
+        let held = try (0..<3).map { _ in try HTTPClient.connect(scrape, timeoutSeconds: 2, source: "127.0.0.2") }
+        defer { held.forEach { close($0) } }
+        usleep(200_000)
+        let fourth = try HTTPClient.connect(scrape, timeoutSeconds: 2, source: "127.0.0.2")
+        defer { close(fourth) }
+        let started = Date()
+        #expect(HTTPClient.receiveAll(fourth).isEmpty, "the fourth connection of 127.0.0.2 is closed without an answer")
+        #expect(Date().timeIntervalSince(started) < 1.5)
+        // 127.0.0.1 is another client: served while 127.0.0.2 holds its three.
+        #expect(try HTTPClient.request(scrape, "GET", "/v1/info").status == 200)
+        // A held connection still works.
+        try HTTPClient.send(held[0], Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        #expect(String(decoding: HTTPClient.receiveAll(held[0]), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        _ = server.stop()
+    }
+
     @Test("the ingest listener stays on loopback unless configured, and then needs the token")
     func ingestAccess() throws {
         // Binding elsewhere without a token is refused at start.

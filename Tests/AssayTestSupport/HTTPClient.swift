@@ -20,8 +20,9 @@ public struct HTTPResponse: Sendable {
 public enum HTTPClient {
     public enum Failure: Error { case connect(Int32), send, receive(String), malformed(String) }
 
-    /// Opens a TCP connection to host:port (IPv4), with send/receive timeouts.
-    public static func connect(_ address: String, timeoutSeconds: Int = 10) throws -> Int32 {
+    /// Opens a TCP connection to host:port (IPv4), with send/receive timeouts; `source` binds the local
+    /// address first (another loopback address, such as 127.0.0.2, is another client).
+    public static func connect(_ address: String, timeoutSeconds: Int = 10, source: String? = nil) throws -> Int32 {
         let parts = address.split(separator: ":")
         let host = String(parts[0]), port = UInt16(parts[1])!
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -29,6 +30,19 @@ public enum HTTPClient {
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let code = errno
+                close(fd)
+                throw Failure.connect(code)
+            }
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
