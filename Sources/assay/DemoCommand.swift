@@ -97,6 +97,7 @@ struct DemoCommand: AsyncParsableCommand {
         let progress = Progress(enabled: Diagnostics.isTerminal)
         print("Assay demo: \(days) simulated day\(days == 1 ? "" : "s") from \(firstDay), seed \(seed), \(orchestrators) orchestrators, "
               + "operators \(options.operators.joined(separator: ", ")) (threshold \(threshold)); workspace \(out)")
+        fflush(nil)
         var logger = Logger(label: "assay-demo")
         logger.logLevel = .error
         let report: @Sendable (Demo.Event) -> Void = { event in
@@ -105,6 +106,7 @@ struct DemoCommand: AsyncParsableCommand {
             case .note(let text):
                 progress.finish()
                 print("  \(text)")
+                fflush(nil)  // each line as it happens, also into a pipe or a log
             }
         }
         // Ctrl-C (or SIGTERM) cancels the run; it stops between two simulated hours and shuts everything down.
@@ -132,7 +134,8 @@ struct DemoCommand: AsyncParsableCommand {
         let summary: Demo.Summary
         switch result {
         case .success(let value): summary = value
-        case .failure(let error) where error is CancellationError:
+        case .failure where task.isCancelled:
+            // Interrupted: whatever was in flight (a scrape, a push) ended with the cancellation.
             print("Stopped. Everything done so far is in \(out) (the exporters' stores, the collectors' staging, the repository).")
             throw ExitCode(130)
         case .failure(let error):

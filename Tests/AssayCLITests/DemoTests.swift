@@ -53,6 +53,50 @@ struct DemoTests {
         #expect(again.status != 0 && again.stderr.contains("exists and is not empty"), "\(again.stderr)")
     }
 
+    @Test("Ctrl-C stops the demo between two simulated hours: exit 130, a message, every port released")
+    func interrupted() async throws {
+        try await TestExclusion.exclusively { try runInterrupted() }
+    }
+
+    func runInterrupted() throws {
+        let directory = try TemporaryDirectory()
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: Command.assayPath)
+        process.arguments = ["demo", "--out", directory.file("demo"), "--days", "5", "--peak-jobs-per-hour", "2", "--port-base", "29340"]
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Interrupt once the first day is sealed.
+        var text = ""
+        let deadline = Date().addingTimeInterval(120)
+        while !text.contains("sealed by"), process.isRunning, Date() < deadline {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { usleep(20_000) } else { text += String(decoding: data, as: UTF8.self) }
+        }
+        try #require(text.contains("sealed by"), "the demo sealed a day: \(text)")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        text += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(text.contains("Stopped. Everything done so far is in"), "\(text)")
+        // Every exporter's port is free again: a new listener binds each of them.
+        for port in 29340..<29346 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var reuse: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(bound == 0 && listen(fd, 1) == 0, "port \(port) is free after Ctrl-C")
+        }
+    }
+
     @Test("the demo's site opens in headless Chromium with the leaderboard populated",
           .enabled(if: SiteTests.browserAvailable, "needs Debian's chromium and chromium-driver, and pip's selenium and axe-selenium-python (.ci/run installs them)"))
     func siteInChromium() async throws {
