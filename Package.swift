@@ -17,7 +17,7 @@ let package = Package(
         .library(name: "AssayCrypto", targets: ["AssayCrypto"]),
         .library(name: "AssayLedger", targets: ["AssayLedger"]),
         .library(name: "AssayScore", targets: ["AssayScore"]),
-        // For Fuzz/, a package of its own built with libFuzzer and AddressSanitizer.
+        // For Tests/fuzz/, a package of its own built with libFuzzer and AddressSanitizer.
         .library(name: "AssayIngest", targets: ["AssayIngest"]),
         .library(name: "AssayConfiguration", targets: ["AssayConfiguration"]),
     ],
@@ -88,8 +88,8 @@ let package = Package(
         .executableTarget(
             name: "assay-verify",
             dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        // The fuzz targets (Fuzz/): every parser of outside input, with the properties it keeps;
-        // assay-fuzz runs them under libFuzzer (Fuzz/run) or replays files through them.
+        // The fuzz targets (Tests/fuzz/): every parser of outside input, with the properties it keeps;
+        // assay-fuzz runs them under libFuzzer (Tests/fuzz/run) or replays files through them.
         .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayIngest", "AssayConfiguration"]),
         .executableTarget(name: "assay-fuzz", dependencies: ["AssayFuzzTargets"]),
         // The workload simulator of the demo and tests.

@@ -5,13 +5,13 @@ import AssayIngest
 import AssayLedger
 import Foundation
 
-/// The fuzz targets (Fuzz/README.md): every parser that reads bytes an outsider
+/// The fuzz targets (Tests/fuzz/README.md): every parser that reads bytes an outsider
 /// controls, each with the properties it must keep on any input. A target
 /// returns normally when the input was handled (accepted or refused with an
 /// error value) and throws `FuzzViolation` when a property broke; a crash, a
 /// hang or a sanitizer report is a failure by itself. libFuzzer drives them
 /// through `assay-fuzz`; the test suite replays the seeds and every input that
-/// once failed (Fuzz/regressions).
+/// once failed (Tests/fuzz/regressions).
 public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Record parsing and validation; a valid record's canonical form parses to the same canonical form.
     case record

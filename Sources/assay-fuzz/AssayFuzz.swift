@@ -1,8 +1,8 @@
 import AssayFuzzTargets
 import Foundation
 
-// Two builds of one harness (Fuzz/README.md):
-// - Fuzz/run builds it with -sanitize=fuzzer,address and -DASSAY_FUZZING: libFuzzer drives the target
+// Two builds of one harness (Tests/fuzz/README.md):
+// - Tests/fuzz/run builds it with -sanitize=fuzzer,address and -DASSAY_FUZZING: libFuzzer drives the target
 //   named by $ASSAY_FUZZ_TARGET; a broken property aborts, so libFuzzer saves the input.
 // - the ordinary build replays files through a target: `assay-fuzz TARGET FILE…`.
 
@@ -44,7 +44,7 @@ struct AssayFuzz {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name), arguments.count >= 2 else {
-            print("usage: assay-fuzz TARGET FILE…   replays inputs through a fuzz target (Fuzz/run fuzzes)")
+            print("usage: assay-fuzz TARGET FILE…   replays inputs through a fuzz target (Tests/fuzz/run fuzzes)")
             print("targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
             exit(2)
         }

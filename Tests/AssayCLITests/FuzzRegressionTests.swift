@@ -5,9 +5,9 @@ import AssayTestSupport
 import Foundation
 import Testing
 
-/// The fuzz targets (Fuzz/README.md) in the ordinary test run: every input that
-/// once broke a target (Fuzz/regressions) and every seed must pass through its
-/// target without a trap or a broken property. Fuzz/run does the fuzzing.
+/// The fuzz targets (Tests/fuzz/README.md) in the ordinary test run: every input that
+/// once broke a target (Tests/fuzz/regressions) and every seed must pass through its
+/// target without a trap or a broken property. Tests/fuzz/run does the fuzzing.
 @Suite("fuzz targets: regressions and seeds")
 struct FuzzRegressionTests {
     init() {
@@ -20,7 +20,7 @@ struct FuzzRegressionTests {
 
     @Test("every committed regression input passes its target", arguments: FuzzTarget.allCases)
     func regressions(target: FuzzTarget) throws {
-        for path in Self.inputs(under: Repository.url("Fuzz/regressions/\(target.rawValue)").path) {
+        for path in Self.inputs(under: Repository.url("Tests/fuzz/regressions/\(target.rawValue)").path) {
             #expect(throws: Never.self, "\(path)") { try target.run(try Files.read(path, limit: 1 << 20)) }
         }
     }
@@ -38,7 +38,7 @@ struct FuzzRegressionTests {
     @Test("every seed passes its target", .enabled(if: Shared.isAvailable, "needs ../shared (third-party seeds)"))
     func seeds() throws {
         let directory = try TemporaryDirectory()
-        let made = try Command.system("python3", [Repository.url("Fuzz/seeds.py").path, directory.file("seeds"), "--shared", Shared.root.path])
+        let made = try Command.system("python3", [Repository.url("Tests/fuzz/seeds.py").path, directory.file("seeds"), "--shared", Shared.root.path])
         try #require(made.status == 0, "\(made.stderr)")
         var total = 0
         for target in FuzzTarget.allCases {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Abuses a real `assay exporter serve` from a second process on loopback.
 
-    Fuzz/http_abuse.py --assay PATH [--seconds 120] [--report FILE]
+    Tests/fuzz/http_abuse.py --assay PATH [--seconds 120] [--report FILE]
 
 Starts the exporter (its own SQLite store in a temporary directory), ingests
 records, then for --seconds runs, all at once:

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of every fuzz target (Fuzz/README.md) into OUT/<target>/.
+"""Writes the seed corpus of every fuzz target (Tests/fuzz/README.md) into OUT/<target>/.
 
 Seeds come from Assay's own vectors (spec/vectors, datasets/sample, the README's
 configurations) and from the third-party vectors and fixtures in ../shared,
 read at run time and never copied into the repository.
 
-    Fuzz/seeds.py OUT [--shared DIR]
+    Tests/fuzz/seeds.py OUT [--shared DIR]
 """
 import argparse
 import hashlib
@@ -14,7 +14,7 @@ import os
 import re
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv):
