@@ -133,9 +133,9 @@ enum HTML {
 }
 
 /// Locale-free number formatting.
-enum Format {
+public enum Format {
     /// A millionths value (0…100 000 000 for scores) as `72.50`.
-    static func score(_ millionths: Int64?) -> String {
+    public static func score(_ millionths: Int64?) -> String {
         guard let millionths else { return "no data" }
         return fixed(millionths, scale: 1_000_000, digits: 2)
     }

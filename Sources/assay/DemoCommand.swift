@@ -3,6 +3,7 @@ import AssayCommandLine
 import AssayCore
 import AssayDemo
 import AssayLedger
+import AssaySite
 import Dispatch
 import Foundation
 import Logging
@@ -160,7 +161,7 @@ struct DemoCommand: AsyncParsableCommand {
         if !summary.ranking.isEmpty {
             lines.append("  Scores      7 days to the last day (\(summary.scores)):")
             for (place, row) in summary.ranking.enumerated() {
-                let score = row.score.map { Self.percent($0) } ?? "no score"
+                let score = Format.score(row.score.map { $0 * 100 })
                 let padded = String(repeating: " ", count: max(0, 14 - row.behaviour.count))
                 lines.append("              \(place + 1). \(row.observerID)  \(row.behaviour)\(padded) SLA \(score)  \(row.jobs) jobs"
                              + (row.overReports > 0 ? ", \(row.overReports) claims the gateways contradict" : ""))
@@ -168,12 +169,5 @@ struct DemoCommand: AsyncParsableCommand {
         }
         lines.append("  Site        \(summary.site) (\(summary.siteFiles) files): assay site serve --dir \(summary.site)  then open http://127.0.0.1:8080")
         return lines.joined(separator: "\n")
-    }
-
-    /// Millionths as a percentage with two decimals, without locale.
-    static func percent(_ millionths: Int64) -> String {
-        let hundredths = (millionths + 50) / 100
-        let fraction = String(hundredths % 100 + 100).dropFirst()
-        return "\(hundredths / 100).\(fraction)"
     }
 }
