@@ -45,11 +45,11 @@ public struct CollectorConfiguration: Sendable, Equatable {
     public var metricsListen: String?
 
     /// Parses YAML, collecting every error with its line.
-    public static func parse(yaml text: String, relativeTo directory: String) -> (CollectorConfiguration?, [ConfigError]) {
-        var errors: [ConfigError] = []
+    public static func parse(yaml text: String, relativeTo directory: String) -> (CollectorConfiguration?, [ConfigurationError]) {
+        var errors: [ConfigurationError] = []
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { return (nil, [ConfigError(line: 1, "the file is empty")]) }
+            guard let node = try Yams.compose(yaml: text) else { return (nil, [ConfigurationError(line: 1, "the file is empty")]) }
             root = node
         } catch let error as YamlError {
             var line = 1
@@ -57,9 +57,9 @@ public struct CollectorConfiguration: Sendable, Equatable {
             case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): line = mark.line
             default: break
             }
-            return (nil, [ConfigError(line: line, "not valid YAML: \(error)")])
+            return (nil, [ConfigurationError(line: line, "not valid YAML: \(error)")])
         } catch {
-            return (nil, [ConfigError(line: 1, "not valid YAML: \(error)")])
+            return (nil, [ConfigurationError(line: 1, "not valid YAML: \(error)")])
         }
         var configuration = CollectorConfiguration()
         var reader = NodeReader(errors: [])
@@ -135,16 +135,16 @@ public struct CollectorConfiguration: Sendable, Equatable {
         configuration.scrapeIntervalMs = globalInterval
         if let scrapeConfigs { configuration.targets = reader.targets(scrapeConfigs, defaultInterval: globalInterval) }
         // Required values and combinations.
-        if configuration.collectorID.isEmpty { reader.errors.append(ConfigError(line: root.mark?.line, "collector.id is required (a slug: \(Slug.rule))")) }
+        if configuration.collectorID.isEmpty { reader.errors.append(ConfigurationError(line: root.mark?.line, "collector.id is required (a slug: \(Slug.rule))")) }
         if configuration.signer.isEmpty { configuration.signer = configuration.collectorID }
-        if configuration.key.isEmpty { reader.errors.append(ConfigError(line: root.mark?.line, "collector.key is required: the path of the collector's private key")) }
-        if configuration.repository.isEmpty { reader.errors.append(ConfigError(line: root.mark?.line, "dataset.repository is required")) }
-        if configuration.staging.isEmpty { reader.errors.append(ConfigError(line: root.mark?.line, "staging is required: the path of the staging SQLite file")) }
+        if configuration.key.isEmpty { reader.errors.append(ConfigurationError(line: root.mark?.line, "collector.key is required: the path of the collector's private key")) }
+        if configuration.repository.isEmpty { reader.errors.append(ConfigurationError(line: root.mark?.line, "dataset.repository is required")) }
+        if configuration.staging.isEmpty { reader.errors.append(ConfigurationError(line: root.mark?.line, "staging is required: the path of the staging SQLite file")) }
         if configuration.targets.isEmpty && configuration.eventFiles.isEmpty && configuration.eventListen == nil && !configuration.eventStdin {
-            reader.errors.append(ConfigError(line: root.mark?.line, "nothing to collect: give scrape_configs targets or gateway_events"))
+            reader.errors.append(ConfigurationError(line: root.mark?.line, "nothing to collect: give scrape_configs targets or gateway_events"))
         }
         if configuration.scrapeTimeoutMs > configuration.targets.map(\.intervalMs).min() ?? .max {
-            reader.errors.append(ConfigError(line: nil, "global.scrape_timeout exceeds a scrape_interval"))
+            reader.errors.append(ConfigurationError(line: nil, "global.scrape_timeout exceeds a scrape_interval"))
         }
         errors += reader.errors
         return (errors.isEmpty ? configuration : nil, errors.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
@@ -155,22 +155,11 @@ public struct CollectorConfiguration: Sendable, Equatable {
     }
 }
 
-/// A configuration problem with its line.
-public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let line: Int?
-    public let reason: String
-    public init(line: Int?, _ reason: String) {
-        self.line = line
-        self.reason = reason
-    }
-    public var description: String { line.map { "line \($0): \(reason)" } ?? reason }
-}
-
 /// Typed reads of YAML nodes that record errors instead of stopping, so every error is reported.
 struct NodeReader {
-    var errors: [ConfigError]
+    var errors: [ConfigurationError]
 
-    mutating func error(_ node: Node, _ reason: String) { errors.append(ConfigError(line: node.mark?.line, reason)) }
+    mutating func error(_ node: Node, _ reason: String) { errors.append(ConfigurationError(line: node.mark?.line, reason)) }
 
     mutating func unknown(_ key: Node, _ place: String) { error(key, "unknown key '\(key.string ?? "?")' in \(place)") }
 
@@ -302,7 +291,7 @@ struct NodeReader {
                 }
                 for (url, line) in urls {
                     if let first = seen[url] {
-                        errors.append(ConfigError(line: line, "target \(url) already appears on line \(first)"))
+                        errors.append(ConfigurationError(line: line, "target \(url) already appears on line \(first)"))
                         continue
                     }
                     seen[url] = line

@@ -103,7 +103,6 @@ extension Demo {
     /// chains, every commit's SSH signature, the published scores), then the site built from it.
     func finish() async throws -> Summary {
         var summary = Summary()
-        summary.workspace = options.out
         summary.remote = remotePath
         summary.clone = "\(options.out)/clone"
         summary.site = "\(options.out)/site"

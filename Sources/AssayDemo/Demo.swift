@@ -82,7 +82,6 @@ public final class Demo {
         public var verification: VerificationReport?
         public var ranking: [Ranked] = []
         public var siteFiles = 0
-        public var workspace = ""
         public var remote = ""
         public var clone = ""
         public var site = ""

@@ -226,16 +226,10 @@ struct CollectRun: AsyncParsableCommand {
         let task = Task {
             try await collector.run { name, address in Diagnostics.printToStandardOutput("\(name) listening on http://\(address)") }
         }
-        let signals = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber)
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
-        }
+        let signals = TerminationSignals(cancelling: task)
         Diagnostics.printToStandardOutput("collector \(configuration.collectorID) running with \(configuration.targets.count) targets")
         do { try await task.value } catch is CancellationError {} catch where Task.isCancelled || task.isCancelled {}
-        withExtendedLifetime(signals) {}
+        signals.stop()
         Diagnostics.printToStandardOutput("collector stopped")
     }
 }

@@ -122,14 +122,8 @@ struct DemoCommand: AsyncParsableCommand {
                 throw error
             }
         }
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
+        let signals = TerminationSignals(cancelling: task)
+        defer { signals.stop() }
         let result = await task.result
         progress.finish()
         let summary: Demo.Summary

@@ -109,10 +109,7 @@ struct DemoTests {
         let run = try Command.assay(["demo", "--out", out, "--days", "2", "--peak-jobs-per-hour", "3", "--port-base", "29320"])
         try #require(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let scores = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(try Files.read("\(out)/scores-7d.json"))
-        let ranked = (scores["scores"]?["orchestrators"]?.arrayValue ?? []).compactMap { entry -> (String, Int64)? in
-            guard case .string(let address)? = entry["orchestrator"], case .integer(let score)? = entry["slo"]?["score"] else { return nil }
-            return (address, score)
-        }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        let ranked = SiteTests.ranking(scores)
         #expect(ranked.count == 6)
         var expected = ["Leaderboard, 7 days to 2026-01-02", "Simulated data."]
         for (address, score) in ranked { expected += [address, SiteTests.shown(score)] }

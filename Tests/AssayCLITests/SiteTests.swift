@@ -35,6 +35,14 @@ struct SiteTests {
 
 
     /// `sla` of a scorer entry as the site shows it: hundredths, rounded half up.
+    /// (orchestrator, SLA score in millionths) from a scores document, best first.
+    static func ranking(_ scores: JSONValue) -> [(String, Int64)] {
+        (scores["scores"]?["orchestrators"]?.arrayValue ?? []).compactMap { entry -> (String, Int64)? in
+            guard case .string(let address)? = entry["orchestrator"], case .integer(let score)? = entry["slo"]?["score"] else { return nil }
+            return (address, score)
+        }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    }
+
     static func shown(_ score: Int64) -> String {
         let hundredths = (score * 100 * 100 * 2 + 1_000_000) / 2_000_000
         return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
@@ -105,10 +113,7 @@ struct SiteTests {
         // The numbers the pages must show, from the scorer itself.
         let scored = try Command.assay(["score", "--dataset", dataset, "--day", Self.lastDay.description, "--window", "7"])
         let scores = try JSONParser().parse(scored.stdoutBytes)
-        let ranked = (scores["scores"]?["orchestrators"]?.arrayValue ?? []).compactMap { entry -> (String, Int64)? in
-            guard case .string(let address)? = entry["orchestrator"], case .integer(let score)? = entry["slo"]?["score"] else { return nil }
-            return (address, score)
-        }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        let ranked = Self.ranking(scores)
         let top = try #require(ranked.first), bottom = try #require(ranked.last)
         let index = try JSONParser().parse(try Files.read("\(site)/api/v1/index.json"))
         let newest = (index["bundles"]?.arrayValue ?? []).last { $0["collector"] == "gw-2" }
