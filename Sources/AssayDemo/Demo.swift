@@ -191,7 +191,8 @@ public final class Demo {
             let yaml = """
                 # \(orchestrator.observerID) (\(orchestrator.behaviour.rawValue)): started by 'assay demo'; run it alone with
                 #   assay exporter serve --config \(directory)/exporter.yaml
-                store: \(directory)/exporter.sqlite
+                # (paths in this file are relative to this file's directory)
+                store: exporter.sqlite
                 orchestrator: "\(orchestrator.address)"
                 scrape:
                   listen: 127.0.0.1:\(options.portBase + orchestrator.index)

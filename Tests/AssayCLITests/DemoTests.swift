@@ -11,31 +11,51 @@ import Testing
 struct DemoTests {
     static let sample = Repository.url("datasets/sample").path
 
-    @Test("a short demo runs end to end on loopback; the fresh clone it made verifies with assay, git and ssh-keygen")
+    @Test("a short demo runs end to end on loopback with a relative --out; the fresh clone it made verifies with assay, git and ssh-keygen")
     func shortDemo() async throws {
         try await TestExclusion.exclusively { try runShortDemo() }
     }
 
     func runShortDemo() throws {
+        // As a newcomer runs it: a relative --out, from a working directory of its own.
         let directory = try TemporaryDirectory()
-        let out = directory.file("demo")
-        let run = try Command.assay(["demo", "--out", out, "--days", "2", "--peak-jobs-per-hour", "3", "--port-base", "29300"])
+        let cwd = directory.path
+        let out = "demo"
+        let run = try Command.assay(["demo", "--out", out, "--days", "2", "--peak-jobs-per-hour", "3", "--port-base", "29300"], directory: cwd)
         try #require(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("Bundles     6 (3 collectors × 2 days)"), "\(run.stdout)")
         #expect(run.stdout.contains("6 of 6 reach the threshold, 18 signatures"), "\(run.stdout)")
         #expect(run.stdout.contains("Verified    yes: 0 errors, 0 warnings"), "\(run.stdout)")
         #expect(run.stdout.contains("orch-5 (offline-hours) goes offline at 2026-01-02T10:00:00Z"), "\(run.stdout)")
         for behaviour in Simulation.Behaviour.allCases { #expect(run.stdout.contains(behaviour.rawValue), "the summary ranks \(behaviour)") }
+        #expect(!Files.exists(directory.file("demo/orchestrators/orch-1/demo")), "the exporter's store sits beside its exporter.yaml")
 
-        // The auditor's own checks of the clone: Assay (with every commit), stock git and OpenSSH.
+        // Every command with relative paths, from the same working directory.
         let clone = "\(out)/clone"
-        let verified = try Command.assay(["verify", clone, "--git"])
+        let verified = try Command.assay(["verify", clone, "--git"], directory: cwd)
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
-        let commit = try Command.system("git", ["-C", clone, "-c", "gpg.ssh.allowedSignersFile=allowed_signers", "verify-commit", "HEAD"])
+        let scored = try Command.assay(["score", "--dataset", clone, "--day", "2026-01-02", "--window", "1", "--output", "scores.json"], directory: cwd)
+        #expect(scored.status == 0 && Files.exists(directory.file("scores.json")), "\(scored.stderr)")
+        let site = try Command.assay(["site", "--dataset", clone, "--out", "site"], directory: cwd)
+        #expect(site.status == 0 && Files.exists(directory.file("site/index.html")), "\(site.stderr)")
+        let check = try Command.assay(["collect", "check-config", "\(out)/operators/gw-a/collector.yaml"], directory: cwd)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let status = try Command.assay(["collect", "status", "--config", "\(out)/operators/gw-a/collector.yaml"], directory: cwd)
+        #expect(status.status == 0 && status.stdout.contains("2026-01-02"), "\(status.stdout)\(status.stderr)")
+        // The exporter.yaml the demo wrote runs as it is, from elsewhere, on the store the demo filled.
+        do {
+            let exporter = try ServerProcess(Command.assayPath, ["exporter", "serve", "--config", "\(out)/orchestrators/orch-1/exporter.yaml"],
+                                             waitFor: ["scrape", "ingest"], directory: cwd)
+            let page = try HTTPClient.request(exporter.addresses["scrape"]!, "GET", "/v1/records?limit=1")
+            #expect(page.status == 200 && String(decoding: page.body, as: UTF8.self).contains("orch-1"), "\(page.status)")
+            #expect(exporter.stop() == 0)
+        }
+        let commit = try Command.system("git", ["-C", clone, "-c", "gpg.ssh.allowedSignersFile=allowed_signers", "verify-commit", "HEAD"],
+                                        directory: cwd)
         #expect(commit.status == 0, "\(commit.stderr)")
-        let bundle = "\(clone)/bundles/gw-b/2026/01/02"
+        let bundle = "\(cwd)/\(clone)/bundles/gw-b/2026/01/02"
         for signer in ["gw-a", "gw-b", "gw-c"] {
-            let check = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/allowed_signers", "-I", signer, "-n", "assay-manifest-v1",
+            let check = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(cwd)/\(clone)/allowed_signers", "-I", signer, "-n", "assay-manifest-v1",
                                                           "-s", "\(bundle)/signatures/\(signer).sig"], input: try Files.read("\(bundle)/manifest.json"))
             #expect(check.status == 0, "ssh-keygen accepts \(signer)'s signature: \(check.stderr)")
         }
@@ -49,7 +69,7 @@ struct DemoTests {
                 "on the demo's stepped clock a scrape takes no time")
 
         // The same workspace twice is refused, with the reason.
-        let again = try Command.assay(["demo", "--out", out, "--days", "1", "--port-base", "29300"])
+        let again = try Command.assay(["demo", "--out", out, "--days", "1", "--port-base", "29300"], directory: cwd)
         #expect(again.status != 0 && again.stderr.contains("exists and is not empty"), "\(again.stderr)")
     }
 

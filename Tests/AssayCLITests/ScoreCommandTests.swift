@@ -17,7 +17,7 @@ struct ScoreCommandTests {
         let arguments = ["--dataset", dataset, "--day", "2026-01-08", "--window", "1"]
         let swift = try Command.assay(["score"] + arguments)
         #expect(swift.status == 0, "\(swift.stderr)")
-        let minimal = try Command.run(Command.assayPath.replacingOccurrences(of: "/assay", with: "/assay-verify"), ["score"] + arguments)
+        let minimal = try Command.run(Command.assayVerifyPath, ["score"] + arguments)
         #expect(minimal.stdoutBytes == swift.stdoutBytes)
         let python = try Command.system("python3", [Repository.url("verify/assay_score.py").path] + arguments)
         #expect(python.status == 0, "\(python.stderr)")

@@ -10,17 +10,24 @@ public struct CommandResult: Sendable {
 }
 
 public enum Command {
-    /// The `assay` executable built next to the test bundle.
-    public static var assayPath: String {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = testBinary.deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("assay").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return Shared.packageRoot.appendingPathComponent(".build/debug/assay").path
+    /// The build system's products directory: SwiftPM puts the test bundle
+    /// (`AssayPackageTests.xctest`) beside the executables it builds, so the
+    /// directory of the running test binary is where `assay` and `assay-verify` are.
+    public static var productsDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     }
+
+    /// A product executable (`assay`, `assay-verify`, `assay-fuzz`) of this build; the test run fails
+    /// with the path it looked at when the product is missing.
+    public static func product(_ name: String) -> String {
+        productsDirectory.appendingPathComponent(name).path
+    }
+
+    /// The `assay` executable built next to the test bundle.
+    public static var assayPath: String { product("assay") }
+
+    /// The auditor's `assay-verify` executable built next to the test bundle.
+    public static var assayVerifyPath: String { product("assay-verify") }
 
     /// Whether `name` is on the PATH.
     public static func available(_ name: String) -> Bool {

@@ -134,9 +134,11 @@ public final class ServerProcess {
     private let output = Pipe()
     private let errors = Pipe()
 
-    public init(_ executable: String, _ arguments: [String], waitFor names: [String], timeoutSeconds: Double = 30) throws {
+    public init(_ executable: String, _ arguments: [String], waitFor names: [String], timeoutSeconds: Double = 30,
+                directory: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = output
         process.standardError = errors
         try process.run()
