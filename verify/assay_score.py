@@ -161,10 +161,18 @@ class Scorer:
                 s = ONE if median <= good else 0 if median >= bad else div((bad - median) * ONE, bad - good)
             m = self.p["min_samples"]
             value = div(n * s + (m - n) * 500_000, m) if n < m else s
+        gaps = set()
+        if len(benchmark) < self.p["benchmark_min_rows"]:
+            gaps.add("thin_benchmark")
+        if n < self.p["min_samples"]:
+            gaps.add("few_samples")
+        self.gaps |= gaps
         return value, {"samples": n, "median": median, "score": value}
 
     # §7
     def row(self, kind, jobs, bench):
+        """One group's row and score; the evidence gaps of its components are left in self.gaps."""
+        self.gaps = set()
         n = len(jobs)
         if kind == "live_session":
             w = self.p["live"]["weights"]
@@ -243,12 +251,14 @@ class Scorer:
         for address in sorted(groups, key=utf16):
             live, other = [], []
             weighted = {"live": [0, 0], "other": [0, 0]}
+            gaps = {"live": set(), "other": set()}
             total = failures = 0
             e2e = []
             for key in sorted(groups[address], key=key_order):
                 members = groups[address][key]
                 b = bench.get(key, empty)
                 row, score = self.row(key[0], members, b)
+                row_gaps = self.gaps
                 regions = []
                 for region in sorted({j["region"] for j in members if "region" in j}, key=utf16):
                     sub, _ = self.row(key[0], [j for j in members if j.get("region") == region], b)
@@ -261,22 +271,32 @@ class Scorer:
                     live.append(value)
                     weighted["live"][0] += score * n
                     weighted["live"][1] += n
+                    gaps["live"] |= row_gaps
                     failures += n - row["outcomes"]["completed"]
                     e2e += [j["e2e_latency_ms"] for j in members if "e2e_latency_ms" in j]
                 else:
                     other.append(value)
                     weighted["other"][0] += score * n
                     weighted["other"][1] += n
+                    gaps["other"] |= row_gaps
                     failures += n - row["successes"]
                 total += n
             pool = weighted["live"] if weighted["live"][1] > 0 else weighted["other"]
+            score_gaps = gaps["live"] if weighted["live"][1] > 0 else gaps["other"]
             mean = div(pool[0], pool[1])
             slo = self.p["slo"]
             failure_rate = rate(failures, total)
             e2e_value = percentile(sorted(e2e), slo["e2e_percentile"])
             e2e_ok = None if e2e_value is None else e2e_value <= slo["e2e_ms"]
             rate_ok = failure_rate < slo["max_failure_rate"]
-            score_ok = mean >= slo["min_score"]
+            # §8: a score resting on a placeholder ½ is no evidence either way.
+            score_ok = None if score_gaps else mean >= slo["min_score"]
+            if not rate_ok or e2e_ok is False or score_ok is False:
+                verdict = "missed"
+            elif score_ok is None:
+                verdict = "not_judged"
+            else:
+                verdict = "met"
             counts = disagreements.get(address, [0, 0, 0])
             orchestrators.append({
                 "orchestrator": address, "live": live, "jobs": other,
@@ -284,7 +304,8 @@ class Scorer:
                 "slo": {"jobs": total, "failures": failures, "failure_rate": failure_rate, "failure_rate_ok": rate_ok,
                         "e2e_ms": e2e_value, "e2e_ok": e2e_ok, "score": mean, "score_ok": score_ok,
                         "error_budget_remaining": ONE - div(failure_rate * ONE, slo["max_failure_rate"]),
-                        "compliant": rate_ok and e2e_ok is not False and score_ok},
+                        "verdict": verdict,
+                        "not_judged_because": [g for g in ("few_samples", "thin_benchmark") if g in score_gaps]},
             })
         used = sorted({key for per in groups.values() for key in per}, key=key_order)
         lp, fp = self.p["live"]["latency_percentiles"], self.p["live"]["fps_percentiles"]

@@ -135,7 +135,8 @@ extension VerificationReport {
             lines.append("  \(bad == 0 ? "ok  " : "FAIL") \(collector): \(chain.count) bundle\(chain.count == 1 ? "" : "s") \(chain.first!.day) … \(chain.last!.day), \(records) records, signed by \(signers.isEmpty ? "nobody" : signers.joined(separator: ", "))\(bad == 0 ? "" : "; \(bad) with errors")")
             for bundle in chain {
                 let verdict = bundle.holds ? "holds" : "FAILS"
-                lines.append("      \(bundle.day)  \(bundle.signers.count) of \(bundle.threshold) \(verdict)  signed: \(bundle.signers.isEmpty ? "-" : bundle.signers.joined(separator: ", "))"
+                let count = "\(bundle.signers.count) signature\(bundle.signers.count == 1 ? "" : "s")"
+                lines.append("      \(bundle.day)  \(count), threshold \(bundle.threshold): \(verdict)  signed: \(bundle.signers.isEmpty ? "-" : bundle.signers.joined(separator: ", "))"
                     + (bundle.unsigned.isEmpty ? "" : "; not signed: \(bundle.unsigned.joined(separator: ", "))"))
             }
         }

@@ -462,12 +462,13 @@ public final class Scorer {
         for orchestrator in groups.keys.sorted(by: { CanonicalJSON.utf16Less(strings[Int($0)], strings[Int($1)]) }) {
             var live: [JSONValue] = [], other: [JSONValue] = []
             var weighted = (live: (sum: Int64(0), n: Int64(0)), other: (sum: Int64(0), n: Int64(0)))
+            var gaps: (live: EvidenceGaps, other: EvidenceGaps) = ([], [])
             var total = Accumulator()
             var failures: Int64 = 0
             var e2e: [Int64] = []
             for (key, entry) in groups[orchestrator]!.sorted(by: { $0.key < $1.key }) {
                 let benchmark = benchmarks[key] ?? Benchmark()
-                let (row, score) = self.row(key: key, entry.all, benchmark: benchmark)
+                let (row, score, rowGaps) = self.row(key: key, entry.all, benchmark: benchmark)
                 let regions = entry.regions.keys.sorted(by: { CanonicalJSON.utf16Less(strings[Int($0)], strings[Int($1)]) }).map { region in
                     JSONValue.object([.init("region", .string(strings[Int(region)]))] + self.row(key: nil, entry.regions[region]!, kind: key.kind, benchmark: benchmark).members)
                 }
@@ -476,12 +477,14 @@ public final class Scorer {
                     live.append(value)
                     weighted.live.sum += score * entry.all.n
                     weighted.live.n += entry.all.n
+                    gaps.live.formUnion(rowGaps)
                     failures += entry.all.n - entry.all.outcomes[Outcome.completed.rawValue]
                     e2e += entry.all.e2e
                 } else {
                     other.append(value)
                     weighted.other.sum += score * entry.all.n
                     weighted.other.n += entry.all.n
+                    gaps.other.formUnion(rowGaps)
                     failures += entry.all.n - entry.all.successes
                 }
                 total.n += entry.all.n
@@ -494,7 +497,8 @@ public final class Scorer {
                 .init("jobs", .array(other)),
                 .init("disagreements", .object([.init("matched", .integer(counts.matched)), .init("verdict_differs", .integer(counts.verdictDiffers)),
                                                 .init("over_reports", .integer(counts.overReports))])),
-                .init("slo", slo(jobs: total.n, failures: failures, e2e: e2e.sorted(), score: mean)),
+                .init("slo", slo(jobs: total.n, failures: failures, e2e: e2e.sorted(), score: mean,
+                                 scoreGaps: weighted.live.n > 0 ? gaps.live : gaps.other)),
             ]))
         }
 
@@ -545,7 +549,7 @@ public final class Scorer {
 
     /// A component of §6 from a group's samples against its benchmark's percentiles; `higherIsBetter` for FPS.
     func component(_ samples: [Int64], benchmark: [Int64], goodPercentile: Int64, badPercentile: Int64, higherIsBetter: Bool)
-        -> (value: Int64, json: JSONValue) {
+        -> (value: Int64, json: JSONValue, gaps: EvidenceGaps) {
         let sorted = samples.sorted()
         let median = Fixed.percentile(sorted, 50)
         let n = Int64(sorted.count)
@@ -561,12 +565,16 @@ public final class Scorer {
             let m = profile.minSamples
             value = n < m ? Fixed.div(n * score + (m - n) * 500_000, m) : score
         }
+        var gaps: EvidenceGaps = []
+        if Int64(benchmark.count) < profile.benchmarkMinRows { gaps.insert(.thinBenchmark) }
+        if n < profile.minSamples { gaps.insert(.fewSamples) }
         return (value, .object([.init("samples", .integer(n)), .init("median", median.map { .integer($0) } ?? .null),
-                                .init("score", .integer(value))]))
+                                .init("score", .integer(value))]), gaps)
     }
 
     /// The members of one group's row and its score.
-    func row(key: GroupKey?, _ group: Accumulator, kind: RecordKind? = nil, benchmark: Benchmark) -> (members: [JSONValue.Member], score: Int64) {
+    func row(key: GroupKey?, _ group: Accumulator, kind: RecordKind? = nil, benchmark: Benchmark)
+        -> (members: [JSONValue.Member], score: Int64, gaps: EvidenceGaps) {
         let kind = key?.kind ?? kind!
         let w = profile.live
         if kind == .liveSession {
@@ -590,29 +598,47 @@ public final class Scorer {
                      .init("no_swap", .integer(noSwap)), .init("output_viability", .integer(viability)),
                      .init("quality", .integer(quality)), .init("latency", .integer(latency)),
                      .init("ptff", ptff.json), .init("e2e", e2e.json), .init("fps", fps.json),
-                     .init("outcomes", .object(outcomes))], score)
+                     .init("outcomes", .object(outcomes))], score, ptff.gaps.union(e2e.gaps).union(fps.gaps))
         }
         let success = Fixed.rate(group.successes, group.n)
         let latency = component(group.latency, benchmark: benchmark.latency, goodPercentile: profile.latencyGood, badPercentile: profile.latencyBad, higherIsBetter: false)
         let score = Fixed.mix((profile.jobSuccess, success), (profile.jobLatency, latency.value))
         return ([.init("jobs", .integer(group.n)), .init("successes", .integer(group.successes)), .init("success", .integer(success)),
-                 .init("latency", latency.json), .init("score", .integer(score)), .init("sla", .string(Fixed.points(score)))], score)
+                 .init("latency", latency.json), .init("score", .integer(score)), .init("sla", .string(Fixed.points(score)))], score, latency.gaps)
     }
 
-    func slo(jobs: Int64, failures: Int64, e2e: [Int64], score: Int64) -> JSONValue {
+    /// The SLO report of spec/scoring.md §8: each criterion, and a verdict that rests on evidence.
+    func slo(jobs: Int64, failures: Int64, e2e: [Int64], score: Int64, scoreGaps: EvidenceGaps) -> JSONValue {
         let rate = Fixed.rate(failures, jobs)
         let rateOK = rate < profile.maxFailureRate
         let e2eValue = Fixed.percentile(e2e, profile.sloE2EPercentile)
         let e2eOK = e2eValue.map { $0 <= profile.sloE2EMs }
-        let scoreOK = score >= profile.minScore
+        // A score that rests on a placeholder ½ (thin benchmark, few samples) is no evidence either way.
+        let scoreOK: Bool? = scoreGaps.isEmpty ? score >= profile.minScore : nil
         let budget = Fixed.one - Fixed.div(rate * Fixed.one, profile.maxFailureRate)
+        let verdict = !rateOK || e2eOK == false || scoreOK == false ? "missed" : scoreOK == nil ? "not_judged" : "met"
         return .object([
             .init("jobs", .integer(jobs)), .init("failures", .integer(failures)), .init("failure_rate", .integer(rate)),
             .init("failure_rate_ok", .bool(rateOK)),
             .init("e2e_ms", e2eValue.map { .integer($0) } ?? .null), .init("e2e_ok", e2eOK.map { .bool($0) } ?? .null),
-            .init("score", .integer(score)), .init("score_ok", .bool(scoreOK)),
+            .init("score", .integer(score)), .init("score_ok", scoreOK.map { .bool($0) } ?? .null),
             .init("error_budget_remaining", .integer(budget)),
-            .init("compliant", .bool(rateOK && e2eOK != false && scoreOK)),
+            .init("verdict", .string(verdict)),
+            .init("not_judged_because", .array(scoreGaps.names.map { .string($0) })),
         ])
+    }
+}
+
+/// Why a score criterion rests on too little evidence to be judged (spec/scoring.md §8).
+struct EvidenceGaps: OptionSet, Sendable {
+    let rawValue: UInt8
+    /// A component's benchmark had fewer than `benchmark_min_rows` values.
+    static let thinBenchmark = EvidenceGaps(rawValue: 1)
+    /// A component had fewer than `min_samples` samples.
+    static let fewSamples = EvidenceGaps(rawValue: 2)
+
+    /// The reason codes, in the order the spec lists them.
+    var names: [String] {
+        (contains(.fewSamples) ? ["few_samples"] : []) + (contains(.thinBenchmark) ? ["thin_benchmark"] : [])
     }
 }

@@ -11,16 +11,16 @@ public struct ScoreError: Error, Equatable, Sendable, CustomStringConvertible {
 public struct ScoringProfile: Sendable {
     public let id: String
     public let sha256: String
-    let benchmarkDays: Int
-    let benchmarkMinRows: Int64
-    let minSamples: Int64
+    public let benchmarkDays: Int
+    public let benchmarkMinRows: Int64
+    public let minSamples: Int64
     let live: [String: Int64]
     let latencyGood: Int64, latencyBad: Int64, fpsBad: Int64, fpsGood: Int64
     let jobSuccess: Int64, jobLatency: Int64
     let latencyField: [RecordKind: ScoredField]
     /// Per kind: field → the role whose value wins.
     let sources: [RecordKind: [(field: ScoredField, role: String)]]
-    let maxFailureRate: Int64, sloE2EMs: Int64, sloE2EPercentile: Int64, minScore: Int64
+    public let maxFailureRate: Int64, sloE2EMs: Int64, sloE2EPercentile: Int64, minScore: Int64
 
     /// Parses a profile file; `path` names it in errors.
     public init(bytes: [UInt8], path: String) throws(ScoreError) {

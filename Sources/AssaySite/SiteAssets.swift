@@ -43,6 +43,8 @@ ol.calendar li { width: 1.4rem; height: 1.4rem; display: flex; align-items: cent
 ol.calendar li.met { background: var(--ok); color: var(--bg); }
 ol.calendar li.missed { background: var(--bad); color: var(--bg); }
 ol.calendar li.none { color: var(--muted); }
+ol.calendar li.not-judged { color: var(--fg); border-style: dashed; border-color: var(--muted); }
+.muted { color: var(--muted); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 button { font: inherit; padding: .4rem .8rem; }
 """#

@@ -161,7 +161,7 @@ public struct SiteBuilder {
             let history = pages.history(orchestrator, days: SiteModel.historyDays).compactMap { point -> JSONValue? in
                 guard let slo = point.entry?["slo"] else { return nil }
                 return .object([.init("day", .string(point.day.description)), .init("score", slo["score"] ?? .null), .init("jobs", slo["jobs"] ?? .null),
-                                .init("compliant", slo["compliant"] ?? .null)])
+                                .init("verdict", slo["verdict"] ?? .null), .init("not_judged_because", slo["not_judged_because"] ?? .array([]))])
             }
             try writer.write("api/v1/orchestrators/\(SitePath.component(orchestrator)).json",
                              Self.json(.object([.init("orchestrator", .string(orchestrator)), .init("history", .array(history))])))
@@ -170,18 +170,20 @@ public struct SiteBuilder {
 
     func writeCSV(_ writer: inout SiteWriter) throws {
         for window in SiteModel.windows {
-            var csv = "orchestrator,sla_score,jobs,failure_rate,e2e_p90_ms,slo_compliant\n"
+            var csv = "orchestrator,sla_score,jobs,failure_rate,e2e_p90_ms,slo_verdict,not_judged_because\n"
             for standing in SitePages.standings(model.windowScores[window]!.value) {
                 csv += "\(standing.orchestrator),\(standing.score.map { Format.fixed($0, scale: 1_000_000, digits: 4) } ?? ""),\(standing.jobs),"
-                    + "\(standing.failureRate.map { Format.fixed($0, scale: 1_000_000, digits: 6) } ?? ""),\(standing.e2e.map(String.init) ?? ""),\(standing.compliant)\n"
+                    + "\(standing.failureRate.map { Format.fixed($0, scale: 1_000_000, digits: 6) } ?? ""),\(standing.e2e.map(String.init) ?? ""),\(standing.entry["slo"]?["verdict"]?.text ?? ""),"
+                    + "\(standing.verdict.reasons.joined(separator: " "))\n"
             }
             try writer.write("downloads/leaderboard-w\(window).csv", csv)
         }
-        var daily = "day,orchestrator,sla_score,jobs,slo_compliant\n"
+        var daily = "day,orchestrator,sla_score,jobs,slo_verdict,not_judged_because\n"
         for day in model.dailyScores.keys.sorted() {
             for entry in model.dailyScores[day]?["scores"]?["orchestrators"]?.list ?? [] {
                 guard let orchestrator = entry["orchestrator"]?.text, let slo = entry["slo"] else { continue }
-                daily += "\(day),\(orchestrator),\(slo["score"]?.int.map { Format.fixed($0 * 100, scale: 1_000_000, digits: 4) } ?? ""),\(slo["jobs"]?.int ?? 0),\(slo["compliant"]?.flag ?? false)\n"
+                daily += "\(day),\(orchestrator),\(slo["score"]?.int.map { Format.fixed($0 * 100, scale: 1_000_000, digits: 4) } ?? ""),\(slo["jobs"]?.int ?? 0),\(slo["verdict"]?.text ?? ""),"
+                    + "\(SLOVerdict(slo).reasons.joined(separator: " "))\n"
             }
         }
         try writer.write("downloads/daily-scores.csv", daily)

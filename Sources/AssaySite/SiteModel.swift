@@ -72,6 +72,14 @@ public final class SiteModel: @unchecked Sendable {
         public let outcome: String?
         public let e2eMs: Int64?
         public let fpsMilli: Int64?
+
+        /// The model label of sessions for which the gateway found no orchestrator (outcome
+        /// `no_orchestrator`): they are excused from every score (spec/scoring.md §7).
+        public static let noOrchestrator = "no orchestrator found"
+        /// The labels of a pipeline or model that the record does not name (a session that failed
+        /// before the gateway learned its model, say).
+        public static let pipelineNotReported = "pipeline not reported"
+        public static let modelNotReported = "model not reported"
     }
 
     public struct LoadError: Error, CustomStringConvertible {
@@ -231,8 +239,9 @@ public final class SiteModel: @unchecked Sendable {
         var success: Bool?
         if case .bool(let flag)? = record["success"] { success = flag }
         return Job(kind: record.kind, orchestrator: string("orchestrator"),
-                   pipeline: byoc ? "byoc" : (string("pipeline") ?? "unknown"),
-                   model: byoc ? (string("capability") ?? "unknown") : (string("model_id") ?? "unknown"),
+                   pipeline: byoc ? "byoc" : (string("pipeline") ?? Job.pipelineNotReported),
+                   model: byoc ? (string("capability") ?? Job.modelNotReported)
+                       : string("orchestrator") == nil ? Job.noOrchestrator : (string("model_id") ?? Job.modelNotReported),
                    success: success, outcome: string("outcome"),
                    e2eMs: integer("e2e_latency_ms"), fpsMilli: integer("output_fps_mfps"))
     }

@@ -3,6 +3,16 @@ import AssayCrypto
 import AssayLedger
 
 extension SitePages {
+    /// Each live-session outcome in a reader's words (spec/records.md §4.1).
+    static let outcomeMeaning: [String: String] = [
+        "completed": "ran to the end with output",
+        "startup_failed": "selected, but the stream never started there",
+        "loading_only": "the model never finished loading; no output",
+        "no_output": "input reached the orchestrator, but no output came back",
+        "zero_fps": "output started, but at 0 frames per second",
+        "swapped": "the gateway moved the stream to another orchestrator",
+    ]
+
     // MARK: Orchestrator
 
     func orchestrator(_ address: String) -> String {
@@ -10,7 +20,7 @@ extension SitePages {
         var body = "<h1>Orchestrator <code>\(HTML.escape(address))</code></h1>\n"
         let week = model.windowScores[7]?.value["scores"]?["orchestrators"]?.list.first { $0["orchestrator"]?.text == address }
         if let slo = week?["slo"] {
-            body += "<p class=\"status\">7 days to \(model.lastDay): SLA score <strong>\(Format.score(slo["score"]?.int.map { $0 * 100 }))</strong>, \(slo["jobs"]?.int ?? 0) jobs, failure rate \(Format.percent(slo["failure_rate"]?.int)), E2E p90 \(Format.ms(slo["e2e_ms"]?.int)), SLO \(slo["compliant"]?.flag == true ? "<span class=\"ok\">✓ met</span>" : "<span class=\"bad\">✗ missed</span>"), error budget remaining \(Format.percent(slo["error_budget_remaining"]?.int)).</p>\n"
+            body += "<p class=\"status\">7 days to \(model.lastDay): SLA score <strong>\(Format.score(slo["score"]?.int.map { $0 * 100 }))</strong>, \(slo["jobs"]?.int ?? 0) jobs, failure rate \(Format.percent(slo["failure_rate"]?.int)), E2E p90 \(Format.ms(slo["e2e_ms"]?.int)), SLO \(SLOVerdict(slo).html(model.profile, root: root)), error budget remaining \(Format.percent(slo["error_budget_remaining"]?.int)).</p>\n"
         } else {
             body += "<p class=\"status\">No scored jobs in the 7 days to \(model.lastDay): no data.</p>\n"
         }
@@ -20,21 +30,36 @@ extension SitePages {
         let firstWithData = year.firstIndex { $0.value != nil } ?? year.count
         let shown = Array(year[min(firstWithData, max(0, year.count - 30))...])
         body += "<h2 id=\"history\">Daily SLA score</h2>\n"
-        body += HTML.lineChart(shown.map { ($0.day, $0.value) }, label: "Daily SLA score of \(address), \(shown.first?.day.description ?? "") to \(model.lastDay); gaps are days without data")
+        let verdicts = shown.map { SLOVerdict($0.entry?["slo"]) }
+        let partial = verdicts.filter(\.partialBenchmark).count
+        let thin = verdicts.filter { $0.reasons.contains("few_samples") }.count
+        var evidence = ""
+        if partial + thin > 0 {
+            evidence = "; scores resting on too little evidence are pulled toward 50 and not judged: \(partial) day\(partial == 1 ? "" : "s") on a partial benchmark, "
+                + "\(thin) on fewer than \(model.profile.minSamples) samples per component"
+        }
+        body += HTML.lineChart(shown.map { ($0.day, $0.value) }, label: "Daily SLA score of \(address), \(shown.first?.day.description ?? "") to \(model.lastDay); gaps are days without data\(evidence)")
         body += "<details><summary>The daily scores as a table</summary>\n"
-            + HTML.table(caption: "Daily SLA score", headers: ["Day", "SLA score", "Jobs", "SLO"],
+            + HTML.table(caption: "Daily SLA score", headers: ["Day", "SLA score", "Jobs", "SLO", "Benchmark"],
                          rows: shown.reversed().map { point in
-                             ["<time datetime=\"\(point.day)\">\(point.day)</time>", Format.score(point.value),
-                              point.entry?["slo"]?["jobs"]?.int.map(String.init) ?? "no data",
-                              point.entry == nil ? "no data" : (point.entry?["slo"]?["compliant"]?.flag == true ? "met" : "missed")]
+                             let verdict = SLOVerdict(point.entry?["slo"])
+                             return ["<time datetime=\"\(point.day)\">\(point.day)</time>", Format.score(point.value),
+                                     point.entry?["slo"]?["jobs"]?.int.map(String.init) ?? "no jobs", HTML.escape(verdict.text(model.profile)),
+                                     point.entry == nil ? "" : verdict.partialBenchmark ? "partial" : "complete"]
                          }, numeric: [1, 2]) + "</details>\n"
         // The 90-day SLO calendar: one cell per day, with its text.
-        body += "<h2 id=\"slo\">SLO, the last 90 days</h2>\n<p>One cell per UTC day: ✓ met, ✗ missed, – no data.</p>\n<ol class=\"calendar\">"
+        body += "<h2 id=\"slo\">SLO, the last 90 days</h2>\n<p>One cell per UTC day: ✓ met, ✗ missed, ○ not judged (the day's jobs were too few, or the network benchmark too thin, for its score to say anything: <a href=\"\(root)provenance.html#verdicts\">the rule</a>), – no jobs.</p>\n<ol class=\"calendar\">"
+        var notJudged = 0
         for point in history(address, days: 90) {
-            let state = point.entry == nil ? ("none", "–", "no data") : point.entry?["slo"]?["compliant"]?.flag == true ? ("met", "✓", "SLO met") : ("missed", "✗", "SLO missed")
-            body += "<li class=\"\(state.0)\" title=\"\(point.day): \(state.2)\"><span class=\"mark\" aria-hidden=\"true\">\(state.1)</span><span class=\"visually-hidden\">\(point.day): \(state.2)\(point.value.map { ", score \(Format.score($0))" } ?? "")</span></li>"
+            let verdict = SLOVerdict(point.entry?["slo"])
+            if verdict.state == .notJudged { notJudged += 1 }
+            let text = HTML.escape(verdict.text(model.profile))
+            body += "<li class=\"\(verdict.state.rawValue)\" title=\"\(point.day): \(text)\"><span class=\"mark\" aria-hidden=\"true\">\(verdict.mark)</span><span class=\"visually-hidden\">\(point.day): \(text)\(point.value.map { ", score \(Format.score($0))" } ?? "")</span></li>"
         }
         body += "</ol>\n"
+        if notJudged > 0 {
+            body += "<p>\(notJudged) day\(notJudged == 1 ? " was" : "s were") not judged; the reason of each is in its cell's text and in the daily table above.</p>\n"
+        }
         // Distributions and outcomes over 30 days of gateway-observed jobs.
         let jobs = (0..<30).flatMap { model.gatewayJobs[UTCDay(number: model.lastDay.number - $0)] ?? [] }.filter { $0.orchestrator == address }
         body += "<h2 id=\"distributions\">Latency and FPS, the last 30 days</h2>\n"
@@ -44,11 +69,11 @@ extension SitePages {
         body += "<h2 id=\"outcomes\">Outcomes of live sessions, the last 30 days</h2>\n"
         let outcomes = ["completed", "startup_failed", "loading_only", "no_output", "zero_fps", "swapped"]
         let live = jobs.filter { $0.kind == .liveSession }
-        body += live.isEmpty ? "<p>No live sessions: no data.</p>\n" : HTML.table(caption: "Live sessions by outcome", headers: ["Outcome", "Sessions", "Share"],
+        body += live.isEmpty ? "<p>No live sessions: no data.</p>\n" : HTML.table(caption: "Live sessions by outcome (spec/records.md §4.1)", headers: ["Outcome", "What it means", "Sessions", "Share"],
             rows: outcomes.map { outcome in
                 let n = live.filter { $0.outcome == outcome }.count
-                return [outcome.replacingOccurrences(of: "_", with: " "), "\(n)", Format.percent(Int64(n) * 1_000_000 / Int64(live.count))]
-            }, numeric: [1, 2])
+                return ["<code>\(outcome)</code>", HTML.escape(Self.outcomeMeaning[outcome] ?? ""), "\(n)", Format.percent(Int64(n) * 1_000_000 / Int64(live.count))]
+            }, numeric: [2, 3])
         body += "<h2 id=\"disagreements\">Gateway and orchestrator reports</h2>\n"
         if let counts = week?["disagreements"] {
             body += "<p>Over the 7-day window, \(counts["matched"]?.int ?? 0) jobs were reported by both the gateway and the orchestrator; the verdicts differed on \(counts["verdict_differs"]?.int ?? 0), and the orchestrator claimed success where the gateway saw failure (over-reports) on \(counts["over_reports"]?.int ?? 0) (spec/scoring.md §4).</p>\n"
@@ -93,6 +118,9 @@ extension SitePages {
             }
         }
         body += "<h2 id=\"profile\">Scoring profile</h2>\n<p><code>\(HTML.escape(model.profile.id))</code>, sha256 <code>\(model.profile.sha256)</code>: <a href=\"data/profiles/\(SitePath.component(model.profile.id)).json\">the profile</a> (spec/scoring.md).</p>\n"
+        body += "<h2 id=\"verdicts\">SLO verdicts</h2>\n<p>Each orchestrator's SLO over a window is <strong>met</strong>, <strong>missed</strong> or <strong>not judged</strong> (spec/scoring.md §8). It is missed when its failure rate reaches \(Format.percent(model.profile.maxFailureRate)), its end-to-end latency percentile exceeds its bound, or its score falls below \(Format.score(model.profile.minScore * 100)) — a failure observed is evidence however few the jobs. It is not judged when its score rests on a placeholder: a latency or FPS component with fewer than \(model.profile.minSamples) samples, or a network benchmark with fewer than \(model.profile.benchmarkMinRows) values from the \(model.profile.benchmarkDays) days before the window (a <em>partial benchmark</em>), is scored ½ or pulled toward ½, so the score says nothing either way. A day without jobs has no verdict at all.</p>\n"
+        body += "<h3 id=\"excused\">Sessions without an orchestrator</h3>\n<p>A live session for which the gateway found no orchestrator (outcome <code>no_orchestrator</code>) is shown under the model \"\(SiteModel.Job.noOrchestrator)\": it failed for the customer, but no orchestrator served it, so it is excused from every orchestrator's score and counted only in the network's <code>excused</code> total (spec/scoring.md §7).</p>\n"
+        body += "<h3 id=\"not-reported\">Jobs whose model was not reported</h3>\n<p>A job listed under \"\(SiteModel.Job.modelNotReported)\" has a record that names no model: typically a live session that failed to start before the gateway learned which model it would run. It counts against its orchestrator like any other job, in a group of its own (<code>\"model\": null</code> in the scores; spec/scoring.md §7).</p>\n"
         body += "<h2 id=\"chains\">Chains</h2>\n"
         var collectors: [String] = []
         for bundle in model.report.bundles where !collectors.contains(bundle.collector) { collectors.append(bundle.collector) }

@@ -16,7 +16,7 @@ struct Standing {
     let jobs: Int64
     let failureRate: Int64?
     let e2e: Int64?
-    let compliant: Bool
+    let verdict: SLOVerdict
     let regions: [String]
     let entry: JSONValue
     /// A live-video row (components of spec/scoring.md §6.1) rather than a job row.
@@ -44,12 +44,12 @@ struct SitePages {
                 guard let row = rows.first(where: { $0["pipeline"]?.text == pipeline && $0["model"]?.text == model }) else { continue }
                 let n = row["sessions"]?.int ?? row["jobs"]?.int ?? 0
                 result.append(Standing(orchestrator: orchestrator, score: row["score"]?.int.map { $0 * 100 }, jobs: n, failureRate: nil, e2e: row["e2e"]?["median"]?.int,
-                                       compliant: false, regions: (row["regions"]?.list ?? []).compactMap { $0["region"]?.text }, entry: row,
+                                       verdict: SLOVerdict(nil), regions: (row["regions"]?.list ?? []).compactMap { $0["region"]?.text }, entry: row,
                                        live: row["sessions"] != nil))
             } else {
                 let slo = entry["slo"]
                 result.append(Standing(orchestrator: orchestrator, score: slo?["score"]?.int.map { $0 * 100 }, jobs: slo?["jobs"]?.int ?? 0,
-                                       failureRate: slo?["failure_rate"]?.int, e2e: slo?["e2e_ms"]?.int, compliant: slo?["compliant"]?.flag ?? false,
+                                       failureRate: slo?["failure_rate"]?.int, e2e: slo?["e2e_ms"]?.int, verdict: SLOVerdict(slo),
                                        regions: regions, entry: entry))
             }
         }
@@ -115,7 +115,7 @@ struct SitePages {
         return HTML.page(title: model.descriptor.title, root: "", current: "index.html", banner: banner, body: body)
     }
 
-    func overviewTable(_ jobs: [SiteModel.Job], caption: String) -> String {
+    func overviewTable(_ jobs: [SiteModel.Job], caption: String, root: String = "") -> String {
         var groups: [String: [SiteModel.Job]] = [:]
         for job in jobs { groups["\(job.pipeline)\u{0}\(job.model)", default: []].append(job) }
         guard !groups.isEmpty else { return "<p>No gateway-observed jobs on this day: no data (not zero).</p>\n" }
@@ -123,7 +123,11 @@ struct SitePages {
                           rows: groups.keys.sorted().map { key in
                               let list = groups[key]!
                               let e2e = list.compactMap(\.e2eMs).sorted(), fps = list.compactMap(\.fpsMilli).sorted()
-                              return ["\(HTML.escape(list[0].pipeline)) / \(HTML.escape(list[0].model))", "\(list.count)",
+                              let excused = list[0].model == SiteModel.Job.noOrchestrator
+                                  ? " (excused from scores: <a href=\"\(root)provenance.html#excused\">the rule</a>)"
+                                  : list[0].model == SiteModel.Job.modelNotReported || list[0].pipeline == SiteModel.Job.pipelineNotReported
+                                  ? " (<a href=\"\(root)provenance.html#not-reported\">what this means</a>)" : ""
+                              return ["\(HTML.escape(list[0].pipeline)) / \(HTML.escape(list[0].model))\(excused)", "\(list.count)",
                                       "\(list.filter { $0.kind == .liveSession }.count)",
                                       Format.percent(Int64(list.filter(SiteModel.succeeded).count) * 1_000_000 / Int64(list.count)),
                                       Format.ms(Self.percentile(e2e, 50)), Format.ms(Self.percentile(e2e, 90)), Format.fps(Self.percentile(fps, 50))]
@@ -177,7 +181,7 @@ struct SitePages {
                                   : "Daily SLA score over 30 days: \(withData.count) days with data, from \(Format.score(withData.first!.value)) to \(Format.score(withData.last!.value))"
                               return ["\(rank + 1). " + orchestratorLink(standing.orchestrator, root: root), "<strong>\(Format.score(standing.score))</strong>",
                                       "\(standing.jobs)", Format.percent(standing.failureRate), Format.ms(standing.e2e),
-                                      standing.compliant ? "<span class=\"ok\">✓ met</span>" : "<span class=\"bad\">✗ missed</span>",
+                                      standing.verdict.html(model.profile, root: root),
                                       HTML.sparkline(history.map(\.value), label: label), HTML.escape(standing.regions.joined(separator: ", "))]
                           }, numeric: [1, 2, 3, 4])
     }

@@ -182,6 +182,6 @@ struct CoSigningTests {
             }
         }
         let text = try Command.assay(["verify", later])
-        #expect(text.stdout.contains("2026-01-02  1 of 2 FAILS  signed: gw-c; not signed: gw-a, gw-b"), "\(text.stdout)")
+        #expect(text.stdout.contains("2026-01-02  1 signature, threshold 2: FAILS  signed: gw-c; not signed: gw-a, gw-b"), "\(text.stdout)")
     }
 }

@@ -133,12 +133,39 @@ struct DemoTests {
         #expect(ranked.count == 6)
         var expected = ["Leaderboard, 7 days to 2026-01-02", "Simulated data."]
         for (address, score) in ranked { expected += [address, SiteTests.shown(score)] }
-        let expectations: [String: Any] = ["pages": ["index.html": expected], "verify": "ok"]
-        try directory.write("expect.json", String(decoding: try JSONSerialization.data(withJSONObject: expectations, options: [.sortedKeys]), as: UTF8.self))
-        let server = try ServerProcess(Command.assayPath, ["site", "serve", "--dir", "\(out)/site", "--listen", "127.0.0.1:0"], waitFor: ["site"])
+        let server = try SiteTests.serve("\(out)/site")
         defer { _ = server.stop() }
-        let check = try Command.system("python3", [Repository.url("Tests/site/browser_check.py").path, "--url", "http://\(server.addresses["site"]!)",
-                                                   "--expect", directory.file("expect.json"), "--screenshots", directory.file("screenshots")])
+        let check = try SiteTests.browserCheck(server, ["pages": ["index.html": expected], "verify": "ok"], in: directory)
+        #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
+    }
+
+    @Test("the sample's site in headless Chromium: the reliable orchestrator's SLO calendar shows no ✗ on a day whose score had too little evidence",
+          .enabled(if: SiteTests.browserAvailable, "needs Debian's chromium and chromium-driver, and pip's selenium and axe-selenium-python (.ci/run installs them)"))
+    func sampleCalendarInChromium() async throws {
+        try await TestExclusion.exclusively { try runSampleCalendarInChromium() }
+    }
+
+    func runSampleCalendarInChromium() throws {
+        let directory = try TemporaryDirectory()
+        let site = directory.file("site")
+        let built = try Command.assay(["site", "--dataset", Self.sample, "--out", site])
+        try #require(built.status == 0, "\(built.stderr)")
+        // orch-1 (reliable) of the sample; its daily verdicts as the site's read API publishes them.
+        let address = "0x00000000000000000000000000000000000005e1"
+        let history = try JSONParser().parse(try Files.read("\(site)/api/v1/orchestrators/\(address).json"))
+        var cells: [String: String] = [:]
+        for point in history["history"]?.arrayValue ?? [] {
+            guard let day = point["day"]?.stringValue, let verdict = point["verdict"]?.stringValue else { continue }
+            cells[day] = verdict == "not_judged" ? "not-judged" : verdict
+        }
+        try #require(cells.count == 8, "8 days of daily scores: \(cells)")
+        #expect(cells.values.contains("not-judged"), "the sample has days whose score rests on too few samples")
+        #expect(!cells.values.contains("missed"), "the reliable orchestrator never misses on evidence")
+        cells["2025-12-31"] = "none"
+        let server = try SiteTests.serve(site)
+        defer { _ = server.stop() }
+        let check = try SiteTests.browserCheck(server, ["pages": ["orchestrators/\(address).html": ["SLO, the last 90 days", "not judged"]],
+                                                        "calendars": ["orchestrators/\(address).html": cells]], in: directory)
         #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
     }
 

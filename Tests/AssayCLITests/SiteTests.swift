@@ -94,6 +94,19 @@ struct SiteTests {
         #expect(!Files.exists(directory.file("site3")))
     }
 
+    /// Serves a built site on loopback (stopped when the value goes away).
+    static func serve(_ site: String) throws -> ServerProcess {
+        try ServerProcess(Command.assayPath, ["site", "serve", "--dir", site, "--listen", "127.0.0.1:0"], waitFor: ["site"])
+    }
+
+    /// Runs Tests/site/browser_check.py against a served site with `expectations` (its expect.json format).
+    static func browserCheck(_ server: ServerProcess, _ expectations: [String: Any], in directory: TemporaryDirectory, name: String = "expect",
+                             screenshots: String? = nil) throws -> CommandResult {
+        try directory.write("\(name).json", String(decoding: try JSONSerialization.data(withJSONObject: expectations, options: [.sortedKeys]), as: UTF8.self))
+        return try Command.system("python3", [Repository.url("Tests/site/browser_check.py").path, "--url", "http://\(server.addresses["site"]!)",
+                                              "--expect", directory.file("\(name).json"), "--screenshots", screenshots ?? directory.file("\(name)-screenshots")])
+    }
+
     static var browserAvailable: Bool {
         Files.exists("/usr/bin/chromium") && Files.exists("/usr/bin/chromedriver")
             && (try? Command.system("python3", ["-c", "import selenium, axe_selenium_python"]))?.status == 0
@@ -130,12 +143,10 @@ struct SiteTests {
             "verify": "ok",
             "light_and_dark": true,
         ]
-        try directory.write("expect.json", String(decoding: try JSONSerialization.data(withJSONObject: expectations, options: [.sortedKeys]), as: UTF8.self))
         let screenshots = ProcessInfo.processInfo.environment["ASSAY_SCREENSHOTS"] ?? directory.file("screenshots")
-        let server = try ServerProcess(Command.assayPath, ["site", "serve", "--dir", site, "--listen", "127.0.0.1:0"], waitFor: ["site"])
+        let server = try Self.serve(site)
         defer { _ = server.stop() }
-        let check = try Command.system("python3", [Repository.url("Tests/site/browser_check.py").path, "--url", "http://\(server.addresses["site"]!)",
-                                                   "--expect", directory.file("expect.json"), "--screenshots", screenshots])
+        let check = try Self.browserCheck(server, expectations, in: directory, screenshots: screenshots)
         #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
         for name in ["index.png", "provenance.png", "verify.png"] { #expect(Files.exists("\(screenshots)/\(name)")) }
 
@@ -144,9 +155,7 @@ struct SiteTests {
         var bytes = try Files.read("\(site)/\(records)")
         bytes[10] ^= 0x01
         try Files.writeAtomically("\(site)/\(records)", contents: bytes)
-        try directory.write("tampered.json", #"{"pages": {}, "verify": "failed"}"#)
-        let tampered = try Command.system("python3", [Repository.url("Tests/site/browser_check.py").path, "--url", "http://\(server.addresses["site"]!)",
-                                                      "--expect", directory.file("tampered.json"), "--screenshots", directory.file("tampered")])
+        let tampered = try Self.browserCheck(server, ["pages": [String: [String]](), "verify": "failed"], in: directory, name: "tampered")
         #expect(tampered.status == 0, "\(tampered.stdout)\n\(tampered.stderr)")
     }
 }

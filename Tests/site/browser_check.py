@@ -11,7 +11,13 @@ chromium and chromium-driver) and checks it as a visitor would:
     browser_check.py --url http://127.0.0.1:PORT --expect expect.json --screenshots DIR
 
 expect.json: {"pages": {"index.html": ["text", ...], ...}, "verify": "ok" | "failed" | null,
-              "light_and_dark": true}
+              "light_and_dark": true,
+              "calendars": {"orchestrators/X.html": {"2026-01-05": "not-judged", ...}}}
+
+"calendars" checks an orchestrator page's SLO calendar cell by cell, as drawn:
+each named day's cell has the class given (met, missed, not-judged, none), a
+cell that is not "missed" never shows the ✗ mark, and a not-judged cell says
+"not judged" and why in its text.
 Prints one line per check and exits 1 if any failed.
 """
 
@@ -89,6 +95,25 @@ def main(argv):
                 check(not bad, "%s%s: no serious or critical axe-core violations%s" % (
                     page, " (dark)" if dark else "",
                     "" if not bad else ": " + "; ".join("%s (%s) at %s" % (v["id"], v["impact"], v["nodes"][0]["target"]) for v in bad)))
+            for page, cells in (expect.get("calendars") or {}).items():
+                if dark:
+                    break
+                driver.get(args.url.rstrip("/") + "/" + page)
+                shown = {}
+                for item in driver.find_elements("css selector", "ol.calendar li"):
+                    title = item.get_attribute("title") or ""
+                    mark = item.find_element("css selector", ".mark").get_attribute("textContent")
+                    text = item.find_element("css selector", ".visually-hidden").get_attribute("textContent")
+                    shown[title.split(":")[0]] = (item.get_attribute("class"), mark, text)
+                for day, state in sorted(cells.items()):
+                    cell = shown.get(day)
+                    check(cell is not None and cell[0] == state, "%s: the calendar cell of %s is %r (expected %r)" % (page, day, cell and cell[0], state))
+                    if cell is None:
+                        continue
+                    if state != "missed":
+                        check(cell[1] != "\u2717", "%s: %s (%s) shows no \u2717" % (page, day, state))
+                    if state == "not-judged":
+                        check("not judged: " in cell[2], "%s: %s says why it was not judged: %r" % (page, day, cell[2]))
             if expect.get("verify") and not dark:
                 driver.get("about:blank")  # a fresh load, not a same-page fragment change
                 driver.get(args.url.rstrip("/") + "/verify.html#run")
