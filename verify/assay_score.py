@@ -372,7 +372,13 @@ def main(argv):
     parser.add_argument("--profile", help="default: spec/profiles/naap-sla-v1.json beside this kit")
     parser.add_argument("--unverified", action="store_true")
     parser.add_argument("--vector", help="a directory of spec/vectors/scoring")
+    parser.add_argument("--spec", help="Assay's spec/ directory (default: beside this kit, then ./spec)")
     args = parser.parse_args(argv)
+    try:
+        av.locate_spec(args.spec)
+    except av.SpecNotFound as error:
+        sys.stderr.write("assay_score.py: %s\n" % error)
+        return 2
     here = os.path.dirname(os.path.abspath(__file__))
     if args.vector:
         with open(os.path.join(args.vector, "profile.json"), "rb") as handle:
@@ -388,7 +394,7 @@ def main(argv):
         return 0
     if not args.dataset or not args.day or av.parse_day(args.day) is None:
         parser.error("give --dataset DIR and --day YYYY-MM-DD (or --vector DIR)")
-    path = args.profile or os.path.join(here, "..", "spec", "profiles", "naap-sla-v1.json")
+    path = args.profile or av.spec_path("profiles", "naap-sla-v1.json")
     with open(path, "rb") as handle:
         profile, digest = load_profile(handle.read(), path)
     for root in [] if args.unverified else args.dataset:

@@ -34,7 +34,36 @@ LINE_LIMIT = 65536
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 DAY_MS = 86_400_000
-SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "schemas")
+# The spec/ directory this verifier reads its schemas and profiles from: found by locate_spec().
+SPEC_DIR = None
+SPEC_FROM = None
+
+
+class SpecNotFound(Exception):
+    """spec/ is neither where it was said to be nor beside this kit."""
+
+
+def locate_spec(option=None):
+    """Finds spec/ (its schemas/ and profiles/): the --spec option, else beside this kit
+    (verify/../spec), else ./spec in the working directory. Returns (path, how it was found)."""
+    global SPEC_DIR, SPEC_FROM
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [(option, "given with --spec")] if option else [
+        (os.path.join(here, "..", "spec"), "beside this kit"), (os.path.join(os.getcwd(), "spec"), "in the working directory")]
+    for path, how in candidates:
+        if os.path.isdir(os.path.join(path, "schemas")) and os.path.isdir(os.path.join(path, "profiles")):
+            SPEC_DIR, SPEC_FROM = os.path.normpath(os.path.abspath(path)), how
+            return SPEC_DIR, SPEC_FROM
+    raise SpecNotFound("cannot find Assay's spec/ directory (with schemas/ and profiles/); looked in "
+                       + ", ".join(sorted({os.path.normpath(os.path.abspath(path)) for path, _ in candidates}))
+                       + ". Give it with --spec DIR (the spec/ of the Assay repository whose version the dataset names)")
+
+
+def spec_path(*parts):
+    """A file of spec/, locating spec/ beside this kit on first use."""
+    if SPEC_DIR is None:
+        locate_spec()
+    return os.path.join(SPEC_DIR, *parts)
 
 
 class Invalid(Exception):
@@ -152,12 +181,20 @@ def canonical(value):
 def _load_schemas():
     schemas = {}
     for kind in KINDS:
-        with open(os.path.join(SCHEMA_DIR, "%s.schema.json" % kind), "rb") as handle:
+        with open(spec_path("schemas", "%s.schema.json" % kind), "rb") as handle:
             schemas[kind] = json.loads(handle.read().decode("utf-8"))
     return schemas
 
 
-SCHEMAS = _load_schemas()
+_SCHEMAS = None
+
+
+def schemas():
+    """The record schemas of spec/schemas/, read on first use (after locate_spec)."""
+    global _SCHEMAS
+    if _SCHEMAS is None:
+        _SCHEMAS = _load_schemas()
+    return _SCHEMAS
 
 
 def _is_int(value):
@@ -204,9 +241,9 @@ def validate_record(data):
     if not isinstance(record, dict):
         raise Invalid("a record is an object")
     kind = record.get("kind")
-    if kind not in SCHEMAS:
+    if kind not in schemas():
         raise Invalid("unknown kind")
-    schema = SCHEMAS[kind]
+    schema = schemas()[kind]
     for name, value in record.items():
         if name not in schema["properties"]:
             raise Invalid("unknown field %s" % name)
@@ -1241,8 +1278,7 @@ def check_scores(root, signers):
     """Published scores (scoring.md §10): recomputed from exactly the bundles they name."""
     import assay_score  # the independent scorer beside this file
     log = Log()
-    here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, "..", "spec", "profiles", "naap-sla-v1.json"), "rb") as handle:
+    with open(spec_path("profiles", "naap-sla-v1.json"), "rb") as handle:
         profile, profile_hash = assay_score.load_profile(handle.read(), "naap-sla-v1.json")
     base = os.path.join(root, "scores")
     for collector in listdir(base):
@@ -1333,7 +1369,13 @@ def main(argv):
     parser.add_argument("--max-age", type=int)
     parser.add_argument("--today")
     parser.add_argument("--state", help="a state file written by assay verify --state")
+    parser.add_argument("--spec", help="Assay's spec/ directory (default: beside this kit, then ./spec)")
     args = parser.parse_args(argv)
+    try:
+        locate_spec(args.spec)
+    except SpecNotFound as error:
+        sys.stderr.write("assay_verify.py: %s\n" % error)
+        return 2
     policy = state = None
     if args.policy:
         policy = load_pinned_policy(args.policy, args.threshold)
@@ -1345,10 +1387,16 @@ def main(argv):
     if args.json:
         sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
     else:
-        print("Dataset %s at %s (independent Python verifier)" % (report["dataset"], args.dataset))
+        print("Dataset %s at %s (independent Python verifier; spec/ %s: %s)" % (report["dataset"], args.dataset, SPEC_FROM, SPEC_DIR))
         for finding in report["findings"]:
             print("  %s: %s: %s [%s]" % (finding["severity"], finding["path"], finding["message"], finding["rule"]))
-        print("Verified: %d bundles, no errors." % len(report["bundles"]) if report["ok"]
+        records = sum(b["records"] for b in report["bundles"])
+        signatures = sum(len(b["signers"]) for b in report["bundles"])
+        base = os.path.join(args.dataset, "scores")
+        scores = sum(len(_score_days(base, c)) for c in listdir(base) if SLUG.fullmatch(c)) if report["policy"] else 0
+        print(("Verified: %d bundles, %d records, %d signatures, %d published scores recomputed; no errors%s." % (
+            len(report["bundles"]), records, signatures, scores,
+            ", %d warnings" % report["warnings"] if report["warnings"] else "")) if report["ok"]
               else "FAILED: %d errors, %d warnings." % (report["errors"], report["warnings"]))
     return 0 if report["ok"] else 1
 

@@ -2,6 +2,7 @@ import AssayConfiguration
 import AssayCore
 import AssayCrypto
 import AssayGit
+import AssayIngest
 import AssayLedger
 import AssayScore
 import AssayStore
@@ -16,18 +17,26 @@ import Logging
 public struct CollectorClock: Sendable {
     public let startMs: Int64
     public let speed: Double
+    /// The system's clock, or one started at a given time (`--clock-start`, `--now`, the demo).
+    public let kind: StagingStore.ClockKind
     let origin = ContinuousClock.now
 
+    /// A simulated clock starting at `startMs`.
     public init(startMs: Int64, speed: Double = 1) {
+        self.init(startMs: startMs, speed: speed, kind: .simulated)
+    }
+
+    init(startMs: Int64, speed: Double, kind: StagingStore.ClockKind) {
         self.startMs = startMs
         self.speed = speed
+        self.kind = kind
     }
 
     /// The real clock.
     public static func system() -> CollectorClock {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        return CollectorClock(startMs: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+        return CollectorClock(startMs: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000, speed: 1, kind: .system)
     }
 
     public var nowMs: Int64 {
@@ -45,9 +54,26 @@ public struct CollectorClock: Sendable {
 
 /// What a seal-and-publish pass did.
 public struct SealReport: Sendable {
+    /// The days due at this pass, oldest first (all of them, whether sealed or not).
+    public var due: [UTCDay] = []
     public var sealed: [UTCDay] = []
+    /// Set when more days were due than `seal.max_catch_up_days` and catching up was not
+    /// allowed: nothing was sealed.
+    public var refusedCatchUp = false
     public var pushed = false
     public var pushError: String?
+}
+
+/// How a seal pass may go (spec/collector.md §4.1).
+public struct SealOptions: Sendable {
+    /// Seal every due day, however many.
+    public var catchUp = false
+    /// Work out the due days, seal and publish nothing.
+    public var dryRun = false
+    public init(catchUp: Bool = false, dryRun: Bool = false) {
+        self.catchUp = catchUp
+        self.dryRun = dryRun
+    }
 }
 
 /// The long-running collector (spec/collector.md §4): every target on its own
@@ -68,16 +94,30 @@ public actor Collector {
     public private(set) var lastSealed: UTCDay?
     /// The simulated time at which the collector first ran, persisted in the staging store's first records.
     let firstDay: UTCDay
+    /// The spool of events that arrive over HTTP or standard input, when configured.
+    let spool: GatewayEventSpool?
+    /// One follower per gateway-event source (each file, and the spool).
+    public let followers: [GatewayEventFollower]
 
     public init(configuration: CollectorConfiguration, clock: CollectorClock, key: Ed25519PrivateKey, logger: Logger) throws {
         self.configuration = configuration
         self.clock = clock
         self.key = key
         self.logger = logger
-        staging = try StagingActor(path: configuration.staging)
+        // Everything that can fail comes before the HTTP client, which must be shut down once made.
+        let staging = try StagingActor(path: configuration.staging)
+        self.staging = staging
+        let store = try StagingStore(path: configuration.staging)
+        try store.adoptClock(clock.kind, nowMs: clock.nowMs)
+        let staged = try store.days().first
+        let started = staged.map { min($0, UTCDay(containing: clock.nowMs)) } ?? UTCDay(containing: clock.nowMs)
+        firstDay = configuration.firstDay ?? started
+        let spool = configuration.eventListen != nil || configuration.eventStdin ? try GatewayEventSpool(directory: configuration.eventSpool) : nil
+        self.spool = spool
+        let options = GatewaySessionizer.Options(observerID: configuration.collectorID, region: configuration.region)
+        let sources: [any GatewayEventSource] = configuration.eventFiles.map { GatewayEventFile(path: $0) } + (spool.map { [$0] } ?? [])
+        followers = sources.map { GatewayEventFollower(source: $0, staging: staging, options: options) }
         client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let staged = try StagingStore(path: configuration.staging).days().first
-        firstDay = staged.map { min($0, UTCDay(containing: clock.nowMs)) } ?? UTCDay(containing: clock.nowMs)
     }
 
     /// Releases the HTTP client when the collector was used without `run` (one seal pass by hand).
@@ -89,17 +129,15 @@ public actor Collector {
     /// listener once bound ("events", "metrics").
     public func run(onListening: @escaping @Sendable (String, String) -> Void = { _, _ in }) async throws {
         defer { Task { [client] in try? await client.shutdown() } }
-        let spool = configuration.eventListen != nil || configuration.eventStdin ? try GatewayEventSpool(directory: configuration.eventSpool) : nil
         try await withThrowingTaskGroup(of: Void.self) { group in
             for target in configuration.targets {
                 group.addTask { try await self.scrapeLoop(target) }
             }
             group.addTask { try await self.sealLoop() }
-            for path in configuration.eventFiles {
-                group.addTask { try await self.followLoop(GatewayEventFile(path: path)) }
+            for follower in followers {
+                group.addTask { try await self.followLoop(follower) }
             }
             if let spool {
-                group.addTask { try await self.followLoop(spool) }
                 if let listen = configuration.eventListen {
                     let router = GatewayEventListener(spool: spool).router()
                     group.addTask { try await localApplication(router: router, listen: listen, name: "events", logger: self.logger, onListening: onListening).run() }
@@ -166,10 +204,46 @@ public actor Collector {
         }
     }
 
-    func record(_ url: String, _ outcome: Scraper.Outcome, at ms: Int64) { lastScrapes[url] = (outcome, ms) }
+    func record(_ url: String, _ outcome: Scraper.Outcome, at ms: Int64) {
+        lastScrapes[url] = (outcome, ms)
+        scrapesSinceLog.scrapes += 1
+        scrapesSinceLog.targets.insert(url)
+        scrapesSinceLog.records += Int64(outcome.recordsReceived)
+        if outcome.outcome != .ok && outcome.outcome != .pruned { scrapesSinceLog.failed.insert(url) }
+    }
+
+    /// Scrapes since the last summary line of the log.
+    var scrapesSinceLog = ScrapeTally()
+    struct ScrapeTally {
+        var scrapes = 0
+        var targets: Set<String> = []
+        var failed: Set<String> = []
+        var records: Int64 = 0
+    }
+    /// Each event source's (events, records) at the last log line, to log only what changed.
+    var eventsLogged: [String: (events: Int64, records: Int64)] = [:]
+
+    /// One line for the scrapes since the last one, and one per gateway-event source that read
+    /// something (events read, records staged, entities still open).
+    func logActivity() async {
+        let tally = scrapesSinceLog
+        scrapesSinceLog = ScrapeTally()
+        if tally.scrapes > 0 {
+            logger.notice("scraped", metadata: ["scrapes": "\(tally.scrapes)", "targets": "\(tally.targets.count)", "failed_targets": "\(tally.failed.count)",
+                                               "records": "\(tally.records)"])
+        }
+        for follower in followers {
+            let stats = await follower.stats
+            let previous = eventsLogged[follower.name]
+            guard previous == nil || previous! != (stats.events, stats.records) else { continue }
+            eventsLogged[follower.name] = (stats.events, stats.records)
+            logger.notice("gateway events", metadata: ["source": "\(follower.name)", "events": "\(stats.events)", "records": "\(stats.records)",
+                                                      "open": "\(stats.open)"])
+        }
+    }
 
     /// Prometheus text format 0.0.4 (spec/collector.md §4).
-    public func metricsText() -> String {
+    public func metricsText() async -> String {
         var lines = ["# HELP assay_collect_target_up 1 when the latest scrape of the target succeeded.", "# TYPE assay_collect_target_up gauge"]
         for target in configuration.targets {
             let up = lastScrapes[target.url].map { $0.outcome.outcome == .ok || $0.outcome.outcome == .pruned } ?? false
@@ -191,6 +265,38 @@ public actor Collector {
                   "# HELP assay_collect_push_failures Consecutive failed pushes (0: the remote is up to date).",
                   "# TYPE assay_collect_push_failures gauge",
                   "assay_collect_push_failures \(pushFailures)"]
+        // Gateway events (spec/collector.md §5.2): what each source has read and what is still open.
+        var events = ["# HELP assay_collect_gateway_events_read_total Gateway-event lines read since the collector started.",
+                      "# TYPE assay_collect_gateway_events_read_total counter"]
+        var records = ["# HELP assay_collect_gateway_records_staged_total Records staged from gateway events since the collector started.",
+                       "# TYPE assay_collect_gateway_records_staged_total counter"]
+        var open = ["# HELP assay_collect_gateway_entities_open Sessions, requests and jobs open (waiting for more events or the idle timeout).",
+                    "# TYPE assay_collect_gateway_entities_open gauge"]
+        var oldest = ["# HELP assay_collect_gateway_oldest_open_seconds Age of the oldest open entity on the collector's clock (0: none open).",
+                      "# TYPE assay_collect_gateway_oldest_open_seconds gauge"]
+        var lastRead = ["# HELP assay_collect_gateway_last_read_seconds When the source last had new bytes, seconds since the epoch (0: never).",
+                        "# TYPE assay_collect_gateway_last_read_seconds gauge"]
+        let now = clock.nowMs
+        for follower in followers {
+            let label = "{source=\"\(follower.name)\"}"
+            let stats = await follower.stats, detail = await follower.detail
+            events.append("assay_collect_gateway_events_read_total\(label) \(stats.events)")
+            records.append("assay_collect_gateway_records_staged_total\(label) \(stats.records)")
+            open.append("assay_collect_gateway_entities_open\(label) \(stats.open)")
+            oldest.append("assay_collect_gateway_oldest_open_seconds\(label) \(detail.oldestFirstMs.map { max(0, now - $0) / 1000 } ?? 0)")
+            lastRead.append("assay_collect_gateway_last_read_seconds\(label) \((detail.lastReadMs ?? 0) / 1000)")
+        }
+        lines += events + records + open + oldest + lastRead
+        let store = try? StagingStore(path: configuration.staging)
+        if let store, let kinds = try? store.countsByKind(), let late = try? store.lateRecords() {
+            lines += ["# HELP assay_collect_staged_records Records in the staging store by kind.", "# TYPE assay_collect_staged_records gauge"]
+            lines += kinds.map { "assay_collect_staged_records{kind=\"\($0.kind)\"} \($0.records)" }
+            lines += ["# HELP assay_collect_late_records Records that arrived after their day was sealed (kept in quarantine).",
+                      "# TYPE assay_collect_late_records gauge", "assay_collect_late_records \(late)"]
+        } else {
+            lines += ["# HELP assay_collect_staging_readable 0 when the staging store could not be read for these metrics.",
+                      "# TYPE assay_collect_staging_readable gauge", "assay_collect_staging_readable 0"]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -201,38 +307,81 @@ public actor Collector {
         return Int64(value % UInt64(max(interval / 10, 1)))
     }
 
-    /// Follows a gateway-event file or the spool, polling every 250 ms of real time.
-    func followLoop(_ source: any GatewayEventSource) async throws {
-        let follower = GatewayEventFollower(source: source, staging: staging,
-                                            options: .init(observerID: configuration.collectorID, region: configuration.region))
+    /// Follows a gateway-event file or the spool, polling every 250 ms of real time; the
+    /// collector's clock closes entities that have gone silent (spec/collector.md §5).
+    func followLoop(_ follower: GatewayEventFollower) async throws {
         while !Task.isCancelled {
-            do { try await follower.poll() } catch {
-                logger.warning("reading gateway events failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
+            do { try await follower.poll(nowMs: clock.nowMs) } catch {
+                logger.warning("reading gateway events failed", metadata: ["source": "\(follower.name)", "error": "\(error)"])
             }
             try await Task.sleep(for: .milliseconds(250))
         }
     }
 
+    /// Reads every gateway-event source to its end and closes what the clock says is over,
+    /// before a day is sealed (spec/collector.md §4). A source that cannot be read is logged
+    /// and the seal goes on: its events stay in the source for the next pass.
+    public func advanceEvents(nowMs: Int64) async {
+        for follower in followers {
+            do { try await follower.poll(nowMs: nowMs) } catch {
+                logger.warning("reading gateway events failed", metadata: ["source": "\(follower.name)", "error": "\(error)"])
+            }
+        }
+    }
+
     func sealLoop() async throws {
         while !Task.isCancelled {
-            _ = await sealAndPublish()
+            await logActivity()
+            _ = await sealAndPublish(options: sealOptions)
             let wait: Int64 = pushFailures > 0 ? min(60_000 << min(pushFailures - 1, 5), 30 * 60_000) : 60_000
             try await clock.sleep(untilMs: clock.nowMs + wait)
         }
     }
 
+    /// The days due at `nowMs`, oldest first: from the day after the newest sealed one (or the
+    /// collector's first day) through the last day whose end plus the grace has passed.
+    public func dueDays(nowMs: Int64) -> [UTCDay] {
+        let newest = DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last
+        var day = max(newest?.next ?? firstDay, configuration.firstDay ?? firstDay)
+        var due: [UTCDay] = []
+        while day.startMs + UTCDay.milliseconds + configuration.sealGraceMs <= nowMs {
+            due.append(day)
+            day = day.next
+        }
+        return due
+    }
+
+    /// Set by the daemon's `--catch-up` (`collect run`).
+    var sealOptions = SealOptions()
+
+    /// Lets the daemon seal any number of missed days (`collect run --catch-up`).
+    public func allowCatchUp() { sealOptions.catchUp = true }
+
     /// Seals every due day not sealed yet (empty ones too), commits, and pushes; `nowMs`
     /// overrides the clock (a driver that steps simulated time itself, such as the demo).
-    public func sealAndPublish(nowMs: Int64? = nil) async -> SealReport {
+    /// More than `seal.max_catch_up_days` due days are sealed only with `catchUp`; a dry
+    /// run reports the due days and changes nothing (spec/collector.md §4.1).
+    public func sealAndPublish(nowMs: Int64? = nil, options: SealOptions = SealOptions()) async -> SealReport {
         var report = SealReport()
         let directory = DatasetDirectory(configuration.repository)
         let now = nowMs ?? clock.nowMs
-        let newest = directory.days(of: configuration.collectorID).last
-        var day = newest?.next ?? firstDay
+        report.due = dueDays(nowMs: now)
+        if options.dryRun { return report }
+        if report.due.count > configuration.maxCatchUpDays && !options.catchUp {
+            report.refusedCatchUp = true
+            logger.error("not sealing: more days are due than seal.max_catch_up_days allows; run 'assay collect seal --dry-run' to see them and '--catch-up' to seal them",
+                         metadata: ["due": "\(report.due.count)", "first": "\(report.due.first!)", "last": "\(report.due.last!)",
+                                    "max_catch_up_days": "\(configuration.maxCatchUpDays)"])
+            return report
+        }
+        // Every session that the clock has closed is staged before its day is sealed.
+        if !report.due.isEmpty { await advanceEvents(nowMs: now) }
+        var day = report.due.first ?? firstDay
         do {
             let store = try StagingStore(path: configuration.staging)
-            while day.startMs + UTCDay.milliseconds + configuration.sealGraceMs <= now {
-                let sealDay = day
+            try store.adoptClock(clock.kind, nowMs: now)
+            for sealDay in report.due {
+                day = sealDay
                 let bundle = try directory.seal(collector: configuration.collectorID, day: sealDay, key: key, signer: configuration.signer) {
                     (sealer) throws(LedgerError) in
                     do {
@@ -253,16 +402,19 @@ public actor Collector {
                 }
                 report.sealed.append(sealDay)
                 lastSealed = sealDay
-                day = day.next
             }
         } catch {
             logger.error("sealing failed", metadata: ["day": "\(day)", "error": "\(error)"])
         }
         do {
             let repository = try GitRepository.open(configuration.repository)
-            _ = try DatasetPublisher(repository: repository, remote: configuration.remote)
+            let outcome = try DatasetPublisher(repository: repository, remote: configuration.remote, branch: configuration.branch)
                 .publish(key: key, signer: configuration.signer, time: now / 1000, push: true)
             report.pushed = true
+            if let commit = outcome.commit {
+                logger.notice("pushed", metadata: ["commit": "\(commit.prefix(12))", "files": "\(outcome.files.count)", "remote": "\(configuration.remote)",
+                                                  "branch": "\(configuration.branch)"])
+            }
             pushFailures = 0
         } catch {
             pushFailures += 1

@@ -9,7 +9,12 @@ import Foundation
 /// stream state in one transaction. After a crash, reading resumes at the
 /// checkpoint (the first event of any entity still open), and events of
 /// entities already closed are skipped, so every session is staged once and whole.
-public final class GatewayEventFollower {
+///
+/// Entities close when later events pass them by the idle timeout, and also as
+/// the collector's clock passes them (`poll(nowMs:)`): a gateway that falls
+/// silent still has its last sessions staged before their day is sealed.
+/// Passes run one at a time, whoever calls (the follow loop or a seal pass).
+public actor GatewayEventFollower {
     let source: any GatewayEventSource
     let staging: StagingActor
     let ingest: GatewayIngest
@@ -17,10 +22,21 @@ public final class GatewayEventFollower {
     var offset: Int64 = 0
     var pending: [UInt8] = []
     var lineNumber = 0
+    /// Records staged by this follower since it started.
+    var staged: Int64 = 0
+    var lastReadMs: Int64?
+    var lastEventMs: Int64?
+    /// When the stats were last committed without anything else to commit (clock ms).
+    var statsCommittedMs: Int64?
+    /// The one pass running now, and the passes waiting for it (FIFO).
+    var busy = false
+    var waiting: [CheckedContinuation<Void, Never>] = []
     /// The most one pass reads, so a long backlog is taken in bounded steps.
     static let readLimit = 32 << 20
     /// Longer lines are cut and counted as malformed (the event parser's limit is 4 MiB).
     static let maxLine = 8 << 20
+    /// With nothing new, the stats are committed at most this often (clock ms).
+    static let statsInterval: Int64 = 60_000
 
     public init(source: any GatewayEventSource, staging: StagingActor, options: GatewaySessionizer.Options) {
         self.source = source
@@ -28,23 +44,43 @@ public final class GatewayEventFollower {
         ingest = GatewayIngest(options: options)
     }
 
-    public convenience init(path: String, staging: StagingActor, options: GatewaySessionizer.Options) {
+    public init(path: String, staging: StagingActor, options: GatewaySessionizer.Options) {
         self.init(source: GatewayEventFile(path: path), staging: staging, options: options)
     }
 
-    /// Reads what is new and stages the records of entities that closed; returns how many.
+    /// The source's name (its path, or the spool's directory).
+    public nonisolated var name: String { source.name }
+
+    /// Reads what is new and stages the records of entities that closed; with
+    /// `nowMs` (the collector's clock), also closes the entities that the clock
+    /// says are over (watermark max(last event, now − idle timeout),
+    /// spec/collector.md §5). Returns how many records were staged.
     @discardableResult
-    public func poll() async throws -> Int {
+    public func poll(nowMs: Int64? = nil) async throws -> Int {
+        await acquire()
+        defer { release() }
         var total = 0
         while true {
-            let (records, more) = try await pass()
+            let (records, more) = try await pass(nowMs: nowMs)
             total += records
             if !more { return total }
         }
     }
 
+    func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+
     /// One bounded read; `more` when the read was cut at the limit.
-    func pass() async throws -> (records: Int, more: Bool) {
+    func pass(nowMs: Int64?) async throws -> (records: Int, more: Bool) {
         guard let status = source.status() else { return (0, false) }
         if state == nil || state!.device != status.device || state!.inode != status.inode || status.size < offset {
             // First pass, or the stream was replaced or truncated: load the saved state if it is this stream's.
@@ -58,6 +94,8 @@ public final class GatewayEventFollower {
             pending = []
         }
         let data = try source.read(from: offset + Int64(pending.count), limit: Self.readLimit)
+        let more = data.count == Self.readLimit
+        if !data.isEmpty, let nowMs { lastReadMs = nowMs }
         pending += data
         var records: [Record] = []
         var start = 0
@@ -80,18 +118,38 @@ public final class GatewayEventFollower {
         }
         offset += Int64(start)
         pending.removeSubrange(..<start)
-        guard start > 0 else { return (0, false) }
+        if start > 0 { lastEventMs = ingest.sessionizer.newestEventMs }
+        // The clock closes what has been silent long enough, once the backlog is read.
+        if !more, let nowMs { records += ingest.advance(clockMs: nowMs) }
+        let statsDue = nowMs.map { now in statsCommittedMs.map { now - $0 >= Self.statsInterval } ?? true } ?? false
+        guard start > 0 || !records.isEmpty || statsDue else { return (0, false) }
         var closed: [String: Int64] = [:]
         for (key, last) in ingest.sessionizer.takeClosed() { closed[key] = last }
         state!.checkpoint = min(ingest.sessionizer.lowestOpenOffset ?? offset, offset)
         state!.closed.merge(closed) { max($0, $1) }
         state!.closed = state!.closed.filter { $0.value >= state!.checkpoint }
+        staged += Int64(records.count)
         var batch = StagingStore.Batch()
         batch.records = records.map { ($0, $0.canonicalBytes()) }
         batch.follow = .init(path: source.name, device: state!.device, inode: state!.inode, checkpoint: state!.checkpoint, closed: closed)
+        let open = ingest.sessionizer.openSummary
+        batch.followStats = .init(path: source.name, events: Int64(ingest.summary.lines), records: staged, openEntities: Int64(open.count),
+                                  oldestOpenFirstMs: open.oldestFirstMs, stalestOpenLastMs: open.stalestLastMs, lastEventMs: lastEventMs,
+                                  lastReadMs: lastReadMs, polledMs: nowMs ?? lastReadMs ?? 0)
         try await staging.commit(batch, source: "gateway-events:\(source.name)", receivedMs: 0)
+        if let nowMs { statsCommittedMs = nowMs }
         source.consumed(before: state!.checkpoint)
-        return (records.count, data.count == Self.readLimit)
+        return (records.count, more)
+    }
+
+    /// Event lines read, records staged and entities open, since this follower started.
+    public var stats: (events: Int64, records: Int64, open: Int) {
+        (Int64(ingest.summary.lines), staged, ingest.sessionizer.openEntities)
+    }
+
+    /// The first event of the oldest open entity, and when the source last had new bytes (clock ms).
+    public var detail: (oldestFirstMs: Int64?, lastReadMs: Int64?) {
+        (ingest.sessionizer.openSummary.oldestFirstMs, lastReadMs)
     }
 
     /// What the mapping has counted so far (malformed events, unknown types, records by kind).

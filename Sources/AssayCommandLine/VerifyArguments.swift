@@ -74,10 +74,20 @@ public struct VerifyArguments: ParsableArguments {
         }
     }
 
+    /// What a check from outside the core found, and what it checked ("49 commits SSH-signed").
+    public struct ExtraCheck {
+        public let findings: [Finding]
+        public let checked: String?
+        public init(findings: [Finding], checked: String?) {
+            self.findings = findings
+            self.checked = checked
+        }
+    }
+
     /// Runs the verification (or the proof check), prints the report, updates
     /// the state, and exits 1 unless everything holds. `extraChecks` adds
     /// findings from outside the core (git commit signatures).
-    public func run(extraChecks: (AllowedSigners) throws -> [Finding] = { _ in [] }) async throws {
+    public func run(extraChecks: (AllowedSigners) throws -> ExtraCheck = { _ in ExtraCheck(findings: [], checked: nil) }) async throws {
         if let proof, let bundle {
             let document = try RecordProof(bytes: try Files.read(proof, limit: 16 << 20))
             try document.verify(manifestBytes: try Files.read("\(bundle)/manifest.json", limit: 16 << 20))
@@ -96,17 +106,23 @@ public struct VerifyArguments: ParsableArguments {
             progress.update("verifying bundles \(done)/\(total)")
         }
         progress.finish()
+        var checked = ["\(report.bundles.reduce(Int64(0)) { $0 + ($1.manifest?.recordsTotal ?? 0) }) records",
+                       "\(report.bundles.reduce(0) { $0 + $1.signers.count }) bundle signatures"]
         if let signers = report.policy?.signers {
-            report = report.adding(try extraChecks(signers))
+            let extra = try extraChecks(signers)
+            report = report.adding(extra.findings)
+            if let what = extra.checked { checked.append(what) }
             // Published scores are recomputed from the bundles they name (spec/scoring.md §10).
-            report = report.adding(PublishedScores.verify(DatasetDirectory(dataset), signers: signers))
+            let directory = DatasetDirectory(dataset)
+            report = report.adding(PublishedScores.verify(directory, signers: signers))
+            checked.append("\(directory.scoreDays().count) published scores recomputed")
         }
         let output = BufferedWriter()
         if json {
             output.write(try CanonicalJSON.encode(report.jsonValue))
             output.write(CollectionOfOne(0x0A))
         } else {
-            output.write(Array(report.humanText(location: dataset).utf8))
+            output.write(Array(report.humanText(location: dataset, checked: checked).utf8))
         }
         output.flush()
         if let state, report.holds, let id = report.datasetID {
@@ -117,8 +133,9 @@ public struct VerifyArguments: ParsableArguments {
 }
 
 extension VerificationReport {
-    /// The report for people: one line per collector, then every finding, then the verdict.
-    public func humanText(location: String) -> String {
+    /// The report for people: one line per collector, then every finding, then the verdict with
+    /// what was checked (`checked`: "9810 records", "49 commits SSH-signed", …).
+    public func humanText(location: String, checked: [String] = []) -> String {
         var lines = ["Dataset \(datasetID ?? "(unreadable)") at \(location)"]
         if let policy {
             let source = pinned ? "pinned with --policy" : (policy.version == 1 ? "allowed_signers (version 1)" : "policy/\(String(policy.version + 10000).dropFirst())")
@@ -141,9 +158,10 @@ extension VerificationReport {
             }
         }
         for finding in findings { lines.append("  \(finding)") }
+        let what = ([" \(bundles.count) bundles"] + checked.map { " \($0)" }).joined(separator: ",")
         lines.append(holds
-            ? "Verified: \(bundles.count) bundles, no errors\(warnings > 0 ? ", \(warnings) warnings" : "")."
-            : "FAILED: \(errors) errors, \(warnings) warnings.")
+            ? "Verified:\(what); no errors\(warnings > 0 ? ", \(warnings) warnings" : "")."
+            : "FAILED: \(errors) errors, \(warnings) warnings (checked:\(what)).")
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -35,6 +35,10 @@ public struct CollectorConfiguration: Sendable, Equatable {
     public var scrapeIntervalMs: Int64 = 60_000
     public var scrapeTimeoutMs: Int64 = 10_000
     public var sealGraceMs: Int64 = 2 * 3_600_000
+    /// The most missed days one seal pass seals without `--catch-up` (spec/collector.md §4.1).
+    public var maxCatchUpDays = 7
+    /// No day before this one is ever sealed by this collector (`collector.first_day`).
+    public var firstDay: UTCDay?
     public var targets: [Target] = []
     public var eventFiles: [String] = []
     public var eventListen: String?
@@ -75,6 +79,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
                     case "signer": configuration.signer = reader.slug(subValue, "collector.signer") ?? ""
                     case "key": configuration.key = resolve(reader.string(subValue, "collector.key") ?? "", directory)
                     case "region": configuration.region = reader.identifier(subValue, "collector.region")
+                    case "first_day": configuration.firstDay = reader.day(subValue, "collector.first_day")
                     default: reader.unknown(subKey, "collector")
                     }
                 }
@@ -82,7 +87,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
                 for (subKey, subValue) in reader.mapping(value, "dataset") ?? [] {
                     switch subKey.string ?? "" {
                     case "repository": configuration.repository = resolve(reader.string(subValue, "dataset.repository") ?? "", directory)
-                    case "branch": configuration.branch = reader.string(subValue, "dataset.branch") ?? "main"
+                    case "branch": configuration.branch = reader.branch(subValue, "dataset.branch") ?? "main"
                     case "remote": configuration.remote = reader.string(subValue, "dataset.remote") ?? "origin"
                     default: reader.unknown(subKey, "dataset")
                     }
@@ -100,6 +105,12 @@ public struct CollectorConfiguration: Sendable, Equatable {
                 for (subKey, subValue) in reader.mapping(value, "seal") ?? [] {
                     switch subKey.string ?? "" {
                     case "grace": configuration.sealGraceMs = reader.duration(subValue, "seal.grace") ?? configuration.sealGraceMs
+                    case "max_catch_up_days":
+                        if let text = reader.string(subValue, "seal.max_catch_up_days"), let number = Int(text), (1...366).contains(number) {
+                            configuration.maxCatchUpDays = number
+                        } else {
+                            reader.error(subValue, "seal.max_catch_up_days must be an integer from 1 to 366")
+                        }
                     default: reader.unknown(subKey, "seal")
                     }
                 }
@@ -134,13 +145,18 @@ public struct CollectorConfiguration: Sendable, Equatable {
         }
         configuration.scrapeIntervalMs = globalInterval
         if let scrapeConfigs { configuration.targets = reader.targets(scrapeConfigs, defaultInterval: globalInterval) }
-        // Required values and combinations.
-        if configuration.collectorID.isEmpty { reader.errors.append(ConfigurationError(line: root.mark?.line, "collector.id is required (a slug: \(Slug.rule))")) }
+        // Required values and combinations. A value that is missing because its key or section was
+        // refused above is not reported again (the refusal names the cause).
+        func require(_ missing: Bool, _ scope: String, _ reason: String) {
+            guard missing, !reader.refused.contains(scope), !reader.refused.contains("the top level") else { return }
+            reader.errors.append(ConfigurationError(line: root.mark?.line, reason))
+        }
+        require(configuration.collectorID.isEmpty, "collector", "collector.id is required (a slug: \(Slug.rule))")
         if configuration.signer.isEmpty { configuration.signer = configuration.collectorID }
-        if configuration.key.isEmpty { reader.errors.append(ConfigurationError(line: root.mark?.line, "collector.key is required: the path of the collector's private key")) }
-        if configuration.repository.isEmpty { reader.errors.append(ConfigurationError(line: root.mark?.line, "dataset.repository is required")) }
-        if configuration.staging.isEmpty { reader.errors.append(ConfigurationError(line: root.mark?.line, "staging is required: the path of the staging SQLite file")) }
-        if configuration.targets.isEmpty && configuration.eventFiles.isEmpty && configuration.eventListen == nil && !configuration.eventStdin {
+        require(configuration.key.isEmpty, "collector", "collector.key is required: the path of the collector's private key")
+        require(configuration.repository.isEmpty, "dataset", "dataset.repository is required")
+        require(configuration.staging.isEmpty, "staging", "staging is required: the path of the staging SQLite file")
+        if reader.errors.isEmpty, configuration.targets.isEmpty && configuration.eventFiles.isEmpty && configuration.eventListen == nil && !configuration.eventStdin {
             reader.errors.append(ConfigurationError(line: root.mark?.line, "nothing to collect: give scrape_configs targets or gateway_events"))
         }
         if configuration.scrapeTimeoutMs > configuration.targets.map(\.intervalMs).min() ?? .max {
@@ -158,14 +174,50 @@ public struct CollectorConfiguration: Sendable, Equatable {
 /// Typed reads of YAML nodes that record errors instead of stopping, so every error is reported.
 struct NodeReader {
     var errors: [ConfigurationError]
+    /// The scopes ("collector", "dataset", "the top level", …) in which a key or value was refused:
+    /// a required value missing from them is a knock-on of that refusal, not a second error.
+    var refused: Set<String> = []
+
+    init(errors: [ConfigurationError]) { self.errors = errors }
 
     mutating func error(_ node: Node, _ reason: String) { errors.append(ConfigurationError(line: node.mark?.line, reason)) }
 
-    mutating func unknown(_ key: Node, _ place: String) { error(key, "unknown key '\(key.string ?? "?")' in \(place)") }
+    /// An error in the value named `name` (`collector.id`: scope `collector`).
+    mutating func error(_ node: Node, _ reason: String, name: String) {
+        refused.insert(String(name.split(separator: ".").first ?? Substring(name)))
+        error(node, reason)
+    }
+
+    mutating func unknown(_ key: Node, _ place: String) {
+        refused.insert(place)
+        error(key, "unknown key '\(key.string ?? "?")' in \(place)")
+    }
+
+    /// A UTC day, `YYYY-MM-DD`.
+    mutating func day(_ node: Node, _ name: String) -> UTCDay? {
+        guard let text = string(node, name) else { return nil }
+        guard let day = UTCDay(text) else {
+            error(node, "\(name) '\(text)' must be a date, YYYY-MM-DD", name: name)
+            return nil
+        }
+        return day
+    }
+
+    /// A git branch name (`refs/heads/NAME` must be a valid reference: no spaces, `..`, `~^:?*[\\`).
+    mutating func branch(_ node: Node, _ name: String) -> String? {
+        guard let text = string(node, name) else { return nil }
+        let forbidden: Set<UInt8> = Set(" ~^:?*[\\".utf8)
+        guard !text.hasPrefix("-"), !text.hasPrefix("/"), !text.hasSuffix("/"), !text.hasSuffix(".lock"), !text.contains(".."),
+              !text.contains("@{"), !text.contains("//"), text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && !forbidden.contains($0) }) else {
+            error(node, "\(name) '\(text)' is not a valid git branch name", name: name)
+            return nil
+        }
+        return text
+    }
 
     mutating func mapping(_ node: Node, _ name: String) -> [(Node, Node)]? {
         guard case .mapping(let mapping) = node else {
-            error(node, "\(name) must be a mapping")
+            error(node, "\(name) must be a mapping", name: name)
             return nil
         }
         return Array(mapping)
@@ -173,7 +225,7 @@ struct NodeReader {
 
     mutating func string(_ node: Node, _ name: String) -> String? {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-            error(node, "\(name) must be a non-empty string")
+            error(node, "\(name) must be a non-empty string", name: name)
             return nil
         }
         return scalar.string
@@ -182,7 +234,7 @@ struct NodeReader {
     mutating func slug(_ node: Node, _ name: String) -> String? {
         guard let text = string(node, name) else { return nil }
         guard Slug.isValid(text) else {
-            error(node, "\(name) '\(text)' must be \(Slug.rule)")
+            error(node, "\(name) '\(text)' must be \(Slug.rule)", name: name)
             return nil
         }
         return text

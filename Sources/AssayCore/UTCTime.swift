@@ -54,6 +54,16 @@ public enum UTCTime {
         return String(text.prefix(19)) + "Z"
     }
 
+    /// Parses a UTC time given on a command line: `YYYY-MM-DDTHH:MM:SSZ` or
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (ISO 8601, a real date), to milliseconds since the epoch.
+    public static func parseMilliseconds(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        if b.count == 20 { return parseSeconds(text).map { $0 * 1000 } }
+        guard b.count == 24, b[19] == 0x2E, b[23] == 0x5A, b[20..<23].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let seconds = parseSeconds(String(decoding: b[0..<19] + [0x5A], as: UTF8.self)) else { return nil }
+        return seconds * 1000 + Int64(b[20..<23].reduce(0) { $0 * 10 + Int($1 - 0x30) })
+    }
+
     /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ` (a real date, UTC) to seconds since the epoch.
     public static func parseSeconds(_ text: String) -> Int64? {
         let b = Array(text.utf8)

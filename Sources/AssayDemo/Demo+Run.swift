@@ -55,7 +55,7 @@ extension Demo {
                     try await CollectRound(configuration: operatorState.configuration, staging: operatorState.staging, client: client,
                                            latencyClock: .stepped).run(nowMs: hourEnd)
                 }
-                try await operatorState.follower.poll()
+                await operatorState.collector.advanceEvents(nowMs: hourEnd)
             }
             if step >= 24 && step % 24 == 2 { try await sealAndCosign(nowMs: hourEnd) }
         }
@@ -108,7 +108,7 @@ extension Demo {
         summary.site = "\(options.out)/site"
         summary.scores = "\(options.out)/scores-7d.json"
         report(.progress("cloning \(remotePath)"))
-        let repository = try GitRepository.clone(remotePath, to: summary.clone)
+        let repository = try GitRepository.clone(remoteURL, to: summary.clone)
         let directory = DatasetDirectory(summary.clone)
         let report = self.report
         var verification = await DatasetVerifier(directory: directory).verify { done, total in

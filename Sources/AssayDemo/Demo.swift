@@ -93,7 +93,6 @@ public final class Demo {
         let key: Ed25519PrivateKey
         let configuration: CollectorConfiguration
         let staging: StagingActor
-        let follower: GatewayEventFollower
         let collector: Collector
         let events: FileHandle
     }
@@ -139,6 +138,8 @@ public final class Demo {
     }
 
     var remotePath: String { "\(options.out)/public.git" }
+    /// The remote as a URL git stores in each clone: absolute, so it means the same from every work tree.
+    var remoteURL: String { URL(fileURLWithPath: remotePath).standardizedFileURL.path }
     func operatorDirectory(_ name: String) -> String { "\(options.out)/operators/\(name)" }
     func datasetPath(_ name: String) -> String { "\(operatorDirectory(name))/dataset" }
 
@@ -230,7 +231,7 @@ public final class Demo {
         }
         let first = options.operators[0]
         let repository = try GitRepository.create(datasetPath(first), bare: false)
-        try repository.addRemote("origin", url: remotePath)
+        try repository.addRemote("origin", url: remoteURL)
         let descriptor = DatasetDescriptor(
             id: "assay-demo", title: "Assay demo dataset (simulated)",
             description: "SIMULATED data made by '\(options.command)': no real orchestrator is described. "
@@ -240,7 +241,7 @@ public final class Demo {
         try Files.writeAtomically("\(datasetPath(first))/README.md", contents: Array(datasetReadme.utf8))
         _ = try DatasetPublisher(repository: repository, remote: "origin")
             .publish(key: keys[first]!, signer: first, time: options.firstDay.startMs / 1000, push: true)
-        for name in options.operators.dropFirst() { _ = try GitRepository.clone(remotePath, to: datasetPath(name)) }
+        for name in options.operators.dropFirst() { _ = try GitRepository.clone(remoteURL, to: datasetPath(name)) }
         for (index, name) in options.operators.enumerated() {
             try addOperator(name, key: keys[name]!, region: Simulation.regions[index % Simulation.regions.count])
         }
@@ -309,11 +310,9 @@ public final class Demo {
         _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
         guard let events = FileHandle(forWritingAtPath: eventsPath) else { throw DemoError("\(eventsPath): cannot open for appending") }
         let staging = try StagingActor(path: configuration.staging)
-        let follower = GatewayEventFollower(path: eventsPath, staging: staging,
-                                            options: .init(observerID: configuration.collectorID, region: configuration.region))
         let collector = try Collector(configuration: configuration, clock: CollectorClock(startMs: options.firstDay.startMs),
                                       key: key, logger: logger)
-        operators.append(Operator(name: name, key: key, configuration: configuration, staging: staging, follower: follower,
+        operators.append(Operator(name: name, key: key, configuration: configuration, staging: staging,
                                   collector: collector, events: events))
     }
 }

@@ -7,11 +7,14 @@ import AssayLedger
 public struct DatasetPublisher {
     public let repository: GitRepository
     public let remote: String?
+    /// The branch to commit to and push (`dataset.branch`); nil: the branch HEAD is on.
+    public let branch: String?
     public let credentials: GitCredentials
 
-    public init(repository: GitRepository, remote: String?, credentials: GitCredentials = GitCredentials()) {
+    public init(repository: GitRepository, remote: String?, branch: String? = nil, credentials: GitCredentials = GitCredentials()) {
         self.repository = repository
         self.remote = remote
+        self.branch = branch
         self.credentials = credentials
     }
 
@@ -37,6 +40,7 @@ public struct DatasetPublisher {
     /// nothing new, only pushes.
     public func publish(key: Ed25519PrivateKey, signer: String, email: String? = nil, time: Int64,
                         push: Bool = true, attempts: Int = 8) throws(GitError) -> Outcome {
+        if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()
         let changes = try repository.status()
         let foreign = changes.filter { !$0.isUntracked }
@@ -84,6 +88,7 @@ public struct DatasetPublisher {
     @discardableResult
     public func update(key: Ed25519PrivateKey) throws(GitError) -> Int {
         guard let remote else { return 0 }
+        if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()
         try repository.fetch(remote: remote, credentials: credentials)
         guard let upstream = try repository.resolve("refs/remotes/\(remote)/\(branch)") else { return 0 }

@@ -74,6 +74,23 @@ public final class GitRepository {
         return name.hasPrefix("refs/heads/") ? String(name.dropFirst("refs/heads/".count)) : name
     }
 
+    /// Makes `branch` the branch Assay commits to. A repository without commits yet (whose HEAD
+    /// may name git's default `master`) is pointed at `branch`; a repository whose HEAD is on
+    /// another branch that has commits is refused with what to do, so commits never go to a
+    /// branch other than the configured one.
+    public func useBranch(_ branch: String) throws(GitError) {
+        let current = try currentBranch()
+        guard current != branch else { return }
+        let currentHasCommits = try resolve("refs/heads/\(current)") != nil
+        let branchExists = try resolve("refs/heads/\(branch)") != nil
+        guard !currentHasCommits, !branchExists else {
+            throw GitError(.wrongBranch, "the dataset repository \(path) is on branch '\(current)', but the configured branch is '\(branch)': "
+                + (branchExists ? "check it out (git -C \(path) checkout \(branch))"
+                   : "rename it (git -C \(path) branch -m \(current) \(branch)) or configure '\(current)'"))
+        }
+        try Self.check(git_repository_set_head(pointer, "refs/heads/\(branch)"), "point HEAD at \(branch)")
+    }
+
     /// The commit id a reference resolves to, or nil if it does not exist (an unborn branch).
     public func resolve(_ reference: String) throws(GitError) -> String? {
         var oid = git_oid()
@@ -351,10 +368,33 @@ public final class GitRepository {
         return (ahead, behind)
     }
 
-    /// Fetches `remote`'s branches into `refs/remotes/<remote>/…`.
-    public func fetch(remote name: String, credentials: GitCredentials = GitCredentials()) throws(GitError) {
+    /// Looks up a remote. A URL that is a relative path on this machine (`../public.git`) is taken
+    /// relative to the work tree, as `git -C WORKTREE` takes it (libgit2 alone refuses it).
+    func lookupRemote(_ name: String) throws(GitError) -> OpaquePointer? {
         var remote: OpaquePointer?
         try Self.check(git_remote_lookup(&remote, pointer, name), "find remote \(name)")
+        if let raw = git_remote_url(remote).map({ String(cString: $0) }), !raw.hasPrefix("/"), !raw.hasPrefix("file://"),
+           Self.localRepositoryPath(raw) != nil {
+            var components = (workdir ?? path).split(separator: "/").map(String.init)
+            for part in raw.split(separator: "/") {
+                switch part {
+                case ".": continue
+                case "..": if !components.isEmpty { components.removeLast() }
+                default: components.append(String(part))
+                }
+            }
+            let absolute = "/" + components.joined(separator: "/")
+            do { try Self.check(git_remote_set_instance_url(remote, absolute), "resolve remote \(name) (\(raw))") } catch {
+                git_remote_free(remote)
+                throw error
+            }
+        }
+        return remote
+    }
+
+    /// Fetches `remote`'s branches into `refs/remotes/<remote>/…`.
+    public func fetch(remote name: String, credentials: GitCredentials = GitCredentials()) throws(GitError) {
+        let remote = try lookupRemote(name)
         defer { git_remote_free(remote) }
         var options = git_fetch_options()
         try Self.check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "fetch options")
@@ -368,8 +408,7 @@ public final class GitRepository {
     /// Pushes `branch` to `remote`. A rejected update (for example not a
     /// fast-forward) is an error naming the remote's reason.
     public func push(remote name: String, branch: String, credentials: GitCredentials = GitCredentials()) throws(GitError) {
-        var remote: OpaquePointer?
-        try Self.check(git_remote_lookup(&remote, pointer, name), "find remote \(name)")
+        let remote = try lookupRemote(name)
         defer { git_remote_free(remote) }
         var options = git_push_options()
         try Self.check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "push options")
@@ -593,6 +632,7 @@ public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case libgit2
         case detachedHead = "detached-head"
+        case wrongBranch = "wrong-branch"
         case dirty
         case diverged
         case notAppendOnly = "not-append-only"

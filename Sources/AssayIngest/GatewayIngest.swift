@@ -75,6 +75,13 @@ public final class GatewayIngest {
         return records
     }
 
+    /// Closes the entities that a clock says are over (`GatewaySessionizer.advance(clockMs:)`).
+    public func advance(clockMs: Int64) -> [Record] {
+        let records = sessionizer.advance(clockMs: clockMs)
+        summary.sessionizer = sessionizer.report
+        return records
+    }
+
     /// Closes every open entity (end of input).
     public func finish() -> [Record] {
         let records = sessionizer.finish()

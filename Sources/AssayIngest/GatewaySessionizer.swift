@@ -28,6 +28,8 @@ public final class GatewaySessionizer {
     public let options: Options
     public private(set) var report = Report()
     public private(set) var watermark: Int64 = 0
+    /// The newest event time seen (the watermark may be ahead of it, by the clock).
+    public private(set) var newestEventMs: Int64?
     private var lastSweep: Int64 = 0
     private var sessions: [SessionKey: LiveSession] = [:]
     private var requests: [String: BatchRequest] = [:]
@@ -57,6 +59,7 @@ public final class GatewaySessionizer {
             offsets[key] = (min(current?.first ?? offset, offset), max(current?.last ?? offset, offset))
         }
         watermark = max(watermark, event.time)
+        newestEventMs = max(newestEventMs ?? event.time, event.time)
         dispatch(event)
         guard watermark - lastSweep >= 1000 else { return [] }
         lastSweep = watermark
@@ -65,6 +68,27 @@ public final class GatewaySessionizer {
 
     /// Closes everything (end of input).
     public func finish() -> [Record] { close { _ in true } }
+
+    /// Advances the watermark by a clock (spec/gateway-events.md §6): the
+    /// watermark becomes max(watermark, `clockMs` − idle timeout), and every
+    /// entity whose last event is more than the idle timeout before it closes.
+    /// A source that stops growing therefore closes its last entities as time
+    /// passes, not only when later events arrive. Returns their records.
+    public func advance(clockMs: Int64) -> [Record] {
+        let (floor, overflow) = clockMs.subtractingReportingOverflow(options.idleTimeoutMs)
+        guard !overflow, floor > watermark else { return [] }
+        watermark = floor
+        lastSweep = watermark
+        return close { $0 + options.idleTimeoutMs < watermark }
+    }
+
+    /// Open entities and the event times that tell how long they have been open: the first event
+    /// of the oldest one and the last event of the one silent the longest (nil when none is open).
+    public var openSummary: (count: Int, oldestFirstMs: Int64?, stalestLastMs: Int64?) {
+        let firsts = sessions.values.map(\.first) + requests.values.map(\.first) + jobs.values.map(\.first)
+        let lasts = sessions.values.map(\.last) + requests.values.map(\.last) + jobs.values.map(\.last)
+        return (openEntities, firsts.min(), lasts.min())
+    }
 
     /// The entity an event belongs to (spec/gateway-events.md §2), or nil for directory events.
     public static func entityKey(_ event: GatewayEvent) -> String? {

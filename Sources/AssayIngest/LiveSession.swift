@@ -193,6 +193,7 @@ struct LiveSession {
 /// A batch or LLM request (§5).
 struct BatchRequest {
     let id: String
+    var first: Int64 = .max
     var last: Int64 = .min
     var pipeline: String?
     var model: String?
@@ -216,6 +217,7 @@ struct BatchRequest {
     init(id: String) { self.id = id }
 
     mutating func add(_ event: GatewayEvent) {
+        first = min(first, event.time)
         last = max(last, event.time)
         if event.type == "ai_batch_request" {
             if pipeline == nil { pipeline = event.string("pipeline") }
@@ -306,6 +308,7 @@ struct ByocJob {
     }
 
     let id: String
+    var first: Int64 = .max
     var last: Int64 = .min
     var capability: String?
     var attempts: [Int64: Attempt] = [:]
@@ -313,6 +316,7 @@ struct ByocJob {
     init(id: String) { self.id = id }
 
     mutating func add(_ event: GatewayEvent) {
+        first = min(first, event.time)
         last = max(last, event.time)
         capability = capability ?? event.string("capability")
         let index = event.data["attempt_index"]?.integerValue ?? 0

@@ -297,12 +297,15 @@ public final class ExporterStore {
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case newerSchema(path: String, found: Int64, supported: Int64)
     case sqlite(SQLiteError)
+    /// A run whose clock contradicts the one the store has run on (spec/collector.md §4.2).
+    case clockConflict(String)
 
     public var description: String {
         switch self {
         case .newerSchema(let path, let found, let supported):
             "\(path) was written by a newer Assay (store schema \(found)); this build reads schema \(supported) and older. Upgrade Assay, or point --store at another file."
         case .sqlite(let error): error.description
+        case .clockConflict(let reason): reason
         }
     }
 

@@ -149,6 +149,8 @@ public final class SQLiteStatement {
     public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
 
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+    /// An integer column that may be NULL.
+    public func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
 
     public func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(statement, column) else { return "" }

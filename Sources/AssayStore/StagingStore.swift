@@ -41,6 +41,20 @@ public final class StagingStore {
             path TEXT NOT NULL, entity TEXT NOT NULL, last_offset INTEGER NOT NULL, PRIMARY KEY (path, entity)
         ) STRICT;
         """,
+        // What `collect status` shows of each event source (spec/collector.md §5.2).
+        """
+        CREATE TABLE event_source_stats (
+            path TEXT PRIMARY KEY,
+            events INTEGER NOT NULL,
+            records INTEGER NOT NULL,
+            open_entities INTEGER NOT NULL,
+            oldest_open_first_ms INTEGER,
+            stalest_open_last_ms INTEGER,
+            last_event_ms INTEGER,
+            last_read_ms INTEGER,
+            polled_ms INTEGER NOT NULL
+        ) STRICT;
+        """,
     ]
 
     public let database: SQLiteDatabase
@@ -93,6 +107,69 @@ public final class StagingStore {
         } catch { throw .sqlite(error) }
     }
 
+    /// How a gateway-event source is being read, as of its latest committed pass (spec/collector.md §5.2).
+    public struct FollowStats: Sendable, Equatable {
+        public var path: String
+        /// Event lines read since the collector started, and records staged from them.
+        public var events: Int64
+        public var records: Int64
+        /// Entities (sessions, requests, jobs) still open, the first event of the oldest one and the
+        /// last event of the one silent the longest (event time, ms).
+        public var openEntities: Int64
+        public var oldestOpenFirstMs: Int64?
+        public var stalestOpenLastMs: Int64?
+        /// The newest event time seen, the collector's time of the last read that found new bytes,
+        /// and of the latest pass.
+        public var lastEventMs: Int64?
+        public var lastReadMs: Int64?
+        public var polledMs: Int64
+        public init(path: String, events: Int64, records: Int64, openEntities: Int64, oldestOpenFirstMs: Int64?,
+                    stalestOpenLastMs: Int64?, lastEventMs: Int64?, lastReadMs: Int64?, polledMs: Int64) {
+            self.path = path
+            self.events = events
+            self.records = records
+            self.openEntities = openEntities
+            self.oldestOpenFirstMs = oldestOpenFirstMs
+            self.stalestOpenLastMs = stalestOpenLastMs
+            self.lastEventMs = lastEventMs
+            self.lastReadMs = lastReadMs
+            self.polledMs = polledMs
+        }
+    }
+
+    /// The stats of every gateway-event source, by path.
+    public func followStats() throws(StoreError) -> [FollowStats] {
+        do {
+            let statement = try database.prepare("""
+                SELECT path, events, records, open_entities, oldest_open_first_ms, stalest_open_last_ms, last_event_ms, last_read_ms, polled_ms
+                FROM event_source_stats ORDER BY path
+                """)
+            var result: [FollowStats] = []
+            while try statement.step() {
+                result.append(FollowStats(path: statement.text(0), events: statement.int64(1), records: statement.int64(2),
+                                          openEntities: statement.int64(3), oldestOpenFirstMs: statement.optionalInt64(4),
+                                          stalestOpenLastMs: statement.optionalInt64(5), lastEventMs: statement.optionalInt64(6),
+                                          lastReadMs: statement.optionalInt64(7), polledMs: statement.int64(8)))
+            }
+            return result
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Staged records by kind (probes included).
+    public func countsByKind() throws(StoreError) -> [(kind: String, records: Int64)] {
+        try stagedCounts(by: "kind").map { ($0.value, $0.count) }
+    }
+
+    /// Staged record counts grouped by one column (`kind`, `source`), in its order.
+    private func stagedCounts(by column: String) throws(StoreError) -> [(value: String, count: Int64)] {
+        do {
+            let statement = try database.prepare("SELECT \(column), count(*) FROM staged GROUP BY \(column) ORDER BY \(column)")
+            var result: [(String, Int64)] = []
+            while try statement.step() { result.append((statement.text(0), statement.int64(1))) }
+            return result
+        } catch { throw .sqlite(error) }
+    }
+
     /// One unit of work committed atomically: staged records, quarantined ones, and a cursor move.
     public struct Batch: Sendable {
         public var records: [(record: Record, canonical: [UInt8])] = []
@@ -100,6 +177,8 @@ public final class StagingStore {
         public var cursor: (target: String, value: Int64)?
         /// A followed event file's progress, committed with the records it produced.
         public var follow: FollowState?
+        /// The source's stats as of this pass.
+        public var followStats: FollowStats?
         public init() {}
     }
 
@@ -166,6 +245,21 @@ public final class StagingStore {
                     try prune.bind(2, follow.checkpoint)
                     try prune.step()
                 }
+                if let stats = batch.followStats {
+                    let statement = try database.prepare("""
+                        INSERT OR REPLACE INTO event_source_stats (path, events, records, open_entities, oldest_open_first_ms,
+                            stalest_open_last_ms, last_event_ms, last_read_ms, polled_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    try statement.bind(1, stats.path)
+                    try statement.bind(2, stats.events)
+                    try statement.bind(3, stats.records)
+                    try statement.bind(4, stats.openEntities)
+                    for (index, value) in [stats.oldestOpenFirstMs, stats.stalestOpenLastMs, stats.lastEventMs, stats.lastReadMs].enumerated() {
+                        if let value { try statement.bind(Int32(5 + index), value) } else { try statement.bindNull(Int32(5 + index)) }
+                    }
+                    try statement.bind(9, stats.polledMs)
+                    try statement.step()
+                }
                 if let (target, value) = batch.cursor {
                     let statement = try database.prepare(
                         "INSERT INTO cursors (target, cursor, updated_ms) VALUES (?, ?, ?) ON CONFLICT (target) DO UPDATE SET cursor = excluded.cursor, updated_ms = excluded.updated_ms")
@@ -191,6 +285,47 @@ public final class StagingStore {
             try statement.bind(1, Int64(day.number))
             try statement.step()
         } catch { throw .sqlite(error) }
+    }
+
+    /// The clock a collector runs on (spec/collector.md §4.2): the system's, or a simulated one
+    /// (`--clock-start`, an explicit `--now`, the demo's stepped time).
+    public enum ClockKind: Int64, Sendable {
+        case system = 0
+        case simulated = 1
+    }
+
+    /// The clock this store has run on, and the latest time it was used at; nil for a new store.
+    public func clock() throws(StoreError) -> (kind: ClockKind, latestMs: Int64)? {
+        do {
+            guard let kind = try database.integer("SELECT value FROM meta WHERE key = 'clock_kind'"),
+                  let latest = try database.integer("SELECT value FROM meta WHERE key = 'clock_latest_ms'") else { return nil }
+            return (ClockKind(rawValue: kind) ?? .simulated, latest)
+        } catch { throw .sqlite(error) }
+    }
+
+    /// Takes a run's clock, or refuses it: one store, one clock. A store that has run on a
+    /// simulated clock refuses the system clock (its probes and seals would land on another
+    /// day); a store on the system clock accepts an explicit time (sealing a backlog
+    /// exactly) but stays on the system clock. The first run decides.
+    public func adoptClock(_ kind: ClockKind, nowMs: Int64) throws(StoreError) {
+        let current = try clock()
+        if let current, current.kind == .simulated, kind == .system {
+            throw .clockConflict("this staging store runs on a simulated clock (last used at \(UTCTime.iso8601(milliseconds: current.latestMs))); "
+                + "the system clock (\(UTCTime.iso8601(milliseconds: nowMs))) would stage and seal under another day. Give the time on that clock "
+                + "(--now, --clock-start), or use a new staging store for the real clock")
+        }
+        do {
+            try database.transaction {
+                let statement = try database.prepare(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)")
+                if current == nil {
+                    try database.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_kind', \(kind.rawValue))")
+                }
+                try statement.bind(1, "clock_latest_ms")
+                try statement.bind(2, nowMs)
+                try statement.step()
+            }
+        } catch let error as SQLiteError { throw .sqlite(error) } catch { throw .sqlite(SQLiteError(code: -1, message: "\(error)")) }
     }
 
     /// Records that arrived after their day was sealed.
@@ -260,12 +395,7 @@ public final class StagingStore {
 
     /// Staged record counts by source (target URL, or a gateway event source).
     public func counts() throws(StoreError) -> [(source: String, records: Int64)] {
-        do {
-            let statement = try database.prepare("SELECT source, count(*) FROM staged GROUP BY source ORDER BY source")
-            var result: [(String, Int64)] = []
-            while try statement.step() { result.append((statement.text(0), statement.int64(1))) }
-            return result
-        } catch { throw .sqlite(error) }
+        try stagedCounts(by: "source").map { ($0.value, $0.count) }
     }
 }
 

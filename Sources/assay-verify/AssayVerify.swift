@@ -31,7 +31,9 @@ struct AssayVerify: AsyncParsableCommand {
         abstract: "Verify an Assay dataset offline (the auditor's minimal build of 'assay verify').",
         discussion: """
             Same checks and output as 'assay verify' (spec/dataset.md §8), without the git commit \
-            check. Build only this with 'swift build --product assay-verify'.
+            check: this build leaves git out. To check the commits, run 'assay verify DATASET --git' \
+            (the full build) or 'git -C DATASET -c gpg.ssh.allowedSignersFile=allowed_signers log \
+            --show-signature'. Build only this with 'swift build --product assay-verify'.
 
             Example:
               assay-verify ./dataset --max-age 2
@@ -39,6 +41,19 @@ struct AssayVerify: AsyncParsableCommand {
         version: "assay-verify \(AssayVersion.software) (spec v\(AssayVersion.spec))")
 
     @OptionGroup var arguments: VerifyArguments
+
+    @Flag(help: "Not in this build: see the discussion.")
+    var git = false
+
+    func validate() throws {
+        if git {
+            throw ValidationError("""
+                --git: assay-verify is the auditor's minimal build and leaves git out (no libgit2). Check the commits' SSH \
+                signatures with the full build, 'assay verify DATASET --git', or with stock git: \
+                git -C DATASET -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature
+                """)
+        }
+    }
 
     func run() async throws { try await arguments.run() }
 }

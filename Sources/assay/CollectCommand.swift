@@ -82,14 +82,25 @@ struct CollectScrape: AsyncParsableCommand {
     @Option(help: "The YAML configuration file.")
     var config: String
 
+    @Option(help: "The current time on the collector's clock, YYYY-MM-DDTHH:MM:SS[.mmm]Z (default: the system clock; required when the staging store runs on a simulated clock).")
+    var now: String?
+
+    func validate() throws {
+        if let now, UTCTime.parseMilliseconds(now) == nil { throw ValidationError("--now must be YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.mmmZ") }
+    }
+
     func run() async throws {
         let configuration = try loadCollectorConfiguration(config)
+        let clock = now.flatMap(UTCTime.parseMilliseconds).map { CollectorClock(startMs: $0) } ?? CollectorClock.system()
+        let nowMs = clock.startMs  // the time given, exactly (or the system clock's, read once)
+        // One clock per store: probes are staged under the clock's day, never another.
+        try StagingStore(path: configuration.staging).adoptClock(clock.kind, nowMs: nowMs)
         let staging = try StagingActor(path: configuration.staging)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let results: [(CollectorConfiguration.Target, Scraper.Outcome)]
         do {
             results = try await CollectRound(configuration: configuration, staging: staging, client: client)
-                .run(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                .run(nowMs: nowMs)
         } catch {
             try? await client.shutdown()
             throw error
@@ -124,9 +135,33 @@ struct CollectStatus: ParsableCommand {
             print("  last attempt: \(latest.map { Self.describe($0.latest) } ?? "none yet")")
             if let failure = latest?.latestFailure { print("  last failure: \(Self.describe(failure))") }
         }
+        let sources = configuration.eventFiles + (configuration.eventListen != nil || configuration.eventStdin ? [configuration.eventSpool] : [])
+        let stats = Dictionary(try store.followStats().map { ($0.path, $0) }, uniquingKeysWith: { $1 })
+        for source in sources {
+            guard let stat = stats[source] else {
+                print("gateway events \(source): not read yet")
+                continue
+            }
+            func time(_ ms: Int64?) -> String { ms.map { UTCTime.iso8601(milliseconds: $0) } ?? "never" }
+            func age(_ ms: Int64?) -> String {
+                guard let ms else { return "" }
+                let seconds = max(0, stat.polledMs - ms) / 1000
+                return seconds >= 3600 ? "\(seconds / 3600) h \(seconds % 3600 / 60) min" : seconds >= 60 ? "\(seconds / 60) min \(seconds % 60) s" : "\(seconds) s"
+            }
+            print("gateway events \(source): \(stat.events) events read, \(stat.records) records staged (since the collector started); "
+                  + "newest event \(time(stat.lastEventMs)); last new bytes at \(time(stat.lastReadMs)); last pass at \(time(stat.polledMs))")
+            print(stat.openEntities == 0 ? "  no session, request or job open"
+                  : "  \(stat.openEntities) open (sessions, requests, jobs): the oldest began \(age(stat.oldestOpenFirstMs)) before the last pass, "
+                    + "the quietest has been silent \(age(stat.stalestOpenLastMs)); each closes after the idle timeout (spec/collector.md §5)")
+        }
+        let kinds = try store.countsByKind()
+        print("staged records by kind: \(kinds.isEmpty ? "none" : kinds.map { "\($0.kind) \($0.records)" }.joined(separator: ", "))")
         let days = try store.days()
         print("staged days: \(days.isEmpty ? "none" : days.map(\.description).joined(separator: ", "))")
         print("late records (arrived after their day was sealed, kept in quarantine): \(try store.lateRecords())")
+        if let clock = try store.clock() {
+            print("clock: \(clock.kind == .system ? "the system clock" : "simulated"), last used at \(UTCTime.iso8601(milliseconds: clock.latestMs))")
+        }
         let sealed = DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last
         if let next = sealed?.next ?? days.first {
             let due = next.startMs + UTCDay.milliseconds + configuration.sealGraceMs
@@ -155,35 +190,64 @@ struct CollectSeal: AsyncParsableCommand {
         abstract: "Seal every due day from the staging store, commit, and push (what the daemon does each minute).",
         discussion: """
             A day is due when its end plus the seal grace has passed. Days without records are sealed \
-            too, so the chain has no silent gaps. When other collectors pushed to the same dataset \
-            first, the commit is replayed on top of theirs and pushed again. --now fixes the current \
-            time (a UTC time YYYY-MM-DDTHH:MM:SSZ), for tests and for sealing a backlog exactly.
+            too, so the chain has no silent gaps; nothing before collector.first_day is sealed. First \
+            every gateway-event source is read to its end and the sessions the clock has closed are \
+            staged. When more days are due than seal.max_catch_up_days (default 7), nothing is sealed \
+            unless --catch-up is given: --dry-run lists the due days and changes nothing. When other \
+            collectors pushed to the same dataset first, the commit is replayed on top of theirs and \
+            pushed again. --now fixes the current time, for tests and for sealing a backlog exactly; \
+            a staging store that runs on a simulated clock needs it.
 
-            Example:
+            Examples:
+              assay collect seal --config collector.yaml --dry-run
               assay collect seal --config collector.yaml
+              assay collect seal --config collector.yaml --now 2026-01-10T03:00:00Z --catch-up
             """)
 
     @Option(help: "The YAML configuration file.")
     var config: String
 
-    @Option(help: "The current time, YYYY-MM-DDTHH:MM:SSZ (default: the clock).")
+    @Option(help: "The current time, YYYY-MM-DDTHH:MM:SS[.mmm]Z (default: the system clock).")
     var now: String?
+
+    @Flag(help: "List the days that are due, and seal nothing.")
+    var dryRun = false
+
+    @Flag(help: "Seal every due day, even more than seal.max_catch_up_days.")
+    var catchUp = false
+
+    func validate() throws {
+        if let now, UTCTime.parseMilliseconds(now) == nil { throw ValidationError("--now must be YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.mmmZ") }
+    }
 
     func run() async throws {
         let configuration = try loadCollectorConfiguration(config)
         let key = try KeyFiles.readPrivateKey(at: configuration.key).key
-        var clock = CollectorClock.system()
-        if let now {
-            guard let seconds = UTCTime.parseSeconds(now) else { throw ValidationError("--now must be YYYY-MM-DDTHH:MM:SSZ") }
-            clock = CollectorClock(startMs: seconds * 1000, speed: 1)
-        }
+        let clock = now.flatMap(UTCTime.parseMilliseconds).map { CollectorClock(startMs: $0) } ?? CollectorClock.system()
+        LineLogHandler.bootstrap(format: .text)
         var logger = Logger(label: "assay.collect")
         logger.logLevel = .warning
         let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger)
-        let report = await collector.sealAndPublish()
+        let report = await collector.sealAndPublish(nowMs: clock.startMs, options: SealOptions(catchUp: catchUp, dryRun: dryRun))
         await collector.shutdown()
+        let range = report.due.isEmpty ? "" : report.due.count == 1 ? "\(report.due[0])" : "\(report.due.first!) … \(report.due.last!)"
+        if dryRun {
+            print(report.due.isEmpty ? "No day is due at \(UTCTime.iso8601(milliseconds: clock.startMs))"
+                  : "Due at \(UTCTime.iso8601(milliseconds: clock.startMs)): \(report.due.count) day\(report.due.count == 1 ? "" : "s"), \(range)")
+            for day in report.due { print("  \(day)") }
+            if report.due.count > configuration.maxCatchUpDays {
+                print("More than seal.max_catch_up_days (\(configuration.maxCatchUpDays)): sealing them needs --catch-up.")
+            }
+            print("Dry run: nothing was sealed or published.")
+            return
+        }
+        if report.refusedCatchUp {
+            throw Failure(message: "\(report.due.count) days are due (\(range)), more than seal.max_catch_up_days (\(configuration.maxCatchUpDays)); "
+                + "nothing was sealed. Check the list with --dry-run, then seal them all with --catch-up, or set collector.first_day "
+                + "in \(config) to start later.")
+        }
         print(report.sealed.isEmpty ? "No day is due" : "Sealed \(report.sealed.map(\.description).joined(separator: ", "))")
-        if report.pushed { print("Published to \(configuration.remote)") }
+        if report.pushed { print("Published to \(configuration.remote) (branch \(configuration.branch))") }
         if let error = report.pushError { throw Failure(message: "publishing failed: \(error)") }
     }
 }
@@ -194,35 +258,49 @@ struct CollectRun: AsyncParsableCommand {
         abstract: "Run the collector: scrape on schedule, seal and publish every UTC day.",
         discussion: """
             Stops cleanly on SIGTERM or SIGINT (every committed page and bundle is durable). \
-            --clock-start and --speed compress time for tests and demos: the collector's clock \
-            starts at the given UTC millisecond and runs SPEED times faster than real time \
-            (network timeouts stay real).
+            Logs one line per scrape summary, gateway-event pass, seal and push (--log-format json \
+            for machines). More missed days than seal.max_catch_up_days are sealed only with \
+            --catch-up. --clock-start and --speed compress time for tests and demos: the \
+            collector's clock starts at the given UTC time and runs SPEED times faster than real \
+            time (network timeouts stay real); a staging store keeps the clock it started with.
 
-            Example:
+            Examples:
               assay collect run --config collector.yaml
-              assay collect run --config collector.yaml --clock-start 1767225600000 --speed 1440
+              assay collect run --config collector.yaml --clock-start 2026-01-01T00:00:00Z --speed 1440
             """)
 
     @Option(help: "The YAML configuration file.")
     var config: String
 
-    @Option(help: "Start the collector's clock at this UTC time in milliseconds (testing, demos).")
-    var clockStart: Int64?
+    @Option(help: "Start the collector's clock at this UTC time, YYYY-MM-DDTHH:MM:SS[.mmm]Z (testing, demos).")
+    var clockStart: String?
 
     @Option(help: "Simulated milliseconds per real millisecond (with --clock-start).")
     var speed: Double = 1
 
+    @Flag(help: "Seal every missed day, even more than seal.max_catch_up_days.")
+    var catchUp = false
+
+    @Option(help: "The log's format: text (one line per event) or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     func validate() throws {
         guard speed > 0 else { throw ValidationError("--speed must be positive") }
+        if let clockStart, UTCTime.parseMilliseconds(clockStart) == nil {
+            throw ValidationError("--clock-start must be YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.mmmZ")
+        }
+        if speed != 1 && clockStart == nil { throw ValidationError("--speed needs --clock-start") }
     }
 
     func run() async throws {
         let configuration = try loadCollectorConfiguration(config)
         let key = try KeyFiles.readPrivateKey(at: configuration.key).key
-        let clock = clockStart.map { CollectorClock(startMs: $0, speed: speed) } ?? CollectorClock.system()
+        let clock = clockStart.flatMap(UTCTime.parseMilliseconds).map { CollectorClock(startMs: $0, speed: speed) } ?? CollectorClock.system()
+        LineLogHandler.bootstrap(format: logFormat)
         var logger = Logger(label: "assay.collect")
         logger.logLevel = .notice
         let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger)
+        if catchUp { await collector.allowCatchUp() }
         let task = Task {
             try await collector.run { name, address in Diagnostics.printToStandardOutput("\(name) listening on http://\(address)") }
         }

@@ -62,6 +62,9 @@ struct ExporterServe: AsyncParsableCommand {
     @Option(help: "A file holding the ingest bearer token.")
     var ingestTokenFile: String?
 
+    @Option(help: "The log's format: text (one line per event) or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     func validate() throws {
         if config == nil && store == nil { throw ValidationError("give --config FILE or at least --store FILE") }
     }
@@ -86,12 +89,20 @@ struct ExporterServe: AsyncParsableCommand {
             configuration.ingestToken = String(decoding: try Files.read(ingestTokenFile, limit: 4096), as: UTF8.self).filter { !$0.isWhitespace }
         }
         do { try configuration.validate() } catch { throw Failure(message: error.description) }
+        LineLogHandler.bootstrap(format: logFormat)
         var logger = Logger(label: "assay.exporter")
         logger.logLevel = .notice
         let server = try ExporterServer(configuration: configuration, logger: logger)
-        try await server.run { name, address in
-            Diagnostics.printToStandardOutput("\(name) listening on http://\(address)")
+        logger.notice("starting", metadata: ["store": "\(configuration.store)", "orchestrator": "\(configuration.orchestrator ?? "")"])
+        do {
+            try await server.run { name, address in
+                Diagnostics.printToStandardOutput("\(name) listening on http://\(address)")
+            }
+        } catch {
+            logger.error("stopped by an error", metadata: ["error": "\(error)"])
+            throw error
         }
+        logger.notice("stopped: every acknowledged record is in the store", metadata: ["store": "\(configuration.store)"])
     }
 }
 

@@ -34,8 +34,10 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await arguments.run { signers in
-            guard git else { return [] }
-            return try CommitVerifier.check(try GitRepository.open(arguments.dataset), signers: signers)
+            guard git else { return .init(findings: [], checked: nil) }
+            let repository = try GitRepository.open(arguments.dataset)
+            let findings = try CommitVerifier.check(repository, signers: signers)
+            return .init(findings: findings, checked: "\(try repository.commits().count) commits' SSH signatures")
         }
     }
 }

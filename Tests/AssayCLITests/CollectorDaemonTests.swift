@@ -51,13 +51,7 @@ struct CollectorDaemonTests {
         }
 
         // The dataset: a work tree whose origin is a bare repository.
-        _ = try GitRepository.create(directory.file("remote.git"), bare: true)
-        let work = try GitRepository.create(directory.file("dataset"), bare: false)
-        try work.addRemote("origin", url: directory.file("remote.git"))
-        try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
-        try #require(try Command.assay(["dataset", "init", directory.file("dataset"), "--id", "daemon-test", "--title", "Daemon test",
-                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--simulated"]).status == 0)
-        try #require(try Command.assay(["publish", "--dataset", directory.file("dataset"), "--key", directory.file("gw-a"), "--signer", "gw-a"]).status == 0)
+        try TestDataset.create(in: directory, id: "daemon-test")
         let metricsPort = try LoopbackPort.free()
         try directory.write("collector.yaml", """
             collector:
@@ -93,10 +87,11 @@ struct CollectorDaemonTests {
         let collector = Process()
         collector.executableURL = URL(fileURLWithPath: Command.assayPath)
         collector.arguments = ["collect", "run", "--config", directory.file("collector.yaml"),
-                               "--clock-start", String(Self.dayOne), "--speed", String(Self.speed)]
+                               "--clock-start", UTCTime.iso8601(milliseconds: Self.dayOne), "--speed", String(Self.speed)]
         collector.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        collector.standardError = errors
+        // The daemon's log goes to a file: a pipe nobody reads would fill and block it.
+        FileManager.default.createFile(atPath: directory.file("collector.log"), contents: nil)
+        collector.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("collector.log")))
         let launched = Date()
         try collector.run()
         defer { if collector.isRunning { kill(collector.processIdentifier, SIGKILL) } }
@@ -145,9 +140,9 @@ struct CollectorDaemonTests {
         let deadline = Date().addingTimeInterval(60)
         var pushed = 0
         while Date() < deadline {
-            let log = try Command.system("git", ["-C", directory.file("remote.git"), "log", "--format=%s", "main"])
+            let log = try Command.system("git", ["-C", directory.file("public.git"), "log", "--format=%s", "main"])
             pushed = log.stdout.split(separator: "\n").filter { $0.hasPrefix("Seal gw-a") }.count
-            let clone = try? Command.system("git", ["-C", directory.file("remote.git"), "ls-tree", "-r", "--name-only", "main"])
+            let clone = try? Command.system("git", ["-C", directory.file("public.git"), "ls-tree", "-r", "--name-only", "main"])
             if clone?.stdout.contains("bundles/gw-a/2026/01/02/manifest.json") == true { break }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -163,9 +158,14 @@ struct CollectorDaemonTests {
                 "the flaky target's failures are shown: \(status.stdout)")
 
         let clone = directory.file("clone")
-        #expect(try Command.system("git", ["clone", "-q", directory.file("remote.git"), clone]).status == 0)
+        #expect(try Command.system("git", ["clone", "-q", directory.file("public.git"), clone]).status == 0)
         let verify = try Command.assay(["verify", clone, "--git"])
-        #expect(verify.status == 0, "\(verify.stdout)\n\(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
+        let log = String(decoding: try Files.read(directory.file("collector.log")), as: UTF8.self)
+        #expect(verify.status == 0, "\(verify.stdout)\n\(log)")
+        // One line per scrape summary, gateway-event pass, seal and push.
+        for message in ["assay.collect: scraped", "assay.collect: gateway events", "assay.collect: sealed", "assay.collect: pushed"] {
+            #expect(log.contains(message), "the log has '\(message)' lines")
+        }
         for day in ["01", "02"] {
             #expect(FileManager.default.fileExists(atPath: "\(clone)/bundles/gw-a/2026/01/\(day)/manifest.json"))
             let signature = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/allowed_signers", "-I", "gw-a", "-n", "assay-manifest-v1",

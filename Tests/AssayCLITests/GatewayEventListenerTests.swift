@@ -123,7 +123,7 @@ struct GatewayEventListenerTests {
         func start() throws -> ServerProcess {
             // The clock starts at the events' day, so no day is due for sealing while the test runs.
             try ServerProcess(Command.assayPath, ["collect", "run", "--config", directory.file("collector.yaml"),
-                                                  "--clock-start", "1767225600000"], waitFor: ["events"])
+                                                  "--clock-start", "2026-01-01T00:00:00Z"], waitFor: ["events"])
         }
         var collector = try start()
         let chunks = Self.chunks(lines, seed: 12)
@@ -168,7 +168,7 @@ struct GatewayEventListenerTests {
         try directory.write("collector.yaml", configuration)
         let collector = Process()
         collector.executableURL = URL(fileURLWithPath: Command.assayPath)
-        collector.arguments = ["collect", "run", "--config", directory.file("collector.yaml"), "--clock-start", "1767225600000"]
+        collector.arguments = ["collect", "run", "--config", directory.file("collector.yaml"), "--clock-start", "2026-01-01T00:00:00Z"]
         let input = Pipe()
         collector.standardInput = input
         collector.standardOutput = FileHandle.nullDevice

@@ -41,7 +41,7 @@ struct PolicyTests {
         }
         try assay(["dataset", "init", root, "--id", "assay-policy-vectors", "--title", "Assay policy test vectors", "--licence", "CC0-1.0",
                    "--threshold", "2", "--simulated", "--signer", "gw-a=\(keys)/gw-a.pub", "--signer", "gw-b=\(keys)/gw-b.pub",
-                   "--signer", "gw-c=\(keys)/gw-c.pub"])
+                   "--signer", "gw-c=\(keys)/gw-c.pub", "--no-git"])
         let directory = DatasetDirectory(root)
         // gw-b rotates its key on 2026-03-03; gw-a proposes, gw-b approves with the old key.
         try assay(["policy", "propose", "--dataset", root, "--key", "\(keys)/gw-a", "--signer", "gw-a", "--issued", "2026-03-02T12:00:00Z",
