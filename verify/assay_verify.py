@@ -400,118 +400,351 @@ def verify_sshsig(parsed, message, namespace):
         raise Invalid("the Ed25519 signature does not verify")
 
 
-def _parse_time(text):
-    if not (text.endswith("Z") or text.endswith("z")):
-        raise Invalid("time %r must end in Z" % text)
-    digits = text[:-1]
-    if len(digits) not in (8, 12, 14) or not digits.isdigit() or not digits.isascii():
-        raise Invalid("time %r must be YYYYMMDD[HHMM[SS]]Z" % text)
-    digits = digits + "0" * (14 - len(digits))
+# ---------------------------------------------------------------- allowed_signers (signatures.md §4)
+
+_DELIM_WS = b" \t\r\n"
+_C_SPACE = b" \t\n\v\f\r"
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+# Key types OpenSSH 9.2 knows besides ssh-ed25519 (signatures.md §4.1: they authorize nothing here).
+_OTHER_KEY_TYPES = {
+    b"ssh-ed25519-cert-v01@openssh.com", b"sk-ssh-ed25519@openssh.com", b"sk-ssh-ed25519-cert-v01@openssh.com",
+    b"ssh-rsa", b"rsa-sha2-256", b"rsa-sha2-512", b"ssh-rsa-cert-v01@openssh.com", b"rsa-sha2-256-cert-v01@openssh.com",
+    b"rsa-sha2-512-cert-v01@openssh.com", b"ssh-dss", b"ssh-dss-cert-v01@openssh.com",
+    b"ecdsa-sha2-nistp256", b"ecdsa-sha2-nistp384", b"ecdsa-sha2-nistp521", b"ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    b"ecdsa-sha2-nistp384-cert-v01@openssh.com", b"ecdsa-sha2-nistp521-cert-v01@openssh.com",
+    b"sk-ecdsa-sha2-nistp256@openssh.com", b"sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    b"webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+}
+
+
+def _b64_pton(data):
+    """signatures.md §4 step 4: b64_pton's rules; None when they are not met."""
+    out = bytearray()
+    state = 0
+    i = 0
+    pad = False
+    while i < len(data):
+        ch = data[i]
+        i += 1
+        if ch in _C_SPACE:
+            continue
+        if ch == 0x3D:
+            pad = True
+            break
+        value = _B64_ALPHABET.find(bytes([ch]))
+        if value < 0:
+            return None
+        if state == 0:
+            out.append(value << 2)
+            state = 1
+        elif state == 1:
+            out[-1] |= value >> 4
+            out.append((value & 0x0F) << 4)
+            state = 2
+        elif state == 2:
+            out[-1] |= value >> 2
+            out.append((value & 0x03) << 6)
+            state = 3
+        else:
+            out[-1] |= value
+            state = 0
+    if pad:
+        if state in (0, 1):
+            return None
+        if state == 2:
+            while i < len(data) and data[i] in _C_SPACE:
+                i += 1
+            if i >= len(data) or data[i] != 0x3D:
+                return None
+            i += 1
+        if any(b not in _C_SPACE for b in data[i:]):
+            return None
+        if out[-1] != 0:
+            return None
+        del out[-1]
+    elif state != 0:
+        return None
+    return bytes(out)
+
+
+def _read_key(line, c):
+    """("ed25519", key) | ("other", type) | None (signatures.md §4 step 4)."""
+    ends = [j for j in range(c, len(line)) if line[j] in b" \t"]
+    if not ends:
+        return None
+    key_type = line[c:ends[0]]
+    c = ends[0]
+    while c < len(line) and line[c] in b" \t":
+        c += 1
+    if c >= len(line):
+        return None
+    if key_type in _OTHER_KEY_TYPES:
+        return ("other", key_type.decode("utf-8", "replace"))
+    if key_type != b"ssh-ed25519":
+        return None
+    end = c
+    while end < len(line) and line[end] not in b" \t":
+        end += 1
+    blob = _b64_pton(line[c:end])
+    if blob is None:
+        return None
     try:
-        moment = datetime.datetime(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]), int(digits[8:10]),
-                                   int(digits[10:12]), int(digits[12:14]), tzinfo=datetime.timezone.utc)
+        return ("ed25519", parse_public_blob(blob))
+    except Invalid:
+        return None
+
+
+def _parse_allowed_time(value):
+    """("seconds", n) | ("refused", why) | None when OpenSSH refuses it too (signatures.md §4 step 6, §4.1)."""
+    text = value.decode("utf-8", "replace")
+    digits = value
+    utc = False
+    if len(digits) > 1 and digits[-1:].lower() == b"z":
+        utc, digits = True, digits[:-1]
+    elif len(digits) > 3 and digits[-3:].lower() == b"utc":
+        utc, digits = True, digits[:-3]
+    if len(digits) not in (8, 12, 14):
+        return None
+    if not utc:
+        return ("refused", "validity time %r has no Z (UTC): OpenSSH reads it in the local time zone" % text)
+    if not all(0x30 <= b <= 0x39 for b in digits):
+        return ("refused", "validity time %r must be digits" % text)
+    n = lambda a, b: int(digits[a:b])
+    year, month, day = n(0, 4), n(4, 6), n(6, 8)
+    hour = n(8, 10) if len(digits) >= 12 else 0
+    minute = n(10, 12) if len(digits) >= 12 else 0
+    second = n(12, 14) if len(digits) == 14 else 0
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second <= 61):
+        return None
+    try:
+        moment = datetime.datetime(year, month, day, hour, minute, second if second < 60 else 0, tzinfo=datetime.timezone.utc)
     except ValueError:
-        raise Invalid("time %r is not a valid date" % text)
-    return int(moment.timestamp())
+        moment = None
+    if moment is None or second >= 60:
+        return ("refused", "validity time %r is not a real date and time" % text)
+    seconds = int(moment.timestamp())
+    return ("seconds", seconds) if seconds > 0 else None
 
 
-def _tokens(line):
-    tokens, current, quoted = [], "", False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        if not quoted and ch in " \t":
-            if current:
-                tokens.append(current)
-                current = ""
-            continue
-        current += ch
-    if current:
-        tokens.append(current)
-    return tokens
+def _parse_allowed_line(line):
+    """One line (bytes, NUL-truncated, with its newline): "comment", an entry dict, or (reason, deliberate)."""
+    c = 0
+    while c < len(line) and line[c] in _DELIM_WS:
+        c += 1
+    if c == len(line) or line[c] == 0x23:
+        return "comment"
+    d = c
+    while d < len(line) and line[d] not in _DELIM_WS and line[d] != 0x22:
+        d += 1
+    if d == len(line):
+        return ("invalid line: nothing after the principals", False)
+    if line[d] == 0x22:
+        close = line.find(b'"', d + 1)
+        if close < 0:
+            return ("invalid line: the principals' quote is not closed", False)
+        field = line[c:d] + line[d + 1:close]
+        c = close + 1
+    else:
+        field = line[c:d]
+        c = d + 1
+    while c < len(line) and line[c] in _DELIM_WS:
+        c += 1
+    principals = [p.decode("utf-8", "replace") for p in field.split(b",")]
+    options = None
+    key = _read_key(line, c)
+    if key is None:
+        start, quoted = c, False
+        while c < len(line) and (quoted or line[c] not in b" \t"):
+            if line[c] == 0x5C and c + 1 < len(line) and line[c + 1] == 0x22:
+                c += 1
+            elif line[c] == 0x22:
+                quoted = not quoted
+            c += 1
+        if c == len(line) and quoted:
+            return ("invalid options: a quote is not closed", False)
+        if c == len(line):
+            return ("missing key", False)
+        options = line[start:c]
+        c += 1
+        while c < len(line) and line[c] in b" \t":
+            c += 1
+        key = _read_key(line, c)
+        if key is None:
+            return ("invalid key", False)
+    ca, namespaces, after, before, refused = False, None, None, None, None
+    if options:
+        at = 0
 
+        def dequote():
+            nonlocal at
+            if at >= len(options) or options[at] != 0x22:
+                return None
+            j, out = at + 1, bytearray()
+            while j < len(options) and options[j] != 0x22:
+                if options[j] == 0x5C and j + 1 < len(options) and options[j + 1] == 0x22:
+                    j += 1
+                out.append(options[j])
+                j += 1
+            if j >= len(options):
+                return None
+            at = j + 1
+            return bytes(out)
 
-def parse_allowed_signers(text):
-    """OpenSSH allowed_signers with Assay's restrictions (signatures.md §4)."""
-    entries = []
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
-        line = line.lstrip(" \t")
-        if not line or line.startswith("#"):
-            continue
-        tokens = _tokens(line)
-        principals = [p for p in tokens[0].split(",") if p]
-        if not principals:
-            raise Invalid("line %d: missing principals" % number)
-        if any(p.startswith("!") for p in principals):
-            raise Invalid("line %d: negated principal patterns are not supported" % number)
-        rest = tokens[1:]
-        if not rest:
-            raise Invalid("line %d: missing key" % number)
-        namespaces, after, before = None, None, None
-        if not (rest[0].startswith("ssh-") or rest[0].startswith("ecdsa-") or rest[0].startswith("sk-")):
-            parts, current, quoted = [], "", False
-            for ch in rest[0]:
-                if ch == '"':
-                    quoted = not quoted
-                    current += ch
-                    continue
-                if ch == "," and not quoted:
-                    parts.append(current)
-                    current = ""
-                    continue
-                current += ch
-            if quoted:
-                raise Invalid("line %d: unterminated quote" % number)
-            parts.append(current)
-            for part in parts:
-                name, _, value = part.partition("=")
-                if value.startswith('"'):
-                    if len(value) < 2 or not value.endswith('"'):
-                        raise Invalid("line %d: badly quoted value" % number)
-                    value = value[1:-1]
-                name = name.lower()
-                if name == "namespaces" and "=" in part:
-                    namespaces = [n for n in value.split(",") if n]
-                elif name == "valid-after" and "=" in part:
-                    after = _parse_time(value)
-                elif name == "valid-before" and "=" in part:
-                    before = _parse_time(value)
-                elif name == "cert-authority":
-                    raise Invalid("line %d: cert-authority is not supported" % number)
+        while at < len(options) and options[at] not in b" \t":
+            lowered = options[at:].lower()
+            if lowered.startswith(b"cert-authority"):
+                ca = True
+                at += len(b"cert-authority")
+            elif lowered.startswith(b"namespaces="):
+                if namespaces is not None:
+                    return ('bad options: multiple "namespaces" clauses', False)
+                at += len(b"namespaces=")
+                value = dequote()
+                if value is None:
+                    return ("bad options: namespaces: a value must be quoted and closed", False)
+                namespaces = value
+            elif lowered.startswith(b"valid-after=") or lowered.startswith(b"valid-before="):
+                is_after = lowered.startswith(b"valid-after=")
+                name = "valid-after" if is_after else "valid-before"
+                if (after if is_after else before) is not None:
+                    return ('bad options: multiple "%s" clauses' % name, False)
+                at += len(name) + 1
+                value = dequote()
+                if value is None:
+                    return ("bad options: %s: a value must be quoted and closed" % name, False)
+                parsed = _parse_allowed_time(value)
+                if parsed is None:
+                    return ('bad options: invalid "%s" time' % name, False)
+                if parsed[0] == "refused":
+                    refused = refused or parsed[1]
+                    seconds = 1
                 else:
-                    raise Invalid("line %d: unknown option %r" % (number, name))
-            rest = rest[1:]
-        if len(rest) < 2:
-            raise Invalid("line %d: missing key" % number)
-        if rest[0] != "ssh-ed25519":
-            raise Invalid("line %d: only ssh-ed25519 keys are accepted" % number)
-        key = parse_public_blob(_b64(rest[1]))
-        if after is not None and before is not None and before <= after:
-            raise Invalid("line %d: valid-before is not after valid-after" % number)
-        entries.append({"principals": principals, "key": key, "namespaces": namespaces,
-                        "after": after, "before": before})
+                    seconds = parsed[1]
+                if is_after:
+                    after = seconds
+                else:
+                    before = seconds
+            if at == len(options) or options[at] in b" \t":
+                break
+            if options[at] != 0x2C:
+                return ("bad options: unknown key option", False)
+            at += 1
+            if at == len(options):
+                return ("bad options: unexpected end-of-options", False)
+        if refused is None and after is not None and before is not None and before <= after:
+            return ('bad options: "valid-before" time is before "valid-after"', False)
+    if refused is not None:
+        return (refused, True)
+    if key[0] == "other":
+        return ("the key is %s; Assay verifies only Ed25519 signatures" % key[1], True)
+    if ca:
+        return ("cert-authority: OpenSSH matches it only against certificates, which Assay never uses", True)
+    return {"principals": principals, "key": key[1],
+            "namespaces": None if namespaces is None else [n.decode("utf-8", "replace") for n in namespaces.split(b",")],
+            "after": after, "before": before}
+
+
+def read_allowed_signers(data):
+    """signatures.md §4, as OpenSSH reads it: (entries, [(line, reason, deliberate)])."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    entries, rejected = [], []
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        if number == len(lines) and raw == b"":
+            break
+        line = raw + (b"\n" if number < len(lines) else b"")
+        nul = line.find(b"\0")
+        if nul >= 0:
+            line = line[:nul]
+        result = _parse_allowed_line(line)
+        if result == "comment":
+            continue
+        if isinstance(result, dict):
+            entries.append(result)
+        else:
+            rejected.append((number, result[0], result[1]))
+    return entries, rejected
+
+
+def parse_allowed_signers(data):
+    """A policy's allowed_signers: every line must be usable (signatures.md §4.1, last paragraph)."""
+    entries, rejected = read_allowed_signers(data)
+    if rejected:
+        raise Invalid("line %d: %s" % rejected[0][:2])
     return entries
 
 
+def _match_pattern(text, pattern):
+    """match_pattern on bytes (`*` any run, `?` one byte), in O(len(text) × len(pattern))."""
+    t, p = text, pattern
+    ti = pi = 0
+    star, mark = -1, 0
+    while ti < len(t):
+        if pi < len(p) and p[pi] == 0x2A:
+            star, mark = pi, ti
+            pi += 1
+        elif pi < len(p) and (p[pi] == 0x3F or p[pi] == t[ti]):
+            ti += 1
+            pi += 1
+        elif star >= 0:
+            pi = star + 1
+            mark += 1
+            ti = mark
+        else:
+            return False
+    while pi < len(p) and p[pi] == 0x2A:
+        pi += 1
+    return pi == len(p)
+
+
 def _matches(text, pattern):
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text, re.DOTALL) is not None
+    return _match_pattern(text.encode("utf-8"), pattern.encode("utf-8"))
+
+
+def match_list(text, patterns):
+    """match_pattern_list(text, patterns) == 1 (signatures.md §4, Patterns)."""
+    subject = text.encode("utf-8")
+    positive = False
+    for pattern in patterns:
+        raw = pattern.encode("utf-8")
+        negated = raw[:1] == b"!"
+        if negated:
+            raw = raw[1:]
+        if len(raw) >= 1023:
+            return False
+        if _match_pattern(subject, raw):
+            if negated:
+                return False
+            positive = True
+    return positive
 
 
 def _permits(entry, namespace, time):
-    if entry["namespaces"] is not None and namespace not in entry["namespaces"]:
+    if namespace is not None and entry["namespaces"] is not None and not match_list(namespace, entry["namespaces"]):
         return False
     if time is not None and entry["after"] is not None and time < entry["after"]:
         return False
-    if time is not None and entry["before"] is not None and time >= entry["before"]:
+    if time is not None and entry["before"] is not None and time > entry["before"]:
         return False
     return True
 
 
 def allows(entries, principal, key, namespace, time):
-    return any(e["key"] == key and any(_matches(principal, p) for p in e["principals"])
-               and _permits(e, namespace, time) for e in entries)
+    return any(e["key"] == key and match_list(principal, e["principals"]) and _permits(e, namespace, time) for e in entries)
+
+
+def find_principals(entries, key, time):
+    """What `ssh-keygen -Y find-principals` prints for `key` at `time` (signatures.md §4)."""
+    for entry in entries:
+        if entry["key"] == key and _permits(entry, None, time):
+            out = []
+            for principal in entry["principals"]:
+                if principal == "":
+                    break
+                out.append(principal)
+            return out
+    return []
 
 
 def known_key(entries, key, namespace):
@@ -609,7 +842,7 @@ def evaluate_policy(root, descriptor, log):
     try:
         with open(os.path.join(root, "allowed_signers"), "rb") as handle:
             genesis_bytes = handle.read()
-        genesis_signers = parse_allowed_signers(genesis_bytes.decode("utf-8", "replace"))
+        genesis_signers = parse_allowed_signers(genesis_bytes)
     except (OSError, Invalid) as error:
         log.error("allowed-signers", "allowed_signers", str(error))
         return None, []
@@ -682,7 +915,7 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
                 or hashlib.sha256(signers_bytes).hexdigest() != document["allowed_signers"]["sha256"]:
             log.error("policy", signers_path, "differs from the size and SHA-256 that policy.json names")
             valid = False
-        signers = parse_allowed_signers(signers_bytes.decode("utf-8", "replace"))
+        signers = parse_allowed_signers(signers_bytes)
         for problem in self_containment_problems(signers, document["revocations"]):
             log.error("policy", signers_path, problem)
             valid = False
@@ -731,7 +964,7 @@ def load_pinned_policy(path, threshold=None):
             signers_bytes = handle.read()
         if hashlib.sha256(signers_bytes).hexdigest() != document["allowed_signers"]["sha256"]:
             raise Invalid("%s/allowed_signers: its SHA-256 is not the one policy.json names" % path)
-        signers = parse_allowed_signers(signers_bytes.decode("utf-8"))
+        signers = parse_allowed_signers(signers_bytes)
         if self_containment_problems(signers, document["revocations"]):
             raise Invalid("%s/allowed_signers: %s" % (path, self_containment_problems(signers, document["revocations"])[0]))
         return {"version": document["version"], "hash": hashlib.sha256(data).hexdigest(),
@@ -739,7 +972,7 @@ def load_pinned_policy(path, threshold=None):
     with open(path, "rb") as handle:
         data = handle.read()
     return {"version": 0, "hash": hashlib.sha256(data).hexdigest(), "threshold": threshold,
-            "signers": parse_allowed_signers(data.decode("utf-8")), "revocations": []}
+            "signers": parse_allowed_signers(data), "revocations": []}
 
 
 def allowed_principals(policy, namespace, time):

@@ -50,6 +50,12 @@ public enum Base64 {
         return table
     }()
 
+    /// The 6-bit value of a base64 alphabet byte, nil for any other byte.
+    public static func value(of byte: UInt8) -> UInt8? {
+        let value = reverse[Int(byte)]
+        return value == 0xFF ? nil : value
+    }
+
     /// Encodes with `=` padding unless `padded` is false (as in OpenSSH fingerprints).
     public static func encode(_ bytes: some Collection<UInt8>, padded: Bool = true) -> String {
         let input = Array(bytes)
