@@ -1007,15 +1007,34 @@ def listdir(path):
         return []
 
 
+# Every rule of dataset.md §8 and its severity; a finding names one of them (a test checks this
+# table against the spec's and the Swift verifier's).
+RULES = {rule: "error" for rule in (
+    "descriptor", "allowed-signers", "unlisted-file", "bundle-path", "file-type", "unreadable", "manifest", "manifest-location",
+    "file-missing", "file-size", "file-hash", "record-invalid", "record-not-canonical", "record-day", "record-order",
+    "record-count", "merkle-root", "conflicts", "coverage", "signature", "unknown-signer", "threshold", "policy",
+    "policy-chain", "policy-signature", "chain-start", "chain-link", "chain-fork", "stale", "future", "rollback",
+    "scores-document", "scores-input", "scores-mismatch", "scores-signature", "proof", "proof-binding", "commit-signature")}
+RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "revoked-signer", "policy-pending")})
+
+
 class Log:
     def __init__(self):
         self.findings = []
 
+    def add(self, rule, path, message):
+        """A finding of `rule`, with the rule's severity."""
+        if rule not in RULES:
+            raise AssertionError("unknown rule %r" % rule)
+        self.findings.append({"severity": RULES[rule], "rule": rule, "path": path, "message": message})
+
     def error(self, rule, path, message):
-        self.findings.append({"severity": "error", "rule": rule, "path": path, "message": message})
+        assert RULES.get(rule) == "error", rule
+        self.add(rule, path, message)
 
     def warning(self, rule, path, message):
-        self.findings.append({"severity": "warning", "rule": rule, "path": path, "message": message})
+        assert RULES.get(rule) == "warning", rule
+        self.add(rule, path, message)
 
 
 def read_descriptor(root):

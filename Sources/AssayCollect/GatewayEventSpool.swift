@@ -76,7 +76,7 @@ public final class GatewayEventSpool: GatewayEventSource, Sendable {
                 size = keep
             }
         }
-        Files.syncDirectory(of: path)
+        try Files.syncDirectory(of: path)
         writer = Mutex(Writer(descriptor: descriptor, start: start, size: size))
     }
 
@@ -93,7 +93,7 @@ public final class GatewayEventSpool: GatewayEventSource, Sendable {
                 let path = Self.segmentPath(directory, start)
                 let descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
                 guard descriptor >= 0 else { throw SpoolError("cannot create", path) }
-                Files.syncDirectory(of: path)
+                try Files.syncDirectory(of: path)
                 close(writer.descriptor)
                 writer = Writer(descriptor: descriptor, start: start, size: 0)
             }

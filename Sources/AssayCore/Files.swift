@@ -9,22 +9,127 @@ import Darwin
 /// rename, fsync the directory) so a crash leaves the old or the new file.
 public enum Files {
     /// The whole content of `path` (`-` reads standard input).
+    /// The whole content of `path` (`-` reads standard input), at most `limit` bytes. A path may be
+    /// a symbolic link (configuration files often are), but what it names must be a regular file.
     public static func read(_ path: String, limit: Int = 1 << 30) throws(FileError) -> [UInt8] {
-        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        if path == "-" { return try readAll(0, path: "<stdin>", limit: limit) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw FileError(path: path, operation: "open", errno: errno) }
-        defer { if fd != 0 { close(fd) } }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileError(path: path, operation: "stat", errno: errno) }
+        let found = kind(mode: info.st_mode)
+        guard found == .regular else {
+            throw FileError(path: path, operation: "open", errno: EINVAL, detail: "it is a \(found.rawValue), not a regular file")
+        }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    /// What is at a path, without following a symbolic link there (`lstat`).
+    public enum Kind: String, Sendable {
+        case regular, directory
+        case symbolicLink = "symbolic link"
+        case fifo = "FIFO"
+        case device
+        case socket
+        case other
+    }
+
+    /// The kind of `path` itself (a link is not followed); nil when nothing is there.
+    public static func kind(_ path: String) -> Kind? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return kind(mode: info.st_mode)
+    }
+
+    static func kind(mode: mode_t) -> Kind {
+        switch mode & S_IFMT {
+        case S_IFREG: .regular
+        case S_IFDIR: .directory
+        case S_IFLNK: .symbolicLink
+        case S_IFIFO: .fifo
+        case S_IFCHR, S_IFBLK: .device
+        case S_IFSOCK: .socket
+        default: .other
+        }
+    }
+
+    /// Opens a regular file for reading: a symbolic link, FIFO, device, socket or directory is
+    /// refused without reading (O_NOFOLLOW, O_NONBLOCK so a FIFO cannot block the open, then fstat).
+    public static func openRegular(_ path: String) throws(FileError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ELOOP { throw FileError(path: path, operation: "open", errno: code, detail: "it is a symbolic link") }
+            throw FileError(path: path, operation: "open", errno: code)
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw FileError(path: path, operation: "stat", errno: code)
+        }
+        let found = kind(mode: info.st_mode)
+        guard found == .regular else {
+            close(fd)
+            throw FileError(path: path, operation: "open", errno: EINVAL, detail: "it is a \(found.rawValue), not a regular file")
+        }
+        return fd
+    }
+
+    /// The whole content of a regular file of at most `limit` bytes: a symbolic link, FIFO,
+    /// device, socket or directory is refused, and reading stops at `limit` + 1 bytes.
+    public static func readRegular(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        let fd = try openRegular(path)
+        defer { close(fd) }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    static func readAll(_ fd: Int32, path: String, limit: Int) throws(FileError) -> [UInt8] {
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let want = min(chunk.count, limit + 1 - output.count)
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw FileError(path: path, operation: "read", errno: errno)
             }
             if count == 0 { return output }
             output.append(contentsOf: chunk[..<count])
-            if output.count > limit { throw FileError(path: path, operation: "read (file larger than \(limit) bytes)", errno: EFBIG) }
+            if output.count > limit { throw FileError(path: path, operation: "read", errno: EFBIG, detail: "larger than \(limit) bytes") }
         }
+    }
+
+    /// One entry of a directory, with its own kind (links not followed).
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let kind: Kind
+    }
+
+    /// The entries of a directory (without `.` and `..`), sorted by the bytes of their names;
+    /// a directory that exists but cannot be read is an error, never an empty list. At most
+    /// `limit` entries are read: a directory with more is refused.
+    public static func entries(_ path: String, limit: Int = 1_000_000) throws(FileError) -> [Entry] {
+        guard let directory = opendir(path) else { throw FileError(path: path, operation: "list", errno: errno) }
+        defer { closedir(directory) }
+        var result: [Entry] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(directory) else {
+                if errno != 0 { throw FileError(path: path, operation: "list", errno: errno) }
+                break
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            guard result.count < limit else {
+                throw FileError(path: path, operation: "list", errno: EFBIG, detail: "more than \(limit) entries")
+            }
+            result.append(Entry(name: name, kind: kind("\(path)/\(name)") ?? .other))
+        }
+        return result.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
     }
 
     /// Calls `body` with successive chunks of `path` (`-` for standard input), in constant memory.
@@ -66,7 +171,7 @@ public enum Files {
             unlink(temporary)
             throw FileError(path: path, operation: "rename", errno: code)
         }
-        syncDirectory(of: path)
+        try syncDirectory(of: path)
     }
 
     /// Whether something exists at `path`.
@@ -94,13 +199,14 @@ public enum Files {
         }
     }
 
-    /// fsyncs the directory that holds `path`, so a rename or creation in it is durable.
-    public static func syncDirectory(of path: String) {
+    /// fsyncs the directory that holds `path`, so a rename or creation in it is durable; a
+    /// directory that cannot be opened or synced is an error (the write is not known to be durable).
+    public static func syncDirectory(of path: String) throws(FileError) {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
+        let name = directory.isEmpty ? "/" : directory
+        let fd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(path: name, operation: "open to fsync", errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileError(path: name, operation: "fsync", errno: errno) }
     }
 }

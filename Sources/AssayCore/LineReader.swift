@@ -35,6 +35,24 @@ public final class LineReader {
         self.name = name
     }
 
+    /// Stops reading after this many bytes plus one: the caller learns the file is larger than it
+    /// may be without reading it all (a `/dev/zero` in a dataset is refused, never read to its end).
+    public var byteLimit: Int64?
+    /// Bytes read so far.
+    public private(set) var bytesRead: Int64 = 0
+    /// Whether reading stopped at `byteLimit`.
+    public private(set) var exceededLimit = false
+
+    /// Opens a regular file of a dataset: not through a symbolic link, not a device, FIFO,
+    /// socket or directory (spec/dataset.md §8.1), and never blocking on open.
+    public init(regularFile path: String, maxLineBytes: Int = 64 * 1024, byteLimit: Int64) throws(FileError) {
+        descriptor = try Files.openRegular(path)
+        ownsDescriptor = true
+        name = path
+        self.maxLineBytes = maxLineBytes
+        self.byteLimit = byteLimit
+    }
+
     /// Opens `path` for reading; `-` means standard input.
     public init(path: String, maxLineBytes: Int = 64 * 1024) throws(FileError) {
         if path == "-" {
@@ -108,10 +126,17 @@ public final class LineReader {
                 start = 0
                 end = remaining
             }
-            let count = read(descriptor, buffer.baseAddress! + end, capacity - end)
+            var want = capacity - end
+            if let byteLimit { want = Int(min(Int64(want), max(0, byteLimit + 1 - bytesRead))) }
+            let count = want == 0 ? 0 : read(descriptor, buffer.baseAddress! + end, want)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .io(FileError(path: name, operation: "read", errno: errno))
+            }
+            bytesRead += Int64(count)
+            if let byteLimit, bytesRead > byteLimit {
+                exceededLimit = true
+                throw .io(FileError(path: name, operation: "read", errno: EFBIG, detail: "larger than \(byteLimit) bytes"))
             }
             if count == 0 {
                 atEOF = true
@@ -141,12 +166,22 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
     public let path: String
     public let operation: String
     public let code: Int32
+    /// Why, when it is not the system's text for `code` (a symlink, a device, a size over the limit).
+    public let detail: String?
 
     public init(path: String, operation: String, errno code: Int32) {
         self.path = path
         self.operation = operation
         self.code = code
+        detail = nil
     }
 
-    public var description: String { "\(path): cannot \(operation): \(String(cString: strerror(code)))" }
+    public init(path: String, operation: String, errno code: Int32, detail: String) {
+        self.path = path
+        self.operation = operation
+        self.code = code
+        self.detail = detail
+    }
+
+    public var description: String { "\(path): cannot \(operation): \(detail ?? String(cString: strerror(code)))" }
 }

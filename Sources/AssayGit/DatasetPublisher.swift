@@ -180,20 +180,20 @@ public enum CommitVerifier {
         for commit in try repository.commits() {
             let place = "commit \(commit.id.prefix(12)) (\(commit.summary))"
             guard let text = commit.signature else {
-                findings.append(.error("commit-signature", place, "is not signed"))
+                findings.append(Finding(.commitSignature, place, "is not signed"))
                 continue
             }
             let signature: SSHSignature
             do { signature = try SSHSignature(armored: text) } catch {
-                findings.append(.error("commit-signature", place, "has a signature that is not SSHSIG: \(error)"))
+                findings.append(Finding(.commitSignature, place, "has a signature that is not SSHSIG: \(error)"))
                 continue
             }
             do { try signature.verify(commit.signedData, namespace: "git") } catch {
-                findings.append(.error("commit-signature", place, "signature does not verify: \(error.reason)"))
+                findings.append(Finding(.commitSignature, place, "signature does not verify: \(error.reason)"))
                 continue
             }
             if signers.principals(for: signature.publicKey.key, namespace: "git", at: commit.committerTime).isEmpty {
-                findings.append(.error("commit-signature", place,
+                findings.append(Finding(.commitSignature, place,
                                        "is signed by \(signature.publicKey.fingerprint), which allowed_signers does not allow to sign commits at that time"))
             }
         }

@@ -124,9 +124,9 @@ public struct CoSigner: Sendable {
     func decide(_ bundle: BundleResult, report: VerificationReport, policy: TrustPolicy, absolute: String) -> Decision.Outcome {
         let base = bundle.relativePath
         let problems = report.findings.filter { finding in
-            finding.severity == .error && finding.rule != "threshold" && (finding.path == base || finding.path.hasPrefix(base + "/"))
+            finding.severity == .error && finding.rule != .threshold && (finding.path == base || finding.path.hasPrefix(base + "/"))
         }
-        if !problems.isEmpty { return .refused(problems.map { "\($0.rule): \($0.path): \($0.message)" }) }
+        if !problems.isEmpty { return .refused(problems.map { "\($0.rule.rawValue): \($0.path): \($0.message)" }) }
         switch policy.standing(principal: signer, key: key.publicKey, namespace: DatasetDirectory.manifestNamespace, at: bundle.day.startMs / 1000) {
         case .counts: break
         case .revoked(let revocation):

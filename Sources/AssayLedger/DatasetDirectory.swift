@@ -165,11 +165,11 @@ public struct DatasetDirectory: Sendable {
                 try Files.createExclusive("\(temporary)/\(file.name)", contents: file.bytes, mode: 0o644)
                 if let point = file.faultPoint { FaultInjection.point(point) }
             }
-            Files.syncDirectory(of: "\(temporary)/signatures/x")
-            Files.syncDirectory(of: "\(temporary)/x")
+            try Files.syncDirectory(of: "\(temporary)/signatures/x")
+            try Files.syncDirectory(of: "\(temporary)/x")
             if let beforeRename { FaultInjection.point(beforeRename) }
             guard rename(temporary, target) == 0 else { throw FileError(path: target, operation: "rename", errno: errno) }
-            Files.syncDirectory(of: target)
+            try Files.syncDirectory(of: target)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw LedgerError(.io, "\(error)")
@@ -183,7 +183,7 @@ public struct DatasetDirectory: Sendable {
         do { try Files.createExclusive(path, contents: Array(signature.armored.utf8), mode: 0o644) } catch {
             throw LedgerError(error.code == EEXIST ? .alreadyExists : .io, error.description)
         }
-        Files.syncDirectory(of: path)
+        do { try Files.syncDirectory(of: path) } catch { throw LedgerError(.io, error.description) }
     }
 
     /// Removes hidden temporary directories (`.<name>.tmp-<pid>`) a crashed write left behind.

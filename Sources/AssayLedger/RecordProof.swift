@@ -1,7 +1,7 @@
 import AssayCore
 import AssayCrypto
 
-/// An inclusion proof of one record in one bundle (spec/dataset.md §8.2).
+/// An inclusion proof of one record in one bundle (spec/dataset.md §8.3).
 public struct RecordProof: Equatable, Sendable {
     public static let format = "assay-record-proof-v1"
 

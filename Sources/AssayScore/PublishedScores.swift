@@ -44,24 +44,24 @@ public enum PublishedScores {
                 bytes = try Files.read("\(directory.root)/\(path)", limit: 64 << 20)
                 document = try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(bytes)
             } catch {
-                findings.append(.error("scores-document", path, "cannot be read as JSON: \(error)"))
+                findings.append(Finding(.scoresDocument, path, "cannot be read as JSON: \(error)"))
                 continue
             }
             guard bytes.last == 0x0A, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {
-                findings.append(.error("scores-document", path, "is not canonical JSON followed by one newline"))
+                findings.append(Finding(.scoresDocument, path, "is not canonical JSON followed by one newline"))
                 continue
             }
             guard document["profile"]?["sha256"]?.stringValue == profile.sha256 else {
-                findings.append(.error("scores-document", path, "names a profile other than \(profile.id) (\(profile.sha256))"))
+                findings.append(Finding(.scoresDocument, path, "names a profile other than \(profile.id) (\(profile.sha256))"))
                 continue
             }
             guard document["scores"]?["window"]?["last_day"]?.stringValue == day.description,
                   document["scores"]?["window"]?["days"] == .integer(1) else {
-                findings.append(.error("scores-document", path, "is not the 1-day window of \(day)"))
+                findings.append(Finding(.scoresDocument, path, "is not the 1-day window of \(day)"))
                 continue
             }
             guard case .array(let inputs)? = document["inputs"]?["bundles"] else {
-                findings.append(.error("scores-document", path, "has no inputs.bundles"))
+                findings.append(Finding(.scoresDocument, path, "has no inputs.bundles"))
                 continue
             }
             let scorer = Scorer(profile: profile, lastDay: day, days: 1)
@@ -72,7 +72,7 @@ public enum PublishedScores {
                       let inputDay = input["day"]?.stringValue.flatMap(UTCDay.init), let hash = input["manifest_sha256"]?.stringValue,
                       let manifest = try? directory.manifestBytes(collector: inputCollector, day: inputDay),
                       Hasher.sha256(manifest).hex == hash else {
-                    findings.append(.error("scores-input", path, "names an input bundle that is missing or has another manifest: \(input)"))
+                    findings.append(Finding(.scoresInput, path, "names an input bundle that is missing or has another manifest: \(input)"))
                     inputError = true
                     break
                 }
@@ -80,11 +80,11 @@ public enum PublishedScores {
             }
             guard !inputError else { continue }
             do { try BundleSet.feed(scorer, from: directory, bundles: named) } catch {
-                findings.append(.error("scores-input", path, "\(error)"))
+                findings.append(Finding(.scoresInput, path, "\(error)"))
                 continue
             }
             if scorer.output(verified: true) != bytes {
-                findings.append(.error("scores-mismatch", path, "differs from the scores recomputed from the bundles it names"))
+                findings.append(Finding(.scoresMismatch, path, "differs from the scores recomputed from the bundles it names"))
             }
             findings += checkSignatures(directory, relative: relative, bytes: bytes, day: day, signers: signers)
         }
@@ -108,7 +108,7 @@ public enum PublishedScores {
                 problems.append("\(name): \(error)")
             }
         }
-        return [.error("scores-signature", "\(relative)/signatures",
+        return [Finding(.scoresSignature, "\(relative)/signatures",
                        "no valid signature by an allowed signer for \(DatasetDirectory.scoresNamespace)\(problems.isEmpty ? "" : ": " + problems.joined(separator: "; "))")]
     }
 }

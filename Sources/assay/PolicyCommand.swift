@@ -282,7 +282,7 @@ struct PolicyApprove: ParsableCommand {
         guard !Files.exists(path) else { throw Failure(message: "\(relative)/signatures/\(signer).sig already exists") }
         let signature = try SSHSignature.sign(bytes, namespace: DatasetDirectory.policyNamespace, with: privateKey)
         try Files.createExclusive(path, contents: Array(signature.armored.utf8), mode: 0o644)
-        Files.syncDirectory(of: path)
+        try Files.syncDirectory(of: path)
         let approvals = target.approvals.count + 1
         print("Approved as \(signer): \(approvals) of \(target.needed) needed" + (approvals >= target.needed ? "; the version takes effect once published." : "."))
     }

@@ -9,7 +9,7 @@ struct ProveCommand: ParsableCommand {
         discussion: """
             Finds the record with JOB-ID in the bundle's records.jsonl and prints, as canonical JSON, \
             the record, its leaf index and the RFC 9162 audit path to the manifest's Merkle root \
-            (spec/dataset.md §8.2). Anyone holding the manifest can check it with \
+            (spec/dataset.md §8.3). Anyone holding the manifest can check it with \
             'assay verify --proof'.
 
             Example:

@@ -91,6 +91,6 @@ struct DatasetFixture {
 
 extension VerificationReport {
     /// The rules of the error findings.
-    var errorRules: Set<String> { Set(findings.filter { $0.severity == .error }.map(\.rule)) }
-    var warningRules: Set<String> { Set(findings.filter { $0.severity == .warning }.map(\.rule)) }
+    var errorRules: Set<String> { Set(findings.filter { $0.severity == .error }.map(\.rule.rawValue)) }
+    var warningRules: Set<String> { Set(findings.filter { $0.severity == .warning }.map(\.rule.rawValue)) }
 }

@@ -37,10 +37,10 @@ public struct PolicyChain: Sendable {
             genesisBytes = try Files.read(directory.allowedSignersPath, limit: 1 << 22)
             genesisSigners = try AllowedSigners(text: String(decoding: genesisBytes, as: UTF8.self))
         } catch let error as AllowedSigners.ParseError {
-            log.error("allowed-signers", DatasetDirectory.allowedSignersName, error.description)
+            log.add(.allowedSigners, DatasetDirectory.allowedSignersName, error.description)
             return PolicyChain(versions: [], current: nil, findings: log.all)
         } catch {
-            log.error("allowed-signers", DatasetDirectory.allowedSignersName, "cannot be read: \(error)")
+            log.add(.allowedSigners, DatasetDirectory.allowedSignersName, "cannot be read: \(error)")
             return PolicyChain(versions: [], current: nil, findings: log.all)
         }
         let genesis = TrustPolicy(version: 1, hash: Hasher.sha256(genesisBytes).hex, threshold: descriptor.threshold, signers: genesisSigners)
@@ -53,20 +53,20 @@ public struct PolicyChain: Sendable {
             let number = offset + 2
             let relative = PolicyDocument.relativePath(version: number)
             guard name == String(relative.split(separator: "/").last!) else {
-                log.error("policy-chain", "\(DatasetDirectory.policyName)/\(name)",
+                log.add(.policyChain, "\(DatasetDirectory.policyName)/\(name)",
                           "policy versions are policy/0002, policy/0003, … without gaps; expected \(relative) here")
                 break
             }
             let version = check(directory, version: number, relative: relative, descriptor: descriptor, previous: previous, log: &log)
             versions.append(version)
             if !previous.holds {
-                log.error("policy-chain", relative, "follows version \(number - 1), which does not hold; a change builds on the policy in effect")
+                log.add(.policyChain, relative, "follows version \(number - 1), which does not hold; a change builds on the policy in effect")
             }
             if version.holds, let policy = version.policy { current = policy }
             previous = (version.policy ?? previous.policy, version.issued ?? previous.issued, version.holds)
         }
         if let last = versions.last, !last.holds, last.version > 1, last.policy != nil, versions.dropLast().last?.holds == true {
-            log.warning("policy-pending", PolicyDocument.relativePath(version: last.version),
+            log.add(.policyPending, PolicyDocument.relativePath(version: last.version),
                         "is not in effect: approved by \(last.approvals.count) of the \(last.needed) required"
                             + (last.approvals.isEmpty ? "" : " (\(last.approvals.joined(separator: ", ")))"))
         }
@@ -83,36 +83,36 @@ public struct PolicyChain: Sendable {
         }
         let bytes: [UInt8]
         do { bytes = try Files.read("\(absolute)/policy.json", limit: 1 << 20) } catch {
-            log.error("policy", documentPath, "cannot be read: \(error)")
+            log.add(.policy, documentPath, "cannot be read: \(error)")
             return invalid(nil)
         }
         let hash = Hasher.sha256(bytes).hex
         let document: PolicyDocument
         do { document = try PolicyDocument(bytes: bytes) } catch {
-            log.error("policy", documentPath, error.reason)
+            log.add(.policy, documentPath, error.reason)
             return invalid(hash)
         }
         var valid = true
         if document.dataset != descriptor.id {
-            log.error("policy", documentPath, "names dataset '\(document.dataset)', but this is '\(descriptor.id)'")
+            log.add(.policy, documentPath, "names dataset '\(document.dataset)', but this is '\(descriptor.id)'")
             valid = false
         }
         if document.version != number {
-            log.error("policy", documentPath, "says version \(document.version), but is in the directory of version \(number)")
+            log.add(.policy, documentPath, "says version \(document.version), but is in the directory of version \(number)")
             valid = false
         }
         if document.prevVersion != number - 1 || document.prevSHA256 != previous.policy.hash {
-            log.error("policy-chain", documentPath,
+            log.add(.policyChain, documentPath,
                       "prev names version \(document.prevVersion) \(document.prevSHA256.prefix(12))…, but version \(number - 1) has hash \(previous.policy.hash.prefix(12))…")
             valid = false
         }
         if let earlier = previous.issued, document.issued < earlier {
-            log.error("policy-chain", documentPath, "is issued \(UTCTime.seconds(document.issued)), before version \(number - 1) (\(UTCTime.seconds(earlier)))")
+            log.add(.policyChain, documentPath, "is issued \(UTCTime.seconds(document.issued)), before version \(number - 1) (\(UTCTime.seconds(earlier)))")
             valid = false
         }
         for old in previous.policy.revocations {
             guard let kept = document.revocations.first(where: { $0.fingerprint == old.fingerprint }), kept.from <= old.from else {
-                log.error("policy-chain", documentPath,
+                log.add(.policyChain, documentPath,
                           "drops or postpones the revocation of \(old.fingerprint) from \(UTCTime.seconds(old.from)); revocations are never lifted")
                 valid = false
                 continue
@@ -124,20 +124,20 @@ public struct PolicyChain: Sendable {
         do {
             let signersBytes = try Files.read("\(absolute)/\(DatasetDirectory.allowedSignersName)", limit: 1 << 22)
             if Int64(signersBytes.count) != document.allowedSignersSize || Hasher.sha256(signersBytes).hex != document.allowedSignersSHA256 {
-                log.error("policy", signersPath, "differs from the size and SHA-256 that policy.json names")
+                log.add(.policy, signersPath, "differs from the size and SHA-256 that policy.json names")
                 valid = false
             }
             let parsed = try AllowedSigners(text: String(decoding: signersBytes, as: UTF8.self))
             for problem in selfContainmentProblems(parsed, revocations: document.revocations) {
-                log.error("policy", signersPath, problem)
+                log.add(.policy, signersPath, problem)
                 valid = false
             }
             signers = parsed
         } catch let error as AllowedSigners.ParseError {
-            log.error("policy", signersPath, error.description)
+            log.add(.policy, signersPath, error.description)
             valid = false
         } catch {
-            log.error("policy", signersPath, "cannot be read: \(error)")
+            log.add(.policy, signersPath, "cannot be read: \(error)")
             valid = false
         }
         let approvals = checkApprovals(bytes: bytes, issued: document.issued, relative: relative, absolute: absolute,
@@ -183,18 +183,18 @@ public struct PolicyChain: Sendable {
                 signature = try SSHSignature(armored: String(decoding: try Files.read("\(absolute)/signatures/\(name)", limit: 1 << 16), as: UTF8.self))
                 try signature.verify(bytes, namespace: DatasetDirectory.policyNamespace)
             } catch {
-                log.error("policy-signature", path, "is not a valid approval of policy.json: \(error)")
+                log.add(.policySignature, path, "is not a valid approval of policy.json: \(error)")
                 continue
             }
             switch approvers.standing(principal: signer, key: signature.publicKey.key, namespace: DatasetDirectory.policyNamespace, at: issued) {
             case .counts:
                 if usedKeys.insert(signature.publicKey.key).inserted { counting.append(signer) } else {
-                    log.warning("duplicate-signer", path, "the key \(signature.publicKey.fingerprint) already approved this version; it counts once")
+                    log.add(.duplicateSigner, path, "the key \(signature.publicKey.fingerprint) already approved this version; it counts once")
                 }
             case .revoked(let revocation):
-                log.error("policy-signature", path, "is by \(signature.publicKey.fingerprint), revoked from \(UTCTime.seconds(revocation.from)) (\(revocation.reason))")
+                log.add(.policySignature, path, "is by \(signature.publicKey.fingerprint), revoked from \(UTCTime.seconds(revocation.from)) (\(revocation.reason))")
             case .notAllowed:
-                log.error("policy-signature", path,
+                log.add(.policySignature, path,
                           "is by \(signature.publicKey.fingerprint), which version \(approvers.version) does not let '\(signer)' use to approve policy changes at \(UTCTime.seconds(issued))")
             }
         }

@@ -62,14 +62,14 @@ public struct BundleVerifier: Sendable {
 
         let manifestBytes: [UInt8]
         do { manifestBytes = try Files.read("\(absolute)/manifest.json", limit: 16 << 20) } catch {
-            log.error("manifest", manifestPath, "cannot be read: \(error)")
+            log.add(.manifest, manifestPath, "cannot be read: \(error)")
             return BundleResult(collector: collector, day: day, manifest: nil, manifestHash: nil, signers: [],
                                 unsigned: [], threshold: threshold, findings: log.all)
         }
         let manifestHash = Hasher.sha256(manifestBytes).hex
         let manifest: Manifest
         do { manifest = try Manifest(bytes: manifestBytes) } catch {
-            log.error("manifest", manifestPath, error.reason)
+            log.add(.manifest, manifestPath, error.reason)
             return BundleResult(collector: collector, day: day, manifest: nil, manifestHash: manifestHash, signers: [],
                                 unsigned: [], threshold: threshold, findings: log.all)
         }
@@ -80,7 +80,7 @@ public struct BundleVerifier: Sendable {
         receiver?.finish()
         let counting = checkSignatures(manifestBytes: manifestBytes, day: day, base: base, absolute: absolute, log: &log)
         if counting.count < threshold {
-            log.error("threshold", "\(base)/signatures",
+            log.add(.threshold, "\(base)/signatures",
                       "\(counting.count) of \(threshold) required signatures count"
                           + (counting.isEmpty ? "" : " (\(counting.joined(separator: ", ")))"))
         }
@@ -93,16 +93,16 @@ public struct BundleVerifier: Sendable {
     /// `manifest-location`: the manifest says where it belongs.
     func checkLocation(_ manifest: Manifest, collector: String, day: UTCDay, path: String, log: inout FindingLog) {
         if manifest.dataset != datasetID {
-            log.error("manifest-location", path, "names dataset '\(manifest.dataset)', but this is '\(datasetID)'")
+            log.add(.manifestLocation, path, "names dataset '\(manifest.dataset)', but this is '\(datasetID)'")
         }
         if manifest.collector != collector {
-            log.error("manifest-location", path, "names collector '\(manifest.collector)', but is in the directory of '\(collector)'")
+            log.add(.manifestLocation, path, "names collector '\(manifest.collector)', but is in the directory of '\(collector)'")
         }
         if manifest.day != day {
-            log.error("manifest-location", path, "is for \(manifest.day), but is in the directory of \(day)")
+            log.add(.manifestLocation, path, "is for \(manifest.day), but is in the directory of \(day)")
         }
         if let prev = manifest.prev, prev.day >= manifest.day {
-            log.error("chain-link", path, "prev.day \(prev.day) is not before the bundle's day \(manifest.day)")
+            log.add(.chainLink, path, "prev.day \(prev.day) is not before the bundle's day \(manifest.day)")
         }
     }
 
@@ -114,7 +114,7 @@ public struct BundleVerifier: Sendable {
         guard let entry = manifest.file(name) else { return }
         let reader: LineReader
         do { reader = try LineReader(path: "\(absolute)/\(name)") } catch {
-            log.error("file-missing", path, "is named in the manifest but cannot be read: \(error)")
+            log.add(.fileMissing, path, "is named in the manifest but cannot be read: \(error)")
             return
         }
         let hasher = Hasher(.sha256)
@@ -126,34 +126,34 @@ public struct BundleVerifier: Sendable {
         do {
             try reader.forEachLine { (number, value) throws(Never) in line(number, value, &log) }
         } catch {
-            if case .io(let fileError) = error { log.error("file-missing", path, "cannot be read: \(fileError)") }
+            if case .io(let fileError) = error { log.add(.fileMissing, path, "cannot be read: \(fileError)") }
             return
         }
-        if size != entry.size { log.error("file-size", path, "is \(size) bytes; the manifest says \(entry.size)") }
+        if size != entry.size { log.add(.fileSize, path, "is \(size) bytes; the manifest says \(entry.size)") }
         let digest = hasher.finalize().hex
-        if digest != entry.sha256 { log.error("file-hash", path, "has SHA-256 \(digest); the manifest says \(entry.sha256)") }
-        if !reader.endsWithNewline { log.error("record-not-canonical", path, "the last line does not end with a newline") }
+        if digest != entry.sha256 { log.add(.fileHash, path, "has SHA-256 \(digest); the manifest says \(entry.sha256)") }
+        if !reader.endsWithNewline { log.add(.recordNotCanonical, path, "the last line does not end with a newline") }
     }
 
     /// Parses one line as a canonical record of the bundle's day.
     func record(_ number: Int, _ line: LineReader.Line, day: UTCDay, path: String, log: inout FindingLog) -> (Record, [UInt8])? {
         switch line {
         case .tooLong(let bytes):
-            log.error("record-invalid", path, "line \(number): \(bytes) bytes, longer than a record may be [too-long]")
+            log.add(.recordInvalid, path, "line \(number): \(bytes) bytes, longer than a record may be [too-long]")
             return nil
         case .bytes(let bytes):
             let record: Record
             do { record = try Record.parse(bytes) } catch {
-                log.error("record-invalid", path, "line \(number): \(error)")
+                log.add(.recordInvalid, path, "line \(number): \(error)")
                 return nil
             }
             let canonical = record.canonicalBytes()
             guard canonical.elementsEqual(bytes) else {
-                log.error("record-not-canonical", path, "line \(number) is a valid record but not in canonical form")
+                log.add(.recordNotCanonical, path, "line \(number) is a valid record but not in canonical form")
                 return nil
             }
             if case .integer(let start)? = record["start_ms"], !day.contains(start) {
-                log.error("record-day", path, "line \(number): start_ms \(start) (\(UTCTime.iso8601(milliseconds: start))) is not on \(day)")
+                log.add(.recordDay, path, "line \(number): start_ms \(start) (\(UTCTime.iso8601(milliseconds: start))) is not on \(day)")
             }
             return (record, canonical)
         }
@@ -168,7 +168,7 @@ public struct BundleVerifier: Sendable {
         var versions: Int64 = 0
         func closeKey(_ key: RecordKey, log: inout FindingLog) {
             if versionsOfKey < 2 {
-                log.error("conflicts", path, "\(key.description) has a single version; a conflict needs two distinct ones")
+                log.add(.conflicts, path, "\(key.description) has a single version; a conflict needs two distinct ones")
             }
         }
         scanFile("conflicts.jsonl", manifest, base: base, absolute: absolute, log: &log) { number, line, log in
@@ -178,11 +178,11 @@ public struct BundleVerifier: Sendable {
             if let previous {
                 if previous.key == key {
                     if !previous.bytes.lexicographicallyPrecedes(canonical) {
-                        log.error("record-order", path, "line \(number) is not after line \(number - 1) (duplicated or reordered)")
+                        log.add(.recordOrder, path, "line \(number) is not after line \(number - 1) (duplicated or reordered)")
                     }
                     versionsOfKey += 1
                 } else {
-                    if !(previous.key < key) { log.error("record-order", path, "line \(number): \(key.description) is out of order") }
+                    if !(previous.key < key) { log.add(.recordOrder, path, "line \(number): \(key.description) is out of order") }
                     closeKey(previous.key, log: &log)
                     versionsOfKey = 1
                 }
@@ -194,7 +194,7 @@ public struct BundleVerifier: Sendable {
         }
         if let previous { closeKey(previous.key, log: &log) }
         if Int64(keys.count) != manifest.conflictKeys || versions != manifest.conflictVersions {
-            log.error("conflicts", "\(base)/manifest.json",
+            log.add(.conflicts, "\(base)/manifest.json",
                       "conflicts says \(manifest.conflictKeys) keys and \(manifest.conflictVersions) versions; conflicts.jsonl has \(keys.count) and \(versions)")
         }
         return keys
@@ -217,27 +217,27 @@ public struct BundleVerifier: Sendable {
             if let receiver, case .bytes(let bytes) = line { receiver.record(line: number, record, bytes: bytes) }
             let key = RecordKey(record)
             if let previous, !(previous < key) {
-                log.error("record-order", path, previous == key
+                log.add(.recordOrder, path, previous == key
                     ? "line \(number) repeats \(key.description) from the line before"
                     : "line \(number): \(key.description) is out of order")
             }
             if conflictKeys.contains(key) {
-                log.error("conflicts", path, "line \(number): \(key.description) is also in conflicts.jsonl")
+                log.add(.conflicts, path, "line \(number): \(key.description) is also in conflicts.jsonl")
             }
             previous = key
             byKind[record.kind, default: 0] += 1
             coverage.add(record)
         }
         for kind in RecordKind.allCases where (byKind[kind] ?? 0) != (manifest.recordsByKind[kind] ?? 0) {
-            log.error("record-count", "\(base)/manifest.json",
+            log.add(.recordCount, "\(base)/manifest.json",
                       "records.by_kind.\(kind.rawValue) is \(manifest.recordsByKind[kind] ?? 0); records.jsonl has \(byKind[kind] ?? 0)")
         }
         if lines != manifest.merkleTreeSize || Hex.encode(root.root) != manifest.merkleRoot {
-            log.error("merkle-root", "\(base)/manifest.json",
+            log.add(.merkleRoot, "\(base)/manifest.json",
                       "merkle says \(manifest.merkleTreeSize) leaves with root \(manifest.merkleRoot); records.jsonl gives \(lines) leaves with root \(Hex.encode(root.root))")
         }
         if coverage.coverage != manifest.coverage {
-            log.error("coverage", "\(base)/manifest.json", "coverage differs from the probes in records.jsonl")
+            log.add(.coverage, "\(base)/manifest.json", "coverage differs from the probes in records.jsonl")
         }
     }
 
@@ -255,7 +255,7 @@ public struct BundleVerifier: Sendable {
             do {
                 signature = try SSHSignature(armored: String(decoding: try Files.read("\(absolute)/signatures/\(name)", limit: 1 << 16), as: UTF8.self))
             } catch {
-                log.error("signature", path, "cannot be read as an SSH signature: \(error)")
+                log.add(.signature, path, "cannot be read as an SSH signature: \(error)")
                 continue
             }
             do {
@@ -265,24 +265,24 @@ public struct BundleVerifier: Sendable {
                     try signature.verify(manifestBytes, namespace: DatasetDirectory.manifestNamespace)
                 }
             } catch {
-                log.error("signature", path, "does not verify over manifest.json: \(error.reason)")
+                log.add(.signature, path, "does not verify over manifest.json: \(error.reason)")
                 continue
             }
             switch policy.standing(principal: signer, key: signature.publicKey.key, namespace: DatasetDirectory.manifestNamespace, at: time) {
             case .counts: break
             case .revoked(let revocation):
-                log.warning("revoked-signer", path,
+                log.add(.revokedSigner, path,
                             "\(signer)'s key \(signature.publicKey.fingerprint) is revoked from \(UTCTime.seconds(revocation.from)) (\(revocation.reason)); it does not count for \(day)")
                 continue
             case .notAllowed:
                 let known = !policy.signers.principals(for: signature.publicKey.key, namespace: DatasetDirectory.manifestNamespace, at: nil).isEmpty
-                log.error("unknown-signer", path, known
+                log.add(.unknownSigner, path, known
                     ? "\(signer)'s key \(signature.publicKey.fingerprint) is not valid for \(day) in allowed_signers"
                     : "allowed_signers does not let '\(signer)' sign manifests with \(signature.publicKey.fingerprint)")
                 continue
             }
             if let first = usedKeys[signature.publicKey.key] {
-                log.warning("duplicate-signer", path, "the key \(signature.publicKey.fingerprint) already signed as '\(first)'; it counts once")
+                log.add(.duplicateSigner, path, "the key \(signature.publicKey.fingerprint) already signed as '\(first)'; it counts once")
                 continue
             }
             usedKeys[signature.publicKey.key] = signer

@@ -68,7 +68,7 @@ public struct VerificationReport: Sendable {
                 ])
             })),
             .init("findings", .array(findings.map {
-                .object([.init("severity", .string($0.severity.rawValue)), .init("rule", .string($0.rule)),
+                .object([.init("severity", .string($0.severity.rawValue)), .init("rule", .string($0.rule.rawValue)),
                          .init("path", .string($0.path)), .init("message", .string($0.message))])
             })),
         ])
@@ -111,7 +111,7 @@ public struct DatasetVerifier: Sendable {
         var log = FindingLog(limit: 1000)
         let descriptor: DatasetDescriptor?
         do { descriptor = try directory.descriptor() } catch {
-            log.error("descriptor", DatasetDirectory.descriptorName, error.reason)
+            log.add(.descriptor, DatasetDirectory.descriptorName, error.reason)
             descriptor = nil
         }
         LayoutCheck(directory: directory).check(into: &log)
@@ -157,29 +157,29 @@ public struct DatasetVerifier: Sendable {
         guard let maxAge = options.maxAgeDays else { return }
         let today = options.today ?? UTCDay(containing: Clock.nowMilliseconds)
         for head in heads where today.number - head.day.number > maxAge {
-            log.error("stale", "bundles/\(head.collector)",
+            log.add(.stale, "bundles/\(head.collector)",
                       "the newest bundle is \(head.day), \(today.number - head.day.number) days before \(today); --max-age is \(maxAge)")
         }
         if heads.isEmpty && options.maxAgeDays != nil {
-            log.error("stale", DatasetDirectory.bundlesName, "the dataset has no bundles at all")
+            log.add(.stale, DatasetDirectory.bundlesName, "the dataset has no bundles at all")
         }
     }
 
-    /// `rollback` (spec/dataset.md §8.1).
+    /// `rollback` (spec/dataset.md §8.2).
     func checkRollback(_ results: [BundleResult], datasetID: String, into log: inout FindingLog) {
         guard let state = options.state else { return }
         if state.dataset != datasetID {
-            log.error("rollback", "--state", "the state file is for dataset '\(state.dataset)', not '\(datasetID)'")
+            log.add(.rollback, "--state", "the state file is for dataset '\(state.dataset)', not '\(datasetID)'")
             return
         }
         for head in state.heads {
             let path = DatasetDirectory.bundleRelativePath(collector: head.collector, day: head.day)
             guard let bundle = results.first(where: { $0.collector == head.collector && $0.day == head.day }) else {
-                log.error("rollback", path, "was the newest bundle of \(head.collector) at the last verification and is gone")
+                log.add(.rollback, path, "was the newest bundle of \(head.collector) at the last verification and is gone")
                 continue
             }
             if bundle.manifestHash != head.manifestSHA256 {
-                log.error("rollback", "\(path)/manifest.json",
+                log.add(.rollback, "\(path)/manifest.json",
                           "has manifest hash \(bundle.manifestHash ?? "none"); the last verification saw \(head.manifestSHA256): history was rewritten")
             }
         }
@@ -222,27 +222,27 @@ enum ChainCheck {
             let path = "\(bundle.relativePath)/manifest.json"
             guard let prev = manifest.prev else {
                 if index > 0 {
-                    log.error("chain-link", path, "has no prev, but \(chain[index - 1].day) comes before it")
+                    log.add(.chainLink, path, "has no prev, but \(chain[index - 1].day) comes before it")
                 }
                 continue
             }
             if let other = seenPrev[prev.sha256] {
-                log.error("chain-fork", path, "names the same previous manifest as the bundle of \(other): two bundles claim one predecessor")
+                log.add(.chainFork, path, "names the same previous manifest as the bundle of \(other): two bundles claim one predecessor")
             }
             seenPrev[prev.sha256] = bundle.day
             guard index > 0 else {
-                log.error("chain-start", path, "links to a bundle of \(prev.day) that is not in the dataset: history before it is missing")
+                log.add(.chainStart, path, "links to a bundle of \(prev.day) that is not in the dataset: history before it is missing")
                 continue
             }
             let before = chain[index - 1]
             if prev.day != before.day || prev.sha256 != before.manifestHash {
-                log.error("chain-link", path,
+                log.add(.chainLink, path,
                           "prev names \(prev.day) \(prev.sha256.prefix(12))…, but the bundle before it is \(before.day) \((before.manifestHash ?? "unreadable").prefix(12))…")
                 continue
             }
             let missing = bundle.day.number - before.day.number - 1
             if missing > 0 {
-                log.warning("chain-gap", path, "\(missing) day\(missing == 1 ? "" : "s") without a bundle after \(before.day)")
+                log.add(.chainGap, path, "\(missing) day\(missing == 1 ? "" : "s") without a bundle after \(before.day)")
             }
         }
     }

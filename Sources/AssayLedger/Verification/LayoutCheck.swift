@@ -13,7 +13,7 @@ struct LayoutCheck {
     func check(into log: inout FindingLog) {
         let root = directory.root
         for name in DatasetDirectory.list(root) where !name.hasPrefix(".") && !Self.topLevel.contains(name) {
-            log.error("unlisted-file", name, "is not part of a dataset's layout")
+            log.add(.unlistedFile, name, "is not part of a dataset's layout")
         }
         checkTree(DatasetDirectory.bundlesName, files: Self.bundleFiles, log: &log)
         checkTree(DatasetDirectory.scoresName, files: Self.scoresFiles, log: &log)
@@ -28,12 +28,12 @@ struct LayoutCheck {
         let absolute = "\(directory.root)/\(top)"
         guard Files.exists(absolute) else { return }
         guard DatasetDirectory.isDirectory(absolute) else {
-            log.error("unlisted-file", top, "must be the directory of policy versions")
+            log.add(.unlistedFile, top, "must be the directory of policy versions")
             return
         }
         for name in DatasetDirectory.list(absolute) {
             guard isDigits(name, 4), DatasetDirectory.isDirectory("\(absolute)/\(name)") else {
-                log.error("unlisted-file", "\(top)/\(name)", "is not a policy version directory NNNN")
+                log.add(.unlistedFile, "\(top)/\(name)", "is not a policy version directory NNNN")
                 continue
             }
             checkBundle("\(top)/\(name)", files: Self.policyFiles, log: &log)
@@ -49,7 +49,7 @@ struct LayoutCheck {
         for collector in DatasetDirectory.list(bundles) {
             let collectorPath = "\(top)/\(collector)"
             guard Slug.isValid(collector), DatasetDirectory.isDirectory("\(bundles)/\(collector)") else {
-                log.error("bundle-path", collectorPath, "is not a collector directory (\(Slug.rule))")
+                log.add(.bundlePath, collectorPath, "is not a collector directory (\(Slug.rule))")
                 continue
             }
             for year in DatasetDirectory.list("\(bundles)/\(collector)") {
@@ -57,13 +57,13 @@ struct LayoutCheck {
                     for day in listOrReport("\(collectorPath)/\(year)/\(month)", digits: 2, log: &log) {
                         let dayPath = "\(collectorPath)/\(year)/\(month)/\(day)"
                         guard isDigits(day, 2), DatasetDirectory.isDirectory("\(root)/\(dayPath)") else {
-                            log.error(day.hasPrefix(".") ? "unlisted-file" : "bundle-path", dayPath,
+                            log.add(day.hasPrefix(".") ? .unlistedFile : .bundlePath, dayPath,
                                       day.hasPrefix(".") ? "is not part of a dataset (a crashed seal's leftovers are never published)"
                                                          : "is not a bundle directory DD")
                             continue
                         }
                         guard UTCDay("\(year)-\(month)-\(day)") != nil else {
-                            log.error("bundle-path", dayPath, "is not a real date")
+                            log.add(.bundlePath, dayPath, "is not a real date")
                             continue
                         }
                         checkBundle(dayPath, files: files, log: &log)
@@ -77,7 +77,7 @@ struct LayoutCheck {
     func listOrReport(_ path: String, digits: Int, log: inout FindingLog) -> [String] {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard isDigits(name, digits), DatasetDirectory.isDirectory("\(directory.root)/\(path)") else {
-            log.error(name.hasPrefix(".") ? "unlisted-file" : "bundle-path", path,
+            log.add(name.hasPrefix(".") ? .unlistedFile : .bundlePath, path,
                       "is not a \(digits == 4 ? "year (YYYY)" : "month (MM)") directory")
             return []
         }
@@ -87,12 +87,12 @@ struct LayoutCheck {
     func checkBundle(_ path: String, files: Set<String>, log: inout FindingLog) {
         let absolute = "\(directory.root)/\(path)"
         for name in DatasetDirectory.list(absolute) where !files.contains(name) {
-            log.error("unlisted-file", "\(path)/\(name)", path.hasPrefix(DatasetDirectory.policyName) ? "is not part of a policy version" : "is not part of a bundle; no manifest names it")
+            log.add(.unlistedFile, "\(path)/\(name)", path.hasPrefix(DatasetDirectory.policyName) ? "is not part of a policy version" : "is not part of a bundle; no manifest names it")
         }
         for name in DatasetDirectory.list("\(absolute)/signatures") {
             let stem = name.hasSuffix(".sig") ? String(name.dropLast(4)) : ""
             if !Slug.isValid(stem) || DatasetDirectory.isDirectory("\(absolute)/signatures/\(name)") {
-                log.error("unlisted-file", "\(path)/signatures/\(name)", "is not a signature file <signer>.sig")
+                log.add(.unlistedFile, "\(path)/signatures/\(name)", "is not a signature file <signer>.sig")
             }
         }
     }

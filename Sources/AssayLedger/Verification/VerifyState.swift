@@ -1,7 +1,7 @@
 import AssayCore
 
 /// What an earlier verification saw: each collector's newest bundle
-/// (spec/dataset.md §8.1). A later run that finds one of these heads gone
+/// (spec/dataset.md §8.2). A later run that finds one of these heads gone
 /// or changed has caught a rollback or a rewritten history.
 public struct VerifyState: Equatable, Sendable {
     public static let format = "assay-verify-state-v1"
