@@ -10,6 +10,7 @@ Shares no code with the Swift scorer; it uses the independent verifier
 (assay_verify.py) for strict JSON, canonical form, record validation and
 dataset verification."""
 import argparse
+import errno
 import hashlib
 import os
 import sys
@@ -348,10 +349,14 @@ def feed_bundle(scorer, root, collector, day):
     """Adds one bundle and its records; returns its manifest's SHA-256 (raises OSError when unreadable)."""
     y, m, d = av.day_text(day).split("-")
     base = os.path.join(root, "bundles", collector, y, m, d)
-    with open(os.path.join(base, "manifest.json"), "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
+    manifest = av.read_regular(os.path.join(base, "manifest.json"), av.LIMITS["manifest"])
+    digest = hashlib.sha256(manifest).hexdigest()
+    try:
+        size = next(f["size"] for f in av.parse_manifest(manifest)["files"] if f["name"] == "records.jsonl")
+    except (av.Invalid, StopIteration):
+        raise OSError(errno.EINVAL, "the manifest of %s %s is not valid" % (collector, av.day_text(day)))
     scorer.add_bundle(collector, day, digest)
-    lines, _, _ = av.read_lines(os.path.join(base, "records.jsonl"))
+    lines, _, _ = av.read_lines(os.path.join(base, "records.jsonl"), size)
     for line in lines:
         scorer.add_line(line)
     return digest

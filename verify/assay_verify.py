@@ -18,10 +18,12 @@ assay-verify-report-v1); findings carry the same rule codes.
 import argparse
 import base64
 import datetime
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 import sys
 
 from cryptography.exceptions import InvalidSignature
@@ -840,8 +842,7 @@ def self_containment_problems(entries, revocations):
 def evaluate_policy(root, descriptor, log):
     """The chain of policy versions (policy.md §1-2): (current policy, [version summaries])."""
     try:
-        with open(os.path.join(root, "allowed_signers"), "rb") as handle:
-            genesis_bytes = handle.read()
+        genesis_bytes = read_regular(os.path.join(root, "allowed_signers"), LIMITS["allowed_signers"])
         genesis_signers = parse_allowed_signers(genesis_bytes)
     except (OSError, Invalid) as error:
         log.error("allowed-signers", "allowed_signers", str(error))
@@ -850,7 +851,12 @@ def evaluate_policy(root, descriptor, log):
                "signers": genesis_signers, "revocations": []}
     versions = [{"version": 1, "sha256": current["hash"], "holds": True, "approvals": [], "needed": 0, "valid": True}]
     previous, previous_issued, previous_holds = current, None, True
-    for offset, name in enumerate(listdir(os.path.join(root, "policy"))):
+    try:
+        names = [name for name, _ in entries(os.path.join(root, "policy"))]
+    except OSError as error:
+        log.error("unreadable", "policy", "cannot be listed: %s" % error)
+        return None, versions
+    for offset, name in enumerate(names):
         number = offset + 2
         relative = "policy/%04d" % number
         if name != "%04d" % number:
@@ -877,8 +883,7 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
     document_path = relative + "/policy.json"
     invalid = {"version": number, "sha256": None, "holds": False, "approvals": [], "needed": previous["threshold"], "valid": False}
     try:
-        with open(os.path.join(absolute, "policy.json"), "rb") as handle:
-            data = handle.read()
+        data = read_regular(os.path.join(absolute, "policy.json"), LIMITS["policy"])
     except OSError as error:
         log.error("policy", document_path, "cannot be read: %s" % error)
         return invalid, None, None
@@ -909,8 +914,7 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
     signers_path = relative + "/allowed_signers"
     signers = None
     try:
-        with open(os.path.join(absolute, "allowed_signers"), "rb") as handle:
-            signers_bytes = handle.read()
+        signers_bytes = read_regular(os.path.join(absolute, "allowed_signers"), LIMITS["allowed_signers"])
         if len(signers_bytes) != document["allowed_signers"]["size"] \
                 or hashlib.sha256(signers_bytes).hexdigest() != document["allowed_signers"]["sha256"]:
             log.error("policy", signers_path, "differs from the size and SHA-256 that policy.json names")
@@ -923,18 +927,7 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
         log.error("policy", signers_path, str(error))
         valid = False
     approvals, used = [], set()
-    for name in listdir(os.path.join(absolute, "signatures")):
-        path = "%s/signatures/%s" % (relative, name)
-        stem = name[:-4] if name.endswith(".sig") else ""
-        if not SLUG.fullmatch(stem):
-            continue
-        try:
-            with open(os.path.join(absolute, "signatures", name), "rb") as handle:
-                parsed = parse_sshsig(handle.read().decode("utf-8", "replace"))
-            verify_sshsig(parsed, data, POLICY_NAMESPACE)
-        except (OSError, Invalid) as error:
-            log.error("policy-signature", path, "is not a valid approval: %s" % error)
-            continue
+    for stem, path, parsed in signature_files(data, POLICY_NAMESPACE, root, relative, log):
         if standing(previous, stem, parsed["key"], POLICY_NAMESPACE, document["issued"]) != "counts":
             log.error("policy-signature", path, "is by a key the version before does not let %s use to approve" % stem)
             continue
@@ -957,11 +950,9 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
 def load_pinned_policy(path, threshold=None):
     """--policy (policy.md §5): a policy version directory, or an allowed_signers file with `threshold`."""
     if os.path.isdir(path):
-        with open(os.path.join(path, "policy.json"), "rb") as handle:
-            data = handle.read()
+        data = read_regular(os.path.join(path, "policy.json"), LIMITS["policy"])
         document = parse_policy_document(data)
-        with open(os.path.join(path, "allowed_signers"), "rb") as handle:
-            signers_bytes = handle.read()
+        signers_bytes = read_regular(os.path.join(path, "allowed_signers"), LIMITS["allowed_signers"])
         if hashlib.sha256(signers_bytes).hexdigest() != document["allowed_signers"]["sha256"]:
             raise Invalid("%s/allowed_signers: its SHA-256 is not the one policy.json names" % path)
         signers = parse_allowed_signers(signers_bytes)
@@ -969,8 +960,7 @@ def load_pinned_policy(path, threshold=None):
             raise Invalid("%s/allowed_signers: %s" % (path, self_containment_problems(signers, document["revocations"])[0]))
         return {"version": document["version"], "hash": hashlib.sha256(data).hexdigest(),
                 "threshold": threshold or document["threshold"], "signers": signers, "revocations": document["revocations"]}
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data = read_regular(path, LIMITS["allowed_signers"])
     return {"version": 0, "hash": hashlib.sha256(data).hexdigest(), "threshold": threshold,
             "signers": parse_allowed_signers(data), "revocations": []}
 
@@ -1000,9 +990,81 @@ def parse_day(text):
         return None
 
 
-def listdir(path):
+# ---------------------------------------------------------------- files (dataset.md §8.1)
+
+# Size caps of dataset.md §8.1.
+LIMITS = {"descriptor": 1 << 20, "allowed_signers": 4 << 20, "manifest": 16 << 20, "policy": 1 << 20,
+          "scores": 64 << 20, "signature": 64 << 10, "state": 16 << 20, "proof": 16 << 20, "entries": 1_000_000}
+
+
+def kind_of_mode(mode):
+    if stat.S_ISREG(mode):
+        return "regular"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISLNK(mode):
+        return "symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "other"
+
+
+def kind(path):
+    """What is at `path` itself (lstat: a link is not followed); None when nothing is."""
     try:
-        return sorted(os.listdir(path), key=lambda n: n.encode("utf-8", "surrogateescape"))
+        return kind_of_mode(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def read_regular(path, limit, partial=False):
+    """The bytes of a regular file, never more than `limit`: a symbolic link, FIFO, device, socket or
+    directory is refused without reading (OSError). A larger file raises OSError, or with `partial`
+    gives (its first `limit` bytes, True); otherwise (bytes, False)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "it is a %s, not a regular file" % kind_of_mode(mode))
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        if partial:
+            return data[:limit], True
+        raise OSError(errno.EFBIG, "larger than %d bytes" % limit)
+    return (data, False) if partial else data
+
+
+def entries(path):
+    """[(name, kind)] of a directory, sorted by the bytes of the names; [] when it does not exist;
+    OSError when it exists but cannot be listed (never an empty list in its place)."""
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return []
+    if len(names) > LIMITS["entries"]:
+        raise OSError(errno.EFBIG, "more than %d entries" % LIMITS["entries"])
+    found = [(name, kind(os.path.join(path, name)) or "other") for name in names]
+    return sorted(found, key=lambda e: e[0].encode("utf-8", "surrogateescape"))
+
+
+def listdir(path):
+    """The names in a directory that exists and can be read; [] otherwise (the layout check reports
+    a directory that cannot be read as `unreadable`)."""
+    try:
+        return [name for name, _ in entries(path)]
     except OSError:
         return []
 
@@ -1038,8 +1100,7 @@ class Log:
 
 
 def read_descriptor(root):
-    with open(os.path.join(root, "dataset.json"), "rb") as handle:
-        value = parse_json(handle.read())
+    value = parse_json(read_regular(os.path.join(root, "dataset.json"), LIMITS["descriptor"]))
     expected = {"format", "id", "title", "description", "licence", "spec_version", "threshold",
                 "scoring_profiles", "simulated"}
     if not isinstance(value, dict) or set(value.keys()) != expected:
@@ -1059,81 +1120,193 @@ def read_descriptor(root):
     return value
 
 
-def check_layout(root, log):
-    top = {"dataset.json", "allowed_signers", "bundles", "scores", "policy", "README.md", "LICENSE"}
-    for name in listdir(root):
-        if not name.startswith(".") and name not in top:
-            log.error("unlisted-file", name, "is not part of a dataset's layout")
-    check_tree(root, "bundles", ("manifest.json", "records.jsonl", "conflicts.jsonl", "signatures"), log)
-    check_tree(root, "scores", ("scores.json", "signatures"), log)
-    policy = os.path.join(root, "policy")
-    if os.path.exists(policy):
-        if not os.path.isdir(policy):
-            log.error("unlisted-file", "policy", "must be the directory of policy versions")
+TOP_LEVEL = {"dataset.json": "regular", "allowed_signers": "regular", "README.md": "regular", "LICENSE": "regular",
+             "bundles": "directory", "scores": "directory", "policy": "directory"}
+BUNDLE_FILES = {"manifest.json": "regular", "records.jsonl": "regular", "conflicts.jsonl": "regular", "signatures": "directory"}
+SCORES_FILES = {"scores.json": "regular", "signatures": "directory"}
+POLICY_FILES = {"policy.json": "regular", "allowed_signers": "regular", "signatures": "directory"}
+
+
+def _digits(text, n):
+    return len(text) == n and text.isdigit() and text.isascii()
+
+
+class LayoutCheck:
+    """unlisted-file, bundle-path, file-type, unreadable (dataset.md §2, §8.1): every path is looked at
+    with lstat; nothing is followed or opened here."""
+
+    def __init__(self, root, log):
+        self.root, self.log = root, log
+
+    def entries(self, relative):
+        try:
+            return entries(os.path.join(self.root, relative) if relative else self.root)
+        except OSError as error:
+            self.log.error("unreadable", relative or ".", "cannot be listed: %s" % error)
+            return None
+
+    def has_kind(self, found, expected, path):
+        if found == expected:
+            return True
+        self.log.error("file-type", path, "is a %s; expected a %s" % (found, "regular file" if expected == "regular" else "directory"))
+        return False
+
+    def level(self, found, path, what):
+        if found == "directory":
+            return True
+        if found == "regular":
+            self.log.error("bundle-path", path, "is not a %s" % what)
+            return False
+        return self.has_kind(found, "directory", path)
+
+    def run(self):
+        top = self.entries("")
+        if top is None:
             return
-        for name in listdir(policy):
-            if not (len(name) == 4 and name.isdigit() and name.isascii()) or not os.path.isdir(os.path.join(policy, name)):
-                log.error("unlisted-file", "policy/" + name, "is not a policy version directory NNNN")
+        for name, found in top:
+            if name.startswith("."):
                 continue
-            check_leaf(root, "policy/" + name, ("policy.json", "allowed_signers", "signatures"), log)
-
-
-def check_tree(root, top, files, log):
-    """top/<collector>/<YYYY>/<MM>/<DD>/ holding only `files` (dataset.md §2, scoring.md §10)."""
-    bundles = os.path.join(root, top)
-    digits = lambda text, n: len(text) == n and text.isdigit() and text.isascii()
-    for collector in listdir(bundles):
-        cpath = top + "/" + collector
-        if not SLUG.fullmatch(collector) or not os.path.isdir(os.path.join(bundles, collector)):
-            log.error("bundle-path", cpath, "is not a collector directory")
-            continue
-        for year in listdir(os.path.join(bundles, collector)):
-            ypath = "%s/%s" % (cpath, year)
-            if not digits(year, 4) or not os.path.isdir(os.path.join(root, ypath)):
-                log.error("unlisted-file" if year.startswith(".") else "bundle-path", ypath, "is not a year directory")
+            if name not in TOP_LEVEL:
+                self.log.error("unlisted-file", name, "is not part of a dataset's layout")
                 continue
-            for month in listdir(os.path.join(root, ypath)):
-                mpath = "%s/%s" % (ypath, month)
-                if not digits(month, 2) or not os.path.isdir(os.path.join(root, mpath)):
-                    log.error("unlisted-file" if month.startswith(".") else "bundle-path", mpath, "is not a month directory")
+            self.has_kind(found, TOP_LEVEL[name], name)
+        kinds = dict(top)
+        if kinds.get("bundles") == "directory":
+            self.tree("bundles", BUNDLE_FILES)
+        if kinds.get("scores") == "directory":
+            self.tree("scores", SCORES_FILES)
+        if kinds.get("policy") == "directory":
+            for name, found in self.entries("policy") or []:
+                path = "policy/" + name
+                if not _digits(name, 4):
+                    self.log.error("unlisted-file", path, "is not a policy version directory NNNN")
                     continue
-                for day in listdir(os.path.join(root, mpath)):
-                    dpath = "%s/%s" % (mpath, day)
-                    if not digits(day, 2) or not os.path.isdir(os.path.join(root, dpath)):
-                        log.error("unlisted-file" if day.startswith(".") else "bundle-path", dpath, "is not a day directory")
+                if self.has_kind(found, "directory", path):
+                    self.document_directory(path, POLICY_FILES)
+
+    def tree(self, top, files):
+        for collector, found in self.entries(top) or []:
+            cpath = "%s/%s" % (top, collector)
+            if not SLUG.fullmatch(collector):
+                self.log.error("bundle-path", cpath, "is not a collector directory")
+                continue
+            if not self.level(found, cpath, "collector directory"):
+                continue
+            for year, found in self.entries(cpath) or []:
+                ypath = "%s/%s" % (cpath, year)
+                if not (_digits(year, 4) or year.startswith(".")):
+                    self.log.error("bundle-path", ypath, "is not a year (YYYY) directory")
+                    continue
+                if year.startswith("."):
+                    self.log.error("unlisted-file", ypath, "is not part of a dataset")
+                    continue
+                if not self.level(found, ypath, "year (YYYY) directory"):
+                    continue
+                for month, found in self.entries(ypath) or []:
+                    mpath = "%s/%s" % (ypath, month)
+                    if not _digits(month, 2):
+                        self.log.error("unlisted-file" if month.startswith(".") else "bundle-path", mpath, "is not a month directory")
                         continue
-                    if parse_day("%s-%s-%s" % (year, month, day)) is None:
-                        log.error("bundle-path", dpath, "is not a real date")
+                    if not self.level(found, mpath, "month (MM) directory"):
                         continue
-                    check_leaf(root, dpath, files, log)
+                    for day, found in self.entries(mpath) or []:
+                        dpath = "%s/%s" % (mpath, day)
+                        if not _digits(day, 2):
+                            self.log.error("unlisted-file" if day.startswith(".") else "bundle-path", dpath, "is not a bundle directory")
+                            continue
+                        if not self.level(found, dpath, "bundle directory DD"):
+                            continue
+                        if parse_day("%s-%s-%s" % (year, month, day)) is None:
+                            self.log.error("bundle-path", dpath, "is not a real date")
+                            continue
+                        self.document_directory(dpath, files)
+
+    def document_directory(self, path, files):
+        for name, found in self.entries(path) or []:
+            if name not in files:
+                self.log.error("unlisted-file", "%s/%s" % (path, name), "is not part of the layout")
+                continue
+            if not self.has_kind(found, files[name], "%s/%s" % (path, name)) or name != "signatures":
+                continue
+            for signature, found in self.entries(path + "/signatures") or []:
+                spath = "%s/signatures/%s" % (path, signature)
+                stem = signature[:-4] if signature.endswith(".sig") else ""
+                if not SLUG.fullmatch(stem):
+                    self.log.error("unlisted-file", spath, "is not a signature file <signer>.sig")
+                    continue
+                self.has_kind(found, "regular", spath)
 
 
-def check_leaf(root, dpath, files, log):
-    """A bundle, scores or policy version directory holding only `files` and signature files."""
-    absolute = os.path.join(root, dpath)
-    for name in listdir(absolute):
-        if name not in files:
-            log.error("unlisted-file", "%s/%s" % (dpath, name), "is not part of the layout")
-    for name in listdir(os.path.join(absolute, "signatures")):
-        stem = name[:-4] if name.endswith(".sig") else ""
-        if not SLUG.fullmatch(stem) or os.path.isdir(os.path.join(absolute, "signatures", name)):
-            log.error("unlisted-file", "%s/signatures/%s" % (dpath, name), "is not a signature file")
+def check_layout(root, log):
+    LayoutCheck(root, log).run()
+
+
+def day_directories(base):
+    """{collector: [day, ...]} of <collector>/<YYYY>/<MM>/<DD> directories under base (links never followed).
+    A collector whose tree cannot be listed is left out: the layout check reports it (`unreadable`)."""
+    result = {}
+    try:
+        collectors = entries(base)
+    except OSError:
+        return result
+    for collector, found in collectors:
+        if found != "directory" or not SLUG.fullmatch(collector):
+            continue
+        try:
+            result[collector] = _collector_days(base, collector)
+        except OSError:
+            continue
+    return result
+
+
+def _collector_days(base, collector):
+    days = []
+    for year, yk in entries(os.path.join(base, collector)):
+        if yk != "directory" or len(year) != 4:
+            continue
+        for month, mk in entries(os.path.join(base, collector, year)):
+            if mk != "directory" or len(month) != 2:
+                continue
+            for day, dk in entries(os.path.join(base, collector, year, month)):
+                number = parse_day("%s-%s-%s" % (year, month, day)) if dk == "directory" and len(day) == 2 else None
+                if number is not None:
+                    days.append(number)
+    return sorted(days)
 
 
 def bundle_days(root, collector):
-    base = os.path.join(root, "bundles", collector)
-    days = []
-    for year in listdir(base):
-        if len(year) != 4:
+    return day_directories(os.path.join(root, "bundles")).get(collector, [])
+
+
+def signature_files(document, namespace, root, relative, log):
+    """Every regular signatures/<signer>.sig of a document (dataset.md §8 `signature`): each must be a
+    readable SSHSIG that verifies over the document for `namespace`. Returns [(signer, path, parsed)]."""
+    directory = os.path.join(root, relative, "signatures")
+    if kind(directory) != "directory":
+        return []
+    try:
+        found = entries(directory)
+    except OSError as error:
+        log.error("unreadable", relative + "/signatures", "cannot be listed: %s" % error)
+        return []
+    valid = []
+    for name, file_kind in found:
+        stem = name[:-4] if name.endswith(".sig") else ""
+        if file_kind != "regular" or not SLUG.fullmatch(stem):
             continue
-        for month in listdir(os.path.join(base, year)):
-            if len(month) != 2:
-                continue
-            for day in listdir(os.path.join(base, year, month)):
-                number = parse_day("%s-%s-%s" % (year, month, day)) if len(day) == 2 else None
-                if number is not None and os.path.isdir(os.path.join(base, year, month, day)):
-                    days.append(number)
-    return sorted(days)
+        path = "%s/signatures/%s" % (relative, name)
+        try:
+            parsed = parse_sshsig(read_regular(os.path.join(directory, name), LIMITS["signature"]).decode("utf-8", "replace"))
+        except (OSError, Invalid) as error:
+            log.error("signature", path, "cannot be read as an SSH signature: %s" % error)
+            continue
+        try:
+            verify_sshsig(parsed, document, namespace)
+        except Invalid as error:
+            log.error("signature", path, "does not verify over its document: %s" % error)
+            continue
+        valid.append((stem, path, parsed))
+    return valid
 
 
 def parse_manifest(data):
@@ -1181,7 +1354,7 @@ def parse_manifest(data):
         count(entry["size"])
     obj(m["records"], ["total", "by_kind"])
     obj(m["records"]["by_kind"], KINDS)
-    if count(m["records"]["total"]) != sum(count(m["records"]["by_kind"][k]) for k in KINDS):
+    if count(m["records"]["total"]) != sum(count(m["records"]["by_kind"][k]) for k in KINDS):  # at most 5 × 2^53
         raise Invalid("records.total is not the sum")
     obj(m["merkle"], ["tree_size", "root"])
     count(m["merkle"]["tree_size"])
@@ -1203,16 +1376,20 @@ def parse_manifest(data):
         for n in target["outcomes"].values():
             count(n, 1)
     obj(m["rejected"], ["total", "by_code"])
-    if not isinstance(m["rejected"]["by_code"], dict) or \
-            count(m["rejected"]["total"]) != sum(count(n, 1) for n in m["rejected"]["by_code"].values()):
+    if not isinstance(m["rejected"]["by_code"], dict):
+        raise Invalid("rejected.by_code must be an object")
+    rejected = sum(count(n, 1) for n in m["rejected"]["by_code"].values())
+    if rejected > 2 ** 63 - 1:
+        raise Invalid("rejected.by_code sums past 2^63 - 1")
+    if count(m["rejected"]["total"]) != rejected:
         raise Invalid("rejected.total is not the sum")
     return m
 
 
-def read_lines(path):
-    """(lines, ends_with_newline, raw bytes); raises OSError when unreadable."""
-    with open(path, "rb") as handle:
-        data = handle.read()
+def read_lines(path, limit=1 << 40):
+    """(lines, ends_with_newline, raw bytes) of a regular file of at most `limit` bytes; raises OSError
+    when it cannot be read, is not a regular file, or is larger."""
+    data = read_regular(path, limit)
     if not data:
         return [], True, data
     pieces = data.split(b"\n")
@@ -1255,8 +1432,7 @@ class BundleCheck:
     def run(self):
         path = self.base + "/manifest.json"
         try:
-            with open(os.path.join(self.absolute, "manifest.json"), "rb") as handle:
-                data = handle.read()
+            data = read_regular(os.path.join(self.absolute, "manifest.json"), LIMITS["manifest"])
         except OSError as error:
             self.log.error("manifest", path, "cannot be read: %s" % error)
             return self
@@ -1284,16 +1460,26 @@ class BundleCheck:
         return self
 
     def scan(self, name, manifest):
-        """Yields (number, record or None) for each line, after file checks."""
+        """Yields (number, line, record or None) for each line, after file checks (dataset.md §8.1: read at
+        most to the manifest's size plus one byte; a larger file gives its complete lines within that size,
+        then `file-size`). self.lines counts the lines seen."""
         path = "%s/%s" % (self.base, name)
         entry = next(f for f in manifest["files"] if f["name"] == name)
+        self.lines = 0
         try:
-            lines, newline, data = read_lines(os.path.join(self.absolute, name))
+            data, larger = read_regular(os.path.join(self.absolute, name), entry["size"], partial=True)
         except OSError as error:
-            self.log.error("file-missing", path, "cannot be read: %s" % error)
+            self.log.error("file-missing", path, "is named in the manifest but cannot be read: %s" % error)
             return
+        pieces = data.split(b"\n") if data else []
+        newline = not data or data.endswith(b"\n")
+        lines = pieces[:-1] if (larger or newline) and pieces else pieces
         for number, line in enumerate(lines, start=1):
+            self.lines += 1
             yield number, line, self.record(number, line, path)
+        if larger:
+            self.log.error("file-size", path, "is larger than the manifest says; reading stopped there")
+            return
         if len(data) != entry["size"]:
             self.log.error("file-size", path, "size differs from the manifest")
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
@@ -1365,39 +1551,16 @@ class BundleCheck:
         for kind in KINDS:
             if by_kind[kind] != manifest["records"]["by_kind"][kind]:
                 self.log.error("record-count", self.base + "/manifest.json", "records.by_kind.%s differs" % kind)
-        lines = self.lines_seen
+        lines = self.lines
         if lines != manifest["merkle"]["tree_size"] or merkle_root(leaves).hex() != manifest["merkle"]["root"]:
             self.log.error("merkle-root", self.base + "/manifest.json", "the Merkle tree differs")
         if canonical(coverage_of(valid)) != canonical(manifest["coverage"]):
             self.log.error("coverage", self.base + "/manifest.json", "coverage differs from the probes")
 
-    @property
-    def lines_seen(self):
-        try:
-            return len(read_lines(os.path.join(self.absolute, "records.jsonl"))[0])
-        except OSError:
-            return 0
-
     def check_signatures(self, manifest_bytes):
         time = self.day * 86400
         used = {}
-        directory = os.path.join(self.absolute, "signatures")
-        for name in listdir(directory):
-            path = "%s/signatures/%s" % (self.base, name)
-            stem = name[:-4] if name.endswith(".sig") else ""
-            if not SLUG.fullmatch(stem):
-                continue
-            try:
-                with open(os.path.join(directory, name), "rb") as handle:
-                    parsed = parse_sshsig(handle.read().decode("utf-8", "replace"))
-            except (OSError, Invalid) as error:
-                self.log.error("signature", path, "cannot be read as an SSH signature: %s" % error)
-                continue
-            try:
-                verify_sshsig(parsed, manifest_bytes, MANIFEST_NAMESPACE)
-            except Invalid as error:
-                self.log.error("signature", path, "does not verify: %s" % error)
-                continue
+        for stem, path, parsed in signature_files(manifest_bytes, MANIFEST_NAMESPACE, self.root, self.base, self.log):
             verdict = standing(self.policy, stem, parsed["key"], MANIFEST_NAMESPACE, time)
             if verdict != "counts":
                 if verdict == "not-allowed":
@@ -1467,12 +1630,16 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
     bundles = []
     heads = []
     if descriptor is not None and signers is not None:
-        collectors = [c for c in listdir(os.path.join(root, "bundles"))
-                      if SLUG.fullmatch(c) and os.path.isdir(os.path.join(root, "bundles", c))]
+        # A directory that cannot be listed is reported by the layout check (`unreadable`).
+        try:
+            days = day_directories(os.path.join(root, "bundles"))
+        except OSError:
+            days = {}
+        collectors = sorted(days, key=lambda c: c.encode("utf-8"))
         chains = {}
         for collector in collectors:
             chains[collector] = [BundleCheck(root, descriptor["id"], policy["threshold"], policy,
-                                             collector, day).run() for day in bundle_days(root, collector)]
+                                             collector, day).run() for day in days[collector]]
             bundles += chains[collector]
         for bundle in bundles:
             log.findings += bundle.log.findings
@@ -1482,8 +1649,21 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
             if chains[collector] and chains[collector][-1].manifest_hash:
                 last = chains[collector][-1]
                 heads.append({"collector": collector, "day": day_text(last.day), "manifest_sha256": last.manifest_hash})
+        now = today if today is not None else (datetime.datetime.now(datetime.timezone.utc).date() - datetime.date(1970, 1, 1)).days
+        # future (dataset.md §8): nothing is sealed before its day ends.
+        for bundle in bundles:
+            if bundle.day > now:
+                chain_log.error("future", bundle.base, "is dated after today")
+        try:
+            scored = day_directories(os.path.join(root, "scores"))
+        except OSError:
+            scored = {}
+        for collector in sorted(scored, key=lambda c: c.encode("utf-8")):
+            for number in scored[collector]:
+                if number > now:
+                    y, mo, d = day_text(number).split("-")
+                    chain_log.error("future", "scores/%s/%s/%s/%s" % (collector, y, mo, d), "is dated after today")
         if max_age is not None:
-            now = today if today is not None else (datetime.date.today() - datetime.date(1970, 1, 1)).days
             for head in heads:
                 if now - parse_day(head["day"]) > max_age:
                     chain_log.error("stale", "bundles/" + head["collector"], "the newest bundle is too old")
@@ -1532,17 +1712,17 @@ def check_scores(root, signers):
     log = Log()
     with open(spec_path("profiles", "naap-sla-v1.json"), "rb") as handle:
         profile, profile_hash = assay_score.load_profile(handle.read(), "naap-sla-v1.json")
-    base = os.path.join(root, "scores")
-    for collector in listdir(base):
-        if not SLUG.fullmatch(collector):
-            continue
-        for number in _score_days(base, collector):
+    try:
+        scored = day_directories(os.path.join(root, "scores"))
+    except OSError:
+        scored = {}  # reported by the layout check (`unreadable`)
+    for collector in sorted(scored, key=lambda c: c.encode("utf-8")):
+        for number in scored[collector]:
             y, m, d = day_text(number).split("-")
             relative = "scores/%s/%s/%s/%s" % (collector, y, m, d)
             path = relative + "/scores.json"
             try:
-                with open(os.path.join(root, path), "rb") as handle:
-                    data = handle.read()
+                data = read_regular(os.path.join(root, path), LIMITS["scores"])
                 document = parse_json(data)
             except (OSError, Invalid) as error:
                 log.error("scores-document", path, "cannot be read as JSON: %s" % error)
@@ -1581,34 +1761,12 @@ def check_scores(root, signers):
                 continue
             if scorer.output(True) != data:
                 log.error("scores-mismatch", path, "differs from the scores recomputed from the bundles it names")
-            signed = False
-            for name in listdir(os.path.join(root, relative, "signatures")):
-                if not name.endswith(".sig"):
-                    continue
-                try:
-                    with open(os.path.join(root, relative, "signatures", name), "rb") as handle:
-                        parsed = parse_sshsig(handle.read().decode("utf-8", "replace"))
-                    verify_sshsig(parsed, data, SCORES_NAMESPACE)
-                except (OSError, Invalid):
-                    continue
-                if allows(signers, name[:-4], parsed["key"], SCORES_NAMESPACE, number * 86400):
-                    signed = True
-                    break
+            signed = any(allows(signers, stem, parsed["key"], SCORES_NAMESPACE, number * 86400)
+                         for stem, _, parsed in signature_files(data, SCORES_NAMESPACE, root, relative, log))
             if not signed:
                 log.error("scores-signature", relative + "/signatures",
                           "no valid signature by an allowed signer for " + SCORES_NAMESPACE)
     return log.findings
-
-
-def _score_days(base, collector):
-    days = []
-    for year in listdir(os.path.join(base, collector)):
-        for month in listdir(os.path.join(base, collector, year)):
-            for day in listdir(os.path.join(base, collector, year, month)):
-                number = parse_day("%s-%s-%s" % (year, month, day))
-                if number is not None:
-                    days.append(number)
-    return sorted(days)
 
 
 def main(argv):
@@ -1632,8 +1790,7 @@ def main(argv):
     if args.policy:
         policy = load_pinned_policy(args.policy, args.threshold)
     if args.state and os.path.exists(args.state):
-        with open(args.state, "rb") as handle:
-            state = parse_json(handle.read())
+        state = parse_json(read_regular(args.state, LIMITS["state"]))
     today = parse_day(args.today) if args.today else None
     report = verify(args.dataset, policy, args.threshold, args.max_age, today, state)
     if args.json:
@@ -1644,8 +1801,10 @@ def main(argv):
             print("  %s: %s: %s [%s]" % (finding["severity"], finding["path"], finding["message"], finding["rule"]))
         records = sum(b["records"] for b in report["bundles"])
         signatures = sum(len(b["signers"]) for b in report["bundles"])
-        base = os.path.join(args.dataset, "scores")
-        scores = sum(len(_score_days(base, c)) for c in listdir(base) if SLUG.fullmatch(c)) if report["policy"] else 0
+        try:
+            scores = sum(len(days) for days in day_directories(os.path.join(args.dataset, "scores")).values()) if report["policy"] else 0
+        except OSError:
+            scores = 0
         print(("Verified: %d bundles, %d records, %d signatures, %d published scores recomputed; no errors%s." % (
             len(report["bundles"]), records, signatures, scores,
             ", %d warnings" % report["warnings"] if report["warnings"] else "")) if report["ok"]

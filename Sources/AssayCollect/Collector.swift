@@ -261,7 +261,8 @@ public actor Collector {
         }
         lines += ["# HELP assay_collect_last_sealed_day_seconds Start of the newest sealed UTC day, seconds since the epoch.",
                   "# TYPE assay_collect_last_sealed_day_seconds gauge",
-                  "assay_collect_last_sealed_day_seconds \((lastSealed ?? DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last).map { $0.startMs / 1000 } ?? 0)",
+                  // 0 when nothing is sealed yet, or the dataset cannot be listed (the seal pass logs that).
+                  "assay_collect_last_sealed_day_seconds \((lastSealed ?? (try? DatasetDirectory(configuration.repository).days(of: configuration.collectorID))?.last).map { $0.startMs / 1000 } ?? 0)",
                   "# HELP assay_collect_push_failures Consecutive failed pushes (0: the remote is up to date).",
                   "# TYPE assay_collect_push_failures gauge",
                   "assay_collect_push_failures \(pushFailures)"]
@@ -340,8 +341,8 @@ public actor Collector {
 
     /// The days due at `nowMs`, oldest first: from the day after the newest sealed one (or the
     /// collector's first day) through the last day whose end plus the grace has passed.
-    public func dueDays(nowMs: Int64) -> [UTCDay] {
-        let newest = DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last
+    public func dueDays(nowMs: Int64) throws(FileError) -> [UTCDay] {
+        let newest = try DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last
         var day = max(newest?.next ?? firstDay, configuration.firstDay ?? firstDay)
         var due: [UTCDay] = []
         while day.startMs + UTCDay.milliseconds + configuration.sealGraceMs <= nowMs {
@@ -365,7 +366,12 @@ public actor Collector {
         var report = SealReport()
         let directory = DatasetDirectory(configuration.repository)
         let now = nowMs ?? clock.nowMs
-        report.due = dueDays(nowMs: now)
+        do { report.due = try dueDays(nowMs: now) } catch {
+            // Without knowing what is sealed, nothing may be sealed.
+            logger.error("sealing failed: the dataset cannot be listed", metadata: ["error": "\(error)"])
+            report.pushError = "the dataset cannot be listed: \(error)"
+            return report
+        }
         if options.dryRun { return report }
         if report.due.count > configuration.maxCatchUpDays && !options.catchUp {
             report.refusedCatchUp = true

@@ -29,17 +29,13 @@ public struct VerifyArguments: ParsableArguments {
     @Option(help: "A threshold to require instead of the policy's.")
     public var threshold: Int?
 
-    @Option(help: "Check this record proof (from 'assay prove') instead of a dataset.")
+    @Option(help: "Check this record proof (from 'assay prove') against the dataset: the bundle it names, its manifest and its signatures.")
     public var proof: String?
-
-    @Option(help: "The bundle directory the --proof refers to.")
-    public var bundle: String?
 
     public init() {}
 
     public func validate() throws {
         if let today, UTCDay(today) == nil { throw ValidationError("--today must be YYYY-MM-DD") }
-        if (proof == nil) != (bundle == nil) { throw ValidationError("--proof and --bundle go together") }
         if let maxAge, maxAge < 0 { throw ValidationError("--max-age must be 0 or more") }
         if let threshold, threshold < 1 { throw ValidationError("--threshold must be at least 1") }
     }
@@ -84,16 +80,45 @@ public struct VerifyArguments: ParsableArguments {
         }
     }
 
+    /// `--proof FILE`: the record is in a bundle of this dataset whose manifest is signed as the
+    /// trust policy requires (spec/dataset.md §8.3); exits 1 with each finding otherwise.
+    func checkProof(_ path: String) throws {
+        let directory = DatasetDirectory(dataset)
+        let document: RecordProof
+        do { document = try RecordProof(bytes: try Files.readRegular(path, limit: 16 << 20)) } catch {
+            print("error: \(path): not a record proof: \(error) [\(Rule.proof.rawValue)]")
+            throw ExitCode(1)
+        }
+        let descriptor = try directory.descriptor()
+        let trusted: TrustPolicy
+        if let pinned = try pinnedPolicy(defaultThreshold: descriptor.threshold) {
+            trusted = pinned
+        } else {
+            let chain = PolicyChain.evaluate(directory, descriptor: descriptor)
+            guard let current = chain.current else {
+                for finding in chain.findings { print("  \(finding)") }
+                print("FAILED: the dataset's trust policy cannot be read, so no signature can be judged.")
+                throw ExitCode(1)
+            }
+            trusted = current
+        }
+        let policy = threshold.map { TrustPolicy(version: trusted.version, hash: trusted.hash, threshold: $0, signers: trusted.signers,
+                                                 revocations: trusted.revocations) } ?? trusted
+        let findings = document.verify(in: directory, datasetID: descriptor.id, policy: policy)
+        for finding in findings { print("  \(finding)") }
+        guard !findings.contains(where: { $0.severity == .error }) else {
+            print("FAILED: the proof does not show the record in a bundle signed as the policy requires.")
+            throw ExitCode(1)
+        }
+        print("Proof holds: the record is leaf \(document.leafIndex) of \(document.treeSize) in \(document.dataset)/\(document.collector) "
+              + "\(document.day), whose manifest (\(document.manifestSHA256.prefix(16))…) reaches threshold \(policy.threshold) of policy version \(policy.version).")
+    }
+
     /// Runs the verification (or the proof check), prints the report, updates
     /// the state, and exits 1 unless everything holds. `extraChecks` adds
     /// findings from outside the core (git commit signatures).
     public func run(extraChecks: (AllowedSigners) throws -> ExtraCheck = { _ in ExtraCheck(findings: [], checked: nil) }) async throws {
-        if let proof, let bundle {
-            let document = try RecordProof(bytes: try Files.read(proof, limit: 16 << 20))
-            try document.verify(manifestBytes: try Files.read("\(bundle)/manifest.json", limit: 16 << 20))
-            print("Proof holds: the record is leaf \(document.leafIndex) of \(document.treeSize) in \(document.collector) \(document.day) (manifest \(document.manifestSHA256))")
-            return
-        }
+        if let proof { return try checkProof(proof) }
         var options = DatasetVerifier.Options()
         options.maxAgeDays = maxAge
         options.today = today.flatMap(UTCDay.init)
@@ -115,7 +140,8 @@ public struct VerifyArguments: ParsableArguments {
             // Published scores are recomputed from the bundles they name (spec/scoring.md §10).
             let directory = DatasetDirectory(dataset)
             report = report.adding(PublishedScores.verify(directory, signers: signers))
-            checked.append("\(directory.scoreDays().count) published scores recomputed")
+            // An unreadable scores/ is an `unreadable` error in the report already.
+            checked.append("\((try? directory.scoreDays())?.count ?? 0) published scores recomputed")
         }
         let output = BufferedWriter()
         if json {

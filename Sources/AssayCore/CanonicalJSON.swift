@@ -20,6 +20,15 @@ public enum CanonicalJSON {
         return output
     }
 
+    /// The canonical bytes of a document Assay built itself (integers and strings, keys from
+    /// its own code): it always has a canonical form, and a failure is a programming error that
+    /// stops the process with the reason, never an empty document that gets signed.
+    public static func encodeBuilt(_ value: JSONValue, _ what: @autoclosure () -> String) -> [UInt8] {
+        do { return try encode(value) } catch {
+            preconditionFailure("\(what()) has no canonical JSON form (\(error)); this is a bug in Assay, not in the data")
+        }
+    }
+
     /// The canonical form of `value` as a string.
     public static func string(_ value: JSONValue) throws(EncodingError) -> String {
         String(decoding: try encode(value), as: UTF8.self)

@@ -135,7 +135,26 @@ public final class LineReader {
             }
             bytesRead += Int64(count)
             if let byteLimit, bytesRead > byteLimit {
+                // The lines completed within the first `byteLimit` bytes are handed out; then the
+                // file is reported too large (the same lines whatever the read sizes were).
                 exceededLimit = true
+                end += count - Int(bytesRead - byteLimit)
+                var scan = start
+                while let newline = Self.findNewline(buffer, from: scan, to: end) {
+                    number += 1
+                    do {
+                        if skipping > 0 {
+                            try body(number, .tooLong(length: skipping + newline - start))
+                            skipping = 0
+                        } else if newline - start > maxLineBytes {
+                            try body(number, .tooLong(length: newline - start))
+                        } else {
+                            try body(number, .bytes(UnsafeRawBufferPointer(rebasing: buffer[start..<newline])))
+                        }
+                    } catch { throw .body(error) }
+                    start = newline + 1
+                    scan = start
+                }
                 throw .io(FileError(path: name, operation: "read", errno: EFBIG, detail: "larger than \(byteLimit) bytes"))
             }
             if count == 0 {

@@ -101,6 +101,7 @@ public struct Record: Sendable, Equatable {
     }
 
     static func render(_ value: JSONValue) -> String {
+        // For an error message only: a value without a canonical form is named by its type.
         (try? CanonicalJSON.string(value)) ?? value.typeName
     }
 

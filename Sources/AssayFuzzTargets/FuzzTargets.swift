@@ -41,7 +41,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .jcs: try Self.jcs(data)
         case .sshKey: try Self.sshKey(data)
         case .sshsig: Self.sshsig(data)
-        case .allowedSigners: Self.allowedSigners(data)
+        case .allowedSigners: try Self.allowedSigners(data)
         case .documents: try Self.documents(data)
         case .bundle: try Self.bundle(data)
         case .events: try Self.events(data)
@@ -109,10 +109,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
-    static func allowedSigners(_ data: UnsafeRawBufferPointer) {
-        guard let signers = try? AllowedSigners(text: String(decoding: data, as: UTF8.self)) else { return }
+    static func allowedSigners(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        // Read as OpenSSH reads it: every line either usable or rejected, never a crash.
+        let signers = AllowedSigners(bytes: Array(data))
         for entry in signers.entries {
             _ = signers.principals(for: entry.key, namespace: "git", at: 1_767_225_600)
+            _ = signers.findPrincipals(key: entry.key, at: 1_767_225_600)
+            for principal in entry.principals { _ = signers.allows(principal: principal, key: entry.key, namespace: "assay-manifest-v1", at: nil) }
+        }
+        // The strict reading refuses exactly the files with a rejected line.
+        let strict = try? AllowedSigners(strict: Array(data))
+        guard (strict == nil) == !signers.rejected.isEmpty else {
+            throw FuzzViolation("the strict and lenient readings of allowed_signers disagree", input: Array(data))
         }
     }
 
@@ -126,7 +134,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         _ = try? DatasetDescriptor(bytes: bytes)
         _ = try? PolicyDocument(bytes: bytes)
-        if let proof = try? RecordProof(bytes: bytes) { _ = try? proof.verify(manifestBytes: bytes) }
+        if let proof = try? RecordProof(bytes: bytes) { _ = proof.pathProblems() }
         _ = try? VerifyState(bytes: bytes)
     }
 

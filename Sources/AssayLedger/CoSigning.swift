@@ -54,9 +54,10 @@ public struct CrossCheck: Sendable, Equatable {
         var result: [String: [String: Set<[UInt8]>]] = [:]
         for name in Manifest.fileNames {
             let reader: LineReader
-            do { reader = try LineReader(path: "\(bundle)/\(name)") } catch { throw LedgerError(.io, error.description) }
+            do { reader = try LineReader(regularFile: "\(bundle)/\(name)", byteLimit: Int64(1) << 40) } catch { throw LedgerError(.io, error.description) }
             do {
                 try reader.forEachLine { (_, line) throws(Never) in
+                    // The bundle was verified before this pass: an invalid line already refused its co-signature.
                     guard case .bytes(let bytes) = line, let record = try? Record.parse(bytes),
                           record["observer_role"] == .string("orchestrator"),
                           case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] else { return }
@@ -108,7 +109,7 @@ public struct CoSigner: Sendable {
             let outcome = decide(bundle, report: report, policy: policy, absolute: absolute)
             if outcome == .signed && !dryRun {
                 do {
-                    let manifest = try Files.read("\(absolute)/manifest.json", limit: 16 << 20)
+                    let manifest = try Files.readRegular("\(absolute)/manifest.json", limit: DatasetDirectory.manifestLimit)
                     let signature = try SSHSignature.sign(manifest, namespace: DatasetDirectory.manifestNamespace, with: key)
                     try directory.addSignature(signature, signer: signer, collector: bundle.collector, day: bundle.day)
                 } catch {

@@ -72,7 +72,9 @@ public struct DatasetDescriptor: Equatable, Sendable {
             .init("scoring_profiles", .array(scoringProfiles.map { .string($0) })),
             .init("simulated", .bool(simulated)),
         ])
-        return Array(((try? PrettyJSON.string(value)) ?? "").utf8)
+        do { return Array(try PrettyJSON.string(value).utf8) } catch {
+            preconditionFailure("a dataset descriptor has no JSON form (\(error)); this is a bug in Assay, not in the data")
+        }
     }
 }
 

@@ -35,18 +35,28 @@ public struct DatasetDirectory: Sendable {
         "\(scoresName)/\(collector)/\(day.path)"
     }
 
-    /// The days with published scores of each collector, in order.
-    public func scoreDays() -> [(collector: String, day: UTCDay)] {
-        let base = "\(root)/\(Self.scoresName)"
-        return Self.list(base).filter { Slug.isValid($0) }.flatMap { collector in
-            Self.list("\(base)/\(collector)").flatMap { year in
-                Self.list("\(base)/\(collector)/\(year)").flatMap { month in
-                    Self.list("\(base)/\(collector)/\(year)/\(month)").compactMap { day in
-                        UTCDay("\(year)-\(month)-\(day)").map { (collector, $0) }
+    /// The days with published scores of each collector, in order (well-formed directories only,
+    /// links never followed; a directory that cannot be read is an error).
+    public func scoreDays() throws(FileError) -> [(collector: String, day: UTCDay)] {
+        try Self.dayDirectories("\(root)/\(Self.scoresName)")
+    }
+
+    /// `<collector>/<YYYY>/<MM>/<DD>` directories under `base`, by collector then day.
+    static func dayDirectories(_ base: String) throws(FileError) -> [(collector: String, day: UTCDay)] {
+        var result: [(String, UTCDay)] = []
+        for collector in try entries(base) where collector.kind == .directory && Slug.isValid(collector.name) {
+            let collectorPath = "\(base)/\(collector.name)"
+            var days: [UTCDay] = []
+            for year in try entries(collectorPath) where year.kind == .directory && year.name.utf8.count == 4 {
+                for month in try entries("\(collectorPath)/\(year.name)") where month.kind == .directory && month.name.utf8.count == 2 {
+                    for day in try entries("\(collectorPath)/\(year.name)/\(month.name)") where day.kind == .directory && day.name.utf8.count == 2 {
+                        if let parsed = UTCDay("\(year.name)-\(month.name)-\(day.name)") { days.append(parsed) }
                     }
                 }
             }
+            result += days.sorted().map { (collector.name, $0) }
         }
+        return result
     }
 
     public func bundlePath(collector: String, day: UTCDay) -> String {
@@ -54,36 +64,43 @@ public struct DatasetDirectory: Sendable {
     }
 
     public func descriptor() throws(LedgerError) -> DatasetDescriptor {
-        do { return try DatasetDescriptor(bytes: try Files.read(descriptorPath, limit: 1 << 20)) } catch let error as FileError {
+        do { return try DatasetDescriptor(bytes: try Files.readRegular(descriptorPath, limit: Self.descriptorLimit)) } catch let error as FileError {
             throw LedgerError(.io, error.description)
         } catch let error as DocumentError {
             throw LedgerError(.invalidDocument, "\(Self.descriptorName): \(error.reason)")
         } catch { throw LedgerError(.io, "\(error)") }
     }
 
+    /// Size caps of spec/dataset.md §8.1.
+    public static let descriptorLimit = 1 << 20
+    public static let allowedSignersLimit = 4 << 20
+    public static let manifestLimit = 16 << 20
+    public static let policyDocumentLimit = 1 << 20
+    public static let scoresLimit = 64 << 20
+    public static let signatureLimit = 64 << 10
+
     public func allowedSigners() throws(LedgerError) -> AllowedSigners {
         let bytes: [UInt8]
-        do { bytes = try Files.read(allowedSignersPath, limit: 1 << 22) } catch { throw LedgerError(.io, error.description) }
-        do { return try AllowedSigners(text: String(decoding: bytes, as: UTF8.self)) } catch {
+        do { bytes = try Files.readRegular(allowedSignersPath, limit: Self.allowedSignersLimit) } catch { throw LedgerError(.io, error.description) }
+        do { return try AllowedSigners(strict: bytes) } catch {
             throw LedgerError(.invalidDocument, "\(Self.allowedSignersName):\(error.line): \(error.reason)")
         }
     }
 
-    /// Collector ids that have a bundles directory, sorted.
-    public func collectors() -> [String] {
-        Self.list(bundlesPath).filter { Slug.isValid($0) && Self.isDirectory("\(bundlesPath)/\($0)") }
+    /// Collector ids that have a bundles directory, sorted (links never followed).
+    public func collectors() throws(FileError) -> [String] {
+        try Self.entries(bundlesPath).filter { $0.kind == .directory && Slug.isValid($0.name) }.map(\.name)
     }
 
     /// The days of a collector's bundles (well-formed directories only), ascending.
-    public func days(of collector: String) -> [UTCDay] {
+    public func days(of collector: String) throws(FileError) -> [UTCDay] {
         let base = "\(bundlesPath)/\(collector)"
+        guard Files.kind(base) == .directory else { return [] }
         var days: [UTCDay] = []
-        for year in Self.list(base) where year.utf8.count == 4 {
-            for month in Self.list("\(base)/\(year)") where month.utf8.count == 2 {
-                for day in Self.list("\(base)/\(year)/\(month)") where day.utf8.count == 2 {
-                    guard let parsed = UTCDay("\(year)-\(month)-\(day)"),
-                          Self.isDirectory("\(base)/\(year)/\(month)/\(day)") else { continue }
-                    days.append(parsed)
+        for year in try Self.entries(base) where year.kind == .directory && year.name.utf8.count == 4 {
+            for month in try Self.entries("\(base)/\(year.name)") where month.kind == .directory && month.name.utf8.count == 2 {
+                for day in try Self.entries("\(base)/\(year.name)/\(month.name)") where day.kind == .directory && day.name.utf8.count == 2 {
+                    if let parsed = UTCDay("\(year.name)-\(month.name)-\(day.name)") { days.append(parsed) }
                 }
             }
         }
@@ -92,13 +109,13 @@ public struct DatasetDirectory: Sendable {
 
     /// The bytes of a bundle's manifest.
     public func manifestBytes(collector: String, day: UTCDay) throws(FileError) -> [UInt8] {
-        try Files.read("\(bundlePath(collector: collector, day: day))/manifest.json", limit: 16 << 20)
+        try Files.readRegular("\(bundlePath(collector: collector, day: day))/manifest.json", limit: Self.manifestLimit)
     }
 
     /// The collector's newest bundle before `day`, as the `prev` of a new bundle.
     public func previous(collector: String, before day: UTCDay) throws(LedgerError) -> Manifest.Previous? {
-        guard let last = days(of: collector).last(where: { $0 < day }) else { return nil }
         do {
+            guard let last = try days(of: collector).last(where: { $0 < day }) else { return nil }
             return Manifest.Previous(day: last, sha256: Hasher.sha256(try manifestBytes(collector: collector, day: last)).hex)
         } catch { throw LedgerError(.io, error.description) }
     }
@@ -130,7 +147,9 @@ public struct DatasetDirectory: Sendable {
         guard !Files.exists(target) else {
             throw LedgerError(.alreadyExists, "\(Self.bundleRelativePath(collector: collector, day: day)) is already sealed; a sealed bundle is never rewritten")
         }
-        if let newest = days(of: collector).last, newest > day {
+        let existing: [UTCDay]
+        do { existing = try days(of: collector) } catch { throw LedgerError(.io, error.description) }
+        if let newest = existing.last, newest > day {
             throw LedgerError(.outOfOrder, "\(collector) already has a bundle for \(newest); days before it cannot be sealed")
         }
         var files: [(name: String, bytes: [UInt8], faultPoint: String?)] = [
@@ -171,6 +190,7 @@ public struct DatasetDirectory: Sendable {
             guard rename(temporary, target) == 0 else { throw FileError(path: target, operation: "rename", errno: errno) }
             try Files.syncDirectory(of: target)
         } catch {
+            // Best effort: a leftover is removed by the next write, or refused by the layout check.
             try? FileManager.default.removeItem(atPath: temporary)
             throw LedgerError(.io, "\(error)")
         }
@@ -188,20 +208,26 @@ public struct DatasetDirectory: Sendable {
 
     /// Removes hidden temporary directories (`.<name>.tmp-<pid>`) a crashed write left behind.
     func removeStaleTemporaries(in directory: String) {
-        for name in Self.list(directory) where name.hasPrefix(".") && name.contains(".tmp-") {
-            try? FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+        // Best effort: a leftover that cannot be listed or removed is refused later by the layout check.
+        for entry in (try? Self.entries(directory)) ?? [] where entry.name.hasPrefix(".") && entry.name.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: "\(directory)/\(entry.name)")
         }
     }
 
-    /// The entries of a directory, sorted by bytes; empty if it cannot be read.
-    public static func list(_ path: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
-            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    /// The entries of a directory (links not followed), sorted by bytes; none when it does not
+    /// exist, an error when it exists but cannot be read (never an empty list in its place).
+    public static func entries(_ path: String) throws(FileError) -> [Files.Entry] {
+        do { return try Files.entries(path) } catch where error.code == ENOENT { return [] }
     }
 
+    /// The names in a directory (links not followed), sorted by bytes; see `entries`.
+    public static func list(_ path: String) throws(FileError) -> [String] {
+        try entries(path).map(\.name)
+    }
+
+    /// Whether `path` itself is a directory (a symbolic link to one is not).
     public static func isDirectory(_ path: String) -> Bool {
-        var flag: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
+        Files.kind(path) == .directory
     }
 }
 

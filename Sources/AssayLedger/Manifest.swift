@@ -43,8 +43,20 @@ public struct Manifest: Equatable, Sendable {
     public var coverage: Coverage
     public var rejectedByCode: [String: Int64]
 
-    public var recordsTotal: Int64 { recordsByKind.values.reduce(0, +) }
-    public var rejectedTotal: Int64 { rejectedByCode.values.reduce(0, +) }
+    /// The sums, checked when a manifest is parsed or built: they never overflow here.
+    public var recordsTotal: Int64 { Self.checkedSum(recordsByKind.values) ?? .max }
+    public var rejectedTotal: Int64 { Self.checkedSum(rejectedByCode.values) ?? .max }
+
+    /// The sum of counts from a document, or nil when it does not fit in 63 bits.
+    static func checkedSum(_ values: some Sequence<Int64>) -> Int64? {
+        var total: Int64 = 0
+        for value in values {
+            let (sum, overflow) = total.addingReportingOverflow(value)
+            if overflow { return nil }
+            total = sum
+        }
+        return total
+    }
 
     public init(dataset: String, collector: String, day: UTCDay, prev: Previous?, files: [FileEntry],
                 recordsByKind: [RecordKind: Int64], merkleTreeSize: Int64, merkleRoot: String,
@@ -96,7 +108,7 @@ public struct Manifest: Equatable, Sendable {
 
     /// The file's bytes: canonical JSON and a newline.
     public func bytes() -> [UInt8] {
-        (try? CanonicalJSON.encode(jsonValue)).map { $0 + [0x0A] } ?? []
+        CanonicalJSON.encodeBuilt(jsonValue, "a manifest") + [0x0A]
     }
 
     /// Parses `manifest.json` strictly: canonical bytes, known members, valid values.
@@ -104,6 +116,7 @@ public struct Manifest: Equatable, Sendable {
         guard bytes.last == 0x0A else { throw DocumentError("manifest.json must end with a newline") }
         let value: JSONValue
         do { value = try JSONParser().parse(bytes.dropLast()) } catch { throw DocumentError("not valid JSON: \(error)") }
+        // A parsed value without a canonical form (a duplicate key) is not canonical: that is the answer.
         guard (try? CanonicalJSON.encode(value)).map({ $0 + [0x0A] }) == bytes else {
             throw DocumentError("manifest.json is not in canonical form (RFC 8785) followed by one newline")
         }
@@ -156,9 +169,8 @@ public struct Manifest: Equatable, Sendable {
         try byKindReader.finish()
         try records.finish()
         recordsByKind = byKind
-        let sum = byKind.values.reduce(0, +)
-        guard total == sum else {
-            throw JSONShapeError(path: "records.total", reason: "\(total) is not the sum of records.by_kind (\(sum))")
+        guard let sum = Self.checkedSum(byKind.values), total == sum else {
+            throw JSONShapeError(path: "records.total", reason: "\(total) is not the sum of records.by_kind")
         }
         var merkle = try reader.object("merkle")
         merkleTreeSize = try merkle.integer("tree_size")
@@ -197,8 +209,8 @@ public struct Manifest: Equatable, Sendable {
         }
         try rejected.finish()
         rejectedByCode = byCode
-        guard rejectedTotal == byCode.values.reduce(0, +) else {
-            throw JSONShapeError(path: "rejected.total", reason: "\(rejectedTotal) is not the sum of rejected.by_code")
+        guard let rejectedSum = Self.checkedSum(byCode.values), rejectedTotal == rejectedSum else {
+            throw JSONShapeError(path: "rejected.total", reason: "\(rejectedTotal) is not the sum of rejected.by_code (or the sum does not fit in 63 bits)")
         }
         try reader.finish()
     }

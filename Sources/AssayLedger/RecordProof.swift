@@ -1,10 +1,13 @@
 import AssayCore
 import AssayCrypto
 
-/// An inclusion proof of one record in one bundle (spec/dataset.md §8.3).
+/// An inclusion proof of one record in one bundle (spec/dataset.md §8.3): it
+/// names the dataset, collector, day and manifest it belongs to, so that it is
+/// checked against that bundle's signed manifest, never on its own.
 public struct RecordProof: Equatable, Sendable {
-    public static let format = "assay-record-proof-v1"
+    public static let format = "assay-record-proof-v2"
 
+    public var dataset: String
     public var collector: String
     public var day: UTCDay
     public var manifestSHA256: String
@@ -23,10 +26,11 @@ public struct RecordProof: Equatable, Sendable {
         let reader: LineReader
         do {
             manifestBytes = try directory.manifestBytes(collector: collector, day: day)
-            reader = try LineReader(path: "\(bundle)/records.jsonl")
+            reader = try LineReader(regularFile: "\(bundle)/records.jsonl", byteLimit: Int64(1) << 40)
         } catch { throw LedgerError(.notFound, error.description) }
         let manifest: Manifest
         do { manifest = try Manifest(bytes: manifestBytes) } catch { throw LedgerError(.invalidDocument, "manifest.json: \(error.reason)") }
+        let dataset = try directory.descriptor().id
         var leaves: [[UInt8]] = []
         var matches: [(index: Int, line: [UInt8])] = []
         let hasher = Hasher(.sha256)
@@ -53,7 +57,7 @@ public struct RecordProof: Equatable, Sendable {
             throw LedgerError(.invalidDocument, "records.jsonl does not match the manifest's Merkle root; run assay verify")
         }
         return RecordProof(
-            collector: collector, day: day, manifestSHA256: Hasher.sha256(manifestBytes).hex,
+            dataset: dataset, collector: collector, day: day, manifestSHA256: Hasher.sha256(manifestBytes).hex,
             record: String(decoding: match.line, as: UTF8.self), leafIndex: Int64(match.index), treeSize: Int64(leaves.count),
             path: Merkle.inclusionProof(index: match.index, leafHashes: leaves).map { Hex.encode($0) }, root: Hex.encode(root))
     }
@@ -61,6 +65,7 @@ public struct RecordProof: Equatable, Sendable {
     public var jsonValue: JSONValue {
         .object([
             .init("format", .string(Self.format)),
+            .init("dataset", .string(dataset)),
             .init("collector", .string(collector)),
             .init("day", .string(day.description)),
             .init("manifest_sha256", .string(manifestSHA256)),
@@ -72,8 +77,9 @@ public struct RecordProof: Equatable, Sendable {
         ])
     }
 
-    public init(collector: String, day: UTCDay, manifestSHA256: String, record: String, leafIndex: Int64,
+    public init(dataset: String, collector: String, day: UTCDay, manifestSHA256: String, record: String, leafIndex: Int64,
                 treeSize: Int64, path: [String], root: String) {
+        self.dataset = dataset
         self.collector = collector
         self.day = day
         self.manifestSHA256 = manifestSHA256
@@ -89,8 +95,15 @@ public struct RecordProof: Equatable, Sendable {
             let value: JSONValue
             do { value = try JSONParser().parse(bytes) } catch { throw JSONShapeError(path: "(proof)", reason: "is not JSON: \(error)") }
             var reader = try JSONObjectReader(value)
-            guard try reader.string("format") == Self.format else { throw JSONShapeError(path: "format", reason: "must be \"\(Self.format)\"") }
+            let format = try reader.string("format")
+            guard format == Self.format else {
+                throw JSONShapeError(path: "format", reason: format == "assay-record-proof-v1"
+                    ? "is v1, which names no dataset and cannot be bound to signatures; make it again with 'assay prove'"
+                    : "must be \"\(Self.format)\"")
+            }
+            dataset = try reader.string("dataset")
             collector = try reader.string("collector")
+            guard Slug.isValid(dataset), Slug.isValid(collector) else { throw JSONShapeError(path: "collector", reason: "dataset and collector must be slugs") }
             let dayText = try reader.string("day")
             guard let day = UTCDay(dayText) else { throw JSONShapeError(path: "day", reason: "must be YYYY-MM-DD") }
             self.day = day
@@ -98,6 +111,9 @@ public struct RecordProof: Equatable, Sendable {
             record = try reader.string("record")
             leafIndex = try reader.integer("leaf_index")
             treeSize = try reader.integer("tree_size")
+            guard treeSize >= 1, leafIndex >= 0, leafIndex < treeSize else {
+                throw JSONShapeError(path: "leaf_index", reason: "must be in 0 ..< tree_size, and tree_size at least 1")
+            }
             path = try reader.array("path").map { $0.stringValue ?? "" }
             root = try reader.string("root")
             try reader.finish()
@@ -106,28 +122,64 @@ public struct RecordProof: Equatable, Sendable {
         }
     }
 
-    /// Checks the proof against the bundle's manifest bytes: the manifest is
-    /// the one named, its Merkle root is the proof's, and the path leads
-    /// from the record's leaf hash to that root.
-    public func verify(manifestBytes: [UInt8]) throws(LedgerError) {
+    /// Checks the proof against the dataset (spec/dataset.md §8.3): the bundle it names exists
+    /// with the named manifest, which names the same dataset, collector and day and the proof's
+    /// Merkle root (`proof-binding`); the path leads from the record to that root (`proof`); the
+    /// manifest's signatures reach the threshold of `policy` (`signature`, `unknown-signer`,
+    /// `threshold`). Returns the findings; none means the record is in a signed bundle.
+    public func verify(in directory: DatasetDirectory, datasetID: String, policy: TrustPolicy) -> [Finding] {
+        var log = FindingLog()
+        let relative = DatasetDirectory.bundleRelativePath(collector: collector, day: day)
+        if dataset != datasetID {
+            log.add(.proofBinding, "(proof)", "names dataset '\(dataset)', but this is '\(datasetID)'")
+        }
+        let manifestBytes: [UInt8]
+        do { manifestBytes = try directory.manifestBytes(collector: collector, day: day) } catch {
+            log.add(.proofBinding, "\(relative)/manifest.json", "the bundle the proof names cannot be read: \(error)")
+            return log.all
+        }
         let hash = Hasher.sha256(manifestBytes).hex
-        guard hash == manifestSHA256 else {
-            throw LedgerError(.invalidDocument, "the manifest has hash \(hash), the proof names \(manifestSHA256)")
+        if hash != manifestSHA256 {
+            log.add(.proofBinding, "\(relative)/manifest.json", "has SHA-256 \(hash); the proof names \(manifestSHA256)")
         }
         let manifest: Manifest
-        do { manifest = try Manifest(bytes: manifestBytes) } catch { throw LedgerError(.invalidDocument, error.reason) }
-        guard manifest.merkleRoot == root, manifest.merkleTreeSize == treeSize else {
-            throw LedgerError(.invalidDocument, "the manifest's Merkle root or size differs from the proof's")
+        do { manifest = try Manifest(bytes: manifestBytes) } catch {
+            log.add(.manifest, "\(relative)/manifest.json", error.reason)
+            return log.all
         }
+        if manifest.dataset != dataset || manifest.collector != collector || manifest.day != day {
+            log.add(.proofBinding, "\(relative)/manifest.json",
+                    "is the manifest of \(manifest.dataset)/\(manifest.collector)/\(manifest.day); the proof names \(dataset)/\(collector)/\(day)")
+        }
+        if manifest.merkleRoot != root || manifest.merkleTreeSize != treeSize {
+            log.add(.proofBinding, "\(relative)/manifest.json", "its Merkle root or size differs from the proof's")
+        }
+        for problem in pathProblems() { log.add(.proof, "(proof)", problem) }
+        let verifier = BundleVerifier(directory: directory, datasetID: datasetID, policy: policy)
+        let counting = verifier.checkSignatures(manifestBytes: manifestBytes, day: day, base: relative,
+                                                absolute: directory.bundlePath(collector: collector, day: day), log: &log)
+        if counting.count < policy.threshold {
+            log.add(.threshold, "\(relative)/signatures", "\(counting.count) of \(policy.threshold) required signatures count: the proof's bundle is not signed as the policy requires")
+        }
+        return log.all
+    }
+
+    /// Why the record and its path do not lead to `root` (empty when they do).
+    public func pathProblems() -> [String] {
+        // An invalid record is not a canonical record: that is the answer.
         guard (try? Record.parse(Array(record.utf8)))?.canonicalBytes() == Array(record.utf8) else {
-            throw LedgerError(.invalidDocument, "the proof's record is not a valid canonical record")
+            return ["the proof's record is not a valid canonical record"]
+        }
+        let hashes = path.map { Hex.decode($0) }
+        guard let rootBytes = Hex.decode(root), !hashes.contains(where: { $0 == nil }) else {
+            return ["the path and root must be hexadecimal hashes"]
         }
         do {
-            try Merkle.verifyInclusion(
-                leafHash: Merkle.leafHash(Array(record.utf8)), index: UInt64(leafIndex), size: UInt64(treeSize),
-                proof: path.map { Hex.decode($0) ?? [] }, root: Hex.decode(root) ?? [])
+            try Merkle.verifyInclusion(leafHash: Merkle.leafHash(Array(record.utf8)), index: UInt64(leafIndex), size: UInt64(treeSize),
+                                       proof: hashes.map { $0! }, root: rootBytes)
         } catch {
-            throw LedgerError(.invalidDocument, "the inclusion path does not lead to the root: \(error)")
+            return ["the inclusion path does not lead to the root: \(error)"]
         }
+        return []
     }
 }

@@ -15,8 +15,13 @@ public enum BundleSet {
 
     /// Adds every bundle of `directory` in the days the scorer needs, and their records.
     public static func feed(_ scorer: Scorer, from directory: DatasetDirectory) throws(ScoreError) {
-        let bundles = directory.collectors().flatMap { collector in
-            directory.days(of: collector).filter { scorer.daysNeeded.contains($0) }.map { (collector, $0) }
+        var bundles: [(String, UTCDay)] = []
+        do {
+            for collector in try directory.collectors() {
+                bundles += try directory.days(of: collector).filter { scorer.daysNeeded.contains($0) }.map { (collector, $0) }
+            }
+        } catch {
+            throw ScoreError("\(directory.bundlesPath): \(error)")
         }
         try feed(scorer, from: directory, bundles: bundles)
     }
@@ -30,10 +35,15 @@ public enum BundleSet {
                 do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
                     throw ScoreError("\(base)/manifest.json: \(error)")
                 }
+                let size: Int64
+                do { size = try Manifest(bytes: manifest).file("records.jsonl")?.size ?? 0 } catch {
+                    throw ScoreError("\(base)/manifest.json: \(error.reason)")
+                }
                 scorer.add(bundle: collector, day: day, manifestSHA256: Hasher.sha256(manifest).hex)
                 let path = "\(base)/records.jsonl"
                 let reader: LineReader
-                do { reader = try LineReader(path: path) } catch { throw ScoreError("\(path): \(error)") }
+                // Never more than the manifest says the file holds.
+                do { reader = try LineReader(regularFile: path, byteLimit: size) } catch { throw ScoreError("\(path): \(error)") }
                 var chunk: [(number: Int, bytes: [UInt8])] = []
                 do {
                     try reader.forEachLine { (number, line) throws(ScoreError) in

@@ -35,18 +35,23 @@ public enum PublishedScores {
     public static func verify(_ directory: DatasetDirectory, signers: AllowedSigners) -> [Finding] {
         var findings: [Finding] = []
         let profile = ScoringProfile.naapSLAv1()
-        for (collector, day) in directory.scoreDays() {
+        let days: [(collector: String, day: UTCDay)]
+        do { days = try directory.scoreDays() } catch {
+            return []  // the layout check has reported the directory that cannot be listed (`unreadable`)
+        }
+        for (collector, day) in days {
             let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
             let path = "\(relative)/scores.json"
             let bytes: [UInt8]
             let document: JSONValue
             do {
-                bytes = try Files.read("\(directory.root)/\(path)", limit: 64 << 20)
+                bytes = try Files.readRegular("\(directory.root)/\(path)", limit: DatasetDirectory.scoresLimit)
                 document = try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(bytes)
             } catch {
                 findings.append(Finding(.scoresDocument, path, "cannot be read as JSON: \(error)"))
                 continue
             }
+            // A parsed value without a canonical form is not canonical: that is the answer.
             guard bytes.last == 0x0A, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {
                 findings.append(Finding(.scoresDocument, path, "is not canonical JSON followed by one newline"))
                 continue
@@ -69,10 +74,19 @@ public enum PublishedScores {
             var inputError = false
             for input in inputs {
                 guard let inputCollector = input["collector"]?.stringValue, Slug.isValid(inputCollector),
-                      let inputDay = input["day"]?.stringValue.flatMap(UTCDay.init), let hash = input["manifest_sha256"]?.stringValue,
-                      let manifest = try? directory.manifestBytes(collector: inputCollector, day: inputDay),
-                      Hasher.sha256(manifest).hex == hash else {
-                    findings.append(Finding(.scoresInput, path, "names an input bundle that is missing or has another manifest: \(input)"))
+                      let inputDay = input["day"]?.stringValue.flatMap(UTCDay.init), let hash = input["manifest_sha256"]?.stringValue else {
+                    findings.append(Finding(.scoresInput, path, "names an input that is not a bundle (collector, day, manifest_sha256)"))
+                    inputError = true
+                    break
+                }
+                let manifest: [UInt8]
+                do { manifest = try directory.manifestBytes(collector: inputCollector, day: inputDay) } catch {
+                    findings.append(Finding(.scoresInput, path, "names the bundle \(inputCollector) \(inputDay), which cannot be read: \(error)"))
+                    inputError = true
+                    break
+                }
+                guard Hasher.sha256(manifest).hex == hash else {
+                    findings.append(Finding(.scoresInput, path, "names the bundle \(inputCollector) \(inputDay) with another manifest hash (\(hash.prefix(12))…)"))
                     inputError = true
                     break
                 }
@@ -91,24 +105,18 @@ public enum PublishedScores {
         return findings
     }
 
+    /// Every signature file must verify (`signature`), and one by an allowed signer must (`scores-signature`).
     static func checkSignatures(_ directory: DatasetDirectory, relative: String, bytes: [UInt8], day: UTCDay,
                                 signers: AllowedSigners) -> [Finding] {
-        var problems: [String] = []
-        for name in DatasetDirectory.list("\(directory.root)/\(relative)/signatures") where name.hasSuffix(".sig") {
-            let signer = String(name.dropLast(4))
-            do {
-                let signature = try SSHSignature(armored: String(decoding: try Files.read("\(directory.root)/\(relative)/signatures/\(name)", limit: 1 << 16),
-                                                                  as: UTF8.self))
-                try signature.verify(bytes, namespace: DatasetDirectory.scoresNamespace)
-                if signers.allows(principal: signer, key: signature.publicKey.key, namespace: DatasetDirectory.scoresNamespace, at: day.startMs / 1000) {
-                    return []
-                }
-                problems.append("\(name): allowed_signers does not let '\(signer)' sign \(DatasetDirectory.scoresNamespace)")
-            } catch {
-                problems.append("\(name): \(error)")
-            }
+        var log = FindingLog()
+        let valid = SignatureFiles.verify(bytes, namespace: DatasetDirectory.scoresNamespace, root: directory.root, relative: relative, log: &log)
+        let allowed = valid.contains { signers.allows(principal: $0.signer, key: $0.signature.publicKey.key, namespace: DatasetDirectory.scoresNamespace,
+                                                      at: day.startMs / 1000) }
+        if !allowed {
+            let others = valid.map { "\($0.signer): allowed_signers does not let '\($0.signer)' sign \(DatasetDirectory.scoresNamespace) with \($0.signature.publicKey.fingerprint)" }
+            log.add(.scoresSignature, "\(relative)/signatures",
+                    "no valid signature by an allowed signer for \(DatasetDirectory.scoresNamespace)\(others.isEmpty ? "" : ": " + others.joined(separator: "; "))")
         }
-        return [Finding(.scoresSignature, "\(relative)/signatures",
-                       "no valid signature by an allowed signer for \(DatasetDirectory.scoresNamespace)\(problems.isEmpty ? "" : ": " + problems.joined(separator: "; "))")]
+        return log.all
     }
 }

@@ -418,7 +418,7 @@ public final class Scorer {
 
     /// The output (spec/scoring.md §9): canonical JSON and a newline.
     public func output(verified: Bool) -> [UInt8] {
-        ((try? CanonicalJSON.encode(document(verified: verified))) ?? []) + [0x0A]
+        CanonicalJSON.encodeBuilt(document(verified: verified), "a scores document") + [0x0A]
     }
 
     /// The output as a JSON value (what `output` encodes), for callers that read it rather than publish it.

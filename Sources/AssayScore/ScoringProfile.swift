@@ -26,6 +26,7 @@ public struct ScoringProfile: Sendable {
     public init(bytes: [UInt8], path: String) throws(ScoreError) {
         let value: JSONValue
         do { value = try JSONParser().parse(bytes) } catch { throw ScoreError("\(path): not JSON: \(error)") }
+        // A parsed value without a canonical form is not canonical: that is the answer.
         guard (try? CanonicalJSON.encode(value)) == bytes else {
             throw ScoreError("\(path): a profile must be in canonical form (RFC 8785), so its hash names it unambiguously")
         }

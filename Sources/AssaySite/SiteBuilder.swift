@@ -100,12 +100,15 @@ public struct SiteBuilder {
         for bundle in model.report.bundles {
             let relative = DatasetDirectory.bundleRelativePath(collector: bundle.collector, day: bundle.day)
             let source = directory.bundlePath(collector: bundle.collector, day: bundle.day)
-            try writer.write("data/\(relative)/manifest.json", try Files.read("\(source)/manifest.json", limit: 16 << 20))
-            for name in DatasetDirectory.list("\(source)/signatures") where name.hasSuffix(".sig") && Slug.isValid(String(name.dropLast(4))) {
-                try writer.write("data/\(relative)/signatures/\(name)", try Files.read("\(source)/signatures/\(name)", limit: 1 << 16))
+            try writer.write("data/\(relative)/manifest.json", try Files.readRegular("\(source)/manifest.json", limit: DatasetDirectory.manifestLimit))
+            for name in try DatasetDirectory.list("\(source)/signatures") where name.hasSuffix(".sig") && Slug.isValid(String(name.dropLast(4))) {
+                try writer.write("data/\(relative)/signatures/\(name)", try Files.readRegular("\(source)/signatures/\(name)", limit: DatasetDirectory.signatureLimit))
             }
             if copyRecords {
-                for name in Manifest.fileNames { try writer.write("data/\(relative)/\(name)", try Files.read("\(source)/\(name)")) }
+                for name in Manifest.fileNames {
+                    let size = bundle.manifest?.file(name)?.size ?? 0
+                    try writer.write("data/\(relative)/\(name)", try Files.readRegular("\(source)/\(name)", limit: Int(clamping: size)))
+                }
             }
         }
         // What verify.js checks (keys from the policy the report used).
@@ -113,16 +116,17 @@ public struct SiteBuilder {
             .object([.init("principals", .array(entry.principals.map { .string($0) })), .init("fingerprint", .string(OpenSSHPublicKey(entry.key).fingerprint)),
                      .init("key", .string(Base64.encode(entry.key.rawRepresentation)))])
         }
-        let bundles: [JSONValue] = model.report.bundles.map { bundle in
+        var bundles: [JSONValue] = []
+        for bundle in model.report.bundles {
             let base = "data/" + DatasetDirectory.bundleRelativePath(collector: bundle.collector, day: bundle.day)
-            let signatures = DatasetDirectory.list("\(directory.bundlePath(collector: bundle.collector, day: bundle.day))/signatures")
+            let signatures = try DatasetDirectory.list("\(directory.bundlePath(collector: bundle.collector, day: bundle.day))/signatures")
                 .filter { $0.hasSuffix(".sig") && Slug.isValid(String($0.dropLast(4))) }
-            return .object([
+            bundles.append(.object([
                 .init("collector", .string(bundle.collector)), .init("day", .string(bundle.day.description)),
                 .init("manifest", .string("\(base)/manifest.json")), .init("manifest_sha256", .string(bundle.manifestHash ?? "")),
                 .init("signatures", .array(signatures.map { .object([.init("signer", .string(String($0.dropLast(4)))), .init("url", .string("\(base)/signatures/\($0)"))]) })),
                 .init("files", .array(copyRecords ? Manifest.fileNames.map { .object([.init("name", .string($0)), .init("url", .string("\(base)/\($0)"))]) } : [])),
-            ])
+            ]))
         }
         try writer.write("api/v1/provenance.json", Self.json(.object([.init("format", "assay-site-provenance-v1"), .init("keys", .array(keys)), .init("bundles", .array(bundles))])))
     }

@@ -91,7 +91,8 @@ public final class SiteModel: @unchecked Sendable {
                 keepLinesUpTo limit: Int64 = 16 << 20, progress: @Sendable (String) -> Void = { _ in }) async throws {
         progress("verifying and reading")
         descriptor = try directory.descriptor()
-        let bundles = directory.collectors().flatMap { collector in directory.days(of: collector).map { (collector, $0) } }
+        var bundles: [(String, UTCDay)] = []
+        for collector in try directory.collectors() { bundles += try directory.days(of: collector).map { (collector, $0) } }
         guard let newest = bundles.map(\.1).max() else { throw LoadError(description: "\(directory.root) has no bundles to show") }
         lastDay = newest
         // The records are read once, by the verifier, which hands each valid record to the sink.

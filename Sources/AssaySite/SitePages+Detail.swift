@@ -81,7 +81,7 @@ extension SitePages {
             body += "<p>No jobs in the 7-day window: no data.</p>\n"
         }
         body += "<h2 id=\"records\">Raw records</h2>\n<p>The records behind these numbers are in the signed bundles of each day: <a href=\"\(root)provenance.html\">Provenance</a> lists them with their hashes and download links. To prove that one record is in a bundle:</p>\n"
-        body += "<pre><code>assay prove DATASET/bundles/COLLECTOR/YYYY/MM/DD JOB-ID &gt; proof.json\nassay verify --proof proof.json --bundle DATASET/bundles/COLLECTOR/YYYY/MM/DD</code></pre>\n"
+        body += "<pre><code>assay prove DATASET/bundles/COLLECTOR/YYYY/MM/DD JOB-ID &gt; proof.json\nassay verify --proof proof.json DATASET</code></pre>\n"
         body += "<p>Machine-readable: <a href=\"\(root)api/v1/orchestrators/\(SitePath.component(address)).json\">api/v1/orchestrators/\(SitePath.component(address)).json</a>.</p>\n"
         return HTML.page(title: "Orchestrator \(address)", root: root, current: "", banner: banner, body: body)
     }

@@ -162,7 +162,7 @@ struct CollectStatus: ParsableCommand {
         if let clock = try store.clock() {
             print("clock: \(clock.kind == .system ? "the system clock" : "simulated"), last used at \(UTCTime.iso8601(milliseconds: clock.latestMs))")
         }
-        let sealed = DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last
+        let sealed = try DatasetDirectory(configuration.repository).days(of: configuration.collectorID).last
         if let next = sealed?.next ?? days.first {
             let due = next.startMs + UTCDay.milliseconds + configuration.sealGraceMs
             print("last sealed day: \(sealed.map(\.description) ?? "none"); next seal: \(next) at \(UTCTime.iso8601(milliseconds: due)) "

@@ -9,12 +9,12 @@ struct ProveCommand: ParsableCommand {
         discussion: """
             Finds the record with JOB-ID in the bundle's records.jsonl and prints, as canonical JSON, \
             the record, its leaf index and the RFC 9162 audit path to the manifest's Merkle root \
-            (spec/dataset.md §8.3). Anyone holding the manifest can check it with \
-            'assay verify --proof'.
+            (spec/dataset.md §8.3). The proof names the dataset, collector, day and manifest; \
+            'assay verify --proof' checks it against that bundle and its signatures.
 
             Example:
               assay prove ./dataset/bundles/gw-a/2026/01/09 stream-374e1e-mk6xofol/1 > proof.json
-              assay verify --proof proof.json --bundle ./dataset/bundles/gw-a/2026/01/09
+              assay verify --proof proof.json ./dataset
             """)
 
     @Argument(help: "The bundle directory (DATASET/bundles/COLLECTOR/YYYY/MM/DD).")

@@ -19,12 +19,14 @@ struct VerifyCommand: AsyncParsableCommand {
             also checks that every commit of the dataset repository is SSH-signed by an allowed key \
             (what 'git verify-commit' checks, without needing git).
 
-            With --proof FILE --bundle DIR, checks one record inclusion proof made by 'assay prove'.
+            With --proof FILE, checks one record inclusion proof made by 'assay prove' against the \
+            dataset: the bundle it names, its manifest and the manifest's signatures under the trust \
+            policy (spec/dataset.md §8.3).
 
             Examples:
               assay verify ./dataset
               assay verify ./dataset --json --max-age 2 --state ~/.assay/livepeer-ai.state --git
-              assay verify --proof proof.json --bundle ./dataset/bundles/gw-a/2026/01/09
+              assay verify --proof proof.json ./dataset
             """)
 
     @OptionGroup var arguments: VerifyArguments

@@ -96,20 +96,41 @@ struct BundleCommandTests {
         #expect(stale.stdout.contains("[stale]"))
     }
 
-    @Test("prove prints a proof that verify --proof accepts")
+    @Test("prove prints a proof that verify --proof accepts; a forged, relabelled or unsigned one fails with its rule")
     func prove() throws {
         try #require(try seal("2026-01-09").status == 0)
+        try #require(try seal("2026-01-10").status == 0)
         let bundle = "\(dataset)/bundles/gw-a/2026/01/09"
         let proof = try Command.assay(["prove", bundle, "llm-42"])
         #expect(proof.status == 0, "\(proof.stderr)")
+        #expect(proof.stdout.contains(#""dataset":"cli-test""#) && proof.stdout.contains("assay-record-proof-v2"))
         try directory.write("proof.json", bytes: proof.stdoutBytes)
-        let check = try Command.assay(["verify", "--proof", directory.file("proof.json"), "--bundle", bundle])
-        #expect(check.status == 0, "\(check.stderr)")
+        let check = try Command.assay(["verify", "--proof", directory.file("proof.json"), dataset])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("Proof holds"))
         let forged = proof.stdout.replacingOccurrences(of: "\\\"output_tokens\\\":188", with: "\\\"output_tokens\\\":189")
         try directory.write("forged.json", forged)
         #expect(forged != proof.stdout)
-        #expect(try Command.assay(["verify", "--proof", directory.file("forged.json"), "--bundle", bundle]).status != 0)
+        let forgedCheck = try Command.assay(["verify", "--proof", directory.file("forged.json"), dataset])
+        #expect(forgedCheck.status != 0 && forgedCheck.stdout.contains("[proof]"), "\(forgedCheck.stdout)")
+
+        // Relabelled to the other bundle of the dataset: its manifest is not the one the proof names.
+        try directory.write("relabelled.json", proof.stdout.replacingOccurrences(of: #""day":"2026-01-09""#, with: #""day":"2026-01-10""#))
+        let relabelled = try Command.assay(["verify", "--proof", directory.file("relabelled.json"), dataset])
+        #expect(relabelled.status != 0 && relabelled.stdout.contains("[proof-binding]"), "\(relabelled.stdout)")
+
+        // The same bundle copied into a self-made dataset without its signatures: the proof's path
+        // still leads to the root, and it fails for want of signatures.
+        let copy = directory.file("self-made")
+        try FileManager.default.copyItem(atPath: dataset, toPath: copy)
+        try FileManager.default.removeItem(atPath: "\(copy)/bundles/gw-a/2026/01/09/signatures/gw-a.sig")
+        let unsigned = try Command.assay(["verify", "--proof", directory.file("proof.json"), copy])
+        #expect(unsigned.status != 0 && unsigned.stdout.contains("[threshold]"), "\(unsigned.stdout)")
+
+        // A v1 proof (no dataset) is refused with the reason.
+        try directory.write("v1.json", proof.stdout.replacingOccurrences(of: "assay-record-proof-v2", with: "assay-record-proof-v1"))
+        let v1 = try Command.assay(["verify", "--proof", directory.file("v1.json"), dataset])
+        #expect(v1.status != 0 && v1.stdout.contains("names no dataset"), "\(v1.stdout)")
     }
 
     @Test("bad staged lines are reported with their place and the good ones sealed")

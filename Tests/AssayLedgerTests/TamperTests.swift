@@ -43,11 +43,13 @@ struct TamperTests {
         }
         try DatasetFixture.writeLines(path, lines)
         let rules = await fixture.verify().errorRules
-        #expect(rules.contains("file-hash"))
         switch edit {
-        case "removed": #expect(rules.isSuperset(of: ["record-count", "merkle-root", "file-size"]))
-        case "added": #expect(rules.isSuperset(of: ["record-day", "record-order", "record-count"]))
-        default: #expect(rules.isSuperset(of: ["record-order", "merkle-root"]))
+        case "removed": #expect(rules.isSuperset(of: ["file-hash", "record-count", "merkle-root", "file-size"]))
+        // A file that grew is read only to its signed size (spec/dataset.md §8.1): the signed lines are
+        // intact, and what was appended is found by its size.
+        case "added": #expect(rules == ["file-size"])
+        case "duplicated": #expect(rules.isSuperset(of: ["file-size", "record-order", "merkle-root"]))
+        default: #expect(rules.isSuperset(of: ["file-hash", "record-order", "merkle-root"]))
         }
     }
 
@@ -103,7 +105,7 @@ struct TamperTests {
             // gw-b's key expired before the first day (rotation); the fixture is rebuilt with that policy.
             fixture = try DatasetFixture(allowedSigners: """
                 gw-a namespaces="assay-manifest-v1" \(OpenSSHPublicKey(DatasetFixture.keyA.publicKey).line)
-                gw-b namespaces="assay-manifest-v1",valid-before="20260110Z" \(OpenSSHPublicKey(DatasetFixture.keyB.publicKey).line)
+                gw-b namespaces="assay-manifest-v1",valid-before="20260109235959Z" \(OpenSSHPublicKey(DatasetFixture.keyB.publicKey).line)
 
                 """)
         }
@@ -115,7 +117,7 @@ struct TamperTests {
         }
         #expect(report.errorRules == expected, "\(report.findings)")
         if kind == "expired" {
-            // The key counts for 2026-01-09 (before valid-before) and not after.
+            // The key counts for 2026-01-09 (up to its inclusive valid-before, the day's last second) and not after.
             #expect(report.bundles.filter(\.holds).map(\.day) == [DatasetFixture.firstDay, DatasetFixture.firstDay])
         }
     }
@@ -289,20 +291,30 @@ struct TamperTests {
         #expect(error.code == .outOfOrder)
     }
 
-    @Test("record proofs: made for every record, checked against the manifest, refused when altered")
+    @Test("record proofs: made for every record, checked against the signed bundle, refused when altered or relabelled")
     func proofs() async throws {
-        let fixture = try DatasetFixture(days: 1)
-        let manifest = try Files.read("\(fixture.bundle("gw-a", 0))/manifest.json")
+        let fixture = try DatasetFixture(days: 2)
+        let descriptor = try fixture.directory.descriptor()
+        let policy = try #require(PolicyChain.evaluate(fixture.directory, descriptor: descriptor).current)
+        func check(_ proof: RecordProof) -> Set<String> {
+            Set(proof.verify(in: fixture.directory, datasetID: descriptor.id, policy: policy).filter { $0.severity == .error }.map(\.rule.rawValue))
+        }
         for id in ["req-0", "req-13", "probe-39"] {
             let proof = try RecordProof.make(directory: fixture.directory, collector: "gw-a", day: DatasetFixture.firstDay, id: id, observer: nil)
             let reparsed = try RecordProof(bytes: try CanonicalJSON.encode(proof.jsonValue))
-            try reparsed.verify(manifestBytes: manifest)
+            #expect(check(reparsed).isEmpty)
             var forged = reparsed
             forged.record = forged.record.replacingOccurrences(of: "\"tries\":1", with: "\"tries\":2")
-            if forged.record != reparsed.record { #expect(throws: LedgerError.self) { try forged.verify(manifestBytes: manifest) } }
+            if forged.record != reparsed.record { #expect(check(forged) == ["proof"]) }
             var moved = reparsed
             moved.leafIndex = (moved.leafIndex + 1) % moved.treeSize
-            #expect(throws: LedgerError.self) { try moved.verify(manifestBytes: manifest) }
+            #expect(check(moved) == ["proof"])
+            var relabelled = reparsed
+            relabelled.day = UTCDay(number: DatasetFixture.firstDay.number + 1)
+            #expect(check(relabelled).contains("proof-binding"))
+            var otherDataset = reparsed
+            otherDataset.dataset = "someone-else"
+            #expect(check(otherDataset) == ["proof-binding"])
         }
         #expect(throws: LedgerError.self) {
             try RecordProof.make(directory: fixture.directory, collector: "gw-a", day: DatasetFixture.firstDay, id: "nope", observer: nil)

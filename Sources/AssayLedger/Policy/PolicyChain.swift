@@ -34,8 +34,8 @@ public struct PolicyChain: Sendable {
         let genesisBytes: [UInt8]
         let genesisSigners: AllowedSigners
         do {
-            genesisBytes = try Files.read(directory.allowedSignersPath, limit: 1 << 22)
-            genesisSigners = try AllowedSigners(text: String(decoding: genesisBytes, as: UTF8.self))
+            genesisBytes = try Files.readRegular(directory.allowedSignersPath, limit: DatasetDirectory.allowedSignersLimit)
+            genesisSigners = try AllowedSigners(strict: genesisBytes)
         } catch let error as AllowedSigners.ParseError {
             log.add(.allowedSigners, DatasetDirectory.allowedSignersName, error.description)
             return PolicyChain(versions: [], current: nil, findings: log.all)
@@ -48,7 +48,11 @@ public struct PolicyChain: Sendable {
         var current = genesis
         var previous: (policy: TrustPolicy, issued: Int64?, holds: Bool) = (genesis, nil, true)
 
-        let names = DatasetDirectory.list("\(directory.root)/\(DatasetDirectory.policyName)")
+        let names: [String]
+        do { names = try DatasetDirectory.list("\(directory.root)/\(DatasetDirectory.policyName)") } catch {
+            log.add(.unreadable, DatasetDirectory.policyName, "cannot be listed: \(error)")
+            return PolicyChain(versions: versions, current: nil, findings: log.all)
+        }
         for (offset, name) in names.enumerated() {
             let number = offset + 2
             let relative = PolicyDocument.relativePath(version: number)
@@ -82,7 +86,7 @@ public struct PolicyChain: Sendable {
             Version(version: number, hash: hash, holds: false, approvals: [], needed: previous.policy.threshold, policy: nil, issued: nil, summary: "")
         }
         let bytes: [UInt8]
-        do { bytes = try Files.read("\(absolute)/policy.json", limit: 1 << 20) } catch {
+        do { bytes = try Files.readRegular("\(absolute)/policy.json", limit: DatasetDirectory.policyDocumentLimit) } catch {
             log.add(.policy, documentPath, "cannot be read: \(error)")
             return invalid(nil)
         }
@@ -122,12 +126,12 @@ public struct PolicyChain: Sendable {
         let signersPath = "\(relative)/\(DatasetDirectory.allowedSignersName)"
         var signers: AllowedSigners?
         do {
-            let signersBytes = try Files.read("\(absolute)/\(DatasetDirectory.allowedSignersName)", limit: 1 << 22)
+            let signersBytes = try Files.readRegular("\(absolute)/\(DatasetDirectory.allowedSignersName)", limit: DatasetDirectory.allowedSignersLimit)
             if Int64(signersBytes.count) != document.allowedSignersSize || Hasher.sha256(signersBytes).hex != document.allowedSignersSHA256 {
                 log.add(.policy, signersPath, "differs from the size and SHA-256 that policy.json names")
                 valid = false
             }
-            let parsed = try AllowedSigners(text: String(decoding: signersBytes, as: UTF8.self))
+            let parsed = try AllowedSigners(strict: signersBytes)
             for problem in selfContainmentProblems(parsed, revocations: document.revocations) {
                 log.add(.policy, signersPath, problem)
                 valid = false
@@ -174,18 +178,9 @@ public struct PolicyChain: Sendable {
                                log: inout FindingLog) -> [String] {
         var usedKeys: Set<Ed25519PublicKey> = []
         var counting: [String] = []
-        for name in DatasetDirectory.list("\(absolute)/signatures") {
-            let path = "\(relative)/signatures/\(name)"
-            guard name.hasSuffix(".sig"), Slug.isValid(String(name.dropLast(4))) else { continue }  // the layout check reports it
-            let signer = String(name.dropLast(4))
-            let signature: SSHSignature
-            do {
-                signature = try SSHSignature(armored: String(decoding: try Files.read("\(absolute)/signatures/\(name)", limit: 1 << 16), as: UTF8.self))
-                try signature.verify(bytes, namespace: DatasetDirectory.policyNamespace)
-            } catch {
-                log.add(.policySignature, path, "is not a valid approval of policy.json: \(error)")
-                continue
-            }
+        let root = String(absolute.dropLast(relative.utf8.count + 1))
+        for valid in SignatureFiles.verify(bytes, namespace: DatasetDirectory.policyNamespace, root: root, relative: relative, log: &log) {
+            let signer = valid.signer, path = valid.path, signature = valid.signature
             switch approvers.standing(principal: signer, key: signature.publicKey.key, namespace: DatasetDirectory.policyNamespace, at: issued) {
             case .counts:
                 if usedKeys.insert(signature.publicKey.key).inserted { counting.append(signer) } else {

@@ -58,7 +58,7 @@ public struct PolicyDocument: Equatable, Sendable {
 
     /// The file's bytes: canonical JSON and a newline.
     public func bytes() -> [UInt8] {
-        (try? CanonicalJSON.encode(jsonValue)).map { $0 + [0x0A] } ?? []
+        CanonicalJSON.encodeBuilt(jsonValue, "a policy document") + [0x0A]
     }
 
     /// Parses `policy.json` strictly: canonical bytes, known members, valid values.
@@ -66,6 +66,7 @@ public struct PolicyDocument: Equatable, Sendable {
         guard bytes.last == 0x0A else { throw DocumentError("policy.json must end with a newline") }
         let value: JSONValue
         do { value = try JSONParser().parse(bytes.dropLast()) } catch { throw DocumentError("not valid JSON: \(error)") }
+        // A parsed value without a canonical form (a duplicate key) is not canonical: that is the answer.
         guard (try? CanonicalJSON.encode(value)).map({ $0 + [0x0A] }) == bytes else {
             throw DocumentError("policy.json is not in canonical form (RFC 8785) followed by one newline")
         }

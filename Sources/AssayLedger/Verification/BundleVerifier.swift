@@ -61,7 +61,7 @@ public struct BundleVerifier: Sendable {
         let manifestPath = "\(base)/manifest.json"
 
         let manifestBytes: [UInt8]
-        do { manifestBytes = try Files.read("\(absolute)/manifest.json", limit: 16 << 20) } catch {
+        do { manifestBytes = try Files.readRegular("\(absolute)/manifest.json", limit: DatasetDirectory.manifestLimit) } catch {
             log.add(.manifest, manifestPath, "cannot be read: \(error)")
             return BundleResult(collector: collector, day: day, manifest: nil, manifestHash: nil, signers: [],
                                 unsigned: [], threshold: threshold, findings: log.all)
@@ -113,7 +113,10 @@ public struct BundleVerifier: Sendable {
         let path = "\(base)/\(name)"
         guard let entry = manifest.file(name) else { return }
         let reader: LineReader
-        do { reader = try LineReader(path: "\(absolute)/\(name)") } catch {
+        do {
+            // Never more than the manifest says, plus one byte to tell that there is more.
+            reader = try LineReader(regularFile: "\(absolute)/\(name)", byteLimit: max(0, entry.size))
+        } catch {
             log.add(.fileMissing, path, "is named in the manifest but cannot be read: \(error)")
             return
         }
@@ -126,7 +129,11 @@ public struct BundleVerifier: Sendable {
         do {
             try reader.forEachLine { (number, value) throws(Never) in line(number, value, &log) }
         } catch {
-            if case .io(let fileError) = error { log.add(.fileMissing, path, "cannot be read: \(fileError)") }
+            if reader.exceededLimit {
+                log.add(.fileSize, path, "is larger than the \(entry.size) bytes the manifest says; reading stopped there")
+            } else if case .io(let fileError) = error {
+                log.add(.unreadable, path, "cannot be read: \(fileError)")
+            }
             return
         }
         if size != entry.size { log.add(.fileSize, path, "is \(size) bytes; the manifest says \(entry.size)") }
@@ -244,30 +251,11 @@ public struct BundleVerifier: Sendable {
     /// Signatures: each file verifies over the manifest; counting ones per spec/dataset.md §6.
     func checkSignatures(manifestBytes: [UInt8], day: UTCDay, base: String, absolute: String, log: inout FindingLog) -> [String] {
         let time = day.startMs / 1000
-        let digest = Hasher.sha512(manifestBytes)
         var usedKeys: [Ed25519PublicKey: String] = [:]
         var counting: [String] = []
-        for name in DatasetDirectory.list("\(absolute)/signatures") {
-            let path = "\(base)/signatures/\(name)"
-            guard name.hasSuffix(".sig"), Slug.isValid(String(name.dropLast(4))) else { continue }  // the layout check reports it
-            let signer = String(name.dropLast(4))
-            let signature: SSHSignature
-            do {
-                signature = try SSHSignature(armored: String(decoding: try Files.read("\(absolute)/signatures/\(name)", limit: 1 << 16), as: UTF8.self))
-            } catch {
-                log.add(.signature, path, "cannot be read as an SSH signature: \(error)")
-                continue
-            }
-            do {
-                if signature.hashAlgorithm == .sha512 {
-                    try signature.verify(messageDigest: digest, namespace: DatasetDirectory.manifestNamespace)
-                } else {
-                    try signature.verify(manifestBytes, namespace: DatasetDirectory.manifestNamespace)
-                }
-            } catch {
-                log.add(.signature, path, "does not verify over manifest.json: \(error.reason)")
-                continue
-            }
+        for valid in SignatureFiles.verify(manifestBytes, namespace: DatasetDirectory.manifestNamespace, root: directory.root,
+                                           relative: base, log: &log) {
+            let signer = valid.signer, path = valid.path, signature = valid.signature
             switch policy.standing(principal: signer, key: signature.publicKey.key, namespace: DatasetDirectory.manifestNamespace, at: time) {
             case .counts: break
             case .revoked(let revocation):

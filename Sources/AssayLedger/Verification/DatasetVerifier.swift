@@ -130,7 +130,16 @@ public struct DatasetVerifier: Sendable {
         var bundleVerifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
         bundleVerifier.sink = options.sink
         let verifier = bundleVerifier
-        let work = directory.collectors().flatMap { collector in directory.days(of: collector).map { (collector, $0) } }
+        // The layout check has already reported a directory that cannot be listed (`unreadable`).
+        // A collector whose tree cannot be listed is not verified; the layout check has reported the
+        // directory (`unreadable`), which fails verification.
+        var collectors: [String] = []
+        var work: [(String, UTCDay)] = []
+        for collector in (try? directory.collectors()) ?? [] {
+            guard let days = try? directory.days(of: collector) else { continue }
+            collectors.append(collector)
+            work += days.map { (collector, $0) }
+        }
         let results = await Self.run(work, parallelism: max(1, options.parallelism), progress: progress) {
             verifier.verify(collector: $0.0, day: $0.1)
         }
@@ -138,18 +147,33 @@ public struct DatasetVerifier: Sendable {
         for result in results { findings += result.findings }
         var chainLog = FindingLog()
         var heads: [VerifyState.Head] = []
-        for collector in directory.collectors() {
+        for collector in collectors {
             let chain = results.filter { $0.collector == collector }
             ChainCheck.check(chain, into: &chainLog)
             if let last = chain.last, let hash = last.manifestHash {
                 heads.append(VerifyState.Head(collector: collector, day: last.day, manifestSHA256: hash))
             }
         }
+        checkFuture(results, into: &chainLog)
         checkFreshness(heads, into: &chainLog)
         checkRollback(results, datasetID: descriptor.id, into: &chainLog)
         findings += chainLog.all
         return VerificationReport(datasetID: descriptor.id, bundles: results, findings: findings, heads: heads,
                                   policy: policy, pinned: options.policy != nil, policyVersions: chain.versions)
+    }
+
+    /// `future` (spec/dataset.md §8): no bundle or published scores dated after today. A day is
+    /// sealed only after it ends, so the skew allowed is the rest of today.
+    func checkFuture(_ results: [BundleResult], into log: inout FindingLog) {
+        let today = options.today ?? UTCDay(containing: Clock.nowMilliseconds)
+        for bundle in results where bundle.day > today {
+            log.add(.future, bundle.relativePath, "is dated \(bundle.day), after today (\(today)): no day can be sealed before it ends")
+        }
+        // An unreadable scores/ is reported by the layout check.
+        for (collector, day) in (try? directory.scoreDays()) ?? [] where day > today {
+            log.add(.future, DatasetDirectory.scoresRelativePath(collector: collector, day: day),
+                    "is dated \(day), after today (\(today)): scores are published when their day is sealed")
+        }
     }
 
     /// `stale` (spec/dataset.md §8).

@@ -27,24 +27,24 @@ public struct Finding: Sendable, Equatable, CustomStringConvertible {
 
 /// Collects findings, keeping at most `limit` per rule so one broken file
 /// cannot flood a report; the rest are counted in a final finding.
-struct FindingLog {
-    private(set) var findings: [Finding] = []
+public struct FindingLog: Sendable {
+    public private(set) var findings: [Finding] = []
     private var counts: [Rule: Int] = [:]
-    let limit: Int
+    public let limit: Int
 
-    init(limit: Int = 20) { self.limit = limit }
+    public init(limit: Int = 20) { self.limit = limit }
 
-    mutating func add(_ finding: Finding) {
+    public mutating func add(_ finding: Finding) {
         let count = counts[finding.rule, default: 0] + 1
         counts[finding.rule] = count
         if count <= limit { findings.append(finding) }
     }
 
     /// A finding of `rule` (its severity is the rule's).
-    mutating func add(_ rule: Rule, _ path: String, _ message: String) { add(Finding(rule, path, message)) }
+    public mutating func add(_ rule: Rule, _ path: String, _ message: String) { add(Finding(rule, path, message)) }
 
     /// The findings, with one summary per rule that went over the limit.
-    var all: [Finding] {
+    public var all: [Finding] {
         var result = findings
         for (rule, count) in counts.sorted(by: { $0.key < $1.key }) where count > limit {
             let example = findings.first { $0.rule == rule }!
@@ -53,5 +53,5 @@ struct FindingLog {
         return result
     }
 
-    var hasErrors: Bool { findings.contains { $0.severity == .error } }
+    public var hasErrors: Bool { findings.contains { $0.severity == .error } }
 }

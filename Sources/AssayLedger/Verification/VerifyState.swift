@@ -35,7 +35,7 @@ public struct VerifyState: Equatable, Sendable {
                          .init("manifest_sha256", .string($0.manifestSHA256))])
             })),
         ])
-        return ((try? CanonicalJSON.encode(value)) ?? []) + [0x0A]
+        return CanonicalJSON.encodeBuilt(value, "a verify state") + [0x0A]
     }
 
     public init(bytes: [UInt8]) throws(DocumentError) {
