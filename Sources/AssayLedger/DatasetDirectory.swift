@@ -210,7 +210,7 @@ public struct DatasetDirectory: Sendable {
     func removeStaleTemporaries(in directory: String) {
         // Best effort: a leftover that cannot be listed or removed is refused later by the layout check.
         for entry in (try? Self.entries(directory)) ?? [] where entry.name.hasPrefix(".") && entry.name.contains(".tmp-") {
-            try? FileManager.default.removeItem(atPath: "\(directory)/\(entry.name)")
+            try? FileManager.default.removeItem(atPath: "\(directory)/\(entry.name)")  // best effort, as above
         }
     }
 

@@ -136,7 +136,7 @@ public struct DatasetVerifier: Sendable {
         var collectors: [String] = []
         var work: [(String, UTCDay)] = []
         for collector in (try? directory.collectors()) ?? [] {
-            guard let days = try? directory.days(of: collector) else { continue }
+            guard let days = try? directory.days(of: collector) else { continue }  // reported by the layout check
             collectors.append(collector)
             work += days.map { (collector, $0) }
         }
