@@ -90,7 +90,7 @@ let package = Package(
             dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The fuzz targets (Tests/fuzz/): every parser of outside input, with the properties it keeps;
         // assay-fuzz runs them under libFuzzer (Tests/fuzz/run) or replays files through them.
-        .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayIngest", "AssayConfiguration"]),
+        .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayIngest", "AssayConfiguration"]),
         .executableTarget(name: "assay-fuzz", dependencies: ["AssayFuzzTargets"]),
         // The workload simulator of the demo and tests.
         .target(name: "AssaySimulate", dependencies: ["AssayCore"]),

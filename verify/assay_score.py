@@ -63,6 +63,10 @@ def load_profile(data, name):
 
 # ------------------------------------------------------------------ the scorer
 
+# line bytes -> (parsed record, SHA-256 of its canonical form); records are never mutated after parsing.
+_LINES = {}
+
+
 class Scorer:
     def __init__(self, profile, profile_hash, last_day, days):
         self.p = profile
@@ -82,12 +86,24 @@ class Scorer:
         self.bundles.add((collector, day, manifest_sha256))
 
     def add_line(self, line):
-        record = av.parse_json(line)
+        # The same line is read by every window that needs its bundle: parse and hash it once per process.
+        cached = _LINES.get(line)
+        if cached is None:
+            # A scorer reads valid records in canonical form only (scoring.md §3).
+            if len(line) > av.LINE_LIMIT:
+                raise av.Invalid("a line is too long for a record")
+            record = av.validate_record(line)
+            if av.canonical(record) != line:
+                raise av.Invalid("a record is not in canonical form")
+            cached = (record, hashlib.sha256(line).hexdigest())
+            if len(_LINES) < 1_000_000:
+                _LINES[line] = cached
+        record, digest = cached
         if record["kind"] == "probe":
             return
         self.read += 1
         key = (record["observer_id"], record["id"])
-        self.versions.setdefault(key, {})[hashlib.sha256(av.canonical(record)).hexdigest()] = record
+        self.versions.setdefault(key, {})[digest] = record
 
     # §3–4
     def jobs(self):
@@ -356,7 +372,10 @@ def feed_bundle(scorer, root, collector, day):
     except (av.Invalid, StopIteration):
         raise OSError(errno.EINVAL, "the manifest of %s %s is not valid" % (collector, av.day_text(day)))
     scorer.add_bundle(collector, day, digest)
-    lines, _, _ = av.read_lines(os.path.join(base, "records.jsonl"), size)
+    lines, _, data = av.read_lines(os.path.join(base, "records.jsonl"), size)
+    entry = next(f for f in av.parse_manifest(manifest)["files"] if f["name"] == "records.jsonl")
+    if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise OSError(errno.EINVAL, "records.jsonl of %s %s is not the file its manifest names" % (collector, av.day_text(day)))
     for line in lines:
         scorer.add_line(line)
     return digest

@@ -128,7 +128,12 @@ def _utf16_key(text):
     return text.encode("utf-16-be")
 
 
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\]')
+
+
 def _escape(text):
+    if not _NEEDS_ESCAPE.search(text):  # the usual case: nothing to escape
+        return '"' + text + '"'
     out = ['"']
     for ch in text:
         code = ord(ch)
@@ -166,6 +171,9 @@ def canonical(value):
         if isinstance(v, _Float) or isinstance(v, float):
             raise Invalid("non-integer number")
         if isinstance(v, int):
+            # Assay documents hold integers of 64 bits only (canonical-json.md §2); larger ones would be doubles.
+            if not -2 ** 63 <= v <= 2 ** 63 - 1:
+                raise Invalid("an integer beyond 64 bits")
             return str(v)
         if isinstance(v, str):
             return _escape(v)
@@ -1081,14 +1089,36 @@ RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "rev
 
 
 class Log:
-    def __init__(self):
-        self.findings = []
+    """Findings, at most `limit` per rule (then one "… and N more" finding naming the first's path, as
+    dataset.md §8's reports do); None keeps every finding."""
+
+    def __init__(self, limit=20):
+        self.limit = limit
+        self._findings = []
+        self._counts = {}
 
     def add(self, rule, path, message):
         """A finding of `rule`, with the rule's severity."""
         if rule not in RULES:
             raise AssertionError("unknown rule %r" % rule)
-        self.findings.append({"severity": RULES[rule], "rule": rule, "path": path, "message": message})
+        self._counts[rule] = self._counts.get(rule, 0) + 1
+        if self.limit is None or self._counts[rule] <= self.limit:
+            self._findings.append({"severity": RULES[rule], "rule": rule, "path": path, "message": message})
+
+    def extend(self, findings):
+        """Findings already judged by another log, kept as they are."""
+        self._findings.extend(findings)
+
+    @property
+    def findings(self):
+        result = list(self._findings)
+        if self.limit is not None:
+            for rule in sorted(self._counts):
+                if self._counts[rule] > self.limit:
+                    first = next(f for f in self._findings if f["rule"] == rule)
+                    result.append({"severity": RULES[rule], "rule": rule, "path": first["path"],
+                                   "message": "... and %d more like this" % (self._counts[rule] - self.limit)})
+        return result
 
     def error(self, rule, path, message):
         assert RULES.get(rule) == "error", rule
@@ -1609,7 +1639,7 @@ def check_chain(chain, log):
 
 def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None):
     """`policy` pins a policy (policy.md §5): a dict as evaluate_policy makes, or None for the dataset's current one."""
-    log = Log()
+    log = Log(limit=1000)
     descriptor = None
     pinned = policy is not None
     try:
@@ -1642,7 +1672,7 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                                              collector, day).run() for day in days[collector]]
             bundles += chains[collector]
         for bundle in bundles:
-            log.findings += bundle.log.findings
+            log.extend(bundle.log.findings)
         chain_log = Log()
         for collector in collectors:
             check_chain(chains[collector], chain_log)
@@ -1681,8 +1711,8 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                         chain_log.error("rollback", path, "the recorded head is gone")
                     elif match[0].manifest_hash != head["manifest_sha256"]:
                         chain_log.error("rollback", path + "/manifest.json", "history was rewritten")
-        log.findings += chain_log.findings
-        log.findings += check_scores(root, signers)
+        log.extend(chain_log.findings)
+        log.extend(check_scores(root, signers))
     errors = sum(1 for f in log.findings if f["severity"] == "error")
     return {
         "format": "assay-verify-report-v1",
@@ -1709,7 +1739,7 @@ SCORES_NAMESPACE = "assay-scores-v1"
 def check_scores(root, signers):
     """Published scores (scoring.md §10): recomputed from exactly the bundles they name."""
     import assay_score  # the independent scorer beside this file
-    log = Log()
+    log = Log(limit=None)  # PublishedScores.verify keeps every finding
     with open(spec_path("profiles", "naap-sla-v1.json"), "rb") as handle:
         profile, profile_hash = assay_score.load_profile(handle.read(), "naap-sla-v1.json")
     try:

@@ -4,9 +4,18 @@ tampered copies of it, and fails unless they agree on every case: the same
 verdict and the same findings (severity, rule, path).
 
     python3 verify/crosscheck.py ASSAY_VERIFY_BINARY [DATASET]
+    python3 verify/crosscheck.py --mutate N [--seed S] ASSAY_VERIFY_BINARY [DATASET]
 
 DATASET defaults to spec/vectors/dataset, whose signing keys are public test
 vectors (spec/vectors/README.md), so the "insider" cases can re-sign.
+
+--mutate N makes N seeded random attacks on DATASET (default datasets/sample):
+bytes flipped, files and directories removed, renamed, duplicated, replaced by
+links (to /dev/zero, to other files), FIFOs or directories, truncated or grown,
+lines dropped, swapped or repeated, numbers changed to hostile values, and
+documents changed and re-signed with the demo's published keys. Both
+verifiers must agree on the verdict and on the findings (severity, rule, path)
+of each.
 """
 
 import base64
@@ -17,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -232,12 +242,222 @@ def policy_cases():
     ]
 
 
+# ---------------------------------------------------------------- seeded mutations (--mutate N)
+
+def demo_key(operator, seed=1):
+    """The insecure, published key of a demo operator (datasets/README.md): anyone can sign as it."""
+    digest = hashlib.sha256(b"assay-demo-insecure-key-v1\0" + str(seed).encode() + b"\0" + operator.encode()).digest()
+    return Ed25519PrivateKey.from_private_bytes(digest)
+
+
+def dataset_paths(root):
+    """Every path under root (files and directories), relative, sorted; .git left out."""
+    found = []
+    for directory, names, files in os.walk(root):
+        names[:] = sorted(n for n in names if not (directory == root and n.startswith(".")))
+        for name in names + sorted(files):
+            found.append(os.path.relpath(os.path.join(directory, name), root))
+    return sorted(found)
+
+
+def _json_numbers(value, path=()):
+    """(path, integer) of every integer in a JSON value."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [item for key in sorted(value) for item in _json_numbers(value[key], path + (key,))]
+    if isinstance(value, list):
+        return [item for index, element in enumerate(value) for item in _json_numbers(element, path + (index,))]
+    return []
+
+
+def _set_path(value, path, new):
+    for key in path[:-1]:
+        value = value[key]
+    value[path[-1]] = new
+
+
+HOSTILE_NUMBERS = [0, -1, 1, 2 ** 53 - 1, 2 ** 53, 2 ** 63 - 1, 2 ** 63, -2 ** 63, 10 ** 30]
+
+
+def mutate_once(root, rng):
+    """One random change of the kinds an attacker makes; returns a description."""
+    paths = dataset_paths(root)
+    files = [p for p in paths if os.path.isfile(os.path.join(root, p)) and not os.path.islink(os.path.join(root, p))]
+    directories = [p for p in paths if os.path.isdir(os.path.join(root, p)) and not os.path.islink(os.path.join(root, p))]
+    target = rng.choice(files)
+    absolute = os.path.join(root, target)
+    kind = rng.choice(["flip", "flip", "remove", "remove-dir", "rename", "duplicate", "duplicate-dir", "link", "fifo",
+                       "dir", "number", "number", "resign", "resign", "truncate", "append", "lines", "empty"])
+    if kind == "flip":
+        data = bytearray(read(absolute))
+        if data:
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        write(absolute, bytes(data))
+    elif kind == "remove":
+        os.remove(absolute)
+    elif kind == "remove-dir":
+        target = rng.choice(directories)
+        shutil.rmtree(os.path.join(root, target))
+    elif kind == "rename":
+        new = target[:-4] + rng.choice([".json", ".sig", "x", ".jsonl"]) if len(target) > 4 else target + "x"
+        if "/signatures/" in target and rng.random() < 0.5:
+            new = os.path.join(os.path.dirname(target), rng.choice(["gw-d.sig", "GW.sig", "gw-a.sig", ".hidden.sig"]))
+        if not os.path.exists(os.path.join(root, new)):
+            os.rename(absolute, os.path.join(root, new))
+        target = "%s -> %s" % (target, new)
+    elif kind == "duplicate":
+        new = os.path.join(os.path.dirname(target), rng.choice(["copy", "gw-z.sig", "records.jsonl", "manifest.json"]))
+        if not os.path.exists(os.path.join(root, new)):
+            shutil.copyfile(absolute, os.path.join(root, new))
+        target = "%s -> %s" % (target, new)
+    elif kind == "duplicate-dir":
+        target = rng.choice([d for d in directories if d.count("/") == 4] or directories)
+        new = os.path.join(os.path.dirname(target), rng.choice(["09", "31", "00", "2x"]))
+        if not os.path.exists(os.path.join(root, new)):
+            shutil.copytree(os.path.join(root, target), os.path.join(root, new))
+        target = "%s -> %s" % (target, new)
+    elif kind == "link":
+        destination = rng.choice(["/dev/zero", "/dev/null", "/etc/hostname", os.path.join(root, rng.choice(files)), root])
+        os.remove(absolute)
+        os.symlink(destination, absolute)
+        target = "%s -> %s" % (target, destination)
+    elif kind == "fifo":
+        os.remove(absolute)
+        os.mkfifo(absolute)
+    elif kind == "dir":
+        os.remove(absolute)
+        os.mkdir(absolute)
+    elif kind == "truncate":
+        data = read(absolute)
+        write(absolute, data[:rng.randrange(len(data) + 1)])
+    elif kind == "append":
+        write(absolute, read(absolute) + rng.choice([b"\n", b"{}\n", b"garbage", read(absolute)[:200]]))
+    elif kind == "empty":
+        write(absolute, b"")
+    elif kind == "lines" and target.endswith(".jsonl"):
+        lines = read(absolute).split(b"\n")[:-1]
+        if len(lines) > 1:
+            i, k = rng.randrange(len(lines)), rng.randrange(len(lines))
+            action = rng.choice(["swap", "drop", "dup"])
+            if action == "swap":
+                lines[i], lines[k] = lines[k], lines[i]
+            elif action == "drop":
+                del lines[i]
+            else:
+                lines.insert(i, lines[k])
+            write(absolute, b"".join(line + b"\n" for line in lines))
+    elif kind in ("number", "resign"):
+        documents = [p for p in files if p.endswith((".json", ".jsonl"))]
+        target = rng.choice(documents)
+        absolute = os.path.join(root, target)
+        data = read(absolute)
+        if target.endswith(".jsonl"):
+            lines = data.split(b"\n")[:-1]
+            if not lines:
+                return "%s %s (empty)" % (kind, target)
+            index = rng.randrange(len(lines))
+            try:
+                value = assay_verify.parse_json(lines[index])
+            except assay_verify.Invalid:
+                return "%s %s (not JSON)" % (kind, target)
+            numbers = _json_numbers(value)
+            if numbers:
+                path, old = rng.choice(numbers)
+                _set_path(value, path, rng.choice(HOSTILE_NUMBERS + [old + 1, old - 1]))
+            try:
+                lines[index] = assay_verify.canonical(value)
+            except assay_verify.Invalid:
+                pass
+            write(absolute, b"".join(line + b"\n" for line in lines))
+        else:
+            try:
+                value = assay_verify.parse_json(data)
+            except assay_verify.Invalid:
+                return "%s %s (not JSON)" % (kind, target)
+            numbers = _json_numbers(value)
+            if numbers:
+                path, old = rng.choice(numbers)
+                _set_path(value, path, rng.choice(HOSTILE_NUMBERS + [old + 1, old - 1]))
+                target += " " + "/".join(str(p) for p in path)
+            try:
+                write(absolute, assay_verify.canonical(value) + b"\n")
+            except assay_verify.Invalid:
+                pass
+        if kind == "resign" and os.path.basename(absolute) in ("manifest.json", "scores.json", "policy.json"):
+            # Insiders (the demo keys are public) re-sign the changed document as every signer.
+            document = read(absolute)
+            namespace = {"manifest.json": "assay-manifest-v1", "scores.json": "assay-scores-v1",
+                         "policy.json": "assay-policy-v1"}[os.path.basename(absolute)]
+            signatures = os.path.join(os.path.dirname(absolute), "signatures")
+            for name in sorted(os.listdir(signatures)) if os.path.isdir(signatures) else []:
+                if name.endswith(".sig"):
+                    write(os.path.join(signatures, name), sshsig(demo_key(name[:-4]), document, namespace))
+    return "%s %s" % (kind, target)
+
+
+def mutation_run(count, seed, source):
+    """`count` seeded mutations of `source` (1–3 changes each): both verifiers must give the same verdict
+    and the same findings (severity, rule, path). Prints one line per disagreement and a summary."""
+    import random
+    failures = 0
+    outcomes = {}
+    started = time.time()
+    for number in range(count):
+        rng = random.Random(seed * 1_000_003 + number)
+        with tempfile.TemporaryDirectory() as scratch:
+            root = os.path.join(scratch, "dataset")
+            shutil.copytree(source, root, symlinks=True)
+            changes = [mutate_once(root, rng) for _ in range(rng.choice([1, 1, 1, 2, 3]))]
+            process = subprocess.Popen([SWIFT, root, "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            python = assay_verify.verify(root)
+            try:
+                output, _ = process.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                output = b""
+            try:
+                swift = json.loads(output)
+            except ValueError:
+                failures += 1
+                print("FAIL  mutation %d (%s): assay-verify gave no report (exit %s)" % (number, "; ".join(changes), process.returncode))
+                continue
+            agree = swift["ok"] == python["ok"] and findings(swift) == findings(python) and (process.returncode == 0) == swift["ok"]
+            if not agree:
+                failures += 1
+                print("FAIL  mutation %d (%s)" % (number, "; ".join(changes)))
+                print("      only Swift:  %s" % sorted(set(findings(swift)) - set(findings(python))))
+                print("      only Python: %s" % sorted(set(findings(python)) - set(findings(swift))))
+            verdict = "verifies" if swift["ok"] else ",".join(sorted({f[1] for f in findings(swift) if f[0] == "error"})[:3])
+            outcomes[verdict] = outcomes.get(verdict, 0) + 1
+        if (number + 1) % 50 == 0:
+            print("  %d mutations, %d disagreements, %.0f s" % (number + 1, failures, time.time() - started), flush=True)
+    print("%d mutations of %s (seed %d): %d agreed, %d disagreed; %.0f s" % (
+        count, os.path.relpath(source, ROOT), seed, count - failures, failures, time.time() - started))
+    common = sorted(outcomes.items(), key=lambda item: -item[1])[:12]
+    print("most frequent verdicts: " + "; ".join("%s %d" % item for item in common))
+    return 1 if failures else 0
+
+
 def findings(report):
     return sorted((f["severity"], f["rule"], f["path"]) for f in report["findings"])
 
 
 def main(argv):
     global SWIFT
+    if argv[:1] == ["--mutate"]:
+        count, argv = int(argv[1]), argv[2:]
+        seed = 1
+        if argv[:1] == ["--seed"]:
+            seed, argv = int(argv[1]), argv[2:]
+        if not argv:
+            print(__doc__)
+            return 2
+        SWIFT = os.path.abspath(argv[0])
+        source = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "datasets", "sample")
+        return mutation_run(count, seed, source)
     if not argv:
         print(__doc__)
         return 2

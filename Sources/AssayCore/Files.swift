@@ -120,9 +120,10 @@ public enum Files {
                 if errno != 0 { throw FileError(path: path, operation: "list", errno: errno) }
                 break
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            // readdir(3) may return a record shorter than `struct dirent`: read the name through a
+            // pointer up to its NUL, never by copying the struct (found by the tree fuzz target).
+            let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+            let name = String(cString: UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." { continue }
             guard result.count < limit else {
                 throw FileError(path: path, operation: "list", errno: EFBIG, detail: "more than \(limit) entries")

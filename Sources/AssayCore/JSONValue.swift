@@ -54,3 +54,15 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(nilLiteral: ()) { self = .null }
 }
+
+extension JSONValue {
+    /// Whether any number in the value is not an integer of 64 bits (Assay documents hold only those).
+    public var containsNonInteger: Bool {
+        switch self {
+        case .number: true
+        case .array(let elements): elements.contains { $0.containsNonInteger }
+        case .object(let members): members.contains { $0.value.containsNonInteger }
+        default: false
+        }
+    }
+}

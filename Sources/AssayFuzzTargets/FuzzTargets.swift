@@ -27,6 +27,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case documents
     /// Bundle verification of the vector dataset with one file replaced by the input.
     case bundle
+    /// Whole hostile dataset trees (links, FIFOs, devices, hostile names and numbers), fully verified.
+    case tree
     /// go-livepeer gateway events (JSON Lines) through the ingest and the sessionizer.
     case events
     /// An exporter's /v1/records answer as the collector reads it.
@@ -44,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .allowedSigners: try Self.allowedSigners(data)
         case .documents: try Self.documents(data)
         case .bundle: try Self.bundle(data)
+        case .tree: try Self.tree(data)
         case .events: try Self.events(data)
         case .page: try Self.page(data)
         case .config: try Self.config(data)

@@ -35,15 +35,24 @@ public enum BundleSet {
                 do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
                     throw ScoreError("\(base)/manifest.json: \(error)")
                 }
-                let size: Int64
-                do { size = try Manifest(bytes: manifest).file("records.jsonl")?.size ?? 0 } catch {
+                let entry: Manifest.FileEntry?
+                do { entry = try Manifest(bytes: manifest).file("records.jsonl") } catch {
                     throw ScoreError("\(base)/manifest.json: \(error.reason)")
                 }
+                guard let entry else { throw ScoreError("\(base)/manifest.json names no records.jsonl") }
+                let size = entry.size
                 scorer.add(bundle: collector, day: day, manifestSHA256: Hasher.sha256(manifest).hex)
                 let path = "\(base)/records.jsonl"
                 let reader: LineReader
                 // Never more than the manifest says the file holds.
                 do { reader = try LineReader(regularFile: path, byteLimit: size) } catch { throw ScoreError("\(path): \(error)") }
+                // Scores rest on the signed records: the file must be the one the manifest names.
+                let hasher = Hasher(.sha256)
+                var read: Int64 = 0
+                reader.onChunk = { bytes in
+                    hasher.update(bytes)
+                    read += Int64(bytes.count)
+                }
                 var chunk: [(number: Int, bytes: [UInt8])] = []
                 do {
                     try reader.forEachLine { (number, line) throws(ScoreError) in
@@ -61,6 +70,9 @@ public enum BundleSet {
                     }
                 }
                 try add(chunk, to: scorer, path: path)
+                guard read == size, hasher.finalize().hex == entry.sha256 else {
+                    throw ScoreError("\(path) is not the file its manifest names (size or SHA-256 differs)")
+                }
             }
         }
     }
@@ -78,7 +90,13 @@ public enum BundleSet {
             while index < lines.count {
                 let line = lines[index]
                 do {
-                    output[index] = .success(Scorer.prepare(try Record.parse(line.bytes), sha256: Hasher.sha256(line.bytes).bytes))
+                    let record = try Record.parse(line.bytes)
+                    // A record is identified by its canonical bytes (spec/scoring.md §3): a line that is not
+                    // canonical is not input a scorer accepts.
+                    guard record.canonicalBytes().elementsEqual(line.bytes) else {
+                        throw ScoreError("\(path):\(line.number): the record is not in canonical form")
+                    }
+                    output[index] = .success(Scorer.prepare(record, sha256: Hasher.sha256(line.bytes).bytes))
                 } catch {
                     output[index] = .failure(ScoreError("\(path):\(line.number): \(error)"))
                 }

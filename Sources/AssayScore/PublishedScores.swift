@@ -51,8 +51,9 @@ public enum PublishedScores {
                 findings.append(Finding(.scoresDocument, path, "cannot be read as JSON: \(error)"))
                 continue
             }
-            // A parsed value without a canonical form is not canonical: that is the answer.
-            guard bytes.last == 0x0A, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {
+            // A parsed value without a canonical form is not canonical: that is the answer. Every number of
+            // an Assay document is an integer that fits in 64 bits (spec/canonical-json.md §2).
+            guard bytes.last == 0x0A, !document.containsNonInteger, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {
                 findings.append(Finding(.scoresDocument, path, "is not canonical JSON followed by one newline"))
                 continue
             }

@@ -82,6 +82,12 @@ def main(argv):
     for selector, name in enumerate(("manifest.json", "records.jsonl", "conflicts.jsonl", os.path.join("signatures", "vector-signer.sig"))):
         seed("bundle", bytes([selector]) + read(bundle, name))
 
+    # Whole trees: the empty program (the untouched dataset), and one of each operation (tree target).
+    seed("tree", b"")
+    for opcode in range(10):
+        for selector in (0, 7, 19, 33):
+            seed("tree", bytes([opcode, selector, 3]) + b"\x01\x02\x03")
+
     for path in files(os.path.join(shared, "fixtures", "go-livepeer-events"), ".jsonl"):
         lines = read(path).splitlines(keepends=True)
         for start in range(0, len(lines), 5):
