@@ -252,9 +252,15 @@ struct NodeReader {
     mutating func duration(_ node: Node, _ name: String) -> Int64? {
         guard let text = string(node, name) else { return nil }
         for (suffix, factor) in [("ms", Int64(1)), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)] where text.hasSuffix(suffix) {
-            if let number = Int64(text.dropLast(suffix.count)), number > 0 { return number * factor }
+            guard let number = Int64(text.dropLast(suffix.count)), number > 0 else { continue }
+            let (value, overflow) = number.multipliedReportingOverflow(by: factor)
+            guard !overflow, value <= maximumDurationMs else {
+                error(node, "\(name) '\(text)' is too large (at most 3650d)", name: name)
+                return nil
+            }
+            return value
         }
-        error(node, "\(name) '\(text)' must be a positive duration such as 500ms, 10s, 5m, 2h or 1d")
+        error(node, "\(name) '\(text)' must be a positive duration such as 500ms, 10s, 5m, 2h or 1d", name: name)
         return nil
     }
 

@@ -1,6 +1,10 @@
 import AssayCore
 import Yams
 
+/// The longest duration either configuration accepts: ten years, in milliseconds.
+/// Larger values are mistakes, and bounding them keeps every later sum of times far from overflow.
+let maximumDurationMs: Int64 = 3650 * 86_400_000
+
 /// `assay exporter serve` configuration (spec/exporter.md §8), from YAML;
 /// command-line flags override single fields.
 public struct ExporterConfiguration: Sendable, Equatable {
@@ -197,7 +201,12 @@ public struct ExporterConfiguration: Sendable, Equatable {
         let text = try string(node, name)
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
-            if let number = Int64(text.dropLast(suffix.count)), number >= 0 { return number * factor }
+            guard let number = Int64(text.dropLast(suffix.count)), number >= 0 else { continue }
+            let (value, overflow) = number.multipliedReportingOverflow(by: factor)
+            guard !overflow, value <= maximumDurationMs else {
+                throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' is too large (at most 3650d)")
+            }
+            return value
         }
         throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be a duration such as 500ms, 10s, 5m, 12h or 30d")
     }
@@ -207,7 +216,10 @@ public struct ExporterConfiguration: Sendable, Equatable {
         let text = try string(node, name)
         let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("B", 1), ("", 1)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
-            if let number = Int64(text.dropLast(suffix.count)), number >= 0 { return number * factor }
+            guard let number = Int64(text.dropLast(suffix.count)), number >= 0 else { continue }
+            let (value, overflow) = number.multipliedReportingOverflow(by: factor)
+            guard !overflow else { throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' is too large") }
+            return value
         }
         throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be a size such as 4096, 64KiB, 8MiB or 10GiB")
     }

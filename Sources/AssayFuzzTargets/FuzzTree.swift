@@ -114,6 +114,8 @@ extension FuzzTarget {
     }
 
     /// The full verification of a tree, synchronously: the dataset's own policy, then published scores.
+    /// It blocks its thread until the async verifier is done, so it must not be called on a thread of
+    /// Swift's cooperative pool (libFuzzer's thread is fine; tests run targets on threads of their own).
     static func verifyTree(_ root: String) -> VerificationReport {
         let box = ReportBox()
         let semaphore = DispatchSemaphore(value: 0)

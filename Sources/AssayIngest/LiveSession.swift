@@ -141,8 +141,10 @@ struct LiveSession {
             let active = samples.filter { $0.state != "LOADING" }
             var outputMean: Int64?
             if !active.isEmpty {
-                builder.set("input_fps_mfps", min(active.reduce(0) { $0 + $1.inputMfps } / Int64(active.count), 10_000_000))
-                outputMean = min(active.reduce(0) { $0 + $1.outputMfps } / Int64(active.count), 10_000_000)
+                // Sums in 128 bits: thousands of samples near the unit's limit cannot overflow.
+                let count = Int128(active.count)
+                builder.set("input_fps_mfps", Int64(min(active.reduce(Int128(0)) { $0 + Int128($1.inputMfps) } / count, 10_000_000)))
+                outputMean = Int64(min(active.reduce(Int128(0)) { $0 + Int128($1.outputMfps) } / count, 10_000_000))
                 builder.set("output_fps_mfps", outputMean)
                 let sorted = active.map(\.outputMfps).sorted()
                 let rank = (sorted.count + 9) / 10  // ⌈0.10 × n⌉

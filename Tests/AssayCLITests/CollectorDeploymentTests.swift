@@ -130,6 +130,26 @@ struct CollectorDeploymentTests {
         #expect(idErrors.count == 1 && idErrors[0].reason.hasPrefix("collector.id 'GW A' must be"), "\(idErrors)")
     }
 
+    /// `check-config` with `9999999999999999d` stopped with an arithmetic overflow (exit 132) on main.
+    @Test("durations beyond 3650 days or 64 bits are configuration errors naming the key, never a trap", arguments: [
+        "9999999999999999d", "3651d", "106751991167301d", "9223372036854775807ms0",
+    ])
+    func hugeDurations(value: String) throws {
+        let collector = Self.configuration().replacingOccurrences(of: "staging: staging.sqlite", with: "staging: staging.sqlite\nseal:\n  grace: \(value)")
+        let (parsed, errors) = CollectorConfiguration.parse(yaml: collector, relativeTo: "/etc/assay")
+        #expect(parsed == nil && errors.count == 1 && errors[0].reason.hasPrefix("seal.grace '\(value)'"), "\(errors)")
+        let exporter = "store: exporter.sqlite\nlimits:\n  idle_timeout: \(value)\n"
+        #expect {
+            try ExporterConfiguration(yaml: exporter, relativeTo: "/srv")
+        } throws: { ($0 as? ConfigurationError)?.reason.hasPrefix("limits.idle_timeout '\(value)'") == true }
+        #expect(throws: ConfigurationError.self) {
+            try ExporterConfiguration(yaml: "store: exporter.sqlite\nretention:\n  max_bytes: 9999999999999TiB\n", relativeTo: "/srv")
+        }
+        let limit = Self.configuration().replacingOccurrences(of: "staging: staging.sqlite", with: "staging: staging.sqlite\nseal:\n  grace: 3650d")
+        let grace: Int64? = CollectorConfiguration.parse(yaml: limit, relativeTo: "/etc/assay").0?.sealGraceMs
+        #expect(grace == Int64(3650) * 86_400_000)
+    }
+
     /// Every key of spec/collector.md §1's example, as a dotted path, with what the parser must make of it.
     @Test("every key documented in spec/collector.md §1 is parsed into what it says")
     func everyDocumentedKey() throws {

@@ -209,6 +209,24 @@ struct GatewayIngestTests {
         #expect(second["ptff_ms"] == .integer(2000))
     }
 
+    /// 1,200 status samples at 8.9 × 10¹² fps each: their sum passes 2⁶³ (an arithmetic trap on main);
+    /// the session's mean is capped to the unit's limit instead.
+    @Test("a live session with thousands of huge fps samples closes with capped means, not an overflow")
+    func hugeFrameRates() throws {
+        let a = "0x" + String(repeating: "a", count: 40)
+        let start: Int64 = 1_776_384_000_000
+        var lines = [
+            #"{"id":"t1","type":"stream_trace","timestamp":"\#(start)","data":{"orchestrator_info":{"address":"\#(a)","url":""},"stream_id":"st","request_id":"rq","type":"gateway_receive_stream_request","timestamp":\#(start)}}"#,
+        ]
+        for index in 0..<1200 {
+            let time = start + Int64(index) * 100
+            lines.append(#"{"id":"u\#(index)","type":"ai_stream_status","timestamp":"\#(time)","data":{"orchestrator_info":{"address":"\#(a)","url":""},"stream_id":"st","request_id":"rq","pipeline":"p","state":"ONLINE","input_status":{"fps":8.9e12},"inference_status":{"fps":8.9e12},"timestamp":\#(time)}}"#)
+        }
+        let (records, _) = Self.records(lines)
+        let record = try Self.record(records, id: "st/rq/1")
+        #expect(record["input_fps_mfps"] == .integer(10_000_000) && record["output_fps_mfps"] == .integer(10_000_000), "\(record)")
+    }
+
     @Test("assay ingest reads JSON Lines and a Kafka-UI export alike", .enabled(if: Shared.isAvailable, Shared.skipReason))
     func command() throws {
         let directory = try TemporaryDirectory()
