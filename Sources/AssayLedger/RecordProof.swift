@@ -155,12 +155,8 @@ public struct RecordProof: Equatable, Sendable {
             log.add(.proofBinding, "\(relative)/manifest.json", "its Merkle root or size differs from the proof's")
         }
         for problem in pathProblems() { log.add(.proof, "(proof)", problem) }
-        let verifier = BundleVerifier(directory: directory, datasetID: datasetID, policy: policy)
-        let counting = verifier.checkSignatures(manifestBytes: manifestBytes, day: day, base: relative,
-                                                absolute: directory.bundlePath(collector: collector, day: day), log: &log)
-        if counting.count < policy.threshold {
-            log.add(.threshold, "\(relative)/signatures", "\(counting.count) of \(policy.threshold) required signatures count: the proof's bundle is not signed as the policy requires")
-        }
+        // `signature`, `unknown-signer`, …, `threshold`: the proof's bundle is signed as the policy requires.
+        _ = ManifestSignaturesCheck(root: directory.root, policy: policy, day: day, base: relative).check(manifestBytes, log: &log)
         return log.all
     }
 

@@ -45,7 +45,7 @@ public enum BundleSet {
                 let path = "\(base)/records.jsonl"
                 let reader: LineReader
                 // Never more than the manifest says the file holds.
-                do { reader = try LineReader(regularFile: path, byteLimit: size) } catch { throw ScoreError("\(path): \(error)") }
+                do { reader = try LineReader(regularFile: path, byteLimit: size) } catch { throw ScoreError("\(error)") }  // the error names the path
                 // Scores rest on the signed records: the file must be the one the manifest names.
                 let hasher = Hasher(.sha256)
                 var read: Int64 = 0

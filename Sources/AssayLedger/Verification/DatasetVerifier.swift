@@ -76,8 +76,9 @@ public struct VerificationReport: Sendable {
 }
 
 /// Verifies a whole dataset offline (spec/dataset.md §8): the layout, every
-/// bundle (in parallel), each collector's chain, and optionally freshness and
-/// rollback against an earlier run's state.
+/// bundle (in parallel), each collector's chain, dates after today, and
+/// optionally freshness and rollback against an earlier run's state. Each
+/// rule family is a check of its own (Checks/); this type composes them.
 public struct DatasetVerifier: Sendable {
     public struct Options: Sendable {
         /// `stale` when a collector's newest bundle is more than this many days before `today`.
@@ -147,66 +148,22 @@ public struct DatasetVerifier: Sendable {
         for result in results { findings += result.findings }
         var chainLog = FindingLog()
         var heads: [VerifyState.Head] = []
+        // Results keep the work's order: each collector's bundles, in day order.
+        let chains = Dictionary(grouping: results, by: \.collector)
         for collector in collectors {
-            let chain = results.filter { $0.collector == collector }
+            let chain = chains[collector] ?? []
             ChainCheck.check(chain, into: &chainLog)
             if let last = chain.last, let hash = last.manifestHash {
                 heads.append(VerifyState.Head(collector: collector, day: last.day, manifestSHA256: hash))
             }
         }
-        checkFuture(results, into: &chainLog)
-        checkFreshness(heads, into: &chainLog)
-        checkRollback(results, datasetID: descriptor.id, into: &chainLog)
+        let today = options.today ?? UTCDay(containing: Clock.nowMilliseconds)
+        FutureCheck(directory: directory, today: today).check(results, into: &chainLog)
+        if let maxAge = options.maxAgeDays { FreshnessCheck(today: today, maxAgeDays: maxAge).check(heads, into: &chainLog) }
+        if let state = options.state { RollbackCheck(state: state, datasetID: descriptor.id).check(results, into: &chainLog) }
         findings += chainLog.all
         return VerificationReport(datasetID: descriptor.id, bundles: results, findings: findings, heads: heads,
                                   policy: policy, pinned: options.policy != nil, policyVersions: chain.versions)
-    }
-
-    /// `future` (spec/dataset.md §8): no bundle or published scores dated after today. A day is
-    /// sealed only after it ends, so the skew allowed is the rest of today.
-    func checkFuture(_ results: [BundleResult], into log: inout FindingLog) {
-        let today = options.today ?? UTCDay(containing: Clock.nowMilliseconds)
-        for bundle in results where bundle.day > today {
-            log.add(.future, bundle.relativePath, "is dated \(bundle.day), after today (\(today)): no day can be sealed before it ends")
-        }
-        // An unreadable scores/ is reported by the layout check.
-        for (collector, day) in (try? directory.scoreDays()) ?? [] where day > today {
-            log.add(.future, DatasetDirectory.scoresRelativePath(collector: collector, day: day),
-                    "is dated \(day), after today (\(today)): scores are published when their day is sealed")
-        }
-    }
-
-    /// `stale` (spec/dataset.md §8).
-    func checkFreshness(_ heads: [VerifyState.Head], into log: inout FindingLog) {
-        guard let maxAge = options.maxAgeDays else { return }
-        let today = options.today ?? UTCDay(containing: Clock.nowMilliseconds)
-        for head in heads where today.number - head.day.number > maxAge {
-            log.add(.stale, "bundles/\(head.collector)",
-                      "the newest bundle is \(head.day), \(today.number - head.day.number) days before \(today); --max-age is \(maxAge)")
-        }
-        if heads.isEmpty && options.maxAgeDays != nil {
-            log.add(.stale, DatasetDirectory.bundlesName, "the dataset has no bundles at all")
-        }
-    }
-
-    /// `rollback` (spec/dataset.md §8.2).
-    func checkRollback(_ results: [BundleResult], datasetID: String, into log: inout FindingLog) {
-        guard let state = options.state else { return }
-        if state.dataset != datasetID {
-            log.add(.rollback, "--state", "the state file is for dataset '\(state.dataset)', not '\(datasetID)'")
-            return
-        }
-        for head in state.heads {
-            let path = DatasetDirectory.bundleRelativePath(collector: head.collector, day: head.day)
-            guard let bundle = results.first(where: { $0.collector == head.collector && $0.day == head.day }) else {
-                log.add(.rollback, path, "was the newest bundle of \(head.collector) at the last verification and is gone")
-                continue
-            }
-            if bundle.manifestHash != head.manifestSHA256 {
-                log.add(.rollback, "\(path)/manifest.json",
-                          "has manifest hash \(bundle.manifestHash ?? "none"); the last verification saw \(head.manifestSHA256): history was rewritten")
-            }
-        }
     }
 
     /// Runs `body` over `items` with bounded parallelism, keeping the input order.
@@ -233,41 +190,6 @@ public struct DatasetVerifier: Sendable {
                 }
             }
             return results.map { $0! }
-        }
-    }
-}
-
-/// The chain rules of spec/dataset.md §7 over one collector's bundles, in day order.
-enum ChainCheck {
-    static func check(_ chain: [BundleResult], into log: inout FindingLog) {
-        var seenPrev: [String: UTCDay] = [:]
-        for (index, bundle) in chain.enumerated() {
-            guard let manifest = bundle.manifest else { continue }
-            let path = "\(bundle.relativePath)/manifest.json"
-            guard let prev = manifest.prev else {
-                if index > 0 {
-                    log.add(.chainLink, path, "has no prev, but \(chain[index - 1].day) comes before it")
-                }
-                continue
-            }
-            if let other = seenPrev[prev.sha256] {
-                log.add(.chainFork, path, "names the same previous manifest as the bundle of \(other): two bundles claim one predecessor")
-            }
-            seenPrev[prev.sha256] = bundle.day
-            guard index > 0 else {
-                log.add(.chainStart, path, "links to a bundle of \(prev.day) that is not in the dataset: history before it is missing")
-                continue
-            }
-            let before = chain[index - 1]
-            if prev.day != before.day || prev.sha256 != before.manifestHash {
-                log.add(.chainLink, path,
-                          "prev names \(prev.day) \(prev.sha256.prefix(12))…, but the bundle before it is \(before.day) \((before.manifestHash ?? "unreadable").prefix(12))…")
-                continue
-            }
-            let missing = bundle.day.number - before.day.number - 1
-            if missing > 0 {
-                log.add(.chainGap, path, "\(missing) day\(missing == 1 ? "" : "s") without a bundle after \(before.day)")
-            }
         }
     }
 }

@@ -1,0 +1,80 @@
+import AssayCore
+import AssayCrypto
+
+/// `file-missing`, `file-size`, `file-hash` and a missing final newline
+/// (`record-not-canonical`): one file a manifest names, streamed once through
+/// the line reader and hashed in the same pass, never read past its signed
+/// size plus one byte (spec/dataset.md §4.3, §8.1).
+struct BundleFileScan {
+    let manifest: Manifest
+    /// The bundle's directory, relative to the dataset (for findings) and absolute (for reading).
+    let base: String
+    let absolute: String
+
+    /// Calls `line` for each line of the named file; nothing when the manifest does not name it.
+    func scan(_ name: String, log: inout FindingLog, line: (_ number: Int, _ line: LineReader.Line, _ log: inout FindingLog) -> Void) {
+        let path = "\(base)/\(name)"
+        guard let entry = manifest.file(name) else { return }
+        let reader: LineReader
+        do {
+            // Never more than the manifest says, plus one byte to tell that there is more.
+            reader = try LineReader(regularFile: "\(absolute)/\(name)", byteLimit: max(0, entry.size))
+        } catch {
+            log.add(.fileMissing, path, "is named in the manifest but cannot be read: \(error)")
+            return
+        }
+        let hasher = Hasher(.sha256)
+        var size: Int64 = 0
+        reader.onChunk = { chunk in
+            hasher.update(chunk)
+            size += Int64(chunk.count)  // at most entry.size + 1: the reader stops there
+        }
+        do {
+            try reader.forEachLine { (number, value) throws(Never) in line(number, value, &log) }
+        } catch {
+            if reader.exceededLimit {
+                log.add(.fileSize, path, "is larger than the \(entry.size) bytes the manifest says; reading stopped there")
+            } else if case .io(let fileError) = error {
+                log.add(.unreadable, path, "cannot be read: \(fileError)")
+            }
+            return
+        }
+        if size != entry.size { log.add(.fileSize, path, "is \(size) bytes; the manifest says \(entry.size)") }
+        let digest = hasher.finalize().hex
+        if digest != entry.sha256 { log.add(.fileHash, path, "has SHA-256 \(digest); the manifest says \(entry.sha256)") }
+        if !reader.endsWithNewline { log.add(.recordNotCanonical, path, "the last line does not end with a newline") }
+    }
+}
+
+/// `record-invalid`, `record-not-canonical` and `record-day`: one line of a
+/// bundle's file as a valid, canonical record of the bundle's day
+/// (spec/dataset.md §4.1).
+struct RecordLineCheck {
+    let day: UTCDay
+    /// The file, relative to the dataset.
+    let path: String
+
+    /// The record and its canonical bytes, or nil after a finding.
+    func record(_ number: Int, _ line: LineReader.Line, log: inout FindingLog) -> (Record, [UInt8])? {
+        switch line {
+        case .tooLong(let bytes):
+            log.add(.recordInvalid, path, "line \(number): \(bytes) bytes, longer than a record may be [too-long]")
+            return nil
+        case .bytes(let bytes):
+            let record: Record
+            do { record = try Record.parse(bytes) } catch {
+                log.add(.recordInvalid, path, "line \(number): \(error)")
+                return nil
+            }
+            let canonical = record.canonicalBytes()
+            guard canonical.elementsEqual(bytes) else {
+                log.add(.recordNotCanonical, path, "line \(number) is a valid record but not in canonical form")
+                return nil
+            }
+            if case .integer(let start)? = record["start_ms"], !day.contains(start) {
+                log.add(.recordDay, path, "line \(number): start_ms \(start) (\(UTCTime.iso8601(milliseconds: start))) is not on \(day)")
+            }
+            return (record, canonical)
+        }
+    }
+}

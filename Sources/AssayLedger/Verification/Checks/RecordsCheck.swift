@@ -1,0 +1,55 @@
+import AssayCore
+import AssayCrypto
+
+/// `record-order`, `record-count`, `merkle-root`, `coverage`, and keys that
+/// are also in conflict (`conflicts`): records.jsonl is strictly sorted by key,
+/// and the manifest's counts, Merkle tree and coverage are what the file gives
+/// (spec/dataset.md §4.1, §4.4, §5).
+struct RecordsCheck {
+    let scan: BundleFileScan
+    let day: UTCDay
+    /// Keys in conflicts.jsonl.
+    let conflictKeys: Set<RecordKey>
+
+    /// Each valid, canonical record also goes to `receiver`, in file order.
+    func check(log: inout FindingLog, receiver: (any VerifiedRecordReceiver)?) {
+        let manifest = scan.manifest
+        let path = "\(scan.base)/records.jsonl", manifestPath = "\(scan.base)/manifest.json"
+        let lines = RecordLineCheck(day: day, path: path)
+        var previous: RecordKey?
+        var byKind: [RecordKind: Int64] = [:]
+        var root = Merkle.RootBuilder()
+        var coverage = CoverageAccumulator()
+        let hasher = Hasher(.sha256)
+        var leaves: Int64 = 0
+        scan.scan("records.jsonl", log: &log) { number, line, log in
+            leaves += 1
+            if case .bytes(let bytes) = line { root.append(leafHash: Merkle.leafHash(bytes, using: hasher)) }
+            guard let (record, _) = lines.record(number, line, log: &log) else { return }
+            if let receiver, case .bytes(let bytes) = line { receiver.record(line: number, record, bytes: bytes) }
+            let key = RecordKey(record)
+            if let previous, !(previous < key) {
+                log.add(.recordOrder, path, previous == key
+                    ? "line \(number) repeats \(key.description) from the line before"
+                    : "line \(number): \(key.description) is out of order")
+            }
+            if conflictKeys.contains(key) {
+                log.add(.conflicts, path, "line \(number): \(key.description) is also in conflicts.jsonl")
+            }
+            previous = key
+            byKind[record.kind, default: 0] += 1
+            coverage.add(record)
+        }
+        for kind in RecordKind.allCases where (byKind[kind] ?? 0) != (manifest.recordsByKind[kind] ?? 0) {
+            log.add(.recordCount, manifestPath,
+                    "records.by_kind.\(kind.rawValue) is \(manifest.recordsByKind[kind] ?? 0); records.jsonl has \(byKind[kind] ?? 0)")
+        }
+        if leaves != manifest.merkleTreeSize || Hex.encode(root.root) != manifest.merkleRoot {
+            log.add(.merkleRoot, manifestPath,
+                    "merkle says \(manifest.merkleTreeSize) leaves with root \(manifest.merkleRoot); records.jsonl gives \(leaves) leaves with root \(Hex.encode(root.root))")
+        }
+        if coverage.coverage != manifest.coverage {
+            log.add(.coverage, manifestPath, "coverage differs from the probes in records.jsonl")
+        }
+    }
+}
