@@ -319,5 +319,11 @@ struct TamperTests {
         #expect(throws: LedgerError.self) {
             try RecordProof.make(directory: fixture.directory, collector: "gw-a", day: DatasetFixture.firstDay, id: "nope", observer: nil)
         }
+        // A bundle nobody signed (as one made by hand would be): its proofs fail the threshold.
+        let proof = try RecordProof.make(directory: fixture.directory, collector: "gw-a", day: DatasetFixture.firstDay, id: "req-0", observer: nil)
+        let signatures = "\(fixture.directory.bundlePath(collector: "gw-a", day: DatasetFixture.firstDay))/signatures"
+        try FileManager.default.removeItem(atPath: signatures)
+        try FileManager.default.createDirectory(atPath: signatures, withIntermediateDirectories: false)
+        #expect(check(proof) == ["threshold"])
     }
 }
