@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "AssayScore", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
 
         // The edges.
-        .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "CAssayGit2"]),
+        .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "CAssayGit2"]),
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
         .target(name: "AssayIngest", dependencies: ["AssayCore"]),
         // The exporter's and the collector's YAML configurations: parsing and validation only.
@@ -135,7 +135,7 @@ let package = Package(
             name: "AssayCLITests",
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
-                "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate", "AssayConfiguration", "AssayFuzzTargets",
+                "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate", "AssayConfiguration", "AssayFuzzTargets", "AssayDemo", "AssayScore",
                 "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
             ]),
     ],

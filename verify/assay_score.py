@@ -226,7 +226,8 @@ class Scorer:
         return {"jobs": n, "successes": successes, "success": success, "latency": latency_json,
                 "score": score, "sla": points(score)}, score
 
-    def output(self, verified):
+    def output(self, verified, publication=None):
+        """The scores document; `publication` ({"heads": [...], "excluded": [...]}) adds published scores' members."""
         jobs, disagreements, conflicts, ambiguous = self.jobs()
         bench = {}
         groups = {}
@@ -346,6 +347,7 @@ class Scorer:
                             for c, d, m in sorted(self.bundles, key=lambda b: (utf16(b[0]), b[1], b[2]))],
                 "records": {"read": self.read, "duplicates": self.read - distinct, "conflicts": conflicts, "ambiguous": ambiguous},
                 "verified": verified,
+                **(publication or {}),
             },
             "profile": {"id": self.p["profile"], "sha256": self.profile_hash},
             "scores": {

@@ -9,10 +9,12 @@ the JSON Schemas in spec/schemas/. It needs Python 3.9+ and the
 
     python3 verify/assay_verify.py DATASET [--json] [--policy FILE]
         [--threshold N] [--max-age N --today YYYY-MM-DD] [--state FILE]
+        [--trust HASH|FILE] [--git]
 
 Exit status 0 when the dataset verifies (no error finding), 1 otherwise.
 The JSON report has the shape of `assay verify --json` (format
-assay-verify-report-v1); findings carry the same rule codes.
+assay-verify-report-v2); findings carry the same rule codes. --git runs the
+system's git (read-only) to walk the history.
 """
 
 import argparse
@@ -778,30 +780,40 @@ def parse_policy_time(text):
     return int(moment.timestamp())
 
 
+def _file_reference(value, name):
+    if not isinstance(value, dict) or set(value) != {"sha256", "size"} or not isinstance(value["sha256"], str) \
+            or not HEX64.fullmatch(value["sha256"]) or not _is_int(value["size"]) or not 0 <= value["size"] <= 1 << 22:
+        raise Invalid("%s must be {sha256, size}" % name)
+    return value
+
+
 def parse_policy_document(data):
+    """policy/NNNN/policy.json, format assay-policy-v2 (policy.md §1.1); version 1 is the genesis."""
     if not data.endswith(b"\n"):
         raise Invalid("policy.json must end with a newline")
     value = parse_json(data[:-1])
     if canonical(value) + b"\n" != data:
         raise Invalid("policy.json is not canonical")
-    members = {"format", "dataset", "version", "prev", "issued", "threshold", "allowed_signers", "revocations", "summary"}
-    if not isinstance(value, dict) or set(value) != members or value["format"] != "assay-policy-v1":
-        raise Invalid("policy.json must have exactly the members %s and format assay-policy-v1" % sorted(members))
+    common = {"format", "dataset", "version", "issued", "threshold", "allowed_signers", "revocations", "summary"}
+    if not isinstance(value, dict) or value.get("format") != "assay-policy-v2":
+        raise Invalid("policy.json must be an object of format assay-policy-v2")
+    version = value.get("version")
+    if not _is_int(version) or not 1 <= version <= 9999:
+        raise Invalid("version must be 1 to 9999")
+    members = common | ({"descriptor"} if version == 1 else {"prev"})
+    if set(value) != members:
+        raise Invalid("policy.json version %d must have exactly the members %s" % (version, sorted(members)))
     if not isinstance(value["dataset"], str) or not SLUG.fullmatch(value["dataset"]):
         raise Invalid("dataset must be a slug")
-    if not _is_int(value["version"]) or not 2 <= value["version"] <= 9999:
-        raise Invalid("version must be 2 to 9999")
-    prev = value["prev"]
-    if not isinstance(prev, dict) or set(prev) != {"version", "sha256"} or not _is_int(prev["version"]) \
-            or not 1 <= prev["version"] <= 9999 or not isinstance(prev["sha256"], str) or not HEX64.fullmatch(prev["sha256"]):
+    prev = value.get("prev")
+    if version > 1 and (not isinstance(prev, dict) or set(prev) != {"version", "sha256"} or not _is_int(prev["version"])
+                        or not 1 <= prev["version"] <= 9999 or not isinstance(prev["sha256"], str) or not HEX64.fullmatch(prev["sha256"])):
         raise Invalid("prev must be {version, sha256}")
+    descriptor = _file_reference(value["descriptor"], "descriptor") if version == 1 else None
     issued = parse_policy_time(value["issued"])
     if not _is_int(value["threshold"]) or not 1 <= value["threshold"] <= 1000:
         raise Invalid("threshold must be 1 to 1000")
-    signers = value["allowed_signers"]
-    if not isinstance(signers, dict) or set(signers) != {"sha256", "size"} or not isinstance(signers["sha256"], str) \
-            or not HEX64.fullmatch(signers["sha256"]) or not _is_int(signers["size"]) or not 0 <= signers["size"] <= 1 << 22:
-        raise Invalid("allowed_signers must be {sha256, size}")
+    signers = _file_reference(value["allowed_signers"], "allowed_signers")
     revocations = []
     if not isinstance(value["revocations"], list):
         raise Invalid("revocations must be an array")
@@ -816,9 +828,11 @@ def parse_policy_document(data):
         if revocations and not revocations[-1]["fingerprint"].encode() < fp.encode():
             raise Invalid("revocations must be sorted by fingerprint, each once")
         revocations.append({"fingerprint": fp, "from": parse_policy_time(entry["from"]), "reason": entry["reason"]})
+    if version == 1 and revocations:
+        raise Invalid("the genesis (version 1) revokes nothing")
     if not isinstance(value["summary"], str) or len(value["summary"].encode("utf-8")) > 4000:
         raise Invalid("summary must be a string of at most 4000 bytes")
-    return {"dataset": value["dataset"], "version": value["version"], "prev": prev, "issued": issued,
+    return {"dataset": value["dataset"], "version": version, "prev": prev, "descriptor": descriptor, "issued": issued,
             "threshold": value["threshold"], "allowed_signers": signers, "revocations": revocations}
 
 
@@ -848,48 +862,52 @@ def self_containment_problems(entries, revocations):
 
 
 def evaluate_policy(root, descriptor, log):
-    """The chain of policy versions (policy.md §1-2): (current policy, [version summaries])."""
-    try:
-        genesis_bytes = read_regular(os.path.join(root, "allowed_signers"), LIMITS["allowed_signers"])
-        genesis_signers = parse_allowed_signers(genesis_bytes)
-    except (OSError, Invalid) as error:
-        log.error("allowed-signers", "allowed_signers", str(error))
-        return None, []
-    current = {"version": 1, "hash": hashlib.sha256(genesis_bytes).hexdigest(), "threshold": descriptor["threshold"],
-               "signers": genesis_signers, "revocations": []}
-    versions = [{"version": 1, "sha256": current["hash"], "holds": True, "approvals": [], "needed": 0, "valid": True}]
-    previous, previous_issued, previous_holds = current, None, True
+    """The chain of policy versions from the genesis (policy.md §1-2): (current policy, [version summaries], genesis hash)."""
     try:
         names = [name for name, _ in entries(os.path.join(root, "policy"))]
     except OSError as error:
-        log.error("unreadable", "policy", "cannot be listed: %s" % error)
-        return None, versions
+        if kind(os.path.join(root, "policy")) is None:
+            log.error("policy-chain", "policy/0001", "is missing: the dataset has no genesis")
+        else:
+            log.error("unreadable", "policy", "cannot be listed: %s" % error)
+        return None, [], None
+    current, versions = None, []
+    previous, previous_issued, previous_holds = None, None, True
     for offset, name in enumerate(names):
-        number = offset + 2
+        number = offset + 1
         relative = "policy/%04d" % number
         if name != "%04d" % number:
-            log.error("policy-chain", "policy/" + name, "policy versions are numbered 0002, 0003, ... without gaps")
+            log.error("policy-chain", "policy/" + name, "policy versions are numbered 0001, 0002, ... without gaps")
             break
         version, policy, issued = check_policy_version(root, relative, number, descriptor, previous, previous_issued,
                                                        previous_holds, log)
         versions.append(version)
-        if not previous_holds:
+        if previous is not None and not previous_holds:
             log.error("policy-chain", relative, "follows a version that does not hold")
         if version["holds"] and policy is not None:
             current = policy
         if policy is not None:
             previous, previous_issued = policy, issued
+        elif previous is None:
+            break  # no genesis to build on
         previous_holds = version["holds"]
+    if not names:
+        log.error("policy-chain", "policy/0001", "is missing: the dataset has no genesis")
+    if versions and versions[0]["valid"] and not versions[0]["holds"]:
+        log.error("genesis", "policy/0001", "is approved by %d of the %d of its own signers it needs"
+                  % (len(versions[0]["approvals"]), versions[0]["needed"]))
     if len(versions) > 1 and not versions[-1]["holds"] and versions[-1]["valid"] and versions[-2]["holds"]:
         log.warning("policy-pending", "policy/%04d" % versions[-1]["version"], "is not in effect: approved by %d of %d"
                     % (len(versions[-1]["approvals"]), versions[-1]["needed"]))
-    return current, versions
+    return current, versions, versions[0]["sha256"] if versions else None
 
 
 def check_policy_version(root, relative, number, descriptor, previous, previous_issued, previous_holds, log):
+    """One version against the one before (`previous` None for the genesis, which its own signers approve)."""
     absolute = os.path.join(root, relative)
     document_path = relative + "/policy.json"
-    invalid = {"version": number, "sha256": None, "holds": False, "approvals": [], "needed": previous["threshold"], "valid": False}
+    invalid = {"version": number, "sha256": None, "holds": False, "approvals": [],
+               "needed": previous["threshold"] if previous else 0, "valid": False}
     try:
         data = read_regular(os.path.join(absolute, "policy.json"), LIMITS["policy"])
     except OSError as error:
@@ -901,6 +919,8 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
     except Invalid as error:
         log.error("policy", document_path, str(error))
         return invalid, None, None
+    if previous is None:
+        invalid["needed"] = document["threshold"]
     valid = True
     if document["dataset"] != descriptor["id"]:
         log.error("policy", document_path, "names another dataset")
@@ -908,16 +928,27 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
     if document["version"] != number:
         log.error("policy", document_path, "says another version than its directory")
         valid = False
-    if document["prev"]["version"] != number - 1 or document["prev"]["sha256"] != previous["hash"]:
-        log.error("policy-chain", document_path, "prev does not name the version before it")
-        valid = False
-    if previous_issued is not None and document["issued"] < previous_issued:
-        log.error("policy-chain", document_path, "is issued before the version before it")
-        valid = False
-    for old in previous["revocations"]:
-        kept = [r for r in document["revocations"] if r["fingerprint"] == old["fingerprint"] and r["from"] <= old["from"]]
-        if not kept:
-            log.error("policy-chain", document_path, "drops or postpones the revocation of %s" % old["fingerprint"])
+    if previous is not None:
+        if document["prev"]["version"] != number - 1 or document["prev"]["sha256"] != previous["hash"]:
+            log.error("policy-chain", document_path, "prev does not name the version before it")
+            valid = False
+        if previous_issued is not None and document["issued"] < previous_issued:
+            log.error("policy-chain", document_path, "is issued before the version before it")
+            valid = False
+        for old in previous["revocations"]:
+            kept = [r for r in document["revocations"] if r["fingerprint"] == old["fingerprint"] and r["from"] <= old["from"]]
+            if not kept:
+                log.error("policy-chain", document_path, "drops or postpones the revocation of %s" % old["fingerprint"])
+                valid = False
+    elif document["descriptor"] is not None:
+        # The genesis signs the descriptor: dataset.json must be the bytes it names.
+        try:
+            descriptor_bytes = read_regular(os.path.join(root, "dataset.json"), LIMITS["descriptor"])
+            if {"sha256": hashlib.sha256(descriptor_bytes).hexdigest(), "size": len(descriptor_bytes)} != document["descriptor"]:
+                log.error("descriptor", "dataset.json", "is not the descriptor the genesis signed")
+                valid = False
+        except OSError as error:
+            log.error("descriptor", "dataset.json", "cannot be read: %s" % error)
             valid = False
     signers_path = relative + "/allowed_signers"
     signers = None
@@ -927,36 +958,46 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
                 or hashlib.sha256(signers_bytes).hexdigest() != document["allowed_signers"]["sha256"]:
             log.error("policy", signers_path, "differs from the size and SHA-256 that policy.json names")
             valid = False
-        signers = parse_allowed_signers(signers_bytes)
-        for problem in self_containment_problems(signers, document["revocations"]):
-            log.error("policy", signers_path, problem)
+        try:
+            signers = parse_allowed_signers(signers_bytes)
+        except Invalid as error:
+            log.error("allowed-signers", signers_path, str(error))
             valid = False
-    except (OSError, Invalid) as error:
+        if signers is not None:
+            for problem in self_containment_problems(signers, document["revocations"]):
+                log.error("policy", signers_path, problem)
+                valid = False
+    except OSError as error:
         log.error("policy", signers_path, str(error))
         valid = False
+    policy = None
+    if valid and signers is not None:
+        policy = {"version": number, "hash": invalid["sha256"], "threshold": document["threshold"], "signers": signers,
+                  "revocations": document["revocations"]}
+    approvers = previous if previous is not None else policy
     approvals, used = [], set()
-    for stem, path, parsed in signature_files(data, POLICY_NAMESPACE, root, relative, log):
-        if standing(previous, stem, parsed["key"], POLICY_NAMESPACE, document["issued"]) != "counts":
-            log.error("policy-signature", path, "is by a key the version before does not let %s use to approve" % stem)
-            continue
-        if parsed["key"] in used:
-            log.warning("duplicate-signer", path, "the key already approved this version")
-            continue
-        used.add(parsed["key"])
-        approvals.append(stem)
+    if approvers is not None:
+        for stem, path, parsed in signature_files(data, POLICY_NAMESPACE, root, relative, log):
+            if standing(approvers, stem, parsed["key"], POLICY_NAMESPACE, document["issued"]) != "counts":
+                log.error("policy-signature", path, "is by a key the approving version does not let %s use to approve" % stem)
+                continue
+            if parsed["key"] in used:
+                log.warning("duplicate-signer", path, "the key already approved this version")
+                continue
+            used.add(parsed["key"])
+            approvals.append(stem)
     version = {"version": number, "sha256": invalid["sha256"], "approvals": sorted(approvals, key=lambda a: a.encode()),
-               "needed": previous["threshold"], "valid": valid and signers is not None}
-    if not version["valid"]:
+               "needed": approvers["threshold"] if approvers else invalid["needed"], "valid": policy is not None}
+    if policy is None:
         version["holds"] = False
+        version["approvals"] = []
         return version, None, None
-    version["holds"] = previous_holds and len(approvals) >= previous["threshold"]
-    policy = {"version": number, "hash": invalid["sha256"], "threshold": document["threshold"], "signers": signers,
-              "revocations": document["revocations"]}
+    version["holds"] = previous_holds and len(approvals) >= approvers["threshold"]
     return version, policy, document["issued"]
 
 
 def load_pinned_policy(path, threshold=None):
-    """--policy (policy.md §5): a policy version directory, or an allowed_signers file with `threshold`."""
+    """--policy (policy.md §5): a policy version directory, or an allowed_signers file with `threshold` (required)."""
     if os.path.isdir(path):
         data = read_regular(os.path.join(path, "policy.json"), LIMITS["policy"])
         document = parse_policy_document(data)
@@ -968,6 +1009,8 @@ def load_pinned_policy(path, threshold=None):
             raise Invalid("%s/allowed_signers: %s" % (path, self_containment_problems(signers, document["revocations"])[0]))
         return {"version": document["version"], "hash": hashlib.sha256(data).hexdigest(),
                 "threshold": threshold or document["threshold"], "signers": signers, "revocations": document["revocations"]}
+    if threshold is None:
+        raise Invalid("--policy %s is an allowed_signers file: give the threshold to require with --threshold" % path)
     data = read_regular(path, LIMITS["allowed_signers"])
     return {"version": 0, "hash": hashlib.sha256(data).hexdigest(), "threshold": threshold,
             "signers": parse_allowed_signers(data), "revocations": []}
@@ -1080,11 +1123,12 @@ def listdir(path):
 # Every rule of dataset.md §8 and its severity; a finding names one of them (a test checks this
 # table against the spec's and the Swift verifier's).
 RULES = {rule: "error" for rule in (
-    "descriptor", "allowed-signers", "unlisted-file", "bundle-path", "file-type", "unreadable", "manifest", "manifest-location",
+    "descriptor", "genesis", "allowed-signers", "unlisted-file", "bundle-path", "file-type", "unreadable", "manifest", "manifest-location",
     "file-missing", "file-size", "file-hash", "record-invalid", "record-not-canonical", "record-day", "record-order",
     "record-count", "merkle-root", "conflicts", "coverage", "signature", "unknown-signer", "threshold", "policy",
     "policy-chain", "policy-signature", "chain-start", "chain-link", "chain-fork", "stale", "future", "rollback",
-    "scores-document", "scores-input", "scores-mismatch", "scores-signature", "proof", "proof-binding", "commit-signature")}
+    "policy-rollback", "scores-document", "scores-input", "scores-incomplete", "scores-mismatch", "scores-signature", "proof",
+    "proof-binding", "commit-signature", "history", "worktree")}
 RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "revoked-signer", "policy-pending")})
 
 
@@ -1130,27 +1174,34 @@ class Log:
 
 
 def read_descriptor(root):
+    """dataset.json, format assay-dataset-v2 (dataset.md §3); the genesis names its bytes."""
     value = parse_json(read_regular(os.path.join(root, "dataset.json"), LIMITS["descriptor"]))
-    expected = {"format", "id", "title", "description", "licence", "spec_version", "threshold",
-                "scoring_profiles", "simulated"}
+    expected = {"format", "id", "title", "description", "licence", "spec_version", "scoring_profiles", "simulated"}
+    if isinstance(value, dict) and value.get("format") == "assay-dataset-v1":
+        raise Invalid("format assay-dataset-v1 has an unsigned threshold; this verifier reads assay-dataset-v2")
     if not isinstance(value, dict) or set(value.keys()) != expected:
         raise Invalid("dataset.json must have exactly the members %s" % sorted(expected))
-    if value["format"] != "assay-dataset-v1" or value["spec_version"] != SPEC_VERSION:
+    if value["format"] != "assay-dataset-v2" or value["spec_version"] != SPEC_VERSION:
         raise Invalid("unsupported format or spec_version")
     if not isinstance(value["id"], str) or not SLUG.fullmatch(value["id"]):
         raise Invalid("id must be a slug")
-    if not _is_int(value["threshold"]) or not 1 <= value["threshold"] <= 1000:
-        raise Invalid("threshold must be an integer from 1")
     for name, low, high in (("title", 1, 200), ("description", 0, 4000), ("licence", 1, 100)):
         if not isinstance(value[name], str) or not low <= len(value[name].encode("utf-8")) <= high:
             raise Invalid("%s has the wrong length" % name)
-    if not isinstance(value["simulated"], bool) or not isinstance(value["scoring_profiles"], list) \
-            or not all(isinstance(p, str) for p in value["scoring_profiles"]):
+    if not isinstance(value["simulated"], bool) or not isinstance(value["scoring_profiles"], list):
         raise Invalid("simulated or scoring_profiles has the wrong type")
+    previous = None
+    for profile in value["scoring_profiles"]:
+        if not isinstance(profile, dict) or set(profile) != {"id", "sha256"} or not isinstance(profile["id"], str) \
+                or not SLUG.fullmatch(profile["id"]) or not isinstance(profile["sha256"], str) or not HEX64.fullmatch(profile["sha256"]):
+            raise Invalid("a scoring profile is {id (a slug), sha256}")
+        if previous is not None and not previous.encode() < profile["id"].encode():
+            raise Invalid("scoring_profiles must be sorted by id, each once")
+        previous = profile["id"]
     return value
 
 
-TOP_LEVEL = {"dataset.json": "regular", "allowed_signers": "regular", "README.md": "regular", "LICENSE": "regular",
+TOP_LEVEL = {"dataset.json": "regular", "README.md": "regular", "LICENSE": "regular",
              "bundles": "directory", "scores": "directory", "policy": "directory"}
 BUNDLE_FILES = {"manifest.json": "regular", "records.jsonl": "regular", "conflicts.jsonl": "regular", "signatures": "directory"}
 SCORES_FILES = {"scores.json": "regular", "signatures": "directory"}
@@ -1637,8 +1688,59 @@ def check_chain(chain, log):
             log.warning("chain-gap", path, "%d days without a bundle" % missing)
 
 
-def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None):
-    """`policy` pins a policy (policy.md §5): a dict as evaluate_policy makes, or None for the dataset's current one."""
+def check_pin(versions, genesis, trust, state, dataset, log):
+    """`genesis` and `policy-rollback` (dataset.md §8.2, §8.4): the genesis is the pinned one, and the
+    policy version an earlier run judged by still holds with the same hash. Returns what pinned it."""
+    path = "policy/0001/policy.json"
+    if trust is not None and genesis != trust:
+        log.error("genesis", path, "the dataset's genesis is %s, but --trust pins %s" % (genesis, trust))
+    if state is None or state["dataset"] != dataset:
+        return "trust" if trust is not None else None
+    if genesis != state["genesis"]:
+        log.error("genesis", path, "the dataset's genesis is %s, but the state file recorded %s" % (genesis, state["genesis"]))
+    number = state["policy"]["version"]
+    match = [v for v in versions if v["version"] == number]
+    if not match:
+        log.error("policy-rollback", "policy/%04d" % number, "is gone: the last verification judged by this version")
+    elif match[0]["sha256"] != state["policy"]["sha256"]:
+        log.error("policy-rollback", "policy/%04d/policy.json" % number, "has another hash than the last verification saw")
+    elif not match[0]["holds"]:
+        log.error("policy-rollback", "policy/%04d" % number, "no longer holds")
+    return "trust" if trust is not None else "state"
+
+
+def parse_state(data):
+    """A --state file, format assay-verify-state-v2 (dataset.md §8.2)."""
+    value = parse_json(data)
+    if isinstance(value, dict) and value.get("format") == "assay-verify-state-v1":
+        raise Invalid("the state file is assay-verify-state-v1, which recorded no root of trust; delete it and verify again")
+    if not isinstance(value, dict) or set(value) != {"format", "dataset", "genesis", "policy", "heads"} \
+            or value["format"] != "assay-verify-state-v2" or not isinstance(value["dataset"], str) \
+            or not isinstance(value["genesis"], str) or not HEX64.fullmatch(value["genesis"]) \
+            or not isinstance(value["policy"], dict) or set(value["policy"]) != {"version", "sha256"} \
+            or not _is_int(value["policy"]["version"]) or not isinstance(value["policy"]["sha256"], str) \
+            or not isinstance(value["heads"], list):
+        raise Invalid("not a state file of format assay-verify-state-v2")
+    for head in value["heads"]:
+        if not isinstance(head, dict) or set(head) != {"collector", "day", "manifest_sha256"} \
+                or not all(isinstance(head[k], str) for k in head) or parse_day(head["day"]) is None:
+            raise Invalid("a head is {collector, day, manifest_sha256}")
+    return value
+
+
+def state_bytes(report):
+    """What a later run must find again, or None without a root of trust to record."""
+    current = [v for v in report["policy_versions"] if v["holds"]]
+    if report["dataset"] is None or report["genesis"] is None or not current:
+        return None
+    return canonical({"format": "assay-verify-state-v2", "dataset": report["dataset"], "genesis": report["genesis"]["sha256"],
+                      "policy": {"version": current[-1]["version"], "sha256": current[-1]["sha256"]},
+                      "heads": sorted(report["heads"], key=lambda h: h["collector"].encode())}) + b"\n"
+
+
+def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None, trust=None, git=False):
+    """`policy` pins a policy (policy.md §5): a dict as evaluate_policy makes, or None for the dataset's current one;
+    `trust` pins the genesis hash (dataset.md §8.4)."""
     log = Log(limit=1000)
     descriptor = None
     pinned = policy is not None
@@ -1647,12 +1749,14 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
     except (OSError, Invalid) as error:
         log.error("descriptor", "dataset.json", str(error))
     versions = []
+    genesis = None
     if descriptor is not None:
-        current, versions = evaluate_policy(root, descriptor, log)
+        current, versions, genesis_hash = evaluate_policy(root, descriptor, log)
+        pinned_by = check_pin(versions, genesis_hash, trust, state, descriptor["id"], log)
+        if genesis_hash is not None:
+            genesis = {"sha256": genesis_hash, "pinned_by": pinned_by}
         if policy is None:
             policy = current
-    if policy is not None and policy.get("threshold") is None:
-        policy = dict(policy, threshold=descriptor["threshold"] if descriptor else 1)
     if policy is not None and threshold is not None:
         policy = dict(policy, threshold=threshold)
     signers = policy["signers"] if policy is not None else None
@@ -1703,8 +1807,9 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
             if state["dataset"] != descriptor["id"]:
                 chain_log.error("rollback", "--state", "the state file is for another dataset")
             else:
+                by_location = {(b.collector, day_text(b.day)): b for b in bundles}
                 for head in state["heads"]:
-                    match = [b for b in bundles if b.collector == head["collector"] and day_text(b.day) == head["day"]]
+                    match = [by_location[(head["collector"], head["day"])]] if (head["collector"], head["day"]) in by_location else []
                     y, mo, d = head["day"].split("-")
                     path = "bundles/%s/%s/%s/%s" % (head["collector"], y, mo, d)
                     if not match:
@@ -1712,11 +1817,17 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                     elif match[0].manifest_hash != head["manifest_sha256"]:
                         chain_log.error("rollback", path + "/manifest.json", "history was rewritten")
         log.extend(chain_log.findings)
-        log.extend(check_scores(root, signers))
+        log.extend(check_scores(root, policy, bundles, descriptor))
+    commits = None
+    if git:
+        git_log = Log(limit=1000)
+        commits = check_git(root, policy, git_log)
+        log.extend(git_log.findings)
     errors = sum(1 for f in log.findings if f["severity"] == "error")
     return {
-        "format": "assay-verify-report-v1",
+        "format": "assay-verify-report-v2",
         "dataset": descriptor["id"] if descriptor else None,
+        "genesis": genesis,
         "ok": errors == 0,
         "errors": errors,
         "warnings": len(log.findings) - errors,
@@ -1730,18 +1841,63 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                      "ok": not any(f["severity"] == "error" for f in b.log.findings)} for b in bundles],
         "findings": log.findings,
         "heads": heads,
+        "git_commits": commits,
     }
 
 
 SCORES_NAMESPACE = "assay-scores-v1"
 
 
-def check_scores(root, signers):
-    """Published scores (scoring.md §10): recomputed from exactly the bundles they name."""
+def _bundle_name(item, path):
+    if not isinstance(item, dict) or set(item) != {"collector", "day", "manifest_sha256"} \
+            or not isinstance(item["collector"], str) or not SLUG.fullmatch(item["collector"]) \
+            or not isinstance(item["day"], str) or parse_day(item["day"]) is None \
+            or not isinstance(item["manifest_sha256"], str) or not HEX64.fullmatch(item["manifest_sha256"]):
+        raise Invalid("%s must be {collector, day, manifest_sha256}" % path)
+    return (item["collector"], parse_day(item["day"]), item["manifest_sha256"])
+
+
+def parse_publication(document):
+    """inputs.bundles, inputs.heads and inputs.excluded of published scores (scoring.md §10)."""
+    inputs = document.get("inputs") if isinstance(document, dict) else None
+    if not isinstance(inputs, dict) or not isinstance(inputs.get("bundles"), list):
+        raise Invalid("has no inputs.bundles")
+    if not isinstance(inputs.get("heads"), list):
+        raise Invalid("inputs.heads is required in published scores (an array)")
+    if not isinstance(inputs.get("excluded"), list):
+        raise Invalid("inputs.excluded is required in published scores (an array)")
+    heads = [_bundle_name(item, "inputs.heads[%d]" % i) for i, item in enumerate(inputs["heads"])]
+    if any(not a[0].encode() < b[0].encode() for a, b in zip(heads, heads[1:])):
+        raise Invalid("inputs.heads must be sorted by collector, each collector once")
+    excluded = []
+    for i, item in enumerate(inputs["excluded"]):
+        path = "inputs.excluded[%d]" % i
+        if not isinstance(item, dict) or "rules" not in item:
+            raise Invalid("%s must be {collector, day, manifest_sha256, rules}" % path)
+        rules = item["rules"]
+        name = _bundle_name({k: v for k, v in item.items() if k != "rules"}, path)
+        if not isinstance(rules, list) or not rules or any(not isinstance(r, str) or RULES.get(r) != "error" or r == "threshold"
+                                                            for r in rules):
+            raise Invalid("%s.rules must name error rules other than threshold" % path)
+        if any(not a.encode() < b.encode() for a, b in zip(rules, rules[1:])):
+            raise Invalid("%s.rules must be sorted, each rule once" % path)
+        excluded.append((name, rules))
+    if any(not (a[0][0].encode(), a[0][1]) < (b[0][0].encode(), b[0][1]) for a, b in zip(excluded, excluded[1:])):
+        raise Invalid("inputs.excluded must be sorted by collector, then day, each bundle once")
+    bundles = [_bundle_name(item, "inputs.bundles[%d]" % i) for i, item in enumerate(inputs["bundles"])]
+    publication = {"heads": inputs["heads"], "excluded": inputs["excluded"]}
+    return bundles, heads, excluded, publication
+
+
+def check_scores(root, policy, bundles, descriptor):
+    """Published scores (scoring.md §10): complete against their heads, recomputed from exactly the bundles they name."""
     import assay_score  # the independent scorer beside this file
     log = Log(limit=None)  # PublishedScores.verify keeps every finding
+    if policy is None:
+        return log.findings
     with open(spec_path("profiles", "naap-sla-v1.json"), "rb") as handle:
         profile, profile_hash = assay_score.load_profile(handle.read(), "naap-sla-v1.json")
+    present = {(b.collector, b.day): b for b in bundles}
     try:
         scored = day_directories(os.path.join(root, "scores"))
     except OSError:
@@ -1750,53 +1906,291 @@ def check_scores(root, signers):
         for number in scored[collector]:
             y, m, d = day_text(number).split("-")
             relative = "scores/%s/%s/%s/%s" % (collector, y, m, d)
-            path = relative + "/scores.json"
-            try:
-                data = read_regular(os.path.join(root, path), LIMITS["scores"])
-                document = parse_json(data)
-            except (OSError, Invalid) as error:
-                log.error("scores-document", path, "cannot be read as JSON: %s" % error)
+            data = _check_published(root, relative + "/scores.json", number, present, descriptor, profile, profile_hash, log)
+            if data is None:
                 continue
-            try:
-                canonical_form = canonical(document) + b"\n"
-            except Invalid:
-                canonical_form = None
-            if canonical_form != data:
-                log.error("scores-document", path, "is not canonical JSON followed by one newline")
-                continue
-            window = document.get("scores", {}).get("window", {}) if isinstance(document.get("scores"), dict) else {}
-            if not isinstance(document.get("profile"), dict) or document["profile"].get("sha256") != profile_hash:
-                log.error("scores-document", path, "names another profile")
-                continue
-            if window.get("last_day") != day_text(number) or window.get("days") != 1:
-                log.error("scores-document", path, "is not the 1-day window of its day")
-                continue
-            inputs = document.get("inputs", {}).get("bundles") if isinstance(document.get("inputs"), dict) else None
-            if not isinstance(inputs, list):
-                log.error("scores-document", path, "has no inputs.bundles")
-                continue
-            scorer = assay_score.Scorer(profile, profile_hash, number, 1)
-            ok = True
-            for item in inputs:
-                try:
-                    if not SLUG.fullmatch(item["collector"]) or parse_day(item["day"]) is None:
-                        raise ValueError("not a bundle name")
-                    if assay_score.feed_bundle(scorer, root, item["collector"], parse_day(item["day"])) != item["manifest_sha256"]:
-                        raise ValueError("another manifest")
-                except (OSError, KeyError, ValueError, TypeError, AttributeError, Invalid):
-                    log.error("scores-input", path, "names an input bundle that is missing or has another manifest")
-                    ok = False
-                    break
-            if not ok:
-                continue
-            if scorer.output(True) != data:
-                log.error("scores-mismatch", path, "differs from the scores recomputed from the bundles it names")
-            signed = any(allows(signers, stem, parsed["key"], SCORES_NAMESPACE, number * 86400)
+            signed = any(standing(policy, stem, parsed["key"], SCORES_NAMESPACE, number * 86400) == "counts"
                          for stem, _, parsed in signature_files(data, SCORES_NAMESPACE, root, relative, log))
             if not signed:
                 log.error("scores-signature", relative + "/signatures",
-                          "no valid signature by an allowed signer for " + SCORES_NAMESPACE)
+                          "no valid signature by a signer the policy allows for " + SCORES_NAMESPACE)
     return log.findings
+
+
+def _check_published(root, path, number, present, descriptor, profile, profile_hash, log):
+    """One scores document; returns its bytes when they are canonical (its signatures are then checked)."""
+    import assay_score
+    try:
+        data = read_regular(os.path.join(root, path), LIMITS["scores"])
+        document = parse_json(data)
+    except (OSError, Invalid) as error:
+        log.error("scores-document", path, "cannot be read as JSON: %s" % error)
+        return None
+    try:
+        canonical_form = canonical(document) + b"\n"
+    except Invalid:
+        canonical_form = None
+    if canonical_form != data:
+        log.error("scores-document", path, "is not canonical JSON followed by one newline")
+        return None
+    named_profile = document.get("profile") if isinstance(document, dict) else None
+    if not isinstance(named_profile, dict) or named_profile not in descriptor["scoring_profiles"]:
+        log.error("scores-document", path, "names a profile that dataset.json's scoring_profiles does not list")
+        return data
+    if named_profile.get("sha256") != profile_hash:
+        log.error("scores-document", path, "names a profile this verifier cannot recompute")
+        return data
+    window = document.get("scores", {}).get("window", {}) if isinstance(document.get("scores"), dict) else {}
+    if not isinstance(window, dict) or window.get("last_day") != day_text(number) or window.get("days") != 1:
+        log.error("scores-document", path, "is not the 1-day window of its day")
+        return data
+    try:
+        inputs, heads, excluded, publication = parse_publication(document)
+    except Invalid as error:
+        log.error("scores-document", path, str(error))
+        return data
+    scorer = assay_score.Scorer(profile, profile_hash, number, 1)
+
+    def exists(name, role):
+        bundle = present.get((name[0], name[1]))
+        if bundle is None:
+            log.error("scores-input", path, "names as %s a bundle that is not in the dataset" % role)
+            return None
+        if bundle.manifest_hash != name[2]:
+            log.error("scores-input", path, "names as %s a bundle with another manifest hash" % role)
+            return None
+        return bundle
+
+    head_day = {}
+    declared = {h[0]: h[1] for h in heads}
+    for head in heads:
+        if exists(head, "head") is not None:
+            head_day[head[0]] = head[1]
+
+    def covered(name, role):
+        if name[0] not in declared or name[1] > declared[name[0]]:
+            log.error("scores-input", path, "names as %s a bundle after its collector's head (or without one)" % role)
+            return False
+        return True
+
+    named = set()
+    usable = True
+    for name in inputs:
+        if exists(name, "input") is None or not covered(name, "input"):
+            usable = False
+        named.add((name[0], name[1]))
+    for name, rules in excluded:
+        if (name[0], name[1]) in named:
+            log.error("scores-document", path, "names a bundle both as an input and as excluded")
+            return data
+        named.add((name[0], name[1]))
+        bundle = exists(name, "excluded")
+        if bundle is None or not covered(name, "excluded"):
+            continue
+        broken = {f["rule"] for f in bundle.log.findings if f["severity"] == "error"}
+        if not broken.intersection(rules):
+            log.error("scores-input", path, "excludes a bundle that breaks none of the rules it lists")
+    first_needed = scorer.bench_first
+    for name in sorted(head_day, key=lambda c: c.encode()):
+        for (collector, day), bundle in sorted(present.items(), key=lambda item: item[0][1]):
+            if collector == name and first_needed <= day <= min(head_day[name], number) and (collector, day) not in named:
+                log.error("scores-incomplete", path, "leaves out a bundle its head shows was sealed, without excluding it")
+    if not usable:
+        return data
+    try:
+        for name in inputs:
+            assay_score.feed_bundle(scorer, root, name[0], name[1])
+    except (OSError, KeyError, ValueError, TypeError, AttributeError, Invalid) as error:
+        log.error("scores-input", path, "an input bundle cannot be read: %s" % error)
+        return data
+    if scorer.output(True, publication) != data:
+        log.error("scores-mismatch", path, "differs from the scores recomputed from the bundles it names")
+    return data
+
+
+# ---------------------------------------------------------------- --git (dataset.md §9)
+
+class GitUnavailable(Exception):
+    """The dataset is not a git repository, or git cannot read it."""
+
+
+def _git(root, *arguments, limit=1 << 30):
+    """The output of `git -C root ARGUMENTS` (bytes), read at most to `limit`."""
+    import subprocess
+    try:
+        done = subprocess.run(["git", "-C", root, "-c", "core.quotePath=false", "-c", "status.renames=false"] + list(arguments),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    except OSError as error:
+        raise GitUnavailable("cannot run git: %s" % error)
+    if done.returncode != 0:
+        raise GitUnavailable("git %s: %s" % (" ".join(arguments[:2]), done.stderr.decode("utf-8", "replace").strip()))
+    if len(done.stdout) > limit:
+        raise GitUnavailable("git %s: the answer is larger than %d bytes" % (arguments[0], limit))
+    return done.stdout
+
+
+def parse_commit(raw):
+    """A commit object: its parents, committer time, summary, gpgsig (or None) and the bytes the signature signs
+    (the object without the gpgsig header, as git and dataset.md §9 define them)."""
+    head, separator, message = raw.partition(b"\n\n")
+    lines = head.split(b"\n")
+    kept, signature, parents, time = [], None, [], None
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        following = []
+        while index + 1 < len(lines) and lines[index + 1].startswith(b" "):
+            index += 1
+            following.append(lines[index])
+        index += 1
+        if line.startswith(b"gpgsig "):
+            signature = b"\n".join([line[len(b"gpgsig "):]] + [f[1:] for f in following]).decode("utf-8", "replace")
+            continue
+        kept += [line] + following
+        if line.startswith(b"parent "):
+            parents.append(line[7:].decode("ascii"))
+        elif line.startswith(b"committer "):
+            fields = line.split(b" ")
+            time = int(fields[-2]) if len(fields) >= 3 and fields[-2].isdigit() else None
+    text = message.decode("utf-8", "replace").lstrip()
+    summary = " ".join(part.strip() for part in text.split("\n\n")[0].split("\n")).strip()
+    signed = b"\n".join(kept) + separator + message
+    return {"parents": parents, "time": time, "summary": summary, "signature": signature, "signed": signed}
+
+
+def _tree_changes(root, parent, commit):
+    """(status letter, path, new blob id) of every file difference from `parent` (None: the empty tree) to `commit`."""
+    arguments = ["diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", "--raw", "--no-commit-id"]
+    arguments += ["--root", commit] if parent is None else [parent, commit]
+    fields = _git(root, *arguments).split(b"\0")
+    changes = []
+    for index in range(0, len(fields) - 1, 2):
+        meta = fields[index].decode("ascii").lstrip(":").split(" ")
+        if len(meta) != 5:
+            raise GitUnavailable("git diff-tree printed an unexpected line")
+        changes.append((meta[4][0], fields[index + 1].decode("utf-8", "replace"), meta[3]))
+    return changes
+
+
+def check_git(root, policy, log):
+    """What --git adds (dataset.md §9): `commit-signature`, `history`, `worktree`, and the heads published scores declare
+    (`scores-incomplete`). Returns how many commits were checked."""
+    bare = _git(root, "rev-parse", "--is-bare-repository").strip() == b"true"
+    top = _git(root, "rev-parse", "--absolute-git-dir" if bare else "--show-toplevel").decode("utf-8").strip()
+    if os.path.realpath(top) != os.path.realpath(root):
+        raise GitUnavailable("%s is not the top of a git repository (git finds %s)" % (root, top))
+    if not _has_head(root):
+        return 0
+    commits = _git(root, "rev-list", "--topo-order", "--reverse", "HEAD").decode("ascii").split()
+    heads = {}
+    for commit in commits:
+        info = parse_commit(_git(root, "cat-file", "commit", commit))
+        place = "commit %s (%s)" % (commit[:12], info["summary"])
+        if policy is not None:
+            _check_commit_signature(info, place, policy, log)
+        for number, parent in enumerate(info["parents"] or [None]):
+            for status, path, blob in _tree_changes(root, parent, commit):
+                if status == "A":
+                    if number == 0:
+                        _track_added(root, path, blob, heads, place, log)
+                else:
+                    log.error("history", path, "%s %s it: a published file never changes or disappears" % (
+                        place, {"D": "deletes", "T": "changes the type of"}.get(status, "modifies")))
+    if not bare:
+        entries = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional").split(b"\0")
+        for entry in sorted(e for e in entries if e):
+            code, path = entry[:2].decode("ascii"), entry[3:].decode("utf-8", "replace")
+            log.error("worktree", path, "is in the work tree but not committed: what is verified must be what was published"
+                      if code in ("??", "!!") else "differs from HEAD (modified or deleted in the work tree)")
+    return len(commits)
+
+
+def _has_head(root):
+    try:
+        _git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}", limit=1 << 10)
+        return True
+    except GitUnavailable:
+        return False
+
+
+def _check_commit_signature(info, place, policy, log):
+    """`commit-signature` (dataset.md §8): a valid SSHSIG (namespace git) by a key the policy lets sign commits then."""
+    if info["signature"] is None:
+        log.error("commit-signature", place, "is not signed")
+        return
+    try:
+        parsed = parse_sshsig(info["signature"])
+    except Invalid as error:
+        log.error("commit-signature", place, "has a signature that is not SSHSIG: %s" % error)
+        return
+    try:
+        verify_sshsig(parsed, info["signed"], "git")
+    except Invalid as error:
+        log.error("commit-signature", place, "signature does not verify: %s" % error)
+        return
+    time = info["time"] if info["time"] is not None else 0
+    key = parsed["key"]
+    revoked = [r for r in policy["revocations"] if r["fingerprint"] == fingerprint(key) and r["from"] <= time]
+    if revoked:
+        log.error("commit-signature", place, "is signed by %s, revoked (%s)" % (fingerprint(key), revoked[0].get("reason", "")))
+    elif not any(e["key"] == key and _permits(e, "git", time) for e in policy["signers"]):
+        log.error("commit-signature", place, "is signed by %s, which policy version %s does not allow to sign commits then" % (
+            fingerprint(key), policy["version"]))
+
+
+def _track_added(root, path, blob, heads, place, log):
+    """Follows each collector's newest manifest as commits add them; checks the heads of each scores document added."""
+    parts = path.split("/")
+    if len(parts) == 6 and parts[0] == "bundles" and parts[5] == "manifest.json":
+        day = parse_day("%s-%s-%s" % (parts[2], parts[3], parts[4]))
+        if day is not None and (parts[1] not in heads or heads[parts[1]][0] < day):
+            heads[parts[1]] = (day, blob)
+    elif len(parts) == 6 and parts[0] == "scores" and parts[5] == "scores.json":
+        try:
+            size = int(_git(root, "cat-file", "-s", blob, limit=64))
+            if size > LIMITS["scores"]:
+                return
+            _, declared, _, _ = parse_publication(parse_json(_git(root, "cat-file", "blob", blob)))
+        except (Invalid, ValueError, GitUnavailable):
+            return  # as published it is not a readable scores document: the file checks report it (`scores-document`)
+        actual = {}
+        for collector, (day, manifest_blob) in heads.items():
+            if int(_git(root, "cat-file", "-s", manifest_blob, limit=64)) > LIMITS["manifest"]:
+                raise GitUnavailable("%s: a manifest blob is larger than its cap" % place)
+            actual[collector] = (day, hashlib.sha256(_git(root, "cat-file", "blob", manifest_blob)).hexdigest())
+        said = {}
+        for collector, day, sha in declared:
+            said.setdefault(collector, (day, sha))
+        for collector in sorted(set(actual) | set(said), key=lambda c: c.encode("utf-8")):
+            if actual.get(collector) != said.get(collector):
+                log.error("scores-incomplete", path, "declares %s as the head of %s, but when %s added it the dataset held %s" % (
+                    said.get(collector), collector, place, actual.get(collector)))
+
+
+def read_trust(value, dataset):
+    """--trust: 64 hex digits, or a trust file of 'DATASET-ID HASH' lines (dataset.md §8.4)."""
+    if HEX64.fullmatch(value):
+        return value
+    data = read_regular(value, 1 << 20).decode("utf-8", "replace")
+    try:
+        dataset_id = read_descriptor(dataset)["id"]
+    except (OSError, Invalid):
+        return None  # the report's first finding says why the descriptor cannot be read
+    found = None
+    for number, line in enumerate(data.split("\n"), 1):
+        text = line.strip(" \t")
+        if not text or text.startswith("#"):
+            continue
+        fields = text.split()
+        if len(fields) != 2 or not SLUG.fullmatch(fields[0]) or not HEX64.fullmatch(fields[1]):
+            raise Invalid("%s:%d: a trust line is 'DATASET-ID GENESIS-HASH'" % (value, number))
+        if fields[0] == dataset_id:
+            if found is not None:
+                raise Invalid("%s:%d: the dataset %r is named twice" % (value, number, dataset_id))
+            found = fields[1]
+    if found is None:
+        raise Invalid("%s: no line for the dataset %r" % (value, dataset_id))
+    return found
 
 
 def main(argv):
@@ -1808,27 +2202,54 @@ def main(argv):
     parser.add_argument("--threshold", type=int)
     parser.add_argument("--max-age", type=int)
     parser.add_argument("--today")
-    parser.add_argument("--state", help="a state file written by assay verify --state")
+    parser.add_argument("--state", help="a state file (dataset.md §8.2): checked against, then written after a run without errors")
+    parser.add_argument("--trust", help="the genesis hash you trust, or a trust file of 'DATASET-ID HASH' lines (dataset.md §8.4)")
     parser.add_argument("--spec", help="Assay's spec/ directory (default: beside this kit, then ./spec)")
+    parser.add_argument("--git", action="store_true", help="also check the git history with the system's git "
+                        "(dataset.md §9): signed commits that only add files, and a work tree equal to HEAD")
     args = parser.parse_args(argv)
     try:
         locate_spec(args.spec)
     except SpecNotFound as error:
         sys.stderr.write("assay_verify.py: %s\n" % error)
         return 2
-    policy = state = None
-    if args.policy:
-        policy = load_pinned_policy(args.policy, args.threshold)
-    if args.state and os.path.exists(args.state):
-        state = parse_json(read_regular(args.state, LIMITS["state"]))
+    policy = state = trust = None
+    try:
+        if args.policy:
+            policy = load_pinned_policy(args.policy, args.threshold)
+        if args.state and os.path.exists(args.state):
+            state = parse_state(read_regular(args.state, LIMITS["state"]))
+        if args.trust:
+            trust = read_trust(args.trust, args.dataset)
+    except (OSError, Invalid) as error:
+        sys.stderr.write("assay_verify.py: %s\n" % error)
+        return 2
     today = parse_day(args.today) if args.today else None
-    report = verify(args.dataset, policy, args.threshold, args.max_age, today, state)
+    try:
+        report = verify(args.dataset, policy, args.threshold, args.max_age, today, state, trust, args.git)
+    except GitUnavailable as error:
+        sys.stderr.write("assay_verify.py: --git: %s\n" % error)
+        return 2
+    git_commits = report.pop("git_commits")
+    if args.state and report["ok"] and state_bytes(report) is not None:
+        temporary = args.state + ".tmp"
+        with open(temporary, "wb") as handle:
+            handle.write(state_bytes(report))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, args.state)
     if args.json:
         sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
     else:
         print("Dataset %s at %s (independent Python verifier; spec/ %s: %s)" % (report["dataset"], args.dataset, SPEC_FROM, SPEC_DIR))
+        if report["genesis"]:
+            how = {"trust": "pinned by --trust", "state": "pinned by the state file"}.get(
+                report["genesis"]["pinned_by"], "NOT pinned: trusted on first use; pin it with --trust %s" % report["genesis"]["sha256"])
+            print("  genesis: %s (%s)" % (report["genesis"]["sha256"], how))
         for finding in report["findings"]:
             print("  %s: %s: %s [%s]" % (finding["severity"], finding["path"], finding["message"], finding["rule"]))
+        if git_commits is not None:
+            print("  git: %d commits: SSH signatures, additive history, work tree" % git_commits)
         records = sum(b["records"] for b in report["bundles"])
         signatures = sum(len(b["signers"]) for b in report["bundles"])
         try:

@@ -35,6 +35,7 @@ import assay_verify  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 VECTOR_KEY = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"assay spec vector key 1").digest())
+COSIGNER_KEY = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"assay spec vector key 2").digest())
 
 
 def policy_key(name):
@@ -99,9 +100,9 @@ def cases():
         write(j(root, a9, "records.jsonl"), bytes(data))
 
     def policy_expired(root):
-        key = read(j(root, "allowed_signers")).decode().split("\n")[0].split(" ", 2)[2]
+        key = read(j(root, "policy/0001/allowed_signers")).decode().split("\n")[0].split(" ", 2)[2]
         write(j(root, "..", "policy"), ('vector-signer namespaces="assay-manifest-v1",valid-before="20260110Z" %s\n' % key).encode())
-        return ["--policy", j(root, "..", "policy")]
+        return ["--policy", j(root, "..", "policy"), "--threshold", "1"]
 
     def state(root):
         report = json.loads(subprocess.run([SWIFT, root, "--json", "--state", j(root, "..", "state.json")],
@@ -119,20 +120,77 @@ def cases():
     def conflict_count(text):
         return text.replace('"conflicts":{"keys":1,"versions":2}', '"conflicts":{"keys":1,"versions":3}')
 
-    def publish_scores(root, grant=True, sign=True, change=None):
-        """Publishes the scores of 2026-01-11 as a collector would (scoring.md §10), computed by assay-verify score."""
-        if grant:
-            text = read(j(root, "allowed_signers")).decode()
-            write(j(root, "allowed_signers"), text.replace('namespaces="assay-manifest-v1,git"',
-                                                           'namespaces="assay-manifest-v1,assay-scores-v1,git"').encode())
-        scores = subprocess.run([SWIFT, "score", "--dataset", root, "--day", "2026-01-11"], capture_output=True, check=True).stdout
+    def publish_scores(root, grant=True, sign=True, change=None, heads=None):
+        """Publishes the scores of 2026-01-11 as a collector would (scoring.md §10): computed by assay-verify score over
+        every bundle, with the heads of every collector and no exclusions; signed by the vector signer (allowed to sign
+        scores) or, with grant=False, by the co-signer (who is not)."""
+        scores = json.loads(subprocess.run([SWIFT, "score", "--dataset", root, "--day", "2026-01-11"], capture_output=True, check=True).stdout)
+        newest = {}
+        for collector in sorted(os.listdir(j(root, "bundles"))):
+            days = sorted(os.path.join(y, m, d) for y in os.listdir(j(root, "bundles", collector))
+                          for m in os.listdir(j(root, "bundles", collector, y)) for d in os.listdir(j(root, "bundles", collector, y, m)))
+            manifest = read(j(root, "bundles", collector, days[-1], "manifest.json"))
+            newest[collector] = {"collector": collector, "day": days[-1].replace("/", "-"), "manifest_sha256": hashlib.sha256(manifest).hexdigest()}
+        scores["inputs"]["heads"] = [newest[c] for c in sorted(newest) if heads is None or c in heads]
+        scores["inputs"]["excluded"] = []
+        data = assay_verify.canonical(scores) + b"\n"
         if change:
-            scores = change(scores)
+            data = change(data)
         directory = j(root, "scores/collector-a/2026/01/11")
         os.makedirs(j(directory, "signatures"))
-        write(j(directory, "scores.json"), scores)
+        write(j(directory, "scores.json"), data)
         if sign:
-            write(j(directory, "signatures", "vector-signer.sig"), sshsig(VECTOR_KEY, scores, "assay-scores-v1"))
+            write(j(directory, "signatures", "vector-signer.sig"), sshsig(VECTOR_KEY if grant else COSIGNER_KEY, data, "assay-scores-v1"))
+
+    def reissue_genesis(root, threshold=1, key=None):
+        """Insiders write the genesis again (the vector keys are public) and approve it: another root of trust."""
+        key = key or VECTOR_KEY
+        document = json.loads(read(j(root, "policy/0001/policy.json")))
+        document["threshold"] = threshold
+        document["summary"] = "re-issued"
+        if key is not VECTOR_KEY:
+            line = 'vector-signer namespaces="assay-manifest-v1,assay-scores-v1,assay-policy-v1,git" ssh-ed25519 %s\n' % \
+                base64.b64encode(ssh_string(b"ssh-ed25519") + ssh_string(key.public_key().public_bytes_raw())).decode()
+            write(j(root, "policy/0001/allowed_signers"), line.encode())
+            document["allowed_signers"] = {"sha256": hashlib.sha256(line.encode()).hexdigest(), "size": len(line)}
+        data = assay_verify.canonical(document) + b"\n"
+        write(j(root, "policy/0001/policy.json"), data)
+        for name in os.listdir(j(root, "policy/0001/signatures")):
+            os.remove(j(root, "policy/0001/signatures", name))
+        write(j(root, "policy/0001/signatures/vector-signer.sig"), sshsig(key, data, "assay-policy-v1"))
+
+    def genesis_hash(root):
+        return hashlib.sha256(read(j(root, "policy/0001/policy.json"))).hexdigest()
+
+    def pinned_then(change):
+        """The genesis hash as the auditor pinned it, then the attack."""
+        def mutate(root):
+            pin = genesis_hash(root)
+            change(root)
+            return ["--trust", pin]
+        return mutate
+
+    def state_then(change):
+        """A --state run on the clean dataset, then the attack."""
+        def mutate(root):
+            report = json.loads(subprocess.run([SWIFT, root, "--json", "--state", j(root, "..", "state.json")],
+                                               capture_output=True, check=True).stdout)
+            assert report["ok"]
+            change(root)
+            return ["--state", j(root, "..", "state.json")]
+        return mutate
+
+    def replace_root(root):
+        """The attacker's key as the only signer, in a new genesis; every manifest re-signed."""
+        reissue_genesis(root, threshold=1, key=OUTSIDER)
+        for directory, _, files in os.walk(j(root, "bundles")):
+            if "manifest.json" in files:
+                for name in os.listdir(j(directory, "signatures")):
+                    os.remove(j(directory, "signatures", name))
+                write(j(directory, "signatures", "vector-signer.sig"), sshsig(OUTSIDER, read(j(directory, "manifest.json"))))
+
+    def flip_simulated(root):
+        write(j(root, "dataset.json"), read(j(root, "dataset.json")).replace(b'"simulated": true', b'"simulated": false'))
 
     return [
         ("untouched", lambda root: []),
@@ -189,7 +247,18 @@ def cases():
         ("crashed seal's temporary", lambda root: os.makedirs(j(root, "bundles/collector-a/2026/01/.12.tmp-9"))),
         ("not a date", lambda root: os.makedirs(j(root, "bundles/collector-a/2026/02/30"))),
         ("descriptor broken", lambda root: write(j(root, "dataset.json"), b'{"format":"assay-dataset-v1"}')),
-        ("allowed_signers broken", lambda root: write(j(root, "allowed_signers"), b"x cert-authority ssh-ed25519 AAAA\n")),
+        ("allowed_signers broken", lambda root: write(j(root, "policy/0001/allowed_signers"), b"x cert-authority ssh-ed25519 AAAA\n")),
+        ("genesis re-issued with threshold 1 (pinned by --trust)", pinned_then(reissue_genesis)),
+        ("genesis re-issued with threshold 1 (pinned by --state)", state_then(reissue_genesis)),
+        ("genesis re-issued, not pinned (trusted on first use)", lambda root: reissue_genesis(root)),
+        ("root replaced, manifests re-signed (pinned by --trust)", pinned_then(replace_root)),
+        ("root replaced, manifests re-signed (pinned by --state)", state_then(replace_root)),
+        ("simulated flag flipped", flip_simulated),
+        ("threshold added to dataset.json", lambda root: write(j(root, "dataset.json"), read(j(root, "dataset.json")).replace(
+            b'"simulated": true', b'"simulated": true,\n  "threshold": 1'))),
+        ("published scores cherry-picking (an input left out)", lambda root: publish_scores(root, change=lambda s: s.replace(
+            s[s.index(b'{"collector":"collector-a","day":"2026-01-10"'):s.index(b'{"collector":"collector-a","day":"2026-01-11"')], b"", 1))),
+        ("published scores without a collector's head", lambda root: publish_scores(root, heads=["collector-a"])),
         ("frozen dataset (--max-age)", lambda root: ["--max-age", "3", "--today", "2026-01-20"]),
         ("fresh enough (--max-age)", lambda root: ["--max-age", "3", "--today", "2026-01-12"]),
         ("rollback after a --state run", state),
@@ -220,6 +289,15 @@ def policy_cases():
         write(j(root, "policy/0004/signatures/gw-a.sig"), sshsig(policy_key("gw-a"), data, "assay-policy-v1"))
         write(j(root, "policy/0004/signatures/gw-b.sig"), sshsig(policy_key("gw-b-2026"), data, "assay-policy-v1"))
 
+    def rolled_back(root):
+        """A state from a clean run, then the versions that revoked gw-c's key removed (the revocation with them)."""
+        report = json.loads(subprocess.run([SWIFT, root, "--json", "--state", j(root, "..", "state.json")],
+                                           capture_output=True, check=True).stdout)
+        assert report["ok"]
+        shutil.rmtree(j(root, "policy/0003"))
+        shutil.rmtree(j(root, "policy/0004"))
+        return ["--state", j(root, "..", "state.json")]
+
     return [
         ("policy: untouched", lambda root: [], True),
         ("policy: pinned version 2", lambda root: ["--policy", j(root, "policy/0002")], True),
@@ -231,8 +309,11 @@ def policy_cases():
          lambda root: write(j(root, "policy/0003/policy.json"), read(j(root, "policy/0003/policy.json")).replace(b"revoke ", b"Revoke ")), False),
         ("policy: a version's allowed_signers changed",
          lambda root: write(j(root, "policy/0003/allowed_signers"), read(j(root, "policy/0003/allowed_signers")) + b"# more\n"), False),
-        ("policy: the genesis rewritten",
-         lambda root: write(j(root, "allowed_signers"), read(j(root, "allowed_signers")) + b"# rewritten\n"), False),
+        ("policy: the genesis's allowed_signers changed",
+         lambda root: write(j(root, "policy/0001/allowed_signers"), read(j(root, "policy/0001/allowed_signers")) + b"# rewritten\n"), False),
+        ("policy: versions 3 and 4 removed after a --state run", rolled_back, False),
+        ("policy: the genesis not approved by enough of its signers",
+         lambda root: (os.remove(j(root, "policy/0001/signatures/gw-b.sig")), os.remove(j(root, "policy/0001/signatures/gw-c.sig"))), False),
         ("policy: a revocation lifted by insiders", drop_revocation, False),
         ("policy: a gap in the versions", lambda root: shutil.copytree(j(root, "policy/0004"), j(root, "policy/0006")), False),
         ("policy: a stray file in a version", lambda root: write(j(root, "policy/0002/notes.txt"), b"x"), False),
@@ -464,7 +545,7 @@ def main(argv):
     SWIFT = os.path.abspath(argv[0])
     source = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "spec", "vectors", "dataset")
     failures = 0
-    verifying = ("untouched", "fresh enough (--max-age)", "published scores")
+    verifying = ("untouched", "fresh enough (--max-age)", "published scores", "genesis re-issued, not pinned (trusted on first use)")
     all_cases = [(name, mutate, source, name in verifying) for name, mutate in cases()]
     if len(argv) <= 1:
         policy_source = os.path.join(ROOT, "spec", "vectors", "policy", "dataset")
@@ -483,9 +564,12 @@ def main(argv):
                 failures += 1
                 continue
             options = {}
+            pairs = dict(zip(extra[::2], extra[1::2]))
             for flag, value in zip(extra[::2], extra[1::2]):
                 if flag == "--policy":
-                    options["policy"] = assay_verify.load_pinned_policy(value)
+                    options["policy"] = assay_verify.load_pinned_policy(value, int(pairs["--threshold"]) if "--threshold" in pairs else None)
+                elif flag == "--trust":
+                    options["trust"] = value
                 elif flag == "--threshold":
                     options["threshold"] = int(value)
                 elif flag == "--max-age":
@@ -493,7 +577,7 @@ def main(argv):
                 elif flag == "--today":
                     options["today"] = assay_verify.parse_day(value)
                 elif flag == "--state":
-                    options["state"] = assay_verify.parse_json(read(value))
+                    options["state"] = assay_verify.parse_state(read(value))
             python = assay_verify.verify(root, **options)
             agree = swift["ok"] == python["ok"] and findings(swift) == findings(python) \
                 and (swift_run.returncode == 0) == swift["ok"]

@@ -43,10 +43,13 @@ public struct DatasetBenchmark {
     /// `signers` all sign manifests with the benchmark key.
     static func createDataset(at root: String, id: String, signers: [String]) throws -> DatasetDirectory {
         try? FileManager.default.removeItem(atPath: root)
-        return try DatasetDirectory.create(
+        let namespaces = TrustPolicy.assayNamespaces.joined(separator: ",")
+        _ = try DatasetDirectory.create(
             at: root,
-            descriptor: DatasetDescriptor(id: id, title: "Benchmark", description: "synthetic", licence: "CC0-1.0", threshold: 1, simulated: true),
-            allowedSigners: signers.map { "\($0) namespaces=\"assay-manifest-v1\" \(OpenSSHPublicKey(key.publicKey).line)\n" }.joined())
+            descriptor: DatasetDescriptor(id: id, title: "Benchmark", description: "synthetic", licence: "CC0-1.0", simulated: true),
+            allowedSigners: signers.map { "\($0) namespaces=\"\(namespaces)\" \(OpenSSHPublicKey(key.publicKey).line)\n" }.joined(),
+            threshold: 1, issued: UTCDay("2026-01-01")!.startMs / 1000, approvals: [(signers[0], key)])
+        return DatasetDirectory(root)
     }
 
     /// Creates the dataset; returns it and the time spent sealing (input generation excluded).

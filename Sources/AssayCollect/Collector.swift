@@ -62,6 +62,8 @@ public struct SealReport: Sendable {
     public var refusedCatchUp = false
     public var pushed = false
     public var pushError: String?
+    /// Days whose scores this pass published (after the bundles were pushed).
+    public var scoresPublished: [UTCDay] = []
 }
 
 /// How a seal pass may go (spec/collector.md §4.1).
@@ -92,6 +94,8 @@ public actor Collector {
     /// Push failures in a row (0 when the remote is up to date).
     public private(set) var pushFailures = 0
     public private(set) var lastSealed: UTCDay?
+    /// Bundles already verified for published scores, by manifest hash.
+    let bundleVerdicts = BundleVerdicts()
     /// The simulated time at which the collector first ran, persisted in the staging store's first records.
     let firstDay: UTCDay
     /// The spool of events that arrive over HTTP or standard input, when configured.
@@ -402,10 +406,6 @@ public actor Collector {
                 logger.notice("sealed", metadata: ["day": "\(sealDay)", "records": "\(bundle.manifest.recordsTotal)",
                                                   "manifest": "\(bundle.manifestHash)"])
                 try store.markSealed(through: sealDay)
-                // The day's scores over every bundle present now (spec/scoring.md §10); they name their inputs.
-                do { try PublishedScores.write(directory, collector: configuration.collectorID, day: sealDay, key: key, signer: configuration.signer) } catch {
-                    logger.error("writing the day's scores failed", metadata: ["day": "\(sealDay)", "error": "\(error)"])
-                }
                 report.sealed.append(sealDay)
                 lastSealed = sealDay
             }
@@ -426,8 +426,44 @@ public actor Collector {
             pushFailures += 1
             report.pushError = "\(error)"
             logger.warning("publishing failed; the local commit is kept and the push retried", metadata: ["error": "\(error)"])
+            return report
         }
+        await publishScores(directory, nowMs: now, report: &report)
         return report
+    }
+
+    /// Publishes the scores of the collector's recent days that have none yet (spec/scoring.md §10),
+    /// each computed over the bundles of the tree it is committed onto, after the bundles are pushed.
+    /// Scoring and its git round trip run off the actor, so scrapes and event passes go on meanwhile
+    /// (a seal pass is awaited by one loop, so no other seal pass runs in between).
+    func publishScores(_ directory: DatasetDirectory, nowMs: Int64, report: inout SealReport) async {
+        let configuration = configuration, key = key, verdicts = bundleVerdicts, logger = logger
+        let recentCount = max(configuration.maxCatchUpDays, report.sealed.count)
+        let published: [UTCDay] = await Task.detached(priority: .utility) {
+            do {
+                let own = try directory.days(of: configuration.collectorID)
+                let missing = own.suffix(recentCount).filter {
+                    !Files.exists("\(directory.root)/\(DatasetDirectory.scoresRelativePath(collector: configuration.collectorID, day: $0))")
+                }
+                guard !missing.isEmpty else { return [] }
+                let repository = try GitRepository.open(configuration.repository)
+                let outcome = try DatasetPublisher(repository: repository, remote: configuration.remote, branch: configuration.branch)
+                    .publishScores(days: Array(missing), collector: configuration.collectorID, key: key, signer: configuration.signer, time: nowMs / 1000) { day in
+                        try PublishedScores.write(directory, collector: configuration.collectorID, day: day, key: key, signer: configuration.signer,
+                                                  verdicts: verdicts) != nil
+                    }
+                if let reason = outcome.deferred {
+                    logger.notice("scores deferred", metadata: ["reason": "\(reason)"])
+                } else if !outcome.published.isEmpty {
+                    logger.notice("scores published", metadata: ["days": "\(outcome.published.map(\.description).joined(separator: ","))"])
+                }
+                return outcome.published
+            } catch {
+                logger.error("publishing the scores failed; the next seal pass tries again", metadata: ["error": "\(error)"])
+                return []
+            }
+        }.value
+        report.scoresPublished = published
     }
 }
 

@@ -22,11 +22,16 @@ public struct VerifyArguments: ParsableArguments {
     @Option(help: "A state file: checked against, then updated after a run without errors.")
     public var state: String?
 
-    @Option(help: ArgumentHelp("A policy to trust instead of the dataset's current one: a policy version directory (policy.json and allowed_signers) or an allowed_signers file.",
+    @Option(help: ArgumentHelp("The genesis hash you trust (64 hex digits), or a trust file of 'DATASET-ID HASH' lines.",
+                               discussion: "Without it, the state file's genesis is trusted; with neither, the run trusts on first use and says so (spec/dataset.md §8.4).",
+                               valueName: "hash|file"))
+    public var trust: String?
+
+    @Option(help: ArgumentHelp("A policy to trust instead of the dataset's current one: a policy version directory (policy.json and allowed_signers) or an allowed_signers file (then --threshold is required).",
                                discussion: "See spec/policy.md §5.", valueName: "path"))
     public var policy: String?
 
-    @Option(help: "A threshold to require instead of the policy's.")
+    @Option(help: "A threshold to require instead of the policy's (required with an allowed_signers file as --policy).")
     public var threshold: Int?
 
     @Option(help: "Check this record proof (from 'assay prove') against the dataset: the bundle it names, its manifest and its signatures.")
@@ -40,16 +45,44 @@ public struct VerifyArguments: ParsableArguments {
         if let threshold, threshold < 1 { throw ValidationError("--threshold must be at least 1") }
     }
 
+    /// The genesis hash `--trust` pins for the dataset `id`, or nil without --trust (spec/dataset.md §8.4).
+    public func trustedGenesis(for id: String) throws -> String? {
+        guard let trust else { return nil }
+        if Self.isHash(trust) { return trust }
+        let bytes: [UInt8]
+        do { bytes = try Files.readRegular(trust, limit: 1 << 20) } catch {
+            throw Failure(message: "--trust \(trust): neither 64 lowercase hex digits nor a readable trust file (\(error))")
+        }
+        var found: String?
+        for (index, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard fields.count == 2, Slug.isValid(fields[0]), Self.isHash(fields[1]) else {
+                throw Failure(message: "\(trust):\(index + 1): a trust line is 'DATASET-ID GENESIS-HASH' (a slug and 64 lowercase hex digits)")
+            }
+            guard fields[0] == id else { continue }
+            guard found == nil else { throw Failure(message: "\(trust):\(index + 1): the dataset '\(id)' is named twice") }
+            found = fields[1]
+        }
+        guard let found else { throw Failure(message: "\(trust): no line for the dataset '\(id)'; add '\(id) GENESIS-HASH'") }
+        return found
+    }
+
+    static func isHash(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     /// The trust policy to use: --policy, else nil (the dataset's current one). An allowed_signers
-    /// file gets `defaultThreshold` (the dataset's) unless --threshold says otherwise.
-    public func pinnedPolicy(defaultThreshold: Int) throws -> TrustPolicy? {
+    /// file needs --threshold: a list of signers without a threshold pins nothing.
+    public func pinnedPolicy() throws -> TrustPolicy? {
         guard let policy else { return nil }
         if DatasetDirectory.isDirectory(policy) {
             let bytes = try Files.read("\(policy)/policy.json", limit: 1 << 20)
             let document: PolicyDocument
             do { document = try PolicyDocument(bytes: bytes) } catch { throw Failure(message: "\(policy)/policy.json: \(error.reason)") }
             let signersBytes = try Files.read("\(policy)/\(DatasetDirectory.allowedSignersName)", limit: 1 << 22)
-            guard Hasher.sha256(signersBytes).hex == document.allowedSignersSHA256 else {
+            guard PolicyDocument.FileReference(signersBytes) == document.allowedSigners else {
                 throw Failure(message: "\(policy)/allowed_signers: its SHA-256 is not the one policy.json names")
             }
             let signers = try Self.allowedSigners(signersBytes, path: "\(policy)/allowed_signers")
@@ -59,9 +92,11 @@ public struct VerifyArguments: ParsableArguments {
             return TrustPolicy(version: document.version, hash: Hasher.sha256(bytes).hex, threshold: document.threshold,
                                signers: signers, revocations: document.revocations)
         }
+        guard let threshold else {
+            throw Failure(message: "--policy \(policy) is an allowed_signers file: give the threshold to require with --threshold (spec/policy.md §5)")
+        }
         let bytes = try Files.read(policy, limit: 1 << 22)
-        return TrustPolicy(version: 0, hash: Hasher.sha256(bytes).hex, threshold: threshold ?? defaultThreshold,
-                           signers: try Self.allowedSigners(bytes, path: policy))
+        return TrustPolicy(version: 0, hash: Hasher.sha256(bytes).hex, threshold: threshold, signers: try Self.allowedSigners(bytes, path: policy))
     }
 
     static func allowedSigners(_ bytes: [UInt8], path: String) throws -> AllowedSigners {
@@ -91,10 +126,14 @@ public struct VerifyArguments: ParsableArguments {
         }
         let descriptor = try directory.descriptor()
         let trusted: TrustPolicy
-        if let pinned = try pinnedPolicy(defaultThreshold: descriptor.threshold) {
+        let chain = PolicyChain.evaluate(directory, descriptor: descriptor)
+        if let pin = try trustedGenesis(for: descriptor.id), chain.genesisHash != pin {
+            print("error: \(PolicyDocument.relativePath(version: 1))/policy.json: the dataset's genesis is \(chain.genesisHash ?? "unreadable"), but --trust pins \(pin) [\(Rule.genesis.rawValue)]")
+            throw ExitCode(1)
+        }
+        if let pinned = try pinnedPolicy() {
             trusted = pinned
         } else {
-            let chain = PolicyChain.evaluate(directory, descriptor: descriptor)
             guard let current = chain.current else {
                 for finding in chain.findings { print("  \(finding)") }
                 print("FAILED: the dataset's trust policy cannot be read, so no signature can be judged.")
@@ -116,15 +155,24 @@ public struct VerifyArguments: ParsableArguments {
 
     /// Runs the verification (or the proof check), prints the report, updates
     /// the state, and exits 1 unless everything holds. `extraChecks` adds
-    /// findings from outside the core (git commit signatures).
-    public func run(extraChecks: (AllowedSigners) throws -> ExtraCheck = { _ in ExtraCheck(findings: [], checked: nil) }) async throws {
+    /// findings from outside the core (git history and commit signatures).
+    public func run(extraChecks: (VerificationReport) throws -> ExtraCheck = { _ in ExtraCheck(findings: [], checked: nil) }) async throws {
         if let proof { return try checkProof(proof) }
         var options = DatasetVerifier.Options()
         options.maxAgeDays = maxAge
         options.today = today.flatMap(UTCDay.init)
-        if let state, Files.exists(state) { options.state = try VerifyState(bytes: try Files.read(state, limit: 16 << 20)) }
-        let descriptor = try? DatasetDirectory(dataset).descriptor()
-        options.policy = try pinnedPolicy(defaultThreshold: descriptor?.threshold ?? 1)
+        if let state, Files.exists(state) {
+            do { options.state = try VerifyState(bytes: try Files.readRegular(state, limit: 16 << 20)) } catch let error as DocumentError {
+                throw Failure(message: "--state \(state): \(error.reason)")
+            }
+        }
+        // An unreadable descriptor is the report's first finding; without its id, a trust file has nothing to look up.
+        let descriptor: DatasetDescriptor?
+        do { descriptor = try DatasetDirectory(dataset).descriptor() } catch { descriptor = nil }
+        if let descriptor { options.trustedGenesis = try trustedGenesis(for: descriptor.id) } else if let trust, Self.isHash(trust) {
+            options.trustedGenesis = trust
+        }
+        options.policy = try pinnedPolicy()
         options.threshold = threshold
         let progress = Progress(enabled: Diagnostics.isTerminal && !json)
         var report = await DatasetVerifier(directory: DatasetDirectory(dataset), options: options).verify { done, total in
@@ -133,15 +181,15 @@ public struct VerifyArguments: ParsableArguments {
         progress.finish()
         var checked = ["\(report.bundles.reduce(Int64(0)) { $0 + ($1.manifest?.recordsTotal ?? 0) }) records",
                        "\(report.bundles.reduce(0) { $0 + $1.signers.count }) bundle signatures"]
-        if let signers = report.policy?.signers {
-            let extra = try extraChecks(signers)
-            report = report.adding(extra.findings)
-            if let what = extra.checked { checked.append(what) }
+        if report.policy != nil, let descriptor {
             // Published scores are recomputed from the bundles they name (spec/scoring.md §10).
             let directory = DatasetDirectory(dataset)
-            report = report.adding(PublishedScores.verify(directory, signers: signers))
+            report = report.adding(PublishedScores.verify(directory, report: report, profiles: descriptor.scoringProfiles))
             // An unreadable scores/ is an `unreadable` error in the report already.
             checked.append("\((try? directory.scoreDays())?.count ?? 0) published scores recomputed")
+            let extra = try extraChecks(report)
+            report = report.adding(extra.findings)
+            if let what = extra.checked { checked.append(what) }
         }
         let output = BufferedWriter()
         if json {
@@ -151,8 +199,8 @@ public struct VerifyArguments: ParsableArguments {
             output.write(Array(report.humanText(location: dataset, checked: checked).utf8))
         }
         output.flush()
-        if let state, report.holds, let id = report.datasetID {
-            try Files.writeAtomically(state, contents: VerifyState(dataset: id, heads: report.heads).bytes())
+        if let state, report.holds, let recorded = report.state {
+            try Files.writeAtomically(state, contents: recorded.bytes())
         }
         if !report.holds { throw ExitCode(1) }
     }
@@ -163,8 +211,16 @@ extension VerificationReport {
     /// what was checked (`checked`: "9810 records", "49 commits SSH-signed", …).
     public func humanText(location: String, checked: [String] = []) -> String {
         var lines = ["Dataset \(datasetID ?? "(unreadable)") at \(location)"]
+        if let genesis {
+            let how = switch genesis.pinnedBy {
+            case .trust?: "pinned by --trust"
+            case .state?: "pinned by the state file"
+            case nil: "NOT pinned: trusted on first use; pin it with --trust \(genesis.sha256)"
+            }
+            lines.append("  genesis: \(genesis.sha256) (\(how))")
+        }
         if let policy {
-            let source = pinned ? "pinned with --policy" : (policy.version == 1 ? "allowed_signers (version 1)" : "policy/\(String(policy.version + 10000).dropFirst())")
+            let source = pinned ? "pinned with --policy" : PolicyDocument.relativePath(version: policy.version) + (policy.version == 1 ? " (the genesis)" : "")
             lines.append("  policy: \(source), threshold \(policy.threshold), sha256 \(policy.hash.prefix(16))…"
                 + (policy.revocations.isEmpty ? "" : ", \(policy.revocations.count) revoked key\(policy.revocations.count == 1 ? "" : "s")"))
         }

@@ -114,11 +114,10 @@ extension Demo {
         var verification = await DatasetVerifier(directory: directory).verify { done, total in
             report(.progress("verifying the clone: bundle \(done)/\(total)"))
         }
-        if let signers = verification.policy?.signers {
-            verification = verification.adding(try CommitVerifier.check(repository, signers: signers))
-            verification = verification.adding(PublishedScores.verify(directory, signers: signers))
-        }
+        verification = verification.addingPublishedScores(directory, descriptor: try directory.descriptor())
+        verification = verification.adding(try GitHistoryCheck.check(repository, report: verification).findings)
         summary.verification = verification
+        summary.genesis = verification.genesis?.sha256
         summary.bundles = verification.bundles.count
         summary.bundlesHolding = verification.bundles.filter(\.holds).count
         summary.signatures = verification.bundles.reduce(0) { $0 + $1.signers.count }

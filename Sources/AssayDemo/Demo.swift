@@ -86,6 +86,8 @@ public final class Demo {
         public var clone = ""
         public var site = ""
         public var scores = ""
+        /// The genesis hash auditors pin (spec/dataset.md §8.4).
+        public var genesis: String?
     }
 
     struct Operator {
@@ -236,8 +238,11 @@ public final class Demo {
             id: "assay-demo", title: "Assay demo dataset (simulated)",
             description: "SIMULATED data made by '\(options.command)': no real orchestrator is described. "
                 + "The signing keys are derived from the published seed and are INSECURE.",
-            licence: "CC0-1.0", threshold: options.threshold, simulated: true)
-        _ = try DatasetDirectory.create(at: datasetPath(first), descriptor: descriptor, allowedSigners: signersText)
+            licence: "CC0-1.0", scoringProfiles: [ScoringProfile.naapSLAv1().descriptorEntry], simulated: true)
+        // The genesis, approved by every operator (a threshold of its own signers is what it needs).
+        _ = try DatasetDirectory.create(at: datasetPath(first), descriptor: descriptor, allowedSigners: signersText,
+                                              threshold: options.threshold, issued: options.firstDay.startMs / 1000,
+                                              approvals: options.operators.map { ($0, keys[$0]!) })
         try Files.writeAtomically("\(datasetPath(first))/README.md", contents: Array(datasetReadme.utf8))
         _ = try DatasetPublisher(repository: repository, remote: "origin")
             .publish(key: keys[first]!, signer: first, time: options.firstDay.startMs / 1000, push: true)

@@ -121,7 +121,9 @@ extension FuzzTarget {
         let semaphore = DispatchSemaphore(value: 0)
         Task.detached {
             var report = await DatasetVerifier(directory: DatasetDirectory(root)).verify()
-            if let signers = report.policy?.signers { report = report.adding(PublishedScores.verify(DatasetDirectory(root), signers: signers)) }
+            if report.policy != nil, let descriptor = try? DatasetDirectory(root).descriptor() {
+                report = report.adding(PublishedScores.verify(DatasetDirectory(root), report: report, profiles: descriptor.scoringProfiles))
+            }
             box.report = report
             semaphore.signal()
         }

@@ -117,10 +117,10 @@ public struct DatasetPublisher {
         { buffer in try SSHSignature.sign(buffer, namespace: "git", with: key).armored }
     }
 
-    /// A new file Assay may commit: a bundle file, a signature file, or (in a
-    /// new dataset) the descriptor, allowed_signers, README.md or LICENSE.
+    /// A new file Assay may commit: a bundle, scores or policy file, a signature
+    /// file, or (in a new dataset) the descriptor, README.md or LICENSE.
     static func isPublishable(_ path: String) -> Bool {
-        if [DatasetDirectory.descriptorName, DatasetDirectory.allowedSignersName, "README.md", "LICENSE"].contains(path) { return true }
+        if [DatasetDirectory.descriptorName, "README.md", "LICENSE"].contains(path) { return true }
         let parts = path.split(separator: "/").map(String.init)
         if parts.first == DatasetDirectory.policyName {
             // policy/NNNN/{policy.json, allowed_signers, signatures/<signer>.sig}
@@ -171,36 +171,76 @@ public struct DatasetPublisher {
     }
 }
 
-/// Checks that every commit reachable from HEAD carries a valid SSH
-/// signature (namespace `git`) by a key that allowed_signers lets sign
-/// commits at the commit's time (spec/dataset.md §8, `commit-signature`).
-public enum CommitVerifier {
-    public static func check(_ repository: GitRepository, signers: AllowedSigners) throws(GitError) -> [Finding] {
-        var findings: [Finding] = []
-        for commit in try repository.commits() {
-            let place = "commit \(commit.id.prefix(12)) (\(commit.summary))"
-            guard let text = commit.signature else {
-                findings.append(Finding(.commitSignature, place, "is not signed"))
-                continue
-            }
-            let signature: SSHSignature
-            do { signature = try SSHSignature(armored: text) } catch {
-                findings.append(Finding(.commitSignature, place, "has a signature that is not SSHSIG: \(error)"))
-                continue
-            }
-            do { try signature.verify(commit.signedData, namespace: "git") } catch {
-                findings.append(Finding(.commitSignature, place, "signature does not verify: \(error.reason)"))
-                continue
-            }
-            if signers.principals(for: signature.publicKey.key, namespace: "git", at: commit.committerTime).isEmpty {
-                findings.append(Finding(.commitSignature, place,
-                                       "is signed by \(signature.publicKey.fingerprint), which allowed_signers does not allow to sign commits at that time"))
-            }
-        }
-        return findings
-    }
-}
-
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension DatasetPublisher {
+    /// What publishing scores did.
+    public struct ScoresOutcome: Sendable {
+        /// Days whose scores were committed (and pushed, with a remote).
+        public var published: [UTCDay] = []
+        /// Why nothing was published, when it was not.
+        public var deferred: String?
+    }
+
+    /// Publishes the scores of `days` for `collector` (spec/scoring.md §10) computed on exactly the
+    /// tree they are committed onto: the branch is brought up to the remote, the scores are written
+    /// and committed alone, and pushed. When the push is rejected (another publisher pushed first),
+    /// the commit is dropped, not replayed — a replay would put the scores onto bundles they did not
+    /// see, and their heads would be wrong — and the scores are computed again on the new tree. With
+    /// local commits not pushed yet (a failed bundle push), nothing is done: the next pass publishes.
+    public func publishScores(days: [UTCDay], collector: String, key: Ed25519PrivateKey, signer: String, time: Int64,
+                              attempts: Int = 8, write: (UTCDay) throws -> Bool) throws(GitError) -> ScoresOutcome {
+        var outcome = ScoresOutcome()
+        guard !days.isEmpty else { return outcome }
+        if let branch = self.branch { try repository.useBranch(branch) }
+        let branch = try repository.currentBranch()
+        for attempt in 1...max(1, attempts) {
+            if let remote {
+                try repository.fetch(remote: remote, credentials: credentials)
+                if let upstream = try repository.resolve("refs/remotes/\(remote)/\(branch)") {
+                    let local = try repository.resolve("refs/heads/\(branch)")
+                    let (ahead, _) = try local.map { (l) throws(GitError) in try repository.aheadBehind(local: l, upstream: upstream) } ?? (0, 0)
+                    guard ahead == 0 else {
+                        outcome.deferred = "\(ahead) local commit\(ahead == 1 ? " is" : "s are") not pushed yet; scores wait for them"
+                        return outcome
+                    }
+                    if local != upstream { try repository.resetHard(to: upstream) }  // a fast-forward: nothing local is lost
+                }
+            }
+            guard try repository.status().isEmpty else {
+                throw GitError(.dirty, "the work tree has uncommitted files; scores are published onto a clean tree")
+            }
+            let base = try repository.resolve("refs/heads/\(branch)")
+            var written: [UTCDay] = []
+            for day in days {
+                do { if try write(day) { written.append(day) } } catch {
+                    throw GitError(.content, "writing the scores of \(collector) \(day): \(error)")
+                }
+            }
+            guard !written.isEmpty else { return outcome }
+            let files = try repository.status().map(\.path)
+            let message = "Publish scores \(collector) \(written.map(\.description).joined(separator: ", "))\n\n"
+                + "Computed on \(base.map { "commit \($0)" } ?? "the empty tree"), whose bundles they name (spec/scoring.md §10).\n"
+            let identity = GitIdentity(name: signer, email: "\(signer)@assay.invalid", time: time)
+            _ = try repository.commitSigned(adding: files, message: message, author: identity, sign: signing(key))
+            guard let remote else {
+                outcome.published = written
+                return outcome
+            }
+            do {
+                try repository.push(remote: remote, branch: branch, credentials: credentials)
+                outcome.published = written
+                return outcome
+            } catch {
+                // Drop the unpushed scores commit: they are computed again on what the remote has now.
+                if let base { try repository.resetHard(to: base) }
+                guard attempt < attempts else { throw error }
+                let wait = 50 << min(attempt, 6)
+                usleep(UInt32(wait + Int.random(in: 0...wait)) * 1000)
+            }
+        }
+        return outcome
+    }
+}

@@ -107,12 +107,15 @@ public final class GitRepository {
         public let isUntracked: Bool
     }
 
-    /// Everything that differs from HEAD, untracked files listed one by one.
-    public func status() throws(GitError) -> [StatusEntry] {
+    /// Everything that differs from HEAD, untracked files listed one by one (and ignored ones, with `includeIgnored`).
+    public func status(includeIgnored: Bool = false) throws(GitError) -> [StatusEntry] {
         var options = git_status_options()
         try Self.check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "status options")
         options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
         options.flags = UInt32(GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue)
+        if includeIgnored {
+            options.flags |= UInt32(GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue | GIT_STATUS_OPT_RECURSE_IGNORED_DIRS.rawValue)
+        }
         var list: OpaquePointer?
         try Self.check(git_status_list_new(&list, pointer, &options), "status")
         defer { git_status_list_free(list) }
@@ -121,7 +124,7 @@ public final class GitRepository {
             guard let entry = git_status_byindex(list, index)?.pointee else { continue }
             let delta = entry.index_to_workdir ?? entry.head_to_index
             guard let delta, let cPath = delta.pointee.new_file.path ?? delta.pointee.old_file.path else { continue }
-            entries.append(StatusEntry(path: String(cString: cPath), isUntracked: entry.status == GIT_STATUS_WT_NEW))
+            entries.append(StatusEntry(path: String(cString: cPath), isUntracked: entry.status == GIT_STATUS_WT_NEW || entry.status == GIT_STATUS_IGNORED))
         }
         return entries.sorted { $0.path < $1.path }
     }
@@ -474,17 +477,8 @@ public final class GitRepository {
     /// Every commit reachable from HEAD, newest first.
     public func commits() throws(GitError) -> [CommitInfo] {
         guard try resolve("HEAD") != nil else { return [] }
-        var walk: OpaquePointer?
-        try Self.check(git_revwalk_new(&walk, pointer), "walk")
-        defer { git_revwalk_free(walk) }
-        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
-        try Self.check(git_revwalk_push_head(walk), "walk from HEAD")
         var infos: [CommitInfo] = []
-        var oid = git_oid()
-        while git_revwalk_next(&oid, walk) == 0 {
-            var commit: OpaquePointer?
-            try Self.check(git_commit_lookup(&commit, pointer, &oid), "read commit")
-            defer { git_commit_free(commit) }
+        try walk(sorting: GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue, from: "HEAD") { (oid: inout git_oid, commit: OpaquePointer?) throws(GitError) in
             var signature = git_buf(), data = git_buf()
             defer {
                 git_buf_dispose(&signature)
@@ -505,19 +499,33 @@ public final class GitRepository {
         return infos
     }
 
-    /// Paths of files that commits in `range` ("A..B", as git rev-list) added
-    /// relative to their first parent (every file of a root commit), sorted.
-    public func pathsAdded(in range: String) throws(GitError) -> [String] {
+    /// Calls `body` with each commit a revision walk from `revisions` yields ("HEAD", or a range "A..B"
+    /// as git rev-list reads it), in the order `sorting` asks for.
+    private func walk(sorting: UInt32, from revisions: String,
+                      _ body: (inout git_oid, OpaquePointer?) throws(GitError) -> Void) throws(GitError) {
         var walk: OpaquePointer?
         try Self.check(git_revwalk_new(&walk, pointer), "walk")
         defer { git_revwalk_free(walk) }
-        try Self.check(git_revwalk_push_range(walk, range), "revision range '\(range)'")
-        var paths: Set<String> = []
+        git_revwalk_sorting(walk, sorting)
+        if revisions == "HEAD" {
+            try Self.check(git_revwalk_push_head(walk), "walk from HEAD")
+        } else {
+            try Self.check(git_revwalk_push_range(walk, revisions), "revision range '\(revisions)'")
+        }
         var oid = git_oid()
         while git_revwalk_next(&oid, walk) == 0 {
             var commit: OpaquePointer?
             try Self.check(git_commit_lookup(&commit, pointer, &oid), "read commit")
             defer { git_commit_free(commit) }
+            try body(&oid, commit)
+        }
+    }
+
+    /// Paths of files that commits in `range` ("A..B", as git rev-list) added
+    /// relative to their first parent (every file of a root commit), sorted.
+    public func pathsAdded(in range: String) throws(GitError) -> [String] {
+        var paths: Set<String> = []
+        try walk(sorting: 0, from: range) { (_: inout git_oid, commit: OpaquePointer?) throws(GitError) in
             var tree: OpaquePointer?, parentTree: OpaquePointer?
             try Self.check(git_commit_tree(&tree, commit), "read tree")
             defer { git_tree_free(tree) }
@@ -538,6 +546,79 @@ public final class GitRepository {
             }
         }
         return paths.sorted()
+    }
+
+    /// Moves the current branch, the index and the work tree to `commit` (`git reset --hard`):
+    /// files the dropped commits added disappear from the work tree.
+    public func resetHard(to commit: String) throws(GitError) {
+        var oid = try Self.oid(commit)
+        var object: OpaquePointer?
+        try Self.check(git_object_lookup(&object, pointer, &oid, GIT_OBJECT_COMMIT), "read \(commit)")
+        defer { git_object_free(object) }
+        try Self.check(git_reset(pointer, object, GIT_RESET_HARD, nil), "reset to \(commit.prefix(12))")
+    }
+
+    /// One commit of the history as additivity needs it (spec/dataset.md §9).
+    public struct HistoryEntry: Sendable {
+        public let id: String
+        public let summary: String
+        /// Files the commit adds relative to its first parent (all files for a root commit): path and blob id.
+        public let added: [(path: String, blob: String)]
+        /// Changes other than additions relative to any parent: path and what happened to it.
+        public let nonAdditive: [(path: String, change: String)]
+    }
+
+    /// Every commit reachable from HEAD, parents before children, with what it adds and what it
+    /// changes otherwise (tree differences without rename detection).
+    public func history() throws(GitError) -> [HistoryEntry] {
+        guard try resolve("HEAD") != nil else { return [] }
+        var entries: [HistoryEntry] = []
+        try walk(sorting: GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue, from: "HEAD") { (oid: inout git_oid, commit: OpaquePointer?) throws(GitError) in
+            var tree: OpaquePointer?
+            try Self.check(git_commit_tree(&tree, commit), "read tree")
+            defer { git_tree_free(tree) }
+            var added: [(String, String)] = []
+            var nonAdditive: [(String, String)] = []
+            let parents = git_commit_parentcount(commit)
+            for index in 0..<max(parents, 1) {
+                var parentTree: OpaquePointer?
+                if parents > 0 {
+                    var parent: OpaquePointer?
+                    try Self.check(git_commit_parent(&parent, commit, index), "read parent")
+                    defer { git_commit_free(parent) }
+                    try Self.check(git_commit_tree(&parentTree, parent), "read parent tree")
+                }
+                defer { if parentTree != nil { git_tree_free(parentTree) } }
+                var diff: OpaquePointer?
+                try Self.check(git_diff_tree_to_tree(&diff, pointer, parentTree, tree, nil), "diff")
+                defer { git_diff_free(diff) }
+                for deltaIndex in 0..<git_diff_num_deltas(diff) {
+                    guard let delta = git_diff_get_delta(diff, deltaIndex)?.pointee else { continue }
+                    let path = (delta.new_file.path ?? delta.old_file.path).map { String(cString: $0) } ?? "?"
+                    switch delta.status {
+                    case GIT_DELTA_ADDED: if index == 0 { added.append((path, Self.hex(delta.new_file.id))) }
+                    case GIT_DELTA_DELETED: nonAdditive.append((path, "deletes"))
+                    case GIT_DELTA_TYPECHANGE: nonAdditive.append((path, "changes the type of"))
+                    default: nonAdditive.append((path, "modifies"))
+                    }
+                }
+            }
+            let summary = git_commit_summary(commit).map { String(cString: $0) } ?? ""
+            entries.append(HistoryEntry(id: Self.hex(oid), summary: summary, added: added, nonAdditive: nonAdditive))
+        }
+        return entries
+    }
+
+    /// The bytes of a blob, at most `limit` (a larger blob is an error).
+    public func blob(_ id: String, limit: Int) throws(GitError) -> [UInt8] {
+        var oid = try Self.oid(id)
+        var blob: OpaquePointer?
+        try Self.check(git_blob_lookup(&blob, pointer, &oid), "read blob \(id)")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size <= limit else { throw GitError(.libgit2, "blob \(id) is \(size) bytes, more than \(limit)") }
+        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: raw, count: size))
     }
 
     static func oid(_ hex: String) throws(GitError) -> git_oid {
@@ -641,6 +722,8 @@ public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
         case nothingToPublish = "nothing-to-publish"
         /// Two publishers added the same path with different content.
         case conflict
+        /// The files to publish could not be made (scores that cannot be computed).
+        case content
     }
 
     public let code: Code

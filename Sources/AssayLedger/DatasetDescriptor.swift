@@ -1,25 +1,34 @@
 import AssayCore
 
-/// `dataset.json` (spec/dataset.md §3).
+/// `dataset.json` (spec/dataset.md §3): presentation and the dataset's fixed
+/// facts, signed through the genesis, which names the SHA-256 of its bytes.
 public struct DatasetDescriptor: Equatable, Sendable {
-    public static let format = "assay-dataset-v1"
+    public static let format = "assay-dataset-v2"
+
+    /// A scoring profile published scores may use (spec/scoring.md §1).
+    public struct Profile: Equatable, Sendable {
+        public let id: String
+        public let sha256: String
+        public init(id: String, sha256: String) {
+            self.id = id
+            self.sha256 = sha256
+        }
+    }
 
     public var id: String
     public var title: String
     public var description: String
     public var licence: String
-    public var threshold: Int
-    public var scoringProfiles: [String]
+    /// Sorted by id, each id once.
+    public var scoringProfiles: [Profile]
     public var simulated: Bool
 
-    public init(id: String, title: String, description: String, licence: String, threshold: Int,
-                scoringProfiles: [String] = [], simulated: Bool) {
+    public init(id: String, title: String, description: String, licence: String, scoringProfiles: [Profile] = [], simulated: Bool) {
         self.id = id
         self.title = title
         self.description = description
         self.licence = licence
-        self.threshold = threshold
-        self.scoringProfiles = scoringProfiles
+        self.scoringProfiles = scoringProfiles.sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
         self.simulated = simulated
     }
 
@@ -29,8 +38,11 @@ public struct DatasetDescriptor: Equatable, Sendable {
         do { value = try JSONParser().parse(bytes) } catch { throw DocumentError(error.description) }
         do throws(JSONShapeError) {
             var reader = try JSONObjectReader(value)
-            guard try reader.string("format") == Self.format else {
-                throw JSONShapeError(path: "format", reason: "must be \"\(Self.format)\"")
+            let format = try reader.string("format")
+            guard format == Self.format else {
+                throw JSONShapeError(path: "format", reason: format == "assay-dataset-v1"
+                    ? "is \"assay-dataset-v1\", whose threshold was not signed; this verifier reads \"\(Self.format)\" (spec/dataset.md §3): recreate the dataset with a signed genesis"
+                    : "must be \"\(Self.format)\"")
             }
             id = try reader.string("id")
             guard Slug.isValid(id) else { throw JSONShapeError(path: "id", reason: "must be \(Slug.rule)") }
@@ -43,13 +55,17 @@ public struct DatasetDescriptor: Equatable, Sendable {
             guard try reader.string("spec_version") == AssayVersion.spec else {
                 throw JSONShapeError(path: "spec_version", reason: "must be \"\(AssayVersion.spec)\" for this verifier")
             }
-            threshold = Int(try reader.integer("threshold", in: 1...1000))
-            var profiles: [String] = []
+            var profiles: [Profile] = []
             for (index, element) in try reader.array("scoring_profiles").enumerated() {
-                guard case .string(let text) = element else {
-                    throw JSONShapeError(path: "scoring_profiles[\(index)]", reason: "must be a string")
+                let path = "scoring_profiles[\(index)]"
+                var entry = try JSONObjectReader(element, path: path)
+                let profile = Profile(id: try entry.string("id"), sha256: try Manifest.hash(try entry.string("sha256"), path: "\(path).sha256"))
+                try entry.finish()
+                guard Slug.isValid(profile.id) else { throw JSONShapeError(path: "\(path).id", reason: "must be \(Slug.rule)") }
+                if let last = profiles.last, !Array(last.id.utf8).lexicographicallyPrecedes(Array(profile.id.utf8)) {
+                    throw JSONShapeError(path: "\(path).id", reason: "profiles must be sorted by id, each once")
                 }
-                profiles.append(text)
+                profiles.append(profile)
             }
             scoringProfiles = profiles
             simulated = try reader.bool("simulated")
@@ -68,8 +84,9 @@ public struct DatasetDescriptor: Equatable, Sendable {
             .init("description", .string(description)),
             .init("licence", .string(licence)),
             .init("spec_version", .string(AssayVersion.spec)),
-            .init("threshold", .integer(Int64(threshold))),
-            .init("scoring_profiles", .array(scoringProfiles.map { .string($0) })),
+            .init("scoring_profiles", .array(scoringProfiles.map {
+                .object([.init("id", .string($0.id)), .init("sha256", .string($0.sha256))])
+            })),
             .init("simulated", .bool(simulated)),
         ])
         do { return Array(try PrettyJSON.string(value).utf8) } catch {

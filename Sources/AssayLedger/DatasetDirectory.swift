@@ -22,7 +22,6 @@ public struct DatasetDirectory: Sendable {
     }
 
     public var descriptorPath: String { "\(root)/\(Self.descriptorName)" }
-    public var allowedSignersPath: String { "\(root)/\(Self.allowedSignersName)" }
     public var bundlesPath: String { "\(root)/\(Self.bundlesName)" }
 
     /// `bundles/<collector>/<YYYY>/<MM>/<DD>` relative to the dataset.
@@ -79,14 +78,6 @@ public struct DatasetDirectory: Sendable {
     public static let scoresLimit = 64 << 20
     public static let signatureLimit = 64 << 10
 
-    public func allowedSigners() throws(LedgerError) -> AllowedSigners {
-        let bytes: [UInt8]
-        do { bytes = try Files.readRegular(allowedSignersPath, limit: Self.allowedSignersLimit) } catch { throw LedgerError(.io, error.description) }
-        do { return try AllowedSigners(strict: bytes) } catch {
-            throw LedgerError(.invalidDocument, "\(Self.allowedSignersName):\(error.line): \(error.reason)")
-        }
-    }
-
     /// Collector ids that have a bundles directory, sorted (links never followed).
     public func collectors() throws(FileError) -> [String] {
         try Self.entries(bundlesPath).filter { $0.kind == .directory && Slug.isValid($0.name) }.map(\.name)
@@ -120,20 +111,37 @@ public struct DatasetDirectory: Sendable {
         } catch { throw LedgerError(.io, error.description) }
     }
 
-    /// Creates a new dataset directory with its descriptor and allowed_signers.
-    public static func create(at root: String, descriptor: DatasetDescriptor, allowedSigners: String) throws(LedgerError) -> DatasetDirectory {
+    /// Creates a new dataset directory: its descriptor and its genesis (`policy/0001`: the policy
+    /// document naming the descriptor, `allowed_signers`, and an approval by each of `approvals`).
+    /// Returns the genesis hash, which auditors pin (spec/dataset.md §8.4).
+    public static func create(at root: String, descriptor: DatasetDescriptor, allowedSigners: String, threshold: Int, issued: Int64,
+                              approvals: [(signer: String, key: Ed25519PrivateKey)]) throws(LedgerError) -> String {
         let directory = DatasetDirectory(root)
         do {
             try FileManager.default.createDirectory(atPath: "\(root)/\(bundlesName)", withIntermediateDirectories: true)
         } catch { throw LedgerError(.io, "\(root): cannot create: \(error.localizedDescription)") }
-        guard !Files.exists(directory.descriptorPath) else {
-            throw LedgerError(.alreadyExists, "\(directory.descriptorPath) already exists")
+        guard !Files.exists(directory.descriptorPath), !Files.exists("\(root)/\(policyName)") else {
+            throw LedgerError(.alreadyExists, "\(root) already holds a dataset (dataset.json or policy/)")
+        }
+        let descriptorBytes = descriptor.bytes()
+        let signersBytes = Array(allowedSigners.utf8)
+        let genesis = PolicyDocument(genesisOf: descriptor.id, descriptor: descriptorBytes, issued: issued, threshold: threshold,
+                                     allowedSigners: signersBytes, summary: "genesis of \(descriptor.id)")
+        let genesisBytes = genesis.bytes()
+        var files: [(name: String, bytes: [UInt8], faultPoint: String?)] = [
+            ("policy.json", genesisBytes, nil), (allowedSignersName, signersBytes, nil),
+        ]
+        for (signer, key) in approvals {
+            do {
+                let signature = try SSHSignature.sign(genesisBytes, namespace: policyNamespace, with: key)
+                files.append(("signatures/\(signer).sig", Array(signature.armored.utf8), nil))
+            } catch { throw LedgerError(.io, "signing the genesis as \(signer): \(error)") }
         }
         do {
-            try Files.createExclusive(directory.descriptorPath, contents: descriptor.bytes(), mode: 0o644)
-            try Files.createExclusive(directory.allowedSignersPath, contents: Array(allowedSigners.utf8), mode: 0o644)
+            try Files.createExclusive(directory.descriptorPath, contents: descriptorBytes, mode: 0o644)
         } catch { throw LedgerError(.io, error.description) }
-        return directory
+        try directory.installDirectory(at: "\(root)/\(PolicyDocument.relativePath(version: 1))", files: files)
+        return Hasher.sha256(genesisBytes).hex
     }
 
     /// Writes a sealed, signed bundle: everything goes into a hidden temporary

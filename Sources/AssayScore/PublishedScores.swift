@@ -3,21 +3,75 @@ import AssayCrypto
 import AssayLedger
 import Foundation
 
+/// Which bundles break which error rules other than `threshold`, by manifest hash: a bundle's files
+/// are fixed by its manifest, so a publisher verifies each once however many days' scores read it.
+public final class BundleVerdicts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rules: [String: Set<String>] = [:]
+
+    public init() {}
+
+    func broken(collector: String, day: UTCDay, manifestSHA256: String, verify: () -> Set<String>) -> Set<String> {
+        let key = "\(collector)/\(day)/\(manifestSHA256)"
+        if let known = lock.withLock({ rules[key] }) { return known }
+        let found = verify()
+        lock.withLock { rules[key] = found }
+        return found
+    }
+}
+
 /// Scores published next to the bundles (spec/scoring.md §10): written by the
-/// collector for each day it seals, recomputed byte for byte by verifiers.
+/// collector for each day it seals, recomputed byte for byte by verifiers,
+/// and checked for completeness against the heads they declare.
 public enum PublishedScores {
-    /// Computes the 1-day scores of `day` over every bundle present for it and its
-    /// benchmark days, and writes `scores/<collector>/<day>/` (scores.json and the
-    /// signature) atomically; returns the bytes written. An existing directory is kept.
+    /// Computes the 1-day scores of `day` over every bundle present for it and its benchmark
+    /// days that verifies under the current policy (only `threshold` may be missing), excluding
+    /// the others with the rules they break, and writes `scores/<collector>/<day>/` (scores.json
+    /// and the signature) atomically; returns the bytes written. An existing directory is kept.
+    /// `verdicts` remembers, across calls, which bundles (by manifest hash) break which rules.
     @discardableResult
     public static func write(_ directory: DatasetDirectory, collector: String, day: UTCDay, key: Ed25519PrivateKey,
-                             signer: String) throws(ScoreError) -> [UInt8]? {
+                             signer: String, verdicts: BundleVerdicts = BundleVerdicts()) throws(ScoreError) -> [UInt8]? {
         let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
         let target = "\(directory.root)/\(relative)"
         guard !Files.exists(target) else { return nil }
-        let scorer = Scorer(profile: ScoringProfile.naapSLAv1(), lastDay: day, days: 1)
-        try BundleSet.feed(scorer, from: directory)
-        let bytes = scorer.output(verified: true)
+        let descriptor: DatasetDescriptor
+        do { descriptor = try directory.descriptor() } catch { throw ScoreError("\(error)") }
+        guard let policy = PolicyChain.evaluate(directory, descriptor: descriptor).current else {
+            throw ScoreError("\(directory.root): the dataset has no trust policy in effect (its genesis does not hold); no scores are published")
+        }
+        let profile = ScoringProfile.naapSLAv1()
+        let scorer = Scorer(profile: profile, lastDay: day, days: 1)
+        let verifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
+        var heads: [PublicationInputs.Bundle] = []
+        var excluded: [PublicationInputs.Exclusion] = []
+        var inputs: [(String, UTCDay)] = []
+        do {
+            for name in try directory.collectors() {
+                let days = try directory.days(of: name)
+                guard let newest = days.last else { continue }
+                heads.append(.init(collector: name, day: newest, manifestSHA256: Hasher.sha256(try directory.manifestBytes(collector: name, day: newest)).hex))
+                for candidate in days where scorer.daysNeeded.contains(candidate) {
+                    let hash = Hasher.sha256(try directory.manifestBytes(collector: name, day: candidate)).hex
+                    let broken = verdicts.broken(collector: name, day: candidate, manifestSHA256: hash) {
+                        let result = verifier.verify(collector: name, day: candidate)
+                        // The manifest read here is the one verified: a hash that changed meanwhile is a broken bundle too.
+                        let rules = result.findings.filter { $0.severity == .error && $0.rule != .threshold }.map(\.rule.rawValue)
+                        return Set(result.manifestHash == hash ? rules : rules + [Rule.manifest.rawValue])
+                    }
+                    if broken.isEmpty {
+                        inputs.append((name, candidate))
+                    } else {
+                        excluded.append(.init(bundle: .init(collector: name, day: candidate, manifestSHA256: hash),
+                                              rules: broken.sorted { PublicationInputs.utf8Less($0, $1) }))
+                    }
+                }
+            }
+        } catch {
+            throw ScoreError("\(directory.bundlesPath): \(error)")
+        }
+        try BundleSet.feed(scorer, from: directory, bundles: inputs)
+        let bytes = scorer.output(verified: true, publication: PublicationInputs(heads: heads, excluded: excluded))
         let signature: SSHSignature
         do { signature = try SSHSignature.sign(bytes, namespace: DatasetDirectory.scoresNamespace, with: key) } catch {
             throw ScoreError("signing \(relative)/scores.json: \(error)")
@@ -31,92 +85,154 @@ public enum PublishedScores {
         return bytes
     }
 
-    /// Checks every published scores directory (spec/scoring.md §10).
-    public static func verify(_ directory: DatasetDirectory, signers: AllowedSigners) -> [Finding] {
+    /// Checks every published scores directory (spec/scoring.md §10) against the bundles of
+    /// `report` (their hashes and findings) and its trust policy; `profiles` are the descriptor's.
+    public static func verify(_ directory: DatasetDirectory, report: VerificationReport, profiles: [DatasetDescriptor.Profile]) -> [Finding] {
+        guard let policy = report.policy else { return [] }  // no policy in effect: reported already
         var findings: [Finding] = []
-        let profile = ScoringProfile.naapSLAv1()
+        let known = ScoringProfile.naapSLAv1()
         let days: [(collector: String, day: UTCDay)]
         do { days = try directory.scoreDays() } catch {
             return []  // the layout check has reported the directory that cannot be listed (`unreadable`)
         }
+        // The bundles as verified: hash and the error rules each breaks.
+        var present: [String: [UTCDay: BundleResult]] = [:]
+        for bundle in report.bundles { present[bundle.collector, default: [:]][bundle.day] = bundle }
         for (collector, day) in days {
             let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
             let path = "\(relative)/scores.json"
-            let bytes: [UInt8]
-            let document: JSONValue
-            do {
-                bytes = try Files.readRegular("\(directory.root)/\(path)", limit: DatasetDirectory.scoresLimit)
-                document = try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(bytes)
-            } catch {
-                findings.append(Finding(.scoresDocument, path, "cannot be read as JSON: \(error)"))
-                continue
+            var log = FindingLog()
+            // A canonical document's signatures are checked whatever else is wrong with it.
+            if let bytes = check(directory, path: path, day: day, present: present, profiles: profiles, known: known, log: &log) {
+                for finding in checkSignatures(directory, relative: relative, bytes: bytes, day: day, policy: policy) { log.add(finding) }
             }
-            // A parsed value without a canonical form is not canonical: that is the answer. Every number of
-            // an Assay document is an integer that fits in 64 bits (spec/canonical-json.md §2).
-            guard bytes.last == 0x0A, !document.containsNonInteger, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {
-                findings.append(Finding(.scoresDocument, path, "is not canonical JSON followed by one newline"))
-                continue
-            }
-            guard document["profile"]?["sha256"]?.stringValue == profile.sha256 else {
-                findings.append(Finding(.scoresDocument, path, "names a profile other than \(profile.id) (\(profile.sha256))"))
-                continue
-            }
-            guard document["scores"]?["window"]?["last_day"]?.stringValue == day.description,
-                  document["scores"]?["window"]?["days"] == .integer(1) else {
-                findings.append(Finding(.scoresDocument, path, "is not the 1-day window of \(day)"))
-                continue
-            }
-            guard case .array(let inputs)? = document["inputs"]?["bundles"] else {
-                findings.append(Finding(.scoresDocument, path, "has no inputs.bundles"))
-                continue
-            }
-            let scorer = Scorer(profile: profile, lastDay: day, days: 1)
-            var named: [(String, UTCDay)] = []
-            var inputError = false
-            for input in inputs {
-                guard let inputCollector = input["collector"]?.stringValue, Slug.isValid(inputCollector),
-                      let inputDay = input["day"]?.stringValue.flatMap(UTCDay.init), let hash = input["manifest_sha256"]?.stringValue else {
-                    findings.append(Finding(.scoresInput, path, "names an input that is not a bundle (collector, day, manifest_sha256)"))
-                    inputError = true
-                    break
-                }
-                let manifest: [UInt8]
-                do { manifest = try directory.manifestBytes(collector: inputCollector, day: inputDay) } catch {
-                    findings.append(Finding(.scoresInput, path, "names the bundle \(inputCollector) \(inputDay), which cannot be read: \(error)"))
-                    inputError = true
-                    break
-                }
-                guard Hasher.sha256(manifest).hex == hash else {
-                    findings.append(Finding(.scoresInput, path, "names the bundle \(inputCollector) \(inputDay) with another manifest hash (\(hash.prefix(12))…)"))
-                    inputError = true
-                    break
-                }
-                named.append((inputCollector, inputDay))
-            }
-            guard !inputError else { continue }
-            do { try BundleSet.feed(scorer, from: directory, bundles: named) } catch {
-                findings.append(Finding(.scoresInput, path, "\(error)"))
-                continue
-            }
-            if scorer.output(verified: true) != bytes {
-                findings.append(Finding(.scoresMismatch, path, "differs from the scores recomputed from the bundles it names"))
-            }
-            findings += checkSignatures(directory, relative: relative, bytes: bytes, day: day, signers: signers)
+            findings += log.all
         }
         return findings
     }
 
-    /// Every signature file must verify (`signature`), and one by an allowed signer must (`scores-signature`).
-    static func checkSignatures(_ directory: DatasetDirectory, relative: String, bytes: [UInt8], day: UTCDay,
-                                signers: AllowedSigners) -> [Finding] {
+    /// One published scores document: shape, profile, inputs, completeness, recomputation. Returns
+    /// its bytes when they are canonical JSON (so its signatures can be checked), else nil.
+    static func check(_ directory: DatasetDirectory, path: String, day: UTCDay, present: [String: [UTCDay: BundleResult]],
+                      profiles: [DatasetDescriptor.Profile], known: ScoringProfile, log: inout FindingLog) -> [UInt8]? {
+        let bytes: [UInt8]
+        let document: JSONValue
+        do {
+            bytes = try Files.readRegular("\(directory.root)/\(path)", limit: DatasetDirectory.scoresLimit)
+            document = try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(bytes)
+        } catch {
+            log.add(.scoresDocument, path, "cannot be read as JSON: \(error)")
+            return nil
+        }
+        // A parsed value without a canonical form is not canonical: that is the answer. Every number of
+        // an Assay document is an integer that fits in 64 bits (spec/canonical-json.md §2).
+        guard bytes.last == 0x0A, !document.containsNonInteger, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {
+            log.add(.scoresDocument, path, "is not canonical JSON followed by one newline")
+            return nil
+        }
+        let profileID = document["profile"]?["id"]?.stringValue, profileHash = document["profile"]?["sha256"]?.stringValue
+        guard profiles.contains(where: { $0.id == profileID && $0.sha256 == profileHash }) else {
+            log.add(.scoresDocument, path, "names the profile \(profileID ?? "?") (\(profileHash ?? "?")), which dataset.json's scoring_profiles does not list")
+            return bytes
+        }
+        guard profileHash == known.sha256 else {
+            log.add(.scoresDocument, path, "names the profile \(profileID ?? "?") (\(profileHash ?? "?")), which this verifier cannot recompute")
+            return bytes
+        }
+        guard document["scores"]?["window"]?["last_day"]?.stringValue == day.description,
+              document["scores"]?["window"]?["days"] == .integer(1) else {
+            log.add(.scoresDocument, path, "is not the 1-day window of \(day)")
+            return bytes
+        }
+        guard case .array(let inputValues)? = document["inputs"]?["bundles"] else {
+            log.add(.scoresDocument, path, "has no inputs.bundles")
+            return bytes
+        }
+        let publication: PublicationInputs
+        var inputs: [PublicationInputs.Bundle] = []
+        do throws(JSONShapeError) {
+            publication = try PublicationInputs(document: document)
+            for (index, value) in inputValues.enumerated() {
+                var reader = try JSONObjectReader(value, path: "inputs.bundles[\(index)]")
+                inputs.append(try PublicationInputs.bundle(&reader, path: "inputs.bundles[\(index)]"))
+                try reader.finish()
+            }
+        } catch {
+            log.add(.scoresDocument, path, error.description)
+            return bytes
+        }
+        let scorer = Scorer(profile: known, lastDay: day, days: 1)
+        // Every bundle named must be in the dataset with the hash named.
+        func exists(_ bundle: PublicationInputs.Bundle, as role: String) -> BundleResult? {
+            guard let result = present[bundle.collector]?[bundle.day] else {
+                log.add(.scoresInput, path, "names as \(role) the bundle \(bundle.collector) \(bundle.day), which is not in the dataset")
+                return nil
+            }
+            guard result.manifestHash == bundle.manifestSHA256 else {
+                log.add(.scoresInput, path, "names as \(role) the bundle \(bundle.collector) \(bundle.day) with another manifest hash (\(bundle.manifestSHA256.prefix(12))…)")
+                return nil
+            }
+            return result
+        }
+        var headDay: [String: UTCDay] = [:]
+        for head in publication.heads where exists(head, as: "head") != nil { headDay[head.collector] = head.day }
+        func covered(_ bundle: PublicationInputs.Bundle, as role: String) -> Bool {
+            guard let head = publication.heads.first(where: { $0.collector == bundle.collector }), bundle.day <= head.day else {
+                log.add(.scoresInput, path, "names as \(role) the bundle \(bundle.collector) \(bundle.day), after the head it declares for \(bundle.collector) (or without one)")
+                return false
+            }
+            return true
+        }
+        var named = Set<PublicationInputs.Bundle>()
+        var usable = true
+        for input in inputs {
+            if exists(input, as: "input") == nil || !covered(input, as: "input") { usable = false }
+            named.insert(input)
+        }
+        for exclusion in publication.excluded {
+            guard !named.contains(exclusion.bundle) else {
+                log.add(.scoresDocument, path, "names the bundle \(exclusion.bundle.collector) \(exclusion.bundle.day) both as an input and as excluded")
+                return bytes
+            }
+            named.insert(exclusion.bundle)
+            guard let result = exists(exclusion.bundle, as: "excluded"), covered(exclusion.bundle, as: "excluded") else { continue }
+            let broken = Set(result.findings.filter { $0.severity == .error }.map(\.rule.rawValue))
+            if broken.isDisjoint(with: exclusion.rules) {
+                log.add(.scoresInput, path, "excludes the bundle \(exclusion.bundle.collector) \(exclusion.bundle.day) for \(exclusion.rules.joined(separator: ", ")), but it breaks none of them")
+            }
+        }
+        // Completeness: every bundle the publisher had to take is named.
+        for (name, head) in headDay.sorted(by: { PublicationInputs.utf8Less($0.key, $1.key) }) {
+            for (bundleDay, result) in (present[name] ?? [:]).sorted(by: { $0.key < $1.key })
+            where bundleDay <= head && scorer.daysNeeded.contains(bundleDay) {
+                let bundle = PublicationInputs.Bundle(collector: name, day: bundleDay, manifestSHA256: result.manifestHash ?? "")
+                if !named.contains(bundle) && !named.contains(where: { $0.collector == name && $0.day == bundleDay }) {
+                    log.add(.scoresIncomplete, path,
+                            "leaves out the bundle \(name) \(bundleDay), which its head for \(name) (\(head)) shows was sealed, without excluding it")
+                }
+            }
+        }
+        guard usable else { return bytes }
+        do { try BundleSet.feed(scorer, from: directory, bundles: inputs.map { ($0.collector, $0.day) }) } catch {
+            log.add(.scoresInput, path, "\(error)")
+            return bytes
+        }
+        if scorer.output(verified: true, publication: publication) != bytes {
+            log.add(.scoresMismatch, path, "differs from the scores recomputed from the bundles it names")
+        }
+        return bytes
+    }
+
+    /// Every signature file must verify (`signature`), and one the policy lets sign scores on the day must (`scores-signature`).
+    static func checkSignatures(_ directory: DatasetDirectory, relative: String, bytes: [UInt8], day: UTCDay, policy: TrustPolicy) -> [Finding] {
         var log = FindingLog()
-        let valid = SignatureFiles.verify(bytes, namespace: DatasetDirectory.scoresNamespace, root: directory.root, relative: relative, log: &log)
-        let allowed = valid.contains { signers.allows(principal: $0.signer, key: $0.signature.publicKey.key, namespace: DatasetDirectory.scoresNamespace,
-                                                      at: day.startMs / 1000) }
+        let namespace = DatasetDirectory.scoresNamespace
+        let valid = SignatureFiles.verify(bytes, namespace: namespace, root: directory.root, relative: relative, log: &log)
+        let allowed = valid.contains { policy.standing(principal: $0.signer, key: $0.signature.publicKey.key, namespace: namespace, at: day.startMs / 1000) == .counts }
         if !allowed {
-            let others = valid.map { "\($0.signer): allowed_signers does not let '\($0.signer)' sign \(DatasetDirectory.scoresNamespace) with \($0.signature.publicKey.fingerprint)" }
+            let others = valid.map { "\($0.signer) (\($0.signature.publicKey.fingerprint)) may not sign \(namespace) on \(day) under policy version \(policy.version)" }
             log.add(.scoresSignature, "\(relative)/signatures",
-                    "no valid signature by an allowed signer for \(DatasetDirectory.scoresNamespace)\(others.isEmpty ? "" : ": " + others.joined(separator: "; "))")
+                    "no valid signature by a signer the policy allows for \(namespace)\(others.isEmpty ? "" : ": " + others.joined(separator: "; "))")
         }
         return log.all
     }

@@ -417,12 +417,13 @@ public final class Scorer {
     }
 
     /// The output (spec/scoring.md §9): canonical JSON and a newline.
-    public func output(verified: Bool) -> [UInt8] {
-        CanonicalJSON.encodeBuilt(document(verified: verified), "a scores document") + [0x0A]
+    /// `publication` adds the heads and exclusions of published scores (§10).
+    public func output(verified: Bool, publication: PublicationInputs? = nil) -> [UInt8] {
+        CanonicalJSON.encodeBuilt(document(verified: verified, publication: publication), "a scores document") + [0x0A]
     }
 
     /// The output as a JSON value (what `output` encodes), for callers that read it rather than publish it.
-    public func document(verified: Bool) -> JSONValue {
+    public func document(verified: Bool, publication: PublicationInputs? = nil) -> JSONValue {
         let (jobs, disagreements, conflicts, ambiguous) = jobs()
         var benchmarks: [GroupKey: Benchmark] = [:]
         var groups: [Int32: [GroupKey: (all: Accumulator, regions: [Int32: Accumulator])]] = [:]
@@ -530,6 +531,7 @@ public final class Scorer {
                 .object([.init("collector", .string(bundle.collector)), .init("day", .string(bundle.day.description)),
                          .init("manifest_sha256", .string(bundle.manifest))])
             })),
+        ] + (publication?.members ?? []) + [
             .init("records", .object([.init("read", .integer(Int64(read))), .init("duplicates", .integer(Int64(duplicates))),
                                       .init("conflicts", .integer(Int64(conflicts))), .init("ambiguous", .integer(Int64(ambiguous)))])),
             .init("verified", .bool(verified)),

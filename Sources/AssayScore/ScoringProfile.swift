@@ -1,5 +1,6 @@
 import AssayCore
 import AssayCrypto
+import AssayLedger
 
 /// Why scoring could not run.
 public struct ScoreError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -93,5 +94,19 @@ public struct ScoringProfile: Sendable {
         guard latencyGood <= latencyBad, fpsBad <= fpsGood, maxFailureRate > 0, minSamples > 0 else {
             throw ScoreError("the profile needs latency good ≤ bad, fps bad ≤ good, max_failure_rate > 0 and min_samples > 0")
         }
+    }
+}
+
+extension ScoringProfile {
+    /// The profile as a dataset descriptor lists it (spec/dataset.md §3).
+    public var descriptorEntry: DatasetDescriptor.Profile { DatasetDescriptor.Profile(id: id, sha256: sha256) }
+}
+
+extension VerificationReport {
+    /// The report with the findings of every published scores directory (spec/scoring.md §10), judged
+    /// by this report's bundles and policy and `descriptor`'s scoring profiles.
+    public func addingPublishedScores(_ directory: DatasetDirectory, descriptor: DatasetDescriptor) -> VerificationReport {
+        guard policy != nil else { return self }
+        return adding(PublishedScores.verify(directory, report: self, profiles: descriptor.scoringProfiles))
     }
 }

@@ -141,6 +141,7 @@ public struct SiteBuilder {
             .init("verified", .bool(model.verified)),
             .init("last_day", .string(model.lastDay.description)),
             .init("profile", .object([.init("id", .string(model.profile.id)), .init("sha256", .string(model.profile.sha256))])),
+            .init("genesis", model.report.genesis.map { .string($0.sha256) } ?? .null),
             .init("policy", model.report.policy.map { .object([.init("version", .integer(Int64($0.version))), .init("sha256", .string($0.hash)),
                                                                 .init("threshold", .integer(Int64($0.threshold)))]) } ?? .null),
             .init("bundles", .array(model.report.bundles.map { bundle in

@@ -103,8 +103,11 @@ extension SitePages {
 
     func provenance(recordsCopied: Bool) -> String {
         var body = "<h1>Provenance</h1>\n<p>Every number on this site is computed by <code>assay score</code> (profile <code>\(HTML.escape(model.profile.id))</code>) from the signed daily bundles below. Each bundle names its files by SHA-256, commits to its records with a Merkle root, links to the collector's previous bundle, and counts when enough operators signed it.</p>\n"
+        if let genesis = model.report.genesis {
+            body += "<h2 id=\"genesis\">Genesis</h2>\n<p>Every signature here rests on the dataset's genesis, <code>policy/0001/policy.json</code>: it names the dataset, its first signers and threshold, and the hash of <code>dataset.json</code> (whose <code>simulated</code> flag and scoring profiles are therefore signed), and a threshold of its own signers approved it. Pin it when you verify, so a replaced root fails (spec/dataset.md §8.4):</p>\n<pre><code>assay verify DATASET --trust \(genesis.sha256)</code></pre>\n<p>Compare this hash with the one the operators publish elsewhere (their own sites, announcements); this page is built from the same repository it describes.</p>\n"
+        }
         if let policy = model.report.policy {
-            body += "<h2 id=\"policy\">Trust policy</h2>\n<p>Policy version \(policy.version) (sha256 <code>\(policy.hash)</code>), threshold \(policy.threshold).</p>\n"
+            body += "<h2 id=\"policy\">Trust policy</h2>\n<p>Policy version \(policy.version) (<code>\(PolicyDocument.relativePath(version: policy.version))</code>, sha256 <code>\(policy.hash)</code>), threshold \(policy.threshold).</p>\n"
             body += HTML.table(caption: "Keys allowed to sign", headers: ["Principal", "Key fingerprint", "Namespaces", "Valid"],
                                rows: policy.signers.entries.map { entry in
                                    var validity: [String] = []
@@ -145,15 +148,15 @@ extension SitePages {
             <pre><code>git clone DATASET-REPOSITORY dataset
             git clone https://github.com/assay/assay &amp;&amp; cd assay
             verify/run                                   # builds only the verifier
-            .build/release/assay-verify ../dataset       # every hash, signature, chain link, published score
+            .build/release/assay-verify ../dataset --trust \(model.report.genesis?.sha256 ?? "GENESIS-HASH")   # every hash, signature, chain link, published score
             python3 verify/assay_verify.py ../dataset    # the independent verifier
             .build/release/assay-verify score --dataset ../dataset --day \(model.lastDay) --window 7</code></pre>
-            <p>Check one signature with stock OpenSSH (use the current policy's <code>allowed_signers</code> and the bundle's day):</p>
-            <pre><code>ssh-keygen -Y verify -f dataset/allowed_signers -I SIGNER -n assay-manifest-v1 -O verify-time=YYYYMMDDZ \\
+            <p>Check one signature with stock OpenSSH (use the current policy's <code>allowed_signers</code>, here <code>\(PolicyDocument.relativePath(version: model.report.policy?.version ?? 1))/allowed_signers</code>, and the bundle's day):</p>
+            <pre><code>ssh-keygen -Y verify -f dataset/\(PolicyDocument.relativePath(version: model.report.policy?.version ?? 1))/allowed_signers -I SIGNER -n assay-manifest-v1 -O verify-time=YYYYMMDDZ \\
               -s dataset/bundles/COLLECTOR/YYYY/MM/DD/signatures/SIGNER.sig &lt; dataset/bundles/COLLECTOR/YYYY/MM/DD/manifest.json</code></pre>
             <p>Check the signed commits with git:</p>
-            <pre><code>git -C dataset -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature
-            git -C dataset -c gpg.ssh.allowedSignersFile=allowed_signers verify-commit HEAD</code></pre>
+            <pre><code>git -C dataset -c gpg.ssh.allowedSignersFile=\(PolicyDocument.relativePath(version: model.report.policy?.version ?? 1))/allowed_signers log --show-signature
+            git -C dataset -c gpg.ssh.allowedSignersFile=\(PolicyDocument.relativePath(version: model.report.policy?.version ?? 1))/allowed_signers verify-commit HEAD</code></pre>
             <p>Or <a href="verify.html">check the signatures in your browser</a>.</p>
 
             """

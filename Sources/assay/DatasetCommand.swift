@@ -3,6 +3,7 @@ import AssayCore
 import AssayCrypto
 import AssayGit
 import AssayLedger
+import AssayScore
 
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,18 +15,23 @@ struct DatasetCommand: ParsableCommand {
 struct DatasetInit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create a dataset: its descriptor (dataset.json) and trust policy (allowed_signers).",
+        abstract: "Create a dataset: its descriptor (dataset.json) and its signed genesis (policy/0001).",
         discussion: """
-            Each --signer NAME=KEY.pub adds a line to allowed_signers that lets NAME sign bundle \
-            manifests and published scores (namespaces assay-manifest-v1, assay-scores-v1) and git \
-            commits (namespace git). The directory also becomes a git repository on --branch (unless \
-            it already is one), with the remote origin when --remote is given; the next steps are \
-            printed. The layout is in spec/dataset.md.
+            Each --signer NAME=KEY.pub adds a line to the genesis's allowed_signers that lets NAME \
+            sign bundle manifests, published scores, policy versions and git commits (namespaces \
+            assay-manifest-v1, assay-scores-v1, assay-policy-v1, git). The genesis \
+            (policy/0001/policy.json) names the dataset id, the threshold, that allowed_signers and \
+            the hash of dataset.json; --key signs your approval of it. It holds once --threshold \
+            signers have approved it: the others run 'assay policy approve --version 1'. Its hash, \
+            printed at the end, is what auditors pin ('assay verify --trust HASH'). The directory \
+            also becomes a git repository on --branch (unless it already is one), with the remote \
+            origin when --remote is given; the next steps are printed. The layout is in \
+            spec/dataset.md.
 
             Example:
               assay dataset init ./dataset --id livepeer-ai --title "Livepeer AI job metrics" \\
                   --licence CC-BY-4.0 --threshold 2 --signer gw-a=keys/gw-a.pub --signer gw-b=keys/gw-b.pub \\
-                  --remote git@github.com:example/livepeer-ai.git
+                  --key keys/gw-a --remote git@github.com:example/livepeer-ai.git
             """)
 
     @Argument(help: "The dataset directory to create.")
@@ -52,6 +58,12 @@ struct DatasetInit: ParsableCommand {
     @Flag(help: "Mark the data as synthetic.")
     var simulated = false
 
+    @Option(name: .customLong("key"), help: ArgumentHelp("A private key that approves the genesis as the --signer whose public key it is; repeatable (each signer whose key you hold).", valueName: "key"))
+    var keys: [String] = []
+
+    @Option(help: "The genesis's time, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: now).")
+    var issued: String?
+
     @Option(help: "The public repository's URL, added as the remote origin.")
     var remote: String?
 
@@ -66,6 +78,7 @@ struct DatasetInit: ParsableCommand {
         if noGit && remote != nil { throw ValidationError("--remote needs a git repository (drop --no-git)") }
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
         guard !signers.isEmpty else { throw ValidationError("name at least one --signer NAME=KEY.pub") }
+        guard !keys.isEmpty else { throw ValidationError("give your private key with --key: the genesis must be approved by one of its own signers") }
         guard threshold <= signers.count else { throw ValidationError("--threshold \(threshold) needs at least \(threshold) signers") }
         for signer in signers {
             let parts = signer.split(separator: "=", maxSplits: 1)
@@ -76,15 +89,28 @@ struct DatasetInit: ParsableCommand {
     }
 
     func run() throws {
+        var publicKeys: [(name: String, key: Ed25519PublicKey)] = []
         var lines = ""
         for signer in signers {
             let parts = signer.split(separator: "=", maxSplits: 1).map(String.init)
-            let key = try KeyFiles.readPublicKey(at: parts[1])
-            lines += "\(parts[0]) namespaces=\"\(TrustPolicy.assayNamespaces.joined(separator: ","))\" \(OpenSSHPublicKey(key.key).line)\n"
+            let publicKey = try KeyFiles.readPublicKey(at: parts[1])
+            lines += "\(parts[0]) namespaces=\"\(TrustPolicy.assayNamespaces.joined(separator: ","))\" \(OpenSSHPublicKey(publicKey.key).line)\n"
+            publicKeys.append((parts[0], publicKey.key))
+        }
+        var approvals: [(signer: String, key: Ed25519PrivateKey)] = []
+        for path in keys {
+            let privateKey = try KeyFiles.readPrivateKey(at: path).key
+            guard let name = publicKeys.first(where: { $0.key == privateKey.publicKey })?.name else {
+                throw ValidationError("--key \(path) is not the key of any --signer: the genesis is approved by its own signers")
+            }
+            if !approvals.contains(where: { $0.signer == name }) { approvals.append((name, privateKey)) }
         }
         let descriptor = DatasetDescriptor(id: id, title: title, description: description, licence: licence,
-                                           threshold: threshold, simulated: simulated)
-        _ = try DatasetDirectory.create(at: directory, descriptor: descriptor, allowedSigners: lines)
+                                           scoringProfiles: [ScoringProfile.naapSLAv1().descriptorEntry], simulated: simulated)
+        let time = try issued.map { try parsePolicyTime($0, option: "--issued") } ?? Clock.nowMilliseconds / 1000
+        let genesis = try DatasetDirectory.create(at: directory, descriptor: descriptor, allowedSigners: lines, threshold: threshold,
+                                                  issued: time, approvals: approvals)
+        let approver = approvals[0].signer
         var created = false
         if !noGit {
             let repository: GitRepository
@@ -98,16 +124,21 @@ struct DatasetInit: ParsableCommand {
         print("Created dataset '\(id)' in \(directory) (threshold \(threshold), \(signers.count) signer\(signers.count == 1 ? "" : "s"): "
               + "\(names.joined(separator: ", ")))" + (created ? "; a git repository on branch \(branch)" : "")
               + (remote.map { " with remote origin \($0)" } ?? "") + ".")
+        print("Genesis hash (auditors pin it: assay verify DATASET --trust \(genesis)):\n  \(genesis)")
+        let pending = approvals.count < threshold
+            ? "\n  2b. The genesis holds once \(threshold) signers approved it (\(approvals.map(\.signer).joined(separator: ", ")) did): each other signer runs\n"
+                + "        assay policy approve --dataset DATASET --key THEIR-KEY --signer THEIR-NAME --version 1   then  assay publish"
+            : ""
         print("""
             Next steps:
               1. Publish it: one SSH-signed commit, pushed\(remote == nil ? " (add a remote first: git -C \(directory) remote add origin URL)" : ""):
-                   assay publish --dataset \(directory) --key YOUR-KEY --signer \(names[0])
-              2. Every other signer clones the repository:  git clone URL dataset
+                   assay publish --dataset \(directory) --key \(keys[0]) --signer \(approver)
+              2. Every other signer clones the repository:  git clone URL dataset\(pending)
               3. Each gateway operator writes a collector.yaml whose dataset.repository is their clone
                  (README: "Gateway operator"), and checks it:  assay collect check-config collector.yaml
               4. Each runs  assay collect run --config collector.yaml  and, daily, co-signs the others' bundles:
                    assay cosign --dataset DATASET --key YOUR-KEY --signer YOUR-NAME --own-collector YOUR-COLLECTOR
-              5. Anyone verifies a clone:  assay verify DATASET --git
+              5. Anyone verifies a clone:  assay verify DATASET --git --trust \(genesis)
             """)
     }
 }

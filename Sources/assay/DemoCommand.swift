@@ -147,9 +147,12 @@ struct DemoCommand: AsyncParsableCommand {
         lines.append("  Bundles     \(summary.bundles) (\(collectors) collectors × \(days) days), \(summary.records) records; "
                      + "\(summary.bundlesHolding) of \(summary.bundles) reach the threshold, \(summary.signatures) signatures")
         lines.append("  Repository  \(summary.remote): \(summary.commits) SSH-signed commits; fresh clone in \(summary.clone)")
+        if let genesis = summary.genesis {
+            lines.append("  Genesis     \(genesis) (auditors pin it: assay verify DATASET --trust HASH)")
+        }
         if let verification = summary.verification {
             lines.append("  Verified    " + (verification.holds ? "yes" : "NO") + ": \(verification.errors) errors, \(verification.warnings) warnings "
-                         + "(hashes, Merkle roots, manifest and commit signatures, chains, published scores)")
+                         + "(genesis, hashes, Merkle roots, manifest and commit signatures, additive history, chains, published scores)")
             for finding in verification.findings.prefix(10) { lines.append("              \(finding)") }
         }
         if !summary.ranking.isEmpty {

@@ -9,10 +9,10 @@ struct PolicyCommand: ParsableCommand {
         commandName: "policy",
         abstract: "Show and change a dataset's trust policy: who may sign, the threshold, revoked keys.",
         discussion: """
-            The policy has numbered versions (spec/policy.md). Version 1 is the dataset's \
-            allowed_signers with the threshold of dataset.json; each change is a new directory \
-            policy/NNNN that takes effect only when enough signers of the version before it approve \
-            it (their threshold). Proposing signs the proposal as its first approval; the others \
+            The policy has numbered versions (spec/policy.md). Version 1, policy/0001, is the \
+            genesis: approved by a threshold of its own signers, and pinned by auditors by its hash. \
+            Each change is a new directory policy/NNNN that takes effect only when enough signers of \
+            the version before it approve it (their threshold). Proposing signs the proposal as its first approval; the others \
             run 'assay policy approve'; 'assay publish' commits and pushes either.
             """,
         subcommands: [PolicyShow.self, PolicyPropose.self, PolicyApprove.self])
@@ -50,9 +50,9 @@ struct PolicyShow: ParsableCommand {
         let chain = PolicyChain.evaluate(directory, descriptor: try directory.descriptor())
         for version in chain.versions {
             let state = version.holds ? "in effect" : (version.policy == nil ? "INVALID" : "pending")
-            let place = version.version == 1 ? "allowed_signers" : PolicyDocument.relativePath(version: version.version)
+            let place = PolicyDocument.relativePath(version: version.version) + (version.version == 1 ? " (genesis)" : "")
             print("version \(version.version)  \(place)  \(state)  sha256 \(version.hash ?? "-")")
-            if version.version > 1 {
+            do {
                 print("    issued \(version.issued.map(UTCTime.seconds) ?? "-"); approved by \(version.approvals.isEmpty ? "nobody" : version.approvals.joined(separator: ", ")) (\(version.approvals.count) of \(version.needed) needed)")
                 if !version.summary.isEmpty { print("    \(version.summary)") }
             }
@@ -233,9 +233,10 @@ struct PolicyApprove: ParsableCommand {
         commandName: "approve",
         abstract: "Review a pending policy version and sign your approval.",
         discussion: """
-            Shows what the version changes against the one before, then adds \
-            policy/NNNN/signatures/SIGNER.sig. Your approval counts if the version before lets \
-            SIGNER approve policy changes with KEY.
+            Shows what the version changes against the one before (for the genesis, --version 1: \
+            what it establishes), then adds policy/NNNN/signatures/SIGNER.sig. Your approval counts \
+            if the version before (for the genesis, the genesis itself) lets SIGNER approve policy \
+            changes with KEY.
 
             Example:
               assay policy approve --dataset ./dataset --key keys/gw-b --signer gw-b
@@ -258,25 +259,39 @@ struct PolicyApprove: ParsableCommand {
         let directory = DatasetDirectory(dataset)
         let chain = PolicyChain.evaluate(directory, descriptor: try directory.descriptor())
         let number = version ?? chain.versions.last?.version ?? 1
-        guard number >= 2, let target = chain.versions.first(where: { $0.version == number }), let policy = target.policy,
-              let before = chain.versions.first(where: { $0.version == number - 1 })?.policy else {
+        guard let target = chain.versions.first(where: { $0.version == number }), let policy = target.policy else {
             throw Failure(message: "there is no valid policy version \(number) to approve: \(chain.findings.map(\.description).joined(separator: "; "))")
+        }
+        // The genesis is approved by its own signers, every later version by those of the version before.
+        let approvers: TrustPolicy
+        if number == 1 {
+            approvers = policy
+        } else {
+            guard let before = chain.versions.first(where: { $0.version == number - 1 })?.policy else {
+                throw Failure(message: "policy version \(number - 1) is not valid, so version \(number) cannot be approved")
+            }
+            approvers = before
         }
         let relative = PolicyDocument.relativePath(version: number)
         let bytes = try Files.read("\(directory.root)/\(relative)/policy.json", limit: 1 << 20)
         let document = try PolicyDocument(bytes: bytes)
         print("Version \(number) (\(relative)), issued \(UTCTime.seconds(document.issued)): \(document.summary)")
-        if policy.threshold != before.threshold { print("  threshold \(before.threshold) → \(policy.threshold)") }
-        let oldLines = Set(before.signers.entries.map(\.text)), newLines = Set(policy.signers.entries.map(\.text))
-        for line in oldLines.subtracting(newLines).sorted() { print("  - \(line)") }
-        for line in newLines.subtracting(oldLines).sorted() { print("  + \(line)") }
-        for revocation in policy.revocations where !before.revocations.contains(revocation) {
-            print("  revoke \(revocation.fingerprint) from \(UTCTime.seconds(revocation.from)): \(revocation.reason)")
+        if number == 1 {
+            print("  the genesis of dataset \(document.dataset): threshold \(policy.threshold); hash \(target.hash ?? "?")")
+            for line in policy.signers.entries.map(\.text).sorted() { print("  + \(line)") }
+        } else {
+            if policy.threshold != approvers.threshold { print("  threshold \(approvers.threshold) → \(policy.threshold)") }
+            let oldLines = Set(approvers.signers.entries.map(\.text)), newLines = Set(policy.signers.entries.map(\.text))
+            for line in oldLines.subtracting(newLines).sorted() { print("  - \(line)") }
+            for line in newLines.subtracting(oldLines).sorted() { print("  + \(line)") }
+            for revocation in policy.revocations where !approvers.revocations.contains(revocation) {
+                print("  revoke \(revocation.fingerprint) from \(UTCTime.seconds(revocation.from)): \(revocation.reason)")
+            }
         }
-        switch before.standing(principal: signer, key: privateKey.publicKey, namespace: DatasetDirectory.policyNamespace, at: document.issued) {
+        switch approvers.standing(principal: signer, key: privateKey.publicKey, namespace: DatasetDirectory.policyNamespace, at: document.issued) {
         case .counts: break
         default:
-            throw Failure(message: "version \(number - 1) does not let '\(signer)' approve with \(OpenSSHPublicKey(privateKey.publicKey).fingerprint); the approval would not count")
+            throw Failure(message: "version \(approvers.version) does not let '\(signer)' approve with \(OpenSSHPublicKey(privateKey.publicKey).fingerprint); the approval would not count")
         }
         let path = "\(directory.root)/\(relative)/signatures/\(signer).sig"
         guard !Files.exists(path) else { throw Failure(message: "\(relative)/signatures/\(signer).sig already exists") }

@@ -19,7 +19,7 @@ struct BundleCommandTests {
         }
         let created = try Command.assay(["dataset", "init", dataset, "--id", "cli-test", "--title", "CLI test", "--threshold", "1",
                                          "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--signer", "gw-b=\(directory.file("gw-b.pub"))",
-                                         "--simulated"])
+                                         "--key", directory.file("gw-a"), "--simulated"])
         try #require(created.status == 0, "\(created.stderr)")
     }
 
@@ -35,7 +35,7 @@ struct BundleCommandTests {
             let sealed = try seal(day)
             try #require(sealed.status == 0, "\(sealed.stderr)")
             let bundle = "\(dataset)/bundles/gw-a/\(day.replacingOccurrences(of: "-", with: "/"))"
-            let result = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(dataset)/allowed_signers", "-I", "gw-a",
+            let result = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(dataset)/policy/0001/allowed_signers", "-I", "gw-a",
                                                            "-n", "assay-manifest-v1", "-s", "\(bundle)/signatures/gw-a.sig"],
                                             input: try Files.read("\(bundle)/manifest.json"))
             #expect(result.status == 0, "\(day): \(result.stderr)")
@@ -52,7 +52,7 @@ struct BundleCommandTests {
         let reference = directory.file("reference")
         try FileManager.default.createDirectory(atPath: reference, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "\(dataset)/dataset.json", toPath: "\(reference)/dataset.json")
-        try FileManager.default.copyItem(atPath: "\(dataset)/allowed_signers", toPath: "\(reference)/allowed_signers")
+        try FileManager.default.copyItem(atPath: "\(dataset)/policy", toPath: "\(reference)/policy")
         let clean = try Command.assay(["seal", "--dataset", reference, "--collector", "gw-a", "--day", "2026-01-09",
                                        "--key", directory.file("gw-a"), "--records", records])
         try #require(clean.status == 0, "\(clean.stderr)")

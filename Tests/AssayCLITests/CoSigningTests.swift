@@ -46,7 +46,7 @@ struct CoSigningTests {
         let first = try GitRepository.create(directory.file("gw-a.dataset"), bare: false)
         try first.addRemote("origin", url: remote)
         try #require(try Command.assay(["dataset", "init", directory.file("gw-a.dataset"), "--id", "shared", "--title", "Shared dataset",
-                                        "--threshold", "2", "--simulated"] + Self.operators.flatMap { ["--signer", "\($0)=\(directory.file("\($0).pub"))"] }).status == 0)
+                                        "--threshold", "2", "--simulated"] + Self.operators.flatMap { ["--signer", "\($0)=\(directory.file("\($0).pub"))", "--key", directory.file($0)] }).status == 0)
         try #require(try Command.assay(["publish", "--dataset", directory.file("gw-a.dataset"), "--key", directory.file("gw-a"), "--signer", "gw-a"]).status == 0)
         for name in Self.operators.dropFirst() {
             try #require(try Command.system("git", ["clone", "-q", remote, directory.file("\(name).dataset")]).status == 0)
@@ -139,7 +139,7 @@ struct CoSigningTests {
         for collector in Self.operators {
             let base = "\(clone)/bundles/\(collector)/2026/01/01"
             for signer in Self.operators {
-                let check = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/allowed_signers", "-I", signer, "-n", "assay-manifest-v1",
+                let check = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/policy/0001/allowed_signers", "-I", signer, "-n", "assay-manifest-v1",
                                                               "-s", "\(base)/signatures/\(signer).sig"], input: try Files.read("\(base)/manifest.json"))
                 #expect(check.status == 0, "\(signer) on \(collector): \(check.stderr)")
             }

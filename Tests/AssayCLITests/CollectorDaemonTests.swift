@@ -168,19 +168,23 @@ struct CollectorDaemonTests {
         }
         for day in ["01", "02"] {
             #expect(FileManager.default.fileExists(atPath: "\(clone)/bundles/gw-a/2026/01/\(day)/manifest.json"))
-            let signature = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/allowed_signers", "-I", "gw-a", "-n", "assay-manifest-v1",
+            let signature = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/policy/0001/allowed_signers", "-I", "gw-a", "-n", "assay-manifest-v1",
                                                               "-s", "\(clone)/bundles/gw-a/2026/01/\(day)/signatures/gw-a.sig"],
                                                input: try Files.read("\(clone)/bundles/gw-a/2026/01/\(day)/manifest.json"))
             #expect(signature.status == 0)
             // The day's scores were published beside the bundles, signed, and recompute byte for byte (spec/scoring.md §10).
             let scores = "\(clone)/scores/gw-a/2026/01/\(day)"
             #expect(FileManager.default.fileExists(atPath: "\(scores)/scores.json"))
-            let scoresSignature = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/allowed_signers", "-I", "gw-a", "-n", "assay-scores-v1",
+            let scoresSignature = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(clone)/policy/0001/allowed_signers", "-I", "gw-a", "-n", "assay-scores-v1",
                                                                     "-s", "\(scores)/signatures/gw-a.sig"], input: try Files.read("\(scores)/scores.json"))
             #expect(scoresSignature.status == 0)
-            let recomputed = try Command.assay(["score", "--dataset", clone, "--day", "2026-01-\(day)"])
-            #expect(recomputed.stdoutBytes == (try Files.read("\(scores)/scores.json")),
+            // `assay score` over every bundle of the clone gives the same scores from the same bundles (the published
+            // document adds the heads it was computed at and its exclusions, here none).
+            let recomputed = try JSONParser().parse(try Command.assay(["score", "--dataset", clone, "--day", "2026-01-\(day)"]).stdoutBytes)
+            let published = try JSONParser().parse(try Files.read("\(scores)/scores.json"))
+            #expect(recomputed["scores"] == published["scores"] && recomputed["inputs"]?["bundles"] == published["inputs"]?["bundles"],
                     "with every bundle of the clone, the scores of 2026-01-\(day) are those the collector published")
+            #expect(published["inputs"]?["excluded"] == .array([]) && published["inputs"]?["heads"]?.arrayValue.count == 1)
         }
         let independent = try Command.system("python3", [Repository.url("verify/assay_verify.py").path, clone])
         #expect(independent.status == 0, "\(independent.stdout)")
@@ -214,7 +218,8 @@ struct CollectorDaemonTests {
                 }
             }
         }
-        #expect(ingested.count > 60, "the ingest loop ran too few rounds to mean much")
+        // At least a few rounds a simulated day (a fully loaded 2-core machine has managed only ~6 rounds).
+        #expect(ingested.count > 20, "the ingest loop ran too few rounds to mean much: \(ingested.count) records")
         #expect(Set(seen.keys) == ingested, "missing: \(ingested.subtracting(seen.keys).sorted().prefix(10)), extra: \(Set(seen.keys).subtracting(ingested).sorted().prefix(10))")
         #expect(seen.values.allSatisfy { $0 == 1 })
         // The gateway's sessions were followed from its event file and sealed, each once.

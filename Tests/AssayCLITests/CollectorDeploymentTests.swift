@@ -36,7 +36,8 @@ struct CollectorDeploymentTests {
         let directory = try TemporaryDirectory()
         try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
         let created = try Command.assay(["dataset", "init", directory.file("dataset"), "--id", "first", "--title", "First",
-                                         "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--remote", "https://git.example/first.git"])
+                                         "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--key", directory.file("gw-a"),
+                                         "--remote", "https://git.example/first.git"])
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stdout.contains("a git repository on branch main with remote origin https://git.example/first.git"), "\(created.stdout)")
         #expect(created.stdout.contains("Next steps:") && created.stdout.contains("assay publish --dataset \(directory.file("dataset"))"), "\(created.stdout)")

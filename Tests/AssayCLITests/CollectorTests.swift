@@ -112,7 +112,7 @@ struct CollectorTests {
         // The staged day seals into a bundle that verifies, holding every ingested record once.
         try #require(try Command.assay(["keygen", "--output", directory.file("key")]).status == 0)
         try #require(try Command.assay(["dataset", "init", directory.file("dataset"), "--id", "collect-test", "--title", "T",
-                                        "--signer", "gw-a=\(directory.file("key.pub"))"]).status == 0)
+                                        "--signer", "gw-a=\(directory.file("key.pub"))", "--key", directory.file("key")]).status == 0)
         let sealed = try Command.assay(["seal", "--dataset", directory.file("dataset"), "--collector", "gw-a", "--day", "2026-01-01",
                                         "--key", directory.file("key"), "--staging", directory.file("staging.sqlite")])
         #expect(sealed.status == 0, "\(sealed.stderr)")
@@ -130,7 +130,9 @@ struct CollectorTests {
         }
         let malformed = try fake { .http(200, Array("{\"api\":\"assay-exporter-v1\",\"records\":[".utf8)) }
         let oversized = try fake { .http(200, [UInt8](repeating: 0x20, count: 17 << 20)) }
-        let drip = try fake { FakeHTTPServer.Reply(bytes: FakeHTTPServer.Reply.http(200, Array(#"{"api":"assay-exporter-v1"}"#.utf8)).bytes, delayMicroseconds: 300_000, chunk: 8) }
+        // ~14 s to drip the whole answer against a 2 s timeout: the margin covers a timer that a loaded
+        // machine wakes late (the answer must never be complete before the timeout fires).
+        let drip = try fake { FakeHTTPServer.Reply(bytes: FakeHTTPServer.Reply.http(200, Array(#"{"api":"assay-exporter-v1"}"#.utf8)).bytes, delayMicroseconds: 1_000_000, chunk: 8) }
         let wrongSchema = try fake { .http(200, Array(#"{"api":"assay-exporter-v1","schema":2,"records":[],"next_cursor":0,"has_more":false}"#.utf8)) }
         let error500 = try fake { .http(500, Array("oops".utf8)) }
         let liar = try FakeHTTPServer { target in

@@ -50,12 +50,12 @@ struct DemoTests {
             #expect(page.status == 200 && String(decoding: page.body, as: UTF8.self).contains("orch-1"), "\(page.status)")
             #expect(exporter.stop() == 0)
         }
-        let commit = try Command.system("git", ["-C", clone, "-c", "gpg.ssh.allowedSignersFile=allowed_signers", "verify-commit", "HEAD"],
+        let commit = try Command.system("git", ["-C", clone, "-c", "gpg.ssh.allowedSignersFile=policy/0001/allowed_signers", "verify-commit", "HEAD"],
                                         directory: cwd)
         #expect(commit.status == 0, "\(commit.stderr)")
         let bundle = "\(cwd)/\(clone)/bundles/gw-b/2026/01/02"
         for signer in ["gw-a", "gw-b", "gw-c"] {
-            let check = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(cwd)/\(clone)/allowed_signers", "-I", signer, "-n", "assay-manifest-v1",
+            let check = try Command.system("ssh-keygen", ["-Y", "verify", "-f", "\(cwd)/\(clone)/policy/0001/allowed_signers", "-I", signer, "-n", "assay-manifest-v1",
                                                           "-s", "\(bundle)/signatures/\(signer).sig"], input: try Files.read("\(bundle)/manifest.json"))
             #expect(check.status == 0, "ssh-keygen accepts \(signer)'s signature: \(check.stderr)")
         }

@@ -63,9 +63,18 @@ struct HostileDatasetTests {
     /// Both verifiers on `dataset`: each fails (exit 1, not a crash) with `rule` among its findings, and they
     /// report the same (severity, rule, path) set.
     @discardableResult
-    static func bothRefuse(_ dataset: String, rule: String, path: String? = nil, extra: [String] = []) throws -> (Verdict, Verdict) {
-        let swift = try run(Command.assayPath, ["verify", dataset, "--json"] + extra)
-        let python = try run("/usr/bin/env", ["python3", "verify/assay_verify.py", dataset, "--json"] + extra)
+    static func bothRefuse(_ dataset: String, rule: String, path: String? = nil, extra: [String] = [],
+                           withoutDACOverride: Bool = false) throws -> (Verdict, Verdict) {
+        // Root reads every directory whatever its mode: to see what an auditor without that power sees, the
+        // verifiers then run without the two capabilities that bypass file permissions (setpriv, util-linux).
+        func command(_ executable: String, _ arguments: [String]) -> (String, [String]) {
+            guard withoutDACOverride, getuid() == 0 else { return (executable, arguments) }
+            return ("/usr/bin/setpriv", ["--bounding-set=-dac_override,-dac_read_search", "--", executable] + arguments)
+        }
+        let (swiftProgram, swiftArguments) = command(Command.assayPath, ["verify", dataset, "--json"] + extra)
+        let (pythonProgram, pythonArguments) = command("/usr/bin/env", ["python3", "verify/assay_verify.py", dataset, "--json"] + extra)
+        let swift = try run(swiftProgram, swiftArguments)
+        let python = try run(pythonProgram, pythonArguments)
         #expect(swift.status == 1, "assay verify exits 1 (not a crash): \(swift.status)\n\(swift.output.prefix(2000))")
         #expect(python.status == 1, "the Python verifier exits 1: \(python.status)\n\(python.output.prefix(2000))")
         #expect(swift.rules.contains(rule), "assay verify reports \(rule): \(swift.findings)")
@@ -132,7 +141,7 @@ struct HostileDatasetTests {
     func allowedSignersAsOpenSSH(options: String, what: String) throws {
         let directory = try TemporaryDirectory()
         let dataset = try Self.copy(in: directory)
-        let path = "\(dataset)/allowed_signers"
+        let path = "\(dataset)/policy/0001/allowed_signers"
         let text = String(decoding: try Files.read(path), as: UTF8.self)
         let edited = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             guard line.hasPrefix("gw-c "), let range = line.range(of: #"namespaces="[^"]*""#, options: .regularExpression) else { return String(line) }
@@ -140,18 +149,17 @@ struct HostileDatasetTests {
         }.joined(separator: "\n")
         #expect(edited != text)
         try Files.writeAtomically(path, contents: Array(edited.utf8))
-        try Self.bothRefuse(dataset, rule: "allowed-signers", path: "allowed_signers")
+        try Self.bothRefuse(dataset, rule: "allowed-signers", path: "policy/0001/allowed_signers")
     }
 
-    @Test("a directory that exists but cannot be read is an unreadable error, never an empty one",
-          .enabled(if: getuid() != 0, "root reads every directory; the check needs an unprivileged user"))
+    @Test("a directory that exists but cannot be read is an unreadable error, never an empty one")
     func unreadableDirectory() throws {
         let directory = try TemporaryDirectory()
         let dataset = try Self.copy(in: directory)
         let path = "\(dataset)/bundles/gw-c"
         #expect(chmod(path, 0) == 0)
         defer { chmod(path, 0o755) }
-        try Self.bothRefuse(dataset, rule: "unreadable", path: "bundles/gw-c")
+        try Self.bothRefuse(dataset, rule: "unreadable", path: "bundles/gw-c", withoutDACOverride: true)
     }
 
     @Test("every try? left in the trusted core says why it cannot hide a failure")

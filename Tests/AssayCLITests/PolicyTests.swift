@@ -41,7 +41,10 @@ struct PolicyTests {
         }
         try assay(["dataset", "init", root, "--id", "assay-policy-vectors", "--title", "Assay policy test vectors", "--licence", "CC0-1.0",
                    "--threshold", "2", "--simulated", "--signer", "gw-a=\(keys)/gw-a.pub", "--signer", "gw-b=\(keys)/gw-b.pub",
-                   "--signer", "gw-c=\(keys)/gw-c.pub", "--no-git"])
+                   "--signer", "gw-c=\(keys)/gw-c.pub", "--key", "\(keys)/gw-a", "--issued", "2026-03-01T12:00:00Z", "--no-git"])
+        // The genesis holds with 2 approvals; all three signers approve it.
+        try assay(["policy", "approve", "--dataset", root, "--key", "\(keys)/gw-b", "--signer", "gw-b", "--version", "1"])
+        try assay(["policy", "approve", "--dataset", root, "--key", "\(keys)/gw-c", "--signer", "gw-c", "--version", "1"])
         let directory = DatasetDirectory(root)
         // gw-b rotates its key on 2026-03-03; gw-a proposes, gw-b approves with the old key.
         try assay(["policy", "propose", "--dataset", root, "--key", "\(keys)/gw-a", "--signer", "gw-a", "--issued", "2026-03-02T12:00:00Z",
@@ -115,7 +118,7 @@ struct PolicyTests {
         #expect(report["policy"]?["version"] == 3, "version 4 is pending, so version 3 is current")
         let versions = report["policy_versions"]?.arrayValue ?? []
         #expect(versions.map { $0["holds"] } == [true, true, true, false])
-        #expect(versions.map { $0["approvals"] } == [[], ["gw-a", "gw-b"], ["gw-a", "gw-b"], ["gw-a"]])
+        #expect(versions.map { $0["approvals"] } == [["gw-a", "gw-b", "gw-c"], ["gw-a", "gw-b"], ["gw-a", "gw-b"], ["gw-a"]])
         let bundles = report["bundles"]?.arrayValue ?? []
         // gw-b's old key counts before 2026-03-03, its new key from then on; gw-c counts until its revocation.
         #expect(bundles.map { $0["signers"] } == [["gw-a", "gw-b", "gw-c"], ["gw-a", "gw-b", "gw-c"], ["gw-a", "gw-b", "gw-c"], ["gw-a", "gw-b"]])
@@ -143,7 +146,9 @@ struct PolicyTests {
         #expect(try sshVerify(Self.days[2], "gw-c") == 0)
         #expect(try sshVerify(Self.days[3], "gw-c") != 0, "ssh-keygen also refuses the revoked key from its revocation on")
         // Every approval of every version verifies with ssh-keygen under the version before it.
-        for (version, approvers, policyFile) in [(2, ["gw-a", "gw-b"], "\(root)/allowed_signers"), (3, ["gw-a", "gw-b"], "\(root)/policy/0002/allowed_signers")] {
+        for (version, approvers, policyFile) in [(1, ["gw-a", "gw-b", "gw-c"], "\(root)/policy/0001/allowed_signers"),
+                                                 (2, ["gw-a", "gw-b"], "\(root)/policy/0001/allowed_signers"),
+                                                 (3, ["gw-a", "gw-b"], "\(root)/policy/0002/allowed_signers")] {
             for approver in approvers {
                 let path = "\(root)/policy/000\(version)"
                 let check = try Command.system("ssh-keygen", ["-Y", "verify", "-f", policyFile, "-I", approver, "-n", "assay-policy-v1",
@@ -197,8 +202,18 @@ struct PolicyTests {
         // Rewriting the genesis breaks the chain of versions that named it.
         let rewritten = scratch.file("rewritten")
         _ = try Command.system("cp", ["-R", root, rewritten])
-        try Files.writeAtomically("\(rewritten)/allowed_signers", contents: try Files.read("\(rewritten)/allowed_signers")
-            + Array("gw-d namespaces=\"assay-manifest-v1\" \(OpenSSHPublicKey(Self.key("mallory").publicKey).line)\n".utf8))
+        // Insiders re-issue the genesis with another signer and approve it again: it holds, but it is another genesis.
+        let genesisPath = "\(rewritten)/policy/0001"
+        let newSigners = try Files.read("\(genesisPath)/allowed_signers")
+            + Array("gw-d namespaces=\"assay-manifest-v1\" \(OpenSSHPublicKey(Self.key("mallory").publicKey).line)\n".utf8)
+        let genesis = PolicyDocument(genesisOf: "assay-policy-vectors", descriptor: try Files.read("\(rewritten)/dataset.json"),
+                                     issued: UTCTime.parseSeconds("2026-03-01T12:00:00Z")!, threshold: 2, allowedSigners: newSigners, summary: "rewritten")
+        try Files.writeAtomically("\(genesisPath)/allowed_signers", contents: newSigners)
+        try Files.writeAtomically("\(genesisPath)/policy.json", contents: genesis.bytes())
+        for name in ["gw-a", "gw-b", "gw-c"] {
+            try Files.writeAtomically("\(genesisPath)/signatures/\(name).sig", contents: Array(
+                try SSHSignature.sign(genesis.bytes(), namespace: DatasetDirectory.policyNamespace, with: Self.key(name)).armored.utf8))
+        }
         let broken = try Command.assay(["verify", rewritten])
         #expect(broken.status == 1)
         #expect(broken.stdout.contains("policy/0002/policy.json: prev names version 1"), "\(broken.stdout)")

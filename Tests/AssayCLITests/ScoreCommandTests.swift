@@ -64,7 +64,7 @@ struct ScoreCommandTests {
         try #require(try Command.system("git", ["-C", dataset, "remote", "add", "origin", directory.file("remote.git")]).status == 0)
         try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
         try #require(try Command.assay(["dataset", "init", dataset, "--id", "range", "--title", "Range", "--simulated",
-                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))"]).status == 0)
+                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--key", directory.file("gw-a")]).status == 0)
         let records = Repository.url("spec/vectors/records/valid.jsonl").path
         for day in ["2026-01-09", "2026-01-10"] {
             let seal = try Command.assay(["seal", "--dataset", dataset, "--collector", "gw-a", "--day", day, "--key", directory.file("gw-a"), "--records", records])

@@ -30,7 +30,7 @@ struct SimulationTests {
         try #require(try Command.assay(["simulate", "--seed", "3", "--first-day", "2026-01-01", "--days", "8", "--out", sim]).status == 0)
         try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
         try #require(try Command.assay(["dataset", "init", directory.file("dataset"), "--id", "sim", "--title", "Simulated", "--simulated",
-                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))"]).status == 0)
+                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--key", directory.file("gw-a")]).status == 0)
         let orchestrators = try FileManager.default.contentsOfDirectory(atPath: "\(sim)/orchestrators").sorted()
         for offset in 1...8 {
             let day = "2026-01-0\(offset)"

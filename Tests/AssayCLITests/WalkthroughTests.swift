@@ -35,7 +35,7 @@ struct WalkthroughTests {
         }
         try #require(run.status == 0, "the walkthrough failed:\n\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("2 signatures, threshold 2: holds"), "\(run.stdout)")
-        #expect(run.stdout.contains("commits' SSH signatures") && run.stdout.contains("; no errors."), "\(run.stdout)")
+        #expect(run.stdout.contains("commits: SSH signatures, additive history, work tree") && run.stdout.contains("; no errors."), "\(run.stdout)")
         let scores = try JSONParser().parse(try Files.read(directory.file("walkthrough/scores.json")))
         let served = (scores["scores"]?["orchestrators"]?.arrayValue ?? []).first { $0["orchestrator"] == "0xd00354656922168815fcd1e51cbddb9e359e3c7f" }
         let matched = served?["disagreements"]?["matched"]

@@ -20,15 +20,17 @@ struct DatasetFixture {
     init(days: Int = 3, threshold: Int = 2, allowedSigners: String? = nil) throws {
         temporary = try TemporaryDirectory()
         let signers = allowedSigners ?? """
-            gw-a namespaces="assay-manifest-v1,git" \(OpenSSHPublicKey(Self.keyA.publicKey).line)
-            gw-b namespaces="assay-manifest-v1,git" \(OpenSSHPublicKey(Self.keyB.publicKey).line)
+            gw-a namespaces="assay-manifest-v1,assay-policy-v1,git" \(OpenSSHPublicKey(Self.keyA.publicKey).line)
+            gw-b namespaces="assay-manifest-v1,assay-policy-v1,git" \(OpenSSHPublicKey(Self.keyB.publicKey).line)
 
             """
-        directory = try DatasetDirectory.create(
+        // The genesis, approved by both signers (a threshold of its own).
+        _ = try DatasetDirectory.create(
             at: temporary.file("dataset"),
-            descriptor: DatasetDescriptor(id: "fixture", title: "Fixture", description: "test data", licence: "CC0-1.0",
-                                          threshold: threshold, simulated: true),
-            allowedSigners: signers)
+            descriptor: DatasetDescriptor(id: "fixture", title: "Fixture", description: "test data", licence: "CC0-1.0", simulated: true),
+            allowedSigners: signers, threshold: threshold, issued: Self.firstDay.startMs / 1000,
+            approvals: [("gw-a", Self.keyA), ("gw-b", Self.keyB)])
+        directory = DatasetDirectory(temporary.file("dataset"))
         for collector in ["gw-a", "gw-b"] {
             for offset in 0..<days {
                 let day = UTCDay(number: Self.firstDay.number + offset)

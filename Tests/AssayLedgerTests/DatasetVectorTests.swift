@@ -16,16 +16,19 @@ struct DatasetVectorTests {
     /// Builds the vector dataset under `root`.
     static func build(at root: String) throws {
         let allowed = """
-            vector-signer namespaces="assay-manifest-v1,git" \(OpenSSHPublicKey(signer.publicKey).line)
+            vector-signer namespaces="assay-manifest-v1,assay-scores-v1,assay-policy-v1,git" \(OpenSSHPublicKey(signer.publicKey).line)
             vector-cosigner namespaces="assay-manifest-v1",valid-after="20260101Z" \(OpenSSHPublicKey(cosigner.publicKey).line)
 
             """
-        let directory = try DatasetDirectory.create(
+        _ = try DatasetDirectory.create(
             at: root,
             descriptor: DatasetDescriptor(id: "assay-vectors", title: "Assay spec test vectors",
                                           description: "Bundles sealed from spec/vectors/records with the vector keys (test only).",
-                                          licence: "CC0-1.0", threshold: 1, simulated: true),
-            allowedSigners: allowed)
+                                          licence: "CC0-1.0",
+                                          scoringProfiles: [.init(id: "naap-sla-v1", sha256: Hasher.sha256(try Repository.bytes("spec/profiles/naap-sla-v1.json")).hex)],
+                                          simulated: true),
+            allowedSigners: allowed, threshold: 1, issued: UTCDay("2026-01-01")!.startMs / 1000, approvals: [("vector-signer", signer)])
+        let directory = DatasetDirectory(root)
         let records = Repository.url("spec/vectors/records/valid.jsonl").path
         let invalid = Repository.url("spec/vectors/records/invalid.jsonl").path
         let conflict = Repository.url("spec/vectors/dataset-inputs/conflict.jsonl").path

@@ -104,8 +104,8 @@ struct TamperTests {
         default:
             // gw-b's key expired before the first day (rotation); the fixture is rebuilt with that policy.
             fixture = try DatasetFixture(allowedSigners: """
-                gw-a namespaces="assay-manifest-v1" \(OpenSSHPublicKey(DatasetFixture.keyA.publicKey).line)
-                gw-b namespaces="assay-manifest-v1",valid-before="20260109235959Z" \(OpenSSHPublicKey(DatasetFixture.keyB.publicKey).line)
+                gw-a namespaces="assay-manifest-v1,assay-policy-v1" \(OpenSSHPublicKey(DatasetFixture.keyA.publicKey).line)
+                gw-b namespaces="assay-manifest-v1,assay-policy-v1",valid-before="20260109235959Z" \(OpenSSHPublicKey(DatasetFixture.keyB.publicKey).line)
 
                 """)
         }
@@ -176,7 +176,7 @@ struct TamperTests {
         let fixture = try DatasetFixture()
         let first = await fixture.verify()
         #expect(first.holds)
-        let state = VerifyState(dataset: "fixture", heads: first.heads)
+        let state = try #require(first.state)
         // Roll gw-a back by one day.
         try FileManager.default.removeItem(atPath: fixture.bundle("gw-a", 2))
         var options = DatasetVerifier.Options()
@@ -186,7 +186,7 @@ struct TamperTests {
         try FileManager.default.removeItem(atPath: fixture.bundle("gw-a", 1))
         try fixture.seal(collector: "gw-a", day: UTCDay(number: DatasetFixture.firstDay.number + 1),
                          records: DatasetFixture.records(collector: "gw-a", day: UTCDay(number: DatasetFixture.firstDay.number + 1), count: 3))
-        options.state = VerifyState(dataset: "fixture", heads: [
+        options.state = VerifyState(dataset: "fixture", genesis: state.genesis, policyVersion: state.policyVersion, policySHA256: state.policySHA256, heads: [
             .init(collector: "gw-a", day: UTCDay(number: DatasetFixture.firstDay.number + 1), manifestSHA256: String(repeating: "a", count: 64)),
         ])
         let rewritten = await fixture.verify(options)

@@ -19,7 +19,7 @@ public enum TestDataset {
         if let gitInit { try run(try Command.system("git", gitInit + [directory.file("dataset")]), "git \(gitInit.joined(separator: " "))") }
         try run(try Command.assay(["keygen", "--output", directory.file(key)]), "assay keygen")
         try run(try Command.assay(["dataset", "init", directory.file("dataset"), "--id", id, "--title", "Test dataset \(id)",
-                                   "--signer", "\(key)=\(directory.file("\(key).pub"))", "--simulated", "--remote", directory.file("public.git")]),
+                                   "--signer", "\(key)=\(directory.file("\(key).pub"))", "--key", directory.file(key), "--simulated", "--remote", directory.file("public.git")]),
                 "assay dataset init")
         if publish {
             try run(try Command.assay(["publish", "--dataset", directory.file("dataset"), "--key", directory.file(key), "--signer", key]), "assay publish")

@@ -71,7 +71,7 @@ def main(argv):
         seed("sshsig", read(path))
 
     for path in list(files(os.path.join(shared, "testvectors", "sshsig"), "allowed_signers")) + list(files(vectors, "allowed_signers")) \
-            + [os.path.join(sample, "allowed_signers")]:
+            + [os.path.join(sample, "policy", "0001", "allowed_signers")]:
         seed("allowed-signers", read(path))
 
     for path in list(files(vectors, ".json")) + [os.path.join(sample, "dataset.json")]:

@@ -1,89 +1,92 @@
 import AssayCore
 import AssayCrypto
 
-/// The dataset's policy versions checked in order (spec/policy.md §1–§2):
-/// which hold, who approved each, and the current policy.
+/// The dataset's policy versions checked in order from the genesis
+/// (spec/policy.md §1–§2): which hold, who approved each, and the current policy.
 public struct PolicyChain: Sendable {
     /// One version and how it stands.
     public struct Version: Sendable {
         public let version: Int
         /// The version's hash, when its document could be read.
         public let hash: String?
-        /// Whether it holds (version 1 always does when readable).
+        /// Whether it holds: approved by enough signers of the approving version (its own, for the genesis).
         public let holds: Bool
         /// Principals whose approvals count, sorted.
         public let approvals: [String]
-        /// Approvals it needed (the previous version's threshold); 0 for version 1.
+        /// Approvals it needed: the previous version's threshold, or the genesis's own.
         public let needed: Int
         /// The policy it defines, when valid.
         public let policy: TrustPolicy?
-        /// When it was proposed (nil for version 1).
+        /// When it was proposed (nil when the document is invalid).
         public let issued: Int64?
         public let summary: String
     }
 
     public let versions: [Version]
-    /// The newest version that holds; nil when the genesis itself is unreadable.
+    /// The newest version that holds; nil when the genesis does not hold.
     public let current: TrustPolicy?
+    /// The genesis hash (SHA-256 of policy/0001/policy.json), when it could be read.
+    public let genesisHash: String?
     public let findings: [Finding]
 
-    /// Reads the genesis (top-level `allowed_signers` and the descriptor's
-    /// threshold) and every `policy/NNNN`, checking each against the one before.
+    /// Reads `policy/0001` (the genesis, which must name the descriptor's bytes and be approved by
+    /// its own signers) and every later `policy/NNNN`, each checked against the one before.
     public static func evaluate(_ directory: DatasetDirectory, descriptor: DatasetDescriptor) -> PolicyChain {
         var log = FindingLog()
-        let genesisBytes: [UInt8]
-        let genesisSigners: AllowedSigners
-        do {
-            genesisBytes = try Files.readRegular(directory.allowedSignersPath, limit: DatasetDirectory.allowedSignersLimit)
-            genesisSigners = try AllowedSigners(strict: genesisBytes)
-        } catch let error as AllowedSigners.ParseError {
-            log.add(.allowedSigners, DatasetDirectory.allowedSignersName, error.description)
-            return PolicyChain(versions: [], current: nil, findings: log.all)
-        } catch {
-            log.add(.allowedSigners, DatasetDirectory.allowedSignersName, "cannot be read: \(error)")
-            return PolicyChain(versions: [], current: nil, findings: log.all)
-        }
-        let genesis = TrustPolicy(version: 1, hash: Hasher.sha256(genesisBytes).hex, threshold: descriptor.threshold, signers: genesisSigners)
-        var versions = [Version(version: 1, hash: genesis.hash, holds: true, approvals: [], needed: 0, policy: genesis, issued: nil, summary: "genesis")]
-        var current = genesis
-        var previous: (policy: TrustPolicy, issued: Int64?, holds: Bool) = (genesis, nil, true)
-
         let names: [String]
         do { names = try DatasetDirectory.list("\(directory.root)/\(DatasetDirectory.policyName)") } catch {
-            log.add(.unreadable, DatasetDirectory.policyName, "cannot be listed: \(error)")
-            return PolicyChain(versions: versions, current: nil, findings: log.all)
+            if Files.kind("\(directory.root)/\(DatasetDirectory.policyName)") == nil {
+                log.add(.policyChain, PolicyDocument.relativePath(version: 1), "is missing: the dataset has no genesis, so nothing in it can be trusted")
+            } else {
+                log.add(.unreadable, DatasetDirectory.policyName, "cannot be listed: \(error)")
+            }
+            return PolicyChain(versions: [], current: nil, genesisHash: nil, findings: log.all)
         }
+        var versions: [Version] = []
+        var current: TrustPolicy?
+        var previous: (policy: TrustPolicy, issued: Int64?, holds: Bool)?
         for (offset, name) in names.enumerated() {
-            let number = offset + 2
+            let number = offset + 1
             let relative = PolicyDocument.relativePath(version: number)
             guard name == String(relative.split(separator: "/").last!) else {
                 log.add(.policyChain, "\(DatasetDirectory.policyName)/\(name)",
-                          "policy versions are policy/0002, policy/0003, … without gaps; expected \(relative) here")
+                        "policy versions are policy/0001, policy/0002, … without gaps; expected \(relative) here")
                 break
             }
             let version = check(directory, version: number, relative: relative, descriptor: descriptor, previous: previous, log: &log)
             versions.append(version)
-            if !previous.holds {
+            if let previous, !previous.holds {
                 log.add(.policyChain, relative, "follows version \(number - 1), which does not hold; a change builds on the policy in effect")
             }
             if version.holds, let policy = version.policy { current = policy }
-            previous = (version.policy ?? previous.policy, version.issued ?? previous.issued, version.holds)
+            guard let policy = version.policy ?? previous?.policy else { break }  // no genesis to build on
+            previous = (policy, version.issued ?? previous?.issued, version.holds)
+        }
+        if names.isEmpty {
+            log.add(.policyChain, PolicyDocument.relativePath(version: 1), "is missing: the dataset has no genesis, so nothing in it can be trusted")
+        }
+        if let genesis = versions.first, genesis.policy != nil, !genesis.holds {
+            log.add(.genesis, PolicyDocument.relativePath(version: 1),
+                    "is approved by \(genesis.approvals.count) of the \(genesis.needed) of its own signers it needs"
+                        + (genesis.approvals.isEmpty ? "" : " (\(genesis.approvals.joined(separator: ", ")))")
+                        + ": the dataset has no policy in effect, so no signature in it counts")
         }
         if let last = versions.last, !last.holds, last.version > 1, last.policy != nil, versions.dropLast().last?.holds == true {
             log.add(.policyPending, PolicyDocument.relativePath(version: last.version),
-                        "is not in effect: approved by \(last.approvals.count) of the \(last.needed) required"
-                            + (last.approvals.isEmpty ? "" : " (\(last.approvals.joined(separator: ", ")))"))
+                    "is not in effect: approved by \(last.approvals.count) of the \(last.needed) required"
+                        + (last.approvals.isEmpty ? "" : " (\(last.approvals.joined(separator: ", ")))"))
         }
-        return PolicyChain(versions: versions, current: current, findings: log.all)
+        return PolicyChain(versions: versions, current: current, genesisHash: versions.first?.hash, findings: log.all)
     }
 
-    /// Checks one version N ≥ 2 against version N−1 (spec/policy.md §2).
+    /// Checks one version against the one before (spec/policy.md §2); `previous` is nil for the genesis.
     static func check(_ directory: DatasetDirectory, version number: Int, relative: String, descriptor: DatasetDescriptor,
-                      previous: (policy: TrustPolicy, issued: Int64?, holds: Bool), log: inout FindingLog) -> Version {
+                      previous: (policy: TrustPolicy, issued: Int64?, holds: Bool)?, log: inout FindingLog) -> Version {
         let absolute = "\(directory.root)/\(relative)"
         let documentPath = "\(relative)/policy.json"
-        func invalid(_ hash: String?) -> Version {
-            Version(version: number, hash: hash, holds: false, approvals: [], needed: previous.policy.threshold, policy: nil, issued: nil, summary: "")
+        func invalid(_ hash: String?, needed: Int? = nil) -> Version {
+            Version(version: number, hash: hash, holds: false, approvals: [], needed: needed ?? previous?.policy.threshold ?? 0,
+                    policy: nil, issued: nil, summary: "")
         }
         let bytes: [UInt8]
         do { bytes = try Files.readRegular("\(absolute)/policy.json", limit: DatasetDirectory.policyDocumentLimit) } catch {
@@ -98,28 +101,43 @@ public struct PolicyChain: Sendable {
         }
         var valid = true
         if document.dataset != descriptor.id {
-            log.add(.policy, documentPath, "names dataset '\(document.dataset)', but this is '\(descriptor.id)'")
+            log.add(.policy, documentPath, "names dataset '\(document.dataset)', but dataset.json says '\(descriptor.id)'")
             valid = false
         }
         if document.version != number {
             log.add(.policy, documentPath, "says version \(document.version), but is in the directory of version \(number)")
             valid = false
         }
-        if document.prevVersion != number - 1 || document.prevSHA256 != previous.policy.hash {
-            log.add(.policyChain, documentPath,
-                      "prev names version \(document.prevVersion) \(document.prevSHA256.prefix(12))…, but version \(number - 1) has hash \(previous.policy.hash.prefix(12))…")
-            valid = false
-        }
-        if let earlier = previous.issued, document.issued < earlier {
-            log.add(.policyChain, documentPath, "is issued \(UTCTime.seconds(document.issued)), before version \(number - 1) (\(UTCTime.seconds(earlier)))")
-            valid = false
-        }
-        for old in previous.policy.revocations {
-            guard let kept = document.revocations.first(where: { $0.fingerprint == old.fingerprint }), kept.from <= old.from else {
+        if let previous {
+            if document.prevVersion != number - 1 || document.prevSHA256 != previous.policy.hash {
                 log.add(.policyChain, documentPath,
-                          "drops or postpones the revocation of \(old.fingerprint) from \(UTCTime.seconds(old.from)); revocations are never lifted")
+                        "prev names version \(document.prevVersion.map(String.init) ?? "none") \((document.prevSHA256 ?? "").prefix(12))…, but version \(number - 1) has hash \(previous.policy.hash.prefix(12))…")
                 valid = false
-                continue
+            }
+            if let earlier = previous.issued, document.issued < earlier {
+                log.add(.policyChain, documentPath, "is issued \(UTCTime.seconds(document.issued)), before version \(number - 1) (\(UTCTime.seconds(earlier)))")
+                valid = false
+            }
+            for old in previous.policy.revocations {
+                guard let kept = document.revocations.first(where: { $0.fingerprint == old.fingerprint }), kept.from <= old.from else {
+                    log.add(.policyChain, documentPath,
+                            "drops or postpones the revocation of \(old.fingerprint) from \(UTCTime.seconds(old.from)); revocations are never lifted")
+                    valid = false
+                    continue
+                }
+            }
+        } else if let named = document.descriptor {
+            // The genesis signs the descriptor: dataset.json must be the bytes it names.
+            do {
+                let descriptorBytes = try Files.readRegular(directory.descriptorPath, limit: DatasetDirectory.descriptorLimit)
+                if PolicyDocument.FileReference(descriptorBytes) != named {
+                    log.add(.descriptor, DatasetDirectory.descriptorName,
+                            "is not the descriptor the genesis signed (\(documentPath) names \(named.size) bytes with SHA-256 \(named.sha256.prefix(16))…)")
+                    valid = false
+                }
+            } catch {
+                log.add(.descriptor, DatasetDirectory.descriptorName, "cannot be read: \(error)")
+                valid = false
             }
         }
         // The version's allowed_signers: named by hash, Assay's namespaces only, revocations reflected.
@@ -127,7 +145,7 @@ public struct PolicyChain: Sendable {
         var signers: AllowedSigners?
         do {
             let signersBytes = try Files.readRegular("\(absolute)/\(DatasetDirectory.allowedSignersName)", limit: DatasetDirectory.allowedSignersLimit)
-            if Int64(signersBytes.count) != document.allowedSignersSize || Hasher.sha256(signersBytes).hex != document.allowedSignersSHA256 {
+            if PolicyDocument.FileReference(signersBytes) != document.allowedSigners {
                 log.add(.policy, signersPath, "differs from the size and SHA-256 that policy.json names")
                 valid = false
             }
@@ -138,18 +156,24 @@ public struct PolicyChain: Sendable {
             }
             signers = parsed
         } catch let error as AllowedSigners.ParseError {
-            log.add(.policy, signersPath, error.description)
+            log.add(.allowedSigners, signersPath, error.description)
             valid = false
         } catch {
             log.add(.policy, signersPath, "cannot be read: \(error)")
             valid = false
         }
-        let approvals = checkApprovals(bytes: bytes, issued: document.issued, relative: relative, absolute: absolute,
-                                       approvers: previous.policy, log: &log)
-        guard valid, let signers else { return invalid(hash) }
+        guard valid, let signers else {
+            // Approvals are still checked: a bad approval file is an error whatever the document.
+            if let previous { _ = checkApprovals(bytes: bytes, issued: document.issued, relative: relative, absolute: absolute, approvers: previous.policy, log: &log) }
+            return invalid(hash, needed: previous == nil ? document.threshold : nil)
+        }
         let policy = TrustPolicy(version: number, hash: hash, threshold: document.threshold, signers: signers, revocations: document.revocations)
-        return Version(version: number, hash: hash, holds: previous.holds && approvals.count >= previous.policy.threshold,
-                       approvals: approvals, needed: previous.policy.threshold, policy: policy, issued: document.issued,
+        // The genesis is approved by its own signers, every later version by the signers of the one before.
+        let approvers = previous?.policy ?? policy
+        let approvals = checkApprovals(bytes: bytes, issued: document.issued, relative: relative, absolute: absolute,
+                                       approvers: approvers, log: &log)
+        return Version(version: number, hash: hash, holds: (previous?.holds ?? true) && approvals.count >= approvers.threshold,
+                       approvals: approvals, needed: approvers.threshold, policy: policy, issued: document.issued,
                        summary: document.summary)
     }
 

@@ -2,34 +2,67 @@ import AssayCore
 import AssayCrypto
 
 /// `policy/NNNN/policy.json` (spec/policy.md §1.1): canonical JSON and a newline.
+/// Version 1 is the genesis: it names the descriptor and has no `prev`.
 public struct PolicyDocument: Equatable, Sendable {
-    public static let format = "assay-policy-v1"
+    public static let format = "assay-policy-v2"
     public static let maxVersion = 9999
+
+    /// The SHA-256 and size of a file the document names.
+    public struct FileReference: Equatable, Sendable {
+        public var sha256: String
+        public var size: Int64
+        public init(_ bytes: [UInt8]) {
+            sha256 = Hasher.sha256(bytes).hex
+            size = Int64(bytes.count)
+        }
+        init(sha256: String, size: Int64) {
+            self.sha256 = sha256
+            self.size = size
+        }
+        var jsonValue: JSONValue { .object([.init("sha256", .string(sha256)), .init("size", .integer(size))]) }
+    }
 
     public var dataset: String
     public var version: Int
-    public var prevVersion: Int
-    public var prevSHA256: String
+    /// The version before (versions N ≥ 2).
+    public var prevVersion: Int?
+    public var prevSHA256: String?
+    /// `dataset.json` (version 1 only).
+    public var descriptor: FileReference?
     /// Seconds since the epoch.
     public var issued: Int64
     public var threshold: Int
-    public var allowedSignersSHA256: String
-    public var allowedSignersSize: Int64
+    public var allowedSigners: FileReference
     /// Sorted by fingerprint, each once.
     public var revocations: [Revocation]
     public var summary: String
 
+    /// Version N ≥ 2, naming version N−1 by its hash.
     public init(dataset: String, version: Int, prevSHA256: String, issued: Int64, threshold: Int,
                 allowedSigners: [UInt8], revocations: [Revocation], summary: String) {
         self.dataset = dataset
         self.version = version
         prevVersion = version - 1
         self.prevSHA256 = prevSHA256
+        descriptor = nil
         self.issued = issued
         self.threshold = threshold
-        allowedSignersSHA256 = Hasher.sha256(allowedSigners).hex
-        allowedSignersSize = Int64(allowedSigners.count)
+        self.allowedSigners = FileReference(allowedSigners)
         self.revocations = revocations.sorted { Array($0.fingerprint.utf8).lexicographicallyPrecedes(Array($1.fingerprint.utf8)) }
+        self.summary = summary
+    }
+
+    /// The genesis (version 1), naming the descriptor's bytes.
+    public init(genesisOf dataset: String, descriptor: [UInt8], issued: Int64, threshold: Int, allowedSigners: [UInt8], summary: String) {
+        self.dataset = dataset
+        version = 1
+        prevVersion = nil
+        prevSHA256 = nil
+        self.descriptor = FileReference(descriptor)
+        self.issued = issued
+        self.threshold = threshold
+        self.allowedSigners = FileReference(allowedSigners)
+        revocations = []
         self.summary = summary
     }
 
@@ -40,20 +73,26 @@ public struct PolicyDocument: Equatable, Sendable {
     }
 
     public var jsonValue: JSONValue {
-        .object([
+        var members: [JSONValue.Member] = [
             .init("format", .string(Self.format)),
             .init("dataset", .string(dataset)),
             .init("version", .integer(Int64(version))),
-            .init("prev", .object([.init("version", .integer(Int64(prevVersion))), .init("sha256", .string(prevSHA256))])),
+        ]
+        if let prevVersion, let prevSHA256 {
+            members.append(.init("prev", .object([.init("version", .integer(Int64(prevVersion))), .init("sha256", .string(prevSHA256))])))
+        }
+        if let descriptor { members.append(.init("descriptor", descriptor.jsonValue)) }
+        members += [
             .init("issued", .string(UTCTime.seconds(issued))),
             .init("threshold", .integer(Int64(threshold))),
-            .init("allowed_signers", .object([.init("sha256", .string(allowedSignersSHA256)), .init("size", .integer(allowedSignersSize))])),
+            .init("allowed_signers", allowedSigners.jsonValue),
             .init("revocations", .array(revocations.map {
                 .object([.init("fingerprint", .string($0.fingerprint)), .init("from", .string(UTCTime.seconds($0.from))),
                          .init("reason", .string($0.reason))])
             })),
             .init("summary", .string(summary)),
-        ])
+        ]
+        return .object(members)
     }
 
     /// The file's bytes: canonical JSON and a newline.
@@ -75,17 +114,25 @@ public struct PolicyDocument: Equatable, Sendable {
             guard try reader.string("format") == Self.format else { throw JSONShapeError(path: "format", reason: "must be \"\(Self.format)\"") }
             dataset = try reader.string("dataset")
             guard Slug.isValid(dataset) else { throw JSONShapeError(path: "dataset", reason: "must be \(Slug.rule)") }
-            version = Int(try reader.integer("version", in: 2...Int64(Self.maxVersion)))
-            var prev = try reader.object("prev")
-            prevVersion = Int(try prev.integer("version", in: 1...Int64(Self.maxVersion)))
-            prevSHA256 = try Manifest.hash(try prev.string("sha256"), path: "prev.sha256")
-            try prev.finish()
+            version = Int(try reader.integer("version", in: 1...Int64(Self.maxVersion)))
+            if version == 1 {
+                guard !reader.has("prev") else { throw JSONShapeError(path: "prev", reason: "the genesis (version 1) has no previous version") }
+                prevVersion = nil
+                prevSHA256 = nil
+                descriptor = try Self.file(&reader, "descriptor")
+            } else {
+                guard !reader.has("descriptor") else {
+                    throw JSONShapeError(path: "descriptor", reason: "only the genesis (version 1) names the descriptor")
+                }
+                var prev = try reader.object("prev")
+                prevVersion = Int(try prev.integer("version", in: 1...Int64(Self.maxVersion)))
+                prevSHA256 = try Manifest.hash(try prev.string("sha256"), path: "prev.sha256")
+                try prev.finish()
+                descriptor = nil
+            }
             issued = try Self.time(try reader.string("issued"), path: "issued")
             threshold = Int(try reader.integer("threshold", in: 1...1000))
-            var file = try reader.object("allowed_signers")
-            allowedSignersSHA256 = try Manifest.hash(try file.string("sha256"), path: "allowed_signers.sha256")
-            allowedSignersSize = try file.integer("size", in: 0...Int64(1 << 22))
-            try file.finish()
+            allowedSigners = try Self.file(&reader, "allowed_signers")
             var revocations: [Revocation] = []
             for (index, element) in try reader.array("revocations").enumerated() {
                 let path = "revocations[\(index)]"
@@ -104,6 +151,9 @@ public struct PolicyDocument: Equatable, Sendable {
                 }
                 revocations.append(Revocation(fingerprint: fingerprint, from: from, reason: reason))
             }
+            guard version > 1 || revocations.isEmpty else {
+                throw JSONShapeError(path: "revocations", reason: "the genesis (version 1) revokes nothing")
+            }
             self.revocations = revocations
             summary = try reader.string("summary")
             guard summary.utf8.count <= 4000 else { throw JSONShapeError(path: "summary", reason: "must be at most 4000 bytes") }
@@ -111,6 +161,14 @@ public struct PolicyDocument: Equatable, Sendable {
         } catch {
             throw DocumentError(error.description)
         }
+    }
+
+    static func file(_ reader: inout JSONObjectReader, _ name: String) throws(JSONShapeError) -> FileReference {
+        var file = try reader.object(name)
+        let reference = FileReference(sha256: try Manifest.hash(try file.string("sha256"), path: "\(name).sha256"),
+                                      size: try file.integer("size", in: 0...Int64(1 << 22)))
+        try file.finish()
+        return reference
     }
 
     static func time(_ text: String, path: String) throws(JSONShapeError) -> Int64 {

@@ -15,9 +15,19 @@ public struct VerificationReport: Sendable {
     public let pinned: Bool
     /// The dataset's policy versions as checked (spec/policy.md §2).
     public let policyVersions: [PolicyChain.Version]
+    /// The genesis hash, and what it was compared with (spec/dataset.md §8.4).
+    public let genesis: GenesisPin?
+
+    /// The dataset's genesis and how this run trusted it.
+    public struct GenesisPin: Sendable {
+        public enum Source: String, Sendable { case trust, state }
+        public let sha256: String
+        /// nil: trusted on first use.
+        public let pinnedBy: Source?
+    }
 
     public init(datasetID: String?, bundles: [BundleResult], findings: [Finding], heads: [VerifyState.Head],
-                policy: TrustPolicy? = nil, pinned: Bool = false, policyVersions: [PolicyChain.Version] = []) {
+                policy: TrustPolicy? = nil, pinned: Bool = false, policyVersions: [PolicyChain.Version] = [], genesis: GenesisPin? = nil) {
         self.datasetID = datasetID
         self.bundles = bundles
         self.findings = findings
@@ -25,12 +35,22 @@ public struct VerificationReport: Sendable {
         self.policy = policy
         self.pinned = pinned
         self.policyVersions = policyVersions
+        self.genesis = genesis
     }
 
     /// The report with more findings (from checks outside the core, such as git commit signatures).
     public func adding(_ extra: [Finding]) -> VerificationReport {
         VerificationReport(datasetID: datasetID, bundles: bundles, findings: findings + extra, heads: heads,
-                           policy: policy, pinned: pinned, policyVersions: policyVersions)
+                           policy: policy, pinned: pinned, policyVersions: policyVersions, genesis: genesis)
+    }
+
+    /// The newest policy version that holds (the dataset's own, whatever --policy pinned).
+    public var currentVersion: PolicyChain.Version? { policyVersions.last { $0.holds } }
+
+    /// What a later run must find again (spec/dataset.md §8.2); nil when there is no root of trust to record.
+    public var state: VerifyState? {
+        guard let datasetID, let genesis, let current = currentVersion, let hash = current.hash else { return nil }
+        return VerifyState(dataset: datasetID, genesis: genesis.sha256, policyVersion: current.version, policySHA256: hash, heads: heads)
     }
 
     public var errors: Int { findings.filter { $0.severity == .error }.count }
@@ -40,8 +60,11 @@ public struct VerificationReport: Sendable {
     /// The report as JSON for programs (spec/dataset.md §8): stable order, canonical form.
     public var jsonValue: JSONValue {
         .object([
-            .init("format", "assay-verify-report-v1"),
+            .init("format", "assay-verify-report-v2"),
             .init("dataset", datasetID.map { .string($0) } ?? .null),
+            .init("genesis", genesis.map { genesis in
+                .object([.init("sha256", .string(genesis.sha256)), .init("pinned_by", genesis.pinnedBy.map { .string($0.rawValue) } ?? .null)])
+            } ?? .null),
             .init("ok", .bool(holds)),
             .init("errors", .integer(Int64(errors))),
             .init("warnings", .integer(Int64(warnings))),
@@ -85,8 +108,10 @@ public struct DatasetVerifier: Sendable {
         public var maxAgeDays: Int?
         /// Today, for freshness; defaults to the current UTC day.
         public var today: UTCDay?
-        /// An earlier run's state, for rollback detection.
+        /// An earlier run's state, for rollback detection; its genesis pins the dataset's unless `trustedGenesis` is set.
         public var state: VerifyState?
+        /// The genesis hash the auditor trusts (`--trust`, spec/dataset.md §8.4).
+        public var trustedGenesis: String?
         /// Judge every signature by this policy instead of the dataset's current one (spec/policy.md §5).
         public var policy: TrustPolicy?
         /// Require this threshold instead of the policy's.
@@ -121,8 +146,12 @@ public struct DatasetVerifier: Sendable {
         }
         let chain = PolicyChain.evaluate(directory, descriptor: descriptor)
         for finding in chain.findings { log.add(finding) }
+        let pin = PinCheck(trustedGenesis: options.trustedGenesis, state: options.state, datasetID: descriptor.id)
+        pin.check(chain, into: &log)
+        let genesis = chain.genesisHash.map { VerificationReport.GenesisPin(sha256: $0, pinnedBy: pin.source) }
         guard var policy = options.policy ?? chain.current else {
-            return VerificationReport(datasetID: descriptor.id, bundles: [], findings: log.all, heads: [], policyVersions: chain.versions)
+            return VerificationReport(datasetID: descriptor.id, bundles: [], findings: log.all, heads: [], policyVersions: chain.versions,
+                                      genesis: genesis)
         }
         if let threshold = options.threshold {
             policy = TrustPolicy(version: policy.version, hash: policy.hash, threshold: threshold, signers: policy.signers,
@@ -163,7 +192,7 @@ public struct DatasetVerifier: Sendable {
         if let state = options.state { RollbackCheck(state: state, datasetID: descriptor.id).check(results, into: &chainLog) }
         findings += chainLog.all
         return VerificationReport(datasetID: descriptor.id, bundles: results, findings: findings, heads: heads,
-                                  policy: policy, pinned: options.policy != nil, policyVersions: chain.versions)
+                                  policy: policy, pinned: options.policy != nil, policyVersions: chain.versions, genesis: genesis)
     }
 
     /// Runs `body` over `items` with bounded parallelism, keeping the input order.

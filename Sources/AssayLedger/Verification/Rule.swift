@@ -6,6 +6,7 @@
 public enum Rule: String, CaseIterable, Sendable, Comparable {
     // The dataset as a whole.
     case descriptor
+    case genesis
     case allowedSigners = "allowed-signers"
     case unlistedFile = "unlisted-file"
     case bundlePath = "bundle-path"
@@ -43,9 +44,11 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     case stale
     case future
     case rollback
+    case policyRollback = "policy-rollback"
     // Published scores.
     case scoresDocument = "scores-document"
     case scoresInput = "scores-input"
+    case scoresIncomplete = "scores-incomplete"
     case scoresMismatch = "scores-mismatch"
     case scoresSignature = "scores-signature"
     // Record proofs.
@@ -53,6 +56,8 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     case proofBinding = "proof-binding"
     // git (the full build only).
     case commitSignature = "commit-signature"
+    case history
+    case worktree
 
     /// How a finding of this rule counts: errors fail verification, warnings are reported.
     public var severity: Finding.Severity {
@@ -66,6 +71,7 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     public var section: String {
         switch self {
         case .descriptor: "dataset.md §3"
+        case .genesis: "dataset.md §8.4"
         case .allowedSigners: "signatures.md §4"
         case .unlistedFile, .bundlePath: "dataset.md §2"
         case .fileType, .unreadable: "dataset.md §8.1"
@@ -78,10 +84,10 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
         case .policy, .policyChain, .policySignature, .policyPending: "policy.md §2"
         case .chainStart, .chainLink, .chainFork, .chainGap: "dataset.md §7"
         case .stale, .future: "dataset.md §8"
-        case .rollback: "dataset.md §8.2"
-        case .scoresDocument, .scoresInput, .scoresMismatch, .scoresSignature: "scoring.md §10"
+        case .rollback, .policyRollback: "dataset.md §8.2"
+        case .scoresDocument, .scoresInput, .scoresIncomplete, .scoresMismatch, .scoresSignature: "scoring.md §10"
         case .proof, .proofBinding: "dataset.md §8.3"
-        case .commitSignature: "dataset.md §9"
+        case .commitSignature, .history, .worktree: "dataset.md §9"
         }
     }
 

@@ -6,7 +6,7 @@ import AssayCore
 /// is looked at with `lstat`; nothing is followed or opened here.
 struct LayoutCheck {
     static let topLevel: [String: Files.Kind] = [
-        DatasetDirectory.descriptorName: .regular, DatasetDirectory.allowedSignersName: .regular, "README.md": .regular, "LICENSE": .regular,
+        DatasetDirectory.descriptorName: .regular, "README.md": .regular, "LICENSE": .regular,
         DatasetDirectory.bundlesName: .directory, DatasetDirectory.scoresName: .directory, DatasetDirectory.policyName: .directory,
     ]
     static let bundleFiles: [String: Files.Kind] = [

@@ -62,3 +62,42 @@ struct RollbackCheck {
         }
     }
 }
+
+/// `genesis` and `policy-rollback` (spec/dataset.md §8.2, §8.4): the genesis is
+/// the pinned one (`--trust`, else the state's), and the policy version an
+/// earlier run judged by still holds with the same hash.
+struct PinCheck {
+    let trustedGenesis: String?
+    let state: VerifyState?
+    let datasetID: String
+
+    /// What pins the genesis in this run; nil when it is trusted on first use.
+    var source: VerificationReport.GenesisPin.Source? {
+        if trustedGenesis != nil { return .trust }
+        return state?.dataset == datasetID ? .state : nil
+    }
+
+    func check(_ chain: PolicyChain, into log: inout FindingLog) {
+        let path = PolicyDocument.relativePath(version: 1) + "/policy.json"
+        let actual = chain.genesisHash ?? "none (unreadable)"
+        if let trustedGenesis, chain.genesisHash != trustedGenesis {
+            log.add(.genesis, path, "the dataset's genesis is \(actual), but --trust pins \(trustedGenesis): this is not the dataset you trust")
+        }
+        guard let state, state.dataset == datasetID else { return }  // another dataset's state: `rollback` says so
+        if chain.genesisHash != state.genesis {
+            log.add(.genesis, path, "the dataset's genesis is \(actual), but the state file recorded \(state.genesis): the root of trust was replaced")
+        }
+        let versionPath = PolicyDocument.relativePath(version: state.policyVersion)
+        guard let version = chain.versions.first(where: { $0.version == state.policyVersion }) else {
+            log.add(.policyRollback, versionPath,
+                    "is gone: the last verification judged by policy version \(state.policyVersion); the policy was rolled back")
+            return
+        }
+        if version.hash != state.policySHA256 {
+            log.add(.policyRollback, "\(versionPath)/policy.json",
+                    "has hash \(version.hash ?? "none (unreadable)"); the last verification saw \(state.policySHA256): the version was rewritten")
+        } else if !version.holds {
+            log.add(.policyRollback, versionPath, "no longer holds; the last verification judged by it")
+        }
+    }
+}
