@@ -528,6 +528,9 @@ def findings(report):
 
 def main(argv):
     global SWIFT
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if argv[:1] == ["--mutate"]:
         count, argv = int(argv[1]), argv[2:]
         seed = 1
