@@ -29,8 +29,10 @@ struct HostileDatasetTests {
         var rules: Set<String> { Set(findings.map { String($0.split(separator: " ")[1]) }) }
     }
 
-    /// Runs `program` with a deadline; a verifier that hangs is killed and fails the test.
-    static func run(_ executable: String, _ arguments: [String], timeout: Double = 20) throws -> Verdict {
+    /// Runs `program` with a deadline; a verifier that hangs is killed and fails the test. The deadline is generous
+    /// (a debug build on a loaded 2-core machine takes up to ~20 s on the whole sample): what it catches is a verifier
+    /// that never ends, as one reading /dev/zero did; promptness is measured by the release build, in the notes.
+    static func run(_ executable: String, _ arguments: [String], timeout: Double = 60) throws -> Verdict {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
