@@ -130,8 +130,8 @@ struct CollectorTests {
         }
         let malformed = try fake { .http(200, Array("{\"api\":\"assay-exporter-v1\",\"records\":[".utf8)) }
         let oversized = try fake { .http(200, [UInt8](repeating: 0x20, count: 17 << 20)) }
-        // ~14 s to drip the whole answer against a 2 s timeout: the margin covers a timer that a loaded
-        // machine wakes late (the answer must never be complete before the timeout fires).
+        // ~14 s to drip the whole answer against a 5 s timeout. Both margins are for a loaded 2-core machine: the
+        // healthy targets must answer within the timeout, and the drip must never complete before it.
         let drip = try fake { FakeHTTPServer.Reply(bytes: FakeHTTPServer.Reply.http(200, Array(#"{"api":"assay-exporter-v1"}"#.utf8)).bytes, delayMicroseconds: 1_000_000, chunk: 8) }
         let wrongSchema = try fake { .http(200, Array(#"{"api":"assay-exporter-v1","schema":2,"records":[],"next_cursor":0,"has_more":false}"#.utf8)) }
         let error500 = try fake { .http(500, Array("oops".utf8)) }
@@ -144,7 +144,7 @@ struct CollectorTests {
             ("http://\(healthy.addresses["scrape"]!)", Self.address), (malformed.url, Self.address), (oversized.url, Self.address),
             (drip.url, Self.address), (wrongSchema.url, Self.address), (error500.url, Self.address), (liar.url, Self.address),
             ("http://127.0.0.1:1", Self.address),
-        ], timeout: "2s")
+        ], timeout: "5s")
         let results = try await round(config)
         let outcomes = results.map(\.1.outcome)
         #expect(outcomes == [.ok, .invalidResponse, .invalidResponse, .timeout, .invalidResponse, .httpError, .addressMismatch, .connectError],
