@@ -1127,7 +1127,8 @@ RULES = {rule: "error" for rule in (
     "file-missing", "file-size", "file-hash", "record-invalid", "record-not-canonical", "record-day", "record-order",
     "record-count", "merkle-root", "conflicts", "coverage", "signature", "unknown-signer", "threshold", "policy",
     "policy-chain", "policy-signature", "chain-start", "chain-link", "chain-fork", "stale", "future", "rollback",
-    "policy-rollback", "scores-document", "scores-input", "scores-incomplete", "scores-mismatch", "scores-signature", "proof",
+    "policy-rollback", "scores-document", "scores-input", "scores-incomplete", "scores-mismatch", "scores-signature", "log", "log-entry",
+    "checkpoint-signature", "checkpoint-threshold", "proof",
     "proof-binding", "commit-signature", "history", "worktree")}
 RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "revoked-signer", "policy-pending")})
 
@@ -1202,7 +1203,7 @@ def read_descriptor(root):
 
 
 TOP_LEVEL = {"dataset.json": "regular", "README.md": "regular", "LICENSE": "regular",
-             "bundles": "directory", "scores": "directory", "policy": "directory"}
+             "bundles": "directory", "scores": "directory", "policy": "directory", "log": "directory"}
 BUNDLE_FILES = {"manifest.json": "regular", "records.jsonl": "regular", "conflicts.jsonl": "regular", "signatures": "directory"}
 SCORES_FILES = {"scores.json": "regular", "signatures": "directory"}
 POLICY_FILES = {"policy.json": "regular", "allowed_signers": "regular", "signatures": "directory"}
@@ -1818,6 +1819,9 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                         chain_log.error("rollback", path + "/manifest.json", "history was rewritten")
         log.extend(chain_log.findings)
         log.extend(check_scores(root, policy, bundles, descriptor))
+        log_findings = Log(limit=1000)
+        check_log(root, descriptor["id"], policy, log_findings)
+        log.extend(log_findings.findings)
     commits = None
     if git:
         git_log = Log(limit=1000)
@@ -2008,6 +2012,323 @@ def _check_published(root, path, number, present, descriptor, profile, profile_h
     return data
 
 
+# ---------------------------------------------------------------- the log (log.md §7)
+
+ENTRY_LIMIT = 4096
+CHECKPOINT_LIMIT = 4096
+NOTE_LIMIT = 1 << 20
+TILE_WIDTH = 256
+ENTRY_KINDS = {"policy": 1 << 20, "manifest": 16 << 20, "scores": 64 << 20}
+
+
+def _size_name(text):
+    """A size as written in a path (log.md §7.3): decimal without leading zeros, at most 2^63 - 1."""
+    if not text.isascii() or not text.isdigit() or str(int(text)) != text or int(text) > (1 << 63) - 1:
+        return None
+    return int(text)
+
+
+def tile_index_path(index):
+    """log.md §4: 3-digit groups, all but the last prefixed with x."""
+    groups = []
+    while True:
+        groups.append("%03d" % (index % 1000))
+        index //= 1000
+        if index == 0:
+            break
+    groups.reverse()
+    return "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
+
+
+def tile_path(level, index, width=256):
+    return "tile/%d/%s%s" % (level, tile_index_path(index), ".p/%d" % width if 0 < width < 256 else "")
+
+
+def entries_path(index, width=256):
+    return "tile/entries/%s%s" % (tile_index_path(index), ".p/%d" % width if 0 < width < 256 else "")
+
+
+def entry_kind(path):
+    """policy, manifest or scores for the path of a signed document (log.md §7.1); None otherwise."""
+    parts = path.split("/")
+    if len(parts) == 3 and parts[0] == "policy" and parts[2] == "policy.json" and _digits(parts[1], 4):
+        return "policy"
+    if len(parts) != 6 or not SLUG.fullmatch(parts[1]) or parse_day("%s-%s-%s" % tuple(parts[2:5])) is None:
+        return None
+    if parts[0] == "bundles" and parts[5] == "manifest.json":
+        return "manifest"
+    if parts[0] == "scores" and parts[5] == "scores.json":
+        return "scores"
+    return None
+
+
+def parse_entry(data):
+    if len(data) > ENTRY_LIMIT:
+        raise Invalid("an entry is at most %d bytes" % ENTRY_LIMIT)
+    value = parse_json(data)
+    if not isinstance(value, dict) or list(value) != ["kind", "path", "sha256"] \
+            or not all(isinstance(value[k], str) for k in value) or value["kind"] not in ENTRY_KINDS \
+            or entry_kind(value["path"]) != value["kind"] or not HEX64.fullmatch(value["sha256"]):
+        raise Invalid("an entry is {kind, path, sha256} naming a policy, manifest or scores document")
+    if canonical(value) != data:
+        raise Invalid("entry %s is not in canonical form" % value["path"])
+    return value
+
+
+def log_documents(root):
+    """The signed documents that must be entries, sorted by bytes (log.md §7.1)."""
+    paths = []
+    for name, found in entries(os.path.join(root, "policy")) if kind(os.path.join(root, "policy")) == "directory" else []:
+        path = "policy/%s/policy.json" % name
+        if entry_kind(path) and kind(os.path.join(root, path)) == "regular":
+            paths.append(path)
+    for base, document in (("bundles", "manifest.json"), ("scores", "scores.json")):
+        found = day_directories(os.path.join(root, base))
+        for collector in found:
+            for number in found[collector]:
+                path = "%s/%s/%s/%s" % (base, collector, day_text(number).replace("-", "/"), document)
+                if kind(os.path.join(root, path)) == "regular":
+                    paths.append(path)
+    return sorted(paths, key=lambda p: p.encode("utf-8"))
+
+
+def _bundle_entries(data, count):
+    items, offset = [], 0
+    while offset < len(data):
+        if offset + 2 > len(data):
+            return None
+        length = (data[offset] << 8) | data[offset + 1]
+        if offset + 2 + length > len(data):
+            return None
+        items.append(data[offset + 2:offset + 2 + length])
+        offset += 2 + length
+    return items if len(items) == count else None
+
+
+def read_log_entries(root, size):
+    result = []
+    bundles = (size + TILE_WIDTH - 1) // TILE_WIDTH
+    for index in range(bundles):
+        count = size % TILE_WIDTH if index == bundles - 1 and size % TILE_WIDTH else TILE_WIDTH
+        path = "log/" + entries_path(index, count)
+        try:
+            data = read_regular(os.path.join(root, path), count * (2 + ENTRY_LIMIT))
+        except OSError as error:
+            raise Invalid("%s cannot be read: %s" % (path, error))
+        items = _bundle_entries(data, count)
+        if items is None:
+            raise Invalid("%s is not %d length-prefixed entries" % (path, count))
+        for item in items:
+            result.append((item, parse_entry(item)))
+    return result
+
+
+def expected_log_files(raw, sizes, origin):
+    """Every file of the log but the signature files and log/checkpoint (log.md §7.3): path -> bytes."""
+    leaves = [leaf_hash(item) for item in raw]
+    levels = [leaves]
+    while len(levels[-1]) >= TILE_WIDTH:
+        below = levels[-1]
+        levels.append([merkle_root(below[i:i + TILE_WIDTH]) for i in range(0, len(below) - TILE_WIDTH + 1, TILE_WIDTH)])
+    files = {}
+    for size in sizes:
+        if size > len(leaves):
+            raise Invalid("checkpoint size %d is beyond the log's %d entries" % (size, len(leaves)))
+        files["log/checkpoints/%d/checkpoint" % size] = ("%s\n%d\n%s\n" % (
+            origin, size, base64.b64encode(merkle_root(leaves[:size])).decode("ascii"))).encode("utf-8")
+        level, count = 0, size
+        while count > 0:
+            full, partial = count // TILE_WIDTH, count % TILE_WIDTH
+            hashes = levels[level]
+            for index in range(full):
+                files["log/" + tile_path(level, index)] = b"".join(hashes[index * TILE_WIDTH:(index + 1) * TILE_WIDTH])
+            if partial:
+                files["log/" + tile_path(level, full, partial)] = b"".join(hashes[full * TILE_WIDTH:full * TILE_WIDTH + partial])
+            count //= TILE_WIDTH
+            level += 1
+        for start in range(0, size, TILE_WIDTH):
+            chunk = raw[start:min(start + TILE_WIDTH, size)]
+            files["log/" + entries_path(start // TILE_WIDTH, len(chunk))] = b"".join(
+                len(item).to_bytes(2, "big") + item for item in chunk)
+    return files
+
+
+def _note_name_ok(name):
+    return name != "" and not any(ch.isspace() or ch == "+" for ch in name)
+
+
+def parse_signature_line(line):
+    """One signed-note signature line without its newline (log.md §1): (name, key id, signature)."""
+    dash = "\u2014 ".encode("utf-8")
+    if not line.startswith(dash) or b" " not in line[len(dash):]:
+        raise Invalid("not a signature line")
+    rest = line[len(dash):]
+    cut = rest.rindex(b" ")
+    name = rest[:cut].decode("utf-8")
+    if not _note_name_ok(name):
+        raise Invalid("bad key name")
+    data = _b64(rest[cut + 1:].decode("ascii"))
+    if len(data) < 5:
+        raise Invalid("too short")
+    return name, int.from_bytes(data[:4], "big"), data[4:]
+
+
+def note_key_id(name, kind_byte, key):
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([kind_byte]) + key).digest()[:4], "big")
+
+
+def _log_signature_files(root, size):
+    directory = "log/checkpoints/%d/signatures" % size
+    if kind(os.path.join(root, directory)) != "directory":
+        return []
+    found = []
+    for name, _ in entries(os.path.join(root, directory)):
+        if name.endswith(".sig"):
+            found.append((name[:-4], "%s/%s" % (directory, name), read_regular(os.path.join(root, directory, name), 4096)))
+    return sorted(found, key=lambda f: f[0].encode("utf-8"))
+
+
+def check_log(root, dataset_id, policy, log):
+    """log, log-entry, checkpoint-signature, checkpoint-threshold (log.md §7.5). Returns (size, root) or None."""
+    top = os.path.join(root, "log")
+    if kind(top) != "directory":
+        if kind(top) is None:
+            log.error("log", "log", "is missing: every dataset has a log of its signed documents")
+        return None
+    files, pending = set(), ["log"]
+    while pending:
+        relative = pending.pop()
+        try:
+            found = entries(os.path.join(root, relative))
+        except OSError as error:
+            log.error("unreadable", relative, "cannot be listed: %s" % error)
+            return None
+        for name, file_kind in found:
+            path = relative + "/" + name
+            if file_kind == "directory":
+                pending.append(path)
+            elif file_kind == "regular":
+                files.add(path)
+            else:
+                log.error("file-type", path, "is a %s; a dataset holds only regular files and directories" % file_kind)
+    sizes = sorted({_size_name(p.split("/")[2]) for p in files
+                    if p.startswith("log/checkpoints/") and len(p.split("/")) > 3 and _size_name(p.split("/")[2]) is not None})
+    if not sizes:
+        log.error("log", "log/checkpoints", "holds no checkpoint")
+        return None
+    size = sizes[-1]
+    try:
+        read = read_log_entries(root, size)
+    except Invalid as error:
+        log.error("log", "log", "its entries cannot be read: %s" % error)
+        return None
+    leaves = [leaf_hash(raw) for raw, _ in read]
+    origin = "assay/" + dataset_id
+    try:
+        expected = expected_log_files([item for item, _ in read], sizes, origin)
+    except Invalid as error:
+        log.error("log", "log", str(error))
+        return None
+    for path in sorted(expected):
+        if path not in files:
+            log.error("log", path, "is missing: a checkpoint of this log needs it")
+            continue
+        try:
+            data = read_regular(os.path.join(root, path), len(expected[path]) + 1, partial=True)[0]
+        except OSError as error:
+            log.error("unreadable", path, "cannot be read: %s" % error)
+            continue
+        if data != expected[path]:
+            log.error("log", path, "is not what the log's entries give")
+    for path in sorted(files):
+        parts = path.split("/")
+        signature = len(parts) == 5 and parts[1] == "checkpoints" and parts[3] == "signatures" and parts[4].endswith(".sig") \
+            and _size_name(parts[2]) in sizes
+        if path not in expected and path != "log/checkpoint" and not signature:
+            log.error("log", path, "is not a file of this log")
+    # log-entry
+    if not read or read[0][1]["path"] != "policy/0001/policy.json":
+        log.error("log-entry", "log", "entry 0 is not the genesis, policy/0001/policy.json")
+    seen = set()
+    for _, entry in read:
+        path = entry["path"]
+        if path in seen:
+            log.error("log-entry", path, "has more than one entry in the log")
+            continue
+        seen.add(path)
+        try:
+            data = read_regular(os.path.join(root, path), ENTRY_KINDS[entry["kind"]])
+        except OSError as error:
+            log.error("log-entry", path, "is an entry of the log but cannot be read: %s" % error)
+            continue
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            log.error("log-entry", path, "has another SHA-256 than its log entry")
+    try:
+        documents = log_documents(root)
+    except OSError:
+        documents = []
+    for path in documents:
+        if path not in seen:
+            log.error("log-entry", path, "is a signed document without an entry in the log")
+    # checkpoint-signature and checkpoint-threshold
+    newest = set()
+    for checkpoint_size in sizes:
+        signers = _check_checkpoint_signatures(root, checkpoint_size, origin, policy, log)
+        if checkpoint_size == size:
+            newest = signers
+    if len(newest) < policy["threshold"]:
+        log.error("checkpoint-threshold", "log/checkpoints/%d" % size,
+                  "%d signers of %d needed" % (len(newest), policy["threshold"]))
+    try:
+        text = read_regular(os.path.join(root, "log/checkpoints/%d/checkpoint" % size), CHECKPOINT_LIMIT)
+        assembled = text + b"\n" + b"".join(data for _, _, data in _log_signature_files(root, size))
+        if read_regular(os.path.join(root, "log/checkpoint"), NOTE_LIMIT) != assembled:
+            log.error("log", "log/checkpoint", "is not checkpoint %d with its signature lines" % size)
+    except OSError as error:
+        log.error("log", "log/checkpoint", "cannot be read or assembled: %s" % error)
+    return size, merkle_root(leaves)
+
+
+def _check_checkpoint_signatures(root, size, origin, policy, log):
+    try:
+        text = read_regular(os.path.join(root, "log/checkpoints/%d/checkpoint" % size), CHECKPOINT_LIMIT)
+    except OSError:
+        return set()
+    try:
+        files = _log_signature_files(root, size)
+    except OSError as error:
+        log.error("checkpoint-signature", "log/checkpoints/%d/signatures" % size, "cannot be read: %s" % error)
+        return set()
+    counting = set()
+    for signer, path, data in files:
+        try:
+            if not data.endswith(b"\n") or b"\n" in data[:-1]:
+                raise Invalid("not one line")
+            name, key_id, signature = parse_signature_line(data[:-1])
+        except (Invalid, UnicodeDecodeError, ValueError):
+            log.error("checkpoint-signature", path, "is not one signature line ending in a newline")
+            continue
+        if name != origin:
+            log.error("checkpoint-signature", path, "is signed under key name %r, not the log's origin" % name)
+            continue
+        revoked = {r["fingerprint"] for r in policy["revocations"]}
+        keys = [e["key"] for e in policy["signers"]
+                if match_list(signer, e["principals"]) and _permits(e, MANIFEST_NAMESPACE, None) and fingerprint(e["key"]) not in revoked]
+        key = next((k for k in keys if note_key_id(origin, 1, k) == key_id), None)
+        if key is None:
+            log.error("checkpoint-signature", path, "is not by a key the policy gives %s" % signer)
+            continue
+        try:
+            if len(signature) != 64:
+                raise InvalidSignature()
+            Ed25519PublicKey.from_public_bytes(key).verify(signature, text)
+        except (InvalidSignature, ValueError):
+            log.error("checkpoint-signature", path, "does not verify for checkpoint %d" % size)
+            continue
+        counting.add(signer)
+    return counting
+
+
 # ---------------------------------------------------------------- --git (dataset.md §9)
 
 class GitUnavailable(Exception):
@@ -2093,7 +2414,7 @@ def check_git(root, policy, log):
                 if status == "A":
                     if number == 0:
                         _track_added(root, path, blob, heads, place, log)
-                else:
+                elif not (status == "M" and path == "log/checkpoint"):  # the one file that changes (log.md §7.3)
                     log.error("history", path, "%s %s it: a published file never changes or disappears" % (
                         place, {"D": "deletes", "T": "changes the type of"}.get(status, "modifies")))
     if not bare:

@@ -68,7 +68,7 @@ public struct CoSignPass {
                 throw Failure(description: "\(dataset): \(error)")
             }
             if !options.noPush && !options.dryRun {
-                do { try publisher!.update(key: key) } catch {
+                do { try publisher!.update(key: key, signer: signer, time: time) } catch {
                     throw Failure(description: "catching up with \(remote) failed: \(error)")
                 }
             }

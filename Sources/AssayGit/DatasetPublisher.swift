@@ -48,12 +48,14 @@ public struct DatasetPublisher {
             throw GitError(.dirty, "the work tree has changes Assay did not make; commit or remove them first: "
                 + foreign.prefix(5).map(\.path).joined(separator: ", ") + (foreign.count > 5 ? ", …" : ""))
         }
-        let files = changes.map(\.path)
+        var files = changes.map(\.path)
         if let stray = files.first(where: { !Self.isPublishable($0) }) {
             throw GitError(.dirty, "'\(stray)' is not part of a sealed bundle, published scores or a policy version (a crashed seal's leftovers?); remove it first")
         }
         let bundles = Array(Set(files.compactMap(Self.bundleDirectory))).sorted()
         var commit: String?
+        let logged = try appendLog(signer: signer, key: key)
+        files = Array(Set(files + logged)).sorted()
         if !files.isEmpty {
             let message = Self.message(bundles: bundles, files: files, repository: repository)
             let identity = GitIdentity(name: signer, email: email ?? "\(signer)@assay.invalid", time: time)
@@ -71,7 +73,7 @@ public struct DatasetPublisher {
                 } catch {
                     // Most likely another publisher pushed first: take their commits and replay ours on top.
                     guard attempt < attempts else { throw error }
-                    do { try update(key: key) } catch where [.diverged, .conflict, .notAppendOnly].contains(error.code) {
+                    do { try update(key: key, signer: signer, time: time) } catch where [.diverged, .conflict, .notAppendOnly].contains(error.code) {
                         throw error  // replaying cannot help
                     } catch {}
                     let base = 50 << min(attempt, 6)
@@ -86,7 +88,7 @@ public struct DatasetPublisher {
     /// Fetches the remote and brings the branch up to it: a fast-forward, or a
     /// replay of the local additive commits, re-signed with `key`. Returns how many were replayed.
     @discardableResult
-    public func update(key: Ed25519PrivateKey) throws(GitError) -> Int {
+    public func update(key: Ed25519PrivateKey, signer: String, time: Int64) throws(GitError) -> Int {
         guard let remote else { return 0 }
         if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()
@@ -110,7 +112,32 @@ public struct DatasetPublisher {
                 }
             }
         }
-        return try repository.integrate(upstream: upstream, sign: signing(key))
+        let replayed = try repository.integrate(upstream: upstream, sign: signing(key))
+        if replayed > 0 {
+            // The replayed commits' documents are appended to the log they landed on, in one more commit.
+            let logged = try appendLog(signer: signer, key: key)
+            if !logged.isEmpty {
+                let identity = GitIdentity(name: signer, email: "\(signer)@assay.invalid", time: time)
+                _ = try repository.commitSigned(adding: logged, message: "Log: append what \(replayed) replayed commit\(replayed == 1 ? "" : "s") published\n",
+                                                author: identity, sign: signing(key))
+            }
+        }
+        return replayed
+    }
+
+    /// Appends every signed document of the work tree that the log lacks, and `signer`'s signature on the newest
+    /// checkpoint (spec/log.md §7.4); returns the files written (relative).
+    func appendLog(signer: String, key: Ed25519PrivateKey) throws(GitError) -> [String] {
+        guard let root = repository.workdir else { return [] }
+        let directory = DatasetDirectory(root.hasSuffix("/") ? String(root.dropLast()) : root)
+        do {
+            let id = try directory.descriptor().id
+            var written = try DatasetLog.append(directory, paths: try DatasetLog.documents(directory), datasetID: id, signer: signer, key: key)
+            written += try DatasetLog.cosign(directory, datasetID: id, signer: signer, key: key)
+            return Array(Set(written)).sorted()
+        } catch {
+            throw GitError(.content, "the dataset's log cannot be appended to: \(error)")
+        }
     }
 
     func signing(_ key: Ed25519PrivateKey) -> ([UInt8]) throws -> String {
@@ -121,6 +148,7 @@ public struct DatasetPublisher {
     /// file, or (in a new dataset) the descriptor, README.md or LICENSE.
     static func isPublishable(_ path: String) -> Bool {
         if [DatasetDirectory.descriptorName, "README.md", "LICENSE"].contains(path) { return true }
+        if path.hasPrefix(GitRepository.logPrefix) { return true }  // left by an interrupted publish; appending checks it
         let parts = path.split(separator: "/").map(String.init)
         if parts.first == DatasetDirectory.policyName {
             // policy/NNNN/{policy.json, allowed_signers, signatures/<signer>.sig}
@@ -150,6 +178,8 @@ public struct DatasetPublisher {
             let parts = first.split(separator: "/")
             subject = "Seal \(parts[1]) \(parts[2])-\(parts[3])-\(parts[4])"
             if sealed.count > 1 { subject += " and \(sealed.count - 1) more" }
+        } else if bundles.isEmpty && !files.isEmpty && files.allSatisfy({ $0.hasPrefix(GitRepository.logPrefix) }) {
+            subject = "Co-sign the log's newest checkpoint"
         } else if bundles.isEmpty {
             subject = "Create dataset"
         } else {
@@ -167,6 +197,8 @@ public struct DatasetPublisher {
             let added = files.filter { $0.hasPrefix(directory + "/") }.map { String($0.dropFirst(directory.count + 1)) }.sorted()
             body.append("\(directory)\n  adds \(added.joined(separator: ", "))")
         }
+        let logged = files.filter { $0.hasPrefix(GitRepository.logPrefix) }
+        if !logged.isEmpty { body.append("log\n  \(logged.count) file\(logged.count == 1 ? "" : "s"): entries, tiles, checkpoint and signature (spec/log.md §7)") }
         return subject + "\n\n" + body.joined(separator: "\n") + "\n"
     }
 }
@@ -220,6 +252,7 @@ extension DatasetPublisher {
                 }
             }
             guard !written.isEmpty else { return outcome }
+            _ = try appendLog(signer: signer, key: key)
             let files = try repository.status().map(\.path)
             let message = "Publish scores \(collector) \(written.map(\.description).joined(separator: ", "))\n\n"
                 + "Computed on \(base.map { "commit \($0)" } ?? "the empty tree"), whose bundles they name (spec/scoring.md §10).\n"

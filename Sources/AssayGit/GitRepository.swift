@@ -194,7 +194,11 @@ public final class GitRepository {
         return Self.hex(commitID)
     }
 
-    /// Refuses a tree that changes or deletes anything the parent has.
+    /// The one published file that changes: the log's newest checkpoint (spec/log.md §7.3).
+    public static let mutableCheckpoint = "log/checkpoint"
+    static let logPrefix = "log/"
+
+    /// Refuses a tree that changes or deletes anything the parent has, except the log's newest checkpoint.
     private func checkOnlyAdditions(parent: OpaquePointer?, tree: OpaquePointer?) throws(GitError) {
         guard let parent else { return }
         var parentTree: OpaquePointer?
@@ -207,6 +211,8 @@ public final class GitRepository {
             guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
             if delta.status != GIT_DELTA_ADDED {
                 let path = delta.old_file.path.map { String(cString: $0) } ?? "?"
+                // The log's newest checkpoint is the one file that changes (spec/log.md §7.3).
+                if delta.status == GIT_DELTA_MODIFIED && path == Self.mutableCheckpoint { continue }
                 throw GitError(.notAppendOnly, "the commit would change or delete the published file '\(path)'; published files are never rewritten")
             }
         }
@@ -294,6 +300,8 @@ public final class GitRepository {
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position)?.pointee, let cPath = delta.new_file.path else { continue }
             let path = String(cString: cPath)
+            // The log is not replayed as files: the publisher appends the replayed documents to the log it lands on.
+            if path.hasPrefix(Self.logPrefix) { continue }
             guard delta.status == GIT_DELTA_ADDED else {
                 throw GitError(.notAppendOnly, "commit \(name) changes or deletes '\(path)'; only additive commits are replayed")
             }

@@ -141,6 +141,15 @@ public struct DatasetDirectory: Sendable {
             try Files.createExclusive(directory.descriptorPath, contents: descriptorBytes, mode: 0o644)
         } catch { throw LedgerError(.io, error.description) }
         try directory.installDirectory(at: "\(root)/\(PolicyDocument.relativePath(version: 1))", files: files)
+        // The log of one entry, the genesis, signed by each approver (spec/log.md §7.4).
+        for (index, approval) in approvals.enumerated() {
+            if index == 0 {
+                _ = try DatasetLog.append(directory, paths: ["\(PolicyDocument.relativePath(version: 1))/policy.json"], datasetID: descriptor.id,
+                                          signer: approval.signer, key: approval.key)
+            } else {
+                _ = try DatasetLog.cosign(directory, datasetID: descriptor.id, signer: approval.signer, key: approval.key)
+            }
+        }
         return Hasher.sha256(genesisBytes).hex
     }
 

@@ -191,6 +191,9 @@ public struct DatasetVerifier: Sendable {
         if let maxAge = options.maxAgeDays { FreshnessCheck(today: today, maxAgeDays: maxAge).check(heads, into: &chainLog) }
         if let state = options.state { RollbackCheck(state: state, datasetID: descriptor.id).check(results, into: &chainLog) }
         findings += chainLog.all
+        var logFindings = FindingLog(limit: 1000)
+        _ = LogCheck(directory: directory, datasetID: descriptor.id, policy: policy).check(into: &logFindings)
+        findings += logFindings.all
         return VerificationReport(datasetID: descriptor.id, bundles: results, findings: findings, heads: heads,
                                   policy: policy, pinned: options.policy != nil, policyVersions: chain.versions, genesis: genesis)
     }

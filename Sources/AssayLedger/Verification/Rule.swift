@@ -51,6 +51,11 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     case scoresIncomplete = "scores-incomplete"
     case scoresMismatch = "scores-mismatch"
     case scoresSignature = "scores-signature"
+    // The log (spec/log.md §7).
+    case log
+    case logEntry = "log-entry"
+    case checkpointSignature = "checkpoint-signature"
+    case checkpointThreshold = "checkpoint-threshold"
     // Record proofs.
     case proof
     case proofBinding = "proof-binding"
@@ -86,6 +91,7 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
         case .stale, .future: "dataset.md §8"
         case .rollback, .policyRollback: "dataset.md §8.2"
         case .scoresDocument, .scoresInput, .scoresIncomplete, .scoresMismatch, .scoresSignature: "scoring.md §10"
+        case .log, .logEntry, .checkpointSignature, .checkpointThreshold: "log.md §7.5"
         case .proof, .proofBinding: "dataset.md §8.3"
         case .commitSignature, .history, .worktree: "dataset.md §9"
         }

@@ -8,6 +8,7 @@ struct LayoutCheck {
     static let topLevel: [String: Files.Kind] = [
         DatasetDirectory.descriptorName: .regular, "README.md": .regular, "LICENSE": .regular,
         DatasetDirectory.bundlesName: .directory, DatasetDirectory.scoresName: .directory, DatasetDirectory.policyName: .directory,
+        DatasetLog.directoryName: .directory,  // its contents are the log check's (spec/log.md §7.5)
     ]
     static let bundleFiles: [String: Files.Kind] = [
         "manifest.json": .regular, "records.jsonl": .regular, "conflicts.jsonl": .regular, "signatures": .directory,

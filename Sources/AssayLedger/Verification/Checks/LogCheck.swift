@@ -1,0 +1,186 @@
+import AssayCore
+import AssayCrypto
+
+/// `log`, `log-entry`, `checkpoint-signature` and `checkpoint-threshold` (spec/log.md §7.5): the dataset's log
+/// is exactly what its entries give, its entries are exactly the dataset's signed documents, and its newest
+/// checkpoint carries the policy's threshold of signers.
+struct LogCheck {
+    let directory: DatasetDirectory
+    let datasetID: String
+    let policy: TrustPolicy
+
+    /// The newest checkpoint, when the log could be read.
+    struct Head: Sendable, Equatable {
+        let size: UInt64
+        let root: [UInt8]
+    }
+
+    func check(into log: inout FindingLog) -> Head? {
+        let root = directory.root
+        let top = DatasetLog.directoryName
+        guard Files.kind("\(root)/\(top)") == .directory else {
+            // A `log` that is not a directory is the layout check's (`file-type`).
+            if Files.kind("\(root)/\(top)") == nil { log.add(.log, top, "is missing: every dataset has a log of its signed documents") }
+            return nil
+        }
+        guard let files = regularFiles(top, log: &log) else { return nil }
+        let checkpoints = "\(top)/\(DatasetLog.checkpointsName)"
+        var sizes: [UInt64] = []
+        for path in files.keys where path.hasPrefix(checkpoints + "/") {
+            let name = path.dropFirst(checkpoints.count + 1).split(separator: "/").first.map(String.init) ?? ""
+            if let size = DatasetLog.decimal(name), !sizes.contains(size) { sizes.append(size) }
+        }
+        sizes.sort()
+        guard let size = sizes.last else {
+            log.add(.log, checkpoints, "holds no checkpoint")
+            return nil
+        }
+        let entries: [DatasetLog.Entry]
+        do { entries = try DatasetLog.entries(root, size: size) } catch {
+            log.add(.log, top, "its entries cannot be read: \(error.reason)")
+            return nil
+        }
+        let origin = DatasetLog.origin(datasetID: datasetID)
+        let expected: [String: [UInt8]]
+        do { expected = try DatasetLog.expectedFiles(entries: entries, sizes: sizes, origin: origin) } catch {
+            log.add(.log, top, error.reason)
+            return nil
+        }
+        for (path, bytes) in expected.sorted(by: { $0.key < $1.key }) {
+            guard files[path] != nil else {
+                log.add(.log, path, "is missing: a checkpoint of this log needs it")
+                continue
+            }
+            let found: [UInt8]
+            do { found = try Files.readRegular("\(root)/\(path)", limit: bytes.count + 1) } catch {
+                log.add(.unreadable, path, "cannot be read: \(error)")
+                continue
+            }
+            if found != bytes { log.add(.log, path, "is not what the log's entries give (spec/log.md §4, §7.3)") }
+        }
+        for path in files.keys.sorted() where expected[path] == nil && path != "\(top)/checkpoint" && !isSignatureFile(path, sizes: sizes) {
+            log.add(.log, path, "is not a file of this log")
+        }
+        checkEntries(entries, log: &log)
+        var newestSigners: Set<String> = []
+        for checkpointSize in sizes {
+            let signers = checkSignatures(size: checkpointSize, origin: origin, log: &log)
+            if checkpointSize == size { newestSigners = signers }
+        }
+        if newestSigners.count < policy.threshold {
+            log.add(.checkpointThreshold, "\(checkpoints)/\(size)",
+                    "\(newestSigners.count) signer\(newestSigners.count == 1 ? "" : "s") of \(policy.threshold) needed: \(newestSigners.sorted().joined(separator: ", "))")
+        }
+        do {
+            let assembled = try DatasetLog.assemble(root, size: size)
+            let current = try Files.readRegular("\(root)/\(top)/checkpoint", limit: SignedNote.maxBytes)
+            if current != assembled { log.add(.log, "\(top)/checkpoint", "is not checkpoint \(size) with its signature lines (spec/log.md §7.3)") }
+        } catch {
+            log.add(.log, "\(top)/checkpoint", "cannot be read or assembled: \(error)")
+        }
+        let leafHashes = entries.map { Merkle.leafHash($0.bytes) }
+        return Head(size: size, root: Merkle.root(leafHashes: leafHashes))
+    }
+
+    /// `log/checkpoints/<size>/signatures/<signer>.sig` of a size that has a checkpoint.
+    func isSignatureFile(_ path: String, sizes: [UInt64]) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5, parts[1] == DatasetLog.checkpointsName, parts[3] == "signatures", parts[4].hasSuffix(".sig"),
+              let size = DatasetLog.decimal(parts[2]) else { return false }
+        return sizes.contains(size)
+    }
+
+    /// `log-entry`: entry 0 is the genesis; each signed document is exactly one entry with its hash.
+    func checkEntries(_ entries: [DatasetLog.Entry], log: inout FindingLog) {
+        let genesis = "\(DatasetDirectory.policyName)/0001/policy.json"
+        if entries.first?.path != genesis { log.add(.logEntry, DatasetLog.directoryName, "entry 0 is not the genesis, \(genesis)") }
+        var seen: Set<String> = []
+        for entry in entries {
+            guard seen.insert(entry.path).inserted else {
+                log.add(.logEntry, entry.path, "has more than one entry in the log")
+                continue
+            }
+            let bytes: [UInt8]
+            do { bytes = try Files.readRegular("\(directory.root)/\(entry.path)", limit: DatasetLog.cap(for: entry.kind)) } catch {
+                log.add(.logEntry, entry.path, "is an entry of the log but cannot be read: \(error)")
+                continue
+            }
+            if Hasher.sha256(bytes).hex != entry.sha256 { log.add(.logEntry, entry.path, "has another SHA-256 than its log entry") }
+        }
+        let documents: [String]
+        do { documents = try DatasetLog.documents(directory) } catch {
+            return  // a directory that cannot be listed is the layout check's (`unreadable`)
+        }
+        for path in documents where !seen.contains(path) {
+            log.add(.logEntry, path, "is a signed document without an entry in the log")
+        }
+    }
+
+    /// `checkpoint-signature`: each signature file of checkpoint `size`; returns the signers whose signature counts.
+    func checkSignatures(size: UInt64, origin: String, log: inout FindingLog) -> Set<String> {
+        let root = directory.root
+        let text: [UInt8]
+        do { text = try Files.readRegular("\(root)/\(DatasetLog.directoryName)/\(DatasetLog.checkpointsName)/\(size)/checkpoint",
+                                          limit: DatasetLog.checkpointLimit) } catch {
+            return []  // reported with the log's files
+        }
+        let files: [(signer: String, path: String, bytes: [UInt8])]
+        do { files = try DatasetLog.signatureFiles(root, size: size) } catch {
+            log.add(.checkpointSignature, "\(DatasetLog.directoryName)/\(DatasetLog.checkpointsName)/\(size)/signatures", "cannot be read: \(error)")
+            return []
+        }
+        var counting: Set<String> = []
+        for file in files {
+            guard file.bytes.last == 0x0A, !file.bytes.dropLast().contains(0x0A),
+                  let line = try? SignedNote.signatureLine(Array(file.bytes.dropLast())) else {  // the reason is the finding
+                log.add(.checkpointSignature, file.path, "is not one signature line ending in a newline (spec/log.md §1)")
+                continue
+            }
+            guard line.name == origin else {
+                log.add(.checkpointSignature, file.path, "is signed under key name '\(line.name)', not the log's origin '\(origin)'")
+                continue
+            }
+            // Keys the policy gives this signer for manifests, whatever their validity window, and never revoked.
+            let keys = policy.signers.entries.filter { entry in
+                entry.allows(principal: file.signer, namespace: DatasetDirectory.manifestNamespace, at: nil)
+                    && !policy.revocations.contains { $0.fingerprint == OpenSSHPublicKey(entry.key).fingerprint }
+            }.compactMap { try? NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: $0.key) }  // the origin is a valid name
+            guard let key = keys.first(where: { $0.keyID == line.keyID }) else {
+                log.add(.checkpointSignature, file.path, "is not by a key policy version \(policy.version) gives \(file.signer) (unrevoked, \(DatasetDirectory.manifestNamespace))")
+                continue
+            }
+            guard key.verify(line.signature, text: text) else {
+                log.add(.checkpointSignature, file.path, "does not verify for checkpoint \(size)")
+                continue
+            }
+            counting.insert(file.signer)
+        }
+        return counting
+    }
+
+    /// Every regular file under `relative`, with `file-type` and `unreadable` findings for what is not.
+    func regularFiles(_ relative: String, log: inout FindingLog) -> [String: Files.Kind]? {
+        var found: [String: Files.Kind] = [:]
+        var pending = [relative]
+        while let next = pending.popLast() {
+            let entries: [Files.Entry]
+            do { entries = try Files.entries("\(directory.root)/\(next)") } catch {
+                log.add(.unreadable, next, "cannot be listed: \(error)")
+                return nil
+            }
+            for entry in entries {
+                let path = "\(next)/\(entry.name)"
+                switch entry.kind {
+                case .directory: pending.append(path)
+                case .regular: found[path] = .regular
+                default: log.add(.fileType, path, "is a \(entry.kind.rawValue); a dataset holds only regular files and directories")
+                }
+            }
+            guard found.count <= 10_000_000 else {
+                log.add(.log, relative, "holds more files than a verifier reads")
+                return nil
+            }
+        }
+        return found
+    }
+}
