@@ -2273,7 +2273,7 @@ def check_log(root, dataset_id, policy, log):
     # checkpoint-signature and checkpoint-threshold
     newest = set()
     for checkpoint_size in sizes:
-        signers = _check_checkpoint_signatures(root, checkpoint_size, origin, policy, log)
+        signers = _check_checkpoint_signatures(root, checkpoint_size, origin, policy, log, checkpoint_size == size)
         if checkpoint_size == size:
             newest = signers
     if len(newest) < policy["threshold"]:
@@ -2289,7 +2289,7 @@ def check_log(root, dataset_id, policy, log):
     return size, merkle_root(leaves)
 
 
-def _check_checkpoint_signatures(root, size, origin, policy, log):
+def _check_checkpoint_signatures(root, size, origin, policy, log, newest):
     try:
         text = read_regular(os.path.join(root, "log/checkpoints/%d/checkpoint" % size), CHECKPOINT_LIMIT)
     except OSError:
@@ -2311,9 +2311,7 @@ def _check_checkpoint_signatures(root, size, origin, policy, log):
         if name != origin:
             log.error("checkpoint-signature", path, "is signed under key name %r, not the log's origin" % name)
             continue
-        revoked = {r["fingerprint"] for r in policy["revocations"]}
-        keys = [e["key"] for e in policy["signers"]
-                if match_list(signer, e["principals"]) and _permits(e, MANIFEST_NAMESPACE, None) and fingerprint(e["key"]) not in revoked]
+        keys = [e["key"] for e in policy["signers"] if match_list(signer, e["principals"]) and _permits(e, MANIFEST_NAMESPACE, None)]
         key = next((k for k in keys if note_key_id(origin, 1, k) == key_id), None)
         if key is None:
             log.error("checkpoint-signature", path, "is not by a key the policy gives %s" % signer)
@@ -2324,6 +2322,9 @@ def _check_checkpoint_signatures(root, size, origin, policy, log):
             Ed25519PublicKey.from_public_bytes(key).verify(signature, text)
         except (InvalidSignature, ValueError):
             log.error("checkpoint-signature", path, "does not verify for checkpoint %d" % size)
+            continue
+        if newest and any(r["fingerprint"] == fingerprint(key) for r in policy["revocations"]):
+            log.warning("revoked-signer", path, "%s's key is revoked; it does not count for the newest checkpoint" % signer)
             continue
         counting.add(signer)
     return counting

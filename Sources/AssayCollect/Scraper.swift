@@ -174,11 +174,6 @@ public struct Scraper: Sendable {
         } catch {
             throw Self.transportFailure(error)
         }
-        // The deadline is the rule, whichever task noticed first: a body that completed after it is a timeout
-        // (on a loaded machine the timer's wake-up can be scheduled after the last byte's).
-        guard NIODeadline.now() <= deadline else {
-            throw Failure.probe(.timeout, "\(url): the body did not arrive within \(timeoutMs) ms", status)
-        }
         do {
             var limits = ExporterPage.parserLimits
             limits.maxBytes = limit

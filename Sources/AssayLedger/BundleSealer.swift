@@ -184,6 +184,10 @@ extension DatasetDirectory {
             throw LedgerError(.io, "signing failed: \(error)")
         }
         try write(bundle, signatures: [(signer, signature)])
+        // The manifest (and any other document the log lacks) becomes the log's next entry, signed by the sealer.
+        let documents: [String]
+        do { documents = try DatasetLog.documents(self) } catch { throw LedgerError(.io, "listing the dataset's documents: \(error)") }
+        _ = try DatasetLog.append(self, paths: documents, datasetID: descriptor.id, signer: signer, key: key)
         return bundle
     }
 }

@@ -119,6 +119,11 @@ public struct CoSigner: Sendable {
             }
             decisions.append(Decision(collector: bundle.collector, day: bundle.day, outcome: outcome))
         }
+        // A co-signer also signs the log's newest checkpoint, when the log verified (spec/log.md §7.4).
+        let logHolds = !report.findings.contains { [.log, .logEntry].contains($0.rule) && $0.severity == .error }
+        if !dryRun, logHolds, let id = report.datasetID, decisions.contains(where: { $0.outcome == .signed }) {
+            _ = try? DatasetLog.cosign(directory, datasetID: id, signer: signer, key: key)  // a failure leaves the checkpoint as it was: the publisher signs it
+        }
         return decisions
     }
 

@@ -16,7 +16,7 @@ struct CollectorTests {
 
     init() throws { directory = try TemporaryDirectory() }
 
-    func configuration(_ targets: [(url: String, orchestrator: String)], pageRecords: Int = 50, timeout: String = "2s") throws -> String {
+    func configuration(_ targets: [(url: String, orchestrator: String)], pageRecords: Int = 50, timeout: String = "10s") throws -> String {
         try Files.writeAtomically(directory.file("gw-a"), contents: [])
         let groups = targets.map { """
                   - targets: ["\($0.url)"]

@@ -30,6 +30,8 @@ struct PolicyTests {
         let manifest = try directory.manifestBytes(collector: "gw-a", day: day)
         try directory.addSignature(try SSHSignature.sign(manifest, namespace: DatasetDirectory.manifestNamespace, with: key(keyName)),
                                    signer: signer, collector: "gw-a", day: day)
+        // As a co-signer does: the log's newest checkpoint too (spec/log.md §7.4).
+        _ = try DatasetLog.cosign(directory, datasetID: try directory.descriptor().id, signer: signer, key: key(keyName))
     }
 
     /// Builds the vector dataset at `root` (keys in `keys`).
@@ -124,7 +126,9 @@ struct PolicyTests {
         #expect(bundles.map { $0["signers"] } == [["gw-a", "gw-b", "gw-c"], ["gw-a", "gw-b", "gw-c"], ["gw-a", "gw-b", "gw-c"], ["gw-a", "gw-b"]])
         #expect(bundles.last?["unsigned"] == [], "a revoked key's principal is not asked to sign")
         let findings = (report["findings"]?.arrayValue ?? []).map { "\($0["rule"]?.stringValue ?? "") \($0["path"]?.stringValue ?? "")" }
-        #expect(findings == ["policy-pending policy/0004", "revoked-signer bundles/gw-a/2026/03/04/signatures/gw-c.sig"], "\(findings)")
+        // gw-c's revoked key also signed the log's newest checkpoint: it does not count there either.
+        #expect(findings == ["policy-pending policy/0004", "revoked-signer bundles/gw-a/2026/03/04/signatures/gw-c.sig",
+                             "revoked-signer log/checkpoints/8/signatures/gw-c.sig"], "\(findings)")
         let text = try Command.assay(["verify", root])
         #expect(text.stdout.contains("revoked from 2026-03-04T00:00:00Z (key leaked in a backup); it does not count for 2026-03-04"), "\(text.stdout)")
         #expect(text.stdout.contains("is not in effect: approved by 1 of the 2 required (gw-a)"), "\(text.stdout)")

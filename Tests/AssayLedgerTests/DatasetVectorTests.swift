@@ -43,6 +43,8 @@ struct DatasetVectorTests {
                                key: signer, signer: "vector-signer") { _ in }
         // collector-b: one day, the same records seen by another collector.
         _ = try directory.seal(collector: "collector-b", day: day, inputs: [records], key: signer, signer: "vector-signer") { _ in }
+        // The co-signer's signature on the log's newest checkpoint too (spec/log.md §7.4).
+        _ = try DatasetLog.cosign(directory, datasetID: "assay-vectors", signer: "vector-cosigner", key: cosigner)
     }
 
 

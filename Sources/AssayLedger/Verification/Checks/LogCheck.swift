@@ -64,7 +64,7 @@ struct LogCheck {
         checkEntries(entries, log: &log)
         var newestSigners: Set<String> = []
         for checkpointSize in sizes {
-            let signers = checkSignatures(size: checkpointSize, origin: origin, log: &log)
+            let signers = checkSignatures(size: checkpointSize, origin: origin, newest: checkpointSize == size, log: &log)
             if checkpointSize == size { newestSigners = signers }
         }
         if newestSigners.count < policy.threshold {
@@ -117,7 +117,7 @@ struct LogCheck {
     }
 
     /// `checkpoint-signature`: each signature file of checkpoint `size`; returns the signers whose signature counts.
-    func checkSignatures(size: UInt64, origin: String, log: inout FindingLog) -> Set<String> {
+    func checkSignatures(size: UInt64, origin: String, newest: Bool, log: inout FindingLog) -> Set<String> {
         let root = directory.root
         let text: [UInt8]
         do { text = try Files.readRegular("\(root)/\(DatasetLog.directoryName)/\(DatasetLog.checkpointsName)/\(size)/checkpoint",
@@ -140,17 +140,23 @@ struct LogCheck {
                 log.add(.checkpointSignature, file.path, "is signed under key name '\(line.name)', not the log's origin '\(origin)'")
                 continue
             }
-            // Keys the policy gives this signer for manifests, whatever their validity window, and never revoked.
+            // Keys the policy gives this signer for manifests, whatever their validity window.
             let keys = policy.signers.entries.filter { entry in
                 entry.allows(principal: file.signer, namespace: DatasetDirectory.manifestNamespace, at: nil)
-                    && !policy.revocations.contains { $0.fingerprint == OpenSSHPublicKey(entry.key).fingerprint }
             }.compactMap { try? NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: $0.key) }  // the origin is a valid name
             guard let key = keys.first(where: { $0.keyID == line.keyID }) else {
-                log.add(.checkpointSignature, file.path, "is not by a key policy version \(policy.version) gives \(file.signer) (unrevoked, \(DatasetDirectory.manifestNamespace))")
+                log.add(.checkpointSignature, file.path, "is not by a key policy version \(policy.version) gives \(file.signer) for \(DatasetDirectory.manifestNamespace)")
                 continue
             }
             guard key.verify(line.signature, text: text) else {
                 log.add(.checkpointSignature, file.path, "does not verify for checkpoint \(size)")
+                continue
+            }
+            // The newest checkpoint speaks for the log as it is: a revoked key's signature does not count there
+            // (an older checkpoint was signed before the revocation).
+            let fingerprint = OpenSSHPublicKey(key.publicKey).fingerprint
+            if newest, let revocation = policy.revocations.first(where: { $0.fingerprint == fingerprint }) {
+                log.add(.revokedSigner, file.path, "\(file.signer)'s key \(fingerprint) is revoked (\(revocation.reason)); it does not count for the newest checkpoint")
                 continue
             }
             counting.insert(file.signer)

@@ -1,0 +1,1 @@
+— assay/assay-vectors yD8kJENZ9ofbBzqqiHTd7SEEDfJUHBoG5Myk+7mcm0XsE1cP4tJM3DljQA2ARm+uDrMEgRE+z1dCpIp4b1VkVQk6kQk=

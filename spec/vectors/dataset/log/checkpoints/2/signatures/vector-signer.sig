@@ -1,0 +1,1 @@
+— assay/assay-vectors yD8kJApTsBWHBnjmZ1zQt4OFsOymsIYaPGrX46705UYQB67Ken/u+Snc+1bEmhfTsJBPnTD488tj66PeXuNALOL4YAg=

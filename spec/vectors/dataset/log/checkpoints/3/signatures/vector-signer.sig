@@ -1,0 +1,1 @@
+— assay/assay-vectors yD8kJH8b+UopbClAvObGjdWlsBteNUXHFbzzT7UNM4dzOqddiicZjcHu7O1j2k4bGsSo5YjJCLKzcplNiRbQsobiYg0=

@@ -1,0 +1,1 @@
+— assay/assay-vectors yD8kJGFbrydILLuoO0pdDGPET77SuOh7tvktJ+cyvw9J/T1GUZhZiTtyBGHb5WYUPnGyLcnLY1khYHzGpgwQ3b4yIgM=

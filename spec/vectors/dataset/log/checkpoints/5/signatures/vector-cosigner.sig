@@ -1,0 +1,1 @@
+— assay/assay-vectors 4fySRfeDpFYgBDUWF9QPH4hVuEwtxfvjEPE5V6xiSxlA/UeGSiWLPwYjPnRdriY96CQjIm0X5fzV0q+tSP0vXJB95Ak=

@@ -1,0 +1,1 @@
+— assay/assay-vectors yD8kJI3oRbCyU1TJgcu0B85Bie/wtkYPImRpZsDdaQWW7dJDyKwaMEPkMFeNM/s51Vkdbltx1jmAUdhL9B7SZGkYRQU=

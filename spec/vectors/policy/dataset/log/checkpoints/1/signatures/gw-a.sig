@@ -1,0 +1,1 @@
+— assay/assay-policy-vectors 7s9aN9a/6As3bs54nR7xTjVauSOsv86HKSeZgUJNSbnTkMvecG/m7lZ+XwkgbJpGsgAF6L9y8Q2qQaLs6IwScMnVnQ4=

@@ -1,0 +1,1 @@
+— assay/assay-policy-vectors 7s9aN2fnlOmgJY+6Q4HFXAONljfNUswA1Wlabh+CSyPa2VJxyQyOb9oyBB+pr8PzmDwy3Xe3ky8dxeRknv2QBCxnhwE=

@@ -1,0 +1,1 @@
+— assay/assay-policy-vectors hU+xVb1VyMToWYfzCUjT4i2LMrdc2x06SPeQMlfKU/mf98Kl0VgM24dKOcKlxiT1Lb4+Ubv1eqpmL4WuzBz/HmQNWQE=

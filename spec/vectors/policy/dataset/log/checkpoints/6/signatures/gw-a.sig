@@ -1,0 +1,1 @@
+— assay/assay-policy-vectors 7s9aN0SmUEV7d5HJNzucG/FGU4c/Z5bfeiHmBineZHQhM86Jw/BDDwHE0Vd4xuQ9ajn3l0jwlKS2CIVUFpW1Dn0KCw4=

@@ -1,0 +1,1 @@
+— assay/assay-policy-vectors hU+xVYJWRK/sE5JU2dVyw1hLVqj99oyazTenfIs/TnrCbkmt7c48E74I3orc+6zUTdgi3uZSodIouubbOf6Yu2wKGgg=

@@ -1,0 +1,1 @@
+— assay/assay-policy-vectors 736ga5vmUwz8Qsfw1liPSjStePwRLkBwyn4XzuDG6EfiDZNfnJiRD8NDHJ7JRe6SyBfdINLbGxGLe1fyks/xAN2Q4AI=

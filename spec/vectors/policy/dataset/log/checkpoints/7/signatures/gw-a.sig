@@ -1,0 +1,1 @@
+— assay/assay-policy-vectors 7s9aN4N/CtgV+oBaWvQjvcwZ+aKQBdLUQCjcn4O1vE2uMQIJoy3BJyD/7xXty7JOwikab0ITp0DPDvp1By7t343ixwI=

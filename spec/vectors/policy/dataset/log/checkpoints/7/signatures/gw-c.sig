@@ -1,0 +1,1 @@
+— assay/assay-policy-vectors 736ga8i6yJBQsaglkOXpkLWZfke+chcVsRXnGtzA/NHV0BVpHvn2FT1BMyoAf/375MITBSwA0Q4+zdmaFEhnjmfCQgo=
