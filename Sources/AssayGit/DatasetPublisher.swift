@@ -43,7 +43,8 @@ public struct DatasetPublisher {
         if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()
         let changes = try repository.status()
-        let foreign = changes.filter { !$0.isUntracked }
+        // The log's newest checkpoint is rewritten by sealing and co-signing: Assay's own change (spec/log.md §7.3).
+        let foreign = changes.filter { !$0.isUntracked && $0.path != GitRepository.mutableCheckpoint }
         if !foreign.isEmpty {
             throw GitError(.dirty, "the work tree has changes Assay did not make; commit or remove them first: "
                 + foreign.prefix(5).map(\.path).joined(separator: ", ") + (foreign.count > 5 ? ", …" : ""))

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANgYYtgAmntlRm6pBBs2qPa8mdN1xjw6lSOGOtXAg/5cYjbosUhx+xjjgl3a0aoqVRXzckLNUn29Zlw326/OvQAk=

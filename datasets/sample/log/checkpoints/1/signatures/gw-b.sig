@@ -1,0 +1,1 @@
+— assay/assay-demo iltp003FXnmMF6gJagiEkEhi36nFYzUQ1HtdtJG660Qwf1Zv3juVdA4oVNdovPFTDbRtIXc1OjUdrpqYUVXeGa7YYws=

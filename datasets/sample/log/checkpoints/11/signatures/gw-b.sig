@@ -1,0 +1,1 @@
+— assay/assay-demo iltp08ZXYXqRphEpdSaXVcj4nXUH6iAe8p3SewwqMLAedGnhd8lkJXOJibcfilRkpZ0iOc2GGYjQW8RpYedNI7/t0AE=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9MkUKAolJDd2KXJMPIXKMldnzssZ4CXrsSY0Ue/lhP2r1wmIif+kt5O3jzbHtI5icmRihNW0QcGeoXViN96xrw0=

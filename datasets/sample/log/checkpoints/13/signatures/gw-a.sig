@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANpgx6PVMoXXSk5JxbWiq29/FDuLmtWg3EtNJoWR28iSH2PXmdDBb+R/ZsFFtV7Mlt5+zkmHT6BDMEePfzH5E4Q8=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9CqnS41hsyN3WJ+QaXYKyBU5I+LOiKVHcv22yTlRp7LYyh4D2wVW+OZOoBRZ3tqRp9H620TAQb7H/NVtJ1Vy4wI=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANi8D95CzFQAtfl3+4wYeBStn/UUGHcktdQg8Z9+vl2KWm4yxOd/5LU6A1H6AWpGFWElS1a/FztUOlJ4wVTqBNAw=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANkd6nt7yzaxeJEwxk5Ui+o/FaXIeE6Pllm2M6rLEgxDQAaDhgvXAwDtLI6P9WzLTDh6Hb2vvyDxQF/cipP2qago=

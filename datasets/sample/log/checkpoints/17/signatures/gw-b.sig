@@ -1,0 +1,1 @@
+— assay/assay-demo iltp09qmLcXuvwIcPdbtGeLYLrGrL0ijmn6QGSQ5432fyuK+sXYLK6TQ38fcnYUinGeq+xJb2smIxVMNCvu5BJHyHwU=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9IjXcrmn78+XWhHiaATT4ZyDKTpUWyvAi3gpZa0G+7LpM0yK5nJEC6KkOcDRg+K85OQRIPj5icQJpwrqvspahA4=

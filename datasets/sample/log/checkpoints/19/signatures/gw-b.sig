@@ -1,0 +1,1 @@
+— assay/assay-demo iltp02S+Lth4ksd8hEvani0H/IibQQTcq1sSyFE+NNI2empB8r8Pg+00pcfAMhxZyXtHFf0Odd6SpaqrSnhrYl3rcw8=

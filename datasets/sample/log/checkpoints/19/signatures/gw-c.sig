@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9Jzrwls2xFUzHyKSylKCZn0F6iUq5sP8pWNBrDdwnaTgsBks2ol/OyfV0JIzFimYuJaWXvJuGp1wGYEBm+i3YQM=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANtBu+3CngDykMWpBbpTKglLGtcwmyb7Icigip1FxNtm7Lmnit0s96caGGTKLLLNoQdAjz8BoPAu1bv2kNmo1MQY=

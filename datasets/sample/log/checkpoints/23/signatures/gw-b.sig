@@ -1,0 +1,1 @@
+— assay/assay-demo iltp07pm0gLGONG/1eXpk4xC7/OwetgEcrdZJr7kNeHO/lTAnVBwjNEOAilEDhbNGK3q3Ue92dD4yqmaYmxHjq7fwwc=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9ODicc26FscXuRpnfi3OAY7vu/ygruE+FX+Pc49mFKMmZxJql6YRPYQBKCooeKsK5eDA/Dkz4N4CWi0LtRvaLAI=

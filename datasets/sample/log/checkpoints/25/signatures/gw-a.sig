@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANuHJyShkMHtJ2mbgFbjBSj8iV4mWYSr3Ni6Wue5Dp+ggnSK9r9LH4B7n/gobIFmpMM4g9Mivh1A0ZdTjKVDoYAc=

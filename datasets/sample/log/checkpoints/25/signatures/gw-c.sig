@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9D5u4KfhP0RgXoStLWntAncVB98+oEUF326Vd3LnwyOQQyFdWshMforSMqeWK3DQ6Rx7txoXn4hwUaggA0+68wc=

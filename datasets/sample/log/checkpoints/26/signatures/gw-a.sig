@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANuTrIRMZkzeXv09Ln6GuKpUfbH7M4ixKIlxEbjFHMgCXYyPqHPSdPNb8NZSMcs88CTnzn3EIFqjz3LCZlja94wI=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANkySjIKhxXBzyWvz/lpMD1P1AdR6M/WdwYztK2xkRX7GkwiV84NTYLOOkLz1X7G6un1MtUa+8WrMhlFro8c+6QQ=

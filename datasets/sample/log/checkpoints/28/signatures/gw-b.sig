@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0w+8ZQSWbiMWbuwdXTdIKuxboQHTeV7lNOg/GgqzKISUc29DC26iNpxCpBVvnS1s0gcyMd6xN3SA4fPC2EPZFwY=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0wG6HqtxJmPSHZ04m5hZEOwMkrpwMzIFApxAxAG9tsNXJsPZTsY04DH+yQZQhLZtSHzEWlpDp2XnfUfZFbAX3QE=

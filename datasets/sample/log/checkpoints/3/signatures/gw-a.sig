@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANlFAx2NQE+VxEF1LovmUNJ8pX4ln7Zid1BVCjlSyQeAJdfZ7kfE0ug851Hcew3RslA1Tt1XFqn0dL6hmdJK4pgw=

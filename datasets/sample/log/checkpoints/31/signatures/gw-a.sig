@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANgBDcXVp69Y1BSy9EeC8x347+jHmZxlsfG2JhthNdeVMZyM/Mjp9Xnt3eJUnKr4dg/ePVIcWbIjMSFj4Ou72AQw=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp06CyYJB+n4sTFXbKU3gFTpOuVvUuN7bwCpqQYnWQ8RhXbG7Ad1dckrkV4lodyjeW5rnggZd1CEz8Z4BUVsWrPgg=

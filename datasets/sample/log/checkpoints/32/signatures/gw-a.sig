@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANtFhl0SSe8sOh8y10r/j/XTgBeHka43TuznGrKxxLOOiNDjKQ78wdbvjtE9pZnoga36ZmUSwhDUqh9U8WS4wXAc=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0xGwNSIy1wHl/JOxoNPX4e0eCvpHf/mnFz5lbXQQVoKGUOhP/b0mokn8kI4LZoT2MvdXXi37JVgD2RmszYXSPQo=

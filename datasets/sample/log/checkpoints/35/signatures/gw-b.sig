@@ -1,0 +1,1 @@
+— assay/assay-demo iltp027E5Q2g1ud+HNO34ZmLXrjj5zthRBV8obSpJ5qLS8q3KkfnG37c7+nANEhL0xTy1O1Eh7cdHUNG+KhBfIoeJQg=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANtAk10zY2COKEUk9F7+1DxdNGrDJ/edE/Z4ChbPAkL2V6eS69+BgmFsGPN6UUcL/RmocX6O2rb/nsqcDP4nIKQ4=

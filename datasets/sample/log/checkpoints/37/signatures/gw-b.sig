@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0w1S7zhrtRWvqGl6lX3VC+kOFAaatEusLf0jWms/tyKE3ou7l0CRovOVCttY4lbgR7HN1HtJuuLgrUaS8g/E5AU=

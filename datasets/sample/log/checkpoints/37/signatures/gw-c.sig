@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9LiFIli43WtzO7Ol2iNFPWSK4e7u4BfAF/xFlQ1m7Ql0xwF6fQoibUJI6Fo5NOnrgkt9zIfIoOUQBB03HipSTAM=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANlHviQ0X++Qq9etLTBOSLRMuttpBUIp6rPYGP1WVSw84gDc33sDWn0f2Fqq+reT+ywLbUEESdIBiHLmfDLMYsQk=

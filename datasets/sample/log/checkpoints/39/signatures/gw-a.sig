@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANpQBdGoebbROPSO07nTjUC4bJI9O5mlgYBZ9SCN9L0b3DjYUXcsq4BPrPl1uTp66nnqN8FO2EWrmaX2ebN7/yQ4=

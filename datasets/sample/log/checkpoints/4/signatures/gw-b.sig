@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0whbSZJu1tE8wuYML35z3Q2GTBLKOImTuUKmdHLtnCHKZZAkXhM+PCEKSk31aUwvsOu8Eo6aNbALcBRu4/xnWw8=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp02hOUG4p2HDzHnu2r5g4Hht2xrQjmTy6qwgZYrh2o9/8AdbUu+CHCYB68AYCeV5jF0/8K3u5yS/sv5BsZOCqIgI=

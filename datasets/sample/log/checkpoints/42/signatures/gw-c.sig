@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9JcXzkx6ngPp+9iOpcTcaaQDS1h9NlW5Ttv7toU5mr3cDsEw0+PGJuEjAYVmY83PweBHUUaSXAwteJF+0dDV3wE=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANiQ7nXJvUZhPMDt2NYB3H31uRxAs9icij9l51rvw3WK6dysDZJ3MWjg2Bhnb6sqgeRcI0fsRuarB/KHrOJ6SYgY=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANmWakiqwODNexDr/bn99/5O+3rNxgoEFhJriKe4+abQghryEKef76PWAKY1ttOEgeses7rgrcU8MeSnt1HELgQU=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANmjgVFInMEF24SHb4OKZQ/TcSb4K1R244kTTlPlbT7MrsKDicKPrGVNXPLQtbD/gbFcfjGbyro6/SawnPoOy6QM=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0wwDk/hrxChvbfzEfZaYcQ8+zcAPIzih383LaqdbSPg0UkumHJlbOfmjYquYEIRDAyq07zTiDuxUWU57h7b0zQY=

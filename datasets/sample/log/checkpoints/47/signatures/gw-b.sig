@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0zPNoC1NeH47nVrjGOzpfmar41mMZ4lGcnh55OtoaqAXSg+AciivSXZ+lrW/woSge2NxuVKRdJqp7o6LeE4VrQc=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9JfGkOnZwkDdZCFe4JMO/rBFUBirtbBCrL4erTDeL5PoZWf/t2VhLFy0G7ZBf2/d8H8O6x0QdEBoRb1Q5zXUkg0=

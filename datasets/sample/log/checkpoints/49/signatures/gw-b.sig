@@ -1,0 +1,1 @@
+— assay/assay-demo iltp06muazcQwvdIaulTeJRS7BTW/oWfeacofccSWzBShfc7LDbR+4m8mu0bEtIr/idNSmukOYV7kyp5nNsfX9chewM=

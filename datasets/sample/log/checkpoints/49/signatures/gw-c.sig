@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9AF3ilvFX2p3kI+l3yuBR3hxLTOuBaNa47TL9YKG6aLHKIaUiCGA8vEamCVmsDbwGSTZpBhjWf6S7qlblGC7IQU=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp06RvzV7Ue5b4/Jpyvk4zYjiKPzsY8wL6R8gGYXvqSaKaKpLtiRT3Zt1i9jxEQmvVRKMKgBN4I5YbIHXRYpHZ9Qc=

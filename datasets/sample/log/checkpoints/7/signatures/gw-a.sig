@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANvujIX030JNXqcxEIKxwemXBtJJTgovVUKj+sjFN79P1K1rM4b0e8p7qHHVtgH0N2KAQtzzdGODl6l5iDEM9/wA=

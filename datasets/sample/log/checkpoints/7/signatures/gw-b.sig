@@ -1,0 +1,1 @@
+— assay/assay-demo iltp01MZAvuOWIaMSCZkJj8wRPclP4K/fUGnJqcMkhxmy/1KWcdrPJk8y/9jR9BXsFdSAddhcTE3+hXUM2BVCJlB4QI=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANixEWfcuEwvfHRUqTHjQD3ZDEgesqjb6WXWc3IyM6ezjN+OaGNWW6GkQaAJT3FwGUXyRvljsRfoLltftyqA7ZAo=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANskn2tt9Tlr/z+HldKJ9c/xO8apREEN1vadnJLCxXTl4AsRKG7JquxvCxYmyvNN5yRwbuK5q0lNKIzsISjbqJAE=
