@@ -76,6 +76,31 @@ def edit_lines(path, change):
     write(path, b"".join(line + b"\n" for line in change(lines)))
 
 
+def rebuild_log(root, key=None, signer="vector-signer", exclude=()):
+    """Writes the dataset's log again from its documents (log.md §7), one checkpoint signed by `key` as `signer`:
+    what insiders holding the keys would do after changing signed documents."""
+    key = key or VECTOR_KEY
+    shutil.rmtree(os.path.join(root, "log"), ignore_errors=True)
+    documents = assay_verify.log_documents(root)
+    genesis = "policy/0001/policy.json"
+    documents = [genesis] + [d for d in documents if d != genesis and d not in exclude]
+    raw = [assay_verify.canonical({"kind": assay_verify.entry_kind(path), "path": path,
+                                   "sha256": hashlib.sha256(read(os.path.join(root, path))).hexdigest()}) for path in documents]
+    dataset_id = json.loads(read(os.path.join(root, "dataset.json")))["id"]
+    origin = "assay/" + dataset_id
+    files = assay_verify.expected_log_files(raw, [len(raw)], origin)
+    for path, data in files.items():
+        os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+        write(os.path.join(root, path), data)
+    text = files["log/checkpoints/%d/checkpoint" % len(raw)]
+    key_id = assay_verify.note_key_id(origin, 1, key.public_key().public_bytes_raw())
+    line = ("\u2014 %s %s\n" % (origin, base64.b64encode(key_id.to_bytes(4, "big") + key.sign(text)).decode())).encode("utf-8")
+    signatures = os.path.join(root, "log/checkpoints/%d/signatures" % len(raw))
+    os.makedirs(signatures, exist_ok=True)
+    write(os.path.join(signatures, signer + ".sig"), line)
+    write(os.path.join(root, "log/checkpoint"), text + b"\n" + line)
+
+
 def resign(bundle, change):
     """Changes the manifest as an insider would, and re-signs it with the vector key."""
     manifest = change(read(os.path.join(bundle, "manifest.json")).decode()).encode()
@@ -141,6 +166,7 @@ def cases():
         write(j(directory, "scores.json"), data)
         if sign:
             write(j(directory, "signatures", "vector-signer.sig"), sshsig(VECTOR_KEY if grant else COSIGNER_KEY, data, "assay-scores-v1"))
+        rebuild_log(root)  # a publisher appends the scores to the log
 
     def reissue_genesis(root, threshold=1, key=None):
         """Insiders write the genesis again (the vector keys are public) and approve it: another root of trust."""
@@ -158,6 +184,7 @@ def cases():
         for name in os.listdir(j(root, "policy/0001/signatures")):
             os.remove(j(root, "policy/0001/signatures", name))
         write(j(root, "policy/0001/signatures/vector-signer.sig"), sshsig(key, data, "assay-policy-v1"))
+        rebuild_log(root, key)  # the insiders' log of their documents
 
     def genesis_hash(root):
         return hashlib.sha256(read(j(root, "policy/0001/policy.json"))).hexdigest()
@@ -188,12 +215,43 @@ def cases():
                 for name in os.listdir(j(directory, "signatures")):
                     os.remove(j(directory, "signatures", name))
                 write(j(directory, "signatures", "vector-signer.sig"), sshsig(OUTSIDER, read(j(directory, "manifest.json"))))
+        rebuild_log(root, OUTSIDER)
 
     def flip_simulated(root):
         write(j(root, "dataset.json"), read(j(root, "dataset.json")).replace(b'"simulated": true', b'"simulated": false'))
 
+    def log_tile(root):
+        path = j(root, "log/tile/0/000.p/5")
+        data = bytearray(read(path))
+        data[0] ^= 1
+        write(path, bytes(data))
+
+    def log_without(path):
+        def mutate(root):
+            os.remove(j(root, path))
+        return mutate
+
+    def forged_checkpoint_signature(root):
+        size = max(int(n) for n in os.listdir(j(root, "log/checkpoints")))
+        line = read(j(root, "log/checkpoints/%d/signatures/vector-signer.sig" % size)).decode()
+        name, signature = line[2:].rstrip("\n").rsplit(" ", 1)
+        data = bytearray(base64.b64decode(signature))
+        data[10] ^= 1
+        write(j(root, "log/checkpoints/%d/signatures/vector-signer.sig" % size), ("\u2014 %s %s\n" % (name, base64.b64encode(bytes(data)).decode())).encode())
+
+    def outsider_checkpoint(root):
+        rebuild_log(root, OUTSIDER)
+
     return [
         ("untouched", lambda root: []),
+        ("log: a hash tile changed", log_tile),
+        ("log: an entry bundle removed", log_without("log/tile/entries/000.p/5")),
+        ("log: the newest checkpoint's signature forged", forged_checkpoint_signature),
+        ("log: the newest checkpoint unsigned (threshold)", log_without("log/checkpoints/5/signatures/vector-signer.sig")),
+        ("log: rewritten and signed by an outsider", outsider_checkpoint),
+        ("log: a manifest without its entry", lambda root: rebuild_log(root, exclude=(a11 + "/manifest.json",))),
+        ("log: log/checkpoint stale", lambda root: write(j(root, "log/checkpoint"), read(j(root, "log/checkpoints/4/checkpoint")) + b"\n")),
+        ("log: missing", lambda root: shutil.rmtree(j(root, "log"))),
         ("published scores", lambda root: publish_scores(root)),
         ("published scores changed", lambda root: publish_scores(root, change=lambda s: s.replace(b'"excused":', b'"excused":7', 1))),
         ("published scores naming another input manifest",

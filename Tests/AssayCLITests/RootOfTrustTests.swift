@@ -83,6 +83,25 @@ struct RootOfTrustTests {
             try Files.writeAtomically("\(path)/signatures/\(name).sig", contents: Array(
                 try SSHSignature.sign(genesis.bytes(), namespace: DatasetDirectory.policyNamespace, with: key).armored.utf8))
         }
+        try rebuildLog(dataset, signers: approvers)
+    }
+
+    /// The log of `dataset` written again from its documents (spec/log.md §7), signed by every one of `signers`:
+    /// what insiders holding those keys do after rewriting signed documents.
+    static func rebuildLog(_ dataset: String, signers: [(String, Ed25519PrivateKey)]) throws {
+        let directory = DatasetDirectory(dataset)
+        try? FileManager.default.removeItem(atPath: "\(dataset)/\(DatasetLog.directoryName)")
+        let id = try directory.descriptor().id
+        _ = try DatasetLog.append(directory, paths: try DatasetLog.documents(directory), datasetID: id, signer: signers[0].0, key: signers[0].1)
+        for (name, key) in signers.dropFirst() { _ = try DatasetLog.cosign(directory, datasetID: id, signer: name, key: key) }
+    }
+
+    /// What publishers and co-signers do to the log after new documents: append them, sign the newest checkpoint.
+    static func appendLog(_ dataset: String) throws {
+        let directory = DatasetDirectory(dataset)
+        let id = try directory.descriptor().id
+        _ = try DatasetLog.append(directory, paths: try DatasetLog.documents(directory), datasetID: id, signer: "gw-a", key: try key("gw-a"))
+        for name in operators { _ = try DatasetLog.cosign(directory, datasetID: id, signer: name, key: try key(name)) }
     }
 
     static func signersText(_ keys: [(String, Ed25519PrivateKey)]) -> [UInt8] {
@@ -150,6 +169,7 @@ struct RootOfTrustTests {
         for collector in Self.operators {
             try #require(try PublishedScores.write(dataset, collector: collector, day: day, key: try Self.key(collector), signer: collector) != nil)
         }
+        try Self.appendLog(grown)
         let after = try Self.both(grown, ["--state", state, "--trust", genesis, "--today", "2026-01-10"])
         #expect(after.swift.status == 0 && after.python.status == 0, "\(after.swift.findings) \(after.python.findings)")
     }
@@ -230,6 +250,7 @@ struct RootOfTrustTests {
         try Files.writeAtomically("\(path)/scores.json", contents: forged)
         try Files.writeAtomically("\(path)/signatures/gw-a.sig", contents: Array(
             try SSHSignature.sign(forged, namespace: DatasetDirectory.scoresNamespace, with: try Self.key("gw-a")).armored.utf8))
+        try Self.rebuildLog(picked, signers: try Self.operators.map { ($0, try Self.key($0)) })
         let state = try Self.cleanState(Self.sample, in: directory)
         for pin in [[String](), ["--state", state]] {
             try Self.bothFail(picked, pin, rule: "scores-incomplete", "3 of 24 bundles, pin \(pin)")
@@ -331,6 +352,8 @@ struct RootOfTrustTests {
         try Files.writeAtomically("\(path)/scores.json", contents: forged)
         try Files.writeAtomically("\(path)/signatures/gw-a.sig", contents: Array(
             try SSHSignature.sign(forged, namespace: DatasetDirectory.scoresNamespace, with: try Self.key("gw-a")).armored.utf8))
+        try Self.rebuildLog(forgedWork, signers: try Self.operators.map { ($0, try Self.key($0)) })
+        try Self.rebuildLog(forgedWork, signers: try Self.operators.map { ($0, try Self.key($0)) })
         // The files alone cannot tell: completeness is relative to the declared heads (spec/scoring.md §10).
         let offline = try Self.both(forgedWork)
         #expect(offline.swift.status == 0 && offline.python.status == 0, "\(offline.swift.findings) \(offline.python.findings)")

@@ -60,7 +60,17 @@ struct DatasetFixture {
             try directory.addSignature(
                 try SSHSignature.sign(bundle.manifestBytes, namespace: DatasetDirectory.manifestNamespace, with: key),
                 signer: name, collector: collector, day: day)
+            // A co-signer signs the log's newest checkpoint too (spec/log.md §7.4).
+            _ = try DatasetLog.cosign(directory, datasetID: "fixture", signer: name, key: key)
         }
+    }
+
+    /// Writes the log again from the dataset's documents, signed by both keys: what insiders do after changing a
+    /// signed document, so that only the change itself is caught.
+    func rebuildLog() throws {
+        try FileManager.default.removeItem(atPath: "\(root)/\(DatasetLog.directoryName)")
+        _ = try DatasetLog.append(directory, paths: try DatasetLog.documents(directory), datasetID: "fixture", signer: "gw-a", key: Self.keyA)
+        _ = try DatasetLog.cosign(directory, datasetID: "fixture", signer: "gw-b", key: Self.keyB)
     }
 
     func bundle(_ collector: String, _ offset: Int) -> String {
@@ -80,6 +90,7 @@ struct DatasetFixture {
             try Files.writeAtomically("\(bundle)/signatures/\(name).sig",
                                       contents: Array(try SSHSignature.sign(Array(text.utf8), namespace: DatasetDirectory.manifestNamespace, with: key).armored.utf8))
         }
+        try rebuildLog()
     }
 
     static func lines(_ path: String) throws -> [String] {

@@ -141,6 +141,12 @@ struct TamperTests {
     func deletedMiddle() async throws {
         let fixture = try DatasetFixture(days: 4)
         try FileManager.default.removeItem(atPath: fixture.bundle("gw-a", 1))
+        // The log still names the deleted manifest: `log-entry` catches the deletion on its own.
+        let logged = await fixture.verify()
+        #expect(logged.errorRules == ["chain-link", "log-entry"], "\(logged.findings)")
+        #expect(logged.findings.contains { $0.rule == .logEntry && $0.path == "bundles/gw-a/2026/01/10/manifest.json" })
+        // Insiders who also rewrite the log are still caught by the chain.
+        try fixture.rebuildLog()
         let report = await fixture.verify()
         #expect(report.errorRules == ["chain-link"], "\(report.findings)")
     }
@@ -149,6 +155,7 @@ struct TamperTests {
     func deletedFirst() async throws {
         let fixture = try DatasetFixture()
         try FileManager.default.removeItem(atPath: fixture.bundle("gw-b", 0))
+        try fixture.rebuildLog()  // insiders rewrite the log too: the chain still tells
         #expect(await fixture.verify().errorRules == ["chain-start"])
     }
 
@@ -177,8 +184,9 @@ struct TamperTests {
         let first = await fixture.verify()
         #expect(first.holds)
         let state = try #require(first.state)
-        // Roll gw-a back by one day.
+        // Roll gw-a back by one day (and its log with it, as insiders would).
         try FileManager.default.removeItem(atPath: fixture.bundle("gw-a", 2))
+        try fixture.rebuildLog()
         var options = DatasetVerifier.Options()
         options.state = try VerifyState(bytes: state.bytes())
         #expect(await fixture.verify(options).errorRules == ["rollback"])
@@ -186,6 +194,7 @@ struct TamperTests {
         try FileManager.default.removeItem(atPath: fixture.bundle("gw-a", 1))
         try fixture.seal(collector: "gw-a", day: UTCDay(number: DatasetFixture.firstDay.number + 1),
                          records: DatasetFixture.records(collector: "gw-a", day: UTCDay(number: DatasetFixture.firstDay.number + 1), count: 3))
+        try fixture.rebuildLog()
         options.state = VerifyState(dataset: "fixture", genesis: state.genesis, policyVersion: state.policyVersion, policySHA256: state.policySHA256, heads: [
             .init(collector: "gw-a", day: UTCDay(number: DatasetFixture.firstDay.number + 1), manifestSHA256: String(repeating: "a", count: 64)),
         ])
