@@ -247,7 +247,7 @@ def cases():
         ("log: a hash tile changed", log_tile),
         ("log: an entry bundle removed", log_without("log/tile/entries/000.p/5")),
         ("log: the newest checkpoint's signature forged", forged_checkpoint_signature),
-        ("log: the newest checkpoint unsigned (threshold)", log_without("log/checkpoints/5/signatures/vector-signer.sig")),
+        ("log: a signature of the newest checkpoint removed", log_without("log/checkpoints/5/signatures/vector-signer.sig")),
         ("log: rewritten and signed by an outsider", outsider_checkpoint),
         ("log: a manifest without its entry", lambda root: rebuild_log(root, exclude=(a11 + "/manifest.json",))),
         ("log: log/checkpoint stale", lambda root: write(j(root, "log/checkpoint"), read(j(root, "log/checkpoints/4/checkpoint")) + b"\n")),
