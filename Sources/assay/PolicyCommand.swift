@@ -69,6 +69,13 @@ struct PolicyShow: ParsableCommand {
         for revocation in current.revocations {
             print("  revoked \(revocation.fingerprint) from \(UTCTime.seconds(revocation.from)): \(revocation.reason)")
         }
+        // The keys that sign the log's checkpoints, as any signed-note reader takes them (spec/log.md §7.2).
+        let origin = DatasetLog.origin(datasetID: try directory.descriptor().id)
+        print("Log \(origin): checkpoint keys (vkeys, c2sp.org/signed-note)")
+        for entry in current.signers.entries where entry.permits(namespace: DatasetDirectory.manifestNamespace, at: nil) {
+            let vkey = try NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: entry.key).vkey
+            print("  \(entry.principals.joined(separator: ","))  \(vkey)")
+        }
     }
 }
 
