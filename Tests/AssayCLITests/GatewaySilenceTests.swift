@@ -60,11 +60,12 @@ struct GatewaySilenceTests {
 
             """)
         // The fixture's last event is at 2026-01-09T13:54:55Z. The clock starts just after it and runs
-        // 3600 times faster: the day ends 10 simulated hours later and is due 2 hours after that (12 s).
+        // 1800 times faster: the day ends 10 simulated hours later and is due 2 hours after that (24 s: time
+        // for a debug collector on a loaded machine to start its listener and take the events first).
         let collector = Process()
         collector.executableURL = URL(fileURLWithPath: Command.assayPath)
         collector.arguments = ["collect", "run", "--config", directory.file("collector.yaml"),
-                               "--clock-start", "2026-01-09T14:00:00Z", "--speed", "3600"]
+                               "--clock-start", "2026-01-09T14:00:00Z", "--speed", "1800"]
         let stdin = Pipe()
         collector.standardInput = stdin
         collector.standardOutput = FileHandle.nullDevice
