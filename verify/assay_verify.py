@@ -1128,7 +1128,7 @@ RULES = {rule: "error" for rule in (
     "record-count", "merkle-root", "conflicts", "coverage", "signature", "unknown-signer", "threshold", "policy",
     "policy-chain", "policy-signature", "chain-start", "chain-link", "chain-fork", "stale", "future", "rollback",
     "policy-rollback", "scores-document", "scores-input", "scores-incomplete", "scores-mismatch", "scores-signature", "log", "log-entry",
-    "checkpoint-signature", "checkpoint-threshold", "proof",
+    "checkpoint-signature", "checkpoint-threshold", "split-view", "log-behind", "proof",
     "proof-binding", "commit-signature", "history", "worktree")}
 RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "revoked-signer", "policy-pending")})
 
@@ -1715,7 +1715,7 @@ def parse_state(data):
     value = parse_json(data)
     if isinstance(value, dict) and value.get("format") == "assay-verify-state-v1":
         raise Invalid("the state file is assay-verify-state-v1, which recorded no root of trust; delete it and verify again")
-    if not isinstance(value, dict) or set(value) != {"format", "dataset", "genesis", "policy", "heads"} \
+    if not isinstance(value, dict) or set(value) - {"log"} != {"format", "dataset", "genesis", "policy", "heads"} \
             or value["format"] != "assay-verify-state-v2" or not isinstance(value["dataset"], str) \
             or not isinstance(value["genesis"], str) or not HEX64.fullmatch(value["genesis"]) \
             or not isinstance(value["policy"], dict) or set(value["policy"]) != {"version", "sha256"} \
@@ -1726,6 +1726,10 @@ def parse_state(data):
         if not isinstance(head, dict) or set(head) != {"collector", "day", "manifest_sha256"} \
                 or not all(isinstance(head[k], str) for k in head) or parse_day(head["day"]) is None:
             raise Invalid("a head is {collector, day, manifest_sha256}")
+    head = value.get("log")
+    if "log" in value and (not isinstance(head, dict) or set(head) != {"size", "root"} or not _is_int(head["size"])
+                           or not 0 <= head["size"] <= (1 << 53) - 1 or not isinstance(head["root"], str) or not HEX64.fullmatch(head["root"])):
+        raise Invalid("log is {size, root} (log.md §7.5)")
     return value
 
 
@@ -1734,12 +1738,15 @@ def state_bytes(report):
     current = [v for v in report["policy_versions"] if v["holds"]]
     if report["dataset"] is None or report["genesis"] is None or not current:
         return None
-    return canonical({"format": "assay-verify-state-v2", "dataset": report["dataset"], "genesis": report["genesis"]["sha256"],
-                      "policy": {"version": current[-1]["version"], "sha256": current[-1]["sha256"]},
-                      "heads": sorted(report["heads"], key=lambda h: h["collector"].encode())}) + b"\n"
+    state = {"format": "assay-verify-state-v2", "dataset": report["dataset"], "genesis": report["genesis"]["sha256"],
+             "policy": {"version": current[-1]["version"], "sha256": current[-1]["sha256"]},
+             "heads": sorted(report["heads"], key=lambda h: h["collector"].encode())}
+    if report.get("log_head"):
+        state["log"] = report["log_head"]
+    return canonical(state) + b"\n"
 
 
-def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None, trust=None, git=False):
+def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None, trust=None, git=False, checkpoint=None):
     """`policy` pins a policy (policy.md §5): a dict as evaluate_policy makes, or None for the dataset's current one;
     `trust` pins the genesis hash (dataset.md §8.4)."""
     log = Log(limit=1000)
@@ -1764,6 +1771,7 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
     check_layout(root, log)
     bundles = []
     heads = []
+    log_head = None
     if descriptor is not None and signers is not None:
         # A directory that cannot be listed is reported by the layout check (`unreadable`).
         try:
@@ -1820,7 +1828,8 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
         log.extend(chain_log.findings)
         log.extend(check_scores(root, policy, bundles, descriptor))
         log_findings = Log(limit=1000)
-        check_log(root, descriptor["id"], policy, log_findings)
+        recorded = state.get("log") if state is not None and state["dataset"] == descriptor["id"] else None
+        log_head = check_log(root, descriptor["id"], policy, log_findings, recorded, checkpoint)
         log.extend(log_findings.findings)
     commits = None
     if git:
@@ -1846,6 +1855,7 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
         "findings": log.findings,
         "heads": heads,
         "git_commits": commits,
+        "log_head": None if log_head is None else {"size": log_head[0], "root": log_head[1].hex()},
     }
 
 
@@ -2188,7 +2198,7 @@ def _log_signature_files(root, size):
     return sorted(found, key=lambda f: f[0].encode("utf-8"))
 
 
-def check_log(root, dataset_id, policy, log):
+def check_log(root, dataset_id, policy, log, recorded=None, external=None):
     """log, log-entry, checkpoint-signature, checkpoint-threshold (log.md §7.5). Returns (size, root) or None."""
     top = os.path.join(root, "log")
     if kind(top) != "directory":
@@ -2286,7 +2296,68 @@ def check_log(root, dataset_id, policy, log):
             log.error("log", "log/checkpoint", "is not checkpoint %d with its signature lines" % size)
     except OSError as error:
         log.error("log", "log/checkpoint", "cannot be read or assembled: %s" % error)
-    return size, merkle_root(leaves)
+    root_hash = merkle_root(leaves)
+    if recorded is not None:
+        if recorded["size"] > size:
+            log.error("rollback", "log", "the log has %d entries; an earlier run saw %d" % (size, recorded["size"]))
+        elif merkle_root(leaves[:recorded["size"]]).hex() != recorded["root"]:
+            log.error("split-view", "log", "the first %d entries are not those an earlier run saw" % recorded["size"])
+    if external is not None:
+        _compare_checkpoint(external, leaves, size, origin, policy, log)
+    return size, root_hash
+
+
+def _compare_checkpoint(data, leaves, size, origin, policy, log):
+    """--checkpoint (log.md §7.5): a signed checkpoint from elsewhere, with the threshold, consistent with this log."""
+    place = "--checkpoint"
+    try:
+        if len(data) > NOTE_LIMIT or not data.endswith(b"\n") or b"\n\n" not in data:
+            raise Invalid("not a signed note")
+        text_end = data.rindex(b"\n\n")
+        text, block = data[:text_end + 1], data[text_end + 2:]
+        data.decode("utf-8")
+        if any(b < 0x20 and b != 0x0A for b in data):
+            raise Invalid("a control character")
+        lines = block.split(b"\n")[:-1]
+        if not lines or len(lines) > 100:
+            raise Invalid("no or too many signature lines")
+        signatures = [parse_signature_line(line) for line in lines]
+        parts = text[:-1].decode("utf-8").split("\n")
+        if len(parts) < 3 or not parts[0] or len(parts[0].encode()) > 255 or _size_name(parts[1]) is None \
+                or any(not line for line in parts[3:]):
+            raise Invalid("not a checkpoint")
+        other_root = _b64(parts[2])
+        if len(other_root) != 32:
+            raise Invalid("the root is not 32 bytes")
+        other_size = int(parts[1])
+    except (Invalid, ValueError, UnicodeDecodeError) as error:
+        log.error("log", place, "is not a signed checkpoint: %s" % error)
+        return
+    if parts[0] != origin:
+        log.error("log", place, "is a checkpoint of %r, not of this dataset's log" % parts[0])
+        return
+    revoked = {r["fingerprint"] for r in policy["revocations"]}
+    signers = set()
+    for entry in policy["signers"]:
+        if not _permits(entry, MANIFEST_NAMESPACE, None) or fingerprint(entry["key"]) in revoked:
+            continue
+        key_id = note_key_id(origin, 1, entry["key"])
+        for name, line_id, signature in signatures:
+            if name != origin or line_id != key_id or len(signature) != 64:
+                continue
+            try:
+                Ed25519PublicKey.from_public_bytes(entry["key"]).verify(signature, text)
+            except (InvalidSignature, ValueError):
+                continue
+            signers.update(entry["principals"])
+            break
+    if len(signers) < policy["threshold"]:
+        log.error("checkpoint-threshold", place, "carries valid signatures of %d signers of %d needed" % (len(signers), policy["threshold"]))
+        return
+    if other_size > size:
+        log.error("log-behind", place, "covers %d entries and this dataset has %d" % (other_size, size))
+    elif merkle_root(leaves[:other_size]) != other_root:
+        log.error("split-view", place, "disagrees with this dataset's first %d entries" % other_size)
 
 
 def _check_checkpoint_signatures(root, size, origin, policy, log, newest):
@@ -2525,6 +2596,7 @@ def main(argv):
     parser.add_argument("--max-age", type=int)
     parser.add_argument("--today")
     parser.add_argument("--state", help="a state file (dataset.md §8.2): checked against, then written after a run without errors")
+    parser.add_argument("--checkpoint", help="a signed checkpoint of the dataset's log from elsewhere (log.md §7.5)")
     parser.add_argument("--trust", help="the genesis hash you trust, or a trust file of 'DATASET-ID HASH' lines (dataset.md §8.4)")
     parser.add_argument("--spec", help="Assay's spec/ directory (default: beside this kit, then ./spec)")
     parser.add_argument("--git", action="store_true", help="also check the git history with the system's git "
@@ -2535,8 +2607,10 @@ def main(argv):
     except SpecNotFound as error:
         sys.stderr.write("assay_verify.py: %s\n" % error)
         return 2
-    policy = state = trust = None
+    policy = state = trust = checkpoint = None
     try:
+        if args.checkpoint:
+            checkpoint = read_regular(args.checkpoint, NOTE_LIMIT)
         if args.policy:
             policy = load_pinned_policy(args.policy, args.threshold)
         if args.state and os.path.exists(args.state):
@@ -2548,15 +2622,17 @@ def main(argv):
         return 2
     today = parse_day(args.today) if args.today else None
     try:
-        report = verify(args.dataset, policy, args.threshold, args.max_age, today, state, trust, args.git)
+        report = verify(args.dataset, policy, args.threshold, args.max_age, today, state, trust, args.git, checkpoint)
     except GitUnavailable as error:
         sys.stderr.write("assay_verify.py: --git: %s\n" % error)
         return 2
+    state_data = state_bytes(report)
     git_commits = report.pop("git_commits")
-    if args.state and report["ok"] and state_bytes(report) is not None:
+    report.pop("log_head")
+    if args.state and report["ok"] and state_data is not None:
         temporary = args.state + ".tmp"
         with open(temporary, "wb") as handle:
-            handle.write(state_bytes(report))
+            handle.write(state_data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, args.state)

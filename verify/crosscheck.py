@@ -76,14 +76,22 @@ def edit_lines(path, change):
     write(path, b"".join(line + b"\n" for line in change(lines)))
 
 
-def rebuild_log(root, key=None, signer="vector-signer", exclude=()):
+def signed_checkpoint(origin, size, root_hash, key):
+    """A checkpoint note (log.md §2) signed by `key` under the origin's key name."""
+    text = ("%s\n%d\n%s\n" % (origin, size, base64.b64encode(root_hash).decode())).encode()
+    key_id = assay_verify.note_key_id(origin, 1, key.public_key().public_bytes_raw())
+    return text + ("\n\u2014 %s %s\n" % (origin, base64.b64encode(key_id.to_bytes(4, "big") + key.sign(text)).decode())).encode("utf-8")
+
+
+def rebuild_log(root, key=None, signer="vector-signer", exclude=(), reverse=False):
     """Writes the dataset's log again from its documents (log.md §7), one checkpoint signed by `key` as `signer`:
     what insiders holding the keys would do after changing signed documents."""
     key = key or VECTOR_KEY
     shutil.rmtree(os.path.join(root, "log"), ignore_errors=True)
     documents = assay_verify.log_documents(root)
     genesis = "policy/0001/policy.json"
-    documents = [genesis] + [d for d in documents if d != genesis and d not in exclude]
+    rest = [d for d in documents if d != genesis and d not in exclude]
+    documents = [genesis] + (rest[::-1] if reverse else rest)
     raw = [assay_verify.canonical({"kind": assay_verify.entry_kind(path), "path": path,
                                    "sha256": hashlib.sha256(read(os.path.join(root, path))).hexdigest()}) for path in documents]
     dataset_id = json.loads(read(os.path.join(root, "dataset.json")))["id"]
@@ -242,6 +250,19 @@ def cases():
     def outsider_checkpoint(root):
         rebuild_log(root, OUTSIDER)
 
+    def leaves(root):
+        size = max(int(n) for n in os.listdir(j(root, "log/checkpoints")))
+        return [assay_verify.leaf_hash(raw) for raw, _ in assay_verify.read_log_entries(root, size)]
+
+    def external(make):
+        """A checkpoint from elsewhere, written beside the dataset and given with --checkpoint."""
+        def mutate(root):
+            write(j(root, "..", "checkpoint"), make(root))
+            return ["--checkpoint", j(root, "..", "checkpoint")]
+        return mutate
+
+    origin = "assay/assay-vectors"
+
     return [
         ("untouched", lambda root: []),
         ("log: a hash tile changed", log_tile),
@@ -252,6 +273,19 @@ def cases():
         ("log: a manifest without its entry", lambda root: rebuild_log(root, exclude=(a11 + "/manifest.json",))),
         ("log: log/checkpoint stale", lambda root: write(j(root, "log/checkpoint"), read(j(root, "log/checkpoints/4/checkpoint")) + b"\n")),
         ("log: missing", lambda root: shutil.rmtree(j(root, "log"))),
+        ("--checkpoint: an older checkpoint of this log (consistent)", external(
+            lambda root: signed_checkpoint(origin, 3, assay_verify.merkle_root(leaves(root)[:3]), VECTOR_KEY))),
+        ("--checkpoint: split view (same size, another root)", external(
+            lambda root: signed_checkpoint(origin, 5, assay_verify.merkle_root(leaves(root)[::-1]), VECTOR_KEY))),
+        ("--checkpoint: split view (a smaller tree that is no prefix)", external(
+            lambda root: signed_checkpoint(origin, 2, assay_verify.merkle_root(leaves(root)[1:3]), VECTOR_KEY))),
+        ("--checkpoint: the dataset lacks entries (log-behind)", external(
+            lambda root: signed_checkpoint(origin, 6, assay_verify.merkle_root(leaves(root) + [b"\0" * 32]), VECTOR_KEY))),
+        ("--checkpoint: signed by an outsider", external(
+            lambda root: signed_checkpoint(origin, 5, assay_verify.merkle_root(leaves(root)[::-1]), OUTSIDER))),
+        ("--checkpoint: another log's", external(
+            lambda root: signed_checkpoint("assay/other", 5, assay_verify.merkle_root(leaves(root)), VECTOR_KEY))),
+        ("--state, then the log rewritten in another order (split view)", state_then(lambda root: rebuild_log(root, reverse=True))),
         ("published scores", lambda root: publish_scores(root)),
         ("published scores changed", lambda root: publish_scores(root, change=lambda s: s.replace(b'"excused":', b'"excused":7', 1))),
         ("published scores naming another input manifest",
@@ -606,7 +640,8 @@ def main(argv):
     SWIFT = os.path.abspath(argv[0])
     source = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "spec", "vectors", "dataset")
     failures = 0
-    verifying = ("untouched", "fresh enough (--max-age)", "published scores", "genesis re-issued, not pinned (trusted on first use)")
+    verifying = ("untouched", "fresh enough (--max-age)", "published scores", "genesis re-issued, not pinned (trusted on first use)",
+                 "--checkpoint: an older checkpoint of this log (consistent)")
     all_cases = [(name, mutate, source, name in verifying) for name, mutate in cases()]
     if len(argv) <= 1:
         policy_source = os.path.join(ROOT, "spec", "vectors", "policy", "dataset")
@@ -639,6 +674,8 @@ def main(argv):
                     options["today"] = assay_verify.parse_day(value)
                 elif flag == "--state":
                     options["state"] = assay_verify.parse_state(read(value))
+                elif flag == "--checkpoint":
+                    options["checkpoint"] = read(value)
             python = assay_verify.verify(root, **options)
             agree = swift["ok"] == python["ok"] and findings(swift) == findings(python) \
                 and (swift_run.returncode == 0) == swift["ok"]

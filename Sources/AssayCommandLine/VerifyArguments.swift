@@ -22,6 +22,10 @@ public struct VerifyArguments: ParsableArguments {
     @Option(help: "A state file: checked against, then updated after a run without errors.")
     public var state: String?
 
+    @Option(help: ArgumentHelp("A signed checkpoint of the dataset's log obtained elsewhere (another clone's log/checkpoint, a witness, a friend).",
+                               discussion: "It must carry the policy's threshold of signatures and be a prefix of this dataset's log: otherwise the run fails with split-view and prints both checkpoints, or with log-behind when it covers entries this dataset lacks (spec/log.md §7.5)."))
+    public var checkpoint: String?
+
     @Option(help: ArgumentHelp("The genesis hash you trust (64 hex digits), or a trust file of 'DATASET-ID HASH' lines.",
                                discussion: "Without it, the state file's genesis is trusted; with neither, the run trusts on first use and says so (spec/dataset.md §8.4).",
                                valueName: "hash|file"))
@@ -161,6 +165,11 @@ public struct VerifyArguments: ParsableArguments {
         var options = DatasetVerifier.Options()
         options.maxAgeDays = maxAge
         options.today = today.flatMap(UTCDay.init)
+        if let checkpoint {
+            do { options.checkpoint = try Files.readRegular(checkpoint, limit: SignedNote.maxBytes) } catch {
+                throw Failure(message: "--checkpoint \(checkpoint): \(error)")
+            }
+        }
         if let state, Files.exists(state) {
             do { options.state = try VerifyState(bytes: try Files.readRegular(state, limit: 16 << 20)) } catch let error as DocumentError {
                 throw Failure(message: "--state \(state): \(error.reason)")

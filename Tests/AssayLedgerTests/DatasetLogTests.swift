@@ -75,6 +75,46 @@ struct DatasetLogTests {
         #expect(try await rules { fixture in try FileManager.default.removeItem(atPath: "\(fixture.root)/log") } == ["log"])
     }
 
+    @Test("two clones that sealed different days at one size: each one's checkpoint is a split view for the other; an older checkpoint is consistent; a newer one is log-behind")
+    func splitView() async throws {
+        let original = try DatasetFixture(days: 2)
+        let copies = try TemporaryDirectory()
+        // Two clones of one dataset; each seals gw-a's next day with other records, both operators signing.
+        func clone(_ name: String, records count: Int) throws -> DatasetDirectory {
+            try FileManager.default.copyItem(atPath: original.root, toPath: copies.file(name))
+            let directory = DatasetDirectory(copies.file(name))
+            let day = UTCDay(number: DatasetFixture.firstDay.number + 2)
+            try copies.write("\(name).jsonl", DatasetFixture.records(collector: "gw-a", day: day, count: count).joined(separator: "\n") + "\n")
+            let bundle = try directory.seal(collector: "gw-a", day: day, inputs: [copies.file("\(name).jsonl")], key: DatasetFixture.keyA, signer: "gw-a") { _ in }
+            try directory.addSignature(try SSHSignature.sign(bundle.manifestBytes, namespace: DatasetDirectory.manifestNamespace, with: DatasetFixture.keyB),
+                                       signer: "gw-b", collector: "gw-a", day: day)
+            _ = try DatasetLog.cosign(directory, datasetID: "fixture", signer: "gw-b", key: DatasetFixture.keyB)
+            return directory
+        }
+        let a = try clone("a", records: 40), b = try clone("b", records: 7)
+        func verify(_ directory: DatasetDirectory, against other: String) async throws -> VerificationReport {
+            var options = DatasetVerifier.Options()
+            options.checkpoint = try Files.read("\(other)/log/checkpoint")
+            return await DatasetVerifier(directory: directory, options: options).verify()
+        }
+        let split = try await verify(b, against: a.root)
+        #expect(split.errorRules == ["split-view"], "\(split.findings)")
+        let evidence = try #require(split.findings.first { $0.rule == .splitView })
+        #expect(evidence.path == "--checkpoint" && evidence.message.contains("given:\nassay/fixture\n6\n") && evidence.message.contains("this dataset:\nassay/fixture\n6\n"),
+                "both signed checkpoints are printed as evidence: \(evidence.message)")
+        #expect(try await verify(a, against: b.root).errorRules == ["split-view"])
+        // The original's checkpoint (size 5) is a prefix of both; each of theirs (size 6) is beyond the original.
+        #expect(try await verify(a, against: original.root).holds)
+        #expect(try await verify(original.directory, against: a.root).errorRules == ["log-behind"])
+        // A state recorded on one clone catches the other's history.
+        let seen = await DatasetVerifier(directory: a).verify()
+        var options = DatasetVerifier.Options()
+        options.state = try #require(seen.state)
+        #expect(options.state?.log?.size == 6)
+        #expect(await DatasetVerifier(directory: b, options: options).verify().errorRules.contains("split-view"))
+        #expect(await DatasetVerifier(directory: original.directory, options: options).verify().errorRules.contains("rollback"))
+    }
+
     @Test("entries are canonical {kind, path, sha256} of a signed document's path; anything else is refused")
     func entries() throws {
         let entry = DatasetLog.Entry(kind: .manifest, path: "bundles/gw-a/2026/01/09/manifest.json", sha256: String(repeating: "ab", count: 32))

@@ -17,6 +17,8 @@ public struct VerificationReport: Sendable {
     public let policyVersions: [PolicyChain.Version]
     /// The genesis hash, and what it was compared with (spec/dataset.md §8.4).
     public let genesis: GenesisPin?
+    /// The log's newest checkpoint as verified (spec/log.md §7.5), for `--state`.
+    public let logHead: VerifyState.LogHead?
 
     /// The dataset's genesis and how this run trusted it.
     public struct GenesisPin: Sendable {
@@ -27,7 +29,9 @@ public struct VerificationReport: Sendable {
     }
 
     public init(datasetID: String?, bundles: [BundleResult], findings: [Finding], heads: [VerifyState.Head],
-                policy: TrustPolicy? = nil, pinned: Bool = false, policyVersions: [PolicyChain.Version] = [], genesis: GenesisPin? = nil) {
+                policy: TrustPolicy? = nil, pinned: Bool = false, policyVersions: [PolicyChain.Version] = [], genesis: GenesisPin? = nil,
+                logHead: VerifyState.LogHead? = nil) {
+        self.logHead = logHead
         self.datasetID = datasetID
         self.bundles = bundles
         self.findings = findings
@@ -41,7 +45,7 @@ public struct VerificationReport: Sendable {
     /// The report with more findings (from checks outside the core, such as git commit signatures).
     public func adding(_ extra: [Finding]) -> VerificationReport {
         VerificationReport(datasetID: datasetID, bundles: bundles, findings: findings + extra, heads: heads,
-                           policy: policy, pinned: pinned, policyVersions: policyVersions, genesis: genesis)
+                           policy: policy, pinned: pinned, policyVersions: policyVersions, genesis: genesis, logHead: logHead)
     }
 
     /// The newest policy version that holds (the dataset's own, whatever --policy pinned).
@@ -50,7 +54,7 @@ public struct VerificationReport: Sendable {
     /// What a later run must find again (spec/dataset.md §8.2); nil when there is no root of trust to record.
     public var state: VerifyState? {
         guard let datasetID, let genesis, let current = currentVersion, let hash = current.hash else { return nil }
-        return VerifyState(dataset: datasetID, genesis: genesis.sha256, policyVersion: current.version, policySHA256: hash, heads: heads)
+        return VerifyState(dataset: datasetID, genesis: genesis.sha256, policyVersion: current.version, policySHA256: hash, heads: heads, log: logHead)
     }
 
     public var errors: Int { findings.filter { $0.severity == .error }.count }
@@ -116,6 +120,8 @@ public struct DatasetVerifier: Sendable {
         public var policy: TrustPolicy?
         /// Require this threshold instead of the policy's.
         public var threshold: Int?
+        /// A signed checkpoint of this dataset's log obtained elsewhere (`--checkpoint`, spec/log.md §7.5).
+        public var checkpoint: [UInt8]?
         /// How many bundles to verify at once.
         public var parallelism: Int = 2
         /// Receives every valid record as it is verified (see `VerifiedRecordSink`).
@@ -192,10 +198,13 @@ public struct DatasetVerifier: Sendable {
         if let state = options.state { RollbackCheck(state: state, datasetID: descriptor.id).check(results, into: &chainLog) }
         findings += chainLog.all
         var logFindings = FindingLog(limit: 1000)
-        _ = LogCheck(directory: directory, datasetID: descriptor.id, policy: policy).check(into: &logFindings)
+        let logHead = LogCheck(directory: directory, datasetID: descriptor.id, policy: policy,
+                               recorded: options.state?.dataset == descriptor.id ? options.state?.log : nil,
+                               external: options.checkpoint).check(into: &logFindings)
         findings += logFindings.all
         return VerificationReport(datasetID: descriptor.id, bundles: results, findings: findings, heads: heads,
-                                  policy: policy, pinned: options.policy != nil, policyVersions: chain.versions, genesis: genesis)
+                                  policy: policy, pinned: options.policy != nil, policyVersions: chain.versions, genesis: genesis,
+                                  logHead: logHead.map { VerifyState.LogHead(size: $0.size, root: Hex.encode($0.root)) })
     }
 
     /// Runs `body` over `items` with bounded parallelism, keeping the input order.

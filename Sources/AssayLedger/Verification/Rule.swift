@@ -56,6 +56,8 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     case logEntry = "log-entry"
     case checkpointSignature = "checkpoint-signature"
     case checkpointThreshold = "checkpoint-threshold"
+    case splitView = "split-view"
+    case logBehind = "log-behind"
     // Record proofs.
     case proof
     case proofBinding = "proof-binding"
@@ -91,7 +93,7 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
         case .stale, .future: "dataset.md §8"
         case .rollback, .policyRollback: "dataset.md §8.2"
         case .scoresDocument, .scoresInput, .scoresIncomplete, .scoresMismatch, .scoresSignature: "scoring.md §10"
-        case .log, .logEntry, .checkpointSignature, .checkpointThreshold: "log.md §7.5"
+        case .log, .logEntry, .checkpointSignature, .checkpointThreshold, .splitView, .logBehind: "log.md §7.5"
         case .proof, .proofBinding: "dataset.md §8.3"
         case .commitSignature, .history, .worktree: "dataset.md §9"
         }

@@ -19,6 +19,16 @@ public struct VerifyState: Equatable, Sendable {
         }
     }
 
+    /// The log's newest checkpoint (spec/log.md §7.5): its size and root, hex.
+    public struct LogHead: Equatable, Sendable {
+        public var size: UInt64
+        public var root: String
+        public init(size: UInt64, root: String) {
+            self.size = size
+            self.root = root
+        }
+    }
+
     public var dataset: String
     /// SHA-256 of policy/0001/policy.json.
     public var genesis: String
@@ -27,8 +37,11 @@ public struct VerifyState: Equatable, Sendable {
     public var policySHA256: String
     /// Sorted by collector.
     public var heads: [Head]
+    /// Absent in a state written before datasets had a log.
+    public var log: LogHead?
 
-    public init(dataset: String, genesis: String, policyVersion: Int, policySHA256: String, heads: [Head]) {
+    public init(dataset: String, genesis: String, policyVersion: Int, policySHA256: String, heads: [Head], log: LogHead? = nil) {
+        self.log = log
         self.dataset = dataset
         self.genesis = genesis
         self.policyVersion = policyVersion
@@ -46,7 +59,7 @@ public struct VerifyState: Equatable, Sendable {
                 .object([.init("collector", .string($0.collector)), .init("day", .string($0.day.description)),
                          .init("manifest_sha256", .string($0.manifestSHA256))])
             })),
-        ])
+        ] + (log.map { [.init("log", .object([.init("size", .integer(Int64($0.size))), .init("root", .string($0.root))]))] } ?? []))
         return CanonicalJSON.encodeBuilt(value, "a verify state") + [0x0A]
     }
 
@@ -75,6 +88,12 @@ public struct VerifyState: Equatable, Sendable {
                 heads.append(Head(collector: try head.string("collector"), day: day,
                                   manifestSHA256: try Manifest.hash(try head.string("manifest_sha256"), path: "heads[\(index)].manifest_sha256")))
                 try head.finish()
+            }
+            if var head = try reader.optionalObject("log") {
+                log = LogHead(size: UInt64(try head.integer("size")), root: try Manifest.hash(try head.string("root"), path: "log.root"))
+                try head.finish()
+            } else {
+                log = nil
             }
             try reader.finish()
             self.heads = heads

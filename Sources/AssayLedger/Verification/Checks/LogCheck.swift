@@ -11,6 +11,10 @@ struct LogCheck {
     let directory: DatasetDirectory
     let datasetID: String
     let policy: TrustPolicy
+    /// The newest checkpoint an earlier run recorded (`--state`).
+    var recorded: VerifyState.LogHead? = nil
+    /// A signed checkpoint obtained elsewhere (`--checkpoint`).
+    var external: [UInt8]? = nil
 
     /// The newest checkpoint, when the log could be read.
     struct Head: Sendable, Equatable {
@@ -85,7 +89,59 @@ struct LogCheck {
             log.add(.log, "\(top)/checkpoint", "cannot be read or assembled: \(error)")
         }
         let leafHashes = entries.map { Merkle.leafHash($0.bytes) }
-        return Head(size: size, root: Merkle.root(leafHashes: leafHashes))
+        let treeRoot = Merkle.root(leafHashes: leafHashes)
+        if let recorded {
+            // `split-view` / `rollback` against what an earlier run saw (spec/log.md §7.5).
+            if recorded.size > size {
+                log.add(.rollback, top, "the log has \(size) entries; an earlier run saw \(recorded.size)")
+            } else if Hex.encode(Merkle.root(leafHashes: Array(leafHashes.prefix(Int(recorded.size))))) != recorded.root {
+                log.add(.splitView, top, "the first \(recorded.size) entries are not those an earlier run saw (root \(recorded.root)): "
+                    + "this dataset shows another history than it showed then")
+            }
+        }
+        if let external { compare(external, leafHashes: leafHashes, size: size, root: treeRoot, origin: origin, log: &log) }
+        return Head(size: size, root: treeRoot)
+    }
+
+    /// `--checkpoint`: a signed checkpoint of this log from elsewhere must carry the threshold and be consistent:
+    /// a prefix of this log (`split-view` otherwise), or not beyond it (`log-behind`).
+    func compare(_ bytes: [UInt8], leafHashes: [[UInt8]], size: UInt64, root: [UInt8], origin: String, log: inout FindingLog) {
+        let place = "--checkpoint"
+        let note: SignedNote, checkpoint: Checkpoint
+        do {
+            note = try SignedNote(parsing: bytes)
+            checkpoint = try Checkpoint(text: note.text)
+        } catch {
+            log.add(.log, place, "is not a signed checkpoint: \(error)")
+            return
+        }
+        guard checkpoint.origin == origin else {
+            log.add(.log, place, "is a checkpoint of '\(checkpoint.origin)', not of this dataset's log '\(origin)'")
+            return
+        }
+        var signers: Set<String> = []
+        for entry in policy.signers.entries where entry.permits(namespace: DatasetDirectory.manifestNamespace, at: nil) {
+            let fingerprint = OpenSSHPublicKey(entry.key).fingerprint
+            guard !policy.revocations.contains(where: { $0.fingerprint == fingerprint }),
+                  let key = try? NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: entry.key) else { continue }  // the origin is a valid name
+            if note.signatures.contains(where: { $0.name == origin && $0.keyID == key.keyID && key.verify($0.signature, text: note.text) }) {
+                signers.formUnion(entry.principals)
+            }
+        }
+        guard signers.count >= policy.threshold else {
+            log.add(.checkpointThreshold, place, "carries valid signatures of \(signers.count) signer\(signers.count == 1 ? "" : "s") of \(policy.threshold) needed: "
+                + "not a checkpoint of this dataset's operators")
+            return
+        }
+        let shown = String(decoding: note.bytes, as: UTF8.self)
+        let ours = "\(origin)\n\(size)\n\(Base64.encode(root))"
+        if checkpoint.size > size {
+            log.add(.logBehind, place, "covers \(checkpoint.size) entries and this dataset has \(size): entries someone was shown are missing here\n"
+                + "given:\n\(shown)this dataset:\n\(ours)")
+        } else if Merkle.root(leafHashes: Array(leafHashes.prefix(Int(checkpoint.size)))) != checkpoint.root {
+            log.add(.splitView, place, "is signed by \(signers.sorted().joined(separator: ", ")) and disagrees with this dataset's first \(checkpoint.size) entries: "
+                + "the operators showed two histories\ngiven:\n\(shown)this dataset:\n\(ours)")
+        }
     }
 
     /// `log/checkpoints/<size>/signatures/<signer>.sig` of a size that has a checkpoint.
