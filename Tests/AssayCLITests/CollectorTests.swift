@@ -130,9 +130,11 @@ struct CollectorTests {
         }
         let malformed = try fake { .http(200, Array("{\"api\":\"assay-exporter-v1\",\"records\":[".utf8)) }
         let oversized = try fake { .http(200, [UInt8](repeating: 0x20, count: 17 << 20)) }
-        // ~14 s to drip the whole answer against a 5 s timeout. Both margins are for a loaded 2-core machine: the
-        // healthy targets must answer within the timeout, and the drip must never complete before it.
-        let drip = try fake { FakeHTTPServer.Reply(bytes: FakeHTTPServer.Reply.http(200, Array(#"{"api":"assay-exporter-v1"}"#.utf8)).bytes, delayMicroseconds: 1_000_000, chunk: 8) }
+        // All but the last 2 bytes at once, then a 5-minute stall, against a 5 s timeout. Both margins are for a
+        // loaded 2-core machine, where tests that wait for processes occupy the cooperative pool for minutes: the
+        // healthy targets must answer within the timeout, and the stalled answer must never complete before it.
+        let stalledBytes = FakeHTTPServer.Reply.http(200, Array(#"{"api":"assay-exporter-v1"}"#.utf8)).bytes
+        let drip = try fake { FakeHTTPServer.Reply(bytes: stalledBytes, delayMicroseconds: 300_000_000, chunk: stalledBytes.count - 2) }
         let wrongSchema = try fake { .http(200, Array(#"{"api":"assay-exporter-v1","schema":2,"records":[],"next_cursor":0,"has_more":false}"#.utf8)) }
         let error500 = try fake { .http(500, Array("oops".utf8)) }
         let liar = try FakeHTTPServer { target in
