@@ -102,7 +102,7 @@ public struct Record: Sendable, Equatable {
 
     static func render(_ value: JSONValue) -> String {
         // For an error message only: a value without a canonical form is named by its type.
-        (try? CanonicalJSON.string(value)) ?? value.typeName
+        (try? CanonicalJSON.string(value)) ?? value.typeName  // only a message's text: the type name when the value cannot be encoded
     }
 
     static func check(_ value: JSONValue, against spec: borrowing FieldSpec) throws(RecordError) {

@@ -316,7 +316,7 @@ public struct AllowedSigners: Sendable {
         guard type == OpenSSHPublicKey.keyType else { return .failed }
         let blobEnd = line[cp...].firstIndex(where: { $0 == space || $0 == tab }) ?? line.count
         // A blob that is not an Ed25519 key fails the read, as in sshkey_read (the line then tries options).
-        guard let blob = decodeBase64(line[cp..<blobEnd]), let key = try? OpenSSHPublicKey(wireBlob: blob) else { return .failed }
+        guard let blob = decodeBase64(line[cp..<blobEnd]), let key = try? OpenSSHPublicKey(wireBlob: blob) else { return .failed }  // an undecodable key makes the line unusable, as OpenSSH skips it
         return .ed25519(key.key)
     }
 

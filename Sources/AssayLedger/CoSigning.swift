@@ -58,7 +58,7 @@ public struct CrossCheck: Sendable, Equatable {
             do {
                 try reader.forEachLine { (_, line) throws(Never) in
                     // The bundle was verified before this pass: an invalid line already refused its co-signature.
-                    guard case .bytes(let bytes) = line, let record = try? Record.parse(bytes),
+                    guard case .bytes(let bytes) = line, let record = try? Record.parse(bytes),  // a line that does not parse is already the verifier's record-invalid finding
                           record["observer_role"] == .string("orchestrator"),
                           case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] else { return }
                     result[observer, default: [:]][id, default: []].insert(Array(bytes))

@@ -208,7 +208,7 @@ public struct DatasetDirectory: Sendable {
             try Files.syncDirectory(of: target)
         } catch {
             // Best effort: a leftover is removed by the next write, or refused by the layout check.
-            try? FileManager.default.removeItem(atPath: temporary)
+            try? FileManager.default.removeItem(atPath: temporary)  // cleanup while the original error is thrown
             throw LedgerError(.io, "\(error)")
         }
     }
@@ -226,7 +226,7 @@ public struct DatasetDirectory: Sendable {
     /// Removes hidden temporary directories (`.<name>.tmp-<pid>`) a crashed write left behind.
     func removeStaleTemporaries(in directory: String) {
         // Best effort: a leftover that cannot be listed or removed is refused later by the layout check.
-        for entry in (try? Self.entries(directory)) ?? [] where entry.name.hasPrefix(".") && entry.name.contains(".tmp-") {
+        for entry in (try? Self.entries(directory)) ?? [] where entry.name.hasPrefix(".") && entry.name.contains(".tmp-") {  // best-effort removal of stale temporaries; sealing reports its own errors
             try? FileManager.default.removeItem(atPath: "\(directory)/\(entry.name)")  // best effort, as above
         }
     }

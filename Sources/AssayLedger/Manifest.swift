@@ -117,7 +117,7 @@ public struct Manifest: Equatable, Sendable {
         let value: JSONValue
         do { value = try JSONParser().parse(bytes.dropLast()) } catch { throw DocumentError("not valid JSON: \(error)") }
         // A parsed value without a canonical form (a duplicate key) is not canonical: that is the answer.
-        guard (try? CanonicalJSON.encode(value)).map({ $0 + [0x0A] }) == bytes else {
+        guard (try? CanonicalJSON.encode(value)).map({ $0 + [0x0A] }) == bytes else {  // bytes that cannot be encoded are not canonical: the same refusal
             throw DocumentError("manifest.json is not in canonical form (RFC 8785) followed by one newline")
         }
         do throws(JSONShapeError) {

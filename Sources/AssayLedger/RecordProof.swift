@@ -163,7 +163,7 @@ public struct RecordProof: Equatable, Sendable {
     /// Why the record and its path do not lead to `root` (empty when they do).
     public func pathProblems() -> [String] {
         // An invalid record is not a canonical record: that is the answer.
-        guard (try? Record.parse(Array(record.utf8)))?.canonicalBytes() == Array(record.utf8) else {
+        guard (try? Record.parse(Array(record.utf8)))?.canonicalBytes() == Array(record.utf8) else {  // a record that does not parse is not canonical: the same refusal
             return ["the proof's record is not a valid canonical record"]
         }
         let hashes = path.map { Hex.decode($0) }

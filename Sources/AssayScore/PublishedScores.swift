@@ -126,7 +126,7 @@ public enum PublishedScores {
         }
         // A parsed value without a canonical form is not canonical: that is the answer. Every number of
         // an Assay document is an integer that fits in 64 bits (spec/canonical-json.md §2).
-        guard bytes.last == 0x0A, !document.containsNonInteger, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {
+        guard bytes.last == 0x0A, !document.containsNonInteger, (try? CanonicalJSON.encode(document)).map({ $0 + [0x0A] }) == bytes else {  // a document that cannot be encoded is not canonical: the same refusal
             log.add(.scoresDocument, path, "is not canonical JSON followed by one newline")
             return nil
         }

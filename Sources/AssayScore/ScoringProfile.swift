@@ -28,7 +28,7 @@ public struct ScoringProfile: Sendable {
         let value: JSONValue
         do { value = try JSONParser().parse(bytes) } catch { throw ScoreError("\(path): not JSON: \(error)") }
         // A parsed value without a canonical form is not canonical: that is the answer.
-        guard (try? CanonicalJSON.encode(value)) == bytes else {
+        guard (try? CanonicalJSON.encode(value)) == bytes else {  // bytes that cannot be encoded are not canonical: the same refusal
             throw ScoreError("\(path): a profile must be in canonical form (RFC 8785), so its hash names it unambiguously")
         }
         func integer(_ path: [String]) throws(ScoreError) -> Int64 {

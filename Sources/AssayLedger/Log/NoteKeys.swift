@@ -112,7 +112,7 @@ public struct NoteSigner: Sendable {
 
     public var verifierKey: NoteVerifierKey {
         // Name and type were checked when this signer was made.
-        guard let key = try? NoteVerifierKey(name: name, type: type, publicKey: privateKey.publicKey) else {
+        guard let key = try? NoteVerifierKey(name: name, type: type, publicKey: privateKey.publicKey) else {  // name and type were checked at init: a failure is a programming error, trapped with a message
             preconditionFailure("a NoteSigner always has a valid verifier key")
         }
         return key

@@ -171,7 +171,7 @@ public struct DatasetVerifier: Sendable {
         // directory (`unreadable`), which fails verification.
         var collectors: [String] = []
         var work: [(String, UTCDay)] = []
-        for collector in (try? directory.collectors()) ?? [] {
+        for collector in (try? directory.collectors()) ?? [] {  // an unlistable tree is the layout check's `unreadable` finding
             guard let days = try? directory.days(of: collector) else { continue }  // reported by the layout check
             collectors.append(collector)
             work += days.map { (collector, $0) }

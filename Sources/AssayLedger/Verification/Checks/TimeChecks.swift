@@ -12,7 +12,7 @@ struct FutureCheck {
             log.add(.future, bundle.relativePath, "is dated \(bundle.day), after today (\(today)): no day can be sealed before it ends")
         }
         // An unreadable scores/ is reported by the layout check.
-        for (collector, day) in (try? directory.scoreDays()) ?? [] where day > today {
+        for (collector, day) in (try? directory.scoreDays()) ?? [] where day > today {  // an unlistable tree is the layout check's `unreadable` finding
             log.add(.future, DatasetDirectory.scoresRelativePath(collector: collector, day: day),
                     "is dated \(day), after today (\(today)): scores are published when their day is sealed")
         }
