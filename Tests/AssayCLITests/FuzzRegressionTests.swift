@@ -19,22 +19,11 @@ struct FuzzRegressionTests {
     }
 
     /// Runs one input through its target on a thread of its own. Targets are synchronous (libFuzzer
-    /// calls them on its own thread) and the tree target waits for the async verifier; waiting on a
-    /// thread of Swift's cooperative pool, as a test body would, can starve the pool (2 cores: 2
-    /// threads) and hang the whole test run.
+    /// calls them on its own thread) and the tree target waits for the async verifier, which would
+    /// starve the cooperative pool if it waited on one of its threads.
     static func run(_ target: FuzzTarget, _ path: String) async throws {
         let bytes = try Files.read(path, limit: 1 << 20)
-        let result: Result<Void, FuzzViolation> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                do throws(FuzzViolation) {
-                    try target.run(bytes)
-                    continuation.resume(returning: .success(()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        try result.get()
+        try await DedicatedThread.run { try target.run(bytes) }
     }
 
     @Test("every committed regression input passes its target", arguments: FuzzTarget.allCases)
