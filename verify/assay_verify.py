@@ -801,6 +801,8 @@ def parse_policy_document(data):
     if not _is_int(version) or not 1 <= version <= 9999:
         raise Invalid("version must be 1 to 9999")
     members = common | ({"descriptor"} if version == 1 else {"prev"})
+    if "witnesses" in value:
+        members = members | {"witnesses"}  # optional in every version (log.md §8.1)
     if set(value) != members:
         raise Invalid("policy.json version %d must have exactly the members %s" % (version, sorted(members)))
     if not isinstance(value["dataset"], str) or not SLUG.fullmatch(value["dataset"]):
@@ -832,8 +834,9 @@ def parse_policy_document(data):
         raise Invalid("the genesis (version 1) revokes nothing")
     if not isinstance(value["summary"], str) or len(value["summary"].encode("utf-8")) > 4000:
         raise Invalid("summary must be a string of at most 4000 bytes")
+    witnesses = _file_reference(value["witnesses"], "witnesses") if "witnesses" in value else None
     return {"dataset": value["dataset"], "version": version, "prev": prev, "descriptor": descriptor, "issued": issued,
-            "threshold": value["threshold"], "allowed_signers": signers, "revocations": revocations}
+            "threshold": value["threshold"], "allowed_signers": signers, "revocations": revocations, "witnesses": witnesses}
 
 
 def standing(policy, principal, key, namespace, time):
@@ -970,10 +973,15 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
     except OSError as error:
         log.error("policy", signers_path, str(error))
         valid = False
+    witnesses = None
+    if signers is not None:
+        witnesses = check_witnesses(absolute, relative, document, signers, "assay/" + descriptor["id"], log)
+        if witnesses is None:
+            valid = False
     policy = None
     if valid and signers is not None:
         policy = {"version": number, "hash": invalid["sha256"], "threshold": document["threshold"], "signers": signers,
-                  "revocations": document["revocations"]}
+                  "revocations": document["revocations"], "witnesses": witnesses}
     approvers = previous if previous is not None else policy
     approvals, used = [], set()
     if approvers is not None:
@@ -987,13 +995,184 @@ def check_policy_version(root, relative, number, descriptor, previous, previous_
             used.add(parsed["key"])
             approvals.append(stem)
     version = {"version": number, "sha256": invalid["sha256"], "approvals": sorted(approvals, key=lambda a: a.encode()),
-               "needed": approvers["threshold"] if approvers else invalid["needed"], "valid": policy is not None}
+               "needed": approvers["threshold"] if approvers else invalid["needed"], "valid": policy is not None,
+               "witnesses": witnesses if policy is not None else None}
     if policy is None:
         version["holds"] = False
         version["approvals"] = []
         return version, None, None
     version["holds"] = previous_holds and len(approvals) >= approvers["threshold"]
     return version, policy, document["issued"]
+
+
+EMPTY_WITNESS_POLICY = {"logs": [], "witnesses": [], "groups": {}, "quorum": "none"}
+WITNESS_POLICY_LIMIT = 65536
+
+
+def parse_tlog_policy(data):
+    """The grammar of a c2sp.org/tlog-policy file (log.md §8.1); keys and URLs stay text."""
+    if len(data) > WITNESS_POLICY_LIMIT:
+        raise Invalid("a policy file is at most %d bytes" % WITNESS_POLICY_LIMIT)
+    for index, byte in enumerate(data):
+        if (byte < 0x20 and byte not in (0x09, 0x0A)) or byte == 0x7F:
+            raise Invalid("control character 0x%x at byte %d" % (byte, index))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("the file is not UTF-8")
+    logs, witnesses, groups, quorum = [], [], {}, None
+    defined, member = {"none"}, set()
+    for number, line in enumerate(text.split("\n"), 1):
+        items = [item for item in re.split(r"[ \t]", line) if item]
+        if not items or items[0].startswith("#"):
+            continue
+        keyword = items[0]
+        where = "line %d: " % number
+        if keyword == "log":
+            if len(items) not in (2, 3):
+                raise Invalid(where + "a log line is 'log <vkey> [<url>]'")
+            if any(key == items[1] for key, _ in logs):
+                raise Invalid(where + "duplicate log key")
+            logs.append((items[1], items[2] if len(items) == 3 else None))
+        elif keyword == "witness":
+            if len(items) not in (3, 4):
+                raise Invalid(where + "a witness line is 'witness <name> <vkey> [<url>]'")
+            if items[1] in ("all", "any"):
+                raise Invalid(where + "%r is a keyword" % items[1])
+            if items[1] in defined:
+                raise Invalid(where + "duplicate name %r" % items[1])
+            defined.add(items[1])
+            if any(key == items[2] for _, key, _ in witnesses):
+                raise Invalid(where + "duplicate witness key")
+            witnesses.append((items[1], items[2], items[3] if len(items) == 4 else None))
+        elif keyword == "group":
+            if len(items) < 4:
+                raise Invalid(where + "a group line is 'group <name> all|any|<k> <member>...'")
+            name, members = items[1], items[3:]
+            if name in ("all", "any"):
+                raise Invalid(where + "%r is a keyword" % name)
+            if name in defined:
+                raise Invalid(where + "duplicate name %r" % name)
+            defined.add(name)
+            seen = set()
+            for item in members:
+                if item == "none":
+                    raise Invalid(where + "'none' cannot be a group member")
+                if item not in defined or item == name:
+                    raise Invalid(where + "undefined name %r" % item)
+                if item in seen or item in member:
+                    raise Invalid(where + "%r is already a member of a group" % item)
+                seen.add(item)
+                member.add(item)
+            if items[2] == "all":
+                threshold = len(members)
+            elif items[2] == "any":
+                threshold = 1
+            elif re.fullmatch(r"[1-9][0-9]*", items[2]) and 1 <= int(items[2]) <= len(members):
+                threshold = int(items[2])
+            else:
+                raise Invalid(where + "the threshold %r is not all, any or 1 to %d" % (items[2], len(members)))
+            groups[name] = (threshold, members)
+        elif keyword == "quorum":
+            if len(items) != 2:
+                raise Invalid(where + "a quorum line is 'quorum <name>'")
+            if quorum is not None:
+                raise Invalid(where + "a second quorum line")
+            if items[1] not in defined:
+                raise Invalid(where + "undefined name %r" % items[1])
+            quorum = items[1]
+        else:
+            raise Invalid(where + "unknown line type %r" % keyword)
+    if quorum is None:
+        raise Invalid("no quorum line")
+    return {"logs": logs, "witnesses": witnesses, "groups": groups, "quorum": quorum}
+
+
+def quorum_satisfied(witness_policy, cosigners):
+    """Whether witnesses `cosigners` (names) meet the policy's quorum."""
+    def witnessed(name):
+        if name in witness_policy["groups"]:
+            threshold, members = witness_policy["groups"][name]
+            return sum(1 for m in members if witnessed(m)) >= threshold
+        return name in cosigners
+    return witness_policy["quorum"] == "none" or witnessed(witness_policy["quorum"])
+
+
+def parse_vkey(text):
+    """A signed-note verifier key <name>+<8 hex>+<base64(type || Ed25519 key)> of type 0x01 or 0x04: (name, type, key)."""
+    pieces = text.split("+", 2)
+    if len(pieces) != 3 or not _note_name_ok(pieces[0]) or not re.fullmatch(r"[0-9a-f]{8}", pieces[1]):
+        raise Invalid("%s is not <name>+<8 hex digits>+<base64>" % text)
+    material = _b64(pieces[2])
+    if len(material) != 33 or material[0] not in (0x01, 0x04):
+        raise Invalid("%s is not an Ed25519 vkey of type 0x01 or 0x04" % text)
+    if note_key_id(pieces[0], material[0], material[1:]) != int(pieces[1], 16):
+        raise Invalid("%s: the key ID does not match" % text)
+    return pieces[0], material[0], material[1:]
+
+
+def parse_witness_policy(data, origin):
+    """A dataset's policy/NNNN/witnesses (log.md §8.1): the grammar and Assay's rules."""
+    if data and not data.endswith(b"\n"):
+        raise Invalid("the last line does not end with a newline")
+    parsed = parse_tlog_policy(data)
+    if len(parsed["logs"]) > 1000 or len(parsed["witnesses"]) > 64 or len(parsed["groups"]) > 64:
+        raise Invalid("at most 1000 logs, 64 witnesses and 64 groups")
+    log_keys, witness_keys, keys = set(), set(), {}
+    for text, _ in parsed["logs"]:
+        name, kind_byte, key = parse_vkey(text)
+        if name != origin or kind_byte != 0x01:
+            raise Invalid("log key %s is not an Ed25519 key named %s" % (text, origin))
+        if key in log_keys:
+            raise Invalid("log key %s wraps a key listed before" % text)
+        log_keys.add(key)
+    for name, text, _ in parsed["witnesses"]:
+        if not SLUG.fullmatch(name):
+            raise Invalid("witness name %r is not a slug" % name)
+        key_name, kind_byte, key = parse_vkey(text)
+        if kind_byte != 0x04:
+            raise Invalid("witness %s's key is not an Ed25519 cosignature key" % name)
+        if key in witness_keys:
+            raise Invalid("witness %s's key wraps a key listed before" % name)
+        witness_keys.add(key)
+        keys[name] = (key_name, key)
+    for name in parsed["groups"]:
+        if not SLUG.fullmatch(name):
+            raise Invalid("group name %r is not a slug" % name)
+    parsed["log_keys"], parsed["keys"] = log_keys, keys
+    return parsed
+
+
+def check_witnesses(absolute, relative, document, signers, origin, log):
+    """A version's witnesses file: named when present, present when named, log keys exactly its checkpoint signers."""
+    path = relative + "/witnesses"
+    named = document["witnesses"]
+    if named is None:
+        if kind(os.path.join(absolute, "witnesses")) is None:
+            return EMPTY_WITNESS_POLICY
+        log.error("policy", path, "is not named by policy.json")
+        return None
+    try:
+        data = read_regular(os.path.join(absolute, "witnesses"), WITNESS_POLICY_LIMIT)
+    except OSError as error:
+        log.error("policy", path, "cannot be read: %s" % error)
+        return None
+    if {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)} != named:
+        log.error("policy", path, "differs from the size and SHA-256 that policy.json names")
+        return None
+    try:
+        parsed = parse_witness_policy(data, origin)
+    except Invalid as error:
+        log.error("policy", path, str(error))
+        return None
+    revoked = {r["fingerprint"] for r in document["revocations"]}
+    expected = {e["key"] for e in signers if (e["namespaces"] is None or match_list(MANIFEST_NAMESPACE, e["namespaces"]))
+                and fingerprint(e["key"]) not in revoked}
+    if parsed["log_keys"] != expected:
+        log.error("policy", path, "lists %d log keys, not the %d unrevoked assay-manifest-v1 keys of allowed_signers"
+                  % (len(parsed["log_keys"]), len(expected)))
+        return None
+    return parsed
 
 
 def load_pinned_policy(path, threshold=None):
@@ -1008,12 +1187,13 @@ def load_pinned_policy(path, threshold=None):
         if self_containment_problems(signers, document["revocations"]):
             raise Invalid("%s/allowed_signers: %s" % (path, self_containment_problems(signers, document["revocations"])[0]))
         return {"version": document["version"], "hash": hashlib.sha256(data).hexdigest(),
-                "threshold": threshold or document["threshold"], "signers": signers, "revocations": document["revocations"]}
+                "threshold": threshold or document["threshold"], "signers": signers, "revocations": document["revocations"],
+                "witnesses": EMPTY_WITNESS_POLICY}
     if threshold is None:
         raise Invalid("--policy %s is an allowed_signers file: give the threshold to require with --threshold" % path)
     data = read_regular(path, LIMITS["allowed_signers"])
     return {"version": 0, "hash": hashlib.sha256(data).hexdigest(), "threshold": threshold,
-            "signers": parse_allowed_signers(data), "revocations": []}
+            "signers": parse_allowed_signers(data), "revocations": [], "witnesses": EMPTY_WITNESS_POLICY}
 
 
 def allowed_principals(policy, namespace, time):
@@ -1128,9 +1308,9 @@ RULES = {rule: "error" for rule in (
     "record-count", "merkle-root", "conflicts", "coverage", "signature", "unknown-signer", "threshold", "policy",
     "policy-chain", "policy-signature", "chain-start", "chain-link", "chain-fork", "stale", "future", "rollback",
     "policy-rollback", "scores-document", "scores-input", "scores-incomplete", "scores-mismatch", "scores-signature", "log", "log-entry",
-    "checkpoint-signature", "checkpoint-threshold", "split-view", "log-behind", "proof",
+    "checkpoint-signature", "checkpoint-threshold", "split-view", "log-behind", "cosignature", "witness-quorum", "proof",
     "proof-binding", "commit-signature", "history", "worktree")}
-RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "revoked-signer", "policy-pending")})
+RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "revoked-signer", "policy-pending", "unwitnessed")})
 
 
 class Log:
@@ -1206,7 +1386,7 @@ TOP_LEVEL = {"dataset.json": "regular", "README.md": "regular", "LICENSE": "regu
              "bundles": "directory", "scores": "directory", "policy": "directory", "log": "directory"}
 BUNDLE_FILES = {"manifest.json": "regular", "records.jsonl": "regular", "conflicts.jsonl": "regular", "signatures": "directory"}
 SCORES_FILES = {"scores.json": "regular", "signatures": "directory"}
-POLICY_FILES = {"policy.json": "regular", "allowed_signers": "regular", "signatures": "directory"}
+POLICY_FILES = {"policy.json": "regular", "allowed_signers": "regular", "witnesses": "regular", "signatures": "directory"}
 
 
 def _digits(text, n):
@@ -1829,7 +2009,11 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
         log.extend(check_scores(root, policy, bundles, descriptor))
         log_findings = Log(limit=1000)
         recorded = state.get("log") if state is not None and state["dataset"] == descriptor["id"] else None
-        log_head = check_log(root, descriptor["id"], policy, log_findings, recorded, checkpoint)
+        known = {}  # witnesses any version that holds defines, the newest's key for a name (log.md §8.3)
+        for version in versions:
+            if version["holds"] and version.get("witnesses"):
+                known.update(version["witnesses"].get("keys", {}))
+        log_head = check_log(root, descriptor["id"], policy, log_findings, recorded, checkpoint, known)
         log.extend(log_findings.findings)
     commits = None
     if git:
@@ -2187,8 +2371,8 @@ def note_key_id(name, kind_byte, key):
     return int.from_bytes(hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([kind_byte]) + key).digest()[:4], "big")
 
 
-def _log_signature_files(root, size):
-    directory = "log/checkpoints/%d/signatures" % size
+def _log_signature_files(root, size, kind_name="signatures"):
+    directory = "log/checkpoints/%d/%s" % (size, kind_name)
     if kind(os.path.join(root, directory)) != "directory":
         return []
     found = []
@@ -2198,7 +2382,7 @@ def _log_signature_files(root, size):
     return sorted(found, key=lambda f: f[0].encode("utf-8"))
 
 
-def check_log(root, dataset_id, policy, log, recorded=None, external=None):
+def check_log(root, dataset_id, policy, log, recorded=None, external=None, known_witnesses=None):
     """log, log-entry, checkpoint-signature, checkpoint-threshold (log.md §7.5). Returns (size, root) or None."""
     top = os.path.join(root, "log")
     if kind(top) != "directory":
@@ -2252,7 +2436,7 @@ def check_log(root, dataset_id, policy, log, recorded=None, external=None):
             log.error("log", path, "is not what the log's entries give")
     for path in sorted(files):
         parts = path.split("/")
-        signature = len(parts) == 5 and parts[1] == "checkpoints" and parts[3] == "signatures" and parts[4].endswith(".sig") \
+        signature = len(parts) == 5 and parts[1] == "checkpoints" and parts[3] in ("signatures", "cosignatures") and parts[4].endswith(".sig") \
             and _size_name(parts[2]) in sizes
         if path not in expected and path != "log/checkpoint" and not signature:
             log.error("log", path, "is not a file of this log")
@@ -2281,17 +2465,28 @@ def check_log(root, dataset_id, policy, log, recorded=None, external=None):
         if path not in seen:
             log.error("log-entry", path, "is a signed document without an entry in the log")
     # checkpoint-signature and checkpoint-threshold
-    newest = set()
+    newest, witnessed = set(), None
+    witness_policy = policy.get("witnesses") or EMPTY_WITNESS_POLICY
+    current = {name for name, _, _ in witness_policy["witnesses"]}
     for checkpoint_size in sizes:
         signers = _check_checkpoint_signatures(root, checkpoint_size, origin, policy, log, checkpoint_size == size)
         if checkpoint_size == size:
             newest = signers
+        cosigners = _check_cosignatures(root, checkpoint_size, known_witnesses or {}, log)
+        if quorum_satisfied(witness_policy, cosigners & current):
+            witnessed = checkpoint_size
     if len(newest) < policy["threshold"]:
         log.error("checkpoint-threshold", "log/checkpoints/%d" % size,
                   "%d signers of %d needed" % (len(newest), policy["threshold"]))
+    if witness_policy["quorum"] != "none":
+        if witnessed is None:
+            log.error("witness-quorum", "log/checkpoints", "no checkpoint carries cosignatures meeting the quorum")
+        elif witnessed < size:
+            log.warning("unwitnessed", "log/checkpoints/%d" % size, "entries %d to %d are not witnessed yet" % (witnessed, size - 1))
     try:
         text = read_regular(os.path.join(root, "log/checkpoints/%d/checkpoint" % size), CHECKPOINT_LIMIT)
-        assembled = text + b"\n" + b"".join(data for _, _, data in _log_signature_files(root, size))
+        assembled = text + b"\n" + b"".join(data for _, _, data in _log_signature_files(root, size)) \
+            + b"".join(data for _, _, data in _log_signature_files(root, size, "cosignatures"))
         if read_regular(os.path.join(root, "log/checkpoint"), NOTE_LIMIT) != assembled:
             log.error("log", "log/checkpoint", "is not checkpoint %d with its signature lines" % size)
     except OSError as error:
@@ -2354,10 +2549,71 @@ def _compare_checkpoint(data, leaves, size, origin, policy, log):
     if len(signers) < policy["threshold"]:
         log.error("checkpoint-threshold", place, "carries valid signatures of %d signers of %d needed" % (len(signers), policy["threshold"]))
         return
+    witness_policy = policy.get("witnesses") or EMPTY_WITNESS_POLICY
+    if witness_policy["quorum"] != "none":
+        cosigners = set()
+        for witness, (key_name, key) in witness_policy["keys"].items():
+            key_id = note_key_id(key_name, 4, key)
+            if any(name == key_name and line_id == key_id and _cosignature_verifies(key, signature, text)
+                   for name, line_id, signature in signatures):
+                cosigners.add(witness)
+        if not quorum_satisfied(witness_policy, cosigners):
+            log.warning("unwitnessed", place, "carries cosignatures of %d witnesses, short of the quorum" % len(cosigners))
     if other_size > size:
         log.error("log-behind", place, "covers %d entries and this dataset has %d" % (other_size, size))
     elif merkle_root(leaves[:other_size]) != other_root:
         log.error("split-view", place, "disagrees with this dataset's first %d entries" % other_size)
+
+
+def _cosignature_verifies(key, signature, text):
+    """An Ed25519 cosignature/v1 (log.md §5): 8-byte timestamp (at most 2^63 - 1) and the signature of its message."""
+    if len(signature) != 72:
+        return False
+    timestamp = int.from_bytes(signature[:8], "big")
+    if timestamp > (1 << 63) - 1:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(key).verify(signature[8:], b"cosignature/v1\ntime %d\n" % timestamp + text)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def _check_cosignatures(root, size, known, log):
+    """cosignature (log.md §8.3): each cosignature file of checkpoint `size`; returns the witnesses whose cosignature verifies."""
+    try:
+        text = read_regular(os.path.join(root, "log/checkpoints/%d/checkpoint" % size), CHECKPOINT_LIMIT)
+    except OSError:
+        return set()
+    try:
+        files = _log_signature_files(root, size, "cosignatures")
+    except OSError as error:
+        log.error("cosignature", "log/checkpoints/%d/cosignatures" % size, "cannot be read: %s" % error)
+        return set()
+    counting = set()
+    for witness, path, data in files:
+        try:
+            if not data.endswith(b"\n") or b"\n" in data[:-1]:
+                raise Invalid("not one line")
+            name, key_id, signature = parse_signature_line(data[:-1])
+        except (Invalid, UnicodeDecodeError, ValueError):
+            log.error("cosignature", path, "is not one signature line ending in a newline")
+            continue
+        if witness not in known:
+            log.error("cosignature", path, "is by %r, a witness no policy version that holds defines" % witness)
+            continue
+        key_name, key = known[witness]
+        if name != key_name or key_id != note_key_id(key_name, 4, key):
+            log.error("cosignature", path, "is not signed under %s's key" % witness)
+            continue
+        if len(signature) != 72 or int.from_bytes(signature[:8], "big") == 0:
+            log.error("cosignature", path, "is not a cosignature with a timestamp")
+            continue
+        if not _cosignature_verifies(key, signature, text):
+            log.error("cosignature", path, "does not verify for checkpoint %d" % size)
+            continue
+        counting.add(witness)
+    return counting
 
 
 def _check_checkpoint_signatures(root, size, origin, policy, log, newest):

@@ -146,7 +146,7 @@ public struct VerifyArguments: ParsableArguments {
             trusted = current
         }
         let policy = threshold.map { TrustPolicy(version: trusted.version, hash: trusted.hash, threshold: $0, signers: trusted.signers,
-                                                 revocations: trusted.revocations) } ?? trusted
+                                                 revocations: trusted.revocations, witnesses: trusted.witnesses) } ?? trusted
         let findings = document.verify(in: directory, datasetID: descriptor.id, policy: policy)
         for finding in findings { print("  \(finding)") }
         guard !findings.contains(where: { $0.severity == .error }) else {

@@ -7,6 +7,8 @@ import Foundation
 public struct DatasetDirectory: Sendable {
     public static let descriptorName = "dataset.json"
     public static let allowedSignersName = "allowed_signers"
+    /// A policy version's witnesses and quorum (spec/log.md §8.1).
+    public static let witnessesName = "witnesses"
     public static let bundlesName = "bundles"
     public static let manifestNamespace = "assay-manifest-v1"
     /// Published scores (spec/scoring.md §10).

@@ -7,6 +7,9 @@ import Foundation
 public enum DatasetLog {
     public static let directoryName = "log"
     public static let checkpointsName = "checkpoints"
+    /// The signers' signature files and the witnesses' cosignature files of a checkpoint (spec/log.md §7.3, §8.2).
+    public static let signaturesName = "signatures"
+    public static let cosignaturesName = "cosignatures"
     /// Caps for reading (spec/dataset.md §8.1): an entry, a checkpoint text, a signature line.
     public static let entryLimit = 4096
     public static let checkpointLimit = 4096
@@ -182,9 +185,11 @@ public enum DatasetLog {
         return files
     }
 
-    /// The signature files of checkpoint `size`: signer → the line's bytes.
-    public static func signatureFiles(_ root: String, size: UInt64) throws(FileError) -> [(signer: String, path: String, bytes: [UInt8])] {
-        let directory = "\(directoryName)/\(checkpointsName)/\(size)/signatures"
+    /// The signature files (or, with `kind` `cosignatures`, the witnesses' cosignature files) of checkpoint `size`:
+    /// signer or witness name → the line's bytes, in the byte order of the names.
+    public static func signatureFiles(_ root: String, size: UInt64, kind: String = signaturesName) throws(FileError)
+        -> [(signer: String, path: String, bytes: [UInt8])] {
+        let directory = "\(directoryName)/\(checkpointsName)/\(size)/\(kind)"
         guard Files.kind("\(root)/\(directory)") == .directory else { return [] }
         var files: [(String, String, [UInt8])] = []
         for name in try DatasetDirectory.list("\(root)/\(directory)") where name.hasSuffix(".sig") {
@@ -193,10 +198,12 @@ public enum DatasetLog {
         return files.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
     }
 
-    /// `log/checkpoint` for `size`: the checkpoint text, an empty line, the signature files' lines by signer.
+    /// `log/checkpoint` for `size`: the checkpoint text, an empty line, the signature files' lines by signer, then the
+    /// cosignature files' lines by witness.
     public static func assemble(_ root: String, size: UInt64) throws(FileError) -> [UInt8] {
         let text = try Files.readRegular("\(root)/\(directoryName)/\(checkpointsName)/\(size)/checkpoint", limit: checkpointLimit)
         return text + [0x0A] + (try signatureFiles(root, size: size)).flatMap(\.bytes)
+            + (try signatureFiles(root, size: size, kind: cosignaturesName)).flatMap(\.bytes)
     }
 
     // MARK: writing

@@ -16,6 +16,8 @@ public struct NoteError: Error, Equatable, Sendable, CustomStringConvertible {
         case ambiguousKey
         /// A checkpoint's text is not origin, size, root (spec/log.md §2).
         case checkpoint
+        /// A witness policy (c2sp.org/tlog-policy) that breaks its grammar or spec/log.md §8.1.
+        case policy
     }
 
     public let code: Code

@@ -162,12 +162,16 @@ public struct PolicyChain: Sendable {
             log.add(.policy, signersPath, "cannot be read: \(error)")
             valid = false
         }
-        guard valid, let signers else {
+        let witnesses = signers.flatMap { checkWitnesses(document, signers: $0, origin: DatasetLog.origin(datasetID: descriptor.id),
+                                                         relative: relative, absolute: absolute, log: &log) }
+        if signers != nil && witnesses == nil { valid = false }
+        guard valid, let signers, let witnesses else {
             // Approvals are still checked: a bad approval file is an error whatever the document.
             if let previous { _ = checkApprovals(bytes: bytes, issued: document.issued, relative: relative, absolute: absolute, approvers: previous.policy, log: &log) }
             return invalid(hash, needed: previous == nil ? document.threshold : nil)
         }
-        let policy = TrustPolicy(version: number, hash: hash, threshold: document.threshold, signers: signers, revocations: document.revocations)
+        let policy = TrustPolicy(version: number, hash: hash, threshold: document.threshold, signers: signers, revocations: document.revocations,
+                                 witnesses: witnesses)
         // The genesis is approved by its own signers, every later version by the signers of the one before.
         let approvers = previous?.policy ?? policy
         let approvals = checkApprovals(bytes: bytes, issued: document.issued, relative: relative, absolute: absolute,
@@ -175,6 +179,41 @@ public struct PolicyChain: Sendable {
         return Version(version: number, hash: hash, holds: (previous?.holds ?? true) && approvals.count >= approvers.threshold,
                        approvals: approvals, needed: approvers.threshold, policy: policy, issued: document.issued,
                        summary: document.summary)
+    }
+
+    /// The version's `witnesses` file (spec/log.md §8.1): named by hash when present, present when named, a witness
+    /// policy whose log keys are exactly the version's checkpoint signers. Nil (and a `policy` error) when it fails.
+    static func checkWitnesses(_ document: PolicyDocument, signers: AllowedSigners, origin: String, relative: String, absolute: String,
+                               log: inout FindingLog) -> WitnessPolicy? {
+        let path = "\(relative)/\(DatasetDirectory.witnessesName)"
+        let file = "\(absolute)/\(DatasetDirectory.witnessesName)"
+        guard let named = document.witnesses else {
+            if Files.kind(file) == nil { return .empty }
+            log.add(.policy, path, "is not named by policy.json (a version's witnesses are part of what its approvers signed)")
+            return nil
+        }
+        do {
+            let bytes = try Files.readRegular(file, limit: WitnessPolicy.byteLimit)
+            guard PolicyDocument.FileReference(bytes) == named else {
+                log.add(.policy, path, "differs from the size and SHA-256 that policy.json names")
+                return nil
+            }
+            let witnesses = try WitnessPolicy(assay: bytes, origin: origin)
+            let listed = Set(witnesses.logs.compactMap { try? NoteVerifierKey(vkey: $0.key).publicKey })  // each was parsed by init(assay:)
+            let expected = TrustPolicy(version: document.version, hash: "", threshold: document.threshold, signers: signers,
+                                       revocations: document.revocations).logKeys
+            guard listed == expected else {
+                log.add(.policy, path, "lists \(listed.count) log key\(listed.count == 1 ? "" : "s"), not the \(expected.count) unrevoked assay-manifest-v1 "
+                        + "key\(expected.count == 1 ? "" : "s") of allowed_signers (as vkeys named \(origin))")
+                return nil
+            }
+            return witnesses
+        } catch let error as NoteError {
+            log.add(.policy, path, error.reason)
+        } catch {
+            log.add(.policy, path, "cannot be read: \(error)")
+        }
+        return nil
     }
 
     /// The §1.2 rules: every line names only Assay's namespaces, and revoked keys end before their revocation.

@@ -33,13 +33,15 @@ public struct PolicyDocument: Equatable, Sendable {
     public var issued: Int64
     public var threshold: Int
     public var allowedSigners: FileReference
+    /// `witnesses` (spec/log.md §8.1); nil: no witnesses.
+    public var witnesses: FileReference?
     /// Sorted by fingerprint, each once.
     public var revocations: [Revocation]
     public var summary: String
 
     /// Version N ≥ 2, naming version N−1 by its hash.
     public init(dataset: String, version: Int, prevSHA256: String, issued: Int64, threshold: Int,
-                allowedSigners: [UInt8], revocations: [Revocation], summary: String) {
+                allowedSigners: [UInt8], witnesses: [UInt8]? = nil, revocations: [Revocation], summary: String) {
         self.dataset = dataset
         self.version = version
         prevVersion = version - 1
@@ -48,12 +50,14 @@ public struct PolicyDocument: Equatable, Sendable {
         self.issued = issued
         self.threshold = threshold
         self.allowedSigners = FileReference(allowedSigners)
+        self.witnesses = witnesses.map(FileReference.init)
         self.revocations = revocations.sorted { Array($0.fingerprint.utf8).lexicographicallyPrecedes(Array($1.fingerprint.utf8)) }
         self.summary = summary
     }
 
     /// The genesis (version 1), naming the descriptor's bytes.
-    public init(genesisOf dataset: String, descriptor: [UInt8], issued: Int64, threshold: Int, allowedSigners: [UInt8], summary: String) {
+    public init(genesisOf dataset: String, descriptor: [UInt8], issued: Int64, threshold: Int, allowedSigners: [UInt8],
+                witnesses: [UInt8]? = nil, summary: String) {
         self.dataset = dataset
         version = 1
         prevVersion = nil
@@ -62,6 +66,7 @@ public struct PolicyDocument: Equatable, Sendable {
         self.issued = issued
         self.threshold = threshold
         self.allowedSigners = FileReference(allowedSigners)
+        self.witnesses = witnesses.map(FileReference.init)
         revocations = []
         self.summary = summary
     }
@@ -92,6 +97,7 @@ public struct PolicyDocument: Equatable, Sendable {
             })),
             .init("summary", .string(summary)),
         ]
+        if let witnesses { members.append(.init("witnesses", witnesses.jsonValue)) }
         return .object(members)
     }
 
@@ -133,6 +139,7 @@ public struct PolicyDocument: Equatable, Sendable {
             issued = try Self.time(try reader.string("issued"), path: "issued")
             threshold = Int(try reader.integer("threshold", in: 1...1000))
             allowedSigners = try Self.file(&reader, "allowed_signers")
+            witnesses = reader.has("witnesses") ? try Self.file(&reader, "witnesses") : nil
             var revocations: [Revocation] = []
             for (index, element) in try reader.array("revocations").enumerated() {
                 let path = "revocations[\(index)]"

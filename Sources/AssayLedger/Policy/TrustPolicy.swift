@@ -27,13 +27,17 @@ public struct TrustPolicy: Sendable {
     public let threshold: Int
     public let signers: AllowedSigners
     public let revocations: [Revocation]
+    /// Who must cosign the log's checkpoints (spec/log.md §8.1).
+    public let witnesses: WitnessPolicy
 
-    public init(version: Int, hash: String, threshold: Int, signers: AllowedSigners, revocations: [Revocation] = []) {
+    public init(version: Int, hash: String, threshold: Int, signers: AllowedSigners, revocations: [Revocation] = [],
+                witnesses: WitnessPolicy = .empty) {
         self.version = version
         self.hash = hash
         self.threshold = threshold
         self.signers = signers
         self.revocations = revocations
+        self.witnesses = witnesses
     }
 
     /// How one signature by `key` for `principal` fares under this policy.
@@ -62,6 +66,15 @@ public struct TrustPolicy: Sendable {
             entry.permits(namespace: namespace, at: time) && revocation(of: entry.key, at: time) == nil
         }.flatMap(\.principals)
         return Array(Set(patterns)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// The Ed25519 keys that may sign the log's checkpoints: those allowed_signers gives for `assay-manifest-v1`
+    /// (at any time) that no revocation names (spec/log.md §8.1), each once.
+    public var logKeys: Set<Ed25519PublicKey> {
+        let revoked = Set(revocations.map(\.fingerprint))
+        return Set(signers.entries.filter { entry in
+            entry.namespaces.map { AllowedSigners.matchesList(DatasetDirectory.manifestNamespace, patterns: $0) } ?? true
+        }.map(\.key).filter { !revoked.contains(OpenSSHPublicKey($0).fingerprint) })
     }
 
     /// The namespaces a key in a policy version N ≥ 2 may be granted (spec/policy.md §1.2).

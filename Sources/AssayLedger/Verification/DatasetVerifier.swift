@@ -161,7 +161,7 @@ public struct DatasetVerifier: Sendable {
         }
         if let threshold = options.threshold {
             policy = TrustPolicy(version: policy.version, hash: policy.hash, threshold: threshold, signers: policy.signers,
-                                 revocations: policy.revocations)
+                                 revocations: policy.revocations, witnesses: policy.witnesses)
         }
         var bundleVerifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
         bundleVerifier.sink = options.sink
@@ -198,7 +198,10 @@ public struct DatasetVerifier: Sendable {
         if let state = options.state { RollbackCheck(state: state, datasetID: descriptor.id).check(results, into: &chainLog) }
         findings += chainLog.all
         var logFindings = FindingLog(limit: 1000)
-        let logHead = LogCheck(directory: directory, datasetID: descriptor.id, policy: policy,
+        // Witnesses any version that holds defined, the newest's key for a name (spec/log.md §8.3).
+        var knownWitnesses: [String: NoteVerifierKey] = [:]
+        for version in chain.versions where version.holds { knownWitnesses.merge(version.policy?.witnesses.witnessKeys() ?? [:]) { $1 } }
+        let logHead = LogCheck(directory: directory, datasetID: descriptor.id, policy: policy, knownWitnesses: knownWitnesses,
                                recorded: options.state?.dataset == descriptor.id ? options.state?.log : nil,
                                external: options.checkpoint).check(into: &logFindings)
         findings += logFindings.all

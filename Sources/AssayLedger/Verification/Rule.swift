@@ -58,6 +58,10 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     case checkpointThreshold = "checkpoint-threshold"
     case splitView = "split-view"
     case logBehind = "log-behind"
+    // Witnesses (spec/log.md §8).
+    case cosignature
+    case witnessQuorum = "witness-quorum"
+    case unwitnessed
     // Record proofs.
     case proof
     case proofBinding = "proof-binding"
@@ -69,7 +73,7 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     /// How a finding of this rule counts: errors fail verification, warnings are reported.
     public var severity: Finding.Severity {
         switch self {
-        case .chainGap, .duplicateSigner, .revokedSigner, .policyPending: .warning
+        case .chainGap, .duplicateSigner, .revokedSigner, .policyPending, .unwitnessed: .warning
         default: .error
         }
     }
@@ -94,6 +98,7 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
         case .rollback, .policyRollback: "dataset.md §8.2"
         case .scoresDocument, .scoresInput, .scoresIncomplete, .scoresMismatch, .scoresSignature: "scoring.md §10"
         case .log, .logEntry, .checkpointSignature, .checkpointThreshold, .splitView, .logBehind: "log.md §7.5"
+        case .cosignature, .witnessQuorum, .unwitnessed: "log.md §8.3"
         case .proof, .proofBinding: "dataset.md §8.3"
         case .commitSignature, .history, .worktree: "dataset.md §9"
         }

@@ -14,7 +14,8 @@ struct LayoutCheck {
         "manifest.json": .regular, "records.jsonl": .regular, "conflicts.jsonl": .regular, "signatures": .directory,
     ]
     static let scoresFiles: [String: Files.Kind] = ["scores.json": .regular, "signatures": .directory]
-    static let policyFiles: [String: Files.Kind] = ["policy.json": .regular, DatasetDirectory.allowedSignersName: .regular, "signatures": .directory]
+    static let policyFiles: [String: Files.Kind] = ["policy.json": .regular, DatasetDirectory.allowedSignersName: .regular,
+                                                    DatasetDirectory.witnessesName: .regular, "signatures": .directory]
 
     let directory: DatasetDirectory
 

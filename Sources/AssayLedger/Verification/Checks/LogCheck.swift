@@ -11,6 +11,8 @@ struct LogCheck {
     let directory: DatasetDirectory
     let datasetID: String
     let policy: TrustPolicy
+    /// Every witness a policy version that holds defines, by name (spec/log.md §8.3).
+    var knownWitnesses: [String: NoteVerifierKey] = [:]
     /// The newest checkpoint an earlier run recorded (`--state`).
     var recorded: VerifyState.LogHead? = nil
     /// A signed checkpoint obtained elsewhere (`--checkpoint`).
@@ -73,13 +75,25 @@ struct LogCheck {
         }
         checkEntries(entries, log: &log)
         var newestSigners: Set<String> = []
+        var witnessed: UInt64?
+        let current = Set(policy.witnesses.witnesses.map(\.name))
         for checkpointSize in sizes {
             let signers = checkSignatures(size: checkpointSize, origin: origin, newest: checkpointSize == size, log: &log)
             if checkpointSize == size { newestSigners = signers }
+            let cosigners = checkCosignatures(size: checkpointSize, log: &log)
+            if policy.witnesses.isSatisfied(by: cosigners.intersection(current)) { witnessed = checkpointSize }
         }
         if newestSigners.count < policy.threshold {
             log.add(.checkpointThreshold, "\(checkpoints)/\(size)",
                     "\(newestSigners.count) signer\(newestSigners.count == 1 ? "" : "s") of \(policy.threshold) needed: \(newestSigners.sorted().joined(separator: ", "))")
+        }
+        if policy.witnesses.quorum != WitnessPolicy.none {
+            if let witnessed, witnessed < size {
+                log.add(.unwitnessed, "\(checkpoints)/\(size)", "no witness quorum yet: entries \(witnessed) to \(size - 1) were published after checkpoint "
+                    + "\(witnessed), the newest the quorum of policy version \(policy.version) cosigned")
+            } else if witnessed == nil {
+                log.add(.witnessQuorum, checkpoints, "no checkpoint carries cosignatures meeting the quorum '\(policy.witnesses.quorum)' of policy version \(policy.version)")
+            }
         }
         do {
             let assembled = try DatasetLog.assemble(root, size: size)
@@ -133,6 +147,16 @@ struct LogCheck {
                 + "not a checkpoint of this dataset's operators")
             return
         }
+        if policy.witnesses.quorum != WitnessPolicy.none {
+            let keys = policy.witnesses.witnessKeys()
+            let cosigners = Set(keys.filter { name, key in
+                note.signatures.contains { $0.name == key.name && $0.keyID == key.keyID && key.verify($0.signature, text: note.text) }
+            }.keys)
+            if !policy.witnesses.isSatisfied(by: cosigners) {
+                log.add(.unwitnessed, place, "carries cosignatures of \(cosigners.count) witness\(cosigners.count == 1 ? "" : "es") "
+                    + "(\(cosigners.sorted().joined(separator: ", "))), short of the quorum '\(policy.witnesses.quorum)'")
+            }
+        }
         let shown = String(decoding: note.bytes, as: UTF8.self)
         let ours = "\(origin)\n\(size)\n\(Base64.encode(root))"
         if checkpoint.size > size {
@@ -144,10 +168,11 @@ struct LogCheck {
         }
     }
 
-    /// `log/checkpoints/<size>/signatures/<signer>.sig` of a size that has a checkpoint.
+    /// `log/checkpoints/<size>/{signatures,cosignatures}/<name>.sig` of a size that has a checkpoint.
     func isSignatureFile(_ path: String, sizes: [UInt64]) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 5, parts[1] == DatasetLog.checkpointsName, parts[3] == "signatures", parts[4].hasSuffix(".sig"),
+        guard parts.count == 5, parts[1] == DatasetLog.checkpointsName, [DatasetLog.signaturesName, DatasetLog.cosignaturesName].contains(parts[3]),
+              parts[4].hasSuffix(".sig"),
               let size = DatasetLog.decimal(parts[2]) else { return false }
         return sizes.contains(size)
     }
@@ -219,6 +244,47 @@ struct LogCheck {
             let fingerprint = OpenSSHPublicKey(key.publicKey).fingerprint
             if newest, let revocation = policy.revocations.first(where: { $0.fingerprint == fingerprint }) {
                 log.add(.revokedSigner, file.path, "\(file.signer)'s key \(fingerprint) is revoked (\(revocation.reason)); it does not count for the newest checkpoint")
+                continue
+            }
+            counting.insert(file.signer)
+        }
+        return counting
+    }
+
+    /// `cosignature`: each cosignature file of checkpoint `size`; returns the witnesses whose cosignature verifies.
+    func checkCosignatures(size: UInt64, log: inout FindingLog) -> Set<String> {
+        let root = directory.root
+        let text: [UInt8]
+        do { text = try Files.readRegular("\(root)/\(DatasetLog.directoryName)/\(DatasetLog.checkpointsName)/\(size)/checkpoint",
+                                          limit: DatasetLog.checkpointLimit) } catch {
+            return []  // reported with the log's files
+        }
+        let files: [(signer: String, path: String, bytes: [UInt8])]
+        do { files = try DatasetLog.signatureFiles(root, size: size, kind: DatasetLog.cosignaturesName) } catch {
+            log.add(.cosignature, "\(DatasetLog.directoryName)/\(DatasetLog.checkpointsName)/\(size)/\(DatasetLog.cosignaturesName)", "cannot be read: \(error)")
+            return []
+        }
+        var counting: Set<String> = []
+        for file in files {
+            guard file.bytes.last == 0x0A, !file.bytes.dropLast().contains(0x0A),
+                  let line = try? SignedNote.signatureLine(Array(file.bytes.dropLast())) else {  // the reason is the finding
+                log.add(.cosignature, file.path, "is not one signature line ending in a newline (spec/log.md §1)")
+                continue
+            }
+            guard let key = knownWitnesses[file.signer] else {
+                log.add(.cosignature, file.path, "is by '\(file.signer)', a witness no policy version that holds defines")
+                continue
+            }
+            guard line.name == key.name, line.keyID == key.keyID else {
+                log.add(.cosignature, file.path, "is signed under \(line.name)+\(NoteKeys.hex(line.keyID)), not \(file.signer)'s key \(key.vkey)")
+                continue
+            }
+            guard let timestamp = Cosignature.timestamp(of: line.signature), timestamp > 0 else {
+                log.add(.cosignature, file.path, "is not a cosignature with a timestamp (spec/log.md §5)")
+                continue
+            }
+            guard key.verify(line.signature, text: text) else {
+                log.add(.cosignature, file.path, "does not verify for checkpoint \(size)")
                 continue
             }
             counting.insert(file.signer)
