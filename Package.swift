@@ -81,6 +81,16 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `assay witness`: a c2sp.org/tlog-witness server with its SQLite state (spec/log.md §9).
+        .target(name: "AssayWitness", dependencies: [
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(
             name: "AssayCommandLine",
             dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -117,6 +127,7 @@ let package = Package(
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
                 "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate", "AssayDemo", "AssayConfiguration",
+                "AssayWitness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -136,7 +147,7 @@ let package = Package(
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
                 "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate", "AssayConfiguration", "AssayFuzzTargets", "AssayDemo", "AssayScore",
-                "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
+                "AssayWitness", "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -37,17 +37,7 @@ public struct ExporterConfiguration: Sendable, Equatable {
 
     /// Parses YAML; `relativeTo` resolves relative paths (the config file's directory).
     public init(yaml text: String, relativeTo directory: String) throws(ConfigurationError) {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else { throw ConfigurationError(line: 1, "the file is empty") }
-            root = node
-        } catch let error as ConfigurationError {
-            throw error
-        } catch let error as YamlError {
-            throw ConfigurationError(line: Self.line(of: error), "not valid YAML: \(error)")
-        } catch {
-            throw ConfigurationError(line: 1, "not valid YAML: \(error)")
-        }
+        let root = try Self.compose(text)
         guard case .mapping(let mapping) = root else { throw ConfigurationError(line: root.mark?.line ?? 1, "the top level must be a mapping") }
         var store: String?
         var configuration = ExporterConfiguration(store: "")
@@ -154,6 +144,20 @@ public struct ExporterConfiguration: Sendable, Equatable {
 
     static func resolve(_ path: String, _ directory: String) -> String {
         path.hasPrefix("/") || directory.isEmpty ? path : "\(directory)/\(path)"
+    }
+
+    /// The root node of a YAML document; an empty or malformed one is an error with its line.
+    static func compose(_ text: String) throws(ConfigurationError) -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw ConfigurationError(line: 1, "the file is empty") }
+            return node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(line: line(of: error), "not valid YAML: \(error)")
+        } catch {
+            throw ConfigurationError(line: 1, "not valid YAML: \(error)")
+        }
     }
 
     static func line(of error: YamlError) -> Int {

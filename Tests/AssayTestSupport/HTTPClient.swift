@@ -134,10 +134,12 @@ public final class ServerProcess {
     private let output = Pipe()
     private let errors = Pipe()
 
+    /// `environment` is added to this process's environment for the server.
     public init(_ executable: String, _ arguments: [String], waitFor names: [String], timeoutSeconds: Double = 30,
-                directory: String? = nil) throws {
+                directory: String? = nil, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = output
         process.standardError = errors
