@@ -112,7 +112,7 @@ let package = Package(
         // `assay demo`: the whole system on loopback (exporters, collectors, git, co-signing, the site).
         .target(name: "AssayDemo", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayExporter", "AssayCollect", "AssayGit",
-            "AssaySimulate", "AssaySite", "AssayConfiguration",
+            "AssaySimulate", "AssaySite", "AssayConfiguration", "AssayWitness",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -415,6 +415,81 @@ def policy_cases():
     ]
 
 
+def cosignature_line(name, key, text, timestamp):
+    """An Ed25519 cosignature/v1 line (log.md §5) of a checkpoint text under key name `name`."""
+    key_id = assay_verify.note_key_id(name, 4, key.public_key().public_bytes_raw())
+    signed = key.sign(b"cosignature/v1\ntime %d\n" % timestamp + text)
+    return ("\u2014 %s %s\n" % (name, base64.b64encode(key_id.to_bytes(4, "big") + timestamp.to_bytes(8, "big") + signed).decode())).encode("utf-8")
+
+
+def reassemble(root, size):
+    """log/checkpoint from checkpoint `size`, its signature files and its cosignature files (log.md §7.3)."""
+    j = os.path.join
+    data = read(j(root, "log/checkpoints/%d/checkpoint" % size)) + b"\n"
+    for kind_name in ("signatures", "cosignatures"):
+        directory = j(root, "log/checkpoints/%d/%s" % (size, kind_name))
+        for name in sorted(os.listdir(directory), key=lambda n: n.encode()) if os.path.isdir(directory) else []:
+            data += read(j(directory, name))
+    write(j(root, "log/checkpoint"), data)
+
+
+def witness_cases():
+    """Cases on datasets/sample, whose checkpoints witness w1 cosigns (log.md §8): (name, mutate, verifies)."""
+    j = os.path.join
+    witness_name = "witness.assay-demo.invalid/w1"
+
+    def newest(root):
+        return max(int(name) for name in os.listdir(j(root, "log/checkpoints")))
+
+    def forged(root):
+        size = newest(root)
+        write(j(root, "log/checkpoints/%d/cosignatures/w1.sig" % size),
+              cosignature_line(witness_name, OUTSIDER, read(j(root, "log/checkpoints/%d/checkpoint" % size)), 1767225600))
+        reassemble(root, size)
+
+    def stranger(root):
+        size = newest(root)
+        write(j(root, "log/checkpoints/%d/cosignatures/w2.sig" % size),
+              cosignature_line("witness.example/w2", OUTSIDER, read(j(root, "log/checkpoints/%d/checkpoint" % size)), 1767225600))
+        reassemble(root, size)
+
+    def none_left(root):
+        for size in os.listdir(j(root, "log/checkpoints")):
+            shutil.rmtree(j(root, "log/checkpoints", size, "cosignatures"), ignore_errors=True)
+        reassemble(root, newest(root))
+
+    def newest_unwitnessed(root):
+        size = newest(root)
+        shutil.rmtree(j(root, "log/checkpoints/%d/cosignatures" % size))
+        reassemble(root, size)
+
+    def moved(root):
+        sizes = sorted(int(name) for name in os.listdir(j(root, "log/checkpoints")))
+        earlier = [size for size in sizes[:-1] if os.path.exists(j(root, "log/checkpoints/%d/cosignatures/w1.sig" % size))][-1]
+        write(j(root, "log/checkpoints/%d/cosignatures/w1.sig" % sizes[-1]), read(j(root, "log/checkpoints/%d/cosignatures/w1.sig" % earlier)))
+        reassemble(root, sizes[-1])
+
+    def external_unwitnessed(root):
+        size = newest(root)
+        path = j(root, "..", "checkpoint")
+        data = read(j(root, "log/checkpoints/%d/checkpoint" % size)) + b"\n" + b"".join(
+            read(j(root, "log/checkpoints/%d/signatures" % size, name)) for name in sorted(os.listdir(j(root, "log/checkpoints/%d/signatures" % size))))
+        write(path, data)
+        return ["--checkpoint", path]
+
+    return [
+        ("witness: untouched", lambda root: [], True),
+        ("witness: the newest cosignature forged under w1's name", forged, False),
+        ("witness: a cosignature by a witness no policy names", stranger, False),
+        ("witness: every cosignature removed (quorum never met)", none_left, False),
+        ("witness: the newest checkpoint not cosigned yet (unwitnessed)", newest_unwitnessed, True),
+        ("witness: an older cosignature copied onto the newest checkpoint", moved, False),
+        ("witness: the witnesses file changed after approval",
+         lambda root: write(j(root, "policy/0001/witnesses"), read(j(root, "policy/0001/witnesses")).replace(b"quorum w1", b"quorum none")), False),
+        ("witness: --checkpoint without its cosignature (unwitnessed)", external_unwitnessed, True),
+    ]
+
+
 # ---------------------------------------------------------------- seeded mutations (--mutate N)
 
 def demo_key(operator, seed=1):
@@ -646,6 +721,8 @@ def main(argv):
     if len(argv) <= 1:
         policy_source = os.path.join(ROOT, "spec", "vectors", "policy", "dataset")
         all_cases += [(name, mutate, policy_source, ok) for name, mutate, ok in policy_cases()]
+        sample = os.path.join(ROOT, "datasets", "sample")
+        all_cases += [(name, mutate, sample, ok) for name, mutate, ok in witness_cases()]
     for name, mutate, case_source, expected_ok in all_cases:
         with tempfile.TemporaryDirectory() as scratch:
             root = os.path.join(scratch, "dataset")

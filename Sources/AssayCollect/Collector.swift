@@ -64,6 +64,8 @@ public struct SealReport: Sendable {
     public var pushError: String?
     /// Days whose scores this pass published (after the bundles were pushed).
     public var scoresPublished: [UTCDay] = []
+    /// Witnesses that cosigned the newest checkpoint in this pass (spec/collector.md §1).
+    public var witnessed: [String] = []
 }
 
 /// How a seal pass may go (spec/collector.md §4.1).
@@ -429,7 +431,35 @@ public actor Collector {
             return report
         }
         await publishScores(directory, nowMs: now, report: &report)
+        report.witnessed = await submitToWitnesses(nowMs: now)
         return report
+    }
+
+    /// Submits the newest checkpoint to the configured witnesses and commits and pushes their cosignatures
+    /// (spec/collector.md §1). Failures are logged; the next pass tries again.
+    func submitToWitnesses(nowMs: Int64) async -> [String] {
+        guard !configuration.witnesses.isEmpty else { return [] }
+        let targets = configuration.witnesses.map { WitnessPass.Target(name: $0.name, url: $0.url) }
+        let outcome = await WitnessPass(dataset: configuration.repository, targets: targets).run(client: client)
+        if let reason = outcome.skipped { logger.info("witnesses: nothing submitted", metadata: ["reason": "\(reason)"]) }
+        for (witness, reason) in outcome.failures {
+            logger.warning("witness did not cosign; tried again after the next publication", metadata: ["witness": "\(witness)", "reason": "\(reason)"])
+        }
+        guard !outcome.files.isEmpty else { return [] }
+        let configuration = configuration, key = key, logger = logger
+        return await Task.detached(priority: .utility) {
+            do {
+                let repository = try GitRepository.open(configuration.repository)
+                let published = try DatasetPublisher(repository: repository, remote: configuration.remote, branch: configuration.branch)
+                    .publish(key: key, signer: configuration.signer, time: nowMs / 1000, push: true)
+                logger.notice("witnessed", metadata: ["checkpoint": "\(outcome.size ?? 0)", "witnesses": "\(outcome.cosigned.joined(separator: ","))",
+                                                      "commit": "\(published.commit?.prefix(12) ?? "-")"])
+                return outcome.cosigned
+            } catch {
+                logger.warning("witness cosignatures are written but not pushed; the next publication pushes them", metadata: ["error": "\(error)"])
+                return []
+            }
+        }.value
     }
 
     /// Publishes the scores of the collector's recent days that have none yet (spec/scoring.md §10),

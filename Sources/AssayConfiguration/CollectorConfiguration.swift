@@ -47,6 +47,14 @@ public struct CollectorConfiguration: Sendable, Equatable {
     /// Where events that arrive over HTTP or standard input are spooled: the staging path with `.events` appended.
     public var eventSpool: String { staging + ".events" }
     public var metricsListen: String?
+    /// Witnesses the collector submits its dataset's newest checkpoint to after publishing (spec/log.md §8):
+    /// each by its name in the policy's witnesses file and its submission URL.
+    public var witnesses: [Witness] = []
+
+    public struct Witness: Sendable, Equatable {
+        public var name: String
+        public var url: String
+    }
 
     /// Parses YAML, collecting every error with its line.
     public static func parse(yaml text: String, relativeTo directory: String) -> (CollectorConfiguration?, [ConfigurationError]) {
@@ -132,6 +140,25 @@ public struct CollectorConfiguration: Sendable, Equatable {
                         default: reader.unknown(subKey, "a gateway_events entry")
                         }
                     }
+                }
+            case "witnesses":
+                guard case .sequence(let items) = value else { reader.error(value, "witnesses must be a list"); continue }
+                for item in items {
+                    var name: String?, url: String?
+                    for (subKey, subValue) in reader.mapping(item, "a witnesses entry") ?? [] {
+                        switch subKey.string ?? "" {
+                        case "name": name = reader.slug(subValue, "witnesses.name")
+                        case "url":
+                            url = reader.string(subValue, "witnesses.url")
+                            if let text = url, !(text.hasPrefix("http://") || text.hasPrefix("https://")) {
+                                reader.error(subValue, "witnesses.url must be an http:// or https:// submission prefix")
+                            }
+                        default: reader.unknown(subKey, "a witnesses entry")
+                        }
+                    }
+                    guard let name, let url else { reader.error(item, "a witnesses entry needs name and url"); continue }
+                    if configuration.witnesses.contains(where: { $0.name == name }) { reader.error(item, "witness \(name) is listed twice") }
+                    configuration.witnesses.append(Witness(name: name, url: url))
                 }
             case "metrics":
                 for (subKey, subValue) in reader.mapping(value, "metrics") ?? [] {

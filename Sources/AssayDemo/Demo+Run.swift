@@ -72,6 +72,7 @@ extension Demo {
     /// Every collector seals what is due, in a fixed order (each day's published scores name the
     /// bundles present at that moment, so the order is part of the result); then every operator co-signs.
     func sealAndCosign(nowMs: Int64) async throws {
+        witness?.clock.store(nowMs / 1000, ordering: .relaxed)
         var sealed: [String] = []
         var day: UTCDay?
         for operatorState in operators {
@@ -85,6 +86,7 @@ extension Demo {
             sealed.append("\(operatorState.name) \(manifest.recordsTotal)")
         }
         var signatures = 0
+        var cosignedCheckpoint: UInt64?
         for operatorState in operators {
             report(.progress("\(operatorState.name) co-signs"))
             let outcome = try await CoSignPass(dataset: datasetPath(operatorState.name), key: operatorState.key, signer: operatorState.name,
@@ -95,8 +97,20 @@ extension Demo {
             }
             guard refused.isEmpty else { throw DemoError("\(operatorState.name) refused to co-sign: \(refused.joined(separator: " | "))") }
             signatures += outcome.signed
+            // Once the newest checkpoint carries the threshold, the co-signer submits it to the witness, as
+            // 'assay cosign --witness' does, and commits the cosignature.
+            if let witness, let url = witness.url {
+                let witnessed = await WitnessPass(dataset: datasetPath(operatorState.name), targets: [.init(name: DemoWitness.name, url: url)]).run()
+                if let failure = witnessed.failures.first { throw DemoError("the witness did not cosign for \(operatorState.name): \(failure.reason)") }
+                if !witnessed.files.isEmpty {
+                    _ = try DatasetPublisher(repository: try GitRepository.open(datasetPath(operatorState.name)), remote: "origin")
+                        .publish(key: operatorState.key, signer: operatorState.name, time: nowMs / 1000, push: true)
+                    cosignedCheckpoint = witnessed.size
+                }
+            }
         }
-        report(.note("\(day.map(\.description) ?? "?")  sealed by \(sealed.joined(separator: ", ")) records; \(signatures) co-signatures; pushed"))
+        report(.note("\(day.map(\.description) ?? "?")  sealed by \(sealed.joined(separator: ", ")) records; \(signatures) co-signatures; "
+                     + (cosignedCheckpoint.map { "checkpoint \($0) witnessed; " } ?? "") + "pushed"))
     }
 
     /// A fresh clone of the public repository, verified like an auditor would (bundles, signatures,

@@ -8,6 +8,7 @@ import AssayLedger
 import AssayScore
 import AssaySimulate
 import AssaySite
+import AssayWitness
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -106,6 +107,8 @@ public final class Demo {
     let report: @Sendable (Event) -> Void
     var exporters: [DemoExporter] = []
     var operators: [Operator] = []
+    /// The witness every checkpoint is submitted to (spec/log.md §9).
+    var witness: DemoWitness?
     /// Runs `body` with a new HTTP client and shuts it down. Every ingest step and every scrape round
     /// gets its own client: a connection kept alive from an earlier hour may have been closed by the
     /// exporter meanwhile (its idle timeout, or the offline orchestrator going down), and reusing it
@@ -158,6 +161,7 @@ public final class Demo {
     /// Stops the exporters and releases the HTTP clients.
     public func shutdown() async {
         for exporter in exporters { await exporter.stop() }
+        await witness?.stop()
         for operatorState in operators {
             try? operatorState.events.close()
             await operatorState.collector.shutdown()
@@ -231,6 +235,7 @@ public final class Demo {
             keys[name] = key
             signersText += "\(name) namespaces=\"\(TrustPolicy.assayNamespaces.joined(separator: ","))\" \(OpenSSHPublicKey(key.publicKey).line)\n"
         }
+        let witnessKey = try await startWitness(operatorKeys: options.operators.map { keys[$0]!.publicKey })
         let first = options.operators[0]
         let repository = try GitRepository.create(datasetPath(first), bare: false)
         try repository.addRemote("origin", url: remoteURL)
@@ -242,6 +247,9 @@ public final class Demo {
         // The genesis, approved by every operator (a threshold of its own signers is what it needs).
         _ = try DatasetDirectory.create(at: datasetPath(first), descriptor: descriptor, allowedSigners: signersText,
                                               threshold: options.threshold, issued: options.firstDay.startMs / 1000,
+                                              witnesses: try DemoWitness.policy(origin: DatasetLog.origin(datasetID: descriptor.id),
+                                                                                operatorKeys: options.operators.map { keys[$0]!.publicKey },
+                                                                                witness: witnessKey),
                                               approvals: options.operators.map { ($0, keys[$0]!) })
         try Files.writeAtomically("\(datasetPath(first))/README.md", contents: Array(datasetReadme.utf8))
         _ = try DatasetPublisher(repository: repository, remote: "origin")
@@ -252,6 +260,37 @@ public final class Demo {
         }
         report(.note("\(options.operators.count) operators (\(options.operators.joined(separator: ", "))) share \(remotePath); "
                      + "threshold \(options.threshold); \(exporters.count) exporters on 127.0.0.1:\(options.portBase)–\(options.portBase + exporters.count - 1)"))
+    }
+
+    /// Writes the witness's key and a configuration `assay witness serve` could run, and starts it in this process,
+    /// following the dataset's log with the policy's threshold of operator signatures; returns its verifier key.
+    func startWitness(operatorKeys: [Ed25519PublicKey]) async throws -> NoteVerifierKey {
+        let directory = "\(options.out)/witness"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let witness = try DemoWitness(seed: options.seed, statePath: "\(directory)/witness.sqlite", logger: exporterLogger)
+        try KeyFiles.writeKeyPair(OpenSSHPrivateKey(witness.signer.privateKey, comment: "INSECURE assay demo witness key, derived from seed \(options.seed)"),
+                                  to: "\(directory)/key")
+        let origin = DatasetLog.origin(datasetID: "assay-demo")
+        let vkeys = try operatorKeys.map { try NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: $0) }
+        let yaml = """
+            # The demo's witness, started by 'assay demo' in its own process on simulated time; run it alone with
+            #   assay witness serve --config \(directory)/witness.yaml
+            witness:
+              name: \(DemoWitness.keyName)
+              key: key
+              state: witness.sqlite
+              listen: 127.0.0.1:0
+            logs:
+              - origin: \(origin)
+                keys: [\(vkeys.map { "\"\($0.vkey)\"" }.joined(separator: ", "))]
+                threshold: \(options.threshold)
+
+            """
+        try Files.writeAtomically("\(directory)/witness.yaml", contents: Array(yaml.utf8))
+        report(.progress("starting the witness"))
+        try await witness.start(log: FollowedLog(origin: origin, keys: vkeys, threshold: options.threshold))
+        self.witness = witness
+        return witness.signer.verifierKey
     }
 
     var datasetReadme: String {
@@ -304,6 +343,9 @@ public final class Demo {
             \(targets)
             gateway_events:
               - file: gateway-events.jsonl
+            witnesses:
+              - name: \(DemoWitness.name)
+                url: \(witness?.url ?? "http://127.0.0.1:1")
 
             """
         try Files.writeAtomically("\(directory)/collector.yaml", contents: Array(yaml.utf8))

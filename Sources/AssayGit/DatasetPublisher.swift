@@ -152,9 +152,9 @@ public struct DatasetPublisher {
         if path.hasPrefix(GitRepository.logPrefix) { return true }  // left by an interrupted publish; appending checks it
         let parts = path.split(separator: "/").map(String.init)
         if parts.first == DatasetDirectory.policyName {
-            // policy/NNNN/{policy.json, allowed_signers, signatures/<signer>.sig}
+            // policy/NNNN/{policy.json, allowed_signers, witnesses, signatures/<signer>.sig}
             guard parts.count >= 3, parts[1].utf8.count == 4, parts[1].allSatisfy(\.isNumber) else { return false }
-            if parts.count == 3 { return ["policy.json", DatasetDirectory.allowedSignersName].contains(parts[2]) }
+            if parts.count == 3 { return ["policy.json", DatasetDirectory.allowedSignersName, DatasetDirectory.witnessesName].contains(parts[2]) }
             return parts.count == 4 && parts[2] == "signatures" && parts[3].hasSuffix(".sig")
         }
         guard parts.count >= 6, [DatasetDirectory.bundlesName, DatasetDirectory.scoresName].contains(parts[0]),
@@ -180,7 +180,10 @@ public struct DatasetPublisher {
             subject = "Seal \(parts[1]) \(parts[2])-\(parts[3])-\(parts[4])"
             if sealed.count > 1 { subject += " and \(sealed.count - 1) more" }
         } else if bundles.isEmpty && !files.isEmpty && files.allSatisfy({ $0.hasPrefix(GitRepository.logPrefix) }) {
-            subject = "Co-sign the log's newest checkpoint"
+            let witnessed = files.filter { $0.contains("/\(DatasetLog.cosignaturesName)/") }
+            subject = witnessed.isEmpty ? "Co-sign the log's newest checkpoint"
+                : "Witness cosignature\(witnessed.count == 1 ? "" : "s") of checkpoint \(witnessed[0].split(separator: "/")[2]) by "
+                    + witnessed.map { String($0.split(separator: "/").last!.dropLast(4)) }.joined(separator: ", ")
         } else if bundles.isEmpty {
             subject = "Create dataset"
         } else {

@@ -117,7 +117,7 @@ public struct DatasetDirectory: Sendable {
     /// document naming the descriptor, `allowed_signers`, and an approval by each of `approvals`).
     /// Returns the genesis hash, which auditors pin (spec/dataset.md §8.4).
     public static func create(at root: String, descriptor: DatasetDescriptor, allowedSigners: String, threshold: Int, issued: Int64,
-                              approvals: [(signer: String, key: Ed25519PrivateKey)]) throws(LedgerError) -> String {
+                              witnesses: [UInt8]? = nil, approvals: [(signer: String, key: Ed25519PrivateKey)]) throws(LedgerError) -> String {
         let directory = DatasetDirectory(root)
         do {
             try FileManager.default.createDirectory(atPath: "\(root)/\(bundlesName)", withIntermediateDirectories: true)
@@ -128,11 +128,12 @@ public struct DatasetDirectory: Sendable {
         let descriptorBytes = descriptor.bytes()
         let signersBytes = Array(allowedSigners.utf8)
         let genesis = PolicyDocument(genesisOf: descriptor.id, descriptor: descriptorBytes, issued: issued, threshold: threshold,
-                                     allowedSigners: signersBytes, summary: "genesis of \(descriptor.id)")
+                                     allowedSigners: signersBytes, witnesses: witnesses, summary: "genesis of \(descriptor.id)")
         let genesisBytes = genesis.bytes()
         var files: [(name: String, bytes: [UInt8], faultPoint: String?)] = [
             ("policy.json", genesisBytes, nil), (allowedSignersName, signersBytes, nil),
         ]
+        if let witnesses { files.append((witnessesName, witnesses, nil)) }
         for (signer, key) in approvals {
             do {
                 let signature = try SSHSignature.sign(genesisBytes, namespace: policyNamespace, with: key)

@@ -21,6 +21,8 @@ public final class SiteModel: @unchecked Sendable {
     /// Whether the records are small enough to copy into the site and keep in full in its database.
     public let keepsLines: Bool
     public let lastDay: UTCDay
+    /// `log/checkpoint` as published (spec/log.md §7.3), when it can be read.
+    public let checkpoint: String?
     /// Bundles by day: (collector, manifest hash).
     let bundlesByDay: [UTCDay: [(collector: String, manifest: String)]]
     /// Prepared records by day (all collectors; the scorer deduplicates).
@@ -106,6 +108,8 @@ public final class SiteModel: @unchecked Sendable {
         options.sink = sink
         report = await DatasetVerifier(directory: directory, options: options).verify()
         verified = report.holds
+        checkpoint = (try? Files.readRegular("\(directory.root)/\(DatasetLog.directoryName)/checkpoint", limit: DatasetLog.checkpointLimit * 4))
+            .map { String(decoding: $0, as: UTF8.self) }  // unreadable: the section is left out (verification said why)
         if !verified && !unverified {
             let errors = report.findings.filter { $0.severity == .error }
             throw LoadError(description: "the dataset does not verify (\(errors.count) errors); the site is built from verified data only, or with --unverified, which labels it:\n"

@@ -101,6 +101,30 @@ extension SitePages {
 
     // MARK: Provenance
 
+    /// The log's newest checkpoint, who signed it, the witnesses and their quorum, and how to check them with C2SP tools.
+    func transparencyLog() -> String {
+        guard let checkpoint = model.checkpoint, let policy = model.report.policy else { return "" }
+        let origin = DatasetLog.origin(datasetID: model.descriptor.id)
+        var body = "<h2 id=\"log\">Transparency log</h2>\n<p>Every signed document of the dataset (policy versions, manifests, published scores) is an entry of its append-only log, published as C2SP tiles under <code>log/</code> (spec/log.md §7). Its newest checkpoint, <code>log/checkpoint</code>, signed by the operators"
+        body += policy.witnesses.quorum == WitnessPolicy.none ? ":</p>\n" : " and cosigned by witnesses that never cosign two different trees of one size:</p>\n"
+        body += "<pre><code>\(HTML.escape(checkpoint))</code></pre>\n"
+        let keys = policy.signers.entries.filter { entry in
+            entry.namespaces.map { $0.contains(DatasetDirectory.manifestNamespace) } ?? true
+        }
+        body += HTML.table(caption: "Checkpoint signers (origin \(origin))", headers: ["Principal", "vkey"], rows: keys.compactMap { entry in
+            (try? NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: entry.key)).map {  // the origin is a valid key name
+                [HTML.escape(entry.principals.joined(separator: ", ")), "<code>\(HTML.escape($0.vkey))</code>"]
+            }
+        }, className: "data hashes")
+        if policy.witnesses.quorum != WitnessPolicy.none {
+            body += HTML.table(caption: "Witnesses (quorum \(policy.witnesses.quorum))", headers: ["Name", "vkey"],
+                               rows: policy.witnesses.witnesses.map { ["<code>\(HTML.escape($0.name))</code>", "<code>\(HTML.escape($0.key))</code>"] },
+                               className: "data hashes")
+            body += "<p>The witnesses and the quorum are <code>\(PolicyDocument.relativePath(version: policy.version))/witnesses</code>, a c2sp.org/tlog-policy file approved with the trust policy. Give it and <code>log/checkpoint</code> to any C2SP tool: with Go's <code>golang.org/x/mod/sumdb/note</code>, <code>note.Open</code> with the vkeys above verifies the signature lines; transparency-dev/formats' <code>witness.NewWitnessGroupFromPolicy</code> reads the file and checks the quorum. Entries after the last witnessed checkpoint are reported by <code>assay verify</code> as <code>unwitnessed</code>.</p>\n"
+        }
+        return body
+    }
+
     func provenance(recordsCopied: Bool) -> String {
         var body = "<h1>Provenance</h1>\n<p>Every number on this site is computed by <code>assay score</code> (profile <code>\(HTML.escape(model.profile.id))</code>) from the signed daily bundles below. Each bundle names its files by SHA-256, commits to its records with a Merkle root, links to the collector's previous bundle, and counts when enough operators signed it.</p>\n"
         if let genesis = model.report.genesis {
@@ -120,6 +144,7 @@ extension SitePages {
                 body += "<p>Revoked: <code>\(revocation.fingerprint)</code> from \(UTCTime.seconds(revocation.from)): \(HTML.escape(revocation.reason))</p>\n"
             }
         }
+        body += transparencyLog()
         body += "<h2 id=\"profile\">Scoring profile</h2>\n<p><code>\(HTML.escape(model.profile.id))</code>, sha256 <code>\(model.profile.sha256)</code>: <a href=\"data/profiles/\(SitePath.component(model.profile.id)).json\">the profile</a> (spec/scoring.md).</p>\n"
         body += "<h2 id=\"verdicts\">SLO verdicts</h2>\n<p>Each orchestrator's SLO over a window is <strong>met</strong>, <strong>missed</strong> or <strong>not judged</strong> (spec/scoring.md §8). It is missed when its failure rate reaches \(Format.percent(model.profile.maxFailureRate)), its end-to-end latency percentile exceeds its bound, or its score falls below \(Format.score(model.profile.minScore * 100)) — a failure observed is evidence however few the jobs. It is not judged when its score rests on a placeholder: a latency or FPS component with fewer than \(model.profile.minSamples) samples, or a network benchmark with fewer than \(model.profile.benchmarkMinRows) values from the \(model.profile.benchmarkDays) days before the window (a <em>partial benchmark</em>), is scored ½ or pulled toward ½, so the score says nothing either way. A day without jobs has no verdict at all.</p>\n"
         body += "<h3 id=\"excused\">Sessions without an orchestrator</h3>\n<p>A live session for which the gateway found no orchestrator (outcome <code>no_orchestrator</code>) is shown under the model \"\(SiteModel.Job.noOrchestrator)\": it failed for the customer, but no orchestrator served it, so it is excused from every orchestrator's score and counted only in the network's <code>excused</code> total (spec/scoring.md §7).</p>\n"

@@ -22,8 +22,8 @@ public struct WitnessServer: Sendable {
         self.logger = logger
     }
 
-    /// Runs until SIGTERM or SIGINT, or until its task is cancelled; `onListening` reports the bound address.
-    public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+    /// Runs until one of `shutdownSignals`, or until its task is cancelled; `onListening` reports the bound address.
+    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (String) -> Void) async throws {
         let router = Router()
         router.post("/add-checkpoint") { request, _ in try await self.addCheckpoint(request) }
         router.get("/:origin/checkpoint") { _, context in
@@ -40,7 +40,7 @@ public struct WitnessServer: Sendable {
                 onListening(channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)")
             },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: shutdownSignals, logger: logger))
         try await group.run()
     }
 

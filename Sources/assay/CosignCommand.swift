@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssayCollect
 import AssayCommandLine
 import AssayCore
 import AssayCrypto
@@ -54,9 +55,20 @@ struct CosignCommand: AsyncParsableCommand {
     @Option(help: "A private key file for an SSH remote (default: the SSH agent).")
     var sshKey: String?
 
+    @Option(name: .customLong("witness"), help: ArgumentHelp(
+        "NAME=URL: after co-signing, submit the log's newest checkpoint to this witness of the policy and commit its cosignature; repeatable.",
+        valueName: "name=url"))
+    var witnesses: [String] = []
+
     func validate() throws {
         guard Slug.isValid(signer) else { throw ValidationError("--signer must be \(Slug.rule)") }
         if let ownCollector, !Slug.isValid(ownCollector) { throw ValidationError("--own-collector must be \(Slug.rule)") }
+        for witness in witnesses {
+            guard let equals = witness.firstIndex(of: "="), Slug.isValid(String(witness[..<equals])),
+                  witness[witness.index(after: equals)...].hasPrefix("http") else {
+                throw ValidationError("--witness '\(witness)' must be NAME=URL: the witness's name in the policy and its submission URL")
+            }
+        }
     }
 
     func run() async throws {
@@ -91,6 +103,29 @@ struct CosignCommand: AsyncParsableCommand {
             print("Committed \(commit.prefix(12))\(outcome.pushed ? " and pushed to \(remote)" : "")")
         }
         print("\(outcome.signed) signed, \(outcome.decisions.count - outcome.signed - outcome.refused) skipped, \(outcome.refused) refused")
+        if !witnesses.isEmpty && !dryRun { try await witness(key: privateKey) }
         if outcome.refused > 0 { throw ExitCode(1) }
+    }
+
+    /// Submits the newest checkpoint to the witnesses and commits (and pushes) their cosignatures.
+    func witness(key privateKey: Ed25519PrivateKey) async throws {
+        let targets = witnesses.map { text in
+            let equals = text.firstIndex(of: "=")!  // checked by validate()
+            return WitnessPass.Target(name: String(text[..<equals]), url: String(text[text.index(after: equals)...]))
+        }
+        let outcome = await WitnessPass(dataset: dataset, targets: targets).run()
+        if let reason = outcome.skipped { print("witnesses: nothing submitted: \(reason)") }
+        for (witness, reason) in outcome.failures { print("witness \(witness) did not cosign: \(reason)") }
+        guard !outcome.files.isEmpty else { return }
+        print("checkpoint \(outcome.size ?? 0) cosigned by \(outcome.cosigned.joined(separator: ", "))")
+        guard !noGit else { return }
+        do {
+            let published = try DatasetPublisher(repository: try GitRepository.open(dataset), remote: noPush ? nil : remote,
+                                                 credentials: GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" }))
+                .publish(key: privateKey, signer: signer, time: Clock.nowMilliseconds / 1000, push: !noPush)
+            if let commit = published.commit { print("Committed \(commit.prefix(12))\(published.pushed ? " and pushed to \(remote)" : "")") }
+        } catch {
+            throw Failure(message: "the cosignatures are written but could not be committed or pushed: \(error)")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssayCommandLine
 import AssayCore
 import AssayCrypto
 import AssayGit
@@ -61,6 +62,9 @@ struct DatasetInit: ParsableCommand {
     @Option(name: .customLong("key"), help: ArgumentHelp("A private key that approves the genesis as the --signer whose public key it is; repeatable (each signer whose key you hold).", valueName: "key"))
     var keys: [String] = []
 
+    @Option(help: ArgumentHelp("A c2sp.org/tlog-policy file of witness, group and quorum lines that the log's checkpoints need (spec/log.md §8.1); its log lines are written for you.", valueName: "file"))
+    var witnesses: String?
+
     @Option(help: "The genesis's time, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: now).")
     var issued: String?
 
@@ -108,8 +112,17 @@ struct DatasetInit: ParsableCommand {
         let descriptor = DatasetDescriptor(id: id, title: title, description: description, licence: licence,
                                            scoringProfiles: [ScoringProfile.naapSLAv1().descriptorEntry], simulated: simulated)
         let time = try issued.map { try parsePolicyTime($0, option: "--issued") } ?? Clock.nowMilliseconds / 1000
+        var witnessesBytes: [UInt8]?
+        if let witnesses {
+            do {
+                witnessesBytes = try WitnessPolicy.file(logKeys: Set(publicKeys.map(\.key)), origin: DatasetLog.origin(datasetID: id),
+                                                        witnesses: try Files.read(witnesses, limit: WitnessPolicy.byteLimit))
+            } catch let error as NoteError {
+                throw Failure(message: "\(witnesses): \(error.reason)")
+            }
+        }
         let genesis = try DatasetDirectory.create(at: directory, descriptor: descriptor, allowedSigners: lines, threshold: threshold,
-                                                  issued: time, approvals: approvals)
+                                                  issued: time, witnesses: witnessesBytes, approvals: approvals)
         let approver = approvals[0].signer
         var created = false
         if !noGit {

@@ -3,6 +3,7 @@ import AssayCommandLine
 import AssayCore
 import AssayCrypto
 import AssayLedger
+import Foundation
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -76,6 +77,12 @@ struct PolicyShow: ParsableCommand {
             let vkey = try NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: entry.key).vkey
             print("  \(entry.principals.joined(separator: ","))  \(vkey)")
         }
+        if current.witnesses.quorum == WitnessPolicy.none {
+            print("Witnesses: none required (spec/log.md §8)")
+        } else {
+            print("Witnesses (\(PolicyDocument.relativePath(version: current.version))/\(DatasetDirectory.witnessesName), quorum \(current.witnesses.quorum)):")
+            for witness in current.witnesses.witnesses { print("  \(witness.name)  \(witness.key)") }
+        }
     }
 }
 
@@ -100,6 +107,9 @@ struct PolicyPropose: ParsableCommand {
               # gw-c's key leaked; it must not count from 2026-04-10 on
               assay policy propose --dataset ./dataset --key keys/gw-a --signer gw-a \\
                   --revoke SHA256:Az8o6Q515NEnxLVc3k/mmezFAhfm5go3Cc9yXA5vmOM@2026-04-10 --reason "key leaked in a backup"
+              # from now on, witness w1 must cosign the log's checkpoints
+              printf 'witness w1 %s\\nquorum w1\\n' "$(assay witness vkey --config witness.yaml)" > witnesses
+              assay policy propose --dataset ./dataset --key keys/gw-a --signer gw-a --witnesses witnesses
             """)
 
     @Option(help: "The dataset directory.")
@@ -126,6 +136,9 @@ struct PolicyPropose: ParsableCommand {
     @Option(help: "The new threshold.")
     var threshold: Int?
 
+    @Option(help: ArgumentHelp("A c2sp.org/tlog-policy file of witness, group and quorum lines: the witnesses the log's checkpoints need (spec/log.md §8.1); 'none' drops them. Default: the current version's. Its log lines are written for you.", valueName: "file"))
+    var witnesses: String?
+
     @Option(help: "What changes and why, for people (default: generated from the options).")
     var summary: String?
 
@@ -136,8 +149,8 @@ struct PolicyPropose: ParsableCommand {
         guard Slug.isValid(signer) else { throw ValidationError("--signer must be \(Slug.rule)") }
         if !revocations.isEmpty && (reason ?? "").isEmpty { throw ValidationError("--revoke needs a --reason") }
         if let threshold, !(1...1000).contains(threshold) { throw ValidationError("--threshold must be 1 to 1000") }
-        if additions.isEmpty && expiries.isEmpty && revocations.isEmpty && threshold == nil {
-            throw ValidationError("nothing to change: give --add, --expire, --revoke or --threshold")
+        if additions.isEmpty && expiries.isEmpty && revocations.isEmpty && threshold == nil && witnesses == nil {
+            throw ValidationError("nothing to change: give --add, --expire, --revoke, --threshold or --witnesses")
         }
     }
 
@@ -200,6 +213,7 @@ struct PolicyPropose: ParsableCommand {
             changes.append("add \(OpenSSHPublicKey(publicKey).fingerprint) for \(parts[0])" + (time.map { " from \(UTCTime.seconds($0))" } ?? ""))
         }
         if let threshold { changes.append("threshold \(current.threshold) → \(threshold)") }
+        if let witnesses { changes.append(witnesses == "none" ? "no witnesses" : "witnesses from \((witnesses as NSString).lastPathComponent)") }
         let version = newest.version + 1
         guard version <= PolicyDocument.maxVersion else { throw Failure(message: "the policy has reached its last version number") }
         // Lines written before this version may lack the namespaces option; give them Assay's.
@@ -213,10 +227,22 @@ struct PolicyPropose: ParsableCommand {
         if let problem = PolicyChain.selfContainmentProblems(try AllowedSigners(text: String(decoding: signersBytes, as: UTF8.self)), revocations: revoked).first {
             throw Failure(message: "the new allowed_signers would break spec/policy.md §1.2: \(problem)")
         }
+        // The witnesses: as given, or the current version's, with the log lines of the new signers.
+        var witnessesBytes: [UInt8]?
+        let currentWitnesses = Files.kind("\(directory.root)/\(PolicyDocument.relativePath(version: current.version))/\(DatasetDirectory.witnessesName)") == .regular
+        if witnesses != "none", let source = witnesses ?? (currentWitnesses ? "\(directory.root)/\(PolicyDocument.relativePath(version: current.version))/\(DatasetDirectory.witnessesName)" : nil) {
+            let logKeys = TrustPolicy(version: version, hash: "", threshold: 1, signers: signers, revocations: revoked).logKeys
+            do {
+                witnessesBytes = try WitnessPolicy.file(logKeys: logKeys, origin: DatasetLog.origin(datasetID: descriptor.id),
+                                                        witnesses: try Files.read(source, limit: WitnessPolicy.byteLimit))
+            } catch let error as NoteError {
+                throw Failure(message: "\(source): \(error.reason)")
+            }
+        }
         let document = PolicyDocument(dataset: descriptor.id, version: version, prevSHA256: current.hash,
                                       issued: try issued.map { try parsePolicyTime($0, option: "--issued") } ?? Clock.nowMilliseconds / 1000,
-                                      threshold: threshold ?? current.threshold, allowedSigners: signersBytes, revocations: revoked,
-                                      summary: summary ?? changes.joined(separator: "; "))
+                                      threshold: threshold ?? current.threshold, allowedSigners: signersBytes, witnesses: witnessesBytes,
+                                      revocations: revoked, summary: summary ?? changes.joined(separator: "; "))
         let documentBytes = document.bytes()
         switch current.standing(principal: signer, key: privateKey.publicKey, namespace: DatasetDirectory.policyNamespace, at: document.issued) {
         case .counts: break
@@ -229,7 +255,7 @@ struct PolicyPropose: ParsableCommand {
             ("policy.json", documentBytes, nil),
             (DatasetDirectory.allowedSignersName, signersBytes, nil),
             ("signatures/\(signer).sig", Array(signature.armored.utf8), nil),
-        ])
+        ] + (witnessesBytes.map { [(DatasetDirectory.witnessesName, $0, nil)] } ?? []))
         print("Proposed \(relative): \(document.summary)")
         print("It takes effect with \(current.threshold) approval\(current.threshold == 1 ? "" : "s") by signers of version \(current.version) (this is 1); publish it with 'assay publish', then the others run 'assay policy approve'.")
     }
@@ -294,6 +320,12 @@ struct PolicyApprove: ParsableCommand {
             for revocation in policy.revocations where !approvers.revocations.contains(revocation) {
                 print("  revoke \(revocation.fingerprint) from \(UTCTime.seconds(revocation.from)): \(revocation.reason)")
             }
+        }
+        if number == 1 || policy.witnesses != approvers.witnesses {
+            // The witnesses it requires (spec/log.md §8.1), shown in full when they change.
+            print(policy.witnesses.quorum == WitnessPolicy.none ? "  witnesses: none (quorum none)" : "  witnesses (quorum \(policy.witnesses.quorum)):")
+            for witness in policy.witnesses.witnesses { print("    \(witness.name)  \(witness.key)") }
+            for group in policy.witnesses.groups { print("    group \(group.name): \(group.threshold) of \(group.members.joined(separator: ", "))") }
         }
         switch approvers.standing(principal: signer, key: privateKey.publicKey, namespace: DatasetDirectory.policyNamespace, at: document.issued) {
         case .counts: break

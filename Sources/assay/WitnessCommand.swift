@@ -21,7 +21,7 @@ struct WitnessCommand: ParsableCommand {
             Example configuration (witness.yaml):
               witness:
                 name: witness.example.org/w1
-                key: witness-key            # assay keygen --out witness-key
+                key: witness-key            # assay keygen --output witness-key
                 state: witness.sqlite
                 listen: 127.0.0.1:7380
               logs:

@@ -177,6 +177,7 @@ struct CollectorDeploymentTests {
             "scrape_configs.static_configs.labels.region": target.region == "us-east",
             "gateway_events.file": c.eventFiles == ["/var/log/livepeer/events.jsonl"], "gateway_events.listen": c.eventListen == "127.0.0.1:9110",
             "gateway_events.stdin": c.eventStdin, "metrics.listen": c.metricsListen == "127.0.0.1:9111",
+            "witnesses.name": c.witnesses.map(\.name) == ["w1"], "witnesses.url": c.witnesses.map(\.url) == ["https://witness.example/"],
         ]
         // The documented keys, read from the example itself: each must have a check above, and pass it.
         var documented: Set<String> = []

@@ -94,6 +94,15 @@ struct RootOfTrustTests {
         let id = try directory.descriptor().id
         _ = try DatasetLog.append(directory, paths: try DatasetLog.documents(directory), datasetID: id, signer: signers[0].0, key: signers[0].1)
         for (name, key) in signers.dropFirst() { _ = try DatasetLog.cosign(directory, datasetID: id, signer: name, key: key) }
+        // The sample's witness key is published too (derived from the demo's seed), so insiders can cosign as well.
+        if Files.kind("\(dataset)/policy/0001/\(DatasetDirectory.witnessesName)") == .regular {
+            let size = try DatasetLog.sizes(dataset).last!
+            let text = try Files.read("\(dataset)/\(DatasetLog.directoryName)/\(DatasetLog.checkpointsName)/\(size)/checkpoint")
+            let witness = try NoteSigner(name: "witness.assay-demo.invalid/w1", type: NoteKeys.cosignatureV1,
+                                         privateKey: try DemoKeys.key(seed: 1, operator: "witness"))
+            _ = try DatasetLog.addCosignature(directory, size: size, witness: "w1",
+                                              line: Array((try witness.sign(text, timestamp: 1_767_225_600).line + "\n").utf8))
+        }
     }
 
     /// What publishers and co-signers do to the log after new documents: append them, sign the newest checkpoint.

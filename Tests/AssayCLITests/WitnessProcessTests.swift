@@ -133,3 +133,65 @@ struct WitnessProcessTests {
         }
     }
 }
+
+/// The operators' side (spec/log.md §8): a dataset whose genesis names a witness gets its checkpoint cosigned by
+/// `assay cosign --witness`, verifies with the quorum met, and another history at the same size is refused.
+@Suite("witnessing a dataset with assay cosign --witness", .enabled(if: Command.available("git"), "git is not installed"))
+struct DatasetWitnessingTests {
+    @Test("assay dataset init --witnesses, assay cosign --witness: the checkpoint is cosigned and committed, both verifiers count the quorum; another genesis at size 1 is refused with 422")
+    func cosignWithWitness() async throws {
+        try await DedicatedThread.run {
+            let directory = try TemporaryDirectory()
+            for name in ["gw-a", "witness-key"] {
+                #expect(try Command.assay(["keygen", "--output", directory.file(name)]).status == 0)
+            }
+            let witnessSecret = try KeyFiles.readPrivateKey(at: directory.file("witness-key")).key
+            let witnessKey = try NoteVerifierKey(name: "witness.test/w1", type: NoteKeys.cosignatureV1, publicKey: witnessSecret.publicKey)
+            let logKey = try NoteVerifierKey(name: "assay/wtest", type: NoteKeys.ed25519, publicKey: try KeyFiles.readPublicKey(at: directory.file("gw-a.pub")).key)
+            try directory.write("witnesses", "# who must cosign\nwitness w1 \(witnessKey.vkey)\nquorum w1\n")
+            try directory.write("witness.yaml", """
+                witness:
+                  name: witness.test/w1
+                  key: witness-key
+                  state: witness.sqlite
+                logs:
+                  - origin: assay/wtest
+                    keys: ["\(logKey.vkey)"]
+
+                """)
+            let witness = try ServerProcess(Command.assayPath, ["witness", "serve", "--config", directory.file("witness.yaml"), "--listen", "127.0.0.1:0"],
+                                            waitFor: ["witness"])
+            let url = "http://\(witness.addresses["witness"]!)"
+            func initialize(_ name: String, title: String) throws {
+                let created = try Command.assay(["dataset", "init", directory.file(name), "--id", "wtest", "--title", title, "--threshold", "1",
+                                                 "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--key", directory.file("gw-a"),
+                                                 "--witnesses", directory.file("witnesses"), "--issued", "2026-01-01"])
+                #expect(created.status == 0, "\(created.stderr)")
+            }
+            try initialize("dataset", title: "Witnessed")
+            let policy = String(decoding: try Files.read(directory.file("dataset/policy/0001/witnesses")), as: UTF8.self)
+            #expect(policy == "log \(logKey.vkey)\n# who must cosign\nwitness w1 \(witnessKey.vkey)\nquorum w1\n", "\(policy)")
+            // Not yet cosigned: no checkpoint meets the quorum.
+            let before = try Command.assay(["verify", directory.file("dataset")])
+            #expect(before.status == 1 && before.stdout.contains("witness-quorum"), "\(before.stdout)")
+            let cosign = try Command.assay(["cosign", "--dataset", directory.file("dataset"), "--key", directory.file("gw-a"), "--signer", "gw-a",
+                                            "--no-push", "--witness", "w1=\(url)"])
+            #expect(cosign.status == 0 && cosign.stdout.contains("checkpoint 1 cosigned by w1"), "\(cosign.stdout)\(cosign.stderr)")
+            #expect(Files.kind(directory.file("dataset/log/checkpoints/1/cosignatures/w1.sig")) == .regular)
+            // Committed (with the genesis, which nobody had committed yet).
+            let committed = try Command.system("git", ["-C", directory.file("dataset"), "show", "--name-only", "--format=", "HEAD"])
+            #expect(committed.stdout.contains("log/checkpoints/1/cosignatures/w1.sig"), "\(committed.stdout)")
+            let after = try Command.assay(["verify", directory.file("dataset"), "--git"])
+            #expect(after.status == 0, "\(after.stdout)")
+            let independent = try Command.system("python3", [Repository.url("verify/assay_verify.py").path, directory.file("dataset"), "--git"])
+            #expect(independent.status == 0, "\(independent.stdout)")
+            // Another history at the same size, signed by the same key: the witness refuses it.
+            try initialize("rival", title: "Another history")
+            let rival = try Command.assay(["cosign", "--dataset", directory.file("rival"), "--key", directory.file("gw-a"), "--signer", "gw-a",
+                                           "--no-push", "--witness", "w1=\(url)"])
+            #expect(rival.stdout.contains("witness w1 did not cosign: 422"), "\(rival.stdout)\(rival.stderr)")
+            #expect(Files.kind(directory.file("rival/log/checkpoints/1/cosignatures/w1.sig")) == nil)
+            _ = witness.stop()
+        }
+    }
+}

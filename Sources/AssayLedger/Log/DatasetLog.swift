@@ -274,14 +274,50 @@ public enum DatasetLog {
             try write("\(root)/\(path)", Array((line.line + "\n").utf8))
             written.append(path)
         }
+        return written + (try reassemble(root, size: size))
+    }
+
+    /// Rewrites `log/checkpoint` from checkpoint `size` and its signature and cosignature files, when it differs;
+    /// returns the file written (relative), if any.
+    static func reassemble(_ root: String, size: UInt64) throws(LedgerError) -> [String] {
         let assembled: [UInt8]
         do { assembled = try assemble(root, size: size) } catch { throw LedgerError(.invalidDocument, "log/checkpoint cannot be assembled: \(error)") }
         let current = "\(root)/\(directoryName)/checkpoint"
         if (try? Files.readRegular(current, limit: assembled.count + 1)) != assembled {  // absent or different: (re)written
             try write(current, assembled)
-            written.append("\(directoryName)/checkpoint")
+            return ["\(directoryName)/checkpoint"]
         }
+        return []
+    }
+
+    /// Stores `witness`'s cosignature line (with its newline) of checkpoint `size` (spec/log.md §8.2) unless one is
+    /// there, and rewrites `log/checkpoint` when `size` is the newest; returns the files written (relative).
+    public static func addCosignature(_ directory: DatasetDirectory, size: UInt64, witness: String, line: [UInt8]) throws(LedgerError) -> [String] {
+        guard Slug.isValid(witness), line.last == 0x0A, !line.dropLast().contains(0x0A) else {
+            throw LedgerError(.invalidDocument, "a cosignature file holds one line by a witness named by a slug")
+        }
+        let root = directory.root
+        let path = "\(directoryName)/\(checkpointsName)/\(size)/\(cosignaturesName)/\(witness).sig"
+        guard Files.kind("\(root)/\(directoryName)/\(checkpointsName)/\(size)/checkpoint") == .regular else {
+            throw LedgerError(.invalidDocument, "the log has no checkpoint of size \(size)")
+        }
+        var written: [String] = []
+        if Files.kind("\(root)/\(path)") == nil {
+            try write("\(root)/\(path)", line)
+            written.append(path)
+        }
+        let sizes: [UInt64]
+        do { sizes = try Self.sizes(root) } catch { throw LedgerError(.invalidDocument, "log/checkpoints cannot be listed: \(error)") }
+        if sizes.last == size { written += try reassemble(root, size: size) }
         return written
+    }
+
+    /// The consistency proof from the log's first `oldSize` entries to its first `newSize` (RFC 6962), from its
+    /// entry bundles; empty when `oldSize` is 0 or equals `newSize`.
+    public static func consistencyProof(_ root: String, from oldSize: UInt64, to newSize: UInt64) throws(LedgerError) -> [[UInt8]] {
+        guard oldSize > 0, oldSize < newSize else { return [] }
+        let leafHashes = try entries(root, size: newSize).map { Merkle.leafHash($0.bytes) }
+        return Merkle.consistencyProof(oldSize: Int(oldSize), leafHashes: leafHashes)
     }
 
     static func write(_ absolute: String, _ bytes: [UInt8]) throws(LedgerError) {

@@ -162,6 +162,22 @@ extension WitnessPolicy {
         }
     }
 
+    /// A version's witnesses file: one `log` line per key of `keys` (as vkeys of `origin`, in byte order), then the
+    /// lines of `witnesses` that are not `log` lines (its witnesses, groups, quorum and comments). So a policy
+    /// change that rotates or revokes keys keeps the log keys what spec/log.md §8.1 requires.
+    public static func file(logKeys keys: Set<Ed25519PublicKey>, origin: String, witnesses: [UInt8]) throws(NoteError) -> [UInt8] {
+        var lines = try keys.map { key throws(NoteError) in "log \(try NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: key).vkey)" }
+            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        for line in String(decoding: witnesses, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            let first = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first
+            if first != "log" { lines.append(String(line)) }
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
+        _ = try WitnessPolicy(assay: bytes, origin: origin)
+        return bytes
+    }
+
     /// The verifier key of each witness, by name (for a policy read with `init(assay:origin:)`).
     public func witnessKeys() -> [String: NoteVerifierKey] {
         var keys: [String: NoteVerifierKey] = [:]

@@ -7,7 +7,7 @@ import Glibc
 /// `log`, `log-entry`, `checkpoint-signature` and `checkpoint-threshold` (spec/log.md §7.5): the dataset's log
 /// is exactly what its entries give, its entries are exactly the dataset's signed documents, and its newest
 /// checkpoint carries the policy's threshold of signers.
-struct LogCheck {
+public struct LogCheck {
     let directory: DatasetDirectory
     let datasetID: String
     let policy: TrustPolicy
@@ -201,6 +201,15 @@ struct LogCheck {
         for path in documents where !seen.contains(path) {
             log.add(.logEntry, path, "is a signed document without an entry in the log")
         }
+    }
+
+    /// The signers whose signature of checkpoint `size` counts under `policy` (for a publisher deciding whether the
+    /// checkpoint is ready for witnesses; a verifier reports why the others do not count).
+    public static func countingSigners(_ directory: DatasetDirectory, datasetID: String, policy: TrustPolicy, size: UInt64) -> Set<String> {
+        var ignored = FindingLog()
+        let sizes = (try? DatasetLog.sizes(directory.root)) ?? []  // a log that cannot be listed has no counting signer
+        return LogCheck(directory: directory, datasetID: datasetID, policy: policy)
+            .checkSignatures(size: size, origin: DatasetLog.origin(datasetID: datasetID), newest: size == sizes.last, log: &ignored)
     }
 
     /// `checkpoint-signature`: each signature file of checkpoint `size`; returns the signers whose signature counts.

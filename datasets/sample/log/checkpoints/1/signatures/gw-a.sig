@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANgYYtgAmntlRm6pBBs2qPa8mdN1xjw6lSOGOtXAg/5cYjbosUhx+xjjgl3a0aoqVRXzckLNUn29Zlw326/OvQAk=
+— assay/assay-demo ND0ANjT1OcRb5WlHzghIQovBgyd4dnABVEugJswuDxFmeA1Pv6Am6v2ACeo9Fh8XMMtvRdaRTkBFeahmYRVKlcI6cgg=

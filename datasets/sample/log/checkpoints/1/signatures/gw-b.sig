@@ -1,1 +1,1 @@
-— assay/assay-demo iltp003FXnmMF6gJagiEkEhi36nFYzUQ1HtdtJG660Qwf1Zv3juVdA4oVNdovPFTDbRtIXc1OjUdrpqYUVXeGa7YYws=
+— assay/assay-demo iltp02z2H8fw+JL9iuesnfq8FuJbWN68//FzTXVQltn1sR/RG86SQNQT/yQ9c2Q69zBgUZk423nmow5WNmeu/SGFRAM=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9CZ2FmmuNVg4+PABwScxVzKy5rsHpi1QSPgPSAZc7JhTX91ob4IA3Aak4v8LRmV7H9hs+jpwh+pn5gEQkLbKmAU=
+— assay/assay-demo z4hh9IUoy4kt5rMsUVRRG6HTIi70e8GTZuXM/j/lc6VJRcWIsJldpczO6uadlk+Bk3CYr+nLrdV0S8CJGAnhQvLJSAA=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02484hE4CVOWrILo+1eNzbQH3WuUUe28GTSr4Cp8m9A8xvRg0X0Esx8ejmLxShcBWFhtga0ds7dklStAUpy/nAE=
+— assay/assay-demo iltp0221TRpSzVI11wyaRckSDDCL6UwIpeprkRJFGBDrxuzITNqw3MJU8eoa2YLSL9Jwoaq0wxfcUTXw/bPzb96HsAE=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp08ZXYXqRphEpdSaXVcj4nXUH6iAe8p3SewwqMLAedGnhd8lkJXOJibcfilRkpZ0iOc2GGYjQW8RpYedNI7/t0AE=
+— assay/assay-demo iltp06OJ/onAdYIxqWkf3+fJ+m+6q7SFP4M7z1XNmj5hlugu9TbaZaq/d0rD+wmertXksdn38ydiwr5os5Xq0CxYqwQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9MkUKAolJDd2KXJMPIXKMldnzssZ4CXrsSY0Ue/lhP2r1wmIif+kt5O3jzbHtI5icmRihNW0QcGeoXViN96xrw0=
+— assay/assay-demo z4hh9Ls3Q5qMLrvp81PrW8bv44Pww79OS+zcKBjJRLSUW36TeIF69APt6FSy+Mbj15W/p9moylbRnaTsk6uKasAAVQ4=

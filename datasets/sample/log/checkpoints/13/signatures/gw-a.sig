@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANpgx6PVMoXXSk5JxbWiq29/FDuLmtWg3EtNJoWR28iSH2PXmdDBb+R/ZsFFtV7Mlt5+zkmHT6BDMEePfzH5E4Q8=
+— assay/assay-demo ND0ANl2e3yIoXGbYAiQKD4wc+x4M+9sNHI3ywHNXY1ftUOBzFlccF/K64ocx5nF3BjdPTEUIB79a7idF0Hdl0b57uA0=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06OpADbi7yrOrAjgrOzM8kfcO+GJ/CghHI+jbUC0vblY+6wGtJyDVNFM2QfkNaKBZk7X2iIpOb56FFI/QvOxjAc=
+— assay/assay-demo iltp08IQCVi1XaN9Dw3gLn2XFkgLLwFW4MtBj2/lmRYPYLQPSFVvb1mZ7NDy90/hkIj2kn+cGaKwNeaFkgatUDv6dwM=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9CqnS41hsyN3WJ+QaXYKyBU5I+LOiKVHcv22yTlRp7LYyh4D2wVW+OZOoBRZ3tqRp9H620TAQb7H/NVtJ1Vy4wI=
+— assay/assay-demo z4hh9C1j8QIRkviHFCFh5lkqKRFU59SjKJcZwU8QcxI2O3R3gPbb2ZwKylz4K71OymhAtHqSdvsmVl5WPuHiJ4gplQE=

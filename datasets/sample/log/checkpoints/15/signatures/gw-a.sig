@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkd6nt7yzaxeJEwxk5Ui+o/FaXIeE6Pllm2M6rLEgxDQAaDhgvXAwDtLI6P9WzLTDh6Hb2vvyDxQF/cipP2qago=
+— assay/assay-demo ND0ANsetLojlzd+gqahliXJkxevbH06gbo+cNcfRftJemnwWc9HK2UYM9aVgRLPc1xObD+ebZozDV/NO71iStvS4FwU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp05aA1NQ3SpMYAzTfc2W/f+YLBcR0l5A6Vw6XyTg8FdfAte2wl7fm+CkK5SIh4ssZpir8/AXDiTmwj1kzad5r/wc=
+— assay/assay-demo iltp0zGxKZhxSK8+aD0Zkgeq3xw9wYF4z1KZ5f8iBZ8AMd2WSG9Y1XnDEL0YulndB9O3ZhMhLsoJ6vsHZv3Sgs9Icw4=

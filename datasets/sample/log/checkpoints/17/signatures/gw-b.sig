@@ -1,1 +1,1 @@
-— assay/assay-demo iltp09qmLcXuvwIcPdbtGeLYLrGrL0ijmn6QGSQ5432fyuK+sXYLK6TQ38fcnYUinGeq+xJb2smIxVMNCvu5BJHyHwU=
+— assay/assay-demo iltp0wmDD5ZrP7Eblc0xk4qG215GzhSEuJ4lhOd8wfpq893zNuN4UInsoKqaNJ2rdR4rI8VJI+gMJoNFMZL6gcnoqAY=

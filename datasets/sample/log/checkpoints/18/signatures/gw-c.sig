@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9IjXcrmn78+XWhHiaATT4ZyDKTpUWyvAi3gpZa0G+7LpM0yK5nJEC6KkOcDRg+K85OQRIPj5icQJpwrqvspahA4=
+— assay/assay-demo z4hh9I7r6siy875mKh++X5C8M6+wa+8X+ud1uWYqM80aBTPKtEHc1kDMNB5rp2fCS4/4fie5HmN+ZZU3sg2MnQRxbwY=

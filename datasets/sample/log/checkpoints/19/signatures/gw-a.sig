@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANhqfWU8ZMtXnW3j0MJOJhPTME3sDEa+dvRUqZKPGRFnaV2m3QZWQtpCLjd46H3VRjsLAStwZ9YS8UassCOCWsQw=
+— assay/assay-demo ND0ANpUz8mUKz2ah1ZbLfeoG3KxcdTaZeONVa3VyhhQqR8scl3McCLU1ybghZOkc9TKqOljPUHCGsCJo4ItO7REO9gA=

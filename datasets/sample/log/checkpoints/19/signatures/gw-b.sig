@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02S+Lth4ksd8hEvani0H/IibQQTcq1sSyFE+NNI2empB8r8Pg+00pcfAMhxZyXtHFf0Odd6SpaqrSnhrYl3rcw8=
+— assay/assay-demo iltp08v50BHCiWWxf3QrUWUtITTb/E9vR8it7CYtbVV80SWxvNMRdBDR+cACOvqBeivsESc8dShnKdfZ0IEpC3ZukQk=

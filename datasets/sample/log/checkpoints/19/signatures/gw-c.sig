@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Jzrwls2xFUzHyKSylKCZn0F6iUq5sP8pWNBrDdwnaTgsBks2ol/OyfV0JIzFimYuJaWXvJuGp1wGYEBm+i3YQM=
+— assay/assay-demo z4hh9OoT1is0n/6KehfwDWgrEDs/oll7gmLkOUH9RNN9qYFJpObT/qJewEsNIa5c/hb2FiB097KooTCluQ+oKlVWPwU=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANtBu+3CngDykMWpBbpTKglLGtcwmyb7Icigip1FxNtm7Lmnit0s96caGGTKLLLNoQdAjz8BoPAu1bv2kNmo1MQY=
+— assay/assay-demo ND0ANkJm/SKPmnv94fo10tgGQqijSCk5uFwtLPOgrfR9IX6cgmZbozwoW7JuMbs53WMONxOOrv4Z0MuStVb4TiWl+Ao=

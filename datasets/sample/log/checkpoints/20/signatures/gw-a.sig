@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkUDBjEV7ddZ1sldsgU5tj7R+/1matKkk5yMvZ/2K+U5BIDql80ywkLf1siMRIxDx8EWNBJK43tXXJg7qPDzVQQ=
+— assay/assay-demo ND0ANkXnGTyL6ZL8NKsjKlxsqdWrIcVm4K3YyGtJsL85/fnEIKjlbLW/wZ3+6meLt3CH0xRtHScKiiO2/EOJm56SGQk=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANjBN+1UvEdpFY35Y4sYKxPV4+r/oeglis85+DaqKD4Sfk2WpXHCvQXlD9+fQ69j36kDICwYmmr3Fr/stHA0//gA=
+— assay/assay-demo ND0ANvxvX3gO81Uskn4sQDe9OTLqgJRGNvO2N8bL17SUnHzkLTuNBUOgpNBuxFSLIu2TnCjfO1ttTPaT0f4+rlIh1gA=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02nBFyiIKgtJz4N1cBzF0lmPFOjsZAwSnTI7O6YrEffJq3na146VBw9BJz+T5bGWTZxPiEErZB/0ixg3w6mFQgg=
+— assay/assay-demo iltp09e7MzjQO1ondgGOySESMoM5Y4YQTiXqGuXPQfmkrx8jjPR1Wplf9ozwBllYTZnAS6DCHHEF7SFq53Orhvmtuw0=

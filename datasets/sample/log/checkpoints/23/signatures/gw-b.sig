@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07pm0gLGONG/1eXpk4xC7/OwetgEcrdZJr7kNeHO/lTAnVBwjNEOAilEDhbNGK3q3Ue92dD4yqmaYmxHjq7fwwc=
+— assay/assay-demo iltp08qsPfkasUOG2XJUp5HS0LvyTJwJlnsyamlHhXHdmBU2FjtQUufP7YK3he9cA7bh9pmKBdre3zUwnU4DhSB36QI=

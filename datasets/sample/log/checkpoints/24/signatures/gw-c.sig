@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9ODicc26FscXuRpnfi3OAY7vu/ygruE+FX+Pc49mFKMmZxJql6YRPYQBKCooeKsK5eDA/Dkz4N4CWi0LtRvaLAI=
+— assay/assay-demo z4hh9F9osBqu/lgoIa0A4tEGqVNLeu16bO/+rXTO7XZCSRikaZg4ymjBJ+cV9IslE4c/B/O8EnQKzKJetqXXeo8AHQQ=

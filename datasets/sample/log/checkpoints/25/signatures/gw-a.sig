@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANuHJyShkMHtJ2mbgFbjBSj8iV4mWYSr3Ni6Wue5Dp+ggnSK9r9LH4B7n/gobIFmpMM4g9Mivh1A0ZdTjKVDoYAc=
+— assay/assay-demo ND0ANjD8WkOMJ7dGWxVy/MncPZ1GCD5+QvVcScQEIK6gv0P20N4ldBTKDW1uv5qHQjmWW9WiMV4bsxVmw7/xebcgqwg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp004PfJNvQx52Gm9nBkp+IrKco675S3qjIaiPZY6FGKugjoGWYA9mDmKx/i05/U9Lp8TKg9st9G/NiaVu2HuQ9gU=
+— assay/assay-demo iltp093KLFWwdLaAu83/x+evrLPBJEEsWqagCXlFA4j0vjnc/8dUxi1Cx2kwG2nEum4scGxBZ2ERLXhSA4YM6sFjWwA=

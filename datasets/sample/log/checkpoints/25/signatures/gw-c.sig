@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9D5u4KfhP0RgXoStLWntAncVB98+oEUF326Vd3LnwyOQQyFdWshMforSMqeWK3DQ6Rx7txoXn4hwUaggA0+68wc=
+— assay/assay-demo z4hh9GwVAwDktT7Jomb4FxS8Lyx37YNJPxioY8tJYYD0z9BUnLQEu7Do19+pS6FWxmLrhbOLSAcNm0LfI7Fq0PdkxgE=

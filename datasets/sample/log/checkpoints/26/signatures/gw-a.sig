@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANuTrIRMZkzeXv09Ln6GuKpUfbH7M4ixKIlxEbjFHMgCXYyPqHPSdPNb8NZSMcs88CTnzn3EIFqjz3LCZlja94wI=
+— assay/assay-demo ND0ANn9TEGOVdZNiUbQWASpZaU5lpXtwmjx3lczM2IdQYHV4D8SD4yV/wUpK3YttHREU6IpFyYmoFTPBiFoqOkyfkQw=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkySjIKhxXBzyWvz/lpMD1P1AdR6M/WdwYztK2xkRX7GkwiV84NTYLOOkLz1X7G6un1MtUa+8WrMhlFro8c+6QQ=
+— assay/assay-demo ND0ANs8VHAwuxSxeSUnPpmF6QaBghP44dyEWmLwqSWh72c+gmj7DHoEpSHXAIe5FjJY4KSNUpFxHaxOxgpgodFFyQg8=

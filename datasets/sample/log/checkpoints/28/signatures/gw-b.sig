@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0w+8ZQSWbiMWbuwdXTdIKuxboQHTeV7lNOg/GgqzKISUc29DC26iNpxCpBVvnS1s0gcyMd6xN3SA4fPC2EPZFwY=
+— assay/assay-demo iltp09Q9O+BolF7M76WHLcEH5871aZBEl0oOQjoYjXBTG98LC40y9yjNcWd9B4mct9Yr/T+qbcQeepYKekFmj1F/yAY=

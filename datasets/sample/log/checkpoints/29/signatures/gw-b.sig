@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0wG6HqtxJmPSHZ04m5hZEOwMkrpwMzIFApxAxAG9tsNXJsPZTsY04DH+yQZQhLZtSHzEWlpDp2XnfUfZFbAX3QE=
+— assay/assay-demo iltp0zzbM66QgKvU3uolAWOhhePqO9Rq2mNjNPOVkMpbthdNjTuSnlJhci7C2Sf/5a1yJg6VEuymUwNRxdqdGntKIQo=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANlFAx2NQE+VxEF1LovmUNJ8pX4ln7Zid1BVCjlSyQeAJdfZ7kfE0ug851Hcew3RslA1Tt1XFqn0dL6hmdJK4pgw=
+— assay/assay-demo ND0ANkAZF9qnU1jiOPxB5pdvltXLruWUHXz85Q/8lkR7PlAOqM3p8Pg1P7D3luuiooSdXcJbkPEBcSzt2tTXxDoD0QM=

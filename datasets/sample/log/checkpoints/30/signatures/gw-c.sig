@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9KrYQ+thtRroc+DMg09wz1rm/3oScNarz+qXKmYU0lw46GzWsOLW9k0InEIH+idAM6JjIj06nBrrvUZPJjDdDgI=
+— assay/assay-demo z4hh9DtAAQnrZw+nn43AL4I12ui3wW10RWLLcoDSGpG/ZOuTm6aIk5IP2553iHOXr97c9qau7f0N2gGtO/eiLwwxPAw=

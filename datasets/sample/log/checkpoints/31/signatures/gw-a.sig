@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANgBDcXVp69Y1BSy9EeC8x347+jHmZxlsfG2JhthNdeVMZyM/Mjp9Xnt3eJUnKr4dg/ePVIcWbIjMSFj4Ou72AQw=
+— assay/assay-demo ND0ANj26EUkUr8n+3SLiXk5wmSdgYoiRoWrLYr+kr3JqdtbiADyI96G+gHGtrXhDneB91m9qlfk0YGDUozFNGjB3Mgk=

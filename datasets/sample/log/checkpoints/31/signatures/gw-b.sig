@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06CyYJB+n4sTFXbKU3gFTpOuVvUuN7bwCpqQYnWQ8RhXbG7Ad1dckrkV4lodyjeW5rnggZd1CEz8Z4BUVsWrPgg=
+— assay/assay-demo iltp016H6i2R5TEcR3V3Tl+g0yyTlgjPVBsjLkD5utidjNW4sBgje+v4m1lCtl69g27U7E7Ko9llNatG2QdD+3efTgU=

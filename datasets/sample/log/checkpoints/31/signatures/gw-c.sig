@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9K6FSx7uG4t4Ms0AZVSiy9ZY81lWZhOf445Ot50SVf4WidBbfCwcFh97/JjknUp8oecj/FzS4hhu4tn+uGNFeQ8=
+— assay/assay-demo z4hh9NG90yTaLspQTixpFn4ho5OoWps4his/ebrnLaxEU0NdVyBlQmbwZXMhlOtjMNJKfx7Kw4sOJJaSWEbG/IKPmgo=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANtFhl0SSe8sOh8y10r/j/XTgBeHka43TuznGrKxxLOOiNDjKQ78wdbvjtE9pZnoga36ZmUSwhDUqh9U8WS4wXAc=
+— assay/assay-demo ND0ANpR9cElwC+v1Z8oWApeVw5tigVMs90kj2mw37Nzwzgk7sz/Gyhjj6hHLH7auxxFsznfhSKrwFVgT3u5HUTlDSwo=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANllGBr5EHWU41YCC9SMRgA3aYvon78l28JXXjX/0hI5d2jrnIHKyweL0XlG1Bpin+fcuyZ07l5Y6sqTfj844Kw8=
+— assay/assay-demo ND0ANujPzcSmzXP3glroC+aI7+4zdlIlp4gtZVCOAF7KSlxJ2d8YFHNTHcb77U9+Kgt1uXEkcray7MldiZbummBSFAk=

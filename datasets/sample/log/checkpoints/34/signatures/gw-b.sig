@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0xGwNSIy1wHl/JOxoNPX4e0eCvpHf/mnFz5lbXQQVoKGUOhP/b0mokn8kI4LZoT2MvdXXi37JVgD2RmszYXSPQo=
+— assay/assay-demo iltp06kju7bZ4A/jk8a2dQ8qW7hpuJgmt89RoFKszA08lJA5LG/gGq0V4fCa61TEsMvoBE9x1hv5xHhu/79CX5WFJQI=

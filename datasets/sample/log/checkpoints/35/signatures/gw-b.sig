@@ -1,1 +1,1 @@
-— assay/assay-demo iltp027E5Q2g1ud+HNO34ZmLXrjj5zthRBV8obSpJ5qLS8q3KkfnG37c7+nANEhL0xTy1O1Eh7cdHUNG+KhBfIoeJQg=
+— assay/assay-demo iltp0yHEXKr+HCrm3t1PtChfLFt6UnI8hsKn2IODv1kDvFLlMNZiK68TcdT/HmyVJCtFEweGJifGSCT3pb+eZCbiGwc=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9HH3g0FsuAqQAzbPwu0iEmg0grmMmrKRdcDs+a3wqk4+G+Qc2Xe4lHimZZL35nn58fL8kUJRF03KPZGVUIXRkQA=
+— assay/assay-demo z4hh9NQR1FLAUsb4uuAFx59NcLy565JlAUGt9jsQMZBFGckIJKKS/JURqe6IspeKLSQPi4u4R20qTKM/TnBupNvzmQs=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANtAk10zY2COKEUk9F7+1DxdNGrDJ/edE/Z4ChbPAkL2V6eS69+BgmFsGPN6UUcL/RmocX6O2rb/nsqcDP4nIKQ4=
+— assay/assay-demo ND0ANnGoGepHMAYMR1B7HFZtMe0G3te1eQVl+L1jUv83BwMs4irb/Ezxe+ekPPmur8m59qa4xoX5Xv3RXw1KOPMViQc=

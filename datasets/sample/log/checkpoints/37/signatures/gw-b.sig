@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0w1S7zhrtRWvqGl6lX3VC+kOFAaatEusLf0jWms/tyKE3ou7l0CRovOVCttY4lbgR7HN1HtJuuLgrUaS8g/E5AU=
+— assay/assay-demo iltp08e/NSQVNPLexSJ6LOg2TDj7sVpZORG5y41915b2trgpF21Lo7t8Rw5tUfyIo2qml0isieipQdzK/SohSL29fwQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9LiFIli43WtzO7Ol2iNFPWSK4e7u4BfAF/xFlQ1m7Ql0xwF6fQoibUJI6Fo5NOnrgkt9zIfIoOUQBB03HipSTAM=
+— assay/assay-demo z4hh9DmPalp1Tmgh8KxmkGFH3GgrvVmwJI7FlTvXdmB8zU9xw3xsOWDQdf+K9FXVuVWXRKvj2Tuh45ioD5BKz/L4jww=

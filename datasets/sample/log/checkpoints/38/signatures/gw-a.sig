@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANlHviQ0X++Qq9etLTBOSLRMuttpBUIp6rPYGP1WVSw84gDc33sDWn0f2Fqq+reT+ywLbUEESdIBiHLmfDLMYsQk=
+— assay/assay-demo ND0ANpCrZCXjxTupK2V8PnSSUd44rtRWqYnCen8u/EGwZulCu4NE2YQkkXXVCKSdburGn5jp00GgRw9cl1X80v+WUgg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0whbSZJu1tE8wuYML35z3Q2GTBLKOImTuUKmdHLtnCHKZZAkXhM+PCEKSk31aUwvsOu8Eo6aNbALcBRu4/xnWw8=
+— assay/assay-demo iltp0+qUNlWHsJe66eEwpKvt8PtFhJkfQl4HiaChQGnTJgv72chNlCwpre2SGxGtz01SNNNuI+7TG0BKYsfXXY7wzwo=

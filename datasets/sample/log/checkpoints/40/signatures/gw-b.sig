@@ -1,1 +1,1 @@
-— assay/assay-demo iltp00s0hx/uXH+I/xxVNw5RqW4AUi7GsF5Zr6Lnm7a/4aXhZPjp+atq6yUS0MHUQhH+U0DdsY7tzSHUnd324NTJ8A8=
+— assay/assay-demo iltp0zetCRhiOzgrg4iPrp/NswqcNCdXASYvSpaLNcG2mUEMhtnERwfpeP6gvQNd+upFi62vJmtBtqJbB9vEnTTGggg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02hOUG4p2HDzHnu2r5g4Hht2xrQjmTy6qwgZYrh2o9/8AdbUu+CHCYB68AYCeV5jF0/8K3u5yS/sv5BsZOCqIgI=
+— assay/assay-demo iltp0x/R4E9YU2i0sqiwhrDxHkLyQ0GjKjultZ2wpA5KUFlajRxotOaKppUhgFCIY08Mlc6Hz79piHBVWEHHp98bkAg=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9JcXzkx6ngPp+9iOpcTcaaQDS1h9NlW5Ttv7toU5mr3cDsEw0+PGJuEjAYVmY83PweBHUUaSXAwteJF+0dDV3wE=
+— assay/assay-demo z4hh9CnUs8iNsHAMKYx0yrt/aBfBEKX2zSBa7bxx4vrBJFThsauwwsuM0eJl66Ankf89pMc9xkoDevWf81bT57FEHwU=

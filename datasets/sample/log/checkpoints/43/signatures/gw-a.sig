@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANiQ7nXJvUZhPMDt2NYB3H31uRxAs9icij9l51rvw3WK6dysDZJ3MWjg2Bhnb6sqgeRcI0fsRuarB/KHrOJ6SYgY=
+— assay/assay-demo ND0ANpDEOH4CCRJM2gDcHa4HmISRm4mVKNEJjB6t9Gp/s2te9XsXMH5pGNRxjBTUBDuB6S4IGiDa+44q2S5l6NkKbwo=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp060FTdl7dhDGk8T7swQ+SoNK/+bO8TDuqpNMwI6SbTf8ICRdFvKfcr50yqURsjMaKbZbtwCr2l9yAsnwJQ3ONwc=
+— assay/assay-demo iltp00JiI2oEaFipti3iYceCf+UyKOlOLq+442Davxh4hpUkcM+rP6crUmvWVnXS8cKJyE03KpAMyTmxno/LAUuHXAM=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9EcN1OpqfDiMkTGPml8Jp8do+pyW7WjYJBrFn9kyEZ7GmcVgj2dhnSg0lRXUmp+0lwEVfINpz4UGD4alVXlrJwc=
+— assay/assay-demo z4hh9LuVbbXKmIWSKpuXVWOEYpJHIkdDVsFNNOfTS2EVqQtoUPqHaQwUx4ICbjRr/p812Nd2OLqXIvK0QuhoPGlZogk=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANmWakiqwODNexDr/bn99/5O+3rNxgoEFhJriKe4+abQghryEKef76PWAKY1ttOEgeses7rgrcU8MeSnt1HELgQU=
+— assay/assay-demo ND0ANjKEvxCMF3R0NZPW6qmVsV+KG+lWo9MktCzwuM2qIRXT8pH1doBT5DwkxFnjsRFRfq6d69v765bV+D1FLk5mMgk=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANmjgVFInMEF24SHb4OKZQ/TcSb4K1R244kTTlPlbT7MrsKDicKPrGVNXPLQtbD/gbFcfjGbyro6/SawnPoOy6QM=
+— assay/assay-demo ND0ANikEpavFf9/jJ4gRPxk6ihxAldyXvzz3IP/HYrzmoxCpbbwR3Z2yC1ZbwUTXRhA+dSwrUwy0nI6nu+qKBbNRPw4=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0wwDk/hrxChvbfzEfZaYcQ8+zcAPIzih383LaqdbSPg0UkumHJlbOfmjYquYEIRDAyq07zTiDuxUWU57h7b0zQY=
+— assay/assay-demo iltp07tjupVX8LYG92/LybH8/z6hBPllqkrOm7GqG05rrlP9Zm1LaIRqH402LhBYBtK2aldfQ+YisKDdQiLfkdQQaAU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0zPNoC1NeH47nVrjGOzpfmar41mMZ4lGcnh55OtoaqAXSg+AciivSXZ+lrW/woSge2NxuVKRdJqp7o6LeE4VrQc=
+— assay/assay-demo iltp0+Z8+mjmGcKyyaam+lIgNCm720qR6o6tl/IxVqI8h4wT8PT/k/8Z45BnG30z2z4LgN50Jq727mH1XldYC9EoiwI=

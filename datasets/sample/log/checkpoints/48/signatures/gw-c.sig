@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9JfGkOnZwkDdZCFe4JMO/rBFUBirtbBCrL4erTDeL5PoZWf/t2VhLFy0G7ZBf2/d8H8O6x0QdEBoRb1Q5zXUkg0=
+— assay/assay-demo z4hh9HmX4c+RJaj82AW16R4njtqEf9LsPQ+kQvOu2wclrtpDwkL7bGFqdv7OtQbLI0LTssm8qEIbnKU6tzMYeA4x/Ag=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANpBc273y4A/c39qbNMMOzkq7LEgPlMUVCJJ7qprxo/2jBm2GICykyznMQWqC6jef1I5eG038gxIeFFHLtdKcVAs=
+— assay/assay-demo ND0ANkOn48rAW5fa0aowonRQmL7rwAkzSCCDoj9nAJ4rwjEkQSkOZINjk59kDPIIrGVRAnFtf7kAzhPAEyFoPWwxqwo=

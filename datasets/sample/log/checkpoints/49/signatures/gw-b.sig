@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06muazcQwvdIaulTeJRS7BTW/oWfeacofccSWzBShfc7LDbR+4m8mu0bEtIr/idNSmukOYV7kyp5nNsfX9chewM=
+— assay/assay-demo iltp0+J0MtfBCwSV+xHmuAV/V3nwxvii3vjK6QZtVggORtXBkBhWv+xHrJr9InTMninEY+7ovxAjLjSX/imAy5Cy3Qo=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9AF3ilvFX2p3kI+l3yuBR3hxLTOuBaNa47TL9YKG6aLHKIaUiCGA8vEamCVmsDbwGSTZpBhjWf6S7qlblGC7IQU=
+— assay/assay-demo z4hh9ASrNweHB5+1rpDwxkm02F8mPwpCVVkdDkzt39b2hQrsBVk30A3FDMMxA+pE67guoh0/CG2YPZ1sEMs2FsTEkAA=

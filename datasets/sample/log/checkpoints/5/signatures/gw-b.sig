@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06RvzV7Ue5b4/Jpyvk4zYjiKPzsY8wL6R8gGYXvqSaKaKpLtiRT3Zt1i9jxEQmvVRKMKgBN4I5YbIHXRYpHZ9Qc=
+— assay/assay-demo iltp0+gzPFD1vba01PT5665nlyozbuMrsbQMwg7q8kY9y/GFFHBWtdrKxQY+GArn/5cz5zeQ5p+o4JDHdqoQWM3/xAo=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Dalc86MVtcSdxD5bTs7jVXP8tRgKx23BiB41bxq0Z2XhjODh0691TV2yWs/8aaX4a5V5UZFrm58EIMKqUq7Bwg=
+— assay/assay-demo z4hh9JSZva4Shj6iVog89ZowHLqKHs2kQiFwgpV2hjEdj3fH/onJ87ZpLUe0d4YgW7jn+98kwPoc+L0MYfueTSkEgQM=

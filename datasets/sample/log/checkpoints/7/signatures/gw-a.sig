@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANvujIX030JNXqcxEIKxwemXBtJJTgovVUKj+sjFN79P1K1rM4b0e8p7qHHVtgH0N2KAQtzzdGODl6l5iDEM9/wA=
+— assay/assay-demo ND0ANljjOmCOfMQATdfZgIXNHDDckar5lFOZiWyQdrO5WPqDJ6t//y5ZUr6QFshRXH9d61PH1e4yuhGZMyNgGlVD6Ak=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp01MZAvuOWIaMSCZkJj8wRPclP4K/fUGnJqcMkhxmy/1KWcdrPJk8y/9jR9BXsFdSAddhcTE3+hXUM2BVCJlB4QI=
+— assay/assay-demo iltp02fVYIv4xotL/cKwfibGrQsnX7N6vy6ez+wQ8rBcZsN0Dm3LHtfdlpV0xFEcSp6M9/Nen3U0o57Sau48RDbkkAM=

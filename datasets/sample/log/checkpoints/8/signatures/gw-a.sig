@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANixEWfcuEwvfHRUqTHjQD3ZDEgesqjb6WXWc3IyM6ezjN+OaGNWW6GkQaAJT3FwGUXyRvljsRfoLltftyqA7ZAo=
+— assay/assay-demo ND0ANvkYioULf4jwKnDQf3rEkzWmMoVjQ+ePRkBV6TwZsXfIISpUEHBY2oyN5kdSkUbILw4JlO5Y95IpAVohH3nJ7gY=

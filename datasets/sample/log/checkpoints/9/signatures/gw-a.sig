@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANskn2tt9Tlr/z+HldKJ9c/xO8apREEN1vadnJLCxXTl4AsRKG7JquxvCxYmyvNN5yRwbuK5q0lNKIzsISjbqJAE=
+— assay/assay-demo ND0ANiIFY41Vb4uvAUfklegiRgV25sP0y6dwFammOBE4UjlZbA0CxogFYOGyzpkCmWb8x5W6eLoKB3AXj6GM68t99wE=

@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWIYwO7X7c6nykuACnDZYf5UIHMS4BAbHYIUgIEGWLQtXy6ltB1ZBJM6y0ocau34JYN2FYNIivS7qdvNVitKirfEUCA==

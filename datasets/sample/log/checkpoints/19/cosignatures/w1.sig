@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewFWDYg8dKGRBcOlaZMu4jXC9ny34irGhJI7pMfpOIS+7drimkdJLYS1P1Lxwuu5l583ubH1Z4d6z4HkZfMCLqDg==

@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWykwKFHqDsL6olX/lvfSl9ipKNMHxh0yxEuJGvhXWmk1v1+73oRQ/vzKiB2XfmcFPomKPgyZDIoDbVO39GVYWc5qBA==

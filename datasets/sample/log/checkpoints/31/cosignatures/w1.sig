@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXHqwZBcCVEgJX3PcVKvreBlOIXnHFh369R1P0joNCxoInbSDi9mKobRluBXTEnoRrmon9AFprFLTU2ZVZrHq6EQlCQ==

@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2wsIkvZdnK1tzjsOD7mPeQbqc2Z/IGemM5An4XKGNN+lmHPHJCMsfg8ZcqWEyMjVvzb4fFF0p59cg6TLxksXcOCw==

@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8w7Yu2Kgfrf7xdKdBybqT3riEp8ib8ffwljkWXU5aLMl7uluz+JupJFn/ZNhPJe0wwNRaqKsGQQu5RICNLxcMwCA==

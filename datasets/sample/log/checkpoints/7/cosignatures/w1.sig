@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwgU/K7t27kafH2nfPHSaJnjiKv6lyvvhZJ4Mf8q0822QdAjnxveHHrCOZNyq8aBI0BRQX1HiMSX5gJGeku4tDCg==
