@@ -27,6 +27,7 @@ import os
 import re
 import stat
 import sys
+import tempfile
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -2554,8 +2555,8 @@ def _compare_checkpoint(data, leaves, size, origin, policy, log):
         cosigners = set()
         for witness, (key_name, key) in witness_policy["keys"].items():
             key_id = note_key_id(key_name, 4, key)
-            if any(name == key_name and line_id == key_id and _cosignature_verifies(key, signature, text)
-                   for name, line_id, signature in signatures):
+            if any(name == key_name and line_id == key_id and len(signature) == 72 and int.from_bytes(signature[:8], "big") > 0
+                   and _cosignature_verifies(key, signature, text) for name, line_id, signature in signatures):
                 cosigners.add(witness)
         if not quorum_satisfied(witness_policy, cosigners):
             log.warning("unwitnessed", place, "carries cosignatures of %d witnesses, short of the quorum" % len(cosigners))
@@ -2816,6 +2817,210 @@ def _track_added(root, path, blob, heads, place, log):
                     said.get(collector), collector, place, actual.get(collector)))
 
 
+TLOG_PROOF_HEADER = b"c2sp.org/tlog-proof@v1"
+TLOG_PROOF_LIMIT = 32 << 20
+
+
+def verify_inclusion(leaf, index, size, proof, root):
+    """RFC 9162 §2.1.3.2: whether `proof` leads from leaf hash `leaf` at `index` of `size` leaves to `root`."""
+    if index >= size or any(len(p) != 32 for p in proof):
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while True:
+                    fn, sn = fn >> 1, sn >> 1
+                    if fn & 1 or fn == 0:
+                        break
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def parse_transparent_proof(data):
+    """A record proof as a c2sp.org/tlog-proof file (log.md §10): (extra document, index, proof hashes, checkpoint bytes)."""
+    if len(data) > TLOG_PROOF_LIMIT:
+        raise Invalid("a record proof is at most %d bytes" % TLOG_PROOF_LIMIT)
+    blank = data.find(b"\n\n")
+    if blank < 0:
+        raise Invalid("not a tlog-proof: no empty line before the checkpoint")
+    lines = data[:blank].split(b"\n")
+    if len(lines) < 3 or lines[0] != TLOG_PROOF_HEADER or not lines[1].startswith(b"extra ") or not lines[2].startswith(b"index "):
+        raise Invalid("not an Assay tlog-proof: the header, an extra line and an index line come first")
+    index_text = lines[2][len(b"index "):].decode("ascii", "replace")
+    if not re.fullmatch(r"0|[1-9][0-9]*", index_text) or int(index_text) > (1 << 63) - 1:
+        raise Invalid("the index is not a decimal without leading zeros")
+    proof = []
+    for line in lines[3:]:
+        hash_bytes = _b64(line.decode("ascii", "replace"))
+        if len(hash_bytes) != 32:
+            raise Invalid("a proof line is not a base64 SHA-256 hash")
+        proof.append(hash_bytes)
+    if len(proof) > 63:
+        raise Invalid("more than 63 proof lines")
+    extra_bytes = _b64(lines[1][len(b"extra "):].decode("ascii", "replace"))
+    extra = parse_json(extra_bytes)
+    if canonical(extra) != extra_bytes:
+        raise Invalid("the extra data is not canonical JSON")
+    members = {"format", "record", "record_index", "record_path", "manifest", "manifest_signatures", "descriptor", "policy"}
+    if not isinstance(extra, dict) or set(extra) != members or extra["format"] != "assay-record-proof-v3":
+        raise Invalid("the extra data must be an assay-record-proof-v3 document of exactly %s" % sorted(members))
+    if not isinstance(extra["record"], str) or not _is_int(extra["record_index"]) or not isinstance(extra["record_path"], list):
+        raise Invalid("record, record_index and record_path must be a string, an integer and an array")
+
+    def signatures(value, name):
+        if not isinstance(value, dict) or any(not SLUG.fullmatch(k) or not isinstance(v, str) or len(v.encode()) > LIMITS["signature"]
+                                              for k, v in value.items()):
+            raise Invalid("%s must be an object of signer to signature" % name)
+        return {k: v.encode() for k, v in value.items()}
+
+    document = {"record": extra["record"].encode("utf-8"), "record_index": extra["record_index"],
+                "record_path": [_b64(h) if isinstance(h, str) else b"" for h in extra["record_path"]],
+                "manifest": _b64(extra["manifest"]) if isinstance(extra["manifest"], str) else None,
+                "manifest_signatures": signatures(extra["manifest_signatures"], "manifest_signatures"),
+                "descriptor": _b64(extra["descriptor"]) if isinstance(extra["descriptor"], str) else None, "policy": []}
+    if document["manifest"] is None or document["descriptor"] is None:
+        raise Invalid("manifest and descriptor must be base64 strings")
+    if not isinstance(extra["policy"], list) or not 1 <= len(extra["policy"]) <= 9999:
+        raise Invalid("policy must hold 1 to 9999 versions")
+    for version in extra["policy"]:
+        keys = {"policy", "allowed_signers", "signatures"}
+        if not isinstance(version, dict) or set(version) - {"witnesses"} != keys \
+                or any(not isinstance(version[k], str) for k in set(version) - {"signatures"}):
+            raise Invalid("a policy version is {policy, allowed_signers, witnesses?, signatures}")
+        document["policy"].append({"policy": _b64(version["policy"]), "allowed_signers": _b64(version["allowed_signers"]),
+                                   "witnesses": _b64(version["witnesses"]) if "witnesses" in version else None,
+                                   "signatures": signatures(version["signatures"], "signatures")})
+    return document, int(index_text), proof, data[blank + 2:]
+
+
+def check_transparent_proof(data, genesis):
+    """log.md §10: a record proof checked with nothing but the pinned genesis hash. Returns the findings."""
+    log = Log(limit=1000)
+    try:
+        document, index, proof, checkpoint = parse_transparent_proof(data)
+    except (Invalid, UnicodeDecodeError, ValueError) as error:
+        log.error("proof", "(proof)", "is not a record proof: %s" % error)
+        return log.findings
+    with tempfile.TemporaryDirectory() as scratch:
+        def put(relative, content):
+            os.makedirs(os.path.dirname(os.path.join(scratch, relative)), exist_ok=True)
+            with open(os.path.join(scratch, relative), "wb") as handle:
+                handle.write(content)
+        put("dataset.json", document["descriptor"])
+        for number, version in enumerate(document["policy"], 1):
+            relative = "policy/%04d" % number
+            put(relative + "/policy.json", version["policy"])
+            put(relative + "/allowed_signers", version["allowed_signers"])
+            if version["witnesses"] is not None:
+                put(relative + "/witnesses", version["witnesses"])
+            os.makedirs(os.path.join(scratch, relative, "signatures"), exist_ok=True)
+            for signer, signature in version["signatures"].items():
+                put("%s/signatures/%s.sig" % (relative, signer), signature)
+        manifest = None
+        try:
+            manifest = parse_manifest(document["manifest"])
+        except Invalid as error:
+            log.error("manifest", "(proof) manifest", str(error))
+        if manifest is not None:
+            base = "bundles/%s/%s" % (manifest["collector"], manifest["day"].replace("-", "/"))
+            put(base + "/manifest.json", document["manifest"])
+            for signer, signature in document["manifest_signatures"].items():
+                put("%s/signatures/%s.sig" % (base, signer), signature)
+        chain_log = Log(limit=1000)
+        try:
+            descriptor = read_descriptor(scratch)
+        except (OSError, Invalid) as error:
+            log.error("descriptor", "(proof) descriptor", str(error))
+            return log.findings
+        policy, _, genesis_hash = evaluate_policy(scratch, descriptor, chain_log)
+        for finding in chain_log.findings:
+            log.add(finding["rule"], "(proof) " + finding["path"], finding["message"])
+        if genesis_hash != genesis:
+            log.error("genesis", "(proof) policy/0001/policy.json", "the proof's genesis is not the pinned one")
+            return log.findings
+        if policy is None:
+            log.error("genesis", "(proof)", "no policy version of the proof holds")
+            return log.findings
+        if manifest is None:
+            return log.findings
+        origin = "assay/" + descriptor["id"]
+        try:
+            text_end = checkpoint.rindex(b"\n\n")
+            text, block = checkpoint[:text_end + 1], checkpoint[text_end + 2:]
+            if not checkpoint.endswith(b"\n") or any(b < 0x20 and b != 0x0A for b in checkpoint):
+                raise Invalid("not a signed note")
+            checkpoint.decode("utf-8")
+            signatures = [parse_signature_line(line) for line in block.split(b"\n")[:-1]]
+            if not signatures or len(signatures) > 100:
+                raise Invalid("no or too many signature lines")
+            parts = text[:-1].decode("utf-8").split("\n")
+            if len(parts) < 3 or not parts[0] or _size_name(parts[1]) is None or any(not line for line in parts[3:]):
+                raise Invalid("not a checkpoint")
+            root_hash = _b64(parts[2])
+            if len(root_hash) != 32:
+                raise Invalid("the root is not 32 bytes")
+        except (Invalid, ValueError, UnicodeDecodeError) as error:
+            log.error("proof", "(proof) checkpoint", "is not a signed checkpoint: %s" % error)
+            return log.findings
+        if parts[0] != origin:
+            log.error("proof-binding", "(proof) checkpoint", "is a checkpoint of another log")
+        revoked = {r["fingerprint"] for r in policy["revocations"]}
+        signers = set()
+        for entry in policy["signers"]:
+            if not _permits(entry, MANIFEST_NAMESPACE, None) or fingerprint(entry["key"]) in revoked:
+                continue
+            key_id = note_key_id(origin, 1, entry["key"])
+            for name, line_id, signature in signatures:
+                if name == origin and line_id == key_id and len(signature) == 64:
+                    try:
+                        Ed25519PublicKey.from_public_bytes(entry["key"]).verify(signature, text)
+                    except (InvalidSignature, ValueError):
+                        continue
+                    signers.update(entry["principals"])
+                    break
+        if len(signers) < policy["threshold"]:
+            log.error("checkpoint-threshold", "(proof) checkpoint", "signed by %d of the %d signers needed" % (len(signers), policy["threshold"]))
+        witness_policy = policy.get("witnesses") or EMPTY_WITNESS_POLICY
+        cosigners = set()
+        for witness, (key_name, key) in witness_policy.get("keys", {}).items():
+            key_id = note_key_id(key_name, 4, key)
+            if any(name == key_name and line_id == key_id and len(signature) == 72 and int.from_bytes(signature[:8], "big") > 0
+                   and _cosignature_verifies(key, signature, text) for name, line_id, signature in signatures):
+                cosigners.add(witness)
+        if not quorum_satisfied(witness_policy, cosigners):
+            log.error("witness-quorum", "(proof) checkpoint", "its cosignatures do not meet the quorum")
+        entry = canonical({"kind": "manifest", "path": base + "/manifest.json", "sha256": hashlib.sha256(document["manifest"]).hexdigest()})
+        if not verify_inclusion(leaf_hash(entry), index, int(parts[1]), proof, root_hash):
+            log.error("proof-binding", "(proof) index", "the manifest's log entry is not leaf %d of the checkpoint's tree" % index)
+        # dataset.md §8.3 with the proof's manifest: the record, the dataset, the signatures.
+        try:
+            record = validate_record(document["record"])
+            if canonical(record) != document["record"]:
+                raise Invalid("not canonical")
+            record_ok = True
+        except (Invalid, UnicodeDecodeError, ValueError):
+            record_ok = False
+            log.error("proof", "(proof)", "the proof's record is not a valid canonical record")
+        if record_ok and not verify_inclusion(leaf_hash(document["record"]), document["record_index"], manifest["merkle"]["tree_size"],
+                                              document["record_path"], bytes.fromhex(manifest["merkle"]["root"])):
+            log.error("proof", "(proof)", "the inclusion path does not lead to the manifest's Merkle root")
+        if manifest["dataset"] != descriptor["id"]:
+            log.error("proof-binding", "(proof) " + base + "/manifest.json", "names another dataset")
+        check = BundleCheck(scratch, descriptor["id"], policy["threshold"], policy, manifest["collector"], parse_day(manifest["day"]))
+        check.check_signatures(document["manifest"])
+        if len(check.counting) < policy["threshold"]:
+            check.log.error("threshold", base + "/signatures", "%d of %d required signatures count" % (len(check.counting), policy["threshold"]))
+        for finding in check.log.findings:
+            log.add(finding["rule"], "(proof) " + finding["path"], finding["message"])
+    return log.findings
+
+
 def read_trust(value, dataset):
     """--trust: 64 hex digits, or a trust file of 'DATASET-ID HASH' lines (dataset.md §8.4)."""
     if HEX64.fullmatch(value):
@@ -2842,10 +3047,35 @@ def read_trust(value, dataset):
     return found
 
 
+def main_proof(args):
+    """--proof FILE: a tlog-proof checked with nothing but the pinned genesis (log.md §10)."""
+    try:
+        data = read_regular(args.proof, TLOG_PROOF_LIMIT)
+    except OSError as error:
+        sys.stderr.write("assay_verify.py: %s\n" % error)
+        return 2
+    if not data.startswith(TLOG_PROOF_HEADER):
+        sys.stderr.write("assay_verify.py: %s: only tlog-proof files are checked here (log.md §10)\n" % args.proof)
+        return 2
+    if not args.trust or not HEX64.fullmatch(args.trust):
+        sys.stderr.write("assay_verify.py: a tlog-proof is checked against the genesis you trust: give --trust GENESIS-HASH\n")
+        return 2
+    findings = check_transparent_proof(data, args.trust)
+    ok = not any(f["severity"] == "error" for f in findings)
+    if args.json:
+        print(json.dumps({"ok": ok, "findings": findings}, sort_keys=True))
+    else:
+        for finding in findings:
+            print("  %s: %s: %s [%s]" % (finding["severity"], finding["path"], finding["message"], finding["rule"]))
+        print("Proof holds." if ok else "FAILED: the proof does not show the record published under the pinned genesis.")
+    return 0 if ok else 1
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="Verify an Assay dataset offline (independent implementation).")
-    parser.add_argument("dataset")
+    parser.add_argument("dataset", nargs="?", default=".")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--proof", help="a record proof as a c2sp.org/tlog-proof file, checked with --trust alone (log.md §10)")
     parser.add_argument("--policy", help="a policy version directory (policy.json, allowed_signers) or an allowed_signers "
                                          "file to trust instead of the dataset's current policy")
     parser.add_argument("--threshold", type=int)
@@ -2863,6 +3093,8 @@ def main(argv):
     except SpecNotFound as error:
         sys.stderr.write("assay_verify.py: %s\n" % error)
         return 2
+    if args.proof:
+        return main_proof(args)
     policy = state = trust = checkpoint = None
     try:
         if args.checkpoint:

@@ -38,7 +38,8 @@ public struct VerifyArguments: ParsableArguments {
     @Option(help: "A threshold to require instead of the policy's (required with an allowed_signers file as --policy).")
     public var threshold: Int?
 
-    @Option(help: "Check this record proof (from 'assay prove') against the dataset: the bundle it names, its manifest and its signatures.")
+    @Option(help: ArgumentHelp("Check this record proof (from 'assay prove'): a JSON proof against the dataset (the bundle it names, its manifest and its signatures), or a tlog-proof file with nothing but --trust (spec/log.md §10).",
+                               valueName: "file"))
     public var proof: String?
 
     public init() {}
@@ -122,9 +123,11 @@ public struct VerifyArguments: ParsableArguments {
     /// `--proof FILE`: the record is in a bundle of this dataset whose manifest is signed as the
     /// trust policy requires (spec/dataset.md §8.3); exits 1 with each finding otherwise.
     func checkProof(_ path: String) throws {
+        let bytes = try Files.readRegular(path, limit: TransparentRecordProof.byteLimit)
+        if bytes.starts(with: Array(TransparentRecordProof.header.utf8)) { return try checkTransparentProof(path, bytes: bytes) }
         let directory = DatasetDirectory(dataset)
         let document: RecordProof
-        do { document = try RecordProof(bytes: try Files.readRegular(path, limit: 16 << 20)) } catch {
+        do { document = try RecordProof(bytes: bytes) } catch {
             print("error: \(path): not a record proof: \(error) [\(Rule.proof.rawValue)]")
             throw ExitCode(1)
         }
@@ -155,6 +158,30 @@ public struct VerifyArguments: ParsableArguments {
         }
         print("Proof holds: the record is leaf \(document.leafIndex) of \(document.treeSize) in \(document.dataset)/\(document.collector) "
               + "\(document.day), whose manifest (\(document.manifestSHA256.prefix(16))…) reaches threshold \(policy.threshold) of policy version \(policy.version).")
+    }
+
+    /// `--proof FILE` with a tlog-proof: checked with the pinned genesis alone (spec/log.md §10); exits 1 with each
+    /// finding otherwise.
+    func checkTransparentProof(_ path: String, bytes: [UInt8]) throws {
+        let document: TransparentRecordProof
+        do { document = try TransparentRecordProof(bytes: bytes) } catch {
+            print("error: \(path): not a record proof: \(error) [\(Rule.proof.rawValue)]")
+            throw ExitCode(1)
+        }
+        let datasetID = (try? DatasetDescriptor(bytes: document.descriptor))?.id ?? ""  // an unreadable descriptor is reported by the check
+        guard let genesis = try trustedGenesis(for: datasetID) else {
+            throw Failure(message: "a tlog-proof is checked against the genesis you trust: give --trust GENESIS-HASH (spec/dataset.md §8.4)")
+        }
+        let findings = document.verify(genesis: genesis)
+        for finding in findings { print("  \(finding)") }
+        guard !findings.contains(where: { $0.severity == .error }) else {
+            print("FAILED: the proof does not show the record published under the pinned genesis.")
+            throw ExitCode(1)
+        }
+        let note = try? SignedNote(parsing: document.checkpoint)  // parsed by verify, which found nothing wrong
+        let size = note.flatMap { try? Checkpoint(text: $0.text) }.map { String($0.size) } ?? "?"  // likewise
+        print("Proof holds: the record is in the signed bundle whose manifest is entry \(document.index) of \(datasetID)'s log, "
+              + "in checkpoint \(size) signed by its operators and cosigned by its witnesses, under the genesis \(genesis.prefix(16))….")
     }
 
     /// Runs the verification (or the proof check), prints the report, updates

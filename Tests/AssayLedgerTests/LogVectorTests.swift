@@ -70,5 +70,13 @@ struct LogVectorTests {
         let request = Array("old 2\n".utf8) + proof.flatMap { Array((Base64.encode($0) + "\n").utf8) } + [0x0A]
             + SignedNote(text: text, signatures: Array(note.signatures.prefix(2))).bytes
         try check("add-checkpoint-request", request)
+
+        // A record proof as a tlog-proof (spec/log.md §10), checked with the genesis alone.
+        let proofFile = try TransparentRecordProof.make(directory: DatasetDirectory(root), collector: "collector-a", day: UTCDay("2026-01-09")!,
+                                                        id: "probe-orch-d003-1767975000000", observer: nil)
+        try check("record.tlog-proof", proofFile.bytes)
+        let genesis = Hasher.sha256(try Files.read("\(root)/policy/0001/policy.json")).hex
+        #expect(proofFile.verify(genesis: genesis).isEmpty)
+        #expect(try TransparentRecordProof(bytes: proofFile.bytes).bytes == proofFile.bytes)
     }
 }

@@ -133,25 +133,14 @@ public struct LogCheck {
             log.add(.log, place, "is a checkpoint of '\(checkpoint.origin)', not of this dataset's log '\(origin)'")
             return
         }
-        var signers: Set<String> = []
-        for entry in policy.signers.entries where entry.permits(namespace: DatasetDirectory.manifestNamespace, at: nil) {
-            let fingerprint = OpenSSHPublicKey(entry.key).fingerprint
-            guard !policy.revocations.contains(where: { $0.fingerprint == fingerprint }),
-                  let key = try? NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: entry.key) else { continue }  // the origin is a valid name
-            if note.signatures.contains(where: { $0.name == origin && $0.keyID == key.keyID && key.verify($0.signature, text: note.text) }) {
-                signers.formUnion(entry.principals)
-            }
-        }
+        let signers = Self.signers(of: note, policy: policy, origin: origin)
         guard signers.count >= policy.threshold else {
             log.add(.checkpointThreshold, place, "carries valid signatures of \(signers.count) signer\(signers.count == 1 ? "" : "s") of \(policy.threshold) needed: "
                 + "not a checkpoint of this dataset's operators")
             return
         }
         if policy.witnesses.quorum != WitnessPolicy.none {
-            let keys = policy.witnesses.witnessKeys()
-            let cosigners = Set(keys.filter { name, key in
-                note.signatures.contains { $0.name == key.name && $0.keyID == key.keyID && key.verify($0.signature, text: note.text) }
-            }.keys)
+            let cosigners = Self.cosigners(of: note, witnesses: policy.witnesses)
             if !policy.witnesses.isSatisfied(by: cosigners) {
                 log.add(.unwitnessed, place, "carries cosignatures of \(cosigners.count) witness\(cosigners.count == 1 ? "" : "es") "
                     + "(\(cosigners.sorted().joined(separator: ", "))), short of the quorum '\(policy.witnesses.quorum)'")
@@ -166,6 +155,31 @@ public struct LogCheck {
             log.add(.splitView, place, "is signed by \(signers.sorted().joined(separator: ", ")) and disagrees with this dataset's first \(checkpoint.size) entries: "
                 + "the operators showed two histories\ngiven:\n\(shown)this dataset:\n\(ours)")
         }
+    }
+
+    /// The principals whose signature line on a signed checkpoint verifies under a key `policy` gives them for
+    /// `assay-manifest-v1` and does not revoke (spec/log.md §7.2).
+    public static func signers(of note: SignedNote, policy: TrustPolicy, origin: String) -> Set<String> {
+        var signers: Set<String> = []
+        for entry in policy.signers.entries where entry.permits(namespace: DatasetDirectory.manifestNamespace, at: nil) {
+            let fingerprint = OpenSSHPublicKey(entry.key).fingerprint
+            guard !policy.revocations.contains(where: { $0.fingerprint == fingerprint }),
+                  let key = try? NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: entry.key) else { continue }  // the origin is a valid name
+            if note.signatures.contains(where: { $0.name == origin && $0.keyID == key.keyID && key.verify($0.signature, text: note.text) }) {
+                signers.formUnion(entry.principals)
+            }
+        }
+        return signers
+    }
+
+    /// The witnesses of `witnesses` whose cosignature line on a signed checkpoint verifies (spec/log.md §8.3).
+    public static func cosigners(of note: SignedNote, witnesses: WitnessPolicy) -> Set<String> {
+        Set(witnesses.witnessKeys().filter { _, key in
+            note.signatures.contains { line in
+                line.name == key.name && line.keyID == key.keyID && (Cosignature.timestamp(of: line.signature) ?? 0) > 0
+                    && key.verify(line.signature, text: note.text)
+            }
+        }.keys)
     }
 
     /// `log/checkpoints/<size>/{signatures,cosignatures}/<name>.sig` of a size that has a checkpoint.
