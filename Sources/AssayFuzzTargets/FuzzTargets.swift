@@ -35,6 +35,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case page
     /// The collector's and the exporter's YAML configurations.
     case config
+    /// The C2SP formats of spec/log.md: signed notes, checkpoints, vkeys, witness policies and record
+    /// tlog-proofs; a parsed note, checkpoint or proof round-trips.
+    case log
 
     /// Runs the target on one input.
     public func run(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
@@ -50,6 +53,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .events: try Self.events(data)
         case .page: try Self.page(data)
         case .config: try Self.config(data)
+        case .log: try Self.log(data)
         }
     }
 
@@ -139,6 +143,25 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         _ = try? PolicyDocument(bytes: bytes)
         if let proof = try? RecordProof(bytes: bytes) { _ = proof.pathProblems() }
         _ = try? VerifyState(bytes: bytes)
+    }
+
+    static func log(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        let bytes = Array(data)
+        if let note = try? SignedNote(parsing: bytes) {
+            guard (try? SignedNote(parsing: note.bytes)) == note else { throw FuzzViolation("a parsed signed note does not round-trip", input: note.bytes) }
+            if let checkpoint = try? Checkpoint(text: note.text) {
+                guard checkpoint.text == note.text else { throw FuzzViolation("a parsed checkpoint is not written back as its text", input: note.text) }
+            }
+        }
+        if let text = String(validating: bytes, as: UTF8.self) { _ = try? NoteVerifierKey(vkey: text) }
+        _ = try? WitnessPolicy(parsing: bytes)
+        if let policy = try? WitnessPolicy(assay: bytes, origin: "assay/fuzz") { _ = policy.isSatisfied(by: Set(policy.witnesses.map(\.name))) }
+        if let proof = try? TransparentRecordProof(bytes: bytes) {
+            guard (try? TransparentRecordProof(bytes: proof.bytes))?.bytes == proof.bytes else {
+                throw FuzzViolation("a parsed record proof does not round-trip", input: proof.bytes)
+            }
+            _ = proof.verify(genesis: String(repeating: "0", count: 64))
+        }
     }
 
     static func events(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {

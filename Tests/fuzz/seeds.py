@@ -109,6 +109,25 @@ def main(argv):
         for block in re.findall(r"```yaml\n(.*?)```", read(ROOT, doc).decode(), re.S):
             seed("config", block)
 
+    # The C2SP formats: Assay's own log vectors, the sample's checkpoints, and the third-party C2SP vectors.
+    for name in ("checkpoint", "witnesses", "add-checkpoint-request", "record.tlog-proof"):
+        seed("log", read(vectors, "log", name))
+    seed("log", read(sample, "log", "checkpoint"))
+    seed("log", read(sample, "policy", "0001", "witnesses"))
+    for path in files(os.path.join(shared, "testvectors", "c2sp"), ".json"):
+        def strings(value):
+            if isinstance(value, str):
+                yield value
+            elif isinstance(value, dict):
+                for item in value.values():
+                    yield from strings(item)
+            elif isinstance(value, list):
+                for item in value:
+                    yield from strings(item)
+        for text in strings(json.loads(read(path))):
+            if "\u2014" in text or text.startswith(("witness ", "log ", "quorum", "\n")) or re.fullmatch(r"[^ +]+\+[0-9a-f]{8}\+\S+", text):
+                seed("log", text)
+
     for target in sorted(counts):
         print("%-16s %4d seeds" % (target, counts[target]))
     return 0
