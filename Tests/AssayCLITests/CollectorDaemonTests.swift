@@ -155,7 +155,12 @@ struct CollectorDaemonTests {
         let status = try Command.assay(["collect", "status", "--config", directory.file("collector.yaml")])
         #expect(status.stdout.contains("late records (arrived after their day was sealed, kept in quarantine): 0"), "\(status.stdout)")
         #expect(status.stdout.contains("last sealed day: 2026-01-02; next seal: 2026-01-03 at 2026-01-04T08:00:00.000Z"), "\(status.stdout)")
-        #expect(status.stdout.contains("  last attempt: ok at 2026-01-0"), "\(status.stdout)")
+        // Each target shows its last attempt. On a saturated machine even the healthy target's very last 1-s scrape
+        // can time out; that it was scraped is checked through /metrics above and here by the records it staged.
+        let healthyLine = status.stdout.split(separator: "\n").first { $0.hasPrefix("http://\(healthy.addresses["scrape"]!) ") }
+        #expect(healthyLine.map { $0.contains("staged ") && !$0.hasSuffix("staged 0") } == true, "\(status.stdout)")
+        #expect(status.stdout.contains("  last attempt: ok at 2026-01-0") || status.stdout.contains("  last attempt: timeout at 2026-01-0"),
+                "\(status.stdout)")
         // The flaky target fails with 500s and with stalls past the timeout; either may be the latest.
         #expect(status.stdout.contains("  last failure: http_error at 2026-01-0") || status.stdout.contains("  last failure: timeout at 2026-01-0"),
                 "the flaky target's failures are shown: \(status.stdout)")
