@@ -2503,6 +2503,36 @@ def check_log(root, dataset_id, policy, log, recorded=None, external=None, known
     return size, root_hash
 
 
+def _note_signers(signatures, text, origin, policy):
+    """The principals whose signature line of a checkpoint verifies under an unrevoked assay-manifest-v1 key (log.md §7.2)."""
+    revoked = {r["fingerprint"] for r in policy["revocations"]}
+    signers = set()
+    for entry in policy["signers"]:
+        if not _permits(entry, MANIFEST_NAMESPACE, None) or fingerprint(entry["key"]) in revoked:
+            continue
+        key_id = note_key_id(origin, 1, entry["key"])
+        for name, line_id, signature in signatures:
+            if name == origin and line_id == key_id and len(signature) == 64:
+                try:
+                    Ed25519PublicKey.from_public_bytes(entry["key"]).verify(signature, text)
+                except (InvalidSignature, ValueError):
+                    continue
+                signers.update(entry["principals"])
+                break
+    return signers
+
+
+def _note_cosigners(signatures, text, witness_policy):
+    """The witnesses whose cosignature line (non-zero timestamp) of a checkpoint verifies (log.md §8.3)."""
+    cosigners = set()
+    for witness, (key_name, key) in witness_policy.get("keys", {}).items():
+        key_id = note_key_id(key_name, 4, key)
+        if any(name == key_name and line_id == key_id and len(signature) == 72 and int.from_bytes(signature[:8], "big") > 0
+               and _cosignature_verifies(key, signature, text) for name, line_id, signature in signatures):
+            cosigners.add(witness)
+    return cosigners
+
+
 def _compare_checkpoint(data, leaves, size, origin, policy, log):
     """--checkpoint (log.md §7.5): a signed checkpoint from elsewhere, with the threshold, consistent with this log."""
     place = "--checkpoint"
@@ -2532,32 +2562,13 @@ def _compare_checkpoint(data, leaves, size, origin, policy, log):
     if parts[0] != origin:
         log.error("log", place, "is a checkpoint of %r, not of this dataset's log" % parts[0])
         return
-    revoked = {r["fingerprint"] for r in policy["revocations"]}
-    signers = set()
-    for entry in policy["signers"]:
-        if not _permits(entry, MANIFEST_NAMESPACE, None) or fingerprint(entry["key"]) in revoked:
-            continue
-        key_id = note_key_id(origin, 1, entry["key"])
-        for name, line_id, signature in signatures:
-            if name != origin or line_id != key_id or len(signature) != 64:
-                continue
-            try:
-                Ed25519PublicKey.from_public_bytes(entry["key"]).verify(signature, text)
-            except (InvalidSignature, ValueError):
-                continue
-            signers.update(entry["principals"])
-            break
+    signers = _note_signers(signatures, text, origin, policy)
     if len(signers) < policy["threshold"]:
         log.error("checkpoint-threshold", place, "carries valid signatures of %d signers of %d needed" % (len(signers), policy["threshold"]))
         return
     witness_policy = policy.get("witnesses") or EMPTY_WITNESS_POLICY
     if witness_policy["quorum"] != "none":
-        cosigners = set()
-        for witness, (key_name, key) in witness_policy["keys"].items():
-            key_id = note_key_id(key_name, 4, key)
-            if any(name == key_name and line_id == key_id and len(signature) == 72 and int.from_bytes(signature[:8], "big") > 0
-                   and _cosignature_verifies(key, signature, text) for name, line_id, signature in signatures):
-                cosigners.add(witness)
+        cosigners = _note_cosigners(signatures, text, witness_policy)
         if not quorum_satisfied(witness_policy, cosigners):
             log.warning("unwitnessed", place, "carries cosignatures of %d witnesses, short of the quorum" % len(cosigners))
     if other_size > size:
@@ -2970,30 +2981,11 @@ def check_transparent_proof(data, genesis):
             return log.findings
         if parts[0] != origin:
             log.error("proof-binding", "(proof) checkpoint", "is a checkpoint of another log")
-        revoked = {r["fingerprint"] for r in policy["revocations"]}
-        signers = set()
-        for entry in policy["signers"]:
-            if not _permits(entry, MANIFEST_NAMESPACE, None) or fingerprint(entry["key"]) in revoked:
-                continue
-            key_id = note_key_id(origin, 1, entry["key"])
-            for name, line_id, signature in signatures:
-                if name == origin and line_id == key_id and len(signature) == 64:
-                    try:
-                        Ed25519PublicKey.from_public_bytes(entry["key"]).verify(signature, text)
-                    except (InvalidSignature, ValueError):
-                        continue
-                    signers.update(entry["principals"])
-                    break
+        signers = _note_signers(signatures, text, origin, policy)
         if len(signers) < policy["threshold"]:
             log.error("checkpoint-threshold", "(proof) checkpoint", "signed by %d of the %d signers needed" % (len(signers), policy["threshold"]))
         witness_policy = policy.get("witnesses") or EMPTY_WITNESS_POLICY
-        cosigners = set()
-        for witness, (key_name, key) in witness_policy.get("keys", {}).items():
-            key_id = note_key_id(key_name, 4, key)
-            if any(name == key_name and line_id == key_id and len(signature) == 72 and int.from_bytes(signature[:8], "big") > 0
-                   and _cosignature_verifies(key, signature, text) for name, line_id, signature in signatures):
-                cosigners.add(witness)
-        if not quorum_satisfied(witness_policy, cosigners):
+        if not quorum_satisfied(witness_policy, _note_cosigners(signatures, text, witness_policy)):
             log.error("witness-quorum", "(proof) checkpoint", "its cosignatures do not meet the quorum")
         entry = canonical({"kind": "manifest", "path": base + "/manifest.json", "sha256": hashlib.sha256(document["manifest"]).hexdigest()})
         if not verify_inclusion(leaf_hash(entry), index, int(parts[1]), proof, root_hash):

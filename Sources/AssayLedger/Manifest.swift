@@ -75,7 +75,7 @@ public struct Manifest: Equatable, Sendable {
         self.rejectedByCode = rejectedByCode
     }
 
-    public func file(_ name: String) -> FileEntry? { files.first { $0.name == name } }
+    public func file(_ name: String) -> Optional<FileEntry> { files.first { $0.name == name } }
 
     public var jsonValue: JSONValue {
         var members: [JSONValue.Member] = [

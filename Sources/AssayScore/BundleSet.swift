@@ -35,7 +35,7 @@ public enum BundleSet {
                 do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
                     throw ScoreError("\(base)/manifest.json: \(error)")
                 }
-                let entry: Manifest.FileEntry?
+                let entry: Optional<Manifest.FileEntry>
                 do { entry = try Manifest(bytes: manifest).file("records.jsonl") } catch {
                     throw ScoreError("\(base)/manifest.json: \(error.reason)")
                 }
