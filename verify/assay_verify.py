@@ -191,23 +191,30 @@ def canonical(value):
 
 # ---------------------------------------------------------------- records (records.md)
 
+RECORD_SCHEMAS = (1, 2)
+
+
 def _load_schemas():
+    """{version: {kind: schema}}: version 1 in spec/schemas/, later ones in spec/schemas/v<N>/ (records.md §3.5)."""
     schemas = {}
-    for kind in KINDS:
-        with open(spec_path("schemas", "%s.schema.json" % kind), "rb") as handle:
-            schemas[kind] = json.loads(handle.read().decode("utf-8"))
+    for version in RECORD_SCHEMAS:
+        schemas[version] = {}
+        for kind in KINDS:
+            parts = ("schemas", "%s.schema.json" % kind) if version == 1 else ("schemas", "v%d" % version, "%s.schema.json" % kind)
+            with open(spec_path(*parts), "rb") as handle:
+                schemas[version][kind] = json.loads(handle.read().decode("utf-8"))
     return schemas
 
 
 _SCHEMAS = None
 
 
-def schemas():
-    """The record schemas of spec/schemas/, read on first use (after locate_spec)."""
+def schemas(version=1):
+    """The record schemas of `version` from spec/schemas/, read on first use (after locate_spec)."""
     global _SCHEMAS
     if _SCHEMAS is None:
         _SCHEMAS = _load_schemas()
-    return _SCHEMAS
+    return _SCHEMAS[version]
 
 
 def _is_int(value):
@@ -244,6 +251,34 @@ def _check_property(name, value, rule):
             _check_property(name, element, rule["items"])
         if rule.get("uniqueItems") and len(set(value)) != len(value):
             raise Invalid("%s has duplicates" % name)
+    elif kind == "object":
+        if not isinstance(value, dict) or sorted(value) != sorted(rule["required"]) or set(value) != set(rule["properties"]):
+            raise Invalid("%s: each element has exactly the members %s" % (name, ", ".join(rule["required"])))
+        for member in sorted(value):
+            _check_property(name, value[member], rule["properties"][member])
+
+
+def _check_status_hours(record):
+    """The rule status-hours (records.md §5)."""
+    samples = record["status_samples"]
+    hours = record.get("status_hours")
+    if hours is None:
+        if samples > 0 and record["observer_role"] == "gateway":
+            raise Invalid("rule status-hours")
+        return
+    previous, total = None, 0
+    for hour in hours:
+        count = hour["samples"]
+        if hour["hour_ms"] % 3_600_000 != 0 or (previous is not None and hour["hour_ms"] <= previous):
+            raise Invalid("rule status-hours")
+        if max(hour["fps_positive_samples"], hour["latency_samples"], hour["running_samples"]) > count:
+            raise Invalid("rule status-hours")
+        if hour["output_fps_sum_mfps"] > count * 10_000_000:
+            raise Invalid("rule status-hours")
+        previous = hour["hour_ms"]
+        total += count
+    if total != samples:
+        raise Invalid("rule status-hours")
 
 
 def validate_record(data):
@@ -256,7 +291,10 @@ def validate_record(data):
     kind = record.get("kind")
     if kind not in schemas():
         raise Invalid("unknown kind")
-    schema = schemas()[kind]
+    version = record.get("schema", 1)
+    if not _is_int(version) or isinstance(version, _Float) or version not in RECORD_SCHEMAS:
+        raise Invalid("unsupported schema version")
+    schema = schemas(version)[kind]
     for name, value in record.items():
         if name not in schema["properties"]:
             raise Invalid("unknown field %s" % name)
@@ -281,6 +319,8 @@ def validate_record(data):
         codes = [c.encode("utf-8") for c in record.get("error_codes", [])]
         if any(not codes[i - 1] < codes[i] for i in range(1, len(codes))):
             raise Invalid("rule sorted-error-codes")
+        if version >= 2:
+            _check_status_hours(record)
     elif kind in ("batch_request", "llm_request", "byoc_job"):
         if ("price_per_unit_wei" in record) != ("pixels_per_unit" in record):
             raise Invalid("rule price-pair")

@@ -24,8 +24,8 @@ public struct Record: Sendable, Equatable {
 
     /// Appends the canonical bytes to `output`.
     public func canonicalBytes(into output: inout [UInt8]) {
-        // A record's members are in canonical order with unique names, and its
-        // values are integers, strings, booleans and arrays of strings: encoding cannot fail.
+        // A record's members are in canonical order with unique names, and its values are integers,
+        // strings, booleans, arrays of strings and arrays of integer-valued objects: encoding cannot fail.
         guard case .object(let members) = value else { return }
         do { try CanonicalJSON.encode(orderedMembers: members, into: &output) } catch {
             preconditionFailure("validated record failed to encode: \(error)")
@@ -63,11 +63,16 @@ public struct Record: Sendable, Equatable {
             throw RecordError(.unknownKind, field: "kind",
                               detail: "must be one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let schema = value["schema"], schema != .integer(AssayVersion.recordSchema) {
-            throw RecordError(.unsupportedSchema, field: "schema",
-                              detail: "schema version \(Self.render(schema)) is not supported; this build reads \(AssayVersion.recordSchema)")
+        var version = AssayVersion.recordSchema
+        if let schema = value["schema"] {
+            guard case .integer(let number) = schema, AssayVersion.recordSchemas.contains(number) else {
+                throw RecordError(.unsupportedSchema, field: "schema",
+                                  detail: "schema version \(Self.render(schema)) is not supported; this build reads "
+                                      + "\(AssayVersion.recordSchemas.lowerBound) to \(AssayVersion.recordSchemas.upperBound)")
+            }
+            version = number
         }
-        let table = FieldTable.forKind[kind]!
+        let table = FieldTable.table(kind, version: version)
         var ordered = members
         if !knownOrdered && !CanonicalJSON.isCanonicallyOrdered(members) {
             ordered = members.sorted { CanonicalJSON.utf16Less($0.key, $1.key) }
@@ -85,7 +90,7 @@ public struct Record: Sendable, Equatable {
             }
             guard fieldIndex < fields.count else {
                 throw RecordError(.unknownField, field: member.key,
-                                  detail: "no such field in a \(kind.rawValue) record (schema \(AssayVersion.recordSchema))")
+                                  detail: "no such field in a \(kind.rawValue) record (schema \(version))")
             }
             try check(member.value, against: fields[fieldIndex])
             if fields[fieldIndex].required { seenRequired += 1 }
@@ -96,7 +101,7 @@ public struct Record: Sendable, Equatable {
             throw RecordError(.missingField, field: missing.name, detail: "required field is missing")
         }
         let record = Record(kind: kind, value: .object(ordered))
-        try record.checkRules()
+        try record.checkRules(version: version)
         return record
     }
 
@@ -168,6 +173,8 @@ public struct Record: Sendable, Equatable {
                 throw RecordError(.badFormat, field: spec.name,
                                   detail: "must be a non-negative integer in decimal without leading zeros, at most 78 digits")
             }
+        case .statusHours(let maxCount):
+            try checkStatusHours(value, field: spec.name, maxCount: maxCount)
         case .identifierList(let maxCount):
             guard case .array(let elements) = value else { throw wrongType("an array of strings") }
             guard elements.count <= maxCount else {
@@ -201,11 +208,45 @@ public struct Record: Sendable, Equatable {
         }
     }
 
+    /// The schema checks of a status-hour array (spec/records.md §3.5): its length, and each element an object of
+    /// exactly the status-hour members, each an integer in its range. Relations between members are the rule's.
+    static func checkStatusHours(_ value: JSONValue, field: String, maxCount: Int) throws(RecordError) {
+        guard case .array(let elements) = value else {
+            throw RecordError(.wrongType, field: field, detail: "must be an array of status hours, found \(value.typeName)")
+        }
+        guard elements.count <= maxCount else {
+            throw RecordError(.outOfRange, field: field, detail: "has \(elements.count) elements; at most \(maxCount)")
+        }
+        let names = StatusHour.members.map(\.name)
+        for (index, element) in elements.enumerated() {
+            guard case .object(let members) = element else {
+                throw RecordError(.wrongType, field: field, detail: "element \(index) must be an object, found \(element.typeName)")
+            }
+            let sorted = CanonicalJSON.isCanonicallyOrdered(members) ? members : members.sorted { CanonicalJSON.utf16Less($0.key, $1.key) }
+            guard sorted.map(\.key) == names else {
+                throw RecordError(.badFormat, field: field,
+                                  detail: "element \(index) must have exactly the members \(names.joined(separator: ", "))")
+            }
+            for (member, spec) in zip(sorted, StatusHour.members) {
+                guard case .integer(let number) = member.value else {
+                    throw RecordError(.wrongType, field: field, detail: "element \(index): \(spec.name) must be an integer, found \(member.value.typeName)")
+                }
+                guard spec.range.contains(number) else {
+                    throw RecordError(.outOfRange, field: field,
+                                      detail: "element \(index): \(spec.name) \(number) is outside \(spec.range.lowerBound)...\(spec.range.upperBound)")
+                }
+            }
+        }
+    }
+
     func integer(_ field: String) -> Int64? {
         if case .integer(let number)? = self[field] { number } else { nil }
     }
 
-    func checkRules() throws(RecordError) {
+    /// The record's schema version.
+    public var schemaVersion: Int64 { integer("schema") ?? AssayVersion.recordSchema }
+
+    func checkRules(version: Int64) throws(RecordError) {
         func violated(_ rule: String, _ field: String, _ detail: String) -> RecordError {
             RecordError(.ruleViolated, field: field, rule: rule, detail: detail)
         }
@@ -246,6 +287,7 @@ public struct Record: Sendable, Equatable {
                                    "must be sorted and distinct; \"\(texts[index])\" follows \"\(texts[index - 1])\"")
                 }
             }
+            if version >= 2 { try checkStatusHoursRule() }
         case .batchRequest, .llmRequest, .byocJob:
             if (self["price_per_unit_wei"] == nil) != (self["pixels_per_unit"] == nil) {
                 throw violated("price-pair", self["price_per_unit_wei"] == nil ? "price_per_unit_wei" : "pixels_per_unit",
@@ -259,15 +301,56 @@ public struct Record: Sendable, Equatable {
     }
 }
 
-/// Per-kind field lists in canonical order, built once from `RecordSchema`.
+extension Record {
+    /// The rule `status-hours` (spec/records.md §5).
+    func checkStatusHoursRule() throws(RecordError) {
+        func violated(_ detail: String) -> RecordError {
+            RecordError(.ruleViolated, field: "status_hours", rule: "status-hours", detail: detail)
+        }
+        let samples = integer("status_samples") ?? 0
+        guard case .array(let hours)? = self["status_hours"] else {
+            if samples > 0 && self["observer_role"] == .string(ObserverRole.gateway.rawValue) {
+                throw violated("is required in a gateway's record with status_samples > 0")
+            }
+            return
+        }
+        var previous: Int64 = .min
+        var total: Int64 = 0
+        for (index, hour) in hours.enumerated() {
+            // The schema checked each member's presence and range, so these reads cannot fail.
+            func member(_ name: String) -> Int64 { hour[name]?.intValue ?? 0 }
+            let start = member("hour_ms"), count = member("samples")
+            guard start % 3_600_000 == 0 else { throw violated("element \(index): hour_ms \(start) is not the start of a UTC hour") }
+            guard start > previous else { throw violated("element \(index): hour_ms \(start) does not follow \(previous)") }
+            for name in ["fps_positive_samples", "latency_samples", "running_samples"] where member(name) > count {
+                throw violated("element \(index): \(name) \(member(name)) exceeds samples \(count)")
+            }
+            guard member("output_fps_sum_mfps") <= count * 10_000_000 else {
+                throw violated("element \(index): output_fps_sum_mfps exceeds samples x 10000000")
+            }
+            previous = start
+            total += count  // at most 240 × 3 600 000: no overflow
+        }
+        guard total == samples else { throw violated("the hours' samples sum to \(total), status_samples is \(samples)") }
+    }
+}
+
+/// Per-kind field lists in canonical order, built once from `RecordSchema`, per schema version.
 struct FieldTable: Sendable {
     let fields: [FieldSpec]
     let requiredCount: Int
 
-    static let forKind: [RecordKind: FieldTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { kind in
-        let fields = RecordSchema.fields(of: kind).sorted { CanonicalJSON.utf16Less($0.name, $1.name) }
-        return (kind, FieldTable(fields: fields, requiredCount: fields.filter(\.required).count))
-    })
+    static func build(_ kind: RecordKind, version: Int64) -> FieldTable {
+        let fields = RecordSchema.fields(of: kind, version: version).sorted { CanonicalJSON.utf16Less($0.name, $1.name) }
+        return FieldTable(fields: fields, requiredCount: fields.filter(\.required).count)
+    }
+
+    static let version1: [RecordKind: FieldTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, build($0, version: 1)) })
+    static let version2: [RecordKind: FieldTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, build($0, version: 2)) })
+
+    static func table(_ kind: RecordKind, version: Int64) -> FieldTable {
+        (version >= 2 ? version2 : version1)[kind]!
+    }
 }
 
 /// Why a record was rejected: a stable `code`, the `field` and, for a

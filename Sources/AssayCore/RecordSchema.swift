@@ -52,6 +52,23 @@ public enum FieldType: Sendable, Equatable {
     case weiAmount
     /// A sorted array of distinct identifiers, at most `maxCount`.
     case identifierList(maxCount: Int)
+    /// An array of at most `maxCount` status hours (spec/records.md §3.5), each an object of exactly `StatusHour.members`.
+    case statusHours(maxCount: Int)
+}
+
+/// One member of a status hour (spec/records.md §3.5), in canonical order.
+public enum StatusHour {
+    public static let members: [(name: String, range: ClosedRange<Int64>, summary: String)] = [
+        ("fps_positive_samples", 0...3_600_000, "Reports whose inference FPS is above 0 milli-FPS; at most samples."),
+        ("hour_ms", RecordSchema.timestampRange, "Start of the UTC hour (a multiple of 3600000)."),
+        ("latency_samples", 0...3_600_000, "Reports whose inference latency_ms is above 0; at most samples."),
+        ("latency_sum_ms", 0...311_040_000_000_000, "Sum of those latencies, each truncated to whole ms."),
+        ("output_fps_sum_mfps", 0...36_000_000_000_000, "Sum of the reports' inference FPS, milli-FPS, zeros and LOADING included."),
+        ("running_samples", 0...3_600_000, "Reports in state ONLINE, DEGRADED_INPUT or DEGRADED_INFERENCE; at most samples."),
+        ("samples", 1...3_600_000, "Status reports in the hour."),
+    ]
+    /// At most this many hours in one record (a week and three days; keeps a record line far below 64 KiB).
+    public static let maxCount = 240
 }
 
 /// One field of a record kind.
@@ -145,7 +162,30 @@ public enum RecordSchema {
         ]
     }
 
-    /// The fields of `kind`, common fields first.
+    /// The live-session fields version 2 adds (spec/records.md §3.5).
+    static let sessionEvidence: [FieldSpec] = [
+        FieldSpec("ingest_sent_ms", .timestampMs, required: false,
+                  "When the gateway sent this attempt's first ingest segment (UTC, ms)."),
+        FieldSpec("runner_output_ms", .timestampMs, required: false,
+                  "When the runner sent this attempt's first processed segment (UTC, ms)."),
+        FieldSpec("runner_start_ms", .timestampMs, required: false, "The least start_time of this attempt's status reports (UTC, ms)."),
+        FieldSpec("session_last_ms", .timestampMs, required: false, "The greatest event time of the whole stream (UTC, ms)."),
+        FieldSpec("session_playable_ms", .timestampMs, required: false,
+                  "When the gateway first received a few processed segments of the stream (UTC, ms)."),
+        FieldSpec("session_request_ms", .timestampMs, required: false, "When the gateway received the stream request (UTC, ms)."),
+        FieldSpec("session_swaps", .integer(0...10_000, unit: "count"), required: false, "Orchestrator swap events of the whole stream."),
+        FieldSpec("status_hours", .statusHours(maxCount: StatusHour.maxCount), required: false,
+                  "This attempt's status reports counted per UTC hour (spec/records.md §3.5)."),
+    ]
+
+    /// The fields of `kind` in schema `version` (1 or 2), common fields first.
+    public static func fields(of kind: RecordKind, version: Int64) -> [FieldSpec] {
+        let base = fields(of: kind)
+        guard version >= 2, kind == .liveSession else { return base }
+        return base + sessionEvidence
+    }
+
+    /// The fields of `kind` in schema version 1, common fields first.
     public static func fields(of kind: RecordKind) -> [FieldSpec] {
         switch kind {
         case .liveSession:
@@ -215,7 +255,18 @@ public enum RecordSchema {
         }
     }
 
-    /// Cross-field rules of `kind`, each with a stable name (spec/records.md §5).
+    /// Cross-field rules of `kind` in schema `version`, each with a stable name (spec/records.md §5).
+    public static func rules(of kind: RecordKind, version: Int64) -> [(name: String, summary: String)] {
+        var rules = rules(of: kind)
+        if version >= 2, kind == .liveSession {
+            rules.append(("status-hours", "status_hours is ordered by hour_ms (multiples of 3600000), each count is at most its samples, "
+                + "output_fps_sum_mfps at most samples x 10000000, the samples sum to status_samples; a gateway record with "
+                + "status_samples > 0 has status_hours."))
+        }
+        return rules
+    }
+
+    /// Cross-field rules of `kind` in schema version 1, each with a stable name (spec/records.md §5).
     public static func rules(of kind: RecordKind) -> [(name: String, summary: String)] {
         var rules: [(String, String)] = [("end-after-start", "end_ms, when present, is not before start_ms.")]
         switch kind {

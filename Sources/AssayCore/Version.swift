@@ -4,6 +4,11 @@ public enum AssayVersion {
     public static let software = "0.1.0"
     /// The version of the normative specification this build implements.
     public static let spec = "1"
-    /// The record schema version written in every record's `schema` field.
+    /// The record schema version of the exporter API and of every record kind but gateway-observed live sessions
+    /// (spec/records.md §7).
     public static let recordSchema: Int64 = 1
+    /// The newest record schema version: gateways write it for live sessions (spec/records.md §3.5).
+    public static let newestRecordSchema: Int64 = 2
+    /// The record schema versions this build reads.
+    public static let recordSchemas: ClosedRange<Int64> = 1...2
 }

@@ -263,8 +263,9 @@ struct OrchestratorDirectory {
 struct RecordBuilder {
     var members: [JSONValue.Member] = []
 
-    init(kind: RecordKind, id: String, options: GatewaySessionizer.Options) {
-        members = [.init("schema", .integer(AssayVersion.recordSchema)), .init("kind", .string(kind.rawValue)),
+    /// `schema`: the record schema version written (spec/records.md §3.5: gateways write 2 for live sessions).
+    init(kind: RecordKind, id: String, options: GatewaySessionizer.Options, schema: Int64 = AssayVersion.recordSchema) {
+        members = [.init("schema", .integer(schema)), .init("kind", .string(kind.rawValue)),
                    .init("id", .string(id)), .init("observer_role", "gateway"), .init("observer_id", .string(options.observerID))]
         if let region = options.region { members.append(.init("region", .string(region))) }
     }

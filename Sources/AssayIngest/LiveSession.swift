@@ -6,6 +6,8 @@ struct LiveSession {
         let state: String
         let inputMfps: Int64
         let outputMfps: Int64
+        /// ⌊inference_status.latency_ms⌋ when above 0, else 0.
+        let latencyMs: Int64
     }
 
     struct Attempt {
@@ -30,6 +32,8 @@ struct LiveSession {
     var last: Int64 = .min
     var model: String?
     var noOrchestrators = false
+    /// The least time of `gateway_receive_few_processed_segments` (spec/gateway-events.md §4.1).
+    var playable: Int64?
     var swapEvents: Set<String> = []
     var errors: Set<String> = []
     var attempts: [String: Attempt] = [:]
@@ -51,6 +55,7 @@ struct LiveSession {
         case ("stream_trace", "gateway_receive_stream_request"): start = min(start ?? .max, event.time)
         case ("stream_trace", "gateway_ingest_stream_closed"): closed = min(closed ?? .max, event.time)
         case ("stream_trace", "gateway_no_orchestrators_available"): noOrchestrators = true
+        case ("stream_trace", "gateway_receive_few_processed_segments"): playable = min(playable ?? .max, event.time)
         case ("stream_trace", "orchestrator_swap"): swapEvents.insert(event.id.isEmpty ? "\(event.time)" : event.id)
         case ("stream_trace", let subtype):
             guard let address else { return }
@@ -67,9 +72,11 @@ struct LiveSession {
         case ("ai_stream_status", _):
             if let pipeline = event.string("pipeline"), model == nil || pipeline < model! { model = pipeline }
             guard let address else { return }
+            let latency = event.data["inference_status"]?["latency_ms"]?.doubleValue ?? 0
             let sample = Sample(state: event.string("state") ?? "",
                                 inputMfps: Units.milli(event.data["input_status"]?["fps"]?.doubleValue),
-                                outputMfps: Units.milli(event.data["inference_status"]?["fps"]?.doubleValue))
+                                outputMfps: Units.milli(event.data["inference_status"]?["fps"]?.doubleValue),
+                                latencyMs: latency.isFinite && latency >= 1 ? Int64(min(latency, 86_400_000).rounded(.down)) : 0)
             updateAttempt(address) { attempt in
                 attempt.samples[event.time] = attempt.samples[event.time] ?? sample
                 attempt.restarts = max(attempt.restarts, event.data["inference_status"]?["restart_count"]?.integerValue ?? 0)
@@ -109,6 +116,7 @@ struct LiveSession {
             builder.set("swap_count", Int64(0))
             builder.set("status_samples", Int64(0))
             builder.set("restarts", Int64(0))
+            setSessionEvidence(&builder)
             setErrors(&builder, sessionErrors)
             return [builder.value]
         }
@@ -133,8 +141,15 @@ struct LiveSession {
             if let sent = attempt.sentFirstIngest, let received = attempt.receivedFirstProcessed, received >= sent {
                 builder.set("e2e_latency_ms", min(received - sent, 86_400_000))
             }
-            let samples = attempt.samples.keys.sorted().map { attempt.samples[$0]! }
+            // The samples of the attempt's first 240 status hours (spec/gateway-events.md §4.2).
+            let times = Self.firstHours(attempt.samples.keys.sorted())
+            let samples = times.map { attempt.samples[$0]! }
             builder.set("status_samples", Int64(samples.count))
+            builder.set("runner_start_ms", attempt.runnerStart)
+            builder.set("ingest_sent_ms", attempt.sentFirstIngest)
+            builder.set("runner_output_ms", attempt.runnerSentProcessed)
+            setSessionEvidence(&builder)
+            if !samples.isEmpty { builder.members.append(.init("status_hours", Self.statusHours(times: times, samples: samples))) }
             if let runnerStart = attempt.runnerStart ?? attempt.samples.keys.min(), let end {
                 builder.set("status_samples_expected", max(1, (end - runnerStart) / 10_000))
             }
@@ -174,9 +189,61 @@ struct LiveSession {
         return values
     }
 
+    /// The stream's facts every attempt record carries (spec/records.md §3.5).
+    func setSessionEvidence(_ builder: inout RecordBuilder) {
+        builder.set("session_request_ms", start)
+        builder.set("session_playable_ms", playable)
+        builder.set("session_last_ms", last)
+        builder.set("session_swaps", Int64(min(swapEvents.count, 10_000)))
+    }
+
+    /// The sample times of the first `StatusHour.maxCount` UTC hours that have samples (`times` sorted).
+    static func firstHours(_ times: [Int64]) -> [Int64] {
+        var hours = 0, previous: Int64?
+        for (index, time) in times.enumerated() {
+            let hour = time - ((time % 3_600_000) + 3_600_000) % 3_600_000
+            if hour != previous {
+                hours += 1
+                previous = hour
+                if hours > StatusHour.maxCount { return Array(times[..<index]) }
+            }
+        }
+        return times
+    }
+
+    /// The status hours of samples at `times` (sorted, one sample each): spec/records.md §3.5.
+    static func statusHours(times: [Int64], samples: [Sample]) -> JSONValue {
+        var hours: [JSONValue] = []
+        var index = 0
+        while index < times.count {
+            let hour = times[index] - ((times[index] % 3_600_000) + 3_600_000) % 3_600_000
+            var count: Int64 = 0, running: Int64 = 0, positive: Int64 = 0, fpsSum: Int64 = 0, latencyCount: Int64 = 0, latencySum: Int64 = 0
+            while index < times.count && times[index] >= hour && times[index] < hour + 3_600_000 {
+                let sample = samples[index]
+                count += 1
+                if ["ONLINE", "DEGRADED_INPUT", "DEGRADED_INFERENCE"].contains(sample.state) { running += 1 }
+                if sample.outputMfps > 0 { positive += 1 }
+                fpsSum += min(sample.outputMfps, 10_000_000)
+                if sample.latencyMs > 0 {
+                    latencyCount += 1
+                    latencySum += sample.latencyMs
+                }
+                index += 1
+            }
+            hours.append(.object([
+                .init("fps_positive_samples", .integer(positive)), .init("hour_ms", .integer(hour)),
+                .init("latency_samples", .integer(latencyCount)), .init("latency_sum_ms", .integer(latencySum)),
+                .init("output_fps_sum_mfps", .integer(fpsSum)), .init("running_samples", .integer(running)),
+                .init("samples", .integer(count)),
+            ]))
+        }
+        return .array(hours)
+    }
+
     func base(options: GatewaySessionizer.Options, attempt: Int, modelID: String?) -> RecordBuilder {
         let stream = safeIdentifier(key.stream), request = safeIdentifier(key.request.isEmpty ? "none" : key.request)
-        var builder = RecordBuilder(kind: .liveSession, id: "\(stream)/\(request)/\(attempt)", options: options)
+        var builder = RecordBuilder(kind: .liveSession, id: "\(stream)/\(request)/\(attempt)", options: options,
+                                    schema: AssayVersion.newestRecordSchema)
         builder.set("stream_id", stream)
         builder.set("request_id", request)
         builder.set("attempt", Int64(min(attempt, 1000)))

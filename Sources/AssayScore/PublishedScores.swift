@@ -90,7 +90,7 @@ public enum PublishedScores {
     public static func verify(_ directory: DatasetDirectory, report: VerificationReport, profiles: [DatasetDescriptor.Profile]) -> [Finding] {
         guard let policy = report.policy else { return [] }  // no policy in effect: reported already
         var findings: [Finding] = []
-        let known = ScoringProfile.naapSLAv1()
+        let known = ScoringProfile.builtInProfiles()
         let days: [(collector: String, day: UTCDay)]
         do { days = try directory.scoreDays() } catch {
             return []  // the layout check has reported the directory that cannot be listed (`unreadable`)
@@ -114,7 +114,7 @@ public enum PublishedScores {
     /// One published scores document: shape, profile, inputs, completeness, recomputation. Returns
     /// its bytes when they are canonical JSON (so its signatures can be checked), else nil.
     static func check(_ directory: DatasetDirectory, path: String, day: UTCDay, present: [String: [UTCDay: BundleResult]],
-                      profiles: [DatasetDescriptor.Profile], known: ScoringProfile, log: inout FindingLog) -> [UInt8]? {
+                      profiles: [DatasetDescriptor.Profile], known: [ScoringProfile], log: inout FindingLog) -> [UInt8]? {
         let bytes: [UInt8]
         let document: JSONValue
         do {
@@ -135,7 +135,7 @@ public enum PublishedScores {
             log.add(.scoresDocument, path, "names the profile \(profileID ?? "?") (\(profileHash ?? "?")), which dataset.json's scoring_profiles does not list")
             return bytes
         }
-        guard profileHash == known.sha256 else {
+        guard let profile = known.first(where: { $0.sha256 == profileHash }) else {
             log.add(.scoresDocument, path, "names the profile \(profileID ?? "?") (\(profileHash ?? "?")), which this verifier cannot recompute")
             return bytes
         }
@@ -161,7 +161,7 @@ public enum PublishedScores {
             log.add(.scoresDocument, path, error.description)
             return bytes
         }
-        let scorer = Scorer(profile: known, lastDay: day, days: 1)
+        let scorer = Scorer(profile: profile, lastDay: day, days: 1)
         // Every bundle named must be in the dataset with the hash named.
         func exists(_ bundle: PublicationInputs.Bundle, as role: String) -> BundleResult? {
             guard let result = present[bundle.collector]?[bundle.day] else {

@@ -19,6 +19,18 @@ enum Fixed {
         return sorted[Int(rank - 1)]
     }
 
+    /// The bound of saturating sums and products (spec/scoring.md §11.4): 2⁶¹.
+    static let saturation: Int64 = 1 << 61
+
+    /// a + b for 0 ≤ a, b ≤ 2⁶¹, at most 2⁶¹.
+    static func saturating(_ a: Int64, plus b: Int64) -> Int64 { min(a + b, saturation) }
+
+    /// a × b for a, b ≥ 0, at most 2⁶¹.
+    static func saturating(_ a: Int64, times b: Int64) -> Int64 {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? saturation : min(product, saturation)
+    }
+
     /// `971234` → `"97.1234"`.
     static func points(_ score: Int64) -> String {
         let whole = score / 10_000, fraction = String(score % 10_000)
@@ -45,6 +57,8 @@ struct Observation {
     var values = FieldValues()
     /// The job key of spec/scoring.md §4; nil for records that are never matched.
     var jobKey: Key128?
+    /// A gateway's live session: an index into `Scorer.evidence` (spec/scoring.md §11.2); −1 otherwise.
+    var evidence: Int32 = -1
 
     func value(_ field: ScoredField) -> Int64? {
         let value = values[field.rawValue]
@@ -145,6 +159,8 @@ public final class Scorer {
     }
     /// Every distinct observation once; jobs are indexes into it.
     var observations: [Observation] = []
+    /// The session evidence of gateways' live sessions, for the session-hour method (§11).
+    var evidence: [LiveEvidence] = []
     var strings: [String] = []
     var stringIndex: [String: Int32] = [:]
     var read = 0
@@ -210,6 +226,7 @@ public final class Scorer {
         let startMs: Int64
         let values: FieldValues
         let jobKey: Key128?
+        let evidence: LiveEvidence?
     }
 
     public static func prepare(_ record: Record, sha256 digest: [UInt8]) -> PreparedRecord? {
@@ -219,14 +236,25 @@ public final class Scorer {
         var startMs: Int64 = 0, attempt: Int64 = 0
         var role: UInt8 = 2
         var observer = "", id = "", orchestrator: String?, requestID = "", streamID = "", pipeline: String?, model: String?
-        var capability: String?, region: String?
+        var capability: String?, region: String?, gpu: String?
+        var session = LiveEvidence.Facts()
+        var hours: [LiveEvidence.Hour] = []
         // One pass over the members, switching on literal names (no hashing, no allocation).
         for member in members {
             switch member.value {
+            case .array(let elements) where member.key == "status_hours":
+                hours = elements.map(LiveEvidence.Hour.init)
             case .integer(let number):
                 switch member.key {
                 case "start_ms": startMs = number
                 case "attempt": attempt = number
+                case "session_request_ms": session.requestMs = number
+                case "session_playable_ms": session.playableMs = number
+                case "session_last_ms": session.lastMs = number
+                case "session_swaps": session.swaps = number
+                case "runner_start_ms": session.runnerStartMs = number
+                case "ingest_sent_ms": session.ingestSentMs = number
+                case "runner_output_ms": session.runnerOutputMs = number
                 case "swap_count": values.swapCount = number
                 case "ptff_ms": values.ptff = number
                 case "e2e_latency_ms": values.e2e = number
@@ -252,6 +280,7 @@ public final class Scorer {
                 case "model_id": model = text
                 case "capability": capability = text
                 case "region": region = text
+                case "gpu_id": gpu = text
                 default: break
                 }
             default: break
@@ -264,10 +293,14 @@ public final class Scorer {
             if record.kind == .liveSession { parts += [streamID, String(attempt)] }
             jobKey = key(parts)
         }
+        var evidence: LiveEvidence?
+        if record.kind == .liveSession && role == 0 {
+            evidence = LiveEvidence(session: key([observer, streamID, requestID]), attempt: attempt, gpu: gpu, facts: session, hours: hours)
+        }
         return PreparedRecord(identity: key([observer, id]), digest: (word(0), word(1), word(2), word(3)),
                               kind: record.kind, role: role, orchestrator: orchestrator,
                               pipeline: byoc ? "byoc" : pipeline, model: byoc ? capability : model,
-                              region: region, startMs: startMs, values: values, jobKey: jobKey)
+                              region: region, startMs: startMs, values: values, jobKey: jobKey, evidence: evidence)
     }
 
     /// Adds a prepared record.
@@ -278,9 +311,15 @@ public final class Scorer {
         switch records[prepared.identity] {
         case nil:
             records[prepared.identity] = .single(Int32(observations.count))
-            observations.append(Observation(kind: prepared.kind, role: prepared.role, digest: digest, orchestrator: intern(prepared.orchestrator),
-                                            pipeline: intern(prepared.pipeline), model: intern(prepared.model), region: intern(prepared.region),
-                                            startMs: prepared.startMs, values: prepared.values, jobKey: prepared.jobKey))
+            var observation = Observation(kind: prepared.kind, role: prepared.role, digest: digest, orchestrator: intern(prepared.orchestrator),
+                                          pipeline: intern(prepared.pipeline), model: intern(prepared.model), region: intern(prepared.region),
+                                          startMs: prepared.startMs, values: prepared.values, jobKey: prepared.jobKey)
+            // Only the session-hour method reads the evidence: the attempt method does not keep it.
+            if profile.method == .naapSessionHours, let evidence = prepared.evidence {
+                observation.evidence = Int32(self.evidence.count)
+                self.evidence.append(evidence)
+            }
+            observations.append(observation)
             distinct += 1
         case .single(let existing) where observations[Int(existing)].digest == digest:
             break
@@ -297,8 +336,8 @@ public final class Scorer {
 
     // MARK: - Jobs (§4)
 
-    /// Jobs (indexes into `observations`, merged jobs written over the gateway's
-    /// observation) from the unique records, and the disagreements of matched pairs per orchestrator.
+    /// Jobs (indexes into `observations`): the gateways' records (spec/scoring.md §4); orchestrators' records
+    /// only matched against them, for the disagreements per orchestrator.
     func jobs() -> (jobs: [Int32], disagreements: [Int32: Disagreements], conflicts: Int, ambiguous: Int) {
         var conflicts = 0
         var jobs: [Int32] = []
@@ -307,7 +346,10 @@ public final class Scorer {
         for entry in records.values {
             guard case .single(let index) = entry else { conflicts += 1; continue }
             let observation = observations[Int(index)]
-            guard let key = observation.jobKey else { jobs.append(index); continue }
+            guard let key = observation.jobKey else {
+                if observation.role == 0 { jobs.append(index) }
+                continue
+            }
             if observation.role == 0 { keyed[key, default: ([], [])].gateway.append(index) } else {
                 keyed[key, default: ([], [])].orchestrator.append(index)
             }
@@ -316,22 +358,14 @@ public final class Scorer {
         var disagreements: [Int32: Disagreements] = [:]
         for roles in keyed.values {
             ambiguous += max(0, roles.gateway.count - 1) + max(0, roles.orchestrator.count - 1)
-            let gatewayIndex = roles.gateway.min { observations[Int($0)].digest < observations[Int($1)].digest }
-            let orchestratorIndex = roles.orchestrator.min { observations[Int($0)].digest < observations[Int($1)].digest }
-            guard let gatewayIndex, let orchestratorIndex else {
-                jobs.append((gatewayIndex ?? orchestratorIndex)!)
+            // An orchestrator's record without a gateway's is its claim alone: not a job.
+            guard let gatewayIndex = roles.gateway.min(by: { observations[Int($0)].digest < observations[Int($1)].digest }) else { continue }
+            jobs.append(gatewayIndex)
+            guard let orchestratorIndex = roles.orchestrator.min(by: { observations[Int($0)].digest < observations[Int($1)].digest }) else {
                 continue
             }
             let gateway = observations[Int(gatewayIndex)], orchestrator = observations[Int(orchestratorIndex)]
-            var job = gateway
-            for (field, role) in profile.sources[gateway.kind] ?? [] {
-                let preferred = role == "gateway" ? gateway.values[field.rawValue] : orchestrator.values[field.rawValue]
-                let fallback = role == "gateway" ? orchestrator.values[field.rawValue] : gateway.values[field.rawValue]
-                job.values[field.rawValue] = preferred >= 0 ? preferred : fallback
-            }
-            observations[Int(gatewayIndex)] = job
-            jobs.append(gatewayIndex)
-            guard window.contains(job.day) else { continue }
+            guard window.contains(gateway.day) else { continue }
             let verdict: ScoredField = gateway.kind == .liveSession ? .outcome : .success
             var counts = disagreements[gateway.orchestrator, default: Disagreements()]
             counts.matched += 1
@@ -425,6 +459,43 @@ public final class Scorer {
     /// The output as a JSON value (what `output` encodes), for callers that read it rather than publish it.
     public func document(verified: Bool, publication: PublicationInputs? = nil) -> JSONValue {
         let (jobs, disagreements, conflicts, ambiguous) = jobs()
+        let scores = switch profile.method {
+        case .assayAttempts: attemptScores(jobs: jobs, disagreements: disagreements)
+        case .naapSessionHours: sessionHourScores(jobs: jobs, disagreements: disagreements)
+        }
+        let inputs = JSONValue.object([
+            .init("bundles", .array(bundles.sorted().map { bundle in
+                .object([.init("collector", .string(bundle.collector)), .init("day", .string(bundle.day.description)),
+                         .init("manifest_sha256", .string(bundle.manifest))])
+            })),
+        ] + (publication?.members ?? []) + [
+            .init("records", .object([.init("read", .integer(Int64(read))), .init("duplicates", .integer(Int64(duplicates))),
+                                      .init("conflicts", .integer(Int64(conflicts))), .init("ambiguous", .integer(Int64(ambiguous)))])),
+            .init("verified", .bool(verified)),
+        ])
+        return JSONValue.object([
+            .init("inputs", inputs),
+            .init("profile", .object([.init("id", .string(profile.id)), .init("sha256", .string(profile.sha256))])),
+            .init("scores", scores),
+        ])
+    }
+
+    /// The window and benchmark days of `scores` (§9).
+    var windowMembers: [JSONValue.Member] {
+        [.init("window", .object([.init("first_day", .string(window.lowerBound.description)), .init("last_day", .string(window.upperBound.description)),
+                                  .init("days", .integer(Int64(window.upperBound.number - window.lowerBound.number + 1)))])),
+         .init("benchmark_days", .object([.init("first_day", .string(benchmarkDays.lowerBound.description)),
+                                          .init("last_day", .string(benchmarkDays.upperBound.description))]))]
+    }
+
+    /// An orchestrator's `disagreements` member (§4).
+    static func disagreementsJSON(_ counts: Disagreements) -> JSONValue {
+        .object([.init("matched", .integer(counts.matched)), .init("verdict_differs", .integer(counts.verdictDiffers)),
+                 .init("over_reports", .integer(counts.overReports))])
+    }
+
+    /// `scores` of the attempt method (§5–§8).
+    func attemptScores(jobs: [Int32], disagreements: [Int32: Disagreements]) -> JSONValue {
         var benchmarks: [GroupKey: Benchmark] = [:]
         var groups: [Int32: [GroupKey: (all: Accumulator, regions: [Int32: Accumulator])]] = [:]
         var keys: [Int64: GroupKey] = [:]
@@ -491,15 +562,13 @@ public final class Scorer {
                 total.n += entry.all.n
             }
             let mean = weighted.live.n > 0 ? Fixed.div(weighted.live.sum, weighted.live.n) : Fixed.div(weighted.other.sum, weighted.other.n)
-            let counts = disagreements[orchestrator] ?? Disagreements()
             orchestratorList.append(.object([
                 .init("orchestrator", .string(strings[Int(orchestrator)])),
                 .init("live", .array(live)),
                 .init("jobs", .array(other)),
-                .init("disagreements", .object([.init("matched", .integer(counts.matched)), .init("verdict_differs", .integer(counts.verdictDiffers)),
-                                                .init("over_reports", .integer(counts.overReports))])),
-                .init("slo", slo(jobs: total.n, failures: failures, e2e: e2e.sorted(), score: mean,
-                                 scoreGaps: weighted.live.n > 0 ? gaps.live : gaps.other)),
+                .init("disagreements", Self.disagreementsJSON(disagreements[orchestrator] ?? Disagreements())),
+                .init("slo", slo(jobs: total.n, failures: failures, e2e: Fixed.percentile(e2e.sorted(), profile.sloE2EPercentile ?? 90),
+                                 score: mean, scoreGaps: weighted.live.n > 0 ? gaps.live : gaps.other)),
             ]))
         }
 
@@ -517,29 +586,10 @@ public final class Scorer {
                 jobBenchmarks.append(.object(key.members + [.init("latency", stats(benchmark.latency, ("p50", profile.latencyGood), ("p90", profile.latencyBad)))]))
             }
         }
-        let scores = JSONValue.object([
-            .init("window", .object([.init("first_day", .string(window.lowerBound.description)), .init("last_day", .string(window.upperBound.description)),
-                                     .init("days", .integer(Int64(window.upperBound.number - window.lowerBound.number + 1)))])),
-            .init("benchmark_days", .object([.init("first_day", .string(benchmarkDays.lowerBound.description)),
-                                             .init("last_day", .string(benchmarkDays.upperBound.description))])),
+        return JSONValue.object(windowMembers + [
             .init("excused", .integer(excused)),
             .init("benchmarks", .object([.init("live", .array(liveBenchmarks)), .init("jobs", .array(jobBenchmarks))])),
             .init("orchestrators", .array(orchestratorList)),
-        ])
-        let inputs = JSONValue.object([
-            .init("bundles", .array(bundles.sorted().map { bundle in
-                .object([.init("collector", .string(bundle.collector)), .init("day", .string(bundle.day.description)),
-                         .init("manifest_sha256", .string(bundle.manifest))])
-            })),
-        ] + (publication?.members ?? []) + [
-            .init("records", .object([.init("read", .integer(Int64(read))), .init("duplicates", .integer(Int64(duplicates))),
-                                      .init("conflicts", .integer(Int64(conflicts))), .init("ambiguous", .integer(Int64(ambiguous)))])),
-            .init("verified", .bool(verified)),
-        ])
-        return JSONValue.object([
-            .init("inputs", inputs),
-            .init("profile", .object([.init("id", .string(profile.id)), .init("sha256", .string(profile.sha256))])),
-            .init("scores", scores),
         ])
     }
 
@@ -610,10 +660,10 @@ public final class Scorer {
     }
 
     /// The SLO report of spec/scoring.md §8: each criterion, and a verdict that rests on evidence.
-    func slo(jobs: Int64, failures: Int64, e2e: [Int64], score: Int64, scoreGaps: EvidenceGaps) -> JSONValue {
+    /// `e2e`: the latency the profile's SLO judges (§8: a percentile; §11.6: the average), nil without values.
+    func slo(jobs: Int64, failures: Int64, e2e e2eValue: Int64?, score: Int64, scoreGaps: EvidenceGaps) -> JSONValue {
         let rate = Fixed.rate(failures, jobs)
         let rateOK = rate < profile.maxFailureRate
-        let e2eValue = Fixed.percentile(e2e, profile.sloE2EPercentile)
         let e2eOK = e2eValue.map { $0 <= profile.sloE2EMs }
         // A score that rests on a placeholder ½ (thin benchmark, few samples) is no evidence either way.
         let scoreOK: Bool? = scoreGaps.isEmpty ? score >= profile.minScore : nil

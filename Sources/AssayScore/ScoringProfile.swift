@@ -10,18 +10,30 @@ public struct ScoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// A scoring profile (spec/scoring.md §1): canonical JSON, named by its SHA-256.
 public struct ScoringProfile: Sendable {
+    /// The computation a profile names (spec/scoring.md §1).
+    public enum Method: String, Sendable {
+        /// §5–§8: one job per orchestrator attempt (assay-sla-v1).
+        case assayAttempts = "assay-attempts"
+        /// §11: NaaP's session-hour rows (naap-sla-v1).
+        case naapSessionHours = "naap-session-hours"
+    }
+
     public let id: String
     public let sha256: String
+    public let method: Method
     public let benchmarkDays: Int
     public let benchmarkMinRows: Int64
+    /// assay-attempts: fewer samples than this pull a component toward ½ (§6); naap-session-hours: the FPS shrink (§11.5).
     public let minSamples: Int64
     let live: [String: Int64]
     let latencyGood: Int64, latencyBad: Int64, fpsBad: Int64, fpsGood: Int64
     let jobSuccess: Int64, jobLatency: Int64
     let latencyField: [RecordKind: ScoredField]
-    /// Per kind: field → the role whose value wins.
-    let sources: [RecordKind: [(field: ScoredField, role: String)]]
-    public let maxFailureRate: Int64, sloE2EMs: Int64, sloE2EPercentile: Int64, minScore: Int64
+    /// naap-session-hours: the evidence at which PTFF, E2E and FPS count fully (§11.5).
+    let shrinkPTFF: Int64, shrinkE2E: Int64, shrinkFPS: Int64
+    public let maxFailureRate: Int64, sloE2EMs: Int64, minScore: Int64
+    /// assay-attempts: the SLO's E2E percentile; naap-session-hours: nil (the SLO takes the average).
+    public let sloE2EPercentile: Int64?
 
     /// Parses a profile file; `path` names it in errors.
     public init(bytes: [UInt8], path: String) throws(ScoreError) {
@@ -40,11 +52,14 @@ public struct ScoringProfile: Sendable {
             return number
         }
         guard case .string(let id)? = value["profile"] else { throw ScoreError("\(path): 'profile' (the profile id) is missing") }
+        guard case .string(let methodName)? = value["method"], let method = Method(rawValue: methodName) else {
+            throw ScoreError("\(path): 'method' must be \"assay-attempts\" or \"naap-session-hours\" (spec/scoring.md §1)")
+        }
         self.id = id
+        self.method = method
         sha256 = Hasher.sha256(bytes).hex
         benchmarkDays = Int(try integer(["benchmark_days"]))
         benchmarkMinRows = try integer(["benchmark_min_rows"])
-        minSamples = try integer(["min_samples"])
         var live: [String: Int64] = [:]
         for name in ["reliability", "quality", "startup_success", "no_swap", "output_viability", "latency", "fps", "ptff", "e2e"] {
             live[name] = try integer(["live", "weights", name])
@@ -54,45 +69,46 @@ public struct ScoringProfile: Sendable {
         latencyBad = try integer(["live", "latency_percentiles", "bad"])
         fpsBad = try integer(["live", "fps_percentiles", "bad"])
         fpsGood = try integer(["live", "fps_percentiles", "good"])
-        jobSuccess = try integer(["jobs", "weights", "success"])
-        jobLatency = try integer(["jobs", "weights", "latency"])
-        var latencyField: [RecordKind: ScoredField] = [:]
-        for kind in [RecordKind.batchRequest, .llmRequest, .byocJob] {
-            guard case .string(let name)? = value["jobs"]?["latency_field"]?[kind.rawValue],
-                  let field = ScoredField.named(name), field == .duration || field == .ttft else {
-                throw ScoreError("jobs.latency_field.\(kind.rawValue) must be \"duration_ms\" or \"ttft_ms\" in the profile")
-            }
-            latencyField[kind] = field
-        }
-        self.latencyField = latencyField
-        var sources: [RecordKind: [(ScoredField, String)]] = [:]
-        if case .object(let kinds)? = value["sources"] {
-            for member in kinds {
-                guard let kind = RecordKind(rawValue: member.key), case .object(let fields) = member.value else {
-                    throw ScoreError("sources.\(member.key) is not a record kind with an object of fields")
-                }
-                sources[kind] = try fields.map { (field) throws(ScoreError) in
-                    guard case .string(let role) = field.value, role == "gateway" || role == "orchestrator" else {
-                        throw ScoreError("sources.\(member.key).\(field.key) must be \"gateway\" or \"orchestrator\"")
-                    }
-                    guard let scored = ScoredField.named(field.key) else {
-                        throw ScoreError("sources.\(member.key).\(field.key): sources may name only \(ScoredField.allCases.map(\.name).joined(separator: ", "))")
-                    }
-                    return (scored, role)
-                }
-            }
-        }
-        self.sources = sources
         maxFailureRate = try integer(["slo", "max_failure_rate"])
         sloE2EMs = try integer(["slo", "e2e_ms"])
-        sloE2EPercentile = try integer(["slo", "e2e_percentile"])
         minScore = try integer(["slo", "min_score"])
-        for (name, percentile) in [("latency", latencyGood), ("latency", latencyBad), ("fps", fpsBad), ("fps", fpsGood), ("slo.e2e", sloE2EPercentile)]
+        switch method {
+        case .assayAttempts:
+            minSamples = try integer(["min_samples"])
+            jobSuccess = try integer(["jobs", "weights", "success"])
+            jobLatency = try integer(["jobs", "weights", "latency"])
+            var latencyField: [RecordKind: ScoredField] = [:]
+            for kind in [RecordKind.batchRequest, .llmRequest, .byocJob] {
+                guard case .string(let name)? = value["jobs"]?["latency_field"]?[kind.rawValue],
+                      let field = ScoredField.named(name), field == .duration || field == .ttft else {
+                    throw ScoreError("jobs.latency_field.\(kind.rawValue) must be \"duration_ms\" or \"ttft_ms\" in the profile")
+                }
+                latencyField[kind] = field
+            }
+            self.latencyField = latencyField
+            sloE2EPercentile = try integer(["slo", "e2e_percentile"])
+            shrinkPTFF = 0
+            shrinkE2E = 0
+            shrinkFPS = 0
+        case .naapSessionHours:
+            shrinkPTFF = try integer(["live", "shrink", "ptff"])
+            shrinkE2E = try integer(["live", "shrink", "e2e"])
+            shrinkFPS = try integer(["live", "shrink", "fps"])
+            minSamples = shrinkFPS
+            jobSuccess = 0
+            jobLatency = 0
+            latencyField = [:]
+            sloE2EPercentile = nil
+            guard shrinkPTFF > 0, shrinkE2E > 0, shrinkFPS > 0, shrinkPTFF <= 1_000_000, shrinkE2E <= 1_000_000, shrinkFPS <= 1_000_000 else {
+                throw ScoreError("live.shrink members must be 1…1000000 in the profile")
+            }
+        }
+        for (name, percentile) in [("latency", latencyGood), ("latency", latencyBad), ("fps", fpsBad), ("fps", fpsGood), ("slo.e2e", sloE2EPercentile ?? 50)]
         where percentile < 1 || percentile > 100 {
             throw ScoreError("\(name) percentiles must be 1…100 in the profile")
         }
-        guard latencyGood <= latencyBad, fpsBad <= fpsGood, maxFailureRate > 0, minSamples > 0 else {
-            throw ScoreError("the profile needs latency good ≤ bad, fps bad ≤ good, max_failure_rate > 0 and min_samples > 0")
+        guard latencyGood <= latencyBad, fpsBad <= fpsGood, maxFailureRate > 0, minSamples > 0, benchmarkDays <= 366 else {
+            throw ScoreError("the profile needs latency good ≤ bad, fps bad ≤ good, max_failure_rate > 0, min_samples > 0 and benchmark_days ≤ 366")
         }
     }
 }

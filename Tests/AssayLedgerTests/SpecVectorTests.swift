@@ -109,12 +109,15 @@ struct SpecVectorTests {
 
     @Test("spec/schemas match the schema table")
     func schemas() throws {
-        for kind in RecordKind.allCases {
-            let path = Repository.url("spec/schemas/\(RecordJSONSchema.fileName(kind))").path
-            let expected = Array(try PrettyJSON.string(RecordJSONSchema.document(for: kind)).utf8)
-            if Self.writing { try Files.writeAtomically(path, contents: expected) }
-            #expect(try Repository.bytes("spec/schemas/\(RecordJSONSchema.fileName(kind))") == expected,
-                    "spec/schemas is stale; regenerate with assay schema --write spec/schemas")
+        for version in AssayVersion.recordSchemas {
+            for kind in RecordKind.allCases {
+                let name = RecordJSONSchema.fileName(kind, version: version)
+                let path = Repository.url("spec/schemas/\(name)").path
+                let expected = Array(try PrettyJSON.string(RecordJSONSchema.document(for: kind, version: version)).utf8)
+                if Self.writing { try Files.writeAtomically(path, contents: expected) }
+                #expect(try Repository.bytes("spec/schemas/\(name)") == expected,
+                        "spec/schemas/\(name) is stale; regenerate with assay schema --write spec/schemas")
+            }
         }
     }
 }
