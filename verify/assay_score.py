@@ -54,11 +54,24 @@ def utf16(text):
 
 # ------------------------------------------------------------------ §1 profile
 
+METHODS = ("assay-attempts", "naap-session-hours")
+
+
 def load_profile(data, name):
     value = av.parse_json(data)
     if av.canonical(value) != data:
         raise SystemExit("%s: a profile must be in canonical form (RFC 8785)" % name)
+    if value.get("method") not in METHODS:
+        raise SystemExit("%s: 'method' must be one of %s (scoring.md §1)" % (name, ", ".join(METHODS)))
     return value, hashlib.sha256(data).hexdigest()
+
+
+SATURATION = 1 << 61
+
+
+def sat(x):
+    """Saturating sums and products of scoring.md §11.4 (all operands non-negative)."""
+    return min(x, SATURATION)
 
 
 # ------------------------------------------------------------------ the scorer
@@ -77,6 +90,7 @@ class Scorer:
         self.bench_last = self.first - 1
         self.bundles = set()
         self.versions = {}  # (observer_id, id) -> {sha256: record}
+        self.digests = {}  # id(record) -> SHA-256 of its canonical bytes
         self.read = 0
 
     def needs(self, day):
@@ -101,12 +115,14 @@ class Scorer:
         record, digest = cached
         if record["kind"] == "probe":
             return
+        self.digests[id(record)] = digest
         self.read += 1
         key = (record["observer_id"], record["id"])
         self.versions.setdefault(key, {})[digest] = record
 
     # §3–4
     def jobs(self):
+        """The gateways' records (§4); orchestrators' records only matched, for the disagreements."""
         conflicts = 0
         jobs = []
         keyed = {}
@@ -117,7 +133,8 @@ class Scorer:
             (digest, record), = versions.items()
             role = record["observer_role"]
             if record["kind"] == "byoc_job" or "orchestrator" not in record or role not in ("gateway", "orchestrator"):
-                jobs.append(record)
+                if role == "gateway":
+                    jobs.append(record)
                 continue
             key = (record["kind"], record["orchestrator"], record["request_id"])
             if record["kind"] == "live_session":
@@ -127,25 +144,16 @@ class Scorer:
         disagreements = {}
         for key, roles in keyed.items():
             ambiguous += max(0, len(roles["gateway"]) - 1) + max(0, len(roles["orchestrator"]) - 1)
-            gateway = min(roles["gateway"], key=lambda e: e[0])[1] if roles["gateway"] else None
-            orchestrator = min(roles["orchestrator"], key=lambda e: e[0])[1] if roles["orchestrator"] else None
-            if gateway is None or orchestrator is None:
-                jobs.append(gateway or orchestrator)
+            if not roles["gateway"]:
+                continue  # an orchestrator's claim alone is not a job
+            gateway = min(roles["gateway"], key=lambda e: e[0])[1]
+            jobs.append(gateway)
+            if not roles["orchestrator"]:
                 continue
-            kind = key[0]
-            merged = dict(gateway)
-            for field, winner in self.p.get("sources", {}).get(kind, {}).items():
-                first, second = (gateway, orchestrator) if winner == "gateway" else (orchestrator, gateway)
-                if field in first:
-                    merged[field] = first[field]
-                elif field in second:
-                    merged[field] = second[field]
-                else:
-                    merged.pop(field, None)
-            jobs.append(merged)
-            if not (self.first <= self.day_of(merged) <= self.last):
+            orchestrator = min(roles["orchestrator"], key=lambda e: e[0])[1]
+            if not (self.first <= self.day_of(gateway) <= self.last):
                 continue
-            verdict = "outcome" if kind == "live_session" else "success"
+            verdict = "outcome" if key[0] == "live_session" else "success"
             counts = disagreements.setdefault(key[1], [0, 0, 0])
             counts[0] += 1
             if gateway.get(verdict) != orchestrator.get(verdict):
@@ -229,6 +237,49 @@ class Scorer:
     def output(self, verified, publication=None):
         """The scores document; `publication` ({"heads": [...], "excluded": [...]}) adds published scores' members."""
         jobs, disagreements, conflicts, ambiguous = self.jobs()
+        if self.p["method"] == "naap-session-hours":
+            scores = self.session_hour_scores(jobs, disagreements)
+        else:
+            scores = self.attempt_scores(jobs, disagreements)
+        distinct = sum(len(v) for v in self.versions.values())
+        document = {
+            "inputs": {
+                "bundles": [{"collector": c, "day": av.day_text(d), "manifest_sha256": m}
+                            for c, d, m in sorted(self.bundles, key=lambda b: (utf16(b[0]), b[1], b[2]))],
+                "records": {"read": self.read, "duplicates": self.read - distinct, "conflicts": conflicts, "ambiguous": ambiguous},
+                "verified": verified,
+                **(publication or {}),
+            },
+            "profile": {"id": self.p["profile"], "sha256": self.profile_hash},
+            "scores": scores,
+        }
+        return av.canonical(document) + b"\n"
+
+    def window_members(self):
+        return {"window": {"first_day": av.day_text(self.first), "last_day": av.day_text(self.last), "days": self.last - self.first + 1},
+                "benchmark_days": {"first_day": av.day_text(self.bench_first), "last_day": av.day_text(self.bench_last)}}
+
+    def slo_report(self, jobs, failures, e2e_value, score, score_gaps):
+        slo = self.p["slo"]
+        failure_rate = rate(failures, jobs)
+        e2e_ok = None if e2e_value is None else e2e_value <= slo["e2e_ms"]
+        rate_ok = failure_rate < slo["max_failure_rate"]
+        # §8: a score resting on a placeholder ½ is no evidence either way.
+        score_ok = None if score_gaps else score >= slo["min_score"]
+        if not rate_ok or e2e_ok is False or score_ok is False:
+            verdict = "missed"
+        elif score_ok is None:
+            verdict = "not_judged"
+        else:
+            verdict = "met"
+        return {"jobs": jobs, "failures": failures, "failure_rate": failure_rate, "failure_rate_ok": rate_ok,
+                "e2e_ms": e2e_value, "e2e_ok": e2e_ok, "score": score, "score_ok": score_ok,
+                "error_budget_remaining": ONE - div(failure_rate * ONE, slo["max_failure_rate"]),
+                "verdict": verdict,
+                "not_judged_because": [g for g in ("few_samples", "thin_benchmark") if g in score_gaps]}
+
+    def attempt_scores(self, jobs, disagreements):
+        """`scores` of the attempt method (§5–§8)."""
         bench = {}
         groups = {}
         excused = 0
@@ -302,28 +353,12 @@ class Scorer:
             pool = weighted["live"] if weighted["live"][1] > 0 else weighted["other"]
             score_gaps = gaps["live"] if weighted["live"][1] > 0 else gaps["other"]
             mean = div(pool[0], pool[1])
-            slo = self.p["slo"]
-            failure_rate = rate(failures, total)
-            e2e_value = percentile(sorted(e2e), slo["e2e_percentile"])
-            e2e_ok = None if e2e_value is None else e2e_value <= slo["e2e_ms"]
-            rate_ok = failure_rate < slo["max_failure_rate"]
-            # §8: a score resting on a placeholder ½ is no evidence either way.
-            score_ok = None if score_gaps else mean >= slo["min_score"]
-            if not rate_ok or e2e_ok is False or score_ok is False:
-                verdict = "missed"
-            elif score_ok is None:
-                verdict = "not_judged"
-            else:
-                verdict = "met"
+            e2e_value = percentile(sorted(e2e), self.p["slo"]["e2e_percentile"])
             counts = disagreements.get(address, [0, 0, 0])
             orchestrators.append({
                 "orchestrator": address, "live": live, "jobs": other,
                 "disagreements": {"matched": counts[0], "verdict_differs": counts[1], "over_reports": counts[2]},
-                "slo": {"jobs": total, "failures": failures, "failure_rate": failure_rate, "failure_rate_ok": rate_ok,
-                        "e2e_ms": e2e_value, "e2e_ok": e2e_ok, "score": mean, "score_ok": score_ok,
-                        "error_budget_remaining": ONE - div(failure_rate * ONE, slo["max_failure_rate"]),
-                        "verdict": verdict,
-                        "not_judged_because": [g for g in ("few_samples", "thin_benchmark") if g in score_gaps]},
+                "slo": self.slo_report(total, failures, e2e_value, mean, score_gaps),
             })
         used = sorted({key for per in groups.values() for key in per}, key=key_order)
         lp, fp = self.p["live"]["latency_percentiles"], self.p["live"]["fps_percentiles"]
@@ -340,25 +375,203 @@ class Scorer:
                                        fps=stats(b["fps"], ("p10", fp["bad"]), ("p50", fp["good"]))))
             else:
                 job_bench.append(dict(key_members(key), latency=stats(b["latency"], ("p50", lp["good"]), ("p90", lp["bad"]))))
-        distinct = sum(len(v) for v in self.versions.values())
-        document = {
-            "inputs": {
-                "bundles": [{"collector": c, "day": av.day_text(d), "manifest_sha256": m}
-                            for c, d, m in sorted(self.bundles, key=lambda b: (utf16(b[0]), b[1], b[2]))],
-                "records": {"read": self.read, "duplicates": self.read - distinct, "conflicts": conflicts, "ambiguous": ambiguous},
-                "verified": verified,
-                **(publication or {}),
-            },
-            "profile": {"id": self.p["profile"], "sha256": self.profile_hash},
-            "scores": {
-                "window": {"first_day": av.day_text(self.first), "last_day": av.day_text(self.last), "days": self.last - self.first + 1},
-                "benchmark_days": {"first_day": av.day_text(self.bench_first), "last_day": av.day_text(self.bench_last)},
-                "excused": excused,
-                "benchmarks": {"live": live_bench, "jobs": job_bench},
-                "orchestrators": orchestrators,
-            },
-        }
-        return av.canonical(document) + b"\n"
+        return dict(self.window_members(), excused=excused, benchmarks={"live": live_bench, "jobs": job_bench},
+                    orchestrators=orchestrators)
+
+    # §11: naap-sla-v1, NaaP's session-hour rows
+    def session_hour_scores(self, jobs, disagreements):
+        """`scores` of the session-hour method (§11)."""
+        live = self.p["live"]
+        hour_ms = 3_600_000
+        sessions = {}
+        for job in jobs:
+            if job["kind"] == "live_session":
+                sessions.setdefault((job["observer_id"], job["stream_id"], job["request_id"]), []).append(job)
+        rows = {}  # (hour, orchestrator, pipeline, model, gpu) -> summed row
+        excused = without_hours = 0
+        fields = ("rows", "requested", "startup_success", "loading_only", "zero_fps", "output_failed", "swapped",
+                  "health", "health_expected", "samples", "fps_sum", "ptff_sum", "ptff_count", "e2e_sum", "e2e_count")
+        saturating = ("fps_sum", "ptff_sum", "e2e_sum")
+
+        def add(target, row):
+            for name in fields:
+                target[name] = sat(target[name] + row[name]) if name in saturating else target[name] + row[name]
+
+        for members in sessions.values():
+            last = min(members, key=lambda j: (-j["attempt"], self.digests[id(j)]))
+            by_hour = {}
+            for job in members:
+                for h in job.get("status_hours", []):
+                    t = by_hour.setdefault(h["hour_ms"], [0, 0, 0, 0, 0, 0])
+                    t[0] += h["samples"]
+                    t[1] += h["running_samples"]
+                    t[2] += h["fps_positive_samples"]
+                    t[3] = sat(t[3] + h["output_fps_sum_mfps"])
+                    t[4] += h["latency_samples"]
+                    t[5] = sat(t[5] + h["latency_sum_ms"])
+
+            def least(name):
+                values = [j[name] for j in members if name in j]
+                return min(values) if values else None
+            if self.first <= self.day_of(last) <= self.last:
+                if "orchestrator" not in last:
+                    excused += 1
+                elif not by_hour:
+                    without_hours += 1
+            if not by_hour:
+                continue
+            total_samples = sum(t[0] for t in by_hour.values())
+            total_running = sum(t[1] for t in by_hour.values())
+            total_positive = sum(t[2] for t in by_hour.values())
+            requested = 1 if "session_request_ms" in last else 0
+            playable = "session_playable_ms" in last
+            loading_only = total_samples > 0 and total_running == 0
+            zero_fps = total_samples > 0 and total_positive == 0
+            output_failed = loading_only or zero_fps
+            health = (total_samples > 0) + playable + (total_samples > 0 and not (loading_only and zero_fps))
+            runner_start, ingest_sent, runner_output = least("runner_start_ms"), least("ingest_sent_ms"), least("runner_output_ms")
+            ptff = 0
+            if playable and runner_start is not None and last["session_playable_ms"] >= runner_start:
+                ptff = last["session_playable_ms"] - runner_start
+            session_e2e = 0
+            if runner_output is not None and ingest_sent is not None and runner_output >= ingest_sent:
+                session_e2e = runner_output - ingest_sent
+            key = (last.get("orchestrator"), last["pipeline"], last.get("model_id"), last.get("gpu_id"))
+            start, last_seen = last.get("session_request_ms"), last.get("session_last_ms")
+            previous = [0, 0, 0]
+            for h in sorted(by_hour):
+                samples, running, positive, fps_sum, latency_count, latency_sum = by_hour[h]
+                artifact = (start is not None and start < h and last_seen is not None and h <= last_seen < h + hour_ms
+                            and positive == 0 and running == 0 and samples < 3
+                            and previous[0] < 3 and previous[1] == 0 and previous[2] == 0)
+                previous = [samples, running, positive]
+                day = h // 86_400_000
+                if artifact or not (self.bench_first <= day <= self.last):
+                    continue
+                row = {"rows": 1, "requested": requested, "startup_success": int(requested == 1 and playable),
+                       "loading_only": int(requested == 1 and loading_only), "zero_fps": int(requested == 1 and zero_fps),
+                       "output_failed": int(requested == 1 and output_failed),
+                       "swapped": int(requested == 1 and last.get("session_swaps", 0) > 0),
+                       "health": int(health), "health_expected": 3 * requested, "samples": samples, "fps_sum": fps_sum,
+                       "ptff_sum": ptff if ptff > 0 else 0, "ptff_count": 1 if ptff > 0 else 0,
+                       "e2e_sum": 0, "e2e_count": 0}
+                if latency_count > 0:
+                    row["e2e_sum"], row["e2e_count"] = latency_sum, latency_count
+                elif session_e2e > 0:
+                    row["e2e_sum"], row["e2e_count"] = session_e2e, 1
+                add(rows.setdefault((h,) + key, dict.fromkeys(fields, 0)), row)
+
+        def means(g):
+            return {"ptff": div(g["ptff_sum"], g["ptff_count"]) if g["ptff_count"] else None,
+                    "e2e": div(g["e2e_sum"], g["e2e_count"]) if g["e2e_count"] else None,
+                    "fps": div(g["fps_sum"], g["samples"]) if g["samples"] else None}
+
+        lp, fp = live["latency_percentiles"], live["fps_percentiles"]
+        anchors = {"ptff": (lp["good"], lp["bad"]), "e2e": (lp["good"], lp["bad"]), "fps": (fp["bad"], fp["good"])}
+        daily = {}  # (pipeline, model) -> day -> metric -> values
+        groups = {}
+        for (h, orchestrator, pipeline, model, gpu), g in rows.items():
+            day = h // 86_400_000
+            if self.bench_first <= day <= self.bench_last:
+                per_day = daily.setdefault((pipeline, model), {}).setdefault(day, {"ptff": [], "e2e": [], "fps": []})
+                for metric, value in means(g).items():
+                    if value is not None:
+                        per_day[metric].append(value)
+            if self.first <= day <= self.last and orchestrator is not None:
+                add(groups.setdefault((orchestrator, pipeline, model, gpu), dict.fromkeys(fields, 0)), g)
+        bench = {}
+        for cohort, days in daily.items():
+            combined = {}
+            for metric in ("ptff", "e2e", "fps"):
+                n = low = high = 0
+                for values in days.values():
+                    values = sorted(values[metric])
+                    if not values:
+                        continue
+                    k = len(values)
+                    n += k
+                    low = sat(low + sat(percentile(values, anchors[metric][0]) * k))
+                    high = sat(high + sat(percentile(values, anchors[metric][1]) * k))
+                combined[metric] = (n, div(low, n) if n else None, div(high, n) if n else None)
+            bench[cohort] = combined
+        empty = {m: (0, None, None) for m in ("ptff", "e2e", "fps")}
+        shrink = live["shrink"]
+        w = live["weights"]
+
+        def component(mean, evidence, c, b, higher_is_better):
+            n, low, high = b
+            raw = 500_000
+            if mean is not None and n >= self.p["benchmark_min_rows"] and low is not None:
+                if higher_is_better:
+                    raw = ONE if mean >= high else 0 if mean <= low else div((mean - low) * ONE, high - low)
+                else:
+                    raw = ONE if mean <= low else 0 if mean >= high else div((high - mean) * ONE, high - low)
+            k = min(evidence, c)
+            value = div(k * raw + (c - k) * 500_000, c)
+            gaps = set()
+            if evidence < c:
+                gaps.add("few_samples")
+            if n < self.p["benchmark_min_rows"]:
+                gaps.add("thin_benchmark")
+            return value, {"mean": mean, "samples": evidence, "score": value}, gaps
+
+        def null_first(value):
+            return (0, b"") if value is None else (1, utf16(value))
+
+        by_orchestrator = {}
+        for key, g in groups.items():
+            if g["requested"] > 0:
+                by_orchestrator.setdefault(key[0], []).append((key, g))
+        orchestrators = []
+        used = set()
+        for address in sorted(by_orchestrator, key=utf16):
+            live_rows = []
+            lowest = None
+            gaps = set()
+            total = dict.fromkeys(fields, 0)
+            for key, g in sorted(by_orchestrator[address], key=lambda e: (utf16(e[0][1]), null_first(e[0][2]), null_first(e[0][3]))):
+                b = bench.get((key[1], key[2]), empty)
+                used.add((key[1], key[2]))
+                n = g["requested"]
+                startup = rate(g["startup_success"], n)
+                no_swap = rate(n - g["swapped"], n)
+                viability = rate(n - g["output_failed"], n)
+                reliability = mix((w["startup_success"], startup), (w["no_swap"], no_swap), (w["output_viability"], viability))
+                coverage = min(rate(g["health"], g["health_expected"]), ONE) if g["health_expected"] > 0 else ONE
+                m = means(g)
+                ptff, ptff_json, ptff_gaps = component(m["ptff"], g["ptff_count"], shrink["ptff"], b["ptff"], False)
+                e2e, e2e_json, e2e_gaps = component(m["e2e"], g["e2e_count"], shrink["e2e"], b["e2e"], False)
+                fps, fps_json, fps_gaps = component(m["fps"], g["samples"], shrink["fps"], b["fps"], True)
+                latency = mix((w["ptff"], ptff), (w["e2e"], e2e))
+                quality = mix((w["latency"], latency), (w["fps"], fps))
+                score = div(coverage * mix((w["reliability"], reliability), (w["quality"], quality)), ONE)
+                live_rows.append({
+                    "pipeline": key[1], "model": key[2], "gpu": key[3], "hours": g["rows"], "sessions": n,
+                    "score": score, "sla": points(score), "coverage": coverage, "health_signals": g["health"],
+                    "health_signals_expected": g["health_expected"], "reliability": reliability,
+                    "startup_success": startup, "no_swap": no_swap, "output_viability": viability,
+                    "quality": quality, "latency": latency, "ptff": ptff_json, "e2e": e2e_json, "fps": fps_json,
+                    "counts": {"startup_success": g["startup_success"], "loading_only": g["loading_only"],
+                               "zero_output_fps": g["zero_fps"], "output_failed": g["output_failed"], "swapped": g["swapped"]}})
+                lowest = score if lowest is None else min(lowest, score)
+                gaps |= ptff_gaps | e2e_gaps | fps_gaps
+                add(total, g)
+            counts = disagreements.get(address, [0, 0, 0])
+            e2e_value = div(total["e2e_sum"], total["e2e_count"]) if total["e2e_count"] else None
+            orchestrators.append({
+                "orchestrator": address, "live": live_rows, "jobs": [],
+                "disagreements": {"matched": counts[0], "verdict_differs": counts[1], "over_reports": counts[2]},
+                "slo": self.slo_report(total["requested"], total["output_failed"], e2e_value, lowest, gaps),
+            })
+        live_bench = []
+        for pipeline, model in sorted(used, key=lambda c: (utf16(c[0]), null_first(c[1]))):
+            b = bench.get((pipeline, model), empty)
+            live_bench.append({"pipeline": pipeline, "model": model,
+                               "ptff": {"rows": b["ptff"][0], "p50": b["ptff"][1], "p90": b["ptff"][2]},
+                               "e2e": {"rows": b["e2e"][0], "p50": b["e2e"][1], "p90": b["e2e"][2]},
+                               "fps": {"rows": b["fps"][0], "p10": b["fps"][1], "p50": b["fps"][2]}})
+        return dict(self.window_members(), excused=excused, without_status_hours=without_hours,
+                    benchmarks={"live": live_bench, "jobs": []}, orchestrators=orchestrators)
 
 
 # ------------------------------------------------------------------ input

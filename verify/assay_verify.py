@@ -2134,8 +2134,11 @@ def check_scores(root, policy, bundles, descriptor):
     log = Log(limit=None)  # PublishedScores.verify keeps every finding
     if policy is None:
         return log.findings
-    with open(spec_path("profiles", "naap-sla-v1.json"), "rb") as handle:
-        profile, profile_hash = assay_score.load_profile(handle.read(), "naap-sla-v1.json")
+    known = {}  # the profiles of spec/profiles/, by hash
+    for name in ("naap-sla-v1.json", "assay-sla-v1.json"):
+        with open(spec_path("profiles", name), "rb") as handle:
+            profile, profile_hash = assay_score.load_profile(handle.read(), name)
+            known[profile_hash] = profile
     present = {(b.collector, b.day): b for b in bundles}
     try:
         scored = day_directories(os.path.join(root, "scores"))
@@ -2145,7 +2148,7 @@ def check_scores(root, policy, bundles, descriptor):
         for number in scored[collector]:
             y, m, d = day_text(number).split("-")
             relative = "scores/%s/%s/%s/%s" % (collector, y, m, d)
-            data = _check_published(root, relative + "/scores.json", number, present, descriptor, profile, profile_hash, log)
+            data = _check_published(root, relative + "/scores.json", number, present, descriptor, known, log)
             if data is None:
                 continue
             signed = any(standing(policy, stem, parsed["key"], SCORES_NAMESPACE, number * 86400) == "counts"
@@ -2156,7 +2159,7 @@ def check_scores(root, policy, bundles, descriptor):
     return log.findings
 
 
-def _check_published(root, path, number, present, descriptor, profile, profile_hash, log):
+def _check_published(root, path, number, present, descriptor, known, log):
     """One scores document; returns its bytes when they are canonical (its signatures are then checked)."""
     import assay_score
     try:
@@ -2176,9 +2179,11 @@ def _check_published(root, path, number, present, descriptor, profile, profile_h
     if not isinstance(named_profile, dict) or named_profile not in descriptor["scoring_profiles"]:
         log.error("scores-document", path, "names a profile that dataset.json's scoring_profiles does not list")
         return data
-    if named_profile.get("sha256") != profile_hash:
+    profile_hash = named_profile.get("sha256")
+    if profile_hash not in known:
         log.error("scores-document", path, "names a profile this verifier cannot recompute")
         return data
+    profile = known[profile_hash]
     window = document.get("scores", {}).get("window", {}) if isinstance(document.get("scores"), dict) else {}
     if not isinstance(window, dict) or window.get("last_day") != day_text(number) or window.get("days") != 1:
         log.error("scores-document", path, "is not the 1-day window of its day")

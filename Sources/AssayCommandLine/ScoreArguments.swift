@@ -16,7 +16,7 @@ public struct ScoreArguments: ParsableArguments {
     @Option(help: "Window length in days, ending at --day (1, 7, 30, 90; any 1…366).")
     public var window: Int = 1
 
-    @Option(help: "A scoring profile file (canonical JSON); default: the built-in naap-sla-v1.")
+    @Option(help: "A built-in profile (naap-sla-v1, the default, or assay-sla-v1) or a profile file (canonical JSON).")
     public var profile: String?
 
     @Flag(help: "Do not verify the datasets first (the output then says \"verified\": false).")
@@ -33,8 +33,10 @@ public struct ScoreArguments: ParsableArguments {
 
     /// Scores; `select(dataset)` may name the bundles to use of each dataset (nil: all of them).
     public func run(select: (String) throws -> [(String, UTCDay)]? = { _ in nil }) async throws {
-        let scoringProfile = try profile.map { path in try ScoringProfile(bytes: try Files.read(path, limit: 1 << 20), path: path) }
-            ?? ScoringProfile.naapSLAv1()
+        let scoringProfile = try profile.map { name in
+            if !name.contains("/"), !name.hasSuffix(".json"), let builtIn = ScoringProfile.builtIn(named: name) { return builtIn }
+            return try ScoringProfile(bytes: try Files.read(name, limit: 1 << 20), path: name)
+        } ?? ScoringProfile.naapSLAv1()
         if unverified {
             Diagnostics.print("warning: --unverified: the datasets are not verified and the scores say so")
         } else {
@@ -67,15 +69,20 @@ public struct ScoreArguments: ParsableArguments {
 public let scoreDiscussion = """
     Reads the bundles of one or more datasets (every collector) for the window and the \
     profile's benchmark days before it, verifies each dataset first (refusing one with \
-    errors; --unverified skips this and the output says so), deduplicates records seen by several collectors, matches \
-    gateway and orchestrator reports of the same job, and writes canonical JSON: per \
-    orchestrator and (pipeline, model), per region, the score and every component with \
-    sample counts, the benchmarks used, disagreements, an SLO report, and the hashes of \
-    the input manifests and of the profile. The same bundles give the same bytes on any \
-    machine.
+    errors; --unverified skips this and the output says so), deduplicates records seen by several collectors, scores \
+    what the gateways observed (an orchestrator's own records are compared with them, never \
+    counted), and writes canonical JSON: per orchestrator and group, the score and every \
+    component with its evidence, the benchmarks used, disagreements, an SLO report, and the \
+    hashes of the input manifests and of the profile. The same bundles give the same bytes \
+    on any machine.
+
+    Profiles (spec/scoring.md): naap-sla-v1, the default, is the network's NaaP SLA score rule \
+    for rule (per session-hour rows, live video); assay-sla-v1 is Assay's own (per \
+    orchestrator attempt, batch, LLM and BYOC jobs too, a p90 latency SLO).
 
     Examples:
       assay score --dataset ./dataset --day 2026-01-09
       assay score --dataset ./dataset --day 2026-01-31 --window 30 --output scores-30d.json
+      assay score --dataset ./dataset --day 2026-01-09 --profile assay-sla-v1
       assay score --dataset ./a --dataset ./b --day 2026-01-09 --profile spec/profiles/naap-sla-v1.json
     """

@@ -243,7 +243,7 @@ public final class Demo {
             id: "assay-demo", title: "Assay demo dataset (simulated)",
             description: "SIMULATED data made by '\(options.command)': no real orchestrator is described. "
                 + "The signing keys are derived from the published seed and are INSECURE.",
-            licence: "CC0-1.0", scoringProfiles: [ScoringProfile.naapSLAv1().descriptorEntry], simulated: true)
+            licence: "CC0-1.0", scoringProfiles: ScoringProfile.builtInProfiles().map(\.descriptorEntry).sorted { $0.id < $1.id }, simulated: true)
         // The genesis, approved by every operator (a threshold of its own signers is what it needs).
         _ = try DatasetDirectory.create(at: datasetPath(first), descriptor: descriptor, allowedSigners: signersText,
                                               threshold: options.threshold, issued: options.firstDay.startMs / 1000,

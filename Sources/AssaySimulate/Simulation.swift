@@ -13,12 +13,12 @@ public struct Simulation: Sendable {
         case reliable
         /// Reliable but slow to start (high time to first frame, slow jobs).
         case slowStart = "slow-start"
-        /// Fails to start now and then and loses sessions to swaps.
+        /// Fails to start now and then (half the time its runner crashes while loading) and loses sessions to swaps.
         case flaky
         /// Some sessions run with zero output FPS.
         case zeroFPS = "zero-fps"
-        /// Unreachable from 10:00 to 16:00 UTC on odd-numbered days: its sessions fail to start, its jobs fail,
-        /// and its exporter has nothing for those hours.
+        /// Its AI runner is down from 10:00 to 16:00 UTC on odd-numbered days: live sessions never leave LOADING,
+        /// its jobs fail, and its exporter has nothing for those hours.
         case offline = "offline-hours"
         /// Reports its own failures as successes.
         case overReporter = "over-reporter"
@@ -148,9 +148,15 @@ public struct Simulation: Sendable {
         trace("gateway_receive_stream_request", start, nil)
         let behaviour = orchestrator.behaviour
         let failure = roll(1000)
-        // Unreachable: the session never starts on it.
+        // Down: the session never produces output there. A crashed or absent runner reports LOADING once or twice
+        // (the runner was reached); an unreachable one reports nothing.
         if isOffline(orchestrator, at: start) || (behaviour == .flaky && failure < 60) {
             trace("gateway_send_first_ingest_segment", start + 1200, orchestrator)
+            if isOffline(orchestrator, at: start) || failure >= 30 {
+                trace("runner_receive_first_ingest_segment", start + 1300, orchestrator)
+                status(start + 5000, orchestrator, fps: 0, state: "LOADING", since: start + 1000)
+                status(start + 8000, orchestrator, fps: 0, state: "LOADING", since: start + 1000)
+            }
             trace("gateway_ingest_stream_closed", start + 9000, nil)
             return
         }
@@ -164,7 +170,11 @@ public struct Simulation: Sendable {
         let sendFirst = start + ptff - e2e
         trace("gateway_send_first_ingest_segment", sendFirst, orchestrator)
         trace("runner_receive_first_ingest_segment", sendFirst + 30, orchestrator)
-        if !stuck { trace("gateway_receive_first_processed_segment", sendFirst + e2e, orchestrator) }
+        if !stuck {
+            trace("runner_send_first_processed_segment", sendFirst + e2e - 40, orchestrator)
+            trace("gateway_receive_first_processed_segment", sendFirst + e2e, orchestrator)
+            trace("gateway_receive_few_processed_segments", sendFirst + e2e + 1500, orchestrator)
+        }
         let end = start + length
         let swapAt = swapped ? start + length / 2 : end
         var time = start + 10_000
@@ -174,11 +184,13 @@ public struct Simulation: Sendable {
         }
         var claimed = zero ? "zero_fps" : "completed"
         if swapped {
-            // The session moves to another orchestrator half way.
-            let other = orchestrators.first { $0.behaviour == .reliable && $0.index != orchestrator.index } ?? orchestrator
+            // The session moves to another orchestrator half way: any other that is up.
+            let others = orchestrators.filter { $0.index != orchestrator.index && $0.behaviour != .flaky && !isOffline($0, at: swapAt) }
+            let other = others.isEmpty ? orchestrator : others[roll(others.count)]
             event("stream_trace", swapAt, #"{"orchestrator_info":\#(info(other)),"stream_id":"\#(stream)","pipeline_id":"","type":"orchestrator_swap","request_id":"\#(request)","timestamp":\#(swapAt)}"#)
             trace("gateway_send_first_ingest_segment", swapAt + 100, other)
             trace("runner_receive_first_ingest_segment", swapAt + 130, other)
+            trace("runner_send_first_processed_segment", swapAt + 860, other)
             trace("gateway_receive_first_processed_segment", swapAt + 900, other)
             time = swapAt + 10_000
             while time < end {

@@ -110,7 +110,7 @@ struct DatasetInit: ParsableCommand {
             if !approvals.contains(where: { $0.signer == name }) { approvals.append((name, privateKey)) }
         }
         let descriptor = DatasetDescriptor(id: id, title: title, description: description, licence: licence,
-                                           scoringProfiles: [ScoringProfile.naapSLAv1().descriptorEntry], simulated: simulated)
+                                           scoringProfiles: ScoringProfile.builtInProfiles().map(\.descriptorEntry).sorted { $0.id < $1.id }, simulated: simulated)
         let time = try issued.map { try parsePolicyTime($0, option: "--issued") } ?? Clock.nowMilliseconds / 1000
         var witnessesBytes: [UInt8]?
         if let witnesses {

@@ -82,25 +82,85 @@ struct ScorerTests {
         }
     }
 
-    @Test("the built-in profile is spec/profiles/naap-sla-v1.json, and profiles must be canonical")
+    @Test("the built-in profiles are spec/profiles/*.json, and profiles must be canonical and name a known method")
     func profiles() throws {
         #expect(ScoringProfile.defaultProfileBytes == (try Repository.bytes("spec/profiles/naap-sla-v1.json")))
+        #expect(ScoringProfile.assayProfileBytes == (try Repository.bytes("spec/profiles/assay-sla-v1.json")))
         let profile = ScoringProfile.naapSLAv1()
-        #expect(profile.id == "naap-sla-v1")
+        #expect(profile.id == "naap-sla-v1" && profile.method == .naapSessionHours)
         #expect(profile.sha256 == Hasher.sha256(ScoringProfile.defaultProfileBytes).hex)
+        #expect(ScoringProfile.assaySLAv1().id == "assay-sla-v1" && ScoringProfile.assaySLAv1().method == .assayAttempts)
         let spaced = Array(String(decoding: ScoringProfile.defaultProfileBytes, as: UTF8.self).replacingOccurrences(of: ",", with: ", ").utf8)
         #expect(throws: ScoreError.self) { try ScoringProfile(bytes: spaced, path: "spaced.json") }
-        var broken = String(decoding: ScoringProfile.defaultProfileBytes, as: UTF8.self)
+        var broken = String(decoding: ScoringProfile.assayProfileBytes, as: UTF8.self)
         broken = broken.replacingOccurrences(of: "\"min_samples\":30", with: "\"min_samples\":-1")
         #expect(throws: ScoreError("min_samples must be a non-negative integer in the profile")) {
             try ScoringProfile(bytes: Array(broken.utf8), path: "broken.json")
+        }
+        let unknown = String(decoding: ScoringProfile.defaultProfileBytes, as: UTF8.self)
+            .replacingOccurrences(of: "\"method\":\"naap-session-hours\"", with: "\"method\":\"naap-session-days\"")
+        #expect(throws: ScoreError.self) { try ScoringProfile(bytes: Array(unknown.utf8), path: "unknown.json") }
+        let thin = String(decoding: ScoringProfile.defaultProfileBytes, as: UTF8.self).replacingOccurrences(of: "\"fps\":30", with: "\"fps\":0")
+        #expect(throws: ScoreError("live.shrink members must be 1…1000000 in the profile")) {
+            try ScoringProfile(bytes: Array(thin.utf8), path: "thin.json")
+        }
+    }
+
+    @Test("gateway truth: an orchestrator's own records never change a score, in either profile; they show only as disagreements")
+    func gatewayTruth() throws {
+        for (directory, day) in [("naap", "2026-01-08"), ("small", "2026-01-08")] {
+            let profile = try Self.profile("\(Self.vectors)/\(directory)/profile.json")
+            let lines = try Self.lines("\(Self.vectors)/\(directory)/input.jsonl")
+            let gatewayOnly = lines.filter { !String(decoding: $0, as: UTF8.self).contains(#""observer_role":"orchestrator""#) }
+            #expect(gatewayOnly.count < lines.count)
+            // An exporter that over-reports everything: FPS, samples and success for every session the gateway saw.
+            let claims: [[UInt8]] = try gatewayOnly.compactMap { line in
+                let record = try Record.parse(line)
+                guard record.kind == .liveSession, case .object(let members) = record.value, record["orchestrator"] != nil else { return nil }
+                var claim = members.filter { !["status_hours", "session_request_ms", "session_playable_ms", "session_last_ms", "session_swaps",
+                                                "runner_start_ms", "ingest_sent_ms", "runner_output_ms", "status_samples_expected",
+                                                "first_output_ms", "ptff_ms", "e2e_latency_ms"].contains($0.key) }
+                claim = claim.map { member in
+                    switch member.key {
+                    case "schema": .init("schema", .integer(1))
+                    case "observer_role": .init("observer_role", "orchestrator")
+                    case "observer_id": .init("observer_id", "orch-exporter")
+                    case "outcome": .init("outcome", "completed")
+                    case "status_samples": .init("status_samples", .integer(999))
+                    case "output_fps_mfps": .init("output_fps_mfps", .integer(60_000))
+                    case "swap_count": .init("swap_count", .integer(0))
+                    default: member
+                    }
+                }
+                let start = record["start_ms"]?.intValue ?? 0
+                claim += [.init("first_output_ms", .integer(start + 1)), .init("ptff_ms", .integer(1)), .init("e2e_latency_ms", .integer(1))]
+                if !claim.contains(where: { $0.key == "output_fps_mfps" }) { claim.append(.init("output_fps_mfps", .integer(60_000))) }
+                return try Record.validate(.object(claim)).canonicalBytes()
+            }
+            #expect(!claims.isEmpty)
+            let honest = try Self.json(Self.score([("gw-1", UTCDay(day)!, gatewayOnly)], profile: profile, day: day))
+            let claimed = try Self.json(Self.score([("gw-1", UTCDay(day)!, gatewayOnly + claims)], profile: profile, day: day))
+            func withoutDisagreements(_ document: JSONValue) -> [JSONValue] {
+                (document["scores"]?["orchestrators"]?.arrayValue ?? []).map { entry in
+                    guard case .object(let members) = entry else { return entry }
+                    return .object(members.filter { $0.key != "disagreements" })
+                }
+            }
+            #expect(withoutDisagreements(claimed) == withoutDisagreements(honest), "\(directory): the claims changed a score")
+            #expect(claimed["scores"]?["benchmarks"] == honest["scores"]?["benchmarks"])
+            let overReports = (claimed["scores"]?["orchestrators"]?.arrayValue ?? []).compactMap { $0["disagreements"]?["over_reports"]?.intValue }
+            #expect(overReports.reduce(0, +) > 0, "\(directory): the claims that contradict the gateway are reported")
         }
     }
 
     @Test("permuting records and bundles, duplicating a bundle or re-splitting a day across collectors never changes the scores")
     func invariance() throws {
-        let profile = try Self.profile("\(Self.vectors)/small/profile.json")
-        let lines = try Self.lines("\(Self.vectors)/small/input.jsonl")
+        for vector in ["small", "naap"] { try invariance(vector) }
+    }
+
+    func invariance(_ vector: String) throws {
+        let profile = try Self.profile("\(Self.vectors)/\(vector)/profile.json")
+        let lines = try Self.lines("\(Self.vectors)/\(vector)/input.jsonl")
         let day = UTCDay("2026-01-08")!
         let reference = try Self.score([("gw-1", day, lines)], profile: profile, day: "2026-01-08")
         var shuffler = Shuffler(state: 7)
@@ -114,11 +174,11 @@ struct ScorerTests {
             // A record seen by a second collector too.
             if round % 4 == 1, let line = shuffled.first { bundles.append(("gw-extra", day, [line])) }
             let output = try Self.score(bundles, profile: profile, day: "2026-01-08")
-            #expect(try Self.scores(output) == Self.scores(reference), "round \(round)")
+            #expect(try Self.scores(output) == Self.scores(reference), "\(vector) round \(round)")
             // The same bundles in another order, each with its records in another order: the same bytes, inputs included.
             let reordered = try Self.score(shuffler.shuffle(bundles).map { ($0.collector, $0.day, shuffler.shuffle($0.lines)) },
                                            profile: profile, day: "2026-01-08")
-            #expect(reordered == output, "round \(round)")
+            #expect(reordered == output, "\(vector) round \(round)")
         }
     }
 

@@ -118,10 +118,74 @@ def benchmark_gap():
     return recs, "2026-01-14", 7
 
 
+C = "0x" + "c" * 40
+
+
+def session(id, orch, outcome, request, hours=(), attempt=1, playable=None, runner_start=None, ingest=None, output=None,
+            last=None, swaps=0, model="sd-turbo", obs="gw-1", first_output=None, swap_count=0):
+    """A gateway's version-2 live_session record (records.md §3.5); `hours` are (hour start, samples, running,
+    fps_positive, fps_sum) tuples."""
+    samples = sum(h[1] for h in hours)
+    r = {"schema": 2, "kind": "live_session", "id": "%s/%d" % (id, attempt), "observer_id": obs, "observer_role": "gateway",
+         "pipeline": "live-video-to-video", "model_id": model, "outcome": outcome, "start_ms": request,
+         "stream_id": id, "request_id": "r-" + id, "attempt": attempt, "restarts": 0, "swap_count": swap_count,
+         "status_samples": samples, "session_request_ms": request, "session_last_ms": last or request + 600_000,
+         "session_swaps": swaps}
+    if orch:
+        r["orchestrator"] = orch
+    for key, value in (("session_playable_ms", playable), ("runner_start_ms", runner_start), ("ingest_sent_ms", ingest),
+                       ("runner_output_ms", output), ("first_output_ms", first_output)):
+        if value is not None:
+            r[key] = value
+    if hours:
+        r["status_hours"] = [{"fps_positive_samples": p, "hour_ms": h, "latency_samples": 0, "latency_sum_ms": 0,
+                              "output_fps_sum_mfps": f, "running_samples": run, "samples": n} for h, n, run, p, f in hours]
+    return r
+
+
+def naap():
+    """naap-sla-v1 (scoring.md §11), every rule once: worked in full in worked-naap.md."""
+    recs = []
+    d5, d8 = DAY[5], DAY[8]
+    # The benchmark: 4 sessions of B on 2026-01-05, each alone in its hour.
+    for i, (ptff, e2e, fps) in enumerate([(1000, 500, 10000), (2000, 600, 20000), (3000, 700, 30000), (4000, 800, 40000)], 1):
+        t = d5 + (10 + i) * H
+        recs.append(session("bench-%d" % i, B, "completed", t, hours=[(t, 6, 6, 6, 6 * fps)], runner_start=t + 500,
+                            playable=t + 500 + ptff, ingest=t + 1000, output=t + 1000 + e2e, first_output=t + 1000 + e2e))
+    t = d8 + 1 * H + 60_000  # s1: a good session
+    recs.append(session("s1", A, "completed", t, hours=[(d8 + 1 * H, 6, 6, 6, 150_000)], runner_start=t + 500, playable=t + 2000,
+                        ingest=t + 1000, output=t + 1700, first_output=t + 1700))
+    t = d8 + 2 * H - 30_000  # s2: loading only, its last report a tail artifact in the next hour
+    recs.append(session("s2", A, "loading_only", t, hours=[(d8 + 2 * H, 2, 0, 0, 0), (d8 + 3 * H, 1, 0, 0, 0)],
+                        runner_start=t + 500, ingest=t + 1000, last=d8 + 3 * H + 5_000))
+    t = d8 + 4 * H  # s3: zero output FPS (runs, never a frame)
+    recs.append(session("s3", A, "zero_fps", t, hours=[(d8 + 4 * H, 6, 6, 0, 0)], runner_start=t + 400, playable=t + 3000,
+                        ingest=t + 1000, output=t + 1750, first_output=t + 1750))
+    t = d8 + 5 * H  # s4: swapped from C to A: credited (and charged) to A
+    recs.append(session("s4", C, "swapped", t, hours=[(d8 + 5 * H, 3, 3, 3, 60_000)], runner_start=t + 500, playable=t + 2500,
+                        ingest=t + 1000, output=t + 1600, swaps=1, first_output=t + 1600, swap_count=1))
+    recs.append(session("s4", A, "completed", t + 300_000, attempt=2, hours=[(d8 + 5 * H, 3, 3, 3, 90_000)],
+                        runner_start=t + 301_000, playable=t + 2500, ingest=t + 300_500, output=t + 301_200, swaps=1,
+                        first_output=t + 301_200))
+    recs[-2]["session_request_ms"] = recs[-1]["session_request_ms"] = t
+    t = d8 + 6 * H  # s5: a startup failure before any status report: NaaP has no row for it
+    recs.append(session("s5", A, "startup_failed", t, ingest=t + 1000))
+    t = d8 + 7 * H  # s6: no orchestrator
+    recs.append(session("s6", None, "no_orchestrator", t))
+    t = d8 + 8 * H  # s7: another model, with no benchmark at all
+    recs.append(session("s7", A, "completed", t, model="sd-other", hours=[(d8 + 8 * H, 6, 6, 6, 120_000)], runner_start=t + 500,
+                        playable=t + 1500, ingest=t + 1000, output=t + 1800, first_output=t + 1800))
+    # A's exporter claims s3 went well: reported as a disagreement, never scored.
+    claim = live("orch-s3", "orch-a", "orchestrator", A, "completed", d8 + 4 * H, "s3", "r-s3", ptff=900, e2e=300, fps=30000,
+                 ss=6, exp=6, first_output=d8 + 4 * H + 900)
+    recs.append(claim)
+    return recs, "2026-01-08", 1
+
+
 def main():
-    profile = json.load(open(os.path.join(HERE, "..", "..", "profiles", "naap-sla-v1.json")))
+    profile = json.load(open(os.path.join(HERE, "..", "..", "profiles", "assay-sla-v1.json")))
     profile.update({"profile": "vector-small", "benchmark_min_rows": 3, "min_samples": 4,
-                    "description": "The naap-sla-v1 formula with thresholds small enough to work by hand: benchmark_min_rows 3, min_samples 4."})
+                    "description": "The assay-sla-v1 formula with thresholds small enough to work by hand: benchmark_min_rows 3, min_samples 4."})
     for name, make in [("small", small), ("empty", empty), ("one-sample", one_sample), ("all-failures", all_failures),
                        ("all-excused", all_excused), ("benchmark-gap", benchmark_gap)]:
         recs, day, days = make()
@@ -133,6 +197,19 @@ def main():
             f.write(canonical({"day": day, "days": days}))
         with open(os.path.join(directory, "profile.json"), "w") as f:
             f.write(canonical(profile))
+    naap_profile = json.load(open(os.path.join(HERE, "..", "..", "profiles", "naap-sla-v1.json")))
+    naap_profile["live"]["shrink"] = {"e2e": 2, "fps": 4, "ptff": 2}
+    naap_profile.update({"profile": "vector-naap", "benchmark_min_rows": 3,
+                         "description": "The naap-sla-v1 rules with thresholds small enough to work by hand: benchmark_min_rows 3, shrink ptff 2, e2e 2, fps 4."})
+    recs, day, days = naap()
+    directory = os.path.join(HERE, "naap")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "input.jsonl"), "w") as f:
+        f.write("".join(canonical(r) + "\n" for r in recs))
+    with open(os.path.join(directory, "window.json"), "w") as f:
+        f.write(canonical({"day": day, "days": days}))
+    with open(os.path.join(directory, "profile.json"), "w") as f:
+        f.write(canonical(naap_profile))
 
 
 if __name__ == "__main__":
