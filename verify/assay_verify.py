@@ -2131,7 +2131,7 @@ def parse_publication(document):
 def check_scores(root, policy, bundles, descriptor):
     """Published scores (scoring.md §10): complete against their heads, recomputed from exactly the bundles they name."""
     import assay_score  # the independent scorer beside this file
-    log = Log(limit=None)  # PublishedScores.verify keeps every finding
+    log = Log(limit=None)  # the documents' logs, each already limited
     if policy is None:
         return log.findings
     known = {}  # the profiles of spec/profiles/, by hash
@@ -2148,14 +2148,15 @@ def check_scores(root, policy, bundles, descriptor):
         for number in scored[collector]:
             y, m, d = day_text(number).split("-")
             relative = "scores/%s/%s/%s/%s" % (collector, y, m, d)
-            data = _check_published(root, relative + "/scores.json", number, present, descriptor, known, log)
-            if data is None:
-                continue
-            signed = any(standing(policy, stem, parsed["key"], SCORES_NAMESPACE, number * 86400) == "counts"
-                         for stem, _, parsed in signature_files(data, SCORES_NAMESPACE, root, relative, log))
-            if not signed:
-                log.error("scores-signature", relative + "/signatures",
-                          "no valid signature by a signer the policy allows for " + SCORES_NAMESPACE)
+            document_log = Log()  # at most 20 findings per rule and document, as PublishedScores.verify
+            data = _check_published(root, relative + "/scores.json", number, present, descriptor, known, document_log)
+            if data is not None:
+                signed = any(standing(policy, stem, parsed["key"], SCORES_NAMESPACE, number * 86400) == "counts"
+                             for stem, _, parsed in signature_files(data, SCORES_NAMESPACE, root, relative, document_log))
+                if not signed:
+                    document_log.error("scores-signature", relative + "/signatures",
+                                       "no valid signature by a signer the policy allows for " + SCORES_NAMESPACE)
+            log.extend(document_log.findings)
     return log.findings
 
 

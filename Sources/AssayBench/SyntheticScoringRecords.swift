@@ -50,11 +50,13 @@ public struct SyntheticScoringRecords {
             let fps = outcome == "zero_fps" ? 0 : Int64(12_000 + random(behaviour == 3 ? 8000 : 18_000))
             let duration = Int64(60_000 + random(900_000))
             let expected = duration / 10_000
-            let samples = behaviour == 2 ? expected - Int64(random(Int(expected / 4) + 1)) : expected
+            let started = outcome != "no_orchestrator" && outcome != "startup_failed"
+            let samples = !started ? 0 : behaviour == 2 ? expected - Int64(random(Int(expected / 4) + 1)) : expected
             let hasOutput = ["completed", "zero_fps", "swapped"].contains(outcome)
             func live(observer: String, role: String, outcome: String, withRegion: Bool) -> String {
+                let gateway = role == "gateway"
                 var fields = [
-                    "\"kind\":\"live_session\"", "\"schema\":1", "\"id\":\"\(role == "gateway" ? "s" : "o")-\(index)/1\"",
+                    "\"kind\":\"live_session\"", "\"schema\":\(gateway ? 2 : 1)", "\"id\":\"\(gateway ? "s" : "o")-\(index)/1\"",
                     "\"observer_role\":\"\(role)\"", "\"observer_id\":\"\(observer)\"", "\"stream_id\":\"s-\(index)\"",
                     "\"request_id\":\"r-\(index)\"", "\"attempt\":1", "\"pipeline\":\"live-video-to-video\"", "\"model_id\":\"\(model)\"",
                     "\"start_ms\":\(startMs)", "\"end_ms\":\(startMs + duration)", "\"outcome\":\"\(outcome)\"",
@@ -68,6 +70,30 @@ public struct SyntheticScoringRecords {
                 if hasOutput || outcome == "completed" {
                     fields += ["\"first_output_ms\":\(startMs + ptff)", "\"ptff_ms\":\(ptff)", "\"e2e_latency_ms\":\(e2e)",
                                "\"output_fps_mfps\":\(outcome == "completed" && fps == 0 ? 15_000 : fps)"]
+                }
+                if gateway {
+                    // The gateway's session evidence (spec/records.md §3.5): one status report every 10 s from 10 s in.
+                    fields += ["\"session_request_ms\":\(startMs)", "\"session_last_ms\":\(startMs + duration)",
+                               "\"session_swaps\":\(outcome == "swapped" ? 1 : 0)", "\"ingest_sent_ms\":\(startMs + max(ptff - e2e, 0))"]
+                    if hasOutput {
+                        fields += ["\"session_playable_ms\":\(startMs + ptff + 1500)", "\"runner_output_ms\":\(startMs + max(ptff - 40, 0))"]
+                    }
+                    if samples > 0 {
+                        fields.append("\"runner_start_ms\":\(startMs + 500)")
+                        let running = outcome != "loading_only", mean = outcome == "loading_only" ? 0 : fps
+                        var hours: [String] = []
+                        var sample: Int64 = 0
+                        while sample < samples {
+                            let time = startMs + 10_000 * (sample + 1)
+                            let hour = time - time % 3_600_000
+                            let count = min(samples - sample, (hour + 3_600_000 - time + 9_999) / 10_000)
+                            hours.append("{\"fps_positive_samples\":\(mean > 0 ? count : 0),\"hour_ms\":\(hour),\"latency_samples\":0,"
+                                + "\"latency_sum_ms\":0,\"output_fps_sum_mfps\":\(mean * count),\"running_samples\":\(running ? count : 0),"
+                                + "\"samples\":\(count)}")
+                            sample += count
+                        }
+                        fields.append("\"status_hours\":[" + hours.joined(separator: ",") + "]")
+                    }
                 }
                 return "{" + fields.joined(separator: ",") + "}"
             }

@@ -124,8 +124,12 @@ public struct FileFollower {
             var line = bytes
             if line.last == 0x0D { line = line.dropLast() }
             if line.isEmpty { continue }
-            do {
+            do throws(RecordError) {
                 let record = try Record.parse(line)
+                guard record.schemaVersion == AssayVersion.recordSchema else {
+                    throw RecordError(.unsupportedSchema, field: "schema",
+                                      detail: "the exporter API serves schema \(AssayVersion.recordSchema) records (spec/exporter.md); this is schema \(record.schemaVersion)")
+                }
                 valid.append((record, record.canonicalBytes()))
             } catch {
                 report.rejected += 1

@@ -39,6 +39,10 @@ public struct IngestBatch: Sendable {
                 } else {
                     do throws(RecordError) {
                         let record = try Record.parse(line)
+                        guard record.schemaVersion == AssayVersion.recordSchema else {
+                            throw RecordError(.unsupportedSchema, field: "schema",
+                                              detail: "the exporter API serves schema \(AssayVersion.recordSchema) records (spec/exporter.md); this is schema \(record.schemaVersion)")
+                        }
                         valid.append(Valid(line: number, record: record, canonical: record.canonicalBytes()))
                     } catch {
                         let code = error.json.map { "\(error.code.rawValue)/\($0.code.rawValue)" } ?? error.rule.map { "\(error.code.rawValue)/\($0)" } ?? error.code.rawValue

@@ -55,6 +55,11 @@ public enum ExporterPage: Sendable {
             }
             do {
                 let record = try Record.validate(value)
+                // A page says schema 1 (checked above): a record of another version in it is not what the page claims.
+                guard record.schemaVersion == AssayVersion.recordSchema else {
+                    records.quarantined.append((day, RecordError.Code.unsupportedSchema.rawValue, bytes))
+                    continue
+                }
                 records.valid.append((record, record.canonicalBytes()))
             } catch {
                 records.quarantined.append((day, error.code.rawValue, bytes))

@@ -30,7 +30,7 @@ public struct ScoringProfile: Sendable {
     let jobSuccess: Int64, jobLatency: Int64
     let latencyField: [RecordKind: ScoredField]
     /// naap-session-hours: the evidence at which PTFF, E2E and FPS count fully (§11.5).
-    let shrinkPTFF: Int64, shrinkE2E: Int64, shrinkFPS: Int64
+    public let shrinkPTFF: Int64, shrinkE2E: Int64, shrinkFPS: Int64
     public let maxFailureRate: Int64, sloE2EMs: Int64, minScore: Int64
     /// assay-attempts: the SLO's E2E percentile; naap-session-hours: nil (the SLO takes the average).
     public let sloE2EPercentile: Int64?

@@ -49,7 +49,7 @@ struct SLOVerdict {
         case .notJudged:
             let why = reasons.map { reason -> String in
                 switch reason {
-                case "few_samples": "fewer than \(profile.minSamples) samples behind a latency or FPS component"
+                case "few_samples": profile.fewSamplesRule
                 case "thin_benchmark": "partial benchmark (fewer than \(profile.benchmarkMinRows) network values)"
                 default: reason
                 }

@@ -175,7 +175,7 @@ public struct SiteBuilder {
 
     func writeCSV(_ writer: inout SiteWriter) throws {
         for window in SiteModel.windows {
-            var csv = "orchestrator,sla_score,jobs,failure_rate,e2e_p90_ms,slo_verdict,not_judged_because\n"
+            var csv = "orchestrator,sla_score,jobs,failure_rate,slo_e2e_ms,slo_verdict,not_judged_because\n"
             for standing in SitePages.standings(model.windowScores[window]!.value) {
                 csv += "\(standing.orchestrator),\(standing.score.map { Format.fixed($0, scale: 1_000_000, digits: 4) } ?? ""),\(standing.jobs),"
                     + "\(standing.failureRate.map { Format.fixed($0, scale: 1_000_000, digits: 6) } ?? ""),\(standing.e2e.map(String.init) ?? ""),\(standing.entry["slo"]?["verdict"]?.text ?? ""),"

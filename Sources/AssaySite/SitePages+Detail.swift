@@ -20,7 +20,7 @@ extension SitePages {
         var body = "<h1>Orchestrator <code>\(HTML.escape(address))</code></h1>\n"
         let week = model.windowScores[7]?.value["scores"]?["orchestrators"]?.list.first { $0["orchestrator"]?.text == address }
         if let slo = week?["slo"] {
-            body += "<p class=\"status\">7 days to \(model.lastDay): SLA score <strong>\(Format.score(slo["score"]?.int.map { $0 * 100 }))</strong>, \(slo["jobs"]?.int ?? 0) jobs, failure rate \(Format.percent(slo["failure_rate"]?.int)), E2E p90 \(Format.ms(slo["e2e_ms"]?.int)), SLO \(SLOVerdict(slo).html(model.profile, root: root)), error budget remaining \(Format.percent(slo["error_budget_remaining"]?.int)).</p>\n"
+            body += "<p class=\"status\">7 days to \(model.lastDay): SLA score <strong>\(Format.score(slo["score"]?.int.map { $0 * 100 }))</strong>, \(slo["jobs"]?.int ?? 0) \(model.profile.unitName), failure rate \(Format.percent(slo["failure_rate"]?.int)), \(model.profile.e2eLabel) \(Format.ms(slo["e2e_ms"]?.int)), SLO \(SLOVerdict(slo).html(model.profile, root: root)), error budget remaining \(Format.percent(slo["error_budget_remaining"]?.int)).</p>\n"
         } else {
             body += "<p class=\"status\">No scored jobs in the 7 days to \(model.lastDay): no data.</p>\n"
         }
@@ -36,7 +36,7 @@ extension SitePages {
         var evidence = ""
         if partial + thin > 0 {
             evidence = "; scores resting on too little evidence are pulled toward 50 and not judged: \(partial) day\(partial == 1 ? "" : "s") on a partial benchmark, "
-                + "\(thin) on fewer than \(model.profile.minSamples) samples per component"
+                + "\(thin) with \(model.profile.fewSamplesRule)"
         }
         body += HTML.lineChart(shown.map { ($0.day, $0.value) }, label: "Daily SLA score of \(address), \(shown.first?.day.description ?? "") to \(model.lastDay); gaps are days without data\(evidence)")
         body += "<details><summary>The daily scores as a table</summary>\n"
@@ -145,8 +145,12 @@ extension SitePages {
             }
         }
         body += transparencyLog()
-        body += "<h2 id=\"profile\">Scoring profile</h2>\n<p><code>\(HTML.escape(model.profile.id))</code>, sha256 <code>\(model.profile.sha256)</code>: <a href=\"data/profiles/\(SitePath.component(model.profile.id)).json\">the profile</a> (spec/scoring.md).</p>\n"
-        body += "<h2 id=\"verdicts\">SLO verdicts</h2>\n<p>Each orchestrator's SLO over a window is <strong>met</strong>, <strong>missed</strong> or <strong>not judged</strong> (spec/scoring.md §8). It is missed when its failure rate reaches \(Format.percent(model.profile.maxFailureRate)), its end-to-end latency percentile exceeds its bound, or its score falls below \(Format.score(model.profile.minScore * 100)) — a failure observed is evidence however few the jobs. It is not judged when its score rests on a placeholder: a latency or FPS component with fewer than \(model.profile.minSamples) samples, or a network benchmark with fewer than \(model.profile.benchmarkMinRows) values from the \(model.profile.benchmarkDays) days before the window (a <em>partial benchmark</em>), is scored ½ or pulled toward ½, so the score says nothing either way. A day without jobs has no verdict at all.</p>\n"
+        body += "<h2 id=\"profile\">Scoring profile</h2>\n<p>Every score on this site uses <code>\(HTML.escape(model.profile.id))</code>, sha256 <code>\(model.profile.sha256)</code>: <a href=\"data/profiles/\(SitePath.component(model.profile.id)).json\">the profile</a> (spec/scoring.md)"
+            + (model.profile.method == .naapSessionHours
+                ? ": the SLA score of the network's NaaP analytics, rule for rule — rows per session and hour, only sessions with runner status reports, a swapped stream credited to the orchestrator it moved to, quality against the daily benchmarks of the 7 days before, and each orchestrator ranked by its lowest (pipeline, model) score. Assay's own profile, <code>assay-sla-v1</code> (per orchestrator attempt, batch, LLM and BYOC jobs too, a p90 latency SLO), gives other numbers from the same bundles: <code>assay score --profile assay-sla-v1</code>."
+                : ".")
+            + " Either way, only what gateways observed is scored: an orchestrator's own records are compared with the gateways' (its disagreements) and never counted.</p>\n"
+        body += "<h2 id=\"verdicts\">SLO verdicts</h2>\n<p>Each orchestrator's SLO over a window is <strong>met</strong>, <strong>missed</strong> or <strong>not judged</strong> (spec/scoring.md §8, §11.6). It is missed when its failure rate reaches \(Format.percent(model.profile.maxFailureRate)), its \(model.profile.e2eLabel) exceeds \(Format.ms(model.profile.sloE2EMs)), or its score falls below \(Format.score(model.profile.minScore * 100)) — a failure observed is evidence however few the jobs. It is not judged when its score rests on a placeholder: a latency or FPS component with \(model.profile.fewSamplesRule), or a network benchmark with fewer than \(model.profile.benchmarkMinRows) values from the \(model.profile.benchmarkDays) days before the window (a <em>partial benchmark</em>), is scored ½ or pulled toward ½, so the score says nothing either way. A day without jobs has no verdict at all.</p>\n"
         body += "<h3 id=\"excused\">Sessions without an orchestrator</h3>\n<p>A live session for which the gateway found no orchestrator (outcome <code>no_orchestrator</code>) is shown under the model \"\(SiteModel.Job.noOrchestrator)\": it failed for the customer, but no orchestrator served it, so it is excused from every orchestrator's score and counted only in the network's <code>excused</code> total (spec/scoring.md §7).</p>\n"
         body += "<h3 id=\"not-reported\">Jobs whose model was not reported</h3>\n<p>A job listed under \"\(SiteModel.Job.modelNotReported)\" has a record that names no model: typically a live session that failed to start before the gateway learned which model it would run. It counts against its orchestrator like any other job, in a group of its own (<code>\"model\": null</code> in the scores; spec/scoring.md §7).</p>\n"
         body += "<h2 id=\"chains\">Chains</h2>\n"

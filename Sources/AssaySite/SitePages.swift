@@ -43,7 +43,8 @@ struct SitePages {
             if let pipeline, let model {
                 guard let row = rows.first(where: { $0["pipeline"]?.text == pipeline && $0["model"]?.text == model }) else { continue }
                 let n = row["sessions"]?.int ?? row["jobs"]?.int ?? 0
-                result.append(Standing(orchestrator: orchestrator, score: row["score"]?.int.map { $0 * 100 }, jobs: n, failureRate: nil, e2e: row["e2e"]?["median"]?.int,
+                result.append(Standing(orchestrator: orchestrator, score: row["score"]?.int.map { $0 * 100 }, jobs: n, failureRate: nil,
+                                       e2e: (row["e2e"]?["median"] ?? row["e2e"]?["mean"])?.int,
                                        verdict: SLOVerdict(nil), regions: (row["regions"]?.list ?? []).compactMap { $0["region"]?.text }, entry: row,
                                        live: row["sessions"] != nil))
             } else {
@@ -153,13 +154,15 @@ struct SitePages {
         guard !standings.isEmpty else { return "<p>No orchestrator has scored jobs in this window: no data.</p>\n" }
         if let pipeline, group != nil {
             let live = standings.first?.live ?? false
+            let statistic = model.profile.valueStatistic
             return HTML.table(caption: "Scores of \(pipeline) / \(group!) over \(window) day\(window == 1 ? "" : "s") to \(model.lastDay)",
-                              headers: live ? ["Orchestrator", "SLA score", "Reliability", "Quality", "Coverage", "Startup success", "No swap", "Output viability", "PTFF median (samples)", "E2E median (samples)", "FPS median (samples)", "Sessions", "Regions"]
+                              headers: live ? ["Orchestrator", "SLA score", "Reliability", "Quality", "Coverage", "Startup success", "No swap", "Output viability",
+                                                "PTFF \(statistic) (samples)", "E2E \(statistic) (samples)", "FPS \(statistic) (samples)", "Sessions", "Regions"]
                                   : ["Orchestrator", "SLA score", "Success", "Latency median (samples)", "Jobs", "Regions"],
                               rows: standings.map { standing in
                                   let row = standing.entry
                                   func component(_ name: String, _ format: (Int64?) -> String) -> String {
-                                      "\(format(row[name]?["median"]?.int)) (\(row[name]?["samples"]?.int ?? 0))"
+                                      "\(format((row[name]?["median"] ?? row[name]?["mean"])?.int)) (\(row[name]?["samples"]?.int ?? 0))"
                                   }
                                   let common = [orchestratorLink(standing.orchestrator, root: root), "<strong>\(Format.score(standing.score))</strong>"]
                                   let regions = HTML.escape(standing.regions.joined(separator: ", "))
@@ -172,8 +175,10 @@ struct SitePages {
                                   return common + [Format.percent(row["success"]?.int), component("latency", Format.ms), "\(standing.jobs)", regions]
                               }, numeric: live ? Set(1...11) : [1, 2, 3, 4])
         }
-        return HTML.table(caption: "Orchestrators by SLA score over \(window) day\(window == 1 ? "" : "s") to \(model.lastDay)",
-                          headers: ["Orchestrator", "SLA score", "Jobs", "Failure rate", "E2E p90", "SLO", "Last 30 days", "Regions"],
+        return HTML.table(caption: "Orchestrators by SLA score over \(window) day\(window == 1 ? "" : "s") to \(model.lastDay) "
+                            + "(profile \(model.profile.id): an orchestrator's score is \(model.profile.headlineRule))",
+                          headers: ["Orchestrator", "SLA score", model.profile.unitName.prefix(1).uppercased() + model.profile.unitName.dropFirst(),
+                                    "Failure rate", model.profile.e2eLabel, "SLO", "Last 30 days", "Regions"],
                           rows: standings.enumerated().map { rank, standing in
                               let history = self.history(standing.orchestrator, days: 30)
                               let withData = history.filter { $0.value != nil }

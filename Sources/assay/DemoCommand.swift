@@ -156,11 +156,11 @@ struct DemoCommand: AsyncParsableCommand {
             for finding in verification.findings.prefix(10) { lines.append("              \(finding)") }
         }
         if !summary.ranking.isEmpty {
-            lines.append("  Scores      7 days to the last day (\(summary.scores)):")
+            lines.append("  Scores      7 days to the last day, profile naap-sla-v1: lowest (pipeline, model) score, session-hours (\(summary.scores)):")
             for (place, row) in summary.ranking.enumerated() {
                 let score = Format.score(row.score.map { $0 * 100 })
                 let padded = String(repeating: " ", count: max(0, 14 - row.behaviour.count))
-                lines.append("              \(place + 1). \(row.observerID)  \(row.behaviour)\(padded) SLA \(score)  \(row.jobs) jobs"
+                lines.append("              \(place + 1). \(row.observerID)  \(row.behaviour)\(padded) SLA \(score)  \(row.jobs) session-hours"
                              + (row.overReports > 0 ? ", \(row.overReports) claims the gateways contradict" : ""))
             }
         }

@@ -138,7 +138,7 @@ struct BundleCommandTests {
         let sealed = try seal("2026-01-09", records: [records, Repository.url("spec/vectors/records/invalid.jsonl").path])
         #expect(sealed.status == 0)
         #expect(sealed.stderr.contains("invalid.jsonl:1:"))
-        #expect(sealed.stdout.contains("records    11"))
-        #expect(sealed.stdout.contains("rejected   30 input lines"))
+        #expect(sealed.stdout.contains("records    12"))
+        #expect(sealed.stdout.contains("rejected   33 input lines"))
     }
 }

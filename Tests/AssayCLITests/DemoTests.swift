@@ -177,10 +177,12 @@ struct DemoTests {
         #expect(String(decoding: try Files.read("\(Self.sample)/README.md"), as: UTF8.self).contains("SIMULATED"))
         let verified = try Command.assay(["verify", Self.sample])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
-        let scored = try Command.assay(["score", "--dataset", Self.sample, "--day", "2026-01-08", "--window", "7"])
-        try #require(scored.status == 0, "\(scored.stderr)")
-        let scores = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(scored.stdoutBytes)
         let simulation = Simulation(.init(seed: 1, orchestrators: 6, gateways: ["gw-a", "gw-b", "gw-c"], peakJobsPerHour: 5))
-        DesignedBehaviours.expect(in: scores, profiles: simulation.profilesJSON.arrayValue ?? [])
+        for profile in ["naap-sla-v1", "assay-sla-v1"] {
+            let scored = try Command.assay(["score", "--dataset", Self.sample, "--day", "2026-01-08", "--window", "7", "--profile", profile])
+            try #require(scored.status == 0, "\(scored.stderr)")
+            let scores = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(scored.stdoutBytes)
+            DesignedBehaviours.expect(in: scores, profiles: simulation.profilesJSON.arrayValue ?? [])
+        }
     }
 }

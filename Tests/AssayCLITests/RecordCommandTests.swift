@@ -25,9 +25,9 @@ struct RecordCommandTests {
         let result = try Command.assay(["canonicalize", "-"], input: Array(input.utf8))
         #expect(result.status == 1)
         #expect(result.stderr.contains("<stdin>:2:"))
-        #expect(result.stderr.contains("10 of 12 lines") || result.stderr.contains("11 of 12 lines"))
+        #expect(result.stderr.contains("11 of 13 lines") || result.stderr.contains("12 of 13 lines"))
         let written = result.stdout.split(separator: "\n")
-        #expect(written.count == 11)
+        #expect(written.count == 12)
     }
 
     @Test("errors name line and column for malformed JSON, and the field for schema errors")
@@ -45,15 +45,15 @@ struct RecordCommandTests {
         let expectedRoot = vector["root"]?.stringValue ?? ""
         let result = try Command.assay(["merkle", Self.canonical])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "size 11\nroot \(expectedRoot)\n")
+        #expect(result.stdout == "size 12\nroot \(expectedRoot)\n")
 
         let proof = try Command.assay(["merkle", Self.canonical, "--prove", "4"])
         #expect(proof.status == 0)
         let document = try JSONParser().parse(proof.stdoutBytes.dropLast())
         let path = document["path"]?.arrayValue.compactMap { Hex.decode($0.stringValue ?? "") } ?? []
-        try Merkle.verifyInclusion(leafHash: Hex.decode(document["leaf_hash"]?.stringValue ?? "")!, index: 4, size: 11,
+        try Merkle.verifyInclusion(leafHash: Hex.decode(document["leaf_hash"]?.stringValue ?? "")!, index: 4, size: 12,
                                    proof: path, root: Hex.decode(expectedRoot)!)
-        #expect(try Command.assay(["merkle", Self.canonical, "--prove", "11"]).status != 0)
+        #expect(try Command.assay(["merkle", Self.canonical, "--prove", "12"]).status != 0)
     }
 
     @Test("merkle refuses non-canonical input")

@@ -14,22 +14,26 @@ struct ScoreCommandTests {
         try #require(bench.status == 0, "\(bench.stderr)")
         let line = try #require(bench.stdout.split(separator: "\n").first { $0.hasPrefix("dataset") })
         let dataset = String(line.split(separator: " ", omittingEmptySubsequences: true)[1])
-        let arguments = ["--dataset", dataset, "--day", "2026-01-08", "--window", "1"]
-        let swift = try Command.assay(["score"] + arguments)
-        #expect(swift.status == 0, "\(swift.stderr)")
-        let minimal = try Command.run(Command.assayVerifyPath, ["score"] + arguments)
-        #expect(minimal.stdoutBytes == swift.stdoutBytes)
-        let python = try Command.system("python3", [Repository.url("verify/assay_score.py").path] + arguments)
-        #expect(python.status == 0, "\(python.stderr)")
-        #expect(python.stdoutBytes == swift.stdoutBytes, "the Swift and the Python scorer disagree")
-        let output = try JSONParser().parse(swift.stdoutBytes.dropLast())
-        guard case .array(let orchestrators)? = output["scores"]?["orchestrators"], case .array(let bundles)? = output["inputs"]?["bundles"] else {
-            Issue.record("no orchestrators or bundles in the output")
-            return
+        for profile in ["naap-sla-v1", "assay-sla-v1"] {
+            let arguments = ["--dataset", dataset, "--day", "2026-01-08", "--window", "1"]
+            let swift = try Command.assay(["score"] + arguments + ["--profile", profile])
+            #expect(swift.status == 0, "\(swift.stderr)")
+            let minimal = try Command.run(Command.assayVerifyPath, ["score"] + arguments + ["--profile", profile])
+            #expect(minimal.stdoutBytes == swift.stdoutBytes)
+            let python = try Command.system("python3", [Repository.url("verify/assay_score.py").path] + arguments
+                                            + ["--profile", Repository.url("spec/profiles/\(profile).json").path])
+            #expect(python.status == 0, "\(python.stderr)")
+            #expect(python.stdoutBytes == swift.stdoutBytes, "\(profile): the Swift and the Python scorer disagree")
+            let output = try JSONParser().parse(swift.stdoutBytes.dropLast())
+            guard case .array(let orchestrators)? = output["scores"]?["orchestrators"], case .array(let bundles)? = output["inputs"]?["bundles"] else {
+                Issue.record("no orchestrators or bundles in the output")
+                return
+            }
+            #expect(orchestrators.count == 40, "\(profile)")
+            #expect(bundles.count == 16)
+            #expect(output["inputs"]?["verified"] == .bool(true))
+            #expect(output["profile"]?["id"]?.stringValue == profile)
         }
-        #expect(orchestrators.count == 40)
-        #expect(bundles.count == 16)
-        #expect(output["inputs"]?["verified"] == .bool(true))
     }
 
     @Test("a dataset that does not verify is refused with its errors; --unverified scores it and says so")

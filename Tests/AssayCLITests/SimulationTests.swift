@@ -50,46 +50,92 @@ struct SimulationTests {
             try #require(seal.status == 0, "\(seal.stderr)")
             #expect(seal.stdout.contains("rejected   0 input lines"), "every simulated line is a valid record: \(seal.stdout)")
         }
-        let scored = try Command.assay(["score", "--dataset", directory.file("dataset"), "--day", "2026-01-08", "--window", "7"])
-        try #require(scored.status == 0, "\(scored.stderr)")
-        let scores = try JSONParser().parse(scored.stdoutBytes)
-        let profiles = try JSONParser().parse(try Files.read("\(sim)/simulation.json"))
-        DesignedBehaviours.expect(in: scores, profiles: profiles["orchestrators"]?.arrayValue ?? [])
+        let profiles = try JSONParser().parse(try Files.read("\(sim)/simulation.json"))["orchestrators"]?.arrayValue ?? []
+        for profile in ["naap-sla-v1", "assay-sla-v1"] {
+            let scored = try Command.assay(["score", "--dataset", directory.file("dataset"), "--day", "2026-01-08", "--window", "7", "--profile", profile])
+            try #require(scored.status == 0, "\(scored.stderr)")
+            DesignedBehaviours.expect(in: try JSONParser().parse(scored.stdoutBytes), profiles: profiles)
+        }
+
+        // Gateway truth: the same dataset without the over-reporter's exporter records scores it identically.
+        let overReporter = profiles.first { $0["behaviour"]?.stringValue == "over-reporter" }
+        let address = try #require(overReporter?["address"]?.stringValue), observer = try #require(overReporter?["observer_id"]?.stringValue)
+        try #require(try Command.assay(["dataset", "init", directory.file("without"), "--id", "sim", "--title", "Simulated", "--simulated",
+                                        "--signer", "gw-a=\(directory.file("gw-a.pub"))", "--key", directory.file("gw-a")]).status == 0)
+        for offset in 1...8 {
+            let day = "2026-01-0\(offset)"
+            var inputs = ["gw-a", "gw-b"].flatMap { ["--records", directory.file("\($0)-\(day).jsonl")] }
+            for orchestrator in orchestrators where orchestrator != observer && Files.exists("\(sim)/orchestrators/\(orchestrator)/\(day).jsonl") {
+                inputs += ["--records", "\(sim)/orchestrators/\(orchestrator)/\(day).jsonl"]
+            }
+            let seal = try Command.assay(["seal", "--dataset", directory.file("without"), "--collector", "gw-a", "--day", day,
+                                          "--key", directory.file("gw-a"), "--signer", "gw-a"] + inputs)
+            try #require(seal.status == 0, "\(seal.stderr)")
+        }
+        for profile in ["naap-sla-v1", "assay-sla-v1"] {
+            func entry(_ dataset: String) throws -> JSONValue? {
+                let scored = try Command.assay(["score", "--dataset", directory.file(dataset), "--day", "2026-01-08", "--window", "7", "--profile", profile])
+                try #require(scored.status == 0, "\(scored.stderr)")
+                let found = try JSONParser().parse(scored.stdoutBytes)["scores"]?["orchestrators"]?.arrayValue.first { $0["orchestrator"]?.stringValue == address }
+                guard case .object(let members)? = found else { return nil }
+                return .object(members.filter { $0.key != "disagreements" })
+            }
+            let with = try entry("dataset"), without = try entry("without")
+            #expect(with != nil && with == without, "\(profile): the over-reporter's own records changed its score")
+        }
     }
 }
 
 /// What the simulator's designed behaviours must look like in a 7-day score
 /// (spec/scoring.md): shared by the simulator's test and the sample dataset's.
 enum DesignedBehaviours {
-    /// `profiles`: the simulation's orchestrator profiles (address, behaviour).
+    /// `profiles`: the simulation's orchestrator profiles (address, behaviour). The scores may be of either
+    /// profile: naap-sla-v1 groups carry `counts`, assay-sla-v1 groups `outcomes` (spec/scoring.md §11.7, §9).
     static func expect(in scores: JSONValue, profiles: [JSONValue], sourceLocation: SourceLocation = #_sourceLocation) {
         var behaviourOf: [String: String] = [:]
         for profile in profiles {
             behaviourOf[profile["address"]?.stringValue ?? ""] = profile["behaviour"]?.stringValue
         }
-        var score: [String: Int64] = [:], overReports: [String: Int64] = [:], outcomes: [String: [String: Int64]] = [:]
+        let profileID = scores["profile"]?["id"]?.stringValue ?? "?"
+        var score: [String: Int64] = [:], overReports: [String: Int64] = [:], tallies: [String: [String: Int64]] = [:]
         for entry in scores["scores"]?["orchestrators"]?.arrayValue ?? [] {
             guard let behaviour = behaviourOf[entry["orchestrator"]?.stringValue ?? ""] else { continue }
             if case .integer(let value)? = entry["slo"]?["score"] { score[behaviour] = value }
             if case .integer(let value)? = entry["disagreements"]?["over_reports"] { overReports[behaviour] = value }
             for row in entry["live"]?.arrayValue ?? [] {
-                if case .object(let members)? = row["outcomes"] {
-                    for member in members { if case .integer(let n) = member.value { outcomes[behaviour, default: [:]][member.key, default: 0] += n } }
+                if case .object(let members)? = row["outcomes"] ?? row["counts"] {
+                    for member in members { if case .integer(let n) = member.value { tallies[behaviour, default: [:]][member.key, default: 0] += n } }
                 }
             }
         }
-        #expect(score.count == 6, "every profile was scored: \(score)", sourceLocation: sourceLocation)
+        #expect(score.count == 6, "\(profileID): every profile was scored: \(score)", sourceLocation: sourceLocation)
         let reliable = score["reliable"] ?? 0
-        for worse in ["flaky", "slow-start", "offline-hours", "zero-fps"] {
-            #expect((score[worse] ?? .max) < reliable, "\(worse) scores below reliable: \(score)", sourceLocation: sourceLocation)
+        for worse in ["flaky", "slow-start", "offline-hours", "zero-fps", "over-reporter"] {
+            #expect((score[worse] ?? .max) < reliable, "\(profileID): \(worse) scores below reliable: \(score)", sourceLocation: sourceLocation)
         }
-        #expect((overReports["over-reporter"] ?? 0) > 10, "the over-reporter's claims contradict the gateways: \(overReports)", sourceLocation: sourceLocation)
-        #expect(overReports["reliable"] == 0 && overReports["flaky"] == 0, "honest orchestrators do not over-report: \(overReports)", sourceLocation: sourceLocation)
-        #expect((outcomes["flaky"]?["swapped"] ?? 0) > 0 && (outcomes["flaky"]?["startup_failed"] ?? 0) > 0, sourceLocation: sourceLocation)
-        #expect((outcomes["zero-fps"]?["zero_fps"] ?? 0) > 0, sourceLocation: sourceLocation)
-        #expect((outcomes["offline-hours"]?["startup_failed"] ?? 0) > 0, sourceLocation: sourceLocation)
-        #expect((outcomes["over-reporter"]?["loading_only"] ?? 0) > 0, sourceLocation: sourceLocation)
-        #expect(outcomes["reliable"]?["completed"] == outcomes["reliable"]?.values.reduce(0, +),
-                "the reliable orchestrator only completes: \(outcomes)", sourceLocation: sourceLocation)
+        #expect((overReports["over-reporter"] ?? 0) > 10, "\(profileID): the over-reporter's claims contradict the gateways: \(overReports)",
+                sourceLocation: sourceLocation)
+        #expect(overReports["reliable"] == 0 && overReports["flaky"] == 0, "\(profileID): honest orchestrators do not over-report: \(overReports)",
+                sourceLocation: sourceLocation)
+        if profileID == "naap-sla-v1" {
+            // NaaP's rules: a runner stuck in LOADING is loading-only (and zero output FPS); a swapped stream counts,
+            // with its swap, for the orchestrator it moved to; a start that never reached a runner has no row.
+            for behaviour in ["flaky", "offline-hours", "over-reporter"] {
+                #expect((tallies[behaviour]?["loading_only"] ?? 0) > 0, "\(profileID): \(behaviour) has loading-only sessions: \(tallies)",
+                        sourceLocation: sourceLocation)
+            }
+            #expect((tallies["zero-fps"]?["zero_output_fps"] ?? 0) > (tallies["zero-fps"]?["loading_only"] ?? 0), sourceLocation: sourceLocation)
+            #expect((tallies["flaky"]?["swapped"] ?? 0) == 0, "\(profileID): a swap is not the flaky one's in NaaP's rules", sourceLocation: sourceLocation)
+            #expect(tallies.values.contains { ($0["swapped"] ?? 0) > 0 }, "\(profileID): swaps are credited to where they went", sourceLocation: sourceLocation)
+            #expect(tallies["reliable"]?["output_failed"] == 0, "\(profileID): the reliable orchestrator never fails output: \(tallies)",
+                    sourceLocation: sourceLocation)
+        } else {
+            #expect((tallies["flaky"]?["swapped"] ?? 0) > 0 && (tallies["flaky"]?["startup_failed"] ?? 0) > 0, sourceLocation: sourceLocation)
+            #expect((tallies["zero-fps"]?["zero_fps"] ?? 0) > 0, sourceLocation: sourceLocation)
+            #expect((tallies["offline-hours"]?["loading_only"] ?? 0) > 0, sourceLocation: sourceLocation)
+            #expect((tallies["over-reporter"]?["loading_only"] ?? 0) > 0, sourceLocation: sourceLocation)
+            #expect(tallies["reliable"]?["completed"] == tallies["reliable"]?.values.reduce(0, +),
+                    "\(profileID): the reliable orchestrator only completes: \(tallies)", sourceLocation: sourceLocation)
+        }
     }
 }

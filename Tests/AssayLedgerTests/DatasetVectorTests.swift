@@ -25,7 +25,8 @@ struct DatasetVectorTests {
             descriptor: DatasetDescriptor(id: "assay-vectors", title: "Assay spec test vectors",
                                           description: "Bundles sealed from spec/vectors/records with the vector keys (test only).",
                                           licence: "CC0-1.0",
-                                          scoringProfiles: [.init(id: "naap-sla-v1", sha256: Hasher.sha256(try Repository.bytes("spec/profiles/naap-sla-v1.json")).hex)],
+                                          scoringProfiles: [.init(id: "assay-sla-v1", sha256: Hasher.sha256(try Repository.bytes("spec/profiles/assay-sla-v1.json")).hex),
+                                                            .init(id: "naap-sla-v1", sha256: Hasher.sha256(try Repository.bytes("spec/profiles/naap-sla-v1.json")).hex)],
                                           simulated: true),
             allowedSigners: allowed, threshold: 1, issued: UTCDay("2026-01-01")!.startMs / 1000, approvals: [("vector-signer", signer)])
         let directory = DatasetDirectory(root)

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANjT1OcRb5WlHzghIQovBgyd4dnABVEugJswuDxFmeA1Pv6Am6v2ACeo9Fh8XMMtvRdaRTkBFeahmYRVKlcI6cgg=
+— assay/assay-demo ND0ANiGMvHPoAzTEzdWg1qVSpQfFekNNIxViNLlZCejbv8DzGZTYJ9F7GUT6uSAVK7a6s7KQy7SFXBd6kKs3X8jdagk=

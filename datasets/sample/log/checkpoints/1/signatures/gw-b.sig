@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02z2H8fw+JL9iuesnfq8FuJbWN68//FzTXVQltn1sR/RG86SQNQT/yQ9c2Q69zBgUZk423nmow5WNmeu/SGFRAM=
+— assay/assay-demo iltp07uLJERCaai9JNFEfedw/j248UcVwPXZKluX6bhE0rT2PO5g3Pmm1xZ3W/c61T98ltMqkQpobF+qlytciZayHwY=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9IUoy4kt5rMsUVRRG6HTIi70e8GTZuXM/j/lc6VJRcWIsJldpczO6uadlk+Bk3CYr+nLrdV0S8CJGAnhQvLJSAA=
+— assay/assay-demo z4hh9Jolnm61MhTgomdE0hCOZN+ZR0LFhXUarcFfxbFW51p9XDgYim2jV55u0NqW9T880R0wE51SQaOa8eznQKoxWgc=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Ls3Q5qMLrvp81PrW8bv44Pww79OS+zcKBjJRLSUW36TeIF69APt6FSy+Mbj15W/p9moylbRnaTsk6uKasAAVQ4=
+— assay/assay-demo z4hh9CoCB6qtKlLb4jCI7h7D9UiNgdu/Kz4X8qH4J9K2aaU9pz1HMtCj1sj4RywcP2ZsoKkRLJiQjYnsbskoEOfN2wo=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANl2e3yIoXGbYAiQKD4wc+x4M+9sNHI3ywHNXY1ftUOBzFlccF/K64ocx5nF3BjdPTEUIB79a7idF0Hdl0b57uA0=
+— assay/assay-demo ND0ANn/23fTV57ysXqIcvK+0+cAgPzXB11nuGufBIT/zqiW/SBKAfBD6sTpFdEb4YIewQNgHRUknyyX3YGHGJV4zpQo=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp08IQCVi1XaN9Dw3gLn2XFkgLLwFW4MtBj2/lmRYPYLQPSFVvb1mZ7NDy90/hkIj2kn+cGaKwNeaFkgatUDv6dwM=
+— assay/assay-demo iltp033pvfL07iGWajn5u9J2fGX1jlXixP3oDckI68uQEOy/VRdV8C2544AV22ONwlFkXcVgmyRSMmt4NxgExGuPHgk=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9C1j8QIRkviHFCFh5lkqKRFU59SjKJcZwU8QcxI2O3R3gPbb2ZwKylz4K71OymhAtHqSdvsmVl5WPuHiJ4gplQE=
+— assay/assay-demo z4hh9NIInRqWUDJg6UUbrHcX8ltnxRVWqioB2+oF5sdDEy7r3YvSbv4/CSbJ6B+hLlWqa7g3ifiBwVrI5Ye2nvJLQg0=

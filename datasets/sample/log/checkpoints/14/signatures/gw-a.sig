@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANlGQOCFY04P5euGOZOOpRv/wC9fCXYZpQY+gaHLP1BFI5lxbbGJskciWHXLT/cFYNgWwIUMT9wVYLiLFB3dGcgk=
+— assay/assay-demo ND0ANt1mNvqODqV27Yt8ttwmr26cLfeykAEO11u6J+jW8ZykrtfrBvZ93Q2LYMHnvYzte9irowjHJl4qI3i6Xq31lgc=

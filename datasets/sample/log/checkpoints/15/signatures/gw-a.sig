@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANsetLojlzd+gqahliXJkxevbH06gbo+cNcfRftJemnwWc9HK2UYM9aVgRLPc1xObD+ebZozDV/NO71iStvS4FwU=
+— assay/assay-demo ND0ANsFH+4LEC2Ta0t4xodho7NFVl6zE08K4pWoqZQRt14DhIhjRxAcs5rhJkqYxsmDfbhO/doZ/HFybx3gzmhLq5Ak=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0zGxKZhxSK8+aD0Zkgeq3xw9wYF4z1KZ5f8iBZ8AMd2WSG9Y1XnDEL0YulndB9O3ZhMhLsoJ6vsHZv3Sgs9Icw4=
+— assay/assay-demo iltp0wuw7NqOYUySvjHQcNcMF4AvgikdAslKT9vZweEQVW9PT2X/XuDeVwX1GQRqAzLJF4AXWQA/KuokDVZO8f7CDA0=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0wmDD5ZrP7Eblc0xk4qG215GzhSEuJ4lhOd8wfpq893zNuN4UInsoKqaNJ2rdR4rI8VJI+gMJoNFMZL6gcnoqAY=
+— assay/assay-demo iltp054lOaQfo9KMGm4+WIms2GooXhLPzEn2F3v0pSriSAdZG5yv4TUzbYTie0efTF4JjVNV3MYXGipAt43PyqjqFgY=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9I7r6siy875mKh++X5C8M6+wa+8X+ud1uWYqM80aBTPKtEHc1kDMNB5rp2fCS4/4fie5HmN+ZZU3sg2MnQRxbwY=
+— assay/assay-demo z4hh9LKrgxY/dNF9YF7RVGIwTCijDFWvmoUN8B9zTtiBLTQ8WJawpTwJV2oj3W9cJRcq+76n9zKiovAkgwKtM2N1+gA=

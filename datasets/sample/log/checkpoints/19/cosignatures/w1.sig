@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewFWDYg8dKGRBcOlaZMu4jXC9ny34irGhJI7pMfpOIS+7drimkdJLYS1P1Lxwuu5l583ubH1Z4d6z4HkZfMCLqDg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdew4pwbd4bb65H82c7UTAS7lvPL35yV+4dJdGQWG+nzA0gJDcs2NEBtR3aPLNTZoHNswYJKIvTcfxsym1Md8HeVDQ==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANpUz8mUKz2ah1ZbLfeoG3KxcdTaZeONVa3VyhhQqR8scl3McCLU1ybghZOkc9TKqOljPUHCGsCJo4ItO7REO9gA=
+— assay/assay-demo ND0ANur5+W0OxJsjjrCRrFE8AYiouFjycrU8D8xe71QpRr9o0tieK3oS0/lB6O5KUpqgSagWVz0vLCf3yIxPr+EvXwQ=

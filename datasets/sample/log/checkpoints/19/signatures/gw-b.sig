@@ -1,1 +1,1 @@
-— assay/assay-demo iltp08v50BHCiWWxf3QrUWUtITTb/E9vR8it7CYtbVV80SWxvNMRdBDR+cACOvqBeivsESc8dShnKdfZ0IEpC3ZukQk=
+— assay/assay-demo iltp03+YKcknFPA8r22ULxgMO1q6sW62x5E0qyzaedAxvNLTYyFH0ISm7vBbtTG6zI6P3TFncOZf9DgX8WdMOL2kVg4=

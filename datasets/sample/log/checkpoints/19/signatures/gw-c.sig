@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9OoT1is0n/6KehfwDWgrEDs/oll7gmLkOUH9RNN9qYFJpObT/qJewEsNIa5c/hb2FiB097KooTCluQ+oKlVWPwU=
+— assay/assay-demo z4hh9K+eQbs2/ick131NZy1ZUlUIxiJrTG1QeVV/18XqFt1ZN5jFoZQHUwqhzpMmKO/GLkXCFFccnuZ8ywE6PnAt+w0=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkJm/SKPmnv94fo10tgGQqijSCk5uFwtLPOgrfR9IX6cgmZbozwoW7JuMbs53WMONxOOrv4Z0MuStVb4TiWl+Ao=
+— assay/assay-demo ND0ANlllNZ1ODqvYWbigoILqcIDipkT4UlyiSXYktGPIg3o+5Nn1qhjABGbehpd3bo6eNEnj9oEviC5OOkRLCD2UhAs=

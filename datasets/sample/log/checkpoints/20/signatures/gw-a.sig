@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkXnGTyL6ZL8NKsjKlxsqdWrIcVm4K3YyGtJsL85/fnEIKjlbLW/wZ3+6meLt3CH0xRtHScKiiO2/EOJm56SGQk=
+— assay/assay-demo ND0ANlGNkTI70BGW83jGFA5ZUbjKu/YiCL+E5c1NyFl1X2RQ5PXs1HLljnAbedSK6vpV2suFFe4o0sANewAnb1DzPQ8=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANvxvX3gO81Uskn4sQDe9OTLqgJRGNvO2N8bL17SUnHzkLTuNBUOgpNBuxFSLIu2TnCjfO1ttTPaT0f4+rlIh1gA=
+— assay/assay-demo ND0ANpYJVkzkeuX5G2Dq8NH26OzSeVaN8VuhoK/TgYS+D7kiHcTzqdvuOUprIB3meqn3UeSZke1ICLaVLyT/hNRnogU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp09e7MzjQO1ondgGOySESMoM5Y4YQTiXqGuXPQfmkrx8jjPR1Wplf9ozwBllYTZnAS6DCHHEF7SFq53Orhvmtuw0=
+— assay/assay-demo iltp00exSVE9rQZITSLNXZrqwf4G06knnmDBlg0z052h1kmYtIHzkri2bn3bX5Y08jTHIrdiTJKy07qZMQ1HkYK3UAg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp08qsPfkasUOG2XJUp5HS0LvyTJwJlnsyamlHhXHdmBU2FjtQUufP7YK3he9cA7bh9pmKBdre3zUwnU4DhSB36QI=
+— assay/assay-demo iltp0zL82ED+Vj5HFqo7nTlciY5CwDSuCRv7FXvoESmvr8WzoFEOMhppQSJ46QAY84dd8P6X+bJwUX9BHllM2aHR7w4=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9F9osBqu/lgoIa0A4tEGqVNLeu16bO/+rXTO7XZCSRikaZg4ymjBJ+cV9IslE4c/B/O8EnQKzKJetqXXeo8AHQQ=
+— assay/assay-demo z4hh9A2zHkivRmPXp9dRr/xo0St3LmNYX406fUk9pTuJ3b8p5+UWhn0UHnSR6Kmcfz74RGJBMztw5Cf5mpkjZlZFTAs=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANjD8WkOMJ7dGWxVy/MncPZ1GCD5+QvVcScQEIK6gv0P20N4ldBTKDW1uv5qHQjmWW9WiMV4bsxVmw7/xebcgqwg=
+— assay/assay-demo ND0ANhfkGILsymGxjM7bJmk2BEwWSNsmt8nklYqvks0VbXCjinIZ+ZdpIhCJ1FQ6QSN3RxfdcNxgVlLSbkG82sScPwo=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp093KLFWwdLaAu83/x+evrLPBJEEsWqagCXlFA4j0vjnc/8dUxi1Cx2kwG2nEum4scGxBZ2ERLXhSA4YM6sFjWwA=
+— assay/assay-demo iltp0+tnImqbVVE9C+L/hPFa01nx+uQrsTZ/2EcVQWtJyQfAKRYiezF4Yac9vo6CQvguEx7NLC7YRqYyEFDvk3XOhQU=

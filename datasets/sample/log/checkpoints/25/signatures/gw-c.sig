@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9GwVAwDktT7Jomb4FxS8Lyx37YNJPxioY8tJYYD0z9BUnLQEu7Do19+pS6FWxmLrhbOLSAcNm0LfI7Fq0PdkxgE=
+— assay/assay-demo z4hh9HlfX170+eLAt3F9adZPxYuBVK44jHZ5gPjRLycxP1EsfcQ41M76aCBpKr/Dx5J3Oc7A+cRv2+B7Deb7TBCPswE=

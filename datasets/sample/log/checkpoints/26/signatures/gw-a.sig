@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANn9TEGOVdZNiUbQWASpZaU5lpXtwmjx3lczM2IdQYHV4D8SD4yV/wUpK3YttHREU6IpFyYmoFTPBiFoqOkyfkQw=
+— assay/assay-demo ND0ANm6URm7v9LUOlfgf6CCrZGaOLOlbpkR66FdLGKghgng+Khdijfhe/aCKt5D02K3V44SqE88+3bbTITmFlh5hiQY=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANs8VHAwuxSxeSUnPpmF6QaBghP44dyEWmLwqSWh72c+gmj7DHoEpSHXAIe5FjJY4KSNUpFxHaxOxgpgodFFyQg8=
+— assay/assay-demo ND0ANrCeitBJE/KOiCi5LnEmeMmxZATbgWqZSGXEU6urr9okwSGUTruJECsJNLxB+h+OdXpziylt03UWyBTqMs+gogc=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp09Q9O+BolF7M76WHLcEH5871aZBEl0oOQjoYjXBTG98LC40y9yjNcWd9B4mct9Yr/T+qbcQeepYKekFmj1F/yAY=
+— assay/assay-demo iltp01H7kC26/TOT/8W52UEu11mmr5hxJRmOevo4DDnS8a7CtqQYb8gycXkH2IY/2e+2j5s8cwPYFgzXf54Y8HlJNAw=

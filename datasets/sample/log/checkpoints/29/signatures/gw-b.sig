@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0zzbM66QgKvU3uolAWOhhePqO9Rq2mNjNPOVkMpbthdNjTuSnlJhci7C2Sf/5a1yJg6VEuymUwNRxdqdGntKIQo=
+— assay/assay-demo iltp0/aRB8/s87BjYrMnuCWRqbTcfKjFDsAYxUBuiYFBVPVxrXsMeGPnnXlZtync2Fx5reqUiAuhKg3ASP7yBX4zKwA=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkAZF9qnU1jiOPxB5pdvltXLruWUHXz85Q/8lkR7PlAOqM3p8Pg1P7D3luuiooSdXcJbkPEBcSzt2tTXxDoD0QM=
+— assay/assay-demo ND0ANq8T8A/BrUEL8PDfI1NuuksMPN38CQmo20hCGXEEHdXyJkozAt1st/vYgV9GV3hch/00bWwDD6vQWnUtN9Ix3Qk=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9DtAAQnrZw+nn43AL4I12ui3wW10RWLLcoDSGpG/ZOuTm6aIk5IP2553iHOXr97c9qau7f0N2gGtO/eiLwwxPAw=
+— assay/assay-demo z4hh9IEjCZZ0Zhv+Y41fCt5mj4z5SieFl9OKgVKEJUTQw/+M2jh3PQpqsofK/EUXbwXOLlUtxZpzOxP2Tu2jZRYq0wM=

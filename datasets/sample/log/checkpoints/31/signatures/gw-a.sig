@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANj26EUkUr8n+3SLiXk5wmSdgYoiRoWrLYr+kr3JqdtbiADyI96G+gHGtrXhDneB91m9qlfk0YGDUozFNGjB3Mgk=
+— assay/assay-demo ND0ANkQKWCvMNoD6HUfyiL+OH/Lcgju7/G/Z3dnhkCgFqNNkSiBjj9xVnklrTIpsQYm4WqfbsbYogCVzcJBxSAhSSAU=

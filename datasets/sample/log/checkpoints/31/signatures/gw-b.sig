@@ -1,1 +1,1 @@
-— assay/assay-demo iltp016H6i2R5TEcR3V3Tl+g0yyTlgjPVBsjLkD5utidjNW4sBgje+v4m1lCtl69g27U7E7Ko9llNatG2QdD+3efTgU=
+— assay/assay-demo iltp04GoPGEOgrFT44+T55FOG7fKmFNCMztwwGO9JCQhSeooNANGSsZ06voMTvi/RwI+/wqsTuGsr53hH32hO9wIVQE=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANpR9cElwC+v1Z8oWApeVw5tigVMs90kj2mw37Nzwzgk7sz/Gyhjj6hHLH7auxxFsznfhSKrwFVgT3u5HUTlDSwo=
+— assay/assay-demo ND0ANsiyTpGKY+kEF5Z//AmuhCaaBVmDPHkyVzs9L2Rf7ny2UDSN1PEb+DXZuD4b1e7zwqzXPY8oWa4WkP2LeNFqoAg=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANujPzcSmzXP3glroC+aI7+4zdlIlp4gtZVCOAF7KSlxJ2d8YFHNTHcb77U9+Kgt1uXEkcray7MldiZbummBSFAk=
+— assay/assay-demo ND0ANsTlhPn0cFOV+5kcK+wniHeNd1l42Pjw6MzIJVOaNVY0saJC76hfSjE5zfZP2QARu+i41qoaTypqJVifkYEtoAI=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06kju7bZ4A/jk8a2dQ8qW7hpuJgmt89RoFKszA08lJA5LG/gGq0V4fCa61TEsMvoBE9x1hv5xHhu/79CX5WFJQI=
+— assay/assay-demo iltp0/uPhP1J/n92nAfAf9pS42ROpnex9yfEJutLhEOZvN/CMDRG8OzCjEYjSY1KIBgrWpDLFti70NQzekiSjVxRYQk=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0yHEXKr+HCrm3t1PtChfLFt6UnI8hsKn2IODv1kDvFLlMNZiK68TcdT/HmyVJCtFEweGJifGSCT3pb+eZCbiGwc=
+— assay/assay-demo iltp0zf46tegY2v8sLPUAncuhu4sAHM17LJAFAjh4BB2QRwaDhwK8rLrs1DpErynS3h5DRHjFInMJSjTQf0HH72gDQY=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9NQR1FLAUsb4uuAFx59NcLy565JlAUGt9jsQMZBFGckIJKKS/JURqe6IspeKLSQPi4u4R20qTKM/TnBupNvzmQs=
+— assay/assay-demo z4hh9JhtrrIOm9u7PdDgOigp7NSwPtuWgW+nL9jVdP3vvXLcnYkhVv8NGDfL5llnn+RBh7lO8ZdaYomxVB413Vgq/gE=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcwwKWsCXRnfA+GaVquhpid1COlT4/qfJfmkleQOtC9Cn/UDTglJQh/isFb4A/jGgvTO7TgBaVNetXR4V/v6i3ltBQ==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcwwCn4IoEtm6mv/4RLX6zhRlZj+7kvzSMwWlEA9Pf8rT51+TGHAIE0u3Q4hTZcoDze1NEDvJmBlt2URjGHjO5RTBA==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANnGoGepHMAYMR1B7HFZtMe0G3te1eQVl+L1jUv83BwMs4irb/Ezxe+ekPPmur8m59qa4xoX5Xv3RXw1KOPMViQc=
+— assay/assay-demo ND0ANhHBO2nznucVqT+JTAlXCd+X5C5yzPW9rBj/fbZTEISg8qmhcMG09IhfIRPZg0v79hPZzd3UN0pT2qdanRN/0go=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp08e/NSQVNPLexSJ6LOg2TDj7sVpZORG5y41915b2trgpF21Lo7t8Rw5tUfyIo2qml0isieipQdzK/SohSL29fwQ=
+— assay/assay-demo iltp01NrlM/lQPdBrkq00SB5QLOmQkdPylRKsKvaoAnsrfHdI4Bxir7AhUqytOuK5rjMBXcTAwe8uykd57EfEAyE9gk=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9DmPalp1Tmgh8KxmkGFH3GgrvVmwJI7FlTvXdmB8zU9xw3xsOWDQdf+K9FXVuVWXRKvj2Tuh45ioD5BKz/L4jww=
+— assay/assay-demo z4hh9JaTgQtKzyO3kCejT1sBHa4kKPevpG6mao2qLkgIzJQah3P3tNOw2UPnr5GVkM5X3myTK0O+Ru3olQO8QQ+A5wc=

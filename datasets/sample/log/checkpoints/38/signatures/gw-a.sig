@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANpCrZCXjxTupK2V8PnSSUd44rtRWqYnCen8u/EGwZulCu4NE2YQkkXXVCKSdburGn5jp00GgRw9cl1X80v+WUgg=
+— assay/assay-demo ND0ANoRVVsvY1VlTtJRD9SR1rfSquFWn+GATjK84POe1eyobxd4SFVI9UkNT5mES/2tYT00oZ7+euhafSvMD7MyjUQ4=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANu+RJuSR5bGn6PkTC0CjLiduEqzN2LeJPUH6ozNyVW88UEOMoh/k22gVviw/LTTY292pqRHeqOLu20zlIIMZ9A4=
+— assay/assay-demo ND0ANlOeJxODJ7BnhVIbL8qpG6LCrgYiR1fN3mviCnPP4W5jL1KjqB08CE+fsIk/V80dg801ehrm3Cn5wZH+QLK5dA4=

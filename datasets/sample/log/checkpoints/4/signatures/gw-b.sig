@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+qUNlWHsJe66eEwpKvt8PtFhJkfQl4HiaChQGnTJgv72chNlCwpre2SGxGtz01SNNNuI+7TG0BKYsfXXY7wzwo=
+— assay/assay-demo iltp0xb2tvtbfzugv4nWQTVWDvzdnYS3pDZ04j2T8LC4Tr+hH2zAL+fZLR/F7d7pdHZbEDIQYnNzofnbdOB/IxbOPQw=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0zetCRhiOzgrg4iPrp/NswqcNCdXASYvSpaLNcG2mUEMhtnERwfpeP6gvQNd+upFi62vJmtBtqJbB9vEnTTGggg=
+— assay/assay-demo iltp0yKUyZyEWJlX5AYtgmVwtCmBXsz3pfWjjV9k70Yz+6dVyVfUPlUFR6NrKr084yMRZ6og8Da8jJ8yD/XbbkDzggg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0x/R4E9YU2i0sqiwhrDxHkLyQ0GjKjultZ2wpA5KUFlajRxotOaKppUhgFCIY08Mlc6Hz79piHBVWEHHp98bkAg=
+— assay/assay-demo iltp076jTPGux089NKkLcGKDHX5gj0oM1OYdAgQ2sAlM8E50KERpNKuUvSFGSdy73urX+vvetuX+ySazD9b6F8nv6Qo=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9CnUs8iNsHAMKYx0yrt/aBfBEKX2zSBa7bxx4vrBJFThsauwwsuM0eJl66Ankf89pMc9xkoDevWf81bT57FEHwU=
+— assay/assay-demo z4hh9DaFbMN/cOW2zEdctJKngKrI9EOQmAaUP5FT+8vILO6ImNabIVycvHFXQ5l7GJElSpIntD6PBpRK4Jg5Qfn2jAI=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2wsIkvZdnK1tzjsOD7mPeQbqc2Z/IGemM5An4XKGNN+lmHPHJCMsfg8ZcqWEyMjVvzb4fFF0p59cg6TLxksXcOCw==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2waczFZyxnLMX8tl/xtEFKHdUvWEaTDkRSw6mHa653fFaKL5lFaTxLJvtsdlD0eY8PDSCZASdXQjXYOGC5aCCuBQ==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANpDEOH4CCRJM2gDcHa4HmISRm4mVKNEJjB6t9Gp/s2te9XsXMH5pGNRxjBTUBDuB6S4IGiDa+44q2S5l6NkKbwo=
+— assay/assay-demo ND0ANlpXvujIZM+Rp3NlnPhWdSho3hMKi4FNIVqO3UV3k1pOhqq1TgacC1vKvgeZIk7yVvnUh33pNwc4jX2MTPMWWgA=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp00JiI2oEaFipti3iYceCf+UyKOlOLq+442Davxh4hpUkcM+rP6crUmvWVnXS8cKJyE03KpAMyTmxno/LAUuHXAM=
+— assay/assay-demo iltp02AyalihNQX5aLnEhF+I2grlg941/7nv78TZA9Gz8bdX3Xaqx5dtbgGqiTZYa4ftBLb6o5EFqgQHPWNPpma3Kgk=

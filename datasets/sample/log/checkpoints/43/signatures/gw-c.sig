@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9LuVbbXKmIWSKpuXVWOEYpJHIkdDVsFNNOfTS2EVqQtoUPqHaQwUx4ICbjRr/p812Nd2OLqXIvK0QuhoPGlZogk=
+— assay/assay-demo z4hh9Nwb9dhfANQywffNJOh125RZzZ0dj1efmmXio+aEbtxll3i6ZCKLh+gdUQ35Q/MjwwWQrFJPRftR97CC+uwEeA8=

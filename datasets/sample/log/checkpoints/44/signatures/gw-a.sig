@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANjKEvxCMF3R0NZPW6qmVsV+KG+lWo9MktCzwuM2qIRXT8pH1doBT5DwkxFnjsRFRfq6d69v765bV+D1FLk5mMgk=
+— assay/assay-demo ND0ANlrjIAe4ut4LdljB9iFLWNxh5pkKl7qCtErwA3fTToTnlMopJNQlFawNE+t40cqpiAh1Xh+l4+6FEG1Mdi4bvAM=

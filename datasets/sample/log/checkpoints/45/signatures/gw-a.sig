@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANikEpavFf9/jJ4gRPxk6ihxAldyXvzz3IP/HYrzmoxCpbbwR3Z2yC1ZbwUTXRhA+dSwrUwy0nI6nu+qKBbNRPw4=
+— assay/assay-demo ND0ANkFAWzB+aduL5fkFolLQLQsiVb1olcnPIJOfERIwIX87p6qdC5t4nE5OULM3UbWNVG/Pc2JspNBEz/NC0GFDogQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07tjupVX8LYG92/LybH8/z6hBPllqkrOm7GqG05rrlP9Zm1LaIRqH402LhBYBtK2aldfQ+YisKDdQiLfkdQQaAU=
+— assay/assay-demo iltp083jlOlbLKL1FUiDzjlkCh7mg4MJzoworcryrImabO7QSyS1vJZOkLzT3yd6THfNec2eOYBHEl2vR7SuqeWQBgk=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+Z8+mjmGcKyyaam+lIgNCm720qR6o6tl/IxVqI8h4wT8PT/k/8Z45BnG30z2z4LgN50Jq727mH1XldYC9EoiwI=
+— assay/assay-demo iltp07hPKvuZ3JZYz8pBHl7P3HjXLPEZe2Onae8Gp011vNWiXdOKCbbTEReB5ThYdwOCN9YN4PVnmc47cFLNeeZzEwU=

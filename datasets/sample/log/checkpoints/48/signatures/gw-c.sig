@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9HmX4c+RJaj82AW16R4njtqEf9LsPQ+kQvOu2wclrtpDwkL7bGFqdv7OtQbLI0LTssm8qEIbnKU6tzMYeA4x/Ag=
+— assay/assay-demo z4hh9B5g9G1Xu/C2yBKE6BCPNLGdx9MjfKJIV0wdpBgB/XPVw/lEL9tBTLrSxdel2pTQehuNnWIB3xOlS0T5wMtPpQ4=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkOn48rAW5fa0aowonRQmL7rwAkzSCCDoj9nAJ4rwjEkQSkOZINjk59kDPIIrGVRAnFtf7kAzhPAEyFoPWwxqwo=
+— assay/assay-demo ND0ANnTpRMDFGpCb8vtWPKg4DVSb785zHt+0WzNnL5tQnQpKE3uggcyFH5hAwxBk8hiKjlb7l/nBAEKZ3WqyUCzCnwU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+J0MtfBCwSV+xHmuAV/V3nwxvii3vjK6QZtVggORtXBkBhWv+xHrJr9InTMninEY+7ovxAjLjSX/imAy5Cy3Qo=
+— assay/assay-demo iltp041/YpkvlSBxuGMaGGfnxb/7zKNbGW+HV4CxQ4SzGcPO9QHckfO1a/7UdqqjayFMRWXUGAHXprgAF9CnR6ewfQw=

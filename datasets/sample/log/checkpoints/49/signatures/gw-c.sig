@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9ASrNweHB5+1rpDwxkm02F8mPwpCVVkdDkzt39b2hQrsBVk30A3FDMMxA+pE67guoh0/CG2YPZ1sEMs2FsTEkAA=
+— assay/assay-demo z4hh9OT9gw8NRsZ9wggvve15k+p47QfNqi1RMwkTXE66eQNQlea4uaQV0Oh+3Y7QR4qqnwvab3WeZdoBWggSVpzWbwU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+gzPFD1vba01PT5665nlyozbuMrsbQMwg7q8kY9y/GFFHBWtdrKxQY+GArn/5cz5zeQ5p+o4JDHdqoQWM3/xAo=
+— assay/assay-demo iltp0+FMXTnRqpBkBK6joCW92kcLL1NeCWF6NjUcTHYikTa96kMc1zKtXTkzP64CFFz8pzyfkH5E0JPUfoP2BhtoCg8=

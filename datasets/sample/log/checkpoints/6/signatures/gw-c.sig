@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9JSZva4Shj6iVog89ZowHLqKHs2kQiFwgpV2hjEdj3fH/onJ87ZpLUe0d4YgW7jn+98kwPoc+L0MYfueTSkEgQM=
+— assay/assay-demo z4hh9NfR0xjFl8Ug5K/MgpGbJv4OlspQpD16Fg25hWD+DpxkfRyrguL+7H9s9x0H10QSS6gYarmTU5iMGz1tWcK1SgM=

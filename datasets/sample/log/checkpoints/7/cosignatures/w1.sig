@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwgU/K7t27kafH2nfPHSaJnjiKv6lyvvhZJ4Mf8q0822QdAjnxveHHrCOZNyq8aBI0BRQX1HiMSX5gJGeku4tDCg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwbDKf2GJ1J1PoYDjzqgD8yLnaJMO8PKmIV18P0KpqF6VqatCPqQyyhTiJUA1bT7WD6yzF+pWWSzRzFA5YTHu9DQ==

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02fVYIv4xotL/cKwfibGrQsnX7N6vy6ez+wQ8rBcZsN0Dm3LHtfdlpV0xFEcSp6M9/Nen3U0o57Sau48RDbkkAM=
+— assay/assay-demo iltp03qs+4e7Kf3tByQ+OfrJb/BeuuSy8mIQ8PF8LsFymUOzf1e/Xc1SEcc41inwNv0JCM5tpSUH53/BNG8imSoRhQA=

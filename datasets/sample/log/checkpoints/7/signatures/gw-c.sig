@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9D4yUCndVi55AwNCe5eThKKP+Iu/WKDzLS39HDwdFUg0UFtTuBjFM9s9WFwcMWjqPq+e6J4yoU/gOGHjb0xVXAE=
+— assay/assay-demo z4hh9DYcsajc8iXmqMYR7cbTOlt4cNorT51ed+jSIpf6SCY1IfX+0bzYglqkW/bazFLz/Qilv4TYPIgPWSdAuJbeJQg=

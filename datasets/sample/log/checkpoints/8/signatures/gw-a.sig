@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANvkYioULf4jwKnDQf3rEkzWmMoVjQ+ePRkBV6TwZsXfIISpUEHBY2oyN5kdSkUbILw4JlO5Y95IpAVohH3nJ7gY=
+— assay/assay-demo ND0ANqZXbZPPlQAwvdHDQeJfXLxNab1sB/DkhAeTVpYj5KTeNqVKmgfcQXzq3AxoA1BwmDWp5n3pL0KM+z+sOzb7XgI=

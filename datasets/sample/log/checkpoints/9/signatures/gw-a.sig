@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANiIFY41Vb4uvAUfklegiRgV25sP0y6dwFammOBE4UjlZbA0CxogFYOGyzpkCmWb8x5W6eLoKB3AXj6GM68t99wE=
+— assay/assay-demo ND0ANvSRodXJZA+u0yRJd6hnOSUD2x1QUCzz6JlSw2NEH6luf2QkFsKQacmUasIbgqwpJX71cHrTH0QQJ5fPSS/YoAw=

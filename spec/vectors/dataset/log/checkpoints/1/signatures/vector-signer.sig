@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJENZ9ofbBzqqiHTd7SEEDfJUHBoG5Myk+7mcm0XsE1cP4tJM3DljQA2ARm+uDrMEgRE+z1dCpIp4b1VkVQk6kQk=
+— assay/assay-vectors yD8kJIIE0PIwsyO/AdG65y+BhYHgfYJQ6PTETQErUwphBsc7Nb0/VQi5EuCmPg7tlGRcCJY7uAhWYKKuBgqL90B0zwA=

@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJApTsBWHBnjmZ1zQt4OFsOymsIYaPGrX46705UYQB67Ken/u+Snc+1bEmhfTsJBPnTD488tj66PeXuNALOL4YAg=
+— assay/assay-vectors yD8kJD5JQH4qYyiY1LryDoO/ypnq6WwqTLwC4d194jNMCKK2+zZ0U0YJnXITPjoLanwykWmOcAs40jnU+2Ya9blD0wE=

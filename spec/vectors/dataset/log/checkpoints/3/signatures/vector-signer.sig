@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJH8b+UopbClAvObGjdWlsBteNUXHFbzzT7UNM4dzOqddiicZjcHu7O1j2k4bGsSo5YjJCLKzcplNiRbQsobiYg0=
+— assay/assay-vectors yD8kJHvNGbSo+Wr72P8oEQ0qvM6NB7H5TLa0XVrAe3YD5rffRShQiukfDKNHTtAdMSdWMFb2a+Dam9T+u9U7NicxMAc=

@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJGFbrydILLuoO0pdDGPET77SuOh7tvktJ+cyvw9J/T1GUZhZiTtyBGHb5WYUPnGyLcnLY1khYHzGpgwQ3b4yIgM=
+— assay/assay-vectors yD8kJMYQKAsBXjuUo4ZQ0j0aluqGX0KCgKP+e6nD5mFcFjGqk7fJbTptBqRHYbri9DkxtDIUICEa02vyEpK4aHmFagA=

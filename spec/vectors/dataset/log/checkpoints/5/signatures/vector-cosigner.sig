@@ -1,1 +1,1 @@
-— assay/assay-vectors 4fySRfeDpFYgBDUWF9QPH4hVuEwtxfvjEPE5V6xiSxlA/UeGSiWLPwYjPnRdriY96CQjIm0X5fzV0q+tSP0vXJB95Ak=
+— assay/assay-vectors 4fySRWiZkKUY6hA7I0APRByZQ3qqBOAieNuu7Iqm5Pddj6yZKoZXhJUspN0gOxwzNifYzFFXfPiTWE11kgWnLJpyagc=

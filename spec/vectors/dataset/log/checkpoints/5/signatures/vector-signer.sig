@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJI3oRbCyU1TJgcu0B85Bie/wtkYPImRpZsDdaQWW7dJDyKwaMEPkMFeNM/s51Vkdbltx1jmAUdhL9B7SZGkYRQU=
+— assay/assay-vectors yD8kJI+zALJiJajg5S/u5AaxWS8KoUeieB+hVe/3DVVUAgrQx5wz9Q403IZpYY4rBhBvBvLE1P/vCN2ISbfVgQH63g0=

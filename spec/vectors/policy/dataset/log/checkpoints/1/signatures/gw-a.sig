@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aN9a/6As3bs54nR7xTjVauSOsv86HKSeZgUJNSbnTkMvecG/m7lZ+XwkgbJpGsgAF6L9y8Q2qQaLs6IwScMnVnQ4=
+— assay/assay-policy-vectors 7s9aNyFzon4uVw+4wAqeGEn/LzA1fLsm5uxHkSL1I8Mr72snR26aFBIh7FM7kYd2Sl1LhHaFVzVIdkw+Zoxk5qcPTQE=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aN2fnlOmgJY+6Q4HFXAONljfNUswA1Wlabh+CSyPa2VJxyQyOb9oyBB+pr8PzmDwy3Xe3ky8dxeRknv2QBCxnhwE=
+— assay/assay-policy-vectors 7s9aN2L0sfEBpR45BbH3DK1uyGMmkM1Amp21miErn9Vdwr8ktMi1j8dtnEPEnL9ZCq6ceTeG0ujhKpUdGprzlZH9Lwg=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors hU+xVb1VyMToWYfzCUjT4i2LMrdc2x06SPeQMlfKU/mf98Kl0VgM24dKOcKlxiT1Lb4+Ubv1eqpmL4WuzBz/HmQNWQE=
+— assay/assay-policy-vectors hU+xVQtGovnU+MgLS9rFPWfko7q+zogozH0TZIVUc8V85vpjCNMj4HlYqxN57FcsBgyuf1ckeAghTyNjElfo2D9GBwI=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 736ga7W5VkB6E6P+bBBTpiCKphBXSlOyY7VB2l/tyK16rW4x5/fTsLCfjbwG7h2R26sf7RN9kw9B/h0VPkPnh2kRRwc=
+— assay/assay-policy-vectors 736gax3+HHAGPV35abbtI+RKNoYrhbYmDIWsFbpGsgDPhIjSVC0Ldh/FdwAU80URFBnAHqKJV09cDKR/ev6VisAaXQ8=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aN0SmUEV7d5HJNzucG/FGU4c/Z5bfeiHmBineZHQhM86Jw/BDDwHE0Vd4xuQ9ajn3l0jwlKS2CIVUFpW1Dn0KCw4=
+— assay/assay-policy-vectors 7s9aN89zG+s6sSEHr4D02xy6Csfz1JBDCGC8yCQgrzsh3XRJ2yiKp1pdEWraq+DoOsydtk7w1GtNTekxL8S5j2USbA8=

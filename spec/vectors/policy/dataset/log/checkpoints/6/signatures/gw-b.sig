@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors hU+xVYJWRK/sE5JU2dVyw1hLVqj99oyazTenfIs/TnrCbkmt7c48E74I3orc+6zUTdgi3uZSodIouubbOf6Yu2wKGgg=
+— assay/assay-policy-vectors hU+xVfFHhmGGyqN7INmm8X6KX1Sjpxgh3Qba2kPm9nogDUwdf9cFu2wo57aRMV3cJDCC0p41C+ey4UjdMrjjYQlQDwQ=

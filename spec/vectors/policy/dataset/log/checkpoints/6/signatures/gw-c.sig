@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 736ga5vmUwz8Qsfw1liPSjStePwRLkBwyn4XzuDG6EfiDZNfnJiRD8NDHJ7JRe6SyBfdINLbGxGLe1fyks/xAN2Q4AI=
+— assay/assay-policy-vectors 736ga3hIe+MG7d7CruH1fiHFBmu2coS6FRREqJy/V8/aH2gutQCKh7qczrbHxam1d7X4KWI0m/I0l5yJeMzV09r0kww=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aN4N/CtgV+oBaWvQjvcwZ+aKQBdLUQCjcn4O1vE2uMQIJoy3BJyD/7xXty7JOwikab0ITp0DPDvp1By7t343ixwI=
+— assay/assay-policy-vectors 7s9aNwQIEpVx//2uydfM+ogdVUL+ZaNx5a9W1TocH5h2Rx6nHZRDig6PWcQ8j/gMhmCjcxp4bb2+FTbG0brwH3NNpwA=

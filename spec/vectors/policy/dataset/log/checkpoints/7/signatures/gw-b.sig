@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors N0+4jNs1gK6LF7yS0OLmH9/YDQVMXk4WqJ5EKqSqL/U3KG4pXCFeh2nY2hq8ATtLqQZCTUm8/o7S5cq6BdWeQGRpQgk=
+— assay/assay-policy-vectors N0+4jMC45ahaN88Yfl/Niypsy8D3GUCFaPbZ4hM7sRyoB6xJp0SyzJ+L71iZJvaMiNXO9ss3vIwLlDz80T9QLsmUHAc=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 736ga8i6yJBQsaglkOXpkLWZfke+chcVsRXnGtzA/NHV0BVpHvn2FT1BMyoAf/375MITBSwA0Q4+zdmaFEhnjmfCQgo=
+— assay/assay-policy-vectors 736ga3SfblhhFGLdKUqx3ot65J6crw37b4srqL9Q0aWqTKmSUSRXnDY9wRawFsLTQ0qHQ8d726qaLG5kY7/Sm3T/UwM=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aN9E2w9UC3uEGhpqjIKeZ8fTLcJr+MqNVYadfvk96t5r2dSGsHoCQibHtJKiV85V1lfokdHEJkd/9iRBVE41jTwk=
+— assay/assay-policy-vectors 7s9aN5nQjjJf20ZoQIIS1tWvIxxuO5iWOPOUblSUjgUuCPBpzlXMSTQyHHUScToTGd3xWE0ZHxlKfX+wzVUe/16r9g0=

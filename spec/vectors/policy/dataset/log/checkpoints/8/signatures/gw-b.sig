@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors N0+4jIL9J9ZDrPVdJ5i4pWlxrkSLK2w/kfQcN0Zb6P9xRGILDoSZKtmWB/yqKykxcRyLJoq+usH2EobudpxLm3s61wU=
+— assay/assay-policy-vectors N0+4jDDhE0lXm2MgVkTlF7ERrW+x+YWU0Eft54WLLlggWrKTOSsLE6yvneabstnFVrreQvVVPAc/aamws8xpKw6+JgI=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 736ga7WGa1U+0H4Q7YiSogeYYe1yaaDwnPoAJhJSkbS+/qh1uiOgIbQy+7yTsJG9iucI6xljoiU+KQAgAsmCk4tgoQE=
+— assay/assay-policy-vectors 736gaymWmlJhtkwcy2j4LbHMuSFvxHdQ8w5Z4IYOlTm8lG7gSD5NicPw+HJTNCu5/XnNTmLJmLBM/wLVw1LsmToXuAA=
