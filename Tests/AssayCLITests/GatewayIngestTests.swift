@@ -1,6 +1,7 @@
 import AssayBench
 import AssayCore
 import AssayIngest
+import AssayScore
 import AssayTestSupport
 import Foundation
 import Testing
@@ -68,11 +69,50 @@ struct GatewayIngestTests {
         #expect(session["output_fps_mfps"] == .integer(18809))
         #expect(session["output_fps_p10_mfps"] == .integer(18088))
         #expect(session["error_codes"] == ["whip_disconnected"])
+        // Schema 2: what the gateway saw of the stream (spec/records.md §3.5), from the same events.
+        #expect(session["schema"] == .integer(2))
+        #expect(session["session_request_ms"] == .integer(1_767_966_622_124))  // gateway_receive_stream_request
+        #expect(session["session_playable_ms"] == .integer(1_767_966_629_915))  // gateway_receive_few_processed_segments
+        #expect(session["session_last_ms"] == .integer(1_767_966_850_976))  // the error event and the close, last of all
+        #expect(session["session_swaps"] == .integer(0))
+        #expect(session["runner_start_ms"] == .integer(1_767_966_622_510))  // every status sample's start_time
+        #expect(session["ingest_sent_ms"] == .integer(1_767_966_624_202))
+        #expect(session["runner_output_ms"] == .integer(1_767_966_623_931))  // before the ingest on the gateway's clock: skew
+        // All 22 samples fall in 2026-01-09T13:00Z; the first (DEGRADED_INFERENCE, fps 0) runs but shows no frame;
+        // Σ ⌊fps × 1000⌋ of the other 21: 17584 + 20086 + 19983 + … + 20087 = 413806. No sample has a latency_ms.
+        #expect(session["status_hours"] == .array([.object([
+            .init("fps_positive_samples", .integer(21)), .init("hour_ms", .integer(1_767_963_600_000)),
+            .init("latency_samples", .integer(0)), .init("latency_sum_ms", .integer(0)),
+            .init("output_fps_sum_mfps", .integer(413_806)), .init("running_samples", .integer(22)), .init("samples", .integer(22)),
+        ])]))
 
         // The session the capture cut off: closed at the end of input, marked so.
         let cut = try Self.record(lines, id: "stream-3c1jio-mk6xu4go/12b4ba45/1")
         #expect(cut["error_codes"] == ["no_close_event"])
         #expect(cut["ptff_ms"] == .integer(2847))
+    }
+
+    @Test("the real session scored by naap-sla-v1 from its gateway evidence, by hand", .enabled(if: Shared.isAvailable, Shared.skipReason))
+    func fixturesUnderNaaP() throws {
+        let (lines, _) = Self.records(try Self.fixtureLines())
+        let scorer = Scorer(profile: ScoringProfile.naapSLAv1(), lastDay: UTCDay("2026-01-09")!, days: 1)
+        scorer.add(bundle: "gw", day: UTCDay("2026-01-09")!, manifestSHA256: String(repeating: "0", count: 64))
+        for line in lines { scorer.add(try Record.parse(Array(line.utf8)), canonical: Array(line.utf8)) }
+        let scores = try JSONParser().parse(scorer.output(verified: true).dropLast())["scores"]
+        #expect(scores?["excused"] == .integer(2))  // the two requests that found no orchestrator
+        #expect(scores?["without_status_hours"] == .integer(1))  // the session the capture cut before any status report
+        let entry = try #require(scores?["orchestrators"]?.arrayValue.first)
+        #expect(entry["orchestrator"] == "0xd00354656922168815fcd1e51cbddb9e359e3c7f")
+        let group = try #require(entry["live"]?.arrayValue.first)
+        #expect(group["sessions"] == .integer(1) && group["hours"] == .integer(1))
+        #expect(group["reliability"] == .integer(1_000_000))  // requested, playable, running, frames, no swap
+        #expect(group["coverage"] == .integer(1_000_000))  // 3 health signals of 3
+        #expect(group["ptff"]?["mean"] == .integer(7405))  // few processed segments 629915 − runner start_time 622510
+        #expect(group["e2e"]?["mean"] == .null)  // runner output before the gateway's ingest (clock skew): no E2E
+        #expect(group["fps"]?["mean"] == .integer(18809))  // div(413806, 22): the zero sample counts
+        // No benchmark before 2026-01-09: every quality component is ½, so 0.7 + 0.3 × 0.5.
+        #expect(group["score"] == .integer(850_000))
+        #expect(entry["slo"]?["not_judged_because"] == ["few_samples", "thin_benchmark"])
     }
 
     @Test("any arrival order within the idle timeout yields the same bytes", .enabled(if: Shared.isAvailable, Shared.skipReason),
@@ -207,6 +247,11 @@ struct GatewayIngestTests {
         #expect(first["end_ms"] == .integer(1_776_384_031_000))
         #expect(second["outcome"] == "completed" && second["attempt"] == .integer(2) && second["orchestrator"] == .string(b))
         #expect(second["ptff_ms"] == .integer(2000))
+        // Both attempts carry the stream's facts: one swap, requested at the first trace.
+        for attempt in [first, second] {
+            #expect(attempt["session_swaps"] == .integer(1) && attempt["session_request_ms"] == .integer(1_776_384_000_000))
+            #expect(attempt["session_last_ms"] == .integer(1_776_384_090_000) && attempt["session_playable_ms"] == nil)
+        }
     }
 
     /// 1,200 status samples at 8.9 × 10¹² fps each: their sum passes 2⁶³ (an arithmetic trap on main);
