@@ -275,6 +275,8 @@ def _check_status_hours(record):
             raise Invalid("rule status-hours")
         if hour["output_fps_sum_mfps"] > count * 10_000_000:
             raise Invalid("rule status-hours")
+        if hour["latency_sum_ms"] > hour["latency_samples"] * 86_400_000:
+            raise Invalid("rule status-hours")
         previous = hour["hour_ms"]
         total += count
     if total != samples:

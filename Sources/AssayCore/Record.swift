@@ -328,6 +328,9 @@ extension Record {
             guard member("output_fps_sum_mfps") <= count * 10_000_000 else {
                 throw violated("element \(index): output_fps_sum_mfps exceeds samples x 10000000")
             }
+            guard member("latency_sum_ms") <= member("latency_samples") * 86_400_000 else {
+                throw violated("element \(index): latency_sum_ms exceeds latency_samples x 86400000")
+            }
             previous = start
             total += count  // at most 240 × 3 600 000: no overflow
         }

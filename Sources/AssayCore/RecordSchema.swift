@@ -260,7 +260,8 @@ public enum RecordSchema {
         var rules = rules(of: kind)
         if version >= 2, kind == .liveSession {
             rules.append(("status-hours", "status_hours is ordered by hour_ms (multiples of 3600000), each count is at most its samples, "
-                + "output_fps_sum_mfps at most samples x 10000000, the samples sum to status_samples; a gateway record with "
+                + "output_fps_sum_mfps at most samples x 10000000, latency_sum_ms at most latency_samples x 86400000, the samples sum to "
+                + "status_samples; a gateway record with "
                 + "status_samples > 0 has status_hours."))
         }
         return rules

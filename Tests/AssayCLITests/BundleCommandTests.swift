@@ -139,6 +139,6 @@ struct BundleCommandTests {
         #expect(sealed.status == 0)
         #expect(sealed.stderr.contains("invalid.jsonl:1:"))
         #expect(sealed.stdout.contains("records    12"))
-        #expect(sealed.stdout.contains("rejected   33 input lines"))
+        #expect(sealed.stdout.contains("rejected   34 input lines"))
     }
 }

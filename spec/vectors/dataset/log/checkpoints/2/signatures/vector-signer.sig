@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJD5JQH4qYyiY1LryDoO/ypnq6WwqTLwC4d194jNMCKK2+zZ0U0YJnXITPjoLanwykWmOcAs40jnU+2Ya9blD0wE=
+— assay/assay-vectors yD8kJLTPtwBarkZ6bA0G4InXPeWDS5jvSPx1Hb//2EFYq/Zmc/jBFk9WU57eBaq2zr6w/0dsm6cUYDexPCEv1PWJvwA=

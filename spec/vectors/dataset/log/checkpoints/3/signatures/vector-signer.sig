@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJHvNGbSo+Wr72P8oEQ0qvM6NB7H5TLa0XVrAe3YD5rffRShQiukfDKNHTtAdMSdWMFb2a+Dam9T+u9U7NicxMAc=
+— assay/assay-vectors yD8kJIyptE+eAhrPS+GdbKiimyxXaMYdqzaAoAU1yztxDKGOYkWTyCMHpHaaWdFxf+cSk7AgwBKLAId2HBeMKKDcIQc=

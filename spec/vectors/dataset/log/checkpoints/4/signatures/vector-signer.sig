@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJMYQKAsBXjuUo4ZQ0j0aluqGX0KCgKP+e6nD5mFcFjGqk7fJbTptBqRHYbri9DkxtDIUICEa02vyEpK4aHmFagA=
+— assay/assay-vectors yD8kJOh4ei2scfr76j2OYM4cMm/E6+eEUho0NGU7SBnVywRllTI0574hqTN2672w6QRqpEcwB0NLwRQGpPuWjZNlJgk=

@@ -1,1 +1,1 @@
-— assay/assay-vectors 4fySRWiZkKUY6hA7I0APRByZQ3qqBOAieNuu7Iqm5Pddj6yZKoZXhJUspN0gOxwzNifYzFFXfPiTWE11kgWnLJpyagc=
+— assay/assay-vectors 4fySRfmm/M7e7mG92DoOTCsoY9dh4StsIf19Ll71ooWhAX6krt04BhQuRabsVSF6Lch5NrNW2n/RSmx2sKdkmG1pZw8=

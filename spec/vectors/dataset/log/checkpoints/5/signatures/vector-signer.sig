@@ -1,1 +1,1 @@
-— assay/assay-vectors yD8kJI+zALJiJajg5S/u5AaxWS8KoUeieB+hVe/3DVVUAgrQx5wz9Q403IZpYY4rBhBvBvLE1P/vCN2ISbfVgQH63g0=
+— assay/assay-vectors yD8kJJ0xOHjAr4EteqXWijvw7Bj6o+6D14inyNsGcvJW7r5ODASEu550fGxgQVX/L4ToP7rNZlrQqfPBfys7ZoIVxgY=
