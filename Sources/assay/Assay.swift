@@ -11,7 +11,7 @@ struct Assay: AsyncParsableCommand {
             Merkle-rooted (RFC 6962) and signed (SSHSIG, Ed25519). Every subcommand has its own \
             --help with an example. The normative formats are in spec/.
             """,
-        version: "assay \(AssayVersion.software) (spec v\(AssayVersion.spec), record schema \(AssayVersion.recordSchema))",
+        version: "assay \(AssayVersion.software) (spec v\(AssayVersion.spec), record schemas \(AssayVersion.recordSchemas.lowerBound)–\(AssayVersion.recordSchemas.upperBound))",
         subcommands: [
             KeygenCommand.self, SignCommand.self, CheckSignatureCommand.self,
             CanonicalizeCommand.self, MerkleCommand.self, SchemaCommand.self,
