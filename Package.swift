@@ -97,7 +97,7 @@ let package = Package(
         // The auditor's build: verification only, no git, SQLite or networking.
         .executableTarget(
             name: "assay-verify",
-            dependencies: ["AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["AssayCore", "AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The fuzz targets (Tests/fuzz/): every parser of outside input, with the properties it keeps;
         // assay-fuzz runs them under libFuzzer (Tests/fuzz/run) or replays files through them.
         .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayIngest", "AssayConfiguration"]),
@@ -108,6 +108,7 @@ let package = Package(
         .target(name: "AssaySite", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayStore", "AssayHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // `assay demo`: the whole system on loopback (exporters, collectors, git, co-signing, the site).
         .target(name: "AssayDemo", dependencies: [
@@ -130,6 +131,7 @@ let package = Package(
                 "AssayWitness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
 
         .target(name: "AssayTestSupport", dependencies: ["AssayCore"], path: "Tests/AssayTestSupport"),

@@ -45,7 +45,7 @@ public struct CanonicalBenchmark {
         let started = monotonicSeconds()
         let reader = try LineReader(path: path)
         var builder = Merkle.RootBuilder()
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         let summary = try RecordLines.scan(reader) { _, _, canonical in
             builder.append(leafHash: Merkle.leafHash(canonical, using: hasher))
         } onIssue: { issue in

@@ -37,7 +37,7 @@ public struct DatasetBenchmark {
         self.directory = directory
     }
 
-    static let key = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("assay bench key".utf8)).bytes)
+    static let key = try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("assay bench key".utf8)).bytes)
 
     /// A fresh simulated dataset at `root` (replacing one left there) whose
     /// `signers` all sign manifests with the benchmark key.

@@ -61,7 +61,7 @@ public struct ScoreBenchmark {
         var duckError: String?
         do { duck = try duckDB(files) } catch { duckError = "\(error)" }
         return Result(records: records, bytes: bytes, seconds: seconds, peakResidentBytes: peak,
-                      outputSHA256: Hasher.sha256(scores).hex, duckDB: duck, duckDBError: duckError)
+                      outputSHA256: MessageDigest.sha256(scores).hex, duckDB: duck, duckDBError: duckError)
     }
 
     struct DuckDBError: Error, CustomStringConvertible { let description: String }

@@ -53,7 +53,7 @@ public struct SiteBenchmark {
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
         let files = (try? FileManager.default.subpathsOfDirectory(atPath: output))?.filter { !DatasetDirectory.isDirectory("\(output)/\($0)") } ?? []
         let bytes = files.reduce(Int64(0)) { $0 + Int64((try? FileManager.default.attributesOfItem(atPath: "\(output)/\($1)")[.size] as? Int) ?? 0) }
-        let sums = Hasher.sha256((try? Files.read("\(output)/SHA256SUMS")) ?? []).hex
+        let sums = MessageDigest.sha256((try? Files.read("\(output)/SHA256SUMS")) ?? []).hex
         try? FileManager.default.removeItem(atPath: output)
         return Result(records: records, bundles: days * 2, seconds: seconds, peakResidentBytes: usage.ru_maxrss * 1024,
                       files: files.count, bytes: bytes, sha256sums: sums)

@@ -309,7 +309,7 @@ public actor Collector {
 
     /// A fixed per-target offset of up to 10 % of the interval, so targets do not all fire at once.
     static func jitter(_ url: String, interval: Int64) -> Int64 {
-        let digest = Hasher.sha256(Array(url.utf8)).bytes
+        let digest = MessageDigest.sha256(Array(url.utf8)).bytes
         let value = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return Int64(value % UInt64(max(interval / 10, 1)))
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import AssayCore
 import AssayLedger
 import Synchronization
 
@@ -80,7 +81,7 @@ public final class Progress: Sendable {
 
     public func update(_ text: String) {
         guard enabled else { return }
-        let now = Clock.nowMilliseconds
+        let now = WallClock.nowMilliseconds
         let due = last.withLock { previous -> Bool in
             guard now - previous >= 100 else { return false }
             previous = now

@@ -94,14 +94,14 @@ public struct VerifyArguments: ParsableArguments {
             if let problem = PolicyChain.selfContainmentProblems(signers, revocations: document.revocations).first {
                 throw Failure(message: "\(policy)/allowed_signers: \(problem)")
             }
-            return TrustPolicy(version: document.version, hash: Hasher.sha256(bytes).hex, threshold: document.threshold,
+            return TrustPolicy(version: document.version, hash: MessageDigest.sha256(bytes).hex, threshold: document.threshold,
                                signers: signers, revocations: document.revocations)
         }
         guard let threshold else {
             throw Failure(message: "--policy \(policy) is an allowed_signers file: give the threshold to require with --threshold (spec/policy.md §5)")
         }
         let bytes = try Files.read(policy, limit: 1 << 22)
-        return TrustPolicy(version: 0, hash: Hasher.sha256(bytes).hex, threshold: threshold, signers: try Self.allowedSigners(bytes, path: policy))
+        return TrustPolicy(version: 0, hash: MessageDigest.sha256(bytes).hex, threshold: threshold, signers: try Self.allowedSigners(bytes, path: policy))
     }
 
     static func allowedSigners(_ bytes: [UInt8], path: String) throws -> AllowedSigners {

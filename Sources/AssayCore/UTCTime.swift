@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Calendar arithmetic in UTC without Foundation or the locale: the
 /// proleptic Gregorian calendar, as spec/records.md §3.3 uses for days.
 public enum UTCTime {
@@ -76,5 +80,15 @@ public enum UTCTime {
         guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
               hour < 24, minute < 60, second < 60 else { return nil }
         return day.startMs / 1000 + Int64(hour * 3600 + minute * 60 + second)
+    }
+}
+
+/// The machine's wall clock, in milliseconds since the Unix epoch: for freshness checks, receipt times,
+/// retention and progress, never for anything published (spec/README.md, determinism).
+public enum WallClock {
+    public static var nowMilliseconds: Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 }

@@ -44,7 +44,7 @@ private final class MessageDigestAlgorithm: @unchecked Sendable {
 
 /// An incremental hash: feed any number of chunks, then `finalize()`. For
 /// files of any size and for hot loops (reuse one hasher with `reset()`).
-public final class Hasher {
+public final class MessageDigest {
     private let function: HashFunction
     private let context: OpaquePointer
 
@@ -95,7 +95,7 @@ public final class Hasher {
 
     /// The digest of `bytes` in one call.
     public static func hash(_ function: HashFunction, _ bytes: some Collection<UInt8>) -> Digest {
-        let hasher = Hasher(function)
+        let hasher = MessageDigest(function)
         hasher.update(bytes)
         return hasher.finalize()
     }

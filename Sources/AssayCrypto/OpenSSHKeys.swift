@@ -61,7 +61,7 @@ public struct OpenSSHPublicKey: Hashable, Sendable {
     /// The fingerprint as `ssh-keygen -l` prints it: `SHA256:` and the
     /// unpadded base64 of the SHA-256 of the wire blob.
     public var fingerprint: String {
-        "SHA256:" + Base64.encode(Hasher.sha256(wireBlob).bytes, padded: false)
+        "SHA256:" + Base64.encode(MessageDigest.sha256(wireBlob).bytes, padded: false)
     }
 }
 

@@ -22,7 +22,7 @@ public struct SSHSignature: Sendable, Equatable {
     public static func sign(
         _ message: some Collection<UInt8>, namespace: String, with key: Ed25519PrivateKey
     ) throws(CryptoError) -> SSHSignature {
-        try sign(messageDigest: Hasher.sha512(message), hashAlgorithm: .sha512, namespace: namespace, with: key)
+        try sign(messageDigest: MessageDigest.sha512(message), hashAlgorithm: .sha512, namespace: namespace, with: key)
     }
 
     /// Signs a message given by its digest (for large files, hashed as a stream).
@@ -114,7 +114,7 @@ public struct SSHSignature: Sendable, Equatable {
     public func verify(
         _ message: some Collection<UInt8>, namespace: String, signer: Ed25519PublicKey? = nil
     ) throws(CryptoError) {
-        try verify(messageDigest: Hasher.hash(hashAlgorithm, message), namespace: namespace, signer: signer)
+        try verify(messageDigest: MessageDigest.hash(hashAlgorithm, message), namespace: namespace, signer: signer)
     }
 
     /// Verifies given the message's digest under `hashAlgorithm`.

@@ -238,7 +238,7 @@ public struct ExporterServer: Sendable {
         }
         if body.isEmpty { return Self.error(.badRequest, "empty-body", "the body is empty; send one record per line (JSON Lines)") }
         let batch = IngestBatch(body: body)
-        let outcomes = try await writer.ingest(batch.valid.map { ($0.record, $0.canonical) }, receivedMs: Clock.nowMilliseconds)
+        let outcomes = try await writer.ingest(batch.valid.map { ($0.record, $0.canonical) }, receivedMs: WallClock.nowMilliseconds)
         var lines: [(Int, JSONValue)] = []
         var counts = (accepted: 0, duplicates: 0, conflicts: 0)
         for (valid, outcome) in zip(batch.valid, outcomes) {
@@ -406,7 +406,7 @@ struct RetentionService: Service {
     /// Prunes once; the server calls it before it starts listening, so the first answer already reflects retention.
     func pruneOnce() async {
         do {
-            let minimum = configuration.retentionMaxAgeMs.map { Clock.nowMilliseconds - $0 }
+            let minimum = configuration.retentionMaxAgeMs.map { WallClock.nowMilliseconds - $0 }
             let pruned = try await writer.prune(minimumReceivedMs: minimum, maxBytes: configuration.retentionMaxBytes)
             if pruned > 0 { logger.info("retention pruned \(pruned) records") }
         } catch {
@@ -428,11 +428,3 @@ struct RetentionService: Service {
     }
 }
 
-/// The current time in milliseconds (receipt times of ingested records, retention).
-enum Clock {
-    static var nowMilliseconds: Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
-}

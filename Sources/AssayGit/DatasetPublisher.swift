@@ -192,7 +192,7 @@ public struct DatasetPublisher {
         var body: [String] = []
         for bundle in bundles {
             let manifest = repository.workdir.flatMap { try? Files.read("\($0)\(bundle)/manifest.json", limit: 16 << 20) }
-            let hash = manifest.map { Hasher.sha256($0).hex } ?? "?"
+            let hash = manifest.map { MessageDigest.sha256($0).hex } ?? "?"
             let added = files.filter { $0.hasPrefix(bundle + "/") }.map { String($0.dropFirst(bundle.count + 1)) }
             body.append("\(bundle) manifest \(hash)\n  adds \(added.joined(separator: ", "))")
         }

@@ -97,7 +97,7 @@ public enum GitHistoryCheck {
         }
         var actual: [String: (UTCDay, String)] = [:]
         for (collector, head) in heads {
-            actual[collector] = (head.day, Hasher.sha256(try repository.blob(head.blob, limit: DatasetDirectory.manifestLimit)).hex)
+            actual[collector] = (head.day, MessageDigest.sha256(try repository.blob(head.blob, limit: DatasetDirectory.manifestLimit)).hex)
         }
         let declaredByCollector = Dictionary(declared.heads.map { ($0.collector, ($0.day, $0.manifestSHA256)) }, uniquingKeysWith: { first, _ in first })
         for collector in Set(actual.keys).union(declaredByCollector.keys).sorted() {

@@ -13,7 +13,7 @@ public struct SealedBundle: Sendable {
     public let duplicatesCollapsed: Int
 
     /// SHA-256 of `manifest.json`: the manifest hash the next bundle links to.
-    public var manifestHash: String { Hasher.sha256(manifestBytes).hex }
+    public var manifestHash: String { MessageDigest.sha256(manifestBytes).hex }
 }
 
 /// Builds a bundle from staged records (spec/dataset.md §5): validated input,
@@ -79,7 +79,7 @@ public struct BundleSealer {
         var conflictVersions: Int64 = 0
         var root = Merkle.RootBuilder()
         var coverage = CoverageAccumulator()
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         for key in keys {
             let versions = staged[key]!
             if versions.count == 1 {
@@ -101,8 +101,8 @@ public struct BundleSealer {
         let manifest = Manifest(
             dataset: dataset, collector: collector, day: day, prev: prev,
             files: [
-                .init(name: "conflicts.jsonl", sha256: Hasher.sha256(conflicts).hex, size: Int64(conflicts.count)),
-                .init(name: "records.jsonl", sha256: Hasher.sha256(records).hex, size: Int64(records.count)),
+                .init(name: "conflicts.jsonl", sha256: MessageDigest.sha256(conflicts).hex, size: Int64(conflicts.count)),
+                .init(name: "records.jsonl", sha256: MessageDigest.sha256(records).hex, size: Int64(records.count)),
             ],
             recordsByKind: Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, byKind[$0] ?? 0) }),
             merkleTreeSize: Int64(root.count), merkleRoot: Hex.encode(root.root),
@@ -127,7 +127,7 @@ public struct RecordKey: Hashable, Comparable, Sendable {
         self.init(observer: Array(record.observerID.utf8), id: Array(record.id.utf8))
     }
 
-    public func hash(into hasher: inout Swift.Hasher) {
+    public func hash(into hasher: inout Hasher) {
         observer.withUnsafeBytes { hasher.combine(bytes: $0) }
         hasher.combine(observer.count)
         id.withUnsafeBytes { hasher.combine(bytes: $0) }

@@ -109,7 +109,7 @@ public struct DatasetDirectory: Sendable {
     public func previous(collector: String, before day: UTCDay) throws(LedgerError) -> Manifest.Previous? {
         do {
             guard let last = try days(of: collector).last(where: { $0 < day }) else { return nil }
-            return Manifest.Previous(day: last, sha256: Hasher.sha256(try manifestBytes(collector: collector, day: last)).hex)
+            return Manifest.Previous(day: last, sha256: MessageDigest.sha256(try manifestBytes(collector: collector, day: last)).hex)
         } catch { throw LedgerError(.io, error.description) }
     }
 
@@ -153,7 +153,7 @@ public struct DatasetDirectory: Sendable {
                 _ = try DatasetLog.cosign(directory, datasetID: descriptor.id, signer: approval.signer, key: approval.key)
             }
         }
-        return Hasher.sha256(genesisBytes).hex
+        return MessageDigest.sha256(genesisBytes).hex
     }
 
     /// Writes a sealed, signed bundle: everything goes into a hidden temporary

@@ -5,26 +5,26 @@ import AssayCrypto
 /// domain-separated leaf (0x00) and node (0x01) hashes (spec/hashing.md §3).
 public enum Merkle {
     /// The root of the empty tree: SHA-256 of the empty string.
-    public static let emptyRoot: [UInt8] = Hasher.sha256([UInt8]()).bytes
+    public static let emptyRoot: [UInt8] = MessageDigest.sha256([UInt8]()).bytes
 
     /// Size of every hash in the tree.
     public static let hashSize = 32
 
     /// SHA-256(0x00 || data).
     public static func leafHash(_ data: some Collection<UInt8>) -> [UInt8] {
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         return leafHash(data, using: hasher)
     }
 
     /// SHA-256(0x00 || data) with a reusable hasher (hot loops).
-    public static func leafHash(_ data: some Collection<UInt8>, using hasher: Hasher) -> [UInt8] {
+    public static func leafHash(_ data: some Collection<UInt8>, using hasher: MessageDigest) -> [UInt8] {
         hasher.update(byte: 0x00)
         hasher.update(data)
         return hasher.finalize().bytes
     }
 
     /// SHA-256(0x01 || left || right).
-    public static func nodeHash(_ left: [UInt8], _ right: [UInt8], using hasher: Hasher = Hasher(.sha256)) -> [UInt8] {
+    public static func nodeHash(_ left: [UInt8], _ right: [UInt8], using hasher: MessageDigest = MessageDigest(.sha256)) -> [UInt8] {
         hasher.update(byte: 0x01)
         hasher.update(left)
         hasher.update(right)
@@ -48,7 +48,7 @@ public enum Merkle {
     /// per set bit of the leaf count, folded right to left at the end.
     public struct RootBuilder {
         private var stack: [(hash: [UInt8], size: Int)] = []
-        private let hasher = Hasher(.sha256)
+        private let hasher = MessageDigest(.sha256)
         /// Number of leaves appended so far.
         public private(set) var count = 0
 
@@ -84,7 +84,7 @@ public enum Merkle {
     /// (RFC 9162 §2.1.3.1), ordered from the leaf up.
     public static func inclusionProof(index: Int, leafHashes: [[UInt8]]) -> [[UInt8]] {
         precondition(index >= 0 && index < leafHashes.count, "leaf index out of range")
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         var path: [[UInt8]] = []
         func walk(_ m: Int, _ range: Range<Int>) {
             let n = range.count
@@ -106,7 +106,7 @@ public enum Merkle {
     /// `leafHashes` (RFC 9162 §2.1.4.1). Needs 0 < oldSize ≤ count.
     public static func consistencyProof(oldSize: Int, leafHashes: [[UInt8]]) -> [[UInt8]] {
         precondition(oldSize > 0 && oldSize <= leafHashes.count, "old size out of range")
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         var proof: [[UInt8]] = []
         func subproof(_ m: Int, _ range: Range<Int>, _ complete: Bool) {
             let n = range.count
@@ -127,7 +127,7 @@ public enum Merkle {
         return proof
     }
 
-    static func subtreeRoot(_ range: Range<Int>, _ leaves: [[UInt8]], _ hasher: Hasher) -> [UInt8] {
+    static func subtreeRoot(_ range: Range<Int>, _ leaves: [[UInt8]], _ hasher: MessageDigest) -> [UInt8] {
         if range.count == 1 { return leaves[range.lowerBound] }
         let k = split(range.count)
         return nodeHash(
@@ -160,7 +160,7 @@ public enum Merkle {
         let inner = innerProofSize(index, size)
         let border = (index >> UInt64(inner)).nonzeroBitCount
         guard proof.count == inner + border else { throw .wrongProofLength(got: proof.count, expected: inner + border) }
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         var hash = chainInner(leafHash, proof[..<inner], index, hasher)
         hash = chainBorderRight(hash, proof[inner...], hasher)
         guard hash == root else { throw .rootMismatch }
@@ -201,7 +201,7 @@ public enum Merkle {
         let innerPart = rest.prefix(inner)
         let borderPart = rest.dropFirst(inner)
         let mask = (oldSize - 1) >> UInt64(shift)
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         var hash1 = seed
         for (level, element) in innerPart.enumerated() where (mask >> UInt64(level)) & 1 == 1 {
             hash1 = nodeHash(element, hash1, using: hasher)
@@ -221,7 +221,7 @@ public enum Merkle {
         UInt64.bitWidth - (index ^ (size - 1)).leadingZeroBitCount
     }
 
-    static func chainInner(_ seed: [UInt8], _ proof: ArraySlice<[UInt8]>, _ index: UInt64, _ hasher: Hasher) -> [UInt8] {
+    static func chainInner(_ seed: [UInt8], _ proof: ArraySlice<[UInt8]>, _ index: UInt64, _ hasher: MessageDigest) -> [UInt8] {
         var hash = seed
         for (level, element) in proof.enumerated() {
             hash = (index >> UInt64(level)) & 1 == 0
@@ -230,7 +230,7 @@ public enum Merkle {
         return hash
     }
 
-    static func chainBorderRight(_ seed: [UInt8], _ proof: ArraySlice<[UInt8]>, _ hasher: Hasher) -> [UInt8] {
+    static func chainBorderRight(_ seed: [UInt8], _ proof: ArraySlice<[UInt8]>, _ hasher: MessageDigest) -> [UInt8] {
         proof.reduce(seed) { nodeHash($1, $0, using: hasher) }
     }
 }

@@ -33,7 +33,7 @@ public struct RecordProof: Equatable, Sendable {
         let dataset = try directory.descriptor().id
         var leaves: [[UInt8]] = []
         var matches: [(index: Int, line: [UInt8])] = []
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         var failure: LineIssue?
         do {
             try RecordLines.scan(reader, requireCanonical: true) { _, record, canonical in
@@ -57,7 +57,7 @@ public struct RecordProof: Equatable, Sendable {
             throw LedgerError(.invalidDocument, "records.jsonl does not match the manifest's Merkle root; run assay verify")
         }
         return RecordProof(
-            dataset: dataset, collector: collector, day: day, manifestSHA256: Hasher.sha256(manifestBytes).hex,
+            dataset: dataset, collector: collector, day: day, manifestSHA256: MessageDigest.sha256(manifestBytes).hex,
             record: String(decoding: match.line, as: UTF8.self), leafIndex: Int64(match.index), treeSize: Int64(leaves.count),
             path: Merkle.inclusionProof(index: match.index, leafHashes: leaves).map { Hex.encode($0) }, root: Hex.encode(root))
     }
@@ -138,7 +138,7 @@ public struct RecordProof: Equatable, Sendable {
             log.add(.proofBinding, "\(relative)/manifest.json", "the bundle the proof names cannot be read: \(error)")
             return log.all
         }
-        let hash = Hasher.sha256(manifestBytes).hex
+        let hash = MessageDigest.sha256(manifestBytes).hex
         if hash != manifestSHA256 {
             log.add(.proofBinding, "\(relative)/manifest.json", "has SHA-256 \(hash); the proof names \(manifestSHA256)")
         }

@@ -41,13 +41,13 @@ public enum BundleSet {
                 }
                 guard let entry else { throw ScoreError("\(base)/manifest.json names no records.jsonl") }
                 let size = entry.size
-                scorer.add(bundle: collector, day: day, manifestSHA256: Hasher.sha256(manifest).hex)
+                scorer.add(bundle: collector, day: day, manifestSHA256: MessageDigest.sha256(manifest).hex)
                 let path = "\(base)/records.jsonl"
                 let reader: LineReader
                 // Never more than the manifest says the file holds.
                 do { reader = try LineReader(regularFile: path, byteLimit: size) } catch { throw ScoreError("\(error)") }  // the error names the path
                 // Scores rest on the signed records: the file must be the one the manifest names.
-                let hasher = Hasher(.sha256)
+                let hasher = MessageDigest(.sha256)
                 var read: Int64 = 0
                 reader.onChunk = { bytes in
                     hasher.update(bytes)
@@ -96,7 +96,7 @@ public enum BundleSet {
                     guard record.canonicalBytes().elementsEqual(line.bytes) else {
                         throw ScoreError("\(path):\(line.number): the record is not in canonical form")
                     }
-                    output[index] = .success(Scorer.prepare(record, sha256: Hasher.sha256(line.bytes).bytes))
+                    output[index] = .success(Scorer.prepare(record, sha256: MessageDigest.sha256(line.bytes).bytes))
                 } catch {
                     output[index] = .failure(ScoreError("\(path):\(line.number): \(error)"))
                 }

@@ -50,9 +50,9 @@ public enum PublishedScores {
             for name in try directory.collectors() {
                 let days = try directory.days(of: name)
                 guard let newest = days.last else { continue }
-                heads.append(.init(collector: name, day: newest, manifestSHA256: Hasher.sha256(try directory.manifestBytes(collector: name, day: newest)).hex))
+                heads.append(.init(collector: name, day: newest, manifestSHA256: MessageDigest.sha256(try directory.manifestBytes(collector: name, day: newest)).hex))
                 for candidate in days where scorer.daysNeeded.contains(candidate) {
-                    let hash = Hasher.sha256(try directory.manifestBytes(collector: name, day: candidate)).hex
+                    let hash = MessageDigest.sha256(try directory.manifestBytes(collector: name, day: candidate)).hex
                     let broken = verdicts.broken(collector: name, day: candidate, manifestSHA256: hash) {
                         let result = verifier.verify(collector: name, day: candidate)
                         // The manifest read here is the one verified: a hash that changed meanwhile is a broken bundle too.

@@ -207,12 +207,12 @@ public final class Scorer {
             if index > 0 { bytes.append(0) }
             bytes += part.utf8
         }
-        return Key128(Hasher.sha256(bytes).bytes)
+        return Key128(MessageDigest.sha256(bytes).bytes)
     }
 
     /// One record (already verified, as in a bundle's `records.jsonl`).
     public func add(_ record: Record, canonical: [UInt8]) {
-        if let prepared = Self.prepare(record, sha256: Hasher.sha256(canonical).bytes) { add(prepared) }
+        if let prepared = Self.prepare(record, sha256: MessageDigest.sha256(canonical).bytes) { add(prepared) }
     }
 
     /// What scoring keeps of one record, computed without the scorer's state

@@ -57,7 +57,7 @@ public struct ScoringProfile: Sendable {
         }
         self.id = id
         self.method = method
-        sha256 = Hasher.sha256(bytes).hex
+        sha256 = MessageDigest.sha256(bytes).hex
         benchmarkDays = Int(try integer(["benchmark_days"]))
         benchmarkMinRows = try integer(["benchmark_min_rows"])
         var live: [String: Int64] = [:]

@@ -280,7 +280,7 @@ struct SiteWriter {
         guard FileManager.default.createFile(atPath: full, contents: Data(contents)) else {
             throw FileError(path: full, operation: "create", errno: errno)
         }
-        written[path] = Hasher.sha256(contents).hex
+        written[path] = MessageDigest.sha256(contents).hex
         sizes[path] = Int64(contents.count)
         bytes += Int64(contents.count)
     }

@@ -224,7 +224,7 @@ public final class SiteModel: @unchecked Sendable {
             }
 
             func record(line: Int, _ record: Record, bytes: UnsafeRawBufferPointer) {
-                if let ready = Scorer.prepare(record, sha256: Hasher.sha256(bytes).bytes) { data.prepared.append(ready) }
+                if let ready = Scorer.prepare(record, sha256: MessageDigest.sha256(bytes).bytes) { data.prepared.append(ready) }
                 data.rows.append(Row(record, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil))
                 if let job = SiteModel.job(record), case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))

@@ -22,7 +22,7 @@ enum SitePath {
             }
         }
         let trimmed = cleaned.trimmingCharacters(in: "-")
-        let digest = String(Hasher.sha256(bytes).hex.prefix(12))
+        let digest = String(MessageDigest.sha256(bytes).hex.prefix(12))
         return trimmed.isEmpty ? "x-\(digest)" : "\(trimmed)-\(digest)"
     }
 

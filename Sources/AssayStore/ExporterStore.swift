@@ -89,7 +89,7 @@ public final class ExporterStore {
 
     private func store(_ record: Record, _ canonical: [UInt8], receivedMs: Int64,
                        added: inout (count: Int64, bytes: Int64)) throws(SQLiteError) -> Outcome {
-        let digest = Hasher.sha256(canonical).bytes
+        let digest = MessageDigest.sha256(canonical).bytes
         findJob.reset()
         try findJob.bind(1, record.observerID)
         try findJob.bind(2, record.id)

@@ -206,7 +206,7 @@ public final class StagingStore {
                     insert.reset()
                     try insert.bind(1, record.observerID)
                     try insert.bind(2, record.id)
-                    try insert.bind(3, Hasher.sha256(canonical).bytes)
+                    try insert.bind(3, MessageDigest.sha256(canonical).bytes)
                     try insert.bind(4, Int64(day.number))
                     try insert.bind(5, record.kind.rawValue)
                     try insert.bind(6, source)

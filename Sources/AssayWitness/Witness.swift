@@ -125,7 +125,7 @@ public actor Witness {
     /// `GET <prefix>/<hex SHA-256 of the origin>/checkpoint`: the last checkpoint cosigned for that log, with its
     /// signatures and a cosignature made now.
     public func latest(originHash: String) -> WitnessResponse {
-        guard let log = logs.values.first(where: { Hasher.sha256(Array($0.origin.utf8)).hex == originHash }) else {
+        guard let log = logs.values.first(where: { MessageDigest.sha256(Array($0.origin.utf8)).hex == originHash }) else {
             return .text(404, "no log with that origin hash")
         }
         do {

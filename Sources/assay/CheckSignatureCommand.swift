@@ -58,7 +58,7 @@ struct CheckSignatureCommand: ParsableCommand {
         do { parsed = try SSHSignature(armored: text) } catch {
             throw Failure(message: "\(signaturePath): \(error)")
         }
-        let hasher = Hasher(parsed.hashAlgorithm)
+        let hasher = MessageDigest(parsed.hashAlgorithm)
         try Files.stream(file) { hasher.update($0) }
         let digest = hasher.finalize()
         var principal = "the given public key"
@@ -71,7 +71,7 @@ struct CheckSignatureCommand: ParsableCommand {
             do { policy = try AllowedSigners(text: policyText) } catch {
                 throw Failure(message: "\(allowedSigners):\(error.line): \(error.reason)")
             }
-            let time = at ?? Clock.nowMilliseconds / 1000
+            let time = at ?? WallClock.nowMilliseconds / 1000
             guard policy.allows(principal: signer, key: parsed.publicKey.key, namespace: namespace, at: time) else {
                 throw Failure(message: "\(allowedSigners) does not allow '\(signer)' to sign for '\(namespace)' with \(parsed.publicKey.fingerprint) at \(time)")
             }

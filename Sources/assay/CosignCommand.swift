@@ -81,7 +81,7 @@ struct CosignCommand: AsyncParsableCommand {
         let outcome: CoSignPass.Outcome
         do {
             outcome = try await CoSignPass(dataset: dataset, key: privateKey, signer: signer, options: options)
-                .run(time: Clock.nowMilliseconds / 1000) { done, total in progress.update("verifying bundles \(done)/\(total)") }
+                .run(time: WallClock.nowMilliseconds / 1000) { done, total in progress.update("verifying bundles \(done)/\(total)") }
         } catch {
             progress.finish()
             throw Failure(message: error.description)
@@ -122,7 +122,7 @@ struct CosignCommand: AsyncParsableCommand {
         do {
             let published = try DatasetPublisher(repository: try GitRepository.open(dataset), remote: noPush ? nil : remote,
                                                  credentials: GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" }))
-                .publish(key: privateKey, signer: signer, time: Clock.nowMilliseconds / 1000, push: !noPush)
+                .publish(key: privateKey, signer: signer, time: WallClock.nowMilliseconds / 1000, push: !noPush)
             if let commit = published.commit { print("Committed \(commit.prefix(12))\(published.pushed ? " and pushed to \(remote)" : "")") }
         } catch {
             throw Failure(message: "the cosignatures are written but could not be committed or pushed: \(error)")

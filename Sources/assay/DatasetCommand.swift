@@ -111,7 +111,7 @@ struct DatasetInit: ParsableCommand {
         }
         let descriptor = DatasetDescriptor(id: id, title: title, description: description, licence: licence,
                                            scoringProfiles: ScoringProfile.builtInProfiles().map(\.descriptorEntry).sorted { $0.id < $1.id }, simulated: simulated)
-        let time = try issued.map { try parsePolicyTime($0, option: "--issued") } ?? Clock.nowMilliseconds / 1000
+        let time = try issued.map { try parsePolicyTime($0, option: "--issued") } ?? WallClock.nowMilliseconds / 1000
         var witnessesBytes: [UInt8]?
         if let witnesses {
             do {

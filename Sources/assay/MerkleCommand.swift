@@ -32,7 +32,7 @@ struct MerkleCommand: ParsableCommand {
         let reader = try LineReader(path: file)
         var builder = Merkle.RootBuilder()
         var leaves: [[UInt8]] = []
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         let summary = try RecordLines.scan(reader, requireCanonical: true) { _, _, canonical in
             let leaf = Merkle.leafHash(canonical, using: hasher)
             builder.append(leafHash: leaf)

@@ -240,7 +240,7 @@ struct PolicyPropose: ParsableCommand {
             }
         }
         let document = PolicyDocument(dataset: descriptor.id, version: version, prevSHA256: current.hash,
-                                      issued: try issued.map { try parsePolicyTime($0, option: "--issued") } ?? Clock.nowMilliseconds / 1000,
+                                      issued: try issued.map { try parsePolicyTime($0, option: "--issued") } ?? WallClock.nowMilliseconds / 1000,
                                       threshold: threshold ?? current.threshold, allowedSigners: signersBytes, witnesses: witnessesBytes,
                                       revocations: revoked, summary: summary ?? changes.joined(separator: "; "))
         let documentBytes = document.bytes()

@@ -52,7 +52,7 @@ struct PublishCommand: ParsableCommand {
                                          credentials: GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" }))
         let outcome: DatasetPublisher.Outcome
         do {
-            outcome = try publisher.publish(key: privateKey.key, signer: signer, email: email, time: Clock.nowMilliseconds / 1000,
+            outcome = try publisher.publish(key: privateKey.key, signer: signer, email: email, time: WallClock.nowMilliseconds / 1000,
                                             push: !noPush)
         } catch {
             guard error.code == .pushRejected || error.code == .libgit2 else { throw error }

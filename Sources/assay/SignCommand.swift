@@ -37,7 +37,7 @@ struct SignCommand: ParsableCommand {
     func run() throws {
         let privateKey = try KeyFiles.readPrivateKey(at: key)
         for file in files {
-            let hasher = Hasher(.sha512)
+            let hasher = MessageDigest(.sha512)
             try Files.stream(file) { hasher.update($0) }
             let signature = try SSHSignature.sign(
                 messageDigest: hasher.finalize(), hashAlgorithm: .sha512, namespace: namespace, with: privateKey.key)

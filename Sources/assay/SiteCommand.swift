@@ -55,13 +55,13 @@ struct SiteBuild: AsyncParsableCommand {
 
     func run() async throws {
         let progress = Progress(enabled: Diagnostics.isTerminal)
-        let started = Clock.nowMilliseconds
+        let started = WallClock.nowMilliseconds
         let directory = DatasetDirectory(dataset)
         let model: SiteModel
         do {
             model = try await SiteModel(directory: directory, unverified: unverified, keepLinesUpTo: Int64(copyRecordsLimit) << 20) { stage in
                 progress.update(stage)
-                if timings { Diagnostics.print("\(Clock.nowMilliseconds - started) ms: \(stage)") }
+                if timings { Diagnostics.print("\(WallClock.nowMilliseconds - started) ms: \(stage)") }
             }
         } catch let error as SiteModel.LoadError {
             progress.finish()
@@ -70,10 +70,10 @@ struct SiteBuild: AsyncParsableCommand {
         let builder = SiteBuilder(model: model, directory: directory)
         let summary = try builder.build(into: out) { stage in
             progress.update(stage)
-            if timings { Diagnostics.print("\(Clock.nowMilliseconds - started) ms: \(stage)") }
+            if timings { Diagnostics.print("\(WallClock.nowMilliseconds - started) ms: \(stage)") }
         }
         progress.finish()
-        print("Built \(out): \(summary.files) files, \(summary.bytes) bytes, \(summary.orchestrators) orchestrators, newest day \(model.lastDay)\(model.verified ? "" : " (UNVERIFIED)") in \(Clock.nowMilliseconds - started) ms")
+        print("Built \(out): \(summary.files) files, \(summary.bytes) bytes, \(summary.orchestrators) orchestrators, newest day \(model.lastDay)\(model.verified ? "" : " (UNVERIFIED)") in \(WallClock.nowMilliseconds - started) ms")
     }
 }
 

@@ -14,7 +14,7 @@ import Testing
        .enabled(if: Command.available("ssh-keygen"), "ssh-keygen is needed"))
 struct PolicyTests {
     static func key(_ name: String) -> Ed25519PrivateKey {
-        try! Ed25519PrivateKey(seed: Hasher.sha256(Array("assay policy vector key \(name)".utf8)).bytes)
+        try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("assay policy vector key \(name)".utf8)).bytes)
     }
     static let days = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"].map { UTCDay($0)! }
 

@@ -144,7 +144,7 @@ struct RootOfTrustTests {
     @Test("README's genesis hash pins datasets/sample: both verifiers pass with --trust, a state from that run passes after the dataset grows by a day")
     func pinnedSample() throws {
         let genesis = try Self.readmeGenesis()
-        #expect(Hasher.sha256(try Files.read("\(Self.sample)/policy/0001/policy.json")).hex == genesis)
+        #expect(MessageDigest.sha256(try Files.read("\(Self.sample)/policy/0001/policy.json")).hex == genesis)
         let directory = try TemporaryDirectory()
         let (swift, python) = try Self.both(Self.sample, ["--trust", genesis])
         #expect(swift.status == 0 && python.status == 0, "\(swift.findings) \(python.findings)")
@@ -234,7 +234,7 @@ struct RootOfTrustTests {
         let state = try Self.cleanState(Self.sample, in: directory)
         let replaced = try Self.copy(Self.sample, in: directory, as: "replaced")
         var attackers: [String: Ed25519PrivateKey] = [:]
-        for name in Self.operators { attackers[name] = try Ed25519PrivateKey(seed: Hasher.sha256(Array("mallory \(name)".utf8)).bytes) }
+        for name in Self.operators { attackers[name] = try Ed25519PrivateKey(seed: MessageDigest.sha256(Array("mallory \(name)".utf8)).bytes) }
         let pairs = Self.operators.map { ($0, attackers[$0]!) }
         try Self.reissueGenesis(replaced, threshold: 2, signers: Self.signersText(pairs), approvers: pairs)
         try Self.resignEverything(replaced, keys: attackers)
@@ -312,7 +312,7 @@ struct RootOfTrustTests {
         let work = directory.file("demo/clone")
         let pristine = directory.file("pristine")
         try FileManager.default.copyItem(atPath: work, toPath: pristine)
-        let genesis = Hasher.sha256(try Files.read("\(work)/policy/0001/policy.json")).hex
+        let genesis = MessageDigest.sha256(try Files.read("\(work)/policy/0001/policy.json")).hex
         let clean = try Command.assay(["verify", work, "--git", "--trust", genesis])
         #expect(clean.status == 0, "\(clean.stdout)")
         // The deletion, made with stock git and an SSH signature by a key the policy allows.
@@ -356,7 +356,7 @@ struct RootOfTrustTests {
         let scorer = Scorer(profile: ScoringProfile.naapSLAv1(), lastDay: lastDay, days: 1)
         let gwA = try dataset.days(of: "gw-a").filter { scorer.daysNeeded.contains($0) }
         try BundleSet.feed(scorer, from: dataset, bundles: gwA.map { ("gw-a", $0) })
-        let head = PublicationInputs.Bundle(collector: "gw-a", day: lastDay, manifestSHA256: Hasher.sha256(try dataset.manifestBytes(collector: "gw-a", day: lastDay)).hex)
+        let head = PublicationInputs.Bundle(collector: "gw-a", day: lastDay, manifestSHA256: MessageDigest.sha256(try dataset.manifestBytes(collector: "gw-a", day: lastDay)).hex)
         let forged = scorer.output(verified: true, publication: PublicationInputs(heads: [head], excluded: []))
         try Files.writeAtomically("\(path)/scores.json", contents: forged)
         try Files.writeAtomically("\(path)/signatures/gw-a.sig", contents: Array(

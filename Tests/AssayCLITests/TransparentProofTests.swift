@@ -14,7 +14,7 @@ struct TransparentProofTests {
 
     /// The sample's genesis hash, as README.md publishes it.
     static func genesis() throws -> String {
-        Hasher.sha256(try Files.read("\(sample)/policy/0001/policy.json")).hex
+        MessageDigest.sha256(try Files.read("\(sample)/policy/0001/policy.json")).hex
     }
 
     /// (assay, assay-verify, python) exit statuses and outputs for `proof` in a directory of its own.

@@ -91,7 +91,7 @@ struct WitnessProcessTests {
         let committed = fault == .afterCommit || fault == .afterCosign
         #expect(cosignedRoots.first == Merkle.root(leafHashes: (committed ? a : b).map { Merkle.leafHash($0) }), "\(fault.rawValue)")
         // It serves what it holds, cosigned again.
-        let hash = Hasher.sha256(Array(Self.origin.utf8)).hex
+        let hash = MessageDigest.sha256(Array(Self.origin.utf8)).hex
         let latest = try HTTPClient.request(witness.addresses["witness"]!, "GET", "/\(hash)/checkpoint")
         #expect(latest.status == 200 && String(decoding: latest.body, as: UTF8.self).contains("\u{2014} witness.test/w1 "))
         #expect(try HTTPClient.request(witness.addresses["witness"]!, "GET", "/\(String(repeating: "0", count: 64))/checkpoint").status == 404)

@@ -7,9 +7,9 @@ import Foundation
 /// A small dataset built for a test: two collectors, several days, two
 /// signers who both sign every bundle, threshold 2.
 struct DatasetFixture {
-    static let keyA = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("fixture key a".utf8)).bytes)
-    static let keyB = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("fixture key b".utf8)).bytes)
-    static let outsider = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("fixture outsider".utf8)).bytes)
+    static let keyA = try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("fixture key a".utf8)).bytes)
+    static let keyB = try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("fixture key b".utf8)).bytes)
+    static let outsider = try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("fixture outsider".utf8)).bytes)
     static let firstDay = UTCDay("2026-01-09")!
 
     let temporary: TemporaryDirectory

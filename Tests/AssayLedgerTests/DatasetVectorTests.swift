@@ -10,8 +10,8 @@ import Testing
 /// Regenerate with ASSAY_WRITE_VECTORS=1 after a deliberate format change.
 @Suite("spec/vectors/dataset is current", .serialized)
 struct DatasetVectorTests {
-    static let signer = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("assay spec vector key 1".utf8)).bytes)
-    static let cosigner = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("assay spec vector key 2".utf8)).bytes)
+    static let signer = try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("assay spec vector key 1".utf8)).bytes)
+    static let cosigner = try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("assay spec vector key 2".utf8)).bytes)
 
     /// Builds the vector dataset under `root`.
     static func build(at root: String) throws {
@@ -25,8 +25,8 @@ struct DatasetVectorTests {
             descriptor: DatasetDescriptor(id: "assay-vectors", title: "Assay spec test vectors",
                                           description: "Bundles sealed from spec/vectors/records with the vector keys (test only).",
                                           licence: "CC0-1.0",
-                                          scoringProfiles: [.init(id: "assay-sla-v1", sha256: Hasher.sha256(try Repository.bytes("spec/profiles/assay-sla-v1.json")).hex),
-                                                            .init(id: "naap-sla-v1", sha256: Hasher.sha256(try Repository.bytes("spec/profiles/naap-sla-v1.json")).hex)],
+                                          scoringProfiles: [.init(id: "assay-sla-v1", sha256: MessageDigest.sha256(try Repository.bytes("spec/profiles/assay-sla-v1.json")).hex),
+                                                            .init(id: "naap-sla-v1", sha256: MessageDigest.sha256(try Repository.bytes("spec/profiles/naap-sla-v1.json")).hex)],
                                           simulated: true),
             allowedSigners: allowed, threshold: 1, issued: UTCDay("2026-01-01")!.startMs / 1000, approvals: [("vector-signer", signer)])
         let directory = DatasetDirectory(root)

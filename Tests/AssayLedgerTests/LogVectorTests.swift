@@ -12,7 +12,7 @@ import Testing
 @Suite("spec/vectors/log is current")
 struct LogVectorTests {
     static func key(_ label: String) throws -> Ed25519PrivateKey {
-        try Ed25519PrivateKey(seed: Hasher.sha256(Array(label.utf8)).bytes)
+        try Ed25519PrivateKey(seed: MessageDigest.sha256(Array(label.utf8)).bytes)
     }
 
     static let dataset = "spec/vectors/dataset"
@@ -75,7 +75,7 @@ struct LogVectorTests {
         let proofFile = try TransparentRecordProof.make(directory: DatasetDirectory(root), collector: "collector-a", day: UTCDay("2026-01-09")!,
                                                         id: "probe-orch-d003-1767975000000", observer: nil)
         try check("record.tlog-proof", proofFile.bytes)
-        let genesis = Hasher.sha256(try Files.read("\(root)/policy/0001/policy.json")).hex
+        let genesis = MessageDigest.sha256(try Files.read("\(root)/policy/0001/policy.json")).hex
         #expect(proofFile.verify(genesis: genesis).isEmpty)
         #expect(try TransparentRecordProof(bytes: proofFile.bytes).bytes == proofFile.bytes)
     }

@@ -14,7 +14,7 @@ struct SpecVectorTests {
     static let writing = ProcessInfo.processInfo.environment["ASSAY_WRITE_VECTORS"] == "1"
 
     /// The vector key's seed: SHA-256("assay spec vector key 1"). Test use only.
-    static let vectorKey: Ed25519PrivateKey = try! Ed25519PrivateKey(seed: Hasher.sha256(Array("assay spec vector key 1".utf8)).bytes)
+    static let vectorKey: Ed25519PrivateKey = try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("assay spec vector key 1".utf8)).bytes)
 
     func check(_ relative: String, _ expected: [UInt8]) throws {
         let path = Repository.url("\(Self.directory)/\(relative)").path

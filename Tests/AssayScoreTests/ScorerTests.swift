@@ -43,7 +43,7 @@ struct ScorerTests {
         let scorer = Scorer(profile: profile, lastDay: UTCDay(day)!, days: days)
         for bundle in bundles {
             // A stand-in for the manifest hash: like a sealed bundle, it does not depend on the order records arrive in.
-            let manifest = Hasher.sha256(Array(bundle.lines.sorted { $0.lexicographicallyPrecedes($1) }.joined(separator: [0x0A]))).hex
+            let manifest = MessageDigest.sha256(Array(bundle.lines.sorted { $0.lexicographicallyPrecedes($1) }.joined(separator: [0x0A]))).hex
             scorer.add(bundle: bundle.collector, day: bundle.day, manifestSHA256: manifest)
             for line in bundle.lines { scorer.add(try Record.parse(line), canonical: line) }
         }
@@ -88,7 +88,7 @@ struct ScorerTests {
         #expect(ScoringProfile.assayProfileBytes == (try Repository.bytes("spec/profiles/assay-sla-v1.json")))
         let profile = ScoringProfile.naapSLAv1()
         #expect(profile.id == "naap-sla-v1" && profile.method == .naapSessionHours)
-        #expect(profile.sha256 == Hasher.sha256(ScoringProfile.defaultProfileBytes).hex)
+        #expect(profile.sha256 == MessageDigest.sha256(ScoringProfile.defaultProfileBytes).hex)
         #expect(ScoringProfile.assaySLAv1().id == "assay-sla-v1" && ScoringProfile.assaySLAv1().method == .assayAttempts)
         let spaced = Array(String(decoding: ScoringProfile.defaultProfileBytes, as: UTF8.self).replacingOccurrences(of: ",", with: ", ").utf8)
         #expect(throws: ScoreError.self) { try ScoringProfile(bytes: spaced, path: "spaced.json") }

@@ -34,7 +34,7 @@ public enum DatasetLog {
         /// The entry for the document at `path` with these bytes; nil when the path is no signed document's.
         public init?(path: String, contents: [UInt8]) {
             guard let kind = Self.kind(of: path) else { return nil }
-            self.init(kind: kind, path: path, sha256: Hasher.sha256(contents).hex)
+            self.init(kind: kind, path: path, sha256: MessageDigest.sha256(contents).hex)
         }
 
         /// Parses an entry's bytes: canonical JSON of exactly kind, path and sha256, the kind matching the path.
@@ -228,7 +228,7 @@ public enum DatasetLog {
             guard let kind = Entry.kind(of: path) else { throw LedgerError(.invalidDocument, "\(path) is not a signed document of the log") }
             let bytes: [UInt8]
             do { bytes = try Files.readRegular("\(root)/\(path)", limit: cap(for: kind)) } catch { throw LedgerError(.invalidDocument, "\(path): \(error)") }
-            entries.append(Entry(kind: kind, path: path, sha256: Hasher.sha256(bytes).hex))
+            entries.append(Entry(kind: kind, path: path, sha256: MessageDigest.sha256(bytes).hex))
         }
         let size = UInt64(entries.count)
         let origin = origin(datasetID: datasetID)

@@ -16,7 +16,7 @@ public enum NoteKeys {
 
     /// `SHA-256(name || 0x0A || type || public key)[:4]`, big-endian.
     public static func keyID(name: String, type: UInt8, publicKey: [UInt8]) -> UInt32 {
-        let digest = Hasher.sha256(Array(name.utf8) + [0x0A, type] + publicKey).bytes
+        let digest = MessageDigest.sha256(Array(name.utf8) + [0x0A, type] + publicKey).bytes
         return UInt32(digest[0]) << 24 | UInt32(digest[1]) << 16 | UInt32(digest[2]) << 8 | UInt32(digest[3])
     }
 

@@ -281,7 +281,7 @@ public struct TransparentRecordProof: Sendable, Equatable {
             return log.all
         }
         let path = "\(DatasetDirectory.bundleRelativePath(collector: manifestDocument.collector, day: manifestDocument.day))/manifest.json"
-        let entry = DatasetLog.Entry(kind: .manifest, path: path, sha256: Hasher.sha256(manifest).hex)
+        let entry = DatasetLog.Entry(kind: .manifest, path: path, sha256: MessageDigest.sha256(manifest).hex)
         do {
             try Merkle.verifyInclusion(leafHash: Merkle.leafHash(entry.bytes), index: index, size: checkpointText.size, proof: proof, root: checkpointText.root)
         } catch {

@@ -93,7 +93,7 @@ public struct PolicyChain: Sendable {
             log.add(.policy, documentPath, "cannot be read: \(error)")
             return invalid(nil)
         }
-        let hash = Hasher.sha256(bytes).hex
+        let hash = MessageDigest.sha256(bytes).hex
         let document: PolicyDocument
         do { document = try PolicyDocument(bytes: bytes) } catch {
             log.add(.policy, documentPath, error.reason)

@@ -12,7 +12,7 @@ public struct PolicyDocument: Equatable, Sendable {
         public var sha256: String
         public var size: Int64
         public init(_ bytes: [UInt8]) {
-            sha256 = Hasher.sha256(bytes).hex
+            sha256 = MessageDigest.sha256(bytes).hex
             size = Int64(bytes.count)
         }
         init(sha256: String, size: Int64) {

@@ -72,7 +72,7 @@ public struct BundleVerifier: Sendable {
             log.add(.manifest, manifestPath, "cannot be read: \(error)")
             return result()
         }
-        let manifestHash = Hasher.sha256(manifestBytes).hex
+        let manifestHash = MessageDigest.sha256(manifestBytes).hex
         let manifest: Manifest
         do { manifest = try Manifest(bytes: manifestBytes) } catch {
             log.add(.manifest, manifestPath, error.reason)

@@ -192,7 +192,7 @@ public struct DatasetVerifier: Sendable {
                 heads.append(VerifyState.Head(collector: collector, day: last.day, manifestSHA256: hash))
             }
         }
-        let today = options.today ?? UTCDay(containing: Clock.nowMilliseconds)
+        let today = options.today ?? UTCDay(containing: WallClock.nowMilliseconds)
         FutureCheck(directory: directory, today: today).check(results, into: &chainLog)
         if let maxAge = options.maxAgeDays { FreshnessCheck(today: today, maxAgeDays: maxAge).check(heads, into: &chainLog) }
         if let state = options.state { RollbackCheck(state: state, datasetID: descriptor.id).check(results, into: &chainLog) }
@@ -238,14 +238,6 @@ public struct DatasetVerifier: Sendable {
     }
 }
 
-/// The current time, used for freshness only (never in published data).
-public enum Clock {
-    public static var nowMilliseconds: Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
-}
 
 #if canImport(Glibc)
 import Glibc

@@ -23,7 +23,7 @@ struct BundleFileScan {
             log.add(.fileMissing, path, "is named in the manifest but cannot be read: \(error)")
             return
         }
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         var size: Int64 = 0
         reader.onChunk = { chunk in
             hasher.update(chunk)

@@ -206,7 +206,7 @@ public struct LogCheck {
                 log.add(.logEntry, entry.path, "is an entry of the log but cannot be read: \(error)")
                 continue
             }
-            if Hasher.sha256(bytes).hex != entry.sha256 { log.add(.logEntry, entry.path, "has another SHA-256 than its log entry") }
+            if MessageDigest.sha256(bytes).hex != entry.sha256 { log.add(.logEntry, entry.path, "has another SHA-256 than its log entry") }
         }
         let documents: [String]
         do { documents = try DatasetLog.documents(directory) } catch {

@@ -20,7 +20,7 @@ struct RecordsCheck {
         var byKind: [RecordKind: Int64] = [:]
         var root = Merkle.RootBuilder()
         var coverage = CoverageAccumulator()
-        let hasher = Hasher(.sha256)
+        let hasher = MessageDigest(.sha256)
         var leaves: Int64 = 0
         scan.scan("records.jsonl", log: &log) { number, line, log in
             leaves += 1

@@ -29,7 +29,7 @@ public struct SignatureFiles {
             return []
         }
         // One SHA-512 of the document serves every signature made the usual way (ssh-keygen's default).
-        let digest = Hasher.sha512(document)
+        let digest = MessageDigest.sha512(document)
         var valid: [Valid] = []
         for entry in entries where entry.kind == .regular && entry.name.hasSuffix(".sig") && Slug.isValid(String(entry.name.dropLast(4))) {
             let path = "\(relative)/signatures/\(entry.name)"
