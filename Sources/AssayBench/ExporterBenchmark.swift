@@ -1,3 +1,4 @@
+import AssayConfiguration
 import AssayCore
 import AssayStore
 import Foundation
@@ -99,13 +100,15 @@ public struct ExporterBenchmark {
 
     /// POSTs over one short-lived connection and checks for 200 (no client library in the timing).
     func post(_ body: Data, to address: String) throws {
-        let parts = address.split(separator: ":")
+        guard let (host, port) = ConfigurationValues.hostPort(address) else {
+            throw BenchError(message: "the exporter's ingest address '\(address)' is not HOST:PORT")
+        }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var target = sockaddr_in()
         target.sin_family = sa_family_t(AF_INET)
-        target.sin_port = UInt16(parts[1])!.bigEndian
-        target.sin_addr.s_addr = inet_addr(String(parts[0]))
+        target.sin_port = UInt16(port).bigEndian
+        target.sin_addr.s_addr = inet_addr(host)
         let connected = withUnsafePointer(to: &target) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -278,28 +278,22 @@ struct NodeReader {
 
     mutating func duration(_ node: Node, _ name: String) -> Int64? {
         guard let text = string(node, name) else { return nil }
-        for (suffix, factor) in [("ms", Int64(1)), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)] where text.hasSuffix(suffix) {
-            guard let number = Int64(text.dropLast(suffix.count)), number > 0 else { continue }
-            let (value, overflow) = number.multipliedReportingOverflow(by: factor)
-            guard !overflow, value <= maximumDurationMs else {
-                error(node, "\(name) '\(text)' is too large (at most 3650d)", name: name)
-                return nil
-            }
-            return value
+        // Every collector duration is an interval or a timeout: 0 would spin or never wait.
+        switch ConfigurationValues.duration(text) {
+        case .milliseconds(let value) where value > 0: return value
+        case .tooLarge: error(node, "\(name) '\(text)' is too large (at most 3650d)", name: name)
+        case .milliseconds, .invalid: error(node, "\(name) '\(text)' must be a positive duration such as 500ms, 10s, 5m, 2h or 1d", name: name)
         }
-        error(node, "\(name) '\(text)' must be a positive duration such as 500ms, 10s, 5m, 2h or 1d", name: name)
         return nil
     }
 
     mutating func listen(_ node: Node, _ name: String, loopbackOnly: Bool = false) -> String? {
         guard let text = string(node, name) else { return nil }
-        guard let colon = text.lastIndex(of: ":"), !text[..<colon].isEmpty, let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port)
-        else {
+        guard let (host, _) = ConfigurationValues.hostPort(text) else {
             error(node, "\(name) '\(text)' must be HOST:PORT")
             return nil
         }
-        if loopbackOnly, !["127.0.0.1", "localhost", "[::1]", "::1"].contains(String(text[..<colon])) {
+        if loopbackOnly, !["127.0.0.1", "localhost", "::1"].contains(host) {
             error(node, "\(name) '\(text)' must be a loopback address (127.0.0.1:PORT): the endpoint has no authentication")
             return nil
         }

@@ -3,7 +3,6 @@ import Yams
 
 /// The longest duration either configuration accepts: ten years, in milliseconds.
 /// Larger values are mistakes, and bounding them keeps every later sum of times far from overflow.
-let maximumDurationMs: Int64 = 3650 * 86_400_000
 
 /// `assay exporter serve` configuration (spec/exporter.md §8), from YAML;
 /// command-line flags override single fields.
@@ -123,18 +122,10 @@ public struct ExporterConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Splits `host:port` (IPv6 in brackets).
-    public static func hostPort(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":") else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        return (host, port)
-    }
+    /// Splits `host:port` (IPv6 in brackets): `ConfigurationValues.hostPort`.
+    public static func hostPort(_ text: String) -> (host: String, port: Int)? { ConfigurationValues.hostPort(text) }
 
-    public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    public static func isLoopback(_ host: String) -> Bool { ConfigurationValues.isLoopback(host) }
 
     static func isAddress(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
@@ -203,16 +194,11 @@ public struct ExporterConfiguration: Sendable, Equatable {
     /// `500ms`, `10s`, `5m`, `12h`, `30d` to milliseconds.
     public static func duration(_ node: Node, _ name: String) throws(ConfigurationError) -> Int64 {
         let text = try string(node, name)
-        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
-        for (suffix, factor) in units where text.hasSuffix(suffix) {
-            guard let number = Int64(text.dropLast(suffix.count)), number >= 0 else { continue }
-            let (value, overflow) = number.multipliedReportingOverflow(by: factor)
-            guard !overflow, value <= maximumDurationMs else {
-                throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' is too large (at most 3650d)")
-            }
-            return value
+        switch ConfigurationValues.duration(text) {
+        case .milliseconds(let value): return value
+        case .tooLarge: throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' is too large (at most 3650d)")
+        case .invalid: throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be a duration such as 500ms, 10s, 5m, 12h or 30d")
         }
-        throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be a duration such as 500ms, 10s, 5m, 12h or 30d")
     }
 
     /// `1024`, `64KiB`, `8MiB`, `10GiB` to bytes.

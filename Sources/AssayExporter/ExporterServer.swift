@@ -75,10 +75,10 @@ public struct ExporterServer: Sendable {
                     onListening: @escaping @Sendable (String, String) -> Void) async throws {
         let headTimeout = TimeAmount.milliseconds(configuration.requestHeadTimeoutMs)
         // Anyone may scrape: a client address holds at most max_connections_per_client of the connections.
-        let scrape = application(router: scrapeRouter(), listen: configuration.scrapeListen, name: "scrape",
+        let scrape = try application(router: scrapeRouter(), listen: configuration.scrapeListen, name: "scrape",
                                  limits: ConnectionLimits(perClient: configuration.maxConnectionsPerClient, headTimeout: headTimeout),
                                  onListening: onListening)
-        let ingest = application(router: ingestRouter(), listen: configuration.ingestListen, name: "ingest",
+        let ingest = try application(router: ingestRouter(), listen: configuration.ingestListen, name: "ingest",
                                  limits: ConnectionLimits(perClient: nil, headTimeout: headTimeout), onListening: onListening)
         let retention = RetentionService(writer: writer, configuration: configuration, logger: logger)
         await retention.pruneOnce()
@@ -88,8 +88,12 @@ public struct ExporterServer: Sendable {
     }
 
     func application(router: Router<BasicRequestContext>, listen: String, name: String, limits: ConnectionLimits,
-                     onListening: @escaping @Sendable (String, String) -> Void) -> some Service {
-        let (host, port) = ExporterConfiguration.hostPort(listen)!
+                     onListening: @escaping @Sendable (String, String) -> Void) throws -> some Service {
+        // A validated configuration always splits (`ExporterConfiguration` refuses other listen addresses); one built
+        // in code without validation is refused here rather than bound somewhere else.
+        guard let (host, port) = ExporterConfiguration.hostPort(listen) else {
+            throw ConfigurationError(line: nil, "\(name).listen '\(listen)' must be HOST:PORT")
+        }
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: limits.handlers(),

@@ -432,7 +432,8 @@ public final class GitRepository {
         // libgit2's local transport moves the remote branch without comparing it with the value it
         // checked (a lost update when two pushes race); git's receive-pack over ssh/https compares.
         // Pushes to a repository on this machine therefore hold a lock in it for the whole push.
-        let lock = git_remote_url(remote).flatMap { Self.localRepositoryPath(String(cString: $0)) }.map { PushLock(repository: $0) }
+        var lock: PushLock?
+        if let url = git_remote_url(remote), let path = Self.localRepositoryPath(String(cString: url)) { lock = try PushLock(repository: path) }
         defer { lock?.release() }
         let result = refspec.withCString { spec -> Int32 in
             var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
@@ -454,12 +455,24 @@ public final class GitRepository {
         return url
     }
 
-    /// An exclusive `flock` on `<repository>/assay-push.lock`, held while pushing to a local repository.
+    /// An exclusive `flock` on `<repository>/assay-push.lock`, held while pushing to a local repository. It fails
+    /// closed: a lock that cannot be opened or taken stops the push (pushing unlocked could lose a racing update).
     final class PushLock {
         private var fd: Int32
-        init(repository: String) {
-            fd = Glibc.open("\(repository)/assay-push.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            if fd >= 0 { while flock(fd, LOCK_EX) != 0 && errno == EINTR {} }
+        init(repository: String) throws(GitError) {
+            let path = "\(repository)/assay-push.lock"
+            fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw GitError(.pushRejected, "\(path): cannot open the push lock (\(String(cString: strerror(errno)))); not pushing without it")
+            }
+            var result: Int32
+            repeat { result = flock(fd, LOCK_EX) } while result != 0 && errno == EINTR
+            guard result == 0 else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                fd = -1
+                throw GitError(.pushRejected, "\(path): cannot take the push lock (\(reason)); not pushing without it")
+            }
         }
         func release() {
             guard fd >= 0 else { return }

@@ -149,6 +149,18 @@ struct PublishTests {
         #expect(try Command.system("git", ["-C", remote, "rev-list", "--count", "main"]).stdout == "2\n")
     }
 
+    @Test("a push to a repository on this machine fails closed when its push lock cannot be taken")
+    func pushLockFailsClosed() throws {
+        #expect(try publish().status == 0)
+        let before = try Command.system("git", ["-C", remote, "rev-parse", "main"]).stdout
+        // A directory where the lock file goes: open(O_RDWR) fails, so the push must not go ahead unlocked.
+        try? FileManager.default.removeItem(atPath: "\(remote)/assay-push.lock")  // the first push left the lock file
+        try FileManager.default.createDirectory(atPath: "\(remote)/assay-push.lock", withIntermediateDirectories: false)
+        let error = try #require(throws: GitError.self) { try GitRepository.open(work).push(remote: "origin", branch: "main") }
+        #expect(error.code == .pushRejected && error.reason.contains("push lock"), "\(error)")
+        #expect(try Command.system("git", ["-C", remote, "rev-parse", "main"]).stdout == before)
+    }
+
     @Test("a commit that would change a published file is never made")
     func appendOnly() throws {
         #expect(try publish().status == 0)
