@@ -44,6 +44,16 @@ def percentile(sorted_values, p):
     return sorted_values[rank - 1]
 
 
+def latency_score(v, good, bad):
+    """§6 and §11.5: 1 at or below good, 0 at or above bad, linear between."""
+    return ONE if v <= good else 0 if v >= bad else div((bad - v) * ONE, bad - good)
+
+
+def fps_score(v, bad, good):
+    """§6 and §11.5: 1 at or above good, 0 at or below bad, linear between."""
+    return ONE if v >= good else 0 if v <= bad else div((v - bad) * ONE, good - bad)
+
+
 def points(score):
     return "%d.%04d" % (score // 10_000, score % 10_000)
 
@@ -115,7 +125,8 @@ class Scorer:
         record, digest = cached
         if record["kind"] == "probe":
             return
-        self.digests[id(record)] = digest
+        if self.p["method"] == "naap-session-hours":
+            self.digests[id(record)] = digest  # the §11.2 tie-break between equal attempt numbers
         self.read += 1
         key = (record["observer_id"], record["id"])
         self.versions.setdefault(key, {})[digest] = record
@@ -180,10 +191,7 @@ class Scorer:
         value = 500_000
         if median is not None and len(benchmark) >= self.p["benchmark_min_rows"]:
             good, bad = percentile(benchmark, good_p), percentile(benchmark, bad_p)
-            if higher_is_better:
-                s = ONE if median >= good else 0 if median <= bad else div((median - bad) * ONE, good - bad)
-            else:
-                s = ONE if median <= good else 0 if median >= bad else div((bad - median) * ONE, bad - good)
+            s = fps_score(median, bad, good) if higher_is_better else latency_score(median, good, bad)
             m = self.p["min_samples"]
             value = div(n * s + (m - n) * 500_000, m) if n < m else s
         gaps = set()
@@ -502,10 +510,7 @@ class Scorer:
             n, low, high = b
             raw = 500_000
             if mean is not None and n >= self.p["benchmark_min_rows"] and low is not None:
-                if higher_is_better:
-                    raw = ONE if mean >= high else 0 if mean <= low else div((mean - low) * ONE, high - low)
-                else:
-                    raw = ONE if mean <= low else 0 if mean >= high else div((high - mean) * ONE, high - low)
+                raw = fps_score(mean, low, high) if higher_is_better else latency_score(mean, low, high)
             k = min(evidence, c)
             value = div(k * raw + (c - k) * 500_000, c)
             gaps = set()

@@ -111,10 +111,10 @@ public struct ExporterConfiguration: Sendable, Equatable {
 
     /// Checks the combination: a non-loopback ingest listener needs a token.
     public func validate() throws(ConfigurationError) {
-        for (name, value) in [("scrape.listen", scrapeListen), ("ingest.listen", ingestListen)] where Self.hostPort(value) == nil {
+        for (name, value) in [("scrape.listen", scrapeListen), ("ingest.listen", ingestListen)] where ConfigurationValues.hostPort(value) == nil {
             throw ConfigurationError(line: nil, "\(name) '\(value)' must be HOST:PORT")
         }
-        if let (host, _) = Self.hostPort(ingestListen), !Self.isLoopback(host), (ingestToken ?? "").isEmpty {
+        if let (host, _) = ConfigurationValues.hostPort(ingestListen), !ConfigurationValues.isLoopback(host), (ingestToken ?? "").isEmpty {
             throw ConfigurationError(line: nil, "ingest.listen '\(ingestListen)' is not a loopback address: set ingest.token or ingest.token_file, so only holders of the token can ingest")
         }
         if defaultPageRecords > pageRecords {
@@ -122,10 +122,6 @@ public struct ExporterConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Splits `host:port` (IPv6 in brackets): `ConfigurationValues.hostPort`.
-    public static func hostPort(_ text: String) -> (host: String, port: Int)? { ConfigurationValues.hostPort(text) }
-
-    public static func isLoopback(_ host: String) -> Bool { ConfigurationValues.isLoopback(host) }
 
     static func isAddress(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
@@ -174,7 +170,7 @@ public struct ExporterConfiguration: Sendable, Equatable {
 
     static func listen(_ node: Node, _ name: String) throws(ConfigurationError) -> String {
         let text = try string(node, name)
-        guard hostPort(text) != nil else { throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be HOST:PORT") }
+        guard ConfigurationValues.hostPort(text) != nil else { throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be HOST:PORT") }
         return text
     }
 

@@ -91,7 +91,7 @@ public struct ExporterServer: Sendable {
                      onListening: @escaping @Sendable (String, String) -> Void) throws -> some Service {
         // A validated configuration always splits (`ExporterConfiguration` refuses other listen addresses); one built
         // in code without validation is refused here rather than bound somewhere else.
-        guard let (host, port) = ExporterConfiguration.hostPort(listen) else {
+        guard let (host, port) = ConfigurationValues.hostPort(listen) else {
             throw ConfigurationError(line: nil, "\(name).listen '\(listen)' must be HOST:PORT")
         }
         return Application(

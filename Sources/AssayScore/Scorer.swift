@@ -31,6 +31,16 @@ enum Fixed {
         return overflow ? saturation : min(product, saturation)
     }
 
+    /// The latency score of §6 and §11.5: 1 at or below `good`, 0 at or above `bad`, linear between.
+    static func latencyScore(_ v: Int64, good: Int64, bad: Int64) -> Int64 {
+        v <= good ? one : v >= bad ? 0 : div((bad - v) * one, bad - good)
+    }
+
+    /// The FPS score of §6 and §11.5: 1 at or above `good`, 0 at or below `bad`, linear between.
+    static func fpsScore(_ v: Int64, bad: Int64, good: Int64) -> Int64 {
+        v >= good ? one : v <= bad ? 0 : div((v - bad) * one, good - bad)
+    }
+
     /// `971234` → `"97.1234"`.
     static func points(_ score: Int64) -> String {
         let whole = score / 10_000, fraction = String(score % 10_000)
@@ -396,12 +406,7 @@ public final class Scorer {
         static func < (a: Self, b: Self) -> Bool {
             if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
             if a.pipeline != b.pipeline { return CanonicalJSON.utf16Less(a.pipeline, b.pipeline) }
-            switch (a.model, b.model) {
-            case (nil, nil): return false
-            case (nil, _): return true
-            case (_, nil): return false
-            case (let x?, let y?): return CanonicalJSON.utf16Less(x, y)
-            }
+            return Scorer.nullFirstLess(a.model, b.model)
         }
         var members: [JSONValue.Member] {
             var list: [JSONValue.Member] = [.init("pipeline", .string(pipeline)), .init("model", model.map { .string($0) } ?? .null)]
@@ -608,12 +613,7 @@ public final class Scorer {
         var value: Int64 = 500_000
         if let median, Int64(benchmark.count) >= profile.benchmarkMinRows,
            let good = Fixed.percentile(benchmark, goodPercentile), let bad = Fixed.percentile(benchmark, badPercentile) {
-            let score: Int64
-            if higherIsBetter {
-                score = median >= good ? Fixed.one : median <= bad ? 0 : Fixed.div((median - bad) * Fixed.one, good - bad)
-            } else {
-                score = median <= good ? Fixed.one : median >= bad ? 0 : Fixed.div((bad - median) * Fixed.one, bad - good)
-            }
+            let score = higherIsBetter ? Fixed.fpsScore(median, bad: bad, good: good) : Fixed.latencyScore(median, good: good, bad: bad)
             let m = profile.minSamples
             value = n < m ? Fixed.div(n * score + (m - n) * 500_000, m) : score
         }

@@ -199,7 +199,7 @@ extension Scorer {
             let day = UTCDay(containing: hourMs)
             for (key, sums) in rows {
                 if benchmarkDays.contains(day) {
-                    let cohort = GroupKey(kind: .liveSession, pipeline: string(key.pipeline) ?? "", model: string(key.model))
+                    let cohort = cohort(key)
                     if let value = sums.ptff { daily[cohort, default: [:]][day.number, default: Daily()].ptff.append(value) }
                     if let value = sums.e2e { daily[cohort, default: [:]][day.number, default: Daily()].e2e.append(value) }
                     if let value = sums.fps { daily[cohort, default: [:]][day.number, default: Daily()].fps.append(value) }
@@ -224,18 +224,13 @@ extension Scorer {
         var orchestratorList: [JSONValue] = []
         var used: Set<GroupKey> = []
         for orchestrator in byOrchestrator.keys.sorted(by: { CanonicalJSON.utf16Less(strings[Int($0)], strings[Int($1)]) }) {
-            let list = byOrchestrator[orchestrator]!.sorted { a, b in
-                let x = GroupKey(kind: .liveSession, pipeline: string(a.key.pipeline) ?? "", model: string(a.key.model))
-                let y = GroupKey(kind: .liveSession, pipeline: string(b.key.pipeline) ?? "", model: string(b.key.model))
-                if x != y { return x < y }
-                return Self.nullFirstLess(string(a.key.gpu), string(b.key.gpu))
-            }
+            let list = byOrchestrator[orchestrator]!.map { (cohort: cohort($0.key), gpu: string($0.key.gpu), key: $0.key, sums: $0.sums) }
+                .sorted { $0.cohort != $1.cohort ? $0.cohort < $1.cohort : Self.nullFirstLess($0.gpu, $1.gpu) }
             var live: [JSONValue] = []
             var lowest = Int64.max
             var gaps: EvidenceGaps = []
             var total = HourSums()
-            for (key, sums) in list {
-                let cohort = GroupKey(kind: .liveSession, pipeline: string(key.pipeline) ?? "", model: string(key.model))
+            for (cohort, _, key, sums) in list {
                 used.insert(cohort)
                 let (row, score, rowGaps) = sessionHourRow(key: key, sums, benchmark: benchmarks[cohort])
                 live.append(.object(row))
@@ -270,6 +265,9 @@ extension Scorer {
 
     func string(_ index: Int32) -> String? { index < 0 ? nil : strings[Int(index)] }
 
+    /// The benchmark cohort of a row: its (pipeline, model).
+    func cohort(_ key: RowKey) -> GroupKey { GroupKey(kind: .liveSession, pipeline: string(key.pipeline) ?? "", model: string(key.model)) }
+
     static func nullFirstLess(_ a: String?, _ b: String?) -> Bool {
         switch (a, b) {
         case (nil, nil): false
@@ -285,11 +283,8 @@ extension Scorer {
         var raw: Int64 = 500_000
         let rows = benchmark?.rows ?? 0
         if let v = mean, rows >= profile.benchmarkMinRows, let low = benchmark?.low, let high = benchmark?.high {
-            if higherIsBetter {  // FPS: bad = low (p10), good = high (p50)
-                raw = v >= high ? Fixed.one : v <= low ? 0 : Fixed.div((v - low) * Fixed.one, high - low)
-            } else {  // latency: good = low (p50), bad = high (p90)
-                raw = v <= low ? Fixed.one : v >= high ? 0 : Fixed.div((high - v) * Fixed.one, high - low)
-            }
+            // FPS: bad = low (p10), good = high (p50); latency: good = low (p50), bad = high (p90).
+            raw = higherIsBetter ? Fixed.fpsScore(v, bad: low, good: high) : Fixed.latencyScore(v, good: low, bad: high)
         }
         let k = min(evidence, shrink)
         let value = Fixed.div(k * raw + (shrink - k) * 500_000, shrink)

@@ -76,7 +76,7 @@ struct WitnessServe: AsyncParsableCommand {
     func run() async throws {
         let setup = try WitnessSetup(path: config)
         let address = listen ?? setup.configuration.listen
-        guard let (host, port) = ExporterConfiguration.hostPort(address) else { throw Failure(message: "--listen '\(address)' must be HOST:PORT") }
+        guard let (host, port) = ConfigurationValues.hostPort(address) else { throw Failure(message: "--listen '\(address)' must be HOST:PORT") }
         var logs: [FollowedLog] = []
         for log in setup.configuration.logs {
             logs.append(FollowedLog(origin: log.origin, keys: try log.keys.map { try NoteVerifierKey(vkey: $0) }, threshold: log.threshold))

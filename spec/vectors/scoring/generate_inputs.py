@@ -182,35 +182,30 @@ def naap():
     return recs, "2026-01-08", 1
 
 
-def main():
-    profile = json.load(open(os.path.join(HERE, "..", "..", "profiles", "assay-sla-v1.json")))
-    profile.update({"profile": "vector-small", "benchmark_min_rows": 3, "min_samples": 4,
-                    "description": "The assay-sla-v1 formula with thresholds small enough to work by hand: benchmark_min_rows 3, min_samples 4."})
-    for name, make in [("small", small), ("empty", empty), ("one-sample", one_sample), ("all-failures", all_failures),
-                       ("all-excused", all_excused), ("benchmark-gap", benchmark_gap)]:
-        recs, day, days = make()
-        directory = os.path.join(HERE, name)
-        os.makedirs(directory, exist_ok=True)
-        with open(os.path.join(directory, "input.jsonl"), "w") as f:
-            f.write("".join(canonical(r) + "\n" for r in recs))
-        with open(os.path.join(directory, "window.json"), "w") as f:
-            f.write(canonical({"day": day, "days": days}))
-        with open(os.path.join(directory, "profile.json"), "w") as f:
-            f.write(canonical(profile))
-    naap_profile = json.load(open(os.path.join(HERE, "..", "..", "profiles", "naap-sla-v1.json")))
-    naap_profile["live"]["shrink"] = {"e2e": 2, "fps": 4, "ptff": 2}
-    naap_profile.update({"profile": "vector-naap", "benchmark_min_rows": 3,
-                         "description": "The naap-sla-v1 rules with thresholds small enough to work by hand: benchmark_min_rows 3, shrink ptff 2, e2e 2, fps 4."})
-    recs, day, days = naap()
-    directory = os.path.join(HERE, "naap")
+def write_vector(name, recs, day, days, profile):
+    """One vector directory: the records, the window and the profile, each canonical."""
+    directory = os.path.join(HERE, name)
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "input.jsonl"), "w") as f:
         f.write("".join(canonical(r) + "\n" for r in recs))
     with open(os.path.join(directory, "window.json"), "w") as f:
         f.write(canonical({"day": day, "days": days}))
     with open(os.path.join(directory, "profile.json"), "w") as f:
-        f.write(canonical(naap_profile))
+        f.write(canonical(profile))
 
+
+def main():
+    profile = json.load(open(os.path.join(HERE, "..", "..", "profiles", "assay-sla-v1.json")))
+    profile.update({"profile": "vector-small", "benchmark_min_rows": 3, "min_samples": 4,
+                    "description": "The assay-sla-v1 formula with thresholds small enough to work by hand: benchmark_min_rows 3, min_samples 4."})
+    for name, make in [("small", small), ("empty", empty), ("one-sample", one_sample), ("all-failures", all_failures),
+                       ("all-excused", all_excused), ("benchmark-gap", benchmark_gap)]:
+        write_vector(name, *make(), profile)
+    naap_profile = json.load(open(os.path.join(HERE, "..", "..", "profiles", "naap-sla-v1.json")))
+    naap_profile["live"]["shrink"] = {"e2e": 2, "fps": 4, "ptff": 2}
+    naap_profile.update({"profile": "vector-naap", "benchmark_min_rows": 3,
+                         "description": "The naap-sla-v1 rules with thresholds small enough to work by hand: benchmark_min_rows 3, shrink ptff 2, e2e 2, fps 4."})
+    write_vector("naap", *naap(), naap_profile)
 
 if __name__ == "__main__":
     main()
