@@ -1,3 +1,4 @@
+import AssayConfiguration
 import AssayCore
 import AssayHTTP
 import Hummingbird
@@ -86,11 +87,14 @@ public struct GatewayEventListener: Sendable {
     }
 }
 
-/// One of the collector's local HTTP listeners (events, metrics).
+/// A Hummingbird application on a local listener of the collector (`events`, `metrics`), which
+/// reports its bound address through `onListening` (useful with port 0).
 func localApplication(router: Router<BasicRequestContext>, listen: String, name: String, logger: Logger,
-                      onListening: @escaping @Sendable (String, String) -> Void) -> some ApplicationProtocol {
-    let colon = listen.lastIndex(of: ":")!
-    let host = String(listen[..<colon]), port = Int(listen[listen.index(after: colon)...])!
+                      onListening: @escaping @Sendable (String, String) -> Void) throws(ConfigurationError) -> some ApplicationProtocol {
+    // A validated configuration always splits; one built in code without validation is refused, not bound elsewhere.
+    guard let (host, port) = ConfigurationValues.hostPort(listen) else {
+        throw ConfigurationError(line: nil, "the \(name) listener's address '\(listen)' must be HOST:PORT")
+    }
     return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assay-collect"),
                        onServerRunning: { channel in
                            onListening(name, channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? listen)

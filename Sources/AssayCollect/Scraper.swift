@@ -35,8 +35,8 @@ public struct Scraper: Sendable {
         self.latencyClock = latencyClock
     }
 
-    /// What one scrape did.
-    public struct Outcome: Sendable, Equatable {
+    /// What one scrape did: the probe's outcome (spec/records.md) and what came with it.
+    public struct Result: Sendable, Equatable {
         public var outcome: ProbeOutcome
         public var reason: String?
         public var httpStatus: Int64?
@@ -44,6 +44,9 @@ public struct Scraper: Sendable {
         public var quarantined = 0
         public var pages = 0
         public var latencyMs: Int64 = 0
+
+        /// The target answered: every page was taken, or the cursor was pruned and taking resumed.
+        public var succeeded: Bool { outcome == .ok || outcome == .pruned }
     }
 
     enum Failure: Error {
@@ -52,9 +55,9 @@ public struct Scraper: Sendable {
 
     /// Scrapes `target` once; `stage` runs one staging commit (it owns the store).
     public func scrape(_ target: CollectorConfiguration.Target, startMs: Int64,
-                       cursor: Int64, stage: @Sendable (StagingStore.Batch) async throws -> Void) async -> Outcome {
+                       cursor: Int64, stage: @Sendable (StagingStore.Batch) async throws -> Void) async -> Result {
         let started = ContinuousClock.now
-        var result = Outcome(outcome: .ok)
+        var result = Result(outcome: .ok)
         var cursor = cursor
         do {
             let info = try await getJSON("\(target.url)/v1/info", limit: Self.infoLimit, status: &result.httpStatus)
@@ -122,7 +125,7 @@ public struct Scraper: Sendable {
         return result
     }
 
-    func probeRecord(target: CollectorConfiguration.Target, startMs: Int64, result: Outcome) -> Record? {
+    func probeRecord(target: CollectorConfiguration.Target, startMs: Int64, result: Result) -> Record? {
         let host = target.url.split(separator: "/").dropFirst(1).first.map(String.init) ?? "target"
         var members: [JSONValue.Member] = [
             .init("schema", .integer(AssayVersion.recordSchema)), .init("kind", "probe"),

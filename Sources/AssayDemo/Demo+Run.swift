@@ -55,7 +55,7 @@ extension Demo {
                     try await CollectRound(configuration: operatorState.configuration, staging: operatorState.staging, client: client,
                                            latencyClock: .stepped).run(nowMs: hourEnd)
                 }
-                await operatorState.collector.advanceEvents(nowMs: hourEnd)
+                await operatorState.collector.intake.advance(nowMs: hourEnd)
             }
             if step >= 24 && step % 24 == 2 { try await sealAndCosign(nowMs: hourEnd) }
         }
@@ -77,7 +77,7 @@ extension Demo {
         var day: UTCDay?
         for operatorState in operators {
             report(.progress("\(operatorState.name) seals, signs and pushes"))
-            let result = await operatorState.collector.sealAndPublish(nowMs: nowMs)
+            let result = await operatorState.collector.sealer.sealAndPublish(nowMs: nowMs)
             if let error = result.pushError { throw DemoError("\(operatorState.name) could not publish: \(error)") }
             guard let last = result.sealed.last else { throw DemoError("\(operatorState.name) sealed nothing at \(UTCTime.seconds(nowMs / 1000))") }
             day = last

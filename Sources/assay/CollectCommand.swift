@@ -97,7 +97,7 @@ struct CollectScrape: AsyncParsableCommand {
         try StagingStore(path: configuration.staging).adoptClock(clock.kind, nowMs: nowMs)
         let staging = try StagingActor(path: configuration.staging)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let results: [(CollectorConfiguration.Target, Scraper.Outcome)]
+        let results: [(CollectorConfiguration.Target, Scraper.Result)]
         do {
             results = try await CollectRound(configuration: configuration, staging: staging, client: client)
                 .run(nowMs: nowMs)
@@ -228,7 +228,7 @@ struct CollectSeal: AsyncParsableCommand {
         var logger = Logger(label: "assay.collect")
         logger.logLevel = .warning
         let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger)
-        let report = await collector.sealAndPublish(nowMs: clock.startMs, options: SealOptions(catchUp: catchUp, dryRun: dryRun))
+        let report = await collector.sealer.sealAndPublish(nowMs: clock.startMs, options: SealOptions(catchUp: catchUp, dryRun: dryRun))
         await collector.shutdown()
         let range = report.due.isEmpty ? "" : report.due.count == 1 ? "\(report.due[0])" : "\(report.due.first!) … \(report.due.last!)"
         if dryRun {
@@ -299,15 +299,12 @@ struct CollectRun: AsyncParsableCommand {
         LineLogHandler.bootstrap(format: logFormat)
         var logger = Logger(label: "assay.collect")
         logger.logLevel = .notice
-        let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger)
-        if catchUp { await collector.allowCatchUp() }
-        let task = Task {
-            try await collector.run { name, address in Diagnostics.printToStandardOutput("\(name) listening on http://\(address)") }
+        let collector = try Collector(configuration: configuration, clock: clock, key: key, logger: logger) { name, address in
+            Diagnostics.printToStandardOutput("\(name) listening on http://\(address)")
         }
-        let signals = TerminationSignals(cancelling: task)
+        if catchUp { await collector.sealer.allowCatchUp() }
         Diagnostics.printToStandardOutput("collector \(configuration.collectorID) running with \(configuration.targets.count) targets")
-        do { try await task.value } catch is CancellationError {} catch where Task.isCancelled || task.isCancelled {}
-        signals.stop()
+        try await collector.run()
         Diagnostics.printToStandardOutput("collector stopped")
     }
 }

@@ -4,7 +4,6 @@ import AssayCore
 import AssayDemo
 import AssayLedger
 import AssaySite
-import Dispatch
 import Foundation
 import Logging
 
@@ -110,30 +109,18 @@ struct DemoCommand: AsyncParsableCommand {
                 fflush(nil)  // each line as it happens, also into a pipe or a log
             }
         }
-        // Ctrl-C (or SIGTERM) cancels the run; it stops between two simulated hours and shuts everything down.
-        let task = Task { [logger] () async throws -> Demo.Summary in
-            let demo = Demo(options: options, logger: logger, report: report)
-            do {
-                let summary = try await demo.run()
-                await demo.shutdown()
-                return summary
-            } catch {
-                await demo.shutdown()
-                throw error
-            }
-        }
-        let signals = TerminationSignals(cancelling: task)
-        defer { signals.stop() }
-        let result = await task.result
-        progress.finish()
+        // Ctrl-C (or SIGTERM) shuts the demo down gracefully: it stops between two simulated hours and shuts everything down.
         let summary: Demo.Summary
-        switch result {
-        case .success(let value): summary = value
-        case .failure where task.isCancelled:
+        do {
+            summary = try await Demo.runUntilSignalled(options: options, logger: logger, report: report)
+            progress.finish()
+        } catch is CancellationError {
+            progress.finish()
             // Interrupted: whatever was in flight (a scrape, a push) ended with the cancellation.
             print("Stopped. Everything done so far is in \(out) (the exporters' stores, the collectors' staging, the repository).")
             throw ExitCode(130)
-        case .failure(let error):
+        } catch {
+            progress.finish()
             throw Failure(message: "the demo stopped: \(error)")
         }
         let seconds = (started.duration(to: .now).components.seconds)
