@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "assay", targets: ["assay"]),
         .executable(name: "assay-verify", targets: ["assay-verify"]),
+        .executable(name: "assay-bench", targets: ["assay-bench"]),
         .library(name: "AssayCore", targets: ["AssayCore"]),
         .library(name: "AssayCrypto", targets: ["AssayCrypto"]),
         .library(name: "AssayLedger", targets: ["AssayLedger"]),
@@ -54,13 +55,16 @@ let package = Package(
         .target(name: "AssayScore", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
 
         // The edges.
-        .target(name: "AssayGit", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "CAssayGit2"]),
+        // libgit2, wrapped: owned pointers and nothing else.
+        .target(name: "AssayGit", dependencies: ["AssayCore", "CAssayGit2"]),
+        // What operators do to a dataset's repository: publish (with replay), co-sign, amend the policy, check the history.
+        .target(name: "AssayWorkflows", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayGit"]),
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
         .target(name: "AssayIngest", dependencies: ["AssayCore"]),
         // The exporter's and the collector's YAML configurations: parsing and validation only.
         .target(name: "AssayConfiguration", dependencies: ["AssayCore", "AssayLedger", .product(name: "Yams", package: "Yams")]),
         .target(name: "AssayCollect", dependencies: [
-            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit", "AssayHTTP", "AssayScore", "AssayConfiguration",
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit", "AssayWorkflows", "AssayHTTP", "AssayScore", "AssayConfiguration",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -105,7 +109,8 @@ let package = Package(
         .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayIngest", "AssayConfiguration"]),
         .executableTarget(name: "assay-fuzz", dependencies: ["AssayFuzzTargets"]),
         // The workload simulator of the demo and tests.
-        .target(name: "AssaySimulate", dependencies: ["AssayCore"]),
+        // The workload simulator of the demo, the benchmarks and the tests (records, gateway events, sealed datasets).
+        .target(name: "AssaySimulate", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
         // The static site: not part of the verification core.
         .target(name: "AssaySite", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayStore", "AssayHTTP",
@@ -114,7 +119,7 @@ let package = Package(
         ]),
         // `assay demo`: the whole system on loopback (exporters, collectors, git, co-signing, the site).
         .target(name: "AssayDemo", dependencies: [
-            "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayExporter", "AssayCollect", "AssayGit",
+            "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayExporter", "AssayCollect", "AssayGit", "AssayWorkflows",
             "AssaySimulate", "AssaySite", "AssayConfiguration", "AssayWitness",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -122,15 +127,19 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
+        // The benchmarks, out of the product: `assay-bench`, which runs the `assay` built next to it.
         .target(name: "AssayBench", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite",
-            "AssayConfiguration",
+            "AssayConfiguration", "AssaySimulate", "AssayHTTP",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(
+            name: "assay-bench",
+            dependencies: ["AssayBench", "AssayCommandLine", "AssaySimulate", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
             name: "assay",
             dependencies: [
-                "AssayCore", "AssayCrypto", "AssayLedger", "AssayBench", "AssayGit", "AssayCommandLine",
+                "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayWorkflows", "AssayCommandLine",
                 "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate", "AssayDemo", "AssayConfiguration",
                 "AssayWitness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -151,8 +160,8 @@ let package = Package(
         .testTarget(
             name: "AssayCLITests",
             dependencies: [
-                "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayStore", "AssayExporter",
-                "AssayIngest", "AssayBench", "AssayCollect", "AssaySimulate", "AssayConfiguration", "AssayFuzzTargets", "AssayDemo", "AssayScore",
+                "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayWorkflows", "AssayStore", "AssayExporter",
+                "AssayIngest", "AssayCollect", "AssayHTTP", "AssaySimulate", "AssayConfiguration", "AssayFuzzTargets", "AssayDemo", "AssayScore",
                 "AssayWitness", "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
             ]),
     ],

@@ -1,9 +1,10 @@
 import AssayCore
+import AssaySimulate
 import AssayCrypto
 import AssayLedger
 import Foundation
 
-/// `assay bench canonical`: the throughput of parse + validate +
+/// `assay-bench canonical`: the throughput of parse + validate +
 /// canonicalize + leaf hash over a synthetic records file, next to the
 /// time `sha256sum` takes over the same bytes.
 public struct CanonicalBenchmark {

@@ -1,11 +1,12 @@
 import AssayCollect
 import AssayConfiguration
 import AssayCore
+import AssaySimulate
 import AssayStore
 import AsyncHTTPClient
 import Foundation
 
-/// `assay bench collect`: the collector's CPU seconds per 1,000 scrapes of
+/// `assay-bench collect`: the collector's CPU seconds per 1,000 scrapes of
 /// 100-record pages against a local exporter (the exporter's CPU is its own
 /// process's and not counted).
 public struct CollectBenchmark {

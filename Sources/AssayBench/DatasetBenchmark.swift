@@ -1,9 +1,10 @@
 import AssayCore
+import AssaySimulate
 import AssayCrypto
 import AssayLedger
 import Foundation
 
-/// `assay bench seal` and `assay bench verify`: a synthetic dataset of D days
+/// `assay-bench seal` and `assay-bench verify`: a synthetic dataset of D days
 /// × N records, sealed and signed, then verified by a child `assay verify`
 /// (so its peak memory is its own), next to `sha256sum` over the same files.
 public struct DatasetBenchmark {
@@ -37,24 +38,10 @@ public struct DatasetBenchmark {
         self.directory = directory
     }
 
-    static let key = try! Ed25519PrivateKey(seed: MessageDigest.sha256(Array("assay bench key".utf8)).bytes)
-
-    /// A fresh simulated dataset at `root` (replacing one left there) whose
-    /// `signers` all sign manifests with the benchmark key.
-    static func createDataset(at root: String, id: String, signers: [String]) throws -> DatasetDirectory {
-        try? FileManager.default.removeItem(atPath: root)
-        let namespaces = TrustPolicy.assayNamespaces.joined(separator: ",")
-        _ = try DatasetDirectory.create(
-            at: root,
-            descriptor: DatasetDescriptor(id: id, title: "Benchmark", description: "synthetic", licence: "CC0-1.0", simulated: true),
-            allowedSigners: signers.map { "\($0) namespaces=\"\(namespaces)\" \(OpenSSHPublicKey(key.publicKey).line)\n" }.joined(),
-            threshold: 1, issued: UTCDay("2026-01-01")!.startMs / 1000, approvals: [(signers[0], key)])
-        return DatasetDirectory(root)
-    }
 
     /// Creates the dataset; returns it and the time spent sealing (input generation excluded).
     public func build(progress: (String) -> Void) throws -> (DatasetDirectory, SealResult) {
-        let dataset = try Self.createDataset(at: "\(directory)/assay-bench-dataset-\(getpid())", id: "bench", signers: ["bench"])
+        let dataset = try SyntheticDataset.create(at: "\(directory)/assay-bench-dataset-\(getpid())", id: "bench", signers: ["bench"])
         let firstDay = UTCDay("2026-01-01")!
         var sealSeconds = 0.0
         var bytes = 0
@@ -65,7 +52,7 @@ public struct DatasetBenchmark {
             try writeInput(input, day: day)
             defer { unlink(input) }
             let started = monotonicSeconds()
-            let bundle = try dataset.seal(collector: "bench", day: day, inputs: [input], key: Self.key, signer: "bench") { _ in }
+            let bundle = try dataset.seal(collector: "bench", day: day, inputs: [input], key: SyntheticDataset.key, signer: "bench") { _ in }
             sealSeconds += monotonicSeconds() - started
             bytes += bundle.records.count + bundle.manifestBytes.count
         }

@@ -1,9 +1,11 @@
 import AssayConfiguration
 import AssayCore
+import AssayHTTP
+import AssaySimulate
 import AssayStore
 import Foundation
 
-/// `assay bench exporter`: durable ingest throughput (batched transactions,
+/// `assay-bench exporter`: durable ingest throughput (batched transactions,
 /// in-process and over HTTP), and scrape throughput under `wrk` on loopback
 /// for pages of 100 and 1000 records, next to nginx serving the same page
 /// bytes as static files, in the same run.
@@ -256,20 +258,5 @@ final class NginxServer {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGQUIT)
         process.waitUntilExit()
-    }
-}
-
-/// A loopback TCP port that was free a moment ago (for servers that need a fixed port).
-public enum LoopbackPort {
-    public static func free() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,8 +1,9 @@
 import AssayCore
+import AssaySimulate
 import AssayIngest
 import Foundation
 
-/// `assay bench ingest-events`: events/s through the go-livepeer mapping,
+/// `assay-bench ingest-events`: events/s through the go-livepeer mapping,
 /// next to `jq -c .` over the same file in the same run.
 public struct IngestEventsBenchmark {
     public struct Result: Sendable {

@@ -1,9 +1,10 @@
 import AssayCore
+import AssaySimulate
 import AssayCrypto
 import AssayLedger
 import Foundation
 
-/// `assay bench score`: N synthetic records over 8 UTC days sealed into a
+/// `assay-bench score`: N synthetic records over 8 UTC days sealed into a
 /// dataset by two collectors; then a child `assay score` (7-day window plus
 /// its benchmark day) and, in the same run, DuckDB computing per-group
 /// aggregates (count, success rate, nearest-rank p50/p90 latency) with SQL
@@ -43,15 +44,20 @@ public struct ScoreBenchmark {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: assay)
         process.arguments = ["score", "--dataset", dataset.root, "--day", lastDay.description, "--window", "1", "--unverified", "--output", output]
-        process.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
         let started = monotonicSeconds()
         try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let seconds = monotonicSeconds() - started
         var usage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
         let peak = usage.ru_maxrss * 1024
-        let scores = (try? Files.read(output)) ?? []
+        guard process.terminationStatus == 0 else {
+            throw BenchError(message: "\(assay) score exited with status \(process.terminationStatus): \(String(decoding: message, as: UTF8.self))")
+        }
+        let scores = try Files.read(output)
         unlink(output)
         let files = (try? FileManager.default.subpathsOfDirectory(atPath: "\(dataset.root)/bundles"))?
             .filter { $0.hasSuffix("records.jsonl") }.sorted().map { "\(dataset.root)/bundles/\($0)" } ?? []
@@ -101,50 +107,5 @@ public struct ScoreBenchmark {
             throw DuckDBError(description: "DuckDB did not run (pip install duckdb): \(reason)")
         }
         return (seconds, Int(rss), Int(groups))
-    }
-}
-
-/// A dataset of `SyntheticScoringRecords` sealed day by day by two collectors
-/// (gw-1, gw-2) with the benchmark key; `extra` adds lines of its own to a day.
-public enum SyntheticScoringDataset {
-    public static func build(at root: String, id: String, orchestrators: Int, lastDay: UTCDay, days: Int, records: Int,
-                             extra: (UTCDay) -> [(collector: String, line: String)] = { _ in [] },
-                             progress: (String) -> Void) throws -> DatasetDirectory {
-        let dataset = try DatasetBenchmark.createDataset(at: root, id: id, signers: ["gw-1", "gw-2"])
-        var generator = SyntheticScoringRecords(orchestrators: orchestrators)
-        let perDay = max(1, records / days)
-        var emitted = 0
-        for offset in 0..<days {
-            let day = UTCDay(number: lastDay.number - days + 1 + offset)
-            progress("sealing day \(offset + 1)/\(days)")
-            var files: [String: UnsafeMutablePointer<FILE>] = [:]
-            for collector in ["gw-1", "gw-2"] {
-                let path = "\(root)-\(collector).jsonl"
-                guard let file = fopen(path, "w") else { throw FileError(path: path, operation: "create", errno: errno) }
-                files[collector] = file
-            }
-            var count = 0
-            let quota = offset == days - 1 ? records - emitted : perDay
-            while count < quota {
-                let start = day.startMs + Int64(count) * (UTCDay.milliseconds - 1_000_000) / Int64(max(quota, 1))
-                for (collector, line) in generator.job(startMs: start) where count < quota {
-                    fputs(line, files[collector]!)
-                    fputc(0x0A, files[collector]!)
-                    count += 1
-                }
-            }
-            for (collector, line) in extra(day) {
-                fputs(line, files[collector]!)
-                fputc(0x0A, files[collector]!)
-            }
-            emitted += count
-            for file in files.values { fclose(file) }
-            for collector in ["gw-1", "gw-2"] {
-                let input = "\(root)-\(collector).jsonl"
-                _ = try dataset.seal(collector: collector, day: day, inputs: [input], key: DatasetBenchmark.key, signer: collector) { _ in }
-                unlink(input)
-            }
-        }
-        return dataset
     }
 }

@@ -1,9 +1,10 @@
 import AssayCore
+import AssaySimulate
 import AssayCrypto
 import AssayLedger
 import Foundation
 
-/// `assay bench site`: a synthetic dataset of N orchestrators over D days
+/// `assay-bench site`: a synthetic dataset of N orchestrators over D days
 /// (two collectors), then a child `assay site build` timed, with the size of
 /// what it wrote.
 public struct SiteBenchmark {
@@ -21,7 +22,8 @@ public struct SiteBenchmark {
     public let days: Int
     public let jobsPerOrchestratorDay: Int
     public let directory: String
-    public var lastDay: UTCDay { UTCDay("2026-12-31")! }
+    /// A fixed day in the past, so the dataset verifies (no bundle may be dated after today) and the workload stays the same.
+    public var lastDay: UTCDay { UTCDay("2026-06-30")! }
 
     public init(orchestrators: Int, days: Int, jobsPerOrchestratorDay: Int, directory: String) {
         self.orchestrators = orchestrators

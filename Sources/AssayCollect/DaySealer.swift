@@ -2,6 +2,7 @@ import AssayConfiguration
 import AssayCore
 import AssayCrypto
 import AssayGit
+import AssayWorkflows
 import AssayLedger
 import AssayScore
 import AssayStore

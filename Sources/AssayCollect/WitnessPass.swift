@@ -1,5 +1,5 @@
 import AssayCore
-import AssayGit
+import AssayWorkflows
 import AssayLedger
 import AsyncHTTPClient
 import Foundation
@@ -24,7 +24,7 @@ public struct WitnessPass: Sendable {
         }
     }
 
-    public struct Outcome: Sendable {
+    public struct Report: Sendable {
         /// The size of the newest checkpoint, if the log has one.
         public var size: UInt64?
         /// Why nothing was submitted, when nothing was.
@@ -48,7 +48,7 @@ public struct WitnessPass: Sendable {
     }
 
     /// `run(client:)` with an HTTP client of its own.
-    public func run() async -> Outcome {
+    public func run() async -> Report {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let outcome = await run(client: client)
         try? await client.shutdown()  // a client that fails to shut down has nothing left to release here
@@ -56,8 +56,8 @@ public struct WitnessPass: Sendable {
     }
 
     /// Submits and writes the cosignature files; committing them is the caller's (`DatasetPublisher.publish`).
-    public func run(client: HTTPClient) async -> Outcome {
-        var outcome = Outcome()
+    public func run(client: HTTPClient) async -> Report {
+        var outcome = Report()
         let directory = DatasetDirectory(dataset)
         let descriptor: DatasetDescriptor
         do { descriptor = try directory.descriptor() } catch {

@@ -1,6 +1,7 @@
 import AssayCollect
 import AssayCore
 import AssayGit
+import AssayWorkflows
 import AssayLedger
 import AssayScore
 import AssaySite
@@ -92,7 +93,7 @@ extension Demo {
             let outcome = try await CoSignPass(dataset: datasetPath(operatorState.name), key: operatorState.key, signer: operatorState.name,
                                                options: .init(ownCollector: operatorState.name)).run(time: nowMs / 1000)
             let refused = outcome.decisions.compactMap { decision -> String? in
-                guard case .refused(let reasons) = decision.outcome else { return nil }
+                guard case .refused(let reasons) = decision.verdict else { return nil }
                 return "\(decision.collector) \(decision.day): \(reasons.joined(separator: "; "))"
             }
             guard refused.isEmpty else { throw DemoError("\(operatorState.name) refused to co-sign: \(refused.joined(separator: " | "))") }

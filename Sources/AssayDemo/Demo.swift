@@ -4,6 +4,7 @@ import AssayCore
 import AssayCrypto
 import AssayExporter
 import AssayGit
+import AssayWorkflows
 import AssayLedger
 import AssayScore
 import AssaySimulate

@@ -16,7 +16,7 @@ public actor RecordWriter {
     let store: ExporterStore
     public init(path: String) throws(StoreError) { store = try ExporterStore(path: path) }
 
-    public func ingest(_ records: [(record: Record, canonical: [UInt8])], receivedMs: Int64) throws(StoreError) -> [ExporterStore.Outcome] {
+    public func ingest(_ records: [(record: Record, canonical: [UInt8])], receivedMs: Int64) throws(StoreError) -> [ExporterStore.Disposition] {
         try store.ingest(records, receivedMs: receivedMs)
     }
 

@@ -196,7 +196,8 @@ public final class GitRepository {
 
     /// The one published file that changes: the log's newest checkpoint (spec/log.md §7.3).
     public static let mutableCheckpoint = "log/checkpoint"
-    static let logPrefix = "log/"
+    /// The log's directory: its files are never replayed, the publisher appends to the log it lands on (spec/log.md §7).
+    public static let logPrefix = "log/"
 
     /// Refuses a tree that changes or deletes anything the parent has, except the log's newest checkpoint.
     private func checkOnlyAdditions(parent: OpaquePointer?, tree: OpaquePointer?) throws(GitError) {

@@ -74,7 +74,7 @@ public struct CrossCheck: Sendable, Equatable {
 public struct CoSigner: Sendable {
     /// What happened to one bundle.
     public struct Decision: Sendable {
-        public enum Outcome: Sendable, Equatable {
+        public enum Verdict: Sendable, Equatable {
             case signed
             /// Not signed now; may be later (own bundle not sealed yet, key not valid for the day).
             case skipped(String)
@@ -83,7 +83,7 @@ public struct CoSigner: Sendable {
         }
         public let collector: String
         public let day: UTCDay
-        public let outcome: Outcome
+        public let verdict: Verdict
     }
 
     public let directory: DatasetDirectory
@@ -106,28 +106,28 @@ public struct CoSigner: Sendable {
         for bundle in report.bundles {
             let absolute = directory.bundlePath(collector: bundle.collector, day: bundle.day)
             guard !Files.exists("\(absolute)/signatures/\(signer).sig") else { continue }
-            let outcome = decide(bundle, report: report, policy: policy, absolute: absolute)
-            if outcome == .signed && !dryRun {
+            let verdict = decide(bundle, report: report, policy: policy, absolute: absolute)
+            if verdict == .signed && !dryRun {
                 do {
                     let manifest = try Files.readRegular("\(absolute)/manifest.json", limit: DatasetDirectory.manifestLimit)
                     let signature = try SSHSignature.sign(manifest, namespace: DatasetDirectory.manifestNamespace, with: key)
                     try directory.addSignature(signature, signer: signer, collector: bundle.collector, day: bundle.day)
                 } catch {
-                    decisions.append(Decision(collector: bundle.collector, day: bundle.day, outcome: .refused(["signing failed: \(error)"])))
+                    decisions.append(Decision(collector: bundle.collector, day: bundle.day, verdict: .refused(["signing failed: \(error)"])))
                     continue
                 }
             }
-            decisions.append(Decision(collector: bundle.collector, day: bundle.day, outcome: outcome))
+            decisions.append(Decision(collector: bundle.collector, day: bundle.day, verdict: verdict))
         }
         // A co-signer also signs the log's newest checkpoint, when the log verified (spec/log.md §7.4).
         let logHolds = !report.findings.contains { [.log, .logEntry].contains($0.rule) && $0.severity == .error }
-        if !dryRun, logHolds, let id = report.datasetID, decisions.contains(where: { $0.outcome == .signed }) {
+        if !dryRun, logHolds, let id = report.datasetID, decisions.contains(where: { $0.verdict == .signed }) {
             _ = try? DatasetLog.cosign(directory, datasetID: id, signer: signer, key: key)  // a failure leaves the checkpoint as it was: the publisher signs it
         }
         return decisions
     }
 
-    func decide(_ bundle: BundleResult, report: VerificationReport, policy: TrustPolicy, absolute: String) -> Decision.Outcome {
+    func decide(_ bundle: BundleResult, report: VerificationReport, policy: TrustPolicy, absolute: String) -> Decision.Verdict {
         let base = bundle.relativePath
         let problems = report.findings.filter { finding in
             finding.severity == .error && finding.rule != .threshold && (finding.path == base || finding.path.hasPrefix(base + "/"))

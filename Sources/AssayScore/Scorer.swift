@@ -74,7 +74,7 @@ struct Observation {
         let value = values[field.rawValue]
         return value < 0 ? nil : value
     }
-    var outcome: Outcome? { value(.outcome).flatMap { Outcome(rawValue: Int($0)) } }
+    var outcome: LiveOutcome? { value(.outcome).map { LiveOutcome.allCases[Int($0)] } }
     var success: Bool { values[ScoredField.success.rawValue] == 1 }
     var day: UTCDay { UTCDay(containing: startMs) }
 }
@@ -129,16 +129,10 @@ struct FieldValues: Sendable {
     }
 }
 
-/// Live-session outcomes, in the order their counts are written.
-enum Outcome: Int, CaseIterable {
-    case completed, loadingOnly, noOutput, startupFailed, swapped, zeroFPS, noOrchestrator
-    static let names = ["completed", "loading_only", "no_output", "startup_failed", "swapped", "zero_fps", "no_orchestrator"]
-    static let byName = Dictionary(uniqueKeysWithValues: zip(names, allCases))
-    var name: String { Self.names[rawValue] }
-    init?(name: String) {
-        guard let outcome = Self.byName[name] else { return nil }
-        self = outcome
-    }
+/// A live outcome's slot in the scorer's per-group counts: its position in `LiveOutcome.allCases`.
+extension LiveOutcome {
+    static let slots = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+    var slot: Int { Self.slots[self] ?? 0 }  // every case has a slot
 }
 
 /// The fields a profile's `sources` may name (spec/scoring.md §1).
@@ -279,7 +273,7 @@ public final class Scorer {
                 if member.key == "success" { values.success = flag ? 1 : 0 }
             case .string(let text):
                 switch member.key {
-                case "outcome": values.outcome = Int64(Outcome(name: text)?.rawValue ?? -1)
+                case "outcome": values.outcome = Int64(LiveOutcome(rawValue: text)?.slot ?? -1)
                 case "observer_role": role = text == "gateway" ? 0 : text == "orchestrator" ? 1 : 2
                 case "observer_id": observer = text
                 case "id": id = text
@@ -382,7 +376,7 @@ public final class Scorer {
             let claimed = orchestrator.values[verdict.rawValue], observed = gateway.values[verdict.rawValue]
             if claimed != observed {
                 counts.verdictDiffers += 1
-                let better = verdict == .outcome ? Int64(Outcome.completed.rawValue) : 1
+                let better = verdict == .outcome ? Int64(LiveOutcome.completed.slot) : 1
                 if claimed == better { counts.overReports += 1 }
             }
             disagreements[gateway.orchestrator] = counts
@@ -424,7 +418,7 @@ public final class Scorer {
         var n: Int64 = 0
         var startupOK: Int64 = 0, noSwap: Int64 = 0, viable: Int64 = 0
         var samples: Int64 = 0, expected: Int64 = 0
-        var outcomes = [Int64](repeating: 0, count: Outcome.allCases.count)
+        var outcomes = [Int64](repeating: 0, count: LiveOutcome.allCases.count)
         var successes: Int64 = 0
         var ptff: [Int64] = [], e2e: [Int64] = [], fps: [Int64] = [], latency: [Int64] = []
 
@@ -432,7 +426,7 @@ public final class Scorer {
             n += 1
             if job.kind == .liveSession {
                 let outcome = job.outcome
-                if let outcome { outcomes[outcome.rawValue] += 1 }
+                if let outcome { outcomes[outcome.slot] += 1 }
                 if outcome != .startupFailed { startupOK += 1 }
                 if job.value(.swapCount) == 0 { noSwap += 1 }
                 if outcome == .completed || outcome == .swapped { viable += 1 }
@@ -555,7 +549,7 @@ public final class Scorer {
                     weighted.live.sum += score * entry.all.n
                     weighted.live.n += entry.all.n
                     gaps.live.formUnion(rowGaps)
-                    failures += entry.all.n - entry.all.outcomes[Outcome.completed.rawValue]
+                    failures += entry.all.n - entry.all.outcomes[LiveOutcome.completed.slot]
                     e2e += entry.all.e2e
                 } else {
                     other.append(value)
@@ -640,8 +634,8 @@ public final class Scorer {
             let quality = Fixed.mix((w["latency"]!, latency), (w["fps"]!, fps.value))
             let coverage = group.expected > 0 ? min(Fixed.rate(group.samples, group.expected), Fixed.one) : Fixed.one
             let score = Fixed.div(coverage * Fixed.mix((w["reliability"]!, reliability), (w["quality"]!, quality)), Fixed.one)
-            let outcomes = Outcome.allCases.filter { $0 != .noOrchestrator }.map {
-                JSONValue.Member($0.name, .integer(group.outcomes[$0.rawValue]))
+            let outcomes = LiveOutcome.allCases.filter { $0 != .noOrchestrator }.sorted { $0.rawValue < $1.rawValue }.map {
+                JSONValue.Member($0.rawValue, .integer(group.outcomes[$0.slot]))
             }
             return ([.init("sessions", .integer(group.n)), .init("score", .integer(score)), .init("sla", .string(Fixed.points(score))),
                      .init("coverage", .integer(coverage)), .init("status_samples", .integer(group.samples)),

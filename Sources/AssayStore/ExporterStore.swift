@@ -61,7 +61,7 @@ public final class ExporterStore {
     }
 
     /// What happened to one ingested record.
-    public enum Outcome: Equatable, Sendable {
+    public enum Disposition: Equatable, Sendable {
         /// Stored under this cursor.
         case accepted(cursor: Int64)
         /// The same bytes were already stored under this cursor: nothing changed.
@@ -71,7 +71,7 @@ public final class ExporterStore {
     }
 
     /// Stores a batch of validated records in one transaction (durable when it returns).
-    public func ingest(_ records: [(record: Record, canonical: [UInt8])], receivedMs: Int64) throws(StoreError) -> [Outcome] {
+    public func ingest(_ records: [(record: Record, canonical: [UInt8])], receivedMs: Int64) throws(StoreError) -> [Disposition] {
         do {
             return try database.transaction {
                 var added = (count: Int64(0), bytes: Int64(0))
@@ -88,7 +88,7 @@ public final class ExporterStore {
     }
 
     private func store(_ record: Record, _ canonical: [UInt8], receivedMs: Int64,
-                       added: inout (count: Int64, bytes: Int64)) throws(SQLiteError) -> Outcome {
+                       added: inout (count: Int64, bytes: Int64)) throws(SQLiteError) -> Disposition {
         let digest = MessageDigest.sha256(canonical).bytes
         findJob.reset()
         try findJob.bind(1, record.observerID)
@@ -237,7 +237,7 @@ public final class ExporterStore {
     /// Ingests a batch from a followed file and records the new position in the same transaction,
     /// so a restart neither skips nor repeats lines.
     public func ingest(_ records: [(record: Record, canonical: [UInt8])], receivedMs: Int64, followedPath path: String,
-                       device: Int64, inode: Int64, offset: Int64) throws(StoreError) -> [Outcome] {
+                       device: Int64, inode: Int64, offset: Int64) throws(StoreError) -> [Disposition] {
         do {
             return try database.transaction {
                 var added = (count: Int64(0), bytes: Int64(0))

@@ -4,6 +4,7 @@ import AssayCommandLine
 import AssayCore
 import AssayCrypto
 import AssayGit
+import AssayWorkflows
 import AssayLedger
 
 struct CosignCommand: AsyncParsableCommand {
@@ -78,7 +79,7 @@ struct CosignCommand: AsyncParsableCommand {
         options.dryRun = dryRun
         options.credentials = GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" })
         let progress = Progress(enabled: Diagnostics.isTerminal)
-        let outcome: CoSignPass.Outcome
+        let outcome: CoSignPass.Report
         do {
             outcome = try await CoSignPass(dataset: dataset, key: privateKey, signer: signer, options: options)
                 .run(time: WallClock.nowMilliseconds / 1000) { done, total in progress.update("verifying bundles \(done)/\(total)") }
@@ -89,7 +90,7 @@ struct CosignCommand: AsyncParsableCommand {
         progress.finish()
         for decision in outcome.decisions {
             let place = DatasetDirectory.bundleRelativePath(collector: decision.collector, day: decision.day)
-            switch decision.outcome {
+            switch decision.verdict {
             case .signed:
                 print("\(dryRun ? "would sign" : "signed ")  \(place)")
             case .skipped(let reason):

@@ -3,6 +3,7 @@ import AssayCommandLine
 import AssayCore
 import AssayCrypto
 import AssayLedger
+import AssayWorkflows
 import Foundation
 
 struct PolicyCommand: ParsableCommand {
@@ -154,110 +155,49 @@ struct PolicyPropose: ParsableCommand {
         }
     }
 
-    /// The entries with every line of the key ending at `time`: valid-before one second earlier,
-    /// because ssh-keygen counts the valid-before second as valid (spec/policy.md §1.2).
-    static func ending(_ entries: [AllowedSigners.Entry], fingerprint: String, at time: Int64) -> [AllowedSigners.Entry] {
-        entries.map { entry in
-            guard OpenSSHPublicKey(entry.key).fingerprint == fingerprint else { return entry }
-            return .init(principals: entry.principals, key: entry.key, namespaces: entry.namespaces,
-                         validAfter: entry.validAfter, validBefore: min(entry.validBefore ?? .max, time - 1))
-        }
-    }
-
     static func split(_ text: String, option: String) throws -> (String, Int64?) {
         guard let at = text.lastIndex(of: "@") else { return (text, nil) }
         return (String(text[..<at]), try parsePolicyTime(String(text[text.index(after: at)...]), option: option))
     }
 
-    func run() throws {
-        let privateKey = try KeyFiles.readPrivateKey(at: key).key
-        let directory = DatasetDirectory(dataset)
-        let descriptor = try directory.descriptor()
-        let chain = PolicyChain.evaluate(directory, descriptor: descriptor)
-        guard let current = chain.current, let newest = chain.versions.last else {
-            throw Failure(message: "\(dataset): the policy cannot be read: \(chain.findings.map(\.description).joined(separator: "; "))")
-        }
-        guard newest.holds else {
-            throw Failure(message: "version \(newest.version) is still pending (\(newest.approvals.count) of \(newest.needed) approvals); approve it or wait before proposing another change")
-        }
-        var entries = current.signers.entries
-        var changes: [String] = []
+    /// The options as a change: keys read from their files, times parsed.
+    func amendment() throws -> PolicyAmendment {
+        var amendment = PolicyAmendment()
         for expiry in expiries {
             let (keyText, time) = try Self.split(expiry, option: "--expire")
             guard let time else { throw ValidationError("--expire \(expiry): say when, KEY@TIME") }
-            let print = try fingerprint(keyText)
-            guard entries.contains(where: { OpenSSHPublicKey($0.key).fingerprint == print }) else {
-                throw Failure(message: "--expire: no key \(print) in the current policy")
-            }
-            entries = Self.ending(entries, fingerprint: print, at: time)
-            changes.append("expire \(print) at \(UTCTime.seconds(time))")
+            amendment.expiries.append(.init(fingerprint: try fingerprint(keyText), at: time))
         }
-        var revoked = current.revocations
         for revocation in revocations {
             let (keyText, time) = try Self.split(revocation, option: "--revoke")
             guard let time else { throw ValidationError("--revoke \(revocation): say from when, KEY@TIME") }
-            let print = try fingerprint(keyText)
-            revoked.removeAll { $0.fingerprint == print && $0.from <= time }
-            if !revoked.contains(where: { $0.fingerprint == print }) {
-                revoked.append(Revocation(fingerprint: print, from: time, reason: reason ?? ""))
-            }
-            entries = Self.ending(entries, fingerprint: print, at: time)
-            changes.append("revoke \(print) from \(UTCTime.seconds(time))")
+            amendment.revocations.append(.init(fingerprint: try fingerprint(keyText), at: time))
         }
         for addition in additions {
             let (assignment, time) = try Self.split(addition, option: "--add")
             let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, Slug.isValid(parts[0]) else { throw ValidationError("--add \(addition): NAME=KEY.pub[@TIME] with NAME \(Slug.rule)") }
-            let publicKey = try KeyFiles.readPublicKey(at: parts[1]).key
-            entries.append(.init(principals: [parts[0]], key: publicKey, namespaces: TrustPolicy.assayNamespaces, validAfter: time, validBefore: nil))
-            changes.append("add \(OpenSSHPublicKey(publicKey).fingerprint) for \(parts[0])" + (time.map { " from \(UTCTime.seconds($0))" } ?? ""))
+            amendment.additions.append(.init(principal: parts[0], key: try KeyFiles.readPublicKey(at: parts[1]).key, from: time))
         }
-        if let threshold { changes.append("threshold \(current.threshold) → \(threshold)") }
-        if let witnesses { changes.append(witnesses == "none" ? "no witnesses" : "witnesses from \((witnesses as NSString).lastPathComponent)") }
-        let version = newest.version + 1
-        guard version <= PolicyDocument.maxVersion else { throw Failure(message: "the policy has reached its last version number") }
-        // Lines written before this version may lack the namespaces option; give them Assay's.
-        entries = entries.map { entry in
-            .init(principals: entry.principals, key: entry.key,
-                  namespaces: (entry.namespaces ?? TrustPolicy.assayNamespaces).filter { TrustPolicy.assayNamespaces.contains($0) },
-                  validAfter: entry.validAfter, validBefore: entry.validBefore)
+        amendment.reason = reason ?? ""
+        amendment.threshold = threshold
+        amendment.witnesses = witnesses.map { $0 == "none" ? .none : .file($0) } ?? .keep
+        amendment.summary = summary
+        return amendment
+    }
+
+    func run() throws {
+        let privateKey = try KeyFiles.readPrivateKey(at: key).key
+        let issuedAt = try issued.map { try parsePolicyTime($0, option: "--issued") } ?? WallClock.nowMilliseconds / 1000
+        let proposal: PolicyAmendment.Proposal
+        do {
+            proposal = try amendment().propose(in: DatasetDirectory(dataset), issued: issuedAt, key: privateKey, signer: signer)
+        } catch let error as PolicyAmendmentError {
+            throw Failure(message: error.reason)
         }
-        let signers = AllowedSigners(entries: entries)
-        let signersBytes = Array(signers.text(header: ["Trust policy version \(version) of dataset \(descriptor.id) (spec/policy.md)."]).utf8)
-        if let problem = PolicyChain.selfContainmentProblems(try AllowedSigners(text: String(decoding: signersBytes, as: UTF8.self)), revocations: revoked).first {
-            throw Failure(message: "the new allowed_signers would break spec/policy.md §1.2: \(problem)")
-        }
-        // The witnesses: as given, or the current version's, with the log lines of the new signers.
-        var witnessesBytes: [UInt8]?
-        let currentWitnesses = Files.kind("\(directory.root)/\(PolicyDocument.relativePath(version: current.version))/\(DatasetDirectory.witnessesName)") == .regular
-        if witnesses != "none", let source = witnesses ?? (currentWitnesses ? "\(directory.root)/\(PolicyDocument.relativePath(version: current.version))/\(DatasetDirectory.witnessesName)" : nil) {
-            let logKeys = TrustPolicy(version: version, hash: "", threshold: 1, signers: signers, revocations: revoked).logKeys
-            do {
-                witnessesBytes = try WitnessPolicy.file(logKeys: logKeys, origin: DatasetLog.origin(datasetID: descriptor.id),
-                                                        witnesses: try Files.read(source, limit: WitnessPolicy.byteLimit))
-            } catch let error as NoteError {
-                throw Failure(message: "\(source): \(error.reason)")
-            }
-        }
-        let document = PolicyDocument(dataset: descriptor.id, version: version, prevSHA256: current.hash,
-                                      issued: try issued.map { try parsePolicyTime($0, option: "--issued") } ?? WallClock.nowMilliseconds / 1000,
-                                      threshold: threshold ?? current.threshold, allowedSigners: signersBytes, witnesses: witnessesBytes,
-                                      revocations: revoked, summary: summary ?? changes.joined(separator: "; "))
-        let documentBytes = document.bytes()
-        switch current.standing(principal: signer, key: privateKey.publicKey, namespace: DatasetDirectory.policyNamespace, at: document.issued) {
-        case .counts: break
-        default:
-            throw Failure(message: "version \(current.version) does not let '\(signer)' approve policy changes with \(OpenSSHPublicKey(privateKey.publicKey).fingerprint); the proposal would have no valid approval")
-        }
-        let signature = try SSHSignature.sign(documentBytes, namespace: DatasetDirectory.policyNamespace, with: privateKey)
-        let relative = PolicyDocument.relativePath(version: version)
-        try directory.installDirectory(at: "\(directory.root)/\(relative)", files: [
-            ("policy.json", documentBytes, nil),
-            (DatasetDirectory.allowedSignersName, signersBytes, nil),
-            ("signatures/\(signer).sig", Array(signature.armored.utf8), nil),
-        ] + (witnessesBytes.map { [(DatasetDirectory.witnessesName, $0, nil)] } ?? []))
-        print("Proposed \(relative): \(document.summary)")
-        print("It takes effect with \(current.threshold) approval\(current.threshold == 1 ? "" : "s") by signers of version \(current.version) (this is 1); publish it with 'assay publish', then the others run 'assay policy approve'.")
+        let needed = proposal.approvalsNeeded
+        print("Proposed \(proposal.relativePath): \(proposal.document.summary)")
+        print("It takes effect with \(needed) approval\(needed == 1 ? "" : "s") by signers of version \(proposal.currentVersion) (this is 1); publish it with 'assay publish', then the others run 'assay policy approve'.")
     }
 }
 
@@ -297,13 +237,8 @@ struct PolicyApprove: ParsableCommand {
         }
         // The genesis is approved by its own signers, every later version by those of the version before.
         let approvers: TrustPolicy
-        if number == 1 {
-            approvers = policy
-        } else {
-            guard let before = chain.versions.first(where: { $0.version == number - 1 })?.policy else {
-                throw Failure(message: "policy version \(number - 1) is not valid, so version \(number) cannot be approved")
-            }
-            approvers = before
+        do { approvers = try PolicyAmendment.approvingPolicy(of: number, in: chain, policy: policy) } catch let error as PolicyAmendmentError {
+            throw Failure(message: error.reason)
         }
         let relative = PolicyDocument.relativePath(version: number)
         let bytes = try Files.read("\(directory.root)/\(relative)/policy.json", limit: 1 << 20)
@@ -327,17 +262,11 @@ struct PolicyApprove: ParsableCommand {
             for witness in policy.witnesses.witnesses { print("    \(witness.name)  \(witness.key)") }
             for group in policy.witnesses.groups { print("    group \(group.name): \(group.threshold) of \(group.members.joined(separator: ", "))") }
         }
-        switch approvers.standing(principal: signer, key: privateKey.publicKey, namespace: DatasetDirectory.policyNamespace, at: document.issued) {
-        case .counts: break
-        default:
-            throw Failure(message: "version \(approvers.version) does not let '\(signer)' approve with \(OpenSSHPublicKey(privateKey.publicKey).fingerprint); the approval would not count")
+        let approval: PolicyAmendment.Approval
+        do { approval = try PolicyAmendment.approve(version: number, in: directory, key: privateKey, signer: signer) } catch let error as PolicyAmendmentError {
+            throw Failure(message: error.reason)
         }
-        let path = "\(directory.root)/\(relative)/signatures/\(signer).sig"
-        guard !Files.exists(path) else { throw Failure(message: "\(relative)/signatures/\(signer).sig already exists") }
-        let signature = try SSHSignature.sign(bytes, namespace: DatasetDirectory.policyNamespace, with: privateKey)
-        try Files.createExclusive(path, contents: Array(signature.armored.utf8), mode: 0o644)
-        try Files.syncDirectory(of: path)
-        let approvals = target.approvals.count + 1
-        print("Approved as \(signer): \(approvals) of \(target.needed) needed" + (approvals >= target.needed ? "; the version takes effect once published." : "."))
+        print("Approved as \(signer): \(approval.approvals) of \(approval.needed) needed"
+              + (approval.approvals >= approval.needed ? "; the version takes effect once published." : "."))
     }
 }

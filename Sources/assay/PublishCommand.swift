@@ -3,6 +3,7 @@ import AssayCommandLine
 import AssayCore
 import AssayCrypto
 import AssayGit
+import AssayWorkflows
 import AssayLedger
 
 struct PublishCommand: ParsableCommand {
@@ -50,7 +51,7 @@ struct PublishCommand: ParsableCommand {
         let repository = try GitRepository.open(dataset)
         let publisher = DatasetPublisher(repository: repository, remote: remote,
                                          credentials: GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" }))
-        let outcome: DatasetPublisher.Outcome
+        let outcome: DatasetPublisher.Publication
         do {
             outcome = try publisher.publish(key: privateKey.key, signer: signer, email: email, time: WallClock.nowMilliseconds / 1000,
                                             push: !noPush)

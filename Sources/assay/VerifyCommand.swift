@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssayCommandLine
 import AssayGit
+import AssayWorkflows
 import AssayLedger
 
 struct VerifyCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import AssayCore
 import AssayGit
+import AssayWorkflows
 import AssayTestSupport
 import Foundation
 import Synchronization

@@ -1,6 +1,6 @@
-import AssayBench
 import AssayCore
-import AssayGit
+import AssayHTTP
+import AssaySimulate
 import AssayTestSupport
 import Foundation
 import Synchronization

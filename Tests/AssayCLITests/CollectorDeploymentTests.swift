@@ -1,6 +1,5 @@
 import AssayConfiguration
 import AssayCore
-import AssayGit
 import AssayTestSupport
 import Foundation
 import Testing

@@ -1,4 +1,4 @@
-import AssayBench
+import AssaySimulate
 import AssayCollect
 import AssayConfiguration
 import AssayCore

@@ -1,4 +1,4 @@
-import AssayBench
+import AssaySimulate
 import AssayCore
 import AssayIngest
 import AssayScore

@@ -1,5 +1,6 @@
-import AssayBench
 import AssayCore
+import AssayHTTP
+import AssaySimulate
 import AssayTestSupport
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
 import AssayCore
 import AssayCrypto
 import AssayGit
+import AssayWorkflows
 import AssayTestSupport
 import Foundation
 import Testing

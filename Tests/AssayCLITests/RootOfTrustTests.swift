@@ -2,6 +2,7 @@ import AssayCore
 import AssayCrypto
 import AssayDemo
 import AssayGit
+import AssayWorkflows
 import AssayLedger
 import AssayScore
 import AssayTestSupport

@@ -1,3 +1,4 @@
+import AssayGit
 import AssayCore
 import AssayCrypto
 import AssayLedger
@@ -19,7 +20,7 @@ public struct DatasetPublisher {
     }
 
     /// What a publication did.
-    public struct Outcome: Sendable {
+    public struct Publication: Sendable {
         /// The new commit, or nil when there was nothing new to commit.
         public let commit: String?
         /// Bundle directories (relative) that the commit added.
@@ -39,7 +40,7 @@ public struct DatasetPublisher {
     /// up to `attempts` times with jittered backoff (spec/dataset.md §9). With
     /// nothing new, only pushes.
     public func publish(key: Ed25519PrivateKey, signer: String, email: String? = nil, time: Int64,
-                        push: Bool = true, attempts: Int = 8) throws(GitError) -> Outcome {
+                        push: Bool = true, attempts: Int = 8) throws(GitError) -> Publication {
         if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()
         let changes = try repository.status()
@@ -83,7 +84,7 @@ public struct DatasetPublisher {
             }
             if commit != nil { commit = try repository.resolve("refs/heads/\(branch)") }  // replays give it a new id
         }
-        return Outcome(commit: commit, bundles: bundles, files: files, pushed: pushed)
+        return Publication(commit: commit, bundles: bundles, files: files, pushed: pushed)
     }
 
     /// Fetches the remote and brings the branch up to it: a fast-forward, or a
@@ -213,7 +214,7 @@ import Glibc
 
 extension DatasetPublisher {
     /// What publishing scores did.
-    public struct ScoresOutcome: Sendable {
+    public struct ScoresPublication: Sendable {
         /// Days whose scores were committed (and pushed, with a remote).
         public var published: [UTCDay] = []
         /// Why nothing was published, when it was not.
@@ -227,8 +228,8 @@ extension DatasetPublisher {
     /// see, and their heads would be wrong — and the scores are computed again on the new tree. With
     /// local commits not pushed yet (a failed bundle push), nothing is done: the next pass publishes.
     public func publishScores(days: [UTCDay], collector: String, key: Ed25519PrivateKey, signer: String, time: Int64,
-                              attempts: Int = 8, write: (UTCDay) throws -> Bool) throws(GitError) -> ScoresOutcome {
-        var outcome = ScoresOutcome()
+                              attempts: Int = 8, write: (UTCDay) throws -> Bool) throws(GitError) -> ScoresPublication {
+        var outcome = ScoresPublication()
         guard !days.isEmpty else { return outcome }
         if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()

@@ -1,3 +1,4 @@
+import AssayGit
 import AssayCore
 import AssayCrypto
 import AssayLedger

@@ -1,3 +1,4 @@
+import AssayGit
 import AssayCore
 import AssayCrypto
 import AssayLedger
@@ -25,13 +26,13 @@ public struct CoSignPass {
     }
 
     /// What a pass did.
-    public struct Outcome: Sendable {
+    public struct Report: Sendable {
         public let decisions: [CoSigner.Decision]
         /// The commit made, if any.
         public let commit: String?
         public let pushed: Bool
-        public var signed: Int { decisions.filter { $0.outcome == .signed }.count }
-        public var refused: Int { decisions.filter { if case .refused = $0.outcome { true } else { false } }.count }
+        public var signed: Int { decisions.filter { $0.verdict == .signed }.count }
+        public var refused: Int { decisions.filter { if case .refused = $0.verdict { true } else { false } }.count }
     }
 
     /// Why a pass could not run or finish.
@@ -52,7 +53,7 @@ public struct CoSignPass {
     }
 
     /// Runs the pass; `time` (seconds since the epoch) dates the commit.
-    public func run(time: Int64, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws(Failure) -> Outcome {
+    public func run(time: Int64, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws(Failure) -> Report {
         var publisher: DatasetPublisher?
         if let remote = options.remote {
             do {
@@ -80,12 +81,12 @@ public struct CoSignPass {
         }
         let decisions = CoSigner(directory: directory, key: key, signer: signer, ownCollector: options.ownCollector)
             .run(report: report, policy: policy, dryRun: options.dryRun)
-        guard let publisher, !options.dryRun, decisions.contains(where: { $0.outcome == .signed }) else {
-            return Outcome(decisions: decisions, commit: nil, pushed: false)
+        guard let publisher, !options.dryRun, decisions.contains(where: { $0.verdict == .signed }) else {
+            return Report(decisions: decisions, commit: nil, pushed: false)
         }
         do {
             let published = try publisher.publish(key: key, signer: signer, time: time, push: !options.noPush)
-            return Outcome(decisions: decisions, commit: published.commit, pushed: published.pushed)
+            return Report(decisions: decisions, commit: published.commit, pushed: published.pushed)
         } catch {
             throw Failure(description: "\(error)\nThe signatures are written and committed locally if the commit succeeded; run 'assay publish' to retry the push.")
         }

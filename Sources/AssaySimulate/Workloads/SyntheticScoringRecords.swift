@@ -22,15 +22,18 @@ public struct SyntheticScoringRecords {
         return "0x" + String(repeating: "0", count: 40 - hex.count) + hex
     }
 
-    static let models = ["streamdiffusion-sdxl", "streamdiffusion-sdxl-faceid"]
-    static let regions = ["us-east", "eu-central", "ap-southeast"]
+    static let models = Simulation.liveModels
+    /// The simulator's behaviours that this generator gives orchestrators, in turn by index (no offline hours: a
+    /// scoring workload has no exporters to take down).
+    static let behaviours: [Simulation.Behaviour] = [.reliable, .slowStart, .flaky, .zeroFPS, .overReporter]
+    static let regions = Simulation.regions
 
     /// The lines of one job starting at `startMs` as (collector, line): one gateway line, sometimes an orchestrator's too.
     public mutating func job(startMs: Int64) -> [(collector: String, line: String)] {
         index += 1
         let orchestratorIndex = 1 + random(orchestrators)
         let orchestrator = Self.address(orchestratorIndex)
-        let behaviour = orchestratorIndex % 5  // 0 reliable, 1 slow start, 2 flaky, 3 zero fps, 4 over-reporter
+        let behaviour = Self.behaviours[orchestratorIndex % Self.behaviours.count]
         let gateway = "gw-\(1 + random(2))"
         let region = Self.regions[random(Self.regions.count)]
         let reported = random(100) < 30
@@ -41,17 +44,17 @@ public struct SyntheticScoringRecords {
             let failure = random(1000)
             var outcome = "completed"
             if random(1000) < 5 { outcome = "no_orchestrator" }
-            else if behaviour == 2 && failure < 120 { outcome = failure < 60 ? "swapped" : "startup_failed" }
-            else if behaviour == 3 && failure < 80 { outcome = "zero_fps" }
-            else if behaviour == 4 && failure < 60 { outcome = "no_output" }
+            else if behaviour == .flaky && failure < 120 { outcome = failure < 60 ? "swapped" : "startup_failed" }
+            else if behaviour == .zeroFPS && failure < 80 { outcome = "zero_fps" }
+            else if behaviour == .overReporter && failure < 60 { outcome = "no_output" }
             else if failure < 10 { outcome = "loading_only" }
-            let ptff = Int64(behaviour == 1 ? 3000 + random(4000) : 700 + random(2500))
-            let e2e = Int64(behaviour == 1 ? 600 + random(900) : 180 + random(700))
-            let fps = outcome == "zero_fps" ? 0 : Int64(12_000 + random(behaviour == 3 ? 8000 : 18_000))
+            let ptff = Int64(behaviour == .slowStart ? 3000 + random(4000) : 700 + random(2500))
+            let e2e = Int64(behaviour == .slowStart ? 600 + random(900) : 180 + random(700))
+            let fps = outcome == "zero_fps" ? 0 : Int64(12_000 + random(behaviour == .zeroFPS ? 8000 : 18_000))
             let duration = Int64(60_000 + random(900_000))
             let expected = duration / 10_000
             let started = outcome != "no_orchestrator" && outcome != "startup_failed"
-            let samples = !started ? 0 : behaviour == 2 ? expected - Int64(random(Int(expected / 4) + 1)) : expected
+            let samples = !started ? 0 : behaviour == .flaky ? expected - Int64(random(Int(expected / 4) + 1)) : expected
             let hasOutput = ["completed", "zero_fps", "swapped"].contains(outcome)
             func live(observer: String, role: String, outcome: String, withRegion: Bool) -> String {
                 let gateway = role == "gateway"
@@ -99,14 +102,14 @@ public struct SyntheticScoringRecords {
             }
             var lines = [(gateway, live(observer: gateway, role: "gateway", outcome: outcome, withRegion: true))]
             if reported && outcome != "no_orchestrator" {
-                let claimed = behaviour == 4 ? "completed" : outcome
+                let claimed = behaviour == .overReporter ? "completed" : outcome
                 lines.append((gateway, live(observer: orchestratorObserver, role: "orchestrator", outcome: claimed, withRegion: false)))
             }
             return lines
         }
         let kind = roll < 85 ? "batch_request" : roll < 95 ? "llm_request" : "byoc_job"
-        let success = random(1000) >= (behaviour == 2 ? 90 : 15)
-        let duration = Int64(300 + random(behaviour == 1 ? 9000 : 4000))
+        let success = random(1000) >= (behaviour == .flaky ? 90 : 15)
+        let duration = Int64(300 + random(behaviour == .slowStart ? 9000 : 4000))
         func job(observer: String, role: String, success: Bool, withRegion: Bool) -> String {
             var fields = ["\"kind\":\"\(kind)\"", "\"schema\":1", "\"id\":\"\(role == "gateway" ? "j" : "oj")-\(index)\"",
                           "\"observer_role\":\"\(role)\"", "\"observer_id\":\"\(observer)\"", "\"orchestrator\":\"\(orchestrator)\"",
@@ -125,7 +128,7 @@ public struct SyntheticScoringRecords {
         }
         var lines = [(gateway, job(observer: gateway, role: "gateway", success: success, withRegion: true))]
         if reported && kind != "byoc_job" {
-            lines.append((gateway, job(observer: orchestratorObserver, role: "orchestrator", success: behaviour == 4 ? true : success, withRegion: false)))
+            lines.append((gateway, job(observer: orchestratorObserver, role: "orchestrator", success: behaviour == .overReporter ? true : success, withRegion: false)))
         }
         return lines
     }

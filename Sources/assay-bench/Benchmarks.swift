@@ -3,11 +3,32 @@ import AssayCommandLine
 import AssayBench
 import Foundation
 
-struct BenchCommand: ParsableCommand {
+@main
+struct AssayBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "assay-bench",
         abstract: "Measure Assay's hot paths on this machine.",
+        discussion: """
+            Each benchmark generates its own deterministic workload (the simulator's), measures \
+            Assay's code on it, and prints the numbers next to a reference tool over the same \
+            bytes (sha256sum, DuckDB, nginx, jq, wrk) when that tool is installed. The benchmarks \
+            that time a whole command run the 'assay' built next to this program. Build both with \
+            -c release for meaningful numbers.
+
+            Examples:
+              swift build -c release && .build/release/assay-bench canonical --records 1000000
+              .build/release/assay-bench score --records 1000000
+            """,
         subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self, SiteBench.self])
+}
+
+/// The `assay` executable built next to this program, which the whole-command benchmarks run.
+func siblingAssay() throws -> String {
+    let path = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("assay").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw ValidationError("\(path) is not an executable: build the package ('swift build -c release') so that assay sits next to assay-bench")
+    }
+    return path
 }
 
 struct CanonicalBench: ParsableCommand {
@@ -20,7 +41,7 @@ struct CanonicalBench: ParsableCommand {
             -c release for meaningful numbers.
 
             Example:
-              swift run -c release assay bench canonical --records 1000000
+              .build/release/assay-bench canonical --records 1000000
             """)
 
     @Option(help: "Number of synthetic records.")
@@ -86,7 +107,7 @@ struct SealBench: ParsableCommand {
             sha256sum takes over the sealed files.
 
             Example:
-              swift run -c release assay bench seal --days 7 --records-per-day 50000
+              .build/release/assay-bench seal --days 7 --records-per-day 50000
             """)
 
     @OptionGroup var options: DatasetBenchOptions
@@ -116,7 +137,7 @@ struct VerifyBench: ParsableCommand {
             files.
 
             Example:
-              swift run -c release assay bench verify --days 30 --records-per-day 20000
+              .build/release/assay-bench verify --days 30 --records-per-day 20000
             """)
 
     @OptionGroup var options: DatasetBenchOptions
@@ -126,7 +147,7 @@ struct VerifyBench: ParsableCommand {
         let benchmark = options.benchmark
         let (dataset, _) = try benchmark.build { if showProgress { Diagnostics.print("… \($0)") } }
         defer { try? FileManager.default.removeItem(atPath: dataset.root) }
-        let assay = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let assay = try siblingAssay()
         let result = try benchmark.verify(dataset, assay: assay) { if showProgress { Diagnostics.print("… \($0)") } }
         print("bundles            \(result.bundles)")
         print("records            \(result.records)")
@@ -152,7 +173,7 @@ struct ExporterBench: ParsableCommand {
             (apt-get install wrk nginx curl).
 
             Example:
-              swift run -c release assay bench exporter --records 100000 --seconds 10
+              .build/release/assay-bench exporter --records 100000 --seconds 10
             """)
 
     @Option(help: "Records to ingest.")
@@ -169,7 +190,7 @@ struct ExporterBench: ParsableCommand {
 
     func run() throws {
         let showProgress = Diagnostics.isTerminal
-        let assay = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let assay = try siblingAssay()
         let result = try ExporterBenchmark(records: records, directory: directory, seconds: seconds, connections: connections)
             .run(assay: assay) { if showProgress { Diagnostics.print("… \($0)") } }
         print("records                      \(result.records)")
@@ -196,7 +217,7 @@ struct IngestEventsBench: ParsableCommand {
             over the same file.
 
             Example:
-              swift run -c release assay bench ingest-events --streams 2000
+              .build/release/assay-bench ingest-events --streams 2000
             """)
 
     @Option(help: "Live streams (and as many batch requests) in the synthetic input.")
@@ -232,7 +253,7 @@ struct CollectBench: AsyncParsableCommand {
             time: what one collector needs for 1,000 targets at a 60 s interval.
 
             Example:
-              swift run -c release assay bench collect --scrapes 2000
+              .build/release/assay-bench collect --scrapes 2000
             """)
 
     @Option(help: "Number of scrapes.")
@@ -243,7 +264,7 @@ struct CollectBench: AsyncParsableCommand {
 
     func run() async throws {
         let showProgress = Diagnostics.isTerminal
-        let assay = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let assay = try siblingAssay()
         let result = try await CollectBenchmark(scrapes: scrapes, directory: directory).run(assay: assay) {
             if showProgress { Diagnostics.print("… \($0)") }
         }
@@ -269,7 +290,7 @@ struct ScoreBench: ParsableCommand {
             with -c release.
 
             Example:
-              swift run -c release assay bench score --records 1000000
+              .build/release/assay-bench score --records 1000000
             """)
 
     @Option(help: "Number of synthetic records.")
@@ -291,7 +312,7 @@ struct ScoreBench: ParsableCommand {
         let progress: (String) -> Void = { if showProgress { Diagnostics.print("… \($0)") } }
         let dataset = try benchmark.build(progress: progress)
         defer { if !keep { try? FileManager.default.removeItem(atPath: dataset.root) } }
-        let result = try benchmark.run(dataset, assay: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path, progress: progress)
+        let result = try benchmark.run(dataset, assay: try siblingAssay(), progress: progress)
         print("records              \(result.records)")
         print("records.jsonl bytes  \(result.bytes)")
         print("assay score seconds  \(fixed(result.seconds, 3))")
@@ -321,7 +342,7 @@ struct SiteBench: ParsableCommand {
             it wrote. Build with -c release.
 
             Example:
-              swift run -c release assay bench site --orchestrators 100 --days 365
+              .build/release/assay-bench site --orchestrators 100 --days 365
             """)
 
     @Option(help: "Number of orchestrators.")
@@ -349,7 +370,7 @@ struct SiteBench: ParsableCommand {
         let progress: (String) -> Void = { if showProgress { Diagnostics.print("… \($0)") } }
         let dataset = try benchmark.build(progress: progress)
         defer { if !keep { try? FileManager.default.removeItem(atPath: dataset.root) } }
-        let result = try benchmark.run(dataset, assay: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path, progress: progress)
+        let result = try benchmark.run(dataset, assay: try siblingAssay(), progress: progress)
         print("orchestrators        \(orchestrators)")
         print("days                 \(days)")
         print("records              \(result.records)")
