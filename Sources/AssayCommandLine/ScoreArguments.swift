@@ -65,8 +65,9 @@ public struct ScoreArguments: ParsableArguments {
     }
 }
 
-/// What `assay score --help` and `assay-verify score --help` explain.
-public let scoreDiscussion = """
+/// What `assay score --help` and `assay-verify score --help` explain; the examples run `command`.
+public func scoreDiscussion(command: String) -> String {
+    """
     Reads the bundles of one or more datasets (every collector) for the window and the \
     profile's benchmark days before it, verifies each dataset first (refusing one with \
     errors; --unverified skips this and the output says so), deduplicates records seen by several collectors, scores \
@@ -81,8 +82,9 @@ public let scoreDiscussion = """
     orchestrator attempt, batch, LLM and BYOC jobs too, a p90 latency SLO).
 
     Examples:
-      assay score --dataset ./dataset --day 2026-01-09
-      assay score --dataset ./dataset --day 2026-01-31 --window 30 --output scores-30d.json
-      assay score --dataset ./dataset --day 2026-01-09 --profile assay-sla-v1
-      assay score --dataset ./a --dataset ./b --day 2026-01-09 --profile spec/profiles/naap-sla-v1.json
+      \(command) --dataset ./dataset --day 2026-01-09
+      \(command) --dataset ./dataset --day 2026-01-31 --window 30 --output scores-30d.json
+      \(command) --dataset ./dataset --day 2026-01-09 --profile assay-sla-v1
+      \(command) --dataset ./a --dataset ./b --day 2026-01-09 --profile spec/profiles/naap-sla-v1.json
     """
+}

@@ -18,7 +18,7 @@ struct AssayVerifyScore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Derive SLA scores from bundles, deterministically (spec/scoring.md).",
-        discussion: scoreDiscussion)
+        discussion: scoreDiscussion(command: "assay-verify score"))
 
     @OptionGroup var arguments: ScoreArguments
 
@@ -35,8 +35,11 @@ struct AssayVerify: AsyncParsableCommand {
             (the full build) or 'git -C DATASET -c gpg.ssh.allowedSignersFile=allowed_signers log \
             --show-signature'. Build only this with 'swift build --product assay-verify'.
 
-            Example:
+            'verify' is the default: 'assay-verify DATASET' is 'assay-verify verify DATASET'.
+
+            Examples:
               assay-verify ./dataset --max-age 2
+              assay-verify verify ./dataset --trust GENESIS-HASH --json
             """,
         version: "assay-verify \(AssayVersion.software) (spec v\(AssayVersion.spec))")
 

@@ -7,7 +7,7 @@ struct ScoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Derive SLA scores from bundles, deterministically (spec/scoring.md).",
-        discussion: scoreDiscussion + """
+        discussion: scoreDiscussion(command: "assay score") + """
 
             --revisions A..B (git range, as 'git log A..B') scores only the bundles whose manifest \
             a commit of that range added, for example the bundles one push brought:

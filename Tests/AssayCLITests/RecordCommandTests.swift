@@ -62,20 +62,4 @@ struct RecordCommandTests {
         #expect(result.status != 0)
         #expect(result.stderr.contains("not-canonical"))
     }
-
-    @Test("help teaches with examples; version names the spec", arguments: [
-        ["--help"], ["keygen", "--help"], ["sign", "--help"], ["check-signature", "--help"], ["canonicalize", "--help"],
-        ["merkle", "--help"], ["schema", "--help"], ["bench", "canonical", "--help"],
-    ])
-    func help(arguments: [String]) throws {
-        let result = try Command.assay(arguments)
-        #expect(result.status == 0)
-        #expect(arguments == ["--help"] ? result.stdout.contains("SUBCOMMANDS") : result.stdout.contains("assay "))
-    }
-
-    @Test("--version")
-    func version() throws {
-        let result = try Command.assay(["--version"])
-        #expect(result.stdout.hasPrefix("assay \(AssayVersion.software) (spec v1"))
-    }
 }
