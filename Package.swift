@@ -147,7 +147,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
 
-        .target(name: "AssayTestSupport", dependencies: ["AssayCore"], path: "Tests/AssayTestSupport"),
+        .target(name: "AssayTestSupport", dependencies: ["AssayCore", "AssayStore", "AssaySimulate", "AssayIngest", "AssayCollect"], path: "Tests/AssayTestSupport"),
         .testTarget(
             name: "AssayCoreTests",
             dependencies: [
@@ -157,6 +157,25 @@ let package = Package(
         .testTarget(name: "AssayCryptoTests", dependencies: ["AssayCrypto", "AssayTestSupport"]),
         .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         .testTarget(name: "AssayScoreTests", dependencies: ["AssayScore", "AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
+        // One test target per module with logic, testing it in process (real SQLite files, real git repositories,
+        // HTTP routers through HummingbirdTesting); AssayCLITests keeps what is about the command line and processes.
+        .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore", "AssayCore", "AssayTestSupport"]),
+        .testTarget(name: "AssayConfigurationTests", dependencies: [
+            "AssayConfiguration", "AssayCore", "AssayTestSupport", .product(name: "Yams", package: "Yams"),
+        ]),
+        .testTarget(name: "AssayIngestTests", dependencies: ["AssayIngest", "AssayCore", "AssayScore", "AssaySimulate", "AssayTestSupport"]),
+        .testTarget(name: "AssayCollectTests", dependencies: [
+            "AssayCollect", "AssayCore", "AssayIngest", "AssayStore", "AssaySimulate", "AssayTestSupport",
+        ]),
+        .testTarget(name: "AssayWitnessTests", dependencies: ["AssayWitness", "AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport"]),
+        .testTarget(name: "AssayExporterTests", dependencies: [
+            "AssayExporter", "AssayConfiguration", "AssayCore", "AssayStore", "AssayTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "AssayGitTests", dependencies: ["AssayGit", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
+        .testTarget(name: "AssayWorkflowsTests", dependencies: [
+            "AssayWorkflows", "AssayGit", "AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport",
+        ]),
         .testTarget(
             name: "AssayCLITests",
             dependencies: [

@@ -26,14 +26,14 @@ struct GatewayEventListenerTests {
 
     /// What one uninterrupted follower of a plain file stages from all the lines.
     static func reference(_ directory: TemporaryDirectory, _ lines: [String]) async throws -> [String] {
-        try await GatewayFollowerTests().follow(directory, staging: "reference.sqlite", chunks: [lines], restartBetween: false)
+        try await FollowerReplay.follow(directory, staging: "reference.sqlite", chunks: [lines], restartBetween: false)
     }
 
     /// The staged rows once they equal `expected`, or as they are after 20 s (the follower polls every 250 ms).
     static func staged(_ path: String, reaching expected: [String]) async throws -> [String] {
         var staged: [String] = []
         for _ in 0..<80 {
-            staged = try GatewayFollowerTests.staged(path)
+            staged = try StagedRows.read(path)
             if staged == expected { break }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -43,7 +43,7 @@ struct GatewayEventListenerTests {
     @Test("a spool of small segments, followed with a restart after every append, stages what a plain file does; consumed segments are deleted")
     func spoolRestarts() async throws {
         let directory = try TemporaryDirectory()
-        let lines = GatewayFollowerTests.lines()
+        let lines = GatewayEventWorkload.lines()
         let expected = try await Self.reference(directory, lines)
         let options = GatewaySessionizer.Options(observerID: "gw-a", idleTimeoutMs: 120_000)
         let spoolPath = directory.file("staging.sqlite.events")
@@ -56,7 +56,7 @@ struct GatewayEventListenerTests {
             try await follower.poll()
             segmentsSeen = max(segmentsSeen, try FileManager.default.contentsOfDirectory(atPath: spoolPath).count)
         }
-        let staged = try GatewayFollowerTests.staged(directory.file("staging.sqlite"))
+        let staged = try StagedRows.read(directory.file("staging.sqlite"))
         #expect(staged == expected)
         #expect(staged.count > 200)
         let left = try FileManager.default.contentsOfDirectory(atPath: spoolPath)
@@ -104,7 +104,7 @@ struct GatewayEventListenerTests {
     @Test("assay collect run with a listen source: POSTed events are staged once and whole across a SIGKILL; bad bodies are refused with their line")
     func listenAcrossKill() async throws {
         let directory = try TemporaryDirectory()
-        let lines = GatewayFollowerTests.lines()
+        let lines = GatewayEventWorkload.lines()
         let expected = try await Self.reference(directory, lines)
         try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
         try directory.write("collector.yaml", """
@@ -151,7 +151,7 @@ struct GatewayEventListenerTests {
     @Test("assay collect run with stdin: piped events are staged as from a file; an unauthenticated listener must be on loopback")
     func standardInput() async throws {
         let directory = try TemporaryDirectory()
-        let lines = GatewayFollowerTests.lines()
+        let lines = GatewayEventWorkload.lines()
         let expected = try await Self.reference(directory, lines)
         try #require(try Command.assay(["keygen", "--output", directory.file("gw-a")]).status == 0)
         let configuration = """

@@ -272,26 +272,4 @@ struct GatewayIngestTests {
         #expect(record["input_fps_mfps"] == .integer(10_000_000) && record["output_fps_mfps"] == .integer(10_000_000), "\(record)")
     }
 
-    @Test("assay ingest reads JSON Lines and a Kafka-UI export alike", .enabled(if: Shared.isAvailable, Shared.skipReason))
-    func command() throws {
-        let directory = try TemporaryDirectory()
-        let lines = try Self.fixtureLines()
-        let plain = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-test", "-"],
-                                      input: Array((lines.joined(separator: "\n") + "\n").utf8))
-        #expect(plain.status == 0)
-        #expect(plain.stdout.split(separator: "\n").count == 4)
-        #expect(plain.stderr.contains("100 events read"))
-        let export = "[\n" + lines.enumerated().map { index, line in
-            index % 2 == 0 ? #"{"partition":0,"offset":\#(index),"value":\#(line)}"#
-                           : #"{"partition":0,"offset":\#(index),"value":\#(try! CanonicalJSON.string(.string(line)))}"#
-        }.joined(separator: ",\n") + "\n]\n"
-        try directory.write("export.json", export)
-        let fromExport = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-test", "--output",
-                                            directory.file("out.jsonl"), directory.file("export.json")])
-        #expect(fromExport.status == 0, "\(fromExport.stderr)")
-        #expect(String(decoding: try directory.read("out.jsonl"), as: UTF8.self) == plain.stdout)
-        // Every record passes the record schema.
-        let canonical = try Command.assay(["canonicalize", directory.file("out.jsonl")])
-        #expect(canonical.status == 0)
-    }
 }

@@ -1,0 +1,38 @@
+import AssayCore
+import AssayTestSupport
+import Testing
+
+/// `assay ingest`: the command around the go-livepeer mapping (the mapping itself is tested in AssayIngestTests).
+@Suite("assay ingest")
+struct IngestCommandTests {
+    /// The shared fixtures' events, one per line.
+    static func fixtureLines() throws -> [String] {
+        try Shared.list("fixtures/go-livepeer-events").flatMap { name in
+            String(decoding: try Shared.bytes("fixtures/go-livepeer-events/\(name)"), as: UTF8.self)
+                .split(separator: "\n").map(String.init)
+        }
+    }
+
+    @Test("assay ingest reads JSON Lines and a Kafka-UI export alike", .enabled(if: Shared.isAvailable, Shared.skipReason))
+    func command() throws {
+        let directory = try TemporaryDirectory()
+        let lines = try Self.fixtureLines()
+        let plain = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-test", "-"],
+                                      input: Array((lines.joined(separator: "\n") + "\n").utf8))
+        #expect(plain.status == 0)
+        #expect(plain.stdout.split(separator: "\n").count == 4)
+        #expect(plain.stderr.contains("100 events read"))
+        let export = "[\n" + lines.enumerated().map { index, line in
+            index % 2 == 0 ? #"{"partition":0,"offset":\#(index),"value":\#(line)}"#
+                           : #"{"partition":0,"offset":\#(index),"value":\#(try! CanonicalJSON.string(.string(line)))}"#
+        }.joined(separator: ",\n") + "\n]\n"
+        try directory.write("export.json", export)
+        let fromExport = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-test", "--output",
+                                            directory.file("out.jsonl"), directory.file("export.json")])
+        #expect(fromExport.status == 0, "\(fromExport.stderr)")
+        #expect(String(decoding: try directory.read("out.jsonl"), as: UTF8.self) == plain.stdout)
+        // Every record passes the record schema.
+        let canonical = try Command.assay(["canonicalize", directory.file("out.jsonl")])
+        #expect(canonical.status == 0)
+    }
+}

@@ -1,0 +1,140 @@
+import AssayConfiguration
+import AssayCore
+import AssayTestSupport
+import Testing
+import Yams
+
+/// The collector's and the exporter's YAML configurations, parsed in process: every error with its
+/// line and key, no knock-on errors, no trap on a huge value, and every documented key parsed as
+/// spec/collector.md §1 says.
+@Suite("configurations")
+struct ConfigurationTests {
+    static func configuration(_ extra: String = "") -> String {
+        """
+        collector:
+          id: gw-a
+          key: gw-a
+          first_day: 2025-01-01
+        dataset:
+          repository: dataset
+        staging: staging.sqlite
+        scrape_configs:
+          - job_name: orchestrators
+            static_configs:
+              - targets: ["http://127.0.0.1:1"]
+                labels:
+                  orchestrator: "0xd00354656922168815fcd1e51cbddb9e359e3c7f"
+        \(extra)
+        """
+    }
+
+    @Test("configuration errors are all reported, each with its line")
+    func configurationErrors() {
+        let (configuration, errors) = CollectorConfiguration.parse(yaml: """
+            collector:
+              id: Not A Slug
+              kye: x
+            staging: s.sqlite
+            dataset:
+              repository: d
+            global:
+              scrape_interval: soon
+            scrape_configs:
+              - job_name: a
+                static_configs:
+                  - targets: ["http://a:1", "ftp://b", "http://a:1"]
+                    labels:
+                      orchestrator: "0x1234"
+
+            """, relativeTo: "")
+        #expect(configuration == nil)
+        let lines = Set(errors.compactMap(\.line))
+        #expect(lines.isSuperset(of: [2, 3, 8, 12, 14]), "\(errors)")
+        #expect(errors.contains { $0.reason.contains("unknown key 'kye'") })
+        // 'kye' is refused; that collector.key is then missing is its knock-on, not a second error.
+        #expect(!errors.contains { $0.reason.contains("collector.key is required") }, "\(errors)")
+    }
+
+    @Test("a refused key is reported once: no knock-on 'is required' errors after a misspelled section")
+    func noKnockOnErrors() throws {
+        let text = Self.configuration().replacingOccurrences(of: "collector:", with: "colector:")
+        let (parsed, errors) = CollectorConfiguration.parse(yaml: text, relativeTo: "/etc/assay")
+        #expect(parsed == nil)
+        #expect(errors.map(\.reason) == ["unknown key 'colector' in the top level"], "\(errors)")
+        let badID = Self.configuration().replacingOccurrences(of: "id: gw-a", with: "id: GW A")
+        let (_, idErrors) = CollectorConfiguration.parse(yaml: badID, relativeTo: "/etc/assay")
+        #expect(idErrors.count == 1 && idErrors[0].reason.hasPrefix("collector.id 'GW A' must be"), "\(idErrors)")
+    }
+
+    /// `check-config` with `9999999999999999d` stopped with an arithmetic overflow (exit 132) on main.
+    @Test("durations beyond 3650 days or 64 bits are configuration errors naming the key, never a trap", arguments: [
+        "9999999999999999d", "3651d", "106751991167301d", "9223372036854775807ms0",
+    ])
+    func hugeDurations(value: String) throws {
+        let collector = Self.configuration().replacingOccurrences(of: "staging: staging.sqlite", with: "staging: staging.sqlite\nseal:\n  grace: \(value)")
+        let (parsed, errors) = CollectorConfiguration.parse(yaml: collector, relativeTo: "/etc/assay")
+        #expect(parsed == nil && errors.count == 1 && errors[0].reason.hasPrefix("seal.grace '\(value)'"), "\(errors)")
+        let exporter = "store: exporter.sqlite\nlimits:\n  idle_timeout: \(value)\n"
+        #expect {
+            try ExporterConfiguration(yaml: exporter, relativeTo: "/srv")
+        } throws: { ($0 as? ConfigurationError)?.reason.hasPrefix("limits.idle_timeout '\(value)'") == true }
+        #expect(throws: ConfigurationError.self) {
+            try ExporterConfiguration(yaml: "store: exporter.sqlite\nretention:\n  max_bytes: 9999999999999TiB\n", relativeTo: "/srv")
+        }
+        let limit = Self.configuration().replacingOccurrences(of: "staging: staging.sqlite", with: "staging: staging.sqlite\nseal:\n  grace: 3650d")
+        let grace: Int64? = CollectorConfiguration.parse(yaml: limit, relativeTo: "/etc/assay").0?.sealGraceMs
+        #expect(grace == Int64(3650) * 86_400_000)
+    }
+
+    /// Every key of spec/collector.md §1's example, as a dotted path, with what the parser must make of it.
+    @Test("every key documented in spec/collector.md §1 is parsed into what it says")
+    func everyDocumentedKey() throws {
+        let spec = String(decoding: try Repository.bytes("spec/collector.md"), as: UTF8.self)
+        let section = try #require(spec.range(of: "## 1. Configuration"))
+        let start = try #require(spec.range(of: "```yaml\n", range: section.upperBound..<spec.endIndex))
+        let end = try #require(spec.range(of: "```", range: start.upperBound..<spec.endIndex))
+        let yaml = String(spec[start.upperBound..<end.lowerBound])
+        let (parsed, errors) = CollectorConfiguration.parse(yaml: yaml, relativeTo: "/etc/assay")
+        let c = try #require(parsed, "the documented example parses: \(errors)")
+        let target = try #require(c.targets.first)
+        let checks: [String: Bool] = [
+            "collector.id": c.collectorID == "gw-eu-1", "collector.signer": c.signer == "gw-eu-1",
+            "collector.key": c.key == "/etc/assay/keys/gw-eu-1", "collector.region": c.region == "eu-central",
+            "collector.first_day": c.firstDay == UTCDay("2026-11-01"),
+            "dataset.repository": c.repository == "/srv/assay/dataset", "dataset.branch": c.branch == "main", "dataset.remote": c.remote == "origin",
+            "staging": c.staging == "/var/lib/assay/staging.sqlite",
+            "global.scrape_interval": c.scrapeIntervalMs == 60_000, "global.scrape_timeout": c.scrapeTimeoutMs == 10_000,
+            "seal.grace": c.sealGraceMs == 2 * 3_600_000, "seal.max_catch_up_days": c.maxCatchUpDays == 7,
+            "scrape_configs.job_name": target.job == "orchestrators", "scrape_configs.scrape_interval": target.intervalMs == 30_000,
+            "scrape_configs.page_records": target.pageRecords == 1000,
+            "scrape_configs.static_configs.targets": c.targets.map(\.url) == ["http://orch-1.example:9108"],
+            "scrape_configs.static_configs.labels.orchestrator": target.orchestrator == "0xd00354656922168815fcd1e51cbddb9e359e3c7f",
+            "scrape_configs.static_configs.labels.region": target.region == "us-east",
+            "gateway_events.file": c.eventFiles == ["/var/log/livepeer/events.jsonl"], "gateway_events.listen": c.eventListen == "127.0.0.1:9110",
+            "gateway_events.stdin": c.eventStdin, "metrics.listen": c.metricsListen == "127.0.0.1:9111",
+            "witnesses.name": c.witnesses.map(\.name) == ["w1"], "witnesses.url": c.witnesses.map(\.url) == ["https://witness.example/"],
+        ]
+        // The documented keys, read from the example itself: each must have a check above, and pass it.
+        var documented: Set<String> = []
+        func walk(_ node: Node, _ path: String) {
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping { walk(value, path.isEmpty ? key.string ?? "" : "\(path).\(key.string ?? "")") }
+            case .sequence(let items): for item in items { walk(item, path) }
+            default: documented.insert(path)
+            }
+        }
+        walk(try #require(try Yams.compose(yaml: yaml)), "")
+        #expect(documented.subtracting(checks.keys).isEmpty, "documented keys without a check: \(documented.subtracting(checks.keys).sorted())")
+        for (key, ok) in checks.sorted(by: { $0.key < $1.key }) { #expect(ok, "\(key) is parsed as documented") }
+    }
+
+    @Test("configuration errors name their line")
+    func configuration() {
+        #expect(throws: ConfigurationError(line: 3, "unknown key 'lissten' in scrape")) {
+            try ExporterConfiguration(yaml: "store: x.sqlite\nscrape:\n  lissten: 1.2.3.4:5\n", relativeTo: "/tmp")
+        }
+        #expect(throws: ConfigurationError.self) { try ExporterConfiguration(yaml: "store: x\nretention:\n  max_age: forever\n", relativeTo: "") }
+        #expect(throws: ConfigurationError.self) { try ExporterConfiguration(yaml: "scrape: {listen: 1.2.3.4:5}\n", relativeTo: "") }
+    }
+}
