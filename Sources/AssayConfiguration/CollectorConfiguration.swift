@@ -58,23 +58,9 @@ public struct CollectorConfiguration: Sendable, Equatable {
 
     /// Parses YAML, collecting every error with its line.
     public static func parse(yaml text: String, relativeTo directory: String) -> (CollectorConfiguration?, [ConfigurationError]) {
-        var errors: [ConfigurationError] = []
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else { return (nil, [ConfigurationError(line: 1, "the file is empty")]) }
-            root = node
-        } catch let error as YamlError {
-            var line = 1
-            switch error {
-            case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): line = mark.line
-            default: break
-            }
-            return (nil, [ConfigurationError(line: line, "not valid YAML: \(error)")])
-        } catch {
-            return (nil, [ConfigurationError(line: 1, "not valid YAML: \(error)")])
-        }
+        var reader = YAMLReader()
+        guard let root = reader.compose(text) else { return (nil, reader.errors) }
         var configuration = CollectorConfiguration()
-        var reader = NodeReader(errors: [])
         guard let top = reader.mapping(root, "the top level") else { return (nil, reader.errors) }
         var globalInterval: Int64 = 60_000
         var scrapeConfigs: Node?
@@ -85,7 +71,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
                     switch subKey.string ?? "" {
                     case "id": configuration.collectorID = reader.slug(subValue, "collector.id") ?? ""
                     case "signer": configuration.signer = reader.slug(subValue, "collector.signer") ?? ""
-                    case "key": configuration.key = resolve(reader.string(subValue, "collector.key") ?? "", directory)
+                    case "key": configuration.key = reader.path(subValue, "collector.key", relativeTo: directory) ?? ""
                     case "region": configuration.region = reader.identifier(subValue, "collector.region")
                     case "first_day": configuration.firstDay = reader.day(subValue, "collector.first_day")
                     default: reader.unknown(subKey, "collector")
@@ -94,13 +80,13 @@ public struct CollectorConfiguration: Sendable, Equatable {
             case "dataset":
                 for (subKey, subValue) in reader.mapping(value, "dataset") ?? [] {
                     switch subKey.string ?? "" {
-                    case "repository": configuration.repository = resolve(reader.string(subValue, "dataset.repository") ?? "", directory)
+                    case "repository": configuration.repository = reader.path(subValue, "dataset.repository", relativeTo: directory) ?? ""
                     case "branch": configuration.branch = reader.branch(subValue, "dataset.branch") ?? "main"
                     case "remote": configuration.remote = reader.string(subValue, "dataset.remote") ?? "origin"
                     default: reader.unknown(subKey, "dataset")
                     }
                 }
-            case "staging": configuration.staging = resolve(reader.string(value, "staging") ?? "", directory)
+            case "staging": configuration.staging = reader.path(value, "staging", relativeTo: directory) ?? ""
             case "global":
                 for (subKey, subValue) in reader.mapping(value, "global") ?? [] {
                     switch subKey.string ?? "" {
@@ -114,36 +100,26 @@ public struct CollectorConfiguration: Sendable, Equatable {
                     switch subKey.string ?? "" {
                     case "grace": configuration.sealGraceMs = reader.duration(subValue, "seal.grace") ?? configuration.sealGraceMs
                     case "max_catch_up_days":
-                        if let text = reader.string(subValue, "seal.max_catch_up_days"), let number = Int(text), (1...366).contains(number) {
-                            configuration.maxCatchUpDays = number
-                        } else {
-                            reader.error(subValue, "seal.max_catch_up_days must be an integer from 1 to 366")
-                        }
+                        configuration.maxCatchUpDays = reader.integer(subValue, "seal.max_catch_up_days", 1...366) ?? configuration.maxCatchUpDays
                     default: reader.unknown(subKey, "seal")
                     }
                 }
             case "scrape_configs": scrapeConfigs = value
             case "gateway_events":
-                guard case .sequence(let items) = value else { reader.error(value, "gateway_events must be a list"); continue }
-                for item in items {
+                for item in reader.sequence(value, "gateway_events") ?? [] {
                     for (subKey, subValue) in reader.mapping(item, "a gateway_events entry") ?? [] {
                         switch subKey.string ?? "" {
-                        case "file": configuration.eventFiles.append(resolve(reader.string(subValue, "gateway_events.file") ?? "", directory))
+                        case "file": configuration.eventFiles.append(reader.path(subValue, "gateway_events.file", relativeTo: directory) ?? "")
                         case "listen":
                             if configuration.eventListen != nil { reader.error(subKey, "only one gateway_events listen entry is allowed") }
                             configuration.eventListen = reader.listen(subValue, "gateway_events.listen", loopbackOnly: true)
-                        case "stdin":
-                            guard case .scalar(let scalar) = subValue, ["true", "false"].contains(scalar.string) else {
-                                reader.error(subValue, "gateway_events.stdin must be true or false"); continue
-                            }
-                            configuration.eventStdin = scalar.string == "true"
+                        case "stdin": configuration.eventStdin = reader.boolean(subValue, "gateway_events.stdin") ?? configuration.eventStdin
                         default: reader.unknown(subKey, "a gateway_events entry")
                         }
                     }
                 }
             case "witnesses":
-                guard case .sequence(let items) = value else { reader.error(value, "witnesses must be a list"); continue }
-                for item in items {
+                for item in reader.sequence(value, "witnesses") ?? [] {
                     var name: String?, url: String?
                     for (subKey, subValue) in reader.mapping(item, "a witnesses entry") ?? [] {
                         switch subKey.string ?? "" {
@@ -189,196 +165,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
         if configuration.scrapeTimeoutMs > configuration.targets.map(\.intervalMs).min() ?? .max {
             reader.errors.append(ConfigurationError(line: nil, "global.scrape_timeout exceeds a scrape_interval"))
         }
-        errors += reader.errors
-        return (errors.isEmpty ? configuration : nil, errors.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+        return reader.result(configuration)
     }
 
-    static func resolve(_ path: String, _ directory: String) -> String {
-        path.isEmpty || path.hasPrefix("/") || directory.isEmpty ? path : "\(directory)/\(path)"
-    }
-}
-
-/// Typed reads of YAML nodes that record errors instead of stopping, so every error is reported.
-struct NodeReader {
-    var errors: [ConfigurationError]
-    /// The scopes ("collector", "dataset", "the top level", …) in which a key or value was refused:
-    /// a required value missing from them is a knock-on of that refusal, not a second error.
-    var refused: Set<String> = []
-
-    init(errors: [ConfigurationError]) { self.errors = errors }
-
-    mutating func error(_ node: Node, _ reason: String) { errors.append(ConfigurationError(line: node.mark?.line, reason)) }
-
-    /// An error in the value named `name` (`collector.id`: scope `collector`).
-    mutating func error(_ node: Node, _ reason: String, name: String) {
-        refused.insert(String(name.split(separator: ".").first ?? Substring(name)))
-        error(node, reason)
-    }
-
-    mutating func unknown(_ key: Node, _ place: String) {
-        refused.insert(place)
-        error(key, "unknown key '\(key.string ?? "?")' in \(place)")
-    }
-
-    /// A UTC day, `YYYY-MM-DD`.
-    mutating func day(_ node: Node, _ name: String) -> UTCDay? {
-        guard let text = string(node, name) else { return nil }
-        guard let day = UTCDay(text) else {
-            error(node, "\(name) '\(text)' must be a date, YYYY-MM-DD", name: name)
-            return nil
-        }
-        return day
-    }
-
-    /// A git branch name (`refs/heads/NAME` must be a valid reference: no spaces, `..`, `~^:?*[\\`).
-    mutating func branch(_ node: Node, _ name: String) -> String? {
-        guard let text = string(node, name) else { return nil }
-        let forbidden: Set<UInt8> = Set(" ~^:?*[\\".utf8)
-        guard !text.hasPrefix("-"), !text.hasPrefix("/"), !text.hasSuffix("/"), !text.hasSuffix(".lock"), !text.contains(".."),
-              !text.contains("@{"), !text.contains("//"), text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && !forbidden.contains($0) }) else {
-            error(node, "\(name) '\(text)' is not a valid git branch name", name: name)
-            return nil
-        }
-        return text
-    }
-
-    mutating func mapping(_ node: Node, _ name: String) -> [(Node, Node)]? {
-        guard case .mapping(let mapping) = node else {
-            error(node, "\(name) must be a mapping", name: name)
-            return nil
-        }
-        return Array(mapping)
-    }
-
-    mutating func string(_ node: Node, _ name: String) -> String? {
-        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-            error(node, "\(name) must be a non-empty string", name: name)
-            return nil
-        }
-        return scalar.string
-    }
-
-    mutating func slug(_ node: Node, _ name: String) -> String? {
-        guard let text = string(node, name) else { return nil }
-        guard Slug.isValid(text) else {
-            error(node, "\(name) '\(text)' must be \(Slug.rule)", name: name)
-            return nil
-        }
-        return text
-    }
-
-    mutating func identifier(_ node: Node, _ name: String) -> String? {
-        guard let text = string(node, name) else { return nil }
-        guard text.utf8.count <= 256, text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) else {
-            error(node, "\(name) must be printable ASCII without spaces, quotes or backslashes")
-            return nil
-        }
-        return text
-    }
-
-    mutating func duration(_ node: Node, _ name: String) -> Int64? {
-        guard let text = string(node, name) else { return nil }
-        // Every collector duration is an interval or a timeout: 0 would spin or never wait.
-        switch ConfigurationValues.duration(text) {
-        case .milliseconds(let value) where value > 0: return value
-        case .tooLarge: error(node, "\(name) '\(text)' is too large (at most 3650d)", name: name)
-        case .milliseconds, .invalid: error(node, "\(name) '\(text)' must be a positive duration such as 500ms, 10s, 5m, 2h or 1d", name: name)
-        }
-        return nil
-    }
-
-    mutating func listen(_ node: Node, _ name: String, loopbackOnly: Bool = false) -> String? {
-        guard let text = string(node, name) else { return nil }
-        guard let (host, _) = ConfigurationValues.hostPort(text) else {
-            error(node, "\(name) '\(text)' must be HOST:PORT")
-            return nil
-        }
-        if loopbackOnly, !["127.0.0.1", "localhost", "::1"].contains(host) {
-            error(node, "\(name) '\(text)' must be a loopback address (127.0.0.1:PORT): the endpoint has no authentication")
-            return nil
-        }
-        return text
-    }
-
-    mutating func targets(_ node: Node, defaultInterval: Int64) -> [CollectorConfiguration.Target] {
-        guard case .sequence(let jobs) = node else {
-            error(node, "scrape_configs must be a list of jobs")
-            return []
-        }
-        var targets: [CollectorConfiguration.Target] = []
-        var seen: [String: Int] = [:]
-        for job in jobs {
-            var name = "job"
-            var interval = defaultInterval
-            var pageRecords = 1000
-            var groups: Node?
-            for (key, value) in mapping(job, "a scrape_configs entry") ?? [] {
-                switch key.string ?? "" {
-                case "job_name": name = string(value, "job_name") ?? name
-                case "scrape_interval": interval = duration(value, "scrape_interval") ?? interval
-                case "page_records":
-                    if let text = string(value, "page_records"), let number = Int(text), (1...5000).contains(number) { pageRecords = number } else {
-                        error(value, "page_records must be an integer from 1 to 5000")
-                    }
-                case "static_configs": groups = value
-                default: unknown(key, "a scrape_configs entry")
-                }
-            }
-            guard let groups, case .sequence(let list) = groups else {
-                error(job, "scrape job '\(name)' needs static_configs: a list of target groups")
-                continue
-            }
-            for group in list {
-                var urls: [(String, Int)] = []
-                var orchestrator: String?
-                var region: String?
-                for (key, value) in mapping(group, "a static_configs entry") ?? [] {
-                    switch key.string ?? "" {
-                    case "targets":
-                        guard case .sequence(let items) = value else { error(value, "targets must be a list of URLs"); continue }
-                        for item in items {
-                            guard let url = string(item, "a target") else { continue }
-                            guard (url.hasPrefix("http://") || url.hasPrefix("https://")), !url.contains("?"), !url.contains(" ") else {
-                                error(item, "target '\(url)' must be an http:// or https:// base URL without a query")
-                                continue
-                            }
-                            urls.append((url.hasSuffix("/") ? String(url.dropLast()) : url, item.mark?.line ?? 0))
-                        }
-                    case "labels":
-                        for (label, labelValue) in mapping(value, "labels") ?? [] {
-                            switch label.string ?? "" {
-                            case "orchestrator":
-                                guard let text = string(labelValue, "labels.orchestrator") else { continue }
-                                let lower = text.lowercased()
-                                guard lower.utf8.count == 42, lower.hasPrefix("0x"),
-                                      lower.utf8.dropFirst(2).allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-                                else {
-                                    error(labelValue, "labels.orchestrator '\(text)' must be 0x and 40 hexadecimal digits")
-                                    continue
-                                }
-                                orchestrator = lower
-                            case "region": region = identifier(labelValue, "labels.region")
-                            default: unknown(label, "labels (orchestrator, region)")
-                            }
-                        }
-                    default: unknown(key, "a static_configs entry")
-                    }
-                }
-                guard let orchestrator else {
-                    if !urls.isEmpty { error(group, "a static_configs entry needs labels.orchestrator: the address its exporters must report") }
-                    continue
-                }
-                for (url, line) in urls {
-                    if let first = seen[url] {
-                        errors.append(ConfigurationError(line: line, "target \(url) already appears on line \(first)"))
-                        continue
-                    }
-                    seen[url] = line
-                    targets.append(.init(url: url, orchestrator: orchestrator, region: region, job: name, intervalMs: interval,
-                                         pageRecords: pageRecords, line: line))
-                }
-            }
-        }
-        return targets
-    }
 }

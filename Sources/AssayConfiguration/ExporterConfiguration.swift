@@ -1,8 +1,4 @@
 import AssayCore
-import Yams
-
-/// The longest duration either configuration accepts: ten years, in milliseconds.
-/// Larger values are mistakes, and bounding them keeps every later sum of times far from overflow.
 
 /// `assay exporter serve` configuration (spec/exporter.md §8), from YAML;
 /// command-line flags override single fields.
@@ -34,79 +30,84 @@ public struct ExporterConfiguration: Sendable, Equatable {
 
     public init(store: String) { self.store = store }
 
-    /// Parses YAML; `relativeTo` resolves relative paths (the config file's directory).
-    public init(yaml text: String, relativeTo directory: String) throws(ConfigurationError) {
-        let root = try Self.compose(text)
-        guard case .mapping(let mapping) = root else { throw ConfigurationError(line: root.mark?.line ?? 1, "the top level must be a mapping") }
+    /// Parses YAML, collecting every error with its line; `relativeTo` resolves relative paths (the
+    /// config file's directory). The combination rules (`validate`) run when each value is valid.
+    public static func parse(yaml text: String, relativeTo directory: String) -> (ExporterConfiguration?, [ConfigurationError]) {
+        var reader = YAMLReader()
+        guard let root = reader.compose(text), let top = reader.mapping(root, "the top level") else { return (nil, reader.errors) }
         var store: String?
         var configuration = ExporterConfiguration(store: "")
-        for (keyNode, value) in mapping {
-            let key = keyNode.string ?? ""
-            let line = keyNode.mark?.line ?? 1
-            switch key {
-            case "store": store = try Self.string(value, key)
-            case "orchestrator":
-                let address = try Self.string(value, key)
-                guard Self.isAddress(address) else {
-                    throw ConfigurationError(line: value.mark?.line ?? line, "orchestrator must be 0x and 40 hexadecimal digits")
-                }
-                configuration.orchestrator = address.lowercased()
+        for (key, value) in top {
+            switch key.string ?? "" {
+            case "store": store = reader.path(value, "store", relativeTo: directory)
+            case "orchestrator": configuration.orchestrator = reader.address(value, "orchestrator")
             case "scrape":
-                for (subKey, subValue) in try Self.mapping(value, key) {
+                for (subKey, subValue) in reader.mapping(value, "scrape") ?? [] {
                     switch subKey.string ?? "" {
-                    case "listen": configuration.scrapeListen = try Self.listen(subValue, "scrape.listen")
-                    default: throw Self.unknown(subKey, in: "scrape")
+                    case "listen": configuration.scrapeListen = reader.listen(subValue, "scrape.listen") ?? configuration.scrapeListen
+                    default: reader.unknown(subKey, "scrape")
                     }
                 }
             case "ingest":
-                for (subKey, subValue) in try Self.mapping(value, key) {
+                for (subKey, subValue) in reader.mapping(value, "ingest") ?? [] {
                     switch subKey.string ?? "" {
-                    case "listen": configuration.ingestListen = try Self.listen(subValue, "ingest.listen")
-                    case "token": configuration.ingestToken = try Self.string(subValue, "ingest.token")
+                    case "listen": configuration.ingestListen = reader.listen(subValue, "ingest.listen") ?? configuration.ingestListen
+                    case "token": configuration.ingestToken = reader.string(subValue, "ingest.token")
                     case "token_file":
-                        let path = Self.resolve(try Self.string(subValue, "ingest.token_file"), directory)
+                        guard let path = reader.path(subValue, "ingest.token_file", relativeTo: directory) else { continue }
                         do {
-                            configuration.ingestToken = String(decoding: try Files.read(path, limit: 4096), as: UTF8.self)
-                                .filter { !$0.isWhitespace }
+                            configuration.ingestToken = String(decoding: try Files.read(path, limit: 4096), as: UTF8.self).filter { !$0.isWhitespace }
                         } catch {
-                            throw ConfigurationError(line: subValue.mark?.line ?? line, "ingest.token_file: \(error)")
+                            reader.error(subValue, "ingest.token_file: \(error)", name: "ingest.token_file")
                         }
-                    default: throw Self.unknown(subKey, in: "ingest")
+                    default: reader.unknown(subKey, "ingest")
                     }
                 }
             case "retention":
-                for (subKey, subValue) in try Self.mapping(value, key) {
+                for (subKey, subValue) in reader.mapping(value, "retention") ?? [] {
                     switch subKey.string ?? "" {
                     case "max_age":
-                        configuration.retentionMaxAgeMs = Self.isOff(subValue) ? nil : try Self.duration(subValue, "retention.max_age")
+                        configuration.retentionMaxAgeMs = YAMLReader.isOff(subValue) ? nil
+                            : reader.duration(subValue, "retention.max_age", allowZero: true) ?? configuration.retentionMaxAgeMs
                     case "max_bytes":
-                        configuration.retentionMaxBytes = Self.isOff(subValue) ? nil : try Self.size(subValue, "retention.max_bytes")
-                    default: throw Self.unknown(subKey, in: "retention")
+                        configuration.retentionMaxBytes = YAMLReader.isOff(subValue) ? nil
+                            : reader.size(subValue, "retention.max_bytes") ?? configuration.retentionMaxBytes
+                    default: reader.unknown(subKey, "retention")
                     }
                 }
             case "limits":
-                for (subKey, subValue) in try Self.mapping(value, key) {
-                    let name = subKey.string ?? ""
-                    switch name {
-                    case "max_body_bytes": configuration.maxBodyBytes = Int(try Self.size(subValue, "limits.\(name)"))
-                    case "page_records": configuration.pageRecords = try Self.integer(subValue, "limits.\(name)", 1...100_000)
-                    case "page_bytes": configuration.pageBytes = Int(try Self.size(subValue, "limits.\(name)"))
-                    case "default_page_records": configuration.defaultPageRecords = try Self.integer(subValue, "limits.\(name)", 1...100_000)
-                    case "idle_timeout": configuration.idleTimeoutMs = try Self.duration(subValue, "limits.\(name)")
-                    case "max_connections": configuration.maxConnections = try Self.integer(subValue, "limits.\(name)", 1...100_000)
-                    case "max_connections_per_client": configuration.maxConnectionsPerClient = try Self.integer(subValue, "limits.\(name)", 1...100_000)
-                    case "request_head_timeout": configuration.requestHeadTimeoutMs = try Self.duration(subValue, "limits.\(name)")
-                    default: throw Self.unknown(subKey, in: "limits")
+                for (subKey, subValue) in reader.mapping(value, "limits") ?? [] {
+                    let name = "limits.\(subKey.string ?? "")"
+                    switch subKey.string ?? "" {
+                    case "max_body_bytes": configuration.maxBodyBytes = reader.size(subValue, name).flatMap { Int(exactly: $0) } ?? configuration.maxBodyBytes
+                    case "page_records": configuration.pageRecords = reader.integer(subValue, name, 1...100_000) ?? configuration.pageRecords
+                    case "page_bytes": configuration.pageBytes = reader.size(subValue, name).flatMap { Int(exactly: $0) } ?? configuration.pageBytes
+                    case "default_page_records": configuration.defaultPageRecords = reader.integer(subValue, name, 1...100_000) ?? configuration.defaultPageRecords
+                    case "idle_timeout": configuration.idleTimeoutMs = reader.duration(subValue, name) ?? configuration.idleTimeoutMs
+                    case "max_connections": configuration.maxConnections = reader.integer(subValue, name, 1...100_000) ?? configuration.maxConnections
+                    case "max_connections_per_client":
+                        configuration.maxConnectionsPerClient = reader.integer(subValue, name, 1...100_000) ?? configuration.maxConnectionsPerClient
+                    case "request_head_timeout": configuration.requestHeadTimeoutMs = reader.duration(subValue, name) ?? configuration.requestHeadTimeoutMs
+                    default: reader.unknown(subKey, "limits")
                     }
                 }
-            default:
-                throw Self.unknown(keyNode, in: "the top level")
+            default: reader.unknown(key, "the top level")
             }
         }
-        guard let store else { throw ConfigurationError(line: 1, "store is required: the path of the SQLite file") }
-        configuration.store = Self.resolve(store, directory)
+        if let store { configuration.store = store } else if !reader.refused.contains("store") && !reader.refused.contains("the top level") {
+            reader.errors.append(ConfigurationError(line: 1, "store is required: the path of the SQLite file"))
+        }
+        if reader.errors.isEmpty {
+            do { try configuration.validate() } catch { reader.errors.append(error) }
+        }
+        return reader.result(configuration)
+    }
+
+    /// `parse`, throwing the first error (for configurations written in code: the demo's, the tests').
+    public init(yaml text: String, relativeTo directory: String) throws(ConfigurationError) {
+        let (configuration, errors) = Self.parse(yaml: text, relativeTo: directory)
+        guard let configuration else { throw errors.first ?? ConfigurationError(line: nil, "the configuration cannot be read") }
         self = configuration
-        try validate()
     }
 
     /// Checks the combination: a non-loopback ingest listener needs a token.
@@ -120,94 +121,6 @@ public struct ExporterConfiguration: Sendable, Equatable {
         if defaultPageRecords > pageRecords {
             throw ConfigurationError(line: nil, "limits.default_page_records (\(defaultPageRecords)) exceeds limits.page_records (\(pageRecords))")
         }
-    }
-
-
-    static func isAddress(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        return bytes.count == 42 && text.hasPrefix("0x")
-            && bytes[2...].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
-    }
-
-    static func resolve(_ path: String, _ directory: String) -> String {
-        path.hasPrefix("/") || directory.isEmpty ? path : "\(directory)/\(path)"
-    }
-
-    /// The root node of a YAML document; an empty or malformed one is an error with its line.
-    static func compose(_ text: String) throws(ConfigurationError) -> Node {
-        do {
-            guard let node = try Yams.compose(yaml: text) else { throw ConfigurationError(line: 1, "the file is empty") }
-            return node
-        } catch let error as ConfigurationError {
-            throw error
-        } catch let error as YamlError {
-            throw ConfigurationError(line: line(of: error), "not valid YAML: \(error)")
-        } catch {
-            throw ConfigurationError(line: 1, "not valid YAML: \(error)")
-        }
-    }
-
-    static func line(of error: YamlError) -> Int {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        default: return 1
-        }
-    }
-
-    static func unknown(_ key: Node, in place: String) -> ConfigurationError {
-        ConfigurationError(line: key.mark?.line, "unknown key '\(key.string ?? "?")' in \(place)")
-    }
-
-    static func string(_ node: Node, _ name: String) throws(ConfigurationError) -> String {
-        guard case .scalar(let scalar) = node else { throw ConfigurationError(line: node.mark?.line, "\(name) must be a string") }
-        return scalar.string
-    }
-
-    static func mapping(_ node: Node, _ name: String) throws(ConfigurationError) -> Node.Mapping {
-        guard case .mapping(let mapping) = node else { throw ConfigurationError(line: node.mark?.line, "\(name) must be a mapping") }
-        return mapping
-    }
-
-    static func listen(_ node: Node, _ name: String) throws(ConfigurationError) -> String {
-        let text = try string(node, name)
-        guard ConfigurationValues.hostPort(text) != nil else { throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be HOST:PORT") }
-        return text
-    }
-
-    static func integer(_ node: Node, _ name: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-        guard let value = Int(try string(node, name)), range.contains(value) else {
-            throw ConfigurationError(line: node.mark?.line, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)")
-        }
-        return value
-    }
-
-    /// `off`, `none`, `null`, `~` or empty: the limit is disabled.
-    static func isOff(_ node: Node) -> Bool {
-        if case .scalar(let scalar) = node, ["", "~", "null", "none", "off"].contains(scalar.string) { return true }
-        return false
-    }
-
-    /// `500ms`, `10s`, `5m`, `12h`, `30d` to milliseconds.
-    public static func duration(_ node: Node, _ name: String) throws(ConfigurationError) -> Int64 {
-        let text = try string(node, name)
-        switch ConfigurationValues.duration(text) {
-        case .milliseconds(let value): return value
-        case .tooLarge: throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' is too large (at most 3650d)")
-        case .invalid: throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be a duration such as 500ms, 10s, 5m, 12h or 30d")
-        }
-    }
-
-    /// `1024`, `64KiB`, `8MiB`, `10GiB` to bytes.
-    public static func size(_ node: Node, _ name: String) throws(ConfigurationError) -> Int64 {
-        let text = try string(node, name)
-        let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("B", 1), ("", 1)]
-        for (suffix, factor) in units where text.hasSuffix(suffix) {
-            guard let number = Int64(text.dropLast(suffix.count)), number >= 0 else { continue }
-            let (value, overflow) = number.multipliedReportingOverflow(by: factor)
-            guard !overflow else { throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' is too large") }
-            return value
-        }
-        throw ConfigurationError(line: node.mark?.line, "\(name) '\(text)' must be a size such as 4096, 64KiB, 8MiB or 10GiB")
     }
 }
 

@@ -1,6 +1,5 @@
 import AssayCore
 import AssayLedger
-import Yams
 
 /// `assay witness serve` configuration (spec/log.md §9), from YAML:
 ///
@@ -26,67 +25,93 @@ public struct WitnessConfiguration: Sendable, Equatable {
     public var listen: String = "127.0.0.1:7380"
     public var logs: [Log] = []
 
-    /// Parses YAML; `relativeTo` resolves relative paths (the config file's directory).
-    public init(yaml text: String, relativeTo directory: String) throws(ConfigurationError) {
-        let root = try ExporterConfiguration.compose(text)
+    /// Parses YAML, collecting every error with its line; `relativeTo` resolves relative paths (the
+    /// config file's directory).
+    public static func parse(yaml text: String, relativeTo directory: String) -> (WitnessConfiguration?, [ConfigurationError]) {
+        var reader = YAMLReader()
+        guard let root = reader.compose(text), let top = reader.mapping(root, "the top level") else { return (nil, reader.errors) }
         var name: String?, key: String?, state: String?
         var listen = "127.0.0.1:7380"
         var logs: [Log] = []
-        for (keyNode, value) in try ExporterConfiguration.mapping(root, "the top level") {
+        for (keyNode, value) in top {
             switch keyNode.string ?? "" {
             case "witness":
-                for (field, fieldValue) in try ExporterConfiguration.mapping(value, "witness") {
+                for (field, fieldValue) in reader.mapping(value, "witness") ?? [] {
                     switch field.string ?? "" {
                     case "name":
-                        let text = try ExporterConfiguration.string(fieldValue, "witness.name")
+                        guard let text = reader.string(fieldValue, "witness.name") else { continue }
                         guard NoteKeys.isValidName(text) else {
-                            throw ConfigurationError(line: fieldValue.mark?.line, "witness.name must be a key name without spaces or '+'")
+                            reader.error(fieldValue, "witness.name must be a key name without spaces or '+'", name: "witness.name")
+                            continue
                         }
                         name = text
-                    case "key": key = ExporterConfiguration.resolve(try ExporterConfiguration.string(fieldValue, "witness.key"), directory)
-                    case "state": state = ExporterConfiguration.resolve(try ExporterConfiguration.string(fieldValue, "witness.state"), directory)
-                    case "listen": listen = try ExporterConfiguration.listen(fieldValue, "witness.listen")
-                    default: throw ExporterConfiguration.unknown(field, in: "witness")
+                    case "key": key = reader.path(fieldValue, "witness.key", relativeTo: directory)
+                    case "state": state = reader.path(fieldValue, "witness.state", relativeTo: directory)
+                    case "listen": listen = reader.listen(fieldValue, "witness.listen") ?? listen
+                    default: reader.unknown(field, "witness")
                     }
                 }
             case "logs":
-                guard case .sequence(let items) = value else { throw ConfigurationError(line: value.mark?.line, "logs must be a list") }
-                for item in items {
+                for item in reader.sequence(value, "logs") ?? [] {
                     var origin: String?, keys: [String] = [], threshold = 1
-                    for (field, fieldValue) in try ExporterConfiguration.mapping(item, "a log") {
+                    let errorsBefore = reader.errors.count
+                    for (field, fieldValue) in reader.mapping(item, "a log") ?? [] {
                         switch field.string ?? "" {
-                        case "origin": origin = try ExporterConfiguration.string(fieldValue, "logs[].origin")
+                        case "origin": origin = reader.string(fieldValue, "logs[].origin")
                         case "keys":
-                            guard case .sequence(let vkeys) = fieldValue else {
-                                throw ConfigurationError(line: fieldValue.mark?.line, "logs[].keys must be a list of vkeys")
-                            }
-                            for vkey in vkeys {
-                                let text = try ExporterConfiguration.string(vkey, "logs[].keys[]")
+                            for vkey in reader.sequence(fieldValue, "logs[].keys") ?? [] {
+                                guard let text = reader.string(vkey, "logs[].keys[]") else { continue }
                                 do { _ = try NoteVerifierKey(vkey: text) } catch {
-                                    throw ConfigurationError(line: vkey.mark?.line, "logs[].keys: \(error.reason)")
+                                    reader.error(vkey, "logs[].keys: \(error.reason)", name: "logs")
+                                    continue
                                 }
                                 keys.append(text)
                             }
-                        case "threshold": threshold = try ExporterConfiguration.integer(fieldValue, "logs[].threshold", 1...1000)
-                        default: throw ExporterConfiguration.unknown(field, in: "a log")
+                        case "threshold": threshold = reader.integer(fieldValue, "logs[].threshold", 1...1000) ?? threshold
+                        default: reader.unknown(field, "a log")
                         }
                     }
-                    guard let origin, !origin.isEmpty else { throw ConfigurationError(line: item.mark?.line, "a log needs its origin") }
-                    guard !keys.isEmpty, threshold <= keys.count else {
-                        throw ConfigurationError(line: item.mark?.line, "log \(origin) needs at least threshold (\(threshold)) keys")
+                    // A log with a refused value has had its error; what follows from it is not a second one.
+                    guard reader.errors.count == errorsBefore else { continue }
+                    guard let origin else {
+                        reader.error(item, "a log needs its origin", name: "logs")
+                        continue
                     }
-                    guard !logs.contains(where: { $0.origin == origin }) else { throw ConfigurationError(line: item.mark?.line, "log \(origin) is listed twice") }
+                    guard !keys.isEmpty, threshold <= keys.count else {
+                        reader.error(item, "log \(origin) needs at least threshold (\(threshold)) keys", name: "logs")
+                        continue
+                    }
+                    guard !logs.contains(where: { $0.origin == origin }) else {
+                        reader.error(item, "log \(origin) is listed twice", name: "logs")
+                        continue
+                    }
                     logs.append(Log(origin: origin, keys: keys, threshold: threshold))
                 }
-            default: throw ExporterConfiguration.unknown(keyNode, in: "the top level")
+            default: reader.unknown(keyNode, "the top level")
             }
         }
-        guard let name, let key, let state else { throw ConfigurationError(line: nil, "witness.name, witness.key and witness.state are required") }
-        guard !logs.isEmpty else { throw ConfigurationError(line: nil, "logs lists no log to witness") }
+        guard let name, let key, let state else {
+            if !reader.refused.contains("witness") && !reader.refused.contains("the top level") {
+                reader.errors.append(ConfigurationError(line: nil, "witness.name, witness.key and witness.state are required"))
+            }
+            return (nil, reader.errors)
+        }
+        if logs.isEmpty && !reader.refused.contains("logs") { reader.errors.append(ConfigurationError(line: nil, "logs lists no log to witness")) }
+        return reader.result(WitnessConfiguration(name: name, key: key, state: state, listen: listen, logs: logs))
+    }
+
+    init(name: String, key: String, state: String, listen: String, logs: [Log]) {
         self.name = name
         self.key = key
         self.state = state
         self.listen = listen
         self.logs = logs
+    }
+
+    /// `parse`, throwing the first error (for configurations written in code: the demo's, the tests').
+    public init(yaml text: String, relativeTo directory: String) throws(ConfigurationError) {
+        let (configuration, errors) = Self.parse(yaml: text, relativeTo: directory)
+        guard let configuration else { throw errors.first ?? ConfigurationError(line: nil, "the configuration cannot be read") }
+        self = configuration
     }
 }

@@ -204,11 +204,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     static func config(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
         let text = String(decoding: data, as: UTF8.self)
-        let (configuration, errors) = CollectorConfiguration.parse(yaml: text, relativeTo: "/fuzz")
-        guard (configuration == nil) != errors.isEmpty else {
-            throw FuzzViolation("the collector configuration is neither accepted nor refused with errors", input: Array(data))
+        // Each configuration is either accepted or refused with at least one error, never both or neither.
+        let collector = CollectorConfiguration.parse(yaml: text, relativeTo: "/fuzz")
+        let exporter = ExporterConfiguration.parse(yaml: text, relativeTo: "/fuzz")
+        let witness = WitnessConfiguration.parse(yaml: text, relativeTo: "/fuzz")
+        for (name, accepted, errors) in [("collector", collector.0 != nil, collector.1), ("exporter", exporter.0 != nil, exporter.1),
+                                         ("witness", witness.0 != nil, witness.1)] where accepted != errors.isEmpty {
+            throw FuzzViolation("the \(name) configuration is neither accepted nor refused with errors", input: Array(data))
         }
-        _ = try? ExporterConfiguration(yaml: text, relativeTo: "/fuzz")
     }
 }
 

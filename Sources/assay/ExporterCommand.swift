@@ -72,12 +72,7 @@ struct ExporterServe: AsyncParsableCommand {
     func run() async throws {
         var configuration: ExporterConfiguration
         if let config {
-            let text = String(decoding: try Files.read(config, limit: 1 << 20), as: UTF8.self)
-            do {
-                configuration = try ExporterConfiguration(yaml: text, relativeTo: (config as NSString).deletingLastPathComponent)
-            } catch {
-                throw Failure(message: "\(config): \(error)")
-            }
+            configuration = try loadConfiguration(config) { ExporterConfiguration.parse(yaml: $0, relativeTo: $1) }
         } else {
             configuration = ExporterConfiguration(store: store!)
         }

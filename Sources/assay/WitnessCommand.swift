@@ -38,10 +38,7 @@ struct WitnessSetup {
     let signer: NoteSigner
 
     init(path: String) throws {
-        let text = String(decoding: try Files.read(path, limit: 1 << 20), as: UTF8.self)
-        do { configuration = try WitnessConfiguration(yaml: text, relativeTo: (path as NSString).deletingLastPathComponent) } catch {
-            throw Failure(message: "\(path): \(error)")
-        }
+        configuration = try loadConfiguration(path) { WitnessConfiguration.parse(yaml: $0, relativeTo: $1) }
         let key: OpenSSHPrivateKey
         do { key = try KeyFiles.readPrivateKey(at: configuration.key) } catch { throw Failure(message: "\(configuration.key): \(error)") }
         signer = try NoteSigner(name: configuration.name, type: NoteKeys.cosignatureV1, privateKey: key.key)

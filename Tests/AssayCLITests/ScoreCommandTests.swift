@@ -1,4 +1,5 @@
 import AssayCore
+import AssaySimulate
 import AssayTestSupport
 import Foundation
 import Testing
@@ -10,10 +11,9 @@ struct ScoreCommandTests {
     @Test("on a synthetic dataset of two collectors, assay score, assay-verify score and the Python scorer write the same bytes")
     func threeImplementationsAgree() throws {
         let directory = try TemporaryDirectory()
-        let bench = try Command.assay(["bench", "score", "--records", "6000", "--keep", "--directory", directory.path])
-        try #require(bench.status == 0, "\(bench.stderr)")
-        let line = try #require(bench.stdout.split(separator: "\n").first { $0.hasPrefix("dataset") })
-        let dataset = String(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+        // The score benchmark's workload: 6,000 records over 8 days, sealed by two collectors.
+        let dataset = try SyntheticScoringDataset.build(at: directory.file("bench-score"), id: "bench-score", orchestrators: 40,
+                                                        lastDay: UTCDay("2026-01-08")!, days: 8, records: 6000) { _ in }.root
         for profile in ["naap-sla-v1", "assay-sla-v1"] {
             let arguments = ["--dataset", dataset, "--day", "2026-01-08", "--window", "1"]
             let swift = try Command.assay(["score"] + arguments + ["--profile", profile])

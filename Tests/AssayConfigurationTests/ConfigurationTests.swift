@@ -137,4 +137,40 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) { try ExporterConfiguration(yaml: "store: x\nretention:\n  max_age: forever\n", relativeTo: "") }
         #expect(throws: ConfigurationError.self) { try ExporterConfiguration(yaml: "scrape: {listen: 1.2.3.4:5}\n", relativeTo: "") }
     }
+
+    @Test("the exporter's and the witness's configurations report every error at once, each with its line, as the collector's does")
+    func allErrorsAtOnce() {
+        let (exporter, errors) = ExporterConfiguration.parse(yaml: """
+            store: x.sqlite
+            scrape:
+              lissten: 1.2.3.4:5
+            limits:
+              idle_timeout: soon
+              page_records: 0
+            orchestrator: 0x12
+            """, relativeTo: "/srv")
+        #expect(exporter == nil)
+        #expect(errors.map(\.line) == [3, 5, 6, 7], "\(errors)")
+        #expect(errors.map(\.reason) == [
+            "unknown key 'lissten' in scrape",
+            "limits.idle_timeout 'soon' must be a positive duration such as 500ms, 10s, 5m, 2h or 1d",
+            "limits.page_records must be an integer from 1 to 100000",
+            "orchestrator '0x12' must be 0x and 40 hexadecimal digits",
+        ])
+        let (witness, witnessErrors) = WitnessConfiguration.parse(yaml: "witness:\n  name: a b\n  kee: k\nlogs: nope\n", relativeTo: "/srv")
+        #expect(witness == nil)
+        #expect(witnessErrors.map(\.line) == [2, 3, 4], "\(witnessErrors)")
+        #expect(!witnessErrors.contains { $0.reason.contains("required") }, "no knock-on errors: \(witnessErrors)")
+    }
+
+    @Test("retention may be 0 or off; every other duration must be positive")
+    func zeroDurations() throws {
+        let zero = try ExporterConfiguration(yaml: "store: x.sqlite\nretention:\n  max_age: 0s\n", relativeTo: "/srv")
+        #expect(zero.retentionMaxAgeMs == 0)
+        let off = try ExporterConfiguration(yaml: "store: x.sqlite\nretention:\n  max_age: off\n  max_bytes: none\n", relativeTo: "/srv")
+        #expect(off.retentionMaxAgeMs == nil && off.retentionMaxBytes == nil)
+        #expect(throws: ConfigurationError(line: 3, "limits.idle_timeout '0s' must be a positive duration such as 500ms, 10s, 5m, 2h or 1d")) {
+            try ExporterConfiguration(yaml: "store: x.sqlite\nlimits:\n  idle_timeout: 0s\n", relativeTo: "/srv")
+        }
+    }
 }
