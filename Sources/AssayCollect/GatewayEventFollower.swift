@@ -81,11 +81,13 @@ public actor GatewayEventFollower {
 
     /// One bounded read; `more` when the read was cut at the limit.
     func pass(nowMs: Int64?) async throws -> (records: Int, more: Bool) {
-        guard let status = source.status() else { return (0, false) }
+        guard let status = try source.status() else { return (0, false) }
         if state == nil || state!.device != status.device || state!.inode != status.inode || status.size < offset {
-            // First pass, or the stream was replaced or truncated: load the saved state if it is this stream's.
+            // First pass, or the stream was replaced or truncated: load the saved state if it is this stream's (FileTail's rule).
             let saved = try await staging.followState(path: source.name)
-            if let saved, saved.device == status.device, saved.inode == status.inode, saved.checkpoint <= status.size, state == nil {
+            let current = FileTail.Status(identity: .init(device: status.device, inode: status.inode), size: status.size)
+            if let saved, state == nil,
+               FileTail.continues((.init(device: saved.device, inode: saved.inode), saved.checkpoint), status: current) {
                 state = saved
             } else {
                 state = .init(path: source.name, device: status.device, inode: status.inode, checkpoint: 0, closed: [:])

@@ -8,28 +8,34 @@ public protocol GatewayEventSource: Sendable {
     /// The key under which the follow state is kept.
     var name: String { get }
     /// The device and inode identifying the stream, and its length; nil when it does not exist yet.
-    func status() -> (device: Int64, inode: Int64, size: Int64)?
+    func status() throws -> (device: Int64, inode: Int64, size: Int64)?
     /// Up to `limit` bytes from `offset`.
     func read(from offset: Int64, limit: Int) throws -> [UInt8]
     /// Everything before `offset` is committed to staging and will not be read again.
     func consumed(before offset: Int64)
 }
 
-/// A file the gateway (or a log shipper) appends events to.
-public struct GatewayEventFile: GatewayEventSource {
+/// A file the gateway (or a log shipper) appends events to, followed as `tail -F` follows it
+/// (`FileTail`): a file rotated away is read to its end before the one the path names now.
+public final class GatewayEventFile: GatewayEventSource, Sendable {
     public let path: String
-    public init(path: String) { self.path = path }
+    let tail: Mutex<FileTail>
+
+    public init(path: String) {
+        self.path = path
+        tail = Mutex(FileTail(path: path))
+    }
 
     public var name: String { path }
 
-    public func status() -> (device: Int64, inode: Int64, size: Int64)? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return (Int64(info.st_dev), Int64(info.st_ino), Int64(info.st_size))
+    public func status() throws -> (device: Int64, inode: Int64, size: Int64)? {
+        try tail.withLock { tail throws(FileError) in
+            try tail.advance().map { ($0.identity.device, $0.identity.inode, $0.size) }
+        }
     }
 
     public func read(from offset: Int64, limit: Int) throws -> [UInt8] {
-        try GatewayEventSpool.read(path, from: offset, limit: limit)
+        try tail.withLock { tail throws(FileError) in try tail.read(from: offset, limit: limit) }
     }
 
     public func consumed(before offset: Int64) {}
@@ -160,24 +166,8 @@ public final class GatewayEventSpool: GatewayEventSource, Sendable {
         return "\(directory)/\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).jsonl"
     }
 
-    /// Up to `limit` bytes of the file at `path` from `offset` (fewer at its end).
+    /// Up to `limit` bytes of the segment at `path` from `offset` (fewer at its end).
     static func read(_ path: String, from offset: Int64, limit: Int) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw SpoolError("cannot open", path) }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw SpoolError("cannot stat", path) }
-        let limit = Int(max(0, min(Int64(limit), Int64(info.st_size) - offset)))
-        var bytes = [UInt8](repeating: 0, count: limit)
-        var total = 0
-        while total < limit {
-            let count = bytes[total...].withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset) + off_t(total)) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw SpoolError("cannot read", path) }
-            if count == 0 { break }
-            total += count
-        }
-        bytes.removeSubrange(total...)
-        return bytes
+        do { return try FileTail.read(path, from: offset, limit: limit) } catch { throw SpoolError("cannot read", path) }
     }
 }

@@ -32,92 +32,59 @@ public struct FileFollower {
     /// `onRejected(location, reason)` reports each bad line.
     public func run(onRejected: (String, String) -> Void, onBatch: (Report) -> Void = { _ in }) throws -> Report {
         var report = Report()
+        var lines = LineBatcher(path: path, batchLines: batchLines)
         if path == "-" {
-            try consume(descriptor: 0, startOffset: 0, identity: nil, report: &report, onRejected: onRejected, onBatch: onBatch)
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count >= 0 else { throw FileError(path: "<stdin>", operation: "read", errno: errno) }
+                if count == 0 { break }
+                try lines.take(chunk[..<count], onRejected: onRejected, report: &report) { batch, end, report in
+                    try commit(batch, through: end, identity: nil, report: &report, onRejected: onRejected)
+                    onBatch(report)
+                }
+            }
+            try lines.finish(report: &report) { batch, end, report in
+                try commit(batch, through: end, identity: nil, report: &report, onRejected: onRejected)
+                onBatch(report)
+            }
             return report
         }
+        let tail = FileTail(path: path)
         while true {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            if descriptor < 0 {
-                guard follow, errno == ENOENT else { throw FileError(path: path, operation: "open", errno: errno) }
+            guard let status = try tail.advance() else {
+                guard follow else { throw FileError(path: path, operation: "open", errno: ENOENT) }
                 usleep(pollMilliseconds * 1000)
                 continue
             }
-            var info = stat()
-            fstat(descriptor, &info)
-            let identity = (device: Int64(info.st_dev), inode: Int64(info.st_ino))
-            var start: Int64 = 0
-            if let saved = try store.followPosition(path: path), saved.device == identity.device, saved.inode == identity.inode,
-               saved.offset <= Int64(info.st_size) {
-                start = saved.offset
-            }
-            let rotated = try consume(descriptor: descriptor, startOffset: start, identity: identity, report: &report,
-                                      onRejected: onRejected, onBatch: onBatch)
-            close(descriptor)
-            if !rotated { return report }
-        }
-    }
-
-    /// Reads from `descriptor`; returns true when the file was rotated or truncated (reopen), false at a final end.
-    private func consume(descriptor: Int32, startOffset: Int64, identity: (device: Int64, inode: Int64)?, report: inout Report,
-                         onRejected: (String, String) -> Void, onBatch: (Report) -> Void) throws -> Bool {
-        var offset = startOffset  // byte offset of `pending`'s first byte
-        if offset > 0 { lseek(descriptor, off_t(offset), SEEK_SET) }
-        var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        var lines: [(bytes: ArraySlice<UInt8>, offset: Int64)] = []
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileError(path: path, operation: "read", errno: errno)
-            }
-            if count > 0 {
-                pending += chunk[..<count]
-                var lineStart = 0
-                while let newline = pending[lineStart...].firstIndex(of: 0x0A) {
-                    lines.append((pending[lineStart..<newline], offset + Int64(lineStart)))
-                    lineStart = newline + 1
-                    if lines.count >= batchLines {
-                        try commit(lines, through: offset + Int64(lineStart), identity: identity, report: &report, onRejected: onRejected)
+            let saved = try store.followPosition(path: path).map { (FileTail.Identity(device: $0.device, inode: $0.inode), $0.offset) }
+            lines = LineBatcher(path: path, batchLines: batchLines, offset: FileTail.resumeOffset(saved: saved, status: status))
+            // Read what is there; when following, wait for more until the path names another file or this one is truncated.
+            while true {
+                let chunk = try tail.read(from: lines.readOffset, limit: 1 << 20)
+                if !chunk.isEmpty {
+                    try lines.take(chunk[...], onRejected: onRejected, report: &report) { batch, end, report in
+                        try commit(batch, through: end, identity: status.identity, report: &report, onRejected: onRejected)
                         onBatch(report)
-                        lines.removeAll(keepingCapacity: true)
                     }
+                    continue
                 }
-                if !lines.isEmpty {
-                    try commit(lines, through: offset + Int64(lineStart), identity: identity, report: &report, onRejected: onRejected)
-                    onBatch(report)
-                    lines.removeAll(keepingCapacity: true)
+                guard follow else {
+                    try lines.finish(report: &report) { batch, end, report in
+                        try commit(batch, through: end, identity: status.identity, report: &report, onRejected: onRejected)
+                        onBatch(report)
+                    }
+                    return report
                 }
-                pending.removeSubrange(..<lineStart)
-                offset += Int64(lineStart)
-                if pending.count > JSONParser.Limits.record.maxBytes {
-                    onRejected("\(path)@\(offset)", "line longer than \(JSONParser.Limits.record.maxBytes) bytes [too-long]; skipped")
-                    report.rejected += 1
-                    offset += Int64(pending.count)
-                    pending.removeAll()
-                }
-                continue
+                usleep(pollMilliseconds * 1000)
+                // Rotated (read to its end) or truncated: take the file the path names now, from where its saved position says.
+                if try tail.advance() != nil, tail.identity != status.identity || (FileTail.status(of: path)?.size ?? 0) < lines.readOffset { break }
             }
-            // End of what is there now.
-            guard identity != nil, follow else {
-                if !pending.isEmpty {
-                    try commit([(pending[...], offset)], through: offset + Int64(pending.count), identity: identity, report: &report,
-                               onRejected: onRejected)
-                    onBatch(report)
-                }
-                return false
-            }
-            usleep(pollMilliseconds * 1000)
-            var current = stat()
-            if stat(path, &current) != 0 || Int64(current.st_ino) != identity!.inode || Int64(current.st_dev) != identity!.device {
-                return true  // rotated: read the new file from its start (the old one was read to its end)
-            }
-            if Int64(current.st_size) < offset + Int64(pending.count) { return true }  // truncated
         }
     }
 
-    private func commit(_ lines: [(bytes: ArraySlice<UInt8>, offset: Int64)], through end: Int64, identity: (device: Int64, inode: Int64)?,
+    private func commit(_ lines: [(bytes: ArraySlice<UInt8>, offset: Int64)], through end: Int64, identity: FileTail.Identity?,
                         report: inout Report, onRejected: (String, String) -> Void) throws {
         var valid: [(record: Record, canonical: [UInt8])] = []
         for (bytes, offset) in lines {
@@ -149,5 +116,58 @@ public struct FileFollower {
             case .conflict: report.conflicts += 1
             }
         }
+    }
+}
+
+/// Cuts bytes into lines with their offsets and hands them out in batches: a batch's end is the
+/// offset after its last line, where a reader resumes. A line longer than a record may be is
+/// rejected and skipped without being kept.
+struct LineBatcher {
+    let path: String
+    let batchLines: Int
+    /// The offset of `pending`'s first byte.
+    private(set) var offset: Int64
+    private var pending: [UInt8] = []
+
+    init(path: String, batchLines: Int, offset: Int64 = 0) {
+        self.path = path
+        self.batchLines = batchLines
+        self.offset = offset
+    }
+
+    /// Where the next read starts: after the bytes taken so far.
+    var readOffset: Int64 { offset + Int64(pending.count) }
+
+    mutating func take(_ bytes: ArraySlice<UInt8>, onRejected: (String, String) -> Void, report: inout FileFollower.Report,
+                       commit: ([(bytes: ArraySlice<UInt8>, offset: Int64)], Int64, inout FileFollower.Report) throws -> Void) rethrows {
+        pending += bytes
+        var lines: [(bytes: ArraySlice<UInt8>, offset: Int64)] = []
+        var lineStart = 0
+        while let newline = pending[lineStart...].firstIndex(of: 0x0A) {
+            lines.append((pending[lineStart..<newline], offset + Int64(lineStart)))
+            lineStart = newline + 1
+            if lines.count >= batchLines {
+                try commit(lines, offset + Int64(lineStart), &report)
+                lines.removeAll(keepingCapacity: true)
+            }
+        }
+        if !lines.isEmpty { try commit(lines, offset + Int64(lineStart), &report) }
+        pending.removeSubrange(..<lineStart)
+        offset += Int64(lineStart)
+        if pending.count > JSONParser.Limits.record.maxBytes {
+            onRejected("\(path == "-" ? "<stdin>" : path)@\(offset)", "line longer than \(JSONParser.Limits.record.maxBytes) bytes [too-long]; skipped")
+            report.rejected += 1
+            offset += Int64(pending.count)
+            pending.removeAll()
+        }
+    }
+
+    /// At the end of the input: the last line, which has no newline.
+    mutating func finish(report: inout FileFollower.Report,
+                         commit: ([(bytes: ArraySlice<UInt8>, offset: Int64)], Int64, inout FileFollower.Report) throws -> Void) rethrows {
+        guard !pending.isEmpty else { return }
+        try commit([(pending[...], offset)], offset + Int64(pending.count), &report)
+        offset += Int64(pending.count)
+        pending.removeAll()
     }
 }
