@@ -160,36 +160,10 @@ public final class GitRepository {
         var signature: UnsafeMutablePointer<git_signature>?
         try Self.check(git_signature_new(&signature, author.name, author.email, author.time, 0), "author")
         defer { git_signature_free(signature) }
-        var buffer = git_buf()
-        defer { git_buf_dispose(&buffer) }
-        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
-        let created = parents.withUnsafeMutableBufferPointer { list in
-            git_commit_create_buffer(&buffer, pointer, signature, signature, nil, message, tree, list.count,
-                                     list.count == 0 ? nil : list.baseAddress)
-        }
-        try Self.check(created, "build commit")
-        let content = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.ptr).assumingMemoryBound(to: UInt8.self), count: buffer.size))
-        let armored: String
-        do { armored = try sign(content) } catch { throw GitError(.signing, "signing the commit failed: \(error)") }
-        var commitID = git_oid()
-        let stored = content.withUnsafeBufferPointer { bytes in
-            String(decoding: bytes, as: UTF8.self).withCString { text in
-                git_commit_create_with_signature(&commitID, pointer, text, armored, "gpgsig")
-            }
-        }
-        try Self.check(stored, "store signed commit")
+        let commitID = try storeSignedCommit(author: signature, committer: signature, message: message, tree: tree, parent: parent,
+                                             sign: sign, what: "commit")
         // Move the branch only if nobody moved it meanwhile; write the index so the work tree is clean.
-        var reference: OpaquePointer?
-        var expected = git_oid()
-        let moved: Int32
-        if let parentID {
-            expected = try Self.oid(parentID)
-            moved = git_reference_create_matching(&reference, pointer, "refs/heads/\(branch)", &commitID, 1, &expected, "assay: signed commit")
-        } else {
-            moved = git_reference_create(&reference, pointer, "refs/heads/\(branch)", &commitID, 0, "assay: signed commit")
-        }
-        try Self.check(moved, "move \(branch)")
-        git_reference_free(reference)
+        try moveBranch("refs/heads/\(branch)", to: Self.hex(commitID), expected: parentID, log: "assay: signed commit")
         try Self.check(git_index_write(index), "write index")
         return Self.hex(commitID)
     }
@@ -329,35 +303,43 @@ public final class GitRepository {
         var newTree: OpaquePointer?
         try Self.check(git_tree_lookup(&newTree, pointer, &treeID), "read tree")
         defer { git_tree_free(newTree) }
+        return try storeSignedCommit(author: git_commit_author(commit), committer: git_commit_committer(commit), message: git_commit_message(commit),
+                                     tree: newTree, parent: newParent, sign: sign, what: "replayed commit")
+    }
+
+    /// Builds a commit of `tree` on `parent` (none: a root commit), signs its bytes with `sign` (an
+    /// armored SSH signature in the `gpgsig` header) and stores it; the branch is the caller's to move.
+    private func storeSignedCommit(author: UnsafePointer<git_signature>?, committer: UnsafePointer<git_signature>?, message: UnsafePointer<CChar>?,
+                                   tree: OpaquePointer?, parent: OpaquePointer?, sign: ([UInt8]) throws -> String,
+                                   what: String) throws(GitError) -> git_oid {
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
-        var parents: [OpaquePointer?] = [newParent]
-        let message = git_commit_message(commit)
+        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
         let created = parents.withUnsafeMutableBufferPointer { list in
-            git_commit_create_buffer(&buffer, pointer, git_commit_author(commit), git_commit_committer(commit), nil, message, newTree, 1, list.baseAddress)
+            git_commit_create_buffer(&buffer, pointer, author, committer, nil, message, tree, list.count, list.count == 0 ? nil : list.baseAddress)
         }
-        try Self.check(created, "build commit")
+        try Self.check(created, "build \(what)")
         let content = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.ptr).assumingMemoryBound(to: UInt8.self), count: buffer.size))
         let armored: String
-        do { armored = try sign(content) } catch { throw GitError(.signing, "signing the replayed commit failed: \(error)") }
-        var rebuilt = git_oid()
+        do { armored = try sign(content) } catch { throw GitError(.signing, "signing the \(what) failed: \(error)") }
+        var commitID = git_oid()
         let stored = String(decoding: content, as: UTF8.self).withCString { text in
-            git_commit_create_with_signature(&rebuilt, pointer, text, armored, "gpgsig")
+            git_commit_create_with_signature(&commitID, pointer, text, armored, "gpgsig")
         }
-        try Self.check(stored, "store replayed commit")
-        return rebuilt
+        try Self.check(stored, "store signed \(what)")
+        return commitID
     }
 
     /// Points `reference` at `target`, only if it still points at `expected` (nil: create it).
-    private func moveBranch(_ reference: String, to target: String, expected: String?) throws(GitError) {
+    private func moveBranch(_ reference: String, to target: String, expected: String?, log: String = "assay: integrate") throws(GitError) {
         var targetID = try Self.oid(target)
         var moved: OpaquePointer?
         let result: Int32
         if let expected {
             var expectedID = try Self.oid(expected)
-            result = git_reference_create_matching(&moved, pointer, reference, &targetID, 1, &expectedID, "assay: integrate")
+            result = git_reference_create_matching(&moved, pointer, reference, &targetID, 1, &expectedID, log)
         } else {
-            result = git_reference_create(&moved, pointer, reference, &targetID, 0, "assay: integrate")
+            result = git_reference_create(&moved, pointer, reference, &targetID, 0, log)
         }
         try Self.check(result, "move \(reference)")
         git_reference_free(moved)
