@@ -172,6 +172,7 @@ let package = Package(
             "AssayExporter", "AssayConfiguration", "AssayCore", "AssayStore", "AssayTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "AssaySiteTests", dependencies: ["AssaySite", "AssayCore", "AssayCrypto", "AssayLedger", "AssaySimulate", "AssayTestSupport"]),
         .testTarget(name: "AssayGitTests", dependencies: ["AssayGit", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         .testTarget(name: "AssayWorkflowsTests", dependencies: [
             "AssayWorkflows", "AssayGit", "AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport",

@@ -8,7 +8,7 @@ import Foundation
 /// canonicalize + leaf hash over a synthetic records file, next to the
 /// time `sha256sum` takes over the same bytes.
 public struct CanonicalBenchmark {
-    public struct Result: Sendable {
+    public struct Report: Sendable {
         public let records: Int
         public let bytes: Int
         public let seconds: Double
@@ -33,7 +33,7 @@ public struct CanonicalBenchmark {
     }
 
     /// Writes the input file (not timed) unless one is given, then times the pipeline and sha256sum.
-    public func run(progress: (String) -> Void) throws -> Result {
+    public func run(progress: (String) -> Void) throws -> Report {
         let path = input ?? "\(directory)/assay-bench-\(records)-\(getpid()).jsonl"
         if input == nil {
             progress("generating \(records) synthetic records in \(path)")
@@ -57,7 +57,7 @@ public struct CanonicalBenchmark {
 
         progress("timing sha256sum over the same file")
         let sha = try? timeSha256sum(path)
-        return Result(records: summary.records, bytes: bytes, seconds: seconds, sha256sumSeconds: sha,
+        return Report(records: summary.records, bytes: bytes, seconds: seconds, sha256sumSeconds: sha,
                       peakResidentBytes: peakResidentBytes(), root: Hex.encode(builder.root))
     }
 

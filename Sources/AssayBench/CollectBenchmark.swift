@@ -10,7 +10,7 @@ import Foundation
 /// 100-record pages against a local exporter (the exporter's CPU is its own
 /// process's and not counted).
 public struct CollectBenchmark {
-    public struct Result: Sendable {
+    public struct Report: Sendable {
         public let scrapes: Int
         public let cpuSeconds: Double
         public let wallSeconds: Double
@@ -27,7 +27,7 @@ public struct CollectBenchmark {
         self.directory = directory
     }
 
-    public func run(assay: String, progress: (String) -> Void) async throws -> Result {
+    public func run(assay: String, progress: (String) -> Void) async throws -> Report {
         let root = "\(directory)/assay-bench-collect-\(getpid())"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -54,7 +54,7 @@ public struct CollectBenchmark {
                 try await staging.commit(page, source: target.url, receivedMs: 0)
             }
         }
-        return Result(scrapes: scrapes, cpuSeconds: Self.cpuSeconds() - cpuBefore, wallSeconds: Date().timeIntervalSince(started))
+        return Report(scrapes: scrapes, cpuSeconds: Self.cpuSeconds() - cpuBefore, wallSeconds: Date().timeIntervalSince(started))
     }
 
     static func cpuSeconds() -> Double {

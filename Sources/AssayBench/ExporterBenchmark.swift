@@ -16,7 +16,7 @@ public struct ExporterBenchmark {
         public let errors: Int
     }
 
-    public struct Result: Sendable {
+    public struct Report: Sendable {
         public let records: Int
         public let storeIngestPerSecond: Double
         public let httpIngestPerSecond: Double
@@ -36,7 +36,7 @@ public struct ExporterBenchmark {
         self.connections = connections
     }
 
-    public func run(assay: String, progress: (String) -> Void) throws -> Result {
+    public func run(assay: String, progress: (String) -> Void) throws -> Report {
         let root = "\(directory)/assay-bench-exporter-\(getpid())"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -97,7 +97,7 @@ public struct ExporterBenchmark {
             }
             scrape.append((size, exporter, random, reference))
         }
-        return Result(records: records, storeIngestPerSecond: storeRate, httpIngestPerSecond: httpRate, scrape: scrape)
+        return Report(records: records, storeIngestPerSecond: storeRate, httpIngestPerSecond: httpRate, scrape: scrape)
     }
 
     /// POSTs over one short-lived connection and checks for 200 (no client library in the timing).

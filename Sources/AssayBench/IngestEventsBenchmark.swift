@@ -6,7 +6,7 @@ import Foundation
 /// `assay-bench ingest-events`: events/s through the go-livepeer mapping,
 /// next to `jq -c .` over the same file in the same run.
 public struct IngestEventsBenchmark {
-    public struct Result: Sendable {
+    public struct Report: Sendable {
         public let events: Int
         public let bytes: Int
         public let records: Int
@@ -24,7 +24,7 @@ public struct IngestEventsBenchmark {
         self.directory = directory
     }
 
-    public func run(progress: (String) -> Void) throws -> Result {
+    public func run(progress: (String) -> Void) throws -> Report {
         let path = "\(directory)/assay-bench-events-\(getpid()).jsonl"
         progress("generating events of \(streams) streams")
         var generator = SyntheticGatewayEvents(streams: streams, durationMs: 6 * 3_600_000)
@@ -64,6 +64,6 @@ public struct IngestEventsBenchmark {
             process.waitUntilExit()
             if process.terminationStatus == 0 { jq = monotonicSeconds() - jqStarted }
         }
-        return Result(events: events.count, bytes: bytes, records: records, seconds: seconds, jqSeconds: jq)
+        return Report(events: events.count, bytes: bytes, records: records, seconds: seconds, jqSeconds: jq)
     }
 }

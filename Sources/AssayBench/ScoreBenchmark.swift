@@ -10,7 +10,7 @@ import Foundation
 /// aggregates (count, success rate, nearest-rank p50/p90 latency) with SQL
 /// over the same JSON Lines files.
 public struct ScoreBenchmark {
-    public struct Result: Sendable {
+    public struct Report: Sendable {
         public let records: Int
         public let bytes: Int
         public let seconds: Double
@@ -38,7 +38,7 @@ public struct ScoreBenchmark {
     }
 
     /// Times the child scorer and DuckDB over the same records.
-    public func run(_ dataset: DatasetDirectory, assay: String, progress: (String) -> Void) throws -> Result {
+    public func run(_ dataset: DatasetDirectory, assay: String, progress: (String) -> Void) throws -> Report {
         progress("timing assay score")
         let output = "\(dataset.root)-scores.json"
         let process = Process()
@@ -66,7 +66,7 @@ public struct ScoreBenchmark {
         var duck: (Double, Int, Int)?
         var duckError: String?
         do { duck = try duckDB(files) } catch { duckError = "\(error)" }
-        return Result(records: records, bytes: bytes, seconds: seconds, peakResidentBytes: peak,
+        return Report(records: records, bytes: bytes, seconds: seconds, peakResidentBytes: peak,
                       outputSHA256: MessageDigest.sha256(scores).hex, duckDB: duck, duckDBError: duckError)
     }
 

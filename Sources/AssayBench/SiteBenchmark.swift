@@ -8,7 +8,7 @@ import Foundation
 /// (two collectors), then a child `assay site build` timed, with the size of
 /// what it wrote.
 public struct SiteBenchmark {
-    public struct Result: Sendable {
+    public struct Report: Sendable {
         public let records: Int
         public let bundles: Int
         public let seconds: Double
@@ -39,7 +39,7 @@ public struct SiteBenchmark {
                                           lastDay: lastDay, days: days, records: records, progress: progress)
     }
 
-    public func run(_ dataset: DatasetDirectory, assay: String, progress: (String) -> Void) throws -> Result {
+    public func run(_ dataset: DatasetDirectory, assay: String, progress: (String) -> Void) throws -> Report {
         progress("timing assay site build")
         let output = "\(dataset.root)-site"
         let process = Process()
@@ -57,7 +57,7 @@ public struct SiteBenchmark {
         let bytes = files.reduce(Int64(0)) { $0 + Int64((try? FileManager.default.attributesOfItem(atPath: "\(output)/\($1)")[.size] as? Int) ?? 0) }
         let sums = MessageDigest.sha256((try? Files.read("\(output)/SHA256SUMS")) ?? []).hex
         try? FileManager.default.removeItem(atPath: output)
-        return Result(records: records, bundles: days * 2, seconds: seconds, peakResidentBytes: usage.ru_maxrss * 1024,
+        return Report(records: records, bundles: days * 2, seconds: seconds, peakResidentBytes: usage.ru_maxrss * 1024,
                       files: files.count, bytes: bytes, sha256sums: sums)
     }
 }

@@ -34,12 +34,12 @@ public struct CollectRound {
     }
 
     /// Scrapes every target once at `nowMs`; results in configuration order.
-    public func run(nowMs: Int64, parallelism: Int = 16) async throws -> [(CollectorConfiguration.Target, Scraper.Result)] {
+    public func run(nowMs: Int64, parallelism: Int = 16) async throws -> [(CollectorConfiguration.Target, Scraper.Report)] {
         let scraper = Scraper(client: client, collectorID: configuration.collectorID, timeoutMs: configuration.scrapeTimeoutMs,
                               latencyClock: latencyClock)
         let staging = staging
-        var results = [Scraper.Result?](repeating: nil, count: configuration.targets.count)
-        try await withThrowingTaskGroup(of: (Int, Scraper.Result).self) { group in
+        var results = [Scraper.Report?](repeating: nil, count: configuration.targets.count)
+        try await withThrowingTaskGroup(of: (Int, Scraper.Report).self) { group in
             var next = 0
             func start(_ index: Int) async throws {
                 let target = configuration.targets[index]

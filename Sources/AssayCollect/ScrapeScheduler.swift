@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// 30 minutes). It owns the latest outcome of each target, which the metrics read.
 public actor ScrapeScheduler: Service {
     public struct Latest: Sendable {
-        public let outcome: Scraper.Result
+        public let outcome: Scraper.Report
         public let atMs: Int64
     }
 
@@ -81,7 +81,7 @@ public actor ScrapeScheduler: Service {
         }
     }
 
-    func record(_ url: String, _ result: Scraper.Result, at ms: Int64) {
+    func record(_ url: String, _ result: Scraper.Report, at ms: Int64) {
         latest[url] = Latest(outcome: result, atMs: ms)
         tally.scrapes += 1
         tally.targets.insert(url)

@@ -36,7 +36,7 @@ public struct Scraper: Sendable {
     }
 
     /// What one scrape did: the probe's outcome (spec/records.md) and what came with it.
-    public struct Result: Sendable, Equatable {
+    public struct Report: Sendable, Equatable {
         public var outcome: ProbeOutcome
         public var reason: String?
         public var httpStatus: Int64?
@@ -55,9 +55,9 @@ public struct Scraper: Sendable {
 
     /// Scrapes `target` once; `stage` runs one staging commit (it owns the store).
     public func scrape(_ target: CollectorConfiguration.Target, startMs: Int64,
-                       cursor: Int64, stage: @Sendable (StagingStore.Batch) async throws -> Void) async -> Result {
+                       cursor: Int64, stage: @Sendable (StagingStore.Batch) async throws -> Void) async -> Report {
         let started = ContinuousClock.now
-        var result = Result(outcome: .ok)
+        var result = Report(outcome: .ok)
         var cursor = cursor
         do {
             let info = try await getJSON("\(target.url)/v1/info", limit: Self.infoLimit, status: &result.httpStatus)
@@ -125,7 +125,7 @@ public struct Scraper: Sendable {
         return result
     }
 
-    func probeRecord(target: CollectorConfiguration.Target, startMs: Int64, result: Result) -> Record? {
+    func probeRecord(target: CollectorConfiguration.Target, startMs: Int64, result: Report) -> Record? {
         let host = target.url.split(separator: "/").dropFirst(1).first.map(String.init) ?? "target"
         var members: [JSONValue.Member] = [
             .init("schema", .integer(AssayVersion.recordSchema)), .init("kind", "probe"),

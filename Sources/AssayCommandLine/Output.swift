@@ -73,7 +73,7 @@ public struct Failure: Error, CustomStringConvertible {
 }
 
 /// A one-line progress display on a terminal; silent otherwise (in a pipe or a log).
-public final class Progress: Sendable {
+public final class ProgressLine: Sendable {
     let enabled: Bool
     private let last = Mutex<Int64>(0)
 

@@ -210,7 +210,7 @@ public struct VerifyArguments: ParsableArguments {
         }
         options.policy = try pinnedPolicy()
         options.threshold = threshold
-        let progress = Progress(enabled: Diagnostics.isTerminal && !json)
+        let progress = ProgressLine(enabled: Diagnostics.isTerminal && !json)
         var report = await DatasetVerifier(directory: DatasetDirectory(dataset), options: options).verify { done, total in
             progress.update("verifying bundles \(done)/\(total)")
         }

@@ -5,7 +5,7 @@ public enum ConfigurationValues {
     public static let maximumDurationMs: Int64 = 3650 * 86_400_000
 
     /// What a duration text is.
-    public enum Duration: Equatable, Sendable {
+    public enum ParsedDuration: Equatable, Sendable {
         /// Milliseconds, 0 … `maximumDurationMs`.
         case milliseconds(Int64)
         /// A number and unit that exceed `maximumDurationMs`.
@@ -16,7 +16,7 @@ public enum ConfigurationValues {
 
     /// `500ms`, `10s`, `5m`, `12h`, `30d`: a non-negative integer and a unit. Whether 0 is allowed is the
     /// setting's business, not the syntax's.
-    public static func duration(_ text: String) -> Duration {
+    public static func duration(_ text: String) -> ParsedDuration {
         for (suffix, factor) in [("ms", Int64(1)), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)] where text.hasSuffix(suffix) {
             let digits = text.dropLast(suffix.count)
             guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { continue }

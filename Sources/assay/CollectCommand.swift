@@ -103,7 +103,7 @@ struct CollectScrape: AsyncParsableCommand {
         try StagingStore(path: configuration.staging).adoptClock(clock.kind, nowMs: nowMs)
         let staging = try StagingActor(path: configuration.staging)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let results: [(CollectorConfiguration.Target, Scraper.Result)]
+        let results: [(CollectorConfiguration.Target, Scraper.Report)]
         do {
             results = try await CollectRound(configuration: configuration, staging: staging, client: client)
                 .run(nowMs: nowMs)

@@ -78,7 +78,7 @@ struct CosignCommand: AsyncParsableCommand {
         options.noPush = noPush
         options.dryRun = dryRun
         options.credentials = GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" })
-        let progress = Progress(enabled: Diagnostics.isTerminal)
+        let progress = ProgressLine(enabled: Diagnostics.isTerminal)
         let outcome: CoSignPass.Report
         do {
             outcome = try await CoSignPass(dataset: dataset, key: privateKey, signer: signer, options: options)

@@ -94,7 +94,7 @@ struct DemoCommand: AsyncParsableCommand {
         options.peakJobsPerHour = peakJobsPerHour
         options.portBase = portBase
         let started = ContinuousClock.now
-        let progress = Progress(enabled: Diagnostics.isTerminal)
+        let progress = ProgressLine(enabled: Diagnostics.isTerminal)
         print("Assay demo: \(days) simulated day\(days == 1 ? "" : "s") from \(firstDay), seed \(seed), \(orchestrators) orchestrators, "
               + "operators \(options.operators.joined(separator: ", ")) (threshold \(threshold)); workspace \(out)")
         fflush(nil)

@@ -129,7 +129,7 @@ struct ExporterIngest: ParsableCommand {
     func run() throws {
         let store = try ExporterStore(path: store)
         let follower = FileFollower(store: store, path: file, follow: !once)
-        let progress = Progress(enabled: Diagnostics.isTerminal)
+        let progress = ProgressLine(enabled: Diagnostics.isTerminal)
         let report = try follower.run { location, reason in
             Diagnostics.print("rejected: \(location): \(reason)")
         } onBatch: { report in

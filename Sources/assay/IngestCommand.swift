@@ -67,7 +67,7 @@ struct IngestCommand: ParsableCommand {
         } else {
             writer = BufferedWriter()
         }
-        let progress = Progress(enabled: Diagnostics.isTerminal)
+        let progress = ProgressLine(enabled: Diagnostics.isTerminal)
         var written = 0
         try ingest.run(try LineReader(path: file, maxLineBytes: 4 << 20)) { records in
             for record in records {

@@ -69,7 +69,7 @@ struct SimulateCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try Files.writeAtomically("\(out)/simulation.json", contents: Array(try PrettyJSON.string(description).utf8))
         var events = 0, records = 0
-        let progress = Progress(enabled: Diagnostics.isTerminal)
+        let progress = ProgressLine(enabled: Diagnostics.isTerminal)
         for offset in 0..<days {
             let day = UTCDay(number: first.number + offset)
             progress.update("simulating \(day) (\(offset + 1)/\(days))")

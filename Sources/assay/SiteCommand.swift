@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssayCommandLine
+import AssayConfiguration
 import AssayCore
 import AssayLedger
 import AssayScore
@@ -54,7 +55,7 @@ struct SiteBuild: AsyncParsableCommand {
     var timings = false
 
     func run() async throws {
-        let progress = Progress(enabled: Diagnostics.isTerminal)
+        let progress = ProgressLine(enabled: Diagnostics.isTerminal)
         let started = WallClock.nowMilliseconds
         let directory = DatasetDirectory(dataset)
         let model: SiteModel
@@ -93,11 +94,9 @@ struct SiteServe: AsyncParsableCommand {
     var listen: String = "127.0.0.1:8080"
 
     func run() async throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw ValidationError("--listen must be HOST:PORT")
-        }
+        guard let (host, port) = ConfigurationValues.hostPort(listen) else { throw ValidationError("--listen must be HOST:PORT") }
         guard Files.exists("\(dir)/index.html") else { throw Failure(message: "\(dir) has no index.html; build the site first") }
-        try await SiteServer.run(folder: dir, host: String(listen[..<colon]), port: port) { address in
+        try await SiteServer.run(folder: dir, host: host, port: port) { address in
             Diagnostics.printToStandardOutput("site listening on http://\(address)")
         }
     }

@@ -44,7 +44,7 @@ struct CollectorTests {
         return directory.file("collector.yaml")
     }
 
-    func round(_ config: String, nowMs: Int64 = 1_767_225_600_000) async throws -> [(CollectorConfiguration.Target, Scraper.Result)] {
+    func round(_ config: String, nowMs: Int64 = 1_767_225_600_000) async throws -> [(CollectorConfiguration.Target, Scraper.Report)] {
         let (configuration, errors) = CollectorConfiguration.parse(yaml: String(decoding: try Files.read(config), as: UTF8.self),
                                                                    relativeTo: directory.path)
         let parsed = try #require(configuration, "\(errors)")
