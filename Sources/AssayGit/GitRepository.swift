@@ -135,7 +135,7 @@ public final class GitRepository {
     /// SSHSIG (namespace `git`), and stored as git does with gpg.format=ssh.
     /// Only additions are allowed: a commit that would change or delete a
     /// tracked file is refused (spec/dataset.md §9).
-    public func commitSigned(adding paths: [String], message: String, author: GitIdentity,
+    public func commitSigned(adding paths: [String], message: String, author: GitIdentity, rules: AppendOnlyRules = .strict,
                              sign: ([UInt8]) throws -> String) throws(GitError) -> String {
         let branch = try currentBranch()
         let parentID = try resolve("refs/heads/\(branch)")
@@ -155,7 +155,7 @@ public final class GitRepository {
             try Self.check(git_commit_lookup(&parent, pointer, &oid), "read \(parentID)")
         }
         defer { if let parent { git_commit_free(parent) } }
-        try checkOnlyAdditions(parent: parent, tree: tree)
+        try checkOnlyAdditions(parent: parent, tree: tree, rules: rules)
 
         var signature: UnsafeMutablePointer<git_signature>?
         try Self.check(git_signature_new(&signature, author.name, author.email, author.time, 0), "author")
@@ -168,13 +168,8 @@ public final class GitRepository {
         return Self.hex(commitID)
     }
 
-    /// The one published file that changes: the log's newest checkpoint (spec/log.md §7.3).
-    public static let mutableCheckpoint = "log/checkpoint"
-    /// The log's directory: its files are never replayed, the publisher appends to the log it lands on (spec/log.md §7).
-    public static let logPrefix = "log/"
-
-    /// Refuses a tree that changes or deletes anything the parent has, except the log's newest checkpoint.
-    private func checkOnlyAdditions(parent: OpaquePointer?, tree: OpaquePointer?) throws(GitError) {
+    /// Refuses a tree that changes or deletes anything the parent has, except what `rules` lets change.
+    private func checkOnlyAdditions(parent: OpaquePointer?, tree: OpaquePointer?, rules: AppendOnlyRules) throws(GitError) {
         guard let parent else { return }
         var parentTree: OpaquePointer?
         try Self.check(git_commit_tree(&parentTree, parent), "read parent tree")
@@ -186,8 +181,7 @@ public final class GitRepository {
             guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
             if delta.status != GIT_DELTA_ADDED {
                 let path = delta.old_file.path.map { String(cString: $0) } ?? "?"
-                // The log's newest checkpoint is the one file that changes (spec/log.md §7.3).
-                if delta.status == GIT_DELTA_MODIFIED && path == Self.mutableCheckpoint { continue }
+                if delta.status == GIT_DELTA_MODIFIED && rules.mutablePaths.contains(path) { continue }
                 throw GitError(.notAppendOnly, "the commit would change or delete the published file '\(path)'; published files are never rewritten")
             }
         }
@@ -203,7 +197,7 @@ public final class GitRepository {
     /// with nothing is dropped); with other content it is a `conflict`. The
     /// work tree is then checked out. Returns how many commits were replayed.
     @discardableResult
-    public func integrate(upstream: String, sign: ([UInt8]) throws -> String) throws(GitError) -> Int {
+    public func integrate(upstream: String, rules: AppendOnlyRules = .strict, sign: ([UInt8]) throws -> String) throws(GitError) -> Int {
         let branch = try currentBranch()
         let reference = "refs/heads/\(branch)"
         guard let local = try resolve(reference) else {
@@ -231,7 +225,7 @@ public final class GitRepository {
         var parentID = upstreamID
         var replayed = 0
         for var id in own {
-            if let rebuilt = try replay(&id, onto: parentID, sign: sign) {
+            if let rebuilt = try replay(&id, onto: parentID, rules: rules, sign: sign) {
                 parentID = rebuilt
                 replayed += 1
             }
@@ -242,7 +236,7 @@ public final class GitRepository {
     }
 
     /// Rebuilds one additive commit on `parentID`; nil when nothing of it is left to add.
-    private func replay(_ id: inout git_oid, onto parentID: git_oid, sign: ([UInt8]) throws -> String) throws(GitError) -> git_oid? {
+    private func replay(_ id: inout git_oid, onto parentID: git_oid, rules: AppendOnlyRules, sign: ([UInt8]) throws -> String) throws(GitError) -> git_oid? {
         var commit: OpaquePointer?
         try Self.check(git_commit_lookup(&commit, pointer, &id), "read commit")
         defer { git_commit_free(commit) }
@@ -275,8 +269,8 @@ public final class GitRepository {
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position)?.pointee, let cPath = delta.new_file.path else { continue }
             let path = String(cString: cPath)
-            // The log is not replayed as files: the publisher appends the replayed documents to the log it lands on.
-            if path.hasPrefix(Self.logPrefix) { continue }
+            // Files the caller rebuilds on the tree it lands on are not replayed.
+            if let prefix = rules.unreplayedPrefix, path.hasPrefix(prefix) { continue }
             guard delta.status == GIT_DELTA_ADDED else {
                 throw GitError(.notAppendOnly, "commit \(name) changes or deletes '\(path)'; only additive commits are replayed")
             }
@@ -644,6 +638,21 @@ public final class GitRepository {
         let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "error \(result)"
         throw GitError(.libgit2, "\(what): \(message)")
     }
+}
+
+/// What an append-only history allows besides additions: paths that may be modified, and a
+/// directory whose files a replay leaves out because the caller rebuilds them on the tree it lands on.
+public struct AppendOnlyRules: Sendable, Equatable {
+    public var mutablePaths: Set<String>
+    public var unreplayedPrefix: String?
+
+    public init(mutablePaths: Set<String> = [], unreplayedPrefix: String? = nil) {
+        self.mutablePaths = mutablePaths
+        self.unreplayedPrefix = unreplayedPrefix
+    }
+
+    /// Additions only; every file is replayed.
+    public static let strict = AppendOnlyRules()
 }
 
 /// Who makes a commit, and when.

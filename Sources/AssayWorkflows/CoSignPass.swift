@@ -58,7 +58,7 @@ public struct CoSignPass {
         if let remote = options.remote {
             do {
                 let repository = try GitRepository.open(dataset)
-                let dirty = try repository.status().filter { !$0.isUntracked && $0.path != GitRepository.mutableCheckpoint }
+                let dirty = try repository.status().filter { !$0.isUntracked && $0.path != DatasetRepository.mutableCheckpoint }
                 guard dirty.isEmpty else {
                     throw Failure(description: "\(dataset): the work tree has uncommitted changes (\(dirty.prefix(3).map(\.path).joined(separator: ", "))); commit or remove them first")
                 }

@@ -45,7 +45,7 @@ public struct DatasetPublisher {
         let branch = try repository.currentBranch()
         let changes = try repository.status()
         // The log's newest checkpoint is rewritten by sealing and co-signing: Assay's own change (spec/log.md §7.3).
-        let foreign = changes.filter { !$0.isUntracked && $0.path != GitRepository.mutableCheckpoint }
+        let foreign = changes.filter { !$0.isUntracked && $0.path != DatasetRepository.mutableCheckpoint }
         if !foreign.isEmpty {
             throw GitError(.dirty, "the work tree has changes Assay did not make; commit or remove them first: "
                 + foreign.prefix(5).map(\.path).joined(separator: ", ") + (foreign.count > 5 ? ", …" : ""))
@@ -61,7 +61,7 @@ public struct DatasetPublisher {
         if !files.isEmpty {
             let message = Self.message(bundles: bundles, files: files, repository: repository)
             let identity = GitIdentity(name: signer, email: email ?? "\(signer)@assay.invalid", time: time)
-            commit = try repository.commitSigned(adding: files, message: message, author: identity, sign: signing(key))
+            commit = try repository.commitSigned(adding: files, message: message, author: identity, rules: DatasetRepository.rules, sign: signing(key))
         }
         var pushed = false
         if push, let remote {
@@ -114,14 +114,14 @@ public struct DatasetPublisher {
                 }
             }
         }
-        let replayed = try repository.integrate(upstream: upstream, sign: signing(key))
+        let replayed = try repository.integrate(upstream: upstream, rules: DatasetRepository.rules, sign: signing(key))
         if replayed > 0 {
             // The replayed commits' documents are appended to the log they landed on, in one more commit.
             let logged = try appendLog(signer: signer, key: key)
             if !logged.isEmpty {
                 let identity = GitIdentity(name: signer, email: "\(signer)@assay.invalid", time: time)
                 _ = try repository.commitSigned(adding: logged, message: "Log: append what \(replayed) replayed commit\(replayed == 1 ? "" : "s") published\n",
-                                                author: identity, sign: signing(key))
+                                                author: identity, rules: DatasetRepository.rules, sign: signing(key))
             }
         }
         return replayed
@@ -150,7 +150,7 @@ public struct DatasetPublisher {
     /// file, or (in a new dataset) the descriptor, README.md or LICENSE.
     static func isPublishable(_ path: String) -> Bool {
         if [DatasetDirectory.descriptorName, "README.md", "LICENSE"].contains(path) { return true }
-        if path.hasPrefix(GitRepository.logPrefix) { return true }  // left by an interrupted publish; appending checks it
+        if path.hasPrefix(DatasetRepository.logPrefix) { return true }  // left by an interrupted publish; appending checks it
         let parts = path.split(separator: "/").map(String.init)
         if parts.first == DatasetDirectory.policyName {
             // policy/NNNN/{policy.json, allowed_signers, witnesses, signatures/<signer>.sig}
@@ -180,7 +180,7 @@ public struct DatasetPublisher {
             let parts = first.split(separator: "/")
             subject = "Seal \(parts[1]) \(parts[2])-\(parts[3])-\(parts[4])"
             if sealed.count > 1 { subject += " and \(sealed.count - 1) more" }
-        } else if bundles.isEmpty && !files.isEmpty && files.allSatisfy({ $0.hasPrefix(GitRepository.logPrefix) }) {
+        } else if bundles.isEmpty && !files.isEmpty && files.allSatisfy({ $0.hasPrefix(DatasetRepository.logPrefix) }) {
             let witnessed = files.filter { $0.contains("/\(DatasetLog.cosignaturesName)/") }
             subject = witnessed.isEmpty ? "Co-sign the log's newest checkpoint"
                 : "Witness cosignature\(witnessed.count == 1 ? "" : "s") of checkpoint \(witnessed[0].split(separator: "/")[2]) by "
@@ -202,7 +202,7 @@ public struct DatasetPublisher {
             let added = files.filter { $0.hasPrefix(directory + "/") }.map { String($0.dropFirst(directory.count + 1)) }.sorted()
             body.append("\(directory)\n  adds \(added.joined(separator: ", "))")
         }
-        let logged = files.filter { $0.hasPrefix(GitRepository.logPrefix) }
+        let logged = files.filter { $0.hasPrefix(DatasetRepository.logPrefix) }
         if !logged.isEmpty { body.append("log\n  \(logged.count) file\(logged.count == 1 ? "" : "s"): entries, tiles, checkpoint and signature (spec/log.md §7)") }
         return subject + "\n\n" + body.joined(separator: "\n") + "\n"
     }
@@ -262,7 +262,7 @@ extension DatasetPublisher {
             let message = "Publish scores \(collector) \(written.map(\.description).joined(separator: ", "))\n\n"
                 + "Computed on \(base.map { "commit \($0)" } ?? "the empty tree"), whose bundles they name (spec/scoring.md §10).\n"
             let identity = GitIdentity(name: signer, email: "\(signer)@assay.invalid", time: time)
-            _ = try repository.commitSigned(adding: files, message: message, author: identity, sign: signing(key))
+            _ = try repository.commitSigned(adding: files, message: message, author: identity, rules: DatasetRepository.rules, sign: signing(key))
             guard let remote else {
                 outcome.published = written
                 return outcome

@@ -18,7 +18,7 @@ public enum GitHistoryCheck {
         var heads: [String: (day: UTCDay, blob: String)] = [:]
         for commit in history {
             let place = "commit \(commit.id.prefix(12)) (\(commit.summary))"
-            for change in commit.nonAdditive where !(change.path == GitRepository.mutableCheckpoint && change.change == "modifies") {
+            for change in commit.nonAdditive where !(change.path == DatasetRepository.mutableCheckpoint && change.change == "modifies") {
                 log.add(.history, change.path, "\(place) \(change.change) it: a published file never changes or disappears")
             }
             // The newest bundle of each collector after this commit, from the manifests it adds.

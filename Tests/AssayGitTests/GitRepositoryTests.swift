@@ -57,6 +57,10 @@ struct GitRepositoryTests {
         } throws: { ($0 as? GitError)?.code == .notAppendOnly }
         #expect(try repository.resolve("HEAD") == first, "the branch did not move")
         #expect(try git(work, ["rev-list", "--count", "HEAD"]).stdout == "1\n")
+        // A path the rules let change (a dataset's log checkpoint) may be modified; nothing else may.
+        let rules = AppendOnlyRules(mutablePaths: ["a.txt"])
+        _ = try repository.commitSigned(adding: ["a.txt"], message: "rewrite a", author: identity(2), rules: rules, sign: sign)
+        #expect(try git(work, ["rev-list", "--count", "HEAD"]).stdout == "2\n")
     }
 
     @Test("a branch behind a remote that moved replays its own commits on top, signed again; the same path with other content is a conflict")
