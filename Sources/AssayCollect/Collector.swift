@@ -31,7 +31,7 @@ public struct Collector: Sendable {
     let onListening: @Sendable (String, String) -> Void
 
     /// `onListening(name, address)` reports each local listener once bound ("events", "metrics").
-    public init(configuration: CollectorConfiguration, clock: CollectorClock, key: Ed25519PrivateKey, logger: Logger,
+    public init(configuration: CollectorConfiguration, clock: CollectorClock, key: any Ed25519Signer, logger: Logger,
                 onListening: @escaping @Sendable (String, String) -> Void = { _, _ in }) throws {
         self.configuration = configuration
         self.clock = clock

@@ -46,7 +46,7 @@ public struct SealOptions: Sendable {
 public actor DaySealer: Service {
     let configuration: CollectorConfiguration
     let clock: CollectorClock
-    let key: Ed25519PrivateKey
+    let key: any Ed25519Signer
     let intake: EventIntake
     let client: HTTPClient
     let logger: Logger
@@ -60,7 +60,7 @@ public actor DaySealer: Service {
     /// Set by the daemon's `--catch-up` (`collect run`).
     var sealOptions = SealOptions()
 
-    init(configuration: CollectorConfiguration, clock: CollectorClock, key: Ed25519PrivateKey, firstDay: UTCDay, intake: EventIntake,
+    init(configuration: CollectorConfiguration, clock: CollectorClock, key: any Ed25519Signer, firstDay: UTCDay, intake: EventIntake,
          client: HTTPClient, logger: Logger) {
         self.configuration = configuration
         self.clock = clock

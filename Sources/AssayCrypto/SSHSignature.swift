@@ -20,14 +20,14 @@ public struct SSHSignature: Sendable, Equatable {
 
     /// Signs `message` for `namespace` with SHA-512 (what ssh-keygen uses).
     public static func sign(
-        _ message: some Collection<UInt8>, namespace: String, with key: Ed25519PrivateKey
+        _ message: some Collection<UInt8>, namespace: String, with key: some Ed25519Signer
     ) throws(CryptoError) -> SSHSignature {
         try sign(messageDigest: MessageDigest.sha512(message), hashAlgorithm: .sha512, namespace: namespace, with: key)
     }
 
     /// Signs a message given by its digest (for large files, hashed as a stream).
     public static func sign(
-        messageDigest: Digest, hashAlgorithm: HashFunction, namespace: String, with key: Ed25519PrivateKey
+        messageDigest: Digest, hashAlgorithm: HashFunction, namespace: String, with key: some Ed25519Signer
     ) throws(CryptoError) -> SSHSignature {
         try checkNamespace(namespace)
         let data = signedData(namespace: namespace, hashAlgorithm: hashAlgorithm, messageDigest: messageDigest)

@@ -94,7 +94,7 @@ public final class Demo {
 
     struct Operator {
         let name: String
-        let key: Ed25519PrivateKey
+        let key: any Ed25519Signer
         let configuration: CollectorConfiguration
         let staging: StagingActor
         let collector: Collector
@@ -227,7 +227,7 @@ public final class Demo {
     func createDataset() async throws {
         _ = try GitRepository.create(remotePath, bare: true)
         var signersText = ""
-        var keys: [String: Ed25519PrivateKey] = [:]
+        var keys: [String: any Ed25519Signer] = [:]
         for name in options.operators {
             let directory = operatorDirectory(name)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -269,7 +269,7 @@ public final class Demo {
         let directory = "\(options.out)/witness"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let witness = try DemoWitness(seed: options.seed, statePath: "\(directory)/witness.sqlite", logger: exporterLogger)
-        try KeyFiles.writeKeyPair(OpenSSHPrivateKey(witness.signer.privateKey, comment: "INSECURE assay demo witness key, derived from seed \(options.seed)"),
+        try KeyFiles.writeKeyPair(OpenSSHPrivateKey(witness.key, comment: "INSECURE assay demo witness key, derived from seed \(options.seed)"),
                                   to: "\(directory)/key")
         let origin = DatasetLog.origin(datasetID: "assay-demo")
         let vkeys = try operatorKeys.map { try NoteVerifierKey(name: origin, type: NoteKeys.ed25519, publicKey: $0) }
@@ -316,7 +316,7 @@ public final class Demo {
         """
     }
 
-    func addOperator(_ name: String, key: Ed25519PrivateKey, region: String) throws {
+    func addOperator(_ name: String, key: any Ed25519Signer, region: String) throws {
         let directory = operatorDirectory(name)
         let targets = simulation.orchestrators.map { orchestrator in
             """

@@ -15,6 +15,8 @@ final class DemoWitness: Sendable {
     static let keyName = "witness.assay-demo.invalid/w1"
 
     let signer: NoteSigner
+    /// The witness's private key, derived from the seed (insecure), written to the workspace like the operators'.
+    let key: Ed25519PrivateKey
     let statePath: String
     let logger: Logger
     /// Simulated POSIX seconds, the time its cosignatures carry.
@@ -22,7 +24,8 @@ final class DemoWitness: Sendable {
     private let state = Mutex<(task: Task<Void, Never>?, url: String?)>((nil, nil))
 
     init(seed: UInt64, statePath: String, logger: Logger) throws {
-        signer = try NoteSigner(name: Self.keyName, type: NoteKeys.cosignatureV1, privateKey: try DemoKeys.key(seed: seed, operator: "witness"))
+        key = try DemoKeys.key(seed: seed, operator: "witness")
+        signer = try NoteSigner(name: Self.keyName, type: NoteKeys.cosignatureV1, privateKey: key)
         self.statePath = statePath
         self.logger = logger
     }

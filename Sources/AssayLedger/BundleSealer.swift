@@ -148,7 +148,7 @@ extension DatasetDirectory {
     /// Seals (collector, day) from JSON Lines inputs, signs the manifest with
     /// `key` as `signer`, and writes the bundle atomically. Bad input lines
     /// go to `onIssue` and into the manifest's `rejected` counts.
-    public func seal(collector: String, day: UTCDay, inputs: [String], key: Ed25519PrivateKey, signer: String,
+    public func seal(collector: String, day: UTCDay, inputs: [String], key: any Ed25519Signer, signer: String,
                      onIssue: (LineIssue) -> Void) throws(LedgerError) -> SealedBundle {
         try seal(collector: collector, day: day, key: key, signer: signer) { (sealer) throws(LedgerError) in
             for input in inputs {
@@ -167,7 +167,7 @@ extension DatasetDirectory {
 
     /// Seals (collector, day) from whatever `feed` stages into the sealer
     /// (files, a staging store), signs the manifest, and writes atomically.
-    public func seal(collector: String, day: UTCDay, key: Ed25519PrivateKey, signer: String,
+    public func seal(collector: String, day: UTCDay, key: any Ed25519Signer, signer: String,
                      feed: (inout BundleSealer) throws(LedgerError) -> Void) throws(LedgerError) -> SealedBundle {
         guard Slug.isValid(collector) else { throw LedgerError(.invalidName, "collector '\(collector)' must be \(Slug.rule)") }
         guard Slug.isValid(signer) else { throw LedgerError(.invalidName, "signer '\(signer)' must be \(Slug.rule)") }

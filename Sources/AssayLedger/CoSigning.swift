@@ -87,12 +87,12 @@ public struct CoSigner: Sendable {
     }
 
     public let directory: DatasetDirectory
-    public let key: Ed25519PrivateKey
+    public let key: any Ed25519Signer
     public let signer: String
     /// The co-signer's own collector, whose bundles the cross-check compares against.
     public let ownCollector: String?
 
-    public init(directory: DatasetDirectory, key: Ed25519PrivateKey, signer: String, ownCollector: String?) {
+    public init(directory: DatasetDirectory, key: any Ed25519Signer, signer: String, ownCollector: String?) {
         self.directory = directory
         self.key = key
         self.signer = signer

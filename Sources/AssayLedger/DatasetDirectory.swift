@@ -117,7 +117,7 @@ public struct DatasetDirectory: Sendable {
     /// document naming the descriptor, `allowed_signers`, and an approval by each of `approvals`).
     /// Returns the genesis hash, which auditors pin (spec/dataset.md §8.4).
     public static func create(at root: String, descriptor: DatasetDescriptor, allowedSigners: String, threshold: Int, issued: Int64,
-                              witnesses: [UInt8]? = nil, approvals: [(signer: String, key: Ed25519PrivateKey)]) throws(LedgerError) -> String {
+                              witnesses: [UInt8]? = nil, approvals: [(signer: String, key: any Ed25519Signer)]) throws(LedgerError) -> String {
         let directory = DatasetDirectory(root)
         do {
             try FileManager.default.createDirectory(atPath: "\(root)/\(bundlesName)", withIntermediateDirectories: true)

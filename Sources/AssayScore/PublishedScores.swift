@@ -30,7 +30,7 @@ public enum PublishedScores {
     /// and the signature) atomically; returns the bytes written. An existing directory is kept.
     /// `verdicts` remembers, across calls, which bundles (by manifest hash) break which rules.
     @discardableResult
-    public static func write(_ directory: DatasetDirectory, collector: String, day: UTCDay, key: Ed25519PrivateKey,
+    public static func write(_ directory: DatasetDirectory, collector: String, day: UTCDay, key: any Ed25519Signer,
                              signer: String, verdicts: BundleVerdicts = BundleVerdicts()) throws(ScoreError) -> [UInt8]? {
         let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
         let target = "\(directory.root)/\(relative)"

@@ -41,11 +41,11 @@ public struct CoSignPass {
     }
 
     public let dataset: String
-    public let key: Ed25519PrivateKey
+    public let key: any Ed25519Signer
     public let signer: String
     public let options: Options
 
-    public init(dataset: String, key: Ed25519PrivateKey, signer: String, options: Options) {
+    public init(dataset: String, key: any Ed25519Signer, signer: String, options: Options) {
         self.dataset = dataset
         self.key = key
         self.signer = signer

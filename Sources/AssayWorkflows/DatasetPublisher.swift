@@ -39,7 +39,7 @@ public struct DatasetPublisher {
     /// top of the remote branch (`GitRepository.integrate`) and another push,
     /// up to `attempts` times with jittered backoff (spec/dataset.md §9). With
     /// nothing new, only pushes.
-    public func publish(key: Ed25519PrivateKey, signer: String, email: String? = nil, time: Int64,
+    public func publish(key: any Ed25519Signer, signer: String, email: String? = nil, time: Int64,
                         push: Bool = true, attempts: Int = 8) throws(GitError) -> Publication {
         if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()
@@ -90,7 +90,7 @@ public struct DatasetPublisher {
     /// Fetches the remote and brings the branch up to it: a fast-forward, or a
     /// replay of the local additive commits, re-signed with `key`. Returns how many were replayed.
     @discardableResult
-    public func update(key: Ed25519PrivateKey, signer: String, time: Int64) throws(GitError) -> Int {
+    public func update(key: any Ed25519Signer, signer: String, time: Int64) throws(GitError) -> Int {
         guard let remote else { return 0 }
         if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()
@@ -129,7 +129,7 @@ public struct DatasetPublisher {
 
     /// Appends every signed document of the work tree that the log lacks, and `signer`'s signature on the newest
     /// checkpoint (spec/log.md §7.4); returns the files written (relative).
-    func appendLog(signer: String, key: Ed25519PrivateKey) throws(GitError) -> [String] {
+    func appendLog(signer: String, key: any Ed25519Signer) throws(GitError) -> [String] {
         guard let root = repository.workdir else { return [] }
         let directory = DatasetDirectory(root.hasSuffix("/") ? String(root.dropLast()) : root)
         do {
@@ -142,7 +142,7 @@ public struct DatasetPublisher {
         }
     }
 
-    func signing(_ key: Ed25519PrivateKey) -> ([UInt8]) throws -> String {
+    func signing(_ key: any Ed25519Signer) -> ([UInt8]) throws -> String {
         { buffer in try SSHSignature.sign(buffer, namespace: "git", with: key).armored }
     }
 
@@ -227,7 +227,7 @@ extension DatasetPublisher {
     /// the commit is dropped, not replayed — a replay would put the scores onto bundles they did not
     /// see, and their heads would be wrong — and the scores are computed again on the new tree. With
     /// local commits not pushed yet (a failed bundle push), nothing is done: the next pass publishes.
-    public func publishScores(days: [UTCDay], collector: String, key: Ed25519PrivateKey, signer: String, time: Int64,
+    public func publishScores(days: [UTCDay], collector: String, key: any Ed25519Signer, signer: String, time: Int64,
                               attempts: Int = 8, write: (UTCDay) throws -> Bool) throws(GitError) -> ScoresPublication {
         var outcome = ScoresPublication()
         guard !days.isEmpty else { return outcome }

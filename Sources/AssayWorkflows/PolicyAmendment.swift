@@ -71,7 +71,7 @@ public struct PolicyAmendment: Sendable {
     /// Writes the next version of `directory`'s policy, issued at `issued` (seconds), and signs it
     /// with `key` as `signer`'s approval. Refused when the newest version is still pending, when
     /// the new signers would break spec/policy.md §1.2, or when `signer` may not approve.
-    public func propose(in directory: DatasetDirectory, issued: Int64, key: Ed25519PrivateKey, signer: String) throws -> Proposal {
+    public func propose(in directory: DatasetDirectory, issued: Int64, key: any Ed25519Signer, signer: String) throws -> Proposal {
         let descriptor = try directory.descriptor()
         let chain = PolicyChain.evaluate(directory, descriptor: descriptor)
         guard let current = chain.current, let newest = chain.versions.last else {
@@ -183,7 +183,7 @@ public struct PolicyAmendment: Sendable {
 
     /// Adds `signer`'s approval of policy version `version` (spec/policy.md §2): counted only if the
     /// version before (for the genesis, the genesis itself) lets `signer` approve with `key`.
-    public static func approve(version: Int, in directory: DatasetDirectory, key: Ed25519PrivateKey, signer: String) throws -> Approval {
+    public static func approve(version: Int, in directory: DatasetDirectory, key: any Ed25519Signer, signer: String) throws -> Approval {
         let chain = PolicyChain.evaluate(directory, descriptor: try directory.descriptor())
         guard let target = chain.versions.first(where: { $0.version == version }), let policy = target.policy else {
             throw PolicyAmendmentError("there is no valid policy version \(version) to approve: \(chain.findings.map(\.description).joined(separator: "; "))")

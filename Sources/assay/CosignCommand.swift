@@ -109,7 +109,7 @@ struct CosignCommand: AsyncParsableCommand {
     }
 
     /// Submits the newest checkpoint to the witnesses and commits (and pushes) their cosignatures.
-    func witness(key privateKey: Ed25519PrivateKey) async throws {
+    func witness(key privateKey: any Ed25519Signer) async throws {
         let targets = witnesses.map { text in
             let equals = text.firstIndex(of: "=")!  // checked by validate()
             return WitnessPass.Target(name: String(text[..<equals]), url: String(text[text.index(after: equals)...]))

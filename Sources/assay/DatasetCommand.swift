@@ -101,7 +101,7 @@ struct DatasetInit: ParsableCommand {
             lines += "\(parts[0]) namespaces=\"\(TrustPolicy.assayNamespaces.joined(separator: ","))\" \(OpenSSHPublicKey(publicKey.key).line)\n"
             publicKeys.append((parts[0], publicKey.key))
         }
-        var approvals: [(signer: String, key: Ed25519PrivateKey)] = []
+        var approvals: [(signer: String, key: any Ed25519Signer)] = []
         for path in keys {
             let privateKey = try KeyFiles.readPrivateKey(at: path).key
             guard let name = publicKeys.first(where: { $0.key == privateKey.publicKey })?.name else {

@@ -2,6 +2,7 @@ import AssayCore
 import AssayCrypto
 import AssayTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("OpenSSH keys and SSHSIG")
@@ -62,6 +63,29 @@ struct SSHSignatureTests {
         // The check integer is random in ssh-keygen's file; with it fixed the bytes match.
         let parsed = try OpenSSHPrivateKey(pem: try key.pem())
         #expect(parsed.key.seed == key.key.seed)
+    }
+
+    /// A signer that is not a key in memory (as an SSH agent would be): it only hands out signatures.
+    final class DelegatingSigner: Ed25519Signer {
+        let key: Ed25519PrivateKey
+        let signed = Mutex(0)
+        init(key: Ed25519PrivateKey) { self.key = key }
+        var publicKey: Ed25519PublicKey { key.publicKey }
+        func signature(for message: some Collection<UInt8>) throws(CryptoError) -> [UInt8] {
+            signed.withLock { $0 += 1 }
+            return try key.signature(for: message)
+        }
+    }
+
+    @Test("any Ed25519Signer signs SSHSIG: the signature is the key's own, byte for byte, made through the signer")
+    func signerProtocol() throws {
+        let key = try Ed25519PrivateKey(seed: [UInt8](repeating: 9, count: 32))
+        let signer = DelegatingSigner(key: key)
+        let existential: any Ed25519Signer = signer  // as the ledger and the workflows hold it
+        let through = try SSHSignature.sign(Array("hello".utf8), namespace: "assay-manifest-v1", with: existential)
+        #expect(signer.signed.withLock { $0 } == 1)
+        #expect(through == (try SSHSignature.sign(Array("hello".utf8), namespace: "assay-manifest-v1", with: key)))
+        try through.verify(Array("hello".utf8), namespace: "assay-manifest-v1", signer: key.publicKey)
     }
 
     @Test("signatures made here are deterministic and verify")

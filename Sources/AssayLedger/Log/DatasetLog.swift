@@ -212,7 +212,7 @@ public enum DatasetLog {
     /// the new size's tiles, bundles and checkpoint with `signer`'s signature, and `log/checkpoint`. Returns the
     /// files written (relative), empty when there was nothing to append. Creates the log when there is none.
     public static func append(_ directory: DatasetDirectory, paths: [String], datasetID: String, signer: String,
-                              key: Ed25519PrivateKey) throws(LedgerError) -> [String] {
+                              key: any Ed25519Signer) throws(LedgerError) -> [String] {
         let root = directory.root
         let sizes: [UInt64]
         do { sizes = try Self.sizes(root) } catch { throw LedgerError(.invalidDocument, "log/checkpoints cannot be listed: \(error)") }
@@ -252,14 +252,14 @@ public enum DatasetLog {
 
     /// Adds `signer`'s signature for the newest checkpoint (when it has none) and rewrites `log/checkpoint`;
     /// returns the files written (relative).
-    public static func cosign(_ directory: DatasetDirectory, datasetID: String, signer: String, key: Ed25519PrivateKey) throws(LedgerError) -> [String] {
+    public static func cosign(_ directory: DatasetDirectory, datasetID: String, signer: String, key: any Ed25519Signer) throws(LedgerError) -> [String] {
         let sizes: [UInt64]
         do { sizes = try Self.sizes(directory.root) } catch { throw LedgerError(.invalidDocument, "log/checkpoints cannot be listed: \(error)") }
         guard let size = sizes.last else { return [] }
         return try sign(directory, size: size, origin: origin(datasetID: datasetID), signer: signer, key: key)
     }
 
-    static func sign(_ directory: DatasetDirectory, size: UInt64, origin: String, signer: String, key: Ed25519PrivateKey) throws(LedgerError) -> [String] {
+    static func sign(_ directory: DatasetDirectory, size: UInt64, origin: String, signer: String, key: any Ed25519Signer) throws(LedgerError) -> [String] {
         let root = directory.root
         let path = "\(directoryName)/\(checkpointsName)/\(size)/signatures/\(signer).sig"
         var written: [String] = []

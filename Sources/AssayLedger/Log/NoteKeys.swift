@@ -89,9 +89,9 @@ public struct NoteVerifierKey: Hashable, Sendable {
 public struct NoteSigner: Sendable {
     public let name: String
     public let type: UInt8
-    public let privateKey: Ed25519PrivateKey
+    public let privateKey: any Ed25519Signer
 
-    public init(name: String, type: UInt8 = NoteKeys.ed25519, privateKey: Ed25519PrivateKey) throws(NoteError) {
+    public init(name: String, type: UInt8 = NoteKeys.ed25519, privateKey: any Ed25519Signer) throws(NoteError) {
         // The verifier key checks name and type.
         _ = try NoteVerifierKey(name: name, type: type, publicKey: privateKey.publicKey)
         self.name = name

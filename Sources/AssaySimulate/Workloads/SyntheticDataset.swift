@@ -8,7 +8,7 @@ import Foundation
 public enum SyntheticDataset {
     /// The key every signer of a synthetic dataset signs with (derived from a fixed phrase: never a secret).
     public static let key: Ed25519PrivateKey = {
-        do { return try Ed25519PrivateKey(seed: MessageDigest.sha256(Array("assay-bench key".utf8)).bytes) } catch {
+        do { return try Ed25519PrivateKey(seed: MessageDigest.sha256(Array("assay bench key".utf8)).bytes) } catch {
             preconditionFailure("a 32-byte seed is always a valid Ed25519 key: \(error)")
         }
     }()
