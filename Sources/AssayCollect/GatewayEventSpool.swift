@@ -60,6 +60,7 @@ public final class GatewayEventSpool: GatewayEventSource, Sendable {
     public struct SpoolError: Error, CustomStringConvertible {
         public let description: String
         init(_ what: String, _ path: String) { description = "\(what) \(path): \(String(cString: strerror(errno)))" }
+        init(description: String) { self.description = description }
     }
 
     /// Opens (or creates) the spool; a partial last line left by a crash
@@ -68,7 +69,7 @@ public final class GatewayEventSpool: GatewayEventSource, Sendable {
         self.directory = directory
         self.segmentBytes = segmentBytes
         if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw SpoolError("cannot create the event spool", directory) }
-        let segments = Self.segments(directory)
+        let segments = try Self.segments(directory)
         let start = segments.last ?? 0
         let path = Self.segmentPath(directory, start)
         let descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
@@ -131,7 +132,7 @@ public final class GatewayEventSpool: GatewayEventSource, Sendable {
 
     public func read(from offset: Int64, limit: Int) throws -> [UInt8] {
         let end = writer.withLock { $0.start + $0.size }
-        let starts = Self.segments(directory)
+        let starts = try Self.segments(directory)
         var bytes: [UInt8] = []
         for (index, start) in starts.enumerated() where bytes.count < limit {
             let next = index + 1 < starts.count ? starts[index + 1] : end
@@ -146,15 +147,19 @@ public final class GatewayEventSpool: GatewayEventSource, Sendable {
 
     public func consumed(before offset: Int64) {
         let current = writer.withLock { $0.start }
-        let starts = Self.segments(directory)
+        // A spool that cannot be listed now keeps its segments until a later pass can: deleting less is always safe.
+        guard let starts = try? Self.segments(directory) else { return }
         for (index, start) in starts.enumerated() where index + 1 < starts.count && starts[index + 1] <= offset && start < current {
             unlink(Self.segmentPath(directory, start))
         }
     }
 
     /// The stream offsets of the segments present, ascending.
-    static func segments(_ directory: String) -> [Int64] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    static func segments(_ directory: String) throws -> [Int64] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw SpoolError(description: "cannot list the event spool \(directory): \(error.localizedDescription)")
+        }
         return names.compactMap { name -> Int64? in
             guard name.count == 26, name.hasSuffix(".jsonl"), name.prefix(20).allSatisfy(\.isASCII) else { return nil }
             return Int64(name.prefix(20))

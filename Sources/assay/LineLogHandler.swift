@@ -36,10 +36,10 @@ struct LineLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String, function: String,
-             line number: UInt) {
+    func log(event: LogEvent) {
+        let level = event.level, message = event.message
         var merged = metadata
-        if let extra { merged.merge(extra) { $1 } }
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
         let time = UTCTime.iso8601(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
         let keys = merged.keys.sorted()
         let line: String
