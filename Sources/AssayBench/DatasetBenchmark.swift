@@ -85,6 +85,15 @@ public struct DatasetBenchmark {
                             peakResidentBytes: peak, verified: process.terminationStatus == 0 && !report.isEmpty)
     }
 
+    /// `assay verify` and sha256sum over the same files, both timed as whole processes in `runs`
+    /// alternating runs (sha256sum through `find | xargs`, whose CPU time includes its children).
+    public func compareVerify(_ dataset: DatasetDirectory, assay: String, runs: Int) throws -> ProcessComparison {
+        try ProcessComparison.alternate(
+            runs: runs,
+            ("assay verify", { try ProcessTimer.run(assay, ["verify", dataset.root, "--json"]) }),
+            ("sha256sum", { try ProcessTimer.run("sh", ["-c", "find \"$0\" -type f -print0 | xargs -0 sha256sum > /dev/null", dataset.root]) }))
+    }
+
     func writeInput(_ path: String, day: UTCDay) throws {
         guard let file = fopen(path, "w") else { throw FileError(path: path, operation: "create", errno: errno) }
         defer { fclose(file) }

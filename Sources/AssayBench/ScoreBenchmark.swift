@@ -70,6 +70,55 @@ public struct ScoreBenchmark {
                       outputSHA256: MessageDigest.sha256(scores).hex, duckDB: duck, duckDBError: duckError)
     }
 
+    /// What DuckDB computes over the records files (`?`): per (orchestrator, pipeline, model, kind),
+    /// the count, the success rate and nearest-rank p50/p90 latency.
+    static let duckDBQuery = """
+        SELECT orchestrator, pipeline, model_id, kind, count(*) AS jobs,
+               avg(CASE WHEN kind = 'live_session' THEN CAST(outcome = 'completed' AS INTEGER) ELSE CAST(success AS INTEGER) END) AS success_rate,
+               quantile_disc(coalesce(e2e_latency_ms, duration_ms), 0.5) AS p50,
+               quantile_disc(coalesce(e2e_latency_ms, duration_ms), 0.9) AS p90
+        FROM read_json(?, format = 'newline_delimited', union_by_name = true)
+        WHERE orchestrator IS NOT NULL
+        GROUP BY ALL ORDER BY ALL
+        """
+
+    /// The query as a program of its own (files as argv[1], the query as argv[2]), for whole-process timing.
+    static let duckDBProgram = """
+        import duckdb, json, sys
+        files = json.loads(sys.argv[1])
+        con = duckdb.connect()
+        rows = con.execute(sys.argv[2], [files]).fetchall()
+        print(len(rows))
+        """
+
+    /// Whether python3 can import duckdb here; the message when it cannot.
+    public static func duckDBMissing() -> String? {
+        let run: ProcessRun
+        do { run = try ProcessTimer.run("python3", ["-c", "import duckdb"]) } catch { return "python3 cannot be started: \(error)" }
+        return run.status == 0 ? nil : "DuckDB is not installed (pip install duckdb): " + (run.standardError.split(separator: "\n").last.map(String.init) ?? "")
+    }
+
+    /// `assay score` (verifying its input first, as by default, or `--unverified`) and DuckDB's
+    /// aggregate query, both timed as whole processes in `runs` alternating runs.
+    public func compare(_ dataset: DatasetDirectory, assay: String, runs: Int, verified: Bool) throws -> ProcessComparison {
+        let output = "\(dataset.root)-scores-compare.json"
+        defer { unlink(output) }
+        let files = try Self.recordFiles(dataset)
+        let arguments = ["score", "--dataset", dataset.root, "--day", lastDay.description, "--window", "1", "--output", output]
+            + (verified ? [] : ["--unverified"])
+        let list = String(decoding: try CanonicalJSON.encode(.array(files.map { .string($0) })), as: UTF8.self)
+        return try ProcessComparison.alternate(
+            runs: runs,
+            (verified ? "assay score" : "assay score --unverified", { try ProcessTimer.run(assay, arguments) }),
+            ("duckdb", { try ProcessTimer.run("python3", ["-c", Self.duckDBProgram, list, Self.duckDBQuery]) }))
+    }
+
+    /// The records files of every bundle, in path order.
+    static func recordFiles(_ dataset: DatasetDirectory) throws -> [String] {
+        try FileManager.default.subpathsOfDirectory(atPath: "\(dataset.root)/bundles")
+            .filter { $0.hasSuffix("records.jsonl") }.sorted().map { "\(dataset.root)/bundles/\($0)" }
+    }
+
     struct DuckDBError: Error, CustomStringConvertible { let description: String }
 
     /// Runs the aggregate query in `python3 -c` with the duckdb package; (seconds, peak RSS, groups).
@@ -79,20 +128,14 @@ public struct ScoreBenchmark {
             files = json.loads(sys.argv[1])
             started = time.monotonic()
             con = duckdb.connect()
-            rows = con.execute('''
-              SELECT orchestrator, pipeline, model_id, kind, count(*) AS jobs,
-                     avg(CASE WHEN kind = 'live_session' THEN CAST(outcome = 'completed' AS INTEGER) ELSE CAST(success AS INTEGER) END) AS success_rate,
-                     quantile_disc(coalesce(e2e_latency_ms, duration_ms), 0.5) AS p50,
-                     quantile_disc(coalesce(e2e_latency_ms, duration_ms), 0.9) AS p90
-              FROM read_json(?, format = 'newline_delimited', union_by_name = true)
-              WHERE orchestrator IS NOT NULL
-              GROUP BY ALL ORDER BY ALL''', [files]).fetchall()
+            rows = con.execute(sys.argv[2], [files]).fetchall()
             elapsed = time.monotonic() - started
             print(json.dumps({"seconds": elapsed, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "groups": len(rows)}))
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, String(decoding: try CanonicalJSON.encode(.array(files.map { .string($0) })), as: UTF8.self)]
+        process.arguments = ["python3", "-c", script, String(decoding: try CanonicalJSON.encode(.array(files.map { .string($0) })), as: UTF8.self),
+                             Self.duckDBQuery]
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors

@@ -134,13 +134,21 @@ struct VerifyBench: ParsableCommand {
         discussion: """
             Builds a dataset of D days × N records (sealed and signed), then runs 'assay verify' on \
             it in a child process (so its peak memory is measured alone) and sha256sum over the same \
-            files.
+            files; then both again as whole processes in --runs alternating runs, median and range of \
+            wall time, CPU time and peak memory.
 
             Example:
               .build/release/assay-bench verify --days 30 --records-per-day 20000
             """)
 
     @OptionGroup var options: DatasetBenchOptions
+
+    @Option(help: "Alternating whole-process runs of assay verify and sha256sum for the comparison (0: skip it).")
+    var runs: Int = 5
+
+    func validate() throws {
+        guard (0...100).contains(runs) else { throw ValidationError("--runs must be 0 to 100") }
+    }
 
     func run() throws {
         let showProgress = Diagnostics.isTerminal
@@ -159,6 +167,9 @@ struct VerifyBench: ParsableCommand {
             print("ratio to sha256sum \(fixed(ratio, 2))x")
         }
         print("verify peak RSS MiB \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
+        guard runs > 0 else { return }
+        if showProgress { Diagnostics.print("… alternating \(runs) runs of assay verify and sha256sum") }
+        for line in try benchmark.compareVerify(dataset, assay: assay, runs: runs).lines { print(line) }
     }
 }
 
@@ -286,8 +297,10 @@ struct ScoreBench: ParsableCommand {
             collectors, then times a child 'assay score' (the last day, with the 7 days before as \
             benchmark: every record is read) and, in the same run, DuckDB (python3 with the duckdb \
             package) computing count, success rate and nearest-rank p50/p90 latency per \
-            (orchestrator, pipeline, model, kind) with SQL over the same records.jsonl files. Build \
-            with -c release.
+            (orchestrator, pipeline, model, kind) with SQL over the same records.jsonl files. Then, \
+            fairly: both as whole processes (DuckDB's query in its own python3), --runs alternating \
+            runs each, median and range of wall time, CPU time and peak memory, with assay score \
+            --unverified and with its default verification first. Build with -c release.
 
             Example:
               .build/release/assay-bench score --records 1000000
@@ -302,8 +315,12 @@ struct ScoreBench: ParsableCommand {
     @Flag(help: "Keep the synthetic dataset and print its path (to score it with other tools).")
     var keep = false
 
+    @Option(help: "Alternating whole-process runs of assay score and DuckDB for the comparison (0: skip it).")
+    var runs: Int = 5
+
     func validate() throws {
         guard records >= 8 else { throw ValidationError("--records must be at least 8 (one per day)") }
+        guard (0...100).contains(runs) else { throw ValidationError("--runs must be 0 to 100") }
     }
 
     func run() throws {
@@ -327,6 +344,15 @@ struct ScoreBench: ParsableCommand {
             print("ratio to duckdb      \(fixed(result.seconds / duck.seconds, 2))x")
         } else {
             print("duckdb               \(result.duckDBError ?? "not available")")
+        }
+        guard runs > 0 else { return }
+        if let missing = ScoreBenchmark.duckDBMissing() {
+            print("whole-process comparison skipped: \(missing)")
+            return
+        }
+        for verified in [false, true] {
+            progress("alternating \(runs) runs of assay score\(verified ? "" : " --unverified") and DuckDB")
+            for line in try benchmark.compare(dataset, assay: try siblingAssay(), runs: runs, verified: verified).lines { print(line) }
         }
     }
 }
