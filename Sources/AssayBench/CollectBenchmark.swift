@@ -7,12 +7,14 @@ import AsyncHTTPClient
 import Foundation
 
 /// `assay-bench collect`: the collector's CPU seconds per 1,000 scrapes of
-/// 100-record pages against a local exporter (the exporter's CPU is its own
-/// process's and not counted).
+/// 100-record pages against a local exporter, and the exporter's for serving them
+/// (its own process, read from /proc), so the cost of a scrape is seen from both ends.
 public struct CollectBenchmark {
     public struct Report: Sendable {
         public let scrapes: Int
         public let cpuSeconds: Double
+        /// The exporter process's CPU seconds over the same scrapes (nil where /proc cannot be read).
+        public let exporterCPUSeconds: Double?
         public let wallSeconds: Double
         public var cpuPerThousand: Double { cpuSeconds / Double(scrapes) * 1000 }
         /// Share of one core needed for `targets` scraped every `interval` seconds.
@@ -45,6 +47,7 @@ public struct CollectBenchmark {
                                                    region: nil, job: "bench", intervalMs: 60_000, pageRecords: 100, line: 0)
         progress("\(scrapes) scrapes of one 100-record page each")
         let cpuBefore = Self.cpuSeconds()
+        let exporterBefore = ProcessTimer.cpuSeconds(ofProcess: server.process.processIdentifier)
         let started = Date()
         for index in 0..<scrapes {
             // Each scrape fetches the last 100 records: one full page, has_more false.
@@ -54,7 +57,10 @@ public struct CollectBenchmark {
                 try await staging.commit(page, source: target.url, receivedMs: 0)
             }
         }
-        return Report(scrapes: scrapes, cpuSeconds: Self.cpuSeconds() - cpuBefore, wallSeconds: Date().timeIntervalSince(started))
+        let exporterAfter = ProcessTimer.cpuSeconds(ofProcess: server.process.processIdentifier)
+        let exporter = exporterBefore.flatMap { before in exporterAfter.map { $0 - before } }
+        return Report(scrapes: scrapes, cpuSeconds: Self.cpuSeconds() - cpuBefore, exporterCPUSeconds: exporter,
+                      wallSeconds: Date().timeIntervalSince(started))
     }
 
     static func cpuSeconds() -> Double {

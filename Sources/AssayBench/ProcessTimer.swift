@@ -72,6 +72,22 @@ public enum ProcessTimer {
     }
 }
 
+extension ProcessTimer {
+    /// The user + system CPU seconds a running process has used so far (Linux: /proc/PID/stat
+    /// fields 14 and 15, in clock ticks); nil when it cannot be read.
+    public static func cpuSeconds(ofProcess pid: Int32) -> Double? {
+        guard let bytes = try? Files.read("/proc/\(pid)/stat", limit: 4096) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After ')': field 3 is fields[0], so utime (14) and stime (15) are fields[11] and fields[12].
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return ticks > 0 ? (user + system) / ticks : nil
+    }
+}
+
 /// The same measurement taken several times: its median and range.
 public struct Spread: Sendable {
     public let median: Double

@@ -283,6 +283,11 @@ struct CollectBench: AsyncParsableCommand {
         print("CPU seconds                  \(fixed(result.cpuSeconds, 3))")
         print("wall seconds                 \(fixed(result.wallSeconds, 3))")
         print("CPU seconds per 1000 scrapes \(fixed(result.cpuPerThousand, 3))")
+        if let exporter = result.exporterCPUSeconds {
+            print("exporter CPU s per 1000      \(fixed(exporter / Double(result.scrapes) * 1000, 3)) (serving the same scrapes, its own process)")
+        } else {
+            print("exporter CPU                 not measured (/proc/PID/stat cannot be read)")
+        }
         print("1000 targets every 60 s      \(fixed(result.coreShare(targets: 1000, interval: 60) * 100, 2)) % of one core")
     }
 }
