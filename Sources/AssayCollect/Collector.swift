@@ -43,7 +43,7 @@ public struct Collector: Sendable {
         try store.adoptClock(clock.kind, nowMs: clock.nowMs)
         let staged = try store.days().first
         let started = staged.map { min($0, UTCDay(containing: clock.nowMs)) } ?? UTCDay(containing: clock.nowMs)
-        let intake = try EventIntake(configuration: configuration, staging: staging, clock: clock, logger: logger, onListening: onListening)
+        let intake = try EventIntake(configuration: configuration, staging: staging, clock: clock, logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         self.client = client
         self.intake = intake
@@ -58,7 +58,7 @@ public struct Collector: Sendable {
     public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
         do {
             // Shut down in reverse order: scraping first, the listeners last.
-            let services: [any Service] = try [metrics.listener(onListening: onListening), metrics, intake.listener(), intake, sealer, scheduler]
+            let services: [any Service] = try [metrics.listener(onListening: onListening), metrics, intake.listener(onListening: onListening), intake, sealer, scheduler]
                 .compactMap { $0 }
             try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)).run()
         } catch {

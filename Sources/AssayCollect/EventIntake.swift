@@ -16,10 +16,8 @@ public struct EventIntake: Service, Sendable {
     let readsStandardInput: Bool
     let clock: CollectorClock
     let logger: Logger
-    let onListening: @Sendable (String, String) -> Void
 
-    init(configuration: CollectorConfiguration, staging: StagingActor, clock: CollectorClock, logger: Logger,
-         onListening: @escaping @Sendable (String, String) -> Void) throws {
+    init(configuration: CollectorConfiguration, staging: StagingActor, clock: CollectorClock, logger: Logger) throws {
         let spool = configuration.eventListen != nil || configuration.eventStdin ? try GatewayEventSpool(directory: configuration.eventSpool) : nil
         self.spool = spool
         let options = GatewaySessionizer.Options(observerID: configuration.collectorID, region: configuration.region)
@@ -29,7 +27,6 @@ public struct EventIntake: Service, Sendable {
         readsStandardInput = configuration.eventStdin
         self.clock = clock
         self.logger = logger
-        self.onListening = onListening
     }
 
     public func run() async throws {
@@ -43,7 +40,7 @@ public struct EventIntake: Service, Sendable {
     }
 
     /// The HTTP listener that spools what gateways POST (`gateway_events: listen`), a service of its own.
-    func listener() throws(ConfigurationError) -> (any Service)? {
+    func listener(onListening: @escaping @Sendable (String, String) -> Void) throws(ConfigurationError) -> (any Service)? {
         guard let spool, let listen else { return nil }
         return try localApplication(router: GatewayEventListener(spool: spool).router(), listen: listen, name: "events",
                                     logger: logger, onListening: onListening)

@@ -150,15 +150,12 @@ public struct CollectorConfiguration: Sendable, Equatable {
         if let scrapeConfigs { configuration.targets = reader.targets(scrapeConfigs, defaultInterval: globalInterval) }
         // Required values and combinations. A value that is missing because its key or section was
         // refused above is not reported again (the refusal names the cause).
-        func require(_ missing: Bool, _ scope: String, _ reason: String) {
-            guard missing, !reader.refused.contains(scope), !reader.refused.contains("the top level") else { return }
-            reader.errors.append(ConfigurationError(line: root.mark?.line, reason))
-        }
-        require(configuration.collectorID.isEmpty, "collector", "collector.id is required (a slug: \(Slug.rule))")
+        let line = root.mark?.line
+        reader.require(configuration.collectorID.isEmpty, scope: "collector", line: line, "collector.id is required (a slug: \(Slug.rule))")
         if configuration.signer.isEmpty { configuration.signer = configuration.collectorID }
-        require(configuration.key.isEmpty, "collector", "collector.key is required: the path of the collector's private key")
-        require(configuration.repository.isEmpty, "dataset", "dataset.repository is required")
-        require(configuration.staging.isEmpty, "staging", "staging is required: the path of the staging SQLite file")
+        reader.require(configuration.key.isEmpty, scope: "collector", line: line, "collector.key is required: the path of the collector's private key")
+        reader.require(configuration.repository.isEmpty, scope: "dataset", line: line, "dataset.repository is required")
+        reader.require(configuration.staging.isEmpty, scope: "staging", line: line, "staging is required: the path of the staging SQLite file")
         if reader.errors.isEmpty, configuration.targets.isEmpty && configuration.eventFiles.isEmpty && configuration.eventListen == nil && !configuration.eventStdin {
             reader.errors.append(ConfigurationError(line: root.mark?.line, "nothing to collect: give scrape_configs targets or gateway_events"))
         }

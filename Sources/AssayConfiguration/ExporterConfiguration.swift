@@ -94,9 +94,8 @@ public struct ExporterConfiguration: Sendable, Equatable {
             default: reader.unknown(key, "the top level")
             }
         }
-        if let store { configuration.store = store } else if !reader.refused.contains("store") && !reader.refused.contains("the top level") {
-            reader.errors.append(ConfigurationError(line: 1, "store is required: the path of the SQLite file"))
-        }
+        reader.require(store == nil, scope: "store", line: 1, "store is required: the path of the SQLite file")
+        configuration.store = store ?? ""
         if reader.errors.isEmpty {
             do { try configuration.validate() } catch { reader.errors.append(error) }
         }

@@ -90,13 +90,9 @@ public struct WitnessConfiguration: Sendable, Equatable {
             default: reader.unknown(keyNode, "the top level")
             }
         }
-        guard let name, let key, let state else {
-            if !reader.refused.contains("witness") && !reader.refused.contains("the top level") {
-                reader.errors.append(ConfigurationError(line: nil, "witness.name, witness.key and witness.state are required"))
-            }
-            return (nil, reader.errors)
-        }
-        if logs.isEmpty && !reader.refused.contains("logs") { reader.errors.append(ConfigurationError(line: nil, "logs lists no log to witness")) }
+        reader.require(name == nil || key == nil || state == nil, scope: "witness", line: nil, "witness.name, witness.key and witness.state are required")
+        guard let name, let key, let state else { return (nil, reader.errors) }
+        reader.require(logs.isEmpty, scope: "logs", line: nil, "logs lists no log to witness")
         return reader.result(WitnessConfiguration(name: name, key: key, state: state, listen: listen, logs: logs))
     }
 

@@ -13,6 +13,13 @@ struct YAMLReader {
 
     init() { errors = [] }
 
+    /// A required value that is missing is an error, unless its scope (or the whole file) was refused:
+    /// the refusal already named the cause.
+    mutating func require(_ missing: Bool, scope: String, line: Int?, _ reason: String) {
+        guard missing, !refused.contains(scope), !refused.contains("the top level") else { return }
+        errors.append(ConfigurationError(line: line, reason))
+    }
+
     /// The document's root node, or nil with the error recorded (an empty file, or not YAML).
     mutating func compose(_ text: String) -> Node? {
         do {

@@ -79,7 +79,7 @@ public struct FileFollower {
                 }
                 usleep(pollMilliseconds * 1000)
                 // Rotated (read to its end) or truncated: take the file the path names now, from where its saved position says.
-                if try tail.advance() != nil, tail.identity != status.identity || (FileTail.status(of: path)?.size ?? 0) < lines.readOffset { break }
+                if let now = try tail.advance(), now.identity != status.identity || now.size < lines.readOffset { break }
             }
         }
     }

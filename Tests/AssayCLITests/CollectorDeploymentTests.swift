@@ -11,25 +11,6 @@ import Yams
 /// used, and one staging store keeps one clock.
 @Suite("collector: a first deployment", .enabled(if: Command.available("git"), "git is not installed"))
 struct CollectorDeploymentTests {
-    static func configuration(_ extra: String = "") -> String {
-        """
-        collector:
-          id: gw-a
-          key: gw-a
-          first_day: 2025-01-01
-        dataset:
-          repository: dataset
-        staging: staging.sqlite
-        scrape_configs:
-          - job_name: orchestrators
-            static_configs:
-              - targets: ["http://127.0.0.1:1"]
-                labels:
-                  orchestrator: "0xd00354656922168815fcd1e51cbddb9e359e3c7f"
-        \(extra)
-        """
-    }
-
     @Test("dataset init makes a git repository with its remote, and prints the next steps")
     func datasetInit() throws {
         let directory = try TemporaryDirectory()
@@ -48,7 +29,7 @@ struct CollectorDeploymentTests {
     func catchUp() throws {
         let directory = try TemporaryDirectory()
         try TestDataset.create(in: directory, id: "deploy", publish: false)
-        try directory.write("collector.yaml", Self.configuration())
+        try directory.write("collector.yaml", Fixtures.collectorConfiguration())
         let config = directory.file("collector.yaml")
         let first = try Command.assay(["collect", "seal", "--config", config, "--now", "2025-01-02T03:00:00Z"])
         try #require(first.status == 0, "\(first.stdout)\(first.stderr)")
@@ -68,7 +49,7 @@ struct CollectorDeploymentTests {
         #expect(!Files.exists(directory.file("dataset/bundles/gw-a/2025/01/02")), "a dry run writes nothing")
 
         // The operator starts the chain again later; 9 days are still more than 7: --catch-up seals them.
-        try directory.write("collector.yaml", Self.configuration().replacingOccurrences(of: "first_day: 2025-01-01", with: "first_day: 2025-10-20"))
+        try directory.write("collector.yaml", Fixtures.collectorConfiguration().replacingOccurrences(of: "first_day: 2025-01-01", with: "first_day: 2025-10-20"))
         let nine = try Command.assay(["collect", "seal", "--config", config, "--now", "2025-10-29T03:00:00Z"])
         #expect(nine.status != 0 && nine.stderr.contains("9 days are due (2025-10-20 … 2025-10-28)"), "\(nine.stderr)")
         let caught = try Command.assay(["collect", "seal", "--config", config, "--now", "2025-10-29T03:00:00Z", "--catch-up"])
@@ -81,7 +62,7 @@ struct CollectorDeploymentTests {
     func branch() throws {
         let directory = try TemporaryDirectory()
         try TestDataset.create(in: directory, id: "deploy", gitInit: ["-c", "init.defaultBranch=master", "init", "--quiet"], publish: false)
-        try directory.write("collector.yaml", Self.configuration())
+        try directory.write("collector.yaml", Fixtures.collectorConfiguration())
         let sealed = try Command.assay(["collect", "seal", "--config", directory.file("collector.yaml"), "--now", "2025-01-02T03:00:00Z"])
         #expect(sealed.status == 0, "\(sealed.stdout)\(sealed.stderr)")
         let heads = try Command.system("git", ["-C", directory.file("public.git"), "for-each-ref", "--format=%(refname)", "refs/heads"])
@@ -93,7 +74,7 @@ struct CollectorDeploymentTests {
         let other = try TemporaryDirectory()
         try TestDataset.create(in: other, id: "deploy", gitInit: ["-c", "init.defaultBranch=master", "init", "--quiet"], publish: false)
         try #require(try Command.assay(["publish", "--dataset", other.file("dataset"), "--key", other.file("gw-a"), "--signer", "gw-a", "--no-push"]).status == 0)
-        try other.write("collector.yaml", Self.configuration())
+        try other.write("collector.yaml", Fixtures.collectorConfiguration())
         let refused = try Command.assay(["collect", "seal", "--config", other.file("collector.yaml"), "--now", "2025-01-02T03:00:00Z"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("is on branch 'master', but the configured branch is 'main'"), "\(refused.stdout)\(refused.stderr)")
@@ -103,7 +84,7 @@ struct CollectorDeploymentTests {
     func oneClock() throws {
         let directory = try TemporaryDirectory()
         try TestDataset.create(in: directory, id: "deploy", publish: false)
-        try directory.write("collector.yaml", Self.configuration())
+        try directory.write("collector.yaml", Fixtures.collectorConfiguration())
         let config = directory.file("collector.yaml")
         try #require(try Command.assay(["collect", "seal", "--config", config, "--now", "2025-01-02T03:00:00Z"]).status == 0)
         let refused = try Command.assay(["collect", "scrape", "--config", config])

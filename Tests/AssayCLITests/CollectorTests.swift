@@ -67,7 +67,7 @@ struct CollectorTests {
         let config = try configuration([("http://\(server.addresses["scrape"]!)", Self.address)], pageRecords: 7)
         var ingested = 0
         for round in 0..<3 {
-            let body = Array((0..<40).map { ExporterTests.record(round * 40 + $0) + "\n" }.joined().utf8)
+            let body = Array((0..<40).map { Fixtures.batchRequest(round * 40 + $0) + "\n" }.joined().utf8)
             #expect(try HTTPClient_post(ingest, body) == 200)
             ingested += 40
             let results = try await self.round(config, nowMs: 1_767_225_600_000 + Int64(round) * 60_000)
@@ -96,7 +96,7 @@ struct CollectorTests {
     @Test("bad orchestrators are recorded with a clear reason; the healthy target is unaffected")
     func badOrchestrators() async throws {
         let healthy = try exporter()
-        _ = try HTTPClient_post(healthy.addresses["ingest"]!, Array((ExporterTests.record(1) + "\n").utf8))
+        _ = try HTTPClient_post(healthy.addresses["ingest"]!, Array((Fixtures.batchRequest(1) + "\n").utf8))
         let info = Array(#"{"api":"assay-exporter-v1","schema":1,"orchestrator":"\#(Self.address)"}"#.utf8)
         func fake(_ records: @escaping @Sendable () -> FakeHTTPServer.Reply) throws -> FakeHTTPServer {
             try FakeHTTPServer { target in target.hasPrefix("/v1/info") ? .http(200, info) : records() }
@@ -113,7 +113,7 @@ struct CollectorTests {
         let liar = try FakeHTTPServer { target in
             target.hasPrefix("/v1/info")
                 ? .http(200, Array(#"{"api":"assay-exporter-v1","schema":1,"orchestrator":"0x1111111111111111111111111111111111111111"}"#.utf8))
-                : .http(200, Array(#"{"api":"assay-exporter-v1","schema":1,"records":[\#(ExporterTests.record(7))],"next_cursor":1,"has_more":false}"#.utf8))
+                : .http(200, Array(#"{"api":"assay-exporter-v1","schema":1,"records":[\#(Fixtures.batchRequest(7))],"next_cursor":1,"has_more":false}"#.utf8))
         }
         let config = try configuration([
             ("http://\(healthy.addresses["scrape"]!)", Self.address), (malformed.url, Self.address), (oversized.url, Self.address),
@@ -138,7 +138,7 @@ struct CollectorTests {
     func crashSafety() async throws {
         let server = try exporter()
         for batch in 0..<20 {
-            let body = Array((0..<100).map { ExporterTests.record(batch * 100 + $0) + "\n" }.joined().utf8)
+            let body = Array((0..<100).map { Fixtures.batchRequest(batch * 100 + $0) + "\n" }.joined().utf8)
             #expect(try HTTPClient_post(server.addresses["ingest"]!, body) == 200)
         }
         let config = try configuration([("http://\(server.addresses["scrape"]!)", Self.address)], pageRecords: 20)

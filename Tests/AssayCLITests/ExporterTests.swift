@@ -23,14 +23,6 @@ struct ExporterTests {
 
     init() throws { directory = try TemporaryDirectory() }
 
-    static func record(_ index: Int, tries: Int = 1) -> String {
-        #"{"schema":1,"kind":"batch_request","id":"req-\#(index)","observer_role":"orchestrator","observer_id":"orch-1","request_id":"req-\#(index)","pipeline":"text-to-image","model_id":"m","start_ms":\#(1_767_225_600_000 + Int64(index) * 1000),"success":true,"tries":\#(tries)}"#
-    }
-
-    static func body(_ range: Range<Int>) -> [UInt8] {
-        Array(range.map { record($0) + "\n" }.joined().utf8)
-    }
-
     func start(_ extra: [String] = [], config: String? = nil) throws -> ServerProcess {
         var arguments = ["exporter", "serve", "--scrape-listen", "127.0.0.1:0", "--ingest-listen", "127.0.0.1:0"]
         if let config {
@@ -75,7 +67,7 @@ struct ExporterTests {
         do {
             let server = try start()
             for batch in 0..<10 {
-                let (response, report) = try ingest(server, Self.body(batch * 100..<(batch + 1) * 100))
+                let (response, report) = try ingest(server, Fixtures.batchRequests(batch * 100..<(batch + 1) * 100))
                 #expect(response.status == 200)
                 for (index, line) in (report["lines"]?.arrayValue ?? []).enumerated() {
                     acknowledged["req-\(batch * 100 + index)"] = line["cursor"]?.intValue
@@ -90,7 +82,7 @@ struct ExporterTests {
         for (cursor, id) in scraped { #expect(acknowledged[id] == cursor, "\(id)") }
         #expect(zip(scraped, scraped.dropFirst()).allSatisfy { $0.cursor < $1.cursor })
         // Re-sending everything is idempotent: all duplicates, same cursors.
-        let (again, report) = try ingest(restarted, Self.body(0..<1000))
+        let (again, report) = try ingest(restarted, Fixtures.batchRequests(0..<1000))
         #expect(again.status == 200)
         #expect(report["duplicates"] == .integer(1000))
         _ = restarted.stop()
@@ -104,7 +96,7 @@ struct ExporterTests {
         let writer = Task.detached {
             defer { finished.value.withLock { $0 = true } }
             for batch in 0..<40 {
-                _ = try HTTPClient.request(ingestAddress, "POST", "/v1/ingest", body: Self.body(batch * 50..<(batch + 1) * 50))
+                _ = try HTTPClient.request(ingestAddress, "POST", "/v1/ingest", body: Fixtures.batchRequests(batch * 50..<(batch + 1) * 50))
                 usleep(20_000)
             }
         }
@@ -195,9 +187,9 @@ struct ExporterTests {
         let server = try start(["--ingest-listen", "0.0.0.0:0", "--ingest-token-file", directory.file("token")])
         let port = server.addresses["ingest"]!.split(separator: ":").last!
         let local = "127.0.0.1:\(port)"
-        #expect(try HTTPClient.request(local, "POST", "/v1/ingest", body: Self.body(0..<1)).status == 401)
-        #expect(try HTTPClient.request(local, "POST", "/v1/ingest", headers: [("Authorization", "Bearer wrong")], body: Self.body(0..<1)).status == 401)
-        #expect(try HTTPClient.request(local, "POST", "/v1/ingest", headers: [("Authorization", "Bearer s3cret-token")], body: Self.body(0..<1)).status == 200)
+        #expect(try HTTPClient.request(local, "POST", "/v1/ingest", body: Fixtures.batchRequests(0..<1)).status == 401)
+        #expect(try HTTPClient.request(local, "POST", "/v1/ingest", headers: [("Authorization", "Bearer wrong")], body: Fixtures.batchRequests(0..<1)).status == 401)
+        #expect(try HTTPClient.request(local, "POST", "/v1/ingest", headers: [("Authorization", "Bearer s3cret-token")], body: Fixtures.batchRequests(0..<1)).status == 200)
         _ = server.stop()
 
         // By default the ingest port answers on loopback only.
@@ -232,14 +224,14 @@ struct ExporterTests {
         let document = try #require(try Yams.load(yaml: String(decoding: try Repository.bytes("spec/exporter.openapi.yaml"), as: UTF8.self)) as? [String: Any])
         let paths = try #require(document["paths"] as? [String: Any])
         let server = try start()
-        _ = try ingest(server, Self.body(0..<3))
+        _ = try ingest(server, Fixtures.batchRequests(0..<3))
         for (listener, routes) in [("scrape", ExporterRoutes.scrape), ("ingest", ExporterRoutes.ingest)] {
             for (method, path) in routes {
                 let operations = try #require(paths[path] as? [String: Any], "\(path) is not in the OpenAPI document")
                 let operation = try #require(operations[method.lowercased()] as? [String: Any], "\(method) \(path) is not documented")
                 let responses = try #require(operation["responses"] as? [String: Any])
                 let response = try HTTPClient.request(server.addresses[listener]!, method, path,
-                                                      body: method == "POST" ? Self.body(10..<12) : [])
+                                                      body: method == "POST" ? Fixtures.batchRequests(10..<12) : [])
                 let documented = try #require(responses[String(response.status)], "\(method) \(path) answered \(response.status), not documented")
                 if let content = (documented as? [String: Any])?["content"] as? [String: Any] {
                     let type = response.header("Content-Type")?.split(separator: ";").first.map(String.init) ?? ""
@@ -253,7 +245,7 @@ struct ExporterTests {
     @Test("gzip when the client accepts it; the same bytes once inflated")
     func gzip() throws {
         let server = try start()
-        _ = try ingest(server, Self.body(0..<50))
+        _ = try ingest(server, Fixtures.batchRequests(0..<50))
         let plain = try HTTPClient.request(server.addresses["scrape"]!, "GET", "/v1/records?after=0")
         let compressed = try HTTPClient.request(server.addresses["scrape"]!, "GET", "/v1/records?after=0", headers: [("Accept-Encoding", "gzip")])
         #expect(plain.header("Content-Encoding") == nil)
@@ -267,7 +259,7 @@ struct ExporterTests {
     func pruned() throws {
         do {
             let server = try start()
-            _ = try ingest(server, Self.body(0..<100))
+            _ = try ingest(server, Fixtures.batchRequests(0..<100))
             #expect(server.stop() == 0)
         }
         let server = try start(config: "store: \(store)\nretention:\n  max_age: off\n  max_bytes: 4KiB\n")
@@ -285,7 +277,7 @@ struct ExporterTests {
     @Test("SIGTERM stops gracefully with exit status 0")
     func gracefulStop() throws {
         let server = try start()
-        _ = try ingest(server, Self.body(0..<10))
+        _ = try ingest(server, Fixtures.batchRequests(0..<10))
         #expect(server.stop(signal: SIGTERM) == 0)
         let store = try ExporterStore(path: store)
         #expect(try store.summary().records == 10)
@@ -305,21 +297,21 @@ struct ExporterTests {
     @Test("exporter ingest follows a file, resumes exactly after a restart, and rereads a truncated file")
     func follow() throws {
         let file = directory.file("jobs.jsonl")
-        try directory.write("jobs.jsonl", String(decoding: Self.body(0..<30), as: UTF8.self) + "not json\n")
+        try directory.write("jobs.jsonl", String(decoding: Fixtures.batchRequests(0..<30), as: UTF8.self) + "not json\n")
         let first = try Command.assay(["exporter", "ingest", "--store", store, "--once", file])
         #expect(first.stdout.contains("accepted 30"))
         #expect(first.stderr.contains("jobs.jsonl@"))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data(Self.body(30..<45)))
+        try handle.write(contentsOf: Data(Fixtures.batchRequests(30..<45)))
         try handle.close()
         let second = try Command.assay(["exporter", "ingest", "--store", store, "--once", file])
         #expect(second.stdout.contains("accepted 15, duplicates 0"), "\(second.stdout)")
         // Truncated and rewritten: read again from the start (all duplicates now).
-        try directory.write("jobs.jsonl", String(decoding: Self.body(0..<5), as: UTF8.self))
+        try directory.write("jobs.jsonl", String(decoding: Fixtures.batchRequests(0..<5), as: UTF8.self))
         let third = try Command.assay(["exporter", "ingest", "--store", store, "--once", file])
         #expect(third.stdout.contains("accepted 0, duplicates 5"), "\(third.stdout)")
-        let stdin = try Command.assay(["exporter", "ingest", "--store", store, "-"], input: Self.body(45..<50))
+        let stdin = try Command.assay(["exporter", "ingest", "--store", store, "-"], input: Fixtures.batchRequests(45..<50))
         #expect(stdin.stdout.contains("accepted 5"))
         #expect(try ExporterStore(path: store).summary().records == 50)
     }

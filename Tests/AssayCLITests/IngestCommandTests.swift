@@ -5,18 +5,10 @@ import Testing
 /// `assay ingest`: the command around the go-livepeer mapping (the mapping itself is tested in AssayIngestTests).
 @Suite("assay ingest")
 struct IngestCommandTests {
-    /// The shared fixtures' events, one per line.
-    static func fixtureLines() throws -> [String] {
-        try Shared.list("fixtures/go-livepeer-events").flatMap { name in
-            String(decoding: try Shared.bytes("fixtures/go-livepeer-events/\(name)"), as: UTF8.self)
-                .split(separator: "\n").map(String.init)
-        }
-    }
-
     @Test("assay ingest reads JSON Lines and a Kafka-UI export alike", .enabled(if: Shared.isAvailable, Shared.skipReason))
     func command() throws {
         let directory = try TemporaryDirectory()
-        let lines = try Self.fixtureLines()
+        let lines = try Fixtures.gatewayEventLines()
         let plain = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-test", "-"],
                                       input: Array((lines.joined(separator: "\n") + "\n").utf8))
         #expect(plain.status == 0)

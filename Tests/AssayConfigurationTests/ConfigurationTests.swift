@@ -9,25 +9,6 @@ import Yams
 /// spec/collector.md §1 says.
 @Suite("configurations")
 struct ConfigurationTests {
-    static func configuration(_ extra: String = "") -> String {
-        """
-        collector:
-          id: gw-a
-          key: gw-a
-          first_day: 2025-01-01
-        dataset:
-          repository: dataset
-        staging: staging.sqlite
-        scrape_configs:
-          - job_name: orchestrators
-            static_configs:
-              - targets: ["http://127.0.0.1:1"]
-                labels:
-                  orchestrator: "0xd00354656922168815fcd1e51cbddb9e359e3c7f"
-        \(extra)
-        """
-    }
-
     @Test("configuration errors are all reported, each with its line")
     func configurationErrors() {
         let (configuration, errors) = CollectorConfiguration.parse(yaml: """
@@ -57,11 +38,11 @@ struct ConfigurationTests {
 
     @Test("a refused key is reported once: no knock-on 'is required' errors after a misspelled section")
     func noKnockOnErrors() throws {
-        let text = Self.configuration().replacingOccurrences(of: "collector:", with: "colector:")
+        let text = Fixtures.collectorConfiguration().replacingOccurrences(of: "collector:", with: "colector:")
         let (parsed, errors) = CollectorConfiguration.parse(yaml: text, relativeTo: "/etc/assay")
         #expect(parsed == nil)
         #expect(errors.map(\.reason) == ["unknown key 'colector' in the top level"], "\(errors)")
-        let badID = Self.configuration().replacingOccurrences(of: "id: gw-a", with: "id: GW A")
+        let badID = Fixtures.collectorConfiguration().replacingOccurrences(of: "id: gw-a", with: "id: GW A")
         let (_, idErrors) = CollectorConfiguration.parse(yaml: badID, relativeTo: "/etc/assay")
         #expect(idErrors.count == 1 && idErrors[0].reason.hasPrefix("collector.id 'GW A' must be"), "\(idErrors)")
     }
@@ -71,7 +52,7 @@ struct ConfigurationTests {
         "9999999999999999d", "3651d", "106751991167301d", "9223372036854775807ms0",
     ])
     func hugeDurations(value: String) throws {
-        let collector = Self.configuration().replacingOccurrences(of: "staging: staging.sqlite", with: "staging: staging.sqlite\nseal:\n  grace: \(value)")
+        let collector = Fixtures.collectorConfiguration().replacingOccurrences(of: "staging: staging.sqlite", with: "staging: staging.sqlite\nseal:\n  grace: \(value)")
         let (parsed, errors) = CollectorConfiguration.parse(yaml: collector, relativeTo: "/etc/assay")
         #expect(parsed == nil && errors.count == 1 && errors[0].reason.hasPrefix("seal.grace '\(value)'"), "\(errors)")
         let exporter = "store: exporter.sqlite\nlimits:\n  idle_timeout: \(value)\n"
@@ -81,7 +62,7 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) {
             try ExporterConfiguration(yaml: "store: exporter.sqlite\nretention:\n  max_bytes: 9999999999999TiB\n", relativeTo: "/srv")
         }
-        let limit = Self.configuration().replacingOccurrences(of: "staging: staging.sqlite", with: "staging: staging.sqlite\nseal:\n  grace: 3650d")
+        let limit = Fixtures.collectorConfiguration().replacingOccurrences(of: "staging: staging.sqlite", with: "staging: staging.sqlite\nseal:\n  grace: 3650d")
         let grace: Int64? = CollectorConfiguration.parse(yaml: limit, relativeTo: "/etc/assay").0?.sealGraceMs
         #expect(grace == Int64(3650) * 86_400_000)
     }

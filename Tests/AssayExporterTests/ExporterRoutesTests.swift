@@ -23,12 +23,6 @@ struct ExporterRoutesTests {
         server = try ExporterServer(configuration: configuration, logger: Logger(label: "exporter-routes-test"))
     }
 
-    static func record(_ index: Int, tries: Int = 1) -> String {
-        #"{"schema":1,"kind":"batch_request","id":"req-\#(index)","observer_role":"orchestrator","observer_id":"orch-1","request_id":"req-\#(index)","pipeline":"text-to-image","model_id":"m","start_ms":\#(1_767_225_600_000 + Int64(index) * 1000),"success":true,"tries":\#(tries)}"#
-    }
-
-    static func body(_ range: Range<Int>) -> [UInt8] { Array(range.map { record($0) + "\n" }.joined().utf8) }
-
     static func json(_ buffer: ByteBuffer) throws -> JSONValue {
         try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(Array(buffer.readableBytesView))
     }
@@ -51,16 +45,16 @@ struct ExporterRoutesTests {
 
     @Test("bad ingest input gets its 4xx and error code; a huge line does not block the good one beside it")
     func badIngest() async throws {
-        let first = try await ingest(Self.body(0..<5))
+        let first = try await ingest(Fixtures.batchRequests(0..<5))
         #expect(first.status == 200 && first.text.contains("\"accepted\":5"), "\(first.text)")
         let cases: [(String, [UInt8], Int, String)] = [
             ("malformed JSON", Array("{\"schema\":1,\n".utf8), 422, "malformed-json"),
-            ("wrong type", Array(Self.record(9).replacingOccurrences(of: "\"tries\":1", with: "\"tries\":\"1\"").utf8), 422, "wrong-type"),
-            ("float", Array(Self.record(9).replacingOccurrences(of: "\"tries\":1", with: "\"tries\":1.5").utf8), 422, "wrong-type"),
-            ("negative", Array(Self.record(9).replacingOccurrences(of: "\"tries\":1", with: "\"tries\":-1").utf8), 422, "out-of-range"),
-            ("absurd", Array(Self.record(9).replacingOccurrences(of: "\"tries\":1", with: "\"tries\":99999999999999999999").utf8), 422, "wrong-type"),
-            ("unknown schema version", Array(Self.record(9).replacingOccurrences(of: "\"schema\":1", with: "\"schema\":7").utf8), 422, "unsupported-schema"),
-            ("invalid UTF-8", Array(Self.record(9).replacingOccurrences(of: "\"req-9\"", with: "\"req-\u{1}9\"").utf8)
+            ("wrong type", Array(Fixtures.batchRequest(9).replacingOccurrences(of: "\"tries\":1", with: "\"tries\":\"1\"").utf8), 422, "wrong-type"),
+            ("float", Array(Fixtures.batchRequest(9).replacingOccurrences(of: "\"tries\":1", with: "\"tries\":1.5").utf8), 422, "wrong-type"),
+            ("negative", Array(Fixtures.batchRequest(9).replacingOccurrences(of: "\"tries\":1", with: "\"tries\":-1").utf8), 422, "out-of-range"),
+            ("absurd", Array(Fixtures.batchRequest(9).replacingOccurrences(of: "\"tries\":1", with: "\"tries\":99999999999999999999").utf8), 422, "wrong-type"),
+            ("unknown schema version", Array(Fixtures.batchRequest(9).replacingOccurrences(of: "\"schema\":1", with: "\"schema\":7").utf8), 422, "unsupported-schema"),
+            ("invalid UTF-8", Array(Fixtures.batchRequest(9).replacingOccurrences(of: "\"req-9\"", with: "\"req-\u{1}9\"").utf8)
                 .map { $0 == 0x01 ? 0xC0 : $0 }, 422, "invalid-utf8"),
             ("huge line", Array("{\"id\":\"\(String(repeating: "x", count: 70_000))\"}".utf8), 422, "too-long"),
             ("oversized body", Array(repeating: 0x20, count: 300_000), 413, "body-too-large"),
@@ -71,7 +65,7 @@ struct ExporterRoutesTests {
             #expect(response.status == status, "\(name): \(response.text)")
             #expect(response.text.contains(code), "\(name): \(response.text)")
         }
-        let huge = Array("{\"id\":\"\(String(repeating: "x", count: 66_000))\"}\n".utf8) + Array((Self.record(20) + "\n").utf8)
+        let huge = Array("{\"id\":\"\(String(repeating: "x", count: 66_000))\"}\n".utf8) + Array((Fixtures.batchRequest(20) + "\n").utf8)
         let mixed = try await ingest(huge)
         #expect(mixed.status == 422 && mixed.text.contains("\"accepted\":1") && mixed.text.contains("\"rejected\":1"), "\(mixed.text)")
         let info = try Self.json(try await scrape("/v1/info").body)
@@ -80,7 +74,7 @@ struct ExporterRoutesTests {
 
     @Test("pages of any size return every record once, in cursor order, and say when there is no more", arguments: [1, 3, 7, 100])
     func pagination(limit: Int) async throws {
-        _ = try await ingest(Self.body(0..<20))
+        _ = try await ingest(Fixtures.batchRequests(0..<20))
         var after: Int64 = 0
         var ids: [String] = []
         while true {
@@ -100,7 +94,7 @@ struct ExporterRoutesTests {
         "after=-1", "after=abc", "after=01", "after=1e3", "after=%00", "limit=0", "limit=99999", "limit=x", "cursor=5", "after=999999",
     ])
     func badScrape(query: String) async throws {
-        _ = try await ingest(Self.body(0..<3))
+        _ = try await ingest(Fixtures.batchRequests(0..<3))
         let (status, body) = try await scrape("/v1/records?\(query)")
         #expect(status == 400, "\(String(buffer: body))")
         #expect(String(buffer: body).contains("\"error\":\"bad-parameter\""))
@@ -108,10 +102,10 @@ struct ExporterRoutesTests {
 
     @Test("conflicting versions of a record are both kept under their own cursors, never overwritten")
     func conflicts() async throws {
-        _ = try await ingest(Array((Self.record(1) + "\n").utf8))
-        let again = try await ingest(Array((Self.record(1) + "\n").utf8))
+        _ = try await ingest(Array((Fixtures.batchRequest(1) + "\n").utf8))
+        let again = try await ingest(Array((Fixtures.batchRequest(1) + "\n").utf8))
         #expect(again.text.contains("\"duplicates\":1"), "the same bytes again: \(again.text)")
-        let other = try await ingest(Array((Self.record(1, tries: 2) + "\n").utf8))
+        let other = try await ingest(Array((Fixtures.batchRequest(1, tries: 2) + "\n").utf8))
         #expect(other.text.contains("\"conflicts\":1"), "\(other.text)")
         let page = try Self.json(try await scrape("/v1/records?after=0&limit=10").body)
         let tries = (page["records"]?.arrayValue ?? []).compactMap { $0["tries"]?.intValue }

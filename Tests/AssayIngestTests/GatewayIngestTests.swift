@@ -11,13 +11,6 @@ import Testing
 struct GatewayIngestTests {
     static let options = GatewaySessionizer.Options(observerID: "gw-test", idleTimeoutMs: 120_000)
 
-    static func fixtureLines() throws -> [String] {
-        try Shared.list("fixtures/go-livepeer-events").flatMap { name in
-            String(decoding: try Shared.bytes("fixtures/go-livepeer-events/\(name)"), as: UTF8.self)
-                .split(separator: "\n").map(String.init)
-        }
-    }
-
     /// Feeds lines in order and returns the canonical records.
     static func records(_ lines: [String], options: GatewaySessionizer.Options = options) -> (lines: [String], ingest: GatewayIngest) {
         let ingest = GatewayIngest(options: options)
@@ -36,7 +29,7 @@ struct GatewayIngestTests {
     @Test("the shared fixtures become four live sessions with hand-checked values",
           .enabled(if: Shared.isAvailable, Shared.skipReason))
     func fixtures() throws {
-        let (lines, ingest) = Self.records(try Self.fixtureLines())
+        let (lines, ingest) = Self.records(try Fixtures.gatewayEventLines())
         #expect(lines.count == 4)
         #expect(ingest.summary.lines == 100)
         #expect(ingest.summary.malformed.isEmpty && ingest.summary.unknownTypes.isEmpty)
@@ -94,7 +87,7 @@ struct GatewayIngestTests {
 
     @Test("the real session scored by naap-sla-v1 from its gateway evidence, by hand", .enabled(if: Shared.isAvailable, Shared.skipReason))
     func fixturesUnderNaaP() throws {
-        let (lines, _) = Self.records(try Self.fixtureLines())
+        let (lines, _) = Self.records(try Fixtures.gatewayEventLines())
         let scorer = Scorer(profile: ScoringProfile.naapSLAv1(), lastDay: UTCDay("2026-01-09")!, days: 1)
         scorer.add(bundle: "gw", day: UTCDay("2026-01-09")!, manifestSHA256: String(repeating: "0", count: 64))
         for line in lines { scorer.add(try Record.parse(Array(line.utf8)), canonical: Array(line.utf8)) }
@@ -118,7 +111,7 @@ struct GatewayIngestTests {
     @Test("any arrival order within the idle timeout yields the same bytes", .enabled(if: Shared.isAvailable, Shared.skipReason),
           arguments: [1, 2, 3, 4, 5])
     func orderIndependence(seed: UInt64) throws {
-        let lines = try Self.fixtureLines()
+        let lines = try Fixtures.gatewayEventLines()
         let expected = Self.records(lines).lines
         var generator = SplitMix64(seed: seed)
         // Shuffle within windows of 20 events (at most ~50 s apart here, under the 120 s timeout), and duplicate some.

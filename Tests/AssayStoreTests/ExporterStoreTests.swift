@@ -6,13 +6,9 @@ import Testing
 /// The exporter's SQLite store against real files: cursors, counters, pruning, duplicates, conflicts, pages.
 @Suite("exporter store")
 struct ExporterStoreTests {
-    static func record(_ index: Int, tries: Int) -> String {
-        #"{"schema":1,"kind":"batch_request","id":"req-\#(index)","observer_role":"orchestrator","observer_id":"orch-1","request_id":"req-\#(index)","pipeline":"text-to-image","model_id":"m","start_ms":\#(1_767_225_600_000 + Int64(index) * 1000),"success":true,"tries":\#(tries)}"#
-    }
-
     func records(_ range: Range<Int>, tries: Int = 1) throws -> [(record: Record, canonical: [UInt8])] {
         try range.map { index in
-            let record = try Record.parse(Array(Self.record(index, tries: tries).utf8))
+            let record = try Record.parse(Array(Fixtures.batchRequest(index, tries: tries).utf8))
             return (record, record.canonicalBytes())
         }
     }
