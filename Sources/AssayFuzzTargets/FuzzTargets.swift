@@ -15,6 +15,9 @@ import Foundation
 public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Record parsing and validation; a valid record's canonical form parses to the same canonical form.
     case record
+    /// The two record readers (spec/records.md §2.1): the byte-level reader accepts exactly the canonical
+    /// records the reference parser accepts, and both give the same fields.
+    case recordReaders = "record-readers"
     /// The JSON parser and the RFC 8785 encoder: encode ∘ parse ∘ encode = encode.
     case jcs
     /// OpenSSH public keys (line and wire blob) and private key files; a parsed public key round-trips.
@@ -43,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public func run(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
         switch self {
         case .record: try Self.record(data)
+        case .recordReaders: try Self.recordReaders(data)
         case .jcs: try Self.jcs(data)
         case .sshKey: try Self.sshKey(data)
         case .sshsig: Self.sshsig(data)
@@ -75,6 +79,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             throw FuzzViolation("a valid record's canonical form does not parse: \(error)", input: canonical)
         }
         guard again.canonicalBytes() == canonical else { throw FuzzViolation("canonicalizing a canonical record changed it", input: canonical) }
+    }
+
+    static func recordReaders(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        if let disagreement = RecordReaderAgreement.disagreement(data) { throw FuzzViolation(disagreement, input: Array(data)) }
     }
 
     static func jcs(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {

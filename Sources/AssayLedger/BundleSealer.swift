@@ -33,8 +33,8 @@ public struct BundleSealer {
     struct StagedVersion {
         let bytes: [UInt8]
         let kind: RecordKind
-        /// Kept for probes only, for the coverage.
-        let probe: Record?
+        /// Whether it is a probe (counted in the coverage).
+        let isProbe: Bool
     }
     private var rejected: [String: Int64] = [:]
     private var outsideDay = 0
@@ -59,7 +59,7 @@ public struct BundleSealer {
             duplicates += 1
             return
         }
-        versions.append(StagedVersion(bytes: canonical, kind: record.kind, probe: record.kind == .probe ? record : nil))
+        versions.append(StagedVersion(bytes: canonical, kind: record.kind, isProbe: record.kind == .probe))
         staged[key] = versions
     }
 
@@ -85,7 +85,7 @@ public struct BundleSealer {
             if versions.count == 1 {
                 let line = versions[0].bytes
                 byKind[versions[0].kind, default: 0] += 1
-                if let probe = versions[0].probe { coverage.add(probe) }
+                if versions[0].isProbe { coverage.add(canonical: line) }
                 root.append(leafHash: Merkle.leafHash(line, using: hasher))
                 records += line
                 records.append(0x0A)
@@ -125,6 +125,10 @@ public struct RecordKey: Hashable, Comparable, Sendable {
 
     public init(_ record: Record) {
         self.init(observer: Array(record.observerID.utf8), id: Array(record.id.utf8))
+    }
+
+    public init(_ record: RecordView) {
+        self.init(observer: record.slice(.observerID).map { Array($0) } ?? [], id: record.slice(.id).map { Array($0) } ?? [])
     }
 
     public func hash(into hasher: inout Hasher) {

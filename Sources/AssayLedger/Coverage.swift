@@ -51,10 +51,9 @@ public struct CoverageAccumulator {
     public init() {}
 
     /// Counts `record` if it is a probe.
-    public mutating func add(_ record: Record) {
-        guard record.kind == .probe, case .string(let url)? = record["target_url"],
-              case .string(let outcome)? = record["outcome"], case .integer(let start)? = record["start_ms"],
-              case .integer(let received)? = record["records_received"]
+    public mutating func add(_ record: RecordView) {
+        guard record.kind == .probe, let url = record.string(.targetURL), let outcome = record.string(.outcome),
+              let start = record.integer(.startMs), let received = record.integer(.recordsReceived)
         else { return }
         var entry = targets[url] ?? (Coverage.Target(targetURL: url), [:])
         entry.target.attempts += 1
@@ -66,6 +65,13 @@ public struct CoverageAccumulator {
             entry.target.lastSuccessMs = max(entry.target.lastSuccessMs ?? start, start)
         }
         targets[url] = entry
+    }
+
+    /// Counts a probe from its canonical line (what a sealer keeps of it).
+    mutating func add(canonical line: [UInt8]) {
+        line.withUnsafeBytes { bytes in
+            if case .record(let view) = RecordLine.read(bytes) { add(view) }
+        }
     }
 
     /// The coverage of everything added, in canonical order.

@@ -89,16 +89,14 @@ public enum BundleSet {
             var index = worker
             while index < lines.count {
                 let line = lines[index]
-                do {
-                    let record = try Record.parse(line.bytes)
+                output[index] = line.bytes.withUnsafeBytes { bytes in
+                    switch RecordLine.read(bytes) {
+                    case .record(let view): .success(Scorer.prepare(view, sha256: MessageDigest.sha256(bytes).bytes))
                     // A record is identified by its canonical bytes (spec/scoring.md §3): a line that is not
                     // canonical is not input a scorer accepts.
-                    guard record.canonicalBytes().elementsEqual(line.bytes) else {
-                        throw ScoreError("\(path):\(line.number): the record is not in canonical form")
+                    case .problem(.invalid(let error)): .failure(ScoreError("\(path):\(line.number): \(error)"))
+                    case .problem: .failure(ScoreError("\(path):\(line.number): the record is not in canonical form"))
                     }
-                    output[index] = .success(Scorer.prepare(record, sha256: MessageDigest.sha256(line.bytes).bytes))
-                } catch {
-                    output[index] = .failure(ScoreError("\(path):\(line.number): \(error)"))
                 }
                 index += workers
             }

@@ -205,18 +205,14 @@ public final class Scorer {
         return index
     }
 
-    static func key(_ parts: [String]) -> Key128 {
-        var bytes: [UInt8] = []
-        for (index, part) in parts.enumerated() {
-            if index > 0 { bytes.append(0) }
-            bytes += part.utf8
+    /// One record line (already verified, as in a bundle's `records.jsonl`): a valid record in canonical form.
+    public func add(line: [UInt8]) throws(ScoreError) {
+        let prepared = line.withUnsafeBytes { bytes -> PreparedRecord?? in
+            guard case .record(let view) = RecordLine.read(bytes) else { return nil }
+            return .some(Self.prepare(view, sha256: MessageDigest.sha256(bytes).bytes))
         }
-        return Key128(MessageDigest.sha256(bytes).bytes)
-    }
-
-    /// One record (already verified, as in a bundle's `records.jsonl`).
-    public func add(_ record: Record, canonical: [UInt8]) {
-        if let prepared = Self.prepare(record, sha256: MessageDigest.sha256(canonical).bytes) { add(prepared) }
+        guard let prepared else { throw ScoreError("not a valid record in canonical form: \(String(decoding: line.prefix(200), as: UTF8.self))") }
+        if let prepared { add(prepared) }
     }
 
     /// What scoring keeps of one record, computed without the scorer's state
@@ -233,78 +229,70 @@ public final class Scorer {
         let evidence: LiveEvidence?
     }
 
-    public static func prepare(_ record: Record, sha256 digest: [UInt8]) -> PreparedRecord? {
-        guard record.kind != .probe, case .object(let members) = record.value else { return nil }
+    /// The fields `prepare` reads.
+    enum Field {
+        static let attempt = RecordField(known: "attempt"), requestID = RecordField(known: "request_id"), streamID = RecordField(known: "stream_id")
+        static let pipeline = RecordField(known: "pipeline"), model = RecordField(known: "model_id"), capability = RecordField(known: "capability")
+        static let gpu = RecordField(known: "gpu_id"), success = RecordField(known: "success")
+        static let sessionRequestMs = RecordField(known: "session_request_ms"), sessionPlayableMs = RecordField(known: "session_playable_ms")
+        static let sessionLastMs = RecordField(known: "session_last_ms"), sessionSwaps = RecordField(known: "session_swaps")
+        static let runnerStartMs = RecordField(known: "runner_start_ms"), ingestSentMs = RecordField(known: "ingest_sent_ms")
+        static let runnerOutputMs = RecordField(known: "runner_output_ms")
+        /// The scored fields, in `ScoredField` order (outcome and success are read apart).
+        static let scored: [RecordField?] = ScoredField.allCases.map { $0 == .outcome || $0 == .success ? nil : RecordField(known: $0.name) }
+    }
+
+    /// The job key or identity of spec/scoring.md §4: the first 128 bits of SHA-256 of the parts joined by 0x00.
+    static func key(_ parts: UnsafeRawBufferPointer...) -> Key128 {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(parts.reduce(parts.count) { $0 + $1.count })
+        for (index, part) in parts.enumerated() {
+            if index > 0 { bytes.append(0) }
+            bytes += part
+        }
+        return Key128(MessageDigest.sha256(bytes).bytes)
+    }
+
+    public static func prepare(_ record: RecordView, sha256 digest: [UInt8]) -> PreparedRecord? {
+        guard record.kind != .probe else { return nil }
         func word(_ i: Int) -> UInt64 { digest[i * 8..<i * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
         var values = FieldValues()
-        var startMs: Int64 = 0, attempt: Int64 = 0
-        var role: UInt8 = 2
-        var observer = "", id = "", orchestrator: String?, requestID = "", streamID = "", pipeline: String?, model: String?
-        var capability: String?, region: String?, gpu: String?
-        var session = LiveEvidence.Facts()
-        var hours: [LiveEvidence.Hour] = []
-        // One pass over the members, switching on literal names (no hashing, no allocation).
-        for member in members {
-            switch member.value {
-            case .array(let elements) where member.key == "status_hours":
-                hours = elements.map(LiveEvidence.Hour.init)
-            case .integer(let number):
-                switch member.key {
-                case "start_ms": startMs = number
-                case "attempt": attempt = number
-                case "session_request_ms": session.requestMs = number
-                case "session_playable_ms": session.playableMs = number
-                case "session_last_ms": session.lastMs = number
-                case "session_swaps": session.swaps = number
-                case "runner_start_ms": session.runnerStartMs = number
-                case "ingest_sent_ms": session.ingestSentMs = number
-                case "runner_output_ms": session.runnerOutputMs = number
-                case "swap_count": values.swapCount = number
-                case "ptff_ms": values.ptff = number
-                case "e2e_latency_ms": values.e2e = number
-                case "output_fps_mfps": values.fps = number
-                case "status_samples": values.statusSamples = number
-                case "status_samples_expected": values.statusSamplesExpected = number
-                case "duration_ms": values.duration = number
-                case "ttft_ms": values.ttft = number
-                default: break
-                }
-            case .bool(let flag):
-                if member.key == "success" { values.success = flag ? 1 : 0 }
-            case .string(let text):
-                switch member.key {
-                case "outcome": values.outcome = Int64(LiveOutcome(rawValue: text)?.slot ?? -1)
-                case "observer_role": role = text == "gateway" ? 0 : text == "orchestrator" ? 1 : 2
-                case "observer_id": observer = text
-                case "id": id = text
-                case "orchestrator": orchestrator = text
-                case "request_id": requestID = text
-                case "stream_id": streamID = text
-                case "pipeline": pipeline = text
-                case "model_id": model = text
-                case "capability": capability = text
-                case "region": region = text
-                case "gpu_id": gpu = text
-                default: break
-                }
-            default: break
-            }
+        for (index, field) in Field.scored.enumerated() {
+            if let field, let value = record.integer(field) { values[index] = value }
         }
-        let byoc = record.kind == .byocJob
+        if let outcome = record.slice(.outcome), record.kind == .liveSession,
+           let slot = LiveOutcome.allCases.firstIndex(where: { outcome.elementsEqual($0.rawValue.utf8) }) {
+            values.outcome = Int64(slot)
+        }
+        if let success = record.boolean(Field.success) { values.success = success ? 1 : 0 }
+        let role: UInt8 = record.string(.observerRole, is: "gateway") ? 0 : record.string(.observerRole, is: "orchestrator") ? 1 : 2
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        let observer = record.slice(.observerID) ?? empty, requestID = record.slice(Field.requestID) ?? empty
+        let streamID = record.slice(Field.streamID) ?? empty
+        let attempt = record.integer(Field.attempt) ?? 0
+        let orchestrator = record.string(.orchestrator)
         var jobKey: Key128?
-        if !byoc, let orchestrator, role < 2 {
-            var parts = [record.kind.rawValue, orchestrator, requestID]
-            if record.kind == .liveSession { parts += [streamID, String(attempt)] }
-            jobKey = key(parts)
+        if record.kind != .byocJob, let address = record.slice(.orchestrator), role < 2 {
+            jobKey = Array(record.kind.rawValue.utf8).withUnsafeBytes { kind in
+                guard record.kind == .liveSession else { return key(kind, address, requestID) }
+                return Array(String(attempt).utf8).withUnsafeBytes { key(kind, address, requestID, streamID, $0) }
+            }
         }
         var evidence: LiveEvidence?
         if record.kind == .liveSession && role == 0 {
-            evidence = LiveEvidence(session: key([observer, streamID, requestID]), attempt: attempt, gpu: gpu, facts: session, hours: hours)
+            let facts = LiveEvidence.Facts(
+                requestMs: record.integer(Field.sessionRequestMs) ?? -1, playableMs: record.integer(Field.sessionPlayableMs) ?? -1,
+                lastMs: record.integer(Field.sessionLastMs) ?? -1, swaps: record.integer(Field.sessionSwaps) ?? 0,
+                runnerStartMs: record.integer(Field.runnerStartMs) ?? -1, ingestSentMs: record.integer(Field.ingestSentMs) ?? -1,
+                runnerOutputMs: record.integer(Field.runnerOutputMs) ?? -1)
+            evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: record.string(Field.gpu), facts: facts,
+                                    hours: record.statusHours.map(LiveEvidence.Hour.init))
         }
-        return PreparedRecord(identity: key([observer, id]), digest: (word(0), word(1), word(2), word(3)),
+        let byoc = record.kind == .byocJob
+        return PreparedRecord(identity: key(observer, record.slice(.id) ?? empty), digest: (word(0), word(1), word(2), word(3)),
                               kind: record.kind, role: role, orchestrator: orchestrator,
-                              pipeline: byoc ? "byoc" : pipeline, model: byoc ? capability : model,
-                              region: region, startMs: startMs, values: values, jobKey: jobKey, evidence: evidence)
+                              pipeline: byoc ? "byoc" : record.string(Field.pipeline), model: record.string(byoc ? Field.capability : Field.model),
+                              region: record.string(.region), startMs: record.integer(.startMs) ?? 0, values: values, jobKey: jobKey, evidence: evidence)
     }
 
     /// Adds a prepared record.

@@ -16,16 +16,15 @@ public struct LiveEvidence: Sendable {
 
         init() {}
 
-        /// An element of a validated record's `status_hours`: every member is there and in range.
-        init(_ value: JSONValue) {
-            func member(_ name: String) -> Int64 { value[name]?.intValue ?? 0 }
-            hourMs = member("hour_ms")
-            samples = member("samples")
-            running = member("running_samples")
-            positive = member("fps_positive_samples")
-            fpsSum = member("output_fps_sum_mfps")
-            latencyCount = member("latency_samples")
-            latencySum = member("latency_sum_ms")
+        /// An element of a valid record's `status_hours`.
+        init(_ hour: StatusHourValues) {
+            hourMs = hour.hourMs
+            samples = hour.samples
+            running = hour.runningSamples
+            positive = hour.fpsPositiveSamples
+            fpsSum = hour.outputFPSSumMilli
+            latencyCount = hour.latencySamples
+            latencySum = hour.latencySumMs
         }
 
         /// Counts are bounded by the input's size; the sums of values saturate (spec/scoring.md §11.4).

@@ -223,8 +223,10 @@ public final class SiteModel: @unchecked Sendable {
                 self.path = path
             }
 
-            func record(line: Int, _ record: Record, bytes: UnsafeRawBufferPointer) {
-                if let ready = Scorer.prepare(record, sha256: MessageDigest.sha256(bytes).bytes) { data.prepared.append(ready) }
+            func record(line: Int, _ view: RecordView) {
+                let bytes = view.bytes
+                if let ready = Scorer.prepare(view, sha256: MessageDigest.sha256(bytes).bytes) { data.prepared.append(ready) }
+                let record = view.record()
                 data.rows.append(Row(record, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil))
                 if let job = SiteModel.job(record), case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))

@@ -90,7 +90,7 @@ struct GatewayIngestTests {
         let (lines, _) = Self.records(try Fixtures.gatewayEventLines())
         let scorer = Scorer(profile: ScoringProfile.naapSLAv1(), lastDay: UTCDay("2026-01-09")!, days: 1)
         scorer.add(bundle: "gw", day: UTCDay("2026-01-09")!, manifestSHA256: String(repeating: "0", count: 64))
-        for line in lines { scorer.add(try Record.parse(Array(line.utf8)), canonical: Array(line.utf8)) }
+        for line in lines { try scorer.add(line: Array(line.utf8)) }
         let scores = try JSONParser().parse(scorer.output(verified: true).dropLast())["scores"]
         #expect(scores?["excused"] == .integer(2))  // the two requests that found no orchestrator
         #expect(scores?["without_status_hours"] == .integer(1))  // the session the capture cut before any status report

@@ -45,7 +45,7 @@ struct ScorerTests {
             // A stand-in for the manifest hash: like a sealed bundle, it does not depend on the order records arrive in.
             let manifest = MessageDigest.sha256(Array(bundle.lines.sorted { $0.lexicographicallyPrecedes($1) }.joined(separator: [0x0A]))).hex
             scorer.add(bundle: bundle.collector, day: bundle.day, manifestSHA256: manifest)
-            for line in bundle.lines { scorer.add(try Record.parse(line), canonical: line) }
+            for line in bundle.lines { try scorer.add(line: line) }
         }
         return scorer.output(verified: true)
     }

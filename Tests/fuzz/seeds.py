@@ -55,6 +55,7 @@ def main(argv):
     record_lines += read(sample, "bundles", "gw-a", "2026", "01", "02", "records.jsonl").splitlines()[:40]
     for line in record_lines:
         seed("record", line)
+        seed("record-readers", line)
 
     for path in files(os.path.join(shared, "testvectors", "jcs", "input")):
         seed("jcs", read(path))

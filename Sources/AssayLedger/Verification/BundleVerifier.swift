@@ -31,8 +31,8 @@ public protocol VerifiedRecordSink: Sendable {
 }
 
 public protocol VerifiedRecordReceiver: AnyObject {
-    /// One valid, canonical record; `bytes` is its line (without the newline), valid only during the call.
-    func record(line: Int, _ record: Record, bytes: UnsafeRawBufferPointer)
+    /// One valid, canonical record, read in place: valid only during the call (its `bytes` are its line).
+    func record(line: Int, _ record: RecordView)
     func finish()
 }
 

@@ -54,27 +54,30 @@ struct RecordLineCheck {
     /// The file, relative to the dataset.
     let path: String
 
-    /// The record and its canonical bytes, or nil after a finding.
-    func record(_ number: Int, _ line: LineReader.Line, log: inout FindingLog) -> (Record, [UInt8])? {
+    /// The record, read in place (valid during the line's callback), or nil after a finding.
+    func record(_ number: Int, _ line: LineReader.Line, log: inout FindingLog) -> RecordView? {
         switch line {
         case .tooLong(let bytes):
             log.add(.recordInvalid, path, "line \(number): \(bytes) bytes, longer than a record may be [too-long]")
             return nil
         case .bytes(let bytes):
-            let record: Record
-            do { record = try Record.parse(bytes) } catch {
-                log.add(.recordInvalid, path, "line \(number): \(error)")
-                return nil
-            }
-            let canonical = record.canonicalBytes()
-            guard canonical.elementsEqual(bytes) else {
+            let record: RecordView
+            switch RecordLine.read(bytes) {
+            case .record(let view): record = view
+            case .problem(.notCanonical):
                 log.add(.recordNotCanonical, path, "line \(number) is a valid record but not in canonical form")
                 return nil
+            case .problem(.invalid(let error)):
+                log.add(.recordInvalid, path, "line \(number): \(error)")
+                return nil
+            case .problem(let problem):
+                log.add(.recordInvalid, path, "line \(number): \(LineIssue(source: path, line: number, problem: problem).code)")
+                return nil
             }
-            if case .integer(let start)? = record["start_ms"], !day.contains(start) {
+            if let start = record.integer(.startMs), !day.contains(start) {
                 log.add(.recordDay, path, "line \(number): start_ms \(start) (\(UTCTime.iso8601(milliseconds: start))) is not on \(day)")
             }
-            return (record, canonical)
+            return record
         }
     }
 }

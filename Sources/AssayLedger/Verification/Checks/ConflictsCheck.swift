@@ -21,7 +21,8 @@ struct ConflictsCheck {
             }
         }
         scan.scan("conflicts.jsonl", log: &log) { number, line, log in
-            guard let (record, canonical) = lines.record(number, line, log: &log) else { return }
+            guard let record = lines.record(number, line, log: &log) else { return }
+            let canonical = Array(record.bytes)
             versions += 1
             let key = RecordKey(record)
             if let previous {

@@ -25,8 +25,8 @@ struct RecordsCheck {
         scan.scan("records.jsonl", log: &log) { number, line, log in
             leaves += 1
             if case .bytes(let bytes) = line { root.append(leafHash: Merkle.leafHash(bytes, using: hasher)) }
-            guard let (record, _) = lines.record(number, line, log: &log) else { return }
-            if let receiver, case .bytes(let bytes) = line { receiver.record(line: number, record, bytes: bytes) }
+            guard let record = lines.record(number, line, log: &log) else { return }
+            receiver?.record(line: number, record)
             let key = RecordKey(record)
             if let previous, !(previous < key) {
                 log.add(.recordOrder, path, previous == key
