@@ -47,8 +47,8 @@ public struct CanonicalBenchmark {
         let reader = try LineReader(path: path)
         var builder = Merkle.RootBuilder()
         let hasher = MessageDigest(.sha256)
-        let summary = try RecordLines.scan(reader) { _, _, canonical in
-            builder.append(leafHash: Merkle.leafHash(canonical, using: hasher))
+        let summary = try RecordLines.scan(reader) { _, record in
+            builder.append(leafHash: Merkle.leafHash(record.bytes, using: hasher))
         } onIssue: { issue in
             progress("unexpected: \(issue)")
         }

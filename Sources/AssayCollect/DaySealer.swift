@@ -136,9 +136,7 @@ public actor DaySealer: Service {
                 let bundle = try directory.seal(collector: configuration.collectorID, day: sealDay, key: key, signer: configuration.signer) {
                     (sealer) throws(LedgerError) in
                     do {
-                        try store.forEachRecord(day: sealDay) { bytes in
-                            if let record = try? Record.parse(bytes) { sealer.add(record, canonical: bytes) }
-                        }
+                        try store.forEachRecord(day: sealDay) { bytes in sealer.add(line: bytes) }
                         for (reason, count) in try store.quarantinedCounts(day: sealDay) { sealer.reject(reason, count: count) }
                     } catch {
                         throw LedgerError(.io, "staging: \(error)")

@@ -58,19 +58,17 @@ public enum RecordLines {
         public init() {}
     }
 
-    /// Calls `onRecord` with each valid record, its line number and its
-    /// canonical bytes, and `onIssue` with each bad line. With
-    /// `requireCanonical`, a line whose bytes differ from its canonical form
-    /// is an issue too.
+    /// Calls `onRecord` with each valid record and its line number, and `onIssue` with each bad line.
+    /// The record is read in place from its canonical bytes (`record.bytes`), valid during the call: a
+    /// canonical line through the byte-level reader, any other valid line after it is canonicalized.
+    /// With `requireCanonical`, a line that is not already canonical is an issue.
     @discardableResult
     public static func scan(
         _ reader: LineReader, requireCanonical: Bool = false,
-        onRecord: (_ line: Int, _ record: Record, _ canonical: [UInt8]) -> Void,
+        onRecord: (_ line: Int, _ record: RecordView) -> Void,
         onIssue: (LineIssue) -> Void
     ) throws(FileError) -> Summary {
         var summary = Summary()
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(1024)
         do throws(LineReaderError<Never>) {
             try reader.forEachLine { (number, line) throws(Never) in
                 summary.lines += 1
@@ -81,19 +79,20 @@ public enum RecordLines {
                 case .bytes(let bytes) where bytes.isEmpty:
                     issue = .empty
                 case .bytes(let bytes):
-                    do throws(RecordError) {
-                        let record = try Record.parse(bytes)
-                        canonical.removeAll(keepingCapacity: true)
-                        record.canonicalBytes(into: &canonical)
-                        if requireCanonical && !canonical.elementsEqual(bytes) {
-                            issue = .notCanonical
-                        } else {
+                    switch RecordLine.read(bytes) {
+                    case .record(let view):
+                        summary.records += 1
+                        onRecord(number, view)
+                        return
+                    case .problem(.notCanonical) where !requireCanonical:
+                        switch canonicalized(bytes, onRecord: { onRecord(number, $0) }) {
+                        case nil:
                             summary.records += 1
-                            onRecord(number, record, canonical)
                             return
+                        case let problem?: issue = problem
                         }
-                    } catch {
-                        issue = .invalid(error)
+                    case .problem(let problem):
+                        issue = problem
                     }
                 }
                 summary.issues += 1
@@ -105,5 +104,19 @@ public enum RecordLines {
             }
         }
         return summary
+    }
+
+    /// Hands a valid record that is not in canonical form to `onRecord` in its canonical form; the problem otherwise.
+    static func canonicalized(_ bytes: UnsafeRawBufferPointer, onRecord: (RecordView) -> Void) -> LineIssue.Problem? {
+        let canonical: [UInt8]
+        do { canonical = try Record.parse(bytes).canonicalBytes() } catch { return .invalid(error) }
+        return canonical.withUnsafeBytes { canonical in
+            switch RecordLine.read(canonical) {
+            case .record(let view):
+                onRecord(view)
+                return nil
+            case .problem(let problem): return problem
+            }
+        }
     }
 }

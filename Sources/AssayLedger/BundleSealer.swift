@@ -47,13 +47,14 @@ public struct BundleSealer {
         self.prev = prev
     }
 
-    /// Stages one valid record with its canonical bytes.
-    public mutating func add(_ record: Record, canonical: [UInt8]) {
-        guard case .integer(let start)? = record["start_ms"], day.contains(start) else {
+    /// Stages one valid record, read from its canonical bytes.
+    public mutating func add(_ record: RecordView) {
+        guard let start = record.integer(.startMs), day.contains(start) else {
             outsideDay += 1
             return
         }
-        let key = RecordKey(observer: Array(record.observerID.utf8), id: Array(record.id.utf8))
+        let canonical = Array(record.bytes)
+        let key = RecordKey(record)
         var versions = staged[key, default: []]
         if versions.contains(where: { $0.bytes == canonical }) {
             duplicates += 1
@@ -61,6 +62,17 @@ public struct BundleSealer {
         }
         versions.append(StagedVersion(bytes: canonical, kind: record.kind, isProbe: record.kind == .probe))
         staged[key] = versions
+    }
+
+    /// Stages a line that should be a valid record in canonical form (a staging store's); a line that
+    /// is not is counted in `rejected` by its code, never staged.
+    public mutating func add(line: [UInt8]) {
+        line.withUnsafeBytes { bytes in
+            switch RecordLine.read(bytes) {
+            case .record(let view): add(view)
+            case .problem(let problem): reject(LineIssue(source: "", line: 0, problem: problem).code)
+            }
+        }
     }
 
     /// Counts one refused input by its code (it goes into `rejected`).
@@ -158,8 +170,8 @@ extension DatasetDirectory {
             for input in inputs {
                 do {
                     let reader = try LineReader(path: input)
-                    try RecordLines.scan(reader) { _, record, canonical in
-                        sealer.add(record, canonical: canonical)
+                    try RecordLines.scan(reader) { _, record in
+                        sealer.add(record)
                     } onIssue: { issue in
                         sealer.reject(issue.code)
                         onIssue(issue)

@@ -36,11 +36,11 @@ public struct RecordProof: Equatable, Sendable {
         let hasher = MessageDigest(.sha256)
         var failure: LineIssue?
         do {
-            try RecordLines.scan(reader, requireCanonical: true) { _, record, canonical in
-                if record.id == id && (observer == nil || record.observerID == observer) {
-                    matches.append((leaves.count, canonical))
+            try RecordLines.scan(reader, requireCanonical: true) { _, record in
+                if record.slice(.id)?.elementsEqual(id.utf8) == true && (observer.map { record.slice(.observerID)?.elementsEqual($0.utf8) == true } ?? true) {
+                    matches.append((leaves.count, Array(record.bytes)))
                 }
-                leaves.append(Merkle.leafHash(canonical, using: hasher))
+                leaves.append(Merkle.leafHash(record.bytes, using: hasher))
             } onIssue: { issue in
                 if failure == nil { failure = issue }
             }

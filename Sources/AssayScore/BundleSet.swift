@@ -26,59 +26,75 @@ public enum BundleSet {
         try feed(scorer, from: directory, bundles: bundles)
     }
 
-    /// Adds exactly the named bundles and their records.
-    public static func feed(_ scorer: Scorer, from directory: DatasetDirectory, bundles: [(String, UTCDay)]) throws(ScoreError) {
+    /// Adds exactly the named bundles and their records; with `cache`, a bundle read before (the same
+    /// manifest hash) is not read again.
+    public static func feed(_ scorer: Scorer, from directory: DatasetDirectory, bundles: [(String, UTCDay)],
+                            cache: PreparedBundles? = nil) throws(ScoreError) {
         for (collector, day) in bundles {
-            do {
-                let base = directory.bundlePath(collector: collector, day: day)
-                let manifest: [UInt8]
-                do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
-                    throw ScoreError("\(base)/manifest.json: \(error)")
-                }
-                let entry: Optional<Manifest.FileEntry>
-                do { entry = try Manifest(bytes: manifest).file("records.jsonl") } catch {
-                    throw ScoreError("\(base)/manifest.json: \(error.reason)")
-                }
-                guard let entry else { throw ScoreError("\(base)/manifest.json names no records.jsonl") }
-                let size = entry.size
-                scorer.add(bundle: collector, day: day, manifestSHA256: MessageDigest.sha256(manifest).hex)
-                let path = "\(base)/records.jsonl"
-                let reader: LineReader
-                // Never more than the manifest says the file holds.
-                do { reader = try LineReader(regularFile: path, byteLimit: size) } catch { throw ScoreError("\(error)") }  // the error names the path
-                // Scores rest on the signed records: the file must be the one the manifest names.
-                let hasher = MessageDigest(.sha256)
-                var read: Int64 = 0
-                reader.onChunk = { bytes in
-                    hasher.update(bytes)
-                    read += Int64(bytes.count)
-                }
-                var chunk: [(number: Int, bytes: [UInt8])] = []
-                do {
-                    try reader.forEachLine { (number, line) throws(ScoreError) in
-                        guard case .bytes(let bytes) = line else { throw ScoreError("\(path):\(number): line too long for a record") }
-                        chunk.append((number, Array(bytes)))
-                        if chunk.count == chunkLines {
-                            try add(chunk, to: scorer, path: path)
-                            chunk.removeAll(keepingCapacity: true)
-                        }
-                    }
-                } catch {
-                    switch error {
-                    case .io(let error): throw ScoreError("\(path): \(error)")
-                    case .body(let error): throw error
-                    }
-                }
-                try add(chunk, to: scorer, path: path)
-                guard read == size, hasher.finalize().hex == entry.sha256 else {
-                    throw ScoreError("\(path) is not the file its manifest names (size or SHA-256 differs)")
-                }
+            let base = directory.bundlePath(collector: collector, day: day)
+            let manifest: [UInt8]
+            do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
+                throw ScoreError("\(base)/manifest.json: \(error)")
             }
+            let manifestSHA256 = MessageDigest.sha256(manifest).hex
+            scorer.add(bundle: collector, day: day, manifestSHA256: manifestSHA256)
+            guard let cache else {
+                try forEachRecord(of: manifest, at: base) { scorer.add($0) }
+                continue
+            }
+            let key = PreparedBundles.Key(collector: collector, day: day, manifestSHA256: manifestSHA256)
+            let records = try cache.records(key) { () throws(ScoreError) in
+                var records: [Scorer.PreparedRecord] = []
+                try forEachRecord(of: manifest, at: base) { records.append($0) }
+                return records
+            }
+            for record in records { scorer.add(record) }
         }
     }
 
-    /// Parses and hashes the lines in parallel, then adds them in order.
-    static func add(_ lines: [(number: Int, bytes: [UInt8])], to scorer: Scorer, path: String) throws(ScoreError) {
+    /// Calls `body` with each scored record of the bundle at `base` whose manifest is `manifest`, in file order.
+    static func forEachRecord(of manifest: [UInt8], at base: String, _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
+        let entry: Optional<Manifest.FileEntry>
+        do { entry = try Manifest(bytes: manifest).file("records.jsonl") } catch {
+            throw ScoreError("\(base)/manifest.json: \(error.reason)")
+        }
+        guard let entry else { throw ScoreError("\(base)/manifest.json names no records.jsonl") }
+        let size = entry.size
+        let path = "\(base)/records.jsonl"
+        let reader: LineReader
+        // Never more than the manifest says the file holds.
+        do { reader = try LineReader(regularFile: path, byteLimit: size) } catch { throw ScoreError("\(error)") }  // the error names the path
+        // Scores rest on the signed records: the file must be the one the manifest names.
+        let hasher = MessageDigest(.sha256)
+        var read: Int64 = 0
+        reader.onChunk = { bytes in
+            hasher.update(bytes)
+            read += Int64(bytes.count)
+        }
+        var chunk: [(number: Int, bytes: [UInt8])] = []
+        do {
+            try reader.forEachLine { (number, line) throws(ScoreError) in
+                guard case .bytes(let bytes) = line else { throw ScoreError("\(path):\(number): line too long for a record") }
+                chunk.append((number, Array(bytes)))
+                if chunk.count == chunkLines {
+                    try prepare(chunk, path: path, body)
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+        } catch {
+            switch error {
+            case .io(let error): throw ScoreError("\(path): \(error)")
+            case .body(let error): throw error
+            }
+        }
+        try prepare(chunk, path: path, body)
+        guard read == size, hasher.finalize().hex == entry.sha256 else {
+            throw ScoreError("\(path) is not the file its manifest names (size or SHA-256 differs)")
+        }
+    }
+
+    /// Reads and hashes the lines in parallel, then hands them to `body` in order.
+    static func prepare(_ lines: [(number: Int, bytes: [UInt8])], path: String, _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
         guard !lines.isEmpty else { return }
         let workers = min(max(1, ProcessInfo.processInfo.activeProcessorCount), lines.count)
         let parsed = UnsafeMutableBufferPointer<Result<Scorer.PreparedRecord?, ScoreError>?>.allocate(capacity: lines.count)
@@ -103,9 +119,36 @@ public enum BundleSet {
         }
         for result in parsed {
             switch result! {
-            case .success(let prepared): if let prepared { scorer.add(prepared) }
+            case .success(let prepared): if let prepared { body(prepared) }
             case .failure(let error): throw error
             }
         }
+    }
+}
+
+/// The scored records of bundles, each read once and kept while a window that moves forward
+/// needs them: verifying a year of daily published scores reads each bundle once, not once per
+/// window that covers it (spec/scoring.md §10).
+public final class PreparedBundles {
+    struct Key: Hashable {
+        let collector: String
+        let day: UTCDay
+        let manifestSHA256: String
+    }
+
+    private var bundles: [Key: [Scorer.PreparedRecord]] = [:]
+
+    public init() {}
+
+    func records(_ key: Key, read: () throws(ScoreError) -> [Scorer.PreparedRecord]) throws(ScoreError) -> [Scorer.PreparedRecord] {
+        if let known = bundles[key] { return known }
+        let records = try read()
+        bundles[key] = records
+        return records
+    }
+
+    /// Forgets the bundles of days before `day`.
+    public func forget(before day: UTCDay) {
+        bundles = bundles.filter { $0.key.day >= day }
     }
 }

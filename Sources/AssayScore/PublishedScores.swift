@@ -89,7 +89,6 @@ public enum PublishedScores {
     /// `report` (their hashes and findings) and its trust policy; `profiles` are the descriptor's.
     public static func verify(_ directory: DatasetDirectory, report: VerificationReport, profiles: [DatasetDescriptor.Profile]) -> [Finding] {
         guard let policy = report.policy else { return [] }  // no policy in effect: reported already
-        var findings: [Finding] = []
         let known = ScoringProfile.builtInProfiles()
         let days: [(collector: String, day: UTCDay)]
         do { days = try directory.scoreDays() } catch {
@@ -98,23 +97,29 @@ public enum PublishedScores {
         // The bundles as verified: hash and the error rules each breaks.
         var present: [String: [UTCDay: BundleResult]] = [:]
         for bundle in report.bundles { present[bundle.collector, default: [:]][bundle.day] = bundle }
-        for (collector, day) in days {
+        // Day by day, so each window's bundles are read once and forgotten when the window has passed them;
+        // the findings keep the order of the directories.
+        let cache = PreparedBundles()
+        var found = [[Finding]](repeating: [], count: days.count)
+        for index in days.indices.sorted(by: { days[$0].day != days[$1].day ? days[$0].day < days[$1].day : $0 < $1 }) {
+            let (collector, day) = days[index]
             let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
             let path = "\(relative)/scores.json"
             var log = FindingLog()
             // A canonical document's signatures are checked whatever else is wrong with it.
-            if let bytes = check(directory, path: path, day: day, present: present, profiles: profiles, known: known, log: &log) {
+            if let bytes = check(directory, path: path, day: day, present: present, profiles: profiles, known: known, cache: cache, log: &log) {
                 for finding in checkSignatures(directory, relative: relative, bytes: bytes, day: day, policy: policy) { log.add(finding) }
             }
-            findings += log.all
+            found[index] = log.all
         }
-        return findings
+        return found.flatMap { $0 }
     }
 
     /// One published scores document: shape, profile, inputs, completeness, recomputation. Returns
     /// its bytes when they are canonical JSON (so its signatures can be checked), else nil.
     static func check(_ directory: DatasetDirectory, path: String, day: UTCDay, present: [String: [UTCDay: BundleResult]],
-                      profiles: [DatasetDescriptor.Profile], known: [ScoringProfile], log: inout FindingLog) -> [UInt8]? {
+                      profiles: [DatasetDescriptor.Profile], known: [ScoringProfile], cache: PreparedBundles,
+                      log: inout FindingLog) -> [UInt8]? {
         let bytes: [UInt8]
         let document: JSONValue
         do {
@@ -213,7 +218,8 @@ public enum PublishedScores {
             }
         }
         guard usable else { return bytes }
-        do { try BundleSet.feed(scorer, from: directory, bundles: inputs.map { ($0.collector, $0.day) }) } catch {
+        cache.forget(before: scorer.daysNeeded.lowerBound)
+        do { try BundleSet.feed(scorer, from: directory, bundles: inputs.map { ($0.collector, $0.day) }, cache: cache) } catch {
             log.add(.scoresInput, path, "\(error)")
             return bytes
         }

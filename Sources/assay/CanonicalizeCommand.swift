@@ -54,8 +54,8 @@ struct CanonicalizeCommand: ParsableCommand {
                 }
             }
         } else {
-            let summary = try RecordLines.scan(reader) { _, _, canonical in
-                output.write(canonical)
+            let summary = try RecordLines.scan(reader) { _, record in
+                output.write(record.bytes)
                 output.write(CollectionOfOne(0x0A))
             } onIssue: { issue in
                 Diagnostics.print(issue.description)

@@ -33,8 +33,8 @@ struct MerkleCommand: ParsableCommand {
         var builder = Merkle.RootBuilder()
         var leaves: [[UInt8]] = []
         let hasher = MessageDigest(.sha256)
-        let summary = try RecordLines.scan(reader, requireCanonical: true) { _, _, canonical in
-            let leaf = Merkle.leafHash(canonical, using: hasher)
+        let summary = try RecordLines.scan(reader, requireCanonical: true) { _, record in
+            let leaf = Merkle.leafHash(record.bytes, using: hasher)
             builder.append(leafHash: leaf)
             if prove != nil { leaves.append(leaf) }
         } onIssue: { issue in

@@ -60,8 +60,8 @@ struct SealCommand: ParsableCommand {
         let bundle = try directory.seal(collector: collector, day: sealDay, key: privateKey.key, signer: signer ?? collector) { (sealer) throws(LedgerError) in
             do {
                 for input in inputs {
-                    try RecordLines.scan(try LineReader(path: input)) { _, record, canonical in
-                        sealer.add(record, canonical: canonical)
+                    try RecordLines.scan(try LineReader(path: input)) { _, record in
+                        sealer.add(record)
                     } onIssue: { issue in
                         sealer.reject(issue.code)
                         shown += 1
@@ -69,9 +69,7 @@ struct SealCommand: ParsableCommand {
                     }
                 }
                 if let store {
-                    try store.forEachRecord(day: sealDay) { bytes in
-                        if let record = try? Record.parse(bytes) { sealer.add(record, canonical: bytes) }
-                    }
+                    try store.forEachRecord(day: sealDay) { bytes in sealer.add(line: bytes) }
                     for (reason, count) in try store.quarantinedCounts(day: sealDay) { sealer.reject(reason, count: count) }
                 }
             } catch let error as LedgerError {

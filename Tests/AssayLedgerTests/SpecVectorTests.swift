@@ -27,7 +27,7 @@ struct SpecVectorTests {
         var records: [(Int, [UInt8])] = []
         var issues: [LineIssue] = []
         let reader = try LineReader(path: Repository.url("\(Self.directory)/\(relative)").path)
-        try RecordLines.scan(reader) { line, _, canonical in records.append((line, canonical)) } onIssue: { issues.append($0) }
+        try RecordLines.scan(reader) { line, record in records.append((line, Array(record.bytes))) } onIssue: { issues.append($0) }
         return (records, issues)
     }
 

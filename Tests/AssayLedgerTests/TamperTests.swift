@@ -277,7 +277,7 @@ struct TamperTests {
             var sealer = BundleSealer(dataset: "fixture", collector: "gw-a", day: day, prev: nil)
             for line in lines {
                 let record = try Record.parse(Array(line.utf8))
-                sealer.add(record, canonical: record.canonicalBytes())
+                sealer.add(line: record.canonicalBytes())
             }
             return sealer.seal()
         }
