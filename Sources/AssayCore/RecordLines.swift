@@ -79,18 +79,26 @@ public enum RecordLines {
                 case .bytes(let bytes) where bytes.isEmpty:
                     issue = .empty
                 case .bytes(let bytes):
-                    switch RecordLine.read(bytes) {
-                    case .record(let view):
+                    if let view = RecordScanner.scan(bytes) {
                         summary.records += 1
                         onRecord(number, view)
                         return
-                    case .problem(.notCanonical) where !requireCanonical:
-                        switch canonicalized(bytes, onRecord: { onRecord(number, $0) }) {
-                        case nil:
+                    }
+                    switch RecordLine.reference(bytes) {
+                    case .notCanonical where requireCanonical:
+                        issue = .notCanonical
+                    case .notCanonical(let canonical):
+                        // Its canonical form, read again: a valid record's canonical bytes always read.
+                        let read = canonical.withUnsafeBytes { canonical -> Bool in
+                            guard let view = RecordScanner.scan(canonical) else { return false }
+                            onRecord(number, view)
+                            return true
+                        }
+                        if read {
                             summary.records += 1
                             return
-                        case let problem?: issue = problem
                         }
+                        issue = RecordLine.disagreement
                     case .problem(let problem):
                         issue = problem
                     }
@@ -104,19 +112,5 @@ public enum RecordLines {
             }
         }
         return summary
-    }
-
-    /// Hands a valid record that is not in canonical form to `onRecord` in its canonical form; the problem otherwise.
-    static func canonicalized(_ bytes: UnsafeRawBufferPointer, onRecord: (RecordView) -> Void) -> LineIssue.Problem? {
-        let canonical: [UInt8]
-        do { canonical = try Record.parse(bytes).canonicalBytes() } catch { return .invalid(error) }
-        return canonical.withUnsafeBytes { canonical in
-            switch RecordLine.read(canonical) {
-            case .record(let view):
-                onRecord(view)
-                return nil
-            case .problem(let problem): return problem
-            }
-        }
     }
 }

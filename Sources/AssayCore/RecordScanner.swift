@@ -17,57 +17,114 @@ import Darwin
 /// The two readers must agree on every input: `RecordReaderAgreementTests` and
 /// the `record-readers` fuzz target check it.
 enum RecordScanner {
+    /// A byte string in `Literals.bytes`: the scanner's tables hold no reference-counted values, so reading
+    /// them on the hot path costs no retain and release.
+    struct Literal {
+        let offset: Int32
+        let count: Int32
+    }
+
+    /// Every byte string the tables name, once, for the life of the process.
+    enum Literals {
+        // Written once by the (thread-safe) static initializer, never after: safe to share.
+        nonisolated(unsafe) static let (bytes, literals): (UnsafePointer<UInt8>, [String: Literal]) = {
+            var all: [UInt8] = []
+            var literals: [String: Literal] = [:]
+            func add(_ text: String) {
+                guard literals[text] == nil else { return }
+                literals[text] = Literal(offset: Int32(all.count), count: Int32(text.utf8.count))
+                all += text.utf8
+            }
+            for name in RecordField.names { add(name) }
+            for kind in RecordKind.allCases { add(kind.rawValue) }
+            for member in StatusHour.members { add(member.name) }
+            for kind in RecordKind.allCases {
+                for version in AssayVersion.recordSchemas {
+                    for field in RecordSchema.fields(of: kind, version: version) {
+                        if case .enumeration(let names) = field.type { names.forEach(add) }
+                    }
+                }
+            }
+            return (UnsafePointer(immortal(all).baseAddress!), literals)
+        }()
+
+        static func literal(_ text: String) -> Literal { literals[text]! }  // every caller names a string added above
+    }
+
+    /// A copy of `elements` that lives as long as the process (the scanner's static tables).
+    static func immortal<T>(_ elements: [T]) -> UnsafeBufferPointer<T> {
+        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, elements.count))
+        _ = buffer.initialize(from: elements)
+        return UnsafeBufferPointer(rebasing: buffer[0..<elements.count])
+    }
+
     /// A field check, resolved from `FieldType` once.
     enum Check {
         case schemaVersion, kind, identifier, ethAddress, url, boolean, weiAmount
-        case integer(ClosedRange<Int64>)
-        case enumeration([[UInt8]])
+        case integer(lower: Int64, upper: Int64)
+        /// `count` literals from `first` in `enumerations`.
+        case enumeration(first: Int32, count: Int32)
         case identifierList(maxCount: Int)
         case statusHours(maxCount: Int)
-
-        init(_ type: FieldType) {
-            switch type {
-            case .schemaVersion: self = .schemaVersion
-            case .kind: self = .kind
-            case .identifier: self = .identifier
-            case .ethAddress: self = .ethAddress
-            case .url: self = .url
-            case .timestampMs: self = .integer(RecordSchema.timestampRange)
-            case .integer(let range, _): self = .integer(range)
-            case .boolean: self = .boolean
-            case .enumeration(let names): self = .enumeration(names.map { Array($0.utf8) })
-            case .weiAmount: self = .weiAmount
-            case .identifierList(let maxCount): self = .identifierList(maxCount: maxCount)
-            case .statusHours(let maxCount): self = .statusHours(maxCount: maxCount)
-            }
-        }
     }
 
     struct Entry {
-        let name: [UInt8]
-        let field: RecordField
-        let check: Check
+        let name: Literal
+        let field: Int8
         let required: Bool
+        let check: Check
     }
 
     struct Table {
-        let entries: [Entry]
+        let entries: UnsafeBufferPointer<Entry>
         let requiredCount: Int
     }
 
-    /// Per schema version (from 1) and kind (in `RecordKind.allCases` order): the fields in canonical order.
-    static let tables: [[Table]] = AssayVersion.recordSchemas.map { version in
-        RecordKind.allCases.map { kind in
-            let table = FieldTable.table(kind, version: version)
-            return Table(entries: table.fields.map { Entry(name: Array($0.name.utf8), field: RecordField(known: $0.name), check: Check($0.type), required: $0.required) },
-                         requiredCount: table.requiredCount)
+    /// Per schema version (from 1) and kind (in `RecordKind.allCases` order): the fields in canonical order;
+    /// and the allowed values of every enumeration field, each field's list contiguous.
+    /// Written once by the (thread-safe) static initializer, never after: safe to share, as the next two.
+    nonisolated(unsafe) static let (tables, enumerationLiterals): (UnsafeBufferPointer<Table>, UnsafeBufferPointer<Literal>) = {
+        var enumerations: [Literal] = []
+        func check(_ type: FieldType) -> Check {
+            switch type {
+            case .schemaVersion: return .schemaVersion
+            case .kind: return .kind
+            case .identifier: return .identifier
+            case .ethAddress: return .ethAddress
+            case .url: return .url
+            case .timestampMs: return .integer(lower: RecordSchema.timestampRange.lowerBound, upper: RecordSchema.timestampRange.upperBound)
+            case .integer(let range, _): return .integer(lower: range.lowerBound, upper: range.upperBound)
+            case .boolean: return .boolean
+            case .enumeration(let names):
+                let first = Int32(enumerations.count)
+                enumerations += names.map(Literals.literal)
+                return .enumeration(first: first, count: Int32(names.count))
+            case .weiAmount: return .weiAmount
+            case .identifierList(let maxCount): return .identifierList(maxCount: maxCount)
+            case .statusHours(let maxCount): return .statusHours(maxCount: maxCount)
+            }
         }
+        var tables: [Table] = []
+        for version in AssayVersion.recordSchemas {
+            for kind in RecordKind.allCases {
+                let table = FieldTable.table(kind, version: version)
+                let entries = table.fields.map {
+                    Entry(name: Literals.literal($0.name), field: Int8(RecordField(known: $0.name).index), required: $0.required, check: check($0.type))
+                }
+                tables.append(Table(entries: immortal(entries), requiredCount: table.requiredCount))
+            }
+        }
+        return (immortal(tables), immortal(enumerations))
+    }()
+
+    static func table(version: Int64, kind: Int) -> Table {
+        tables[Int(version - AssayVersion.recordSchemas.lowerBound) * RecordKind.allCases.count + kind]
     }
 
-    static let kindNames: [[UInt8]] = RecordKind.allCases.map { Array($0.rawValue.utf8) }
-    static let liveOutcomes: [[UInt8]] = LiveOutcome.allCases.map { Array($0.rawValue.utf8) }
-    static let statusHourNames: [[UInt8]] = StatusHour.members.map { Array($0.name.utf8) }
-    static let statusHourRanges: [ClosedRange<Int64>] = StatusHour.members.map(\.range)
+    static let kindNames: [Literal] = RecordKind.allCases.map { Literals.literal($0.rawValue) }
+    static let liveOutcomes: [Literal] = LiveOutcome.allCases.map { Literals.literal($0.rawValue) }
+    nonisolated(unsafe) static let statusHourNames: UnsafeBufferPointer<Literal> = immortal(StatusHour.members.map { Literals.literal($0.name) })
+    nonisolated(unsafe) static let statusHourRanges: UnsafeBufferPointer<ClosedRange<Int64>> = immortal(StatusHour.members.map(\.range))
 
     static let quote = UInt8(ascii: "\""), colon = UInt8(ascii: ":"), comma = UInt8(ascii: ",")
     static let openBrace = UInt8(ascii: "{"), closeBrace = UInt8(ascii: "}")
@@ -121,7 +178,7 @@ enum RecordScanner {
               let version = integer(p, values[schemaMember]), AssayVersion.recordSchemas.contains(version)
         else { return nil }
         let kind = RecordKind.allCases[kindIndex]
-        let table = tables[Int(version - AssayVersion.recordSchemas.lowerBound)][kindIndex]
+        let table = table(version: version, kind: kindIndex)
 
         // 3. Members and fields are both in canonical order: one merge pass checks them all.
         var slots = InlineArray<64, Int64>(repeating: 0)
@@ -136,8 +193,8 @@ enum RecordScanner {
             guard fieldIndex < table.entries.count else { return nil }
             let entry = table.entries[fieldIndex]
             guard let slot = check(p, values[member], entry.check) else { return nil }
-            slots[entry.field.index] = slot
-            present |= 1 << UInt64(entry.field.index)
+            slots[Int(entry.field)] = slot
+            present |= 1 << UInt64(entry.field)
             if entry.required { required += 1 }
             fieldIndex += 1
         }
@@ -223,22 +280,43 @@ enum RecordScanner {
     }
 
     @inline(__always)
-    static func equals(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ literal: [UInt8]) -> Bool {
-        guard end - start == literal.count else { return false }
-        return literal.withUnsafeBufferPointer { memcmp(p + start, $0.baseAddress!, literal.count) == 0 }
+    static func equals(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ literal: Literal) -> Bool {
+        guard end - start == Int(literal.count) else { return false }
+        return same(p + start, Literals.bytes + Int(literal.offset), Int(literal.count))
+    }
+
+    static func matches(_ slice: UnsafeRawBufferPointer, _ literal: Literal) -> Bool {
+        let p = slice.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        return equals(p, 0, slice.count, literal)
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal: a loop, not a call, for names of a few bytes.
+    @inline(__always)
+    static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var i = 0
+        while i < count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     @inline(__always)
     static func equals(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ literal: StaticString) -> Bool {
-        end - start == literal.utf8CodeUnitCount && memcmp(p + start, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+        end - start == literal.utf8CodeUnitCount && same(p + start, literal.utf8Start, literal.utf8CodeUnitCount)
     }
 
     /// Whether bytes [a, aEnd) come strictly before [b, bEnd) (ASCII: byte order is UTF-16 order).
     @inline(__always)
     static func precedes(_ p: UnsafePointer<UInt8>, _ a: Int, _ aEnd: Int, _ b: Int, _ bEnd: Int) -> Bool {
         let common = min(aEnd - a, bEnd - b)
-        let order = memcmp(p + a, p + b, common)
-        return order != 0 ? order < 0 : aEnd - a < bEnd - b
+        var i = 0
+        while i < common {
+            let x = p[a + i], y = p[b + i]
+            if x != y { return x < y }
+            i += 1
+        }
+        return aEnd - a < bEnd - b
     }
 
     /// The integer a value range holds, if it is one (at most 18 digits: no overflow).
@@ -283,15 +361,16 @@ enum RecordScanner {
             guard prefix > 0, length <= 2048 else { return nil }
             for i in s + prefix..<end(text) where p[i] == UInt8(ascii: "<") || p[i] == UInt8(ascii: ">") { return nil }
             return text
-        case .integer(let allowed):
-            guard let value = integer(p, range), allowed.contains(value) else { return nil }
+        case .integer(let lower, let upper):
+            guard let value = integer(p, range), value >= lower && value <= upper else { return nil }
             return value
         case .boolean:
             if p[first] == UInt8(ascii: "t") { return 1 }
             return p[first] == UInt8(ascii: "f") ? 0 : nil
-        case .enumeration(let names):
-            guard let text, names.contains(where: { equals(p, start(text), end(text), $0) }) else { return nil }
-            return text
+        case .enumeration(let firstName, let names):
+            guard let text else { return nil }
+            for name in firstName..<firstName + names where equals(p, start(text), end(text), enumerationLiterals[Int(name)]) { return text }
+            return nil
         case .weiAmount:
             guard let text, case let length = end(text) - start(text), length >= 1 && length <= 78,
                   length == 1 || p[start(text)] != UInt8(ascii: "0") else { return nil }
@@ -364,7 +443,7 @@ enum RecordScanner {
             let first = view.integer(.firstOutputMs)
             if let first, let start, first < start { return false }
             if let first, let end, first > end { return false }
-            guard let text = view.slice(.outcome), let slot = liveOutcomes.firstIndex(where: { text.elementsEqual($0) }) else { return false }
+            guard let text = view.slice(.outcome), let slot = liveOutcomes.firstIndex(where: { matches(text, $0) }) else { return false }
             let outcome = LiveOutcome.allCases[slot]
             if (outcome == .noOrchestrator) != !view.has(.orchestrator) { return false }
             switch outcome {

@@ -153,16 +153,28 @@ public enum RecordLine {
     /// it refuses goes to the reference parser (`Record.parse`), which names what is wrong.
     public static func read(_ bytes: UnsafeRawBufferPointer) -> RecordLine {
         if let view = RecordScanner.scan(bytes) { return .record(view) }
-        return .problem(problem(bytes))
+        switch reference(bytes) {
+        case .notCanonical: return .problem(.notCanonical)
+        case .problem(let problem): return .problem(problem)
+        }
     }
 
-    /// Why the byte-level reader refused `bytes`, in the reference parser's words.
-    static func problem(_ bytes: UnsafeRawBufferPointer) -> LineIssue.Problem {
-        let record: Record
-        do { record = try Record.parse(bytes) } catch { return .invalid(error) }
-        if !record.canonicalBytes().elementsEqual(bytes) { return .notCanonical }
-        // Both readers are tested to agree on every input; should they not, the line is refused, never accepted.
-        return .invalid(RecordError(.malformedJSON, detail: "the byte-level reader refuses this line, which the reference parser accepts; "
-            + "this is a bug in Assay (please report it with the line)"))
+    /// What the reference procedure says of a line the byte-level reader refused.
+    enum Reference {
+        /// A valid record, not in canonical form: its canonical bytes.
+        case notCanonical([UInt8])
+        case problem(LineIssue.Problem)
     }
+
+    static func reference(_ bytes: UnsafeRawBufferPointer) -> Reference {
+        let record: Record
+        do { record = try Record.parse(bytes) } catch { return .problem(.invalid(error)) }
+        let canonical = record.canonicalBytes()
+        // Both readers are tested to agree on every input; should they not, the line is refused, never accepted.
+        return canonical.elementsEqual(bytes) ? .problem(disagreement) : .notCanonical(canonical)
+    }
+
+    static let disagreement = LineIssue.Problem.invalid(RecordError(
+        .malformedJSON, detail: "the byte-level reader refuses this line, which the reference parser accepts; "
+            + "this is a bug in Assay (please report it with the line)"))
 }

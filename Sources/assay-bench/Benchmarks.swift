@@ -62,19 +62,22 @@ struct CanonicalBench: ParsableCommand {
         let result = try CanonicalBenchmark(records: records, directory: directory, input: input).run { message in
             if showProgress { Diagnostics.print("… \(message)") }
         }
-        print("records            \(result.records)")
-        print("bytes              \(result.bytes)")
-        print("pipeline seconds   \(fixed(result.seconds, 3))")
-        print("records/s          \(fixed(result.recordsPerSecond, 0))")
-        print("MB/s               \(fixed(result.megabytesPerSecond, 1))")
-        if let sha = result.sha256sumSeconds, let ratio = result.ratio {
-            print("sha256sum seconds  \(fixed(sha, 3))")
-            print("ratio to sha256sum \(fixed(ratio, 2))x")
-        } else {
-            print("sha256sum          not available")
+        print("records            \(result.input.records)")
+        for (name, pass) in [("as generated", result.input), ("canonical", result.canonical)] {
+            print("\(name):")
+            print("  bytes              \(pass.bytes)")
+            print("  pipeline seconds   \(fixed(pass.seconds, 3))")
+            print("  records/s          \(fixed(pass.recordsPerSecond, 0))")
+            print("  MB/s               \(fixed(pass.megabytesPerSecond, 1))")
+            if let sha = pass.sha256sumSeconds, let ratio = pass.ratio {
+                print("  sha256sum seconds  \(fixed(sha, 3))")
+                print("  ratio to sha256sum \(fixed(ratio, 2))x")
+            } else {
+                print("  sha256sum          not available")
+            }
+            print("  merkle root        \(pass.root)")
         }
         print("peak RSS MiB       \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
-        print("merkle root        \(result.root)")
     }
 }
 
