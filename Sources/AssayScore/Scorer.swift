@@ -92,40 +92,26 @@ struct Key128: Hashable, Sendable {
     }
 }
 
-/// The values of the scored fields, stored inline (no heap array per record).
+/// The values of the scored fields, stored inline (no heap array per record) in 32 bits each: every
+/// scored field is a non-negative integer below 2³² (the largest, duration_ms, is at most 2 592 000 000;
+/// spec/records.md §3), and an absent value is stored as 2³² − 1.
 struct FieldValues: Sendable {
-    var outcome: Int64 = -1, swapCount: Int64 = -1, ptff: Int64 = -1, e2e: Int64 = -1, fps: Int64 = -1
-    var statusSamples: Int64 = -1, statusSamplesExpected: Int64 = -1, success: Int64 = -1, duration: Int64 = -1, ttft: Int64 = -1
+    private var stored = InlineArray<10, UInt32>(repeating: UInt32.max)
 
+    /// The value, −1 when absent.
     subscript(index: Int) -> Int64 {
-        get {
-            switch index {
-            case 0: outcome
-            case 1: swapCount
-            case 2: ptff
-            case 3: e2e
-            case 4: fps
-            case 5: statusSamples
-            case 6: statusSamplesExpected
-            case 7: success
-            case 8: duration
-            default: ttft
-            }
-        }
-        set {
-            switch index {
-            case 0: outcome = newValue
-            case 1: swapCount = newValue
-            case 2: ptff = newValue
-            case 3: e2e = newValue
-            case 4: fps = newValue
-            case 5: statusSamples = newValue
-            case 6: statusSamplesExpected = newValue
-            case 7: success = newValue
-            case 8: duration = newValue
-            default: ttft = newValue
-            }
-        }
+        get { stored[index] == UInt32.max ? -1 : Int64(stored[index]) }
+        set { stored[index] = newValue < 0 ? UInt32.max : UInt32(newValue) }  // a validated record's value: 0 ≤ newValue < 2³² − 1
+    }
+
+    var outcome: Int64 {
+        get { self[ScoredField.outcome.rawValue] }
+        set { self[ScoredField.outcome.rawValue] = newValue }
+    }
+
+    var success: Int64 {
+        get { self[ScoredField.success.rawValue] }
+        set { self[ScoredField.success.rawValue] = newValue }
     }
 }
 
@@ -154,13 +140,11 @@ public final class Scorer {
     public let window: ClosedRange<UTCDay>
     public let benchmarkDays: ClosedRange<UTCDay>
     var bundles: Set<BundleName> = []
-    /// (observer_id, id), as the first 128 bits of SHA-256(observer_id 0x00 id) → its versions.
-    var records: [Key128: Entry] = [:]
-    enum Entry {
-        /// An index into `observations`.
-        case single(Int32)
-        case conflict(Set<Key128>)
-    }
+    /// (observer_id, id), as the first 128 bits of SHA-256(observer_id 0x00 id) → its one version (an index
+    /// into `observations`, ≥ 0) or its versions in conflict (−1 − an index into `conflicts`).
+    var records: [Key128: Int32] = [:]
+    /// The versions (second halves of their SHA-256) of each identity in conflict.
+    var conflicts: [Set<Key128>] = []
     /// Every distinct observation once; jobs are indexes into it.
     var observations: [Observation] = []
     /// The session evidence of gateways' live sessions, for the session-hour method (§11).
@@ -300,9 +284,8 @@ public final class Scorer {
         read += 1
         let digest = prepared.digest
         let version = Key128(high: digest.2, low: digest.3)
-        switch records[prepared.identity] {
-        case nil:
-            records[prepared.identity] = .single(Int32(observations.count))
+        guard let entry = records[prepared.identity] else {
+            records[prepared.identity] = Int32(observations.count)
             var observation = Observation(kind: prepared.kind, role: prepared.role, digest: digest, orchestrator: intern(prepared.orchestrator),
                                           pipeline: intern(prepared.pipeline), model: intern(prepared.model), region: intern(prepared.region),
                                           startMs: prepared.startMs, values: prepared.values, jobKey: prepared.jobKey)
@@ -313,50 +296,59 @@ public final class Scorer {
             }
             observations.append(observation)
             distinct += 1
-        case .single(let existing) where observations[Int(existing)].digest == digest:
-            break
-        case .single(let existing):
-            let other = observations[Int(existing)].digest
-            records[prepared.identity] = .conflict([Key128(high: other.2, low: other.3), version])
+            return
+        }
+        if entry >= 0 {
+            let other = observations[Int(entry)].digest
+            guard other != digest else { return }
+            records[prepared.identity] = -1 - Int32(conflicts.count)
+            conflicts.append([Key128(high: other.2, low: other.3), version])
             distinct += 1
-        case .conflict(var versions):
-            if versions.insert(version).inserted { distinct += 1 }
-            records[prepared.identity] = .conflict(versions)
+        } else if conflicts[Int(-1 - entry)].insert(version).inserted {
+            distinct += 1
         }
     }
-
 
     // MARK: - Jobs (§4)
 
     /// Jobs (indexes into `observations`): the gateways' records (spec/scoring.md §4); orchestrators' records
     /// only matched against them, for the disagreements per orchestrator.
     func jobs() -> (jobs: [Int32], disagreements: [Int32: Disagreements], conflicts: Int, ambiguous: Int) {
-        var conflicts = 0
         var jobs: [Int32] = []
         jobs.reserveCapacity(records.count)
-        var keyed: [Key128: (gateway: [Int32], orchestrator: [Int32])] = [:]
-        for entry in records.values {
-            guard case .single(let index) = entry else { conflicts += 1; continue }
+        // Records with a job key, sorted by key, then gateways before orchestrators, then by record hash:
+        // each key's records are one run, its first gateway record and first orchestrator record the ones matched.
+        var keyed: [(key: Key128, index: Int32)] = []
+        for index in records.values where index >= 0 {
             let observation = observations[Int(index)]
             guard let key = observation.jobKey else {
                 if observation.role == 0 { jobs.append(index) }
                 continue
             }
-            if observation.role == 0 { keyed[key, default: ([], [])].gateway.append(index) } else {
-                keyed[key, default: ([], [])].orchestrator.append(index)
-            }
+            keyed.append((key, index))
+        }
+        keyed.sort { a, b in
+            if a.key != b.key { return a.key.high != b.key.high ? a.key.high < b.key.high : a.key.low < b.key.low }
+            let x = observations[Int(a.index)], y = observations[Int(b.index)]
+            return x.role != y.role ? x.role < y.role : x.digest < y.digest
         }
         var ambiguous = 0
         var disagreements: [Int32: Disagreements] = [:]
-        for roles in keyed.values {
-            ambiguous += max(0, roles.gateway.count - 1) + max(0, roles.orchestrator.count - 1)
+        var start = 0
+        while start < keyed.count {
+            var end = start + 1
+            while end < keyed.count && keyed[end].key == keyed[start].key { end += 1 }
+            defer { start = end }
+            let run = keyed[start..<end]
+            let gateways = run.prefix { observations[Int($0.index)].role == 0 }.count
+            let orchestrators = run.count - gateways
+            ambiguous += max(0, gateways - 1) + max(0, orchestrators - 1)
             // An orchestrator's record without a gateway's is its claim alone: not a job.
-            guard let gatewayIndex = roles.gateway.min(by: { observations[Int($0)].digest < observations[Int($1)].digest }) else { continue }
+            guard gateways > 0 else { continue }
+            let gatewayIndex = keyed[start].index
             jobs.append(gatewayIndex)
-            guard let orchestratorIndex = roles.orchestrator.min(by: { observations[Int($0)].digest < observations[Int($1)].digest }) else {
-                continue
-            }
-            let gateway = observations[Int(gatewayIndex)], orchestrator = observations[Int(orchestratorIndex)]
+            guard orchestrators > 0 else { continue }
+            let gateway = observations[Int(gatewayIndex)], orchestrator = observations[Int(keyed[start + gateways].index)]
             guard window.contains(gateway.day) else { continue }
             let verdict: ScoredField = gateway.kind == .liveSession ? .outcome : .success
             var counts = disagreements[gateway.orchestrator, default: Disagreements()]
@@ -369,7 +361,7 @@ public final class Scorer {
             }
             disagreements[gateway.orchestrator] = counts
         }
-        return (jobs, disagreements, conflicts, ambiguous)
+        return (jobs, disagreements, conflicts.count, ambiguous)
     }
 
     struct Disagreements {

@@ -107,7 +107,9 @@ struct SealBench: ParsableCommand {
         abstract: "Sealing throughput (validate, deduplicate, sort, hash, Merkle, sign, write), next to sha256sum.",
         discussion: """
             Seals D days of N synthetic records each and reports records/s, next to the time \
-            sha256sum takes over the sealed files.
+            sha256sum takes over the sealed files. The input records are in canonical form, as a \
+            collector's staging store holds them when it seals a day ('assay-bench canonical' \
+            measures canonicalizing).
 
             Example:
               .build/release/assay-bench seal --days 7 --records-per-day 50000
