@@ -180,11 +180,20 @@ public struct ExporterServer: Sendable {
         if let cached = pages.get(key) { return Self.response(.ok, cached, contentType: "application/json", gzip: gzip) }
         let page = try await reader.page(after: after, limit: limit, maxBytes: configuration.pageBytes)
         // Canonical member order: api, count, has_more, next_cursor, records, schema.
-        var body = Array(#"{"api":"\#(Self.api)","count":\#(page.count),"has_more":\#(page.hasMore),"next_cursor":\#(page.nextCursor),"records":["#.utf8)
-        body += page.joined
-        body += Array(#"],"schema":\#(AssayVersion.recordSchema)}"#.utf8)
-        body.append(0x0A)
-        let encoded = Self.encode(body, gzip: gzip)
+        let head = Array(#"{"api":"\#(Self.api)","count":\#(page.count),"has_more":\#(page.hasMore),"next_cursor":\#(page.nextCursor),"records":["#.utf8)
+        let tail = Array(#"],"schema":\#(AssayVersion.recordSchema)}"#.utf8) + [0x0A]
+        let encoded: EncodedBody
+        if gzip {
+            encoded = Self.encode(head + page.joined + tail, gzip: true)
+        } else {
+            // The records are copied once, from the store's page into the buffer that is sent.
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(head.count + page.joined.count + tail.count)
+            buffer.writeBytes(head)
+            buffer.writeBytes(page.joined)
+            buffer.writeBytes(tail)
+            encoded = EncodedBody(buffer: buffer, gzipped: false)
+        }
         // A page followed by more records can never change: cache it for the next scraper.
         if page.hasMore { pages.put(key, encoded) }
         return Self.response(.ok, encoded, contentType: "application/json", gzip: gzip)
