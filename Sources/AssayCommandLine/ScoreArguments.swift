@@ -37,24 +37,21 @@ public struct ScoreArguments: ParsableArguments {
             if !name.contains("/"), !name.hasSuffix(".json"), let builtIn = ScoringProfile.builtIn(named: name) { return builtIn }
             return try ScoringProfile(bytes: try Files.read(name, limit: 1 << 20), path: name)
         } ?? ScoringProfile.naapSLAv1()
-        if unverified {
-            Diagnostics.print("warning: --unverified: the datasets are not verified and the scores say so")
-        } else {
-            for path in datasets {
-                let errors = await BundleSet.verify(DatasetDirectory(path))
-                guard !errors.isEmpty else { continue }
-                let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
-                throw Failure(message: "\(path) does not verify (\(errors.count) errors); scores are only derived from verified data "
-                              + "(--unverified skips verification):\n\(shown)")
-            }
-        }
         let scorer = Scorer(profile: scoringProfile, lastDay: UTCDay(day)!, days: window)
+        if unverified { Diagnostics.print("warning: --unverified: the datasets are not verified and the scores say so") }
         for path in datasets {
-            if let bundles = try select(path) {
-                try BundleSet.feed(scorer, from: DatasetDirectory(path), bundles: bundles.filter { scorer.daysNeeded.contains($0.1) })
-            } else {
-                try BundleSet.feed(scorer, from: DatasetDirectory(path))
+            let directory = DatasetDirectory(path)
+            let bundles = try select(path)?.filter { scorer.daysNeeded.contains($0.1) }
+            if unverified {
+                if let bundles { try BundleSet.feed(scorer, from: directory, bundles: bundles) } else { try BundleSet.feed(scorer, from: directory) }
+                continue
             }
+            // Verified and read in one pass; a dataset with errors stops the run before anything is written.
+            let errors = await BundleSet.verifyAndFeed(scorer, from: directory, bundles: bundles)
+            guard !errors.isEmpty else { continue }
+            let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+            throw Failure(message: "\(path) does not verify (\(errors.count) errors); scores are only derived from verified data "
+                          + "(--unverified skips verification):\n\(shown)")
         }
         let bytes = scorer.output(verified: !unverified)
         if let output { try Files.writeAtomically(output, contents: bytes) } else {

@@ -10,6 +10,27 @@ public enum BundleSet {
         await DatasetVerifier(directory: directory).verify().findings.filter { $0.severity == .error }
     }
 
+    /// Verifies `directory` (spec/dataset.md §8) and, in the same pass, adds to `scorer` the bundles it needs
+    /// (of `bundles`, or of all when nil) and their records: each file is read once. Returns the findings that
+    /// are errors; when there are any, the scorer holds records of a dataset that does not verify and must not
+    /// be used.
+    public static func verifyAndFeed(_ scorer: Scorer, from directory: DatasetDirectory, bundles: [(String, UTCDay)]?) async -> [Finding] {
+        let wanted = bundles.map { Set($0.map { "\($0.0)/\($0.1)" }) }
+        let days = scorer.daysNeeded
+        let sink = ScorerSink(scorer: scorer) { collector, day in
+            days.contains(day) && wanted.map { $0.contains("\(collector)/\(day)") } ?? true
+        }
+        var options = DatasetVerifier.Options()
+        options.sink = sink
+        let report = await DatasetVerifier(directory: directory, options: options).verify()
+        let errors = report.findings.filter { $0.severity == .error }
+        guard errors.isEmpty else { return errors }
+        for bundle in report.bundles where sink.wants(bundle.collector, bundle.day) {
+            if let manifest = bundle.manifestHash { scorer.add(bundle: bundle.collector, day: bundle.day, manifestSHA256: manifest) }
+        }
+        return []
+    }
+
     /// Lines parsed at once: parsing and hashing run on every core, adding to the scorer on one.
     static let chunkLines = 8192
 
@@ -150,5 +171,47 @@ public final class PreparedBundles {
     /// Forgets the bundles of days before `day`.
     public func forget(before day: UTCDay) {
         bundles = bundles.filter { $0.key.day >= day }
+    }
+}
+
+/// Hands the verified records of the bundles a scorer needs to it, from the verifier's worker threads:
+/// each record prepared on its thread, added in batches under a lock.
+final class ScorerSink: VerifiedRecordSink, @unchecked Sendable {
+    let scorer: Scorer
+    let wants: @Sendable (String, UTCDay) -> Bool
+    let lock = NSLock()
+
+    init(scorer: Scorer, wants: @escaping @Sendable (String, UTCDay) -> Bool) {
+        self.scorer = scorer
+        self.wants = wants
+    }
+
+    func bundle(collector: String, day: UTCDay) -> any VerifiedRecordReceiver {
+        Receiver(sink: wants(collector, day) ? self : nil)
+    }
+
+    func add(_ records: [Scorer.PreparedRecord]) {
+        lock.withLock { for record in records { scorer.add(record) } }
+    }
+
+    final class Receiver: VerifiedRecordReceiver {
+        let sink: ScorerSink?
+        var batch: [Scorer.PreparedRecord] = []
+
+        init(sink: ScorerSink?) { self.sink = sink }
+
+        func record(line: Int, _ record: RecordView) {
+            guard let sink, let prepared = Scorer.prepare(record, sha256: MessageDigest.sha256(record.bytes).bytes) else { return }
+            batch.append(prepared)
+            if batch.count == BundleSet.chunkLines {
+                sink.add(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+
+        func finish() {
+            sink?.add(batch)
+            batch = []
+        }
     }
 }

@@ -44,18 +44,15 @@ public final class SiteModel: @unchecked Sendable {
         let canonical: String?
 
         static let stringFields = ["observer_id", "id", "kind", "observer_role", "orchestrator", "pipeline", "model_id", "region", "outcome"]
+            .map(RecordField.init(known:))
+        /// Integer fields, and `success` as 1 or 0.
         static let integerFields = ["start_ms", "end_ms", "success", "e2e_latency_ms", "output_fps_mfps", "duration_ms", "ttft_ms"]
+            .map(RecordField.init(known:))
 
-        init(_ record: Record, line: Int, canonical: String?) {
+        init(_ record: RecordView, line: Int, canonical: String?) {
             self.line = line
-            strings = Self.stringFields.map { name in if case .string(let text)? = record[name] { text } else { nil } }
-            integers = Self.integerFields.map { name in
-                switch record[name] {
-                case .integer(let value)?: value
-                case .bool(let flag)?: flag ? 1 : 0
-                default: nil
-                }
-            }
+            strings = Self.stringFields.map { record.string($0) }
+            integers = Self.integerFields.map { record.integer($0) }  // a boolean's slot is 1 or 0
             self.canonical = canonical
         }
     }
@@ -226,9 +223,8 @@ public final class SiteModel: @unchecked Sendable {
             func record(line: Int, _ view: RecordView) {
                 let bytes = view.bytes
                 if let ready = Scorer.prepare(view, sha256: MessageDigest.sha256(bytes).bytes) { data.prepared.append(ready) }
-                let record = view.record()
-                data.rows.append(Row(record, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil))
-                if let job = SiteModel.job(record), case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] {
+                data.rows.append(Row(view, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil))
+                if let job = SiteModel.job(view), let observer = view.string(.observerID), let id = view.string(.id) {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))
                 }
             }
@@ -238,19 +234,21 @@ public final class SiteModel: @unchecked Sendable {
     }
 
     /// A gateway-observed job, or nil for other records.
-    static func job(_ record: Record) -> Job? {
-        guard record["observer_role"] == .string("gateway"), record.kind != .probe else { return nil }
-        func string(_ name: String) -> String? { if case .string(let text)? = record[name] { text } else { nil } }
-        func integer(_ name: String) -> Int64? { if case .integer(let value)? = record[name] { value } else { nil } }
+    static func job(_ record: RecordView) -> Job? {
+        guard record.string(.observerRole, is: "gateway"), record.kind != .probe else { return nil }
         let byoc = record.kind == .byocJob
-        var success: Bool?
-        if case .bool(let flag)? = record["success"] { success = flag }
-        return Job(kind: record.kind, orchestrator: string("orchestrator"),
-                   pipeline: byoc ? "byoc" : (string("pipeline") ?? Job.pipelineNotReported),
-                   model: byoc ? (string("capability") ?? Job.modelNotReported)
-                       : string("orchestrator") == nil ? Job.noOrchestrator : (string("model_id") ?? Job.modelNotReported),
-                   success: success, outcome: string("outcome"),
-                   e2eMs: integer("e2e_latency_ms"), fpsMilli: integer("output_fps_mfps"))
+        return Job(kind: record.kind, orchestrator: record.string(.orchestrator),
+                   pipeline: byoc ? "byoc" : (record.string(JobField.pipeline) ?? Job.pipelineNotReported),
+                   model: byoc ? (record.string(JobField.capability) ?? Job.modelNotReported)
+                       : !record.has(.orchestrator) ? Job.noOrchestrator : (record.string(JobField.model) ?? Job.modelNotReported),
+                   success: record.boolean(JobField.success), outcome: record.string(.outcome),
+                   e2eMs: record.integer(JobField.e2e), fpsMilli: record.integer(JobField.fps))
+    }
+
+    /// The fields `job` reads.
+    enum JobField {
+        static let pipeline = RecordField(known: "pipeline"), capability = RecordField(known: "capability"), model = RecordField(known: "model_id")
+        static let success = RecordField(known: "success"), e2e = RecordField(known: "e2e_latency_ms"), fps = RecordField(known: "output_fps_mfps")
     }
 
     /// Whether a job succeeded: `success`, or a live session's `outcome` of `completed`.
