@@ -41,22 +41,12 @@ public struct ScoreBenchmark {
     public func run(_ dataset: DatasetDirectory, assay: String, progress: (String) -> Void) throws -> Report {
         progress("timing assay score")
         let output = "\(dataset.root)-scores.json"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: assay)
-        process.arguments = ["score", "--dataset", dataset.root, "--day", lastDay.description, "--window", "1", "--unverified", "--output", output]
-        let errors = Pipe()
-        process.standardError = errors
-        let started = monotonicSeconds()
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let seconds = monotonicSeconds() - started
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        let peak = usage.ru_maxrss * 1024
-        guard process.terminationStatus == 0 else {
-            throw BenchError(message: "\(assay) score exited with status \(process.terminationStatus): \(String(decoding: message, as: UTF8.self))")
-        }
+        // A whole process under GNU time: its own peak RSS, not this benchmark's.
+        let run = try ProcessTimer.run(assay, ["score", "--dataset", dataset.root, "--day", lastDay.description, "--window", "1", "--unverified",
+                                               "--output", output])
+        let seconds = run.wallSeconds
+        let peak = run.peakResidentBytes
+        guard run.status == 0 else { throw BenchError(message: "\(assay) score exited with status \(run.status): \(run.standardError)") }
         let scores = try Files.read(output)
         unlink(output)
         let files = (try? FileManager.default.subpathsOfDirectory(atPath: "\(dataset.root)/bundles"))?

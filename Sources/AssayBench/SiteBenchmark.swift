@@ -42,22 +42,15 @@ public struct SiteBenchmark {
     public func run(_ dataset: DatasetDirectory, assay: String, progress: (String) -> Void) throws -> Report {
         progress("timing assay site build")
         let output = "\(dataset.root)-site"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: assay)
-        process.arguments = ["site", "build", "--dataset", dataset.root, "--out", output]
-        process.standardOutput = FileHandle.nullDevice
-        let started = monotonicSeconds()
-        try process.run()
-        process.waitUntilExit()
-        let seconds = monotonicSeconds() - started
-        guard process.terminationStatus == 0 else { throw BenchError(message: "assay site build exited with \(process.terminationStatus)") }
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        // A whole process under GNU time: its own peak RSS, not this benchmark's.
+        let run = try ProcessTimer.run(assay, ["site", "build", "--dataset", dataset.root, "--out", output])
+        let seconds = run.wallSeconds
+        guard run.status == 0 else { throw BenchError(message: "assay site build exited with \(run.status): \(run.standardError)") }
         let files = (try? FileManager.default.subpathsOfDirectory(atPath: output))?.filter { !DatasetDirectory.isDirectory("\(output)/\($0)") } ?? []
         let bytes = files.reduce(Int64(0)) { $0 + Int64((try? FileManager.default.attributesOfItem(atPath: "\(output)/\($1)")[.size] as? Int) ?? 0) }
         let sums = MessageDigest.sha256((try? Files.read("\(output)/SHA256SUMS")) ?? []).hex
         try? FileManager.default.removeItem(atPath: output)
-        return Report(records: records, bundles: days * 2, seconds: seconds, peakResidentBytes: usage.ru_maxrss * 1024,
+        return Report(records: records, bundles: days * 2, seconds: seconds, peakResidentBytes: run.peakResidentBytes,
                       files: files.count, bytes: bytes, sha256sums: sums)
     }
 }

@@ -118,11 +118,12 @@ enum RecordScanner {
     }()
 
     static func table(version: Int64, kind: Int) -> Table {
-        tables[Int(version - AssayVersion.recordSchemas.lowerBound) * RecordKind.allCases.count + kind]
+        tables[Int(version - AssayVersion.recordSchemas.lowerBound) * RecordKind.ordered.count + kind]
     }
 
     static let kindNames: [Literal] = RecordKind.allCases.map { Literals.literal($0.rawValue) }
     static let liveOutcomes: [Literal] = LiveOutcome.allCases.map { Literals.literal($0.rawValue) }
+    static let liveOutcomeCases = LiveOutcome.allCases
     nonisolated(unsafe) static let statusHourNames: UnsafeBufferPointer<Literal> = immortal(StatusHour.members.map { Literals.literal($0.name) })
     nonisolated(unsafe) static let statusHourRanges: UnsafeBufferPointer<ClosedRange<Int64>> = immortal(StatusHour.members.map(\.range))
 
@@ -177,7 +178,7 @@ enum RecordScanner {
               let kindIndex = kindNames.firstIndex(where: { equals(p, start(kindValue) + 1, end(kindValue) - 1, $0) }),
               let version = integer(p, values[schemaMember]), AssayVersion.recordSchemas.contains(version)
         else { return nil }
-        let kind = RecordKind.allCases[kindIndex]
+        let kind = RecordKind.ordered[kindIndex]
         let table = table(version: version, kind: kindIndex)
 
         // 3. Members and fields are both in canonical order: one merge pass checks them all.
@@ -444,7 +445,7 @@ enum RecordScanner {
             if let first, let start, first < start { return false }
             if let first, let end, first > end { return false }
             guard let text = view.slice(.outcome), let slot = liveOutcomes.firstIndex(where: { matches(text, $0) }) else { return false }
-            let outcome = LiveOutcome.allCases[slot]
+            let outcome = liveOutcomeCases[slot]
             if (outcome == .noOrchestrator) != !view.has(.orchestrator) { return false }
             switch outcome {
             case .completed, .zeroFPS: if first == nil { return false }

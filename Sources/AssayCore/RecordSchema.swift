@@ -17,6 +17,20 @@ public enum RecordKind: String, CaseIterable, Sendable, Comparable {
 
     public static func < (lhs: RecordKind, rhs: RecordKind) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// The kind's place in `allCases`, for tables indexed by kind (no array is built per call, as `allCases` is).
+    public var ordinal: Int {
+        switch self {
+        case .liveSession: 0
+        case .batchRequest: 1
+        case .llmRequest: 2
+        case .byocJob: 3
+        case .probe: 4
+        }
+    }
+
+    /// `allCases`, built once: `ordered[kind.ordinal] == kind`.
+    public static let ordered = allCases
+
     /// One line describing the kind, for schemas and help.
     public var summary: String {
         switch self {

@@ -74,7 +74,7 @@ struct Observation {
         let value = values[field.rawValue]
         return value < 0 ? nil : value
     }
-    var outcome: LiveOutcome? { value(.outcome).map { LiveOutcome.allCases[Int($0)] } }
+    var outcome: LiveOutcome? { value(.outcome).map { LiveOutcome.bySlot[Int($0)] } }
     var success: Bool { values[ScoredField.success.rawValue] == 1 }
     var day: UTCDay { UTCDay(containing: startMs) }
 }
@@ -118,6 +118,8 @@ struct FieldValues: Sendable {
 /// A live outcome's slot in the scorer's per-group counts: its position in `LiveOutcome.allCases`.
 extension LiveOutcome {
     static let slots = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+    /// `allCases`, built once: `bySlot[outcome.slot] == outcome`.
+    static let bySlot = allCases
     var slot: Int { Self.slots[self] ?? 0 }  // every case has a slot
 }
 
@@ -245,7 +247,7 @@ public final class Scorer {
             if let field, let value = record.integer(field) { values[index] = value }
         }
         if let outcome = record.slice(.outcome), record.kind == .liveSession,
-           let slot = LiveOutcome.allCases.firstIndex(where: { outcome.elementsEqual($0.rawValue.utf8) }) {
+           let slot = LiveOutcome.bySlot.firstIndex(where: { outcome.elementsEqual($0.rawValue.utf8) }) {
             values.outcome = Int64(slot)
         }
         if let success = record.boolean(Field.success) { values.success = success ? 1 : 0 }
@@ -482,7 +484,7 @@ public final class Scorer {
         for index in jobs {
             let job = observations[Int(index)]
             let day = job.day
-            let packed = Int64(RecordKind.allCases.firstIndex(of: job.kind)!) << 48 | Int64(job.pipeline + 1) << 24 | Int64(job.model + 1)
+            let packed = Int64(job.kind.ordinal) << 48 | Int64(job.pipeline + 1) << 24 | Int64(job.model + 1)
             let key = keys[packed] ?? { let key = groupKey(job); keys[packed] = key; return key }()
             let latencyField = profile.latencyField[job.kind]
             if benchmarkDays.contains(day) {
