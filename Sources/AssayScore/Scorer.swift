@@ -239,7 +239,9 @@ public final class Scorer {
         return Key128(MessageDigest.sha256(bytes).bytes)
     }
 
-    public static func prepare(_ record: RecordView, sha256 digest: [UInt8]) -> PreparedRecord? {
+    /// `strings` keeps one copy of the repeated strings of the records prepared with it (for callers that keep them).
+    public static func prepare(_ record: RecordView, sha256 digest: [UInt8], strings: StringInterner? = nil) -> PreparedRecord? {
+        func string(_ field: RecordField) -> String? { strings?.string(record, field) ?? record.string(field) }
         guard record.kind != .probe else { return nil }
         func word(_ i: Int) -> UInt64 { digest[i * 8..<i * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
         var values = FieldValues()
@@ -256,7 +258,7 @@ public final class Scorer {
         let observer = record.slice(.observerID) ?? empty, requestID = record.slice(Field.requestID) ?? empty
         let streamID = record.slice(Field.streamID) ?? empty
         let attempt = record.integer(Field.attempt) ?? 0
-        let orchestrator = record.string(.orchestrator)
+        let orchestrator = string(.orchestrator)
         var jobKey: Key128?
         if record.kind != .byocJob, let address = record.slice(.orchestrator), role < 2 {
             jobKey = Array(record.kind.rawValue.utf8).withUnsafeBytes { kind in
@@ -271,14 +273,14 @@ public final class Scorer {
                 lastMs: record.integer(Field.sessionLastMs) ?? -1, swaps: record.integer(Field.sessionSwaps) ?? 0,
                 runnerStartMs: record.integer(Field.runnerStartMs) ?? -1, ingestSentMs: record.integer(Field.ingestSentMs) ?? -1,
                 runnerOutputMs: record.integer(Field.runnerOutputMs) ?? -1)
-            evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: record.string(Field.gpu), facts: facts,
+            evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: string(Field.gpu), facts: facts,
                                     hours: record.statusHours.map(LiveEvidence.Hour.init))
         }
         let byoc = record.kind == .byocJob
         return PreparedRecord(identity: key(observer, record.slice(.id) ?? empty), digest: (word(0), word(1), word(2), word(3)),
                               kind: record.kind, role: role, orchestrator: orchestrator,
-                              pipeline: byoc ? "byoc" : record.string(Field.pipeline), model: record.string(byoc ? Field.capability : Field.model),
-                              region: record.string(.region), startMs: record.integer(.startMs) ?? 0, values: values, jobKey: jobKey, evidence: evidence)
+                              pipeline: byoc ? "byoc" : string(Field.pipeline), model: string(byoc ? Field.capability : Field.model),
+                              region: string(.region), startMs: record.integer(.startMs) ?? 0, values: values, jobKey: jobKey, evidence: evidence)
     }
 
     /// Adds a prepared record.

@@ -49,9 +49,10 @@ public final class SiteModel: @unchecked Sendable {
         static let integerFields = ["start_ms", "end_ms", "success", "e2e_latency_ms", "output_fps_mfps", "duration_ms", "ttft_ms"]
             .map(RecordField.init(known:))
 
-        init(_ record: RecordView, line: Int, canonical: String?) {
+        init(_ record: RecordView, line: Int, canonical: String?, strings interner: StringInterner) {
             self.line = line
-            strings = Self.stringFields.map { record.string($0) }
+            // Every field but id repeats across records: one copy each.
+            strings = Self.stringFields.map { $0 == .id ? record.string($0) : interner.string(record, $0) }
             integers = Self.integerFields.map { record.integer($0) }  // a boolean's slot is 1 or 0
             self.canonical = canonical
         }
@@ -116,11 +117,12 @@ public final class SiteModel: @unchecked Sendable {
         var bundlesByDay: [UTCDay: [(String, String)]] = [:]
         var prepared: [UTCDay: [Scorer.PreparedRecord]] = [:]
         var jobs: [UTCDay: [String: Job]] = [:]
-        let received = sink.take()
+        var received = sink.take()
         for bundle in report.bundles {
             guard let manifest = bundle.manifestHash else { continue }
             bundlesByDay[bundle.day, default: []].append((bundle.collector, manifest))
-            guard let data = received[bundle.relativePath] else { continue }
+            // Taken out, so each bundle's data is held once, not also by the sink's table until the end.
+            guard let data = received.removeValue(forKey: bundle.relativePath) else { continue }
             rows[bundle.relativePath] = data.rows
             prepared[bundle.day, default: []] += data.prepared
             for (key, job) in data.jobs { jobs[bundle.day, default: [:]][key] = job }
@@ -204,16 +206,20 @@ public final class SiteModel: @unchecked Sendable {
             lock.unlock()
         }
 
+        /// Hands over what was collected and forgets it (so it is held once).
         func take() -> [String: BundleData] {
             lock.lock()
             defer { lock.unlock() }
-            return bundles
+            let taken = bundles
+            bundles = [:]
+            return taken
         }
 
         final class Receiver: VerifiedRecordReceiver {
             let sink: Sink
             let path: String
             var data = BundleData()
+            let strings = StringInterner()
 
             init(sink: Sink, path: String) {
                 self.sink = sink
@@ -222,9 +228,9 @@ public final class SiteModel: @unchecked Sendable {
 
             func record(line: Int, _ view: RecordView) {
                 let bytes = view.bytes
-                if let ready = Scorer.prepare(view, sha256: MessageDigest.sha256(bytes).bytes) { data.prepared.append(ready) }
-                data.rows.append(Row(view, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil))
-                if let job = SiteModel.job(view), let observer = view.string(.observerID), let id = view.string(.id) {
+                if let ready = Scorer.prepare(view, sha256: MessageDigest.sha256(bytes).bytes, strings: strings) { data.prepared.append(ready) }
+                data.rows.append(Row(view, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil, strings: strings))
+                if let job = SiteModel.job(view, strings: strings), let observer = view.string(.observerID), let id = view.string(.id) {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))
                 }
             }
@@ -234,14 +240,14 @@ public final class SiteModel: @unchecked Sendable {
     }
 
     /// A gateway-observed job, or nil for other records.
-    static func job(_ record: RecordView) -> Job? {
+    static func job(_ record: RecordView, strings: StringInterner) -> Job? {
         guard record.string(.observerRole, is: "gateway"), record.kind != .probe else { return nil }
         let byoc = record.kind == .byocJob
-        return Job(kind: record.kind, orchestrator: record.string(.orchestrator),
-                   pipeline: byoc ? "byoc" : (record.string(JobField.pipeline) ?? Job.pipelineNotReported),
-                   model: byoc ? (record.string(JobField.capability) ?? Job.modelNotReported)
-                       : !record.has(.orchestrator) ? Job.noOrchestrator : (record.string(JobField.model) ?? Job.modelNotReported),
-                   success: record.boolean(JobField.success), outcome: record.string(.outcome),
+        return Job(kind: record.kind, orchestrator: strings.string(record, .orchestrator),
+                   pipeline: byoc ? "byoc" : (strings.string(record, JobField.pipeline) ?? Job.pipelineNotReported),
+                   model: byoc ? (strings.string(record, JobField.capability) ?? Job.modelNotReported)
+                       : !record.has(.orchestrator) ? Job.noOrchestrator : (strings.string(record, JobField.model) ?? Job.modelNotReported),
+                   success: record.boolean(JobField.success), outcome: strings.string(record, .outcome),
                    e2eMs: record.integer(JobField.e2e), fpsMilli: record.integer(JobField.fps))
     }
 

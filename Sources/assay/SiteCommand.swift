@@ -51,8 +51,22 @@ struct SiteBuild: AsyncParsableCommand {
     @Option(help: "Copy record files into the site up to this many MiB in all.")
     var copyRecordsLimit: Int = 16
 
-    @Flag(help: "Print when each stage starts (milliseconds since the start), for profiling.")
+    @Flag(help: "Print when each stage starts (milliseconds since the start) and the memory in use then, for profiling.")
     var timings = false
+
+    /// `N ms: stage (RSS M MiB)` on standard error.
+    func printTiming(_ stage: String, since started: Int64) {
+        let resident = Self.residentMiB().map { " (RSS \($0) MiB)" } ?? ""
+        Diagnostics.print("\(WallClock.nowMilliseconds - started) ms: \(stage)\(resident)")
+    }
+
+    /// This process's resident memory now (Linux /proc/self/statm: pages), nil where it cannot be read.
+    static func residentMiB() -> Int? {
+        guard let text = try? Files.read("/proc/self/statm", limit: 4096) else { return nil }  // not Linux: the figure is left out
+        let fields = String(decoding: text, as: UTF8.self).split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return (pages * Int(sysconf(Int32(_SC_PAGESIZE)))) >> 20
+    }
 
     func run() async throws {
         let progress = ProgressLine(enabled: Diagnostics.isTerminal)
@@ -62,7 +76,7 @@ struct SiteBuild: AsyncParsableCommand {
         do {
             model = try await SiteModel(directory: directory, unverified: unverified, keepLinesUpTo: Int64(copyRecordsLimit) << 20) { stage in
                 progress.update(stage)
-                if timings { Diagnostics.print("\(WallClock.nowMilliseconds - started) ms: \(stage)") }
+                if timings { printTiming(stage, since: started) }
             }
         } catch let error as SiteModel.LoadError {
             progress.finish()
@@ -71,7 +85,7 @@ struct SiteBuild: AsyncParsableCommand {
         let builder = SiteBuilder(model: model, directory: directory)
         let summary = try builder.build(into: out) { stage in
             progress.update(stage)
-            if timings { Diagnostics.print("\(WallClock.nowMilliseconds - started) ms: \(stage)") }
+            if timings { printTiming(stage, since: started) }
         }
         progress.finish()
         print("Built \(out): \(summary.files) files, \(summary.bytes) bytes, \(summary.orchestrators) orchestrators, newest day \(model.lastDay)\(model.verified ? "" : " (UNVERIFIED)") in \(WallClock.nowMilliseconds - started) ms")
