@@ -93,6 +93,27 @@ public final class MessageDigest {
         return Digest(bytes: output)
     }
 
+    /// Feeds `parts` joined by 0x00 bytes.
+    public func update(joined parts: [UnsafeRawBufferPointer]) {
+        for (index, part) in parts.enumerated() {
+            if index > 0 { update(byte: 0) }
+            update(part)
+        }
+    }
+
+    /// The SHA-256 digest as four big-endian 64-bit words (compares like the hex), without allocating;
+    /// resets the hasher for reuse.
+    public func finalizeSHA256Words() -> (UInt64, UInt64, UInt64, UInt64) {
+        precondition(function == .sha256, "finalizeSHA256Words on a \(function) hasher")
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var length: UInt32 = 0
+        withUnsafeMutableBytes(of: &words) { buffer in
+            _ = EVP_DigestFinal_ex(context, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+        }
+        reset()
+        return (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1), UInt64(bigEndian: words.2), UInt64(bigEndian: words.3))
+    }
+
     /// The digest of `bytes` in one call.
     public static func hash(_ function: HashFunction, _ bytes: some Collection<UInt8>) -> Digest {
         let hasher = MessageDigest(function)

@@ -123,12 +123,13 @@ public enum BundleSet {
         defer { parsed.deinitialize(); parsed.deallocate() }
         nonisolated(unsafe) let output = parsed
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let preparer = RecordPreparer()
             var index = worker
             while index < lines.count {
                 let line = lines[index]
                 output[index] = line.bytes.withUnsafeBytes { bytes in
                     switch RecordLine.read(bytes) {
-                    case .record(let view): .success(Scorer.prepare(view, sha256: MessageDigest.sha256(bytes).bytes))
+                    case .record(let view): .success(preparer.prepare(view))
                     // A record is identified by its canonical bytes (spec/scoring.md §3): a line that is not
                     // canonical is not input a scorer accepts.
                     case .problem(.invalid(let error)): .failure(ScoreError("\(path):\(line.number): \(error)"))
@@ -196,12 +197,13 @@ final class ScorerSink: VerifiedRecordSink, @unchecked Sendable {
 
     final class Receiver: VerifiedRecordReceiver {
         let sink: ScorerSink?
+        let preparer = RecordPreparer()
         var batch: [Scorer.PreparedRecord] = []
 
         init(sink: ScorerSink?) { self.sink = sink }
 
         func record(line: Int, _ record: RecordView) {
-            guard let sink, let prepared = Scorer.prepare(record, sha256: MessageDigest.sha256(record.bytes).bytes) else { return }
+            guard let sink, let prepared = preparer.prepare(record) else { return }
             batch.append(prepared)
             if batch.count == BundleSet.chunkLines {
                 sink.add(batch)

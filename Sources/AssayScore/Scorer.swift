@@ -195,7 +195,7 @@ public final class Scorer {
     public func add(line: [UInt8]) throws(ScoreError) {
         let prepared = line.withUnsafeBytes { bytes -> PreparedRecord?? in
             guard case .record(let view) = RecordLine.read(bytes) else { return nil }
-            return .some(Self.prepare(view, sha256: MessageDigest.sha256(bytes).bytes))
+            return .some(RecordPreparer().prepare(view))
         }
         guard let prepared else { throw ScoreError("not a valid record in canonical form: \(String(decoding: line.prefix(200), as: UTF8.self))") }
         if let prepared { add(prepared) }
@@ -226,61 +226,6 @@ public final class Scorer {
         static let runnerOutputMs = RecordField(known: "runner_output_ms")
         /// The scored fields, in `ScoredField` order (outcome and success are read apart).
         static let scored: [RecordField?] = ScoredField.allCases.map { $0 == .outcome || $0 == .success ? nil : RecordField(known: $0.name) }
-    }
-
-    /// The job key or identity of spec/scoring.md §4: the first 128 bits of SHA-256 of the parts joined by 0x00.
-    static func key(_ parts: UnsafeRawBufferPointer...) -> Key128 {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(parts.reduce(parts.count) { $0 + $1.count })
-        for (index, part) in parts.enumerated() {
-            if index > 0 { bytes.append(0) }
-            bytes += part
-        }
-        return Key128(MessageDigest.sha256(bytes).bytes)
-    }
-
-    /// `strings` keeps one copy of the repeated strings of the records prepared with it (for callers that keep them).
-    public static func prepare(_ record: RecordView, sha256 digest: [UInt8], strings: StringInterner? = nil) -> PreparedRecord? {
-        func string(_ field: RecordField) -> String? { strings?.string(record, field) ?? record.string(field) }
-        guard record.kind != .probe else { return nil }
-        func word(_ i: Int) -> UInt64 { digest[i * 8..<i * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
-        var values = FieldValues()
-        for (index, field) in Field.scored.enumerated() {
-            if let field, let value = record.integer(field) { values[index] = value }
-        }
-        if let outcome = record.slice(.outcome), record.kind == .liveSession,
-           let slot = LiveOutcome.bySlot.firstIndex(where: { outcome.elementsEqual($0.rawValue.utf8) }) {
-            values.outcome = Int64(slot)
-        }
-        if let success = record.boolean(Field.success) { values.success = success ? 1 : 0 }
-        let role: UInt8 = record.string(.observerRole, is: "gateway") ? 0 : record.string(.observerRole, is: "orchestrator") ? 1 : 2
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-        let observer = record.slice(.observerID) ?? empty, requestID = record.slice(Field.requestID) ?? empty
-        let streamID = record.slice(Field.streamID) ?? empty
-        let attempt = record.integer(Field.attempt) ?? 0
-        let orchestrator = string(.orchestrator)
-        var jobKey: Key128?
-        if record.kind != .byocJob, let address = record.slice(.orchestrator), role < 2 {
-            jobKey = Array(record.kind.rawValue.utf8).withUnsafeBytes { kind in
-                guard record.kind == .liveSession else { return key(kind, address, requestID) }
-                return Array(String(attempt).utf8).withUnsafeBytes { key(kind, address, requestID, streamID, $0) }
-            }
-        }
-        var evidence: LiveEvidence?
-        if record.kind == .liveSession && role == 0 {
-            let facts = LiveEvidence.Facts(
-                requestMs: record.integer(Field.sessionRequestMs) ?? -1, playableMs: record.integer(Field.sessionPlayableMs) ?? -1,
-                lastMs: record.integer(Field.sessionLastMs) ?? -1, swaps: record.integer(Field.sessionSwaps) ?? 0,
-                runnerStartMs: record.integer(Field.runnerStartMs) ?? -1, ingestSentMs: record.integer(Field.ingestSentMs) ?? -1,
-                runnerOutputMs: record.integer(Field.runnerOutputMs) ?? -1)
-            evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: string(Field.gpu), facts: facts,
-                                    hours: record.statusHours.map(LiveEvidence.Hour.init))
-        }
-        let byoc = record.kind == .byocJob
-        return PreparedRecord(identity: key(observer, record.slice(.id) ?? empty), digest: (word(0), word(1), word(2), word(3)),
-                              kind: record.kind, role: role, orchestrator: orchestrator,
-                              pipeline: byoc ? "byoc" : string(Field.pipeline), model: string(byoc ? Field.capability : Field.model),
-                              region: string(.region), startMs: record.integer(.startMs) ?? 0, values: values, jobKey: jobKey, evidence: evidence)
     }
 
     /// Adds a prepared record.
@@ -670,5 +615,70 @@ struct EvidenceGaps: OptionSet, Sendable {
     /// The reason codes, in the order the spec lists them.
     var names: [String] {
         (contains(.fewSamples) ? ["few_samples"] : []) + (contains(.thinBenchmark) ? ["thin_benchmark"] : [])
+    }
+}
+
+/// Prepares records for a scorer on one thread: one hasher for every digest and key (no hashing
+/// context or array is allocated per record), and, for callers that keep the prepared records,
+/// one copy of each repeated string.
+public final class RecordPreparer {
+    let hasher = MessageDigest(.sha256)
+    let strings: StringInterner?
+
+    /// `strings`: for callers that keep the prepared records (not only add them to a scorer), where repeated strings are stored once.
+    public init(strings: StringInterner? = nil) { self.strings = strings }
+
+    /// The job key or identity of spec/scoring.md §4: the first 128 bits of SHA-256 of the parts joined by 0x00.
+    func key(_ parts: UnsafeRawBufferPointer...) -> Key128 {
+        hasher.update(joined: parts)
+        let words = hasher.finalizeSHA256Words()
+        return Key128(high: words.0, low: words.1)
+    }
+
+    func string(_ record: RecordView, _ field: RecordField) -> String? { strings?.string(record, field) ?? record.string(field) }
+
+    /// What scoring keeps of a valid record: nil for records that are not scored (probes).
+    public func prepare(_ record: RecordView) -> Scorer.PreparedRecord? {
+        typealias Field = Scorer.Field
+        guard record.kind != .probe else { return nil }
+        hasher.update(record.bytes)
+        let digest = hasher.finalizeSHA256Words()
+        var values = FieldValues()
+        for (index, field) in Field.scored.enumerated() {
+            if let field, let value = record.integer(field) { values[index] = value }
+        }
+        if let outcome = record.slice(.outcome), record.kind == .liveSession,
+           let slot = LiveOutcome.bySlot.firstIndex(where: { outcome.elementsEqual($0.rawValue.utf8) }) {
+            values.outcome = Int64(slot)
+        }
+        if let success = record.boolean(Field.success) { values.success = success ? 1 : 0 }
+        let role: UInt8 = record.string(.observerRole, is: "gateway") ? 0 : record.string(.observerRole, is: "orchestrator") ? 1 : 2
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        let observer = record.slice(.observerID) ?? empty, requestID = record.slice(Field.requestID) ?? empty
+        let streamID = record.slice(Field.streamID) ?? empty
+        let attempt = record.integer(Field.attempt) ?? 0
+        var jobKey: Key128?
+        if record.kind != .byocJob, let address = record.slice(.orchestrator), role < 2 {
+            jobKey = Array(record.kind.rawValue.utf8).withUnsafeBytes { kind in
+                guard record.kind == .liveSession else { return key(kind, address, requestID) }
+                return Array(String(attempt).utf8).withUnsafeBytes { key(kind, address, requestID, streamID, $0) }
+            }
+        }
+        var evidence: LiveEvidence?
+        if record.kind == .liveSession && role == 0 {
+            let facts = LiveEvidence.Facts(
+                requestMs: record.integer(Field.sessionRequestMs) ?? -1, playableMs: record.integer(Field.sessionPlayableMs) ?? -1,
+                lastMs: record.integer(Field.sessionLastMs) ?? -1, swaps: record.integer(Field.sessionSwaps) ?? 0,
+                runnerStartMs: record.integer(Field.runnerStartMs) ?? -1, ingestSentMs: record.integer(Field.ingestSentMs) ?? -1,
+                runnerOutputMs: record.integer(Field.runnerOutputMs) ?? -1)
+            evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: string(record, Field.gpu), facts: facts,
+                                    hours: record.statusHours.map(LiveEvidence.Hour.init))
+        }
+        let byoc = record.kind == .byocJob
+        return Scorer.PreparedRecord(
+            identity: key(observer, record.slice(.id) ?? empty), digest: digest, kind: record.kind, role: role,
+            orchestrator: string(record, .orchestrator), pipeline: byoc ? "byoc" : string(record, Field.pipeline),
+            model: string(record, byoc ? Field.capability : Field.model), region: string(record, .region),
+            startMs: record.integer(.startMs) ?? 0, values: values, jobKey: jobKey, evidence: evidence)
     }
 }

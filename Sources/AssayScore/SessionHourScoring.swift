@@ -102,16 +102,29 @@ extension Scorer {
         }
     }
 
+    /// One hourly row of §11.3: the hour and the row's (orchestrator, pipeline, model, GPU).
+    struct HourRow: Hashable {
+        let hourMs: Int64
+        let key: RowKey
+    }
+
     /// `scores` of the session-hour method (spec/scoring.md §11).
     func sessionHourScores(jobs: [Int32], disagreements: [Int32: Disagreements]) -> JSONValue {
-        // §11.2: sessions of the gateways' live-session records.
-        var sessions: [Key128: [Int32]] = [:]
+        // §11.2: sessions of the gateways' live-session records, as runs of (session, record) pairs sorted by session.
+        var attempts: [(session: Key128, index: Int32)] = []
         for index in jobs where observations[Int(index)].evidence >= 0 {
-            sessions[evidence[Int(observations[Int(index)].evidence)].session, default: []].append(index)
+            attempts.append((evidence[Int(observations[Int(index)].evidence)].session, index))
         }
-        var hourly: [Int64: [RowKey: HourSums]] = [:]
+        attempts.sort { $0.session.high != $1.session.high ? $0.session.high < $1.session.high : $0.session.low < $1.session.low }
+        var hourly: [HourRow: HourSums] = [:]
         var excused: Int64 = 0, withoutHours: Int64 = 0
-        for members in sessions.values {
+        var hours: [LiveEvidence.Hour] = []
+        var start = 0
+        while start < attempts.count {
+            var end = start + 1
+            while end < attempts.count && attempts[end].session == attempts[start].session { end += 1 }
+            defer { start = end }
+            let members = attempts[start..<end].lazy.map(\.index)
             // The highest attempt; equal numbers (possible only in hostile data) by the smallest record hash.
             let last = members.min { a, b in
                 let x = evidence[Int(observations[Int(a)].evidence)].attempt, y = evidence[Int(observations[Int(b)].evidence)].attempt
@@ -119,29 +132,36 @@ extension Scorer {
             }!
             let lastObservation = observations[Int(last)]
             let lastEvidence = evidence[Int(lastObservation.evidence)]
-            var byHour: [Int64: LiveEvidence.Hour] = [:]
+            // The attempts' status hours, summed per hour, in hour order.
+            hours.removeAll(keepingCapacity: true)
             var runnerStart: Int64 = -1, ingestSent: Int64 = -1, runnerOutput: Int64 = -1
             func least(_ current: Int64, _ value: Int64) -> Int64 { value < 0 ? current : current < 0 ? value : min(current, value) }
             for index in members {
                 let attempt = evidence[Int(observations[Int(index)].evidence)]
-                for hour in attempt.hours {
-                    if byHour[hour.hourMs] == nil {
-                        var empty = LiveEvidence.Hour()
-                        empty.hourMs = hour.hourMs
-                        byHour[hour.hourMs] = empty
-                    }
-                    byHour[hour.hourMs]!.add(hour)
-                }
+                hours += attempt.hours
                 runnerStart = least(runnerStart, attempt.facts.runnerStartMs)
                 ingestSent = least(ingestSent, attempt.facts.ingestSentMs)
                 runnerOutput = least(runnerOutput, attempt.facts.runnerOutputMs)
             }
-            if window.contains(lastObservation.day) {
-                if lastObservation.orchestrator < 0 { excused += 1 } else if byHour.isEmpty { withoutHours += 1 }
+            hours.sort { $0.hourMs < $1.hourMs }
+            var merged = 0
+            for hour in hours {
+                if merged > 0 && hours[merged - 1].hourMs == hour.hourMs {
+                    hours[merged - 1].add(hour)
+                } else {
+                    var first = LiveEvidence.Hour()
+                    first.hourMs = hour.hourMs
+                    first.add(hour)
+                    hours[merged] = first
+                    merged += 1
+                }
             }
-            guard !byHour.isEmpty else { continue }
+            hours.removeSubrange(merged...)
+            if window.contains(lastObservation.day) {
+                if lastObservation.orchestrator < 0 { excused += 1 } else if hours.isEmpty { withoutHours += 1 }
+            }
+            guard !hours.isEmpty else { continue }
             let facts = lastEvidence.facts
-            let hours = byHour.values.sorted { $0.hourMs < $1.hourMs }
             let total = hours.reduce(into: LiveEvidence.Hour()) { $0.add($1) }
             let requested: Int64 = facts.requestMs >= 0 ? 1 : 0
             let playable = facts.playableMs >= 0
@@ -186,7 +206,7 @@ extension Scorer {
                     row.e2eSum = sessionE2E
                     row.e2eCount = 1
                 }
-                hourly[hour.hourMs, default: [:]][key, default: HourSums()].add(row)
+                hourly[HourRow(hourMs: hour.hourMs, key: key), default: HourSums()].add(row)
             }
         }
 
@@ -194,9 +214,10 @@ extension Scorer {
         struct Daily { var ptff: [Int64] = [], e2e: [Int64] = [], fps: [Int64] = [] }
         var daily: [GroupKey: [Int: Daily]] = [:]
         var groups: [RowKey: HourSums] = [:]
-        for (hourMs, rows) in hourly {
-            let day = UTCDay(containing: hourMs)
-            for (key, sums) in rows {
+        for (row, sums) in hourly {
+            let day = UTCDay(containing: row.hourMs)
+            let key = row.key
+            do {
                 if benchmarkDays.contains(day) {
                     let cohort = cohort(key)
                     if let value = sums.ptff { daily[cohort, default: [:]][day.number, default: Daily()].ptff.append(value) }

@@ -220,6 +220,7 @@ public final class SiteModel: @unchecked Sendable {
             let path: String
             var data = BundleData()
             let strings = StringInterner()
+            lazy var preparer = RecordPreparer(strings: strings)
 
             init(sink: Sink, path: String) {
                 self.sink = sink
@@ -228,7 +229,7 @@ public final class SiteModel: @unchecked Sendable {
 
             func record(line: Int, _ view: RecordView) {
                 let bytes = view.bytes
-                if let ready = Scorer.prepare(view, sha256: MessageDigest.sha256(bytes).bytes, strings: strings) { data.prepared.append(ready) }
+                if let ready = preparer.prepare(view) { data.prepared.append(ready) }
                 data.rows.append(Row(view, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil, strings: strings))
                 if let job = SiteModel.job(view, strings: strings), let observer = view.string(.observerID), let id = view.string(.id) {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))
