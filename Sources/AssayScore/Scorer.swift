@@ -555,14 +555,14 @@ public final class Scorer {
         if kind == .liveSession {
             let startup = Fixed.rate(group.startupOK, group.n), noSwap = Fixed.rate(group.noSwap, group.n)
             let viability = Fixed.rate(group.viable, group.n)
-            let reliability = Fixed.mix((w["startup_success"]!, startup), (w["no_swap"]!, noSwap), (w["output_viability"]!, viability))
+            let reliability = w.reliability(startup: startup, noSwap: noSwap, viability: viability)
             let ptff = component(group.ptff, benchmark: benchmark.ptff, goodPercentile: profile.latencyGood, badPercentile: profile.latencyBad, higherIsBetter: false)
             let e2e = component(group.e2e, benchmark: benchmark.e2e, goodPercentile: profile.latencyGood, badPercentile: profile.latencyBad, higherIsBetter: false)
             let fps = component(group.fps, benchmark: benchmark.fps, goodPercentile: profile.fpsGood, badPercentile: profile.fpsBad, higherIsBetter: true)
-            let latency = Fixed.mix((w["ptff"]!, ptff.value), (w["e2e"]!, e2e.value))
-            let quality = Fixed.mix((w["latency"]!, latency), (w["fps"]!, fps.value))
+            let latency = w.latency(ptff: ptff.value, e2e: e2e.value)
+            let quality = w.quality(latency: latency, fps: fps.value)
             let coverage = group.expected > 0 ? min(Fixed.rate(group.samples, group.expected), Fixed.one) : Fixed.one
-            let score = Fixed.div(coverage * Fixed.mix((w["reliability"]!, reliability), (w["quality"]!, quality)), Fixed.one)
+            let score = w.score(coverage: coverage, reliability: reliability, quality: quality)
             let outcomes = LiveOutcome.allCases.filter { $0 != .noOrchestrator }.sorted { $0.rawValue < $1.rawValue }.map {
                 JSONValue.Member($0.rawValue, .integer(group.outcomes[$0.slot]))
             }

@@ -25,7 +25,7 @@ public struct ScoringProfile: Sendable {
     public let benchmarkMinRows: Int64
     /// assay-attempts: fewer samples than this pull a component toward ½ (§6); naap-session-hours: the FPS shrink (§11.5).
     public let minSamples: Int64
-    let live: [String: Int64]
+    let live: LiveWeights
     let latencyGood: Int64, latencyBad: Int64, fpsBad: Int64, fpsGood: Int64
     let jobSuccess: Int64, jobLatency: Int64
     let latencyField: [RecordKind: ScoredField]
@@ -60,11 +60,10 @@ public struct ScoringProfile: Sendable {
         sha256 = MessageDigest.sha256(bytes).hex
         benchmarkDays = Int(try integer(["benchmark_days"]))
         benchmarkMinRows = try integer(["benchmark_min_rows"])
-        var live: [String: Int64] = [:]
-        for name in ["reliability", "quality", "startup_success", "no_swap", "output_viability", "latency", "fps", "ptff", "e2e"] {
-            live[name] = try integer(["live", "weights", name])
-        }
-        self.live = live
+        func weight(_ name: String) throws(ScoreError) -> Int64 { try integer(["live", "weights", name]) }
+        live = LiveWeights(reliability: try weight("reliability"), quality: try weight("quality"), startupSuccess: try weight("startup_success"),
+                           noSwap: try weight("no_swap"), outputViability: try weight("output_viability"), latency: try weight("latency"),
+                           fps: try weight("fps"), ptff: try weight("ptff"), e2e: try weight("e2e"))
         latencyGood = try integer(["live", "latency_percentiles", "good"])
         latencyBad = try integer(["live", "latency_percentiles", "bad"])
         fpsBad = try integer(["live", "fps_percentiles", "bad"])
@@ -124,5 +123,30 @@ extension VerificationReport {
     public func addingPublishedScores(_ directory: DatasetDirectory, descriptor: DatasetDescriptor) -> VerificationReport {
         guard policy != nil else { return self }
         return adding(PublishedScores.verify(directory, report: self, profiles: descriptor.scoringProfiles))
+    }
+}
+
+/// The weights of a live group's score (spec/scoring.md §7, §11.5), in millionths, and the formulas
+/// that combine the components with them: the same for both methods, each a pure function of its inputs.
+struct LiveWeights: Sendable, Equatable {
+    let reliability: Int64, quality: Int64
+    let startupSuccess: Int64, noSwap: Int64, outputViability: Int64
+    let latency: Int64, fps: Int64
+    let ptff: Int64, e2e: Int64
+
+    /// reliability = startup_success, no_swap and output_viability, weighted.
+    func reliability(startup: Int64, noSwap: Int64, viability: Int64) -> Int64 {
+        Fixed.mix((startupSuccess, startup), (self.noSwap, noSwap), (outputViability, viability))
+    }
+
+    /// latency = the ptff and e2e components, weighted.
+    func latency(ptff: Int64, e2e: Int64) -> Int64 { Fixed.mix((self.ptff, ptff), (self.e2e, e2e)) }
+
+    /// quality = latency and the fps component, weighted.
+    func quality(latency: Int64, fps: Int64) -> Int64 { Fixed.mix((self.latency, latency), (self.fps, fps)) }
+
+    /// score = coverage × (reliability and quality, weighted).
+    func score(coverage: Int64, reliability: Int64, quality: Int64) -> Int64 {
+        Fixed.div(coverage * Fixed.mix((self.reliability, reliability), (self.quality, quality)), Fixed.one)
     }
 }

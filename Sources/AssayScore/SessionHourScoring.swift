@@ -321,14 +321,14 @@ extension Scorer {
         let w = profile.live
         let n = g.requested
         let startup = Fixed.rate(g.startupSuccess, n), noSwap = Fixed.rate(n - g.swapped, n), viability = Fixed.rate(n - g.outputFailed, n)
-        let reliability = Fixed.mix((w["startup_success"]!, startup), (w["no_swap"]!, noSwap), (w["output_viability"]!, viability))
+        let reliability = w.reliability(startup: startup, noSwap: noSwap, viability: viability)
         let coverage = g.healthExpected > 0 ? min(Fixed.rate(g.health, g.healthExpected), Fixed.one) : Fixed.one
         let ptff = shrunkComponent(mean: g.ptff, evidence: g.ptffCount, shrink: profile.shrinkPTFF, benchmark: benchmark?.ptff, higherIsBetter: false)
         let e2e = shrunkComponent(mean: g.e2e, evidence: g.e2eCount, shrink: profile.shrinkE2E, benchmark: benchmark?.e2e, higherIsBetter: false)
         let fps = shrunkComponent(mean: g.fps, evidence: g.samples, shrink: profile.shrinkFPS, benchmark: benchmark?.fps, higherIsBetter: true)
-        let latency = Fixed.mix((w["ptff"]!, ptff.value), (w["e2e"]!, e2e.value))
-        let quality = Fixed.mix((w["latency"]!, latency), (w["fps"]!, fps.value))
-        let score = Fixed.div(coverage * Fixed.mix((w["reliability"]!, reliability), (w["quality"]!, quality)), Fixed.one)
+        let latency = w.latency(ptff: ptff.value, e2e: e2e.value)
+        let quality = w.quality(latency: latency, fps: fps.value)
+        let score = w.score(coverage: coverage, reliability: reliability, quality: quality)
         let members: [JSONValue.Member] = [
             .init("pipeline", .string(string(key.pipeline) ?? "")), .init("model", string(key.model).map { .string($0) } ?? .null),
             .init("gpu", string(key.gpu).map { .string($0) } ?? .null),
