@@ -61,13 +61,16 @@ public struct ScoreBenchmark {
     }
 
     /// What DuckDB computes over the records files (`?`): per (orchestrator, pipeline, model, kind),
-    /// the count, the success rate and nearest-rank p50/p90 latency.
+    /// the count, the success rate and nearest-rank p50/p90 latency. DuckDB is told the eight columns it
+    /// needs (it reads no other member and infers no schema: the strongest baseline, and one that does not
+    /// miss a column that a file's first rows happen to lack).
     static let duckDBQuery = """
         SELECT orchestrator, pipeline, model_id, kind, count(*) AS jobs,
                avg(CASE WHEN kind = 'live_session' THEN CAST(outcome = 'completed' AS INTEGER) ELSE CAST(success AS INTEGER) END) AS success_rate,
                quantile_disc(coalesce(e2e_latency_ms, duration_ms), 0.5) AS p50,
                quantile_disc(coalesce(e2e_latency_ms, duration_ms), 0.9) AS p90
-        FROM read_json(?, format = 'newline_delimited', union_by_name = true)
+        FROM read_json(?, format = 'newline_delimited', columns = {orchestrator: 'VARCHAR', pipeline: 'VARCHAR', model_id: 'VARCHAR',
+                       kind: 'VARCHAR', outcome: 'VARCHAR', success: 'BOOLEAN', e2e_latency_ms: 'BIGINT', duration_ms: 'BIGINT'})
         WHERE orchestrator IS NOT NULL
         GROUP BY ALL ORDER BY ALL
         """

@@ -53,7 +53,7 @@ public struct RecordField: Hashable, Sendable {
     public static let recordsReceived = RecordField(known: "records_received")
 }
 
-/// One valid record in canonical form, read in place by `RecordView.scan`: the
+/// One valid record in canonical form, read in place by `RecordLine.read`: the
 /// line's bytes are the record's canonical bytes, and the fields are slices of
 /// them or integers. Nothing is allocated; the view is valid only while the
 /// bytes it was read from are (a line reader's callback).
@@ -107,13 +107,6 @@ public struct RecordView {
         guard let slice = slice(field) else { return false }
         let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
         return slice.elementsEqual(expected)
-    }
-
-    /// The record as a parsed tree, for callers that need one (built from the canonical bytes; allocates).
-    public func record() -> Record {
-        do { return try Record.parse(bytes) } catch {
-            preconditionFailure("a record the byte-level reader accepted fails the reference parser (\(error)); the agreement tests should have caught this")
-        }
     }
 
     /// The members of `status_hours` (empty when absent), in order.

@@ -48,21 +48,18 @@ public enum BundleSet {
     }
 
     /// Adds exactly the named bundles and their records; with `cache`, a bundle read before (the same
-    /// manifest hash) is not read again.
+    /// manifest hash) is not read again. Without one, the bundles are read at once on every core, each by
+    /// one thread (a scorer's output does not depend on the order of its input).
     public static func feed(_ scorer: Scorer, from directory: DatasetDirectory, bundles: [(String, UTCDay)],
                             cache: PreparedBundles? = nil) throws(ScoreError) {
+        guard let cache else {
+            try feedInParallel(scorer, from: directory, bundles: bundles)
+            return
+        }
         for (collector, day) in bundles {
             let base = directory.bundlePath(collector: collector, day: day)
-            let manifest: [UInt8]
-            do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
-                throw ScoreError("\(base)/manifest.json: \(error)")
-            }
-            let manifestSHA256 = MessageDigest.sha256(manifest).hex
+            let (manifest, manifestSHA256) = try manifest(directory, collector, day)
             scorer.add(bundle: collector, day: day, manifestSHA256: manifestSHA256)
-            guard let cache else {
-                try forEachRecord(of: manifest, at: base) { scorer.add($0) }
-                continue
-            }
             let key = PreparedBundles.Key(collector: collector, day: day, manifestSHA256: manifestSHA256)
             let records = try cache.records(key) { () throws(ScoreError) in
                 var records: [Scorer.PreparedRecord] = []
@@ -73,8 +70,47 @@ public enum BundleSet {
         }
     }
 
+    static func feedInParallel(_ scorer: Scorer, from directory: DatasetDirectory, bundles: [(String, UTCDay)]) throws(ScoreError) {
+        let sink = ScorerSink(scorer: scorer) { _, _ in true }
+        let failures = UnsafeMutableBufferPointer<ScoreError?>.allocate(capacity: bundles.count)
+        failures.initialize(repeating: nil)
+        defer { failures.deinitialize(); failures.deallocate() }
+        nonisolated(unsafe) let failed = failures
+        DispatchQueue.concurrentPerform(iterations: bundles.count) { index in
+            let (collector, day) = bundles[index]
+            do throws(ScoreError) {
+                let (manifest, manifestSHA256) = try Self.manifest(directory, collector, day)
+                var batch: [Scorer.PreparedRecord] = []
+                try forEachRecord(of: manifest, at: directory.bundlePath(collector: collector, day: day), workers: 1) { record in
+                    batch.append(record)
+                    if batch.count == chunkLines {
+                        sink.add(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                sink.add(batch)
+                sink.add(bundle: collector, day: day, manifestSHA256: manifestSHA256)
+            } catch {
+                failed[index] = error
+            }
+        }
+        // The first failing bundle in the order given, whatever thread finished first.
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+    }
+
+    /// A bundle's manifest bytes and their SHA-256.
+    static func manifest(_ directory: DatasetDirectory, _ collector: String, _ day: UTCDay) throws(ScoreError) -> ([UInt8], String) {
+        let manifest: [UInt8]
+        do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
+            throw ScoreError("\(directory.bundlePath(collector: collector, day: day))/manifest.json: \(error)")
+        }
+        return (manifest, MessageDigest.sha256(manifest).hex)
+    }
+
     /// Calls `body` with each scored record of the bundle at `base` whose manifest is `manifest`, in file order.
-    static func forEachRecord(of manifest: [UInt8], at base: String, _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
+    /// `workers`: threads that read the lines of a chunk.
+    static func forEachRecord(of manifest: [UInt8], at base: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                              _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
         let entry: Optional<Manifest.FileEntry>
         do { entry = try Manifest(bytes: manifest).file("records.jsonl") } catch {
             throw ScoreError("\(base)/manifest.json: \(error.reason)")
@@ -93,12 +129,18 @@ public enum BundleSet {
             read += Int64(bytes.count)
         }
         var chunk: [(number: Int, bytes: [UInt8])] = []
+        let preparer = workers <= 1 ? RecordPreparer() : nil
         do {
             try reader.forEachLine { (number, line) throws(ScoreError) in
                 guard case .bytes(let bytes) = line else { throw ScoreError("\(path):\(number): line too long for a record") }
+                if let preparer {
+                    // One thread: each line read in place, not copied into a chunk.
+                    if let prepared = try prepare(bytes, number: number, path: path, preparer) { body(prepared) }
+                    return
+                }
                 chunk.append((number, Array(bytes)))
                 if chunk.count == chunkLines {
-                    try prepare(chunk, path: path, body)
+                    try prepare(chunk, path: path, workers: workers, body)
                     chunk.removeAll(keepingCapacity: true)
                 }
             }
@@ -108,16 +150,29 @@ public enum BundleSet {
             case .body(let error): throw error
             }
         }
-        try prepare(chunk, path: path, body)
+        try prepare(chunk, path: path, workers: workers, body)
         guard read == size, hasher.finalize().hex == entry.sha256 else {
             throw ScoreError("\(path) is not the file its manifest names (size or SHA-256 differs)")
         }
     }
 
+    /// One line as a scorer takes it: a valid record in canonical form, prepared; nil for records not scored.
+    static func prepare(_ bytes: UnsafeRawBufferPointer, number: Int, path: String, _ preparer: RecordPreparer) throws(ScoreError)
+        -> Scorer.PreparedRecord? {
+        switch RecordLine.read(bytes) {
+        case .record(let view): return preparer.prepare(view)
+        // A record is identified by its canonical bytes (spec/scoring.md §3): a line that is not
+        // canonical is not input a scorer accepts.
+        case .problem(.invalid(let error)): throw ScoreError("\(path):\(number): \(error)")
+        case .problem: throw ScoreError("\(path):\(number): the record is not in canonical form")
+        }
+    }
+
     /// Reads and hashes the lines in parallel, then hands them to `body` in order.
-    static func prepare(_ lines: [(number: Int, bytes: [UInt8])], path: String, _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
+    static func prepare(_ lines: [(number: Int, bytes: [UInt8])], path: String, workers: Int,
+                        _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
         guard !lines.isEmpty else { return }
-        let workers = min(max(1, ProcessInfo.processInfo.activeProcessorCount), lines.count)
+        let workers = min(max(1, workers), lines.count)
         let parsed = UnsafeMutableBufferPointer<Result<Scorer.PreparedRecord?, ScoreError>?>.allocate(capacity: lines.count)
         parsed.initialize(repeating: nil)
         defer { parsed.deinitialize(); parsed.deallocate() }
@@ -128,12 +183,8 @@ public enum BundleSet {
             while index < lines.count {
                 let line = lines[index]
                 output[index] = line.bytes.withUnsafeBytes { bytes in
-                    switch RecordLine.read(bytes) {
-                    case .record(let view): .success(preparer.prepare(view))
-                    // A record is identified by its canonical bytes (spec/scoring.md §3): a line that is not
-                    // canonical is not input a scorer accepts.
-                    case .problem(.invalid(let error)): .failure(ScoreError("\(path):\(line.number): \(error)"))
-                    case .problem: .failure(ScoreError("\(path):\(line.number): the record is not in canonical form"))
+                    do throws(ScoreError) { return .success(try prepare(bytes, number: line.number, path: path, preparer)) } catch {
+                        return .failure(error)
                     }
                 }
                 index += workers
@@ -175,8 +226,8 @@ public final class PreparedBundles {
     }
 }
 
-/// Hands the verified records of the bundles a scorer needs to it, from the verifier's worker threads:
-/// each record prepared on its thread, added in batches under a lock.
+/// Hands records to a scorer from worker threads (the verifier's, or the bundle readers'): each record
+/// prepared on its thread, added in batches under a lock.
 final class ScorerSink: VerifiedRecordSink, @unchecked Sendable {
     let scorer: Scorer
     let wants: @Sendable (String, UTCDay) -> Bool
@@ -193,6 +244,10 @@ final class ScorerSink: VerifiedRecordSink, @unchecked Sendable {
 
     func add(_ records: [Scorer.PreparedRecord]) {
         lock.withLock { for record in records { scorer.add(record) } }
+    }
+
+    func add(bundle collector: String, day: UTCDay, manifestSHA256: String) {
+        lock.withLock { scorer.add(bundle: collector, day: day, manifestSHA256: manifestSHA256) }
     }
 
     final class Receiver: VerifiedRecordReceiver {
