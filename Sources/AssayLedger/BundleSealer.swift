@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import AssayCore
 import AssayCrypto
 
@@ -26,19 +31,18 @@ public struct BundleSealer {
     public let day: UTCDay
     public let prev: Manifest.Previous?
 
-    /// Canonical versions seen per (observer_id, id); more than one is a conflict.
-    private var staged: [RecordKey: [StagedVersion]] = [:]
+    /// Every staged record as its key (observer_id 0x00 id, which sorts as the keys do: identifiers have no
+    /// 0x00 byte) followed by its canonical bytes, one after another: no allocation per record.
+    private var arena: [UInt8] = []
+    private var staged: [Staged] = []
 
-    /// One staged version: its bytes, and what the manifest needs of it (no second parse).
-    struct StagedVersion {
-        let bytes: [UInt8]
+    /// One staged record: where its key and bytes are in `arena`, and its kind (no second parse).
+    struct Staged {
+        let keyStart: Int, start: Int, end: Int
         let kind: RecordKind
-        /// Whether it is a probe (counted in the coverage).
-        let isProbe: Bool
     }
     private var rejected: [String: Int64] = [:]
     private var outsideDay = 0
-    private var duplicates = 0
 
     public init(dataset: String, collector: String, day: UTCDay, prev: Manifest.Previous?) {
         self.dataset = dataset
@@ -53,15 +57,13 @@ public struct BundleSealer {
             outsideDay += 1
             return
         }
-        let canonical = Array(record.bytes)
-        let key = RecordKey(record)
-        var versions = staged[key, default: []]
-        if versions.contains(where: { $0.bytes == canonical }) {
-            duplicates += 1
-            return
-        }
-        versions.append(StagedVersion(bytes: canonical, kind: record.kind, isProbe: record.kind == .probe))
-        staged[key] = versions
+        let keyStart = arena.count
+        if let observer = record.slice(.observerID) { arena.append(contentsOf: observer) }
+        arena.append(0)
+        if let id = record.slice(.id) { arena.append(contentsOf: id) }
+        let bytesStart = arena.count
+        arena.append(contentsOf: record.bytes)
+        staged.append(Staged(keyStart: keyStart, start: bytesStart, end: arena.count, kind: record.kind))
     }
 
     /// Stages a line that should be a valid record in canonical form (a staging store's); a line that
@@ -80,34 +82,56 @@ public struct BundleSealer {
         rejected[code, default: 0] += count
     }
 
-    /// Seals what was staged.
+    /// Seals what was staged: sorted by key and then by bytes, so each key's versions are neighbours; equal
+    /// bytes are one version (the others duplicates), a key with one version is a record, with more a conflict.
     public func seal() -> SealedBundle {
-        let keys = staged.keys.sorted()
         var records: [UInt8] = []
-        records.reserveCapacity(staged.values.reduce(0) { $0 + ($1.count == 1 ? $1[0].bytes.count + 1 : 0) })
         var conflicts: [UInt8] = []
         var byKind: [RecordKind: Int64] = [:]
         var conflictKeys: Int64 = 0
         var conflictVersions: Int64 = 0
+        var duplicates = 0
         var root = Merkle.RootBuilder()
         var coverage = CoverageAccumulator()
         let hasher = MessageDigest(.sha256)
-        for key in keys {
-            let versions = staged[key]!
-            if versions.count == 1 {
-                let line = versions[0].bytes
-                byKind[versions[0].kind, default: 0] += 1
-                if versions[0].isProbe { coverage.add(canonical: line) }
-                root.append(leafHash: Merkle.leafHash(line, using: hasher))
-                records += line
-                records.append(0x0A)
-            } else {
-                conflictKeys += 1
-                for line in versions.map(\.bytes).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                    conflictVersions += 1
-                    conflicts += line
-                    conflicts.append(0x0A)
+        arena.withUnsafeBufferPointer { arena in
+            func key(_ entry: Staged) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: arena[entry.keyStart..<entry.start]) }
+            func bytes(_ entry: Staged) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: arena[entry.start..<entry.end]) }
+            func order(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+                let common = min(a.count, b.count)
+                let difference = common == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, common))
+                return difference != 0 ? difference : a.count - b.count
+            }
+            let sorted = staged.sorted { a, b in
+                let byKey = order(key(a), key(b))
+                return byKey != 0 ? byKey < 0 : order(bytes(a), bytes(b)) < 0
+            }
+            records.reserveCapacity(sorted.reduce(0) { $0 + $1.end - $1.start + 1 })
+            var index = 0
+            while index < sorted.count {
+                // One key's entries, then its distinct versions (equal bytes are neighbours).
+                var end = index + 1
+                while end < sorted.count && order(key(sorted[end]), key(sorted[index])) == 0 { end += 1 }
+                var versions = [sorted[index]]
+                for entry in sorted[index + 1..<end] {
+                    if order(bytes(entry), bytes(versions[versions.count - 1])) == 0 { duplicates += 1 } else { versions.append(entry) }
                 }
+                if versions.count == 1 {
+                    let line = bytes(versions[0])
+                    byKind[versions[0].kind, default: 0] += 1
+                    if versions[0].kind == .probe { coverage.add(canonical: Array(line)) }
+                    root.append(leafHash: Merkle.leafHash(UnsafeRawBufferPointer(line), using: hasher))
+                    records.append(contentsOf: line)
+                    records.append(0x0A)
+                } else {
+                    conflictKeys += 1
+                    for version in versions {
+                        conflictVersions += 1
+                        conflicts.append(contentsOf: bytes(version))
+                        conflicts.append(0x0A)
+                    }
+                }
+                index = end
             }
         }
         let manifest = Manifest(
