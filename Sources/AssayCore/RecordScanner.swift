@@ -122,8 +122,6 @@ enum RecordScanner {
     }
 
     static let kindNames: [Literal] = RecordKind.allCases.map { Literals.literal($0.rawValue) }
-    static let liveOutcomes: [Literal] = LiveOutcome.allCases.map { Literals.literal($0.rawValue) }
-    static let liveOutcomeCases = LiveOutcome.allCases
     nonisolated(unsafe) static let statusHourNames: UnsafeBufferPointer<Literal> = immortal(StatusHour.members.map { Literals.literal($0.name) })
     nonisolated(unsafe) static let statusHourRanges: UnsafeBufferPointer<ClosedRange<Int64>> = immortal(StatusHour.members.map(\.range))
 
@@ -155,8 +153,8 @@ enum RecordScanner {
                 let previous = names[count - 1]
                 guard precedes(p, start(previous), end(previous), nameStart, nameEnd) else { return nil }
             }
-            if nameEnd - nameStart == 4 && equals(p, nameStart, nameEnd, "kind") { kindMember = count }
-            if nameEnd - nameStart == 6 && equals(p, nameStart, nameEnd, "schema") { schemaMember = count }
+            if equals(p, nameStart, nameEnd, "kind") { kindMember = count }
+            if equals(p, nameStart, nameEnd, "schema") { schemaMember = count }
             i = nameEnd + 1
             guard i < n, p[i] == colon else { return nil }
             i += 1
@@ -284,11 +282,6 @@ enum RecordScanner {
     static func equals(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ literal: Literal) -> Bool {
         guard end - start == Int(literal.count) else { return false }
         return same(p + start, Literals.bytes + Int(literal.offset), Int(literal.count))
-    }
-
-    static func matches(_ slice: UnsafeRawBufferPointer, _ literal: Literal) -> Bool {
-        let p = slice.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        return equals(p, 0, slice.count, literal)
     }
 
     /// Whether `count` bytes at `a` and `b` are equal: a loop, not a call, for names of a few bytes.
@@ -432,7 +425,6 @@ enum RecordScanner {
         return true
     }
 
-
     // MARK: - Rules (spec/records.md §5)
 
     /// Whether the cross-field rules hold (the fields' types and ranges hold already).
@@ -444,8 +436,7 @@ enum RecordScanner {
             let first = view.integer(.firstOutputMs)
             if let first, let start, first < start { return false }
             if let first, let end, first > end { return false }
-            guard let text = view.slice(.outcome), let slot = liveOutcomes.firstIndex(where: { matches(text, $0) }) else { return false }
-            let outcome = liveOutcomeCases[slot]
+            guard let outcome = view.liveOutcome else { return false }
             if (outcome == .noOrchestrator) != !view.has(.orchestrator) { return false }
             switch outcome {
             case .completed, .zeroFPS: if first == nil { return false }

@@ -110,6 +110,22 @@ public enum LiveOutcome: String, CaseIterable, Sendable {
     case zeroFPS = "zero_fps"
     case swapped
     case completed
+
+    /// The outcome's place in `allCases` (its slot in per-outcome counts); no array is built per call.
+    public var ordinal: Int {
+        switch self {
+        case .noOrchestrator: 0
+        case .startupFailed: 1
+        case .loadingOnly: 2
+        case .noOutput: 3
+        case .zeroFPS: 4
+        case .swapped: 5
+        case .completed: 6
+        }
+    }
+
+    /// `allCases`, built once: `ordered[outcome.ordinal] == outcome`.
+    public static let ordered = allCases
 }
 
 /// Outcomes of a scrape attempt (spec/records.md §4.5).

@@ -33,6 +33,16 @@ public struct RecordField: Hashable, Sendable {
     public var name: String { Self.names[index] }
 
     public static let kind = RecordField(known: "kind")
+    public static let attempt = RecordField(known: "attempt")
+    public static let requestID = RecordField(known: "request_id")
+    public static let streamID = RecordField(known: "stream_id")
+    public static let pipeline = RecordField(known: "pipeline")
+    public static let modelID = RecordField(known: "model_id")
+    public static let capability = RecordField(known: "capability")
+    public static let gpuID = RecordField(known: "gpu_id")
+    public static let success = RecordField(known: "success")
+    public static let e2eLatencyMs = RecordField(known: "e2e_latency_ms")
+    public static let outputFPSMilli = RecordField(known: "output_fps_mfps")
     public static let schema = RecordField(known: "schema")
     public static let id = RecordField(known: "id")
     public static let observerID = RecordField(known: "observer_id")
@@ -107,6 +117,12 @@ public struct RecordView {
         guard let slice = slice(field) else { return false }
         let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
         return slice.elementsEqual(expected)
+    }
+
+    /// A live session's outcome; nil for other kinds.
+    public var liveOutcome: LiveOutcome? {
+        guard kind == .liveSession, let text = slice(.outcome) else { return nil }
+        return LiveOutcome.ordered.first { text.elementsEqual($0.rawValue.utf8) }
     }
 
     /// The members of `status_hours` (empty when absent), in order.

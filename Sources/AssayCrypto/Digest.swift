@@ -93,14 +93,6 @@ public final class MessageDigest {
         return Digest(bytes: output)
     }
 
-    /// Feeds `parts` joined by 0x00 bytes.
-    public func update(joined parts: [UnsafeRawBufferPointer]) {
-        for (index, part) in parts.enumerated() {
-            if index > 0 { update(byte: 0) }
-            update(part)
-        }
-    }
-
     /// The SHA-256 digest as four big-endian 64-bit words (compares like the hex), without allocating;
     /// resets the hasher for reuse.
     public func finalizeSHA256Words() -> (UInt64, UInt64, UInt64, UInt64) {

@@ -31,8 +31,8 @@ public struct BundleSealer {
     public let day: UTCDay
     public let prev: Manifest.Previous?
 
-    /// Every staged record as its key (observer_id 0x00 id, which sorts as the keys do: identifiers have no
-    /// 0x00 byte) followed by its canonical bytes, one after another: no allocation per record.
+    /// Every staged record as its key's sort bytes (`RecordKey.appendSortBytes`) followed by its canonical
+    /// bytes, one after another: no allocation per record.
     private var arena: [UInt8] = []
     private var staged: [Staged] = []
 
@@ -58,9 +58,7 @@ public struct BundleSealer {
             return
         }
         let keyStart = arena.count
-        if let observer = record.slice(.observerID) { arena.append(contentsOf: observer) }
-        arena.append(0)
-        if let id = record.slice(.id) { arena.append(contentsOf: id) }
+        RecordKey.appendSortBytes(of: record, to: &arena)
         let bytesStart = arena.count
         arena.append(contentsOf: record.bytes)
         staged.append(Staged(keyStart: keyStart, start: bytesStart, end: arena.count, kind: record.kind))
@@ -165,6 +163,14 @@ public struct RecordKey: Hashable, Comparable, Sendable {
 
     public init(_ record: RecordView) {
         self.init(observer: record.slice(.observerID).map { Array($0) } ?? [], id: record.slice(.id).map { Array($0) } ?? [])
+    }
+
+    /// Appends `observer_id 0x00 id` of `record`: bytes that sort as the keys do (identifiers have no
+    /// 0x00 byte), for comparing keys in a buffer without making one.
+    public static func appendSortBytes(of record: RecordView, to buffer: inout [UInt8]) {
+        if let observer = record.slice(.observerID) { buffer.append(contentsOf: observer) }
+        buffer.append(0)
+        if let id = record.slice(.id) { buffer.append(contentsOf: id) }
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -31,8 +31,8 @@ public enum BundleSet {
         return []
     }
 
-    /// Lines parsed at once: parsing and hashing run on every core, adding to the scorer on one.
-    static let chunkLines = 8192
+    /// Records handed to a scorer at once, from the threads that read them.
+    static let batchRecords = 8192
 
     /// Adds every bundle of `directory` in the days the scorer needs, and their records.
     public static func feed(_ scorer: Scorer, from directory: DatasetDirectory) throws(ScoreError) {
@@ -47,70 +47,75 @@ public enum BundleSet {
         try feed(scorer, from: directory, bundles: bundles)
     }
 
-    /// Adds exactly the named bundles and their records; with `cache`, a bundle read before (the same
-    /// manifest hash) is not read again. Without one, the bundles are read at once on every core, each by
-    /// one thread (a scorer's output does not depend on the order of its input).
+    /// A bundle to read: its place, and its manifest as read (the records file must be the one it names).
+    struct Named: Sendable {
+        let collector: String
+        let day: UTCDay
+        let manifest: [UInt8]
+        let manifestSHA256: String
+
+        var key: PreparedBundles.Key { PreparedBundles.Key(collector: collector, day: day, manifestSHA256: manifestSHA256) }
+    }
+
+    /// Adds exactly the named bundles and their records, read at once on every core, one thread per bundle
+    /// (a scorer's output does not depend on the order of its input). With `cache`, a bundle read before
+    /// (the same manifest hash) is not read again.
     public static func feed(_ scorer: Scorer, from directory: DatasetDirectory, bundles: [(String, UTCDay)],
                             cache: PreparedBundles? = nil) throws(ScoreError) {
+        var named: [Named] = []
+        for (collector, day) in bundles {
+            let manifest: [UInt8]
+            do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
+                throw ScoreError("\(directory.bundlePath(collector: collector, day: day))/manifest.json: \(error)")
+            }
+            named.append(Named(collector: collector, day: day, manifest: manifest, manifestSHA256: MessageDigest.sha256(manifest).hex))
+        }
+        for bundle in named { scorer.add(bundle: bundle.collector, day: bundle.day, manifestSHA256: bundle.manifestSHA256) }
         guard let cache else {
-            try feedInParallel(scorer, from: directory, bundles: bundles)
+            let sink = ScorerSink(scorer: scorer) { _, _ in true }
+            try read(named, from: directory) { _, records in sink.add(records) }
             return
         }
-        for (collector, day) in bundles {
-            let base = directory.bundlePath(collector: collector, day: day)
-            let (manifest, manifestSHA256) = try manifest(directory, collector, day)
-            scorer.add(bundle: collector, day: day, manifestSHA256: manifestSHA256)
-            let key = PreparedBundles.Key(collector: collector, day: day, manifestSHA256: manifestSHA256)
-            let records = try cache.records(key) { () throws(ScoreError) in
-                var records: [Scorer.PreparedRecord] = []
-                try forEachRecord(of: manifest, at: base) { records.append($0) }
-                return records
-            }
-            for record in records { scorer.add(record) }
+        var missing: [Named] = []
+        for bundle in named where cache[bundle.key] == nil && !missing.contains(where: { $0.key == bundle.key }) { missing.append(bundle) }
+        let read = ReadRecords(count: missing.count)
+        try Self.read(missing, from: directory) { index, records in read.append(records, to: index) }
+        for (index, bundle) in missing.enumerated() { cache[bundle.key] = read.records[index] }
+        for bundle in named {
+            for record in cache[bundle.key] ?? [] { scorer.add(record) }  // every named bundle is in the cache now
         }
     }
 
-    static func feedInParallel(_ scorer: Scorer, from directory: DatasetDirectory, bundles: [(String, UTCDay)]) throws(ScoreError) {
-        let sink = ScorerSink(scorer: scorer) { _, _ in true }
+    /// Reads `bundles` at once on every core, one thread per bundle, each line read in place; `body` gets each
+    /// bundle's position in `bundles` and its records, in batches, on the thread that read them. The error is
+    /// the first failing bundle's in the order given, whatever thread finished first.
+    static func read(_ bundles: [Named], from directory: DatasetDirectory,
+                     _ body: @Sendable (_ index: Int, _ records: [Scorer.PreparedRecord]) -> Void) throws(ScoreError) {
         let failures = UnsafeMutableBufferPointer<ScoreError?>.allocate(capacity: bundles.count)
         failures.initialize(repeating: nil)
         defer { failures.deinitialize(); failures.deallocate() }
         nonisolated(unsafe) let failed = failures
         DispatchQueue.concurrentPerform(iterations: bundles.count) { index in
-            let (collector, day) = bundles[index]
+            let bundle = bundles[index]
+            var batch: [Scorer.PreparedRecord] = []
             do throws(ScoreError) {
-                let (manifest, manifestSHA256) = try Self.manifest(directory, collector, day)
-                var batch: [Scorer.PreparedRecord] = []
-                try forEachRecord(of: manifest, at: directory.bundlePath(collector: collector, day: day), workers: 1) { record in
+                try forEachRecord(of: bundle.manifest, at: directory.bundlePath(collector: bundle.collector, day: bundle.day)) { record in
                     batch.append(record)
-                    if batch.count == chunkLines {
-                        sink.add(batch)
+                    if batch.count == batchRecords {
+                        body(index, batch)
                         batch.removeAll(keepingCapacity: true)
                     }
                 }
-                sink.add(batch)
-                sink.add(bundle: collector, day: day, manifestSHA256: manifestSHA256)
+                body(index, batch)
             } catch {
                 failed[index] = error
             }
         }
-        // The first failing bundle in the order given, whatever thread finished first.
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
     }
 
-    /// A bundle's manifest bytes and their SHA-256.
-    static func manifest(_ directory: DatasetDirectory, _ collector: String, _ day: UTCDay) throws(ScoreError) -> ([UInt8], String) {
-        let manifest: [UInt8]
-        do { manifest = try directory.manifestBytes(collector: collector, day: day) } catch {
-            throw ScoreError("\(directory.bundlePath(collector: collector, day: day))/manifest.json: \(error)")
-        }
-        return (manifest, MessageDigest.sha256(manifest).hex)
-    }
-
     /// Calls `body` with each scored record of the bundle at `base` whose manifest is `manifest`, in file order.
-    /// `workers`: threads that read the lines of a chunk.
-    static func forEachRecord(of manifest: [UInt8], at base: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                              _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
+    static func forEachRecord(of manifest: [UInt8], at base: String, _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
         let entry: Optional<Manifest.FileEntry>
         do { entry = try Manifest(bytes: manifest).file("records.jsonl") } catch {
             throw ScoreError("\(base)/manifest.json: \(error.reason)")
@@ -128,21 +133,11 @@ public enum BundleSet {
             hasher.update(bytes)
             read += Int64(bytes.count)
         }
-        var chunk: [(number: Int, bytes: [UInt8])] = []
-        let preparer = workers <= 1 ? RecordPreparer() : nil
+        let preparer = RecordPreparer()
         do {
             try reader.forEachLine { (number, line) throws(ScoreError) in
                 guard case .bytes(let bytes) = line else { throw ScoreError("\(path):\(number): line too long for a record") }
-                if let preparer {
-                    // One thread: each line read in place, not copied into a chunk.
-                    if let prepared = try prepare(bytes, number: number, path: path, preparer) { body(prepared) }
-                    return
-                }
-                chunk.append((number, Array(bytes)))
-                if chunk.count == chunkLines {
-                    try prepare(chunk, path: path, workers: workers, body)
-                    chunk.removeAll(keepingCapacity: true)
-                }
+                if let prepared = try preparer.prepare(line: bytes, number: number, path: path) { body(prepared) }
             }
         } catch {
             switch error {
@@ -150,53 +145,20 @@ public enum BundleSet {
             case .body(let error): throw error
             }
         }
-        try prepare(chunk, path: path, workers: workers, body)
         guard read == size, hasher.finalize().hex == entry.sha256 else {
             throw ScoreError("\(path) is not the file its manifest names (size or SHA-256 differs)")
         }
     }
+}
 
-    /// One line as a scorer takes it: a valid record in canonical form, prepared; nil for records not scored.
-    static func prepare(_ bytes: UnsafeRawBufferPointer, number: Int, path: String, _ preparer: RecordPreparer) throws(ScoreError)
-        -> Scorer.PreparedRecord? {
-        switch RecordLine.read(bytes) {
-        case .record(let view): return preparer.prepare(view)
-        // A record is identified by its canonical bytes (spec/scoring.md §3): a line that is not
-        // canonical is not input a scorer accepts.
-        case .problem(.invalid(let error)): throw ScoreError("\(path):\(number): \(error)")
-        case .problem: throw ScoreError("\(path):\(number): the record is not in canonical form")
-        }
-    }
+/// Records read by several threads, one list per bundle.
+final class ReadRecords: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var records: [[Scorer.PreparedRecord]]
 
-    /// Reads and hashes the lines in parallel, then hands them to `body` in order.
-    static func prepare(_ lines: [(number: Int, bytes: [UInt8])], path: String, workers: Int,
-                        _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
-        guard !lines.isEmpty else { return }
-        let workers = min(max(1, workers), lines.count)
-        let parsed = UnsafeMutableBufferPointer<Result<Scorer.PreparedRecord?, ScoreError>?>.allocate(capacity: lines.count)
-        parsed.initialize(repeating: nil)
-        defer { parsed.deinitialize(); parsed.deallocate() }
-        nonisolated(unsafe) let output = parsed
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let preparer = RecordPreparer()
-            var index = worker
-            while index < lines.count {
-                let line = lines[index]
-                output[index] = line.bytes.withUnsafeBytes { bytes in
-                    do throws(ScoreError) { return .success(try prepare(bytes, number: line.number, path: path, preparer)) } catch {
-                        return .failure(error)
-                    }
-                }
-                index += workers
-            }
-        }
-        for result in parsed {
-            switch result! {
-            case .success(let prepared): if let prepared { body(prepared) }
-            case .failure(let error): throw error
-            }
-        }
-    }
+    init(count: Int) { records = Array(repeating: [], count: count) }
+
+    func append(_ batch: [Scorer.PreparedRecord], to index: Int) { lock.withLock { records[index] += batch } }
 }
 
 /// The scored records of bundles, each read once and kept while a window that moves forward
@@ -213,11 +175,9 @@ public final class PreparedBundles {
 
     public init() {}
 
-    func records(_ key: Key, read: () throws(ScoreError) -> [Scorer.PreparedRecord]) throws(ScoreError) -> [Scorer.PreparedRecord] {
-        if let known = bundles[key] { return known }
-        let records = try read()
-        bundles[key] = records
-        return records
+    subscript(key: Key) -> [Scorer.PreparedRecord]? {
+        get { bundles[key] }
+        set { bundles[key] = newValue }
     }
 
     /// Forgets the bundles of days before `day`.
@@ -260,7 +220,7 @@ final class ScorerSink: VerifiedRecordSink, @unchecked Sendable {
         func record(line: Int, _ record: RecordView) {
             guard let sink, let prepared = preparer.prepare(record) else { return }
             batch.append(prepared)
-            if batch.count == BundleSet.chunkLines {
+            if batch.count == BundleSet.batchRecords {
                 sink.add(batch)
                 batch.removeAll(keepingCapacity: true)
             }

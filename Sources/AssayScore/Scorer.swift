@@ -74,21 +74,34 @@ struct Observation {
         let value = values[field.rawValue]
         return value < 0 ? nil : value
     }
-    var outcome: LiveOutcome? { value(.outcome).map { LiveOutcome.bySlot[Int($0)] } }
+    var outcome: LiveOutcome? { value(.outcome).map { LiveOutcome.ordered[Int($0)] } }
     var success: Bool { values[ScoredField.success.rawValue] == 1 }
     var day: UTCDay { UTCDay(containing: startMs) }
 }
 
 /// 128 bits of a SHA-256: identities and job keys without keeping their strings.
-struct Key128: Hashable, Sendable {
+struct Key128: Hashable, Comparable, Sendable {
     let high: UInt64, low: UInt64
     init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
-    init(_ digest: [UInt8]) {
-        high = digest[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
-        low = digest[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+    static func < (a: Key128, b: Key128) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
+}
+
+extension Array {
+    /// The ranges of neighbouring elements that `same` puts together, in order: on an array sorted so
+    /// that they are neighbours, each group's elements.
+    func runs(_ same: (Element, Element) -> Bool) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            var end = start + 1
+            while end < count && same(self[start], self[end]) { end += 1 }
+            runs.append(start..<end)
+            start = end
+        }
+        return runs
     }
 }
 
@@ -113,14 +126,6 @@ struct FieldValues: Sendable {
         get { self[ScoredField.success.rawValue] }
         set { self[ScoredField.success.rawValue] = newValue }
     }
-}
-
-/// A live outcome's slot in the scorer's per-group counts: its position in `LiveOutcome.allCases`.
-extension LiveOutcome {
-    static let slots = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
-    /// `allCases`, built once: `bySlot[outcome.slot] == outcome`.
-    static let bySlot = allCases
-    var slot: Int { Self.slots[self] ?? 0 }  // every case has a slot
 }
 
 /// The fields a profile's `sources` may name (spec/scoring.md §1).
@@ -193,12 +198,16 @@ public final class Scorer {
 
     /// One record line (already verified, as in a bundle's `records.jsonl`): a valid record in canonical form.
     public func add(line: [UInt8]) throws(ScoreError) {
-        let prepared = line.withUnsafeBytes { bytes -> PreparedRecord?? in
-            guard case .record(let view) = RecordLine.read(bytes) else { return nil }
-            return .some(RecordPreparer().prepare(view))
+        let preparer = RecordPreparer()
+        var failure: ScoreError?
+        line.withUnsafeBytes { bytes in
+            do throws(ScoreError) {
+                if let prepared = try preparer.prepare(line: bytes, number: 1, path: "the line") { add(prepared) }
+            } catch {
+                failure = error
+            }
         }
-        guard let prepared else { throw ScoreError("not a valid record in canonical form: \(String(decoding: line.prefix(200), as: UTF8.self))") }
-        if let prepared { add(prepared) }
+        if let failure { throw failure }
     }
 
     /// What scoring keeps of one record, computed without the scorer's state
@@ -213,19 +222,6 @@ public final class Scorer {
         let values: FieldValues
         let jobKey: Key128?
         let evidence: LiveEvidence?
-    }
-
-    /// The fields `prepare` reads.
-    enum Field {
-        static let attempt = RecordField(known: "attempt"), requestID = RecordField(known: "request_id"), streamID = RecordField(known: "stream_id")
-        static let pipeline = RecordField(known: "pipeline"), model = RecordField(known: "model_id"), capability = RecordField(known: "capability")
-        static let gpu = RecordField(known: "gpu_id"), success = RecordField(known: "success")
-        static let sessionRequestMs = RecordField(known: "session_request_ms"), sessionPlayableMs = RecordField(known: "session_playable_ms")
-        static let sessionLastMs = RecordField(known: "session_last_ms"), sessionSwaps = RecordField(known: "session_swaps")
-        static let runnerStartMs = RecordField(known: "runner_start_ms"), ingestSentMs = RecordField(known: "ingest_sent_ms")
-        static let runnerOutputMs = RecordField(known: "runner_output_ms")
-        /// The scored fields, in `ScoredField` order (outcome and success are read apart).
-        static let scored: [RecordField?] = ScoredField.allCases.map { $0 == .outcome || $0 == .success ? nil : RecordField(known: $0.name) }
     }
 
     /// Adds a prepared record.
@@ -277,27 +273,23 @@ public final class Scorer {
             keyed.append((key, index))
         }
         keyed.sort { a, b in
-            if a.key != b.key { return a.key.high != b.key.high ? a.key.high < b.key.high : a.key.low < b.key.low }
+            if a.key != b.key { return a.key < b.key }
             let x = observations[Int(a.index)], y = observations[Int(b.index)]
             return x.role != y.role ? x.role < y.role : x.digest < y.digest
         }
         var ambiguous = 0
         var disagreements: [Int32: Disagreements] = [:]
-        var start = 0
-        while start < keyed.count {
-            var end = start + 1
-            while end < keyed.count && keyed[end].key == keyed[start].key { end += 1 }
-            defer { start = end }
-            let run = keyed[start..<end]
+        for range in keyed.runs({ $0.key == $1.key }) {
+            let run = keyed[range]
             let gateways = run.prefix { observations[Int($0.index)].role == 0 }.count
             let orchestrators = run.count - gateways
             ambiguous += max(0, gateways - 1) + max(0, orchestrators - 1)
             // An orchestrator's record without a gateway's is its claim alone: not a job.
             guard gateways > 0 else { continue }
-            let gatewayIndex = keyed[start].index
+            let gatewayIndex = keyed[range.lowerBound].index
             jobs.append(gatewayIndex)
             guard orchestrators > 0 else { continue }
-            let gateway = observations[Int(gatewayIndex)], orchestrator = observations[Int(keyed[start + gateways].index)]
+            let gateway = observations[Int(gatewayIndex)], orchestrator = observations[Int(keyed[range.lowerBound + gateways].index)]
             guard window.contains(gateway.day) else { continue }
             let verdict: ScoredField = gateway.kind == .liveSession ? .outcome : .success
             var counts = disagreements[gateway.orchestrator, default: Disagreements()]
@@ -305,7 +297,7 @@ public final class Scorer {
             let claimed = orchestrator.values[verdict.rawValue], observed = gateway.values[verdict.rawValue]
             if claimed != observed {
                 counts.verdictDiffers += 1
-                let better = verdict == .outcome ? Int64(LiveOutcome.completed.slot) : 1
+                let better = verdict == .outcome ? Int64(LiveOutcome.completed.ordinal) : 1
                 if claimed == better { counts.overReports += 1 }
             }
             disagreements[gateway.orchestrator] = counts
@@ -355,7 +347,7 @@ public final class Scorer {
             n += 1
             if job.kind == .liveSession {
                 let outcome = job.outcome
-                if let outcome { outcomes[outcome.slot] += 1 }
+                if let outcome { outcomes[outcome.ordinal] += 1 }
                 if outcome != .startupFailed { startupOK += 1 }
                 if job.value(.swapCount) == 0 { noSwap += 1 }
                 if outcome == .completed || outcome == .swapped { viable += 1 }
@@ -478,7 +470,7 @@ public final class Scorer {
                     weighted.live.sum += score * entry.all.n
                     weighted.live.n += entry.all.n
                     gaps.live.formUnion(rowGaps)
-                    failures += entry.all.n - entry.all.outcomes[LiveOutcome.completed.slot]
+                    failures += entry.all.n - entry.all.outcomes[LiveOutcome.completed.ordinal]
                     e2e += entry.all.e2e
                 } else {
                     other.append(value)
@@ -564,7 +556,7 @@ public final class Scorer {
             let coverage = group.expected > 0 ? min(Fixed.rate(group.samples, group.expected), Fixed.one) : Fixed.one
             let score = w.score(coverage: coverage, reliability: reliability, quality: quality)
             let outcomes = LiveOutcome.allCases.filter { $0 != .noOrchestrator }.sorted { $0.rawValue < $1.rawValue }.map {
-                JSONValue.Member($0.rawValue, .integer(group.outcomes[$0.slot]))
+                JSONValue.Member($0.rawValue, .integer(group.outcomes[$0.ordinal]))
             }
             return ([.init("sessions", .integer(group.n)), .init("score", .integer(score)), .init("sla", .string(Fixed.points(score))),
                      .init("coverage", .integer(coverage)), .init("status_samples", .integer(group.samples)),
@@ -628,18 +620,45 @@ public final class RecordPreparer {
     /// `strings`: for callers that keep the prepared records (not only add them to a scorer), where repeated strings are stored once.
     public init(strings: StringInterner? = nil) { self.strings = strings }
 
+    /// The fields `prepare` reads that `RecordField` does not name.
+    enum Field {
+        static let sessionRequestMs = RecordField(known: "session_request_ms"), sessionPlayableMs = RecordField(known: "session_playable_ms")
+        static let sessionLastMs = RecordField(known: "session_last_ms"), sessionSwaps = RecordField(known: "session_swaps")
+        static let runnerStartMs = RecordField(known: "runner_start_ms"), ingestSentMs = RecordField(known: "ingest_sent_ms")
+        static let runnerOutputMs = RecordField(known: "runner_output_ms")
+        /// The scored fields, in `ScoredField` order (outcome and success are read apart).
+        static let scored: [RecordField?] = ScoredField.allCases.map { $0 == .outcome || $0 == .success ? nil : RecordField(known: $0.name) }
+    }
+
     /// The job key or identity of spec/scoring.md §4: the first 128 bits of SHA-256 of the parts joined by 0x00.
     func key(_ parts: UnsafeRawBufferPointer...) -> Key128 {
-        hasher.update(joined: parts)
+        for (index, part) in parts.enumerated() {
+            if index > 0 { hasher.update(byte: 0) }
+            hasher.update(part)
+        }
         let words = hasher.finalizeSHA256Words()
         return Key128(high: words.0, low: words.1)
     }
 
-    func string(_ record: RecordView, _ field: RecordField) -> String? { strings?.string(record, field) ?? record.string(field) }
+    func string(_ record: RecordView, _ field: RecordField) -> String? {
+        if let strings { return strings.string(record, field) }
+        return record.string(field)
+    }
+
+    /// One line as a scorer takes it (`path` and `number` name it in errors): a valid record in canonical
+    /// form, prepared; nil for records that are not scored.
+    public func prepare(line bytes: UnsafeRawBufferPointer, number: Int, path: String) throws(ScoreError) -> Scorer.PreparedRecord? {
+        switch RecordLine.read(bytes) {
+        case .record(let view): return prepare(view)
+        // A record is identified by its canonical bytes (spec/scoring.md §3): a line that is not
+        // canonical is not input a scorer accepts.
+        case .problem(.invalid(let error)): throw ScoreError("\(path):\(number): \(error)")
+        case .problem: throw ScoreError("\(path):\(number): the record is not in canonical form")
+        }
+    }
 
     /// What scoring keeps of a valid record: nil for records that are not scored (probes).
     public func prepare(_ record: RecordView) -> Scorer.PreparedRecord? {
-        typealias Field = Scorer.Field
         guard record.kind != .probe else { return nil }
         hasher.update(record.bytes)
         let digest = hasher.finalizeSHA256Words()
@@ -647,21 +666,22 @@ public final class RecordPreparer {
         for (index, field) in Field.scored.enumerated() {
             if let field, let value = record.integer(field) { values[index] = value }
         }
-        if let outcome = record.slice(.outcome), record.kind == .liveSession,
-           let slot = LiveOutcome.bySlot.firstIndex(where: { outcome.elementsEqual($0.rawValue.utf8) }) {
-            values.outcome = Int64(slot)
-        }
-        if let success = record.boolean(Field.success) { values.success = success ? 1 : 0 }
+        if let outcome = record.liveOutcome { values.outcome = Int64(outcome.ordinal) }
+        if let success = record.boolean(.success) { values.success = success ? 1 : 0 }
         let role: UInt8 = record.string(.observerRole, is: "gateway") ? 0 : record.string(.observerRole, is: "orchestrator") ? 1 : 2
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-        let observer = record.slice(.observerID) ?? empty, requestID = record.slice(Field.requestID) ?? empty
-        let streamID = record.slice(Field.streamID) ?? empty
-        let attempt = record.integer(Field.attempt) ?? 0
+        let observer = record.slice(.observerID) ?? empty, requestID = record.slice(.requestID) ?? empty
+        let streamID = record.slice(.streamID) ?? empty
+        let attempt = record.integer(.attempt) ?? 0
         var jobKey: Key128?
         if record.kind != .byocJob, let address = record.slice(.orchestrator), role < 2 {
-            jobKey = Array(record.kind.rawValue.utf8).withUnsafeBytes { kind in
-                guard record.kind == .liveSession else { return key(kind, address, requestID) }
-                return Array(String(attempt).utf8).withUnsafeBytes { key(kind, address, requestID, streamID, $0) }
+            // Both strings are small or immortal: their bytes are read in place.
+            var kindName = record.kind.rawValue, attemptText = String(attempt)
+            jobKey = kindName.withUTF8 { kind in
+                attemptText.withUTF8 { number in
+                    record.kind == .liveSession ? key(UnsafeRawBufferPointer(kind), address, requestID, streamID, UnsafeRawBufferPointer(number))
+                        : key(UnsafeRawBufferPointer(kind), address, requestID)
+                }
             }
         }
         var evidence: LiveEvidence?
@@ -671,14 +691,14 @@ public final class RecordPreparer {
                 lastMs: record.integer(Field.sessionLastMs) ?? -1, swaps: record.integer(Field.sessionSwaps) ?? 0,
                 runnerStartMs: record.integer(Field.runnerStartMs) ?? -1, ingestSentMs: record.integer(Field.ingestSentMs) ?? -1,
                 runnerOutputMs: record.integer(Field.runnerOutputMs) ?? -1)
-            evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: string(record, Field.gpu), facts: facts,
+            evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: string(record, .gpuID), facts: facts,
                                     hours: record.statusHours.map(LiveEvidence.Hour.init))
         }
         let byoc = record.kind == .byocJob
         return Scorer.PreparedRecord(
             identity: key(observer, record.slice(.id) ?? empty), digest: digest, kind: record.kind, role: role,
-            orchestrator: string(record, .orchestrator), pipeline: byoc ? "byoc" : string(record, Field.pipeline),
-            model: string(record, byoc ? Field.capability : Field.model), region: string(record, .region),
+            orchestrator: string(record, .orchestrator), pipeline: byoc ? "byoc" : string(record, .pipeline),
+            model: string(record, byoc ? .capability : .modelID), region: string(record, .region),
             startMs: record.integer(.startMs) ?? 0, values: values, jobKey: jobKey, evidence: evidence)
     }
 }

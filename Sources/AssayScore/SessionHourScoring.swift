@@ -115,16 +115,12 @@ extension Scorer {
         for index in jobs where observations[Int(index)].evidence >= 0 {
             attempts.append((evidence[Int(observations[Int(index)].evidence)].session, index))
         }
-        attempts.sort { $0.session.high != $1.session.high ? $0.session.high < $1.session.high : $0.session.low < $1.session.low }
+        attempts.sort { $0.session < $1.session }
         var hourly: [HourRow: HourSums] = [:]
         var excused: Int64 = 0, withoutHours: Int64 = 0
         var hours: [LiveEvidence.Hour] = []
-        var start = 0
-        while start < attempts.count {
-            var end = start + 1
-            while end < attempts.count && attempts[end].session == attempts[start].session { end += 1 }
-            defer { start = end }
-            let members = attempts[start..<end].lazy.map(\.index)
+        for run in attempts.runs({ $0.session == $1.session }) {
+            let members = attempts[run].lazy.map(\.index)
             // The highest attempt; equal numbers (possible only in hostile data) by the smallest record hash.
             let last = members.min { a, b in
                 let x = evidence[Int(observations[Int(a)].evidence)].attempt, y = evidence[Int(observations[Int(b)].evidence)].attempt
@@ -217,15 +213,13 @@ extension Scorer {
         for (row, sums) in hourly {
             let day = UTCDay(containing: row.hourMs)
             let key = row.key
-            do {
-                if benchmarkDays.contains(day) {
-                    let cohort = cohort(key)
-                    if let value = sums.ptff { daily[cohort, default: [:]][day.number, default: Daily()].ptff.append(value) }
-                    if let value = sums.e2e { daily[cohort, default: [:]][day.number, default: Daily()].e2e.append(value) }
-                    if let value = sums.fps { daily[cohort, default: [:]][day.number, default: Daily()].fps.append(value) }
-                }
-                if window.contains(day) && key.orchestrator >= 0 { groups[key, default: HourSums()].add(sums) }
+            if benchmarkDays.contains(day) {
+                let cohort = cohort(key)
+                if let value = sums.ptff { daily[cohort, default: [:]][day.number, default: Daily()].ptff.append(value) }
+                if let value = sums.e2e { daily[cohort, default: [:]][day.number, default: Daily()].e2e.append(value) }
+                if let value = sums.fps { daily[cohort, default: [:]][day.number, default: Daily()].fps.append(value) }
             }
+            if window.contains(day) && key.orchestrator >= 0 { groups[key, default: HourSums()].add(sums) }
         }
         var benchmarks: [GroupKey: (ptff: WeightedBenchmark, e2e: WeightedBenchmark, fps: WeightedBenchmark)] = [:]
         for (cohort, days) in daily {

@@ -220,11 +220,12 @@ public final class SiteModel: @unchecked Sendable {
             let path: String
             var data = BundleData()
             let strings = StringInterner()
-            lazy var preparer = RecordPreparer(strings: strings)
+            let preparer: RecordPreparer
 
             init(sink: Sink, path: String) {
                 self.sink = sink
                 self.path = path
+                preparer = RecordPreparer(strings: strings)
             }
 
             func record(line: Int, _ view: RecordView) {
@@ -245,17 +246,11 @@ public final class SiteModel: @unchecked Sendable {
         guard record.string(.observerRole, is: "gateway"), record.kind != .probe else { return nil }
         let byoc = record.kind == .byocJob
         return Job(kind: record.kind, orchestrator: strings.string(record, .orchestrator),
-                   pipeline: byoc ? "byoc" : (strings.string(record, JobField.pipeline) ?? Job.pipelineNotReported),
-                   model: byoc ? (strings.string(record, JobField.capability) ?? Job.modelNotReported)
-                       : !record.has(.orchestrator) ? Job.noOrchestrator : (strings.string(record, JobField.model) ?? Job.modelNotReported),
-                   success: record.boolean(JobField.success), outcome: strings.string(record, .outcome),
-                   e2eMs: record.integer(JobField.e2e), fpsMilli: record.integer(JobField.fps))
-    }
-
-    /// The fields `job` reads.
-    enum JobField {
-        static let pipeline = RecordField(known: "pipeline"), capability = RecordField(known: "capability"), model = RecordField(known: "model_id")
-        static let success = RecordField(known: "success"), e2e = RecordField(known: "e2e_latency_ms"), fps = RecordField(known: "output_fps_mfps")
+                   pipeline: byoc ? "byoc" : (strings.string(record, .pipeline) ?? Job.pipelineNotReported),
+                   model: byoc ? (strings.string(record, .capability) ?? Job.modelNotReported)
+                       : !record.has(.orchestrator) ? Job.noOrchestrator : (strings.string(record, .modelID) ?? Job.modelNotReported),
+                   success: record.boolean(.success), outcome: strings.string(record, .outcome),
+                   e2eMs: record.integer(.e2eLatencyMs), fpsMilli: record.integer(.outputFPSMilli))
     }
 
     /// Whether a job succeeded: `success`, or a live session's `outcome` of `completed`.

@@ -69,15 +69,21 @@ struct CanonicalBench: ParsableCommand {
             print("  pipeline seconds   \(fixed(pass.seconds, 3))")
             print("  records/s          \(fixed(pass.recordsPerSecond, 0))")
             print("  MB/s               \(fixed(pass.megabytesPerSecond, 1))")
-            if let sha = pass.sha256sumSeconds, let ratio = pass.ratio {
-                print("  sha256sum seconds  \(fixed(sha, 3))")
-                print("  ratio to sha256sum \(fixed(ratio, 2))x")
-            } else {
-                print("  sha256sum          not available")
-            }
+            printReference("sha256sum", seconds: pass.sha256sumSeconds, ratio: pass.ratio, indent: "  ")
             print("  merkle root        \(pass.root)")
         }
         print("peak RSS MiB       \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
+    }
+}
+
+/// `TOOL seconds` and `ratio to TOOL` in the benchmarks' 19-column layout, or that the tool was not available.
+func printReference(_ tool: String, seconds: Double?, ratio: Double?, indent: String = "") {
+    func label(_ text: String) -> String { text.count >= 19 ? text + " " : text + String(repeating: " ", count: 19 - text.count) }
+    if let seconds, let ratio {
+        print(indent + label("\(tool) seconds") + fixed(seconds, 3))
+        print(indent + label("ratio to \(tool)") + "\(fixed(ratio, 2))x")
+    } else {
+        print(indent + label(tool) + "not available")
     }
 }
 
@@ -125,10 +131,7 @@ struct SealBench: ParsableCommand {
         print("output bytes       \(result.outputBytes)")
         print("seal seconds       \(fixed(result.seconds, 3))")
         print("records/s          \(fixed(result.recordsPerSecond, 0))")
-        if let sha = result.sha256sumSeconds, let ratio = result.ratio {
-            print("sha256sum seconds  \(fixed(sha, 3))")
-            print("ratio to sha256sum \(fixed(ratio, 2))x")
-        }
+        printReference("sha256sum", seconds: result.sha256sumSeconds, ratio: result.ratio)
     }
 }
 
@@ -167,10 +170,7 @@ struct VerifyBench: ParsableCommand {
         print("bytes              \(result.bytes)")
         print("verified           \(result.verified ? "yes" : "NO")")
         print("verify seconds     \(fixed(result.seconds, 3))")
-        if let sha = result.sha256sumSeconds, let ratio = result.ratio {
-            print("sha256sum seconds  \(fixed(sha, 3))")
-            print("ratio to sha256sum \(fixed(ratio, 2))x")
-        }
+        printReference("sha256sum", seconds: result.sha256sumSeconds, ratio: result.ratio)
         print("verify peak RSS MiB \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
         guard runs > 0 else { return }
         if showProgress { Diagnostics.print("… alternating \(runs) runs of assay verify and sha256sum") }
@@ -250,12 +250,7 @@ struct IngestEventsBench: ParsableCommand {
         print("records            \(result.records)")
         print("seconds            \(fixed(result.seconds, 3))")
         print("events/s           \(fixed(result.eventsPerSecond, 0))")
-        if let jq = result.jqSeconds, let ratio = result.ratio {
-            print("jq -c . seconds    \(fixed(jq, 3))")
-            print("ratio to jq        \(fixed(ratio, 2))x")
-        } else {
-            print("jq                 not installed")
-        }
+        printReference("jq -c .", seconds: result.jqSeconds, ratio: result.ratio)
     }
 }
 

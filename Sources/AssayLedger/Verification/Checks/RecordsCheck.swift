@@ -16,11 +16,10 @@ struct RecordsCheck {
         let manifest = scan.manifest
         let path = "\(scan.base)/records.jsonl", manifestPath = "\(scan.base)/manifest.json"
         let lines = RecordLineCheck(day: day, path: path)
-        // The key of the line before as observer_id 0x00 id (identifiers have no 0x00, so these bytes sort as
-        // the keys do), in a buffer reused line after line: no allocation per record.
+        // The key of the line before as its sort bytes, in a buffer reused line after line: no allocation per record.
         var previous: [UInt8] = [], current: [UInt8] = []
         var hasPrevious = false
-        var byKind = [Int64](repeating: 0, count: RecordKind.allCases.count)
+        var byKind = [Int64](repeating: 0, count: RecordKind.ordered.count)
         var root = Merkle.RootBuilder()
         var coverage = CoverageAccumulator()
         let hasher = MessageDigest(.sha256)
@@ -31,9 +30,7 @@ struct RecordsCheck {
             guard let record = lines.record(number, line, log: &log) else { return }
             receiver?.record(line: number, record)
             current.removeAll(keepingCapacity: true)
-            current.append(contentsOf: record.slice(.observerID) ?? UnsafeRawBufferPointer(start: nil, count: 0))
-            current.append(0)
-            current.append(contentsOf: record.slice(.id) ?? UnsafeRawBufferPointer(start: nil, count: 0))
+            RecordKey.appendSortBytes(of: record, to: &current)
             if hasPrevious && !previous.lexicographicallyPrecedes(current) {
                 let key = RecordKey(record)
                 log.add(.recordOrder, path, previous == current
