@@ -50,7 +50,7 @@ public struct EventIntake: Service, Sendable {
     /// (spec/collector.md §4). A source that cannot be read is logged and the seal goes on: its events
     /// stay in the source for the next pass.
     public func advance(nowMs: Int64) async {
-        for follower in followers { await poll(follower, nowMs: nowMs) }
+        for follower in followers { await poll(follower, nowMs: nowMs, clock: .sealing) }
     }
 
     func follow(_ follower: GatewayEventFollower) async throws {
@@ -60,8 +60,8 @@ public struct EventIntake: Service, Sendable {
         }
     }
 
-    func poll(_ follower: GatewayEventFollower, nowMs: Int64) async {
-        do { try await follower.poll(nowMs: nowMs) } catch {
+    func poll(_ follower: GatewayEventFollower, nowMs: Int64, clock: GatewayEventFollower.Clock = .whenQuiet) async {
+        do { try await follower.poll(nowMs: nowMs, clock: clock) } catch {
             logger.warning("reading gateway events failed", metadata: ["source": "\(follower.name)", "error": "\(error)"])
         }
     }

@@ -12,8 +12,11 @@ import Foundation
 ///
 /// Entities close when later events pass them by the idle timeout, and also as
 /// the collector's clock passes them (`poll(nowMs:)`): a gateway that falls
-/// silent still has its last sessions staged before their day is sealed.
-/// Passes run one at a time, whoever calls (the follow loop or a seal pass).
+/// silent still has its last sessions staged before their day is sealed. The
+/// clock closes only what a quiet source left open — a pass that found nothing
+/// new — or, before a seal, whatever the clock says is over (`Clock.sealing`):
+/// a source written in pieces (a pipe's 64 KiB at a time) is never cut between
+/// two of them. Passes run one at a time, whoever calls (the follow loop or a seal pass).
 public actor GatewayEventFollower {
     let source: any GatewayEventSource
     let staging: StagingActor
@@ -51,17 +54,27 @@ public actor GatewayEventFollower {
     /// The source's name (its path, or the spool's directory).
     public nonisolated var name: String { source.name }
 
+    /// When the collector's clock may close entities (spec/collector.md §5).
+    public enum Clock: Sendable {
+        /// On a pass that finds the source quiet: read to its end before, nothing new since.
+        case whenQuiet
+        /// Once the source is read to its end, whatever it read (a seal pass, §4.1).
+        case sealing
+    }
+
     /// Reads what is new and stages the records of entities that closed; with
     /// `nowMs` (the collector's clock), also closes the entities that the clock
     /// says are over (watermark max(last event, now − idle timeout),
-    /// spec/collector.md §5). Returns how many records were staged.
+    /// spec/collector.md §5) when `clock` allows it. Returns how many records were staged.
     @discardableResult
-    public func poll(nowMs: Int64? = nil) async throws -> Int {
+    public func poll(nowMs: Int64? = nil, clock: Clock = .whenQuiet) async throws -> Int {
         await acquire()
         defer { release() }
         var total = 0
+        var first = true
         while true {
-            let (records, more) = try await pass(nowMs: nowMs)
+            let (records, more) = try await pass(nowMs: nowMs, clock: clock, first: first)
+            first = false
             total += records
             if !more { return total }
         }
@@ -79,8 +92,9 @@ public actor GatewayEventFollower {
         if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
-    /// One bounded read; `more` when the read was cut at the limit.
-    func pass(nowMs: Int64?) async throws -> (records: Int, more: Bool) {
+    /// One bounded read; `more` when the read was cut at the limit. `first`: the first pass of a
+    /// poll (the one before it, if any, read the source to its end).
+    func pass(nowMs: Int64?, clock: Clock, first: Bool) async throws -> (records: Int, more: Bool) {
         guard let status = try source.status() else { return (0, false) }
         if state == nil || state!.device != status.device || state!.inode != status.inode || status.size < offset {
             // First pass, or the stream was replaced or truncated: load the saved state if it is this stream's (FileTail's rule).
@@ -121,8 +135,10 @@ public actor GatewayEventFollower {
         offset += Int64(start)
         pending.removeSubrange(..<start)
         if start > 0 { lastEventMs = ingest.sessionizer.newestEventMs }
-        // The clock closes what has been silent long enough, once the backlog is read.
-        if !more, let nowMs { records += ingest.advance(clockMs: nowMs) }
+        // The clock closes what has been silent long enough, once the backlog is read and the source
+        // is quiet (nothing new since the last poll read it to its end), or before a seal.
+        let quiet = first && data.isEmpty && pending.isEmpty
+        if !more, let nowMs, quiet || clock == .sealing { records += ingest.advance(clockMs: nowMs) }
         let statsDue = nowMs.map { now in statsCommittedMs.map { now - $0 >= Self.statsInterval } ?? true } ?? false
         guard start > 0 || !records.isEmpty || statsDue else { return (0, false) }
         var closed: [String: Int64] = [:]
