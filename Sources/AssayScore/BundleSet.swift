@@ -32,7 +32,7 @@ public enum BundleSet {
     }
 
     /// Records handed to a scorer at once, from the threads that read them.
-    static let batchRecords = 8192
+    public static let batchRecords = 8192
 
     /// Adds every bundle of `directory` in the days the scorer needs, and their records.
     public static func feed(_ scorer: Scorer, from directory: DatasetDirectory) throws(ScoreError) {
@@ -73,7 +73,7 @@ public enum BundleSet {
         for bundle in named { scorer.add(bundle: bundle.collector, day: bundle.day, manifestSHA256: bundle.manifestSHA256) }
         guard let cache else {
             let sink = ScorerSink(scorer: scorer) { _, _ in true }
-            try read(named, from: directory) { _, records in sink.add(records) }
+            try read(named, from: directory) { _, batch in sink.add(batch) }
             return
         }
         var missing: [Named] = []
@@ -82,7 +82,7 @@ public enum BundleSet {
         try Self.read(missing, from: directory) { index, records in read.append(records, to: index) }
         for (index, bundle) in missing.enumerated() { cache[bundle.key] = read.records[index] }
         for bundle in named {
-            for record in cache[bundle.key] ?? [] { scorer.add(record) }  // every named bundle is in the cache now
+            for batch in cache[bundle.key] ?? [] { scorer.add(batch) }  // every named bundle is in the cache now
         }
     }
 
@@ -90,23 +90,15 @@ public enum BundleSet {
     /// bundle's position in `bundles` and its records, in batches, on the thread that read them. The error is
     /// the first failing bundle's in the order given, whatever thread finished first.
     static func read(_ bundles: [Named], from directory: DatasetDirectory,
-                     _ body: @Sendable (_ index: Int, _ records: [Scorer.PreparedRecord]) -> Void) throws(ScoreError) {
+                     _ body: @Sendable (_ index: Int, _ batch: PreparedRecords) -> Void) throws(ScoreError) {
         let failures = UnsafeMutableBufferPointer<ScoreError?>.allocate(capacity: bundles.count)
         failures.initialize(repeating: nil)
         defer { failures.deinitialize(); failures.deallocate() }
         nonisolated(unsafe) let failed = failures
         DispatchQueue.concurrentPerform(iterations: bundles.count) { index in
             let bundle = bundles[index]
-            var batch: [Scorer.PreparedRecord] = []
             do throws(ScoreError) {
-                try forEachRecord(of: bundle.manifest, at: directory.bundlePath(collector: bundle.collector, day: bundle.day)) { record in
-                    batch.append(record)
-                    if batch.count == batchRecords {
-                        body(index, batch)
-                        batch.removeAll(keepingCapacity: true)
-                    }
-                }
-                body(index, batch)
+                try forEachBatch(of: bundle.manifest, at: directory.bundlePath(collector: bundle.collector, day: bundle.day)) { body(index, $0) }
             } catch {
                 failed[index] = error
             }
@@ -114,8 +106,9 @@ public enum BundleSet {
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
     }
 
-    /// Calls `body` with each scored record of the bundle at `base` whose manifest is `manifest`, in file order.
-    static func forEachRecord(of manifest: [UInt8], at base: String, _ body: (Scorer.PreparedRecord) -> Void) throws(ScoreError) {
+    /// Calls `body` with the scored records of the bundle at `base` whose manifest is `manifest`, in file order,
+    /// in batches of at most `batchRecords`.
+    static func forEachBatch(of manifest: [UInt8], at base: String, _ body: (PreparedRecords) -> Void) throws(ScoreError) {
         let entry: Optional<Manifest.FileEntry>
         do { entry = try Manifest(bytes: manifest).file("records.jsonl") } catch {
             throw ScoreError("\(base)/manifest.json: \(error.reason)")
@@ -137,8 +130,10 @@ public enum BundleSet {
         do {
             try reader.forEachLine { (number, line) throws(ScoreError) in
                 guard case .bytes(let bytes) = line else { throw ScoreError("\(path):\(number): line too long for a record") }
-                if let prepared = try preparer.prepare(line: bytes, number: number, path: path) { body(prepared) }
+                try preparer.add(line: bytes, number: number, path: path)
+                if preparer.count == batchRecords { body(preparer.take()) }
             }
+            if preparer.count > 0 { body(preparer.take()) }
         } catch {
             switch error {
             case .io(let error): throw ScoreError("\(path): \(error)")
@@ -151,14 +146,14 @@ public enum BundleSet {
     }
 }
 
-/// Records read by several threads, one list per bundle.
+/// Records read by several threads, in batches, one list per bundle.
 final class ReadRecords: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var records: [[Scorer.PreparedRecord]]
+    private(set) var records: [[PreparedRecords]]
 
     init(count: Int) { records = Array(repeating: [], count: count) }
 
-    func append(_ batch: [Scorer.PreparedRecord], to index: Int) { lock.withLock { records[index] += batch } }
+    func append(_ batch: PreparedRecords, to index: Int) { lock.withLock { records[index].append(batch) } }
 }
 
 /// The scored records of bundles, each read once and kept while a window that moves forward
@@ -171,11 +166,11 @@ public final class PreparedBundles {
         let manifestSHA256: String
     }
 
-    private var bundles: [Key: [Scorer.PreparedRecord]] = [:]
+    private var bundles: [Key: [PreparedRecords]] = [:]
 
     public init() {}
 
-    subscript(key: Key) -> [Scorer.PreparedRecord]? {
+    subscript(key: Key) -> [PreparedRecords]? {
         get { bundles[key] }
         set { bundles[key] = newValue }
     }
@@ -202,8 +197,8 @@ final class ScorerSink: VerifiedRecordSink, @unchecked Sendable {
         Receiver(sink: wants(collector, day) ? self : nil)
     }
 
-    func add(_ records: [Scorer.PreparedRecord]) {
-        lock.withLock { for record in records { scorer.add(record) } }
+    func add(_ batch: PreparedRecords) {
+        lock.withLock { scorer.add(batch) }
     }
 
     func add(bundle collector: String, day: UTCDay, manifestSHA256: String) {
@@ -213,22 +208,17 @@ final class ScorerSink: VerifiedRecordSink, @unchecked Sendable {
     final class Receiver: VerifiedRecordReceiver {
         let sink: ScorerSink?
         let preparer = RecordPreparer()
-        var batch: [Scorer.PreparedRecord] = []
 
         init(sink: ScorerSink?) { self.sink = sink }
 
         func record(line: Int, _ record: RecordView) {
-            guard let sink, let prepared = preparer.prepare(record) else { return }
-            batch.append(prepared)
-            if batch.count == BundleSet.batchRecords {
-                sink.add(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
+            guard let sink else { return }
+            preparer.add(record)
+            if preparer.count == BundleSet.batchRecords { sink.add(preparer.take()) }
         }
 
         func finish() {
-            sink?.add(batch)
-            batch = []
+            if preparer.count > 0 { sink?.add(preparer.take()) }
         }
     }
 }

@@ -201,41 +201,46 @@ public final class Scorer {
         let preparer = RecordPreparer()
         var failure: ScoreError?
         line.withUnsafeBytes { bytes in
-            do throws(ScoreError) {
-                if let prepared = try preparer.prepare(line: bytes, number: 1, path: "the line") { add(prepared) }
-            } catch {
-                failure = error
-            }
+            do throws(ScoreError) { try preparer.add(line: bytes, number: 1, path: "the line") } catch { failure = error }
         }
         if let failure { throw failure }
+        add(preparer.take())
     }
 
-    /// What scoring keeps of one record, computed without the scorer's state
-    /// (so on any thread): nil for records that are not scored (probes).
+    /// What scoring keeps of one record, computed without the scorer's state (so on any thread).
     public struct PreparedRecord: Sendable {
         let identity: Key128
         let digest: (UInt64, UInt64, UInt64, UInt64)
         let kind: RecordKind
         let role: UInt8
-        let orchestrator: String?, pipeline: String?, model: String?, region: String?
+        /// Indexes into the strings of the record's batch (`PreparedRecords`), −1 when absent.
+        let orchestrator: Int32, pipeline: Int32, model: Int32, region: Int32
         let startMs: Int64
         let values: FieldValues
         let jobKey: Key128?
         let evidence: LiveEvidence?
     }
 
-    /// Adds a prepared record.
-    public func add(_ prepared: PreparedRecord) {
+    /// Adds prepared records: each distinct string of the batch is interned once.
+    public func add(_ batch: PreparedRecords) {
+        let strings = batch.strings.map { intern($0) }
+        for record in batch.records { add(record, strings: strings) }
+    }
+
+    /// Adds a prepared record whose strings are `strings` (the scorer's indexes of its batch's strings).
+    func add(_ prepared: PreparedRecord, strings: [Int32]) {
         read += 1
         let digest = prepared.digest
         let version = Key128(high: digest.2, low: digest.3)
+        func string(_ index: Int32) -> Int32 { index < 0 ? -1 : strings[Int(index)] }
         guard let entry = records[prepared.identity] else {
             records[prepared.identity] = Int32(observations.count)
-            var observation = Observation(kind: prepared.kind, role: prepared.role, digest: digest, orchestrator: intern(prepared.orchestrator),
-                                          pipeline: intern(prepared.pipeline), model: intern(prepared.model), region: intern(prepared.region),
+            var observation = Observation(kind: prepared.kind, role: prepared.role, digest: digest, orchestrator: string(prepared.orchestrator),
+                                          pipeline: string(prepared.pipeline), model: string(prepared.model), region: string(prepared.region),
                                           startMs: prepared.startMs, values: prepared.values, jobKey: prepared.jobKey)
             // Only the session-hour method reads the evidence: the attempt method does not keep it.
-            if profile.method == .naapSessionHours, let evidence = prepared.evidence {
+            if profile.method == .naapSessionHours, var evidence = prepared.evidence {
+                evidence.gpu = string(evidence.gpu)
                 observation.evidence = Int32(self.evidence.count)
                 self.evidence.append(evidence)
             }
@@ -610,15 +615,26 @@ struct EvidenceGaps: OptionSet, Sendable {
     }
 }
 
-/// Prepares records for a scorer on one thread: one hasher for every digest and key (no hashing
-/// context or array is allocated per record), and, for callers that keep the prepared records,
-/// one copy of each repeated string.
+/// Prepares records for a scorer on one thread, into a batch (`take()`): one hasher for every digest
+/// and key (no hashing context or array is allocated per record), and each distinct string of the
+/// batch made once.
 public final class RecordPreparer {
     let hasher = MessageDigest(.sha256)
-    let strings: StringInterner?
+    var batch = PreparedRecords()
+    var strings = ByteStrings()
 
-    /// `strings`: for callers that keep the prepared records (not only add them to a scorer), where repeated strings are stored once.
-    public init(strings: StringInterner? = nil) { self.strings = strings }
+    public init() {}
+
+    /// Records prepared since the last `take()`.
+    public var count: Int { batch.records.count }
+
+    /// Hands over the records prepared since the last call, with their strings.
+    public func take() -> PreparedRecords {
+        var taken = batch
+        taken.strings = strings.take()
+        batch = PreparedRecords()
+        return taken
+    }
 
     /// The fields `prepare` reads that `RecordField` does not name.
     enum Field {
@@ -640,16 +656,16 @@ public final class RecordPreparer {
         return Key128(high: words.0, low: words.1)
     }
 
-    func string(_ record: RecordView, _ field: RecordField) -> String? {
-        if let strings { return strings.string(record, field) }
-        return record.string(field)
+    /// The field's string as an index into the batch's strings, −1 when absent.
+    func string(_ record: RecordView, _ field: RecordField) -> Int32 {
+        record.slice(field).map { strings.index($0) } ?? -1
     }
 
-    /// One line as a scorer takes it (`path` and `number` name it in errors): a valid record in canonical
-    /// form, prepared; nil for records that are not scored.
-    public func prepare(line bytes: UnsafeRawBufferPointer, number: Int, path: String) throws(ScoreError) -> Scorer.PreparedRecord? {
+    /// Adds one line as a scorer takes it (`path` and `number` name it in errors), which must be a valid
+    /// record in canonical form; records that are not scored (probes) are skipped.
+    public func add(line bytes: UnsafeRawBufferPointer, number: Int, path: String) throws(ScoreError) {
         switch RecordLine.read(bytes) {
-        case .record(let view): return prepare(view)
+        case .record(let view): add(view)
         // A record is identified by its canonical bytes (spec/scoring.md §3): a line that is not
         // canonical is not input a scorer accepts.
         case .problem(.invalid(let error)): throw ScoreError("\(path):\(number): \(error)")
@@ -657,9 +673,12 @@ public final class RecordPreparer {
         }
     }
 
-    /// What scoring keeps of a valid record: nil for records that are not scored (probes).
-    public func prepare(_ record: RecordView) -> Scorer.PreparedRecord? {
-        guard record.kind != .probe else { return nil }
+    /// The name of byoc jobs' pipeline.
+    static let byoc: [UInt8] = Array("byoc".utf8)
+
+    /// Adds what scoring keeps of a valid record; records that are not scored (probes) are skipped.
+    public func add(_ record: RecordView) {
+        guard record.kind != .probe else { return }
         hasher.update(record.bytes)
         let digest = hasher.finalizeSHA256Words()
         var values = FieldValues()
@@ -695,10 +714,11 @@ public final class RecordPreparer {
                                     hours: record.statusHours.map(LiveEvidence.Hour.init))
         }
         let byoc = record.kind == .byocJob
-        return Scorer.PreparedRecord(
+        let pipeline = byoc ? Self.byoc.withUnsafeBytes { strings.index($0) } : string(record, .pipeline)
+        batch.records.append(Scorer.PreparedRecord(
             identity: key(observer, record.slice(.id) ?? empty), digest: digest, kind: record.kind, role: role,
-            orchestrator: string(record, .orchestrator), pipeline: byoc ? "byoc" : string(record, .pipeline),
+            orchestrator: string(record, .orchestrator), pipeline: pipeline,
             model: string(record, byoc ? .capability : .modelID), region: string(record, .region),
-            startMs: record.integer(.startMs) ?? 0, values: values, jobKey: jobKey, evidence: evidence)
+            startMs: record.integer(.startMs) ?? 0, values: values, jobKey: jobKey, evidence: evidence))
     }
 }

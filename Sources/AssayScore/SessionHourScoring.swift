@@ -41,7 +41,8 @@ public struct LiveEvidence: Sendable {
     /// The first 128 bits of SHA-256(observer_id 0x00 stream_id 0x00 request_id): the session.
     let session: Key128
     let attempt: Int64
-    let gpu: String?
+    /// An index into the strings of the record's batch, and once added, into the scorer's; −1 when absent.
+    var gpu: Int32
     let facts: Facts
     let hours: [Hour]
 }
@@ -168,7 +169,7 @@ extension Scorer {
             let ptff = playable && runnerStart >= 0 && facts.playableMs >= runnerStart ? facts.playableMs - runnerStart : 0
             let sessionE2E = runnerOutput >= 0 && ingestSent >= 0 && runnerOutput >= ingestSent ? runnerOutput - ingestSent : 0
             let key = RowKey(orchestrator: lastObservation.orchestrator, pipeline: lastObservation.pipeline, model: lastObservation.model,
-                             gpu: intern(lastEvidence.gpu))
+                             gpu: lastEvidence.gpu)
             var previous = LiveEvidence.Hour()
             for hour in hours {
                 // §11.3: a terminal tail artifact is dropped.

@@ -26,7 +26,7 @@ public final class SiteModel: @unchecked Sendable {
     /// Bundles by day: (collector, manifest hash).
     let bundlesByDay: [UTCDay: [(collector: String, manifest: String)]]
     /// Prepared records by day (all collectors; the scorer deduplicates).
-    let prepared: [UTCDay: [Scorer.PreparedRecord]]
+    let prepared: [UTCDay: [PreparedRecords]]
     /// Gateway-observed jobs by day, deduplicated by (observer_id, id).
     public let gatewayJobs: [UTCDay: [Job]]
     /// Scorer output of the newest day for each window: bytes (published as is) and parsed.
@@ -115,7 +115,7 @@ public final class SiteModel: @unchecked Sendable {
         }
         self.profile = profile
         var bundlesByDay: [UTCDay: [(String, String)]] = [:]
-        var prepared: [UTCDay: [Scorer.PreparedRecord]] = [:]
+        var prepared: [UTCDay: [PreparedRecords]] = [:]
         var jobs: [UTCDay: [String: Job]] = [:]
         var received = sink.take()
         for bundle in report.bundles {
@@ -178,7 +178,7 @@ public final class SiteModel: @unchecked Sendable {
         for number in scorer.daysNeeded.lowerBound.number...scorer.daysNeeded.upperBound.number {
             let day = UTCDay(number: number)
             for bundle in bundlesByDay[day] ?? [] { scorer.add(bundle: bundle.collector, day: day, manifestSHA256: bundle.manifest) }
-            for record in prepared[day] ?? [] { scorer.add(record) }
+            for batch in prepared[day] ?? [] { scorer.add(batch) }
         }
         return scorer
     }
@@ -186,7 +186,7 @@ public final class SiteModel: @unchecked Sendable {
     /// Collects, per bundle, what the site keeps of each verified record.
     final class Sink: VerifiedRecordSink, @unchecked Sendable {
         struct BundleData {
-            var prepared: [Scorer.PreparedRecord] = []
+            var prepared: [PreparedRecords] = []
             var jobs: [(String, Job)] = []
             var rows: [Row] = []
         }
@@ -220,24 +220,27 @@ public final class SiteModel: @unchecked Sendable {
             let path: String
             var data = BundleData()
             let strings = StringInterner()
-            let preparer: RecordPreparer
+            let preparer = RecordPreparer()
 
             init(sink: Sink, path: String) {
                 self.sink = sink
                 self.path = path
-                preparer = RecordPreparer(strings: strings)
             }
 
             func record(line: Int, _ view: RecordView) {
                 let bytes = view.bytes
-                if let ready = preparer.prepare(view) { data.prepared.append(ready) }
+                preparer.add(view)
+                if preparer.count == BundleSet.batchRecords { data.prepared.append(preparer.take()) }
                 data.rows.append(Row(view, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil, strings: strings))
                 if let job = SiteModel.job(view, strings: strings), let observer = view.string(.observerID), let id = view.string(.id) {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))
                 }
             }
 
-            func finish() { sink.store(path, data) }
+            func finish() {
+                if preparer.count > 0 { data.prepared.append(preparer.take()) }
+                sink.store(path, data)
+            }
         }
     }
 
