@@ -53,8 +53,11 @@ struct CanonicalBench: ParsableCommand {
     @Option(help: "Measure this records file instead of synthetic records (it is not deleted).")
     var input: String?
 
+    @OptionGroup var growth: GrowthOption
+
     func validate() throws {
         guard records > 0 else { throw ValidationError("--records must be at least 1") }
+        guard input == nil || !growth.growth else { throw ValidationError("--growth measures synthetic records: leave out --input") }
     }
 
     func run() throws {
@@ -73,6 +76,32 @@ struct CanonicalBench: ParsableCommand {
             print("  merkle root        \(pass.root)")
         }
         print("peak RSS MiB       \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
+        let smaller = growth.smaller(than: records)
+        guard !smaller.isEmpty else { return }
+        // Measured in this process, whose peak memory only grows: the smaller sizes are measured in children.
+        var rows: [GrowthRow] = []
+        for size in smaller {
+            if showProgress { Diagnostics.print("… \(size) records") }
+            let output = "\(directory)/assay-bench-canonical-growth-\(getpid()).txt"
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            let run = try ProcessTimer.run(CommandLine.arguments[0], ["canonical", "--records", "\(size)", "--directory", directory],
+                                           standardOutput: output)
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            guard run.status == 0, let seconds = Self.canonicalSeconds(text) else {
+                throw ValidationError("the run at \(size) records failed: \(run.standardError)")
+            }
+            rows.append(GrowthRow(size: size, seconds: seconds, peakResidentBytes: run.peakResidentBytes))
+        }
+        rows.append(GrowthRow(size: records, seconds: result.canonical.seconds, peakResidentBytes: result.peakResidentBytes))
+        print("canonical pass:")
+        printGrowth(unit: "records", rows)
+    }
+
+    /// The canonical pass's pipeline seconds in a run's output.
+    static func canonicalSeconds(_ output: String) -> Double? {
+        let lines = output.split(separator: "\n")
+        guard let start = lines.firstIndex(of: "canonical:") else { return nil }
+        return lines[start...].first { $0.contains("pipeline seconds") }.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 }
 
@@ -84,6 +113,45 @@ func printReference(_ tool: String, seconds: Double?, ratio: Double?, indent: St
         print(indent + label("ratio to \(tool)") + "\(fixed(ratio, 2))x")
     } else {
         print(indent + label(tool) + "not available")
+    }
+}
+
+/// `--growth`: the measurement again at a quarter and at half of the size.
+struct GrowthOption: ParsableArguments {
+    @Flag(help: "Also measure at a quarter and at half of the size, and print how time and peak memory grow with it.")
+    var growth = false
+
+    /// The smaller sizes to measure (none without --growth): a quarter and half of `size`, at least 1, without repeats.
+    func smaller(than size: Int) -> [Int] {
+        guard growth else { return [] }
+        var sizes: [Int] = []
+        for part in [size / 4, size / 2] where part >= 1 && part < size && !sizes.contains(part) { sizes.append(part) }
+        return sizes
+    }
+}
+
+/// One measurement of a growth table: a size, its time, and its peak memory when it was measured alone.
+struct GrowthRow {
+    let size: Int
+    let seconds: Double
+    let peakResidentBytes: Int?
+}
+
+/// The growth table: per size, time, time per unit and peak memory, then the ratios that say whether time is
+/// linear (time per unit at the largest size over the smallest: 1.00) and memory flat (peak over peak: 1.00).
+func printGrowth(unit: String, _ rows: [GrowthRow]) {
+    guard rows.count > 1, let first = rows.first, let last = rows.last else { return }
+    func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
+    print("growth:")
+    print("  " + pad(unit, 12) + pad("seconds", 10) + pad("µs each", 16) + "peak RSS MiB")
+    for row in rows {
+        print("  " + pad("\(row.size)", 12) + pad(fixed(row.seconds, 3), 10) + pad(fixed(row.seconds / Double(row.size) * 1_000_000, 3), 16)
+              + (row.peakResidentBytes.map { fixed(Double($0) / 1_048_576, 1) } ?? "-"))
+    }
+    let perUnit = (last.seconds / Double(last.size)) / (first.seconds / Double(first.size))
+    print("  time per unit, \(last.size) over \(first.size): \(fixed(perUnit, 2)) (1.00: linear)")
+    if let small = first.peakResidentBytes, let large = last.peakResidentBytes, small > 0 {
+        print("  peak RSS, \(last.size) over \(first.size): \(fixed(Double(large) / Double(small), 2)) (1.00: flat; \(fixed(Double(last.size) / Double(first.size), 1))x the size)")
     }
 }
 
@@ -123,6 +191,8 @@ struct SealBench: ParsableCommand {
 
     @OptionGroup var options: DatasetBenchOptions
 
+    @OptionGroup var growth: GrowthOption
+
     func run() throws {
         let showProgress = Diagnostics.isTerminal
         let (dataset, result) = try options.benchmark.build { if showProgress { Diagnostics.print("… \($0)") } }
@@ -132,6 +202,17 @@ struct SealBench: ParsableCommand {
         print("seal seconds       \(fixed(result.seconds, 3))")
         print("records/s          \(fixed(result.recordsPerSecond, 0))")
         printReference("sha256sum", seconds: result.sha256sumSeconds, ratio: result.ratio)
+        let smaller = growth.smaller(than: options.days)
+        guard !smaller.isEmpty else { return }
+        var rows: [GrowthRow] = []
+        for days in smaller {
+            let benchmark = DatasetBenchmark(days: days, recordsPerDay: options.recordsPerDay, directory: options.directory)
+            let (smallDataset, small) = try benchmark.build { if showProgress { Diagnostics.print("… \(days) days: \($0)") } }
+            try? FileManager.default.removeItem(atPath: smallDataset.root)
+            rows.append(GrowthRow(size: small.records, seconds: small.seconds, peakResidentBytes: nil))
+        }
+        rows.append(GrowthRow(size: result.records, seconds: result.seconds, peakResidentBytes: nil))
+        printGrowth(unit: "records", rows)
     }
 }
 
@@ -154,6 +235,8 @@ struct VerifyBench: ParsableCommand {
     @Option(help: "Alternating whole-process runs of assay verify and sha256sum for the comparison (0: skip it).")
     var runs: Int = 5
 
+    @OptionGroup var growth: GrowthOption
+
     func validate() throws {
         guard (0...100).contains(runs) else { throw ValidationError("--runs must be 0 to 100") }
     }
@@ -172,6 +255,19 @@ struct VerifyBench: ParsableCommand {
         print("verify seconds     \(fixed(result.seconds, 3))")
         printReference("sha256sum", seconds: result.sha256sumSeconds, ratio: result.ratio)
         print("verify peak RSS MiB \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
+        let smaller = growth.smaller(than: options.days)
+        if !smaller.isEmpty {
+            var rows: [GrowthRow] = []
+            for days in smaller {
+                let small = DatasetBenchmark(days: days, recordsPerDay: options.recordsPerDay, directory: options.directory)
+                let (smallDataset, _) = try small.build { if showProgress { Diagnostics.print("… \(days) days: \($0)") } }
+                defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
+                let verified = try small.verify(smallDataset, assay: assay) { if showProgress { Diagnostics.print("… \(days) days: \($0)") } }
+                rows.append(GrowthRow(size: verified.records, seconds: verified.seconds, peakResidentBytes: verified.peakResidentBytes))
+            }
+            rows.append(GrowthRow(size: result.records, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes))
+            printGrowth(unit: "records", rows)
+        }
         guard runs > 0 else { return }
         if showProgress { Diagnostics.print("… alternating \(runs) runs of assay verify and sha256sum") }
         for line in try benchmark.compareVerify(dataset, assay: assay, runs: runs).lines { print(line) }
@@ -323,6 +419,8 @@ struct ScoreBench: ParsableCommand {
     @Option(help: "Alternating whole-process runs of assay score and DuckDB for the comparison (0: skip it).")
     var runs: Int = 5
 
+    @OptionGroup var growth: GrowthOption
+
     func validate() throws {
         guard records >= 8 else { throw ValidationError("--records must be at least 8 (one per day)") }
         guard (0...100).contains(runs) else { throw ValidationError("--runs must be 0 to 100") }
@@ -349,6 +447,20 @@ struct ScoreBench: ParsableCommand {
             print("ratio to duckdb      \(fixed(result.seconds / duck.seconds, 2))x")
         } else {
             print("duckdb               \(result.duckDBError ?? "not available")")
+        }
+        let smaller = growth.smaller(than: records).filter { $0 >= 8 }
+        if !smaller.isEmpty {
+            var rows: [GrowthRow] = []
+            for size in smaller {
+                let small = ScoreBenchmark(records: size, directory: directory)
+                let smallDataset = try small.build { progress("\(size) records: \($0)") }
+                defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
+                let scored = try small.run(smallDataset, assay: try siblingAssay()) { progress("\(size) records: \($0)") }
+                rows.append(GrowthRow(size: size, seconds: scored.seconds, peakResidentBytes: scored.peakResidentBytes))
+            }
+            rows.append(GrowthRow(size: records, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes))
+            print("assay score --unverified:")
+            printGrowth(unit: "records", rows)
         }
         guard runs > 0 else { return }
         if let missing = ScoreBenchmark.duckDBMissing() {
@@ -391,6 +503,8 @@ struct SiteBench: ParsableCommand {
     @Flag(help: "Keep the synthetic dataset and print its path.")
     var keep = false
 
+    @OptionGroup var growth: GrowthOption
+
     func validate() throws {
         guard orchestrators >= 1, days >= 1, jobsPerDay >= 1 else { throw ValidationError("--orchestrators, --days and --jobs-per-day must be at least 1") }
     }
@@ -412,5 +526,17 @@ struct SiteBench: ParsableCommand {
         print("output MB            \(fixed(Double(result.bytes) / 1_000_000, 1))")
         print("SHA256SUMS sha256    \(result.sha256sums)")
         if keep { print("dataset              \(dataset.root)") }
+        let smaller = growth.smaller(than: days)
+        guard !smaller.isEmpty else { return }
+        var rows: [GrowthRow] = []
+        for size in smaller {
+            let small = SiteBenchmark(orchestrators: orchestrators, days: size, jobsPerOrchestratorDay: jobsPerDay, directory: directory)
+            let smallDataset = try small.build { progress("\(size) days: \($0)") }
+            defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
+            let built = try small.run(smallDataset, assay: try siblingAssay()) { progress("\(size) days: \($0)") }
+            rows.append(GrowthRow(size: size, seconds: built.seconds, peakResidentBytes: built.peakResidentBytes))
+        }
+        rows.append(GrowthRow(size: days, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes))
+        printGrowth(unit: "days", rows)
     }
 }
