@@ -169,7 +169,7 @@ let package = Package(
         ]),
         .testTarget(name: "AssayWitnessTests", dependencies: ["AssayWitness", "AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport"]),
         .testTarget(name: "AssayExporterTests", dependencies: [
-            "AssayExporter", "AssayConfiguration", "AssayCore", "AssayStore", "AssayTestSupport",
+            "AssayExporter", "AssayConfiguration", "AssayCore", "AssayHTTP", "AssayStore", "AssayTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "AssaySiteTests", dependencies: ["AssaySite", "AssayCore", "AssayCrypto", "AssayLedger", "AssaySimulate", "AssayTestSupport"]),

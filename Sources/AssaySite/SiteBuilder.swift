@@ -68,7 +68,18 @@ public struct SiteBuilder {
         progress("writing the records database")
         databaseDone.wait()
         try database.value!.get()
-        try writer.write("downloads/records.sqlite.gz", Gzip.compress(try Files.read(databasePath), level: 6))
+        // Compressed as it is read: the database is never held in memory, whole or compressed.
+        try writer.write("downloads/records.sqlite.gz") { output in
+            let compressed = try Gzip.compress(level: 6, input: { chunk in
+                var failure: Error?
+                try Files.stream(databasePath) { bytes in
+                    guard failure == nil else { return }
+                    do { try chunk(bytes) } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }, output: output)
+            guard compressed else { throw FileError(path: databasePath, operation: "gzip", errno: EIO) }
+        }
         try? FileManager.default.removeItem(atPath: databasePath)
         var described: [(String, String)] = [
             ("api/v1/index.json", "the dataset index: descriptor, policy, every bundle with its manifest hash and signers"),
@@ -283,5 +294,37 @@ struct SiteWriter {
         written[path] = MessageDigest.sha256(contents).hex
         sizes[path] = Int64(contents.count)
         bytes += Int64(contents.count)
+    }
+
+    /// Writes `path` from the chunks that `body` hands over, hashing them as they go (a large download
+    /// is never held in memory).
+    mutating func write(_ path: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        guard !path.hasPrefix("/"), !path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
+            throw FileError(path: path, operation: "write (not a path inside the site)", errno: EINVAL)
+        }
+        let full = "\(root)/\(path)"
+        let parent = (full as NSString).deletingLastPathComponent
+        if directories.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError(path: full, operation: "create", errno: errno) }
+        defer { close(fd) }
+        let hasher = MessageDigest(.sha256)
+        var size: Int64 = 0
+        try body { chunk in
+            var rest = chunk
+            while !rest.isEmpty {
+                let count = Glibc.write(fd, rest.baseAddress, rest.count)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw FileError(path: full, operation: "write", errno: errno)
+                }
+                rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(count))
+            }
+            hasher.update(chunk)
+            size += Int64(chunk.count)
+        }
+        written[path] = hasher.finalize().hex
+        sizes[path] = size
+        bytes += size
     }
 }
