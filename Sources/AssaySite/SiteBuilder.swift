@@ -223,17 +223,21 @@ public struct SiteBuilder {
         let insert = try database.prepare("INSERT INTO records VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)")
         try database.transaction {
             for bundle in model.report.bundles {
-                for row in model.rows[bundle.relativePath] ?? [] {
+                guard let rows = model.rows[bundle.relativePath] else { continue }
+                let strings = rows.strings.strings
+                for row in rows.rows {
                     try insert.bind(1, bundle.collector)
                     try insert.bind(2, bundle.day.description)
                     try insert.bind(3, Int64(row.line))
-                    for (offset, value) in row.strings.enumerated() {
-                        let index = Int32(4 + offset)
-                        if let value { try insert.bind(index, value) } else if offset < 4 { try insert.bind(index, "") } else { try insert.bindNull(index) }
+                    try insert.bind(5, row.id)
+                    // Columns 4 and 6–12: observer_id, then kind … outcome; the first three are NOT NULL.
+                    for offset in 0..<row.strings.count {
+                        let index = Int32(offset == 0 ? 4 : 5 + offset), value = row.strings[offset]
+                        if value >= 0 { try insert.bind(index, strings[Int(value)]) } else if offset < 3 { try insert.bind(index, "") } else { try insert.bindNull(index) }
                     }
-                    for (offset, value) in row.integers.enumerated() {
-                        let index = Int32(13 + offset)
-                        if let value { try insert.bind(index, value) } else if offset == 0 { try insert.bind(index, Int64(0)) } else { try insert.bindNull(index) }
+                    for offset in 0..<row.integers.count {
+                        let index = Int32(13 + offset), value = row.integers[offset]
+                        if value != SiteModel.Row.absent { try insert.bind(index, value) } else if offset == 0 { try insert.bind(index, Int64(0)) } else { try insert.bindNull(index) }
                     }
                     if withJSON, let canonical = row.canonical { try insert.bind(20, canonical) } else { try insert.bindNull(20) }
                     _ = try insert.step()

@@ -36,30 +36,50 @@ public final class SiteModel: @unchecked Sendable {
     /// The same, by orchestrator and day: the orchestrator's entry (`orchestrator`, `slo`).
     public private(set) var sloByOrchestrator: [String: [UTCDay: JSONValue]] = [:]
 
-    /// One row of the records database: a record's main fields (and its canonical line when `keepLines`).
+    /// One row of the records database: a record's main fields (and its canonical line when `keepLines`),
+    /// inline: the repeated strings as indexes into its bundle's `BundleRows.strings`.
     public struct Row: Sendable {
         let line: Int
-        let strings: [String?]  // observer_id, id, kind, observer_role, orchestrator, pipeline, model_id, region, outcome
-        let integers: [Int64?]  // start_ms, end_ms, success, e2e_latency_ms, output_fps_mfps, duration_ms, ttft_ms
+        let id: String
+        /// observer_id, kind, observer_role, orchestrator, pipeline, model_id, region, outcome: −1 when absent.
+        let strings: InlineArray<8, Int32>
+        /// start_ms, end_ms, success, e2e_latency_ms, output_fps_mfps, duration_ms, ttft_ms: `absent` when absent.
+        let integers: InlineArray<7, Int64>
         let canonical: String?
 
-        static let stringFields = ["observer_id", "id", "kind", "observer_role", "orchestrator", "pipeline", "model_id", "region", "outcome"]
+        /// Every integer field is non-negative (spec/records.md §3).
+        static let absent = Int64.min
+        static let stringFields = ["observer_id", "kind", "observer_role", "orchestrator", "pipeline", "model_id", "region", "outcome"]
             .map(RecordField.init(known:))
         /// Integer fields, and `success` as 1 or 0.
         static let integerFields = ["start_ms", "end_ms", "success", "e2e_latency_ms", "output_fps_mfps", "duration_ms", "ttft_ms"]
             .map(RecordField.init(known:))
 
-        init(_ record: RecordView, line: Int, canonical: String?, strings interner: StringInterner) {
+        init(_ record: RecordView, line: Int, canonical: String?, strings table: inout ByteStrings) {
             self.line = line
-            // Every field but id repeats across records: one copy each.
-            strings = Self.stringFields.map { $0 == .id ? record.string($0) : interner.string(record, $0) }
-            integers = Self.integerFields.map { record.integer($0) }  // a boolean's slot is 1 or 0
+            id = record.string(.id) ?? ""
+            var strings = InlineArray<8, Int32>(repeating: -1)
+            for (index, field) in Self.stringFields.enumerated() {
+                if let value = record.slice(field) { strings[index] = table.index(value) }
+            }
+            self.strings = strings
+            var integers = InlineArray<7, Int64>(repeating: Self.absent)
+            for (index, field) in Self.integerFields.enumerated() {
+                if let value = record.integer(field) { integers[index] = value }  // a boolean's slot is 1 or 0
+            }
+            self.integers = integers
             self.canonical = canonical
         }
     }
 
+    /// A bundle's rows, and the strings they name.
+    public struct BundleRows: Sendable {
+        var rows: [Row] = []
+        var strings = ByteStrings()
+    }
+
     /// Database rows by bundle, in `report.bundles` order.
-    public private(set) var rows: [String: [Row]] = [:]
+    public private(set) var rows: [String: BundleRows] = [:]
 
     /// What the site keeps of one gateway-observed job.
     public struct Job: Sendable {
@@ -188,7 +208,7 @@ public final class SiteModel: @unchecked Sendable {
         struct BundleData {
             var prepared: [PreparedRecords] = []
             var jobs: [(String, Job)] = []
-            var rows: [Row] = []
+            var rows = BundleRows()
         }
         let keepLines: Bool
         private let lock = NSLock()
@@ -231,7 +251,8 @@ public final class SiteModel: @unchecked Sendable {
                 let bytes = view.bytes
                 preparer.add(view)
                 if preparer.count == BundleSet.batchRecords { data.prepared.append(preparer.take()) }
-                data.rows.append(Row(view, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil, strings: strings))
+                data.rows.rows.append(Row(view, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil,
+                                          strings: &data.rows.strings))
                 if let job = SiteModel.job(view, strings: strings), let observer = view.string(.observerID), let id = view.string(.id) {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))
                 }
