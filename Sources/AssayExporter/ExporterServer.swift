@@ -34,6 +34,31 @@ public actor RecordReader {
         try store.page(after: cursor, limit: limit, maxBytes: maxBytes)
     }
 
+    /// The most bytes a page body's head can take (`{"api":…,"count":…,"has_more":…,"next_cursor":…,"records":[`).
+    static let headRoom = 160
+
+    /// A page as the body that is sent: `head` (made from the page's bounds, at most `headRoom` bytes), the
+    /// records copied once, straight from SQLite into the buffer, then `tail`.
+    func pageBody(after cursor: Int64, limit: Int, maxBytes: Int, head: (ExporterStore.PageBounds) -> [UInt8],
+                  tail: [UInt8]) throws(StoreError) -> (ExporterStore.PageBounds, ByteBuffer) {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(Self.headRoom + min(maxBytes, limit * 1024) + tail.count)
+        buffer.writeRepeatingByte(0, count: Self.headRoom)
+        let bounds = try store.page(after: cursor, limit: limit, maxBytes: maxBytes) { buffer.writeBytes($0) }
+        buffer.writeBytes(tail)
+        let headBytes = head(bounds)
+        guard headBytes.count <= Self.headRoom else {
+            // Never with the head the routes make; kept correct rather than trusted.
+            var whole = ByteBuffer()
+            whole.writeBytes(headBytes)
+            whole.writeBytes(buffer.readableBytesView.dropFirst(Self.headRoom))
+            return (bounds, whole)
+        }
+        buffer.setBytes(headBytes, at: Self.headRoom - headBytes.count)
+        buffer.moveReaderIndex(to: Self.headRoom - headBytes.count)
+        return (bounds, buffer)
+    }
+
     public func summary() throws(StoreError) -> ExporterStore.Summary { try store.summary() }
 
     public func cursorBounds() throws(StoreError) -> (newest: Int64, prunedThrough: Int64) { try store.cursorBounds() }
@@ -178,22 +203,13 @@ public struct ExporterServer: Sendable {
         let gzip = HTTPHeaderValue.acceptsGzip(request.headers[.acceptEncoding])
         let key = PageCache.Key(after: after, limit: limit, gzip: gzip)
         if let cached = pages.get(key) { return Self.response(.ok, cached, contentType: "application/json", gzip: gzip) }
-        let page = try await reader.page(after: after, limit: limit, maxBytes: configuration.pageBytes)
         // Canonical member order: api, count, has_more, next_cursor, records, schema.
-        let head = Array(#"{"api":"\#(Self.api)","count":\#(page.count),"has_more":\#(page.hasMore),"next_cursor":\#(page.nextCursor),"records":["#.utf8)
         let tail = Array(#"],"schema":\#(AssayVersion.recordSchema)}"#.utf8) + [0x0A]
-        let encoded: EncodedBody
-        if gzip {
-            encoded = Self.encode(head + page.joined + tail, gzip: true)
-        } else {
-            // The records are copied once, from the store's page into the buffer that is sent.
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(head.count + page.joined.count + tail.count)
-            buffer.writeBytes(head)
-            buffer.writeBytes(page.joined)
-            buffer.writeBytes(tail)
-            encoded = EncodedBody(buffer: buffer, gzipped: false)
-        }
+        let (page, body) = try await reader.pageBody(after: after, limit: limit, maxBytes: configuration.pageBytes, head: { page in
+            Array(#"{"api":"\#(Self.api)","count":\#(page.count),"has_more":\#(page.hasMore),"next_cursor":\#(page.nextCursor),"records":["#.utf8)
+        }, tail: tail)
+        // The records are copied once, from SQLite into the buffer that is sent (or compressed).
+        let encoded = gzip ? Self.encode(Array(body.readableBytesView), gzip: true) : EncodedBody(buffer: body, gzipped: false)
         // A page followed by more records can never change: cache it for the next scraper.
         if page.hasMore { pages.put(key, encoded) }
         return Self.response(.ok, encoded, contentType: "application/json", gzip: gzip)

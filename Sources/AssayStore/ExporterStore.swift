@@ -134,27 +134,48 @@ public final class ExporterStore {
     }
 
     public func page(after cursor: Int64, limit: Int, maxBytes: Int) throws(StoreError) -> Page {
+        var joined: [UInt8] = []
+        joined.reserveCapacity(min(maxBytes, limit * 1024))
+        let page = try page(after: cursor, limit: limit, maxBytes: maxBytes) { joined.append(contentsOf: $0) }
+        return Page(joined: joined, count: page.count, nextCursor: page.nextCursor, hasMore: page.hasMore)
+    }
+
+    /// What a page holds besides its records.
+    public struct PageBounds: Sendable {
+        public let count: Int
+        /// The cursor of the last record in the page (or the requested one when empty).
+        public let nextCursor: Int64
+        public let hasMore: Bool
+        /// The bytes handed to `append`: the records and the commas between them.
+        public let bytes: Int
+    }
+
+    /// The same page, its bytes handed to `append` as SQLite reads them (records, and the commas between
+    /// them), so a caller can copy them once, straight into what it sends.
+    public func page(after cursor: Int64, limit: Int, maxBytes: Int, append: (UnsafeRawBufferPointer) -> Void) throws(StoreError) -> PageBounds {
         do {
             page.reset()
             try page.bind(1, cursor)
             try page.bind(2, Int64(limit + 1))
-            var joined: [UInt8] = []
-            joined.reserveCapacity(min(maxBytes, limit * 1024))
-            var count = 0
+            var count = 0, bytes = 0
             var next = cursor
             var hasMore = false
+            let comma: [UInt8] = [UInt8(ascii: ",")]
             while try page.step() {
-                if count == limit || (count > 0 && joined.count >= maxBytes) {
+                if count == limit || (count > 0 && bytes >= maxBytes) {
                     hasMore = true
                     break
                 }
-                if count > 0 { joined.append(UInt8(ascii: ",")) }
-                page.appendBlob(1, to: &joined)
+                if count > 0 {
+                    comma.withUnsafeBytes(append)
+                    bytes += 1
+                }
+                bytes += page.withBlob(1, append)
                 next = page.int64(0)
                 count += 1
             }
             page.reset()
-            return Page(joined: joined, count: count, nextCursor: next, hasMore: hasMore)
+            return PageBounds(count: count, nextCursor: next, hasMore: hasMore, bytes: bytes)
         } catch {
             throw .sqlite(error)
         }

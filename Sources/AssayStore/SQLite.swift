@@ -164,6 +164,15 @@ public final class SQLiteStatement {
         output.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
+    /// Hands the column's bytes to `body` in place (valid only during the call); returns how many there were.
+    @discardableResult
+    public func withBlob(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> Void) -> Int {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return 0 }
+        body(UnsafeRawBufferPointer(start: pointer, count: count))
+        return count
+    }
+
     public func blob(_ column: Int32) -> [UInt8] {
         var output: [UInt8] = []
         appendBlob(column, to: &output)
