@@ -127,13 +127,18 @@ public struct RecordView {
 
     /// The members of `status_hours` (empty when absent), in order.
     public var statusHours: [StatusHourValues] {
-        guard let text = slice(.statusHours) else { return [] }
         var hours: [StatusHourValues] = []
+        forEachStatusHour { hours.append($0) }
+        return hours
+    }
+
+    /// Calls `body` with each member of `status_hours`, in order (no array is made).
+    public func forEachStatusHour(_ body: (StatusHourValues) -> Void) {
+        guard let text = slice(.statusHours) else { return }
         RecordScanner.forEachStatusHour(text) { (values: InlineArray<7, Int64>) -> Bool in
-            hours.append(StatusHourValues(values))
+            body(StatusHourValues(values))
             return true
         }
-        return hours
     }
 }
 

@@ -8,9 +8,33 @@ public struct PreparedRecords: Sendable {
     public internal(set) var records: [Scorer.PreparedRecord] = []
     /// The strings the records name, by index.
     public internal(set) var strings: [String] = []
+    /// The status hours of the records' live-session evidence, one after the other.
+    var hours: [LiveEvidence.Hour] = []
 
     public init() {}
 
     public var isEmpty: Bool { records.isEmpty }
     public var count: Int { records.count }
+}
+
+/// An array that grows by whole chunks: appending never copies what is stored (a doubling array briefly
+/// holds its old and its new storage, one and a half times what it needs at its largest).
+struct ChunkedArray<Element> {
+    private static var chunkShift: Int { 16 }
+    private var chunks: [[Element]] = []
+    private(set) var count = 0
+
+    mutating func append(_ element: Element) {
+        if count & ((1 << Self.chunkShift) - 1) == 0 {
+            var chunk: [Element] = []
+            chunk.reserveCapacity(1 << Self.chunkShift)
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(element)
+        count += 1
+    }
+
+    subscript(index: Int) -> Element {
+        chunks[index >> Self.chunkShift][index & ((1 << Self.chunkShift) - 1)]
+    }
 }

@@ -153,9 +153,11 @@ public final class Scorer {
     /// The versions (second halves of their SHA-256) of each identity in conflict.
     var conflicts: [Set<Key128>] = []
     /// Every distinct observation once; jobs are indexes into it.
-    var observations: [Observation] = []
+    var observations = ChunkedArray<Observation>()
     /// The session evidence of gateways' live sessions, for the session-hour method (§11).
-    var evidence: [LiveEvidence] = []
+    var evidence = ChunkedArray<LiveEvidence>()
+    /// The status hours of every evidence, one after the other (`LiveEvidence.hours` are ranges of it).
+    var statusHours = ChunkedArray<LiveEvidence.Hour>()
     var strings: [String] = []
     var stringIndex: [String: Int32] = [:]
     var read = 0
@@ -224,11 +226,12 @@ public final class Scorer {
     /// Adds prepared records: each distinct string of the batch is interned once.
     public func add(_ batch: PreparedRecords) {
         let strings = batch.strings.map { intern($0) }
-        for record in batch.records { add(record, strings: strings) }
+        for record in batch.records { add(record, strings: strings, hours: batch.hours) }
     }
 
-    /// Adds a prepared record whose strings are `strings` (the scorer's indexes of its batch's strings).
-    func add(_ prepared: PreparedRecord, strings: [Int32]) {
+    /// Adds a prepared record whose strings are `strings` (the scorer's indexes of its batch's strings) and
+    /// whose status hours are in `hours` (its batch's).
+    func add(_ prepared: PreparedRecord, strings: [Int32], hours: [LiveEvidence.Hour]) {
         read += 1
         let digest = prepared.digest
         let version = Key128(high: digest.2, low: digest.3)
@@ -241,6 +244,9 @@ public final class Scorer {
             // Only the session-hour method reads the evidence: the attempt method does not keep it.
             if profile.method == .naapSessionHours, var evidence = prepared.evidence {
                 evidence.gpu = string(evidence.gpu)
+                let first = statusHours.count
+                for hour in hours[evidence.hours] { statusHours.append(hour) }
+                evidence.hours = first..<statusHours.count
                 observation.evidence = Int32(self.evidence.count)
                 self.evidence.append(evidence)
             }
@@ -710,8 +716,10 @@ public final class RecordPreparer {
                 lastMs: record.integer(Field.sessionLastMs) ?? -1, swaps: record.integer(Field.sessionSwaps) ?? 0,
                 runnerStartMs: record.integer(Field.runnerStartMs) ?? -1, ingestSentMs: record.integer(Field.ingestSentMs) ?? -1,
                 runnerOutputMs: record.integer(Field.runnerOutputMs) ?? -1)
+            let first = batch.hours.count
+            record.forEachStatusHour { batch.hours.append(LiveEvidence.Hour($0)) }
             evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: string(record, .gpuID), facts: facts,
-                                    hours: record.statusHours.map(LiveEvidence.Hour.init))
+                                    hours: first..<batch.hours.count)
         }
         let byoc = record.kind == .byocJob
         let pipeline = byoc ? Self.byoc.withUnsafeBytes { strings.index($0) } : string(record, .pipeline)

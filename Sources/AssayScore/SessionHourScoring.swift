@@ -44,7 +44,8 @@ public struct LiveEvidence: Sendable {
     /// An index into the strings of the record's batch, and once added, into the scorer's; −1 when absent.
     var gpu: Int32
     let facts: Facts
-    let hours: [Hour]
+    /// Its status hours: a range of its batch's `PreparedRecords.hours`, and once added, of `Scorer.statusHours`.
+    var hours: Range<Int>
 }
 
 extension Scorer {
@@ -135,7 +136,7 @@ extension Scorer {
             func least(_ current: Int64, _ value: Int64) -> Int64 { value < 0 ? current : current < 0 ? value : min(current, value) }
             for index in members {
                 let attempt = evidence[Int(observations[Int(index)].evidence)]
-                hours += attempt.hours
+                for hour in attempt.hours { hours.append(statusHours[hour]) }
                 runnerStart = least(runnerStart, attempt.facts.runnerStartMs)
                 ingestSent = least(ingestSent, attempt.facts.ingestSentMs)
                 runnerOutput = least(runnerOutput, attempt.facts.runnerOutputMs)
