@@ -41,7 +41,7 @@ public struct DatasetBenchmark {
 
     /// Creates the dataset; returns it and the time spent sealing (input generation excluded).
     public func build(progress: (String) -> Void) throws -> (DatasetDirectory, SealResult) {
-        let dataset = try SyntheticDataset.create(at: "\(directory)/assay-bench-dataset-\(getpid())", id: "bench", signers: ["bench"])
+        let dataset = try SyntheticDataset.create(at: "\(directory)/assay-bench-dataset-\(days)x\(recordsPerDay)-\(getpid())", id: "bench", signers: ["bench"])
         let firstDay = UTCDay("2026-01-01")!
         var sealSeconds = 0.0
         var bytes = 0

@@ -33,7 +33,7 @@ public struct ScoreBenchmark {
 
     /// Seals the synthetic dataset; returns its root.
     public func build(progress: (String) -> Void) throws -> DatasetDirectory {
-        try SyntheticScoringDataset.build(at: "\(directory)/assay-bench-score-\(getpid())", id: "bench-score", orchestrators: 40,
+        try SyntheticScoringDataset.build(at: "\(directory)/assay-bench-score-\(records)-\(getpid())", id: "bench-score", orchestrators: 40,
                                           lastDay: lastDay, days: days, records: records, progress: progress)
     }
 

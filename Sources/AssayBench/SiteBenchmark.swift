@@ -35,7 +35,7 @@ public struct SiteBenchmark {
     public var records: Int { orchestrators * days * jobsPerOrchestratorDay }
 
     public func build(progress: (String) -> Void) throws -> DatasetDirectory {
-        try SyntheticScoringDataset.build(at: "\(directory)/assay-bench-site-\(getpid())", id: "bench-site", orchestrators: orchestrators,
+        try SyntheticScoringDataset.build(at: "\(directory)/assay-bench-site-\(orchestrators)x\(days)-\(getpid())", id: "bench-site", orchestrators: orchestrators,
                                           lastDay: lastDay, days: days, records: records, progress: progress)
     }
 
