@@ -642,7 +642,7 @@ public final class RecordPreparer {
         return taken
     }
 
-    /// The fields `prepare` reads that `RecordField` does not name.
+    /// The fields `add` reads that `RecordField` does not name.
     enum Field {
         static let sessionRequestMs = RecordField(known: "session_request_ms"), sessionPlayableMs = RecordField(known: "session_playable_ms")
         static let sessionLastMs = RecordField(known: "session_last_ms"), sessionSwaps = RecordField(known: "session_swaps")
