@@ -48,13 +48,34 @@ public struct SiteBuilder {
             try writer.write("orchestrators/\(SitePath.component(orchestrator)).html", pages.orchestrator(orchestrator))
         }
         let copyRecords = model.keepsLines
-        // The records database is built beside the pages, on another core.
+        // The records database is built and compressed beside the pages and the read API, on another core.
         let databasePath = "\(temporary).records.sqlite"
-        let database = ResultBox<Result<Void, Error>>()
+        let compressedPath = "\(temporary).records.sqlite.gz"
+        let database = ResultBox<Result<SiteWriter.Prepared, Error>>()
         let databaseDone = DispatchGroup()
         databaseDone.enter()
+        // Whatever happens below, the other core's work ends before this returns and leaves no file behind.
+        defer {
+            databaseDone.wait()
+            try? FileManager.default.removeItem(atPath: compressedPath)
+        }
         DispatchQueue.global().async { [model] in
-            database.value = Result { try Self.buildDatabase(model, at: databasePath, withJSON: copyRecords) }
+            database.value = Result {
+                defer { try? FileManager.default.removeItem(atPath: databasePath) }
+                try Self.buildDatabase(model, at: databasePath, withJSON: copyRecords)
+                // Compressed there too, as it is read: never held in memory, whole or compressed.
+                return try SiteWriter.stream(to: compressedPath) { output in
+                    let compressed = try Gzip.compress(level: 6, input: { chunk in
+                        var failure: Error?
+                        try Files.stream(databasePath) { bytes in
+                            guard failure == nil else { return }
+                            do { try chunk(bytes) } catch { failure = error }
+                        }
+                        if let failure { throw failure }
+                    }, output: output)
+                    guard compressed else { throw FileError(path: databasePath, operation: "gzip", errno: EIO) }
+                }
+            }
             databaseDone.leave()
         }
         try writer.write("provenance.html", pages.provenance(recordsCopied: copyRecords))
@@ -67,20 +88,7 @@ public struct SiteBuilder {
         try writeCSV(&writer)
         progress("writing the records database")
         databaseDone.wait()
-        try database.value!.get()
-        // Compressed as it is read: the database is never held in memory, whole or compressed.
-        try writer.write("downloads/records.sqlite.gz") { output in
-            let compressed = try Gzip.compress(level: 6, input: { chunk in
-                var failure: Error?
-                try Files.stream(databasePath) { bytes in
-                    guard failure == nil else { return }
-                    do { try chunk(bytes) } catch { failure = error }
-                }
-                if let failure { throw failure }
-            }, output: output)
-            guard compressed else { throw FileError(path: databasePath, operation: "gzip", errno: EIO) }
-        }
-        try? FileManager.default.removeItem(atPath: databasePath)
+        try writer.adopt("downloads/records.sqlite.gz", try database.value!.get())
         var described: [(String, String)] = [
             ("api/v1/index.json", "the dataset index: descriptor, policy, every bundle with its manifest hash and signers"),
             ("api/v1/provenance.json", "what in-browser verification checks: keys, manifests, signatures, files"),
@@ -300,15 +308,17 @@ struct SiteWriter {
         bytes += Int64(contents.count)
     }
 
-    /// Writes `path` from the chunks that `body` hands over, hashing them as they go (a large download
+    /// A file written outside the site (beside it, on the same file system) and its SHA-256 and size, to
+    /// be moved in with `adopt`: what another thread writes while this writer goes on.
+    struct Prepared: Sendable {
+        let path: String
+        let sha256: String
+        let size: Int64
+    }
+
+    /// Writes `full` from the chunks that `body` hands over, hashing them as they go (a large download
     /// is never held in memory).
-    mutating func write(_ path: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        guard !path.hasPrefix("/"), !path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
-            throw FileError(path: path, operation: "write (not a path inside the site)", errno: EINVAL)
-        }
-        let full = "\(root)/\(path)"
-        let parent = (full as NSString).deletingLastPathComponent
-        if directories.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+    static func stream(to full: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Prepared {
         let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError(path: full, operation: "create", errno: errno) }
         defer { close(fd) }
@@ -327,8 +337,20 @@ struct SiteWriter {
             hasher.update(chunk)
             size += Int64(chunk.count)
         }
-        written[path] = hasher.finalize().hex
-        sizes[path] = size
-        bytes += size
+        return Prepared(path: full, sha256: hasher.finalize().hex, size: size)
+    }
+
+    /// Moves a file written by `stream` into the site at `path`.
+    mutating func adopt(_ path: String, _ file: Prepared) throws {
+        guard !path.hasPrefix("/"), !path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
+            throw FileError(path: path, operation: "write (not a path inside the site)", errno: EINVAL)
+        }
+        let full = "\(root)/\(path)"
+        let parent = (full as NSString).deletingLastPathComponent
+        if directories.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        guard rename(file.path, full) == 0 else { throw FileError(path: full, operation: "rename from \(file.path)", errno: errno) }
+        written[path] = file.sha256
+        sizes[path] = file.size
+        bytes += file.size
     }
 }
