@@ -36,6 +36,11 @@ public struct ByteStrings: Sendable {
         return index
     }
 
+    /// The field's value as the stored `String` (stored now if it is new); nil when the record has no such field.
+    public mutating func string(_ record: RecordView, _ field: RecordField) -> String? {
+        record.slice(field).map { strings[Int(index($0))] }
+    }
+
     /// Hands over the strings and forgets them.
     public mutating func take() -> [String] {
         defer { self = ByteStrings() }

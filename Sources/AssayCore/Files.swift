@@ -189,9 +189,15 @@ public enum Files {
     }
 
     static func writeAll(_ fd: Int32, _ contents: [UInt8], path: String) throws(FileError) {
+        let result = contents.withUnsafeBytes { bytes in Result { () throws(FileError) in try writeAll(fd, bytes, path: path) } }
+        try result.get()
+    }
+
+    /// Writes all of `bytes` to `fd` (`path` names it in errors), retrying short and interrupted writes.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(FileError) {
         var offset = 0
-        while offset < contents.count {
-            let written = contents.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw FileError(path: path, operation: "write", errno: errno)

@@ -142,25 +142,6 @@ public struct RecordView {
     }
 }
 
-/// One stored copy of each distinct string: callers that keep many records' fields (pipelines,
-/// models, addresses repeat across records) keep each value once.
-public final class StringInterner {
-    private var strings = Set<String>()
-
-    public init() {}
-
-    /// The stored copy of `text` (stored now if it is new).
-    public func intern(_ text: String?) -> String? {
-        guard let text else { return nil }
-        if let index = strings.firstIndex(of: text) { return strings[index] }
-        strings.insert(text)
-        return text
-    }
-
-    /// The field's value, as a stored copy.
-    public func string(_ record: RecordView, _ field: RecordField) -> String? { intern(record.string(field)) }
-}
-
 /// One element of a valid record's `status_hours`, its members in canonical order.
 public struct StatusHourValues: Sendable, Equatable {
     public var fpsPositiveSamples: Int64 = 0, hourMs: Int64 = 0, latencySamples: Int64 = 0, latencySumMs: Int64 = 0

@@ -30,10 +30,6 @@ public actor RecordReader {
     let store: ExporterStore
     public init(path: String) throws(StoreError) { store = try ExporterStore(path: path) }
 
-    public func page(after cursor: Int64, limit: Int, maxBytes: Int) throws(StoreError) -> ExporterStore.Page {
-        try store.page(after: cursor, limit: limit, maxBytes: maxBytes)
-    }
-
     /// The most bytes a page body's head can take (`{"api":…,"count":…,"has_more":…,"next_cursor":…,"records":[`).
     static let headRoom = 160
 

@@ -107,25 +107,25 @@ public struct BundleSealer {
             records.reserveCapacity(sorted.reduce(0) { $0 + $1.end - $1.start + 1 })
             var index = 0
             while index < sorted.count {
-                // One key's entries, then its distinct versions (equal bytes are neighbours).
-                var end = index + 1
-                while end < sorted.count && order(key(sorted[end]), key(sorted[index])) == 0 { end += 1 }
-                var versions = [sorted[index]]
-                for entry in sorted[index + 1..<end] {
-                    if order(bytes(entry), bytes(versions[versions.count - 1])) == 0 { duplicates += 1 } else { versions.append(entry) }
+                // One key's entries; its distinct versions are the entries whose bytes differ from the one
+                // before (equal bytes are neighbours; the others are duplicates).
+                var end = index + 1, versions = 1
+                while end < sorted.count && order(key(sorted[end]), key(sorted[index])) == 0 {
+                    if order(bytes(sorted[end]), bytes(sorted[end - 1])) == 0 { duplicates += 1 } else { versions += 1 }
+                    end += 1
                 }
-                if versions.count == 1 {
-                    let line = bytes(versions[0])
-                    byKind[versions[0].kind, default: 0] += 1
-                    if versions[0].kind == .probe { coverage.add(canonical: Array(line)) }
+                if versions == 1 {
+                    let entry = sorted[index], line = bytes(entry)
+                    byKind[entry.kind, default: 0] += 1
+                    if entry.kind == .probe { coverage.add(canonical: Array(line)) }
                     root.append(leafHash: Merkle.leafHash(UnsafeRawBufferPointer(line), using: hasher))
                     records.append(contentsOf: line)
                     records.append(0x0A)
                 } else {
                     conflictKeys += 1
-                    for version in versions {
+                    for position in index..<end where position == index || order(bytes(sorted[position]), bytes(sorted[position - 1])) != 0 {
                         conflictVersions += 1
-                        conflicts.append(contentsOf: bytes(version))
+                        conflicts.append(contentsOf: bytes(sorted[position]))
                         conflicts.append(0x0A)
                     }
                 }

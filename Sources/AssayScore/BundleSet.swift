@@ -78,9 +78,9 @@ public enum BundleSet {
         }
         var missing: [Named] = []
         for bundle in named where cache[bundle.key] == nil && !missing.contains(where: { $0.key == bundle.key }) { missing.append(bundle) }
-        let read = ReadRecords(count: missing.count)
-        try Self.read(missing, from: directory) { index, records in read.append(records, to: index) }
-        for (index, bundle) in missing.enumerated() { cache[bundle.key] = read.records[index] }
+        let fresh = ReadRecords(count: missing.count)
+        try read(missing, from: directory) { index, batch in fresh.append(batch, to: index) }
+        for (index, bundle) in missing.enumerated() { cache[bundle.key] = fresh.records[index] }
         for bundle in named {
             for batch in cache[bundle.key] ?? [] { scorer.add(batch) }  // every named bundle is in the cache now
         }

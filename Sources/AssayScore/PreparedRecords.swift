@@ -5,16 +5,13 @@ import AssayCore
 /// allocation, no reference counting per record), and a scorer interns each distinct string of a
 /// batch once, not once per record.
 public struct PreparedRecords: Sendable {
-    public internal(set) var records: [Scorer.PreparedRecord] = []
+    var records: [Scorer.PreparedRecord] = []
     /// The strings the records name, by index.
-    public internal(set) var strings: [String] = []
+    var strings: [String] = []
     /// The status hours of the records' live-session evidence, one after the other.
     var hours: [LiveEvidence.Hour] = []
 
     public init() {}
-
-    public var isEmpty: Bool { records.isEmpty }
-    public var count: Int { records.count }
 }
 
 /// An array that grows by whole chunks: appending never copies what is stored (a doubling array briefly

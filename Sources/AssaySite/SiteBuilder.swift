@@ -292,14 +292,20 @@ struct SiteWriter {
 
     mutating func write(_ path: String, _ text: String) throws { try write(path, Array(text.utf8)) }
 
-    mutating func write(_ path: String, _ contents: [UInt8]) throws {
-        // Paths are built from SitePath components; refuse anything else rather than write outside the site.
+    /// The full path of `path` in the site, its directory made. Paths are built from SitePath components;
+    /// anything else is refused rather than written outside the site.
+    private mutating func place(_ path: String) throws -> String {
         guard !path.hasPrefix("/"), !path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
             throw FileError(path: path, operation: "write (not a path inside the site)", errno: EINVAL)
         }
         let full = "\(root)/\(path)"
         let parent = (full as NSString).deletingLastPathComponent
         if directories.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        return full
+    }
+
+    mutating func write(_ path: String, _ contents: [UInt8]) throws {
+        let full = try place(path)
         guard FileManager.default.createFile(atPath: full, contents: Data(contents)) else {
             throw FileError(path: full, operation: "create", errno: errno)
         }
@@ -325,15 +331,7 @@ struct SiteWriter {
         let hasher = MessageDigest(.sha256)
         var size: Int64 = 0
         try body { chunk in
-            var rest = chunk
-            while !rest.isEmpty {
-                let count = Glibc.write(fd, rest.baseAddress, rest.count)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw FileError(path: full, operation: "write", errno: errno)
-                }
-                rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(count))
-            }
+            try Files.writeAll(fd, chunk, path: full)
             hasher.update(chunk)
             size += Int64(chunk.count)
         }
@@ -342,12 +340,7 @@ struct SiteWriter {
 
     /// Moves a file written by `stream` into the site at `path`.
     mutating func adopt(_ path: String, _ file: Prepared) throws {
-        guard !path.hasPrefix("/"), !path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
-            throw FileError(path: path, operation: "write (not a path inside the site)", errno: EINVAL)
-        }
-        let full = "\(root)/\(path)"
-        let parent = (full as NSString).deletingLastPathComponent
-        if directories.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        let full = try place(path)
         guard rename(file.path, full) == 0 else { throw FileError(path: full, operation: "rename from \(file.path)", errno: errno) }
         written[path] = file.sha256
         sizes[path] = file.size

@@ -239,7 +239,6 @@ public final class SiteModel: @unchecked Sendable {
             let sink: Sink
             let path: String
             var data = BundleData()
-            let strings = StringInterner()
             let preparer = RecordPreparer()
 
             init(sink: Sink, path: String) {
@@ -253,7 +252,7 @@ public final class SiteModel: @unchecked Sendable {
                 if preparer.count == BundleSet.batchRecords { data.prepared.append(preparer.take()) }
                 data.rows.rows.append(Row(view, line: line, canonical: sink.keepLines ? String(decoding: bytes, as: UTF8.self) : nil,
                                           strings: &data.rows.strings))
-                if let job = SiteModel.job(view, strings: strings), let observer = view.string(.observerID), let id = view.string(.id) {
+                if let job = SiteModel.job(view, strings: &data.rows.strings), let observer = view.string(.observerID), let id = view.string(.id) {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))
                 }
             }
@@ -266,7 +265,8 @@ public final class SiteModel: @unchecked Sendable {
     }
 
     /// A gateway-observed job, or nil for other records.
-    static func job(_ record: RecordView, strings: StringInterner) -> Job? {
+    /// Its strings are `strings`' stored copies (one per distinct value of a bundle, shared with its rows).
+    static func job(_ record: RecordView, strings: inout ByteStrings) -> Job? {
         guard record.string(.observerRole, is: "gateway"), record.kind != .probe else { return nil }
         let byoc = record.kind == .byocJob
         return Job(kind: record.kind, orchestrator: strings.string(record, .orchestrator),

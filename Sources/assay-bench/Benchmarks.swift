@@ -76,11 +76,9 @@ struct CanonicalBench: ParsableCommand {
             print("  merkle root        \(pass.root)")
         }
         print("peak RSS MiB       \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
-        let smaller = growth.smaller(than: records)
-        guard !smaller.isEmpty else { return }
         // Measured in this process, whose peak memory only grows: the smaller sizes are measured in children.
-        var rows: [GrowthRow] = []
-        for size in smaller {
+        try growth.report("canonical pass:", unit: "records", size: records,
+                          full: GrowthRow(size: records, seconds: result.canonical.seconds, peakResidentBytes: result.peakResidentBytes)) { size in
             if showProgress { Diagnostics.print("… \(size) records") }
             let output = "\(directory)/assay-bench-canonical-growth-\(getpid()).txt"
             defer { try? FileManager.default.removeItem(atPath: output) }
@@ -90,11 +88,8 @@ struct CanonicalBench: ParsableCommand {
             guard run.status == 0, let seconds = Self.canonicalSeconds(text) else {
                 throw ValidationError("the run at \(size) records failed: \(run.standardError)")
             }
-            rows.append(GrowthRow(size: size, seconds: seconds, peakResidentBytes: run.peakResidentBytes))
+            return GrowthRow(size: size, seconds: seconds, peakResidentBytes: run.peakResidentBytes)
         }
-        rows.append(GrowthRow(size: records, seconds: result.canonical.seconds, peakResidentBytes: result.peakResidentBytes))
-        print("canonical pass:")
-        printGrowth(unit: "records", rows)
     }
 
     /// The canonical pass's pipeline seconds in a run's output.
@@ -107,13 +102,17 @@ struct CanonicalBench: ParsableCommand {
 
 /// `TOOL seconds` and `ratio to TOOL` in the benchmarks' 19-column layout, or that the tool was not available.
 func printReference(_ tool: String, seconds: Double?, ratio: Double?, indent: String = "") {
-    func label(_ text: String) -> String { text.count >= 19 ? text + " " : text + String(repeating: " ", count: 19 - text.count) }
     if let seconds, let ratio {
-        print(indent + label("\(tool) seconds") + fixed(seconds, 3))
-        print(indent + label("ratio to \(tool)") + "\(fixed(ratio, 2))x")
+        print(indent + padded("\(tool) seconds", 19) + fixed(seconds, 3))
+        print(indent + padded("ratio to \(tool)", 19) + "\(fixed(ratio, 2))x")
     } else {
-        print(indent + label(tool) + "not available")
+        print(indent + padded(tool, 19) + "not available")
     }
+}
+
+/// `text` and spaces to `width` columns, or `text` and one space when it is as wide or wider.
+func padded(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }
 
 /// `--growth`: the measurement again at a quarter and at half of the size.
@@ -121,12 +120,17 @@ struct GrowthOption: ParsableArguments {
     @Flag(help: "Also measure at a quarter and at half of the size, and print how time and peak memory grow with it.")
     var growth = false
 
-    /// The smaller sizes to measure (none without --growth): a quarter and half of `size`, at least 1, without repeats.
-    func smaller(than size: Int) -> [Int] {
-        guard growth else { return [] }
+    /// With --growth, measures again at a quarter and at half of `size` (`measure` runs the benchmark at a
+    /// smaller size, at least `minimum`) and prints the growth table of those rows and `full` (the run at `size`).
+    func report(_ title: String? = nil, unit: String, size: Int, minimum: Int = 1, full: GrowthRow,
+                measure: (Int) throws -> GrowthRow) rethrows {
+        guard growth else { return }
         var sizes: [Int] = []
-        for part in [size / 4, size / 2] where part >= 1 && part < size && !sizes.contains(part) { sizes.append(part) }
-        return sizes
+        for part in [size / 4, size / 2] where part >= minimum && part < size && !sizes.contains(part) { sizes.append(part) }
+        guard !sizes.isEmpty else { return }
+        let rows = try sizes.map(measure) + [full]
+        if let title { print(title) }
+        printGrowth(unit: unit, rows)
     }
 }
 
@@ -141,11 +145,10 @@ struct GrowthRow {
 /// linear (time per unit at the largest size over the smallest: 1.00) and memory flat (peak over peak: 1.00).
 func printGrowth(unit: String, _ rows: [GrowthRow]) {
     guard rows.count > 1, let first = rows.first, let last = rows.last else { return }
-    func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
     print("growth:")
-    print("  " + pad(unit, 12) + pad("seconds", 10) + pad("µs each", 16) + "peak RSS MiB")
+    print("  " + padded(unit, 12) + padded("seconds", 10) + padded("µs each", 16) + "peak RSS MiB")
     for row in rows {
-        print("  " + pad("\(row.size)", 12) + pad(fixed(row.seconds, 3), 10) + pad(fixed(row.seconds / Double(row.size) * 1_000_000, 3), 16)
+        print("  " + padded("\(row.size)", 12) + padded(fixed(row.seconds, 3), 10) + padded(fixed(row.seconds / Double(row.size) * 1_000_000, 3), 16)
               + (row.peakResidentBytes.map { fixed(Double($0) / 1_048_576, 1) } ?? "-"))
     }
     let perUnit = (last.seconds / Double(last.size)) / (first.seconds / Double(first.size))
@@ -202,17 +205,12 @@ struct SealBench: ParsableCommand {
         print("seal seconds       \(fixed(result.seconds, 3))")
         print("records/s          \(fixed(result.recordsPerSecond, 0))")
         printReference("sha256sum", seconds: result.sha256sumSeconds, ratio: result.ratio)
-        let smaller = growth.smaller(than: options.days)
-        guard !smaller.isEmpty else { return }
-        var rows: [GrowthRow] = []
-        for days in smaller {
+        try growth.report(unit: "records", size: options.days, full: GrowthRow(size: result.records, seconds: result.seconds, peakResidentBytes: nil)) { days in
             let benchmark = DatasetBenchmark(days: days, recordsPerDay: options.recordsPerDay, directory: options.directory)
             let (smallDataset, small) = try benchmark.build { if showProgress { Diagnostics.print("… \(days) days: \($0)") } }
             try? FileManager.default.removeItem(atPath: smallDataset.root)
-            rows.append(GrowthRow(size: small.records, seconds: small.seconds, peakResidentBytes: nil))
+            return GrowthRow(size: small.records, seconds: small.seconds, peakResidentBytes: nil)
         }
-        rows.append(GrowthRow(size: result.records, seconds: result.seconds, peakResidentBytes: nil))
-        printGrowth(unit: "records", rows)
     }
 }
 
@@ -255,18 +253,13 @@ struct VerifyBench: ParsableCommand {
         print("verify seconds     \(fixed(result.seconds, 3))")
         printReference("sha256sum", seconds: result.sha256sumSeconds, ratio: result.ratio)
         print("verify peak RSS MiB \(fixed(Double(result.peakResidentBytes) / 1_048_576, 1))")
-        let smaller = growth.smaller(than: options.days)
-        if !smaller.isEmpty {
-            var rows: [GrowthRow] = []
-            for days in smaller {
-                let small = DatasetBenchmark(days: days, recordsPerDay: options.recordsPerDay, directory: options.directory)
-                let (smallDataset, _) = try small.build { if showProgress { Diagnostics.print("… \(days) days: \($0)") } }
-                defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
-                let verified = try small.verify(smallDataset, assay: assay) { if showProgress { Diagnostics.print("… \(days) days: \($0)") } }
-                rows.append(GrowthRow(size: verified.records, seconds: verified.seconds, peakResidentBytes: verified.peakResidentBytes))
-            }
-            rows.append(GrowthRow(size: result.records, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes))
-            printGrowth(unit: "records", rows)
+        try growth.report(unit: "records", size: options.days,
+                          full: GrowthRow(size: result.records, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes)) { days in
+            let small = DatasetBenchmark(days: days, recordsPerDay: options.recordsPerDay, directory: options.directory)
+            let (smallDataset, _) = try small.build { if showProgress { Diagnostics.print("… \(days) days: \($0)") } }
+            defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
+            let verified = try small.verify(smallDataset, assay: assay) { if showProgress { Diagnostics.print("… \(days) days: \($0)") } }
+            return GrowthRow(size: verified.records, seconds: verified.seconds, peakResidentBytes: verified.peakResidentBytes)
         }
         guard runs > 0 else { return }
         if showProgress { Diagnostics.print("… alternating \(runs) runs of assay verify and sha256sum") }
@@ -448,19 +441,13 @@ struct ScoreBench: ParsableCommand {
         } else {
             print("duckdb               \(result.duckDBError ?? "not available")")
         }
-        let smaller = growth.smaller(than: records).filter { $0 >= 8 }
-        if !smaller.isEmpty {
-            var rows: [GrowthRow] = []
-            for size in smaller {
-                let small = ScoreBenchmark(records: size, directory: directory)
-                let smallDataset = try small.build { progress("\(size) records: \($0)") }
-                defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
-                let scored = try small.run(smallDataset, assay: try siblingAssay()) { progress("\(size) records: \($0)") }
-                rows.append(GrowthRow(size: size, seconds: scored.seconds, peakResidentBytes: scored.peakResidentBytes))
-            }
-            rows.append(GrowthRow(size: records, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes))
-            print("assay score --unverified:")
-            printGrowth(unit: "records", rows)
+        try growth.report("assay score --unverified:", unit: "records", size: records, minimum: 8,
+                          full: GrowthRow(size: records, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes)) { size in
+            let small = ScoreBenchmark(records: size, directory: directory)
+            let smallDataset = try small.build { progress("\(size) records: \($0)") }
+            defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
+            let scored = try small.run(smallDataset, assay: try siblingAssay()) { progress("\(size) records: \($0)") }
+            return GrowthRow(size: size, seconds: scored.seconds, peakResidentBytes: scored.peakResidentBytes)
         }
         guard runs > 0 else { return }
         if let missing = ScoreBenchmark.duckDBMissing() {
@@ -526,17 +513,12 @@ struct SiteBench: ParsableCommand {
         print("output MB            \(fixed(Double(result.bytes) / 1_000_000, 1))")
         print("SHA256SUMS sha256    \(result.sha256sums)")
         if keep { print("dataset              \(dataset.root)") }
-        let smaller = growth.smaller(than: days)
-        guard !smaller.isEmpty else { return }
-        var rows: [GrowthRow] = []
-        for size in smaller {
+        try growth.report(unit: "days", size: days, full: GrowthRow(size: days, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes)) { size in
             let small = SiteBenchmark(orchestrators: orchestrators, days: size, jobsPerOrchestratorDay: jobsPerDay, directory: directory)
             let smallDataset = try small.build { progress("\(size) days: \($0)") }
             defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
             let built = try small.run(smallDataset, assay: try siblingAssay()) { progress("\(size) days: \($0)") }
-            rows.append(GrowthRow(size: size, seconds: built.seconds, peakResidentBytes: built.peakResidentBytes))
+            return GrowthRow(size: size, seconds: built.seconds, peakResidentBytes: built.peakResidentBytes)
         }
-        rows.append(GrowthRow(size: days, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes))
-        printGrowth(unit: "days", rows)
     }
 }
