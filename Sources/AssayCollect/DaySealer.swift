@@ -136,7 +136,7 @@ public actor DaySealer: Service {
                 let bundle = try directory.seal(collector: configuration.collectorID, day: sealDay, key: key, signer: configuration.signer) {
                     (sealer) throws(LedgerError) in
                     do {
-                        try store.forEachRecord(day: sealDay) { bytes in sealer.add(line: bytes) }
+                        try store.stage(day: sealDay, into: &sealer)
                         for (reason, count) in try store.quarantinedCounts(day: sealDay) { sealer.reject(reason, count: count) }
                     } catch {
                         throw LedgerError(.io, "staging: \(error)")
@@ -231,5 +231,15 @@ public actor DaySealer: Service {
             }
         }.value
         report.scoresPublished = published
+    }
+}
+
+extension StagingStore {
+    /// Stages the records of `day` into `sealer`, validated on every core (`SealerInput`). They are canonical
+    /// already: the store took them through the same validation when they were staged.
+    public func stage(day: UTCDay, into sealer: inout BundleSealer) throws(StoreError) {
+        var lines = SealerInput(source: database.path, requireCanonical: true)
+        try forEachRecord(day: day) { bytes in bytes.withUnsafeBytes { lines.add(next: $0, into: &sealer) { _ in } } }
+        lines.flush(into: &sealer) { _ in }
     }
 }

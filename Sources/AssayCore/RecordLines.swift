@@ -76,32 +76,12 @@ public enum RecordLines {
                 switch line {
                 case .tooLong(let bytes):
                     issue = .tooLong(bytes: bytes)
-                case .bytes(let bytes) where bytes.isEmpty:
-                    issue = .empty
                 case .bytes(let bytes):
-                    if let view = RecordScanner.scan(bytes) {
+                    guard let problem = read(bytes, requireCanonical: requireCanonical, { onRecord(number, $0) }) else {
                         summary.records += 1
-                        onRecord(number, view)
                         return
                     }
-                    switch RecordLine.reference(bytes) {
-                    case .notCanonical where requireCanonical:
-                        issue = .notCanonical
-                    case .notCanonical(let canonical):
-                        // Its canonical form, read again: a valid record's canonical bytes always read.
-                        let read = canonical.withUnsafeBytes { canonical -> Bool in
-                            guard let view = RecordScanner.scan(canonical) else { return false }
-                            onRecord(number, view)
-                            return true
-                        }
-                        if read {
-                            summary.records += 1
-                            return
-                        }
-                        issue = RecordLine.disagreement
-                    case .problem(let problem):
-                        issue = problem
-                    }
+                    issue = problem
                 }
                 summary.issues += 1
                 onIssue(LineIssue(source: reader.name, line: number, problem: issue))
@@ -112,5 +92,32 @@ public enum RecordLines {
             }
         }
         return summary
+    }
+
+    /// Reads one line (without its newline): calls `onRecord` with the record read in place from its
+    /// canonical bytes and returns nil, or returns why the line is not a record. A canonical line goes
+    /// through the byte-level reader; any other valid line is canonicalized first, unless
+    /// `requireCanonical`, when it is `notCanonical`.
+    public static func read(_ bytes: UnsafeRawBufferPointer, requireCanonical: Bool,
+                            _ onRecord: (RecordView) -> Void) -> LineIssue.Problem? {
+        guard !bytes.isEmpty else { return .empty }
+        if let view = RecordScanner.scan(bytes) {
+            onRecord(view)
+            return nil
+        }
+        switch RecordLine.reference(bytes) {
+        case .notCanonical where requireCanonical:
+            return .notCanonical
+        case .notCanonical(let canonical):
+            // Its canonical form, read again: a valid record's canonical bytes always read.
+            let read = canonical.withUnsafeBytes { canonical -> Bool in
+                guard let view = RecordScanner.scan(canonical) else { return false }
+                onRecord(view)
+                return true
+            }
+            return read ? nil : RecordLine.disagreement
+        case .problem(let problem):
+            return problem
+        }
     }
 }

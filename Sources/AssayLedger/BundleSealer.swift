@@ -5,6 +5,7 @@ import Darwin
 #endif
 import AssayCore
 import AssayCrypto
+import Foundation
 
 /// The bytes of one sealed bundle, before they are written or signed.
 public struct SealedBundle: Sendable {
@@ -75,6 +76,23 @@ public struct BundleSealer {
         }
     }
 
+    /// A sealer for the same bundle with nothing staged, to stage a share of the input on another thread.
+    func emptyPart() -> BundleSealer {
+        BundleSealer(dataset: dataset, collector: collector, day: day, prev: prev)
+    }
+
+    /// Stages everything `part` staged and counts what it counted (as if it had been added here).
+    mutating func take(_ part: BundleSealer) {
+        let offset = arena.count
+        arena.append(contentsOf: part.arena)
+        staged.reserveCapacity(staged.count + part.staged.count)
+        for entry in part.staged {
+            staged.append(Staged(keyStart: entry.keyStart + offset, start: entry.start + offset, end: entry.end + offset, kind: entry.kind))
+        }
+        for (code, count) in part.rejected { rejected[code, default: 0] += count }
+        outsideDay += part.outsideDay
+    }
+
     /// Counts one refused input by its code (it goes into `rejected`).
     public mutating func reject(_ code: String, count: Int64 = 1) {
         rejected[code, default: 0] += count
@@ -89,9 +107,8 @@ public struct BundleSealer {
         var conflictKeys: Int64 = 0
         var conflictVersions: Int64 = 0
         var duplicates = 0
-        var root = Merkle.RootBuilder()
+        var lines: [Range<Int>] = []
         var coverage = CoverageAccumulator()
-        let hasher = MessageDigest(.sha256)
         arena.withUnsafeBufferPointer { arena in
             func key(_ entry: Staged) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: arena[entry.keyStart..<entry.start]) }
             func bytes(_ entry: Staged) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: arena[entry.start..<entry.end]) }
@@ -105,6 +122,7 @@ public struct BundleSealer {
                 return byKey != 0 ? byKey < 0 : order(bytes(a), bytes(b)) < 0
             }
             records.reserveCapacity(sorted.reduce(0) { $0 + $1.end - $1.start + 1 })
+            // The records first (each key with one version, in order), where their lines are; their hashes after.
             var index = 0
             while index < sorted.count {
                 // One key's entries; its distinct versions are the entries whose bytes differ from the one
@@ -118,7 +136,7 @@ public struct BundleSealer {
                     let entry = sorted[index], line = bytes(entry)
                     byKind[entry.kind, default: 0] += 1
                     if entry.kind == .probe { coverage.add(canonical: Array(line)) }
-                    root.append(leafHash: Merkle.leafHash(UnsafeRawBufferPointer(line), using: hasher))
+                    lines.append(records.count..<records.count + line.count)
                     records.append(contentsOf: line)
                     records.append(0x0A)
                 } else {
@@ -132,11 +150,14 @@ public struct BundleSealer {
                 index = end
             }
         }
+        let (leaves, recordsHash) = Self.hashes(records, lines: lines)
+        var root = Merkle.RootBuilder()
+        for leaf in leaves { root.append(leafHash: leaf) }
         let manifest = Manifest(
             dataset: dataset, collector: collector, day: day, prev: prev,
             files: [
                 .init(name: "conflicts.jsonl", sha256: MessageDigest.sha256(conflicts).hex, size: Int64(conflicts.count)),
-                .init(name: "records.jsonl", sha256: MessageDigest.sha256(records).hex, size: Int64(records.count)),
+                .init(name: "records.jsonl", sha256: recordsHash, size: Int64(records.count)),
             ],
             recordsByKind: Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, byKind[$0] ?? 0) }),
             merkleTreeSize: Int64(root.count), merkleRoot: Hex.encode(root.root),
@@ -144,6 +165,40 @@ public struct BundleSealer {
             coverage: coverage.coverage, rejectedByCode: rejected)
         return SealedBundle(manifest: manifest, manifestBytes: manifest.bytes(), records: records, conflicts: conflicts,
                             outsideDay: outsideDay, duplicatesCollapsed: duplicates)
+    }
+}
+
+extension BundleSealer {
+    /// The leaf hash of each line (`lines` are ranges of `records`) and the SHA-256 of all of `records`, on
+    /// every core: the file's hash on one thread while the others hash leaves, a share each.
+    static func hashes(_ records: [UInt8], lines: [Range<Int>]) -> (leaves: [[UInt8]], file: String) {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Too few lines to be worth a thread: one after the other.
+        let leafWorkers = lines.count < 1024 || cores == 1 ? 1 : cores
+        let leaves = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: lines.count)
+        leaves.initialize(repeating: [])
+        defer {
+            leaves.deinitialize()
+            leaves.deallocate()
+        }
+        nonisolated(unsafe) let shared = leaves
+        nonisolated(unsafe) var file = ""
+        records.withUnsafeBytes { bytes in
+            nonisolated(unsafe) let bytes = bytes
+            // Iteration 0 hashes the file; the others a share of the leaves each. With one core, both in turn.
+            DispatchQueue.concurrentPerform(iterations: leafWorkers + 1) { iteration in
+                guard iteration > 0 else {
+                    file = MessageDigest.sha256(bytes).hex
+                    return
+                }
+                let worker = iteration - 1
+                let hasher = MessageDigest(.sha256)
+                for index in lines.count * worker / leafWorkers..<lines.count * (worker + 1) / leafWorkers {
+                    shared[index] = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: bytes[lines[index]]), using: hasher)
+                }
+            }
+        }
+        return (Array(leaves), file)
     }
 }
 
@@ -200,12 +255,8 @@ extension DatasetDirectory {
             for input in inputs {
                 do {
                     let reader = try LineReader(path: input)
-                    try RecordLines.scan(reader) { _, record in
-                        sealer.add(record)
-                    } onIssue: { issue in
-                        sealer.reject(issue.code)
-                        onIssue(issue)
-                    }
+                    var lines = SealerInput(source: reader.name, requireCanonical: false)
+                    try lines.add(reader, into: &sealer, onIssue: onIssue)
                 } catch { throw LedgerError(.io, "\(error)") }
             }
         }

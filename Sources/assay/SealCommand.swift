@@ -60,16 +60,15 @@ struct SealCommand: ParsableCommand {
         let bundle = try directory.seal(collector: collector, day: sealDay, key: privateKey.key, signer: signer ?? collector) { (sealer) throws(LedgerError) in
             do {
                 for input in inputs {
-                    try RecordLines.scan(try LineReader(path: input)) { _, record in
-                        sealer.add(record)
-                    } onIssue: { issue in
-                        sealer.reject(issue.code)
+                    let reader = try LineReader(path: input)
+                    var lines = SealerInput(source: reader.name, requireCanonical: false)
+                    try lines.add(reader, into: &sealer) { issue in
                         shown += 1
                         if shown <= 50 { Diagnostics.print("rejected: \(issue)") }
                     }
                 }
                 if let store {
-                    try store.forEachRecord(day: sealDay) { bytes in sealer.add(line: bytes) }
+                    try store.stage(day: sealDay, into: &sealer)
                     for (reason, count) in try store.quarantinedCounts(day: sealDay) { sealer.reject(reason, count: count) }
                 }
             } catch let error as LedgerError {
