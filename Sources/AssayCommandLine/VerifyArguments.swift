@@ -184,6 +184,15 @@ public struct VerifyArguments: ParsableArguments {
               + "in checkpoint \(size) signed by its operators and cosigned by its witnesses, under the genesis \(genesis.prefix(16))….")
     }
 
+    /// Records kept from verification for the published scores: about 200 MiB of prepared records at most.
+    static let keptRecords = (200 << 20) / MemoryLayout<Scorer.PreparedRecord>.stride
+
+    /// Whether `directory` has published scores to recompute. This only decides whether records are kept while
+    /// verifying: a scores/ that cannot be listed is the layout check's `unreadable` error either way.
+    static func hasPublishedScores(_ directory: DatasetDirectory) -> Bool {
+        do { return try !directory.scoreDays().isEmpty } catch { return false }
+    }
+
     /// Runs the verification (or the proof check), prints the report, updates
     /// the state, and exits 1 unless everything holds. `extraChecks` adds
     /// findings from outside the core (git history and commit signatures).
@@ -210,17 +219,21 @@ public struct VerifyArguments: ParsableArguments {
         }
         options.policy = try pinnedPolicy()
         options.threshold = threshold
+        // Published scores are recomputed from the records that verification reads, each bundle's file read once.
+        let prepared = PreparedBundles()
+        if Self.hasPublishedScores(DatasetDirectory(dataset)) { options.sink = prepared.sink(maxRecords: Self.keptRecords) }
         let progress = ProgressLine(enabled: Diagnostics.isTerminal && !json)
         var report = await DatasetVerifier(directory: DatasetDirectory(dataset), options: options).verify { done, total in
             progress.update("verifying bundles \(done)/\(total)")
         }
         progress.finish()
+        prepared.adopt(report)
         var checked = ["\(report.bundles.reduce(Int64(0)) { $0 + ($1.manifest?.recordsTotal ?? 0) }) records",
                        "\(report.bundles.reduce(0) { $0 + $1.signers.count }) bundle signatures"]
         if report.policy != nil, let descriptor {
             // Published scores are recomputed from the bundles they name (spec/scoring.md §10).
             let directory = DatasetDirectory(dataset)
-            report = report.adding(PublishedScores.verify(directory, report: report, profiles: descriptor.scoringProfiles))
+            report = report.adding(PublishedScores.verify(directory, report: report, profiles: descriptor.scoringProfiles, cache: prepared))
             // An unreadable scores/ is an `unreadable` error in the report already.
             checked.append("\((try? directory.scoreDays())?.count ?? 0) published scores recomputed")
             let extra = try extraChecks(report)

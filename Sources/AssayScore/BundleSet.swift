@@ -158,26 +158,109 @@ final class ReadRecords: @unchecked Sendable {
 
 /// The scored records of bundles, each read once and kept while a window that moves forward
 /// needs them: verifying a year of daily published scores reads each bundle once, not once per
-/// window that covers it (spec/scoring.md §10).
-public final class PreparedBundles {
+/// window that covers it (spec/scoring.md §10). Bundles can also be taken from the pass that
+/// verifies them (`sink`, then `adopt`), so their files are not read a second time. Safe to use from
+/// several threads.
+public final class PreparedBundles: @unchecked Sendable {
     struct Key: Hashable {
         let collector: String
         let day: UTCDay
         let manifestSHA256: String
     }
 
-    private var bundles: [Key: [PreparedRecords]] = [:]
+    private struct Entry {
+        let batches: [PreparedRecords]
+        /// Taken from verification: kept to the end (bounded by the sink's budget), never forgotten.
+        let verified: Bool
+    }
+
+    private let lock = NSLock()
+    private var bundles: [Key: Entry] = [:]
+    /// Records of bundles as verification read them, by collector and day, until `adopt` names them by hash.
+    private var pending: [String: [UTCDay: [PreparedRecords]]] = [:]
+    /// How many more records verification may hand over.
+    private var budget = 0
 
     public init() {}
 
     subscript(key: Key) -> [PreparedRecords]? {
-        get { bundles[key] }
-        set { bundles[key] = newValue }
+        get { lock.withLock { bundles[key]?.batches } }
+        set { lock.withLock { bundles[key] = newValue.map { Entry(batches: $0, verified: false) } } }
     }
 
-    /// Forgets the bundles of days before `day`.
+    /// Forgets the bundles of days before `day` that were read for a window (not those taken from verification).
     public func forget(before day: UTCDay) {
-        bundles = bundles.filter { $0.key.day >= day }
+        lock.withLock { bundles = bundles.filter { $0.key.day >= day || $0.value.verified } }
+    }
+
+    /// A sink for `DatasetVerifier` that keeps the scored records of each bundle it verifies, up to
+    /// `maxRecords` in all (about `MemoryLayout<Scorer.PreparedRecord>.stride` bytes each; a bundle that
+    /// would pass the budget is not kept, and is read again if a window needs it).
+    public func sink(maxRecords: Int) -> any VerifiedRecordSink {
+        lock.withLock { budget = maxRecords }
+        return VerifiedBundles(cache: self)
+    }
+
+    /// Keeps the records verification handed over for the bundles of `report` that verified without an
+    /// error, by their manifest hash: for those, records.jsonl is the file the manifest names and every
+    /// line a valid record, so the records are exactly what reading the bundle again would give.
+    public func adopt(_ report: VerificationReport) {
+        lock.withLock {
+            for bundle in report.bundles where !bundle.hasErrors {
+                guard let hash = bundle.manifestHash, let batches = pending[bundle.collector]?[bundle.day] else { continue }
+                bundles[Key(collector: bundle.collector, day: bundle.day, manifestSHA256: hash)] = Entry(batches: batches, verified: true)
+            }
+            pending = [:]
+        }
+    }
+
+    /// A bundle's records as verification read them, kept if the budget allows.
+    fileprivate func offer(collector: String, day: UTCDay, batches: [PreparedRecords], records: Int) {
+        lock.withLock {
+            guard records <= budget else {
+                budget = 0  // past the budget: keep no more; the others are read again when a window needs them
+                return
+            }
+            budget -= records
+            pending[collector, default: [:]][day] = batches
+        }
+    }
+
+    /// Prepares each verified record on the verifier's thread, one receiver per bundle.
+    private final class VerifiedBundles: VerifiedRecordSink, @unchecked Sendable {
+        let cache: PreparedBundles
+
+        init(cache: PreparedBundles) { self.cache = cache }
+
+        func bundle(collector: String, day: UTCDay) -> any VerifiedRecordReceiver {
+            Receiver(cache: cache, collector: collector, day: day)
+        }
+
+        final class Receiver: VerifiedRecordReceiver {
+            let cache: PreparedBundles
+            let collector: String
+            let day: UTCDay
+            let preparer = RecordPreparer()
+            var batches: [PreparedRecords] = []
+            var records = 0
+
+            init(cache: PreparedBundles, collector: String, day: UTCDay) {
+                self.cache = cache
+                self.collector = collector
+                self.day = day
+            }
+
+            func record(line: Int, _ record: RecordView) {
+                preparer.add(record)
+                records += 1
+                if preparer.count == BundleSet.batchRecords { batches.append(preparer.take()) }
+            }
+
+            func finish() {
+                if preparer.count > 0 { batches.append(preparer.take()) }
+                cache.offer(collector: collector, day: day, batches: batches, records: records)
+            }
+        }
     }
 }
 

@@ -87,7 +87,9 @@ public enum PublishedScores {
 
     /// Checks every published scores directory (spec/scoring.md §10) against the bundles of
     /// `report` (their hashes and findings) and its trust policy; `profiles` are the descriptor's.
-    public static func verify(_ directory: DatasetDirectory, report: VerificationReport, profiles: [DatasetDescriptor.Profile]) -> [Finding] {
+    /// `cache` may hold bundles' records already (taken from the verification of `report`).
+    public static func verify(_ directory: DatasetDirectory, report: VerificationReport, profiles: [DatasetDescriptor.Profile],
+                              cache: PreparedBundles = PreparedBundles()) -> [Finding] {
         guard let policy = report.policy else { return [] }  // no policy in effect: reported already
         let known = ScoringProfile.builtInProfiles()
         let days: [(collector: String, day: UTCDay)]
@@ -95,22 +97,36 @@ public enum PublishedScores {
             return []  // the layout check has reported the directory that cannot be listed (`unreadable`)
         }
         // The bundles as verified: hash and the error rules each breaks.
-        var present: [String: [UTCDay: BundleResult]] = [:]
-        for bundle in report.bundles { present[bundle.collector, default: [:]][bundle.day] = bundle }
-        // Day by day, so each window's bundles are read once and forgotten when the window has passed them;
-        // the findings keep the order of the directories.
-        let cache = PreparedBundles()
-        var found = [[Finding]](repeating: [], count: days.count)
-        for index in days.indices.sorted(by: { days[$0].day != days[$1].day ? days[$0].day < days[$1].day : $0 < $1 }) {
-            let (collector, day) = days[index]
-            let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
-            let path = "\(relative)/scores.json"
-            var log = FindingLog()
-            // A canonical document's signatures are checked whatever else is wrong with it.
-            if let bytes = check(directory, path: path, day: day, present: present, profiles: profiles, known: known, cache: cache, log: &log) {
-                for finding in checkSignatures(directory, relative: relative, bytes: bytes, day: day, policy: policy) { log.add(finding) }
+        let present: [String: [UTCDay: BundleResult]] = report.bundles.reduce(into: [:]) { $0[$1.collector, default: [:]][$1.day] = $1 }
+        // Day by day, a few documents at once (one per core), so each window's bundles are read once and
+        // forgotten when the windows have passed them; the findings keep the order of the directories.
+        let order = days.indices.sorted { days[$0].day != days[$1].day ? days[$0].day < days[$1].day : $0 < $1 }
+        let found = UnsafeMutableBufferPointer<[Finding]>.allocate(capacity: days.count)
+        found.initialize(repeating: [])
+        defer {
+            found.deinitialize()
+            found.deallocate()
+        }
+        nonisolated(unsafe) let shared = found
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // A 1-day window of day D reads the days D − benchmark_days … D (spec/scoring.md §3).
+        let lookBack = known.map(\.benchmarkDays).max() ?? 0
+        for wave in stride(from: 0, to: order.count, by: cores) {
+            let indexes = Array(order[wave..<min(wave + cores, order.count)])
+            // The first document of the wave has its earliest day, so its window starts first.
+            cache.forget(before: UTCDay(number: days[indexes[0]].day.number - lookBack))
+            DispatchQueue.concurrentPerform(iterations: indexes.count) { position in
+                let index = indexes[position]
+                let (collector, day) = days[index]
+                let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
+                var log = FindingLog()
+                // A canonical document's signatures are checked whatever else is wrong with it.
+                if let bytes = check(directory, path: "\(relative)/scores.json", day: day, present: present, profiles: profiles, known: known,
+                                     cache: cache, log: &log) {
+                    for finding in checkSignatures(directory, relative: relative, bytes: bytes, day: day, policy: policy) { log.add(finding) }
+                }
+                shared[index] = log.all
             }
-            found[index] = log.all
         }
         return found.flatMap { $0 }
     }
@@ -218,7 +234,6 @@ public enum PublishedScores {
             }
         }
         guard usable else { return bytes }
-        cache.forget(before: scorer.daysNeeded.lowerBound)
         do { try BundleSet.feed(scorer, from: directory, bundles: inputs.map { ($0.collector, $0.day) }, cache: cache) } catch {
             log.add(.scoresInput, path, "\(error)")
             return bytes
