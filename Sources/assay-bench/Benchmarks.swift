@@ -19,7 +19,7 @@ struct AssayBenchCommand: AsyncParsableCommand {
               swift build -c release && .build/release/assay-bench canonical --records 1000000
               .build/release/assay-bench score --records 1000000
             """,
-        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self, SiteBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self, SiteBench.self, PublishedScoresBench.self])
 }
 
 /// The `assay` executable built next to this program, which the whole-command benchmarks run.
@@ -520,5 +520,62 @@ struct SiteBench: ParsableCommand {
             let built = try small.run(smallDataset, assay: try siblingAssay()) { progress("\(size) days: \($0)") }
             return GrowthRow(size: size, seconds: built.seconds, peakResidentBytes: built.peakResidentBytes)
         }
+    }
+}
+
+struct PublishedScoresBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "published-scores",
+        abstract: "What recomputing published scores adds to 'assay verify' (a year of daily scores by default).",
+        discussion: """
+            Seals synthetic scoring records (N orchestrators over D days, two collectors) twice: once \
+            with each collector publishing its 1-day scores after sealing each day, as the collector \
+            daemon does, and once without. Then 'assay verify' of both, as whole processes in --runs \
+            alternating runs: median and range of wall time, CPU time and peak memory, and the ratio. \
+            Build with -c release.
+
+            Example:
+              .build/release/assay-bench published-scores --orchestrators 100 --days 365
+            """)
+
+    @Option(help: "Number of orchestrators.")
+    var orchestrators: Int = 100
+
+    @Option(help: "Number of UTC days (each collector publishes the scores of each).")
+    var days: Int = 365
+
+    @Option(help: "Jobs per orchestrator per day.")
+    var jobsPerDay: Int = 10
+
+    @Option(help: "Alternating whole-process runs of each 'assay verify'.")
+    var runs: Int = 5
+
+    @Option(help: "Directory for the temporary datasets.")
+    var directory: String = NSTemporaryDirectory()
+
+    @Flag(help: "Keep the synthetic datasets and print their paths.")
+    var keep = false
+
+    func validate() throws {
+        guard orchestrators >= 1, days >= 1, jobsPerDay >= 1 else { throw ValidationError("--orchestrators, --days and --jobs-per-day must be at least 1") }
+        guard (1...100).contains(runs) else { throw ValidationError("--runs must be 1 to 100") }
+    }
+
+    func run() throws {
+        let showProgress = Diagnostics.isTerminal
+        let progress: (String) -> Void = { if showProgress { Diagnostics.print("… \($0)") } }
+        let benchmark = PublishedScoresBenchmark(orchestrators: orchestrators, days: days, jobsPerOrchestratorDay: jobsPerDay, directory: directory)
+        let withScores = try benchmark.build(publish: true, progress: progress)
+        defer { if !keep { try? FileManager.default.removeItem(atPath: withScores.root) } }
+        let without = try benchmark.build(publish: false, progress: progress)
+        defer { if !keep { try? FileManager.default.removeItem(atPath: without.root) } }
+        progress("alternating \(runs) runs of assay verify with and without scores")
+        let comparison = try benchmark.compare(withScores: withScores, without: without, assay: try siblingAssay(), runs: runs)
+        print("orchestrators      \(orchestrators)")
+        print("days               \(days)")
+        print("records            \(benchmark.records)")
+        print("published scores   \(benchmark.publishedScores)")
+        for line in comparison.lines { print(line) }
+        if keep { print("datasets           \(withScores.root) \(without.root)") }
     }
 }

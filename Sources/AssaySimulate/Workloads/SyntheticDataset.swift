@@ -15,12 +15,14 @@ public enum SyntheticDataset {
 
     /// A fresh simulated dataset at `root` (replacing one left there) whose
     /// `signers` all sign manifests with the benchmark key.
-    public static func create(at root: String, id: String, signers: [String]) throws -> DatasetDirectory {
+    public static func create(at root: String, id: String, signers: [String],
+                              scoringProfiles: [DatasetDescriptor.Profile] = []) throws -> DatasetDirectory {
         if Files.exists(root) { try FileManager.default.removeItem(atPath: root) }
         let namespaces = TrustPolicy.assayNamespaces.joined(separator: ",")
         _ = try DatasetDirectory.create(
             at: root,
-            descriptor: DatasetDescriptor(id: id, title: "Benchmark", description: "synthetic", licence: "CC0-1.0", simulated: true),
+            descriptor: DatasetDescriptor(id: id, title: "Benchmark", description: "synthetic", licence: "CC0-1.0",
+                                          scoringProfiles: scoringProfiles, simulated: true),
             allowedSigners: signers.map { "\($0) namespaces=\"\(namespaces)\" \(OpenSSHPublicKey(key.publicKey).line)\n" }.joined(),
             threshold: 1, issued: UTCDay("2026-01-01")!.startMs / 1000, approvals: [(signers[0], key)])
         return DatasetDirectory(root)
@@ -28,12 +30,17 @@ public enum SyntheticDataset {
 }
 
 /// A dataset of `SyntheticScoringRecords` sealed day by day by two collectors
-/// (gw-1, gw-2) with the benchmark key; `extra` adds lines of its own to a day.
+/// (gw-1, gw-2) with the benchmark key; `extra` adds lines of its own to a day, and `sealed` runs
+/// after each day is sealed by both (to publish its scores, as a collector does).
 public enum SyntheticScoringDataset {
+    public static let collectors = ["gw-1", "gw-2"]
+
     public static func build(at root: String, id: String, orchestrators: Int, lastDay: UTCDay, days: Int, records: Int,
+                             scoringProfiles: [DatasetDescriptor.Profile] = [],
                              extra: (UTCDay) -> [(collector: String, line: String)] = { _ in [] },
+                             sealed: (DatasetDirectory, UTCDay) throws -> Void = { _, _ in },
                              progress: (String) -> Void) throws -> DatasetDirectory {
-        let dataset = try SyntheticDataset.create(at: root, id: id, signers: ["gw-1", "gw-2"])
+        let dataset = try SyntheticDataset.create(at: root, id: id, signers: collectors, scoringProfiles: scoringProfiles)
         var generator = SyntheticScoringRecords(orchestrators: orchestrators)
         let perDay = max(1, records / days)
         var emitted = 0
@@ -41,7 +48,7 @@ public enum SyntheticScoringDataset {
             let day = UTCDay(number: lastDay.number - days + 1 + offset)
             progress("sealing day \(offset + 1)/\(days)")
             var files: [String: UnsafeMutablePointer<FILE>] = [:]
-            for collector in ["gw-1", "gw-2"] {
+            for collector in collectors {
                 let path = "\(root)-\(collector).jsonl"
                 guard let file = fopen(path, "w") else { throw FileError(path: path, operation: "create", errno: errno) }
                 files[collector] = file
@@ -62,11 +69,12 @@ public enum SyntheticScoringDataset {
             }
             emitted += count
             for file in files.values { fclose(file) }
-            for collector in ["gw-1", "gw-2"] {
+            for collector in collectors {
                 let input = "\(root)-\(collector).jsonl"
                 _ = try dataset.seal(collector: collector, day: day, inputs: [input], key: SyntheticDataset.key, signer: collector) { _ in }
                 unlink(input)
             }
+            try sealed(dataset, day)
         }
         return dataset
     }
