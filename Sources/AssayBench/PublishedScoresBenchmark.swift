@@ -9,31 +9,18 @@ import Foundation
 /// where each collector publishes its 1-day scores after sealing each day (as the collector daemon
 /// does) and one without; `assay verify` of each timed as whole processes in alternating runs.
 public struct PublishedScoresBenchmark {
-    public let orchestrators: Int
-    public let days: Int
-    public let jobsPerOrchestratorDay: Int
-    public let directory: String
-    /// A fixed day in the past, so the datasets verify and the workload stays the same.
-    public var lastDay: UTCDay { UTCDay("2026-06-30")! }
+    public let workload: ScoringWorkload
 
-    public init(orchestrators: Int, days: Int, jobsPerOrchestratorDay: Int, directory: String) {
-        self.orchestrators = orchestrators
-        self.days = days
-        self.jobsPerOrchestratorDay = jobsPerOrchestratorDay
-        self.directory = directory
-    }
+    public init(workload: ScoringWorkload) { self.workload = workload }
 
-    public var records: Int { orchestrators * days * jobsPerOrchestratorDay }
     /// One scores document per collector and day.
-    public var publishedScores: Int { days * SyntheticScoringDataset.collectors.count }
+    public var publishedScores: Int { workload.days * SyntheticScoringDataset.collectors.count }
 
     /// Builds the dataset with published scores (`publish`) or without.
     public func build(publish: Bool, progress: (String) -> Void) throws -> DatasetDirectory {
-        let name = "assay-bench-published-\(publish ? "scores" : "none")-\(orchestrators)x\(days)-\(getpid())"
         let verdicts = BundleVerdicts()
-        return try SyntheticScoringDataset.build(
-            at: "\(directory)/\(name)", id: "bench-published", orchestrators: orchestrators, lastDay: lastDay, days: days,
-            records: records, scoringProfiles: [ScoringProfile.naapSLAv1().descriptorEntry],
+        return try workload.build(
+            name: "published-\(publish ? "scores" : "none")", scoringProfiles: [ScoringProfile.naapSLAv1().descriptorEntry],
             sealed: { dataset, day in
                 guard publish else { return }
                 for collector in SyntheticScoringDataset.collectors {

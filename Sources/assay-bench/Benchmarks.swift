@@ -475,30 +475,14 @@ struct SiteBench: ParsableCommand {
               .build/release/assay-bench site --orchestrators 100 --days 365
             """)
 
-    @Option(help: "Number of orchestrators.")
-    var orchestrators: Int = 100
-
-    @Option(help: "Number of UTC days.")
-    var days: Int = 365
-
-    @Option(help: "Jobs per orchestrator per day.")
-    var jobsPerDay: Int = 10
-
-    @Option(help: "Directory for the temporary dataset and site.")
-    var directory: String = NSTemporaryDirectory()
-
-    @Flag(help: "Keep the synthetic dataset and print its path.")
-    var keep = false
+    @OptionGroup var workload: ScoringWorkloadOptions
 
     @OptionGroup var growth: GrowthOption
 
-    func validate() throws {
-        guard orchestrators >= 1, days >= 1, jobsPerDay >= 1 else { throw ValidationError("--orchestrators, --days and --jobs-per-day must be at least 1") }
-    }
-
     func run() throws {
         let showProgress = Diagnostics.isTerminal
-        let benchmark = SiteBenchmark(orchestrators: orchestrators, days: days, jobsPerOrchestratorDay: jobsPerDay, directory: directory)
+        let (orchestrators, days, keep) = (workload.orchestrators, workload.days, workload.keep)
+        let benchmark = SiteBenchmark(orchestrators: orchestrators, days: days, jobsPerOrchestratorDay: workload.jobsPerDay, directory: workload.directory)
         let progress: (String) -> Void = { if showProgress { Diagnostics.print("… \($0)") } }
         let dataset = try benchmark.build(progress: progress)
         defer { if !keep { try? FileManager.default.removeItem(atPath: dataset.root) } }
@@ -514,7 +498,7 @@ struct SiteBench: ParsableCommand {
         print("SHA256SUMS sha256    \(result.sha256sums)")
         if keep { print("dataset              \(dataset.root)") }
         try growth.report(unit: "days", size: days, full: GrowthRow(size: days, seconds: result.seconds, peakResidentBytes: result.peakResidentBytes)) { size in
-            let small = SiteBenchmark(orchestrators: orchestrators, days: size, jobsPerOrchestratorDay: jobsPerDay, directory: directory)
+            let small = SiteBenchmark(orchestrators: orchestrators, days: size, jobsPerOrchestratorDay: workload.jobsPerDay, directory: workload.directory)
             let smallDataset = try small.build { progress("\(size) days: \($0)") }
             defer { try? FileManager.default.removeItem(atPath: smallDataset.root) }
             let built = try small.run(smallDataset, assay: try siblingAssay()) { progress("\(size) days: \($0)") }
@@ -538,19 +522,47 @@ struct PublishedScoresBench: ParsableCommand {
               .build/release/assay-bench published-scores --orchestrators 100 --days 365
             """)
 
+    @OptionGroup var workload: ScoringWorkloadOptions
+
+    @Option(help: "Alternating whole-process runs of each 'assay verify'.")
+    var runs: Int = 5
+
+    func validate() throws {
+        guard (1...100).contains(runs) else { throw ValidationError("--runs must be 1 to 100") }
+    }
+
+    func run() throws {
+        let showProgress = Diagnostics.isTerminal
+        let progress: (String) -> Void = { if showProgress { Diagnostics.print("… \($0)") } }
+        let benchmark = PublishedScoresBenchmark(workload: ScoringWorkload(orchestrators: workload.orchestrators, days: workload.days,
+                                                                          jobsPerOrchestratorDay: workload.jobsPerDay, directory: workload.directory))
+        let withScores = try benchmark.build(publish: true, progress: progress)
+        defer { if !workload.keep { try? FileManager.default.removeItem(atPath: withScores.root) } }
+        let without = try benchmark.build(publish: false, progress: progress)
+        defer { if !workload.keep { try? FileManager.default.removeItem(atPath: without.root) } }
+        progress("alternating \(runs) runs of assay verify with and without scores")
+        let comparison = try benchmark.compare(withScores: withScores, without: without, assay: try siblingAssay(), runs: runs)
+        print("orchestrators      \(workload.orchestrators)")
+        print("days               \(workload.days)")
+        print("records            \(benchmark.workload.records)")
+        print("published scores   \(benchmark.publishedScores)")
+        for line in comparison.lines { print(line) }
+        if workload.keep { print("datasets           \(withScores.root) \(without.root)") }
+    }
+}
+
+/// The synthetic scoring workload of `site` and `published-scores`: N orchestrators over D days, two collectors.
+struct ScoringWorkloadOptions: ParsableArguments {
     @Option(help: "Number of orchestrators.")
     var orchestrators: Int = 100
 
-    @Option(help: "Number of UTC days (each collector publishes the scores of each).")
+    @Option(help: "Number of UTC days.")
     var days: Int = 365
 
     @Option(help: "Jobs per orchestrator per day.")
     var jobsPerDay: Int = 10
 
-    @Option(help: "Alternating whole-process runs of each 'assay verify'.")
-    var runs: Int = 5
-
-    @Option(help: "Directory for the temporary datasets.")
+    @Option(help: "Directory for the temporary datasets (and site).")
     var directory: String = NSTemporaryDirectory()
 
     @Flag(help: "Keep the synthetic datasets and print their paths.")
@@ -558,24 +570,5 @@ struct PublishedScoresBench: ParsableCommand {
 
     func validate() throws {
         guard orchestrators >= 1, days >= 1, jobsPerDay >= 1 else { throw ValidationError("--orchestrators, --days and --jobs-per-day must be at least 1") }
-        guard (1...100).contains(runs) else { throw ValidationError("--runs must be 1 to 100") }
-    }
-
-    func run() throws {
-        let showProgress = Diagnostics.isTerminal
-        let progress: (String) -> Void = { if showProgress { Diagnostics.print("… \($0)") } }
-        let benchmark = PublishedScoresBenchmark(orchestrators: orchestrators, days: days, jobsPerOrchestratorDay: jobsPerDay, directory: directory)
-        let withScores = try benchmark.build(publish: true, progress: progress)
-        defer { if !keep { try? FileManager.default.removeItem(atPath: withScores.root) } }
-        let without = try benchmark.build(publish: false, progress: progress)
-        defer { if !keep { try? FileManager.default.removeItem(atPath: without.root) } }
-        progress("alternating \(runs) runs of assay verify with and without scores")
-        let comparison = try benchmark.compare(withScores: withScores, without: without, assay: try siblingAssay(), runs: runs)
-        print("orchestrators      \(orchestrators)")
-        print("days               \(days)")
-        print("records            \(benchmark.records)")
-        print("published scores   \(benchmark.publishedScores)")
-        for line in comparison.lines { print(line) }
-        if keep { print("datasets           \(withScores.root) \(without.root)") }
     }
 }
