@@ -184,9 +184,6 @@ public struct VerifyArguments: ParsableArguments {
               + "in checkpoint \(size) signed by its operators and cosigned by its witnesses, under the genesis \(genesis.prefix(16))….")
     }
 
-    /// Records kept from verification for the published scores: about 200 MiB of prepared records at most.
-    static let keptRecords = (200 << 20) / MemoryLayout<Scorer.PreparedRecord>.stride
-
     /// Whether `directory` has published scores to recompute. This only decides whether records are kept while
     /// verifying: a scores/ that cannot be listed is the layout check's `unreadable` error either way.
     static func hasPublishedScores(_ directory: DatasetDirectory) -> Bool {
@@ -221,7 +218,7 @@ public struct VerifyArguments: ParsableArguments {
         options.threshold = threshold
         // Published scores are recomputed from the records that verification reads, each bundle's file read once.
         let prepared = PreparedBundles()
-        if Self.hasPublishedScores(DatasetDirectory(dataset)) { options.sink = prepared.sink(maxRecords: Self.keptRecords) }
+        if Self.hasPublishedScores(DatasetDirectory(dataset)) { options.sink = prepared.sink() }
         let progress = ProgressLine(enabled: Diagnostics.isTerminal && !json)
         var report = await DatasetVerifier(directory: DatasetDirectory(dataset), options: options).verify { done, total in
             progress.update("verifying bundles \(done)/\(total)")

@@ -65,17 +65,6 @@ public struct BundleSealer {
         staged.append(Staged(keyStart: keyStart, start: bytesStart, end: arena.count, kind: record.kind))
     }
 
-    /// Stages a line that should be a valid record in canonical form (a staging store's); a line that
-    /// is not is counted in `rejected` by its code, never staged.
-    public mutating func add(line: [UInt8]) {
-        line.withUnsafeBytes { bytes in
-            switch RecordLine.read(bytes) {
-            case .record(let view): add(view)
-            case .problem(let problem): reject(LineIssue(source: "", line: 0, problem: problem).code)
-            }
-        }
-    }
-
     /// A sealer for the same bundle with nothing staged, to stage a share of the input on another thread.
     func emptyPart() -> BundleSealer {
         BundleSealer(dataset: dataset, collector: collector, day: day, prev: prev)
@@ -175,30 +164,17 @@ extension BundleSealer {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Too few lines to be worth a thread: one after the other.
         let leafWorkers = lines.count < 1024 || cores == 1 ? 1 : cores
-        let leaves = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: lines.count)
-        leaves.initialize(repeating: [])
-        defer {
-            leaves.deinitialize()
-            leaves.deallocate()
-        }
-        nonisolated(unsafe) let shared = leaves
-        nonisolated(unsafe) var file = ""
-        records.withUnsafeBytes { bytes in
-            nonisolated(unsafe) let bytes = bytes
-            // Iteration 0 hashes the file; the others a share of the leaves each. With one core, both in turn.
-            DispatchQueue.concurrentPerform(iterations: leafWorkers + 1) { iteration in
-                guard iteration > 0 else {
-                    file = MessageDigest.sha256(bytes).hex
-                    return
-                }
-                let worker = iteration - 1
-                let hasher = MessageDigest(.sha256)
-                for index in lines.count * worker / leafWorkers..<lines.count * (worker + 1) / leafWorkers {
-                    shared[index] = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: bytes[lines[index]]), using: hasher)
-                }
+        // Task 0 hashes the file; the others a share of the leaves each. With one core, both in turn.
+        let results = records.withUnsafeBytes { bytes in
+            Parallel.map(leafWorkers + 1) { task -> (file: String, leaves: [[UInt8]]) in
+                guard task > 0 else { return (MessageDigest.sha256(bytes).hex, []) }
+                let worker = task - 1, hasher = MessageDigest(.sha256)
+                return ("", lines[lines.count * worker / leafWorkers..<lines.count * (worker + 1) / leafWorkers].map { line in
+                    Merkle.leafHash(UnsafeRawBufferPointer(rebasing: bytes[line]), using: hasher)
+                })
             }
         }
-        return (Array(leaves), file)
+        return (results.dropFirst().flatMap(\.leaves), results[0].file)
     }
 }
 

@@ -71,22 +71,10 @@ public struct SealerInput {
     public mutating func flush(into sealer: inout BundleSealer, onIssue: (LineIssue) -> Void) {
         guard !lines.isEmpty else { return }
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 256))
-        let parts = UnsafeMutableBufferPointer<BundleSealer>.allocate(capacity: workers)
-        let problems = UnsafeMutableBufferPointer<[(number: Int, problem: LineIssue.Problem)]>.allocate(capacity: workers)
-        parts.initialize(repeating: sealer.emptyPart())
-        problems.initialize(repeating: [])
-        defer {
-            parts.deinitialize()
-            parts.deallocate()
-            problems.deinitialize()
-            problems.deallocate()
-        }
-        nonisolated(unsafe) let sharedParts = parts, sharedProblems = problems
-        let requireCanonical = self.requireCanonical, lines = self.lines
-        bytes.withUnsafeBytes { batch in
-            nonisolated(unsafe) let batch = batch
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var part = sharedParts[worker]
+        let requireCanonical = self.requireCanonical, lines = self.lines, empty = sealer.emptyPart()
+        let shares = bytes.withUnsafeBytes { batch in
+            Parallel.map(workers) { worker -> (part: BundleSealer, problems: [(number: Int, problem: LineIssue.Problem)]) in
+                var part = empty
                 var found: [(number: Int, problem: LineIssue.Problem)] = []
                 for line in lines[lines.count * worker / workers..<lines.count * (worker + 1) / workers] {
                     if let length = line.tooLong {
@@ -98,12 +86,11 @@ public struct SealerInput {
                         found.append((line.number, problem))
                     }
                 }
-                sharedParts[worker] = part
-                sharedProblems[worker] = found
+                return (part, found)
             }
         }
-        for part in parts { sealer.take(part) }
-        for (number, problem) in problems.joined() {
+        for share in shares { sealer.take(share.part) }
+        for (number, problem) in shares.flatMap(\.problems) {
             let issue = LineIssue(source: source, line: number, problem: problem)
             sealer.reject(issue.code)
             onIssue(issue)

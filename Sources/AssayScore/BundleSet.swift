@@ -91,16 +91,13 @@ public enum BundleSet {
     /// the first failing bundle's in the order given, whatever thread finished first.
     static func read(_ bundles: [Named], from directory: DatasetDirectory,
                      _ body: @Sendable (_ index: Int, _ batch: PreparedRecords) -> Void) throws(ScoreError) {
-        let failures = UnsafeMutableBufferPointer<ScoreError?>.allocate(capacity: bundles.count)
-        failures.initialize(repeating: nil)
-        defer { failures.deinitialize(); failures.deallocate() }
-        nonisolated(unsafe) let failed = failures
-        DispatchQueue.concurrentPerform(iterations: bundles.count) { index in
+        let failures = Parallel.map(bundles.count) { index -> ScoreError? in
             let bundle = bundles[index]
             do throws(ScoreError) {
                 try forEachBatch(of: bundle.manifest, at: directory.bundlePath(collector: bundle.collector, day: bundle.day)) { body(index, $0) }
+                return nil
             } catch {
-                failed[index] = error
+                return error
             }
         }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
@@ -193,11 +190,11 @@ public final class PreparedBundles: @unchecked Sendable {
         lock.withLock { bundles = bundles.filter { $0.key.day >= day || $0.value.verified } }
     }
 
-    /// A sink for `DatasetVerifier` that keeps the scored records of each bundle it verifies, up to
-    /// `maxRecords` in all (about `MemoryLayout<Scorer.PreparedRecord>.stride` bytes each; a bundle that
-    /// would pass the budget is not kept, and is read again if a window needs it).
-    public func sink(maxRecords: Int) -> any VerifiedRecordSink {
-        lock.withLock { budget = maxRecords }
+    /// A sink for `DatasetVerifier` that keeps the scored records of each bundle it verifies, up to about
+    /// `maxBytes` of them in all (a bundle that would pass the budget is not kept, and is read again if a
+    /// window needs it).
+    public func sink(maxBytes: Int = 200 << 20) -> any VerifiedRecordSink {
+        lock.withLock { budget = maxBytes / MemoryLayout<Scorer.PreparedRecord>.stride }
         return VerifiedBundles(cache: self)
     }
 

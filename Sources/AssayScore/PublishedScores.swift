@@ -101,13 +101,7 @@ public enum PublishedScores {
         // Day by day, a few documents at once (one per core), so each window's bundles are read once and
         // forgotten when the windows have passed them; the findings keep the order of the directories.
         let order = days.indices.sorted { days[$0].day != days[$1].day ? days[$0].day < days[$1].day : $0 < $1 }
-        let found = UnsafeMutableBufferPointer<[Finding]>.allocate(capacity: days.count)
-        found.initialize(repeating: [])
-        defer {
-            found.deinitialize()
-            found.deallocate()
-        }
-        nonisolated(unsafe) let shared = found
+        var found = [[Finding]](repeating: [], count: days.count)
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // A 1-day window of day D reads the days D − benchmark_days … D (spec/scoring.md §3).
         let lookBack = known.map(\.benchmarkDays).max() ?? 0
@@ -115,9 +109,8 @@ public enum PublishedScores {
             let indexes = Array(order[wave..<min(wave + cores, order.count)])
             // The first document of the wave has its earliest day, so its window starts first.
             cache.forget(before: UTCDay(number: days[indexes[0]].day.number - lookBack))
-            DispatchQueue.concurrentPerform(iterations: indexes.count) { position in
-                let index = indexes[position]
-                let (collector, day) = days[index]
+            let logs = Parallel.map(indexes.count) { position in
+                let (collector, day) = days[indexes[position]]
                 let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
                 var log = FindingLog()
                 // A canonical document's signatures are checked whatever else is wrong with it.
@@ -125,8 +118,9 @@ public enum PublishedScores {
                                      cache: cache, log: &log) {
                     for finding in checkSignatures(directory, relative: relative, bytes: bytes, day: day, policy: policy) { log.add(finding) }
                 }
-                shared[index] = log.all
+                return log.all
             }
+            for (position, index) in indexes.enumerated() { found[index] = logs[position] }
         }
         return found.flatMap { $0 }
     }

@@ -275,10 +275,12 @@ struct TamperTests {
         let records = DatasetFixture.records(collector: "gw-a", day: day, count: 30)
         func seal(_ lines: [String]) throws -> SealedBundle {
             var sealer = BundleSealer(dataset: "fixture", collector: "gw-a", day: day, prev: nil)
+            var input = SealerInput(source: "input", requireCanonical: true)
             for line in lines {
                 let record = try Record.parse(Array(line.utf8))
-                sealer.add(line: record.canonicalBytes())
+                record.canonicalBytes().withUnsafeBytes { input.add(next: $0, into: &sealer) { _ in } }
             }
+            input.flush(into: &sealer) { _ in }
             return sealer.seal()
         }
         let first = try seal(records)

@@ -16,7 +16,7 @@ import Testing
         let prepared = PreparedBundles()
         var options = DatasetVerifier.Options()
         options.today = UTCDay("2026-02-01")
-        if fromVerification { options.sink = prepared.sink(maxRecords: 1 << 20) }
+        if fromVerification { options.sink = prepared.sink() }
         let report = await DatasetVerifier(directory: directory, options: options).verify()
         prepared.adopt(report)
         try between()
