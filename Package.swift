@@ -21,6 +21,7 @@ let package = Package(
         // For Tests/fuzz/, a package of its own built with libFuzzer and AddressSanitizer.
         .library(name: "AssayIngest", targets: ["AssayIngest"]),
         .library(name: "AssayConfiguration", targets: ["AssayConfiguration"]),
+        .library(name: "AssayProbe", targets: ["AssayProbe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -62,7 +63,9 @@ let package = Package(
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
         .target(name: "AssayIngest", dependencies: ["AssayCore"]),
         // The exporter's and the collector's YAML configurations: parsing and validation only.
-        .target(name: "AssayConfiguration", dependencies: ["AssayCore", "AssayLedger", .product(name: "Yams", package: "Yams")]),
+        // The job tester's formats (spec/probe.md): scenario documents and the daily probe order; no networking.
+        .target(name: "AssayProbe", dependencies: ["AssayCore", "AssayCrypto"]),
+        .target(name: "AssayConfiguration", dependencies: ["AssayCore", "AssayLedger", "AssayProbe", .product(name: "Yams", package: "Yams")]),
         .target(name: "AssayCollect", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit", "AssayWorkflows", "AssayHTTP", "AssayScore", "AssayConfiguration",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -106,7 +109,7 @@ let package = Package(
             dependencies: ["AssayCore", "AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The fuzz targets (Tests/fuzz/): every parser of outside input, with the properties it keeps;
         // assay-fuzz runs them under libFuzzer (Tests/fuzz/run) or replays files through them.
-        .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayIngest", "AssayConfiguration"]),
+        .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayIngest", "AssayConfiguration", "AssayProbe"]),
         .executableTarget(name: "assay-fuzz", dependencies: ["AssayFuzzTargets"]),
         // The workload simulator of the demo and tests.
         // The workload simulator of the demo, the benchmarks and the tests (records, gateway events, sealed datasets).
@@ -141,7 +144,7 @@ let package = Package(
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayWorkflows", "AssayCommandLine",
                 "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate", "AssayDemo", "AssayConfiguration",
-                "AssayWitness",
+                "AssayWitness", "AssayProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -159,6 +162,7 @@ let package = Package(
         .testTarget(name: "AssayScoreTests", dependencies: ["AssayScore", "AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         // One test target per module with logic, testing it in process (real SQLite files, real git repositories,
         // HTTP routers through HummingbirdTesting); AssayCLITests keeps what is about the command line and processes.
+        .testTarget(name: "AssayProbeTests", dependencies: ["AssayProbe", "AssayConfiguration", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore", "AssayCore", "AssayTestSupport"]),
         .testTarget(name: "AssayConfigurationTests", dependencies: [
             "AssayConfiguration", "AssayCore", "AssayTestSupport", .product(name: "Yams", package: "Yams"),

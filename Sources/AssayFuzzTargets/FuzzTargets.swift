@@ -3,6 +3,7 @@ import AssayCore
 import AssayCrypto
 import AssayIngest
 import AssayLedger
+import AssayProbe
 import Foundation
 
 /// The fuzz targets (Tests/fuzz/README.md): every parser that reads bytes an outsider
@@ -41,6 +42,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The C2SP formats of spec/log.md: signed notes, checkpoints, vkeys, witness policies and record
     /// tlog-proofs; a parsed note, checkpoint or proof round-trips.
     case log
+    /// The job tester's formats (spec/probe.md): scenario documents (published and YAML input form) and plan inputs.
+    case probe
 
     /// Runs the target on one input.
     public func run(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
@@ -58,6 +61,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .page: try Self.page(data)
         case .config: try Self.config(data)
         case .log: try Self.log(data)
+        case .probe: try Self.probe(data)
         }
     }
 
@@ -219,6 +223,40 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         for (name, accepted, errors) in [("collector", collector.0 != nil, collector.1), ("exporter", exporter.0 != nil, exporter.1),
                                          ("witness", witness.0 != nil, witness.1)] where accepted != errors.isEmpty {
             throw FuzzViolation("the \(name) configuration is neither accepted nor refused with errors", input: Array(data))
+        }
+    }
+}
+
+extension FuzzTarget {
+    /// A document of one scenario, for plan inputs to name.
+    static let planDocument: ScenarioDocument? = try? ScenarioDocument(bytes: Array(
+        #"{"scenarios":[{"checks":{"status":200},"id":"s","model_id":"m","pipeline":"llm","request":{"json":{"model":"m"}},"schedule":{"per_day":3},"timeout_ms":1000}],"version":1}"#
+            .utf8))  // a constant that must validate: a nil is reported by the target on first use
+
+    static func probe(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        let bytes = Array(data)
+        // A published document that is accepted reads back to the same scenarios, each a slice of the document.
+        if let document = try? ScenarioDocument(bytes: bytes) {  // refused: the issue is the answer
+            guard let again = try? ScenarioDocument(bytes: document.bytes), again.scenarios == document.scenarios else {
+                throw FuzzViolation("an accepted scenario document does not read back to itself", input: bytes)
+            }
+            for scenario in document.scenarios where MessageDigest.sha256(scenario.canonical).hex != scenario.sha256 {
+                throw FuzzViolation("scenario \(scenario.id): its hash is not the SHA-256 of its bytes", input: bytes)
+            }
+        }
+        // The YAML input form either refuses or makes a document that passes as published.
+        if let document = try? ScenarioFile.document(yaml: String(decoding: bytes, as: UTF8.self), relativeTo: "/nonexistent-fuzz") {
+            guard (try? ScenarioDocument(bytes: document.bytes)) != nil else {
+                throw FuzzViolation("the input form made a document that is refused as published", input: document.bytes)
+            }
+        }
+        // A plan input is refused or gives per_day probes per target, each inside the day.
+        guard let document = planDocument else { throw FuzzViolation("the fuzz target's own scenario document is refused", input: []) }
+        if let plan = try? ProbePlan(input: bytes, document: document) {
+            let day = plan.day.startMs..<(plan.day.startMs + UTCDay.milliseconds)
+            guard plan.probes.count % 3 == 0, plan.probes.allSatisfy({ day.contains($0.atMs) }) else {
+                throw FuzzViolation("a plan's probes are not per_day per target inside the day", input: bytes)
+            }
         }
     }
 }

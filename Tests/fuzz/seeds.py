@@ -110,6 +110,15 @@ def main(argv):
         for block in re.findall(r"```yaml\n(.*?)```", read(ROOT, doc).decode(), re.S):
             seed("config", block)
 
+    # The job tester's formats: the scenario vectors (YAML, published, refused) and the plan input.
+    probe = os.path.join(vectors, "probe")
+    for name in ("scenarios.yaml", "scenarios.json", "plan.json"):
+        seed("probe", read(probe, name))
+    for line in read(probe, "invalid.jsonl").splitlines():
+        vector = json.loads(line)
+        seed("probe", vector["text"] if "text" in vector else
+             json.dumps(vector["document"], sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
     # The C2SP formats: Assay's own log vectors, the sample's checkpoints, and the third-party C2SP vectors.
     for name in ("checkpoint", "witnesses", "add-checkpoint-request", "record.tlog-proof"):
         seed("log", read(vectors, "log", name))
