@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(name: "AssayScoreTests", dependencies: ["AssayScore", "AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         // One test target per module with logic, testing it in process (real SQLite files, real git repositories,
         // HTTP routers through HummingbirdTesting); AssayCLITests keeps what is about the command line and processes.
-        .testTarget(name: "AssayProbeTests", dependencies: ["AssayProbe", "AssayConfiguration", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
+        .testTarget(name: "AssayProbeTests", dependencies: ["AssayProbe", "AssayConfiguration", "AssayCore", "AssayCrypto", "AssayScore", "AssayTestSupport"]),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore", "AssayCore", "AssayTestSupport"]),
         .testTarget(name: "AssayConfigurationTests", dependencies: [
             "AssayConfiguration", "AssayCore", "AssayTestSupport", .product(name: "Yams", package: "Yams"),

@@ -123,7 +123,7 @@ class Scorer:
             if len(_LINES) < 1_000_000:
                 _LINES[line] = cached
         record, digest = cached
-        if record["kind"] == "probe":
+        if record["kind"] in ("probe", "test_job"):
             return
         if self.p["method"] == "naap-session-hours":
             self.digests[id(record)] = digest  # the §11.2 tie-break between equal attempt numbers

@@ -35,6 +35,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 SPEC_VERSION = "1"
 MANIFEST_NAMESPACE = "assay-manifest-v1"
 KINDS = ["live_session", "batch_request", "llm_request", "byoc_job", "probe"]
+# Kinds added by later record schemas, with the version that added them (records.md §3.6); a manifest lists
+# them only when the bundle has some (dataset.md §4).
+LATER_KINDS = {"test_job": 3}
+ALL_KINDS = KINDS + list(LATER_KINDS)
 LINE_LIMIT = 65536
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -191,7 +195,7 @@ def canonical(value):
 
 # ---------------------------------------------------------------- records (records.md)
 
-RECORD_SCHEMAS = (1, 2)
+RECORD_SCHEMAS = (1, 2, 3)
 
 
 def _load_schemas():
@@ -199,7 +203,7 @@ def _load_schemas():
     schemas = {}
     for version in RECORD_SCHEMAS:
         schemas[version] = {}
-        for kind in KINDS:
+        for kind in [k for k in ALL_KINDS if LATER_KINDS.get(k, 1) <= version]:
             parts = ("schemas", "%s.schema.json" % kind) if version == 1 else ("schemas", "v%d" % version, "%s.schema.json" % kind)
             with open(spec_path(*parts), "rb") as handle:
                 schemas[version][kind] = json.loads(handle.read().decode("utf-8"))
@@ -291,11 +295,13 @@ def validate_record(data):
     if not isinstance(record, dict):
         raise Invalid("a record is an object")
     kind = record.get("kind")
-    if kind not in schemas():
+    if not isinstance(kind, str) or kind not in ALL_KINDS:
         raise Invalid("unknown kind")
     version = record.get("schema", 1)
     if not _is_int(version) or isinstance(version, _Float) or version not in RECORD_SCHEMAS:
         raise Invalid("unsupported schema version")
+    if version < LATER_KINDS.get(kind, 1):
+        raise Invalid("unsupported schema version: %s records are schema %d" % (kind, LATER_KINDS[kind]))
     schema = schemas(version)[kind]
     for name, value in record.items():
         if name not in schema["properties"]:
@@ -329,7 +335,32 @@ def validate_record(data):
     elif kind == "probe":
         if record["outcome"] == "ok" and "latency_ms" not in record:
             raise Invalid("rule ok-has-latency")
+    elif kind == "test_job":
+        _check_test_job(record)
     return record
+
+
+def _check_test_job(record):
+    """The rules sent-in-attempt and test-job-outcome (records.md §5)."""
+    sent, start, end = record.get("sent_ms"), record["start_ms"], record.get("end_ms")
+    if sent is not None and (sent < start or (end is not None and sent > end)):
+        raise Invalid("rule sent-in-attempt")
+    outcome = record["outcome"]
+    if (outcome == "skipped") != ("skip_reason" in record):
+        raise Invalid("rule test-job-outcome")
+    if outcome == "skipped":
+        if any(field in record for field in ("sent_ms", "http_status", "ttfb_ms", "latency_ms", "output_fps_mfps", "failed_checks")):
+            raise Invalid("rule test-job-outcome")
+        return
+    if sent is None:
+        raise Invalid("rule test-job-outcome")
+    checks = [c.encode("utf-8") for c in record.get("failed_checks", [])]
+    if (outcome == "failed_check") != ("failed_checks" in record):
+        raise Invalid("rule test-job-outcome")
+    if outcome == "failed_check" and (not checks or any(not checks[i - 1] < checks[i] for i in range(1, len(checks)))):
+        raise Invalid("rule test-job-outcome")
+    if outcome == "passed" and ("http_status" not in record or "latency_ms" not in record):
+        raise Invalid("rule test-job-outcome")
 
 
 # ---------------------------------------------------------------- hashing (hashing.md)
@@ -1658,8 +1689,10 @@ def parse_manifest(data):
         hex64(entry["sha256"])
         count(entry["size"])
     obj(m["records"], ["total", "by_kind"])
-    obj(m["records"]["by_kind"], KINDS)
-    if count(m["records"]["total"]) != sum(count(m["records"]["by_kind"][k]) for k in KINDS):  # at most 5 × 2^53
+    obj(m["records"]["by_kind"], KINDS, optional=list(LATER_KINDS))
+    if any(count(m["records"]["by_kind"][k]) == 0 for k in LATER_KINDS if k in m["records"]["by_kind"]):
+        raise Invalid("a later kind is listed in records.by_kind only when the bundle has some")
+    if count(m["records"]["total"]) != sum(count(m["records"]["by_kind"].get(k, 0)) for k in ALL_KINDS):  # at most 6 × 2^53
         raise Invalid("records.total is not the sum")
     obj(m["merkle"], ["tree_size", "root"])
     count(m["merkle"]["tree_size"])
@@ -1839,7 +1872,7 @@ class BundleCheck:
 
     def check_records(self, manifest, conflict_keys):
         path = self.base + "/records.jsonl"
-        previous, by_kind, leaves, valid = None, {k: 0 for k in KINDS}, [], []
+        previous, by_kind, leaves, valid = None, {k: 0 for k in ALL_KINDS}, [], []
         for number, line, record in self.scan("records.jsonl", manifest):
             if len(line) <= LINE_LIMIT:
                 leaves.append(leaf_hash(line))
@@ -1853,8 +1886,8 @@ class BundleCheck:
             previous = key
             by_kind[record["kind"]] += 1
             valid.append(record)
-        for kind in KINDS:
-            if by_kind[kind] != manifest["records"]["by_kind"][kind]:
+        for kind in ALL_KINDS:
+            if by_kind[kind] != manifest["records"]["by_kind"].get(kind, 0):
                 self.log.error("record-count", self.base + "/manifest.json", "records.by_kind.%s differs" % kind)
         lines = self.lines
         if lines != manifest["merkle"]["tree_size"] or merkle_root(leaves).hex() != manifest["merkle"]["root"]:

@@ -72,6 +72,10 @@ public struct Record: Sendable, Equatable {
             }
             version = number
         }
+        guard version >= kind.firstSchema else {
+            throw RecordError(.unsupportedSchema, field: "schema",
+                              detail: "a \(kind.rawValue) record is schema \(kind.firstSchema) or later; this one is \(version)")
+        }
         let table = FieldTable.table(kind, version: version)
         var ordered = members
         if !knownOrdered && !CanonicalJSON.isCanonicallyOrdered(members) {
@@ -163,6 +167,11 @@ public struct Record: Sendable, Equatable {
             guard names.contains(text) else {
                 throw RecordError(.notInEnumeration, field: spec.name,
                                   detail: "\"\(text.prefix(64))\" is not one of \(names.joined(separator: ", "))")
+            }
+        case .sha256:
+            guard case .string(let text) = value else { throw wrongType("a string") }
+            guard text.utf8.count == 64, text.utf8.allSatisfy(isLowerHex) else {
+                throw RecordError(.badFormat, field: spec.name, detail: "must be 64 lowercase hexadecimal digits, found \"\(text.prefix(80))\"")
             }
         case .weiAmount:
             guard case .string(let text) = value else { throw wrongType("a decimal string of wei") }
@@ -297,6 +306,48 @@ public struct Record: Sendable, Equatable {
             if self["outcome"] == .string(ProbeOutcome.ok.rawValue) && self["latency_ms"] == nil {
                 throw violated("ok-has-latency", "latency_ms", "is required when outcome is ok")
             }
+        case .testJob:
+            try checkTestJobRules()
+        }
+    }
+
+    /// The rules `sent-in-attempt` and `test-job-outcome` (spec/records.md §5).
+    func checkTestJobRules() throws(RecordError) {
+        func violated(_ rule: String, _ field: String, _ detail: String) -> RecordError {
+            RecordError(.ruleViolated, field: field, rule: rule, detail: detail)
+        }
+        let sent = integer("sent_ms")
+        if let sent, let start = integer("start_ms"), sent < start {
+            throw violated("sent-in-attempt", "sent_ms", "sent \(sent) before the planned time \(start)")
+        }
+        if let sent, let end = integer("end_ms"), sent > end {
+            throw violated("sent-in-attempt", "sent_ms", "sent \(sent) after end_ms \(end)")
+        }
+        let outcome = TestJobOutcome(rawValue: self["outcome"]?.stringValue ?? "")!  // the schema checked the enumeration
+        let rule = "test-job-outcome"
+        if (outcome == .skipped) != (self["skip_reason"] != nil) {
+            throw violated(rule, "skip_reason", outcome == .skipped ? "is required when outcome is skipped" : "must be absent unless outcome is skipped")
+        }
+        if outcome == .skipped {
+            for field in TestJobOutcome.attemptFields where self[field] != nil {
+                throw violated(rule, field, "must be absent when the probe was not sent")
+            }
+            return
+        }
+        guard sent != nil else { throw violated(rule, "sent_ms", "is required when the request was sent (outcome \(outcome.rawValue))") }
+        let checks = self["failed_checks"]?.arrayValue.compactMap(\.stringValue)
+        if outcome == .failedCheck {
+            guard let checks, !checks.isEmpty else { throw violated(rule, "failed_checks", "is required and non-empty when outcome is failed_check") }
+            for index in checks.indices.dropFirst() where !checks[index - 1].utf8.lexicographicallyPrecedes(checks[index].utf8) {
+                throw violated(rule, "failed_checks", "must be sorted and distinct; \"\(checks[index])\" follows \"\(checks[index - 1])\"")
+            }
+        } else if checks != nil {
+            throw violated(rule, "failed_checks", "must be absent unless outcome is failed_check")
+        }
+        if outcome == .passed {
+            for field in ["http_status", "latency_ms"] where self[field] == nil {
+                throw violated(rule, field, "is required when outcome is passed")
+            }
         }
     }
 }
@@ -348,11 +399,12 @@ struct FieldTable: Sendable {
         return FieldTable(fields: fields, requiredCount: fields.filter(\.required).count)
     }
 
-    static let version1: [RecordKind: FieldTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, build($0, version: 1)) })
-    static let version2: [RecordKind: FieldTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, build($0, version: 2)) })
+    /// Per schema version (from 1) and kind (in `RecordKind.allCases` order); empty for a kind the version lacks.
+    static let tables: [[FieldTable]] = AssayVersion.recordSchemas.map { version in RecordKind.allCases.map { build($0, version: version) } }
 
+    /// `kind`'s table in `version`, one of `AssayVersion.recordSchemas`.
     static func table(_ kind: RecordKind, version: Int64) -> FieldTable {
-        (version >= 2 ? version2 : version1)[kind]!
+        tables[Int(version - AssayVersion.recordSchemas.lowerBound)][kind.ordinal]
     }
 }
 

@@ -60,7 +60,7 @@ enum RecordScanner {
 
     /// A field check, resolved from `FieldType` once.
     enum Check {
-        case schemaVersion, kind, identifier, ethAddress, url, boolean, weiAmount
+        case schemaVersion, kind, identifier, ethAddress, url, boolean, weiAmount, sha256
         case integer(lower: Int64, upper: Int64)
         /// `count` literals from `first` in `enumerations`.
         case enumeration(first: Int32, count: Int32)
@@ -100,6 +100,7 @@ enum RecordScanner {
                 enumerations += names.map(Literals.literal)
                 return .enumeration(first: first, count: Int32(names.count))
             case .weiAmount: return .weiAmount
+            case .sha256: return .sha256
             case .identifierList(let maxCount): return .identifierList(maxCount: maxCount)
             case .statusHours(let maxCount): return .statusHours(maxCount: maxCount)
             }
@@ -177,6 +178,7 @@ enum RecordScanner {
               let version = integer(p, values[schemaMember]), AssayVersion.recordSchemas.contains(version)
         else { return nil }
         let kind = RecordKind.ordered[kindIndex]
+        guard version >= kind.firstSchema else { return nil }
         let table = table(version: version, kind: kindIndex)
 
         // 3. Members and fields are both in canonical order: one merge pass checks them all.
@@ -365,6 +367,10 @@ enum RecordScanner {
             guard let text else { return nil }
             for name in firstName..<firstName + names where equals(p, start(text), end(text), enumerationLiterals[Int(name)]) { return text }
             return nil
+        case .sha256:
+            guard let text, end(text) - start(text) == 64 else { return nil }
+            for i in start(text)..<end(text) where !Record.isLowerHex(p[i]) { return nil }
+            return text
         case .weiAmount:
             guard let text, case let length = end(text) - start(text), length >= 1 && length <= 78,
                   length == 1 || p[start(text)] != UInt8(ascii: "0") else { return nil }
@@ -443,23 +449,50 @@ enum RecordScanner {
             case .noOrchestrator, .startupFailed, .loadingOnly, .noOutput: if first != nil { return false }
             case .swapped: break
             }
-            if view.has(.errorCodes) {
-                let p = view.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                var previous: (Int, Int)?
-                var sorted = true
-                forEachString(p, view.slots[RecordField.errorCodes.index]) { s, e in
-                    if let (ps, pe) = previous, !precedes(p, ps, pe, s, e) { sorted = false }
-                    previous = (s, e)
-                }
-                if !sorted { return false }
-            }
+            if view.has(.errorCodes) && !stringsIncrease(view, .errorCodes).increase { return false }
             if view.schemaVersion >= 2 && !statusHoursRuleHolds(view) { return false }
         case .batchRequest, .llmRequest, .byocJob:
             if view.has(.pricePerUnitWei) != view.has(.pixelsPerUnit) { return false }
         case .probe:
             if view.string(.outcome, is: "ok") && !view.has(.latencyMs) { return false }
+        case .testJob:
+            return testJobRulesHold(view)
         }
         return true
+    }
+
+    /// The rules `sent-in-attempt` and `test-job-outcome` (spec/records.md §5).
+    static func testJobRulesHold(_ view: RecordView) -> Bool {
+        let sent = view.integer(.sentMs)
+        if let sent, let start = view.integer(.startMs), sent < start { return false }
+        if let sent, let end = view.integer(.endMs), sent > end { return false }
+        let skipped = view.string(.outcome, is: "skipped")
+        guard skipped == view.has(.skipReason) else { return false }
+        if skipped {
+            return !(view.has(.sentMs) || view.has(.httpStatus) || view.has(.ttfbMs) || view.has(.latencyMs) || view.has(.outputFPSMilli)
+                || view.has(.failedChecks))
+        }
+        guard sent != nil else { return false }
+        if view.string(.outcome, is: "failed_check") {
+            guard view.has(.failedChecks) else { return false }
+            let (increase, count) = stringsIncrease(view, .failedChecks)
+            return increase && count > 0
+        }
+        if view.has(.failedChecks) { return false }
+        return !view.string(.outcome, is: "passed") || (view.has(.httpStatus) && view.has(.latencyMs))
+    }
+
+    /// Whether the strings of the array `field` (present) strictly increase in byte order, and how many there are.
+    static func stringsIncrease(_ view: RecordView, _ field: RecordField) -> (increase: Bool, count: Int) {
+        let p = view.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var previous: (Int, Int)?
+        var increase = true, count = 0
+        forEachString(p, view.slots[field.index]) { s, e in
+            if let (ps, pe) = previous, !precedes(p, ps, pe, s, e) { increase = false }
+            previous = (s, e)
+            count += 1
+        }
+        return (increase, count)
     }
 
     /// The rule `status-hours` (spec/records.md §5).

@@ -14,6 +14,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Comparable {
     case byocJob = "byoc_job"
     /// One scrape attempt of an exporter by a collector.
     case probe
+    /// One attempt of the job tester: a published scenario sent to one orchestrator (schema 3).
+    case testJob = "test_job"
 
     public static func < (lhs: RecordKind, rhs: RecordKind) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -25,11 +27,15 @@ public enum RecordKind: String, CaseIterable, Sendable, Comparable {
         case .llmRequest: 2
         case .byocJob: 3
         case .probe: 4
+        case .testJob: 5
         }
     }
 
     /// `allCases`, built once: `ordered[kind.ordinal] == kind`.
     public static let ordered = allCases
+
+    /// The first record schema version that has the kind (spec/records.md §3.6): `test_job` is 3's.
+    public var firstSchema: Int64 { self == .testJob ? AssayVersion.testJobSchema : 1 }
 
     /// One line describing the kind, for schemas and help.
     public var summary: String {
@@ -39,6 +45,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Comparable {
         case .llmRequest: "One LLM request, as one observer saw it."
         case .byocJob: "One bring-your-own-container (BYOC) job, as one observer saw it."
         case .probe: "One scrape attempt of an orchestrator's exporter by a collector."
+        case .testJob: "One attempt of the job tester: a published scenario sent to one orchestrator (spec/probe.md)."
         }
     }
 }
@@ -64,6 +71,8 @@ public enum FieldType: Sendable, Equatable {
     case enumeration([String])
     /// A non-negative integer amount of wei as a decimal string without leading zeros (≤ 78 digits).
     case weiAmount
+    /// 64 lowercase hexadecimal digits.
+    case sha256
     /// A sorted array of distinct identifiers, at most `maxCount`.
     case identifierList(maxCount: Int)
     /// An array of at most `maxCount` status hours (spec/records.md §3.5), each an object of exactly `StatusHour.members`.
@@ -139,11 +148,38 @@ public enum ProbeOutcome: String, CaseIterable, Sendable {
     case pruned
 }
 
+/// Outcomes of a test job (spec/records.md §4.6).
+public enum TestJobOutcome: String, CaseIterable, Sendable {
+    case passed
+    case failedCheck = "failed_check"
+    case httpError = "http_error"
+    case timeout
+    case connectError = "connect_error"
+    case interrupted
+    case skipped
+
+    /// The fields only an attempt that was sent can have (the rule `test-job-outcome`), in canonical order.
+    public static let attemptFields = ["failed_checks", "http_status", "latency_ms", "output_fps_mfps", "sent_ms", "ttfb_ms"]
+}
+
+/// Why a probe of the job tester was not sent (spec/records.md §4.6).
+public enum SkipReason: String, CaseIterable, Sendable {
+    case costCap = "cost_cap"
+    case notAdvertising = "not_advertising"
+    case gatewayDown = "gateway_down"
+    case testerDown = "tester_down"
+}
+
 /// Who observed a job (spec/records.md §3.1).
 public enum ObserverRole: String, CaseIterable, Sendable {
     case gateway
     case orchestrator
     case collector
+    /// The job tester, the only observer of `test_job` records.
+    case tester
+
+    /// The roles of every kind but `test_job`.
+    public static let observers: [ObserverRole] = [.gateway, .orchestrator, .collector]
 }
 
 public enum RecordSchema {
@@ -155,16 +191,21 @@ public enum RecordSchema {
     static let count: FieldType = .integer(0...1_000_000_000, unit: "count")
 
     /// Fields every record has, first in every kind's list.
-    static let common: [FieldSpec] = [
-        FieldSpec("schema", .schemaVersion, required: true, "Record schema version; 1 for this specification."),
-        FieldSpec("kind", .kind, required: true, "What the record describes."),
-        FieldSpec("id", .identifier, required: true,
-                  "The observer's identifier of the job; (observer_id, id) is unique within a dataset."),
-        FieldSpec("observer_role", .enumeration(ObserverRole.allCases.map(\.rawValue)), required: true,
-                  "Who observed the job: a gateway, the orchestrator itself, or a collector (probes)."),
-        FieldSpec("observer_id", .identifier, required: true, "The observer's stable identifier (operator-chosen)."),
-        FieldSpec("region", .identifier, required: false, "Region label of the observer or target, such as us-east."),
-    ]
+    static let common: [FieldSpec] = common(
+        roles: ObserverRole.observers, "Who observed the job: a gateway, the orchestrator itself, or a collector (probes).")
+
+    /// The common fields, with the observer roles the kind allows.
+    static func common(roles: [ObserverRole], _ roleSummary: String) -> [FieldSpec] {
+        [
+            FieldSpec("schema", .schemaVersion, required: true, "Record schema version; 1 for this specification."),
+            FieldSpec("kind", .kind, required: true, "What the record describes."),
+            FieldSpec("id", .identifier, required: true,
+                      "The observer's identifier of the job; (observer_id, id) is unique within a dataset."),
+            FieldSpec("observer_role", .enumeration(roles.map(\.rawValue)), required: true, roleSummary),
+            FieldSpec("observer_id", .identifier, required: true, "The observer's stable identifier (operator-chosen)."),
+            FieldSpec("region", .identifier, required: false, "Region label of the observer or target, such as us-east."),
+        ]
+    }
 
     static let orchestrator = FieldSpec("orchestrator", .ethAddress, required: false,
                                         "The orchestrator's Ethereum address, lowercase.")
@@ -208,16 +249,46 @@ public enum RecordSchema {
                   "This attempt's status reports counted per UTC hour (spec/records.md §3.5)."),
     ]
 
-    /// The fields of `kind` in schema `version` (1 or 2), common fields first.
+    /// The fields of a test job (spec/records.md §3.4, schema 3).
+    static let testJob: [FieldSpec] = common(roles: [.tester], "The job tester.") + [
+        FieldSpec("scenario", .identifier, required: true, "The scenario's id (spec/probe.md §2.2)."),
+        FieldSpec("scenario_sha256", .sha256, required: true, "The scenario's hash (spec/probe.md §2.5): exactly which scenario ran."),
+        FieldSpec("slot", .integer(0...1439, unit: "count"), required: true, "The probe's k in the day's plan (spec/probe.md §3.2)."),
+        FieldSpec("orchestrator", .ethAddress, required: true, "The orchestrator the attempt was sent to (the probe's target)."),
+        FieldSpec("orchestrator_url", .url, required: false, "Its service URL, as the gateway was pointed at it."),
+        FieldSpec("pipeline", .identifier, required: true, "The scenario's pipeline."),
+        FieldSpec("model_id", .identifier, required: true, "The scenario's model."),
+        FieldSpec("start_ms", .timestampMs, required: true, "The probe's planned time, at_ms of the day's plan (UTC, ms)."),
+        FieldSpec("sent_ms", .timestampMs, required: false, "When the request was sent (UTC, ms); absent when it was not."),
+        FieldSpec("end_ms", .timestampMs, required: false, "When the attempt ended: the response complete, or given up (UTC, ms)."),
+        FieldSpec("outcome", .enumeration(TestJobOutcome.allCases.map(\.rawValue)), required: true,
+                  "Outcome of the attempt (spec/records.md §4.6)."),
+        FieldSpec("skip_reason", .enumeration(SkipReason.allCases.map(\.rawValue)), required: false,
+                  "Why the probe was not sent; present exactly when outcome is skipped."),
+        FieldSpec("http_status", .integer(100...599, unit: "HTTP status"), required: false,
+                  "HTTP status of the response (for live, of the smoke-test request)."),
+        FieldSpec("ttfb_ms", latencyMs, required: false, "From sending the request to the first byte of the response (live: the first output frame), ms."),
+        FieldSpec("latency_ms", latencyMs, required: false, "From sending the request to the complete response, ms."),
+        FieldSpec("output_fps_mfps", milliFPS, required: false, "Live: the output frame rate measured over the stream, milli-FPS."),
+        FieldSpec("failed_checks", .identifierList(maxCount: 8), required: false, "The checks of the scenario the response failed, sorted."),
+        errorType,
+        FieldSpec("error_text", .identifier, required: false, "The error returned, percent-encoded (spec/records.md §4.6)."),
+    ]
+
+    /// The fields of `kind` in schema `version` (1, 2 or 3), common fields first; none for a kind the version lacks.
     public static func fields(of kind: RecordKind, version: Int64) -> [FieldSpec] {
+        guard version >= kind.firstSchema else { return [] }
+        if kind == .testJob { return testJob }
         let base = fields(of: kind)
         guard version >= 2, kind == .liveSession else { return base }
         return base + sessionEvidence
     }
 
-    /// The fields of `kind` in schema version 1, common fields first.
+    /// The fields of `kind` in the first schema version that has it, common fields first.
     public static func fields(of kind: RecordKind) -> [FieldSpec] {
         switch kind {
+        case .testJob:
+            return testJob
         case .liveSession:
             return common + [
                 FieldSpec("stream_id", .identifier, required: true, "The gateway's stream identifier."),
@@ -297,10 +368,17 @@ public enum RecordSchema {
         return rules
     }
 
-    /// Cross-field rules of `kind` in schema version 1, each with a stable name (spec/records.md §5).
+    /// Cross-field rules of `kind` in the first schema version that has it, each with a stable name (spec/records.md §5).
     public static func rules(of kind: RecordKind) -> [(name: String, summary: String)] {
         var rules: [(String, String)] = [("end-after-start", "end_ms, when present, is not before start_ms.")]
         switch kind {
+        case .testJob:
+            rules += [
+                ("sent-in-attempt", "sent_ms, when present, is within [start_ms, end_ms]."),
+                ("test-job-outcome", "skip_reason is present exactly for skipped, which has no sent_ms, http_status, ttfb_ms, latency_ms, "
+                    + "output_fps_mfps or failed_checks; every other outcome has sent_ms; failed_checks is present, non-empty and sorted "
+                    + "exactly for failed_check; passed has http_status and latency_ms."),
+            ]
         case .liveSession:
             rules += [
                 ("first-output-in-session", "first_output_ms, when present, is within [start_ms, end_ms]."),

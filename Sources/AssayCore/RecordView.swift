@@ -61,6 +61,11 @@ public struct RecordField: Hashable, Sendable {
     public static let latencyMs = RecordField(known: "latency_ms")
     public static let targetURL = RecordField(known: "target_url")
     public static let recordsReceived = RecordField(known: "records_received")
+    public static let httpStatus = RecordField(known: "http_status")
+    public static let sentMs = RecordField(known: "sent_ms")
+    public static let skipReason = RecordField(known: "skip_reason")
+    public static let failedChecks = RecordField(known: "failed_checks")
+    public static let ttfbMs = RecordField(known: "ttfb_ms")
 }
 
 /// One valid record in canonical form, read in place by `RecordLine.read`: the

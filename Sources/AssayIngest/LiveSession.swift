@@ -243,7 +243,7 @@ struct LiveSession {
     func base(options: GatewaySessionizer.Options, attempt: Int, modelID: String?) -> RecordBuilder {
         let stream = safeIdentifier(key.stream), request = safeIdentifier(key.request.isEmpty ? "none" : key.request)
         var builder = RecordBuilder(kind: .liveSession, id: "\(stream)/\(request)/\(attempt)", options: options,
-                                    schema: AssayVersion.newestRecordSchema)
+                                    schema: AssayVersion.liveSessionSchema)
         builder.set("stream_id", stream)
         builder.set("request_id", request)
         builder.set("attempt", Int64(min(attempt, 1000)))

@@ -45,6 +45,10 @@ public struct Manifest: Equatable, Sendable {
 
     /// The sums, checked when a manifest is parsed or built: they never overflow here.
     public var recordsTotal: Int64 { Self.checkedSum(recordsByKind.values) ?? .max }
+
+    /// Whether `records.by_kind` lists `kind` even at 0: the kinds of record schemas 1 and 2 (spec/dataset.md §4);
+    /// later kinds are listed exactly when the bundle has some, so a bundle without them keeps its manifest.
+    public static func listsAlways(_ kind: RecordKind) -> Bool { kind.firstSchema < AssayVersion.testJobSchema }
     public var rejectedTotal: Int64 { Self.checkedSum(rejectedByCode.values) ?? .max }
 
     /// The sum of counts from a document, or nil when it does not fit in 63 bits.
@@ -90,7 +94,8 @@ public struct Manifest: Equatable, Sendable {
             })),
             .init("records", .object([
                 .init("total", .integer(recordsTotal)),
-                .init("by_kind", .object(RecordKind.allCases.map { .init($0.rawValue, .integer(recordsByKind[$0] ?? 0)) })),
+                .init("by_kind", .object(RecordKind.allCases.filter { Self.listsAlways($0) || (recordsByKind[$0] ?? 0) > 0 }
+                    .map { .init($0.rawValue, .integer(recordsByKind[$0] ?? 0)) })),
             ])),
             .init("merkle", .object([.init("tree_size", .integer(merkleTreeSize)), .init("root", .string(merkleRoot))])),
             .init("conflicts", .object([.init("keys", .integer(conflictKeys)), .init("versions", .integer(conflictVersions))])),
@@ -165,7 +170,17 @@ public struct Manifest: Equatable, Sendable {
         let total = try records.integer("total")
         var byKindReader = try records.object("by_kind")
         var byKind: [RecordKind: Int64] = [:]
-        for kind in RecordKind.allCases { byKind[kind] = try byKindReader.integer(kind.rawValue) }
+        for kind in RecordKind.allCases {
+            if Self.listsAlways(kind) {
+                byKind[kind] = try byKindReader.integer(kind.rawValue)
+            } else if let count = try byKindReader.optionalInteger(kind.rawValue) {
+                // Listed exactly when non-zero, so that one content has one manifest (spec/dataset.md §4).
+                guard count > 0 else { throw JSONShapeError(path: "records.by_kind.\(kind.rawValue)", reason: "is listed only when the bundle has some") }
+                byKind[kind] = count
+            } else {
+                byKind[kind] = 0
+            }
+        }
         try byKindReader.finish()
         try records.finish()
         recordsByKind = byKind

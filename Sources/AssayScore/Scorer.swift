@@ -682,9 +682,9 @@ public final class RecordPreparer {
     /// The name of byoc jobs' pipeline.
     static let byoc: [UInt8] = Array("byoc".utf8)
 
-    /// Adds what scoring keeps of a valid record; records that are not scored (probes) are skipped.
+    /// Adds what scoring keeps of a valid record; records that are not scored (probes, test jobs) are skipped.
     public func add(_ record: RecordView) {
-        guard record.kind != .probe else { return }
+        guard record.kind != .probe, record.kind != .testJob else { return }
         hasher.update(record.bytes)
         let digest = hasher.finalizeSHA256Words()
         var values = FieldValues()

@@ -13,7 +13,8 @@ struct SchemaCommand: ParsableCommand {
             Examples:
               assay schema --kind live_session
               assay schema --kind live_session --version 2
-              assay schema --write spec/schemas     (version 1 at the top, version 2 in v2/)
+              assay schema --kind test_job --version 3
+              assay schema --write spec/schemas     (version 1 at the top, versions 2 and 3 in v2/ and v3/)
             """)
 
     @Option(help: "The record kind: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -22,7 +23,7 @@ struct SchemaCommand: ParsableCommand {
     @Option(help: "Write every kind's schema into this directory.")
     var write: String?
 
-    @Option(help: "The record schema version to print with --kind (1 or 2).")
+    @Option(help: "The record schema version to print with --kind (1, 2 or 3; test_job exists in 3 only).")
     var version: Int64 = AssayVersion.newestRecordSchema
 
     func validate() throws {
@@ -33,6 +34,9 @@ struct SchemaCommand: ParsableCommand {
         if !AssayVersion.recordSchemas.contains(version) {
             throw ValidationError("--version \(version): this build knows record schemas \(AssayVersion.recordSchemas.lowerBound) to \(AssayVersion.recordSchemas.upperBound)")
         }
+        if let kind = kind.flatMap(RecordKind.init(rawValue:)), version < kind.firstSchema {
+            throw ValidationError("--version \(version): \(kind.rawValue) records exist from schema \(kind.firstSchema)")
+        }
     }
 
     func run() throws {
@@ -42,7 +46,7 @@ struct SchemaCommand: ParsableCommand {
         }
         guard let write else { return }
         for version in AssayVersion.recordSchemas {
-            for kind in RecordKind.allCases {
+            for kind in RecordKind.allCases where version >= kind.firstSchema {
                 let path = "\(write)/\(RecordJSONSchema.fileName(kind, version: version))"
                 let directory = String(path[..<path.lastIndex(of: "/")!])
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -72,10 +72,8 @@ struct SpecVectorTests {
         #expect(records.flatMap { $0.1 + [0x0A] } == bytes)
     }
 
-    @Test("invalid records: each line rejected with its code, field and rule")
-    func invalidRecords() throws {
-        let (records, issues) = try scan("records/invalid.jsonl")
-        #expect(records.isEmpty)
+    /// One canonical line per refused line: its number, code, and the field, rule, JSON code and column that apply.
+    static func expectedLines(_ issues: [LineIssue]) throws -> [UInt8] {
         var lines: [UInt8] = []
         for issue in issues {
             var members: [JSONValue.Member] = [.init("line", .integer(Int64(issue.line))), .init("code", .string(issue.code))]
@@ -89,8 +87,27 @@ struct SpecVectorTests {
             }
             lines += try CanonicalJSON.encode(.object(members)) + [0x0A]
         }
-        try check("records/invalid.expected.jsonl", lines)
+        return lines
+    }
+
+    @Test("invalid records: each line rejected with its code, field and rule")
+    func invalidRecords() throws {
+        let (records, issues) = try scan("records/invalid.jsonl")
+        #expect(records.isEmpty)
+        try check("records/invalid.expected.jsonl", try Self.expectedLines(issues))
         #expect(issues.count == 34)
+    }
+
+    @Test("test jobs (schema 3): the valid ones in canonical form, each invalid one with its code, field and rule")
+    func testJobRecords() throws {
+        let (records, issues) = try scan("records/test_job.valid.jsonl")
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(records.count == 9)
+        try check("records/test_job.valid.canonical.jsonl", records.flatMap { $0.1 + [0x0A] })
+        let (refused, problems) = try scan("records/test_job.invalid.jsonl")
+        #expect(refused.isEmpty)
+        try check("records/test_job.invalid.expected.jsonl", try Self.expectedLines(problems))
+        #expect(problems.count == 25)
     }
 
     @Test("SSHSIG vector: a fixed key signs the canonical records for assay-manifest-v1")
@@ -110,7 +127,7 @@ struct SpecVectorTests {
     @Test("spec/schemas match the schema table")
     func schemas() throws {
         for version in AssayVersion.recordSchemas {
-            for kind in RecordKind.allCases {
+            for kind in RecordKind.allCases where version >= kind.firstSchema {
                 let name = RecordJSONSchema.fileName(kind, version: version)
                 let path = Repository.url("spec/schemas/\(name)").path
                 let expected = Array(try PrettyJSON.string(RecordJSONSchema.document(for: kind, version: version)).utf8)
