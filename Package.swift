@@ -66,8 +66,16 @@ let package = Package(
         // The job tester's formats (spec/probe.md): scenario documents and the daily probe order; no networking.
         .target(name: "AssayProbe", dependencies: ["AssayCore", "AssayCrypto"]),
         .target(name: "AssayConfiguration", dependencies: ["AssayCore", "AssayLedger", "AssayProbe", .product(name: "Yams", package: "Yams")]),
+        // A stand-in for a go-livepeer gateway (the API subset the job tester uses), for tests and the demo.
+        .target(name: "AssayGatewayStandIn", dependencies: [
+            "AssayCore", "AssayHTTP", "AssayProbe",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(name: "AssayCollect", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit", "AssayWorkflows", "AssayHTTP", "AssayScore", "AssayConfiguration",
+            "AssayProbe",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -133,7 +141,7 @@ let package = Package(
         // The benchmarks, out of the product: `assay-bench`, which runs the `assay` built next to it.
         .target(name: "AssayBench", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite",
-            "AssayConfiguration", "AssaySimulate", "AssayHTTP",
+            "AssayConfiguration", "AssaySimulate", "AssayHTTP", "AssayGatewayStandIn",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(
@@ -146,6 +154,7 @@ let package = Package(
                 "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate", "AssayDemo", "AssayConfiguration",
                 "AssayWitness", "AssayProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
@@ -169,7 +178,11 @@ let package = Package(
         ]),
         .testTarget(name: "AssayIngestTests", dependencies: ["AssayIngest", "AssayCore", "AssayScore", "AssaySimulate", "AssayTestSupport"]),
         .testTarget(name: "AssayCollectTests", dependencies: [
-            "AssayCollect", "AssayCore", "AssayIngest", "AssayStore", "AssaySimulate", "AssayTestSupport",
+            "AssayCollect", "AssayCore", "AssayIngest", "AssayStore", "AssaySimulate", "AssayTestSupport", "AssayProbe", "AssayGatewayStandIn",
+            "AssayConfiguration",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "AssayWitnessTests", dependencies: ["AssayWitness", "AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport"]),
         .testTarget(name: "AssayExporterTests", dependencies: [
@@ -186,7 +199,8 @@ let package = Package(
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayWorkflows", "AssayStore", "AssayExporter",
                 "AssayIngest", "AssayCollect", "AssayHTTP", "AssaySimulate", "AssayConfiguration", "AssayFuzzTargets", "AssayDemo", "AssayScore",
-                "AssayWitness", "AssayTestSupport", "CAssaySQLite", "CAssayGit2", .product(name: "Yams", package: "Yams"),
+                "AssayWitness", "AssayTestSupport", "CAssaySQLite", "CAssayGit2", "AssayGatewayStandIn", .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]),
     ],
     swiftLanguageModes: [.v6]

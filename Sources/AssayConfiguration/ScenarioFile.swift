@@ -27,6 +27,12 @@ public enum ScenarioFile {
 
     /// The canonical document of the YAML `text`; input files named by `path` are read relative to `directory`.
     public static func document(yaml text: String, relativeTo directory: String) throws(Failure) -> ScenarioDocument {
+        var inputs: [String: [UInt8]] = [:]
+        return try document(yaml: text, relativeTo: directory, inputs: &inputs)
+    }
+
+    /// The canonical document of the YAML `text`, and in `inputs` the files it names, by SHA-256.
+    static func document(yaml text: String, relativeTo directory: String, inputs: inout [String: [UInt8]]) throws(Failure) -> ScenarioDocument {
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
             var line = 1
@@ -40,7 +46,7 @@ public enum ScenarioFile {
         }
         guard let root else { throw .yaml(line: 1, "the file is empty") }
         var budget = maxValues
-        let value = try resolvingFiles(try json(root, budget: &budget), relativeTo: directory)
+        let value = try resolvingFiles(try json(root, budget: &budget), relativeTo: directory, inputs: &inputs)
         do { return try ScenarioDocument(input: value) } catch { throw .content(error) }
     }
 
@@ -91,7 +97,7 @@ public enum ScenarioFile {
 
     /// Replaces each multipart file given as `{content_type, path}` by `{content_type, filename, sha256, size}`
     /// of the file it names (spec/probe.md §2.5, input form). Anything else is left for validation to judge.
-    static func resolvingFiles(_ document: JSONValue, relativeTo directory: String) throws(Failure) -> JSONValue {
+    static func resolvingFiles(_ document: JSONValue, relativeTo directory: String, inputs: inout [String: [UInt8]]) throws(Failure) -> JSONValue {
         guard case .object(var members) = document, let at = members.firstIndex(where: { $0.key == "scenarios" }),
               case .array(var scenarios) = members[at].value else { return document }
         for index in scenarios.indices {
@@ -109,6 +115,7 @@ public enum ScenarioFile {
                 var resolved = file.filter { $0.key != "path" }
                 resolved.append(.init("filename", .string(String(path.split(separator: "/").last ?? ""))))
                 resolved.append(.init("sha256", .string(ScenarioDocument.inputFileName(bytes))))
+                inputs[ScenarioDocument.inputFileName(bytes)] = bytes
                 resolved.append(.init("size", .integer(Int64(bytes.count))))
                 part[f].value = .object(resolved)
                 parts[p] = .object(part)

@@ -55,11 +55,18 @@ public final class StagingStore {
             polled_ms INTEGER NOT NULL
         ) STRICT;
         """,
+        // The job tester (spec/probe.md): each day's seed and targets, the attempts sent and not yet recorded (each
+        // with the record that says it was interrupted), and what each scenario spent in a day.
+        """
+        CREATE TABLE probe_days (day INTEGER PRIMARY KEY, seed BLOB NOT NULL, targets BLOB NOT NULL) STRICT;
+        CREATE TABLE probe_inflight (id TEXT PRIMARY KEY, day INTEGER NOT NULL, interrupted BLOB NOT NULL) STRICT;
+        CREATE TABLE probe_spend (day INTEGER NOT NULL, scenario TEXT NOT NULL, wei TEXT NOT NULL, PRIMARY KEY (day, scenario)) STRICT;
+        """,
     ]
 
     public let database: SQLiteDatabase
-    private let insert: SQLiteStatement
-    private let quarantineInsert: SQLiteStatement
+    let insert: SQLiteStatement
+    let quarantineInsert: SQLiteStatement
 
     public init(path: String) throws(StoreError) {
         do {
@@ -190,30 +197,7 @@ public final class StagingStore {
                 var added = 0
                 let sealedThrough = try database.integer("SELECT value FROM meta WHERE key = 'sealed_through'")
                 for (record, canonical) in batch.records {
-                    let start: Int64 = if case .integer(let value)? = record["start_ms"] { value } else { 0 }
-                    let day = UTCDay(containing: start)
-                    if let sealedThrough, Int64(day.number) <= sealedThrough {
-                        // Its day is already sealed: kept and counted, never silently dropped.
-                        quarantineInsert.reset()
-                        try quarantineInsert.bind(1, source)
-                        try quarantineInsert.bind(2, Int64(day.number))
-                        try quarantineInsert.bind(3, "late-after-seal")
-                        try quarantineInsert.bind(4, receivedMs)
-                        try quarantineInsert.bind(5, canonical)
-                        try quarantineInsert.step()
-                        continue
-                    }
-                    insert.reset()
-                    try insert.bind(1, record.observerID)
-                    try insert.bind(2, record.id)
-                    try insert.bind(3, MessageDigest.sha256(canonical).bytes)
-                    try insert.bind(4, Int64(day.number))
-                    try insert.bind(5, record.kind.rawValue)
-                    try insert.bind(6, source)
-                    try insert.bind(7, receivedMs)
-                    try insert.bind(8, canonical)
-                    try insert.step()
-                    added += database.changes
+                    added += try stage(record, canonical, source: source, receivedMs: receivedMs, sealedThrough: sealedThrough)
                 }
                 for item in batch.quarantined {
                     quarantineInsert.reset()
@@ -275,6 +259,34 @@ public final class StagingStore {
         } catch {
             throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
         }
+    }
+
+    /// Stages one record inside a transaction: 1 if it is new, 0 if an identical copy was there; a record of a day
+    /// sealed already is quarantined as late instead, kept and counted, never silently dropped.
+    func stage(_ record: Record, _ canonical: [UInt8], source: String, receivedMs: Int64, sealedThrough: Int64?) throws(SQLiteError) -> Int {
+        let start: Int64 = if case .integer(let value)? = record["start_ms"] { value } else { 0 }
+        let day = UTCDay(containing: start)
+        if let sealedThrough, Int64(day.number) <= sealedThrough {
+            quarantineInsert.reset()
+            try quarantineInsert.bind(1, source)
+            try quarantineInsert.bind(2, Int64(day.number))
+            try quarantineInsert.bind(3, "late-after-seal")
+            try quarantineInsert.bind(4, receivedMs)
+            try quarantineInsert.bind(5, canonical)
+            try quarantineInsert.step()
+            return 0
+        }
+        insert.reset()
+        try insert.bind(1, record.observerID)
+        try insert.bind(2, record.id)
+        try insert.bind(3, MessageDigest.sha256(canonical).bytes)
+        try insert.bind(4, Int64(day.number))
+        try insert.bind(5, record.kind.rawValue)
+        try insert.bind(6, source)
+        try insert.bind(7, receivedMs)
+        try insert.bind(8, canonical)
+        try insert.step()
+        return database.changes
     }
 
     /// Records that the days up to `day` are sealed: later records of those days are quarantined as late.

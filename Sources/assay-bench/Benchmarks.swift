@@ -19,7 +19,7 @@ struct AssayBenchCommand: AsyncParsableCommand {
               swift build -c release && .build/release/assay-bench canonical --records 1000000
               .build/release/assay-bench score --records 1000000
             """,
-        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self, SiteBench.self, PublishedScoresBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self, SiteBench.self, PublishedScoresBench.self, ProbeBench.self])
 }
 
 /// The `assay` executable built next to this program, which the whole-command benchmarks run.
@@ -378,6 +378,55 @@ struct CollectBench: AsyncParsableCommand {
             print("exporter CPU                 not measured (/proc/PID/stat cannot be read)")
         }
         print("1000 targets every 60 s      \(fixed(result.coreShare(targets: 1000, interval: 60) * 100, 2)) % of one core")
+    }
+}
+
+struct ProbeBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Probes per second the job tester drives through the gateway stand-in, and its CPU per 1,000 probes.",
+        discussion: """
+            Starts the gateway stand-in (in this process) with N orchestrators that answer at once, then runs \
+            `assay probe run` (a child process, timed as a whole) through one simulated day of one text-to-image \
+            scenario probed P times a day at each: N × P probes, each planned, pointed at its orchestrator through \
+            the webhook, sent, its 64×64 image judged, and recorded durably. The stand-in's webhook refresh is 1 ms \
+            (go-livepeer's is a minute, which limits a real gateway to one orchestrator a minute): what is measured \
+            is the tester's own cost.
+
+            Example:
+              .build/release/assay-bench probe --orchestrators 50 --per-day 20 --runs 3
+            """)
+
+    @Option(help: "Orchestrators behind the stand-in.")
+    var orchestrators: Int = 50
+
+    @Option(help: "Probes of the scenario per orchestrator and day.")
+    var perDay: Int = 20
+
+    @Option(help: "Runs (each a fresh staging store).")
+    var runs: Int = 3
+
+    @Option(help: "Directory for the temporary stores.")
+    var directory: String = NSTemporaryDirectory()
+
+    func validate() throws {
+        guard orchestrators >= 1, (1...1440).contains(perDay), runs >= 1 else {
+            throw ValidationError("--orchestrators and --runs must be at least 1, --per-day 1 to 1440")
+        }
+    }
+
+    func run() async throws {
+        let showProgress = Diagnostics.isTerminal
+        let reports = try await ProbeBenchmark(orchestrators: orchestrators, perDay: perDay, directory: directory)
+            .run(assay: try siblingAssay(), runs: runs) { if showProgress { Diagnostics.print("… \($0)") } }
+        for (index, report) in reports.enumerated() {
+            print("run \(index + 1): \(report.probes) probes in \(fixed(report.run.wallSeconds, 3)) s: \(fixed(report.probesPerSecond, 1)) probes/s, "
+                + "\(fixed(report.cpuPerThousand, 3)) CPU s per 1000 probes (tester), \(fixed(report.standInCPUSeconds / Double(report.probes) * 1000, 3)) "
+                + "(stand-in), peak RSS \(report.run.peakResidentBytes >> 20) MiB\(report.run.peakIsExact ? "" : " (upper bound)")")
+        }
+        let rates = reports.map(\.probesPerSecond).sorted(), cpu = reports.map(\.cpuPerThousand).sorted()
+        print("probes/s             median \(fixed(rates[rates.count / 2], 1)) (\(fixed(rates.first!, 1))–\(fixed(rates.last!, 1)))")
+        print("CPU s per 1000       median \(fixed(cpu[cpu.count / 2], 3)) (\(fixed(cpu.first!, 3))–\(fixed(cpu.last!, 3)))")
     }
 }
 

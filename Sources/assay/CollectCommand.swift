@@ -267,11 +267,7 @@ struct CollectRun: AsyncParsableCommand {
     @Option(help: "The YAML configuration file.")
     var config: String
 
-    @Option(help: "Start the collector's clock at this UTC time, YYYY-MM-DDTHH:MM:SS[.mmm]Z (testing, demos).")
-    var clockStart: String?
-
-    @Option(help: "Simulated milliseconds per real millisecond (with --clock-start).")
-    var speed: Double = 1
+    @OptionGroup var clockOptions: ClockOptions
 
     @Flag(help: "Seal every missed day, even more than seal.max_catch_up_days.")
     var catchUp = false
@@ -279,18 +275,10 @@ struct CollectRun: AsyncParsableCommand {
     @Option(help: "The log's format: text (one line per event) or json (one object per line).")
     var logFormat: LogFormat = .text
 
-    func validate() throws {
-        guard speed > 0 else { throw ValidationError("--speed must be positive") }
-        if let clockStart, UTCTime.parseMilliseconds(clockStart) == nil {
-            throw ValidationError("--clock-start must be YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.mmmZ")
-        }
-        if speed != 1 && clockStart == nil { throw ValidationError("--speed needs --clock-start") }
-    }
-
     func run() async throws {
         let configuration = try loadCollectorConfiguration(config)
         let key = try KeyFiles.readPrivateKey(at: configuration.key).key
-        let clock = clockStart.flatMap(UTCTime.parseMilliseconds).map { CollectorClock(startMs: $0, speed: speed) } ?? CollectorClock.system()
+        let clock = clockOptions.clock
         LineLogHandler.bootstrap(format: logFormat)
         var logger = Logger(label: "assay.collect")
         logger.logLevel = .notice
@@ -301,5 +289,27 @@ struct CollectRun: AsyncParsableCommand {
         Diagnostics.printToStandardOutput("collector \(configuration.collectorID) running with \(configuration.targets.count) targets")
         try await collector.run()
         Diagnostics.printToStandardOutput("collector stopped")
+    }
+}
+
+/// `--clock-start` and `--speed`: a daemon's clock compressed for tests and demos (network timeouts never are).
+struct ClockOptions: ParsableArguments {
+    @Option(help: "Start the clock at this UTC time, YYYY-MM-DDTHH:MM:SS[.mmm]Z (testing, demos).")
+    var clockStart: String?
+
+    @Option(help: "Simulated milliseconds per real millisecond (with --clock-start).")
+    var speed: Double = 1
+
+    func validate() throws {
+        guard speed > 0 else { throw ValidationError("--speed must be positive") }
+        if let clockStart, UTCTime.parseMilliseconds(clockStart) == nil {
+            throw ValidationError("--clock-start must be YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.mmmZ")
+        }
+        if speed != 1 && clockStart == nil { throw ValidationError("--speed needs --clock-start") }
+    }
+
+    /// The system's clock, or the simulated one the options start.
+    var clock: CollectorClock {
+        clockStart.flatMap(UTCTime.parseMilliseconds).map { CollectorClock(startMs: $0, speed: speed) } ?? CollectorClock.system()
     }
 }

@@ -2,8 +2,13 @@ import ArgumentParser
 import AssayCommandLine
 import AssayConfiguration
 import AssayCore
+import AssayCollect
 import AssayProbe
+import AssayStore
+import AsyncHTTPClient
 import Foundation
+import Hummingbird
+import Logging
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +24,92 @@ struct ProbeCommand: ParsableCommand {
               assay probe seed --day 2026-12-01
               assay probe plan --scenarios scenarios.json --input spec/vectors/probe/plan.json
             """,
-        subcommands: [ProbeScenarios.self, ProbeSeed.self, ProbePlanCommand.self])
+        subcommands: [ProbeRun.self, ProbeScenarios.self, ProbeSeed.self, ProbePlanCommand.self])
+}
+
+struct ProbeRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the job tester: the day's scenarios to every orchestrator that runs them, through a go-livepeer gateway.",
+        discussion: """
+            Each UTC day the tester draws a seed, takes as targets of each scenario the orchestrators the gateway's \
+            /getNetworkCapabilities lists as running its pipeline and model, and sends the day's probes in the \
+            seeded order (spec/probe.md §3), one at a time: it points the gateway at the probe's orchestrator through \
+            the orchestrator webhook it serves (start go-livepeer with -orchWebhookUrl \
+            http://WEBHOOK_LISTEN/orchestrators), sends the scenario's request to the gateway's AI API, and writes one \
+            test_job record per probe — sent, or skipped with its reason (cost cap, not advertising, gateway down, \
+            tester down) — into its staging store, where a collector's seal takes it. An attempt is marked as sent \
+            before its request leaves: after a crash it is recorded as interrupted, never lost or repeated.
+
+            --clock-start and --speed compress time for tests and demos (network timeouts never are).
+
+            The configuration (YAML; relative paths are relative to it):
+              tester:
+                id: tester-a                     # the observer_id of its records
+                region: eu-west                  # optional
+              scenarios: scenarios.yaml          # the scenario file (YAML input form, or published JSON)
+              staging: tester-staging.sqlite     # its records, until a collector seals them
+              gateway:
+                api: http://127.0.0.1:8935       # the gateway's AI API (-httpAddr)
+                cli: http://127.0.0.1:7935       # its CLI API (-cliAddr): /getNetworkCapabilities
+                rtmp: rtmp://127.0.0.1:1935      # its RTMP ingest, for the live smoke test
+                webhook_listen: 127.0.0.1:7940   # serves /orchestrators for -orchWebhookUrl
+                webhook_refresh: 1m              # go-livepeer's webhook refresh interval
+
+            Examples:
+              assay probe run --config probe.yaml
+              assay probe run --config probe.yaml --clock-start 2026-12-01T00:00:00Z --speed 1440 --days 1
+            """)
+
+    @Option(help: "The YAML configuration file (its keys above; spec/probe.md §5).")
+    var config: String
+
+    @OptionGroup var clockOptions: ClockOptions
+
+    @Option(help: "Stop after this many days (the first one included; default: run until stopped).")
+    var days: Int?
+
+    @Option(help: "The log's format: text (one line per event) or json (one object per line).")
+    var logFormat: LogFormat = .text
+
+    func validate() throws {
+        if let days, days < 1 { throw ValidationError("--days must be at least 1") }
+    }
+
+    func run() async throws {
+        let configuration = try loadConfiguration(config, limit: 1 << 20) { ProbeConfiguration.parse(yaml: $0, relativeTo: $1) }
+        let scenarios: (document: ScenarioDocument, inputs: [String: [UInt8]])
+        do { scenarios = try ScenarioFile.load(configuration.scenarios) } catch { throw Failure(message: "\(configuration.scenarios): \(error)") }
+        let clock = clockOptions.clock
+        LineLogHandler.bootstrap(format: logFormat)
+        var logger = Logger(label: "assay.probe")
+        logger.logLevel = .notice
+        let webhook = ProbeWebhook(refresh: .milliseconds(configuration.webhookRefreshMs))
+        guard let (host, port) = ConfigurationValues.hostPort(configuration.webhookListen) else {
+            throw Failure(message: "gateway.webhook_listen '\(configuration.webhookListen)' must be HOST:PORT")
+        }
+        let application = Application(router: webhook.router(), configuration: .init(address: .hostname(host, port: port), serverName: "assay-probe"),
+                                      onServerRunning: { channel in
+                                          Diagnostics.printToStandardOutput("webhook listening on http://\(channel.localAddress?.ipAddress ?? host):\(channel.localAddress?.port ?? port)/orchestrators")
+                                      }, logger: logger)
+        var settings = Prober.Settings(testerID: configuration.testerID, region: configuration.region, document: scenarios.document,
+                                       inputs: scenarios.inputs, api: configuration.api, cli: configuration.cli, rtmp: configuration.rtmp)
+        settings.statusInterval = .milliseconds(max(50, Int64(1000 / clock.speed)))
+        settings.liveWindowScale = 1 / clock.speed
+        // The tester starts when its clock does: probes planned before were missed (a simulated clock's start is its own).
+        let prober = try Prober(settings: settings, staging: configuration.staging, webhook: webhook, client: .shared, clock: clock, logger: logger,
+                                missedBefore: clock.startMs)
+        let lastDay = days.map { UTCDay(number: UTCDay(containing: clock.startMs).number + $0 - 1) }
+        Diagnostics.printToStandardOutput("tester \(configuration.testerID) running \(scenarios.document.scenarios.count) scenarios")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.runService() }
+            group.addTask { try await prober.run(through: lastDay) }
+            // The prober finishing (its days done) or failing ends the run; the webhook listener stops with it.
+            try await group.next()
+            group.cancelAll()
+        }
+        Diagnostics.printToStandardOutput("tester stopped")
+    }
 }
 
 /// Reads a scenario document: YAML in the input form, or a published (canonical JSON) document.

@@ -155,3 +155,40 @@ struct ConfigurationTests {
         }
     }
 }
+
+/// The job tester's configuration (spec/probe.md §5): README's example parses into what it says, and mistakes are
+/// reported with their lines.
+@Suite("tester configuration")
+struct ProbeConfigurationTests {
+    @Test("README's tester configuration parses into what it says")
+    func readmeExample() throws {
+        let readme = String(decoding: try Repository.bytes("README.md"), as: UTF8.self)
+        let section = try #require(readme.range(of: "#### Run the job tester"))
+        let start = try #require(readme.range(of: "```yaml\n", range: section.upperBound..<readme.endIndex))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let (parsed, errors) = ProbeConfiguration.parse(yaml: String(readme[start.upperBound..<end.lowerBound]), relativeTo: "/etc/assay")
+        let c = try #require(parsed, "README's example parses: \(errors)")
+        #expect(c.testerID == "tester-gw-a" && c.scenarios == "/etc/assay/scenarios.yaml" && c.staging == "/var/lib/assay/staging.sqlite")
+        #expect(c.api == "http://127.0.0.1:8935" && c.cli == "http://127.0.0.1:7935" && c.rtmp == "rtmp://127.0.0.1:1935")
+        #expect(c.webhookListen == "127.0.0.1:7940" && c.webhookRefreshMs == 60_000)
+    }
+
+    @Test("mistakes are reported with their lines, every one")
+    func mistakes() {
+        let (parsed, errors) = ProbeConfiguration.parse(yaml: """
+            tester:
+              id: tester a
+            scenarios: s.yaml
+            gateway:
+              api: ftp://gateway
+              cli: http://127.0.0.1:7935/
+              rtmp: rtmp://127.0.0.1:1935
+              webhook_refresh: soon
+              colour: blue
+            """, relativeTo: "/etc/assay")
+        #expect(parsed == nil)
+        let lines = errors.map { $0.line ?? 0 }
+        #expect(lines.contains(2) && lines.contains(5) && lines.contains(6) && lines.contains(8) && lines.contains(9), "\(errors)")
+        #expect(errors.contains { $0.reason.contains("staging") }, "\(errors)")
+    }
+}

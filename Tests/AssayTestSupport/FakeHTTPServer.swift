@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,6 +28,7 @@ public final class FakeHTTPServer: @unchecked Sendable {
     private let fd: Int32
     private let respond: @Sendable (String) -> Reply
     private var running = true
+    private let stopped = Mutex(false)
 
     public init(respond: @escaping @Sendable (_ target: String) -> Reply) throws {
         self.respond = respond
@@ -80,7 +82,13 @@ public final class FakeHTTPServer: @unchecked Sendable {
         }
     }
 
+    /// Stops listening, once: a second call (the explicit one, then `deinit`) must not close the descriptor number
+    /// again, which by then may belong to another thread's pipe or socket.
     public func stop() {
+        guard stopped.withLock({ stopped in
+            defer { stopped = true }
+            return !stopped
+        }) else { return }
         running = false
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)

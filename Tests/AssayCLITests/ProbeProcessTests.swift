@@ -1,0 +1,122 @@
+import AssayCore
+import AssayGatewayStandIn
+import AssayHTTP
+import AssayStore
+import AssayTestSupport
+import Foundation
+import Hummingbird
+import Testing
+
+/// `assay probe run` as a process against the gateway stand-in: killed with SIGKILL while a request is in flight,
+/// then restarted later the same day, it loses no probe, records none twice, and reports the cut-short attempt as
+/// interrupted, never as a result; the probes planned while it was down are recorded as tester_down.
+@Suite("assay probe run: crash and restart")
+struct ProbeProcessTests {
+    static let dayStart = UTCDay("2026-12-01")!.startMs
+    /// A day in ten real seconds.
+    static let speed = 8640.0
+
+    @Test("kill -9 mid-request, restart: every probe of the day recorded once, the cut-short one as interrupted")
+    func killAndRestart() async throws {
+        let directory = try TemporaryDirectory()
+        let webhookPort = try LoopbackPort.free()
+        let slow = GatewayStandIn.Orchestrator(address: "0x" + String(repeating: "1", count: 40), uri: "https://orch-1.example:8935",
+                                               models: [(pipeline: "text-to-image", model: "m")], behaviour: .slow(ms: 6000))
+        let quick = GatewayStandIn.Orchestrator(address: "0x" + String(repeating: "2", count: 40), uri: "https://orch-2.example:8935",
+                                                models: [(pipeline: "text-to-image", model: "m")])
+        let standIn = GatewayStandIn(orchestrators: [slow, quick], webhook: "http://127.0.0.1:\(webhookPort)/orchestrators", refresh: .milliseconds(30))
+        let (gateway, server) = await standIn.start()
+        defer { server.cancel() }
+
+        try Files.writeAtomically(directory.file("scenarios.yaml"), contents: Array("""
+            scenarios:
+              - id: t2i
+                pipeline: text-to-image
+                model_id: m
+                request: {json: {model_id: m, prompt: a bear, width: 32, height: 32}}
+                checks: {status: 200, images: {count: 1, width: 32, height: 32}}
+                timeout_ms: 20000
+                schedule: {per_day: 3}
+            version: 1
+
+            """.utf8))
+        try Files.writeAtomically(directory.file("probe.yaml"), contents: Array("""
+            tester:
+              id: tester-a
+            scenarios: scenarios.yaml
+            staging: staging.sqlite
+            gateway:
+              api: \(gateway)
+              cli: \(gateway)
+              rtmp: rtmp://127.0.0.1:1935
+              webhook_listen: 127.0.0.1:\(webhookPort)
+              webhook_refresh: 30ms
+
+            """.utf8))
+        func tester(clockStart: Int64, log: String) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Command.assayPath)
+            process.arguments = ["probe", "run", "--config", directory.file("probe.yaml"), "--clock-start", UTCTime.iso8601(milliseconds: clockStart),
+                                 "--speed", String(Self.speed), "--days", "1"]
+            process.standardOutput = FileHandle.nullDevice
+            FileManager.default.createFile(atPath: directory.file(log), contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file(log)))
+            try process.run()
+            return process
+        }
+
+        // First run: killed while the slow orchestrator holds a request.
+        let first = try tester(clockStart: Self.dayStart, log: "first.log")
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(30)
+        while standIn.inFlight == 0 || standIn.served.last?.orchestrator != slow.uri {
+            try #require(Date() < deadline, "no request reached the slow orchestrator within 30 s")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+
+        // Second run, from 16:00: the rest of the day.
+        let second = try tester(clockStart: Self.dayStart + 16 * 3_600_000, log: "second.log")
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        let end = Date().addingTimeInterval(60)
+        while second.isRunning {
+            try #require(Date() < end, "the restarted tester did not finish its day within 60 s")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let secondLog = String(decoding: try Files.read(directory.file("second.log")), as: UTF8.self)
+        #expect(second.terminationStatus == 0, "\(secondLog)")
+
+        let store = try StagingStore(path: directory.file("staging.sqlite"))
+        var records: [Record] = []
+        try store.forEachRecord(day: UTCDay("2026-12-01")!) { bytes in
+            if let record = try? Record.parse(bytes) { records.append(record) } else { Issue.record("a staged line does not validate") }
+        }
+        #expect(try store.inflightProbes().isEmpty)
+        // Two targets, three probes each a day: six records, one per probe, never two.
+        #expect(records.count == 6)
+        #expect(Set(records.map(\.id)).count == 6)
+        let outcomes = records.map { $0["outcome"]?.stringValue ?? "" }
+        #expect(outcomes.filter { $0 == "interrupted" }.count == 1, "\(outcomes)")
+        let interrupted = records.first { $0["outcome"] == .string("interrupted") }
+        #expect(interrupted?["orchestrator"] == .string(slow.address))
+        #expect(interrupted?["sent_ms"] != nil && interrupted?["latency_ms"] == nil && interrupted?["http_status"] == nil)
+        // Probes planned before 16:00 and not sent by the first run were missed while no tester ran.
+        for record in records where record["outcome"] == .string("skipped") {
+            #expect(record["skip_reason"] == .string("tester_down"))
+            #expect((record["start_ms"]?.intValue ?? .max) < Self.dayStart + 16 * 3_600_000)
+        }
+        // The probes of the evening were sent by the second run.
+        #expect(records.contains { ($0["start_ms"]?.intValue ?? 0) >= Self.dayStart + 16 * 3_600_000 && $0["sent_ms"] != nil })
+
+        // The staging store is a collector's: its seal puts the test jobs in the day's signed bundle, which verifies.
+        try TestDataset.create(in: directory, id: "tested", publish: false)
+        let sealed = try Command.assay(["seal", "--dataset", directory.file("dataset"), "--collector", "tester-a", "--day", "2026-12-01",
+                                        "--key", directory.file("gw-a"), "--signer", "gw-a", "--staging", directory.file("staging.sqlite")])
+        #expect(sealed.status == 0, "\(sealed.stderr)")
+        #expect(sealed.stdout.contains("test_job 6"), "\(sealed.stdout)")
+        let verified = try Command.run(Command.assayVerifyPath, [directory.file("dataset"), "--today", "2027-01-01"])
+        #expect(verified.status == 0, "\(verified.stdout)")
+    }
+}
