@@ -178,7 +178,7 @@ let package = Package(
         ]),
         .testTarget(name: "AssayIngestTests", dependencies: ["AssayIngest", "AssayCore", "AssayScore", "AssaySimulate", "AssayTestSupport"]),
         .testTarget(name: "AssayCollectTests", dependencies: [
-            "AssayCollect", "AssayCore", "AssayIngest", "AssayStore", "AssaySimulate", "AssayTestSupport", "AssayProbe", "AssayGatewayStandIn",
+            "AssayCollect", "AssayCore", "AssayIngest", "AssayStore", "AssaySimulate", "AssayTestSupport", "AssayProbe", "AssayGatewayStandIn", "AssayHTTP",
             "AssayConfiguration",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -145,6 +145,13 @@ struct ProbeSender: Sendable {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
+    /// An answer whose status is not an HTTP status (100…599) is an error of the gateway, with no status to record.
+    static func invalidStatus(_ status: Int64, started: ContinuousClock.Instant) -> AttemptResult? {
+        guard !(100...599).contains(status) else { return nil }
+        return AttemptResult(outcome: .httpError, latencyMs: milliseconds(ContinuousClock.now - started), errorType: "invalid_status",
+                             errorText: PercentEncoding.errorText(Array("HTTP status \(status)".utf8)))
+    }
+
     /// The outcome of a failure to get an answer: the gateway unreachable, or the scenario's time up.
     static func failure(_ error: any Error, started: ContinuousClock.Instant) -> AttemptResult {
         if let http = error as? HTTPClientError, http == .deadlineExceeded || http == .readTimeout {
@@ -169,9 +176,9 @@ struct ProbeSender: Sendable {
         } catch { return Self.failure(error, started: started) }
         let ttfb = Self.milliseconds(ContinuousClock.now - started)
         do { bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20)) } catch { return Self.failure(error, started: started) }
-        var result = AttemptResult(outcome: .passed, httpStatus: Int64(response.status.code), ttfbMs: ttfb,
-                                   latencyMs: Self.milliseconds(ContinuousClock.now - started))
         let status = Int64(response.status.code)
+        if let invalid = Self.invalidStatus(status, started: started) { return invalid }
+        var result = AttemptResult(outcome: .passed, httpStatus: status, ttfbMs: ttfb, latencyMs: Self.milliseconds(ContinuousClock.now - started))
         if status >= 400 && status != scenario.checks.status {
             result.outcome = .httpError
             result.errorType = "http_\(status)"
@@ -226,6 +233,7 @@ struct ProbeSender: Sendable {
             bytes = Array(buffer: try await response.body.collect(upTo: 1 << 20))
         } catch { return Self.failure(error, started: started) }
         let status = Int64(response.status.code)
+        if let invalid = Self.invalidStatus(status, started: started) { return invalid }
         var result = AttemptResult(outcome: .passed, httpStatus: status)
         guard status == scenario.checks.status else {
             result.outcome = status >= 400 ? .httpError : .failedCheck
@@ -263,8 +271,9 @@ struct ProbeSender: Sendable {
             result.errorType = "no_output"
             return result
         }
+        // A gateway's figure, bounded to what a record can hold (records.md §3.4: at most 10,000,000 milli-FPS).
         let mean = samples.reduce(0, +) / Double(samples.count)
-        result.outputFPS = Int64((mean * 1000).rounded(.towardZero))
+        result.outputFPS = Int64(min(mean * 1000, 10_000_000).rounded(.towardZero))
         if let minimum = scenario.checks.minOutputFPSmfps, result.outputFPS! < minimum {
             result.outcome = .failedCheck
             result.failedChecks = ["min_output_fps_mfps"]

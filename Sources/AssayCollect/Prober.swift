@@ -32,6 +32,8 @@ public actor Prober {
         /// The share of a live stream's duration its status is read for: 1 in real time; a compressed clock (tests,
         /// demos) reads a compressed stream, at least one second.
         public var liveWindowScale: Double = 1
+        /// How long a read of the gateway's capabilities may take before the gateway counts as down.
+        public var capabilitiesTimeoutMs: Int64 = 10_000
 
         public init(testerID: String, region: String?, document: ScenarioDocument, inputs: [String: [UInt8]], api: String, cli: String, rtmp: String) {
             self.testerID = testerID
@@ -143,7 +145,7 @@ public actor Prober {
     func currentOffers(force: Bool = false) async throws -> [String: GatewayOffer]? {
         if !force, let offers, clock.nowMs - offers.atMs < 300_000 { return offers.byAddress }
         do {
-            let response = try await client.execute(HTTPClientRequest(url: "\(settings.cli)/getNetworkCapabilities"), timeout: .seconds(10))
+            let response = try await client.execute(HTTPClientRequest(url: "\(settings.cli)/getNetworkCapabilities"), timeout: .milliseconds(settings.capabilitiesTimeoutMs))
             let body = try await response.body.collect(upTo: 64 << 20)
             guard response.status == .ok else { return nil }
             let value = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(Array(buffer: body))

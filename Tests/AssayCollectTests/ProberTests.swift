@@ -2,6 +2,7 @@ import AssayCollect
 import AssayConfiguration
 import AssayCore
 import AssayGatewayStandIn
+import AssayHTTP
 import AssayProbe
 import AssayStore
 import AssayTestSupport
@@ -163,6 +164,37 @@ struct ProberTests {
         let t2i = records.filter { $0["scenario"] == .string("t2i") }.sorted { ($0["start_ms"]?.intValue ?? 0) < ($1["start_ms"]?.intValue ?? 0) }
         #expect(t2i.map { $0["outcome"]?.stringValue ?? "" } == ["passed", "skipped"])
         #expect(t2i.last?["skip_reason"] == .string("cost_cap"))
+    }
+}
+
+extension ProberTests {
+    @Test("a gateway that cannot be read after the day was planned: every probe recorded as gateway_down, none sent")
+    func gatewayDown() async throws {
+        let directory = try TemporaryDirectory()
+        let standIn = GatewayStandIn(orchestrators: [Self.orchestrator(1, .reliable, models: [Self.t2i])], webhook: "http://127.0.0.1:9/orchestrators")
+        let (gateway, server) = await standIn.start()
+        let document = try Self.document()
+        func prober(_ cli: String) throws -> Prober {
+            var settings = Prober.Settings(testerID: "tester-a", region: nil, document: document, inputs: [:], api: gateway, cli: cli,
+                                           rtmp: "rtmp://127.0.0.1:1935")
+            settings.capabilitiesTimeoutMs = 500  // a refused connection is retried until then
+            return try Prober(settings: settings,
+                       staging: directory.file("staging.sqlite"), webhook: ProbeWebhook(refresh: .milliseconds(30)), client: .shared,
+                       clock: CollectorClock(startMs: Self.day.startMs, speed: 10_000_000), logger: Logger(label: "test"), missedBefore: Self.day.startMs)
+        }
+        _ = try await prober(gateway).plan(Self.day)
+        server.cancel()
+        // The same store, the plan kept; the gateway's CLI API now refuses connections.
+        let closed = "http://127.0.0.1:\(try LoopbackPort.free())"
+        try await prober(closed).run(day: Self.day)
+        let store = try StagingStore(path: directory.file("staging.sqlite"))
+        var reasons: [String] = []
+        try store.forEachRecord(day: Self.day) { bytes in
+            let value = try? JSONParser().parse(bytes)  // staged records are canonical JSON
+            reasons.append(value?["skip_reason"]?.stringValue ?? "sent")
+        }
+        #expect(reasons == ["gateway_down", "gateway_down"])
+        #expect(standIn.served.isEmpty)
     }
 }
 
