@@ -46,11 +46,18 @@ public final class ProbeWebhook: Sendable {
         let wait: Duration? = state.withLock { state in
             state.target = uri
             guard state.lastServed != uri, let last = state.lastFetch else { return nil }
-            let age = ContinuousClock.now - last
-            return age >= refresh ? nil : refresh - age + .milliseconds(1)
+            // The gateway stamps its copy when our answer has reached it, a little after we sent it: a tenth of the
+            // interval more covers that delay.
+            let age = ContinuousClock.now - last, wait = refresh + max(refresh / 10, .milliseconds(1))
+            return age >= wait ? nil : wait - age
         }
         if let wait { try await Task.sleep(for: wait) }
     }
+
+    /// Whether the gateway holds `uri` as its list: the last list it fetched named it. After an attempt, false means
+    /// the gateway did not take the tester's list (its fetch failed, and go-livepeer then keeps its old list), so the
+    /// attempt may have reached another orchestrator and is not the target's.
+    func holds(_ uri: String) -> Bool { state.withLock { $0.lastServed == uri } }
 
     /// The routes of the webhook listener.
     public func router() -> Router<BasicRequestContext> {

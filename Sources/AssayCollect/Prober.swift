@@ -178,7 +178,12 @@ public actor Prober {
         let sentMs = max(clock.nowMs, probe.atMs)
         let interrupted = Self.record(settings, scenario, probe, id: id, sentMs: sentMs, AttemptResult(outcome: .interrupted), skip: nil, uri: offer.uri)
         try store.beginProbe(id: id, day: day, interrupted: interrupted.canonical, spend: spend)
-        let result = await sender.send(scenario, streamID: Hex.encode(MessageDigest.sha256(Array(id.utf8)).bytes.prefix(12)))
+        var result = await sender.send(scenario, streamID: Hex.encode(MessageDigest.sha256(Array(id.utf8)).bytes.prefix(12)))
+        if !webhook.holds(offer.uri) {
+            // The gateway did not take the target: whatever answered was not necessarily the target (spec/probe.md §5).
+            logger.warning("the gateway did not take the tester's orchestrator list; the attempt is not the target's", metadata: ["id": "\(id)"])
+            result = AttemptResult(outcome: .connectError, latencyMs: result.latencyMs, errorType: "target_not_reached")
+        }
         try finish(id, scenario, probe, sentMs: sentMs, result, skip: nil, uri: offer.uri)
     }
 

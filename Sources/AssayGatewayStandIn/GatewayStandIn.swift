@@ -84,13 +84,17 @@ public final class GatewayStandIn: Sendable {
     let state: Mutex<State>
     let webhook: String
     let refresh: Duration
+    let webhookTimeoutMs: Int64
     let client: HTTPClient
 
-    /// `webhook`: the URL it fetches orchestrators from (the tester's); `refresh`: go-livepeer's webhook refresh interval.
-    public init(orchestrators: [Orchestrator], webhook: String, refresh: Duration = .seconds(60), client: HTTPClient = .shared) {
+    /// `webhook`: the URL it fetches orchestrators from (the tester's); `refresh`: go-livepeer's webhook refresh interval;
+    /// `webhookTimeoutMs`: how long a fetch of the webhook may take.
+    public init(orchestrators: [Orchestrator], webhook: String, refresh: Duration = .seconds(60), webhookTimeoutMs: Int64 = 30_000,
+                client: HTTPClient = .shared) {
         state = Mutex(State(orchestrators: orchestrators, advertising: Set(orchestrators.map(\.address))))
         self.webhook = webhook
         self.refresh = refresh
+        self.webhookTimeoutMs = webhookTimeoutMs
         self.client = client
     }
 
@@ -160,16 +164,20 @@ public final class GatewayStandIn: Sendable {
     func select() async -> Orchestrator? {
         let stale = state.withLock { state in state.lastFetch.map { ContinuousClock.now - $0 >= refresh } ?? true }
         if stale {
-            var list: [String] = []
-            if let response = try? await client.execute(HTTPClientRequest(url: webhook), timeout: .seconds(5)),  // unreachable: an empty pool
+            // go-livepeer stamps its fetch when the answer has arrived; the stand-in stamps it when it asks, so that a
+            // test on a loaded machine, where the answer may take long, does not depend on that delay (the tester's
+            // margin covers it against a real gateway: spec/probe.md §5).
+            let asked = ContinuousClock.now
+            // As go-livepeer (`cachedInfosOnError`): a webhook that cannot be read leaves the pool as it was.
+            if let response = try? await client.execute(HTTPClientRequest(url: webhook), timeout: .milliseconds(webhookTimeoutMs)),  // unread: the old pool stays
                let body = try? await response.body.collect(upTo: 1 << 20), let value = try? JSONParser().parse(Array(buffer: body)),
                case .array(let entries) = value {
-                list = entries.compactMap { $0["address"]?.stringValue }
-            }
-            state.withLock { state in
-                state.pool = list
-                state.lastFetch = ContinuousClock.now
-                state.webhookFetches += 1
+                let list = entries.compactMap { $0["address"]?.stringValue }
+                state.withLock { state in
+                    state.pool = list
+                    state.lastFetch = asked
+                    state.webhookFetches += 1
+                }
             }
         }
         return state.withLock { state in state.pool.first.flatMap { uri in state.orchestrators.first { $0.uri == uri } } }

@@ -57,7 +57,7 @@ struct ProberTests {
     }
 
     /// A stand-in gateway with `orchestrators` and a tester pointed at it, run through `day`; the records it staged.
-    static func run(_ orchestrators: [GatewayStandIn.Orchestrator], document: ScenarioDocument,
+    static func run(_ orchestrators: [GatewayStandIn.Orchestrator], document: ScenarioDocument, webhookReachable: Bool = true,
                     afterPlanning: @Sendable (GatewayStandIn) -> Void = { _ in }) async throws -> (records: [JSONValue], standIn: GatewayStandIn) {
         let directory = try TemporaryDirectory()
         let webhook = ProbeWebhook(refresh: .milliseconds(30))
@@ -66,8 +66,9 @@ struct ProberTests {
                                      onServerRunning: { webhookPort.set($0.localAddress?.port ?? 0) })
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await webhookApp.runService() }
-            let hookURL = "http://127.0.0.1:\(try await webhookPort.value())/orchestrators"
-            let standIn = GatewayStandIn(orchestrators: orchestrators, webhook: hookURL, refresh: .milliseconds(30))
+            let hookURL = "http://127.0.0.1:\(webhookReachable ? try await webhookPort.value() : try LoopbackPort.free())/orchestrators"
+            let standIn = GatewayStandIn(orchestrators: orchestrators, webhook: hookURL, refresh: .milliseconds(30),
+                                         webhookTimeoutMs: webhookReachable ? 30_000 : 300)
             let (gateway, server) = await standIn.start()
             defer { server.cancel() }
             var settings = Prober.Settings(testerID: "tester-a", region: nil, document: document, inputs: [:], api: gateway, cli: gateway,
@@ -168,6 +169,17 @@ struct ProberTests {
 }
 
 extension ProberTests {
+    @Test("a gateway that does not take the tester's list: its answers are credited to no orchestrator (target_not_reached)")
+    func targetNotReached() async throws {
+        let orchestrators = [Self.orchestrator(1, .reliable, models: [Self.t2i])]
+        let (records, standIn) = try await Self.run(orchestrators, document: try Self.document(), webhookReachable: false)
+        let t2i = records.filter { $0["scenario"] == .string("t2i") }
+        #expect(t2i.count == 2)
+        #expect(t2i.allSatisfy { $0["outcome"] == .string("connect_error") && $0["error_type"] == .string("target_not_reached") }, "\(t2i)")
+        #expect(t2i.allSatisfy { $0["http_status"] == nil })
+        #expect(standIn.served.count == 2 && standIn.served.allSatisfy { $0.orchestrator == nil })
+    }
+
     @Test("a gateway that cannot be read after the day was planned: every probe recorded as gateway_down, none sent")
     func gatewayDown() async throws {
         let directory = try TemporaryDirectory()
