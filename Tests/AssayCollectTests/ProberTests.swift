@@ -157,7 +157,7 @@ struct ProberTests {
         }
     }
 
-    @Test("the daily cost cap stops a scenario for the day and says so in each skipped record")
+    @Test("the daily cost cap stops a scenario for the day and says so in the record of each probe it holds back")
     func costCap() async throws {
         // 1000 wei per pixel × 64 × 64 pixels = 4,096,000 wei a probe: the first fits under 5,000,000, the second does not.
         let orchestrators = [Self.orchestrator(1, .reliable, models: [Self.t2i])]
