@@ -148,24 +148,20 @@ struct ProbeSender: Sendable {
         }
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
-
     /// An answer whose status is not an HTTP status (100…599) is an error of the gateway, with no status to record.
     static func invalidStatus(_ status: Int64, started: ContinuousClock.Instant) -> AttemptResult? {
         guard !(100...599).contains(status) else { return nil }
-        return AttemptResult(outcome: .httpError, latencyMs: milliseconds(ContinuousClock.now - started), errorType: "invalid_status",
+        return AttemptResult(outcome: .httpError, latencyMs: (ContinuousClock.now - started).wholeMilliseconds, errorType: "invalid_status",
                              errorText: PercentEncoding.errorText(Array("HTTP status \(status)".utf8)))
     }
 
     /// The outcome of a failure to get an answer: the gateway unreachable, or the scenario's time up.
     static func failure(_ error: any Error, started: ContinuousClock.Instant) -> AttemptResult {
         if let http = error as? HTTPClientError, http == .deadlineExceeded || http == .readTimeout {
-            return AttemptResult(outcome: .timeout, latencyMs: milliseconds(ContinuousClock.now - started), errorType: "timeout")
+            return AttemptResult(outcome: .timeout, latencyMs: (ContinuousClock.now - started).wholeMilliseconds, errorType: "timeout")
         }
         let text = "\(error)"
-        return AttemptResult(outcome: .connectError, latencyMs: milliseconds(ContinuousClock.now - started), errorType: "connect_error",
+        return AttemptResult(outcome: .connectError, latencyMs: (ContinuousClock.now - started).wholeMilliseconds, errorType: "connect_error",
                              errorText: PercentEncoding.errorText(Array(text.utf8)))
     }
 
@@ -181,11 +177,11 @@ struct ProbeSender: Sendable {
         do {
             response = try await client.execute(request, deadline: deadline)
         } catch { return Self.failure(error, started: started) }
-        let ttfb = Self.milliseconds(ContinuousClock.now - started)
+        let ttfb = (ContinuousClock.now - started).wholeMilliseconds
         do { bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20)) } catch { return Self.failure(error, started: started) }
         let status = Int64(response.status.code)
         if let invalid = Self.invalidStatus(status, started: started) { return invalid }
-        var result = AttemptResult(outcome: .passed, httpStatus: status, ttfbMs: ttfb, latencyMs: Self.milliseconds(ContinuousClock.now - started))
+        var result = AttemptResult(outcome: .passed, httpStatus: status, ttfbMs: ttfb, latencyMs: (ContinuousClock.now - started).wholeMilliseconds)
         if status >= 400 && status != scenario.checks.status {
             result.outcome = .httpError
             result.errorType = "http_\(status)"
@@ -250,7 +246,7 @@ struct ProbeSender: Sendable {
             } else {
                 result.failedChecks = ["status"]
             }
-            result.latencyMs = Self.milliseconds(ContinuousClock.now - started)
+            result.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
             return result
         }
         // The stream runs from the gateway's answer; its status is read for its duration, at least once after the interval.
@@ -269,10 +265,10 @@ struct ProbeSender: Sendable {
             default: nil
             }
             guard value["state"]?.stringValue == "ONLINE", let fps, fps > 0 else { continue }
-            if result.ttfbMs == nil { result.ttfbMs = Self.milliseconds(ContinuousClock.now - started) }
+            if result.ttfbMs == nil { result.ttfbMs = (ContinuousClock.now - started).wholeMilliseconds }
             samples.append(fps)
         } while ContinuousClock.now < end
-        result.latencyMs = Self.milliseconds(ContinuousClock.now - started)
+        result.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
         guard !samples.isEmpty else {
             result.outcome = .timeout
             result.errorType = "no_output"

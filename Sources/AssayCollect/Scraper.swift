@@ -117,7 +117,7 @@ public struct Scraper: Sendable {
             result.reason = "staging failed: \(error)"
         }
         let elapsed = ContinuousClock.now - started
-        result.latencyMs = latencyClock == .stepped ? 0 : elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        result.latencyMs = latencyClock == .stepped ? 0 : elapsed.wholeMilliseconds
         // The probe: what this attempt achieved, staged like any record.
         var probe = StagingStore.Batch()
         if let record = probeRecord(target: target, startMs: startMs, result: result) { probe.records.append((record, record.canonicalBytes())) }

@@ -81,10 +81,11 @@ public struct ProbeConfiguration: Sendable {
 extension ScenarioFile {
     /// A scenario file (YAML input form, or the published JSON) and the input files its multipart requests send, by
     /// SHA-256: the files the YAML names, or for a published document `inputs/<sha256>` (or the file name) beside it.
-    public static func load(_ path: String) throws(Failure) -> (document: ScenarioDocument, inputs: [String: [UInt8]]) {
+    /// With `readingInputs` false, the document alone (a published one is checked without its input files).
+    public static func load(_ path: String, readingInputs: Bool = true) throws(Failure) -> (document: ScenarioDocument, inputs: [String: [UInt8]]) {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let bytes: [UInt8]
-        do { bytes = try Files.read(path, limit: ScenarioDocument.maxBytes + 1) } catch { throw .inputFile(path: path, "\(error)") }
+        do { bytes = try Files.read(path, limit: ScenarioDocument.maxBytes + 1) } catch { throw .unreadable("\(error)") }
         let document: ScenarioDocument
         var inputs: [String: [UInt8]] = [:]
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
@@ -92,7 +93,7 @@ extension ScenarioFile {
         } else {
             do { document = try ScenarioDocument(bytes: bytes) } catch { throw .content(error) }
         }
-        for scenario in document.scenarios {
+        for scenario in document.scenarios where readingInputs {
             guard case .multipart(let parts) = scenario.request else { continue }
             for case .file(_, let file) in parts where inputs[file.sha256] == nil {
                 let candidates = [file.filename, "inputs/\(file.sha256)"].map { "\(directory)/\($0)" }

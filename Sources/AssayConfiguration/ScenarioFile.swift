@@ -11,12 +11,15 @@ public enum ScenarioFile {
         case yaml(line: Int, String)
         /// An input file that cannot be read, at the place that names it.
         case inputFile(path: String, String)
+        /// The scenario file itself cannot be read (the reason names it).
+        case unreadable(String)
         case content(ScenarioIssue)
 
         public var description: String {
             switch self {
             case .yaml(let line, let reason): "line \(line): \(reason)"
             case .inputFile(let path, let reason): "\(path): \(reason)"
+            case .unreadable(let reason): reason
             case .content(let issue): issue.description
             }
         }
@@ -33,18 +36,12 @@ public enum ScenarioFile {
 
     /// The canonical document of the YAML `text`, and in `inputs` the files it names, by SHA-256.
     static func document(yaml text: String, relativeTo directory: String, inputs: inout [String: [UInt8]]) throws(Failure) -> ScenarioDocument {
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
-            var line = 1
-            switch error {
-            case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): line = mark.line
-            default: break
-            }
-            throw .yaml(line: line, "not valid YAML: \(error)")
-        } catch {
-            throw .yaml(line: 1, "not valid YAML: \(error)")
+        // The one YAML reader of the configurations: its errors (not YAML, empty) with their lines.
+        var reader = YAMLReader()
+        guard let root = reader.compose(text) else {
+            let error = reader.errors.first
+            throw .yaml(line: error?.line ?? 1, error?.reason ?? "not valid YAML")
         }
-        guard let root else { throw .yaml(line: 1, "the file is empty") }
         var budget = maxValues
         let value = try resolvingFiles(try json(root, budget: &budget), relativeTo: directory, inputs: &inputs)
         do { return try ScenarioDocument(input: value) } catch { throw .content(error) }

@@ -29,7 +29,8 @@ public enum Hex {
         return output
     }
 
-    static func value(_ byte: UInt8, strict: Bool) -> UInt8? {
+    /// The value of one hexadecimal digit; with `strict`, lowercase only.
+    public static func value(_ byte: UInt8, strict: Bool) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10

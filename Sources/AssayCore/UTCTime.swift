@@ -92,3 +92,8 @@ public enum WallClock {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 }
+
+extension Duration {
+    /// The duration in whole milliseconds, truncated.
+    public var wholeMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

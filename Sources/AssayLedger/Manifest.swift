@@ -49,6 +49,9 @@ public struct Manifest: Equatable, Sendable {
     /// Whether `records.by_kind` lists `kind` even at 0: the kinds of record schemas 1 and 2 (spec/dataset.md §4);
     /// later kinds are listed exactly when the bundle has some, so a bundle without them keeps its manifest.
     public static func listsAlways(_ kind: RecordKind) -> Bool { kind.firstSchema < AssayVersion.testJobSchema }
+
+    /// The kinds `records.by_kind` lists, in order: those of schemas 1–2 always, later ones when the bundle has some.
+    public var listedKinds: [RecordKind] { RecordKind.allCases.filter { Self.listsAlways($0) || (recordsByKind[$0] ?? 0) > 0 } }
     public var rejectedTotal: Int64 { Self.checkedSum(rejectedByCode.values) ?? .max }
 
     /// The sum of counts from a document, or nil when it does not fit in 63 bits.
@@ -94,8 +97,7 @@ public struct Manifest: Equatable, Sendable {
             })),
             .init("records", .object([
                 .init("total", .integer(recordsTotal)),
-                .init("by_kind", .object(RecordKind.allCases.filter { Self.listsAlways($0) || (recordsByKind[$0] ?? 0) > 0 }
-                    .map { .init($0.rawValue, .integer(recordsByKind[$0] ?? 0)) })),
+                .init("by_kind", .object(listedKinds.map { .init($0.rawValue, .integer(recordsByKind[$0] ?? 0)) })),
             ])),
             .init("merkle", .object([.init("tree_size", .integer(merkleTreeSize)), .init("root", .string(merkleRoot))])),
             .init("conflicts", .object([.init("keys", .integer(conflictKeys)), .init("versions", .integer(conflictVersions))])),

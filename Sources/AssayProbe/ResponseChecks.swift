@@ -21,7 +21,7 @@ public enum PercentEncoding {
         let bytes = Array(text.utf8)
         var i = 0
         while i < bytes.count {
-            if bytes[i] == 0x25, i + 2 < bytes.count, let high = Hex.value(bytes[i + 1]), let low = Hex.value(bytes[i + 2]) {
+            if bytes[i] == 0x25, i + 2 < bytes.count, let high = Hex.value(bytes[i + 1], strict: false), let low = Hex.value(bytes[i + 2], strict: false) {
                 output.append(high << 4 | low)
                 i += 3
             } else {
@@ -30,18 +30,6 @@ public enum PercentEncoding {
             }
         }
         return output
-    }
-}
-
-extension Hex {
-    /// The value of one hexadecimal digit, either case.
-    static func value(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x41 + 10
-        case 0x61...0x66: byte - 0x61 + 10
-        default: nil
-        }
     }
 }
 

@@ -79,7 +79,9 @@ struct ProbeRun: AsyncParsableCommand {
     func run() async throws {
         let configuration = try loadConfiguration(config, limit: 1 << 20) { ProbeConfiguration.parse(yaml: $0, relativeTo: $1) }
         let scenarios: (document: ScenarioDocument, inputs: [String: [UInt8]])
-        do { scenarios = try ScenarioFile.load(configuration.scenarios) } catch { throw Failure(message: "\(configuration.scenarios): \(error)") }
+        do { scenarios = try ScenarioFile.load(configuration.scenarios) } catch .unreadable(let reason) {
+            throw Failure(message: reason)
+        } catch { throw Failure(message: "\(configuration.scenarios): \(error)") }
         let clock = clockOptions.clock
         LineLogHandler.bootstrap(format: logFormat)
         var logger = Logger(label: "assay.probe")
@@ -114,13 +116,9 @@ struct ProbeRun: AsyncParsableCommand {
 
 /// Reads a scenario document: YAML in the input form, or a published (canonical JSON) document.
 func loadScenarioDocument(_ path: String) throws -> ScenarioDocument {
-    let bytes = try Files.read(path, limit: ScenarioDocument.maxBytes + 1)
-    if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-        do {
-            return try ScenarioFile.document(yaml: String(decoding: bytes, as: UTF8.self), relativeTo: (path as NSString).deletingLastPathComponent)
-        } catch { throw Failure(message: "\(path): \(error)") }
-    }
-    do { return try ScenarioDocument(bytes: bytes) } catch { throw Failure(message: "\(path): \(error)") }
+    do { return try ScenarioFile.load(path, readingInputs: false).document } catch .unreadable(let reason) {
+        throw Failure(message: reason)
+    } catch { throw Failure(message: "\(path): \(error)") }
 }
 
 struct ProbeScenarios: ParsableCommand {

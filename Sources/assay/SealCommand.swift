@@ -80,8 +80,7 @@ struct SealCommand: ParsableCommand {
         if shown > 50 { Diagnostics.print("rejected: … and \(shown - 50) more lines") }
         let manifest = bundle.manifest
         print("Sealed \(DatasetDirectory.bundleRelativePath(collector: collector, day: manifest.day))")
-        print("  records    \(manifest.recordsTotal)  (" + RecordKind.allCases.filter { Manifest.listsAlways($0) || (manifest.recordsByKind[$0] ?? 0) > 0 }
-            .map { "\($0.rawValue) \(manifest.recordsByKind[$0] ?? 0)" }.joined(separator: ", ") + ")")
+        print("  records    \(manifest.recordsTotal)  (" + manifest.listedKinds.map { "\($0.rawValue) \(manifest.recordsByKind[$0] ?? 0)" }.joined(separator: ", ") + ")")
         print("  conflicts  \(manifest.conflictKeys) keys, \(manifest.conflictVersions) versions")
         print("  rejected   \(manifest.rejectedTotal) input lines; \(bundle.outsideDay) records on other days; \(bundle.duplicatesCollapsed) duplicates collapsed")
         print("  merkle     \(manifest.merkleRoot)")

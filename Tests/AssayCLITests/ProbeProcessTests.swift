@@ -59,7 +59,7 @@ struct ProbeProcessTests {
             process.arguments = ["probe", "run", "--config", directory.file("probe.yaml"), "--clock-start", UTCTime.iso8601(milliseconds: clockStart),
                                  "--speed", String(Self.speed), "--days", "1"]
             process.standardOutput = FileHandle.nullDevice
-            FileManager.default.createFile(atPath: directory.file(log), contents: nil)
+            _ = FileManager.default.createFile(atPath: directory.file(log), contents: nil)  // the handle below fails if it is not there
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file(log)))
             try process.run()
             return process
