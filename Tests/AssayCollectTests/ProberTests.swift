@@ -43,7 +43,7 @@ struct ProberTests {
                 model_id: m-hang
                 request: {json: {model_id: m-hang, prompt: a bear, width: 64, height: 64}}
                 checks: {status: 200}
-                timeout_ms: 1000
+                timeout_ms: 5000
                 schedule: {per_day: 2}
               - id: live
                 pipeline: live-video-to-video
