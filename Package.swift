@@ -52,14 +52,14 @@ let package = Package(
         // The trusted core: what an auditor builds.
         .target(name: "AssayCore"),
         .target(name: "AssayCrypto", dependencies: ["AssayCore", "CAssayOpenSSL"]),
-        .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto"]),
+        .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto", "AssayProbe"]),
         .target(name: "AssayScore", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
 
         // The edges.
         // libgit2, wrapped: owned pointers and nothing else.
         .target(name: "AssayGit", dependencies: ["AssayCore", "CAssayGit2"]),
         // What operators do to a dataset's repository: publish (with replay), co-sign, amend the policy, check the history.
-        .target(name: "AssayWorkflows", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayGit"]),
+        .target(name: "AssayWorkflows", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayProbe", "AssayScore", "AssayGit"]),
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
         .target(name: "AssayIngest", dependencies: ["AssayCore"]),
         // The exporter's and the collector's YAML configurations: parsing and validation only.
@@ -199,7 +199,7 @@ let package = Package(
             dependencies: [
                 "assay", "assay-verify", "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayWorkflows", "AssayStore", "AssayExporter",
                 "AssayIngest", "AssayCollect", "AssayHTTP", "AssaySimulate", "AssayConfiguration", "AssayFuzzTargets", "AssayDemo", "AssayScore",
-                "AssayWitness", "AssayTestSupport", "CAssaySQLite", "CAssayGit2", "AssayGatewayStandIn", .product(name: "Yams", package: "Yams"),
+                "AssayWitness", "AssayTestSupport", "CAssaySQLite", "CAssayGit2", "AssayGatewayStandIn", "AssayProbe", .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]),
     ],

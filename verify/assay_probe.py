@@ -60,6 +60,207 @@ def canonical_value(value):
     return encode(value).encode("utf-8")
 
 
+PIPELINES = {
+    "audio-to-text": "multipart", "image-to-image": "multipart", "image-to-text": "multipart", "image-to-video": "multipart",
+    "live-video-to-video": "live", "llm": "json", "segment-anything-2": "multipart", "text-to-image": "json",
+    "text-to-speech": "json", "upscale": "multipart",
+}
+CHECKS = {  # spec/probe.md §2.4: each optional check and the pipelines it fits
+    "content_type": set(PIPELINES) - {"live-video-to-video"},
+    "images": {"image-to-image", "text-to-image", "upscale"},
+    "frames": {"image-to-video"},
+    "text": {"audio-to-text", "image-to-text", "llm"},
+    "min_output_fps_mfps": {"live-video-to-video"},
+}
+MEDIA_TYPE_BYTES = set(b"abcdefghijklmnopqrstuvwxyz0123456789!#$&-^_.+/")
+
+
+class Refused(ValueError):
+    """A scenario document that spec/probe.md §2 refuses; the message says where and why."""
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _depth(value):
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    return 0
+
+
+def _members(value, path, required, optional=()):
+    if not isinstance(value, dict):
+        raise Refused(f"{path}: must be an object")
+    unknown = set(value) - set(required) - set(optional)
+    if unknown:
+        raise Refused(f"{path}: '{sorted(unknown)[0]}' is not a member here")
+    missing = set(required) - set(value)
+    if missing:
+        raise Refused(f"{path}: '{sorted(missing)[0]}' is required")
+    return value
+
+
+def _integer(value, path, low, high):
+    if not _is_int(value) or not low <= value <= high:
+        raise Refused(f"{path}: must be an integer {low} … {high}")
+    return value
+
+
+def _text(value, path, low, high, allowed):
+    if not isinstance(value, str):
+        raise Refused(f"{path}: must be a string")
+    data = value.encode("utf-8")
+    if not low <= len(data) <= high or not all(allowed(b) for b in data):
+        raise Refused(f"{path}: '{value}' has not the form its place requires")
+    return value
+
+
+def _slug(value, path):
+    text = _text(value, path, 1, 63, lambda b: b in b"abcdefghijklmnopqrstuvwxyz0123456789._-")
+    if text[0] in "._-":
+        raise Refused(f"{path}: a slug starts with a letter or a digit")
+    return text
+
+
+def _identifier(value, path, high=256):
+    return _text(value, path, 1, high, lambda b: 0x20 < b < 0x7F and b not in (0x22, 0x5C))
+
+
+def _media_type(value, path):
+    text = _text(value, path, 3, 127, lambda b: b in MEDIA_TYPE_BYTES)
+    if text.count("/") != 1 or text.startswith("/") or text.endswith("/"):
+        raise Refused(f"{path}: '{text}' is not type/subtype")
+    return text
+
+
+def _body(value, path):
+    if not isinstance(value, dict):
+        raise Refused(f"{path}: must be an object")
+    if len(canonical_value(value)) > 65536:
+        raise Refused(f"{path}: more than 65536 bytes in canonical form")
+    return value
+
+
+def _scenario(s, path):
+    _members(s, path, ["checks", "id", "model_id", "pipeline", "request", "schedule", "timeout_ms"])
+    _slug(s["id"], f"{path}.id")
+    model = _identifier(s["model_id"], f"{path}.model_id")
+    pipeline = s["pipeline"]
+    if pipeline not in PIPELINES:
+        raise Refused(f"{path}.pipeline: '{pipeline}' is not a pipeline")
+    timeout = _integer(s["timeout_ms"], f"{path}.timeout_ms", 1000, 3_600_000)
+    schedule = _members(s["schedule"], f"{path}.schedule", ["per_day"], ["max_daily_cost_wei"])
+    _integer(schedule["per_day"], f"{path}.schedule.per_day", 1, 1440)
+    if "max_daily_cost_wei" in schedule:
+        wei = _text(schedule["max_daily_cost_wei"], f"{path}.schedule.max_daily_cost_wei", 1, 78, lambda b: 0x30 <= b <= 0x39)
+        if len(wei) > 1 and wei[0] == "0":
+            raise Refused(f"{path}.schedule.max_daily_cost_wei: leading zeros")
+    request = _members(s["request"], f"{path}.request", [], ["json", "live", "multipart"])
+    if len(request) != 1:
+        raise Refused(f"{path}.request: exactly one of json, live, multipart")
+    (kind, body), = request.items()
+    if kind != PIPELINES[pipeline]:
+        raise Refused(f"{path}.request: a {pipeline} scenario takes a '{PIPELINES[pipeline]}' request")
+    if kind == "json":
+        _body(body, f"{path}.request.json")
+        if body.get("model" if pipeline == "llm" else "model_id") != model:
+            raise Refused(f"{path}.request.json: the body does not name the scenario's model")
+    elif kind == "live":
+        _members(body, f"{path}.request.live", ["duration_s", "params"])
+        duration = _integer(body["duration_s"], f"{path}.request.live.duration_s", 10, 3600)
+        _body(body["params"], f"{path}.request.live.params")
+        if timeout < duration * 1000:
+            raise Refused(f"{path}.timeout_ms: shorter than the stream")
+    else:
+        if not isinstance(body, list) or not 1 <= len(body) <= 32:
+            raise Refused(f"{path}.request.multipart: 1 to 32 parts")
+        names, files, named_model = set(), 0, False
+        for i, part in enumerate(body):
+            where = f"{path}.request.multipart[{i}]"
+            _members(part, where, ["name"], ["file", "value"])
+            name = _identifier(part["name"], f"{where}.name", 64)
+            if ("file" in part) == ("value" in part):
+                raise Refused(f"{where}: a part has 'file' or 'value', one of them")
+            if "file" in part:
+                f = _members(part["file"], f"{where}.file", ["content_type", "filename", "sha256", "size"])
+                _media_type(f["content_type"], f"{where}.file.content_type")
+                _slug(f["filename"], f"{where}.file.filename")
+                _text(f["sha256"], f"{where}.file.sha256", 64, 64, lambda b: b in b"0123456789abcdef")
+                _integer(f["size"], f"{where}.file.size", 1, 104_857_600)
+                files += 1
+            else:
+                value = _text(part["value"], f"{where}.value", 0, 4096, lambda b: 0x20 <= b < 0x7F)
+                named_model |= name == "model_id" and value == model
+            if name in names:
+                raise Refused(f"{where}.name: '{name}' is used twice")
+            names.add(name)
+        if not named_model:
+            raise Refused(f"{path}.request.multipart: no part 'model_id' names the scenario's model")
+        if files == 0:
+            raise Refused(f"{path}.request.multipart: no file")
+    checks = _members(s["checks"], f"{path}.checks", ["status"], list(CHECKS))
+    _integer(checks["status"], f"{path}.checks.status", 100, 599)
+    for name in checks:
+        if name != "status" and pipeline not in CHECKS[name]:
+            raise Refused(f"{path}.checks.{name}: does not fit a {pipeline} scenario")
+    if "content_type" in checks:
+        _media_type(checks["content_type"], f"{path}.checks.content_type")
+    if "images" in checks:
+        images = _members(checks["images"], f"{path}.checks.images", ["count", "height", "width"])
+        _integer(images["count"], f"{path}.checks.images.count", 1, 16)
+        _integer(images["height"], f"{path}.checks.images.height", 1, 8192)
+        _integer(images["width"], f"{path}.checks.images.width", 1, 8192)
+    if "frames" in checks:
+        _integer(_members(checks["frames"], f"{path}.checks.frames", ["min"])["min"], f"{path}.checks.frames.min", 1, 10_000)
+    if "text" in checks:
+        _integer(_members(checks["text"], f"{path}.checks.text", ["min_bytes"])["min_bytes"], f"{path}.checks.text.min_bytes", 1, 1_048_576)
+    if "min_output_fps_mfps" in checks:
+        _integer(checks["min_output_fps_mfps"], f"{path}.checks.min_output_fps_mfps", 1, 240_000)
+
+
+def read_document(raw):
+    """A published scenario document (spec/probe.md §2), validated; raises Refused. Which problem a document has
+    first is the Swift validator's to say (§2.5's order); this one says whether it has one."""
+    if len(raw) > 1 << 20:
+        raise Refused("$: larger than 1048576 bytes")
+    try:
+        document = parse_json(raw)
+    except Exception as error:  # the reader's own refusal (Invalid), whatever its reason
+        raise Refused(f"$: not JSON under the strict rules: {error}")
+    if _depth(document) > 16:
+        raise Refused("$: nested deeper than 16 levels")
+    try:
+        encoded = canonical_value(document)
+    except (ValueError, OverflowError) as error:
+        raise Refused(f"$: no canonical form: {error}")
+    if encoded != raw:
+        raise Refused("$: not in canonical form")
+    _members(document, "$", ["scenarios", "version"])
+    _integer(document["version"], "version", 1, 1)
+    scenarios = document["scenarios"]
+    if not isinstance(scenarios, list) or not 1 <= len(scenarios) <= 256:
+        raise Refused("scenarios: 1 to 256 scenarios")
+    for i, scenario in enumerate(scenarios):
+        _scenario(scenario, f"scenarios[{i}]")
+    ids = [s["id"].encode() for s in scenarios]
+    if any(a >= b for a, b in zip(ids, ids[1:])):
+        raise Refused("scenarios: not sorted by id, each once")
+    return document
+
+
+def input_files(document):
+    """{sha256: size} of the input files the scenarios name."""
+    files = {}
+    for scenario in document["scenarios"]:
+        for part in scenario["request"].get("multipart", []):
+            if "file" in part:
+                files[part["file"]["sha256"]] = part["file"]["size"]
+    return files
+
+
 def commitment(day, seed_hex):
     """SHA-256("assay-probe-seed-v1" LF DAY LF SEED), spec/probe.md §3.1."""
     return hashlib.sha256(f"assay-probe-seed-v1\n{day}\n{seed_hex}".encode()).hexdigest()

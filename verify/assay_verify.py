@@ -1384,7 +1384,9 @@ RULES = {rule: "error" for rule in (
     "policy-rollback", "scores-document", "scores-input", "scores-incomplete", "scores-mismatch", "scores-signature", "log", "log-entry",
     "checkpoint-signature", "checkpoint-threshold", "split-view", "log-behind", "cosignature", "witness-quorum", "proof",
     "proof-binding", "commit-signature", "history", "worktree")}
-RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "revoked-signer", "policy-pending", "unwitnessed")})
+RULES.update({rule: "error" for rule in ("probe-plan", "probe-file", "probe-commitment")})
+RULES.update({rule: "warning" for rule in ("chain-gap", "duplicate-signer", "revoked-signer", "policy-pending", "unwitnessed",
+                                          "probe-timing")})
 
 
 class Log:
@@ -1457,8 +1459,10 @@ def read_descriptor(root):
 
 
 TOP_LEVEL = {"dataset.json": "regular", "README.md": "regular", "LICENSE": "regular",
-             "bundles": "directory", "scores": "directory", "policy": "directory", "log": "directory"}
-BUNDLE_FILES = {"manifest.json": "regular", "records.jsonl": "regular", "conflicts.jsonl": "regular", "signatures": "directory"}
+             "bundles": "directory", "scores": "directory", "policy": "directory", "log": "directory",
+             "probes": "directory"}  # its contents are check_probe_files's (probe.md §7.4)
+BUNDLE_FILES = {"manifest.json": "regular", "records.jsonl": "regular", "conflicts.jsonl": "regular", "probes.json": "regular",
+                "signatures": "directory"}
 SCORES_FILES = {"scores.json": "regular", "signatures": "directory"}
 POLICY_FILES = {"policy.json": "regular", "allowed_signers": "regular", "witnesses": "regular", "signatures": "directory"}
 
@@ -1682,8 +1686,8 @@ def parse_manifest(data):
             raise Invalid("bad prev.day")
         hex64(m["prev"]["sha256"])
     if not isinstance(m["files"], list) or [f.get("name") if isinstance(f, dict) else None for f in m["files"]] \
-            != ["conflicts.jsonl", "records.jsonl"]:
-        raise Invalid("files must name conflicts.jsonl and records.jsonl")
+            not in (["conflicts.jsonl", "records.jsonl"], ["conflicts.jsonl", "probes.json", "records.jsonl"]):
+        raise Invalid("files must name conflicts.jsonl and records.jsonl, with probes.json between them when the bundle has one")
     for entry in m["files"]:
         obj(entry, ["name", "sha256", "size"])
         hex64(entry["sha256"])
@@ -1766,6 +1770,7 @@ class BundleCheck:
         self.absolute = os.path.join(root, self.base)
         self.log = Log()
         self.manifest, self.manifest_hash, self.counting, self.unsigned = None, None, [], []
+        self.scenario_document = None
 
     def run(self):
         path = self.base + "/manifest.json"
@@ -1790,7 +1795,8 @@ class BundleCheck:
         if "prev" in manifest and parse_day(manifest["prev"]["day"]) >= parse_day(manifest["day"]):
             self.log.error("chain-link", path, "prev.day is not before the bundle's day")
         conflict_keys = self.check_conflicts(manifest)
-        self.check_records(manifest, conflict_keys)
+        test_jobs = self.check_records(manifest, conflict_keys)
+        self.scenario_document = check_probes(self, manifest, test_jobs)
         self.check_signatures(data)
         if len(self.counting) < self.threshold:
             self.log.error("threshold", self.base + "/signatures",
@@ -1872,7 +1878,7 @@ class BundleCheck:
 
     def check_records(self, manifest, conflict_keys):
         path = self.base + "/records.jsonl"
-        previous, by_kind, leaves, valid = None, {k: 0 for k in ALL_KINDS}, [], []
+        previous, by_kind, leaves, valid, test_jobs = None, {k: 0 for k in ALL_KINDS}, [], [], []
         for number, line, record in self.scan("records.jsonl", manifest):
             if len(line) <= LINE_LIMIT:
                 leaves.append(leaf_hash(line))
@@ -1886,6 +1892,8 @@ class BundleCheck:
             previous = key
             by_kind[record["kind"]] += 1
             valid.append(record)
+            if record["kind"] == "test_job":
+                test_jobs.append((number, record))
         for kind in ALL_KINDS:
             if by_kind[kind] != manifest["records"]["by_kind"].get(kind, 0):
                 self.log.error("record-count", self.base + "/manifest.json", "records.by_kind.%s differs" % kind)
@@ -1894,6 +1902,7 @@ class BundleCheck:
             self.log.error("merkle-root", self.base + "/manifest.json", "the Merkle tree differs")
         if canonical(coverage_of(valid)) != canonical(manifest["coverage"]):
             self.log.error("coverage", self.base + "/manifest.json", "coverage differs from the probes")
+        return test_jobs
 
     def check_signatures(self, manifest_bytes):
         time = self.day * 86400
@@ -1916,6 +1925,299 @@ class BundleCheck:
         self.counting.sort(key=lambda c: c.encode("utf-8"))
         self.unsigned = [p for p in allowed_principals(self.policy, MANIFEST_NAMESPACE, time)
                          if not any(_matches(c, p) for c in self.counting)]
+
+
+# The job tester's publications (probe.md §7) -----------------------------------------------------------------
+
+ADDRESS = re.compile(r"0x[0-9a-f]{40}")
+IDENTIFIER = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}")
+REVEAL_LIMIT, COMMITMENT_LIMIT, SCENARIOS_LIMIT, INPUT_LIMIT = 64 << 20, 4096, 1 << 20, 104_857_600
+MAX_PROBES = 10_000_000
+
+
+def _probe_module():
+    """assay_probe.py beside this file (it imports this module, so it is imported when first needed)."""
+    import assay_probe
+    return assay_probe
+
+
+def _canonical_document(data, limit, what):
+    if len(data) > limit:
+        raise Invalid("%s is larger than %d bytes" % (what, limit))
+    if not data.endswith(b"\n"):
+        raise Invalid("%s is canonical JSON followed by one newline" % what)
+    value = parse_json(data[:-1])
+    if not isinstance(value, dict) or canonical(value) + b"\n" != data:
+        raise Invalid("%s is not a canonical JSON object followed by one newline" % what)
+    return value
+
+
+def parse_commitment(data):
+    """probes/commitments/<c>/<YYYY>/<MM>/<DD>.json (probe.md §7.2)."""
+    value = _canonical_document(data, COMMITMENT_LIMIT, "a commitment")
+    if set(value) != {"collector", "commitment", "dataset", "day", "format"} or value["format"] != "assay-probe-commitment-v1":
+        raise Invalid("a commitment has exactly collector, commitment, dataset, day and format assay-probe-commitment-v1")
+    for name in ("collector", "dataset"):
+        if not isinstance(value[name], str) or not SLUG.fullmatch(value[name]):
+            raise Invalid("%s must be a slug" % name)
+    if not isinstance(value["commitment"], str) or not HEX64.fullmatch(value["commitment"]):
+        raise Invalid("commitment must be 64 lowercase hexadecimal digits")
+    if not isinstance(value["day"], str) or parse_day(value["day"]) is None:
+        raise Invalid("day must be a date")
+    return value
+
+
+def parse_reveal(data):
+    """A bundle's probes.json (probe.md §7.3), without the document it names."""
+    value = _canonical_document(data, REVEAL_LIMIT, "a reveal")
+    if set(value) != {"day", "format", "scenarios", "seed", "targets", "tester"} or value["format"] != "assay-probe-reveal-v1":
+        raise Invalid("a reveal has exactly day, format assay-probe-reveal-v1, scenarios, seed, targets and tester")
+    if not isinstance(value["day"], str) or parse_day(value["day"]) is None:
+        raise Invalid("day must be a date")
+    for name in ("scenarios", "seed"):
+        if not isinstance(value[name], str) or not HEX64.fullmatch(value[name]):
+            raise Invalid("%s must be 64 lowercase hexadecimal digits" % name)
+    if not isinstance(value["tester"], str) or not IDENTIFIER.fullmatch(value["tester"]):
+        raise Invalid("tester must be an identifier")
+    if not isinstance(value["targets"], dict):
+        raise Invalid("targets must be an object")
+    for scenario, addresses in value["targets"].items():
+        if not isinstance(addresses, list) or not addresses or not all(isinstance(a, str) and ADDRESS.fullmatch(a) for a in addresses):
+            raise Invalid("targets.%s must be a non-empty array of addresses" % scenario)
+        if any(a >= b for a, b in zip(addresses, addresses[1:])):
+            raise Invalid("targets.%s must be sorted, each once" % scenario)
+    return value
+
+
+def check_probes(bundle, manifest, test_jobs):
+    """probe-plan, probe-file, probe-commitment for one bundle (probe.md §7.4 items 1-4); returns the SHA-256 of the
+    scenario document its reveal names, or None."""
+    log, base = bundle.log, bundle.base
+    path = base + "/probes.json"
+    entry = next((f for f in manifest["files"] if f["name"] == "probes.json"), None)
+    if entry is None:
+        if kind(os.path.join(bundle.root, path)) is not None:
+            log.error("unlisted-file", path, "is not named by the bundle's manifest")
+        if test_jobs:
+            log.error("probe-plan", base + "/records.jsonl", "has %d test jobs but the bundle reveals no probe order" % len(test_jobs))
+        return None
+    try:
+        data, larger = read_regular(os.path.join(bundle.root, path), min(entry["size"], REVEAL_LIMIT), partial=True)
+    except OSError as error:
+        log.error("file-missing", path, "is named in the manifest but cannot be read: %s" % error)
+        return None
+    if larger:
+        log.error("file-size", path, "is larger than the manifest says; reading stopped there")
+        return None
+    if len(data) != entry["size"]:
+        log.error("file-size", path, "size differs from the manifest")
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        log.error("file-hash", path, "SHA-256 differs from the manifest")
+    try:
+        reveal = parse_reveal(data)
+    except Invalid as error:
+        log.error("probe-plan", path, str(error))
+        return None
+    day = day_text(bundle.day)
+    if reveal["day"] != day:
+        log.error("probe-plan", path, "reveals the probes of another day")
+        return None
+    probe = _probe_module()
+    relative = "probes/commitments/%s/%s.json" % (bundle.collector, day.replace("-", "/"))
+    try:
+        committed = parse_commitment(read_regular(os.path.join(bundle.root, relative), COMMITMENT_LIMIT))
+        if (committed["dataset"], committed["collector"], committed["day"]) == (bundle.dataset_id, bundle.collector, day) \
+                and committed["commitment"] != probe.commitment(day, reveal["seed"]):
+            log.error("probe-commitment", relative, "does not commit to the revealed seed")
+    except OSError as error:
+        log.error("probe-commitment", relative, "is missing or cannot be read: %s" % error)
+    except Invalid:
+        pass  # reported once, by check_probe_files
+    document_path = "probes/scenarios/%s.json" % reveal["scenarios"]
+    try:
+        raw = read_regular(os.path.join(bundle.root, document_path), SCENARIOS_LIMIT)
+    except OSError as error:
+        log.error("probe-file", document_path, "is missing or cannot be read: %s" % error)
+        return reveal["scenarios"]
+    if hashlib.sha256(raw).hexdigest() != reveal["scenarios"]:
+        log.error("probe-file", document_path, "has another SHA-256 than its name")
+        return reveal["scenarios"]
+    try:
+        document = probe.read_document(raw)
+    except probe.Refused as error:
+        log.error("probe-file", document_path, "is not a valid scenario document: %s" % error)
+        return reveal["scenarios"]
+    scenarios = {s["id"]: s for s in document["scenarios"]}
+    unknown = [s for s in reveal["targets"] if s not in scenarios]
+    total = sum(scenarios[s]["schedule"]["per_day"] * len(a) for s, a in reveal["targets"].items() if s in scenarios)
+    if unknown or total > MAX_PROBES:
+        log.error("probe-plan", path, "names a scenario the document lacks" if unknown else "has more probes than the bound")
+        return reveal["scenarios"]
+    jobs = {}
+    for number, record in test_jobs:
+        if record["observer_id"] != reveal["tester"]:
+            log.error("probe-plan", base + "/records.jsonl", "line %d: a test job of another observer than the day's tester" % number)
+            continue
+        jobs[record["id"]] = (number, record)
+    hashes = {i: hashlib.sha256(probe.canonical_value(s)).hexdigest() for i, s in scenarios.items()}
+    missing = []
+    for at_ms, _, scenario_id, orchestrator, k in probe.order(document, day, reveal["seed"], reveal["targets"]):
+        scenario_id, orchestrator = scenario_id.decode(), orchestrator.decode()
+        key = "%s/%s/%s/%d" % (day, scenario_id, orchestrator, k)
+        found = jobs.pop(key, None)
+        if found is None:
+            missing.append(key)
+            continue
+        number, record = found
+        scenario = scenarios[scenario_id]
+        expected = {"scenario": scenario_id, "scenario_sha256": hashes[scenario_id], "orchestrator": orchestrator, "slot": k,
+                    "start_ms": at_ms, "pipeline": scenario["pipeline"], "model_id": scenario["model_id"]}
+        differs = sorted(name for name, value in expected.items() if record.get(name) != value)
+        if differs:
+            log.error("probe-plan", base + "/records.jsonl", "line %d: test job %s differs from its probe in %s" % (number, key, ", ".join(differs)))
+    if missing:
+        log.error("probe-plan", base + "/records.jsonl", "%d probes of the revealed order have no test job, the first %s" % (len(missing), missing[0]))
+    for number, record in sorted(jobs.values(), key=lambda item: item[0]):
+        log.error("probe-plan", base + "/records.jsonl", "line %d: test job %s is no probe of the revealed order" % (number, record["id"]))
+    return reveal["scenarios"]
+
+
+def commitment_days(root):
+    """{collector: [day, ...]} of probes/commitments/<collector>/<YYYY>/<MM>/<DD>.json (links never followed)."""
+    base = os.path.join(root, "probes", "commitments")
+    result = {}
+    if kind(base) != "directory":
+        return result
+    for collector, found in entries(base):
+        if found != "directory" or not SLUG.fullmatch(collector):
+            continue
+        days = []
+        for year, yk in entries(os.path.join(base, collector)):
+            if yk != "directory" or not _digits(year, 4):
+                continue
+            for month, mk in entries(os.path.join(base, collector, year)):
+                if mk != "directory" or not _digits(month, 2):
+                    continue
+                for name, fk in entries(os.path.join(base, collector, year, month)):
+                    number = parse_day("%s-%s-%s" % (year, month, name[:-5])) if fk == "regular" and name.endswith(".json") \
+                        and _digits(name[:-5], 2) else None
+                    if number is not None:
+                        days.append(number)
+        result[collector] = sorted(days)
+    return result
+
+
+def check_probe_files(root, dataset_id, referenced, log):
+    """probe-file, probe-commitment, unlisted-file, bundle-path, file-type under probes/ (probe.md §7.4 items 5-6)."""
+    if kind(os.path.join(root, "probes")) != "directory":
+        return
+    layout = LayoutCheck(root, log)
+    present = set()
+    for name, found in layout.entries("probes") or []:
+        if name not in ("scenarios", "inputs", "commitments"):
+            log.error("unlisted-file", "probes/" + name, "is not part of the tester's publications")
+        elif layout.has_kind(found, "directory", "probes/" + name):
+            present.add(name)
+
+    def named_by_hash(relative, suffix, limit, elsewhere):
+        """(H, path, bytes) of each file named <H><suffix>; bytes None, without a finding, for a name in `elsewhere`
+        (a bundle's probe check reports it) that is not a regular file whose SHA-256 is H."""
+        for name, found in layout.entries(relative) or []:
+            path = "%s/%s" % (relative, name)
+            stem = name[:-len(suffix)] if suffix and name.endswith(suffix) else (name if not suffix else "")
+            if not HEX64.fullmatch(stem):
+                log.error("unlisted-file", path, "is not named <SHA-256>%s" % suffix)
+                continue
+            if stem in elsewhere and found != "regular":
+                yield stem, path, None
+                continue
+            if not layout.has_kind(found, "regular", path):
+                continue
+            try:
+                data = read_regular(os.path.join(root, path), limit)
+            except OSError as error:
+                if stem in elsewhere:
+                    yield stem, path, None
+                else:
+                    log.error("probe-file" if error.errno == errno.EFBIG else "unreadable", path, "cannot be read: %s" % error)
+                continue
+            if hashlib.sha256(data).hexdigest() != stem:
+                if stem in elsewhere:
+                    yield stem, path, None
+                else:
+                    log.error("probe-file", path, "has another SHA-256 than its name")
+                continue
+            yield stem, path, data
+
+    needed, known_inputs = {}, True
+    if "scenarios" in present:
+        probe = _probe_module()
+        for stem, path, data in named_by_hash("probes/scenarios", ".json", SCENARIOS_LIMIT, referenced):
+            if stem not in referenced:
+                log.error("unlisted-file", path, "is a scenario document no bundle's probe reveal names")
+                continue
+            try:
+                if data is None:
+                    raise probe.Refused("unreadable")
+                document = probe.read_document(data)
+            except probe.Refused:
+                known_inputs = False  # each naming bundle's probe-file finding; its inputs cannot be listed
+                continue
+            for sha, size in probe.input_files(document).items():
+                needed.setdefault(sha, (size, path))
+    if "inputs" in present:
+        for stem, path, data in named_by_hash("probes/inputs", "", INPUT_LIMIT, set()):
+            if stem not in needed:
+                if known_inputs:
+                    log.error("unlisted-file", path, "is an input file no named scenario document names")
+                continue
+            size, document = needed.pop(stem)
+            if len(data) != size:
+                log.error("probe-file", path, "is not the %d bytes %s says" % (size, document))
+    for sha in sorted(needed):
+        log.error("probe-file", "probes/inputs/" + sha, "is missing: %s names it" % needed[sha][1])
+    if "commitments" not in present:
+        return
+    top = "probes/commitments"
+    for collector, found in layout.entries(top) or []:
+        cpath = "%s/%s" % (top, collector)
+        if not SLUG.fullmatch(collector):
+            log.error("bundle-path", cpath, "is not a collector directory")
+            continue
+        if not layout.has_kind(found, "directory", cpath):
+            continue
+        for year, found in layout.entries(cpath) or []:
+            ypath = "%s/%s" % (cpath, year)
+            if not _digits(year, 4):
+                log.error("bundle-path", ypath, "is not a year (YYYY) directory")
+                continue
+            if not layout.has_kind(found, "directory", ypath):
+                continue
+            for month, found in layout.entries(ypath) or []:
+                mpath = "%s/%s" % (ypath, month)
+                if not _digits(month, 2):
+                    log.error("bundle-path", mpath, "is not a month (MM) directory")
+                    continue
+                if not layout.has_kind(found, "directory", mpath):
+                    continue
+                for name, found in layout.entries(mpath) or []:
+                    path = "%s/%s" % (mpath, name)
+                    number = parse_day("%s-%s-%s" % (year, month, name[:-5])) if name.endswith(".json") and _digits(name[:-5], 2) else None
+                    if number is None:
+                        log.error("bundle-path", path, "is not a day's commitment <DD>.json of a real date")
+                        continue
+                    if not layout.has_kind(found, "regular", path):
+                        continue
+                    try:
+                        committed = parse_commitment(read_regular(os.path.join(root, path), COMMITMENT_LIMIT))
+                    except OSError as error:
+                        log.error("probe-commitment" if error.errno == errno.EFBIG else "unreadable", path, "cannot be read: %s" % error)
+                        continue
+                    except Invalid as error:
+                        log.error("probe-commitment", path, str(error))
+                        continue
+                    if (committed["dataset"], committed["collector"], committed["day"]) != (dataset_id, collector, day_text(number)):
+                        log.error("probe-commitment", path, "names another dataset, collector or day than its place")
 
 
 def check_chain(chain, log):
@@ -2082,6 +2384,9 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                     elif match[0].manifest_hash != head["manifest_sha256"]:
                         chain_log.error("rollback", path + "/manifest.json", "history was rewritten")
         log.extend(chain_log.findings)
+        probe_log = Log(limit=1000)
+        check_probe_files(root, descriptor["id"], {b.scenario_document for b in bundles if b.scenario_document}, probe_log)
+        log.extend(probe_log.findings)
         log.extend(check_scores(root, policy, bundles, descriptor))
         log_findings = Log(limit=1000)
         recorded = state.get("log") if state is not None and state["dataset"] == descriptor["id"] else None
@@ -2294,7 +2599,7 @@ ENTRY_LIMIT = 4096
 CHECKPOINT_LIMIT = 4096
 NOTE_LIMIT = 1 << 20
 TILE_WIDTH = 256
-ENTRY_KINDS = {"policy": 1 << 20, "manifest": 16 << 20, "scores": 64 << 20}
+ENTRY_KINDS = {"policy": 1 << 20, "manifest": 16 << 20, "scores": 64 << 20, "commitment": 4096}
 
 
 def _size_name(text):
@@ -2325,10 +2630,14 @@ def entries_path(index, width=256):
 
 
 def entry_kind(path):
-    """policy, manifest or scores for the path of a signed document (log.md §7.1); None otherwise."""
+    """policy, manifest, scores or commitment for the path of a signed document (log.md §7.1); None otherwise."""
     parts = path.split("/")
     if len(parts) == 3 and parts[0] == "policy" and parts[2] == "policy.json" and _digits(parts[1], 4):
         return "policy"
+    if len(parts) == 6 and parts[:2] == ["probes", "commitments"] and SLUG.fullmatch(parts[2]) and parts[5].endswith(".json") \
+            and _digits(parts[3], 4) and _digits(parts[4], 2) and _digits(parts[5][:-5], 2) \
+            and parse_day("%s-%s-%s" % (parts[3], parts[4], parts[5][:-5])) is not None:
+        return "commitment"
     if len(parts) != 6 or not SLUG.fullmatch(parts[1]) or parse_day("%s-%s-%s" % tuple(parts[2:5])) is None:
         return None
     if parts[0] == "bundles" and parts[5] == "manifest.json":
@@ -2345,7 +2654,7 @@ def parse_entry(data):
     if not isinstance(value, dict) or list(value) != ["kind", "path", "sha256"] \
             or not all(isinstance(value[k], str) for k in value) or value["kind"] not in ENTRY_KINDS \
             or entry_kind(value["path"]) != value["kind"] or not HEX64.fullmatch(value["sha256"]):
-        raise Invalid("an entry is {kind, path, sha256} naming a policy, manifest or scores document")
+        raise Invalid("an entry is {kind, path, sha256} naming a policy, manifest, scores or commitment document")
     if canonical(value) != data:
         raise Invalid("entry %s is not in canonical form" % value["path"])
     return value
@@ -2365,6 +2674,11 @@ def log_documents(root):
                 path = "%s/%s/%s/%s" % (base, collector, day_text(number).replace("-", "/"), document)
                 if kind(os.path.join(root, path)) == "regular":
                     paths.append(path)
+    for collector, numbers in commitment_days(root).items():
+        for number in numbers:
+            path = "probes/commitments/%s/%s.json" % (collector, day_text(number).replace("-", "/"))
+            if kind(os.path.join(root, path)) == "regular":
+                paths.append(path)
     return sorted(paths, key=lambda p: p.encode("utf-8"))
 
 
@@ -2550,13 +2864,29 @@ def check_log(root, dataset_id, policy, log, recorded=None, external=None, known
     newest, witnessed = set(), None
     witness_policy = policy.get("witnesses") or EMPTY_WITNESS_POLICY
     current = {name for name, _, _ in witness_policy["witnesses"]}
+    times = []  # (checkpoint size, the time witnesses meeting the quorum show it existed by)
     for checkpoint_size in sizes:
         signers = _check_checkpoint_signatures(root, checkpoint_size, origin, policy, log, checkpoint_size == size)
         if checkpoint_size == size:
             newest = signers
-        cosigners = _check_cosignatures(root, checkpoint_size, known_witnesses or {}, log)
-        if quorum_satisfied(witness_policy, cosigners & current):
+        cosigners = {w: t for w, t in _check_cosignatures(root, checkpoint_size, known_witnesses or {}, log).items() if w in current}
+        if quorum_satisfied(witness_policy, set(cosigners)):
             witnessed = checkpoint_size
+        counted = set()
+        for witness, timestamp in sorted(cosigners.items(), key=lambda item: (item[1], item[0].encode("utf-8"))):
+            counted.add(witness)
+            if quorum_satisfied(witness_policy, counted):
+                times.append((checkpoint_size, timestamp))
+                break
+    # probe-timing (probe.md §7.4 item 7): a commitment of day D is in a checkpoint witnessed before D began.
+    for index, (_, entry) in enumerate(read):
+        if entry["kind"] != "commitment":
+            continue
+        parts = entry["path"].split("/")
+        number = parse_day("%s-%s-%s" % (parts[3], parts[4], parts[5][:-5]))
+        shown = min((t for s, t in times if s > index), default=None)
+        if shown is None or shown >= number * 86400:
+            log.warning("probe-timing", entry["path"], "no checkpoint holding it was witnessed before its day began")
     if len(newest) < policy["threshold"]:
         log.error("checkpoint-threshold", "log/checkpoints/%d" % size,
                   "%d signers of %d needed" % (len(newest), policy["threshold"]))
@@ -2673,17 +3003,18 @@ def _cosignature_verifies(key, signature, text):
 
 
 def _check_cosignatures(root, size, known, log):
-    """cosignature (log.md §8.3): each cosignature file of checkpoint `size`; returns the witnesses whose cosignature verifies."""
+    """cosignature (log.md §8.3): each cosignature file of checkpoint `size`; returns {witness: timestamp} of those
+    whose cosignature verifies."""
     try:
         text = read_regular(os.path.join(root, "log/checkpoints/%d/checkpoint" % size), CHECKPOINT_LIMIT)
     except OSError:
-        return set()
+        return {}
     try:
         files = _log_signature_files(root, size, "cosignatures")
     except OSError as error:
         log.error("cosignature", "log/checkpoints/%d/cosignatures" % size, "cannot be read: %s" % error)
-        return set()
-    counting = set()
+        return {}
+    counting = {}
     for witness, path, data in files:
         try:
             if not data.endswith(b"\n") or b"\n" in data[:-1]:
@@ -2705,7 +3036,7 @@ def _check_cosignatures(root, size, known, log):
         if not _cosignature_verifies(key, signature, text):
             log.error("cosignature", path, "does not verify for checkpoint %d" % size)
             continue
-        counting.add(witness)
+        counting[witness] = int.from_bytes(signature[:8], "big")
     return counting
 
 

@@ -131,6 +131,8 @@ public actor DaySealer: Service {
         do {
             let store = try StagingStore(path: configuration.staging)
             try store.adoptClock(clock.kind, nowMs: now)
+            // The tester's seeds of the days to come are committed to before those days (spec/probe.md §7.2).
+            try store.writeCommitments(to: directory, collector: configuration.collectorID)
             for sealDay in report.due {
                 day = sealDay
                 let bundle = try directory.seal(collector: configuration.collectorID, day: sealDay, key: key, signer: configuration.signer) {
@@ -141,6 +143,7 @@ public actor DaySealer: Service {
                     } catch {
                         throw LedgerError(.io, "staging: \(error)")
                     }
+                    try store.stageReveal(day: sealDay, into: &sealer, publishingTo: directory)
                 }
                 logger.notice("sealed", metadata: ["day": "\(sealDay)", "records": "\(bundle.manifest.recordsTotal)",
                                                   "manifest": "\(bundle.manifestHash)"])

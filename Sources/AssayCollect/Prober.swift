@@ -100,7 +100,7 @@ public actor Prober {
     /// The day's plan: its seed and targets as kept, or drawn now and kept (the first drawn wins). A day is never
     /// planned from a gateway that cannot be read: the tester asks again every `retry` until it can.
     public func plan(_ day: UTCDay, retry: Duration = .seconds(10)) async throws -> ProbePlan {
-        if let kept = try store.probeDay(day) { return try ProbePlan(input: Self.planInput(day, kept.seed, kept.targets), document: settings.document) }
+        if let kept = try store.probeDay(day) { return try ProbePlan(input: ProbePlan.input(day: day, seed: kept.seed, targets: kept.targets), document: settings.document) }
         var read = try await currentOffers(force: true)
         while read == nil {
             try await Task.sleep(for: retry)
@@ -115,17 +115,22 @@ public actor Prober {
         }
         let targetsJSON = CanonicalJSON.encodeBuilt(.object(targets.sorted { $0.key < $1.key }.map { .init($0.key, .array($0.value.map { .string($0) })) }),
                                                     "a day's targets")
-        let kept = try store.keepProbeDay(day, seed: try ProbePlan.drawSeed(), targets: targetsJSON)
+        let inputs = settings.document.inputFiles.compactMap { settings.inputs[$0.sha256] }
+        let kept = try store.keepProbeDay(day, targets: targetsJSON, tester: settings.testerID, document: settings.document.bytes, inputs: inputs,
+                                          seed: try ProbePlan.drawSeed())
         logger.info("planned the day's probes", metadata: ["day": "\(day)", "targets": "\(targets.values.map(\.count).reduce(0, +))"])
-        return try ProbePlan(input: Self.planInput(day, kept.seed, kept.targets), document: settings.document)
+        return try ProbePlan(input: ProbePlan.input(day: day, seed: kept.seed, targets: kept.targets), document: settings.document)
     }
 
-    static func planInput(_ day: UTCDay, _ seed: [UInt8], _ targets: [UInt8]) -> [UInt8] {
-        Array(#"{"day":"\#(day)","seed":"\#(Hex.encode(seed))","targets":"#.utf8) + targets + [UInt8(ascii: "}")]
+    /// Draws the seeds of `day` and the next unless they are kept (spec/probe.md §5 "Seeds"): the collector publishes the
+    /// next day's commitment during this one.
+    public func drawSeeds(_ day: UTCDay) throws {
+        for day in [day, day.next] { _ = try store.keepProbeSeed(day, seed: try ProbePlan.drawSeed()) }
     }
 
     /// Sends (or records as skipped) every probe of `day` not recorded yet, each at its time.
     public func run(day: UTCDay) async throws {
+        try drawSeeds(day)
         let plan = try await plan(day)
         let recorded = try store.stagedIDs(observer: settings.testerID, day: day)
         for probe in plan.probes {

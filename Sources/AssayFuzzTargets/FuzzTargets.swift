@@ -42,7 +42,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The C2SP formats of spec/log.md: signed notes, checkpoints, vkeys, witness policies and record
     /// tlog-proofs; a parsed note, checkpoint or proof round-trips.
     case log
-    /// The job tester's formats (spec/probe.md): scenario documents (published and YAML input form) and plan inputs.
+    /// The job tester's formats (spec/probe.md): scenario documents (published and YAML input form), plan inputs,
+    /// reveals and commitments.
     case probe
 
     /// Runs the target on one input.
@@ -249,6 +250,13 @@ extension FuzzTarget {
             guard (try? ScenarioDocument(bytes: document.bytes)) != nil else {
                 throw FuzzViolation("the input form made a document that is refused as published", input: document.bytes)
             }
+        }
+        // A reveal or a commitment that is accepted is the canonical bytes it writes (spec/probe.md §7.2, §7.3).
+        if let reveal = try? ProbeReveal(bytes: bytes), reveal.bytes() != bytes {
+            throw FuzzViolation("an accepted reveal is not the bytes it writes", input: bytes)
+        }
+        if let commitment = try? ProbeCommitment(bytes: bytes), commitment.bytes() != bytes {
+            throw FuzzViolation("an accepted commitment is not the bytes it writes", input: bytes)
         }
         // A plan input is refused or gives per_day probes per target, each inside the day.
         guard let document = planDocument else { throw FuzzViolation("the fuzz target's own scenario document is refused", input: []) }

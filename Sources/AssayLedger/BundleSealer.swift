@@ -5,6 +5,7 @@ import Darwin
 #endif
 import AssayCore
 import AssayCrypto
+import AssayProbe
 import Foundation
 
 /// The bytes of one sealed bundle, before they are written or signed.
@@ -13,6 +14,8 @@ public struct SealedBundle: Sendable {
     public let manifestBytes: [UInt8]
     public let records: [UInt8]
     public let conflicts: [UInt8]
+    /// The day's probe reveal, `probes.json` (spec/probe.md §7.3), when the collector's tester planned the day.
+    public let reveal: [UInt8]?
     /// Input records on other days, not part of this bundle.
     public let outsideDay: Int
     /// Input records that were exact duplicates of one already staged.
@@ -44,6 +47,8 @@ public struct BundleSealer {
     }
     private var rejected: [String: Int64] = [:]
     private var outsideDay = 0
+    /// The bytes of the day's probe reveal (spec/probe.md §7.3), written into the bundle as `probes.json`.
+    public var reveal: [UInt8]?
 
     public init(dataset: String, collector: String, day: UTCDay, prev: Manifest.Previous?) {
         self.dataset = dataset
@@ -144,15 +149,14 @@ public struct BundleSealer {
         for leaf in leaves { root.append(leafHash: leaf) }
         let manifest = Manifest(
             dataset: dataset, collector: collector, day: day, prev: prev,
-            files: [
-                .init(name: "conflicts.jsonl", sha256: MessageDigest.sha256(conflicts).hex, size: Int64(conflicts.count)),
-                .init(name: "records.jsonl", sha256: recordsHash, size: Int64(records.count)),
-            ],
+            files: [.init(name: "conflicts.jsonl", sha256: MessageDigest.sha256(conflicts).hex, size: Int64(conflicts.count))]
+                + (reveal.map { [.init(name: ProbeReveal.fileName, sha256: MessageDigest.sha256($0).hex, size: Int64($0.count))] } ?? [])
+                + [.init(name: "records.jsonl", sha256: recordsHash, size: Int64(records.count))],
             recordsByKind: Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, byKind[$0] ?? 0) }),
             merkleTreeSize: Int64(root.count), merkleRoot: Hex.encode(root.root),
             conflictKeys: conflictKeys, conflictVersions: conflictVersions,
             coverage: coverage.coverage, rejectedByCode: rejected)
-        return SealedBundle(manifest: manifest, manifestBytes: manifest.bytes(), records: records, conflicts: conflicts,
+        return SealedBundle(manifest: manifest, manifestBytes: manifest.bytes(), records: records, conflicts: conflicts, reveal: reveal,
                             outsideDay: outsideDay, duplicatesCollapsed: duplicates)
     }
 }

@@ -1,5 +1,6 @@
 import AssayCore
 import AssayCrypto
+import AssayProbe
 import Foundation
 
 /// A dataset on disk (spec/dataset.md §2): where its files are, which
@@ -43,15 +44,25 @@ public struct DatasetDirectory: Sendable {
     }
 
     /// `<collector>/<YYYY>/<MM>/<DD>` directories under `base`, by collector then day.
-    static func dayDirectories(_ base: String) throws(FileError) -> [(collector: String, day: UTCDay)] {
+    /// With `fileSuffix`, days are regular files `<DD><fileSuffix>` instead of directories.
+    static func dayDirectories(_ base: String, fileSuffix: String? = nil) throws(FileError) -> [(collector: String, day: UTCDay)] {
         var result: [(String, UTCDay)] = []
         for collector in try entries(base) where collector.kind == .directory && Slug.isValid(collector.name) {
             let collectorPath = "\(base)/\(collector.name)"
             var days: [UTCDay] = []
             for year in try entries(collectorPath) where year.kind == .directory && year.name.utf8.count == 4 {
                 for month in try entries("\(collectorPath)/\(year.name)") where month.kind == .directory && month.name.utf8.count == 2 {
-                    for day in try entries("\(collectorPath)/\(year.name)/\(month.name)") where day.kind == .directory && day.name.utf8.count == 2 {
-                        if let parsed = UTCDay("\(year.name)-\(month.name)-\(day.name)") { days.append(parsed) }
+                    for day in try entries("\(collectorPath)/\(year.name)/\(month.name)") {
+                        let name: Substring
+                        if let fileSuffix {
+                            guard day.kind == .regular, day.name.hasSuffix(fileSuffix) else { continue }
+                            name = day.name.dropLast(fileSuffix.count)
+                        } else {
+                            guard day.kind == .directory else { continue }
+                            name = Substring(day.name)
+                        }
+                        guard name.utf8.count == 2 else { continue }
+                        if let parsed = UTCDay("\(year.name)-\(month.name)-\(name)") { days.append(parsed) }
                     }
                 }
             }
@@ -175,6 +186,9 @@ public struct DatasetDirectory: Sendable {
         var files: [(name: String, bytes: [UInt8], faultPoint: String?)] = [
             ("records.jsonl", bundle.records, "seal-after-records"),
             ("conflicts.jsonl", bundle.conflicts, nil),
+        ]
+        if let reveal = bundle.reveal { files.append((ProbeReveal.fileName, reveal, nil)) }
+        files += [
             ("manifest.json", bundle.manifestBytes, "seal-after-manifest"),
         ]
         for (signer, signature) in signatures {

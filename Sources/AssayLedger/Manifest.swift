@@ -5,6 +5,8 @@ public struct Manifest: Equatable, Sendable {
     public static let format = "assay-manifest-v1"
     /// The files every bundle names, in manifest order.
     public static let fileNames = ["conflicts.jsonl", "records.jsonl"]
+    /// The files of a bundle with a probe reveal (spec/probe.md §7.3), in manifest order.
+    public static let fileNamesWithReveal = ["conflicts.jsonl", "probes.json", "records.jsonl"]
 
     public struct FileEntry: Equatable, Sendable {
         public var name: String
@@ -164,8 +166,9 @@ public struct Manifest: Equatable, Sendable {
             try fileReader.finish()
             files.append(entry)
         }
-        guard files.map(\.name) == Self.fileNames else {
-            throw JSONShapeError(path: "files", reason: "must name exactly \(Self.fileNames.joined(separator: " and ")), in that order")
+        guard files.map(\.name) == Self.fileNames || files.map(\.name) == Self.fileNamesWithReveal else {
+            throw JSONShapeError(path: "files", reason: "must name exactly \(Self.fileNames.joined(separator: " and ")), in that order, "
+                + "or with probes.json between them")
         }
         self.files = files
         var records = try reader.object("records")

@@ -27,8 +27,15 @@ public struct ProbePlan: Sendable {
 
     public let day: UTCDay
     public let seed: [UInt8]
+    /// Each scenario's targets, as given.
+    public let targets: [String: [String]]
     /// The probes, in the day's order.
     public let probes: [Probe]
+
+    /// The plan input of a day (the form `init(input:document:)` reads) from its seed and its targets' canonical JSON.
+    public static func input(day: UTCDay, seed: [UInt8], targets: [UInt8]) -> [UInt8] {
+        Array(#"{"day":"\#(day)","seed":"\#(Hex.encode(seed))","targets":"#.utf8) + targets + [UInt8(ascii: "}")]
+    }
 
     /// `SHA-256("assay-probe-seed-v1" LF DAY LF SEED)`, in lowercase hexadecimal (spec/probe.md §3.1).
     public static func commitment(day: UTCDay, seed: [UInt8]) -> String {
@@ -95,6 +102,7 @@ public struct ProbePlan: Sendable {
         }
         self.day = day
         self.seed = seed
+        self.targets = targets
         self.probes = probes
     }
 

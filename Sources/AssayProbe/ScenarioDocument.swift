@@ -51,6 +51,17 @@ public struct ScenarioDocument: Sendable {
     /// The name of an input file in a multipart request (spec/probe.md §2.3): its SHA-256, lowercase hexadecimal.
     public static func inputFileName(_ bytes: [UInt8]) -> String { MessageDigest.sha256(bytes).hex }
 
+    /// The input files the scenarios name, each once, sorted by SHA-256.
+    public var inputFiles: [Scenario.InputFile] {
+        var seen: Set<String> = []
+        var files: [Scenario.InputFile] = []
+        for scenario in scenarios {
+            guard case .multipart(let parts) = scenario.request else { continue }
+            for case .file(_, let file) in parts where seen.insert(file.sha256).inserted { files.append(file) }
+        }
+        return files.sorted { $0.sha256 < $1.sha256 }
+    }
+
     /// The scenario named `id`.
     public subscript(id: String) -> Scenario? { scenarios.first { $0.id == id } }
 }

@@ -157,6 +157,9 @@ public final class SQLiteStatement {
         return String(cString: pointer)
     }
 
+    /// A text column that may be NULL.
+    public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+
     /// Appends the blob in `column` to `output` (no intermediate copy).
     public func appendBlob(_ column: Int32, to output: inout [UInt8]) {
         let count = Int(sqlite3_column_bytes(statement, column))

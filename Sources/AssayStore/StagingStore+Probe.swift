@@ -1,4 +1,5 @@
 import AssayCore
+import AssayCrypto
 
 /// What the job tester keeps in the collector's staging store (spec/probe.md): a day's seed and targets once drawn,
 /// the attempts sent and not yet recorded, and what each scenario spent. An attempt is recorded as sent before its
@@ -6,28 +7,86 @@ import AssayCore
 /// recorded with its result or, from its mark, as `interrupted` — never lost, never twice, never an unfinished
 /// attempt reported as a result.
 extension StagingStore {
-    /// The seed and targets (canonical JSON) of `day`, if drawn.
-    public func probeDay(_ day: UTCDay) throws(StoreError) -> (seed: [UInt8], targets: [UInt8])? {
+    /// A planned day as kept: its seed, targets (canonical JSON), and — for days planned since publication existed —
+    /// the tester's observer id and the SHA-256 of the scenario document it ran.
+    public struct ProbeDay: Sendable, Equatable {
+        public let seed: [UInt8]
+        public let targets: [UInt8]
+        public let tester: String?
+        public let scenarios: String?
+    }
+
+    /// The plan of `day`, if made.
+    public func probeDay(_ day: UTCDay) throws(StoreError) -> ProbeDay? {
         do {
-            let statement = try database.prepare("SELECT seed, targets FROM probe_days WHERE day = ?")
+            let statement = try database.prepare("SELECT seed, targets, tester, scenarios FROM probe_days WHERE day = ?")
             try statement.bind(1, Int64(day.number))
             guard try statement.step() else { return nil }
-            return (statement.blob(0), statement.blob(1))
+            return ProbeDay(seed: statement.blob(0), targets: statement.blob(1), tester: statement.optionalText(2), scenarios: statement.optionalText(3))
         } catch { throw .sqlite(error) }
     }
 
-    /// Keeps `day`'s seed and targets unless some are kept already; returns the ones kept (the first drawn wins, so
-    /// a restart never draws a second seed for a day).
-    public func keepProbeDay(_ day: UTCDay, seed: [UInt8], targets: [UInt8]) throws(StoreError) -> (seed: [UInt8], targets: [UInt8]) {
+    /// Keeps `day`'s seed unless one is kept already; returns the one kept (the first drawn wins, so a restart never
+    /// draws a second seed for a day, and the seed committed to is the seed used).
+    public func keepProbeSeed(_ day: UTCDay, seed: [UInt8]) throws(StoreError) -> [UInt8] {
         do {
-            let statement = try database.prepare("INSERT OR IGNORE INTO probe_days (day, seed, targets) VALUES (?, ?, ?)")
+            let statement = try database.prepare("INSERT OR IGNORE INTO probe_seeds (day, seed) VALUES (?, ?)")
             try statement.bind(1, Int64(day.number))
             try statement.bind(2, seed)
-            try statement.bind(3, targets)
             _ = try statement.step()
+            let kept = try database.prepare("SELECT seed FROM probe_seeds WHERE day = ?")
+            try kept.bind(1, Int64(day.number))
+            guard try kept.step() else { throw SQLiteError(code: -1, message: "the seed of \(day) vanished after it was kept") }
+            return kept.blob(0)
+        } catch let error as SQLiteError { throw .sqlite(error) } catch { throw .sqlite(SQLiteError(code: -1, message: "\(error)")) }
+    }
+
+    /// The seeds kept for `from` and later days, in day order (the commitments to publish).
+    public func probeSeeds(from: UTCDay) throws(StoreError) -> [(day: UTCDay, seed: [UInt8])] {
+        do {
+            let statement = try database.prepare("SELECT day, seed FROM probe_seeds WHERE day >= ? ORDER BY day")
+            try statement.bind(1, Int64(from.number))
+            var seeds: [(UTCDay, [UInt8])] = []
+            while try statement.step() { seeds.append((UTCDay(number: Int(statement.int64(0))), statement.blob(1))) }
+            return seeds
         } catch { throw .sqlite(error) }
+    }
+
+    /// Keeps `day`'s plan unless one is kept already — the day's seed (kept first by `keepProbeSeed`), its targets, the
+    /// tester and its scenario document with the document's input files — and returns the plan kept.
+    public func keepProbeDay(_ day: UTCDay, targets: [UInt8], tester: String, document: [UInt8], inputs: [[UInt8]],
+                             seed: [UInt8]) throws(StoreError) -> ProbeDay {
+        do {
+            try database.transaction {
+                let kept = try keepProbeSeed(day, seed: seed)
+                for bytes in [document] + inputs {
+                    let file = try database.prepare("INSERT OR IGNORE INTO probe_files (sha256, bytes) VALUES (?, ?)")
+                    try file.bind(1, MessageDigest.sha256(bytes).hex)
+                    try file.bind(2, bytes)
+                    _ = try file.step()
+                }
+                let statement = try database.prepare("INSERT OR IGNORE INTO probe_days (day, seed, targets, tester, scenarios) VALUES (?, ?, ?, ?, ?)")
+                try statement.bind(1, Int64(day.number))
+                try statement.bind(2, kept)
+                try statement.bind(3, targets)
+                try statement.bind(4, tester)
+                try statement.bind(5, MessageDigest.sha256(document).hex)
+                _ = try statement.step()
+            }
+        } catch let error as StoreError { throw error } catch let error as SQLiteError { throw .sqlite(error) } catch {
+            throw .sqlite(SQLiteError(code: -1, message: "\(error)"))
+        }
         guard let kept = try probeDay(day) else { throw .sqlite(SQLiteError(code: -1, message: "probe day \(day) vanished after it was kept")) }
         return kept
+    }
+
+    /// A document or input file kept by `keepProbeDay`, by its SHA-256.
+    public func probeFile(_ sha256: String) throws(StoreError) -> [UInt8]? {
+        do {
+            let statement = try database.prepare("SELECT bytes FROM probe_files WHERE sha256 = ?")
+            try statement.bind(1, sha256)
+            return try statement.step() ? statement.blob(0) : nil
+        } catch { throw .sqlite(error) }
     }
 
     /// Marks an attempt as sent, with the record that says it was interrupted, and the scenario's spend for the day

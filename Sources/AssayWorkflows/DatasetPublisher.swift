@@ -2,6 +2,7 @@ import AssayGit
 import AssayCore
 import AssayCrypto
 import AssayLedger
+import AssayProbe
 
 /// Publishes sealed bundles and co-signatures: one SSH-signed, additive
 /// commit on the dataset repository's branch, then a push (spec/dataset.md §9).
@@ -158,9 +159,16 @@ public struct DatasetPublisher {
             if parts.count == 3 { return ["policy.json", DatasetDirectory.allowedSignersName, DatasetDirectory.witnessesName].contains(parts[2]) }
             return parts.count == 4 && parts[2] == "signatures" && parts[3].hasSuffix(".sig")
         }
+        if parts.first == DatasetDirectory.probesName {
+            // probes/scenarios/<H>.json, probes/inputs/<H>, probes/commitments/<c>/<YYYY>/<MM>/<DD>.json (spec/probe.md §7)
+            func isHash(_ text: Substring) -> Bool { text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) } }
+            if parts.count == 3 && parts[1] == DatasetDirectory.scenariosName { return parts[2].hasSuffix(".json") && isHash(parts[2].dropLast(5)) }
+            if parts.count == 3 && parts[1] == DatasetDirectory.inputsName { return isHash(Substring(parts[2])) }
+            return DatasetLog.Entry.kind(of: path) == .commitment
+        }
         guard parts.count >= 6, [DatasetDirectory.bundlesName, DatasetDirectory.scoresName].contains(parts[0]),
               !parts.contains(where: { $0.hasPrefix(".") }) else { return false }
-        let files = parts[0] == DatasetDirectory.bundlesName ? ["manifest.json", "records.jsonl", "conflicts.jsonl"] : ["scores.json"]
+        let files = parts[0] == DatasetDirectory.bundlesName ? ["manifest.json", "records.jsonl", "conflicts.jsonl", ProbeReveal.fileName] : ["scores.json"]
         if parts.count == 6 { return files.contains(parts[5]) }
         return parts.count == 7 && parts[5] == "signatures" && parts[6].hasSuffix(".sig")
     }

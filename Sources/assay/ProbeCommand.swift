@@ -188,19 +188,22 @@ struct ProbePlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Recompute a day's probe order from its revealed seed (spec/probe.md §3.2).",
         discussion: """
-            INPUT is {"day": "YYYY-MM-DD", "seed": HEX, "targets": {SCENARIO_ID: [ADDRESS, …]}}: the \
-            revealed seed and each scenario's orchestrators, sorted. Writes the order as JSON Lines \
+            INPUT is a bundle's probes.json (the reveal, spec/probe.md §7.3, whose `scenarios` must be \
+            the document's SHA-256), or {"day": "YYYY-MM-DD", "seed": HEX, "targets": {SCENARIO_ID: \
+            [ADDRESS, …]}}: the revealed seed and each scenario's orchestrators, sorted. Writes the order as JSON Lines \
             ({"at_ms":…,"k":…,"orchestrator":…,"scenario":…}), or with --commitment only the seed's \
             commitment, to compare with the one published before the day.
 
             Example:
               assay probe plan --scenarios scenarios.json --input plan.json > order.jsonl
+              assay probe plan --scenarios DATASET/probes/scenarios/H.json \
+                --input DATASET/bundles/gw-a/2026/12/01/probes.json --commitment
             """)
 
     @Option(help: "The scenario document (YAML input form or canonical JSON).")
     var scenarios: String
 
-    @Option(help: "The day, its seed and the targets, as JSON.")
+    @Option(help: "A reveal (probes.json), or the day, its seed and the targets as JSON.")
     var input: String
 
     @Flag(help: "Print only the commitment of the day's seed.")
@@ -209,7 +212,12 @@ struct ProbePlanCommand: ParsableCommand {
     func run() throws {
         let document = try loadScenarioDocument(scenarios)
         let plan: ProbePlan
-        do { plan = try ProbePlan(input: try Files.read(input, limit: 64 << 20), document: document) } catch let issue as ScenarioIssue {
+        let bytes = try Files.read(input, limit: ProbeReveal.maxBytes)
+        do {
+            // A reveal names its format; anything else is read as a plan input.
+            let isReveal = (try? JSONParser(limits: .init(maxDepth: 4, maxBytes: ProbeReveal.maxBytes)).parse(bytes))?["format"] != nil
+            plan = isReveal ? try ProbeReveal(bytes: bytes).plan(document: document) : try ProbePlan(input: bytes, document: document)
+        } catch let issue as ScenarioIssue {
             throw Failure(message: "\(input): \(issue)")
         }
         if commitment {

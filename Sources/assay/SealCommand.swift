@@ -57,6 +57,8 @@ struct SealCommand: ParsableCommand {
         var shown = 0
         let sealDay = UTCDay(day)!
         let store = try staging.map { (path) throws in try StagingStore(path: path) }
+        // A tester's seeds are committed to (late for this day, in time for days to come: spec/probe.md §7.2).
+        try store?.writeCommitments(to: directory, collector: collector)
         let bundle = try directory.seal(collector: collector, day: sealDay, key: privateKey.key, signer: signer ?? collector) { (sealer) throws(LedgerError) in
             do {
                 for input in inputs {
@@ -70,6 +72,7 @@ struct SealCommand: ParsableCommand {
                 if let store {
                     try store.stage(day: sealDay, into: &sealer)
                     for (reason, count) in try store.quarantinedCounts(day: sealDay) { sealer.reject(reason, count: count) }
+                    try store.stageReveal(day: sealDay, into: &sealer, publishingTo: directory)
                 }
             } catch let error as LedgerError {
                 throw error

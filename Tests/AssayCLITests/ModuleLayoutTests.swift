@@ -11,7 +11,7 @@ struct ModuleLayoutTests {
     static let system: Set<String> = ["Foundation", "FoundationEssentials", "Glibc", "Musl", "Darwin", "Dispatch", "Synchronization",
                                       "_Concurrency", "Testing", "XCTest"]
     /// The verification core and what it may import besides itself and the system.
-    static let core: Set<String> = ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore"]
+    static let core: Set<String> = ["AssayCore", "AssayCrypto", "AssayProbe", "AssayLedger", "AssayScore"]
 
     /// README's `<!-- module-graph -->` block: module → the Assay modules it may import.
     static func graph() throws -> [String: Set<String>] {

@@ -33,6 +33,45 @@ struct ProbePlanTests {
         #expect(expected["probes"] == .integer(Int64(plan.probes.count)))
     }
 
+    @Test("the reveal and commitment vectors read back to their bytes, give the vector's order and commitment, in Swift, Python and the CLI")
+    func publicationVectors() throws {
+        let bytes = try Repository.bytes("spec/vectors/probe/reveal.json")
+        let reveal = try ProbeReveal(bytes: bytes)
+        #expect(reveal.bytes() == bytes)
+        #expect(reveal.tester == "tester-a")
+        #expect(try reveal.plan(document: try Self.document()).jsonLines == (try Repository.bytes("spec/vectors/probe/plan.expected.jsonl")))
+        let committed = try Repository.bytes("spec/vectors/probe/commitment.json")
+        let commitment = try ProbeCommitment(bytes: committed)
+        #expect(commitment.bytes() == committed)
+        #expect(commitment.commitment == reveal.commitment && commitment.day == reveal.day)
+        // The reveal under another document is refused: it names its document by hash.
+        let other = try ScenarioDocument(bytes: Array(#"{"scenarios":[{"checks":{"status":200},"id":"s","model_id":"m","pipeline":"llm","request":{"json":{"model":"m"}},"schedule":{"per_day":3},"timeout_ms":1000}],"version":1}"#.utf8))
+        #expect(throws: ScenarioIssue.self) { try reveal.plan(document: other) }
+        // Not canonical, or without its newline: refused.
+        #expect(throws: ScenarioIssue.self) { try ProbeReveal(bytes: Array(bytes.dropLast())) }
+        #expect(throws: ScenarioIssue.self) { try ProbeCommitment(bytes: Array(" ".utf8) + committed) }
+        let cli = try Command.assay(["probe", "plan", "--scenarios", "\(Self.directory)/scenarios.json", "--input", "\(Self.directory)/reveal.json"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(cli.stdoutBytes == (try Repository.bytes("spec/vectors/probe/plan.expected.jsonl")))
+        let script = """
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        import assay_verify
+        with open(sys.argv[2], "rb") as file:
+            reveal = assay_verify.parse_reveal(file.read())
+        with open(sys.argv[3], "rb") as file:
+            commitment = assay_verify.parse_commitment(file.read())
+        import assay_probe
+        print(assay_probe.commitment(reveal["day"], reveal["seed"]) == commitment["commitment"])
+        """
+        let python = try Command.run("/usr/bin/env", ["python3", "-c", script, Repository.url("verify").path, "\(Self.directory)/reveal.json",
+                                                      "\(Self.directory)/commitment.json"])
+        #expect(python.stdout == "True\n", "\(python.stdout)\(python.stderr)")
+        let order = try Command.run("/usr/bin/env", ["python3", Repository.url("verify/assay_probe.py").path, "plan", "\(Self.directory)/scenarios.json",
+                                                     "\(Self.directory)/reveal.json"])
+        #expect(order.stdoutBytes == (try Repository.bytes("spec/vectors/probe/plan.expected.jsonl")))
+    }
+
     @Test("the auditor's Python implementation and sha256sum reproduce the order, the hashes and the commitment")
     func independentImplementations() throws {
         let script = Repository.url("verify/assay_probe.py").path

@@ -112,7 +112,7 @@ def main(argv):
 
     # The job tester's formats: the scenario vectors (YAML, published, refused) and the plan input.
     probe = os.path.join(vectors, "probe")
-    for name in ("scenarios.yaml", "scenarios.json", "plan.json"):
+    for name in ("scenarios.yaml", "scenarios.json", "plan.json", "reveal.json", "commitment.json"):
         seed("probe", read(probe, name))
     for line in read(probe, "invalid.jsonl").splitlines():
         vector = json.loads(line)

@@ -1,5 +1,6 @@
 import AssayCore
 import AssayCrypto
+import AssayProbe
 import Foundation
 
 /// A dataset's append-only log of its signed documents (spec/log.md §7): entries, tiles, checkpoints and the
@@ -20,7 +21,7 @@ public enum DatasetLog {
 
     /// One entry: a signed document's kind, path and SHA-256 (spec/log.md §7.1).
     public struct Entry: Equatable, Sendable {
-        public enum Kind: String, Sendable { case policy, manifest, scores }
+        public enum Kind: String, Sendable { case policy, manifest, scores, commitment }
         public let kind: Kind
         public let path: String
         public let sha256: String
@@ -48,7 +49,7 @@ public enum DatasetLog {
                   let kindText = value["kind"]?.stringValue, let kind = Kind(rawValue: kindText),
                   let path = value["path"]?.stringValue, Self.kind(of: path) == kind,
                   let sha256 = value["sha256"]?.stringValue, Digest(sha256Hex: sha256) != nil
-            else { throw LedgerError(.invalidDocument, "an entry is {kind, path, sha256} naming a policy, manifest or scores document") }
+            else { throw LedgerError(.invalidDocument, "an entry is {kind, path, sha256} naming a policy, manifest, scores or commitment document") }
             self.init(kind: kind, path: path, sha256: sha256)
             guard self.bytes == bytes else { throw LedgerError(.invalidDocument, "entry \(path) is not in canonical form") }
         }
@@ -58,16 +59,26 @@ public enum DatasetLog {
                                       "a log entry")
         }
 
-        /// `policy/NNNN/policy.json`, `bundles/<c>/<YYYY>/<MM>/<DD>/manifest.json`, `scores/<c>/<YYYY>/<MM>/<DD>/scores.json`.
+        /// `policy/NNNN/policy.json`, `bundles/<c>/<YYYY>/<MM>/<DD>/manifest.json`, `scores/<c>/<YYYY>/<MM>/<DD>/scores.json`,
+        /// `probes/commitments/<c>/<YYYY>/<MM>/<DD>.json`.
         public static func kind(of path: String) -> Kind? {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             if parts.count == 3, parts[0] == DatasetDirectory.policyName, parts[2] == "policy.json",
                parts[1].utf8.count == 4, parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) }) { return .policy }
+            if isCommitment(parts) { return .commitment }
             guard parts.count == 6, Slug.isValid(parts[1]), UTCDay("\(parts[2])-\(parts[3])-\(parts[4])")?.description == "\(parts[2])-\(parts[3])-\(parts[4])"
             else { return nil }
             if parts[0] == DatasetDirectory.bundlesName && parts[5] == "manifest.json" { return .manifest }
             if parts[0] == DatasetDirectory.scoresName && parts[5] == "scores.json" { return .scores }
             return nil
+        }
+
+        /// `probes/commitments/<c>/<YYYY>/<MM>/<DD>.json` (spec/probe.md §7.2).
+        static func isCommitment(_ parts: [String]) -> Bool {
+            guard parts.count == 6, parts[0] == DatasetDirectory.probesName, parts[1] == DatasetDirectory.commitmentsName,
+                  Slug.isValid(parts[2]), parts[5].hasSuffix(".json") else { return false }
+            let day = "\(parts[3])-\(parts[4])-\(parts[5].dropLast(5))"
+            return UTCDay(day)?.description == day
         }
     }
 
@@ -91,6 +102,10 @@ public enum DatasetLog {
             let path = "\(DatasetDirectory.scoresRelativePath(collector: collector, day: day))/scores.json"
             if Files.kind("\(directory.root)/\(path)") == .regular { paths.append(path) }
         }
+        for (collector, day) in try directory.commitmentDays() {
+            let path = ProbeCommitment.relativePath(collector: collector, day: day)
+            if Files.kind("\(directory.root)/\(path)") == .regular { paths.append(path) }
+        }
         return paths.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
@@ -99,6 +114,7 @@ public enum DatasetLog {
         case .policy: DatasetDirectory.policyDocumentLimit
         case .manifest: DatasetDirectory.manifestLimit
         case .scores: DatasetDirectory.scoresLimit
+        case .commitment: ProbeCommitment.maxBytes
         }
     }
 

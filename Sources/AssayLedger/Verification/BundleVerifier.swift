@@ -15,6 +15,8 @@ public struct BundleResult: Sendable {
     public let unsigned: [String]
     public let threshold: Int
     public let findings: [Finding]
+    /// The SHA-256 of the scenario document the bundle's probe reveal names (spec/probe.md §7.3), if any.
+    public var scenarioDocument: String? = nil
 
     public var holds: Bool { signers.count >= threshold }
     public var hasErrors: Bool { findings.contains { $0.severity == .error } }
@@ -83,11 +85,15 @@ public struct BundleVerifier: Sendable {
         let scan = BundleFileScan(manifest: manifest, base: base, absolute: absolute)
         let conflictKeys = ConflictsCheck(scan: scan, day: day).check(log: &log)
         let receiver = sink?.bundle(collector: collector, day: day)
-        RecordsCheck(scan: scan, day: day, conflictKeys: conflictKeys).check(log: &log, receiver: receiver)
+        let testJobs = RecordsCheck(scan: scan, day: day, conflictKeys: conflictKeys).check(log: &log, receiver: receiver)
         receiver?.finish()
+        let scenarioDocument = ProbeCheck(directory: directory, datasetID: datasetID, collector: collector, day: day, base: base)
+            .check(manifest, testJobs: testJobs, log: &log)
         let counting = ManifestSignaturesCheck(root: directory.root, policy: policy, day: day, base: base).check(manifestBytes, log: &log)
         let allowed = policy.principals(namespace: DatasetDirectory.manifestNamespace, at: day.startMs / 1000)
         let unsigned = allowed.filter { pattern in !counting.contains { AllowedSigners.matches($0, pattern: pattern) } }
-        return result(manifest, hash: manifestHash, signers: counting, unsigned: unsigned)
+        var verified = result(manifest, hash: manifestHash, signers: counting, unsigned: unsigned)
+        verified.scenarioDocument = scenarioDocument
+        return verified
     }
 }

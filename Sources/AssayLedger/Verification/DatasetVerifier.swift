@@ -197,6 +197,9 @@ public struct DatasetVerifier: Sendable {
         if let maxAge = options.maxAgeDays { FreshnessCheck(today: today, maxAgeDays: maxAge).check(heads, into: &chainLog) }
         if let state = options.state { RollbackCheck(state: state, datasetID: descriptor.id).check(results, into: &chainLog) }
         findings += chainLog.all
+        var probeLog = FindingLog(limit: 1000)
+        ProbeFilesCheck(directory: directory, datasetID: descriptor.id).check(referenced: Set(results.compactMap(\.scenarioDocument)), log: &probeLog)
+        findings += probeLog.all
         var logFindings = FindingLog(limit: 1000)
         // Witnesses any version that holds defined, the newest's key for a name (spec/log.md §8.3).
         var knownWitnesses: [String: NoteVerifierKey] = [:]

@@ -51,6 +51,11 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     case scoresIncomplete = "scores-incomplete"
     case scoresMismatch = "scores-mismatch"
     case scoresSignature = "scores-signature"
+    // The job tester's publications (spec/probe.md §7).
+    case probePlan = "probe-plan"
+    case probeFile = "probe-file"
+    case probeCommitment = "probe-commitment"
+    case probeTiming = "probe-timing"
     // The log (spec/log.md §7).
     case log
     case logEntry = "log-entry"
@@ -73,7 +78,7 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     /// How a finding of this rule counts: errors fail verification, warnings are reported.
     public var severity: Finding.Severity {
         switch self {
-        case .chainGap, .duplicateSigner, .revokedSigner, .policyPending, .unwitnessed: .warning
+        case .chainGap, .duplicateSigner, .revokedSigner, .policyPending, .unwitnessed, .probeTiming: .warning
         default: .error
         }
     }
@@ -97,6 +102,7 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
         case .stale, .future: "dataset.md §8"
         case .rollback, .policyRollback: "dataset.md §8.2"
         case .scoresDocument, .scoresInput, .scoresIncomplete, .scoresMismatch, .scoresSignature: "scoring.md §10"
+        case .probePlan, .probeFile, .probeCommitment, .probeTiming: "probe.md §7.4"
         case .log, .logEntry, .checkpointSignature, .checkpointThreshold, .splitView, .logBehind: "log.md §7.5"
         case .cosignature, .witnessQuorum, .unwitnessed: "log.md §8.3"
         case .proof, .proofBinding: "dataset.md §8.3"

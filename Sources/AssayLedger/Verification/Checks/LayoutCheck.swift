@@ -9,9 +9,10 @@ struct LayoutCheck {
         DatasetDirectory.descriptorName: .regular, "README.md": .regular, "LICENSE": .regular,
         DatasetDirectory.bundlesName: .directory, DatasetDirectory.scoresName: .directory, DatasetDirectory.policyName: .directory,
         DatasetLog.directoryName: .directory,  // its contents are the log check's (spec/log.md §7.5)
+        DatasetDirectory.probesName: .directory,  // its contents are the probe files check's (spec/probe.md §7.4)
     ]
     static let bundleFiles: [String: Files.Kind] = [
-        "manifest.json": .regular, "records.jsonl": .regular, "conflicts.jsonl": .regular, "signatures": .directory,
+        "manifest.json": .regular, "records.jsonl": .regular, "conflicts.jsonl": .regular, "probes.json": .regular, "signatures": .directory,
     ]
     static let scoresFiles: [String: Files.Kind] = ["scores.json": .regular, "signatures": .directory]
     static let policyFiles: [String: Files.Kind] = ["policy.json": .regular, DatasetDirectory.allowedSignersName: .regular,

@@ -77,12 +77,15 @@ public struct LogCheck {
         var newestSigners: Set<String> = []
         var witnessed: UInt64?
         let current = Set(policy.witnesses.witnesses.map(\.name))
+        var times: [(size: UInt64, seconds: UInt64)] = []
         for checkpointSize in sizes {
             let signers = checkSignatures(size: checkpointSize, origin: origin, newest: checkpointSize == size, log: &log)
             if checkpointSize == size { newestSigners = signers }
-            let cosigners = checkCosignatures(size: checkpointSize, log: &log)
-            if policy.witnesses.isSatisfied(by: cosigners.intersection(current)) { witnessed = checkpointSize }
+            let cosigners = checkCosignatures(size: checkpointSize, log: &log).filter { current.contains($0.key) }
+            if policy.witnesses.isSatisfied(by: Set(cosigners.keys)) { witnessed = checkpointSize }
+            if let time = Self.time(of: cosigners, policy.witnesses) { times.append((checkpointSize, time)) }
         }
+        checkCommitmentTimes(entries, times: times, log: &log)
         if newestSigners.count < policy.threshold {
             log.add(.checkpointThreshold, "\(checkpoints)/\(size)",
                     "\(newestSigners.count) signer\(newestSigners.count == 1 ? "" : "s") of \(policy.threshold) needed: \(newestSigners.sorted().joined(separator: ", "))")
@@ -274,20 +277,49 @@ public struct LogCheck {
         return counting
     }
 
-    /// `cosignature`: each cosignature file of checkpoint `size`; returns the witnesses whose cosignature verifies.
-    func checkCosignatures(size: UInt64, log: inout FindingLog) -> Set<String> {
+    /// The time a checkpoint is shown to have existed by (spec/probe.md §7.4 item 7): the earliest timestamp by which the
+    /// witnesses' cosignatures meet the quorum; nil when they never do.
+    static func time(of cosigners: [String: UInt64], _ witnesses: WitnessPolicy) -> UInt64? {
+        var counted: Set<String> = []
+        for (name, timestamp) in cosigners.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+            counted.insert(name)
+            if witnesses.isSatisfied(by: counted) { return timestamp }
+        }
+        return nil
+    }
+
+    /// `probe-timing`: each commitment of day D is in a checkpoint whose witnessed time is before D begins.
+    func checkCommitmentTimes(_ entries: [DatasetLog.Entry], times: [(size: UInt64, seconds: UInt64)], log: inout FindingLog) {
+        // The earliest witnessed time of a checkpoint holding entry i: the least time of the sizes above i.
+        var earliest: [(size: UInt64, seconds: UInt64)] = []
+        for time in times.reversed() { earliest.append((time.size, min(time.seconds, earliest.last?.seconds ?? .max))) }
+        earliest.reverse()
+        for (index, entry) in entries.enumerated() where entry.kind == .commitment {
+            let parts = entry.path.split(separator: "/")
+            guard parts.count == 6, let day = UTCDay("\(parts[3])-\(parts[4])-\(parts[5].dropLast(5))") else { continue }
+            let shown = earliest.first { $0.size > UInt64(index) }?.seconds
+            if let shown, shown < UInt64(day.startMs / 1000) { continue }
+            log.add(.probeTiming, entry.path, shown.map { "the first witnessed checkpoint holding it was cosigned at \(UTCTime.iso8601(milliseconds: Int64($0) * 1000)), "
+                + "not before \(day) began: nothing shows the day's seed was chosen before the day" }
+                ?? "no checkpoint holding it meets the witness quorum: nothing shows the day's seed was chosen before \(day) began")
+        }
+    }
+
+    /// `cosignature`: each cosignature file of checkpoint `size`; returns the witnesses whose cosignature verifies, with
+    /// its timestamp.
+    func checkCosignatures(size: UInt64, log: inout FindingLog) -> [String: UInt64] {
         let root = directory.root
         let text: [UInt8]
         do { text = try Files.readRegular("\(root)/\(DatasetLog.directoryName)/\(DatasetLog.checkpointsName)/\(size)/checkpoint",
                                           limit: DatasetLog.checkpointLimit) } catch {
-            return []  // reported with the log's files
+            return [:]  // reported with the log's files
         }
         let files: [(signer: String, path: String, bytes: [UInt8])]
         do { files = try DatasetLog.signatureFiles(root, size: size, kind: DatasetLog.cosignaturesName) } catch {
             log.add(.cosignature, "\(DatasetLog.directoryName)/\(DatasetLog.checkpointsName)/\(size)/\(DatasetLog.cosignaturesName)", "cannot be read: \(error)")
-            return []
+            return [:]
         }
-        var counting: Set<String> = []
+        var counting: [String: UInt64] = [:]
         for file in files {
             guard file.bytes.last == 0x0A, !file.bytes.dropLast().contains(0x0A),
                   let line = try? SignedNote.signatureLine(Array(file.bytes.dropLast())) else {  // the reason is the finding
@@ -310,7 +342,7 @@ public struct LogCheck {
                 log.add(.cosignature, file.path, "does not verify for checkpoint \(size)")
                 continue
             }
-            counting.insert(file.signer)
+            counting[file.signer] = timestamp
         }
         return counting
     }

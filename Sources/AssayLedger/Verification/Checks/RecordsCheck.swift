@@ -11,8 +11,8 @@ struct RecordsCheck {
     /// Keys in conflicts.jsonl.
     let conflictKeys: Set<RecordKey>
 
-    /// Each valid, canonical record also goes to `receiver`, in file order.
-    func check(log: inout FindingLog, receiver: (any VerifiedRecordReceiver)?) {
+    /// Each valid, canonical record also goes to `receiver`, in file order. Returns the test jobs, for the probe check.
+    func check(log: inout FindingLog, receiver: (any VerifiedRecordReceiver)?) -> [TestJobFacts] {
         let manifest = scan.manifest
         let path = "\(scan.base)/records.jsonl", manifestPath = "\(scan.base)/manifest.json"
         let lines = RecordLineCheck(day: day, path: path)
@@ -24,6 +24,7 @@ struct RecordsCheck {
         var coverage = CoverageAccumulator()
         let hasher = MessageDigest(.sha256)
         var leaves: Int64 = 0
+        var testJobs: [TestJobFacts] = []
         scan.scan("records.jsonl", log: &log) { number, line, log in
             leaves += 1
             if case .bytes(let bytes) = line { root.append(leafHash: Merkle.leafHash(bytes, using: hasher)) }
@@ -44,6 +45,7 @@ struct RecordsCheck {
             hasPrevious = true
             byKind[record.kind.ordinal] += 1
             coverage.add(record)
+            if record.kind == .testJob { testJobs.append(TestJobFacts(record, line: number)) }
         }
         func count(_ kind: RecordKind) -> Int64 { byKind[kind.ordinal] }
         for kind in RecordKind.allCases where count(kind) != (manifest.recordsByKind[kind] ?? 0) {
@@ -57,5 +59,29 @@ struct RecordsCheck {
         if coverage.coverage != manifest.coverage {
             log.add(.coverage, manifestPath, "coverage differs from the probes in records.jsonl")
         }
+        return testJobs
+    }
+}
+
+/// What the probe check compares of a test job with its probe (spec/probe.md §7.4 item 4).
+struct TestJobFacts: Sendable {
+    let line: Int
+    let id: String, observer: String, scenario: String, scenarioSHA256: String, orchestrator: String, pipeline: String, modelID: String
+    let slot: Int64, startMs: Int64
+
+    static let scenarioField = RecordField(known: "scenario"), scenarioSHA256Field = RecordField(known: "scenario_sha256"),
+               slotField = RecordField(known: "slot")
+
+    init(_ record: RecordView, line: Int) {
+        self.line = line
+        id = record.string(.id) ?? ""
+        observer = record.string(.observerID) ?? ""
+        scenario = record.string(Self.scenarioField) ?? ""
+        scenarioSHA256 = record.string(Self.scenarioSHA256Field) ?? ""
+        orchestrator = record.string(.orchestrator) ?? ""
+        pipeline = record.string(.pipeline) ?? ""
+        modelID = record.string(.modelID) ?? ""
+        slot = record.integer(Self.slotField) ?? -1
+        startMs = record.integer(.startMs) ?? -1
     }
 }

@@ -1,0 +1,50 @@
+import AssayCore
+import AssayLedger
+import AssayProbe
+import AssayStore
+
+/// What a collector publishes of its tester (spec/probe.md §7): each day's commitment before the day, and the reveal
+/// with the day's bundle, from what the tester kept in the staging store.
+extension StagingStore {
+    /// Writes the commitment of every kept seed whose day `collector` has not sealed yet (spec/probe.md §7.2); they
+    /// become log entries at the next append. Returns the paths written.
+    @discardableResult
+    public func writeCommitments(to directory: DatasetDirectory, collector: String) throws(LedgerError) -> [String] {
+        let datasetID = try directory.descriptor().id
+        let newest: UTCDay?
+        do { newest = try directory.days(of: collector).last } catch { throw LedgerError(.io, "listing \(collector)'s bundles: \(error)") }
+        let seeds: [(day: UTCDay, seed: [UInt8])]
+        do { seeds = try probeSeeds(from: newest?.next ?? UTCDay(number: 0)) } catch { throw LedgerError(.io, "staging: \(error)") }
+        var written: [String] = []
+        for (day, seed) in seeds {
+            let commitment = ProbeCommitment(collector: collector, commitment: ProbePlan.commitment(day: day, seed: seed), dataset: datasetID, day: day)
+            if let path = try directory.writeCommitment(commitment) { written.append(path) }
+        }
+        return written
+    }
+
+    /// Sets the reveal of `day` (spec/probe.md §7.3) on `sealer` when the tester planned the day, after writing the
+    /// scenario document and input files it names under `probes/` (where they are not yet).
+    public func stageReveal(day: UTCDay, into sealer: inout BundleSealer, publishingTo directory: DatasetDirectory) throws(LedgerError) {
+        let kept: ProbeDay?
+        do { kept = try probeDay(day) } catch { throw LedgerError(.io, "staging: \(error)") }
+        // A day planned before publication existed (staging schema 4) names no tester or document: it has no reveal.
+        guard let kept, let tester = kept.tester, let hash = kept.scenarios else { return }
+        do {
+            guard let bytes = try probeFile(hash) else { throw LedgerError(.notFound, "the staging store lacks the scenario document \(hash) of \(day)") }
+            let document = try ScenarioDocument(bytes: bytes)
+            var inputs: [String: [UInt8]] = [:]
+            for file in document.inputFiles {
+                guard let input = try probeFile(file.sha256) else { throw LedgerError(.notFound, "the staging store lacks the input file \(file.sha256)") }
+                inputs[file.sha256] = input
+            }
+            try directory.publishScenarios(document, inputs: inputs)
+            let targets = try ProbePlan(input: ProbePlan.input(day: day, seed: kept.seed, targets: kept.targets), document: document).targets
+            sealer.reveal = ProbeReveal(day: day, scenarios: hash, seed: kept.seed, targets: targets, tester: tester).bytes()
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(.invalidDocument, "the tester's plan of \(day) in the staging store: \(error)")
+        }
+    }
+}
