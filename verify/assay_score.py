@@ -102,6 +102,7 @@ class Scorer:
         self.versions = {}  # (observer_id, id) -> {sha256: record}
         self.digests = {}  # id(record) -> SHA-256 of its canonical bytes
         self.read = 0
+        self.test_jobs = {}  # (observer_id, id) -> {sha256: record} of test jobs (§13)
 
     def needs(self, day):
         return self.bench_first <= day <= self.last
@@ -123,7 +124,10 @@ class Scorer:
             if len(_LINES) < 1_000_000:
                 _LINES[line] = cached
         record, digest = cached
-        if record["kind"] in ("probe", "test_job"):
+        if record["kind"] == "test_job":  # the tester leaderboard's alone (§13)
+            self.test_jobs.setdefault((record["observer_id"], record["id"]), {})[digest] = record
+            return
+        if record["kind"] == "probe":
             return
         if self.p["method"] == "naap-session-hours":
             self.digests[id(record)] = digest  # the §11.2 tie-break between equal attempt numbers
@@ -249,6 +253,9 @@ class Scorer:
             scores = self.session_hour_scores(jobs, disagreements)
         else:
             scores = self.attempt_scores(jobs, disagreements)
+        tested = self.tested()
+        if tested is not None:
+            scores["tested"] = tested
         distinct = sum(len(v) for v in self.versions.values())
         document = {
             "inputs": {
@@ -262,6 +269,80 @@ class Scorer:
             "scores": scores,
         }
         return av.canonical(document) + b"\n"
+
+    # §13
+    def tested(self):
+        """The tester leaderboard, or None when the window has no test job."""
+        def in_window(record):
+            return self.first <= record["start_ms"] // 86_400_000 <= self.last
+
+        conflicts, jobs = 0, []
+        for versions in self.test_jobs.values():
+            inside = [r for r in versions.values() if in_window(r)]
+            if not inside:
+                continue
+            if len(versions) > 1:
+                conflicts += 1
+            else:
+                jobs.append(inside[0])
+        if not jobs and not conflicts:
+            return None
+
+        def reason(job):
+            """None when the test job is an attempt, else why it is not counted."""
+            if job["outcome"] == "skipped":
+                return job["skip_reason"]
+            if job["outcome"] == "interrupted":
+                return "interrupted"
+            if job["outcome"] == "connect_error" and job.get("error_type") == "target_not_reached":
+                return "target_not_reached"
+            return None
+
+        def counts(group):
+            attempts = [j for j in group if reason(j) is None]
+            passed = sum(1 for j in attempts if j["outcome"] == "passed")
+            return {"planned": len(group), "attempts": len(attempts), "passed": passed,
+                    "pass_rate": rate(passed, len(attempts)) if attempts else None}
+
+        def percentiles(values, a, b):
+            values = sorted(values)
+            return {"p%d" % a: percentile(values, a), "p%d" % b: percentile(values, b)} if values else None
+
+        def scenario_object(group, detailed):
+            attempts = [j for j in group if reason(j) is None]
+            passed = [j for j in attempts if j["outcome"] == "passed"]
+            first = min(group, key=lambda j: (j["pipeline"].encode(), j["model_id"].encode()))
+            result = dict(counts(group), scenario=first["scenario"], scenario_sha256=first["scenario_sha256"],
+                          pipeline=first["pipeline"], model_id=first["model_id"],
+                          latency_ms=percentiles([j["latency_ms"] for j in passed if "latency_ms" in j], 50, 90),
+                          ttfb_ms=percentiles([j["ttfb_ms"] for j in passed if "ttfb_ms" in j], 50, 90),
+                          output_fps_mfps=percentiles([j["output_fps_mfps"] for j in attempts if "output_fps_mfps" in j], 10, 50))
+            if detailed:
+                outcomes, not_counted = {}, {}
+                for j in group:
+                    why = reason(j)
+                    if why is None:
+                        outcomes[j["outcome"]] = outcomes.get(j["outcome"], 0) + 1
+                    else:
+                        not_counted[why] = not_counted.get(why, 0) + 1
+                result.update(outcomes=outcomes, not_counted=not_counted)
+            return result
+
+        def scenario_key(job):
+            return (utf16(job["scenario"]), utf16(job["scenario_sha256"]))
+
+        def by(key, group):
+            grouped = {}
+            for job in group:
+                grouped.setdefault(key(job), []).append(job)
+            return [grouped[k] for k in sorted(grouped)]
+
+        orchestrators = []
+        for own in by(lambda j: utf16(j["orchestrator"]), jobs):
+            orchestrators.append(dict(counts(own), orchestrator=own[0]["orchestrator"],
+                                      scenarios=[scenario_object(g, True) for g in by(scenario_key, own)]))
+        return {"conflicts": conflicts, "orchestrators": orchestrators,
+                "scenarios": [scenario_object(g, False) for g in by(scenario_key, jobs)]}
 
     def window_members(self):
         return {"window": {"first_day": av.day_text(self.first), "last_day": av.day_text(self.last), "days": self.last - self.first + 1},

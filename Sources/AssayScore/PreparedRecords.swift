@@ -10,6 +10,8 @@ public struct PreparedRecords: Sendable {
     var strings: [String] = []
     /// The status hours of the records' live-session evidence, one after the other.
     var hours: [LiveEvidence.Hour] = []
+    /// The job tester's records, for the tester leaderboard (spec/scoring.md §13): identity, version, what it is.
+    var testJobs: [(identity: Key128, version: Key128, job: TesterBoard.TestJob)] = []
 
     public init() {}
 }

@@ -160,6 +160,8 @@ public final class Scorer {
     var statusHours = ChunkedArray<LiveEvidence.Hour>()
     var strings: [String] = []
     var stringIndex: [String: Int32] = [:]
+    /// The job tester's records (spec/scoring.md §13), apart from everything scored.
+    var testers = TesterBoard()
     var read = 0
     /// Distinct (identity, bytes) pairs: `read − distinct` copies were duplicates, whatever the order.
     var distinct = 0
@@ -227,6 +229,7 @@ public final class Scorer {
     public func add(_ batch: PreparedRecords) {
         let strings = batch.strings.map { intern($0) }
         for record in batch.records { add(record, strings: strings, hours: batch.hours) }
+        for test in batch.testJobs { testers.add(identity: test.identity, version: test.version, test.job) }
     }
 
     /// Adds a prepared record whose strings are `strings` (the scorer's indexes of its batch's strings) and
@@ -390,10 +393,12 @@ public final class Scorer {
     /// The output as a JSON value (what `output` encodes), for callers that read it rather than publish it.
     public func document(verified: Bool, publication: PublicationInputs? = nil) -> JSONValue {
         let (jobs, disagreements, conflicts, ambiguous) = jobs()
-        let scores = switch profile.method {
+        var scores = switch profile.method {
         case .assayAttempts: attemptScores(jobs: jobs, disagreements: disagreements)
         case .naapSessionHours: sessionHourScores(jobs: jobs, disagreements: disagreements)
         }
+        // The tester leaderboard, under every profile, when the window has test jobs (§13).
+        if let tested = testers.json(window: window), case .object(let members) = scores { scores = .object(members + [.init("tested", tested)]) }
         let inputs = JSONValue.object([
             .init("bundles", .array(bundles.sorted().map { bundle in
                 .object([.init("collector", .string(bundle.collector)), .init("day", .string(bundle.day.description)),
@@ -682,11 +687,17 @@ public final class RecordPreparer {
     /// The name of byoc jobs' pipeline.
     static let byoc: [UInt8] = Array("byoc".utf8)
 
-    /// Adds what scoring keeps of a valid record; records that are not scored (probes, test jobs) are skipped.
+    /// Adds what scoring keeps of a valid record; probes are skipped, and test jobs go to the tester leaderboard only.
     public func add(_ record: RecordView) {
-        guard record.kind != .probe, record.kind != .testJob else { return }
+        guard record.kind != .probe else { return }
         hasher.update(record.bytes)
         let digest = hasher.finalizeSHA256Words()
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        if record.kind == .testJob {
+            batch.testJobs.append((key(record.slice(.observerID) ?? empty, record.slice(.id) ?? empty), Key128(high: digest.2, low: digest.3),
+                                   TesterBoard.testJob(record)))
+            return
+        }
         var values = FieldValues()
         for (index, field) in Field.scored.enumerated() {
             if let field, let value = record.integer(field) { values[index] = value }
@@ -694,7 +705,6 @@ public final class RecordPreparer {
         if let outcome = record.liveOutcome { values.outcome = Int64(outcome.ordinal) }
         if let success = record.boolean(.success) { values.success = success ? 1 : 0 }
         let role: UInt8 = record.string(.observerRole, is: "gateway") ? 0 : record.string(.observerRole, is: "orchestrator") ? 1 : 2
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         let observer = record.slice(.observerID) ?? empty, requestID = record.slice(.requestID) ?? empty
         let streamID = record.slice(.streamID) ?? empty
         let attempt = record.integer(.attempt) ?? 0

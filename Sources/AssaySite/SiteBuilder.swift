@@ -35,8 +35,12 @@ public struct SiteBuilder {
         try? FileManager.default.removeItem(atPath: temporary)
         var writer = SiteWriter(root: temporary)
         let pages = SitePages(model: model)
-        let orchestrators = Array(Set(model.dailyScores.values.flatMap { $0["scores"]?["orchestrators"]?.list.compactMap { $0["orchestrator"]?.text } ?? [] })
-            .union(model.windowScores.values.flatMap { $0.value["scores"]?["orchestrators"]?.list.compactMap { $0["orchestrator"]?.text } ?? [] })).sorted()
+        func addresses(_ list: JSONValue?) -> [String] { list?.list.compactMap { $0["orchestrator"]?.text } ?? [] }
+        var named = Set(model.dailyScores.values.flatMap { addresses($0["scores"]?["orchestrators"]) })
+        named.formUnion(model.windowScores.values.flatMap { addresses($0.value["scores"]?["orchestrators"]) })
+        // Orchestrators the job tester tested have a page, organic jobs or not (spec/scoring.md §13).
+        named.formUnion(model.windowScores.values.flatMap { addresses($0.value["scores"]?["tested"]?["orchestrators"]) })
+        let orchestrators = named.sorted()
 
         progress("writing pages")
         try writer.write("assets/site.css", SiteAssets.css)

@@ -80,10 +80,48 @@ extension SitePages {
         } else {
             body += "<p>No jobs in the 7-day window: no data.</p>\n"
         }
+        body += testedScenarios(address, root: root)
         body += "<h2 id=\"records\">Raw records</h2>\n<p>The records behind these numbers are in the signed bundles of each day: <a href=\"\(root)provenance.html\">Provenance</a> lists them with their hashes and download links. To prove that one record is in a bundle:</p>\n"
         body += "<pre><code>assay prove DATASET/bundles/COLLECTOR/YYYY/MM/DD JOB-ID &gt; proof.json\nassay verify --proof proof.json DATASET</code></pre>\n"
         body += "<p>Machine-readable: <a href=\"\(root)api/v1/orchestrators/\(SitePath.component(address)).json\">api/v1/orchestrators/\(SitePath.component(address)).json</a>.</p>\n"
         return HTML.page(title: "Orchestrator \(address)", root: root, current: "", banner: banner, body: body)
+    }
+
+    /// The tester's figures for one orchestrator over 30 days, per scenario, next to the network's for the same work
+    /// (spec/scoring.md §13); nothing when the window has no test jobs.
+    func testedScenarios(_ address: String, root: String) -> String {
+        guard let tested = model.windowScores[30]?.value["scores"]?["tested"] else { return "" }
+        var body = "<h2 id=\"tested\">Tested: the same work as every orchestrator, the last 30 days</h2>\n"
+        guard let entry = Self.testedByOrchestrator(tested)[address] else {
+            return body + "<p>The job tester planned no test of this orchestrator in the 30 days to \(model.lastDay): it advertised none of the scenarios' pipelines and models, or no tester ran.</p>\n"
+        }
+        body += "<p>Pass rate <strong>\(Self.passRate(entry))</strong> attempts (\(entry["planned"]?.int ?? 0) planned), from <a href=\"\(root)api/v1/scores/w30.json\">api/v1/scores/w30.json</a> (<code>scores.tested</code>); kept apart from the SLA score. Network figures are every tested orchestrator's attempts of the same scenario.</p>\n"
+        var network: [String: JSONValue] = [:]
+        for scenario in tested["scenarios"]?.list ?? [] {
+            network["\(scenario["scenario"]?.text ?? "")\u{0}\(scenario["scenario_sha256"]?.text ?? "")"] = scenario
+        }
+        func pair(_ value: JSONValue?, _ first: String, _ second: String, _ format: (Int64?) -> String) -> String {
+            guard let value, value != .null else { return "no data" }
+            return "\(format(value[first]?.int)) / \(format(value[second]?.int))"
+        }
+        func counts(_ value: JSONValue?) -> String {
+            guard case .object(let members)? = value, !members.isEmpty else { return "none" }
+            return members.map { "<code>\(HTML.escape($0.key))</code> \($0.value.int ?? 0)" }.joined(separator: ", ")
+        }
+        body += HTML.table(caption: "Test results of \(address) per scenario, 30 days to \(model.lastDay)",
+                           headers: ["Scenario", "Pipeline / model", "Pass rate (attempts)", "Network pass rate", "Latency p50 / p90", "Network latency p50 / p90",
+                                     "TTFB p50 / p90", "Output FPS p10 / p50", "Outcomes", "Not counted"],
+                           rows: (entry["scenarios"]?.list ?? []).map { scenario in
+                               let id = scenario["scenario"]?.text ?? "", hash = scenario["scenario_sha256"]?.text ?? ""
+                               let same = network["\(id)\u{0}\(hash)"]
+                               return ["<code>\(HTML.escape(id))</code> <small title=\"scenario_sha256\">\(HTML.escape(String(hash.prefix(12))))…</small>",
+                                       "\(HTML.escape(scenario["pipeline"]?.text ?? "")) / \(HTML.escape(scenario["model_id"]?.text ?? ""))",
+                                       Self.passRate(scenario), Self.passRate(same),
+                                       pair(scenario["latency_ms"], "p50", "p90", Format.ms), pair(same?["latency_ms"], "p50", "p90", Format.ms),
+                                       pair(scenario["ttfb_ms"], "p50", "p90", Format.ms), pair(scenario["output_fps_mfps"], "p10", "p50", Format.fps),
+                                       counts(scenario["outcomes"]), counts(scenario["not_counted"])]
+                           }, numeric: [2, 3, 4, 5, 6, 7])
+        return body
     }
 
     func distribution(_ values: [Int64], edges: [Int64], unit: String, label: String) -> String {
@@ -153,6 +191,9 @@ extension SitePages {
         body += "<h2 id=\"verdicts\">SLO verdicts</h2>\n<p>Each orchestrator's SLO over a window is <strong>met</strong>, <strong>missed</strong> or <strong>not judged</strong> (spec/scoring.md §8, §11.6). It is missed when its failure rate reaches \(Format.percent(model.profile.maxFailureRate)), its \(model.profile.e2eLabel) exceeds \(Format.ms(model.profile.sloE2EMs)), or its score falls below \(Format.score(model.profile.minScore * 100)) — a failure observed is evidence however few the jobs. It is not judged when its score rests on a placeholder: a latency or FPS component with \(model.profile.fewSamplesRule), or a network benchmark with fewer than \(model.profile.benchmarkMinRows) values from the \(model.profile.benchmarkDays) days before the window (a <em>partial benchmark</em>), is scored ½ or pulled toward ½, so the score says nothing either way. A day without jobs has no verdict at all.</p>\n"
         body += "<h3 id=\"excused\">Sessions without an orchestrator</h3>\n<p>A live session for which the gateway found no orchestrator (outcome <code>no_orchestrator</code>) is shown under the model \"\(SiteModel.Job.noOrchestrator)\": it failed for the customer, but no orchestrator served it, so it is excused from every orchestrator's score and counted only in the network's <code>excused</code> total (spec/scoring.md §7).</p>\n"
         body += "<h3 id=\"not-reported\">Jobs whose model was not reported</h3>\n<p>A job listed under \"\(SiteModel.Job.modelNotReported)\" has a record that names no model: typically a live session that failed to start before the gateway learned which model it would run. It counts against its orchestrator like any other job, in a group of its own (<code>\"model\": null</code> in the scores; spec/scoring.md §7).</p>\n"
+        if model.windowScores.values.contains(where: { $0.value["scores"]?["tested"] != nil }) {
+            body += "<h2 id=\"tester\">The job tester</h2>\n<p>Test jobs are the job tester's attempts: the same published scenarios sent to every orchestrator that advertises them, through a gateway pointed at one orchestrator at a time (spec/probe.md). Each day's order follows from a seed the collector committed to before the day (<code>probes/commitments/</code>, a log entry the witnesses cosign) and revealed in the day's bundle (<code>probes.json</code>); the scenarios are under <code>probes/scenarios/</code> by their SHA-256. Both verifiers recompute each day's order and require exactly one test job per planned probe, so no attempt can be added, dropped or moved. To see a day's order yourself:</p>\n<pre><code>assay probe plan --scenarios DATASET/probes/scenarios/HASH.json --input DATASET/bundles/COLLECTOR/YYYY/MM/DD/probes.json</code></pre>\n<p>Test jobs never enter the SLA score; the tester leaderboard shows them apart (spec/scoring.md §13).</p>\n"
+        }
         body += "<h2 id=\"chains\">Chains</h2>\n"
         var collectors: [String] = []
         for bundle in model.report.bundles where !collectors.contains(bundle.collector) { collectors.append(bundle.collector) }

@@ -175,20 +175,64 @@ struct SitePages {
                                   return common + [Format.percent(row["success"]?.int), component("latency", Format.ms), "\(standing.jobs)", regions]
                               }, numeric: live ? Set(1...11) : [1, 2, 3, 4])
         }
+        // With test jobs in the window, a column of the tester's pass rate beside the organic score (spec/scoring.md §13).
+        let tested = scores["scores"]?["tested"].map(Self.testedByOrchestrator)
         return HTML.table(caption: "Orchestrators by SLA score over \(window) day\(window == 1 ? "" : "s") to \(model.lastDay) "
                             + "(profile \(model.profile.id): an orchestrator's score is \(model.profile.headlineRule))",
                           headers: ["Orchestrator", "SLA score", model.profile.unitName.prefix(1).uppercased() + model.profile.unitName.dropFirst(),
-                                    "Failure rate", model.profile.e2eLabel, "SLO", "Last 30 days", "Regions"],
+                                    "Failure rate", model.profile.e2eLabel, "SLO"] + (tested == nil ? [] : ["Tested"]) + ["Last 30 days", "Regions"],
                           rows: standings.enumerated().map { rank, standing in
                               let history = self.history(standing.orchestrator, days: 30)
                               let withData = history.filter { $0.value != nil }
                               let label = withData.isEmpty ? "No daily scores in the last 30 days"
                                   : "Daily SLA score over 30 days: \(withData.count) days with data, from \(Format.score(withData.first!.value)) to \(Format.score(withData.last!.value))"
+                              let testedCell = tested.map { [Self.passRate($0[standing.orchestrator])] } ?? []
                               return ["\(rank + 1). " + orchestratorLink(standing.orchestrator, root: root), "<strong>\(Format.score(standing.score))</strong>",
                                       "\(standing.jobs)", Format.percent(standing.failureRate), Format.ms(standing.e2e),
-                                      standing.verdict.html(model.profile, root: root),
-                                      HTML.sparkline(history.map(\.value), label: label), HTML.escape(standing.regions.joined(separator: ", "))]
-                          }, numeric: [1, 2, 3, 4])
+                                      standing.verdict.html(model.profile, root: root)] + testedCell
+                                      + [HTML.sparkline(history.map(\.value), label: label), HTML.escape(standing.regions.joined(separator: ", "))]
+                          }, numeric: [1, 2, 3, 4]) + testedTable(scores, window: window, root: root)
+    }
+
+    // MARK: The tester leaderboard (spec/scoring.md §13)
+
+    /// Each tested orchestrator's entry of `tested`, by address.
+    static func testedByOrchestrator(_ tested: JSONValue) -> [String: JSONValue] {
+        Dictionary(tested["orchestrators"]?.list.compactMap { entry in entry["orchestrator"]?.text.map { ($0, entry) } } ?? [], uniquingKeysWith: { a, _ in a })
+    }
+
+    /// "97.0 % of 33": a pass rate with the attempts behind it; "not tested" without test jobs, "no attempts" when none counted.
+    static func passRate(_ entry: JSONValue?) -> String {
+        guard let entry else { return "not tested" }
+        guard let attempts = entry["attempts"]?.int, attempts > 0 else { return "no attempts" }
+        return "\(Format.percent(entry["pass_rate"]?.int)) of \(attempts)"
+    }
+
+    /// The tester leaderboard of a window: tested orchestrators by pass rate, apart from the organic score.
+    func testedTable(_ scores: JSONValue, window: Int, root: String) -> String {
+        guard let tested = scores["scores"]?["tested"] else { return "" }
+        let entries = tested["orchestrators"]?.list ?? []
+        var body = "<h3 id=\"tested-w\(window)\">Tested: the same work, every orchestrator</h3>\n"
+            + "<p>The job tester sends the same published scenarios to every orchestrator that runs them, at times committed to before each day "
+            + "(<a href=\"\(root)provenance.html#tester\">how to check</a>). These attempts are kept apart from the SLA score above, which counts organic jobs only; "
+            + "attempts that were not the orchestrator's to fail (skipped, interrupted, or never reaching it) are not counted (spec/scoring.md §13).</p>\n"
+        guard !entries.isEmpty else { return body + "<p>No test jobs in this window: no data.</p>\n" }
+        let ranked = entries.sorted { a, b in
+            let (ra, rb) = (a["pass_rate"]?.int ?? -1, b["pass_rate"]?.int ?? -1)
+            if ra != rb { return ra > rb }
+            let (na, nb) = (a["attempts"]?.int ?? 0, b["attempts"]?.int ?? 0)
+            if na != nb { return na > nb }
+            return (a["orchestrator"]?.text ?? "") < (b["orchestrator"]?.text ?? "")
+        }
+        body += HTML.table(caption: "Orchestrators by test pass rate over \(window) day\(window == 1 ? "" : "s") to \(model.lastDay)",
+                           headers: ["Orchestrator", "Pass rate", "Passed", "Attempts", "Planned", "Scenarios"],
+                           rows: ranked.enumerated().map { rank, entry in
+                               let address = entry["orchestrator"]?.text ?? ""
+                               let scenarios = (entry["scenarios"]?.list ?? []).map { HTML.escape($0["scenario"]?.text ?? "") }.joined(separator: ", ")
+                               return ["\(rank + 1). " + orchestratorLink(address, root: root), "<strong>\(Format.percent(entry["pass_rate"]?.int))</strong>",
+                                       "\(entry["passed"]?.int ?? 0)", "\(entry["attempts"]?.int ?? 0)", "\(entry["planned"]?.int ?? 0)", scenarios]
+                           }, numeric: [1, 2, 3, 4])
+        return body
     }
 
     // MARK: Leaderboards

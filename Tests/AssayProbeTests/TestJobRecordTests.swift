@@ -87,7 +87,7 @@ struct TestJobRecordTests {
         #expect(try Command.run("/usr/bin/env", ["python3", Repository.url("verify/assay_verify.py").path, dataset] + today).status != 0)
     }
 
-    @Test("test jobs are not organic demand: a bundle's test jobs change no score, under either profile")
+    @Test("test jobs are not organic demand: they add the tester leaderboard and change no other score, under either profile")
     func notScored() throws {
         let organic = try Files.read(Repository.url("spec/vectors/records/valid.canonical.jsonl").path).split(separator: 0x0A).map { Array($0) }
         let tests = try Files.read(Repository.url("spec/vectors/records/test_job.valid.canonical.jsonl").path).split(separator: 0x0A).map { Array($0) }
@@ -100,8 +100,16 @@ struct TestJobRecordTests {
                 for line in lines { try scorer.add(line: line) }
                 outputs.append(scorer.output(verified: true))
             }
-            let same = outputs[0] == outputs[1]  // a Bool, so a failure does not print two documents byte by byte
-            #expect(same, "\(profile.id): the test jobs changed the scores")
+            // The test jobs add the tester leaderboard (spec/scoring.md §13) and change nothing else.
+            let without = try JSONParser().parse(outputs[0].dropLast()), with = try JSONParser().parse(outputs[1].dropLast())
+            guard case .object(let scores)? = with["scores"], case .object(let members) = with else {
+                Issue.record("no scores")
+                continue
+            }
+            #expect(with["scores"]?["tested"] != nil && without["scores"]?["tested"] == nil, "\(profile.id)")
+            let stripped = JSONValue.object(members.map { $0.key == "scores" ? .init("scores", .object(scores.filter { $0.key != "tested" })) : $0 })
+            let same = stripped == without  // a Bool, so a failure does not print two documents
+            #expect(same, "\(profile.id): the test jobs changed the organic scores")
         }
     }
 }

@@ -82,6 +82,71 @@ struct ScorerTests {
         }
     }
 
+    @Test("the independent scorer (verify/assay_score.py --vector) gives every vector's expected bytes")
+    func pythonVectors() throws {
+        let directories = try FileManager.default.contentsOfDirectory(atPath: Repository.url(Self.vectors).path).sorted()
+            .filter { FileManager.default.fileExists(atPath: Repository.url("\(Self.vectors)/\($0)/window.json").path) }
+        for name in directories {
+            let python = try Command.run("/usr/bin/env", ["python3", Repository.url("verify/assay_score.py").path, "--vector",
+                                                          Repository.url("\(Self.vectors)/\(name)").path])
+            #expect(python.status == 0, "\(name): \(python.stderr)")
+            #expect(python.stdoutBytes == (try Repository.bytes("\(Self.vectors)/\(name)/expected.json")), "\(name): the Python scorer differs")
+        }
+    }
+
+    @Test("the tester leaderboard (§13): hand-computed values of the tested vector, kept apart from organic scores, under both profiles")
+    func testerLeaderboard() throws {
+        let base = "\(Self.vectors)/tested"
+        let lines = try Self.lines("\(base)/input.jsonl")
+        let expected = try JSONParser().parse(try Repository.bytes("\(base)/expected.json"))
+        guard case .object(let tested)? = expected["scores"]?["tested"] else { throw VectorMissing(description: "no scores.tested in \(base)/expected.json") }
+        #expect(tested.map(\.key) == ["conflicts", "orchestrators", "scenarios"])
+        #expect(expected["scores"]?["tested"]?["conflicts"] == .integer(1))  // A's live job: two versions of one identity
+        func element(_ value: JSONValue?, _ index: Int) -> JSONValue? {
+            guard case .array(let list)? = value, list.indices.contains(index) else { return nil }
+            return list[index]
+        }
+        func orchestrator(_ letter: Character) -> JSONValue? {
+            guard case .array(let list)? = expected["scores"]?["tested"]?["orchestrators"] else { return nil }
+            return list.first { $0["orchestrator"]?.stringValue == "0x" + String(repeating: letter, count: 40) }
+        }
+        // A: five passes (latencies 1000…5000: p50 the 3rd, p90 the 5th) and a failed check; the duplicate is one job, the day
+        // before the window none; 5 of 6 is 833 333 millionths (halves up).
+        let a = element(orchestrator("a")?["scenarios"], 0)
+        #expect(a?["planned"] == .integer(6) && a?["attempts"] == .integer(6) && a?["passed"] == .integer(5) && a?["pass_rate"] == .integer(833_333))
+        #expect(a?["latency_ms"] == .object([.init("p50", .integer(3000)), .init("p90", .integer(5000))]))
+        #expect(a?["ttfb_ms"] == .object([.init("p50", .integer(2900)), .init("p90", .integer(4900))]))
+        // B: http_error, timeout, a counted connect_error and a pass are 4 attempts; target_not_reached is not counted.
+        let b = orchestrator("b")
+        #expect(element(b?["scenarios"], 0)?["attempts"] == .integer(4) && element(b?["scenarios"], 0)?["pass_rate"] == .integer(250_000))
+        #expect(element(b?["scenarios"], 0)?["not_counted"] == .object([.init("target_not_reached", .integer(1))]))
+        #expect(element(b?["scenarios"], 1)?["scenario_sha256"] == .string(String(repeating: "0", count: 63) + "2"))  // a changed scenario: other work
+        #expect(b?["attempts"] == .integer(5) && b?["passed"] == .integer(2) && b?["pass_rate"] == .integer(400_000))
+        // C: live; the low-FPS stream failed its check but is an FPS reading (p10 and p50 of {9000, 24000} are both 9000);
+        // the cost cap, the interruption and the target that stopped advertising are not counted.
+        let c = element(orchestrator("c")?["scenarios"], 0)
+        #expect(c?["attempts"] == .integer(2) && c?["pass_rate"] == .integer(500_000))
+        #expect(c?["output_fps_mfps"] == .object([.init("p10", .integer(9000)), .init("p50", .integer(9000))]))
+        #expect(c?["not_counted"] == .object([.init("cost_cap", .integer(1)), .init("interrupted", .integer(1)), .init("not_advertising", .integer(1))]))
+        // The network's figures for t2i (version 1): A's and B's test jobs together.
+        let network = element(expected["scores"]?["tested"]?["scenarios"], 1)
+        #expect(network?["planned"] == .integer(11) && network?["attempts"] == .integer(10) && network?["passed"] == .integer(6))
+        #expect(network?["latency_ms"] == .object([.init("p50", .integer(3000)), .init("p90", .integer(7000))]))
+        // Kept apart: the tested member is the same under both profiles, organic scores are those without the test jobs,
+        // and a window without test jobs has no tested member at all.
+        let organic = try Self.lines("spec/vectors/scoring/small/input.jsonl")
+        for profile in [ScoringProfile.naapSLAv1(), ScoringProfile.assaySLAv1()] {
+            let with = try Self.json(try Self.score([("vector", UTCDay("2026-12-02")!, organic + lines)], profile: profile, day: "2026-12-02", days: 2))
+            let without = try Self.json(try Self.score([("vector", UTCDay("2026-12-02")!, organic)], profile: profile, day: "2026-12-02", days: 2))
+            #expect(with["scores"]?["tested"] == expected["scores"]?["tested"], "\(profile.id)")
+            #expect(without["scores"]?["tested"] == nil, "\(profile.id)")
+            #expect(with["scores"]?["orchestrators"] == without["scores"]?["orchestrators"], "\(profile.id)")
+            #expect(with["inputs"]?["records"] == without["inputs"]?["records"], "\(profile.id)")
+        }
+    }
+
+    struct VectorMissing: Error, CustomStringConvertible { let description: String }
+
     @Test("the built-in profiles are spec/profiles/*.json, and profiles must be canonical and name a known method")
     func profiles() throws {
         #expect(ScoringProfile.defaultProfileBytes == (try Repository.bytes("spec/profiles/naap-sla-v1.json")))
