@@ -72,6 +72,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "AssayCollect", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayStore", "AssayIngest", "AssayGit", "AssayWorkflows", "AssayHTTP", "AssayScore", "AssayConfiguration",
@@ -131,8 +132,9 @@ let package = Package(
         // `assay demo`: the whole system on loopback (exporters, collectors, git, co-signing, the site).
         .target(name: "AssayDemo", dependencies: [
             "AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayExporter", "AssayCollect", "AssayGit", "AssayWorkflows",
-            "AssaySimulate", "AssaySite", "AssayConfiguration", "AssayWitness",
+            "AssaySimulate", "AssaySite", "AssayConfiguration", "AssayWitness", "AssayGatewayStandIn", "AssayProbe",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

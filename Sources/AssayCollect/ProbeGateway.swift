@@ -124,6 +124,8 @@ struct ProbeSender: Sendable {
     let statusInterval: Duration
     /// The share of a stream's duration its status is read for (`Prober.Settings.liveWindowScale`).
     let liveWindowScale: Double
+    /// What attempts are measured by: the machine's clock, or the demo's simulated one.
+    let time: ProbeTime
 
     func send(_ scenario: Scenario, streamID: String) async -> AttemptResult {
         switch scenario.request {
@@ -149,19 +151,19 @@ struct ProbeSender: Sendable {
     }
 
     /// An answer whose status is not an HTTP status (100…599) is an error of the gateway, with no status to record.
-    static func invalidStatus(_ status: Int64, started: ContinuousClock.Instant) -> AttemptResult? {
+    func invalidStatus(_ status: Int64, started: Int64) -> AttemptResult? {
         guard !(100...599).contains(status) else { return nil }
-        return AttemptResult(outcome: .httpError, latencyMs: (ContinuousClock.now - started).wholeMilliseconds, errorType: "invalid_status",
+        return AttemptResult(outcome: .httpError, latencyMs: time.nowMs - started, errorType: "invalid_status",
                              errorText: PercentEncoding.errorText(Array("HTTP status \(status)".utf8)))
     }
 
     /// The outcome of a failure to get an answer: the gateway unreachable, or the scenario's time up.
-    static func failure(_ error: any Error, started: ContinuousClock.Instant) -> AttemptResult {
+    func failure(_ error: any Error, started: Int64) -> AttemptResult {
         if let http = error as? HTTPClientError, http == .deadlineExceeded || http == .readTimeout {
-            return AttemptResult(outcome: .timeout, latencyMs: (ContinuousClock.now - started).wholeMilliseconds, errorType: "timeout")
+            return AttemptResult(outcome: .timeout, latencyMs: time.nowMs - started, errorType: "timeout")
         }
         let text = "\(error)"
-        return AttemptResult(outcome: .connectError, latencyMs: (ContinuousClock.now - started).wholeMilliseconds, errorType: "connect_error",
+        return AttemptResult(outcome: .connectError, latencyMs: time.nowMs - started, errorType: "connect_error",
                              errorText: PercentEncoding.errorText(Array(text.utf8)))
     }
 
@@ -170,18 +172,20 @@ struct ProbeSender: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: contentType)
         request.body = .bytes(ByteBuffer(bytes: body))
-        let started = ContinuousClock.now
+        let started = time.nowMs
         let deadline = NIODeadline.now() + .milliseconds(scenario.timeoutMs)
         let response: HTTPClientResponse
         let bytes: [UInt8]
         do {
             response = try await client.execute(request, deadline: deadline)
-        } catch { return Self.failure(error, started: started) }
-        let ttfb = (ContinuousClock.now - started).wholeMilliseconds
-        do { bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20)) } catch { return Self.failure(error, started: started) }
+        } catch { return failure(error, started: started) }
+        let ttfb = time.nowMs - started
+        do { bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20)) } catch { return failure(error, started: started) }
         let status = Int64(response.status.code)
-        if let invalid = Self.invalidStatus(status, started: started) { return invalid }
-        var result = AttemptResult(outcome: .passed, httpStatus: status, ttfbMs: ttfb, latencyMs: (ContinuousClock.now - started).wholeMilliseconds)
+        if let invalid = invalidStatus(status, started: started) { return invalid }
+        var result = AttemptResult(outcome: .passed, httpStatus: status, ttfbMs: ttfb, latencyMs: time.nowMs - started)
+        // An answer after the scenario's time is up is no answer (spec/probe.md §5), whichever clock noticed.
+        if result.latencyMs! > scenario.timeoutMs { return AttemptResult(outcome: .timeout, latencyMs: result.latencyMs, errorType: "timeout") }
         if status >= 400 && status != scenario.checks.status {
             result.outcome = .httpError
             result.errorType = "http_\(status)"
@@ -228,15 +232,15 @@ struct ProbeSender: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         let body = JSONValue.object([.init("duration_secs", .integer(duration)), .init("stream_url", .string("\(rtmp)/assay-probe?streamId=\(streamID)"))])
         request.body = .bytes(ByteBuffer(bytes: CanonicalJSON.encodeBuilt(body, "a smoke test request")))
-        let started = ContinuousClock.now
+        let started = time.nowMs
         let response: HTTPClientResponse
         let bytes: [UInt8]
         do {
             response = try await client.execute(request, timeout: .seconds(30))
             bytes = Array(buffer: try await response.body.collect(upTo: 1 << 20))
-        } catch { return Self.failure(error, started: started) }
+        } catch { return failure(error, started: started) }
         let status = Int64(response.status.code)
-        if let invalid = Self.invalidStatus(status, started: started) { return invalid }
+        if let invalid = invalidStatus(status, started: started) { return invalid }
         var result = AttemptResult(outcome: .passed, httpStatus: status)
         guard status == scenario.checks.status else {
             result.outcome = status >= 400 ? .httpError : .failedCheck
@@ -246,15 +250,15 @@ struct ProbeSender: Sendable {
             } else {
                 result.failedChecks = ["status"]
             }
-            result.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
+            result.latencyMs = time.nowMs - started
             return result
         }
         // The stream runs from the gateway's answer; its status is read for its duration, at least once after the interval.
         let window = max(1000, Int64((Double(min(duration * 1000, scenario.timeoutMs)) * liveWindowScale).rounded(.up)))
-        let end = ContinuousClock.now + .milliseconds(window)
+        let end = time.nowMs + window
         var samples: [Double] = []
         repeat {
-            try? await Task.sleep(for: statusInterval)  // cancelled: the loop ends with what was read
+            try? await time.sleep(ms: statusInterval.wholeMilliseconds)  // cancelled: the loop ends with what was read
             guard !Task.isCancelled else { break }
             let url = "\(api)/live/video-to-video/\(streamID)/status"
             guard let answer = try? await client.execute(HTTPClientRequest(url: url), timeout: .seconds(5)),  // a missed read: the next one counts
@@ -265,10 +269,10 @@ struct ProbeSender: Sendable {
             default: nil
             }
             guard value["state"]?.stringValue == "ONLINE", let fps, fps > 0 else { continue }
-            if result.ttfbMs == nil { result.ttfbMs = (ContinuousClock.now - started).wholeMilliseconds }
+            if result.ttfbMs == nil { result.ttfbMs = time.nowMs - started }
             samples.append(fps)
-        } while ContinuousClock.now < end
-        result.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
+        } while time.nowMs < end
+        result.latencyMs = time.nowMs - started
         guard !samples.isEmpty else {
             result.outcome = .timeout
             result.errorType = "no_output"

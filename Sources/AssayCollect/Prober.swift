@@ -34,6 +34,11 @@ public actor Prober {
         public var liveWindowScale: Double = 1
         /// How long a read of the gateway's capabilities may take before the gateway counts as down.
         public var capabilitiesTimeoutMs: Int64 = 10_000
+        /// What attempts are measured by: the machine's clock, or (the demo) a simulated one shared with the stand-in.
+        public var time: ProbeTime = .real
+        /// Each day's seed (spec/probe.md §3.1): by default 32 bytes from the system's CSPRNG. The demo derives them from
+        /// its published seed instead, so its dataset is the same on every run (and its seeds, like its keys, are insecure).
+        public var seed: @Sendable (UTCDay) throws -> [UInt8] = { _ in try ProbePlan.drawSeed() }
 
         public init(testerID: String, region: String?, document: ScenarioDocument, inputs: [String: [UInt8]], api: String, cli: String, rtmp: String) {
             self.testerID = testerID
@@ -68,7 +73,7 @@ public actor Prober {
         self.clock = clock
         self.logger = logger
         sender = ProbeSender(client: client, api: settings.api, rtmp: settings.rtmp, inputs: settings.inputs, statusInterval: settings.statusInterval,
-                             liveWindowScale: settings.liveWindowScale)
+                             liveWindowScale: settings.liveWindowScale, time: settings.time)
         startedMs = missedBefore ?? clock.nowMs
     }
 
@@ -117,7 +122,7 @@ public actor Prober {
                                                     "a day's targets")
         let inputs = settings.document.inputFiles.compactMap { settings.inputs[$0.sha256] }
         let kept = try store.keepProbeDay(day, targets: targetsJSON, tester: settings.testerID, document: settings.document.bytes, inputs: inputs,
-                                          seed: try ProbePlan.drawSeed())
+                                          seed: try settings.seed(day))
         logger.info("planned the day's probes", metadata: ["day": "\(day)", "targets": "\(targets.values.map(\.count).reduce(0, +))"])
         return try ProbePlan(input: ProbePlan.input(day: day, seed: kept.seed, targets: kept.targets), document: settings.document)
     }
@@ -125,7 +130,12 @@ public actor Prober {
     /// Draws the seeds of `day` and the next unless they are kept (spec/probe.md §5 "Seeds"): the collector publishes the
     /// next day's commitment during this one.
     public func drawSeeds(_ day: UTCDay) throws {
-        for day in [day, day.next] { _ = try store.keepProbeSeed(day, seed: try ProbePlan.drawSeed()) }
+        for day in [day, day.next] { try keepSeed(day) }
+    }
+
+    /// Draws `day`'s seed unless one is kept (the first drawn wins).
+    public func keepSeed(_ day: UTCDay) throws {
+        _ = try store.keepProbeSeed(day, seed: try settings.seed(day))
     }
 
     /// Sends (or records as skipped) every probe of `day` not recorded yet, each at its time.
@@ -146,16 +156,42 @@ public actor Prober {
         }
     }
 
+    /// Sends (or records as skipped) every probe planned before `nowMs` that is not recorded yet, each as if at its
+    /// planned time, without waiting: a driver that steps simulated time itself (the demo) calls this once a step. Days
+    /// are planned (and their seeds and the next day's drawn) as they are reached; `firstDay` is the tester's first.
+    public func runDue(through nowMs: Int64, firstDay: UTCDay) async throws {
+        guard nowMs > firstDay.startMs else { return }
+        var day = max(firstDay, UTCDay(containing: steppedThrough ?? firstDay.startMs))
+        while day.startMs < nowMs {
+            try drawSeeds(day)
+            let plan = try await plan(day)
+            let recorded = try store.stagedIDs(observer: settings.testerID, day: day)
+            for probe in plan.probes where probe.atMs < nowMs {
+                let id = "\(day)/\(probe.scenario)/\(probe.orchestrator)/\(probe.k)"
+                guard !recorded.contains(id), let scenario = settings.document[probe.scenario] else { continue }
+                steppedNowMs = probe.atMs
+                try await attempt(id, scenario, probe, day: day)
+            }
+            day = day.next
+        }
+        steppedThrough = nowMs
+        steppedNowMs = nil
+    }
+    /// Where `runDue` has stepped to, and the planned time of the probe it is sending (the tester's "now" then).
+    var steppedThrough: Int64?
+    var steppedNowMs: Int64?
+    var nowMs: Int64 { steppedNowMs ?? clock.nowMs }
+
     /// The gateway's offers, read again when older than five (simulated) minutes; nil when the gateway cannot be read.
     func currentOffers(force: Bool = false) async throws -> [String: GatewayOffer]? {
-        if !force, let offers, clock.nowMs - offers.atMs < 300_000 { return offers.byAddress }
+        if !force, let offers, nowMs - offers.atMs < 300_000 { return offers.byAddress }
         do {
             let response = try await client.execute(HTTPClientRequest(url: "\(settings.cli)/getNetworkCapabilities"), timeout: .milliseconds(settings.capabilitiesTimeoutMs))
             let body = try await response.body.collect(upTo: 64 << 20)
             guard response.status == .ok else { return nil }
             let value = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(Array(buffer: body))
             let read = GatewayOffer.read(value)
-            offers = (clock.nowMs, read)
+            offers = (nowMs, read)
             return read
         } catch {
             logger.warning("the gateway's network capabilities cannot be read", metadata: ["error": "\(error)"])
@@ -180,7 +216,7 @@ public actor Prober {
             spend = (scenario.id, total)
         }
         try await webhook.point(at: offer.uri)
-        let sentMs = max(clock.nowMs, probe.atMs)
+        let sentMs = max(nowMs, probe.atMs)
         let interrupted = Self.record(settings, scenario, probe, id: id, sentMs: sentMs, AttemptResult(outcome: .interrupted), skip: nil, uri: offer.uri)
         try store.beginProbe(id: id, day: day, interrupted: interrupted.canonical, spend: spend)
         var result = await sender.send(scenario, streamID: Hex.encode(MessageDigest.sha256(Array(id.utf8)).bytes.prefix(12)))
@@ -195,7 +231,7 @@ public actor Prober {
     func finish(_ id: String, _ scenario: Scenario, _ probe: ProbePlan.Probe, sentMs: Int64?, _ result: AttemptResult, skip: SkipReason?,
                 uri: String? = nil) throws {
         let (record, canonical) = Self.record(settings, scenario, probe, id: id, sentMs: sentMs, result, skip: skip, uri: uri)
-        try store.finishProbe(id: id, record: record, canonical: canonical, source: "probe", receivedMs: clock.nowMs)
+        try store.finishProbe(id: id, record: record, canonical: canonical, source: "probe", receivedMs: nowMs)
     }
 
     /// The test job of a probe (spec/records.md §3.4): its identity, and what the attempt measured.

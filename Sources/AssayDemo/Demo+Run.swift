@@ -51,6 +51,7 @@ extension Demo {
                 let due = Self.take(&pendingEvents[operatorState.name, default: []], before: hourEnd)
                 if !due.isEmpty { operatorState.events.write(Data(due.map { $0.line + "\n" }.joined().utf8)) }
             }
+            try await tester?.step(hourStart: hourStart, nowMs: hourEnd)
             for operatorState in operators {
                 _ = try await Self.withClient { client in
                     try await CollectRound(configuration: operatorState.configuration, staging: operatorState.staging, client: client,

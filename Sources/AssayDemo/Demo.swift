@@ -110,6 +110,8 @@ public final class Demo {
     var operators: [Operator] = []
     /// The witness every checkpoint is submitted to (spec/log.md §9).
     var witness: DemoWitness?
+    /// The first operator's job tester (spec/probe.md), from the third day.
+    var tester: DemoTester?
     /// Runs `body` with a new HTTP client and shuts it down. Every ingest step and every scrape round
     /// gets its own client: a connection kept alive from an earlier hour may have been closed by the
     /// exporter meanwhile (its idle timeout, or the offline orchestrator going down), and reusing it
@@ -155,6 +157,7 @@ public final class Demo {
         try prepareWorkspace()
         try await startExporters()
         try await createDataset()
+        try await startTester()
         try await simulate()
         return try await finish()
     }
@@ -163,6 +166,7 @@ public final class Demo {
     public func shutdown() async {
         for exporter in exporters { await exporter.stop() }
         await witness?.stop()
+        tester?.stop()
         for operatorState in operators {
             try? operatorState.events.close()
             await operatorState.collector.shutdown()
@@ -261,6 +265,17 @@ public final class Demo {
         }
         report(.note("\(options.operators.count) operators (\(options.operators.joined(separator: ", "))) share \(remotePath); "
                      + "threshold \(options.threshold); \(exporters.count) exporters on 127.0.0.1:\(options.portBase)–\(options.portBase + exporters.count - 1)"))
+    }
+
+    /// The first operator's job tester against a gateway stand-in (`DemoTester`), when the demo has a third day.
+    func startTester() async throws {
+        guard options.days >= 3, let first = operators.first else { return }
+        report(.progress("starting \(first.name)'s job tester"))
+        tester = try await DemoTester(simulation: simulation, directory: operatorDirectory(first.name), staging: first.configuration.staging,
+                                      seed: options.seed, firstDay: UTCDay(number: options.firstDay.number + 2),
+                                      lastDay: UTCDay(number: options.firstDay.number + options.days - 1), logger: exporterLogger)
+        report(.note("\(first.name) runs the job tester from \(UTCDay(number: options.firstDay.number + 2)): 2 scenarios (one batch, one live) "
+                     + "through a go-livepeer stand-in to every orchestrator"))
     }
 
     /// Writes the witness's key and a configuration `assay witness serve` could run, and starts it in this process,

@@ -1,8 +1,10 @@
 import AssayCore
 import AssayHTTP
+import AssayProbe
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 
@@ -75,7 +77,7 @@ public final class GatewayStandIn: Sendable {
         var advertising: Set<String>
         var pool: [String] = []
         var lastFetch: ContinuousClock.Instant?
-        var streams: [String: (started: ContinuousClock.Instant, orchestrator: Orchestrator?, duration: Int)] = [:]
+        var streams: [String: (startedMs: Int64, orchestrator: Orchestrator?, duration: Int)] = [:]
         var served: [Served] = []
         var webhookFetches = 0
         var inFlight = 0
@@ -86,11 +88,15 @@ public final class GatewayStandIn: Sendable {
     let refresh: Duration
     let webhookTimeoutMs: Int64
     let client: HTTPClient
+    /// The time its orchestrators take their designed delays on, and streams run by: the machine's, or the demo's
+    /// simulated one (shared with the tester, so a 6 s delay measures 6 000 ms exactly).
+    let time: ProbeTime
 
     /// `webhook`: the URL it fetches orchestrators from (the tester's); `refresh`: go-livepeer's webhook refresh interval;
     /// `webhookTimeoutMs`: how long a fetch of the webhook may take.
     public init(orchestrators: [Orchestrator], webhook: String, refresh: Duration = .seconds(60), webhookTimeoutMs: Int64 = 30_000,
-                client: HTTPClient = .shared) {
+                client: HTTPClient = .shared, time: ProbeTime = .real) {
+        self.time = time
         state = Mutex(State(orchestrators: orchestrators, advertising: Set(orchestrators.map(\.address))))
         self.webhook = webhook
         self.refresh = refresh
@@ -115,7 +121,7 @@ public final class GatewayStandIn: Sendable {
     public var inFlight: Int { state.withLock { $0.inFlight } }
 
     /// The Hummingbird application serving the stand-in on `host:port` (0: any free port, reported to `onListening`).
-    public func application(host: String = "127.0.0.1", port: Int = 0,
+    public func application(host: String = "127.0.0.1", port: Int = 0, logger: Logger? = nil,
                             onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         router.get("/getNetworkCapabilities") { _, _ in self.capabilities() }
@@ -126,13 +132,13 @@ public final class GatewayStandIn: Sendable {
         router.put("/live/video-to-video/smoketest") { request, _ in try await self.smokeTest(request) }
         router.get("/live/video-to-video/:id/status") { _, context in self.status(context.parameters.get("id") ?? "") }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assay-gateway-stand-in"),
-                           onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) })
+                           onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
     /// The stand-in serving on a free loopback port: its base URL, and the task to cancel to stop it.
-    public func start() async -> (url: String, server: Task<Void, any Error>) {
+    public func start(logger: Logger? = nil) async -> (url: String, server: Task<Void, any Error>) {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = application(onListening: { continuation.yield($0) })
+        let application = application(logger: logger, onListening: { continuation.yield($0) })
         let server = Task { try await application.runService() }
         var port = 0
         for await listening in ports {
@@ -194,9 +200,9 @@ public final class GatewayStandIn: Sendable {
         guard let orchestrator else { return Self.error(503, "no orchestrators available") }
         switch orchestrator.behaviour {
         case .failing(let status, let message): return Self.error(status, message)
-        case .hanging: try await Task.sleep(for: .seconds(3600))
-        case .slow(let ms): try await Task.sleep(for: .milliseconds(ms))
-        default: try await Task.sleep(for: .milliseconds(orchestrator.latencyMs))
+        case .hanging: try await time.sleep(ms: 3_600_000)
+        case .slow(let ms): try await time.sleep(ms: Int64(ms))
+        default: try await time.sleep(ms: Int64(orchestrator.latencyMs))
         }
         let contentType = request.headers[.contentType] ?? ""
         let fields = contentType.hasPrefix("multipart/form-data") ? Self.multipart(body, contentType: contentType) : [:]
@@ -233,7 +239,7 @@ public final class GatewayStandIn: Sendable {
         let orchestrator = await select()
         state.withLock { state in
             state.served.append(Served(route: "/live/video-to-video/smoketest", orchestrator: orchestrator?.uri))
-            state.streams[streamID] = (ContinuousClock.now, orchestrator, duration)
+            state.streams[streamID] = (time.nowMs, orchestrator, duration)
         }
         if case .failing(let status, let message)? = orchestrator?.behaviour { return Self.text(status, message) }
         return Response(status: .ok)
@@ -241,14 +247,14 @@ public final class GatewayStandIn: Sendable {
 
     func status(_ id: String) -> Response {
         guard let stream = state.withLock({ $0.streams[id] }) else { return Self.text(404, "Stream not found") }
-        let elapsed = ContinuousClock.now - stream.started
+        let elapsed = time.nowMs - stream.startedMs
         let fps: Double
         let state: String
         switch stream.orchestrator?.behaviour {
         case nil, .failing?, .hanging?: (state, fps) = ("OFFLINE", 0)
-        case .lowFPS(let mfps)?: (state, fps) = elapsed < .milliseconds(200) ? ("LOADING", 0) : ("ONLINE", Double(mfps) / 1000)
-        case .slow(let ms)?: (state, fps) = elapsed < .milliseconds(ms) ? ("LOADING", 0) : ("ONLINE", 24)
-        default: (state, fps) = elapsed < .milliseconds(200) ? ("LOADING", 0) : ("ONLINE", 24)
+        case .lowFPS(let mfps)?: (state, fps) = elapsed < 200 ? ("LOADING", 0) : ("ONLINE", Double(mfps) / 1000)
+        case .slow(let ms)?: (state, fps) = elapsed < ms ? ("LOADING", 0) : ("ONLINE", 24)
+        default: (state, fps) = elapsed < 200 ? ("LOADING", 0) : ("ONLINE", 24)
         }
         return Self.json(200, .object([.init("inference_status", .object([.init("fps", .number(fps))])), .init("state", .string(state))]))
     }

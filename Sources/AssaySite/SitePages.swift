@@ -228,7 +228,13 @@ struct SitePages {
                            headers: ["Orchestrator", "Pass rate", "Passed", "Attempts", "Planned", "Scenarios"],
                            rows: ranked.enumerated().map { rank, entry in
                                let address = entry["orchestrator"]?.text ?? ""
-                               let scenarios = (entry["scenarios"]?.list ?? []).map { HTML.escape($0["scenario"]?.text ?? "") }.joined(separator: ", ")
+                               // Each scenario's pass rate and median time: latency for a batch scenario, time to first output for live.
+                               let scenarios = (entry["scenarios"]?.list ?? []).map { scenario in
+                                   let live = scenario["pipeline"]?.text == "live-video-to-video"
+                                   let median = (live ? scenario["ttfb_ms"] : scenario["latency_ms"])?["p50"]?.int
+                                   return "\(HTML.escape(scenario["scenario"]?.text ?? "")): \(Self.passRate(scenario))"
+                                       + (median.map { ", \(live ? "first output" : "latency") p50 \(Format.ms($0))" } ?? "")
+                               }.joined(separator: "; ")
                                return ["\(rank + 1). " + orchestratorLink(address, root: root), "<strong>\(Format.percent(entry["pass_rate"]?.int))</strong>",
                                        "\(entry["passed"]?.int ?? 0)", "\(entry["attempts"]?.int ?? 0)", "\(entry["planned"]?.int ?? 0)", scenarios]
                            }, numeric: [1, 2, 3, 4])

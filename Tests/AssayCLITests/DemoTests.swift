@@ -169,6 +169,53 @@ struct DemoTests {
         #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
     }
 
+    @Test("the sample's tester leaderboard shows each stand-in orchestrator's designed behaviour, under both profiles, in its records and on the site")
+    func sampleTesterLeaderboard() throws {
+        let simulation = Simulation(.init(seed: 1, orchestrators: 6, gateways: ["gw-a", "gw-b", "gw-c"], peakJobsPerHour: 5))
+        var tested: [JSONValue] = []
+        for profile in ["naap-sla-v1", "assay-sla-v1"] {
+            let scored = try Command.assay(["score", "--dataset", Self.sample, "--day", "2026-01-08", "--window", "7", "--profile", profile])
+            try #require(scored.status == 0, "\(scored.stderr)")
+            tested.append(try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(scored.stdoutBytes)["scores"]?["tested"] ?? .null)
+        }
+        #expect(tested[0] == tested[1] && tested[0] != .null, "the tester leaderboard is the same under both profiles")
+        func scenario(_ behaviour: Simulation.Behaviour, _ id: String) -> JSONValue? {
+            let address = simulation.orchestrators.first { $0.behaviour == behaviour }!.address
+            let entry = tested[0]["orchestrators"]?.arrayValue.first { $0["orchestrator"]?.stringValue == address }
+            return entry?["scenarios"]?.arrayValue.first { $0["scenario"]?.stringValue == id }
+        }
+        let batch = "t2i-bear-64", live = "live-smoke-30s"
+        // Reliable: every attempt passes, at the stand-in's 800 ms; its streams run at 24 FPS.
+        #expect(scenario(.reliable, batch)?["pass_rate"] == .integer(1_000_000) && scenario(.reliable, batch)?["latency_ms"]?["p50"] == .integer(800))
+        #expect(scenario(.reliable, live)?["output_fps_mfps"]?["p50"] == .integer(24_000))
+        // Slow: passes, at 6 s, and its streams' first output after 6 s.
+        #expect(scenario(.slowStart, batch)?["latency_ms"]?["p50"] == .integer(6000) && scenario(.slowStart, live)?["ttfb_ms"]?["p50"] == .integer(6000))
+        // Failing: go-livepeer's 503, every attempt, batch and live.
+        #expect(scenario(.flaky, batch)?["pass_rate"] == .integer(0) && scenario(.flaky, batch)?["outcomes"]?["http_error"] != nil)
+        #expect(scenario(.flaky, live)?["outcomes"]?["http_error"] != nil)
+        // Low FPS: its streams fail the 12 FPS minimum at 8 FPS.
+        #expect(scenario(.zeroFPS, live)?["outcomes"] == .object([.init("failed_check", .integer(6))]))
+        #expect(scenario(.zeroFPS, live)?["output_fps_mfps"]?["p50"] == .integer(8000))
+        // Wrong size: the over-reporter's images fail their check.
+        #expect(scenario(.overReporter, batch)?["passed"] == .integer(0) && scenario(.overReporter, batch)?["outcomes"]?["failed_check"] != nil)
+        // Not advertising while its runner is down (10:00–16:00 UTC on alternate days), and the cost cap.
+        #expect(scenario(.offline, batch)?["not_counted"]?["not_advertising"] != nil)
+        #expect((tested[0]["orchestrators"]?.arrayValue ?? []).contains { ($0["scenarios"]?.arrayValue ?? []).contains { $0["not_counted"]?["cost_cap"] != nil } })
+        // The records say the same: the 503's text and the failed check, percent-encoded as records.md §4.6 writes them.
+        let records = String(decoding: try Files.read("\(Self.sample)/bundles/gw-a/2026/01/05/records.jsonl"), as: UTF8.self)
+        #expect(records.contains(#""error_text":"insufficient%20capacity""#) && records.contains(#""failed_checks":["images"]"#))
+        #expect(records.contains(#""failed_checks":["min_output_fps_mfps"]"#) && records.contains(#""skip_reason":"cost_cap""#))
+        // The site shows the leaderboard apart from the SLA score: a Tested column, the tester's table, a page section.
+        let directory = try TemporaryDirectory()
+        let built = try Command.assay(["site", "--dataset", Self.sample, "--out", directory.file("site")])
+        try #require(built.status == 0, "\(built.stderr)")
+        let board = String(decoding: try Files.read(directory.file("site/leaderboards/all-w7.html")), as: UTF8.self)
+        #expect(board.contains("<th scope=\"col\">Tested</th>") && board.contains("Orchestrators by test pass rate over 7 days"))
+        let slow = simulation.orchestrators.first { $0.behaviour == .slowStart }!.address
+        let page = String(decoding: try Files.read(directory.file("site/orchestrators/\(slow).html")), as: UTF8.self)
+        #expect(page.contains("id=\"tested\"") && page.contains("t2i-bear-64") && page.contains("6000 ms"), "the slow orchestrator's page")
+    }
+
     @Test("the committed sample dataset says it is simulated, verifies, and shows every designed behaviour in its 7-day scores")
     func sampleDataset() throws {
         let descriptor = try JSONParser().parse(try Files.read("\(Self.sample)/dataset.json"))

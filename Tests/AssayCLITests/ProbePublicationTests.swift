@@ -10,7 +10,7 @@ import Testing
 /// The job tester's publications (spec/probe.md §7): a day's commitment logged and witnessed before the day, its
 /// reveal in the day's bundle, the scenario document and input file by hash — and both verifiers recompute the
 /// day's order from the revealed seed and hold every test job to it. Each dataset is the sample with one more day of
-/// gw-a's, made with the sample's published keys (what its insiders can do).
+/// gw-b's (whose collector ran no tester in the sample), made with the sample's published keys (what its insiders can do).
 @Suite("probe publication", .serialized)
 struct ProbePublicationTests {
     static let day = UTCDay("2026-01-09")!
@@ -36,7 +36,7 @@ struct ProbePublicationTests {
 
     static func key(_ name: String) throws -> Ed25519PrivateKey { try DemoKeys.key(seed: 1, operator: name) }
 
-    /// The sample and one more day of gw-a's with a tester, published as `variant` says; returns the dataset's path.
+    /// The sample and one more day of gw-b's with a tester, published as `variant` says; returns the dataset's path.
     static func dataset(in directory: TemporaryDirectory, _ variant: Variant = Variant()) throws -> String {
         let dataset = try RootOfTrustTests.copy(Repository.url("datasets/sample").path, in: directory)
         let root = DatasetDirectory(dataset)
@@ -44,7 +44,7 @@ struct ProbePublicationTests {
         let document = try ScenarioDocument(bytes: try Files.read(Repository.url("spec/vectors/probe/scenarios.json").path))
         let png = try Files.read(Repository.url("spec/vectors/probe/bear-16.png").path)
         if variant.commit {
-            try root.writeCommitment(ProbeCommitment(collector: "gw-a", commitment: ProbePlan.commitment(day: day, seed: variant.committedSeed),
+            try root.writeCommitment(ProbeCommitment(collector: "gw-b", commitment: ProbePlan.commitment(day: day, seed: variant.committedSeed),
                                                      dataset: id, day: day))
             try RootOfTrustTests.appendLog(dataset)
             if let seconds = variant.commitmentWitnessed { try witness(dataset, at: seconds) }
@@ -54,7 +54,7 @@ struct ProbePublicationTests {
         let input = directory.file("test-jobs.jsonl")
         try Files.writeAtomically(input, contents: records.flatMap { $0 + [0x0A] })
         if variant.reveal { try root.publishScenarios(document, inputs: [ScenarioDocument.inputFileName(png): png]) }
-        let bundle = try root.seal(collector: "gw-a", day: day, key: try key("gw-a"), signer: "gw-a") { (sealer) throws(LedgerError) in
+        let bundle = try root.seal(collector: "gw-b", day: day, key: try key("gw-b"), signer: "gw-b") { (sealer) throws(LedgerError) in
             do {
                 let reader = try LineReader(path: input)
                 var lines = SealerInput(source: input, requireCanonical: true)
@@ -66,9 +66,9 @@ struct ProbePublicationTests {
             }
         }
         // The sample's threshold is 2: the other operators co-sign, and the log is signed and witnessed again.
-        for name in ["gw-b", "gw-c"] {
+        for name in ["gw-a", "gw-c"] {
             try root.addSignature(try SSHSignature.sign(bundle.manifestBytes, namespace: DatasetDirectory.manifestNamespace, with: try key(name)),
-                                  signer: name, collector: "gw-a", day: day)
+                                  signer: name, collector: "gw-b", day: day)
         }
         try RootOfTrustTests.appendLog(dataset)
         try witness(dataset, at: day.startMs / 1000 + 86_400 + 3600)
@@ -113,13 +113,13 @@ struct ProbePublicationTests {
 
     struct Unreadable: Error, CustomStringConvertible { let description: String }
 
-    static let commitmentPath = "probes/commitments/gw-a/2026/01/09.json"
+    static let commitmentPath = "probes/commitments/gw-b/2026/01/09.json"
 
     @Test("a tester's day, committed and witnessed before it and revealed with its bundle, verifies with both verifiers")
     func honest() throws {
         let directory = try TemporaryDirectory()
         let dataset = try Self.dataset(in: directory)
-        #expect(Files.kind("\(dataset)/bundles/gw-a/2026/01/09/probes.json") == .regular)
+        #expect(Files.kind("\(dataset)/bundles/gw-b/2026/01/09/probes.json") == .regular)
         #expect(Files.kind("\(dataset)/\(DatasetDirectory.probeInputPath(ScenarioDocument.inputFileName(try Files.read(Repository.url("spec/vectors/probe/bear-16.png").path))))") == .regular)
         let (swift, python) = try Self.verify(dataset)
         #expect(swift.ok && swift.findings.isEmpty, "\(swift.findings)")
@@ -143,7 +143,7 @@ struct ProbePublicationTests {
 
     @Test("tampering with the tester's day is found by both verifiers, each with its rule and place")
     func tampered() throws {
-        let records = "bundles/gw-a/2026/01/09/records.jsonl"
+        let records = "bundles/gw-b/2026/01/09/records.jsonl"
         var cases: [(String, Variant, (String) throws -> Void, Set<String>)] = []
         func variant(_ change: (inout Variant) -> Void) -> Variant {
             var variant = Variant()

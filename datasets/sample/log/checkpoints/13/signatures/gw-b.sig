@@ -1,1 +1,1 @@
-— assay/assay-demo iltp033pvfL07iGWajn5u9J2fGX1jlXixP3oDckI68uQEOy/VRdV8C2544AV22ONwlFkXcVgmyRSMmt4NxgExGuPHgk=
+— assay/assay-demo iltp03rJzK98Ig2+XUOaT4j2idwhbiAzKiMPK4DgMssYJdJmrG+CIF0cAJFHeRb8XC1f8mEtEHfMkc+zldfb3lPm3ww=

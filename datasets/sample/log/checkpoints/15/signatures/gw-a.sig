@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANsFH+4LEC2Ta0t4xodho7NFVl6zE08K4pWoqZQRt14DhIhjRxAcs5rhJkqYxsmDfbhO/doZ/HFybx3gzmhLq5Ak=
+— assay/assay-demo ND0ANn3aLsGw7n0fnydpE0cfC/yoM2WL/TTXmj9FDzwj2sTbf0PbJsAc2sRcE3e4WDx1Egw5HThm/slcSW4PviRABA0=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp03+YKcknFPA8r22ULxgMO1q6sW62x5E0qyzaedAxvNLTYyFH0ISm7vBbtTG6zI6P3TFncOZf9DgX8WdMOL2kVg4=
+— assay/assay-demo iltp0+xY+gwRd9F1mBVrMZQ4rWyqJ616WMfW2WHDuMaf6o64YwSFTSJfTqFWpW08iTVz7SZftSPAtXlhbcmVPZHLFgk=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp00exSVE9rQZITSLNXZrqwf4G06knnmDBlg0z052h1kmYtIHzkri2bn3bX5Y08jTHIrdiTJKy07qZMQ1HkYK3UAg=
+— assay/assay-demo iltp0wUkV1U9LNc3xVQwqkqtkGKAwwrcvo/eQJVGdy230r4XH/xCn57EacVGqBi9PkaNM1MIKIv4pfWzPz72TaXFfA8=

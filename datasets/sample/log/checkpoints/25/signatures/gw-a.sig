@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANhfkGILsymGxjM7bJmk2BEwWSNsmt8nklYqvks0VbXCjinIZ+ZdpIhCJ1FQ6QSN3RxfdcNxgVlLSbkG82sScPwo=
+— assay/assay-demo ND0ANs9TYmxwP48/NVphyzS9k7jCLiwMEQv43CNVrYMLfW/knpPuDHGyojRAt2zuXWoGP2yov50dfbxIN3/fS2j+iQY=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/aRB8/s87BjYrMnuCWRqbTcfKjFDsAYxUBuiYFBVPVxrXsMeGPnnXlZtync2Fx5reqUiAuhKg3ASP7yBX4zKwA=
+— assay/assay-demo iltp04kNOM+/kTQYxyHAO+zxsiQ1GxOnA8so0oqhNfF+cV1LzyDHlcLhJby1MZsjN03sy3SEM5cClJaWHmWQZscJ0AI=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANq8T8A/BrUEL8PDfI1NuuksMPN38CQmo20hCGXEEHdXyJkozAt1st/vYgV9GV3hch/00bWwDD6vQWnUtN9Ix3Qk=
+— assay/assay-demo ND0ANs5rcOjrU06D4hr50FXViX3bd2RK2piKAe3VOnSdp5+69qRznXqDI6sgckCccSWG9+TtGa8BJRH/+9c1Z8NUugs=

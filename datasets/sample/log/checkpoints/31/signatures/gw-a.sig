@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkQKWCvMNoD6HUfyiL+OH/Lcgju7/G/Z3dnhkCgFqNNkSiBjj9xVnklrTIpsQYm4WqfbsbYogCVzcJBxSAhSSAU=
+— assay/assay-demo ND0ANudHv4Om0wJA5YOFWUcBj2envQSBtHSpQcNn9YR6bMEi0+2EdfsEviHgklK5g9Nw81HTNNe23qzothZs3fLJyAQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANsiyTpGKY+kEF5Z//AmuhCaaBVmDPHkyVzs9L2Rf7ny2UDSN1PEb+DXZuD4b1e7zwqzXPY8oWa4WkP2LeNFqoAg=
+— assay/assay-demo ND0ANmvVpCNlwA62RfPwEZWFrOfVeByN/ebzCxNy9PerdVdwDIOdjTi5lGBqAxYrYCLySbZ3+HjAPk9hPyJfRtjG+QM=

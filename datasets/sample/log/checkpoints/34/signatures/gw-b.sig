@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/uPhP1J/n92nAfAf9pS42ROpnex9yfEJutLhEOZvN/CMDRG8OzCjEYjSY1KIBgrWpDLFti70NQzekiSjVxRYQk=
+— assay/assay-demo iltp07S45DEHRhmcVpnDCLry9dKw3KKPvrQhq74NFIIsVWZgRLgY+cv++SqK438/RQima3xhxDzWQVjdvggjqjwdSwI=

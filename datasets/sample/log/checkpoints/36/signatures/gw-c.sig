@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9JhtrrIOm9u7PdDgOigp7NSwPtuWgW+nL9jVdP3vvXLcnYkhVv8NGDfL5llnn+RBh7lO8ZdaYomxVB413Vgq/gE=
+— assay/assay-demo z4hh9GfpfrDZ4HMzT/S2CXQ2dVTFnyGrcT6UAwTVVm519IC+2pUAO2CB9p714uBmsF4hqk2gmguebHqVhCLM2G5nGQ8=

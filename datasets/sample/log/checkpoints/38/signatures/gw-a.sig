@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANoRVVsvY1VlTtJRD9SR1rfSquFWn+GATjK84POe1eyobxd4SFVI9UkNT5mES/2tYT00oZ7+euhafSvMD7MyjUQ4=
+— assay/assay-demo ND0ANu27LDpdYChE5f0cEvj6LEJhU/+ovZOMRmsdh7I+o8DijnKL1Jl+MHSCqzgmucxeBRXI+t2KF6v34RCRSMlZiAg=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANlOeJxODJ7BnhVIbL8qpG6LCrgYiR1fN3mviCnPP4W5jL1KjqB08CE+fsIk/V80dg801ehrm3Cn5wZH+QLK5dA4=
+— assay/assay-demo ND0ANqC5ffGwVAuTY4mz/JtV4pcuyWekbQCvqep/Myy1B16HL7l42VhlSYu+D+c0QkmEvoa9x75Cidpljz4a7SUQ5gc=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0yKUyZyEWJlX5AYtgmVwtCmBXsz3pfWjjV9k70Yz+6dVyVfUPlUFR6NrKr084yMRZ6og8Da8jJ8yD/XbbkDzggg=
+— assay/assay-demo iltp0zN6+MCm64ceEW68X/Bl5gUY0QumaokpI6mRSP/JHkNtYyyGmp/erLhXAvLE2FXHMzn4yNn4InYlC5EPAlevygY=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp076jTPGux089NKkLcGKDHX5gj0oM1OYdAgQ2sAlM8E50KERpNKuUvSFGSdy73urX+vvetuX+ySazD9b6F8nv6Qo=
+— assay/assay-demo iltp07vzU2x2pJgzZfHPeDm9hLD+sMM0SeDwRp/uevqnr8dgUXvSMK/099WnZFRdFXxYiVtmn/6YbYbA36YRQx2TVAI=

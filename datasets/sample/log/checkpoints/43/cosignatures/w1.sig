@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2waczFZyxnLMX8tl/xtEFKHdUvWEaTDkRSw6mHa653fFaKL5lFaTxLJvtsdlD0eY8PDSCZASdXQjXYOGC5aCCuBQ==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcwwtcRcVv0PrT13dz84HxRCTB6eH2Ce+SRglqxBCkyjVyustKqSJ0UeP5ZOCWsIV/L/GKWXna1D7mEyvyGPvzazBw==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANlpXvujIZM+Rp3NlnPhWdSho3hMKi4FNIVqO3UV3k1pOhqq1TgacC1vKvgeZIk7yVvnUh33pNwc4jX2MTPMWWgA=
+— assay/assay-demo ND0ANqAZUhLIhWs2wIP2q/FBhVzy2CzM5X/FqfV0Nmu9RzETYIQnEsbPsnMD6XO9eb640mn+kDnxYFI7W612b2SP/QU=

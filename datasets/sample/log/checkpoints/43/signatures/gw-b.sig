@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02AyalihNQX5aLnEhF+I2grlg941/7nv78TZA9Gz8bdX3Xaqx5dtbgGqiTZYa4ftBLb6o5EFqgQHPWNPpma3Kgk=
+— assay/assay-demo iltp01na55uEZJONkXFxZA9fIqb6naxI230g0FoVNAF4ZAnM4prRARoSkXLDPIRkxsVJLDeZOFZgiaLyZQ5CAU087wU=

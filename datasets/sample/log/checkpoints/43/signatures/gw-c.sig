@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Nwb9dhfANQywffNJOh125RZzZ0dj1efmmXio+aEbtxll3i6ZCKLh+gdUQ35Q/MjwwWQrFJPRftR97CC+uwEeA8=
+— assay/assay-demo z4hh9O+NtH8FMtgD45BmPvlg8Zn6LGHtXafY2WkTT81tsuYK4hg4BbRRI+OO2dAaF0cTOZzt+f5JsYGdZ0a4wZ8l3Qo=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkFAWzB+aduL5fkFolLQLQsiVb1olcnPIJOfERIwIX87p6qdC5t4nE5OULM3UbWNVG/Pc2JspNBEz/NC0GFDogQ=
+— assay/assay-demo ND0ANo9fWTFQrNtqEns85mdWH3NlhOaCQyPGLpzd/gllaenyl1PV0ioagcod7xxjsn6s8lF8tBrH6lZ8CFyfsogU8QU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07hPKvuZ3JZYz8pBHl7P3HjXLPEZe2Onae8Gp011vNWiXdOKCbbTEReB5ThYdwOCN9YN4PVnmc47cFLNeeZzEwU=
+— assay/assay-demo iltp01sKKiIgikGPIntHX6cxrnZnjqMIb8pydExGKaGyV4Gw8jyGwP0SS58ewdfA6vwoyiZ1jAv4xXMDvWUXS5t1QgU=

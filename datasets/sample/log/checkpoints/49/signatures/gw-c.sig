@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9OT9gw8NRsZ9wggvve15k+p47QfNqi1RMwkTXE66eQNQlea4uaQV0Oh+3Y7QR4qqnwvab3WeZdoBWggSVpzWbwU=
+— assay/assay-demo z4hh9GCwi3P7nhkkKuXi0a627e2adKPAzuiY1zcKthl2cktVu60MFHo5Z+GVJcl3wqnTCM8kT+fvSSlgkdl1D8f1ywo=

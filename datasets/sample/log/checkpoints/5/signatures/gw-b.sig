@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+FMXTnRqpBkBK6joCW92kcLL1NeCWF6NjUcTHYikTa96kMc1zKtXTkzP64CFFz8pzyfkH5E0JPUfoP2BhtoCg8=
+— assay/assay-demo iltp09gQLfmI9lishSdq9qRKQU8jX5hIfUApiQ9CbQhM6l9IlRa5lZwCBuMDPMUbONdAXvvJY0uaSFwL7nHOnJocDw0=

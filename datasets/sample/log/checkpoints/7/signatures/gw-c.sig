@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9DYcsajc8iXmqMYR7cbTOlt4cNorT51ed+jSIpf6SCY1IfX+0bzYglqkW/bazFLz/Qilv4TYPIgPWSdAuJbeJQg=
+— assay/assay-demo z4hh9Ax7O5T4foQwvk4Oe7fr+4PGYzCOusFnrmm1y4E2Oxm9dJq43IxA5btTAtKMdKglx22lICk3NbXWk5QyyVqiLw0=

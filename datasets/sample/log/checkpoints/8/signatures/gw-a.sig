@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANqZXbZPPlQAwvdHDQeJfXLxNab1sB/DkhAeTVpYj5KTeNqVKmgfcQXzq3AxoA1BwmDWp5n3pL0KM+z+sOzb7XgI=
+— assay/assay-demo ND0ANoYIYLOsKQDeM0m8Ig+UMdnbIgkCwvFAS8bGEA7x09f7RZW3ICJAblHZDLkzd64YNVANJF7rqWCV1tbt/DYKkQI=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANphnd+3yuvPRBHEAIetT4akeqC/NwSwmm84+UXAMYUzpHFmm6vlhZNB0Qs9sWqCAjcAt6rYiOSR9EZhldI3kxAw=

@@ -1,1 +1,0 @@
-— assay/assay-demo iltp04CQnUmGDfrg8q75tk0cQ2FIlo9Hj4vzxITIZxnke3eYL7GeGFS18IlJeCThDY4x+7es82Wd4t5JhM9Ot+HekAc=

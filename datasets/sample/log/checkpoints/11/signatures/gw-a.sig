@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANnYllO03Injpi1BRjioLohQyZ2D1RkRiGd9p+KebSdgvSdxoZZJgOGahI5p4jK/xgdAJrEisWzuwx3+f6JqK1Q0=

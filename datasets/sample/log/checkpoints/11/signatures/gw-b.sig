@@ -1,1 +1,0 @@
-— assay/assay-demo iltp04Sgz9xhnPlaRFj91wujfrgcpCXRscERuthRdV2wavnXTilgfA36B2upNO6n0cl6CbW+tDs2eejWsl7oCWMreAI=

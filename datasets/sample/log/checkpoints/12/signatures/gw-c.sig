@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9CoCB6qtKlLb4jCI7h7D9UiNgdu/Kz4X8qH4J9K2aaU9pz1HMtCj1sj4RywcP2ZsoKkRLJiQjYnsbskoEOfN2wo=

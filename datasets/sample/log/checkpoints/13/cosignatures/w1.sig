@@ -1,1 +1,0 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWIYwyGd1X/CY3Bt4nk8wkDDQYStkujz501woZY93ve7l+vyBW9GiWGQj1rxP2CjHzPiHAxrC9E29h4IYbFr+9uuCBA==

@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9NIInRqWUDJg6UUbrHcX8ltnxRVWqioB2+oF5sdDEy7r3YvSbv4/CSbJ6B+hLlWqa7g3ifiBwVrI5Ye2nvJLQg0=

@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANt1mNvqODqV27Yt8ttwmr26cLfeykAEO11u6J+jW8ZykrtfrBvZ93Q2LYMHnvYzte9irowjHJl4qI3i6Xq31lgc=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9DV5spfQK6UVIrmei3gzIme5+TveUMw02GB0HRCUmOuA6cNe/J9yFpJF1TIL1ZA+qHZ83ILAUR6Q7aSM5/Mi/ws=

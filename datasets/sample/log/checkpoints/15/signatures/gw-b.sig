@@ -1,0 +1,1 @@
+— assay/assay-demo iltp08w0hWewkgaI+3RmRIdwtAvrCypGuCPhG0CBYcawx5LmwcvF1eJCacuyGQuPdyhtbrOZozfaUOtnTHyA21zmFwo=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9EDHC0GGtCCR42geIqg34nuxnTGYUL1l0ML46VGXqjjn2fipMacOMVsWsQU+KUs2mZPPEKP4ry3fL4NA5WVKfwc=

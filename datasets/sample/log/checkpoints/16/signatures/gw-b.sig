@@ -1,1 +1,0 @@
-— assay/assay-demo iltp0wuw7NqOYUySvjHQcNcMF4AvgikdAslKT9vZweEQVW9PT2X/XuDeVwX1GQRqAzLJF4AXWQA/KuokDVZO8f7CDA0=

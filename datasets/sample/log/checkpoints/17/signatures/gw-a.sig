@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANudtPCTXCRoNrtwCmQYtDDslxpwe9epAle3FArmKa3ZpFMrI3ZZ2FuDOvfy3x46wKy0c2v3yAWuSA3hZuYCK1wo=

@@ -1,1 +1,0 @@
-— assay/assay-demo iltp054lOaQfo9KMGm4+WIms2GooXhLPzEn2F3v0pSriSAdZG5yv4TUzbYTie0efTF4JjVNV3MYXGipAt43PyqjqFgY=

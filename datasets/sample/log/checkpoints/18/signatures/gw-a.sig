@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANhgCVLZrpahZkHgmsdutl86aE8BRrc/YzP3ItZtA6S7oSL1ef3Yt59Th+GOsLlAZSLv3SKwmqMdMzNClCTuh1wA=

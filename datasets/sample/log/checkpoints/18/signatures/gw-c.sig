@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9LKrgxY/dNF9YF7RVGIwTCijDFWvmoUN8B9zTtiBLTQ8WJawpTwJV2oj3W9cJRcq+76n9zKiovAkgwKtM2N1+gA=

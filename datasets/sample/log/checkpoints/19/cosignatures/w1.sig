@@ -1,1 +1,0 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdew4pwbd4bb65H82c7UTAS7lvPL35yV+4dJdGQWG+nzA0gJDcs2NEBtR3aPLNTZoHNswYJKIvTcfxsym1Md8HeVDQ==

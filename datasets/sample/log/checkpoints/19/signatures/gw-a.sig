@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANur5+W0OxJsjjrCRrFE8AYiouFjycrU8D8xe71QpRr9o0tieK3oS0/lB6O5KUpqgSagWVz0vLCf3yIxPr+EvXwQ=

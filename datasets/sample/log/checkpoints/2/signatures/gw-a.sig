@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANlllNZ1ODqvYWbigoILqcIDipkT4UlyiSXYktGPIg3o+5Nn1qhjABGbehpd3bo6eNEnj9oEviC5OOkRLCD2UhAs=

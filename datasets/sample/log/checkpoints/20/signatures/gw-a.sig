@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANlGNkTI70BGW83jGFA5ZUbjKu/YiCL+E5c1NyFl1X2RQ5PXs1HLljnAbedSK6vpV2suFFe4o0sANewAnb1DzPQ8=

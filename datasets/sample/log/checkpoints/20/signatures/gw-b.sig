@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0yShQ5ek4uqGclxcSsr9xKJdvK9KAobck6zuvmmshrdhR19sz42w38ZQUi9sBWHQX5QtYd6z/MPB+AvXE9fhnAQ=

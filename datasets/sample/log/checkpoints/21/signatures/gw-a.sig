@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANpYJVkzkeuX5G2Dq8NH26OzSeVaN8VuhoK/TgYS+D7kiHcTzqdvuOUprIB3meqn3UeSZke1ICLaVLyT/hNRnogU=

@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewHOeomXu9+3Fjg674kPSz92FCVBWKAJw1i2kTRlLkgvMMqybICxP6VyQJQeAlOtkyNG1dbQp8C2AuidVIaPRMDg==

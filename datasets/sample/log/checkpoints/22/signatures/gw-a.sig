@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANitllidHOlaTU13KXb6BqekUdN5aOLL/v7Bg8jnX+u6JBP8B04C5GVqTuzbHvZKG5CFitRu6nqKMKluP78ds+Q4=

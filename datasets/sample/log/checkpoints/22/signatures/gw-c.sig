@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9LMlVnBLlxGgqOmG4RIrvj7PKsa43eU4JGpQEBXfctpBpWMfpv96L5OQHNxCKh/oUGQCy56YnZnR1XV1ovcaowE=

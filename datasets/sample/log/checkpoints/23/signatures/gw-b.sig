@@ -1,1 +1,0 @@
-— assay/assay-demo iltp0zL82ED+Vj5HFqo7nTlciY5CwDSuCRv7FXvoESmvr8WzoFEOMhppQSJ46QAY84dd8P6X+bJwUX9BHllM2aHR7w4=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANrqe7exHOxDX7t5lb8nTNr8kX1nyWSw4t16Jt0LcTAkcesEJVcXC2SR+t/GvBWhGrGJXUxuLfcU67upgZoWUigw=

@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9A2zHkivRmPXp9dRr/xo0St3LmNYX406fUk9pTuJ3b8p5+UWhn0UHnSR6Kmcfz74RGJBMztw5Cf5mpkjZlZFTAs=

@@ -1,1 +1,0 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWykwGOAz0Eao+MWhz23T+CRiU6WsKZDUmF8gYU3Tu7StIN3Mh96bYiPGr4/zGtXqguLvIDvkKX6Dv8VaY67ntOlpCA==

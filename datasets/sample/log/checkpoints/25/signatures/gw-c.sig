@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9HlfX170+eLAt3F9adZPxYuBVK44jHZ5gPjRLycxP1EsfcQ41M76aCBpKr/Dx5J3Oc7A+cRv2+B7Deb7TBCPswE=

@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANm6URm7v9LUOlfgf6CCrZGaOLOlbpkR66FdLGKghgng+Khdijfhe/aCKt5D02K3V44SqE88+3bbTITmFlh5hiQY=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0xepT4xPwNZxKMYcHl1ob/3A8hGHLzfT3h00Q7boTe8CliVfCw70XrhZqBYMngnH2OKyypcAW2V1TX7/sdTJrwg=

@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANrCeitBJE/KOiCi5LnEmeMmxZATbgWqZSGXEU6urr9okwSGUTruJECsJNLxB+h+OdXpziylt03UWyBTqMs+gogc=

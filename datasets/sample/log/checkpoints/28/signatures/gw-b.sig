@@ -1,1 +1,0 @@
-— assay/assay-demo iltp01H7kC26/TOT/8W52UEu11mmr5hxJRmOevo4DDnS8a7CtqQYb8gycXkH2IY/2e+2j5s8cwPYFgzXf54Y8HlJNAw=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9LRk/3OdYWLe5Rt1CaGGBYrSu30KRp3wYXdkqCbCq9Y2/HJ6YFZW4lwyU/arT8WEj4Id5TYofbZyMies4m96jgA=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9NofPXXOMWiyolrpkQ8sn3b7iLS9NDf60Nctw0c5IuJMYlCzuay4WfTRW4IAjmWmcsrQ+N75WuZLZFS5WxCYJwI=

@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9IEjCZZ0Zhv+Y41fCt5mj4z5SieFl9OKgVKEJUTQw/+M2jh3PQpqsofK/EUXbwXOLlUtxZpzOxP2Tu2jZRYq0wM=

@@ -1,1 +1,0 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXHqwnNGVn602r2K5gEAXL2j/vlAv8RBvpW8cEIntGuSH7qJV6H8YqJRkP/f0RfEfh0AnypW1EYWWjx3+8Au3sRtFCw==

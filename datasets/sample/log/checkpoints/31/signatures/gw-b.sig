@@ -1,1 +1,0 @@
-— assay/assay-demo iltp04GoPGEOgrFT44+T55FOG7fKmFNCMztwwGO9JCQhSeooNANGSsZ06voMTvi/RwI+/wqsTuGsr53hH32hO9wIVQE=

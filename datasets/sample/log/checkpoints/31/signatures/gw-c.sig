@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9FL66qMAA+fDroMT9B8p0Iiw1GGP4FA7VsvkPMlS1JL9RuEBvUTqms+lUwQvhZiXgjNbODFbcY1Ib72bugdjtAc=

@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANsTlhPn0cFOV+5kcK+wniHeNd1l42Pjw6MzIJVOaNVY0saJC76hfSjE5zfZP2QARu+i41qoaTypqJVifkYEtoAI=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp05gJv73+9lqIPvCa28MKoYLlhtL5F2jY1BZ2VeI5Wf9JyHQs2aTQtTqa+VqdCI52TyQMEeZUIbFpBX3/f8+bMQE=

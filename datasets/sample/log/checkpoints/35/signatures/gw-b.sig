@@ -1,1 +1,0 @@
-— assay/assay-demo iltp0zf46tegY2v8sLPUAncuhu4sAHM17LJAFAjh4BB2QRwaDhwK8rLrs1DpErynS3h5DRHjFInMJSjTQf0HH72gDQY=

@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9FaI5lTvsBcJfDeA1plNgLmSQRN99vJifkZPje4Rduw5tiazprjJUJXR94wrVxtNeb9fnzFgsYB6t8neeWuQdQc=

@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXHqwA1UnTsDaSceU12Mtu6Qr2tGMlXfYu25mTsdx17XCYvrQaQMFtwo8RqhIEkdgCWpYaNbu4jL2sITMbj04D2TfAw==

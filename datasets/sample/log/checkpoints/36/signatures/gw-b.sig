@@ -1,0 +1,1 @@
+— assay/assay-demo iltp06nY1GHrx44JKXE18r/Np35r1EoW8ro460GY2TvCsVh0+LWG3dH/BR9PAR2+Gh1sSYB/eTSrFcfOAMrrOUFswgA=

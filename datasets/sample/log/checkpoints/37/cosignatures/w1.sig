@@ -1,1 +1,0 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcwwCn4IoEtm6mv/4RLX6zhRlZj+7kvzSMwWlEA9Pf8rT51+TGHAIE0u3Q4hTZcoDze1NEDvJmBlt2URjGHjO5RTBA==

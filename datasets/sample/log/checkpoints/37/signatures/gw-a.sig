@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANhHBO2nznucVqT+JTAlXCd+X5C5yzPW9rBj/fbZTEISg8qmhcMG09IhfIRPZg0v79hPZzd3UN0pT2qdanRN/0go=

@@ -1,1 +1,0 @@
-— assay/assay-demo iltp01NrlM/lQPdBrkq00SB5QLOmQkdPylRKsKvaoAnsrfHdI4Bxir7AhUqytOuK5rjMBXcTAwe8uykd57EfEAyE9gk=

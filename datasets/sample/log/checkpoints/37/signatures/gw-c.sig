@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9JaTgQtKzyO3kCejT1sBHa4kKPevpG6mao2qLkgIzJQah3P3tNOw2UPnr5GVkM5X3myTK0O+Ru3olQO8QQ+A5wc=

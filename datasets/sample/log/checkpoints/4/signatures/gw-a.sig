@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANiCx2O27L8ZpXdluN/K+pXJcvhH/qfsZFsljwuIRKkpw6zafKgo44IAbMAGYZiiSrYIUnadyM4qOa8htfI7HSAY=

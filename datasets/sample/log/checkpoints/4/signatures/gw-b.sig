@@ -1,1 +1,0 @@
-— assay/assay-demo iltp0xb2tvtbfzugv4nWQTVWDvzdnYS3pDZ04j2T8LC4Tr+hH2zAL+fZLR/F7d7pdHZbEDIQYnNzofnbdOB/IxbOPQw=

@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANlrjIAe4ut4LdljB9iFLWNxh5pkKl7qCtErwA3fTToTnlMopJNQlFawNE+t40cqpiAh1Xh+l4+6FEG1Mdi4bvAM=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANijV2F/0g5HoLgO1Sj8hzvWSxYlklkS4yIhiCa6UVLP7tfKVbOMKqs7XTT/oBzm5jkb9+I6lEyxQYN6AMVO2AAQ=

@@ -1,1 +1,0 @@
-— assay/assay-demo iltp083jlOlbLKL1FUiDzjlkCh7mg4MJzoworcryrImabO7QSyS1vJZOkLzT3yd6THfNec2eOYBHEl2vR7SuqeWQBgk=

@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9B5g9G1Xu/C2yBKE6BCPNLGdx9MjfKJIV0wdpBgB/XPVw/lEL9tBTLrSxdel2pTQehuNnWIB3xOlS0T5wMtPpQ4=

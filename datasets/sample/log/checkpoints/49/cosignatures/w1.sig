@@ -1,1 +1,0 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8wZe2ywZjnq7CFWeNAtYRic7DL6yD+9RfKH7MVmSd+KiPb4hX6LE4Ah6IQTTS8HI8mWQ4eGayJQVxq+3ZKb9+oDA==

@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANnTpRMDFGpCb8vtWPKg4DVSb785zHt+0WzNnL5tQnQpKE3uggcyFH5hAwxBk8hiKjlb7l/nBAEKZ3WqyUCzCnwU=

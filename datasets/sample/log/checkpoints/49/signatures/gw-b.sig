@@ -1,1 +1,0 @@
-— assay/assay-demo iltp041/YpkvlSBxuGMaGGfnxb/7zKNbGW+HV4CxQ4SzGcPO9QHckfO1a/7UdqqjayFMRWXUGAHXprgAF9CnR6ewfQw=

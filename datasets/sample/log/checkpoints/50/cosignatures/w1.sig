@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2wc7xTESBJIPDrJaZgg3XVowDZWJ2+22a85nxWRxh8ls6nk6VnfTPo6XeX3VhX9STLcxvMgMs1sJdEMeCPD4b4Cw==

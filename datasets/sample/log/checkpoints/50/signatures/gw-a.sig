@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANhFXXB6duHeCw83k0ZRqsSD6vxidoyOTpR/cRTCUjKQV5ctFG9Q3GI4bbwdj+VNll0b0f2UHTfKHgMWHfuMPrAc=

@@ -1,0 +1,1 @@
+— assay/assay-demo iltp02iFmJnMvXqguTadC7IyIsv3R2LPTQ0IMEw8LQhpnR+4ir5eAQl4KAek8nu1Iwmx7pNjK4nBJLFY4QaZUfEfggI=

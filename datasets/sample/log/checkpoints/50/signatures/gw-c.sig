@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9LxzasAw6y0ZmUVhBg+bjbT4jWldQe1NefV6EunIcSmZhxKFClv79ZcybGcC5uxn6+dXEtICEpny7ANhYDnL7QM=

@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANt4GNfWBS8RyjpAaB9XlYkFg69/st5psmhbdtH7/ltQtt5vOPYMYjo7Qo2qkWuv6eGZPZOIsJ4GqswfLAtAGQgo=

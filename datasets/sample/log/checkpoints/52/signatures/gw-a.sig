@@ -1,0 +1,1 @@
+— assay/assay-demo ND0ANjAtR8hbNSHjL51xmpKgF6gLZhPMtBFNcwme58vt4xfy7WkmGL+rPp69e1E2IrN8sX3aeK1ymHxtI5yyu9M+AA0=

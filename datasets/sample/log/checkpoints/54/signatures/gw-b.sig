@@ -1,0 +1,1 @@
+— assay/assay-demo iltp071blBSPAchKalFX50P1bGhjdeRQ6UJq+Djz0tAaQ6T7qgBvGCsZY9vYdyVv3BwPL2GVOghrOQIevpMixbgxnAg=

@@ -1,0 +1,1 @@
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8wPd4Bdmfr7so8Xb2BxF+pxgCBDzzcmmUdDhu5QjGjWxwxKEH5ph478454liE4Ct+mMikB+R4eRNMqRtDHHZY6Dw==

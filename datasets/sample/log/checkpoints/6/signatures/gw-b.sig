@@ -1,0 +1,1 @@
+— assay/assay-demo iltp07Cj9mPgxbCAGgMDRJHHiR4+uOkY/UzxF9ZgzMimfbEZ8C/O1VSHJjGFzV79R1QN8EO3xl1MTol7nIIOQUtNtg0=

@@ -1,1 +1,0 @@
-— assay/assay-demo z4hh9NfR0xjFl8Ug5K/MgpGbJv4OlspQpD16Fg25hWD+DpxkfRyrguL+7H9s9x0H10QSS6gYarmTU5iMGz1tWcK1SgM=

@@ -1,1 +1,0 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwbDKf2GJ1J1PoYDjzqgD8yLnaJMO8PKmIV18P0KpqF6VqatCPqQyyhTiJUA1bT7WD6yzF+pWWSzRzFA5YTHu9DQ==

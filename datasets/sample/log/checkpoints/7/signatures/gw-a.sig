@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANpPK6o3FS58whr2HyXT8/x0hpEhJQgVzL/KR2xCP7MgCTxYHp2A6hctrjl56NumhLLR95xT7bmzy+Wd5bbi79A8=

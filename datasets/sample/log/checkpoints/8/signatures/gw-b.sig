@@ -1,0 +1,1 @@
+— assay/assay-demo iltp0481L1GPGIVxN+4e/P+vaQjbDcS8t9DFiMQIY+IAUQ5MVKXInlhaC89xTs94OZJDapU3IFOU8PgamKixeHfDbws=

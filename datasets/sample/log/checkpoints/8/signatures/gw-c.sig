@@ -1,0 +1,1 @@
+— assay/assay-demo z4hh9Pg767BLzrtOwhpWo9tiW3Pp6wCkatv46CTaiPlIx9DE3itTRNgeJ6jeqYosdOpSCdGtEKN9lVnY3zy6pimgqww=

@@ -1,1 +1,0 @@
-— assay/assay-demo ND0ANvSRodXJZA+u0yRJd6hnOSUD2x1QUCzz6JlSw2NEH6luf2QkFsKQacmUasIbgqwpJX71cHrTH0QQJ5fPSS/YoAw=
