@@ -51,15 +51,22 @@ public struct Collector: Sendable {
         sealer = DaySealer(configuration: configuration, clock: clock, key: key, firstDay: configuration.firstDay ?? started, intake: intake,
                            client: client, logger: logger)
         metrics = CollectorMetrics(configuration: configuration, clock: clock, scheduler: scheduler, intake: intake, sealer: sealer, logger: logger)
+        do { probeServices = try Self.probeServices(configuration, clock: clock, client: client, logger: logger, onListening: onListening) } catch {
+            try? client.syncShutdown()  // nothing else has used it yet
+            throw error
+        }
     }
+
+    /// The job tester's webhook listener and the tester, when the configuration has a `probe:` section.
+    let probeServices: [any Service]
 
     /// Runs every service until SIGTERM or SIGINT (or `shutdownSignals`), or until the task is
     /// cancelled; then releases the HTTP client.
     public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
         do {
             // Shut down in reverse order: scraping first, the listeners last.
-            let services: [any Service] = try [metrics.listener(onListening: onListening), metrics, intake.listener(onListening: onListening), intake, sealer, scheduler]
-                .compactMap { $0 }
+            let services: [any Service] = try [metrics.listener(onListening: onListening), metrics, intake.listener(onListening: onListening), intake, sealer]
+                .compactMap { $0 } + probeServices + [scheduler]
             try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)).run()
         } catch {
             await shutdown()

@@ -135,6 +135,12 @@ public actor DaySealer: Service {
             try store.writeCommitments(to: directory, collector: configuration.collectorID)
             for sealDay in report.due {
                 day = sealDay
+                // Every probe of the tester's plan has its record before the day is sealed (spec/probe.md §7.4).
+                let completed = try store.completeProbes(day: sealDay, receivedMs: now)
+                if completed > 0 {
+                    logger.notice("probes the tester had not recorded by the seal: recorded as interrupted or tester_down",
+                                  metadata: ["day": "\(sealDay)", "records": "\(completed)"])
+                }
                 let bundle = try directory.seal(collector: configuration.collectorID, day: sealDay, key: key, signer: configuration.signer) {
                     (sealer) throws(LedgerError) in
                     do {

@@ -23,6 +23,44 @@ extension StagingStore {
         return written
     }
 
+    /// Before `day` is sealed, gives every probe of its tester's plan its test job (spec/probe.md §7.4 item 4, §5
+    /// "Nothing lost, nothing twice"): an attempt marked as sent and not finished becomes its `interrupted` record, and a
+    /// probe not sent at all, `tester_down` (the tester was down, or too late, when the seal came). A result the tester
+    /// finishes after the seal is a late record, quarantined like any other; the bundle keeps the one record of each
+    /// probe. Returns how many records this added.
+    @discardableResult
+    public func completeProbes(day: UTCDay, receivedMs: Int64) throws(LedgerError) -> Int {
+        do {
+            guard let kept = try probeDay(day), let tester = kept.tester, let hash = kept.scenarios else { return 0 }
+            // First closed, so a result the tester finishes from now on is late, never a second record of a probe.
+            try closeProbeDay(day)
+            guard let bytes = try probeFile(hash) else { throw LedgerError(.notFound, "the staging store lacks the scenario document \(hash) of \(day)") }
+            let document = try ScenarioDocument(bytes: bytes)
+            let plan = try ProbePlan(input: ProbePlan.input(day: day, seed: kept.seed, targets: kept.targets), document: document)
+            var recorded = try stagedIDs(observer: tester, day: day)
+            var added = 0
+            for (id, interrupted) in try inflightProbes() where id.hasPrefix("\(day)/") && !recorded.contains(id) {
+                try finishProbe(id: id, record: try Record.parse(interrupted), canonical: interrupted, source: "seal", receivedMs: receivedMs, closing: true)
+                recorded.insert(id)
+                added += 1
+            }
+            let settings = Prober.Settings(testerID: tester, region: nil, document: document, inputs: [:], api: "", cli: "", rtmp: "")
+            for probe in plan.probes {
+                let id = "\(day)/\(probe.scenario)/\(probe.orchestrator)/\(probe.k)"
+                guard !recorded.contains(id), let scenario = document[probe.scenario] else { continue }
+                let (record, canonical) = Prober.record(settings, scenario, probe, id: id, sentMs: nil, AttemptResult(outcome: .skipped), skip: .testerDown,
+                                                        uri: nil)
+                try finishProbe(id: id, record: record, canonical: canonical, source: "seal", receivedMs: receivedMs, closing: true)
+                added += 1
+            }
+            return added
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(.invalidDocument, "the tester's plan of \(day) in the staging store: \(error)")
+        }
+    }
+
     /// Sets the reveal of `day` (spec/probe.md §7.3) on `sealer` when the tester planned the day, after writing the
     /// scenario document and input files it names under `probes/` (where they are not yet).
     public func stageReveal(day: UTCDay, into sealer: inout BundleSealer, publishingTo directory: DatasetDirectory) throws(LedgerError) {

@@ -152,6 +152,11 @@ public actor Prober {
                 continue
             }
             try await clock.sleep(untilMs: probe.atMs)
+            // The collector began sealing the day (the tester fell that far behind): its seal has recorded the rest.
+            if try store.probeDay(day)?.closed == true {
+                logger.warning("the day was sealed before its probes were all sent; the seal recorded the rest as tester_down", metadata: ["day": "\(day)"])
+                return
+            }
             try await attempt(id, scenario, probe, day: day)
         }
     }

@@ -50,6 +50,8 @@ public struct CollectorConfiguration: Sendable, Equatable {
     /// Witnesses the collector submits its dataset's newest checkpoint to after publishing (spec/log.md §8):
     /// each by its name in the policy's witnesses file and its submission URL.
     public var witnesses: [Witness] = []
+    /// The job tester the daemon runs beside the collector (`probe:`, spec/probe.md §5), writing into its staging store.
+    public var probe: ProbeConfiguration?
 
     public struct Witness: Sendable, Equatable {
         public var name: String
@@ -64,6 +66,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
         guard let top = reader.mapping(root, "the top level") else { return (nil, reader.errors) }
         var globalInterval: Int64 = 60_000
         var scrapeConfigs: Node?
+        var probeSection: Node?
         for (key, value) in top {
             switch key.string ?? "" {
             case "collector":
@@ -105,6 +108,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
                     }
                 }
             case "scrape_configs": scrapeConfigs = value
+            case "probe": probeSection = value
             case "gateway_events":
                 for item in reader.sequence(value, "gateway_events") ?? [] {
                     for (subKey, subValue) in reader.mapping(item, "a gateway_events entry") ?? [] {
@@ -147,6 +151,13 @@ public struct CollectorConfiguration: Sendable, Equatable {
             }
         }
         configuration.scrapeIntervalMs = globalInterval
+        // Read after the collector's own keys: the tester writes into its staging store, and is named after it by default.
+        if let probeSection, let pairs = reader.mapping(probeSection, "probe") {
+            configuration.probe = ProbeConfiguration.read(pairs, reader: &reader, line: probeSection.mark?.line, relativeTo: directory, prefix: "probe.",
+                                                          staging: configuration.staging.isEmpty ? "staging" : configuration.staging,
+                                                          defaultID: configuration.collectorID.isEmpty ? nil : "tester-\(configuration.collectorID)",
+                                                          defaultRegion: configuration.region)
+        }
         if let scrapeConfigs { configuration.targets = reader.targets(scrapeConfigs, defaultInterval: globalInterval) }
         // Required values and combinations. A value that is missing because its key or section was
         // refused above is not reported again (the refusal names the cause).
@@ -156,8 +167,9 @@ public struct CollectorConfiguration: Sendable, Equatable {
         reader.require(configuration.key.isEmpty, scope: "collector", line: line, "collector.key is required: the path of the collector's private key")
         reader.require(configuration.repository.isEmpty, scope: "dataset", line: line, "dataset.repository is required")
         reader.require(configuration.staging.isEmpty, scope: "staging", line: line, "staging is required: the path of the staging SQLite file")
-        if reader.errors.isEmpty, configuration.targets.isEmpty && configuration.eventFiles.isEmpty && configuration.eventListen == nil && !configuration.eventStdin {
-            reader.errors.append(ConfigurationError(line: root.mark?.line, "nothing to collect: give scrape_configs targets or gateway_events"))
+        if reader.errors.isEmpty, configuration.targets.isEmpty && configuration.eventFiles.isEmpty && configuration.eventListen == nil && !configuration.eventStdin
+            && configuration.probe == nil {
+            reader.errors.append(ConfigurationError(line: root.mark?.line, "nothing to collect: give scrape_configs targets, gateway_events or probe"))
         }
         if configuration.scrapeTimeoutMs > configuration.targets.map(\.intervalMs).min() ?? .max {
             reader.errors.append(ConfigurationError(line: nil, "global.scrape_timeout exceeds a scrape_interval"))

@@ -16,7 +16,7 @@ import Yams
 ///       webhook_listen: 127.0.0.1:7940      # serves GET /orchestrators: start go-livepeer with
 ///                                           #   -orchWebhookUrl http://127.0.0.1:7940/orchestrators
 ///       webhook_refresh: 1m                 # go-livepeer's webhook refresh interval
-public struct ProbeConfiguration: Sendable {
+public struct ProbeConfiguration: Sendable, Equatable {
     public var testerID: String
     public var region: String?
     /// The scenario file's path (resolved).
@@ -32,8 +32,20 @@ public struct ProbeConfiguration: Sendable {
     public static func parse(yaml text: String, relativeTo directory: String) -> (ProbeConfiguration?, [ConfigurationError]) {
         var reader = YAMLReader()
         guard let root = reader.compose(text), let top = reader.mapping(root, "the top level") else { return (nil, reader.errors) }
-        var id: String?, region: String?, scenarios: String?, staging: String?, api: String?, cli: String?, rtmp: String?
+        guard let configuration = read(top, reader: &reader, line: root.mark?.line, relativeTo: directory, prefix: "", staging: nil, defaultID: nil,
+                                       defaultRegion: nil) else { return (nil, reader.result(0).1) }
+        return reader.result(configuration)
+    }
+
+    /// The tester's keys of a mapping: the whole file of `assay probe run`, or (`prefix` "probe.") the `probe:` section of
+    /// a collector's configuration, which takes its staging store from the collector (`staging` given: no `staging` key)
+    /// and defaults the tester's id and region to the collector's.
+    static func read(_ pairs: [(Node, Node)], reader: inout YAMLReader, line: Int?, relativeTo directory: String, prefix: String,
+                     staging collectorStaging: String?, defaultID: String?, defaultRegion: String?) -> ProbeConfiguration? {
+        var id = defaultID, region = defaultRegion, scenarios: String?, staging = collectorStaging
+        var api: String?, cli: String?, rtmp: String?
         var listen = "127.0.0.1:7940", refresh: Int64 = 60_000
+        let place = prefix.isEmpty ? "the top level" : String(prefix.dropLast())
         func url(_ node: Node, _ name: String, schemes: [String]) -> String? {
             guard let text = reader.string(node, name) else { return nil }
             guard schemes.contains(where: { text.hasPrefix("\($0)://") && text.count > $0.count + 3 }), !text.hasSuffix("/") else {
@@ -42,39 +54,42 @@ public struct ProbeConfiguration: Sendable {
             }
             return text
         }
-        for (key, value) in top {
+        for (key, value) in pairs {
             switch key.string ?? "" {
             case "tester":
-                for (field, fieldValue) in reader.mapping(value, "tester") ?? [] {
+                for (field, fieldValue) in reader.mapping(value, "\(prefix)tester") ?? [] {
                     switch field.string ?? "" {
-                    case "id": id = reader.identifier(fieldValue, "tester.id")
-                    case "region": region = reader.identifier(fieldValue, "tester.region")
-                    default: reader.unknown(field, "tester")
+                    case "id": id = reader.identifier(fieldValue, "\(prefix)tester.id")
+                    case "region": region = reader.identifier(fieldValue, "\(prefix)tester.region")
+                    default: reader.unknown(field, "\(prefix)tester")
                     }
                 }
-            case "scenarios": scenarios = reader.path(value, "scenarios", relativeTo: directory)
-            case "staging": staging = reader.path(value, "staging", relativeTo: directory)
+            case "scenarios": scenarios = reader.path(value, "\(prefix)scenarios", relativeTo: directory)
+            case "staging" where collectorStaging == nil: staging = reader.path(value, "staging", relativeTo: directory)
             case "gateway":
-                for (field, fieldValue) in reader.mapping(value, "gateway") ?? [] {
+                for (field, fieldValue) in reader.mapping(value, "\(prefix)gateway") ?? [] {
                     switch field.string ?? "" {
-                    case "api": api = url(fieldValue, "gateway.api", schemes: ["http", "https"])
-                    case "cli": cli = url(fieldValue, "gateway.cli", schemes: ["http", "https"])
-                    case "rtmp": rtmp = url(fieldValue, "gateway.rtmp", schemes: ["rtmp", "rtmps"])
-                    case "webhook_listen": listen = reader.listen(fieldValue, "gateway.webhook_listen") ?? listen
-                    case "webhook_refresh": refresh = reader.duration(fieldValue, "gateway.webhook_refresh") ?? refresh
-                    default: reader.unknown(field, "gateway")
+                    case "api": api = url(fieldValue, "\(prefix)gateway.api", schemes: ["http", "https"])
+                    case "cli": cli = url(fieldValue, "\(prefix)gateway.cli", schemes: ["http", "https"])
+                    case "rtmp": rtmp = url(fieldValue, "\(prefix)gateway.rtmp", schemes: ["rtmp", "rtmps"])
+                    case "webhook_listen": listen = reader.listen(fieldValue, "\(prefix)gateway.webhook_listen") ?? listen
+                    case "webhook_refresh": refresh = reader.duration(fieldValue, "\(prefix)gateway.webhook_refresh") ?? refresh
+                    default: reader.unknown(field, "\(prefix)gateway")
                     }
                 }
-            default: reader.unknown(key, "the top level")
+            default: reader.unknown(key, place)  // in a collector's probe section, staging too: the tester writes into the collector's
             }
         }
-        reader.require(id == nil, scope: "tester", line: root.mark?.line, "tester.id is required")
-        reader.require(scenarios == nil, scope: "scenarios", line: root.mark?.line, "scenarios (the scenario file) is required")
-        reader.require(staging == nil, scope: "staging", line: root.mark?.line, "staging (the store's path) is required")
-        reader.require(api == nil || cli == nil || rtmp == nil, scope: "gateway", line: root.mark?.line, "gateway.api, gateway.cli and gateway.rtmp are required")
-        guard let id, let scenarios, let staging, let api, let cli, let rtmp else { return (nil, reader.result(0).1) }
-        return reader.result(ProbeConfiguration(testerID: id, region: region, scenarios: scenarios, staging: staging, api: api, cli: cli, rtmp: rtmp,
-                                                webhookListen: listen, webhookRefreshMs: refresh))
+        // A collector's section is one scope: a refusal inside it (whose first name part is "probe") covers its requirements.
+        func scope(_ name: String) -> String { prefix.isEmpty ? name : String(prefix.dropLast()) }
+        reader.require(id == nil, scope: scope("tester"), line: line, "\(prefix)tester.id is required")
+        reader.require(scenarios == nil, scope: scope("scenarios"), line: line, "\(prefix)scenarios (the scenario file) is required")
+        reader.require(staging == nil, scope: "staging", line: line, "staging (the store's path) is required")
+        reader.require(api == nil || cli == nil || rtmp == nil, scope: scope("gateway"), line: line,
+                       "\(prefix)gateway.api, \(prefix)gateway.cli and \(prefix)gateway.rtmp are required")
+        guard let id, let scenarios, let staging, let api, let cli, let rtmp else { return nil }
+        return ProbeConfiguration(testerID: id, region: region, scenarios: scenarios, staging: staging, api: api, cli: cli, rtmp: rtmp,
+                                  webhookListen: listen, webhookRefreshMs: refresh)
     }
 }
 

@@ -636,8 +636,8 @@ public final class RecordPreparer {
 
     public init() {}
 
-    /// Records prepared since the last `take()`.
-    public var count: Int { batch.records.count }
+    /// Records prepared since the last `take()`, test jobs included (a batch of test jobs alone is still a batch).
+    public var count: Int { batch.records.count + batch.testJobs.count }
 
     /// Hands over the records prepared since the last call, with their strings.
     public func take() -> PreparedRecords {

@@ -14,15 +14,18 @@ extension StagingStore {
         public let targets: [UInt8]
         public let tester: String?
         public let scenarios: String?
+        /// Closed for its seal: the tester sends none of its probes any more.
+        public let closed: Bool
     }
 
     /// The plan of `day`, if made.
     public func probeDay(_ day: UTCDay) throws(StoreError) -> ProbeDay? {
         do {
-            let statement = try database.prepare("SELECT seed, targets, tester, scenarios FROM probe_days WHERE day = ?")
+            let statement = try database.prepare("SELECT seed, targets, tester, scenarios, closed FROM probe_days WHERE day = ?")
             try statement.bind(1, Int64(day.number))
             guard try statement.step() else { return nil }
-            return ProbeDay(seed: statement.blob(0), targets: statement.blob(1), tester: statement.optionalText(2), scenarios: statement.optionalText(3))
+            return ProbeDay(seed: statement.blob(0), targets: statement.blob(1), tester: statement.optionalText(2), scenarios: statement.optionalText(3),
+                            closed: statement.int64(4) != 0)
         } catch { throw .sqlite(error) }
     }
 
@@ -110,18 +113,33 @@ extension StagingStore {
         } catch let error as SQLiteError { throw .sqlite(error) } catch { throw .sqlite(SQLiteError(code: -1, message: "\(error)")) }
     }
 
-    /// Records an attempt's result (or a probe never sent) and clears its mark, in one transaction.
+    /// Records an attempt's result (or a probe never sent) and clears its mark, in one transaction. Once the probe's day
+    /// is closed for its seal (`closeProbeDay`), a result is late and quarantined like any late record, unless `closing`
+    /// (the records the seal itself completes the day with).
     @discardableResult
-    public func finishProbe(id: String, record: Record, canonical: [UInt8], source: String, receivedMs: Int64) throws(StoreError) -> Int {
+    public func finishProbe(id: String, record: Record, canonical: [UInt8], source: String, receivedMs: Int64, closing: Bool = false) throws(StoreError) -> Int {
         do {
             return try database.transaction {
                 let clear = try database.prepare("DELETE FROM probe_inflight WHERE id = ?")
                 try clear.bind(1, id)
                 _ = try clear.step()
-                let sealedThrough = try database.integer("SELECT value FROM meta WHERE key = 'sealed_through'")
+                var sealedThrough = try database.integer("SELECT value FROM meta WHERE key = 'sealed_through'")
+                let day = Int64(UTCDay(containing: record["start_ms"]?.intValue ?? 0).number)
+                let closed = try database.prepare("SELECT closed FROM probe_days WHERE day = ?")
+                try closed.bind(1, day)
+                if !closing, try closed.step(), closed.int64(0) != 0 { sealedThrough = max(sealedThrough ?? day, day) }
                 return try stage(record, canonical, source: source, receivedMs: receivedMs, sealedThrough: sealedThrough)
             }
         } catch let error as SQLiteError { throw .sqlite(error) } catch { throw .sqlite(SQLiteError(code: -1, message: "\(error)")) }
+    }
+
+    /// Closes `day` for its seal: from now on the tester's results of that day are late (spec/probe.md §7.4).
+    public func closeProbeDay(_ day: UTCDay) throws(StoreError) {
+        do {
+            let statement = try database.prepare("UPDATE probe_days SET closed = 1 WHERE day = ?")
+            try statement.bind(1, Int64(day.number))
+            _ = try statement.step()
+        } catch { throw .sqlite(error) }
     }
 
     /// Attempts marked as sent and not recorded (a crash came between): their ids and interrupted records.

@@ -63,12 +63,14 @@ public final class StagingStore {
         CREATE TABLE probe_spend (day INTEGER NOT NULL, scenario TEXT NOT NULL, wei TEXT NOT NULL, PRIMARY KEY (day, scenario)) STRICT;
         """,
         // Publication (spec/probe.md §7): seeds drawn a day ahead, so each commitment is published before its day; the
-        // tester and scenario document of a planned day, and the documents and input files by SHA-256, for its reveal.
+        // tester and scenario document of a planned day, and the documents and input files by SHA-256, for its reveal; a day
+        // is closed when its seal begins: the tester's results after that are late.
         """
         CREATE TABLE probe_seeds (day INTEGER PRIMARY KEY, seed BLOB NOT NULL) STRICT;
         INSERT INTO probe_seeds (day, seed) SELECT day, seed FROM probe_days;
         ALTER TABLE probe_days ADD COLUMN tester TEXT;
         ALTER TABLE probe_days ADD COLUMN scenarios TEXT;
+        ALTER TABLE probe_days ADD COLUMN closed INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE probe_files (sha256 TEXT PRIMARY KEY, bytes BLOB NOT NULL) STRICT;
         """,
     ]

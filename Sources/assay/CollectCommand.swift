@@ -57,6 +57,9 @@ struct CollectCheckConfig: ParsableCommand {
         for path in configuration.eventFiles { print("  gateway events: follow \(path)") }
         if let listen = configuration.eventListen { print("  gateway events: POST http://\(listen)/v1/events (spooled in \(configuration.eventSpool))") }
         if configuration.eventStdin { print("  gateway events: standard input (spooled in \(configuration.eventSpool))") }
+        if let probe = configuration.probe {
+            print("  job tester \(probe.testerID): scenarios \(probe.scenarios), gateway \(probe.api) (CLI \(probe.cli)), webhook http://\(probe.webhookListen)/orchestrators")
+        }
     }
 }
 

@@ -94,10 +94,7 @@ struct ProbeRun: AsyncParsableCommand {
                                       onServerRunning: { channel in
                                           Diagnostics.printToStandardOutput("webhook listening on http://\(channel.localAddress?.ipAddress ?? host):\(channel.localAddress?.port ?? port)/orchestrators")
                                       }, logger: logger)
-        var settings = Prober.Settings(testerID: configuration.testerID, region: configuration.region, document: scenarios.document,
-                                       inputs: scenarios.inputs, api: configuration.api, cli: configuration.cli, rtmp: configuration.rtmp)
-        settings.statusInterval = .milliseconds(max(50, Int64(1000 / clock.speed)))
-        settings.liveWindowScale = 1 / clock.speed
+        let settings = Prober.Settings(configuration, document: scenarios.document, inputs: scenarios.inputs, clock: clock)
         // The tester starts when its clock does: probes planned before were missed (a simulated clock's start is its own).
         let prober = try Prober(settings: settings, staging: configuration.staging, webhook: webhook, client: .shared, clock: clock, logger: logger,
                                 missedBefore: clock.startMs)

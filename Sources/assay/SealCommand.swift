@@ -57,8 +57,12 @@ struct SealCommand: ParsableCommand {
         var shown = 0
         let sealDay = UTCDay(day)!
         let store = try staging.map { (path) throws in try StagingStore(path: path) }
-        // A tester's seeds are committed to (late for this day, in time for days to come: spec/probe.md §7.2).
+        // A tester's seeds are committed to (late for this day, in time for days to come: spec/probe.md §7.2), and every
+        // probe of its plan gets its record first: interrupted or tester_down for those it did not finish (§7.4).
         try store?.writeCommitments(to: directory, collector: collector)
+        if let completed = try store?.completeProbes(day: sealDay, receivedMs: WallClock.nowMilliseconds), completed > 0 {
+            Diagnostics.print("\(completed) probes of \(sealDay) the tester had not recorded: recorded as interrupted or tester_down")
+        }
         let bundle = try directory.seal(collector: collector, day: sealDay, key: privateKey.key, signer: signer ?? collector) { (sealer) throws(LedgerError) in
             do {
                 for input in inputs {

@@ -10,36 +10,41 @@ import Testing
 /// `assay probe run` as a process against the gateway stand-in: killed with SIGKILL while a request is in flight,
 /// then restarted later the same day, it loses no probe, records none twice, and reports the cut-short attempt as
 /// interrupted, never as a result; the probes planned while it was down are recorded as tester_down.
-@Suite("assay probe run: crash and restart")
+@Suite("the tester as a process: crash and restart, and inside the collector", .serialized)
 struct ProbeProcessTests {
     static let dayStart = UTCDay("2026-12-01")!.startMs
     /// A day in ten real seconds.
     static let speed = 8640.0
+
+    /// One text-to-image scenario of model m, 32×32.
+    static func scenarios(perDay: Int, timeoutMs: Int) -> String {
+        """
+        scenarios:
+          - id: t2i
+            pipeline: text-to-image
+            model_id: m
+            request: {json: {model_id: m, prompt: a bear, width: 32, height: 32}}
+            checks: {status: 200, images: {count: 1, width: 32, height: 32}}
+            timeout_ms: \(timeoutMs)
+            schedule: {per_day: \(perDay)}
+        version: 1
+
+        """
+    }
 
     @Test("kill -9 mid-request, restart: every probe of the day recorded once, the cut-short one as interrupted")
     func killAndRestart() async throws {
         let directory = try TemporaryDirectory()
         let webhookPort = try LoopbackPort.free()
         let slow = GatewayStandIn.Orchestrator(address: "0x" + String(repeating: "1", count: 40), uri: "https://orch-1.example:8935",
-                                               models: [(pipeline: "text-to-image", model: "m")], behaviour: .slow(ms: 6000))
+                                               models: [(pipeline: "text-to-image", model: "m")], behaviour: .slow(ms: 60_000))
         let quick = GatewayStandIn.Orchestrator(address: "0x" + String(repeating: "2", count: 40), uri: "https://orch-2.example:8935",
                                                 models: [(pipeline: "text-to-image", model: "m")])
         let standIn = GatewayStandIn(orchestrators: [slow, quick], webhook: "http://127.0.0.1:\(webhookPort)/orchestrators", refresh: .milliseconds(30))
         let (gateway, server) = await standIn.start()
         defer { server.cancel() }
 
-        try Files.writeAtomically(directory.file("scenarios.yaml"), contents: Array("""
-            scenarios:
-              - id: t2i
-                pipeline: text-to-image
-                model_id: m
-                request: {json: {model_id: m, prompt: a bear, width: 32, height: 32}}
-                checks: {status: 200, images: {count: 1, width: 32, height: 32}}
-                timeout_ms: 20000
-                schedule: {per_day: 3}
-            version: 1
-
-            """.utf8))
+        try directory.write("scenarios.yaml", Self.scenarios(perDay: 3, timeoutMs: 120_000))
         try Files.writeAtomically(directory.file("probe.yaml"), contents: Array("""
             tester:
               id: tester-a
@@ -76,6 +81,8 @@ struct ProbeProcessTests {
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         #expect(first.terminationReason == .uncaughtSignal)
+        // A minute-long answer leaves a loaded machine time to see the request in flight; the restarted tester gets quick ones.
+        standIn.setBehaviour(slow.address, .reliable)
 
         // Second run, from 16:00: the rest of the day.
         let second = try tester(clockStart: Self.dayStart + 16 * 3_600_000, log: "second.log")
@@ -121,5 +128,82 @@ struct ProbeProcessTests {
         #expect(sealed.stdout.contains("test_job 6"), "\(sealed.stdout)")
         let verified = try Command.run(Command.assayVerifyPath, [directory.file("dataset"), "--today", "2027-01-01"])
         #expect(verified.status == 0, "\(verified.stdout)")
+    }
+
+    @Test("one daemon: assay collect run with a probe section tests, seals, commits to and reveals each day; the clone verifies with both verifiers")
+    func collectorRunsTheTester() async throws {
+        let directory = try TemporaryDirectory()
+        let webhookPort = try LoopbackPort.free()
+        let good = GatewayStandIn.Orchestrator(address: "0x" + String(repeating: "1", count: 40), uri: "https://orch-1.example:8935",
+                                               models: [(pipeline: "text-to-image", model: "m")])
+        let failing = GatewayStandIn.Orchestrator(address: "0x" + String(repeating: "2", count: 40), uri: "https://orch-2.example:8935",
+                                                  models: [(pipeline: "text-to-image", model: "m")], behaviour: .failing(status: 503, message: "insufficient capacity"))
+        let standIn = GatewayStandIn(orchestrators: [good, failing], webhook: "http://127.0.0.1:\(webhookPort)/orchestrators", refresh: .milliseconds(30))
+        let (gateway, server) = await standIn.start()
+        defer { server.cancel() }
+        try TestDataset.create(in: directory, id: "one-daemon")
+        try directory.write("scenarios.yaml", Self.scenarios(perDay: 2, timeoutMs: 20_000))
+        // The collector has nothing else to collect: the tester alone is enough, and its section takes the collector's
+        // staging store and names the tester after the collector.
+        try directory.write("collector.yaml", """
+            collector:
+              id: gw-a
+              key: gw-a
+            dataset:
+              repository: dataset
+            staging: staging.sqlite
+            seal:
+              grace: 4h
+            probe:
+              scenarios: scenarios.yaml
+              gateway:
+                api: \(gateway)
+                cli: \(gateway)
+                rtmp: rtmp://127.0.0.1:1935
+                webhook_listen: 127.0.0.1:\(webhookPort)
+                webhook_refresh: 30ms
+
+            """)
+        let collector = Process()
+        collector.executableURL = URL(fileURLWithPath: Command.assayPath)
+        collector.arguments = ["collect", "run", "--config", directory.file("collector.yaml"), "--clock-start", UTCTime.iso8601(milliseconds: Self.dayStart),
+                               "--speed", String(Self.speed)]
+        collector.standardOutput = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: directory.file("collector.log"), contents: nil)
+        collector.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("collector.log")))
+        try collector.run()
+        defer { if collector.isRunning { kill(collector.processIdentifier, SIGKILL) } }
+        // Two days (about 20 real seconds alone; a machine loaded by the rest of the suite may take minutes), then the
+        // second day sealed and pushed after its grace.
+        let deadline = Date().addingTimeInterval(240)
+        while Date() < deadline {
+            let tree = try Command.system("git", ["-C", directory.file("public.git"), "ls-tree", "-r", "--name-only", "main"])
+            if tree.stdout.contains("bundles/gw-a/2026/12/02/probes.json") { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        kill(collector.processIdentifier, SIGTERM)
+        collector.waitUntilExit()
+        let log = String(decoding: try Files.read(directory.file("collector.log")), as: UTF8.self)
+        #expect(collector.terminationStatus == 0, "\(log)")
+        let clone = directory.file("clone")
+        #expect(try Command.system("git", ["clone", "-q", directory.file("public.git"), clone]).status == 0)
+        for day in ["01", "02"] {
+            let bundle = "\(clone)/bundles/gw-a/2026/12/\(day)"
+            let reveal = try JSONParser().parse(try Files.read("\(bundle)/probes.json").dropLast())
+            #expect(reveal["tester"] == .string("tester-gw-a"), "the tester is named after the collector")
+            let records = String(decoding: try Files.read("\(bundle)/records.jsonl"), as: UTF8.self).split(separator: "\n")
+            // Two orchestrators, two probes each: four test jobs, one per probe, whether the tester or (if a loaded machine
+            // made it that late) the seal recorded it.
+            #expect(records.filter { $0.contains(#""kind":"test_job""#) }.count == 4, "\(day): \(records.count) records")
+            #expect(records.contains { $0.contains(#""error_text":"insufficient%20capacity""#) || $0.contains(#""skip_reason":"tester_down""#) })
+            #expect(Files.kind("\(clone)/probes/commitments/gw-a/2026/12/\(day).json") == .regular)
+        }
+        // Every hash, reveal and order checks (the dataset has no witnesses, so each commitment's time is a warning only).
+        for verifier in [[Command.assayVerifyPath, clone, "--today", "2027-01-01"],
+                         ["/usr/bin/env", "python3", Repository.url("verify/assay_verify.py").path, clone, "--today", "2027-01-01"]] {
+            let result = try Command.run(verifier[0], Array(verifier.dropFirst()))
+            #expect(result.status == 0, "\(verifier[0]): \(result.stdout)\(result.stderr)\n\(log)")
+            #expect(result.stdout.contains("probe-timing"), "\(result.stdout)")
+        }
     }
 }

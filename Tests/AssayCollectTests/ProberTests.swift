@@ -224,3 +224,57 @@ final class Port: Sendable {
         throw CancellationError()
     }
 }
+
+/// The seal's side of "nothing lost, nothing twice" (spec/probe.md §5): before a day is sealed, every probe of its plan
+/// has exactly one record, and a result the tester finishes after the seal began is late, never a second record.
+@Suite("sealing a tested day")
+struct SealingTestedDayTests {
+    @Test("a day's unrecorded probes become interrupted (sent) or tester_down (never sent); a result after the close is quarantined as late")
+    func completion() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StagingStore(path: directory.file("staging.sqlite"))
+        let document = try ProberTests.document()
+        let day = ProberTests.day
+        let targets = Array(#"{"t2i":["0x1111111111111111111111111111111111111111","0x2222222222222222222222222222222222222222"]}"#.utf8)
+        let seed = [UInt8](repeating: 9, count: 32)
+        _ = try store.keepProbeDay(day, targets: targets, tester: "tester-a", document: document.bytes, inputs: [], seed: seed)
+        let plan = try ProbePlan(input: ProbePlan.input(day: day, seed: seed, targets: targets), document: document)
+        #expect(plan.probes.count == 4)
+        func id(_ probe: ProbePlan.Probe) -> String { "\(day)/\(probe.scenario)/\(probe.orchestrator)/\(probe.k)" }
+        func record(_ probe: ProbePlan.Probe, _ outcome: TestJobOutcome) throws -> (Record, [UInt8]) {
+            let scenario = document[probe.scenario]!
+            var members: [JSONValue.Member] = [
+                .init("schema", 3), .init("kind", "test_job"), .init("id", .string(id(probe))), .init("observer_role", "tester"),
+                .init("observer_id", "tester-a"), .init("scenario", .string(scenario.id)), .init("scenario_sha256", .string(scenario.sha256)),
+                .init("slot", .integer(probe.k)), .init("orchestrator", .string(probe.orchestrator)), .init("pipeline", .string(scenario.pipeline.rawValue)),
+                .init("model_id", .string(scenario.modelID)), .init("start_ms", .integer(probe.atMs)), .init("outcome", .string(outcome.rawValue)),
+                .init("sent_ms", .integer(probe.atMs)),
+            ]
+            if outcome == .passed { members += [.init("http_status", 200), .init("latency_ms", 10)] }
+            let record = try Record.validate(.object(members))
+            return (record, record.canonicalBytes())
+        }
+        // Probe 0 recorded by the tester; probe 1 sent and not finished (its mark); probes 2 and 3 never sent.
+        let (first, firstBytes) = try record(plan.probes[0], .passed)
+        try store.finishProbe(id: id(plan.probes[0]), record: first, canonical: firstBytes, source: "probe", receivedMs: 0)
+        let (_, markBytes) = try record(plan.probes[1], .interrupted)
+        try store.beginProbe(id: id(plan.probes[1]), day: day, interrupted: markBytes, spend: nil)
+        #expect(try store.completeProbes(day: day, receivedMs: 0) == 3)
+        #expect(try store.probeDay(day)?.closed == true)
+        var staged: [String: String] = [:]
+        try store.forEachRecord(day: day) { bytes in
+            if let parsed = try? Record.parse(bytes) { staged[parsed.id] = parsed["skip_reason"]?.stringValue ?? parsed["outcome"]?.stringValue }
+        }
+        #expect(staged == [id(plan.probes[0]): "passed", id(plan.probes[1]): "interrupted", id(plan.probes[2]): "tester_down", id(plan.probes[3]): "tester_down"])
+        #expect(try store.inflightProbes().isEmpty)
+        // The tester finishing probe 1 after the close: quarantined as late, the bundle keeps the interrupted record.
+        let (late, lateBytes) = try record(plan.probes[1], .passed)
+        try store.finishProbe(id: id(plan.probes[1]), record: late, canonical: lateBytes, source: "probe", receivedMs: 0)
+        var after = 0
+        try store.forEachRecord(day: day) { _ in after += 1 }
+        #expect(after == 4)
+        #expect(try store.lateRecords() == 1)
+        // A second completion adds nothing.
+        #expect(try store.completeProbes(day: day, receivedMs: 0) == 0)
+    }
+}

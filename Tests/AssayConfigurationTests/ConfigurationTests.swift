@@ -94,6 +94,10 @@ struct ConfigurationTests {
             "gateway_events.file": c.eventFiles == ["/var/log/livepeer/events.jsonl"], "gateway_events.listen": c.eventListen == "127.0.0.1:9110",
             "gateway_events.stdin": c.eventStdin, "metrics.listen": c.metricsListen == "127.0.0.1:9111",
             "witnesses.name": c.witnesses.map(\.name) == ["w1"], "witnesses.url": c.witnesses.map(\.url) == ["https://witness.example/"],
+            "probe.tester.id": c.probe?.testerID == "tester-gw-a", "probe.tester.region": c.probe?.region == "eu-west",
+            "probe.scenarios": c.probe?.scenarios == "/etc/assay/scenarios.yaml", "probe.gateway.api": c.probe?.api == "http://127.0.0.1:8935",
+            "probe.gateway.cli": c.probe?.cli == "http://127.0.0.1:7935", "probe.gateway.rtmp": c.probe?.rtmp == "rtmp://127.0.0.1:1935",
+            "probe.gateway.webhook_listen": c.probe?.webhookListen == "127.0.0.1:7940", "probe.gateway.webhook_refresh": c.probe?.webhookRefreshMs == 60_000,
         ]
         // The documented keys, read from the example itself: each must have a check above, and pass it.
         var documented: Set<String> = []
@@ -171,6 +175,40 @@ struct ProbeConfigurationTests {
         #expect(c.testerID == "tester-gw-a" && c.scenarios == "/etc/assay/scenarios.yaml" && c.staging == "/var/lib/assay/staging.sqlite")
         #expect(c.api == "http://127.0.0.1:8935" && c.cli == "http://127.0.0.1:7935" && c.rtmp == "rtmp://127.0.0.1:1935")
         #expect(c.webhookListen == "127.0.0.1:7940" && c.webhookRefreshMs == 60_000)
+    }
+
+    @Test("README's collector with a probe section: one daemon, the tester named after the collector, writing into its staging store")
+    func readmeCollectorSection() throws {
+        let readme = String(decoding: try Repository.bytes("README.md"), as: UTF8.self)
+        let section = try #require(readme.range(of: "#### Run the job tester"))
+        let blocks = readme[section.upperBound...].components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let (parsed, errors) = CollectorConfiguration.parse(yaml: try #require(blocks.dropFirst().first), relativeTo: "/etc/assay")
+        let c = try #require(parsed, "README's collector parses: \(errors)")
+        let probe = try #require(c.probe)
+        #expect(probe.testerID == "tester-gw-a" && probe.region == "eu-west" && probe.staging == "/var/lib/assay/staging.sqlite")
+        #expect(probe.scenarios == "/etc/assay/scenarios.yaml" && probe.api == "http://127.0.0.1:8935" && probe.webhookRefreshMs == 60_000)
+        // A tester alone is something to collect; its section takes no staging of its own; its mistakes have their lines.
+        let (alone, aloneErrors) = CollectorConfiguration.parse(yaml: """
+            collector: {id: gw-b, key: k}
+            dataset: {repository: d}
+            staging: s.sqlite
+            probe:
+              tester: {id: t-1}
+              scenarios: sc.yaml
+              gateway: {api: "http://g:1", cli: "http://g:2", rtmp: "rtmp://g:3"}
+            """, relativeTo: "/x")
+        #expect(alone?.probe?.testerID == "t-1" && alone?.probe?.staging == "/x/s.sqlite", "\(aloneErrors)")
+        let (refused, refusedErrors) = CollectorConfiguration.parse(yaml: """
+            collector: {id: gw-b, key: k}
+            dataset: {repository: d}
+            staging: s.sqlite
+            probe:
+              scenarios: sc.yaml
+              staging: other.sqlite
+              gateway: {api: "ftp://g", cli: "http://g:2", rtmp: "rtmp://g:3"}
+            """, relativeTo: "/x")
+        #expect(refused == nil)
+        #expect(refusedErrors.map { $0.line ?? 0 }.sorted() == [6, 7], "\(refusedErrors)")
     }
 
     @Test("mistakes are reported with their lines, every one")
