@@ -26,6 +26,8 @@ struct ProbePublicationTests {
         /// The witness's time on the checkpoint that first holds the commitment (seconds; default: an hour before the day;
         /// nil: that checkpoint is not cosigned, and the first witnessed one holding it is the bundle's, after the day).
         var commitmentWitnessed: Int64? = ProbePublicationTests.day.startMs / 1000 - 3600
+        /// The witness's time on the last checkpoint, the one that holds the bundle (default: an hour after the day).
+        var bundleWitnessed: Int64 = ProbePublicationTests.day.startMs / 1000 + 86_400 + 3600
         var commit = true
         /// The seed the commitment commits to (default: the revealed one).
         var committedSeed: [UInt8] = ProbePublicationTests.seed
@@ -71,7 +73,7 @@ struct ProbePublicationTests {
                                   signer: name, collector: "gw-b", day: day)
         }
         try RootOfTrustTests.appendLog(dataset)
-        try witness(dataset, at: day.startMs / 1000 + 86_400 + 3600)
+        try witness(dataset, at: variant.bundleWitnessed)
         return dataset
     }
 
@@ -128,11 +130,13 @@ struct ProbePublicationTests {
 
     @Test("a commitment that no checkpoint witnessed before its day began is a warning of both verifiers, not an error")
     func late() throws {
-        // Witnessed a minute into the day; or first witnessed with the day's bundle, after the day.
-        for seconds in [Self.day.startMs / 1000 + 60, nil] {
+        // Witnessed a minute into the day; first witnessed with the day's bundle, after the day; or by a witness whose
+        // clock says 2^63 − 1 seconds (it may sign any 64-bit time; the verifier must neither trap nor believe it).
+        for seconds in [Self.day.startMs / 1000 + 60, nil, Int64.max] {
             let directory = try TemporaryDirectory()
             var variant = Variant()
             variant.commitmentWitnessed = seconds
+            if seconds == Int64.max { variant.bundleWitnessed = Int64.max }
             let (swift, python) = try Self.verify(try Self.dataset(in: directory, variant))
             for (name, result) in [("swift", swift), ("python", python)] {
                 #expect(result.ok, "\(name): \(result.findings)")

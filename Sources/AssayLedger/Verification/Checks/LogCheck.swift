@@ -299,10 +299,17 @@ public struct LogCheck {
             guard parts.count == 6, let day = UTCDay("\(parts[3])-\(parts[4])-\(parts[5].dropLast(5))") else { continue }
             let shown = earliest.first { $0.size > UInt64(index) }?.seconds
             if let shown, shown < UInt64(day.startMs / 1000) { continue }
-            log.add(.probeTiming, entry.path, shown.map { "the first witnessed checkpoint holding it was cosigned at \(UTCTime.iso8601(milliseconds: Int64($0) * 1000)), "
+            log.add(.probeTiming, entry.path, shown.map { "the first witnessed checkpoint holding it was cosigned at \(Self.timestamp($0)), "
                 + "not before \(day) began: nothing shows the day's seed was chosen before the day" }
                 ?? "no checkpoint holding it meets the witness quorum: nothing shows the day's seed was chosen before \(day) began")
         }
+    }
+
+    /// A cosignature's timestamp for people: ISO 8601 when it is a time a record could hold, else its seconds (a witness
+    /// signs any 64-bit value; none may trap the verifier).
+    static func timestamp(_ seconds: UInt64) -> String {
+        guard seconds <= 4_102_444_800 else { return "\(seconds) s after 1970" }
+        return UTCTime.iso8601(milliseconds: Int64(seconds) * 1000)
     }
 
     /// `cosignature`: each cosignature file of checkpoint `size`; returns the witnesses whose cosignature verifies, with
