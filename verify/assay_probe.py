@@ -24,7 +24,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from assay_verify import _escape, _utf16_key, canonical, parse_json  # noqa: E402
+from assay_verify import Invalid, _escape, _utf16_key, canonical, parse_json  # noqa: E402
 
 DAY_MS = 86_400_000
 
@@ -234,8 +234,8 @@ def read_document(raw):
         raise Refused("$: nested deeper than 16 levels")
     try:
         encoded = canonical_value(document)
-    except (ValueError, OverflowError) as error:
-        raise Refused(f"$: no canonical form: {error}")
+    except (Invalid, ValueError, OverflowError) as error:  # an integer beyond 64 bits is read as a double by others
+        raise Refused(f"$: not in canonical form: {error}")
     if encoded != raw:
         raise Refused("$: not in canonical form")
     _members(document, "$", ["scenarios", "version"])

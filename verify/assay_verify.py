@@ -89,6 +89,14 @@ class _Float(float):
     """Marks a number written with a fraction or an exponent."""
 
 
+def _parse_float(text):
+    """A number with a fraction or an exponent, refused when no double holds it (1e400), as strict parsers refuse it."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise Invalid("number %s is out of the range of IEEE 754 double precision" % text)
+    return _Float(value)
+
+
 def _pairs(pairs):
     seen = set()
     for key, _ in pairs:
@@ -122,7 +130,7 @@ def parse_json(data):
         raise Invalid("invalid UTF-8: %s" % error)
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant,
-                           parse_float=lambda s: _Float(float(s)))
+                           parse_float=_parse_float)
     except Invalid:
         raise
     except (ValueError, RecursionError) as error:

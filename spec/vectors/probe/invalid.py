@@ -24,6 +24,10 @@ case("repeated member name", "malformed-json", "$", text='{"scenarios":[],"versi
 case("whitespace", "not-canonical", "$", text=json.dumps(doc, sort_keys=True, indent=1))
 case("members out of order", "not-canonical", "$", text='{"version":1,' + canon(doc)[1:-len(',"version":1}')] + '}')
 case("number not in shortest form", "not-canonical", "$", text=canon(doc)[:-len('1}')] + '1.0}')
+# An integer beyond 64 bits is a double to RFC 8785 (1e+30), so its digits are not its canonical form.
+case("integer beyond 64 bits in a body", "not-canonical", "$", text=canon(doc).replace('"max_tokens":256', '"max_tokens":1000000000000000000000000000000', 1))
+# Beyond any double: not JSON under the strict rules (canonical-json.md §2, number-out-of-range).
+case("number beyond a double in a body", "malformed-json", "$", text=canon(doc).replace('"max_tokens":256', '"max_tokens":1e400', 1))
 case("unknown top-level member", "unknown-member", "extra", lambda d: d.update(extra=1))
 case("version as text", "wrong-type", "version", lambda d: d.update(version="1"))
 case("version 2", "out-of-range", "version", lambda d: d.update(version=2))
