@@ -19,6 +19,10 @@ public struct ScoreArguments: ParsableArguments {
     @Option(help: "A built-in profile (naap-sla-v1, the default, or assay-sla-v1) or a profile file (canonical JSON).")
     public var profile: String?
 
+    @Option(parsing: .upToNextOption,
+            help: "Compare two profiles (built-in names or files): per orchestrator both scores, the difference and the components that changed (spec/scoring.md §14).")
+    public var compare: [String] = []
+
     @Flag(help: "Do not verify the datasets first (the output then says \"verified\": false).")
     public var unverified = false
 
@@ -29,31 +33,43 @@ public struct ScoreArguments: ParsableArguments {
         guard !datasets.isEmpty else { throw ValidationError("give at least one --dataset DIR") }
         guard UTCDay(day) != nil else { throw ValidationError("--day '\(day)' is not a UTC day (YYYY-MM-DD)") }
         guard (1...366).contains(window) else { throw ValidationError("--window must be 1…366 days") }
+        guard compare.isEmpty || compare.count == 2 else { throw ValidationError("--compare takes two profiles, A and B") }
+        guard compare.isEmpty || profile == nil else { throw ValidationError("give --profile or --compare, not both") }
+    }
+
+    /// A built-in profile by name, or a profile file.
+    static func load(_ name: String) throws -> ScoringProfile {
+        if !name.contains("/"), !name.hasSuffix(".json"), let builtIn = ScoringProfile.builtIn(named: name) { return builtIn }
+        return try ScoringProfile(bytes: try Files.read(name, limit: 1 << 20), path: name)
     }
 
     /// Scores; `select(dataset)` may name the bundles to use of each dataset (nil: all of them).
     public func run(select: (String) throws -> [(String, UTCDay)]? = { _ in nil }) async throws {
-        let scoringProfile = try profile.map { name in
-            if !name.contains("/"), !name.hasSuffix(".json"), let builtIn = ScoringProfile.builtIn(named: name) { return builtIn }
-            return try ScoringProfile(bytes: try Files.read(name, limit: 1 << 20), path: name)
-        } ?? ScoringProfile.naapSLAv1()
-        let scorer = Scorer(profile: scoringProfile, lastDay: UTCDay(day)!, days: window)
+        let profiles = compare.isEmpty ? [try profile.map(Self.load) ?? ScoringProfile.naapSLAv1()] : try compare.map(Self.load)
+        let scorers = profiles.map { Scorer(profile: $0, lastDay: UTCDay(day)!, days: window) }
         if unverified { Diagnostics.print("warning: --unverified: the datasets are not verified and the scores say so") }
         for path in datasets {
             let directory = DatasetDirectory(path)
-            let bundles = try select(path)?.filter { scorer.daysNeeded.contains($0.1) }
-            if unverified {
-                if let bundles { try BundleSet.feed(scorer, from: directory, bundles: bundles) } else { try BundleSet.feed(scorer, from: directory) }
-                continue
+            let selected = try select(path)
+            for (index, scorer) in scorers.enumerated() {
+                let bundles = selected?.filter { scorer.daysNeeded.contains($0.1) }
+                // Verified and read in one pass (once: the second profile reads what the first verified); a dataset with
+                // errors stops the run before anything is written.
+                if unverified || index > 0 {
+                    if let bundles { try BundleSet.feed(scorer, from: directory, bundles: bundles) } else { try BundleSet.feed(scorer, from: directory) }
+                    continue
+                }
+                let errors = await BundleSet.verifyAndFeed(scorer, from: directory, bundles: bundles)
+                guard !errors.isEmpty else { continue }
+                let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+                throw Failure(message: "\(path) does not verify (\(errors.count) errors); scores are only derived from verified data "
+                              + "(--unverified skips verification):\n\(shown)")
             }
-            // Verified and read in one pass; a dataset with errors stops the run before anything is written.
-            let errors = await BundleSet.verifyAndFeed(scorer, from: directory, bundles: bundles)
-            guard !errors.isEmpty else { continue }
-            let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
-            throw Failure(message: "\(path) does not verify (\(errors.count) errors); scores are only derived from verified data "
-                          + "(--unverified skips verification):\n\(shown)")
         }
-        let bytes = scorer.output(verified: !unverified)
+        let bytes = scorers.count == 2
+            ? CanonicalJSON.encodeBuilt(ScoreComparison.compare(scorers[0].document(verified: !unverified), scorers[1].document(verified: !unverified)),
+                                        "a comparison") + [0x0A]
+            : scorers[0].output(verified: !unverified)
         if let output { try Files.writeAtomically(output, contents: bytes) } else {
             let writer = BufferedWriter()
             writer.write(bytes)
@@ -83,5 +99,6 @@ public func scoreDiscussion(command: String) -> String {
       \(command) --dataset ./dataset --day 2026-01-31 --window 30 --output scores-30d.json
       \(command) --dataset ./dataset --day 2026-01-09 --profile assay-sla-v1
       \(command) --dataset ./a --dataset ./b --day 2026-01-09 --profile spec/profiles/naap-sla-v1.json
+      \(command) --dataset ./dataset --day 2026-01-09 --window 7 --compare naap-sla-v1 assay-sla-v1
     """
 }

@@ -31,6 +31,9 @@ public final class SiteModel: @unchecked Sendable {
     public let gatewayJobs: [UTCDay: [Job]]
     /// Scorer output of the newest day for each window: bytes (published as is) and parsed.
     public private(set) var windowScores: [Int: (bytes: [UInt8], value: JSONValue)] = [:]
+    /// The 7-day scores under every other profile the dataset lists (and Assay knows), compared with the site's
+    /// (spec/scoring.md §14): so a reader sees what a change of method would do to each orchestrator.
+    public private(set) var otherProfiles: [(profile: ScoringProfile, comparison: JSONValue)] = []
     /// Every day's 1-day scores, by day: for each orchestrator only its `slo` object (spec/scoring.md §8).
     public private(set) var dailyScores: [UTCDay: JSONValue] = [:]
     /// The same, by orchestrator and day: the orchestrator's entry (`orchestrator`, `slo`).
@@ -156,6 +159,12 @@ public final class SiteModel: @unchecked Sendable {
             let bytes = score(lastDay: lastDay, days: window, verified: verified)
             windowScores[window] = (bytes, try JSONParser().parse(bytes.dropLast()))
         }
+        let listed = Set(descriptor.scoringProfiles.map(\.sha256))
+        for other in ScoringProfile.builtInProfiles() where other.sha256 != profile.sha256 && listed.contains(other.sha256) {
+            progress("scoring 7 days under \(other.id)")
+            let document = scorer(lastDay: lastDay, days: 7, profile: other).document(verified: verified)
+            otherProfiles.append((other, ScoreComparison.compare(windowScores[7]?.value ?? .null, document)))
+        }
         let historyStart = UTCDay(number: lastDay.number - Self.historyDays + 1)
         let days = bundlesByDay.keys.filter { $0 >= historyStart }.sorted()
         progress("scoring \(days.count) days of history")
@@ -193,8 +202,8 @@ public final class SiteModel: @unchecked Sendable {
     }
 
     /// A scorer fed with the records of the days a window ending on `lastDay` needs.
-    func scorer(lastDay: UTCDay, days: Int) -> Scorer {
-        let scorer = Scorer(profile: profile, lastDay: lastDay, days: days)
+    func scorer(lastDay: UTCDay, days: Int, profile other: ScoringProfile? = nil) -> Scorer {
+        let scorer = Scorer(profile: other ?? profile, lastDay: lastDay, days: days)
         for number in scorer.daysNeeded.lowerBound.number...scorer.daysNeeded.upperBound.number {
             let day = UTCDay(number: number)
             for bundle in bundlesByDay[day] ?? [] { scorer.add(bundle: bundle.collector, day: day, manifestSHA256: bundle.manifest) }

@@ -24,6 +24,7 @@ extension SitePages {
         } else {
             body += "<p class=\"status\">No scored jobs in the 7 days to \(model.lastDay): no data.</p>\n"
         }
+        body += otherProfileScores(address)
         body += "<p class=\"source\">From <a href=\"\(root)api/v1/scores/w7.json\">api/v1/scores/w7.json</a> (profile <a href=\"\(root)provenance.html#profile\"><code>\(HTML.escape(model.profile.id))</code></a>, the bundles it names: <a href=\"\(root)provenance.html#chains\">Provenance</a>); daily figures from <code>api/v1/days/</code>.</p>\n"
         // Score history, up to a year.
         let year = history(address, days: SiteModel.historyDays)
@@ -85,6 +86,20 @@ extension SitePages {
         body += "<pre><code>assay prove DATASET/bundles/COLLECTOR/YYYY/MM/DD JOB-ID &gt; proof.json\nassay verify --proof proof.json DATASET</code></pre>\n"
         body += "<p>Machine-readable: <a href=\"\(root)api/v1/orchestrators/\(SitePath.component(address)).json\">api/v1/orchestrators/\(SitePath.component(address)).json</a>.</p>\n"
         return HTML.page(title: "Orchestrator \(address)", root: root, current: "", banner: banner, body: body)
+    }
+
+    /// The orchestrator's 7-day score under each other profile the dataset lists, beside this site's (spec/scoring.md §14).
+    func otherProfileScores(_ address: String) -> String {
+        let rows: [[String]] = model.otherProfiles.compactMap { other in
+            guard let row = other.comparison["orchestrators"]?.list.first(where: { $0["orchestrator"]?.text == address }) else { return nil }
+            let changed = row["changed"]?.list.count ?? 0, only = (row["only_a"]?.list.count ?? 0) + (row["only_b"]?.list.count ?? 0)
+            return ["<code>\(HTML.escape(other.profile.id))</code>", Format.score(row["b"]?.int.map { $0 * 100 }),
+                    row["difference"]?.int.map { ($0 >= 0 ? "+" : "−") + Format.score(abs($0) * 100) } ?? "no data",
+                    "\(changed) changed, \(only) in one profile only"]
+        }
+        guard !rows.isEmpty else { return "" }
+        return HTML.table(caption: "The same 7 days under the other profiles this dataset publishes (assay score --compare \(HTML.escape(model.profile.id)) PROFILE)",
+                          headers: ["Profile", "SLA score", "Difference from \(HTML.escape(model.profile.id))", "Components"], rows: rows, numeric: [1, 2])
     }
 
     /// The tester's figures for one orchestrator over 30 days, per scenario, next to the network's for the same work

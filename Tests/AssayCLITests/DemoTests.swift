@@ -169,7 +169,7 @@ struct DemoTests {
         #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
     }
 
-    @Test("the sample's tester leaderboard shows each stand-in orchestrator's designed behaviour, under both profiles, in its records and on the site")
+    @Test("the sample's tester leaderboard shows each stand-in orchestrator's designed behaviour, under both profiles, in its records and on the site; pages show the other profile's score")
     func sampleTesterLeaderboard() throws {
         let simulation = Simulation(.init(seed: 1, orchestrators: 6, gateways: ["gw-a", "gw-b", "gw-c"], peakJobsPerHour: 5))
         var tested: [JSONValue] = []
@@ -214,6 +214,8 @@ struct DemoTests {
         let slow = simulation.orchestrators.first { $0.behaviour == .slowStart }!.address
         let page = String(decoding: try Files.read(directory.file("site/orchestrators/\(slow).html")), as: UTF8.self)
         #expect(page.contains("id=\"tested\"") && page.contains("t2i-bear-64") && page.contains("6000 ms"), "the slow orchestrator's page")
+        // The sample publishes both profiles: each orchestrator's page shows its score under the other (spec/scoring.md §14).
+        #expect(page.contains("The same 7 days under the other profiles this dataset publishes") && page.contains("<code>assay-sla-v1</code>"))
     }
 
     @Test("the committed sample dataset says it is simulated, verifies, and shows every designed behaviour in its 7-day scores")

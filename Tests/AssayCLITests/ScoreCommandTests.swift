@@ -88,4 +88,49 @@ struct ScoreCommandTests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("revision range 'nope..HEAD'"), "\(bad.stderr)")
     }
+
+    @Test("--compare A B: both scores per orchestrator, the difference, and the components that changed (spec/scoring.md §14)")
+    func compare() throws {
+        let sample = Repository.url("datasets/sample").path
+        func json(_ arguments: [String]) throws -> JSONValue {
+            let result = try Command.assay(["score", "--dataset", sample, "--day", "2026-01-08", "--window", "7"] + arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            return try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(result.stdoutBytes)
+        }
+        func score(_ document: JSONValue, _ address: String) -> Int64? {
+            document["scores"]?["orchestrators"]?.arrayValue.first { $0["orchestrator"]?.stringValue == address }?["slo"]?["score"]?.intValue
+        }
+        // Two methods: each side is that profile's own score, the difference is B − A, and the two share few components.
+        let naap = try json([]), assay = try json(["--profile", "assay-sla-v1"])
+        let compared = try json(["--compare", "naap-sla-v1", "assay-sla-v1"])
+        #expect(compared["compared"]?["a"]?["id"] == .string("naap-sla-v1") && compared["compared"]?["b"]?["id"] == .string("assay-sla-v1"))
+        #expect(compared["inputs"] == naap["inputs"] && compared["window"] == naap["scores"]?["window"])
+        let rows = compared["orchestrators"]?.arrayValue ?? []
+        #expect(rows.count == 6)
+        for row in rows {
+            let address = row["orchestrator"]?.stringValue ?? ""
+            #expect(row["a"]?.intValue == score(naap, address) && row["b"]?.intValue == score(assay, address), "\(address)")
+            #expect(row["difference"]?.intValue == (score(assay, address) ?? 0) - (score(naap, address) ?? 0), "\(address)")
+            #expect(!(row["only_a"]?.arrayValue.isEmpty ?? true) && !(row["only_b"]?.arrayValue.isEmpty ?? true), "\(address)")
+        }
+        // A profile against itself: nothing moves.
+        let same = try json(["--compare", "naap-sla-v1", "naap-sla-v1"])
+        for row in same["orchestrators"]?.arrayValue ?? [] {
+            #expect(row["difference"] == .integer(0) && row["changed"] == .array([]) && row["only_a"] == .array([]) && row["only_b"] == .array([]))
+        }
+        // A new version of one method that only allows the SLO a higher failure rate: no score moves; what changed is named.
+        let directory = try TemporaryDirectory()
+        let lenient = String(decoding: try Repository.bytes("spec/profiles/naap-sla-v1.json"), as: UTF8.self)
+            .replacingOccurrences(of: "\"max_failure_rate\":10000", with: "\"max_failure_rate\":500000")
+            .replacingOccurrences(of: "\"profile\":\"naap-sla-v1\"", with: "\"profile\":\"naap-sla-v1-lenient\"")
+        try directory.write("lenient.json", lenient)
+        let versions = try json(["--compare", "naap-sla-v1", directory.file("lenient.json")])
+        for row in versions["orchestrators"]?.arrayValue ?? [] {
+            #expect(row["difference"] == .integer(0) && row["only_a"] == .array([]) && row["only_b"] == .array([]))
+            let changed = (row["changed"]?.arrayValue ?? []).compactMap(\.stringValue)
+            #expect(changed.allSatisfy { $0.hasPrefix("slo.") }, "\(changed)")
+        }
+        #expect((versions["orchestrators"]?.arrayValue ?? []).contains { !($0["changed"]?.arrayValue.isEmpty ?? true) },
+                "a higher allowed failure rate changes some verdict")
+    }
 }
