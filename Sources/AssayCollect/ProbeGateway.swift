@@ -157,10 +157,12 @@ struct ProbeSender: Sendable {
                              errorText: PercentEncoding.errorText(Array("HTTP status \(status)".utf8)))
     }
 
-    /// The outcome of a failure to get an answer: the gateway unreachable, or the scenario's time up.
-    func failure(_ error: any Error, started: Int64) -> AttemptResult {
-        if let http = error as? HTTPClientError, http == .deadlineExceeded || http == .readTimeout {
-            return AttemptResult(outcome: .timeout, latencyMs: time.nowMs - started, errorType: "timeout")
+    /// The outcome of a failure to get an answer: the scenario's time up (whatever error its deadline surfaced as, even
+    /// one of a connection not yet made), or else the gateway unreachable.
+    func failure(_ error: any Error, started: Int64, timeoutMs: Int64) -> AttemptResult {
+        let elapsed = time.nowMs - started
+        if elapsed >= timeoutMs || (error as? HTTPClientError).map({ $0 == .deadlineExceeded || $0 == .readTimeout }) == true {
+            return AttemptResult(outcome: .timeout, latencyMs: elapsed, errorType: "timeout")
         }
         let text = "\(error)"
         return AttemptResult(outcome: .connectError, latencyMs: time.nowMs - started, errorType: "connect_error",
@@ -178,9 +180,11 @@ struct ProbeSender: Sendable {
         let bytes: [UInt8]
         do {
             response = try await client.execute(request, deadline: deadline)
-        } catch { return failure(error, started: started) }
+        } catch { return failure(error, started: started, timeoutMs: scenario.timeoutMs) }
         let ttfb = time.nowMs - started
-        do { bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20)) } catch { return failure(error, started: started) }
+        do { bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20)) } catch {
+            return failure(error, started: started, timeoutMs: scenario.timeoutMs)
+        }
         let status = Int64(response.status.code)
         if let invalid = invalidStatus(status, started: started) { return invalid }
         var result = AttemptResult(outcome: .passed, httpStatus: status, ttfbMs: ttfb, latencyMs: time.nowMs - started)
@@ -238,7 +242,7 @@ struct ProbeSender: Sendable {
         do {
             response = try await client.execute(request, timeout: .seconds(30))
             bytes = Array(buffer: try await response.body.collect(upTo: 1 << 20))
-        } catch { return failure(error, started: started) }
+        } catch { return failure(error, started: started, timeoutMs: scenario.timeoutMs) }
         let status = Int64(response.status.code)
         if let invalid = invalidStatus(status, started: started) { return invalid }
         var result = AttemptResult(outcome: .passed, httpStatus: status)
