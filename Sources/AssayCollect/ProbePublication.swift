@@ -48,7 +48,7 @@ extension StagingStore {
             for probe in plan.probes {
                 let id = "\(day)/\(probe.scenario)/\(probe.orchestrator)/\(probe.k)"
                 guard !recorded.contains(id), let scenario = document[probe.scenario] else { continue }
-                let (record, canonical) = Prober.record(settings, scenario, probe, id: id, sentMs: nil, AttemptResult(outcome: .skipped), skip: .testerDown,
+                let (record, canonical) = try Prober.record(settings, scenario, probe, id: id, sentMs: nil, AttemptResult(outcome: .skipped), skip: .testerDown,
                                                         uri: nil)
                 try finishProbe(id: id, record: record, canonical: canonical, source: "seal", receivedMs: receivedMs, closing: true)
                 added += 1

@@ -222,7 +222,7 @@ public actor Prober {
         }
         try await webhook.point(at: offer.uri)
         let sentMs = max(nowMs, probe.atMs)
-        let interrupted = Self.record(settings, scenario, probe, id: id, sentMs: sentMs, AttemptResult(outcome: .interrupted), skip: nil, uri: offer.uri)
+        let interrupted = try Self.record(settings, scenario, probe, id: id, sentMs: sentMs, AttemptResult(outcome: .interrupted), skip: nil, uri: offer.uri)
         try store.beginProbe(id: id, day: day, interrupted: interrupted.canonical, spend: spend)
         var result = await sender.send(scenario, streamID: Hex.encode(MessageDigest.sha256(Array(id.utf8)).bytes.prefix(12)))
         if !webhook.holds(offer.uri) {
@@ -235,13 +235,13 @@ public actor Prober {
 
     func finish(_ id: String, _ scenario: Scenario, _ probe: ProbePlan.Probe, sentMs: Int64?, _ result: AttemptResult, skip: SkipReason?,
                 uri: String? = nil) throws {
-        let (record, canonical) = Self.record(settings, scenario, probe, id: id, sentMs: sentMs, result, skip: skip, uri: uri)
+        let (record, canonical) = try Self.record(settings, scenario, probe, id: id, sentMs: sentMs, result, skip: skip, uri: uri)
         try store.finishProbe(id: id, record: record, canonical: canonical, source: "probe", receivedMs: nowMs)
     }
 
     /// The test job of a probe (spec/records.md §3.4): its identity, and what the attempt measured.
     static func record(_ settings: Settings, _ scenario: Scenario, _ probe: ProbePlan.Probe, id: String, sentMs: Int64?, _ result: AttemptResult,
-                       skip: SkipReason?, uri: String?) -> (record: Record, canonical: [UInt8]) {
+                       skip: SkipReason?, uri: String?) throws(ProberError) -> (record: Record, canonical: [UInt8]) {
         var members: [JSONValue.Member] = [
             .init("schema", .integer(AssayVersion.testJobSchema)), .init("kind", .string(RecordKind.testJob.rawValue)), .init("id", .string(id)),
             .init("observer_role", .string(ObserverRole.tester.rawValue)), .init("observer_id", .string(settings.testerID)),
@@ -267,7 +267,8 @@ public actor Prober {
             let record = try Record.validate(.object(members))
             return (record, record.canonicalBytes())
         } catch {
-            preconditionFailure("the tester built a test job that does not validate (\(error)); this is a bug in Assay")
+            // A clock far outside the record range (a simulated one run absurdly fast) is the one way here: stop, say why.
+            throw ProberError(description: "the test job of \(id) does not validate (\(error)); is the tester's clock (--clock-start, --speed) sane?")
         }
     }
 }
