@@ -31,11 +31,9 @@ extension StagingStore {
     @discardableResult
     public func completeProbes(day: UTCDay, receivedMs: Int64) throws(LedgerError) -> Int {
         do {
-            guard let kept = try probeDay(day), let tester = kept.tester, let hash = kept.scenarios else { return 0 }
+            guard let (kept, tester, document) = try keptPlan(day) else { return 0 }
             // First closed, so a result the tester finishes from now on is late, never a second record of a probe.
             try closeProbeDay(day)
-            guard let bytes = try probeFile(hash) else { throw LedgerError(.notFound, "the staging store lacks the scenario document \(hash) of \(day)") }
-            let document = try ScenarioDocument(bytes: bytes)
             let plan = try ProbePlan(input: ProbePlan.input(day: day, seed: kept.seed, targets: kept.targets), document: document)
             var recorded = try stagedIDs(observer: tester, day: day)
             var added = 0
@@ -46,7 +44,7 @@ extension StagingStore {
             }
             let settings = Prober.Settings(testerID: tester, region: nil, document: document, inputs: [:], api: "", cli: "", rtmp: "")
             for probe in plan.probes {
-                let id = "\(day)/\(probe.scenario)/\(probe.orchestrator)/\(probe.k)"
+                let id = probe.id(on: day)
                 guard !recorded.contains(id), let scenario = document[probe.scenario] else { continue }
                 let (record, canonical) = try Prober.record(settings, scenario, probe, id: id, sentMs: nil, AttemptResult(outcome: .skipped), skip: .testerDown,
                                                         uri: nil)
@@ -61,16 +59,19 @@ extension StagingStore {
         }
     }
 
+    /// The plan the tester kept for `day` with its tester and scenario document; nil when the day has none (or was planned
+    /// before publication existed, staging schema 4, naming no tester or document: it has no reveal).
+    func keptPlan(_ day: UTCDay) throws -> (kept: ProbeDay, tester: String, document: ScenarioDocument)? {
+        guard let kept = try probeDay(day), let tester = kept.tester, let hash = kept.scenarios else { return nil }
+        guard let bytes = try probeFile(hash) else { throw LedgerError(.notFound, "the staging store lacks the scenario document \(hash) of \(day)") }
+        return (kept, tester, try ScenarioDocument(bytes: bytes))
+    }
+
     /// Sets the reveal of `day` (spec/probe.md §7.3) on `sealer` when the tester planned the day, after writing the
     /// scenario document and input files it names under `probes/` (where they are not yet).
     public func stageReveal(day: UTCDay, into sealer: inout BundleSealer, publishingTo directory: DatasetDirectory) throws(LedgerError) {
-        let kept: ProbeDay?
-        do { kept = try probeDay(day) } catch { throw LedgerError(.io, "staging: \(error)") }
-        // A day planned before publication existed (staging schema 4) names no tester or document: it has no reveal.
-        guard let kept, let tester = kept.tester, let hash = kept.scenarios else { return }
         do {
-            guard let bytes = try probeFile(hash) else { throw LedgerError(.notFound, "the staging store lacks the scenario document \(hash) of \(day)") }
-            let document = try ScenarioDocument(bytes: bytes)
+            guard let (kept, tester, document) = try keptPlan(day), let hash = kept.scenarios else { return }
             var inputs: [String: [UInt8]] = [:]
             for file in document.inputFiles {
                 guard let input = try probeFile(file.sha256) else { throw LedgerError(.notFound, "the staging store lacks the input file \(file.sha256)") }

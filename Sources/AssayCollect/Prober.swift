@@ -145,7 +145,7 @@ public actor Prober {
         let recorded = try store.stagedIDs(observer: settings.testerID, day: day)
         for probe in plan.probes {
             try Task.checkCancellation()
-            let id = "\(day)/\(probe.scenario)/\(probe.orchestrator)/\(probe.k)"
+            let id = probe.id(on: day)
             guard !recorded.contains(id), let scenario = settings.document[probe.scenario] else { continue }
             if probe.atMs < startedMs {
                 try finish(id, scenario, probe, sentMs: nil, AttemptResult(outcome: .skipped), skip: .testerDown)
@@ -153,7 +153,7 @@ public actor Prober {
             }
             try await clock.sleep(untilMs: probe.atMs)
             // The collector began sealing the day (the tester fell that far behind): its seal has recorded the rest.
-            if try store.probeDay(day)?.closed == true {
+            if try store.isProbeDayClosed(day) {
                 logger.warning("the day was sealed before its probes were all sent; the seal recorded the rest as tester_down", metadata: ["day": "\(day)"])
                 return
             }
@@ -172,7 +172,7 @@ public actor Prober {
             let plan = try await plan(day)
             let recorded = try store.stagedIDs(observer: settings.testerID, day: day)
             for probe in plan.probes where probe.atMs < nowMs {
-                let id = "\(day)/\(probe.scenario)/\(probe.orchestrator)/\(probe.k)"
+                let id = probe.id(on: day)
                 guard !recorded.contains(id), let scenario = settings.document[probe.scenario] else { continue }
                 steppedNowMs = probe.atMs
                 try await attempt(id, scenario, probe, day: day)

@@ -64,6 +64,10 @@ public struct RecordField: Hashable, Sendable {
     public static let httpStatus = RecordField(known: "http_status")
     public static let sentMs = RecordField(known: "sent_ms")
     public static let skipReason = RecordField(known: "skip_reason")
+    public static let scenario = RecordField(known: "scenario")
+    public static let scenarioSHA256 = RecordField(known: "scenario_sha256")
+    public static let slot = RecordField(known: "slot")
+    public static let errorType = RecordField(known: "error_type")
     public static let failedChecks = RecordField(known: "failed_checks")
     public static let ttfbMs = RecordField(known: "ttfb_ms")
 }

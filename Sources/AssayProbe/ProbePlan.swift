@@ -13,6 +13,9 @@ public struct ProbePlan: Sendable {
         public let orchestrator: String
         public let k: Int64
 
+        /// The `id` of this probe's test job on `day` (spec/probe.md §4): `<DAY>/<scenario>/<orchestrator>/<k>`.
+        public func id(on day: UTCDay) -> String { "\(day)/\(scenario)/\(orchestrator)/\(k)" }
+
         /// `{"at_ms":…,"k":…,"orchestrator":…,"scenario":…}`, canonical, without a newline.
         public var line: [UInt8] {
             CanonicalJSON.encodeBuilt(.object([.init("at_ms", .integer(atMs)), .init("k", .integer(k)),

@@ -24,23 +24,18 @@ struct TesterBoard {
     /// What a test job is to the leaderboard (§13 "What counts").
     static func testJob(_ record: RecordView) -> TestJob {
         let outcome = record.string(.outcome) ?? ""
-        let errorType = record.string(Field.errorType)
+        let errorType = record.string(.errorType)
         var counted: String?, notCounted: String?
         switch outcome {
-        case "skipped": notCounted = record.string(Field.skipReason) ?? "skipped"
+        case "skipped": notCounted = record.string(.skipReason) ?? "skipped"
         case "interrupted": notCounted = "interrupted"
         case "connect_error" where errorType == "target_not_reached": notCounted = "target_not_reached"
         default: counted = outcome
         }
-        return TestJob(orchestrator: record.string(.orchestrator) ?? "", scenario: record.string(Field.scenario) ?? "",
-                       scenarioSHA256: record.string(Field.scenarioSHA256) ?? "", pipeline: record.string(.pipeline) ?? "",
+        return TestJob(orchestrator: record.string(.orchestrator) ?? "", scenario: record.string(.scenario) ?? "",
+                       scenarioSHA256: record.string(.scenarioSHA256) ?? "", pipeline: record.string(.pipeline) ?? "",
                        modelID: record.string(.modelID) ?? "", startMs: record.integer(.startMs) ?? 0, counted: counted, notCounted: notCounted,
                        latencyMs: record.integer(.latencyMs), ttfbMs: record.integer(.ttfbMs), outputFPS: record.integer(.outputFPSMilli))
-    }
-
-    enum Field {
-        static let scenario = RecordField(known: "scenario"), scenarioSHA256 = RecordField(known: "scenario_sha256")
-        static let errorType = RecordField(known: "error_type"), skipReason = RecordField(known: "skip_reason")
     }
 
     /// `tested` for `window`, or nil when the window holds no test job.

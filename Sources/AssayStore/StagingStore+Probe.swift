@@ -124,13 +124,20 @@ extension StagingStore {
                 try clear.bind(1, id)
                 _ = try clear.step()
                 var sealedThrough = try database.integer("SELECT value FROM meta WHERE key = 'sealed_through'")
-                let day = Int64(UTCDay(containing: record["start_ms"]?.intValue ?? 0).number)
-                let closed = try database.prepare("SELECT closed FROM probe_days WHERE day = ?")
-                try closed.bind(1, day)
-                if !closing, try closed.step(), closed.int64(0) != 0 { sealedThrough = max(sealedThrough ?? day, day) }
+                let day = UTCDay(containing: record["start_ms"]?.intValue ?? 0)
+                if !closing, try isProbeDayClosed(day) { sealedThrough = max(sealedThrough ?? Int64(day.number), Int64(day.number)) }
                 return try stage(record, canonical, source: source, receivedMs: receivedMs, sealedThrough: sealedThrough)
             }
         } catch let error as SQLiteError { throw .sqlite(error) } catch { throw .sqlite(SQLiteError(code: -1, message: "\(error)")) }
+    }
+
+    /// Whether `day` is closed for its seal (one small read: the tester asks before each probe).
+    public func isProbeDayClosed(_ day: UTCDay) throws(StoreError) -> Bool {
+        do {
+            let statement = try database.prepare("SELECT closed FROM probe_days WHERE day = ?")
+            try statement.bind(1, Int64(day.number))
+            return try statement.step() && statement.int64(0) != 0
+        } catch { throw .sqlite(error) }
     }
 
     /// Closes `day` for its seal: from now on the tester's results of that day are late (spec/probe.md §7.4).

@@ -108,7 +108,7 @@ struct ProbeCheck {
         }
         var missing = 0, firstMissing: String?
         for probe in plan.probes {
-            let id = "\(day)/\(probe.scenario)/\(probe.orchestrator)/\(probe.k)"
+            let id = probe.id(on: day)
             guard let job = byID.removeValue(forKey: id) else {
                 missing += 1
                 if firstMissing == nil { firstMissing = id }

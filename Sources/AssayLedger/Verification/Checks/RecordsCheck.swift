@@ -69,19 +69,16 @@ struct TestJobFacts: Sendable {
     let id: String, observer: String, scenario: String, scenarioSHA256: String, orchestrator: String, pipeline: String, modelID: String
     let slot: Int64, startMs: Int64
 
-    static let scenarioField = RecordField(known: "scenario"), scenarioSHA256Field = RecordField(known: "scenario_sha256"),
-               slotField = RecordField(known: "slot")
-
     init(_ record: RecordView, line: Int) {
         self.line = line
         id = record.string(.id) ?? ""
         observer = record.string(.observerID) ?? ""
-        scenario = record.string(Self.scenarioField) ?? ""
-        scenarioSHA256 = record.string(Self.scenarioSHA256Field) ?? ""
+        scenario = record.string(.scenario) ?? ""
+        scenarioSHA256 = record.string(.scenarioSHA256) ?? ""
         orchestrator = record.string(.orchestrator) ?? ""
         pipeline = record.string(.pipeline) ?? ""
         modelID = record.string(.modelID) ?? ""
-        slot = record.integer(Self.slotField) ?? -1
+        slot = record.integer(.slot) ?? -1
         startMs = record.integer(.startMs) ?? -1
     }
 }
