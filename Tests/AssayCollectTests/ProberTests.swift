@@ -15,7 +15,7 @@ import Testing
 /// The job tester against the gateway stand-in on loopback (real HTTP, a real SQLite staging store): each designed
 /// behaviour of the orchestrators behind the gateway shows in its test jobs, every probe goes to its own target, the
 /// daily cost cap stops a scenario for the day, and every record validates.
-@Suite("job tester")
+@Suite("job tester", .serialized)
 struct ProberTests {
     static let day = UTCDay("2026-12-01")!
 
