@@ -127,7 +127,7 @@ class Scorer:
         if record["kind"] == "test_job":  # the tester leaderboard's alone (§13)
             self.test_jobs.setdefault((record["observer_id"], record["id"]), {})[digest] = record
             return
-        if record["kind"] == "probe":
+        if record["kind"] in ("probe", "capability_snapshot"):
             return
         if self.p["method"] == "naap-session-hours":
             self.digests[id(record)] = digest  # the §11.2 tie-break between equal attempt numbers

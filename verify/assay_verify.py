@@ -37,7 +37,7 @@ MANIFEST_NAMESPACE = "assay-manifest-v1"
 KINDS = ["live_session", "batch_request", "llm_request", "byoc_job", "probe"]
 # Kinds added by later record schemas, with the version that added them (records.md §3.6); a manifest lists
 # them only when the bundle has some (dataset.md §4).
-LATER_KINDS = {"test_job": 3}
+LATER_KINDS = {"test_job": 3, "capability_snapshot": 4}
 ALL_KINDS = KINDS + list(LATER_KINDS)
 LINE_LIMIT = 65536
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
@@ -203,7 +203,7 @@ def canonical(value):
 
 # ---------------------------------------------------------------- records (records.md)
 
-RECORD_SCHEMAS = (1, 2, 3)
+RECORD_SCHEMAS = (1, 2, 3, 4)
 
 
 def _load_schemas():
@@ -319,7 +319,7 @@ def validate_record(data):
         if name not in record:
             raise Invalid("missing field %s" % name)
     start, end = record.get("start_ms"), record.get("end_ms")
-    if kind != "probe" and end is not None and end < start:
+    if kind not in ("probe", "capability_snapshot") and end is not None and end < start:
         raise Invalid("rule end-after-start")
     if kind == "live_session":
         first = record.get("first_output_ms")
@@ -335,17 +335,41 @@ def validate_record(data):
         codes = [c.encode("utf-8") for c in record.get("error_codes", [])]
         if any(not codes[i - 1] < codes[i] for i in range(1, len(codes))):
             raise Invalid("rule sorted-error-codes")
+        if version >= 4:
+            _check_session_cost(record)
         if version >= 2:
             _check_status_hours(record)
-    elif kind in ("batch_request", "llm_request", "byoc_job"):
+    elif kind in ("batch_request", "llm_request", "byoc_job", "capability_snapshot"):
         if ("price_per_unit_wei" in record) != ("pixels_per_unit" in record):
             raise Invalid("rule price-pair")
+        for field in ("gpu_ids", "gpu_models"):
+            texts = [t.encode("utf-8") for t in record.get(field, [])]
+            if any(not texts[i - 1] < texts[i] for i in range(1, len(texts))):
+                raise Invalid("rule sorted-gpu-lists")
     elif kind == "probe":
         if record["outcome"] == "ok" and "latency_ms" not in record:
             raise Invalid("rule ok-has-latency")
     elif kind == "test_job":
         _check_test_job(record)
     return record
+
+
+INGEST_FIELDS = ("ingest_conn_quality", "ingest_jitter_p50_us", "ingest_jitter_p90_us", "ingest_loss_ppm",
+                 "ingest_packets_lost", "ingest_packets_received", "ingest_rtt_p50_us")
+
+
+def _check_session_cost(record):
+    """The rule session-cost (records.md §5, version 4)."""
+    for first, second in (("advertised_price_per_unit_wei", "advertised_pixels_per_unit"),
+                          ("paid_price_per_unit_wei", "paid_pixels_per_unit"), ("cost_wei", "tickets")):
+        if (first in record) != (second in record):
+            raise Invalid("rule session-cost")
+    if "ingest_samples" not in record and any(field in record for field in INGEST_FIELDS):
+        raise Invalid("rule session-cost")
+    lost, received = record.get("ingest_packets_lost", 0), record.get("ingest_packets_received", 0)
+    expected = lost * 1_000_000 // (lost + received) if lost + received > 0 else None
+    if record.get("ingest_loss_ppm") != expected:
+        raise Invalid("rule session-cost")
 
 
 def _check_test_job(record):

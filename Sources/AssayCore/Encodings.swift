@@ -113,3 +113,36 @@ public enum Base64 {
         return output
     }
 }
+
+/// `error_text` of a test job and `gpu_models` of a capability snapshot (spec/records.md §4.6): every byte outside 0x21–0x7E, and `"`, `\` and `%`, as `%XX`;
+/// at most 256 bytes, never cutting a `%XX`; nil for an empty message.
+public enum PercentEncoding {
+    public static func errorText(_ message: some Collection<UInt8>) -> String? {
+        var output: [UInt8] = []
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in message {
+            let plain = byte > 0x20 && byte < 0x7F && byte != 0x22 && byte != 0x5C && byte != 0x25
+            let width = plain ? 1 : 3
+            guard output.count + width <= 256 else { break }
+            if plain { output.append(byte) } else { output += [0x25, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]] }
+        }
+        return output.isEmpty ? nil : String(decoding: output, as: UTF8.self)
+    }
+
+    /// The message an `error_text` encodes.
+    public static func decode(_ text: String) -> [UInt8] {
+        var output: [UInt8] = []
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x25, i + 2 < bytes.count, let high = Hex.value(bytes[i + 1], strict: false), let low = Hex.value(bytes[i + 2], strict: false) {
+                output.append(high << 4 | low)
+                i += 3
+            } else {
+                output.append(bytes[i])
+                i += 1
+            }
+        }
+        return output
+    }
+}

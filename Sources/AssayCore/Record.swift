@@ -182,6 +182,13 @@ public struct Record: Sendable, Equatable {
                 throw RecordError(.badFormat, field: spec.name,
                                   detail: "must be a non-negative integer in decimal without leading zeros, at most 78 digits")
             }
+        case .weiDecimal:
+            guard case .string(let text) = value else { throw wrongType("a decimal string of wei") }
+            guard WeiDecimal.isValid(text.utf8) else {
+                throw RecordError(.badFormat, field: spec.name,
+                                  detail: "must be a non-negative decimal of wei: at most 78 integer digits without leading zeros, "
+                                      + "then optionally . and 1 to 18 digits not ending in 0")
+            }
         case .statusHours(let maxCount):
             try checkStatusHours(value, field: spec.name, maxCount: maxCount)
         case .identifierList(let maxCount):
@@ -296,7 +303,19 @@ public struct Record: Sendable, Equatable {
                                    "must be sorted and distinct; \"\(texts[index])\" follows \"\(texts[index - 1])\"")
                 }
             }
+            if version >= 4 { try checkSessionCostRule() }
             if version >= 2 { try checkStatusHoursRule() }
+        case .capabilitySnapshot:
+            if (self["price_per_unit_wei"] == nil) != (self["pixels_per_unit"] == nil) {
+                throw violated("price-pair", self["price_per_unit_wei"] == nil ? "price_per_unit_wei" : "pixels_per_unit",
+                               "price_per_unit_wei and pixels_per_unit are both present or both absent")
+            }
+            for field in ["gpu_ids", "gpu_models"] {
+                let texts = self[field]?.arrayValue.compactMap(\.stringValue) ?? []
+                for index in texts.indices.dropFirst() where !texts[index - 1].utf8.lexicographicallyPrecedes(texts[index].utf8) {
+                    throw violated("sorted-gpu-lists", field, "must be sorted and distinct; \"\(texts[index])\" follows \"\(texts[index - 1])\"")
+                }
+            }
         case .batchRequest, .llmRequest, .byocJob:
             if (self["price_per_unit_wei"] == nil) != (self["pixels_per_unit"] == nil) {
                 throw violated("price-pair", self["price_per_unit_wei"] == nil ? "price_per_unit_wei" : "pixels_per_unit",
@@ -353,6 +372,27 @@ public struct Record: Sendable, Equatable {
 }
 
 extension Record {
+    /// The rule `session-cost` (spec/records.md §5, version 4).
+    func checkSessionCostRule() throws(RecordError) {
+        func violated(_ field: String, _ detail: String) -> RecordError {
+            RecordError(.ruleViolated, field: field, rule: "session-cost", detail: detail)
+        }
+        for (first, second) in [("advertised_price_per_unit_wei", "advertised_pixels_per_unit"),
+                                ("paid_price_per_unit_wei", "paid_pixels_per_unit"), ("cost_wei", "tickets")]
+        where (self[first] == nil) != (self[second] == nil) {
+            throw violated(self[first] == nil ? first : second, "\(first) and \(second) are both present or both absent")
+        }
+        if self["ingest_samples"] == nil, let other = SessionCost.ingestFields.first(where: { self[$0] != nil }) {
+            throw violated(other, "requires ingest_samples")
+        }
+        let lost = integer("ingest_packets_lost") ?? 0, received = integer("ingest_packets_received") ?? 0
+        let expected = SessionCost.lossPPM(lost: lost, received: received)
+        if integer("ingest_loss_ppm") != expected {
+            throw violated("ingest_loss_ppm", expected.map { "must be \($0): lost x 1000000 / (lost + received)" }
+                ?? "must be absent when no packet was counted")
+        }
+    }
+
     /// The rule `status-hours` (spec/records.md §5).
     func checkStatusHoursRule() throws(RecordError) {
         func violated(_ detail: String) -> RecordError {

@@ -52,6 +52,8 @@ public enum RecordJSONSchema {
             members += [.init("type", "string"), .init("enum", .array(names.map { .string($0) }))]
         case .weiAmount:
             members += [.init("type", "string"), .init("pattern", "^(0|[1-9][0-9]{0,77})$")]
+        case .weiDecimal:
+            members += [.init("type", "string"), .init("pattern", "^(0|[1-9][0-9]{0,77})(\\.[0-9]{0,17}[1-9])?$")]
         case .sha256:
             members += [.init("type", "string"), .init("pattern", "^[0-9a-f]{64}$")]
         case .identifierList(let maxCount):

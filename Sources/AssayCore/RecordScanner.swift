@@ -60,7 +60,7 @@ enum RecordScanner {
 
     /// A field check, resolved from `FieldType` once.
     enum Check {
-        case schemaVersion, kind, identifier, ethAddress, url, boolean, weiAmount, sha256
+        case schemaVersion, kind, identifier, ethAddress, url, boolean, weiAmount, weiDecimal, sha256
         case integer(lower: Int64, upper: Int64)
         /// `count` literals from `first` in `enumerations`.
         case enumeration(first: Int32, count: Int32)
@@ -100,6 +100,7 @@ enum RecordScanner {
                 enumerations += names.map(Literals.literal)
                 return .enumeration(first: first, count: Int32(names.count))
             case .weiAmount: return .weiAmount
+            case .weiDecimal: return .weiDecimal
             case .sha256: return .sha256
             case .identifierList(let maxCount): return .identifierList(maxCount: maxCount)
             case .statusHours(let maxCount): return .statusHours(maxCount: maxCount)
@@ -182,8 +183,8 @@ enum RecordScanner {
         let table = table(version: version, kind: kindIndex)
 
         // 3. Members and fields are both in canonical order: one merge pass checks them all.
-        var slots = InlineArray<64, Int64>(repeating: 0)
-        var present: UInt64 = 0
+        var slots = InlineArray<128, Int64>(repeating: 0)
+        var present: UInt128 = 0
         var fieldIndex = 0
         var required = 0
         for member in 0..<count {
@@ -195,7 +196,7 @@ enum RecordScanner {
             let entry = table.entries[fieldIndex]
             guard let slot = check(p, values[member], entry.check) else { return nil }
             slots[Int(entry.field)] = slot
-            present |= 1 << UInt64(entry.field)
+            present |= 1 << UInt128(entry.field)
             if entry.required { required += 1 }
             fieldIndex += 1
         }
@@ -376,6 +377,9 @@ enum RecordScanner {
                   length == 1 || p[start(text)] != UInt8(ascii: "0") else { return nil }
             for i in start(text)..<end(text) where !isDigit(p[i]) { return nil }
             return text
+        case .weiDecimal:
+            guard let text, WeiDecimal.isValid(UnsafeBufferPointer(start: p + start(text), count: end(text) - start(text))) else { return nil }
+            return text
         case .identifierList(let maxCount):
             guard p[first] == openBracket, last - first == 2 || p[first + 1] == quote else { return nil }
             var elements = 0
@@ -450,15 +454,29 @@ enum RecordScanner {
             case .swapped: break
             }
             if view.has(.errorCodes) && !stringsIncrease(view, .errorCodes).increase { return false }
+            if view.schemaVersion >= 4 && !sessionCostRuleHolds(view) { return false }
             if view.schemaVersion >= 2 && !statusHoursRuleHolds(view) { return false }
         case .batchRequest, .llmRequest, .byocJob:
             if view.has(.pricePerUnitWei) != view.has(.pixelsPerUnit) { return false }
+        case .capabilitySnapshot:
+            if view.has(.pricePerUnitWei) != view.has(.pixelsPerUnit) { return false }
+            for field in [RecordField.gpuIDs, .gpuModels] where view.has(field) && !stringsIncrease(view, field).increase { return false }
         case .probe:
             if view.string(.outcome, is: "ok") && !view.has(.latencyMs) { return false }
         case .testJob:
             return testJobRulesHold(view)
         }
         return true
+    }
+
+    /// The rule `session-cost` (spec/records.md §5, version 4).
+    static func sessionCostRuleHolds(_ view: RecordView) -> Bool {
+        guard view.has(.advertisedPricePerUnitWei) == view.has(.advertisedPixelsPerUnit),
+              view.has(.paidPricePerUnitWei) == view.has(.paidPixelsPerUnit), view.has(.costWei) == view.has(.tickets)
+        else { return false }
+        if !view.has(.ingestSamples) && RecordField.ingestQuality.contains(where: view.has) { return false }
+        let expected = SessionCost.lossPPM(lost: view.integer(.ingestPacketsLost) ?? 0, received: view.integer(.ingestPacketsReceived) ?? 0)
+        return view.integer(.ingestLossPPM) == expected
     }
 
     /// The rules `sent-in-attempt` and `test-job-outcome` (spec/records.md §5).

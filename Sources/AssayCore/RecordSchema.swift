@@ -16,6 +16,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Comparable {
     case probe
     /// One attempt of the job tester: a published scenario sent to one orchestrator (schema 3).
     case testJob = "test_job"
+    /// What one orchestrator advertised for one pipeline and model in one UTC hour (schema 4).
+    case capabilitySnapshot = "capability_snapshot"
 
     public static func < (lhs: RecordKind, rhs: RecordKind) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -28,14 +30,22 @@ public enum RecordKind: String, CaseIterable, Sendable, Comparable {
         case .byocJob: 3
         case .probe: 4
         case .testJob: 5
+        case .capabilitySnapshot: 6
         }
     }
 
     /// `allCases`, built once: `ordered[kind.ordinal] == kind`.
     public static let ordered = allCases
 
-    /// The first record schema version that has the kind (spec/records.md §3.6): `test_job` is 3's.
-    public var firstSchema: Int64 { self == .testJob ? AssayVersion.testJobSchema : 1 }
+    /// The first record schema version that has the kind (spec/records.md §3.6, §3.7): `test_job` is 3's,
+    /// `capability_snapshot` 4's.
+    public var firstSchema: Int64 {
+        switch self {
+        case .testJob: AssayVersion.testJobSchema
+        case .capabilitySnapshot: AssayVersion.capabilitySnapshotSchema
+        default: 1
+        }
+    }
 
     /// One line describing the kind, for schemas and help.
     public var summary: String {
@@ -46,6 +56,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Comparable {
         case .byocJob: "One bring-your-own-container (BYOC) job, as one observer saw it."
         case .probe: "One scrape attempt of an orchestrator's exporter by a collector."
         case .testJob: "One attempt of the job tester: a published scenario sent to one orchestrator (spec/probe.md)."
+        case .capabilitySnapshot: "What one orchestrator advertised for one pipeline and model in one UTC hour, as one gateway saw it."
         }
     }
 }
@@ -71,6 +82,8 @@ public enum FieldType: Sendable, Equatable {
     case enumeration([String])
     /// A non-negative integer amount of wei as a decimal string without leading zeros (≤ 78 digits).
     case weiAmount
+    /// A wei amount that may have a fraction: `weiAmount`, then optionally `.` and 1–18 digits, the last not 0.
+    case weiDecimal
     /// 64 lowercase hexadecimal digits.
     case sha256
     /// A sorted array of distinct identifiers, at most `maxCount`.
@@ -168,6 +181,13 @@ public enum SkipReason: String, CaseIterable, Sendable {
     case notAdvertising = "not_advertising"
     case gatewayDown = "gateway_down"
     case testerDown = "tester_down"
+}
+
+/// The worst connection quality a gateway reported for a stream's input (spec/records.md §3.7), best first.
+public enum ConnectionQuality: String, CaseIterable, Sendable {
+    case good
+    case unknown
+    case bad
 }
 
 /// Who observed a job (spec/records.md §3.1).
@@ -275,13 +295,63 @@ public enum RecordSchema {
         FieldSpec("error_text", .identifier, required: false, "The error returned, percent-encoded (spec/records.md §4.6)."),
     ]
 
-    /// The fields of `kind` in schema `version` (1, 2 or 3), common fields first; none for a kind the version lacks.
+    /// The live-session fields version 4 adds (spec/records.md §3.7): what the session cost, how clean its input was.
+    static let sessionCost: [FieldSpec] = [
+        FieldSpec("advertised_price_per_unit_wei", .weiAmount, required: false, "The orchestrator's advertised price for the model, wei per unit."),
+        FieldSpec("advertised_pixels_per_unit", .integer(1...1_000_000_000_000, unit: "pixels"), required: false,
+                  "Pixels per unit of the advertised price; present exactly when advertised_price_per_unit_wei is."),
+        FieldSpec("paid_price_per_unit_wei", .weiAmount, required: false, "The price the gateway's payments carried, wei per unit."),
+        FieldSpec("paid_pixels_per_unit", .integer(1...1_000_000_000_000, unit: "pixels"), required: false,
+                  "Pixels per unit of the paid price; present exactly when paid_price_per_unit_wei is."),
+        FieldSpec("cost_wei", .weiDecimal, required: false,
+                  "What the gateway paid this attempt's orchestrator: the sum of face value x winning probability of the tickets, exact."),
+        FieldSpec("tickets", .integer(1...1_000_000_000, unit: "count"), required: false, "Tickets sent to this attempt's orchestrator."),
+        FieldSpec("billable_ms", durationMs, required: false, "Time the gateway's signer billed for this attempt, ms."),
+        FieldSpec("billed_pixels", .integer(0...1_000_000_000_000_000, unit: "pixels"), required: false, "Pixels the signer billed."),
+        FieldSpec("fee_wei", .weiAmount, required: false, "The fee the signer computed for this attempt, wei."),
+        FieldSpec("ingest_samples", .integer(1...1_000_000_000, unit: "count"), required: false,
+                  "Ingest reports (stream_ingest_metrics) received for the stream."),
+        FieldSpec("ingest_jitter_p50_us", .integer(0...1_000_000_000, unit: "us"), required: false,
+                  "Median (nearest rank) of the input jitter over the ingest reports, each its worst track, microseconds."),
+        FieldSpec("ingest_jitter_p90_us", .integer(0...1_000_000_000, unit: "us"), required: false,
+                  "90th percentile (nearest rank) of the same, microseconds."),
+        FieldSpec("ingest_packets_lost", .integer(0...1_000_000_000_000, unit: "count"), required: false,
+                  "Input packets lost over the stream, all tracks."),
+        FieldSpec("ingest_packets_received", .integer(0...1_000_000_000_000, unit: "count"), required: false,
+                  "Input packets received over the stream, all tracks."),
+        FieldSpec("ingest_loss_ppm", .integer(0...1_000_000, unit: "ppm"), required: false, "Input packets lost per million sent."),
+        FieldSpec("ingest_conn_quality", .enumeration(ConnectionQuality.allCases.map(\.rawValue)), required: false,
+                  "The worst connection quality reported for the input."),
+        FieldSpec("ingest_rtt_p50_us", .integer(0...1_000_000_000, unit: "us"), required: false,
+                  "Median (nearest rank) of the non-zero input round-trip times, microseconds."),
+    ]
+
+    /// The fields of a capability snapshot (spec/records.md §3.7, schema 4).
+    static let capabilitySnapshot: [FieldSpec] = common(roles: [.gateway], "The gateway that received the snapshot.") + [
+        FieldSpec("orchestrator", .ethAddress, required: true, "The orchestrator's Ethereum address, lowercase."),
+        orchestratorURL,
+        FieldSpec("pipeline", .identifier, required: true, "The pipeline."),
+        FieldSpec("model_id", .identifier, required: true, "The model."),
+        FieldSpec("start_ms", .timestampMs, required: true, "When the gateway received the snapshot, the hour's first (UTC, ms)."),
+        FieldSpec("warm", .boolean, required: false, "Whether the model is loaded (warm)."),
+        FieldSpec("capacity", .integer(0...1_000_000, unit: "count"), required: false, "The orchestrator's capacity for the pipeline."),
+        FieldSpec("capacity_in_use", .integer(0...1_000_000, unit: "count"), required: false, "Of it, in use for the model."),
+        FieldSpec("runner_version", .identifier, required: false, "The AI runner's version serving the model."),
+        FieldSpec("node_version", .identifier, required: false, "The orchestrator's go-livepeer version."),
+        FieldSpec("gpu_ids", .identifierList(maxCount: 64), required: false, "The GPUs that serve the model, sorted."),
+        FieldSpec("gpu_models", .identifierList(maxCount: 64), required: false,
+                  "Their distinct model names, percent-encoded (spec/records.md §4.6), sorted."),
+        FieldSpec("gpu_memory_bytes", .integer(0...1_000_000_000_000_000, unit: "bytes"), required: false, "Their total memory, bytes."),
+    ] + price
+
+    /// The fields of `kind` in schema `version` (1 to 4), common fields first; none for a kind the version lacks.
     public static func fields(of kind: RecordKind, version: Int64) -> [FieldSpec] {
         guard version >= kind.firstSchema else { return [] }
         if kind == .testJob { return testJob }
+        if kind == .capabilitySnapshot { return capabilitySnapshot }
         let base = fields(of: kind)
         guard version >= 2, kind == .liveSession else { return base }
-        return base + sessionEvidence
+        return base + sessionEvidence + (version >= 4 ? sessionCost : [])
     }
 
     /// The fields of `kind` in the first schema version that has it, common fields first.
@@ -289,6 +359,8 @@ public enum RecordSchema {
         switch kind {
         case .testJob:
             return testJob
+        case .capabilitySnapshot:
+            return capabilitySnapshot
         case .liveSession:
             return common + [
                 FieldSpec("stream_id", .identifier, required: true, "The gateway's stream identifier."),
@@ -365,6 +437,11 @@ public enum RecordSchema {
                 + "status_samples; a gateway record with "
                 + "status_samples > 0 has status_hours."))
         }
+        if version >= 4, kind == .liveSession {
+            rules.insert(("session-cost", "the advertised and the paid price are each a pair (price and pixels), cost_wei and tickets are "
+                + "both present or both absent, ingest_samples is present when any other ingest_ field is, and ingest_loss_ppm is present "
+                + "exactly when lost + received > 0, then floor(lost x 1000000 / (lost + received))."), at: rules.count - 1)
+        }
         return rules
     }
 
@@ -391,7 +468,46 @@ public enum RecordSchema {
             rules += [("price-pair", "price_per_unit_wei and pixels_per_unit are both present or both absent.")]
         case .probe:
             rules = [("ok-has-latency", "latency_ms is present when outcome is ok.")]
+        case .capabilitySnapshot:
+            rules = [("price-pair", "price_per_unit_wei and pixels_per_unit are both present or both absent."),
+                     ("sorted-gpu-lists", "gpu_ids and gpu_models are each sorted by bytes, without duplicates.")]
         }
         return rules
+    }
+}
+
+/// The arithmetic of the version-4 live-session fields (spec/records.md §3.7), shared by producers and validators.
+public enum SessionCost {
+    /// The `ingest_` fields other than `ingest_samples`, in canonical order.
+    public static let ingestFields = ["ingest_conn_quality", "ingest_jitter_p50_us", "ingest_jitter_p90_us", "ingest_loss_ppm",
+                                      "ingest_packets_lost", "ingest_packets_received", "ingest_rtt_p50_us"]
+
+    /// ⌊lost × 10⁶ / (lost + received)⌋, or nil when no packet was counted (both at most 10¹², so no overflow).
+    public static func lossPPM(lost: Int64, received: Int64) -> Int64? {
+        let total = lost + received
+        return total > 0 ? lost * 1_000_000 / total : nil
+    }
+}
+
+/// The wei decimal of spec/records.md §3.2: `0` or digits without a leading zero (at most 78), then optionally `.` and
+/// 1–18 digits of which the last is not `0`.
+public enum WeiDecimal {
+    public static func isValid<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
+        var integerDigits = 0, fractionDigits = 0, seenPoint = false, first: UInt8 = 0, last: UInt8 = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard !seenPoint, integerDigits > 0 else { return false }
+                seenPoint = true
+                continue
+            }
+            guard byte >= 0x30 && byte <= 0x39 else { return false }
+            if seenPoint { fractionDigits += 1 } else {
+                if integerDigits == 0 { first = byte }
+                integerDigits += 1
+            }
+            last = byte
+        }
+        guard integerDigits >= 1, integerDigits <= 78, integerDigits == 1 || first != 0x30 else { return false }
+        return !seenPoint || (fractionDigits >= 1 && fractionDigits <= 18 && last != 0x30)
     }
 }

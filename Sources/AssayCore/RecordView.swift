@@ -4,6 +4,9 @@
 public struct RecordField: Hashable, Sendable {
     public let index: Int
 
+    /// Slots of a `RecordView` (its `InlineArray<128, _>`): at least the number of field names, at most the bits of its presence mask.
+    public static let capacity = 128
+
     /// Every field name of every kind and schema version, sorted by bytes.
     public static let names: [String] = {
         var names = Set<String>()
@@ -12,7 +15,7 @@ public struct RecordField: Hashable, Sendable {
                 for field in RecordSchema.fields(of: kind, version: version) { names.insert(field.name) }
             }
         }
-        precondition(names.count <= 64, "the byte-level reader keeps a record's fields in 64 slots; the schema has \(names.count)")
+        precondition(names.count <= capacity, "the byte-level reader keeps a record's fields in \(capacity) slots; the schema has \(names.count)")
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }()
 
@@ -70,6 +73,21 @@ public struct RecordField: Hashable, Sendable {
     public static let errorType = RecordField(known: "error_type")
     public static let failedChecks = RecordField(known: "failed_checks")
     public static let ttfbMs = RecordField(known: "ttfb_ms")
+    public static let advertisedPricePerUnitWei = RecordField(known: "advertised_price_per_unit_wei")
+    public static let advertisedPixelsPerUnit = RecordField(known: "advertised_pixels_per_unit")
+    public static let paidPricePerUnitWei = RecordField(known: "paid_price_per_unit_wei")
+    public static let paidPixelsPerUnit = RecordField(known: "paid_pixels_per_unit")
+    public static let costWei = RecordField(known: "cost_wei")
+    public static let tickets = RecordField(known: "tickets")
+    public static let ingestSamples = RecordField(known: "ingest_samples")
+    public static let ingestLossPPM = RecordField(known: "ingest_loss_ppm")
+    public static let ingestPacketsLost = RecordField(known: "ingest_packets_lost")
+    public static let ingestPacketsReceived = RecordField(known: "ingest_packets_received")
+    public static let ingestJitterP90Us = RecordField(known: "ingest_jitter_p90_us")
+    public static let gpuIDs = RecordField(known: "gpu_ids")
+    public static let gpuModels = RecordField(known: "gpu_models")
+    /// The `ingest_` fields but `ingest_samples` (spec/records.md §3.7).
+    public static let ingestQuality = SessionCost.ingestFields.map { RecordField(known: $0) }
 }
 
 /// One valid record in canonical form, read in place by `RecordLine.read`: the
@@ -83,12 +101,13 @@ public struct RecordView {
     /// The record's schema version.
     public let schemaVersion: Int64
     /// Which fields are present: bit `RecordField.index`.
-    let present: UInt64
+    let present: UInt128
     /// Per field: the integer, 0 or 1 for a boolean, or `start << 32 | end` of a string's
     /// characters (without quotes) or an array's text (with brackets).
-    let slots: InlineArray<64, Int64>
+    let slots: InlineArray<128, Int64>
 
-    init(bytes: UnsafeRawBufferPointer, kind: RecordKind, schemaVersion: Int64, present: UInt64, slots: InlineArray<64, Int64>) {
+    init(bytes: UnsafeRawBufferPointer, kind: RecordKind, schemaVersion: Int64, present: UInt128,
+         slots: InlineArray<128, Int64>) {
         self.bytes = bytes
         self.kind = kind
         self.schemaVersion = schemaVersion
@@ -98,7 +117,7 @@ public struct RecordView {
 
     /// Whether the record has `field`.
     @inline(__always)
-    public func has(_ field: RecordField) -> Bool { present & (1 << UInt64(field.index)) != 0 }
+    public func has(_ field: RecordField) -> Bool { present & (1 << UInt128(field.index)) != 0 }
 
     /// The value of an integer field; nil when absent.
     @inline(__always)

@@ -23,6 +23,8 @@ public final class GatewaySessionizer {
         public var recordsByKind: [String: Int] = [:]
         /// Records that could not be made valid, by reason, with a sample key.
         public var dropped: [String: Int] = [:]
+        /// Payment and signed-ticket events whose numbers did not parse (spec/gateway-events.md §4.5).
+        public var unusablePayments = 0
     }
 
     public let options: Options
@@ -36,6 +38,10 @@ public final class GatewaySessionizer {
     private var jobs: [String: ByocJob] = [:]
     private var directory = OrchestratorDirectory()
     private var payments: [String: String] = [:]  // request id -> model from manifestID
+    private var ledger = PaymentLedger()
+    /// Ingest reports of sessions not open yet, by session (spec/gateway-events.md §2).
+    private var pendingIngest: [SessionKey: IngestReports] = [:]
+    private var snapshots = CapabilitySnapshots()
     private var recentIDs = RecentSet(capacity: 200_000)
     /// Input offsets (first, last event) of each open entity, when the caller gives offsets.
     private var offsets: [String: (first: Int64, last: Int64)] = [:]
@@ -44,7 +50,7 @@ public final class GatewaySessionizer {
     public init(options: Options) { self.options = options }
 
     /// Open entities (sessions, requests, jobs): bounded by the idle timeout.
-    public var openEntities: Int { sessions.count + requests.count + jobs.count }
+    public var openEntities: Int { sessions.count + requests.count + jobs.count + snapshots.count }
 
     /// Feeds one event; returns the records of entities it closed. `offset`
     /// (the event's position in its input) lets a follower checkpoint safely.
@@ -117,7 +123,7 @@ public final class GatewaySessionizer {
 
     /// Whether an event type is one this mapping uses (others are counted as unknown by the caller).
     public static func uses(_ type: String) -> Bool {
-        ["stream_trace", "ai_stream_status", "ai_stream_events", "create_new_payment", "network_capabilities",
+        ["stream_trace", "ai_stream_status", "ai_stream_events", "create_new_payment", "create_signed_ticket", "network_capabilities",
          "discovery_results", "ai_batch_request", "ai_llm_request", "job_gateway", "stream_ingest_metrics"].contains(type)
     }
 
@@ -125,13 +131,27 @@ public final class GatewaySessionizer {
         switch event.type {
         case "stream_trace", "ai_stream_status", "ai_stream_events":
             let key = SessionKey(stream: event.string("stream_id") ?? "", request: event.string("request_id") ?? "")
-            sessions[key, default: LiveSession(key: key)].add(event)
-        case "create_new_payment":
-            if let request = event.string("requestID"), let manifest = event.string("manifestID"),
+            if sessions[key] == nil {
+                var session = LiveSession(key: key)
+                if let pending = pendingIngest.removeValue(forKey: key) { session.ingest = pending }
+                sessions[key] = session
+            }
+            sessions[key]!.add(event)
+        case "stream_ingest_metrics":
+            // Joins its session without extending it; waits for a session not open yet (spec/gateway-events.md §2).
+            guard let stream = event.string("stream_id") else { return }
+            let key = SessionKey(stream: stream, request: event.string("request_id") ?? "")
+            if sessions[key] != nil { sessions[key]!.ingest.add(event) } else { pendingIngest[key, default: IngestReports()].add(event) }
+        case "create_new_payment", "create_signed_ticket":
+            if event.type == "create_new_payment", let request = event.string("requestID"), let manifest = event.string("manifestID"),
                let underscore = manifest.firstIndex(of: "_") {
                 payments[request] = String(manifest[manifest.index(after: underscore)...])
             }
-        case "network_capabilities": directory.update(capabilities: event.data)
+            ledger.add(event)
+            report.unusablePayments = ledger.unusable
+        case "network_capabilities":
+            directory.update(capabilities: event.data)
+            snapshots.add(event, options: options)
         case "discovery_results": directory.update(discovery: event.data)
         case "ai_batch_request", "ai_llm_request":
             guard let id = event.string("request_id") else { return }
@@ -149,8 +169,17 @@ public final class GatewaySessionizer {
         for (key, session) in sessions where due(session.last) {
             sessions.removeValue(forKey: key)
             noteClosed("s:\(key.stream)|\(key.request)")
-            values += session.records(options: options, directory: directory, paymentModel: payments[key.request])
+            let paid = ledger.items(for: key.request)
+            values += session.records(options: options, directory: directory, paymentModel: payments[key.request],
+                                      payments: paid.payments, signed: paid.signed)
             payments.removeValue(forKey: key.request)
+        }
+        // An hour's snapshots close as its entities do: the watermark past the hour's end by the idle timeout.
+        values += snapshots.close(where: due)
+        pendingIngest = pendingIngest.filter { !due($0.value.last) }
+        if !ledger.isEmpty {
+            let (floor, overflow) = watermark.subtractingReportingOverflow(2 * options.idleTimeoutMs)
+            ledger.evict(before: overflow ? .min : floor, keeping: Set(sessions.keys.map(\.request)))
         }
         for (id, request) in requests where due(request.last) {
             requests.removeValue(forKey: id)
@@ -209,6 +238,8 @@ struct OrchestratorDirectory {
         let url: String?
         /// (pipeline, model) -> GPU ids
         let gpus: [String: [String]]
+        /// (capability id, constraint) -> the advertised price (spec/gateway-events.md §4.5)
+        let prices: [String: (wei: String, pixels: Int64)]
     }
 
     private var byAddress: [String: Entry] = [:]
@@ -228,8 +259,15 @@ struct OrchestratorDirectory {
                     gpus[key, default: []] += members.compactMap { $0.value["id"]?.stringValue }
                 }
             }
+            var prices: [String: (wei: String, pixels: Int64)] = [:]
+            for price in item["capabilities_prices"]?.arrayValue ?? [] {
+                guard let capability = price["capability"]?.integerValue, let constraint = price["constraint"]?.stringValue,
+                      let perUnit = price["pricePerUnit"]?.integerValue, perUnit > 0,
+                      let pixels = price["pixelsPerUnit"]?.integerValue, (1...1_000_000_000_000).contains(pixels) else { continue }
+                prices["\(capability)|\(constraint)"] = prices["\(capability)|\(constraint)"] ?? (String(perUnit), pixels)
+            }
             let entry = Entry(address: address, localAddress: item["local_address"]?.stringValue?.lowercased(),
-                              url: item["orch_uri"]?.stringValue, gpus: gpus)
+                              url: item["orch_uri"]?.stringValue, gpus: gpus, prices: prices)
             byAddress[address] = entry
             if let local = entry.localAddress, !local.isEmpty { byAddress[local] = entry }
             if let url = entry.url, !url.isEmpty { byURL[url] = entry }
@@ -250,6 +288,12 @@ struct OrchestratorDirectory {
         let resolved = entry?.address ?? url.flatMap { discovered[$0] } ?? address
         let gpus = entry?.gpus["\(pipeline)|\(model ?? "")"] ?? []
         return (resolved.flatMap { Self.isAddress($0) ? $0 : nil }, gpus.count == 1 ? gpus[0] : nil)
+    }
+
+    /// The advertised price of `model` under capability `capability` by the orchestrator at `address` or `url` (§4.5).
+    func advertisedPrice(address: String?, url: String?, capability: Int64, model: String?) -> (wei: String, pixels: Int64)? {
+        guard let model, let entry = address.flatMap({ byAddress[$0] }) ?? url.flatMap({ byURL[$0] }) else { return nil }
+        return entry.prices["\(capability)|\(model)"]
     }
 
     static func isAddress(_ text: String) -> Bool {
@@ -273,6 +317,11 @@ struct RecordBuilder {
     mutating func set(_ key: String, _ value: String?) { if let value { members.append(.init(key, .string(value))) } }
     mutating func set(_ key: String, _ value: Int64?) { if let value { members.append(.init(key, .integer(value))) } }
     mutating func set(_ key: String, _ value: Bool) { members.append(.init(key, .bool(value))) }
+    mutating func set(_ key: String, _ value: (wei: String, pixels: Int64)?, pixels pixelsKey: String) {
+        guard let value else { return }
+        set(key, value.wei)
+        set(pixelsKey, value.pixels)
+    }
 
     /// Sets an identifier-valued field only when the value is a valid identifier.
     mutating func identifier(_ key: String, _ value: String?) {

@@ -37,6 +37,8 @@ struct LiveSession {
     var swapEvents: Set<String> = []
     var errors: Set<String> = []
     var attempts: [String: Attempt] = [:]
+    /// The stream's ingest reports (spec/gateway-events.md §4.6): they join the session without extending it.
+    var ingest = IngestReports()
 
     init(key: SessionKey) { self.key = key }
 
@@ -102,7 +104,8 @@ struct LiveSession {
     }
 
     /// The records of this session's attempts (§4.2).
-    func records(options: GatewaySessionizer.Options, directory: OrchestratorDirectory, paymentModel: String?) -> [JSONValue] {
+    func records(options: GatewaySessionizer.Options, directory: OrchestratorDirectory, paymentModel: String?,
+                 payments: [Payment] = [], signed: [SignedTicket] = []) -> [JSONValue] {
         let modelID = model ?? paymentModel
         let sessionStart = start ?? first
         var sessionErrors = errors
@@ -117,15 +120,24 @@ struct LiveSession {
             builder.set("status_samples", Int64(0))
             builder.set("restarts", Int64(0))
             setSessionEvidence(&builder)
+            ingest.set(&builder)
             setErrors(&builder, sessionErrors)
             return [builder.value]
         }
+        let resolved = ordered.map {
+            directory.resolve(address: $0.address, url: $0.url, pipeline: "live-video-to-video", model: modelID)
+        }
+        // Each payment pays the attempt whose URL it names, else whose address it paid (spec/gateway-events.md §4.5).
+        func payee(url: String?, address: String?) -> Int? {
+            ordered.firstIndex { url != nil && $0.url == url } ?? resolved.firstIndex { address != nil && $0.address == address }
+        }
+        let paymentsByAttempt = Dictionary(grouping: payments) { payee(url: $0.orchestratorURL, address: $0.recipient) ?? -1 }
+        let signedByAttempt = Dictionary(grouping: signed) { payee(url: $0.orchestratorURL, address: $0.address) ?? -1 }
         var values: [JSONValue] = []
         for (index, attempt) in ordered.enumerated() {
             let isLast = index == ordered.count - 1
             var builder = base(options: options, attempt: index + 1, modelID: modelID)
-            let (orchestrator, gpu) = directory.resolve(address: attempt.address, url: attempt.url,
-                                                        pipeline: "live-video-to-video", model: modelID)
+            let (orchestrator, gpu) = resolved[index]
             builder.set("orchestrator", orchestrator ?? attempt.address)
             builder.url("orchestrator_url", attempt.url)
             builder.identifier("gpu_id", gpu)
@@ -184,6 +196,11 @@ struct LiveSession {
             }
             builder.set("outcome", outcome.rawValue)
             setErrors(&builder, sessionErrors.union(attempt.errors))
+            AttemptCost.set(&builder, payments: paymentsByAttempt[index] ?? [], signed: signedByAttempt[index] ?? [])
+            builder.set("advertised_price_per_unit_wei",
+                        directory.advertisedPrice(address: attempt.address, url: attempt.url, capability: 35, model: modelID),
+                        pixels: "advertised_pixels_per_unit")
+            ingest.set(&builder)
             values.append(builder.value)
         }
         return values

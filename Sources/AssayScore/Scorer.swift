@@ -687,9 +687,10 @@ public final class RecordPreparer {
     /// The name of byoc jobs' pipeline.
     static let byoc: [UInt8] = Array("byoc".utf8)
 
-    /// Adds what scoring keeps of a valid record; probes are skipped, and test jobs go to the tester leaderboard only.
+    /// Adds what scoring keeps of a valid record; probes and capability snapshots are skipped, and test jobs go to the
+    /// tester leaderboard only.
     public func add(_ record: RecordView) {
-        guard record.kind != .probe else { return }
+        guard record.kind != .probe && record.kind != .capabilitySnapshot else { return }
         hasher.update(record.bytes)
         let digest = hasher.finalizeSHA256Words()
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)

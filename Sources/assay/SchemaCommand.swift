@@ -14,7 +14,8 @@ struct SchemaCommand: ParsableCommand {
               assay schema --kind live_session
               assay schema --kind live_session --version 2
               assay schema --kind test_job --version 3
-              assay schema --write spec/schemas     (version 1 at the top, versions 2 and 3 in v2/ and v3/)
+              assay schema --kind capability_snapshot --version 4
+              assay schema --write spec/schemas     (version 1 at the top, versions 2 to 4 in v2/, v3/ and v4/)
             """)
 
     @Option(help: "The record kind: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", ")).")

@@ -38,7 +38,7 @@ struct GatewaySilenceTests {
         let ingest = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-a", directory.file("events.jsonl")])
         try #require(ingest.status == 0, "\(ingest.stderr)")
         let expected = ingest.stdout.split(separator: "\n").map(String.init)
-        try #require(expected.count == 4, "the fixtures make 4 live sessions: \(ingest.stdout)")
+        try #require(expected.count == 6, "the fixtures make 4 live sessions and 2 capability snapshots: \(ingest.stdout)")
         #expect(expected.filter { $0.contains(#""outcome":"completed""#) }.count == 2, "two of them served by an orchestrator")
 
         // A dataset with a bare remote, and a collector that reads only the gateway's events.

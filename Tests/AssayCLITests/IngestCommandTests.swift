@@ -12,7 +12,7 @@ struct IngestCommandTests {
         let plain = try Command.assay(["ingest", "--format", "go-livepeer", "--observer", "gw-test", "-"],
                                       input: Array((lines.joined(separator: "\n") + "\n").utf8))
         #expect(plain.status == 0)
-        #expect(plain.stdout.split(separator: "\n").count == 4)
+        #expect(plain.stdout.split(separator: "\n").count == 6)  // 4 live sessions, 2 capability snapshots
         #expect(plain.stderr.contains("100 events read"))
         let export = "[\n" + lines.enumerated().map { index, line in
             index % 2 == 0 ? #"{"partition":0,"offset":\#(index),"value":\#(line)}"#

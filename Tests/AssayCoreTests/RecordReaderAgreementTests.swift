@@ -16,7 +16,7 @@ struct RecordReaderAgreementTests {
             lines += data.split(separator: 0x0A, omittingEmptySubsequences: true).map { Array($0) }
         }
         for name in ["valid.jsonl", "valid.canonical.jsonl", "invalid.jsonl", "test_job.valid.jsonl", "test_job.valid.canonical.jsonl",
-                     "test_job.invalid.jsonl"] { add(Repository.url("spec/vectors/records/\(name)").path) }
+                     "test_job.invalid.jsonl", "schema4.valid.jsonl", "schema4.invalid.jsonl"] { add(Repository.url("spec/vectors/records/\(name)").path) }
         let bundles = Repository.url("datasets/sample/bundles").path
         let files = FileManager.default.enumerator(atPath: bundles)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".jsonl") }.sorted() ?? []
         for file in files { add("\(bundles)/\(file)") }

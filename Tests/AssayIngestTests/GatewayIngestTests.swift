@@ -26,11 +26,11 @@ struct GatewayIngestTests {
         try JSONParser().parse(try #require(lines.first { $0.contains("\"id\":\"\(id)\"") }))
     }
 
-    @Test("the shared fixtures become four live sessions with hand-checked values",
+    @Test("the shared fixtures become four live sessions and two capability snapshots with hand-checked values",
           .enabled(if: Shared.isAvailable, Shared.skipReason))
     func fixtures() throws {
         let (lines, ingest) = Self.records(try Fixtures.gatewayEventLines())
-        #expect(lines.count == 4)
+        #expect(lines.count == 6)
         #expect(ingest.summary.lines == 100)
         #expect(ingest.summary.malformed.isEmpty && ingest.summary.unknownTypes.isEmpty)
 
@@ -63,7 +63,7 @@ struct GatewayIngestTests {
         #expect(session["output_fps_p10_mfps"] == .integer(18088))
         #expect(session["error_codes"] == ["whip_disconnected"])
         // Schema 2: what the gateway saw of the stream (spec/records.md §3.5), from the same events.
-        #expect(session["schema"] == .integer(2))
+        #expect(session["schema"] == .integer(4))
         #expect(session["session_request_ms"] == .integer(1_767_966_622_124))  // gateway_receive_stream_request
         #expect(session["session_playable_ms"] == .integer(1_767_966_629_915))  // gateway_receive_few_processed_segments
         #expect(session["session_last_ms"] == .integer(1_767_966_850_976))  // the error event and the close, last of all
@@ -83,6 +83,92 @@ struct GatewayIngestTests {
         let cut = try Self.record(lines, id: "stream-3c1jio-mk6xu4go/12b4ba45/1")
         #expect(cut["error_codes"] == ["no_close_event"])
         #expect(cut["ptff_ms"] == .integer(2847))
+    }
+
+    @Test("the shared fixtures' payments, ingest reports and capabilities, mapped by hand (schema 4)",
+          .enabled(if: Shared.isAvailable, Shared.skipReason))
+    func fixtureCostAndInput() throws {
+        let (lines, _) = Self.records(try Fixtures.gatewayEventLines())
+        let session = try Self.record(lines, id: "stream-374e1e-mk6xofol/ce6ee475/1")
+        // Eight create_new_payment events share sessionID ff083926 and the orchestrator rtav-orch2. The first (at …622460)
+        // names request ce6ee475; the next six name none, so they are ce6ee475's too; the last (…890408) names 12b4ba45.
+        // ce6ee475's, numTickets × faceValue × winProb:
+        //   2 × 2400000000000000 × 0.0010000000 = 4800000000000
+        //   4 × (1 × 2400000000000000 × 0.0010000000) = 9600000000000        (at …628188, …634175, …736211, …844183)
+        //   1 × 2407920000000000 × 0.0009967109 = 240792 × 9967109 = 2400000110328
+        //   1 × 2400240000000000 × 0.0009999000 = 240024 × 9999000 = 2399999976000
+        // sum 19200000086328 wei, exactly; 2 + 6 = 8 tickets.
+        #expect(session["cost_wei"] == "19200000086328")
+        #expect(session["tickets"] == .integer(8))
+        // "1646.821 wei/pixel" is 1646821 / 1000; the orchestrator advertises 1630 wei per 1 pixel for its model.
+        #expect(session["paid_price_per_unit_wei"] == "1646821" && session["paid_pixels_per_unit"] == .integer(1000))
+        #expect(session["advertised_price_per_unit_wei"] == "1630" && session["advertised_pixels_per_unit"] == .integer(1))
+        #expect(session["billable_ms"] == nil)  // no remote signer: no create_signed_ticket
+        // 45 stream_ingest_metrics reports of ce6ee475, each a video and an audio track. A report's jitter is its worse
+        // track's ⌊ms × 1000⌋ µs: mostly the audio's ~20 ms; the first report's video 38.377307… ms is the greatest.
+        // Sorted, the 23rd (⌈0.5 × 45⌉) is 20063 and the 41st (⌈0.9 × 45⌉) 20262.
+        #expect(session["ingest_samples"] == .integer(45))
+        #expect(session["ingest_jitter_p50_us"] == .integer(20063))
+        #expect(session["ingest_jitter_p90_us"] == .integer(20262))
+        // Counters are cumulative: the greatest per track, video 41614 + audio 11266 received, none lost.
+        #expect(session["ingest_packets_received"] == .integer(52880))
+        #expect(session["ingest_packets_lost"] == .integer(0) && session["ingest_loss_ppm"] == .integer(0))
+        #expect(session["ingest_conn_quality"] == "good")
+        #expect(session["ingest_rtt_p50_us"] == nil)  // every rtt is 0: not measured
+        // The last payment, 2 × 2.4e15 × 0.001, is the cut session's.
+        let cut = try Self.record(lines, id: "stream-3c1jio-mk6xu4go/12b4ba45/1")
+        #expect(cut["cost_wei"] == "4800000000000" && cut["tickets"] == .integer(2))
+        #expect(cut["ingest_samples"] == .integer(1))
+
+        // network_capabilities lists two orchestrators, one live-video-to-video model each: one snapshot per model and hour.
+        let snapshot = try Self.record(lines, id: "0xd00354656922168815fcd1e51cbddb9e359e3c7f/live-video-to-video/streamdiffusion-sdxl-faceid/1767963600000")
+        #expect(snapshot["kind"] == "capability_snapshot" && snapshot["schema"] == .integer(4))
+        #expect(snapshot["start_ms"] == .integer(1_767_966_595_221))
+        #expect(snapshot["orchestrator_url"] == "https://rtav-orch2.xodeapp.xyz:28935")
+        #expect(snapshot["warm"] == .bool(true) && snapshot["runner_version"] == "0.14.0" && snapshot["capacity_in_use"] == .integer(1))
+        #expect(snapshot["capacity"] == .integer(1))  // capacities["35"]
+        #expect(snapshot["node_version"] == "0.8.8-3a5678ec-dirty")
+        #expect(snapshot["gpu_ids"] == ["GPU-a8d13655-197b-2226-d09f-b4b81e07504b"])
+        #expect(snapshot["gpu_models"] == ["NVIDIA%20GeForce%20RTX%205090"])
+        #expect(snapshot["gpu_memory_bytes"] == .integer(34_190_917_632))
+        #expect(snapshot["price_per_unit_wei"] == "1630" && snapshot["pixels_per_unit"] == .integer(1))
+        let other = try Self.record(lines, id: "0x47a907a0bd1627d71cd14430a721d1550d6d6f58/live-video-to-video/streamdiffusion-sdxl/1767963600000")
+        #expect(other["runner_version"] == "0.14.1" && other["node_version"] == "0.8.9")
+    }
+
+    @Test("payments without a request, a second snapshot in the hour, and exact sums of odd probabilities")
+    func costEdges() throws {
+        func event(_ id: String, _ type: String, _ time: Int64, _ data: String) -> String {
+            #"{"id":"\#(id)","type":"\#(type)","timestamp":"\#(time)","data":\#(data)}"#
+        }
+        let t: Int64 = 1_767_966_600_000
+        let url = "https://o.example:1"
+        let trace = { (id: String, sub: String, time: Int64) in
+            event(id, "stream_trace", time, #"{"type":"\#(sub)","stream_id":"s","request_id":"r","orchestrator_info":{"address":"0x1111111111111111111111111111111111111111","url":"\#(url)"}}"#)
+        }
+        let payment = { (id: String, time: Int64, request: String, face: String, prob: String) in
+            event(id, "create_new_payment", time, #"{"orchestrator":"\#(url)","numTickets":"3","faceValue":"\#(face) WEI","price":"0.5 wei/pixel","requestID":"\#(request)","winProb":"\#(prob)","recipient":"0x1111111111111111111111111111111111111111","sessionID":"x","manifestID":"m"}"#)
+        }
+        let capabilities = { (id: String, time: Int64, price: Int) in
+            event(id, "network_capabilities", time, #"[{"address":"0x1111111111111111111111111111111111111111","orch_uri":"\#(url)","capabilities_prices":[{"capability":27,"constraint":"sd","pricePerUnit":\#(price),"pixelsPerUnit":3}],"capabilities":{"constraints":{"PerCapability":{"27":{"models":{"sd":{"warm":false}}}}}}}]"#)
+        }
+        let lines = [
+            payment("p0", t - 5, "", "7", "0.5"),  // before any payment names a request: nobody's
+            trace("a", "gateway_receive_stream_request", t), payment("p1", t + 1, "r", "3", "0.333"),
+            payment("p2", t + 2, "", "1", "0.000000000000000001"), trace("b", "gateway_ingest_stream_closed", t + 3),
+            capabilities("c2", t + 60_000, 9), capabilities("c1", t + 30_000, 8),
+        ]
+        let (records, ingest) = Self.records(lines)
+        let session = try Self.record(records, id: "s/r/1")
+        // 3 × 3 × 0.333 + 3 × 1 × 10⁻¹⁸ = 2.997 + 0.000000000000000003
+        #expect(session["cost_wei"] == "2.997000000000000003" && session["tickets"] == .integer(6))
+        #expect(session["paid_price_per_unit_wei"] == "5" && session["paid_pixels_per_unit"] == .integer(10))
+        #expect(ingest.summary.sessionizer.unusablePayments == 0)
+        // The hour's first snapshot, whatever the arrival order: the price 8, not 9.
+        let snapshot = try Self.record(records, id: "0x1111111111111111111111111111111111111111/text-to-image/sd/1767963600000")
+        #expect(snapshot["price_per_unit_wei"] == "8" && snapshot["pixels_per_unit"] == .integer(3))
+        #expect(snapshot["warm"] == .bool(false) && snapshot["start_ms"] == .integer(t + 30_000))
+        #expect(records.count == 2)
     }
 
     @Test("the real session scored by naap-sla-v1 from its gateway evidence, by hand", .enabled(if: Shared.isAvailable, Shared.skipReason))

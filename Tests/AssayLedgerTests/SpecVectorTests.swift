@@ -110,6 +110,18 @@ struct SpecVectorTests {
         #expect(problems.count == 25)
     }
 
+    @Test("schema 4 (cost, input quality, capability snapshots): valid ones in canonical form, each invalid one with its code")
+    func schema4Records() throws {
+        let (records, issues) = try scan("records/schema4.valid.jsonl")
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(records.count == 8)
+        try check("records/schema4.valid.canonical.jsonl", records.flatMap { $0.1 + [0x0A] })
+        let (refused, problems) = try scan("records/schema4.invalid.jsonl")
+        #expect(refused.isEmpty)
+        try check("records/schema4.invalid.expected.jsonl", try Self.expectedLines(problems))
+        #expect(problems.count == 25)
+    }
+
     @Test("SSHSIG vector: a fixed key signs the canonical records for assay-manifest-v1")
     func sshsig() throws {
         let key = OpenSSHPrivateKey(Self.vectorKey, comment: "assay-spec-vector-key (test only, never trust it)")

@@ -50,7 +50,8 @@ def main(argv):
     vectors = os.path.join(ROOT, "spec", "vectors")
     sample = os.path.join(ROOT, "datasets", "sample")
     record_lines = []
-    for name in ("valid.jsonl", "valid.canonical.jsonl", "invalid.jsonl", "test_job.valid.jsonl", "test_job.invalid.jsonl"):
+    for name in ("valid.jsonl", "valid.canonical.jsonl", "invalid.jsonl", "test_job.valid.jsonl", "test_job.invalid.jsonl",
+                 "schema4.valid.jsonl", "schema4.invalid.jsonl"):
         record_lines += read(vectors, "records", name).splitlines()
     record_lines += read(sample, "bundles", "gw-a", "2026", "01", "02", "records.jsonl").splitlines()[:40]
     for line in record_lines:

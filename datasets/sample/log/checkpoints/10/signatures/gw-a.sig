@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANphnd+3yuvPRBHEAIetT4akeqC/NwSwmm84+UXAMYUzpHFmm6vlhZNB0Qs9sWqCAjcAt6rYiOSR9EZhldI3kxAw=
+— assay/assay-demo ND0ANsjjBS/wc0flm4UFPGgH8mQOkhUoJu+EzCvU16koE99iWlc/UyWidIHWOCeWnN5hTRD81vHv8SETnSxhdzh4jwc=

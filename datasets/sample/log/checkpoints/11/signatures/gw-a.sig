@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANnYllO03Injpi1BRjioLohQyZ2D1RkRiGd9p+KebSdgvSdxoZZJgOGahI5p4jK/xgdAJrEisWzuwx3+f6JqK1Q0=
+— assay/assay-demo ND0ANmxHe+rBkrCtW/q0RpQQmBw/zXSew7H+Kqn/zgdH1+Nw7DDJS4UPZTBq4IM/TlxpW4OAWpMplArz3bdxNOdd3A8=

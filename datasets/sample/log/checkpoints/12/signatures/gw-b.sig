@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06nbbOI+7g0UEjuYFQFjSKJbmWhU31q10g3H1CUHJGz6Pe2VWvO13Zl93h4WJ9ugCBTuAZNKb1Q0b2SPcQQnpA8=
+— assay/assay-demo iltp0yQOi+7smnMvvwMCivCJtF6VQosasVdG2vijPfhYIDD/EibLyhG+bDnsusrTO3AitKamfmkgQXkuxYbfT2hB8go=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp03rJzK98Ig2+XUOaT4j2idwhbiAzKiMPK4DgMssYJdJmrG+CIF0cAJFHeRb8XC1f8mEtEHfMkc+zldfb3lPm3ww=
+— assay/assay-demo iltp021fSDtAyds2/VfHXUGlEkzB6PmvCxtOd2VFQCCqlAc4t8fkVReBeXtKakYqiaX34cv9Hrb96NSsYQCCjJLpCAY=

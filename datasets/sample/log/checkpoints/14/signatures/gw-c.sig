@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9DV5spfQK6UVIrmei3gzIme5+TveUMw02GB0HRCUmOuA6cNe/J9yFpJF1TIL1ZA+qHZ83ILAUR6Q7aSM5/Mi/ws=
+— assay/assay-demo z4hh9FtfRsfdFqzSdyjoAmDY+RDQsTjT78mlOsK9KE4hgzyvodtjc9J6R6wGjTS/56w9JpanYZtsmMMagMocUZK3Bwc=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWIYw5qYnkOUY3e6ETRoBSGFT+ZitaUaCyVPzuP9WpbZwMKv3PXHDrF0v7znTT8TUwiv8S6M3ZZE078hdvFmRZhNWAQ==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWIYwRwMngwZER3ai0RqdpgyV1DgaO+o33haT6FUMZ61W/WvsxXlOtTxtjXv5N6ZHHBo8U8pusMoJimiwgIwMrRITAg==

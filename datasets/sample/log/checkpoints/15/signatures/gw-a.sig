@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANn3aLsGw7n0fnydpE0cfC/yoM2WL/TTXmj9FDzwj2sTbf0PbJsAc2sRcE3e4WDx1Egw5HThm/slcSW4PviRABA0=
+— assay/assay-demo ND0ANhnkzEEKcKwdDyJdv2xS+YKLOUfoZz5uRllsetrYYidlrr1mtKzq37GZbTOvIP84bZwSX8H+Z7tYd5HFM6oVzA4=

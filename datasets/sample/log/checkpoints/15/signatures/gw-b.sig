@@ -1,1 +1,1 @@
-— assay/assay-demo iltp08w0hWewkgaI+3RmRIdwtAvrCypGuCPhG0CBYcawx5LmwcvF1eJCacuyGQuPdyhtbrOZozfaUOtnTHyA21zmFwo=
+— assay/assay-demo iltp03QmBS3WLgfr393QWKeWqNnRN2eSVi3MdUW5KnIxYN/xAw7pdvVyLM4CeA9l9Ntp9c86YwnDGAW/EhYwhc9wwQE=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9EDHC0GGtCCR42geIqg34nuxnTGYUL1l0ML46VGXqjjn2fipMacOMVsWsQU+KUs2mZPPEKP4ry3fL4NA5WVKfwc=
+— assay/assay-demo z4hh9I7C3bO1MbJLTnDGEsKyxCCUtMsMwsj1N8XbhveUca1tZlHwDthYm3oq0ibwmd3Us7UwCievhclZi1UNPgUXwAc=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANudtPCTXCRoNrtwCmQYtDDslxpwe9epAle3FArmKa3ZpFMrI3ZZ2FuDOvfy3x46wKy0c2v3yAWuSA3hZuYCK1wo=
+— assay/assay-demo ND0ANuKYtABpgPab6uI5MwoQpJHz+RovUfYe0d9ItfBPq+AsvaXl67O7cgTBAlKXbzIjLTnMyUCCyXzifEzY2/rTYQU=

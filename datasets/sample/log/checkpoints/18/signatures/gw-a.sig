@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANhgCVLZrpahZkHgmsdutl86aE8BRrc/YzP3ItZtA6S7oSL1ef3Yt59Th+GOsLlAZSLv3SKwmqMdMzNClCTuh1wA=
+— assay/assay-demo ND0ANnOsy4tZ0IjjDhP2Fehi1MklTTFVDhMhG+3HfZ9/5XK5G5SQWUpQ3zw/3rtgPZXET832+fCw83ueJJLI3SI/Igw=

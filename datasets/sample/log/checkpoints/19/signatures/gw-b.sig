@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+xY+gwRd9F1mBVrMZQ4rWyqJ616WMfW2WHDuMaf6o64YwSFTSJfTqFWpW08iTVz7SZftSPAtXlhbcmVPZHLFgk=
+— assay/assay-demo iltp05LRtvgpd/NqsvgQVuOH734oVa7GBGWxbf7KQ9Z8xgcJ/dEpZWjLhAhXn39K/sg7TUh20zkK/inn6A35PHNMTg8=

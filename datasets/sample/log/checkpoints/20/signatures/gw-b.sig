@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0yShQ5ek4uqGclxcSsr9xKJdvK9KAobck6zuvmmshrdhR19sz42w38ZQUi9sBWHQX5QtYd6z/MPB+AvXE9fhnAQ=
+— assay/assay-demo iltp09CB6KTE7h4uuLSUEj2DmP+a/8dpxS5CmjPP0zmlpjxHY/I8y0G8IdE1DDnnLr8qNtVRo9pWHUHk9iMJliDfRAs=

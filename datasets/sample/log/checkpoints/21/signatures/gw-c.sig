@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9LP56iFMgAW2WQkMoX2nzOmwtbixG5vaNAza8DqfRjTblasrisNiyrm+d+HVEtLLp0TKjk6Tv8kDOBaASzhS8Aw=
+— assay/assay-demo z4hh9IGEEACg/lD+VquB5ICAh3o/jAxNVKRht7oCtBmeRAgLV+HNbo+C1K/fdKqQzgdvZmdmsDpmTGC5oMfgYObQrQ4=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewHOeomXu9+3Fjg674kPSz92FCVBWKAJw1i2kTRlLkgvMMqybICxP6VyQJQeAlOtkyNG1dbQp8C2AuidVIaPRMDg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewACpET4ysv9nYohhw1LxUIRi8jWanrkEPzV51Gio5cOL/M4MTkwIo358FrhunxPEbI4IJoot/qh51TNK5bDTdBg==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANitllidHOlaTU13KXb6BqekUdN5aOLL/v7Bg8jnX+u6JBP8B04C5GVqTuzbHvZKG5CFitRu6nqKMKluP78ds+Q4=
+— assay/assay-demo ND0ANv0DVUBpYerVft12z/ga7OgvJGq6/xVQ90HIhlgmV/qLoe8Yhq+AUB3DRqJLRvmVJzD6g3YRmcphEVrEPbgndgg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0wUkV1U9LNc3xVQwqkqtkGKAwwrcvo/eQJVGdy230r4XH/xCn57EacVGqBi9PkaNM1MIKIv4pfWzPz72TaXFfA8=
+— assay/assay-demo iltp0+UNLsgeGpk25B5Wq7AQsMLO9mwBuE827hIy9Ah4N6uQqDr+FPh5WEoKHaWbNOvCdzwLeCAkyqCjZ6IN4bC2aAA=

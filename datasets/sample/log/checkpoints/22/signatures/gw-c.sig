@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9LMlVnBLlxGgqOmG4RIrvj7PKsa43eU4JGpQEBXfctpBpWMfpv96L5OQHNxCKh/oUGQCy56YnZnR1XV1ovcaowE=
+— assay/assay-demo z4hh9NUh1SrWvdRHQoNyCC7D4rUoilMVRA/hlw8vDgoFzph9r2xjuW1L7qrMGPROqX/+uP47VzYxqggZZZJruTagkAo=

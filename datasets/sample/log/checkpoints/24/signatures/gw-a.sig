@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANrqe7exHOxDX7t5lb8nTNr8kX1nyWSw4t16Jt0LcTAkcesEJVcXC2SR+t/GvBWhGrGJXUxuLfcU67upgZoWUigw=
+— assay/assay-demo ND0ANqzEtQS3xopx4Yb/K5A7Qaarq0M7dKoxg7/iy6IzUB71ie4EQMpgDuv9latA2udpq7/79lirtUhRlXD0nax25gI=

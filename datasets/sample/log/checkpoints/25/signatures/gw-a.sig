@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANs9TYmxwP48/NVphyzS9k7jCLiwMEQv43CNVrYMLfW/knpPuDHGyojRAt2zuXWoGP2yov50dfbxIN3/fS2j+iQY=
+— assay/assay-demo ND0ANl9WzVLbPfbXuhbhJtrBdeQNHaqzwkxXmDtRTLTqsEWsYqDieKRSDQASSBGxl8Glrv7mZeymQWLaNY1dlnK0sQA=

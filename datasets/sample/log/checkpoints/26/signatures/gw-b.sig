@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0xepT4xPwNZxKMYcHl1ob/3A8hGHLzfT3h00Q7boTe8CliVfCw70XrhZqBYMngnH2OKyypcAW2V1TX7/sdTJrwg=
+— assay/assay-demo iltp07N97eQ/zaoun6nXlRqqa3nzTtCJ1UM24eVOisGNmow/WxdRKJi0cOLei1lX9qWnMflFWYVU7TQicqizkV8ZUAM=

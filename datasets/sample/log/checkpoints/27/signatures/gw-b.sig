@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/GjjuwTkE4eN/P/losWmxuzHSZ9ydanfEYHNIKFCZwyxz44VwQ+D994l4m1PRdUUAaVtiaoaa+SO0vsCpZz2AA=
+— assay/assay-demo iltp05Ip5ZNvmeEDtz9DbdX+DThxdgcvcMjWW1K79f4bGoM4/DhPFf2Af3DpXcVXGDKzZZ2SgifQPqdj+8o+LowUTwk=

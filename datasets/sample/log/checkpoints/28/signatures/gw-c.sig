@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9LRk/3OdYWLe5Rt1CaGGBYrSu30KRp3wYXdkqCbCq9Y2/HJ6YFZW4lwyU/arT8WEj4Id5TYofbZyMies4m96jgA=
+— assay/assay-demo z4hh9E3138v+z2y+oPJWveR4z3Cej5JfhDm9jsWH9vnU7AvtLCoKXPFPfNnsYvFl3ot6gWyX+XKLu5u0wrp9BTos2AA=

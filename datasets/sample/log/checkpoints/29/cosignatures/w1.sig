@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWykwGmZZIVMfv4T+lnffaGzRD4hP+/icQTB+TOUWbmx8aJcRTdJh0g+v9Vl1909ayB00NhxsMaoImlD9NTfF73oHAA==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWykwf0/h6D2RgFgYTZ6AV4ATXtB0/LqCSGcf4cJmPyCYXe2jVqMHTcAUf5ZxpW7YNwuKXTJ1mB9kRbME/yVdMUBrAQ==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANsbiDpsJ2cR1AD65+qTQ4ed5aknOlNk1vnqAtkeWqKLtgX/+Ss6bSYa/UnYYtYFOrQh6A+jxNwCBxRXtc2QnFQE=
+— assay/assay-demo ND0ANrR+GIKKRFHKQayX6E8ooXwKayk+w5xwAWqpcUjeZ5wHosDKTrspuXFKFh8R0oybn6mIs0ADKDmOpNEA9cS6HAQ=

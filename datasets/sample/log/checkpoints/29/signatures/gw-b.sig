@@ -1,1 +1,1 @@
-— assay/assay-demo iltp04kNOM+/kTQYxyHAO+zxsiQ1GxOnA8so0oqhNfF+cV1LzyDHlcLhJby1MZsjN03sy3SEM5cClJaWHmWQZscJ0AI=
+— assay/assay-demo iltp07p9BtAi3AkpxgFIp+IjHT1w9ueiIEQ/6wuyiCU2jbMKAgHF8P+N7hhtR2F1VcAvMdQjplE4IhUHTCQIbVl3pwA=

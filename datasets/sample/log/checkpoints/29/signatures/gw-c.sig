@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9NofPXXOMWiyolrpkQ8sn3b7iLS9NDf60Nctw0c5IuJMYlCzuay4WfTRW4IAjmWmcsrQ+N75WuZLZFS5WxCYJwI=
+— assay/assay-demo z4hh9EL7EllSPEPNETW3yU9sFWOGm8sXDM3vXHsnq9wpAttkHUUQMWfCuCUIY7Isp0Q6p/gikAY4ck5pPEpDnqALFAw=

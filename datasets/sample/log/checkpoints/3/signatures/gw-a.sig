@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANs5rcOjrU06D4hr50FXViX3bd2RK2piKAe3VOnSdp5+69qRznXqDI6sgckCccSWG9+TtGa8BJRH/+9c1Z8NUugs=
+— assay/assay-demo ND0ANub1QWIxuZYunGvzgKG+LG9mZYv1KPNB3c6ZgL+rTZNF/reSchE+6EPC0K8MV62huQEjS4elJ35MfweFjwunZgA=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANudHv4Om0wJA5YOFWUcBj2envQSBtHSpQcNn9YR6bMEi0+2EdfsEviHgklK5g9Nw81HTNNe23qzothZs3fLJyAQ=
+— assay/assay-demo ND0ANskihbv7glDO+ZaNmKP3GRo/eZT+eKzMNPeVPcu4VP2lF3IZf+EgFMmGDMEg0gPieiUNVa7RbdwpVUJ74E/WWAQ=

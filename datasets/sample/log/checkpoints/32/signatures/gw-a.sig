@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANmvVpCNlwA62RfPwEZWFrOfVeByN/ebzCxNy9PerdVdwDIOdjTi5lGBqAxYrYCLySbZ3+HjAPk9hPyJfRtjG+QM=
+— assay/assay-demo ND0ANgdVpMHQArFY02GOibdtu9d2hpYY2dH8h7zf+231WH2DLhb6lMKz2GJqp4wwY5QEtQny4YAzbCRidT9SU3p3LQg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp05gJv73+9lqIPvCa28MKoYLlhtL5F2jY1BZ2VeI5Wf9JyHQs2aTQtTqa+VqdCI52TyQMEeZUIbFpBX3/f8+bMQE=
+— assay/assay-demo iltp0wJqJLnSlHgPUKCl2PnGDQ3/w5nJwNh+puR9UAO1hdvvWewpIhU3C/6xfjfE3FRRqdCCVv5qYQCsHl7bSVuoJgg=

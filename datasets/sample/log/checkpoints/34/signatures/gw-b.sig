@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07S45DEHRhmcVpnDCLry9dKw3KKPvrQhq74NFIIsVWZgRLgY+cv++SqK438/RQima3xhxDzWQVjdvggjqjwdSwI=
+— assay/assay-demo iltp0z3ehGwSGAeV5TJBqLN50hCJfELHAs3cykLKZ2SR5e0HSSesFzgLe9VuzX3k1fVAPtrkv3UXwulIya7Z/7J+3gA=

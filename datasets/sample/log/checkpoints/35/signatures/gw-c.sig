@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9FaI5lTvsBcJfDeA1plNgLmSQRN99vJifkZPje4Rduw5tiazprjJUJXR94wrVxtNeb9fnzFgsYB6t8neeWuQdQc=
+— assay/assay-demo z4hh9JRLuZDA3hV8sFnmJ01G9fLwXg40vdiYuJC9Ou0eXQtqK9a4INVeeb7din50jFCr+Vo//zUjVKEo37CHL70x2wA=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06nY1GHrx44JKXE18r/Np35r1EoW8ro460GY2TvCsVh0+LWG3dH/BR9PAR2+Gh1sSYB/eTSrFcfOAMrrOUFswgA=
+— assay/assay-demo iltp04GyJu7rbhILXad/v/Rlc2p7Lty+QXaplTDsLJLpEdknIe9VqA/4kUcIMox8NzpXrU+I6rVbBvW/s7s7fExupAA=

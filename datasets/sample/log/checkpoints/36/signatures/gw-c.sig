@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9GfpfrDZ4HMzT/S2CXQ2dVTFnyGrcT6UAwTVVm519IC+2pUAO2CB9p714uBmsF4hqk2gmguebHqVhCLM2G5nGQ8=
+— assay/assay-demo z4hh9COK+u0d7ON/ZEkxEu4iOF6YroM/fKgNZTH5cvxkcfoVss6Lokq2r7b3QbvUPXg7EdSd2n5RmOeQqxb9yczVFw0=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANu27LDpdYChE5f0cEvj6LEJhU/+ovZOMRmsdh7I+o8DijnKL1Jl+MHSCqzgmucxeBRXI+t2KF6v34RCRSMlZiAg=
+— assay/assay-demo ND0ANjHWH1R2DsI8zQ3fELvI2v534f9/scprVuattPwq/OhCjTH8pQzIyCewWGMlHcWxIgGo5jT7BT8X+BnaMgif8gE=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANqC5ffGwVAuTY4mz/JtV4pcuyWekbQCvqep/Myy1B16HL7l42VhlSYu+D+c0QkmEvoa9x75Cidpljz4a7SUQ5gc=
+— assay/assay-demo ND0ANgtXVQAl7CYjeIxzd8fxmQTzhIOw+6rUwkOLe24RQr6mb3QTZKof/nLFYQ/znGs8cIr/nF8xmF6W8Z0jsNxMYQM=

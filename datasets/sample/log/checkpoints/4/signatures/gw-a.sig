@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANiCx2O27L8ZpXdluN/K+pXJcvhH/qfsZFsljwuIRKkpw6zafKgo44IAbMAGYZiiSrYIUnadyM4qOa8htfI7HSAY=
+— assay/assay-demo ND0ANqpEl1NtptHDLgJsjG0XB3M+x/jbDLOqHRFXFg+YdLPObnvekB06ao+c3Y4vvZDdm6YO6+1VfcgA2DyhZayR3wY=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0zN6+MCm64ceEW68X/Bl5gUY0QumaokpI6mRSP/JHkNtYyyGmp/erLhXAvLE2FXHMzn4yNn4InYlC5EPAlevygY=
+— assay/assay-demo iltp06a16n9gP907mmqhYPVq7ipZqFPo3HNnkM3+qWCBVxO6eg5OBGo56rDRCkETofcona8+IUz3CJ9iUo1euJDqMww=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07vzU2x2pJgzZfHPeDm9hLD+sMM0SeDwRp/uevqnr8dgUXvSMK/099WnZFRdFXxYiVtmn/6YbYbA36YRQx2TVAI=
+— assay/assay-demo iltp0/g1AlLXqjj5NApxXAnv+XppsBZVNdgWlnzFB1c20ePqPik3hWYCPkw9E36ApcTQs+8EcBhx3fq2oe9BjeNZrg8=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9AQGN4Y0Ou9N3z5lIxFKqAYkYW0p4dyGI9uNoDeJL9I4ePVSUohEwxIC825LaNTEW+DXeGGerMR9IxYSLpl5mAs=
+— assay/assay-demo z4hh9LVfgYV8T16KfBnftDZNTYlv2u9OL0guEroZDpvpfLraXBOuLWoQBtdWMsZpL/D2AyexRT93VCrbBtAVS/VEwgw=

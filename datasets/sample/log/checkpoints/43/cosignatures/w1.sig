@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcwwtcRcVv0PrT13dz84HxRCTB6eH2Ce+SRglqxBCkyjVyustKqSJ0UeP5ZOCWsIV/L/GKWXna1D7mEyvyGPvzazBw==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcww2fBvnZWAdg2M5Ir4GjgAZ2svb9SWW2BFskYVe+VBuO2A75IjptYWZejKIFyGDUbQdYz5GVIWfsYTt2C1Bc+yDA==

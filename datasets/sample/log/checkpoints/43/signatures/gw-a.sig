@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANqAZUhLIhWs2wIP2q/FBhVzy2CzM5X/FqfV0Nmu9RzETYIQnEsbPsnMD6XO9eb640mn+kDnxYFI7W612b2SP/QU=
+— assay/assay-demo ND0ANt3FwFf6uDa3Mc7kBNYGiw59Idlq2BZW9TLX47lFFtShMtPmgtTZOxVUumhqiLjr8SBraMNVcIy45CcWYvU+BAQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp01na55uEZJONkXFxZA9fIqb6naxI230g0FoVNAF4ZAnM4prRARoSkXLDPIRkxsVJLDeZOFZgiaLyZQ5CAU087wU=
+— assay/assay-demo iltp05w0IA+EOpiCh3nmvxaku1RWHQ05WWU76B6RaHPYFXcL2MpWduApJPKWsWNHTFqpR/rvH0DAGEwWXsro7NfhjgU=

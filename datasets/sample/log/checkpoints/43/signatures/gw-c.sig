@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9O+NtH8FMtgD45BmPvlg8Zn6LGHtXafY2WkTT81tsuYK4hg4BbRRI+OO2dAaF0cTOZzt+f5JsYGdZ0a4wZ8l3Qo=
+— assay/assay-demo z4hh9FwOYu7suxP1sSIVaVAbAMZ9mXZuQGbsMgph7YZdAwb+vQIq0f3YgDzlddWw00rEufhP0lVlip7Ur0nlPR+iMwQ=

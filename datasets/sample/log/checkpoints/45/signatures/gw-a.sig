@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANo9fWTFQrNtqEns85mdWH3NlhOaCQyPGLpzd/gllaenyl1PV0ioagcod7xxjsn6s8lF8tBrH6lZ8CFyfsogU8QU=
+— assay/assay-demo ND0ANocAox766ShxGnIIRfRRRQDcYU9GDb+G5hAGvdXb+AndJqXZlYgnj5zcCAY1SQsCW0/OQgjQltzy49Shv1vL1A8=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANijV2F/0g5HoLgO1Sj8hzvWSxYlklkS4yIhiCa6UVLP7tfKVbOMKqs7XTT/oBzm5jkb9+I6lEyxQYN6AMVO2AAQ=
+— assay/assay-demo ND0ANhrUrOdsZYM3YNjZS9aNU4+q6k3m0OwmRzhFj3jAC6IpekzUnGoVujO61wDVHTOwthVgZmNRn6x9S/WjGjnAVwc=

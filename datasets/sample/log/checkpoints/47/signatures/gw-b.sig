@@ -1,1 +1,1 @@
-— assay/assay-demo iltp01sKKiIgikGPIntHX6cxrnZnjqMIb8pydExGKaGyV4Gw8jyGwP0SS58ewdfA6vwoyiZ1jAv4xXMDvWUXS5t1QgU=
+— assay/assay-demo iltp03XEihb0Oi0LKL3F83UrN4BgYu2AICDTx9XKW7ZfPnBIsNcef8bfTmkmH+RbCkkhv+zSeGy1Po9L6i6KLAhfPgc=

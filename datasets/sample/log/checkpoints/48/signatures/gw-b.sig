@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/rtrATr14FuN9ioCU3EykgxSje4UyQn49lnoS1NZVC4j5n2PE0ORLXtuUQnOw5t2CvXJY1m+ySnd2JbYIDV1wg=
+— assay/assay-demo iltp08Z+Tvh08v8VscY+kzHiIpEM1G/hJsuLo4IjvuRtu0pPRmrE+ZRwf6PyCUgrhCHvkb6m0OaRGYXSA3fyRdjk1Q4=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9GCwi3P7nhkkKuXi0a627e2adKPAzuiY1zcKthl2cktVu60MFHo5Z+GVJcl3wqnTCM8kT+fvSSlgkdl1D8f1ywo=
+— assay/assay-demo z4hh9OiaUwOL4Mn+usL7f4e1yJk2vIKFzNO3N4nR/jPcdSqnWCSYM3K17U7vB1f2tbWuIvyrgme4CLN3QH7MiyFjLAA=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp09gQLfmI9lishSdq9qRKQU8jX5hIfUApiQ9CbQhM6l9IlRa5lZwCBuMDPMUbONdAXvvJY0uaSFwL7nHOnJocDw0=
+— assay/assay-demo iltp0/wECZRGo0LjoyOleaJ3ZYac/EWB1eGqdu7pHXDaRXTRoe/6DDuCJwIZq96XvIhKRBwyUj1B6Iyh6WZniAoLJgw=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2wc7xTESBJIPDrJaZgg3XVowDZWJ2+22a85nxWRxh8ls6nk6VnfTPo6XeX3VhX9STLcxvMgMs1sJdEMeCPD4b4Cw==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2wBQdz4I6TrVjoZjH1pFtP57lV2IaHWP9oewLWh0Of2+nIxS8Roa/BNC2Joig0qz8IL4oRiWYoPxgeHsHR+fQaBA==

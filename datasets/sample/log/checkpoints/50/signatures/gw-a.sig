@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANhFXXB6duHeCw83k0ZRqsSD6vxidoyOTpR/cRTCUjKQV5ctFG9Q3GI4bbwdj+VNll0b0f2UHTfKHgMWHfuMPrAc=
+— assay/assay-demo ND0ANq5AOkCTGz4QMSi+I83/h5wk/e9nfOwEVsD09G/+J5MxAqC38MDUM8VpeNOyVHX2yUHknYw1hneOSXIcBGJ9nQk=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02iFmJnMvXqguTadC7IyIsv3R2LPTQ0IMEw8LQhpnR+4ir5eAQl4KAek8nu1Iwmx7pNjK4nBJLFY4QaZUfEfggI=
+— assay/assay-demo iltp0+lEEiIGXmFWNi+PZ4d3gVtYdZ97miA31yQ8L6XRGfBteqUM+/WxC0Q5JIqWdeMZQAubThQDovGrTLW3XclLngk=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9LxzasAw6y0ZmUVhBg+bjbT4jWldQe1NefV6EunIcSmZhxKFClv79ZcybGcC5uxn6+dXEtICEpny7ANhYDnL7QM=
+— assay/assay-demo z4hh9IpeLk9KruXwVWLrCWaHLHz2haIdE/ljDPmSKoEglIfcNGc7jZ7iVhpCQj4a6O/Fg4l9n0NRMJy9Ow03nzZmVAg=

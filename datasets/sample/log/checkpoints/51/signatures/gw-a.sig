@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANt4GNfWBS8RyjpAaB9XlYkFg69/st5psmhbdtH7/ltQtt5vOPYMYjo7Qo2qkWuv6eGZPZOIsJ4GqswfLAtAGQgo=
+— assay/assay-demo ND0ANg77B2wTnJF5oSGvAOYSiWIeOdFkQxy5RTDARyY8elZIYA7gyBMsPo5Es/E8uzj8I5YrxMmt8NhaPN+6PymxagU=

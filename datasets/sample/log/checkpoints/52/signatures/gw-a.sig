@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANjAtR8hbNSHjL51xmpKgF6gLZhPMtBFNcwme58vt4xfy7WkmGL+rPp69e1E2IrN8sX3aeK1ymHxtI5yyu9M+AA0=
+— assay/assay-demo ND0ANunAGofxZbOulX5xML0GO7Zt5N71LzBpYHshIAr/+tWtn9UYx5EK5hs9GCFkbeumQWbVE1wsP5w4lIIqmyByvQA=

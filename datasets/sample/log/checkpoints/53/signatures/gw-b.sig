@@ -1,1 +1,1 @@
-— assay/assay-demo iltp025j4/nIrT4ch5llVvU5oSI5suvNffgd575PZulhAOcJDGltjr+lM+a25x3qJa/a9rMi8O+2kQlDD0cQswseXQc=
+— assay/assay-demo iltp0wt6vBsmwwHnoSyu+V1JJgJx5gN/lKaq19vfkK6Lku9VfgwA7X/6DROXw8YAaGLxAolBQXX07iejpmvL/qhxYwQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp071blBSPAchKalFX50P1bGhjdeRQ6UJq+Djz0tAaQ6T7qgBvGCsZY9vYdyVv3BwPL2GVOghrOQIevpMixbgxnAg=
+— assay/assay-demo iltp07hNFZ8L5Jg78Em9yNsLBHpHYN19fOSbrqDfU//b+Bt4OYLH9S3kh90yiEbEQRf0xR6oRZHkDZdzDt313WgtzA4=

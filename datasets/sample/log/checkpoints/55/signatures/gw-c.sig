@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9DKXGh7HW21Dr1DqFyXaMVLCJBG2B+gJt4RHVyG3yL6XrJocV6IodzjIPKEgF2PXGIb+6X68g+Zmw01wAXaGXgY=
+— assay/assay-demo z4hh9Fjvee98kgQNPmSbRV2uO7VN7WQxnK5nakbYJDyYSnPxuBognbH6rllZYq4mG61Isr44Kp3FHDi0/33dyhhBiQE=

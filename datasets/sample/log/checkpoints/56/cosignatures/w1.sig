@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8wPd4Bdmfr7so8Xb2BxF+pxgCBDzzcmmUdDhu5QjGjWxwxKEH5ph478454liE4Ct+mMikB+R4eRNMqRtDHHZY6Dw==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8wJNVEQ0yvacQSL2WuPivCONtS6aaUh0FFrBOhDH0u1c7VXcAidNx5C3i8AP7kixokWd8VfRpJlmBm5W59PVm1Aw==

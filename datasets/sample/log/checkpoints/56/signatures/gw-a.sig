@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkZ7kdotOmZRGdiRFjQ0hic/6Iww27492FEaZ8DRyHUfPMK8W57+IcXGencNW4tFQLE0Ks44/4T7P3eho9YxwQQ=
+— assay/assay-demo ND0ANrsgnowu2D32UkZr0+T4QLuBZDcJzpjOlA9ablkWI6uyA7vsfHcNk+3tX8K7vEuOuYT1WYRJdpxnZFE5Ygmn8gw=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp09sjPRCOgxJSSVj/L1O8NeZMkfNwTYm4O/FL2mJKKU4yoeujMLf3wqUY/Q//m+LQuJdGwaA2LTdL2QiqvD0HQwo=
+— assay/assay-demo iltp09szT7XaLGy1bM4GGIjfgC2F77If+W982gxPW00j18l585ZG5rS36kR60viTBPPF9HX00nuaENtqjurnMX66Cgc=

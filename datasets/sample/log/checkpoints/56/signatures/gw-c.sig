@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9NvjnOzs3n+4YN+aBjFCb/pqy12J+01B+tO1XZsAV8UXy8nYIcU4TtaQVr6Qx1aimK5jUSUbvP2+luPuTLWfhAs=
+— assay/assay-demo z4hh9Gp57NwHam4W13p+CqOWRdedqvFonuH4PZd+BcsGml5MKy2DUooWfkCdVhCfXXw/Q/PeCu8MgbHLgcTCBPCrrAw=

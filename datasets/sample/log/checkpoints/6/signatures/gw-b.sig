@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07Cj9mPgxbCAGgMDRJHHiR4+uOkY/UzxF9ZgzMimfbEZ8C/O1VSHJjGFzV79R1QN8EO3xl1MTol7nIIOQUtNtg0=
+— assay/assay-demo iltp07wOircdcpuIZmB7TO/xWa99L+CetQPN6sS9DqYF8VGb0ygWr6apawlwzArGRVvbWlsjuuLLIShLl/f4jGmVRAY=

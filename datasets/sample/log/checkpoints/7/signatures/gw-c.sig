@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Ax7O5T4foQwvk4Oe7fr+4PGYzCOusFnrmm1y4E2Oxm9dJq43IxA5btTAtKMdKglx22lICk3NbXWk5QyyVqiLw0=
+— assay/assay-demo z4hh9E2YovP87u04BTLotyVbYWIMSryJuuUkmz+Pd7pI1aE9qedxTK1wd8RqrYTOoy2Xf7GiAi9O0tQhvyrquaHCaAQ=

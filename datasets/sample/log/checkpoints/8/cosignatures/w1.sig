@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwuWA5HccNvzR1wNSGkZh/eDYyvp/Z7v/mmUyIuLDjoSNM97Db8R8n+FhmCFafSHJ5Mfb5Zo5w0bPeVzqpOMo4Cg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwLITCiHdw2wonHaMwSKOhycXpI9xYtd0qROObxqSl5D1lzFWvSr41U6HNvPoT9BH0fEqZE4o6xCVCxwUskRNeBg==

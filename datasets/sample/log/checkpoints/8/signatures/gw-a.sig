@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANoYIYLOsKQDeM0m8Ig+UMdnbIgkCwvFAS8bGEA7x09f7RZW3ICJAblHZDLkzd64YNVANJF7rqWCV1tbt/DYKkQI=
+— assay/assay-demo ND0ANkI2W52giZD1C1AtLLeN77X033quSO2Kj/w5b2kCWEZDKrJeHefvB/nKzWq+SwDgfBNa8Uqr/rCQGSnsutlFiwg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0481L1GPGIVxN+4e/P+vaQjbDcS8t9DFiMQIY+IAUQ5MVKXInlhaC89xTs94OZJDapU3IFOU8PgamKixeHfDbws=
+— assay/assay-demo iltp08Ts727YQO0f34D0FuAWW5qRbMmtPhZOgR2BoSR+oexiHVM3Mw80agZCDF6OyuW0QSD8/D3ogIjBMA4zAujfGQg=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Pg767BLzrtOwhpWo9tiW3Pp6wCkatv46CTaiPlIx9DE3itTRNgeJ6jeqYosdOpSCdGtEKN9lVnY3zy6pimgqww=
+— assay/assay-demo z4hh9Ej6GXq4jrETXiiSN3czexEIkcFHJ3gnlG7aPn+9F97RRTG5vkc//hNlcUW5Q8u7WCEpufjP+4ndTLVDb6uMjAY=
