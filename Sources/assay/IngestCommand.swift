@@ -11,7 +11,10 @@ struct IngestCommand: ParsableCommand {
             Reads the events a go-livepeer gateway publishes to Kafka (JSON Lines, one message per \
             line, or a Kafka-UI export: a JSON array with each event under "value") and writes job \
             records in canonical JSON Lines: one live_session record per stream attempt and \
-            orchestrator, batch_request, llm_request and byoc_job records per request. Sessions close \
+            orchestrator (with what the gateway paid it, from create_new_payment and \
+            create_signed_ticket, and how clean the input was, from stream_ingest_metrics), \
+            batch_request, llm_request and byoc_job records per request, and a capability_snapshot \
+            per orchestrator, pipeline and model each hour (network_capabilities). Sessions close \
             on their closing event plus the idle timeout, or at the end of the input, so a lost \
             closing event neither leaks memory nor loses the session. Malformed events and unknown \
             types are counted and reported, never fatal. The mapping is normative: \
