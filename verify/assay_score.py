@@ -478,7 +478,7 @@ class Scorer:
                 sessions.setdefault((job["observer_id"], job["stream_id"], job["request_id"]), []).append(job)
         rows = {}  # (hour, orchestrator, pipeline, model, gpu) -> summed row
         excused = without_hours = 0
-        fields = ("rows", "requested", "startup_success", "loading_only", "zero_fps", "output_failed", "swapped",
+        fields = ("rows", "requested", "startup_success", "loading_only", "zero_fps", "output_failed", "swapped", "bad_input",
                   "health", "health_expected", "samples", "fps_sum", "ptff_sum", "ptff_count", "e2e_sum", "e2e_count")
         saturating = ("fps_sum", "ptff_sum", "e2e_sum")
 
@@ -512,7 +512,13 @@ class Scorer:
             total_samples = sum(t[0] for t in by_hour.values())
             total_running = sum(t[1] for t in by_hour.values())
             total_positive = sum(t[2] for t in by_hour.values())
-            requested = 1 if "session_request_ms" in last else 0
+            # §11.9: a requested session whose input was bad counts in no reliability rate (profiles with bad_input).
+            is_requested = "session_request_ms" in last
+            limits = self.p.get("bad_input")
+            bad_input = is_requested and limits is not None and (
+                last.get("ingest_jitter_p90_us", -1) > limits["max_jitter_p90_us"]
+                or last.get("ingest_loss_ppm", -1) > limits["max_loss_ppm"])
+            requested = 1 if is_requested and not bad_input else 0
             playable = "session_playable_ms" in last
             loading_only = total_samples > 0 and total_running == 0
             zero_fps = total_samples > 0 and total_positive == 0
@@ -540,8 +546,8 @@ class Scorer:
                 row = {"rows": 1, "requested": requested, "startup_success": int(requested == 1 and playable),
                        "loading_only": int(requested == 1 and loading_only), "zero_fps": int(requested == 1 and zero_fps),
                        "output_failed": int(requested == 1 and output_failed),
-                       "swapped": int(requested == 1 and last.get("session_swaps", 0) > 0),
-                       "health": int(health), "health_expected": 3 * requested, "samples": samples, "fps_sum": fps_sum,
+                       "swapped": int(requested == 1 and last.get("session_swaps", 0) > 0), "bad_input": int(bad_input),
+                       "health": int(health), "health_expected": 3 if is_requested else 0, "samples": samples, "fps_sum": fps_sum,
                        "ptff_sum": ptff if ptff > 0 else 0, "ptff_count": 1 if ptff > 0 else 0,
                        "e2e_sum": 0, "e2e_count": 0}
                 if latency_count > 0:
@@ -637,8 +643,9 @@ class Scorer:
                     "health_signals_expected": g["health_expected"], "reliability": reliability,
                     "startup_success": startup, "no_swap": no_swap, "output_viability": viability,
                     "quality": quality, "latency": latency, "ptff": ptff_json, "e2e": e2e_json, "fps": fps_json,
-                    "counts": {"startup_success": g["startup_success"], "loading_only": g["loading_only"],
-                               "zero_output_fps": g["zero_fps"], "output_failed": g["output_failed"], "swapped": g["swapped"]}})
+                    "counts": dict({"startup_success": g["startup_success"], "loading_only": g["loading_only"],
+                                    "zero_output_fps": g["zero_fps"], "output_failed": g["output_failed"], "swapped": g["swapped"]},
+                                   **({"bad_input": g["bad_input"]} if "bad_input" in self.p else {}))})
                 lowest = score if lowest is None else min(lowest, score)
                 gaps |= ptff_gaps | e2e_gaps | fps_gaps
                 add(total, g)

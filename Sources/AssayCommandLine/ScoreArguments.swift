@@ -16,7 +16,7 @@ public struct ScoreArguments: ParsableArguments {
     @Option(help: "Window length in days, ending at --day (1, 7, 30, 90; any 1…366).")
     public var window: Int = 1
 
-    @Option(help: "A built-in profile (naap-sla-v1, the default, or assay-sla-v1) or a profile file (canonical JSON).")
+    @Option(help: "A built-in profile (naap-sla-v1, the default, naap-sla-v2 or assay-sla-v1) or a profile file (canonical JSON).")
     public var profile: String?
 
     @Option(parsing: .upToNextOption,
@@ -91,8 +91,10 @@ public func scoreDiscussion(command: String) -> String {
     on any machine.
 
     Profiles (spec/scoring.md): naap-sla-v1, the default, is the network's NaaP SLA score rule \
-    for rule (per session-hour rows, live video); assay-sla-v1 is Assay's own (per \
-    orchestrator attempt, batch, LLM and BYOC jobs too, a p90 latency SLO).
+    for rule (per session-hour rows, live video); naap-sla-v2 is the same, except that a \
+    session whose input arrived over a bad network (jitter or packet loss above go-livepeer's \
+    own thresholds) does not count against the orchestrator's reliability; assay-sla-v1 is \
+    Assay's own (per orchestrator attempt, batch, LLM and BYOC jobs too, a p90 latency SLO).
 
     Examples:
       \(command) --dataset ./dataset --day 2026-01-09
@@ -100,5 +102,6 @@ public func scoreDiscussion(command: String) -> String {
       \(command) --dataset ./dataset --day 2026-01-09 --profile assay-sla-v1
       \(command) --dataset ./a --dataset ./b --day 2026-01-09 --profile spec/profiles/naap-sla-v1.json
       \(command) --dataset ./dataset --day 2026-01-09 --window 7 --compare naap-sla-v1 assay-sla-v1
+      \(command) --dataset ./dataset --day 2026-01-09 --window 7 --compare naap-sla-v1 naap-sla-v2
     """
 }

@@ -726,7 +726,8 @@ public final class RecordPreparer {
                 requestMs: record.integer(Field.sessionRequestMs) ?? -1, playableMs: record.integer(Field.sessionPlayableMs) ?? -1,
                 lastMs: record.integer(Field.sessionLastMs) ?? -1, swaps: record.integer(Field.sessionSwaps) ?? 0,
                 runnerStartMs: record.integer(Field.runnerStartMs) ?? -1, ingestSentMs: record.integer(Field.ingestSentMs) ?? -1,
-                runnerOutputMs: record.integer(Field.runnerOutputMs) ?? -1)
+                runnerOutputMs: record.integer(Field.runnerOutputMs) ?? -1,
+                jitterP90Us: record.integer(.ingestJitterP90Us) ?? -1, lossPPM: record.integer(.ingestLossPPM) ?? -1)
             let first = batch.hours.count
             record.forEachStatusHour { batch.hours.append(LiveEvidence.Hour($0)) }
             evidence = LiveEvidence(session: key(observer, streamID, requestID), attempt: attempt, gpu: string(record, .gpuID), facts: facts,

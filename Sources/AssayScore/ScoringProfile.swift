@@ -34,6 +34,19 @@ public struct ScoringProfile: Sendable {
     public let maxFailureRate: Int64, sloE2EMs: Int64, minScore: Int64
     /// assay-attempts: the SLO's E2E percentile; naap-session-hours: nil (the SLO takes the average).
     public let sloE2EPercentile: Int64?
+    /// naap-session-hours: when present, sessions whose input was worse than these are not the orchestrator's to
+    /// fail (spec/scoring.md §11.9, naap-sla-v2).
+    public let badInput: BadInput?
+
+    public struct BadInput: Sendable, Equatable {
+        public let maxJitterP90Us: Int64
+        public let maxLossPPM: Int64
+
+        public init(maxJitterP90Us: Int64, maxLossPPM: Int64) {
+            self.maxJitterP90Us = maxJitterP90Us
+            self.maxLossPPM = maxLossPPM
+        }
+    }
 
     /// Parses a profile file; `path` names it in errors.
     public init(bytes: [UInt8], path: String) throws(ScoreError) {
@@ -89,6 +102,10 @@ public struct ScoringProfile: Sendable {
             shrinkPTFF = 0
             shrinkE2E = 0
             shrinkFPS = 0
+            guard value["bad_input"] == nil else {
+                throw ScoreError("\(path): bad_input is a member of naap-session-hours profiles only (spec/scoring.md §11.9)")
+            }
+            badInput = nil
         case .naapSessionHours:
             shrinkPTFF = try integer(["live", "shrink", "ptff"])
             shrinkE2E = try integer(["live", "shrink", "e2e"])
@@ -98,6 +115,8 @@ public struct ScoringProfile: Sendable {
             jobLatency = 0
             latencyField = [:]
             sloE2EPercentile = nil
+            badInput = value["bad_input"] == nil ? nil
+                : BadInput(maxJitterP90Us: try integer(["bad_input", "max_jitter_p90_us"]), maxLossPPM: try integer(["bad_input", "max_loss_ppm"]))
             guard shrinkPTFF > 0, shrinkE2E > 0, shrinkFPS > 0, shrinkPTFF <= 1_000_000, shrinkE2E <= 1_000_000, shrinkFPS <= 1_000_000 else {
                 throw ScoreError("live.shrink members must be 1…1000000 in the profile")
             }

@@ -7,6 +7,8 @@ public struct LiveEvidence: Sendable {
     struct Facts: Sendable {
         var requestMs: Int64 = -1, playableMs: Int64 = -1, lastMs: Int64 = -1, swaps: Int64 = 0
         var runnerStartMs: Int64 = -1, ingestSentMs: Int64 = -1, runnerOutputMs: Int64 = -1
+        /// The stream's input quality (spec/records.md §3.7), −1 when absent: what §11.9 judges.
+        var jitterP90Us: Int64 = -1, lossPPM: Int64 = -1
     }
 
     /// One status hour, or the sum of several attempts' entries for one hour.
@@ -53,7 +55,7 @@ extension Scorer {
     struct HourSums {
         var rows: Int64 = 0
         var requested: Int64 = 0, startupSuccess: Int64 = 0, loadingOnly: Int64 = 0, zeroFPS: Int64 = 0
-        var outputFailed: Int64 = 0, swapped: Int64 = 0
+        var outputFailed: Int64 = 0, swapped: Int64 = 0, badInput: Int64 = 0
         var health: Int64 = 0, healthExpected: Int64 = 0
         var samples: Int64 = 0, fpsSum: Int64 = 0
         var ptffSum: Int64 = 0, ptffCount: Int64 = 0, e2eSum: Int64 = 0, e2eCount: Int64 = 0
@@ -66,6 +68,7 @@ extension Scorer {
             zeroFPS += other.zeroFPS
             outputFailed += other.outputFailed
             swapped += other.swapped
+            badInput += other.badInput
             health += other.health
             healthExpected += other.healthExpected
             samples += other.samples
@@ -161,7 +164,13 @@ extension Scorer {
             guard !hours.isEmpty else { continue }
             let facts = lastEvidence.facts
             let total = hours.reduce(into: LiveEvidence.Hour()) { $0.add($1) }
-            let requested: Int64 = facts.requestMs >= 0 ? 1 : 0
+            // §11.9: under a profile with bad_input thresholds, a requested session whose input was bad counts in no
+            // reliability rate; its health signals and quality still count.
+            let isRequested = facts.requestMs >= 0
+            let badInput = isRequested && profile.badInput.map { limits in
+                (facts.jitterP90Us >= 0 && facts.jitterP90Us > limits.maxJitterP90Us) || (facts.lossPPM >= 0 && facts.lossPPM > limits.maxLossPPM)
+            } == true
+            let requested: Int64 = isRequested && !badInput ? 1 : 0
             let playable = facts.playableMs >= 0
             let loadingOnly = total.samples > 0 && total.running == 0
             let zeroFPS = total.samples > 0 && total.positive == 0
@@ -189,8 +198,9 @@ extension Scorer {
                 row.zeroFPS = requested == 1 && zeroFPS ? 1 : 0
                 row.outputFailed = requested == 1 && outputFailed ? 1 : 0
                 row.swapped = requested == 1 && facts.swaps > 0 ? 1 : 0
+                row.badInput = badInput ? 1 : 0
                 row.health = health
-                row.healthExpected = requested * 3
+                row.healthExpected = isRequested ? 3 : 0
                 row.samples = hour.samples
                 row.fpsSum = hour.fpsSum
                 if ptff > 0 {
@@ -336,9 +346,10 @@ extension Scorer {
             .init("no_swap", .integer(noSwap)), .init("output_viability", .integer(viability)),
             .init("quality", .integer(quality)), .init("latency", .integer(latency)),
             .init("ptff", ptff.json), .init("e2e", e2e.json), .init("fps", fps.json),
-            .init("counts", .object([.init("startup_success", .integer(g.startupSuccess)), .init("loading_only", .integer(g.loadingOnly)),
-                                     .init("zero_output_fps", .integer(g.zeroFPS)), .init("output_failed", .integer(g.outputFailed)),
-                                     .init("swapped", .integer(g.swapped))])),
+            .init("counts", .object((profile.badInput == nil ? [] : [JSONValue.Member("bad_input", .integer(g.badInput))]) + [
+                .init("startup_success", .integer(g.startupSuccess)), .init("loading_only", .integer(g.loadingOnly)),
+                .init("zero_output_fps", .integer(g.zeroFPS)), .init("output_failed", .integer(g.outputFailed)),
+                .init("swapped", .integer(g.swapped))])),
         ]
         return (members, score, ptff.gaps.union(e2e.gaps).union(fps.gaps))
     }

@@ -94,6 +94,36 @@ struct ScorerTests {
         }
     }
 
+    @Test("naap-sla-v2 (§11.9): the session with a bad sender network is excused, naap-sla-v1 charges it; by hand")
+    func badInputExcused() throws {
+        let base = "\(Self.vectors)/naap-v2"
+        let lines = try Self.lines("\(base)/input.jsonl")
+        let v2 = try Self.profile("\(base)/profile.json"), v1 = try Self.profile("\(Self.vectors)/naap/profile.json")
+        #expect(v2.badInput == .init(maxJitterP90Us: 50_000, maxLossPPM: 20_000) && v1.badInput == nil)
+        // The v1 profile on the schema-4 input scores exactly as on the naap vector: the new fields change nothing there.
+        let under1 = try Self.score([("vector", UTCDay("2026-01-08")!, lines)], profile: v1, day: "2026-01-08")
+        #expect(try Self.scores(under1) == (try Self.scores(try Repository.bytes("\(Self.vectors)/naap/expected.json"))))
+        let under2 = try Self.score([("vector", UTCDay("2026-01-08")!, lines)], profile: v2, day: "2026-01-08")
+        let a = try #require(try Self.orchestrator(under2, "0x" + String(repeating: "a", count: 40)))
+        let group = try #require(a["live"]?.arrayValue.first { $0["model"] == "sd-turbo" })
+        // s3 (zero output FPS) arrived with jitter p90 80 ms and 3 % loss: not A's to fail. s1 (p90 exactly 50 ms) and
+        // s2 (loss exactly 2 %) are at the thresholds, not above: they count as under v1.
+        #expect(group["counts"]?["bad_input"] == .integer(1))
+        #expect(group["sessions"] == .integer(3))  // s1, s2, s4 (v1: 4)
+        // Left: s2, loading only with zero output FPS (v1 also s3, zero output FPS).
+        #expect(group["counts"]?["zero_output_fps"] == .integer(1) && group["counts"]?["output_failed"] == .integer(1))
+        #expect(group["output_viability"] == .integer(666_667))  // (3 − 1) / 3; v1: (4 − 2) / 4
+        #expect(group["startup_success"] == .integer(666_667))  // s1 and s4 of 3; v1: s1, s3, s4 of 4
+        #expect(group["no_swap"] == .integer(666_667))  // s4 swapped, of 3
+        // Coverage still sees s3: its 3 expected health signals and what it showed.
+        let v1Group = try #require(try Self.orchestrator(under1, "0x" + String(repeating: "a", count: 40))?["live"]?.arrayValue
+            .first { $0["model"] == "sd-turbo" })
+        #expect(group["coverage"] == v1Group["coverage"] && group["health_signals_expected"] == v1Group["health_signals_expected"])
+        #expect(v1Group["counts"]?["bad_input"] == nil && v1Group["sessions"] == .integer(4))
+        #expect((group["score"]?.intValue ?? 0) > (v1Group["score"]?.intValue ?? 0))
+        #expect(a["slo"]?["jobs"] == .integer(4) && a["slo"]?["failures"] == .integer(1))  // sd-turbo 3 + sd-other 1; only s2 failed
+    }
+
     @Test("the tester leaderboard (§13): hand-computed values of the tested vector, kept apart from organic scores, under both profiles")
     func testerLeaderboard() throws {
         let base = "\(Self.vectors)/tested"
@@ -151,6 +181,9 @@ struct ScorerTests {
     func profiles() throws {
         #expect(ScoringProfile.defaultProfileBytes == (try Repository.bytes("spec/profiles/naap-sla-v1.json")))
         #expect(ScoringProfile.assayProfileBytes == (try Repository.bytes("spec/profiles/assay-sla-v1.json")))
+        #expect(ScoringProfile.naapV2ProfileBytes == (try Repository.bytes("spec/profiles/naap-sla-v2.json")))
+        #expect(ScoringProfile.naapSLAv2().badInput == .init(maxJitterP90Us: 50_000, maxLossPPM: 20_000))
+        #expect(ScoringProfile.naapSLAv1().badInput == nil)
         let profile = ScoringProfile.naapSLAv1()
         #expect(profile.id == "naap-sla-v1" && profile.method == .naapSessionHours)
         #expect(profile.sha256 == MessageDigest.sha256(ScoringProfile.defaultProfileBytes).hex)

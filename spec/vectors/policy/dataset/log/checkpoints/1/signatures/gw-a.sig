@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aNyFzon4uVw+4wAqeGEn/LzA1fLsm5uxHkSL1I8Mr72snR26aFBIh7FM7kYd2Sl1LhHaFVzVIdkw+Zoxk5qcPTQE=
+— assay/assay-policy-vectors 7s9aNyqQxifLkxhb3gCSGlbC24jKo5L4VAvJVTN8RX2ZHbR5kdRQahF6cm451vDMzIfjzVDQAu/pUeiKxHpkpmDyFww=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aN2L0sfEBpR45BbH3DK1uyGMmkM1Amp21miErn9Vdwr8ktMi1j8dtnEPEnL9ZCq6ceTeG0ujhKpUdGprzlZH9Lwg=
+— assay/assay-policy-vectors 7s9aN/Rq87ZrGKfW8sNhA964k+Y3wqfncQ13tVLiZRRjNYb0JNiYDm5jvuj1edS2jaP5abfEdkNqc781I+xzrc6NhAg=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors hU+xVQtGovnU+MgLS9rFPWfko7q+zogozH0TZIVUc8V85vpjCNMj4HlYqxN57FcsBgyuf1ckeAghTyNjElfo2D9GBwI=
+— assay/assay-policy-vectors hU+xVZwVpjZYE41CXPQ4AQg4m6fDhVTswyniKeoDFlEDRppgl+yVjvFKGyRb/M/FwhCx/JU56ojWQvigLKKyvZfmogs=

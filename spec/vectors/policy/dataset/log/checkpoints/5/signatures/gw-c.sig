@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 736gax3+HHAGPV35abbtI+RKNoYrhbYmDIWsFbpGsgDPhIjSVC0Ldh/FdwAU80URFBnAHqKJV09cDKR/ev6VisAaXQ8=
+— assay/assay-policy-vectors 736ga/SqE+apWUNKTcJPkiSOWbRf//fFO5AD/YFDXTuAU2g0uWieIRXAIjb+Q/ndcRFlP3FLi1ZAechJONa8hWqpSwE=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aN89zG+s6sSEHr4D02xy6Csfz1JBDCGC8yCQgrzsh3XRJ2yiKp1pdEWraq+DoOsydtk7w1GtNTekxL8S5j2USbA8=
+— assay/assay-policy-vectors 7s9aN15YhmBDnBAazueQv3zGeEOhh/YUJ/iER+/yug/SH1h4QiESgYCfmM4P27yphqdsH5wvb4KrR1iE9rD+XzP6Qwo=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors hU+xVfFHhmGGyqN7INmm8X6KX1Sjpxgh3Qba2kPm9nogDUwdf9cFu2wo57aRMV3cJDCC0p41C+ey4UjdMrjjYQlQDwQ=
+— assay/assay-policy-vectors hU+xVT93CTEI9YvjtmG5YVfKZpX1LWPqM+tu+a6Sjv5mxGObhgMe2EK8J1e9eafWSXGIrLeq5ZZzMMzlOQBQ58kM/Ac=

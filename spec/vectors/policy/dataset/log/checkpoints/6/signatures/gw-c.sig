@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 736ga3hIe+MG7d7CruH1fiHFBmu2coS6FRREqJy/V8/aH2gutQCKh7qczrbHxam1d7X4KWI0m/I0l5yJeMzV09r0kww=
+— assay/assay-policy-vectors 736gaz+CU71lvDGSNYds9ob/XtEL7H9o7cKtEyzEfLirHOQu5GFGDOnzZhaHe9CPGHULA+kU5a7/hlOgqhlZw4d7+wY=

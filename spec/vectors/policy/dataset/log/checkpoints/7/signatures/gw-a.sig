@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aNwQIEpVx//2uydfM+ogdVUL+ZaNx5a9W1TocH5h2Rx6nHZRDig6PWcQ8j/gMhmCjcxp4bb2+FTbG0brwH3NNpwA=
+— assay/assay-policy-vectors 7s9aN65Xvyjg5JAWNlqQEr3cKNqB0J2apxlptpy/yBmlHgzj0PC38HJ0IK7WKrsfzND3Zw3xN1YC/fte3FQNeFHbWgQ=

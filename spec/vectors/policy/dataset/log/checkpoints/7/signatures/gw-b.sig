@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors N0+4jMC45ahaN88Yfl/Niypsy8D3GUCFaPbZ4hM7sRyoB6xJp0SyzJ+L71iZJvaMiNXO9ss3vIwLlDz80T9QLsmUHAc=
+— assay/assay-policy-vectors N0+4jMVSbnsFuDiORH3IkD9Q5vXK3sUVdeZf9zNm8XMbL55OWqohuOlzhLYgiULw+n66eBemtxfn55T7lmwVsSoA3ww=

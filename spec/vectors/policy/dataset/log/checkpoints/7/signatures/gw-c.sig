@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 736ga3SfblhhFGLdKUqx3ot65J6crw37b4srqL9Q0aWqTKmSUSRXnDY9wRawFsLTQ0qHQ8d726qaLG5kY7/Sm3T/UwM=
+— assay/assay-policy-vectors 736gaxU7k8SUmdJS7PxAWJLQn/HeG8+5ix/JewjyVFFE05++O+MliKVk7V7f5z4LqJBnHDCKbKA/xXto+/Z0v80exwg=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 7s9aN5nQjjJf20ZoQIIS1tWvIxxuO5iWOPOUblSUjgUuCPBpzlXMSTQyHHUScToTGd3xWE0ZHxlKfX+wzVUe/16r9g0=
+— assay/assay-policy-vectors 7s9aNyOSP64yEPYN3GsgyckYcMdkmeSgq5KLjjaQEUjwSdNT3hkRoFvES4+v/1yZhlA7XCTmAIalIJ3bU1jDUNew0Aw=

@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors N0+4jDDhE0lXm2MgVkTlF7ERrW+x+YWU0Eft54WLLlggWrKTOSsLE6yvneabstnFVrreQvVVPAc/aamws8xpKw6+JgI=
+— assay/assay-policy-vectors N0+4jCgmi/CtrK3Kv2z/JzYd21gdi0Y2kQGuF0Ui1NutIn+NrVskWZrb4VZp9eryxu1JmYi7TyeoDzwlq/4b/MVOqAM=

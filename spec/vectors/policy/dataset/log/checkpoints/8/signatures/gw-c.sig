@@ -1,1 +1,1 @@
-— assay/assay-policy-vectors 736gaymWmlJhtkwcy2j4LbHMuSFvxHdQ8w5Z4IYOlTm8lG7gSD5NicPw+HJTNCu5/XnNTmLJmLBM/wLVw1LsmToXuAA=
+— assay/assay-policy-vectors 736ga3L/fLG1s93qZLgHFZ8hsDXSYmZQVtK2I3s8AFeSi9u5n6iYwtDw2LovqHkkGi1YWAF8igI7W5wBVdUmHy04LAM=
