@@ -158,10 +158,13 @@ struct ProbeSender: Sendable {
     }
 
     /// The outcome of a failure to get an answer: the scenario's time up (whatever error its deadline surfaced as, even
-    /// one of a connection not yet made), or else the gateway unreachable.
-    func failure(_ error: any Error, started: Int64, timeoutMs: Int64) -> AttemptResult {
+    /// one of a connection not yet made, or a pooled connection not yet free), or else the gateway unreachable. The time
+    /// is up by the tester's clock or by the request's own deadline, which NIO keeps on the machine's clock: under a
+    /// simulated clock the two differ, and the deadline passing is what made the request fail.
+    func failure(_ error: any Error, started: Int64, timeoutMs: Int64, deadline: NIODeadline? = nil) -> AttemptResult {
         let elapsed = time.nowMs - started
-        if elapsed >= timeoutMs || (error as? HTTPClientError).map({ $0 == .deadlineExceeded || $0 == .readTimeout }) == true {
+        let deadlinePassed = deadline.map { NIODeadline.now() >= $0 } ?? false
+        if elapsed >= timeoutMs || deadlinePassed || (error as? HTTPClientError).map({ $0 == .deadlineExceeded || $0 == .readTimeout }) == true {
             return AttemptResult(outcome: .timeout, latencyMs: elapsed, errorType: "timeout")
         }
         let text = "\(error)"
@@ -180,10 +183,10 @@ struct ProbeSender: Sendable {
         let bytes: [UInt8]
         do {
             response = try await client.execute(request, deadline: deadline)
-        } catch { return failure(error, started: started, timeoutMs: scenario.timeoutMs) }
+        } catch { return failure(error, started: started, timeoutMs: scenario.timeoutMs, deadline: deadline) }
         let ttfb = time.nowMs - started
         do { bytes = Array(buffer: try await response.body.collect(upTo: 256 << 20)) } catch {
-            return failure(error, started: started, timeoutMs: scenario.timeoutMs)
+            return failure(error, started: started, timeoutMs: scenario.timeoutMs, deadline: deadline)
         }
         let status = Int64(response.status.code)
         if let invalid = invalidStatus(status, started: started) { return invalid }

@@ -38,7 +38,7 @@ public final class Demo {
         public var seed: UInt64 = 1
         public var days = 8
         public var firstDay = UTCDay("2026-01-01")!
-        public var orchestrators = 6
+        public var orchestrators = 7
         public var operators = ["gw-a", "gw-b", "gw-c"]
         public var threshold = 2
         public var peakJobsPerHour = 5

@@ -49,7 +49,7 @@ final class DemoTester {
     /// What the stand-in's orchestrator does for a simulated orchestrator of `behaviour` (README, "Run the job tester").
     static func behaviour(_ behaviour: Simulation.Behaviour) -> GatewayStandIn.Orchestrator.Behaviour {
         switch behaviour {
-        case .reliable, .offline: .reliable  // offline-hours: not advertising while its runner is down
+        case .reliable, .offline, .badNetwork: .reliable  // offline-hours: not advertising while its runner is down
         case .slowStart: .slow(ms: 6000)
         case .flaky: .failing(status: 503, message: "insufficient capacity")
         case .zeroFPS: .lowFPS(mfps: 8000)

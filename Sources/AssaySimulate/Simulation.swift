@@ -11,7 +11,7 @@ public struct Simulation: Sendable {
     public enum Behaviour: String, Sendable, CaseIterable {
         /// Fast and reliable.
         case reliable
-        /// Reliable but slow to start (high time to first frame, slow jobs).
+        /// Reliable but slow to start (high time to first frame, slow jobs) — and the cheapest: cheap but slow.
         case slowStart = "slow-start"
         /// Fails to start now and then (half the time its runner crashes while loading) and loses sessions to swaps.
         case flaky
@@ -22,6 +22,9 @@ public struct Simulation: Sendable {
         case offline = "offline-hours"
         /// Reports its own failures as successes.
         case overReporter = "over-reporter"
+        /// Reliable itself, but its senders' networks are bad: about a third of its streams arrive with heavy jitter
+        /// and packet loss, and half of those run with zero output FPS — not its fault (naap-sla-v2 excuses them).
+        case badNetwork = "bad-network"
     }
 
     public struct Orchestrator: Sendable {
@@ -42,7 +45,7 @@ public struct Simulation: Sendable {
         /// Jobs per gateway in the busiest hour.
         public var peakJobsPerHour: Int
 
-        public init(seed: UInt64 = 1, orchestrators: Int = 6, gateways: [String] = ["gw-a", "gw-b"], peakJobsPerHour: Int = 12) {
+        public init(seed: UInt64 = 1, orchestrators: Int = 7, gateways: [String] = ["gw-a", "gw-b"], peakJobsPerHour: Int = 12) {
             self.seed = seed
             self.orchestrators = orchestrators
             self.gateways = gateways
@@ -109,6 +112,12 @@ public struct Simulation: Sendable {
             event("discovery_results", day.startMs + Int64(gatewayIndex),
                   "[" + orchestrators.map { #"{"address":"\#($0.address)","url":"\#($0.url)","latency_ms":"40"}"# }.joined(separator: ",") + "]")
             for hour in 0..<24 {
+                // What the orchestrators advertise, as go-livepeer's network_capabilities reports it: every four hours
+                // here (a gateway keeps one snapshot an hour at most), enough to chart a day and keep the sample small.
+                if hour % 4 == 0 {
+                    let hourStart = day.startMs + Int64(hour) * 3_600_000
+                    event("network_capabilities", hourStart + 5_000 + Int64(gatewayIndex), capabilities(at: hourStart + 5_000))
+                }
                 let jobs = max(1, configuration.peakJobsPerHour * Self.diurnal[hour] / 100)
                 for slot in 0..<jobs {
                     sequence += 1
@@ -132,6 +141,29 @@ public struct Simulation: Sendable {
 
     func info(_ orchestrator: Orchestrator) -> String { #"{"address":"\#(orchestrator.address)","url":"\#(orchestrator.url)"}"# }
 
+    /// The live price an orchestrator advertises and is paid, wei per pixel: the slow starter is the cheapest.
+    public func price(_ orchestrator: Orchestrator) -> Int64 {
+        orchestrator.behaviour == .slowStart ? 700 : 1_200 + 100 * Int64(orchestrator.index)
+    }
+
+    /// Pixels per second of a simulated live stream (512 × 512 at 20 FPS): what a minute of it costs.
+    static let livePixelsPerSecond: Int64 = 512 * 512 * 20
+
+    /// A network_capabilities event's data: every orchestrator, its live models (cold while its runner is down), one
+    /// GPU per model, its price (spec/gateway-events.md §8).
+    func capabilities(at time: Int64) -> String {
+        "[" + orchestrators.map { orchestrator in
+            let warm = !isOffline(orchestrator, at: time)
+            let models = Self.liveModels.map { #""\#($0)":{"warm":\#(warm),"runnerVersion":"0.14.1","capacityInUse":0}"# }.joined(separator: ",")
+            let prices = Self.liveModels.map { #"{"capability":35,"pixelsPerUnit":1,"constraint":"\#($0)","pricePerUnit":\#(price(orchestrator))}"# }
+                .joined(separator: ",")
+            let hardware = Self.liveModels.enumerated().map { index, model in
+                #"{"pipeline":"live-video-to-video","gpu_info":{"0":{"memory_free":20000000000,"major":8,"name":"NVIDIA GeForce RTX 4090","id":"GPU-sim-\#(orchestrator.index + 1)-\#(index)","memory_total":25757220864}},"model_id":"\#(model)"}"#
+            }.joined(separator: ",")
+            return #"{"address":"\#(orchestrator.address)","local_address":"\#(orchestrator.address)","orch_uri":"\#(orchestrator.url)","capabilities":{"bitstring":[34426871807],"capacities":{"35":2},"version":"0.8.9","constraints":{"PerCapability":{"35":{"models":{\#(models)}}}}},"capabilities_prices":[\#(prices)],"hardware":[\#(hardware)]}"#
+        }.joined(separator: ",") + "]"
+    }
+
     /// A live video-to-video session: the gateway's trace and status events; the orchestrator's own record when it is up.
     func live(id: String, start: Int64, orchestrator: Orchestrator, random: inout SplitMix64,
               event: (String, Int64, String) -> Void, records: inout [String: [(time: Int64, line: String)]]) {
@@ -148,6 +180,33 @@ public struct Simulation: Sendable {
         trace("gateway_receive_stream_request", start, nil)
         let behaviour = orchestrator.behaviour
         let failure = roll(1000)
+        // The sender's network (spec/gateway-events.md §4.6): bad for about a third of a bad-network orchestrator's streams.
+        let badNetwork = behaviour == .badNetwork && roll(100) < 35
+        let jitterBase = badNetwork ? 60 + roll(90) : 4 + roll(20)
+        let lossPercent = badNetwork ? 3 + roll(6) : 0
+        func ingestReports(until end: Int64) {
+            var time = start + 5_000
+            while time <= max(end, start + 5_000) {
+                let seconds = (time - start) / 1000
+                let video = seconds * 300, audio = seconds * 50
+                let lostVideo = video * Int64(lossPercent) / 100, lostAudio = audio * Int64(lossPercent) / 100
+                let jitter = jitterBase + Int((time / 1000) % 7)
+                event("stream_ingest_metrics", time, #"{"stats":{"track_stats":[{"type":"video","jitter":\#(jitter).25,"packets_received":\#(video - lostVideo),"packets_lost":\#(lostVideo),"rtt":0},{"type":"audio","jitter":\#(jitter / 2).5,"packets_received":\#(audio - lostAudio),"packets_lost":\#(lostAudio),"rtt":0}],"conn_quality":"\#(badNetwork ? "bad" : "good")"},"stream_id":"\#(stream)","request_id":"\#(request)","timestamp":\#(time)}"#)
+                time += 30_000
+            }
+        }
+        // The tickets the gateway sends (create_new_payment): one a minute at the orchestrator's price, winning
+        // probability 1/1000; go-livepeer names the request on the first payment only (spec/gateway-events.md §4.5).
+        func payments(to who: Orchestrator, from first: Int64, until end: Int64) {
+            let ev = price(who) * Self.livePixelsPerSecond * 60
+            var time = first
+            var named = true
+            while time < max(end, first + 1) {
+                event("create_new_payment", time, #"{"orchestrator":"\#(who.url)","capability":"","numTickets":"1","sender":"0x5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e","faceValue":"\#(ev * 1000) WEI","price":"\#(price(who)) wei/pixel","requestID":"\#(named ? request : "")","clientIP":"","winProb":"0.0010000000","recipient":"\#(who.address)","sessionID":"pm-\#(id)-\#(who.index)","manifestID":"\#(named ? "35_\(model)" : "m-\(id)")"}"#)
+                named = false
+                time += 60_000
+            }
+        }
         // Down: the session never produces output there. A crashed or absent runner reports LOADING once or twice
         // (the runner was reached); an unreachable one reports nothing.
         if isOffline(orchestrator, at: start) || (behaviour == .flaky && failure < 60) {
@@ -158,11 +217,14 @@ public struct Simulation: Sendable {
                 status(start + 8000, orchestrator, fps: 0, state: "LOADING", since: start + 1000)
             }
             trace("gateway_ingest_stream_closed", start + 9000, nil)
+            payments(to: orchestrator, from: start + 1500, until: start + 9000)
+            ingestReports(until: start + 9000)
             return
         }
         let ptff = Int64(behaviour == .slowStart ? 3500 + roll(4000) : 800 + roll(1700))
         let e2e = Int64(behaviour == .slowStart ? 700 + roll(800) : 200 + roll(500))
-        let zero = behaviour == .zeroFPS && failure < 150
+        // Bad input starves the runner: half of the bad-network streams run with zero output FPS.
+        let zero = (behaviour == .zeroFPS && failure < 150) || (badNetwork && failure % 2 == 0)
         let swapped = behaviour == .flaky && failure >= 60 && failure < 160
         // An over-reporter's runner sometimes never gets past loading; it reports the session completed all the same.
         let stuck = behaviour == .overReporter && failure < 120
@@ -197,9 +259,12 @@ public struct Simulation: Sendable {
                 status(time, other, fps: 24_000, since: swapAt + 130)
                 time += 10_000
             }
+            payments(to: other, from: swapAt + 1000, until: end)
             claimed = "swapped"
         }
         trace("gateway_ingest_stream_closed", end, nil)
+        payments(to: orchestrator, from: start + 1500, until: swapAt)
+        ingestReports(until: end)
         // The orchestrator's own view of attempt 1; an over-reporter calls every session it served completed.
         if stuck { claimed = "completed" }
         let ownEnd = swapped ? swapAt : end

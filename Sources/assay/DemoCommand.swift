@@ -56,8 +56,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The first simulated UTC day, YYYY-MM-DD.")
     var firstDay: String = "2026-01-01"
 
-    @Option(help: "Simulated orchestrators (the six behaviours repeat).")
-    var orchestrators: Int = 6
+    @Option(help: "Simulated orchestrators (the seven behaviours repeat).")
+    var orchestrators: Int = 7
 
     @Option(help: "Gateway operators, comma-separated: each runs a collector and co-signs.")
     var operators: String = "gw-a,gw-b,gw-c"

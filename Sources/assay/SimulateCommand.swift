@@ -35,8 +35,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Number of days.")
     var days: Int = 7
 
-    @Option(help: "Number of orchestrators (behaviours repeat every 6).")
-    var orchestrators: Int = 6
+    @Option(help: "Number of orchestrators (behaviours repeat every 7).")
+    var orchestrators: Int = 7
 
     @Option(help: "Gateway ids, comma-separated.")
     var gateways: String = "gw-a,gw-b"

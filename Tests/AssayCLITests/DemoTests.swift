@@ -64,7 +64,7 @@ struct DemoTests {
         let refused = records.split(separator: "\n").filter { $0.contains(#""target_url":"http://127.0.0.1:29304""#) && $0.contains(#""outcome":"connect_error""#) }
         #expect(refused.count == 6, "10:00–16:00: six hourly scrapes found orch-5 down")
         let probes = records.split(separator: "\n").filter { $0.contains(#""kind":"probe""#) }
-        #expect(probes.count == 144, "24 hourly scrapes of 6 exporters, each with its probe")
+        #expect(probes.count == 168, "24 hourly scrapes of 7 exporters, each with its probe")
         #expect(probes.filter { $0.contains(#""outcome":"ok""#) }.allSatisfy { $0.contains(#""latency_ms":0,"#) },
                 "on the demo's stepped clock a scrape takes no time")
 
@@ -130,7 +130,7 @@ struct DemoTests {
         try #require(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let scores = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(try Files.read("\(out)/scores-7d.json"))
         let ranked = SiteTests.ranking(scores)
-        #expect(ranked.count == 6)
+        #expect(ranked.count == 7)
         var expected = ["Leaderboard, 7 days to 2026-01-02", "Simulated data."]
         for (address, score) in ranked { expected += [address, SiteTests.shown(score)] }
         let server = try SiteTests.serve("\(out)/site")
@@ -171,7 +171,7 @@ struct DemoTests {
 
     @Test("the sample's tester leaderboard shows each stand-in orchestrator's designed behaviour, under both profiles, in its records and on the site; pages show the other profile's score")
     func sampleTesterLeaderboard() throws {
-        let simulation = Simulation(.init(seed: 1, orchestrators: 6, gateways: ["gw-a", "gw-b", "gw-c"], peakJobsPerHour: 5))
+        let simulation = Simulation(.init(seed: 1, orchestrators: 7, gateways: ["gw-a", "gw-b", "gw-c"], peakJobsPerHour: 5))
         var tested: [JSONValue] = []
         for profile in ["naap-sla-v1", "assay-sla-v1"] {
             let scored = try Command.assay(["score", "--dataset", Self.sample, "--day", "2026-01-08", "--window", "7", "--profile", profile])
@@ -226,12 +226,39 @@ struct DemoTests {
         #expect(String(decoding: try Files.read("\(Self.sample)/README.md"), as: UTF8.self).contains("SIMULATED"))
         let verified = try Command.assay(["verify", Self.sample])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
-        let simulation = Simulation(.init(seed: 1, orchestrators: 6, gateways: ["gw-a", "gw-b", "gw-c"], peakJobsPerHour: 5))
-        for profile in ["naap-sla-v1", "assay-sla-v1"] {
+        let simulation = Simulation(.init(seed: 1, orchestrators: 7, gateways: ["gw-a", "gw-b", "gw-c"], peakJobsPerHour: 5))
+        var lowest: [String: Int64] = [:]
+        for profile in ["naap-sla-v1", "naap-sla-v2", "assay-sla-v1"] {
             let scored = try Command.assay(["score", "--dataset", Self.sample, "--day", "2026-01-08", "--window", "7", "--profile", profile])
             try #require(scored.status == 0, "\(scored.stderr)")
             let scores = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(scored.stdoutBytes)
             DesignedBehaviours.expect(in: scores, profiles: simulation.profilesJSON.arrayValue ?? [])
+            let badNetwork = simulation.orchestrators.first { $0.behaviour == .badNetwork }!.address
+            lowest[profile] = scores["scores"]?["orchestrators"]?.arrayValue.first { $0["orchestrator"]?.stringValue == badNetwork }?["slo"]?["score"]?.intValue
         }
+        // naap-sla-v2 excuses the bad-network orchestrator's bad-input sessions; naap-sla-v1 does not.
+        #expect((lowest["naap-sla-v2"] ?? 0) > (lowest["naap-sla-v1"] ?? .max), "\(lowest)")
+
+        // What the sessions cost and what the orchestrators advertised (records schema 4): the slow starter is the cheapest.
+        var paid: [String: Set<String>] = [:], snapshots = 0, coldOffline = 0
+        let offline = simulation.orchestrators.first { $0.behaviour == .offline }!.address
+        for day in 1...8 {
+            let lines = String(decoding: try Files.read("\(Self.sample)/bundles/gw-a/2026/01/0\(day)/records.jsonl"), as: UTF8.self).split(separator: "\n")
+            for line in lines {
+                let record = try JSONParser().parse(Array(line.utf8))
+                if record["kind"] == "capability_snapshot" {
+                    snapshots += 1
+                    if record["orchestrator"]?.stringValue == offline && record["warm"] == .bool(false) { coldOffline += 1 }
+                } else if record["kind"] == "live_session", record["observer_role"] == "gateway", let price = record["paid_price_per_unit_wei"]?.stringValue {
+                    paid[record["orchestrator"]?.stringValue ?? "", default: []].insert(price)
+                }
+            }
+        }
+        #expect(snapshots == 8 * 6 * 7 * 2, "a snapshot every four hours of each orchestrator's two live models")
+        #expect(coldOffline > 0, "the offline-hours orchestrator's models are cold while its runner is down")
+        let slow = simulation.orchestrators.first { $0.behaviour == .slowStart }!
+        #expect(paid[slow.address] == [String(simulation.price(slow))])
+        #expect(paid.count == 7 && paid.values.allSatisfy { $0.count == 1 })
+        #expect(simulation.orchestrators.allSatisfy { $0.behaviour == .slowStart || simulation.price($0) > simulation.price(slow) })
     }
 }

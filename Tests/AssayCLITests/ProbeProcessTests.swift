@@ -34,6 +34,11 @@ struct ProbeProcessTests {
 
     @Test("kill -9 mid-request, restart: every probe of the day recorded once, the cut-short one as interrupted")
     func killAndRestart() async throws {
+        // Real processes on a clock that runs with the machine's: never beside the other heavy process tests.
+        try await TestExclusion.exclusively { try await runKillAndRestart() }
+    }
+
+    func runKillAndRestart() async throws {
         let directory = try TemporaryDirectory()
         let webhookPort = try LoopbackPort.free()
         let slow = GatewayStandIn.Orchestrator(address: "0x" + String(repeating: "1", count: 40), uri: "https://orch-1.example:8935",
@@ -132,6 +137,10 @@ struct ProbeProcessTests {
 
     @Test("one daemon: assay collect run with a probe section tests, seals, commits to and reveals each day; the clone verifies with both verifiers")
     func collectorRunsTheTester() async throws {
+        try await TestExclusion.exclusively { try await runCollectorRunsTheTester() }
+    }
+
+    func runCollectorRunsTheTester() async throws {
         let directory = try TemporaryDirectory()
         let webhookPort = try LoopbackPort.free()
         let good = GatewayStandIn.Orchestrator(address: "0x" + String(repeating: "1", count: 40), uri: "https://orch-1.example:8935",

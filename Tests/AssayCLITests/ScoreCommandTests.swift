@@ -106,7 +106,7 @@ struct ScoreCommandTests {
         #expect(compared["compared"]?["a"]?["id"] == .string("naap-sla-v1") && compared["compared"]?["b"]?["id"] == .string("assay-sla-v1"))
         #expect(compared["inputs"] == naap["inputs"] && compared["window"] == naap["scores"]?["window"])
         let rows = compared["orchestrators"]?.arrayValue ?? []
-        #expect(rows.count == 6)
+        #expect(rows.count == 7)
         for row in rows {
             let address = row["orchestrator"]?.stringValue ?? ""
             #expect(row["a"]?.intValue == score(naap, address) && row["b"]?.intValue == score(assay, address), "\(address)")

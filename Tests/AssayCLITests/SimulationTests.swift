@@ -51,7 +51,7 @@ struct SimulationTests {
             #expect(seal.stdout.contains("rejected   0 input lines"), "every simulated line is a valid record: \(seal.stdout)")
         }
         let profiles = try JSONParser().parse(try Files.read("\(sim)/simulation.json"))["orchestrators"]?.arrayValue ?? []
-        for profile in ["naap-sla-v1", "assay-sla-v1"] {
+        for profile in ["naap-sla-v1", "naap-sla-v2", "assay-sla-v1"] {
             let scored = try Command.assay(["score", "--dataset", directory.file("dataset"), "--day", "2026-01-08", "--window", "7", "--profile", profile])
             try #require(scored.status == 0, "\(scored.stderr)")
             DesignedBehaviours.expect(in: try JSONParser().parse(scored.stdoutBytes), profiles: profiles)
@@ -108,16 +108,27 @@ enum DesignedBehaviours {
                 }
             }
         }
-        #expect(score.count == 6, "\(profileID): every profile was scored: \(score)", sourceLocation: sourceLocation)
+        #expect(score.count == 7, "\(profileID): every profile was scored: \(score)", sourceLocation: sourceLocation)
         let reliable = score["reliable"] ?? 0
-        for worse in ["flaky", "slow-start", "offline-hours", "zero-fps", "over-reporter"] {
+        // A bad sender network is the bad-network orchestrator's loss under every profile but naap-sla-v2 (§11.9).
+        let worse = ["flaky", "slow-start", "offline-hours", "zero-fps", "over-reporter"] + (profileID == "naap-sla-v2" ? [] : ["bad-network"])
+        for worse in worse {
             #expect((score[worse] ?? .max) < reliable, "\(profileID): \(worse) scores below reliable: \(score)", sourceLocation: sourceLocation)
         }
         #expect((overReports["over-reporter"] ?? 0) > 10, "\(profileID): the over-reporter's claims contradict the gateways: \(overReports)",
                 sourceLocation: sourceLocation)
         #expect(overReports["reliable"] == 0 && overReports["flaky"] == 0, "\(profileID): honest orchestrators do not over-report: \(overReports)",
                 sourceLocation: sourceLocation)
-        if profileID == "naap-sla-v1" {
+        if profileID == "naap-sla-v2" {
+            // Every failure of the bad-network orchestrator came with bad input: excused, and counted as such.
+            #expect((tallies["bad-network"]?["bad_input"] ?? 0) > 0 && tallies["bad-network"]?["output_failed"] == 0,
+                    "\(profileID): the bad-network orchestrator's failures are all excused: \(tallies)", sourceLocation: sourceLocation)
+            #expect(tallies["reliable"]?["bad_input"] == 0, "\(profileID): \(tallies)", sourceLocation: sourceLocation)
+        } else if profileID == "naap-sla-v1" {
+            #expect((tallies["bad-network"]?["zero_output_fps"] ?? 0) > 0 && tallies["bad-network"]?["bad_input"] == nil,
+                    "\(profileID): naap-sla-v1 charges the bad-network orchestrator: \(tallies)", sourceLocation: sourceLocation)
+        }
+        if profileID.hasPrefix("naap-sla-") {
             // NaaP's rules: a runner stuck in LOADING is loading-only (and zero output FPS); a swapped stream counts,
             // with its swap, for the orchestrator it moved to; a start that never reached a runner has no row.
             for behaviour in ["flaky", "offline-hours", "over-reporter"] {

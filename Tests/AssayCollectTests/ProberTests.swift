@@ -124,7 +124,8 @@ struct ProberTests {
         #expect(outcomes(3, "live") == ["http_error"])
         #expect(outcomes(4, "t2i") == ["failed_check", "failed_check"])
         #expect(outcomes(5, "live") == ["failed_check"])
-        #expect(outcomes(6, "t2i-hang") == ["timeout", "timeout"])
+        #expect(outcomes(6, "t2i-hang") == ["timeout", "timeout"],
+                "\(records.filter { $0["orchestrator"]?.stringValue == orchestrators[5].address }.map { "\($0["outcome"] ?? .null) \($0["latency_ms"] ?? .null) \($0["error_text"] ?? .null)" })")
         #expect(outcomes(7, "t2i") == ["skipped", "skipped"])
         for record in records {
             let address = record["orchestrator"]?.stringValue ?? ""

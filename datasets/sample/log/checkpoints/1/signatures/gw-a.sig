@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANiGMvHPoAzTEzdWg1qVSpQfFekNNIxViNLlZCejbv8DzGZTYJ9F7GUT6uSAVK7a6s7KQy7SFXBd6kKs3X8jdagk=
+— assay/assay-demo ND0ANskLYFWbMbUBu0Vm80mwAhcrW6+3eEJnP3D/R9lN+hhxADdrasKdKlPAgEE3aWSUGGgn3ehHWdIn0X+VMR684gU=

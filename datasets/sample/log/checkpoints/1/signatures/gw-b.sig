@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07uLJERCaai9JNFEfedw/j248UcVwPXZKluX6bhE0rT2PO5g3Pmm1xZ3W/c61T98ltMqkQpobF+qlytciZayHwY=
+— assay/assay-demo iltp0wOe1IYhJlechlT5pprKjejEelmxI54ZxYbD5tA66TkOzNR/9GFKQwJ2NAogZcv9QZ5rWi4shyBGj3VhHQnRHAc=

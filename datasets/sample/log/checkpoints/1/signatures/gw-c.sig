@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Jolnm61MhTgomdE0hCOZN+ZR0LFhXUarcFfxbFW51p9XDgYim2jV55u0NqW9T880R0wE51SQaOa8eznQKoxWgc=
+— assay/assay-demo z4hh9H8MiKn+xxgbIutzvoov4yVOgpYkBggnA+cLtPCyswSOWjFPOhm8qbkGu01MlPcHQso2yEKKHrUvmTi5/0+MjgM=

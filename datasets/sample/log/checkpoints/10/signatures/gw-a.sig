@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANsjjBS/wc0flm4UFPGgH8mQOkhUoJu+EzCvU16koE99iWlc/UyWidIHWOCeWnN5hTRD81vHv8SETnSxhdzh4jwc=
+— assay/assay-demo ND0ANjhmroz+XEhemCa7dblsgVAv4P55t7gNow/VBouW9Fl373zfure1Zs75rIxdFfnxFKwB5ku7HM0FW5TzNJw3ZgQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANmxHe+rBkrCtW/q0RpQQmBw/zXSew7H+Kqn/zgdH1+Nw7DDJS4UPZTBq4IM/TlxpW4OAWpMplArz3bdxNOdd3A8=
+— assay/assay-demo ND0ANiWRoMYUUXhXyMhUso8p5XUdYtxHQW3vZhD1IFhJYm+W9kwux1hEsU8n30tozI1wj9KVhWaLuhC8GZV/Uea5aQQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0yQOi+7smnMvvwMCivCJtF6VQosasVdG2vijPfhYIDD/EibLyhG+bDnsusrTO3AitKamfmkgQXkuxYbfT2hB8go=
+— assay/assay-demo iltp0/IadMwlJ9AEgoOTerJ2ivygIiGFEB8njWLsfvl6PdlWSF5ldzsKSzxymO6czqU6MBNbkB4Qs/NpIXhNsJT6Nwg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp021fSDtAyds2/VfHXUGlEkzB6PmvCxtOd2VFQCCqlAc4t8fkVReBeXtKakYqiaX34cv9Hrb96NSsYQCCjJLpCAY=
+— assay/assay-demo iltp00iIhuYp7qzQ6tbyPEIktUKPFOL0Rg8Lxv5WMZpGnOYiDaw6GV4ms9dGWIDEcDn2xYCnyyt7TlDhOIlp+Z+xPAQ=

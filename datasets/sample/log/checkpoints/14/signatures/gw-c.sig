@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9FtfRsfdFqzSdyjoAmDY+RDQsTjT78mlOsK9KE4hgzyvodtjc9J6R6wGjTS/56w9JpanYZtsmMMagMocUZK3Bwc=
+— assay/assay-demo z4hh9AOeF2dXbxunLJiww7wdrNIL2CgEhbqSS6MPH050b7G/CdU3+boaXk2hd766CIrXBoWNBq8b9XiMvsDtZVdSeg0=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWIYwRwMngwZER3ai0RqdpgyV1DgaO+o33haT6FUMZ61W/WvsxXlOtTxtjXv5N6ZHHBo8U8pusMoJimiwgIwMrRITAg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWIYwhtrlMKIO6zFk2KdhJJ9nA7NUx+pzk1uM2stqfQuSpC/wN1JMTy9Edd1frwpY5QXaplNM5/uYX17hbh37bIVMBA==

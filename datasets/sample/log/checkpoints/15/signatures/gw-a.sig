@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANhnkzEEKcKwdDyJdv2xS+YKLOUfoZz5uRllsetrYYidlrr1mtKzq37GZbTOvIP84bZwSX8H+Z7tYd5HFM6oVzA4=
+— assay/assay-demo ND0ANrZJuOz2t16uNte5B62u9a48HDjgLkmEklJuzOQFDmWcitiX9n1a6Zg8zVRMHRaYE0+SEcFYbmY40AmBRZmlKAU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp03QmBS3WLgfr393QWKeWqNnRN2eSVi3MdUW5KnIxYN/xAw7pdvVyLM4CeA9l9Ntp9c86YwnDGAW/EhYwhc9wwQE=
+— assay/assay-demo iltp06QyHQrDsjh11bLgpHqSZZxjx03zfKxR71r16H1YYYPVzNddUek2ZeEQEFcG8Q1aTWHipISzxOQJ0/CUBZptywE=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9I7C3bO1MbJLTnDGEsKyxCCUtMsMwsj1N8XbhveUca1tZlHwDthYm3oq0ibwmd3Us7UwCievhclZi1UNPgUXwAc=
+— assay/assay-demo z4hh9M8ZP5lHM4rrfQSIc/RBVgsfxqYmIM2yfMXBzCyraABsfx9MUr5CFgJFT3xgAdjvyivxaY04Iw1oSO+lehJzwwI=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANuKYtABpgPab6uI5MwoQpJHz+RovUfYe0d9ItfBPq+AsvaXl67O7cgTBAlKXbzIjLTnMyUCCyXzifEzY2/rTYQU=
+— assay/assay-demo ND0ANs2HA2X9tmaif+0PmIl9Fcrtvle9NUWFM6nHi92EIyJLNGw+HPzz9XyrrxCjnkqbk+JTnKtZwnKmgC4dz8BVggM=

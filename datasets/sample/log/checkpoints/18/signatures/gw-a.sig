@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANnOsy4tZ0IjjDhP2Fehi1MklTTFVDhMhG+3HfZ9/5XK5G5SQWUpQ3zw/3rtgPZXET832+fCw83ueJJLI3SI/Igw=
+— assay/assay-demo ND0ANlesdudw7uq92SwbY183tMfaIXp8CIl0/ZHRChp3ENaBaeS8tESLu/ZUFxwz4iI7FjJgPbmpFTcYPp53L5hItAE=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp05LRtvgpd/NqsvgQVuOH734oVa7GBGWxbf7KQ9Z8xgcJ/dEpZWjLhAhXn39K/sg7TUh20zkK/inn6A35PHNMTg8=
+— assay/assay-demo iltp0zXVHEh09r65d0tJOLrY5NnTteIGn5mLZnA3fnuyseN/DWYEFzRelqRSj11+A97BrD9Qk7X9VQyhUKnHUj87vgc=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp09CB6KTE7h4uuLSUEj2DmP+a/8dpxS5CmjPP0zmlpjxHY/I8y0G8IdE1DDnnLr8qNtVRo9pWHUHk9iMJliDfRAs=
+— assay/assay-demo iltp0279mhlRUqAp+woExZBJ8ORYjphd4pwvMVigaCMZqW2pEwXaDJsVLwuhNx8leelE4X/0lVvDZuDf9IVCy8GTlg0=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9IGEEACg/lD+VquB5ICAh3o/jAxNVKRht7oCtBmeRAgLV+HNbo+C1K/fdKqQzgdvZmdmsDpmTGC5oMfgYObQrQ4=
+— assay/assay-demo z4hh9EPxRXmBb/KKgfccV2zKE+iSvlRWjkYNNrelrhdzyzPNZZT47B6Er5/EZldAIJiOWmNRAzWRkI4chjogzNLz6gQ=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewACpET4ysv9nYohhw1LxUIRi8jWanrkEPzV51Gio5cOL/M4MTkwIo358FrhunxPEbI4IJoot/qh51TNK5bDTdBg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewigs6BANynpCT0htOdLpKZqix+y08OqHyXr5go2mHMON6AEyK0gjqvF+8BgmL+ZKMiuHcjAzpGAAbhXawSGqPBw==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANv0DVUBpYerVft12z/ga7OgvJGq6/xVQ90HIhlgmV/qLoe8Yhq+AUB3DRqJLRvmVJzD6g3YRmcphEVrEPbgndgg=
+— assay/assay-demo ND0ANtBmsWd+9+lW/vteV9t/m/ek3HsyNa+oMVqxwfAUqLvTVlvdsgZah8/9hseypGpjLQpG7O5Z7tNhSFJ9mF5m3wE=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+UNLsgeGpk25B5Wq7AQsMLO9mwBuE827hIy9Ah4N6uQqDr+FPh5WEoKHaWbNOvCdzwLeCAkyqCjZ6IN4bC2aAA=
+— assay/assay-demo iltp0/jDbxtii3v8H7GDP3Q6se/eAws5thh+RC4xacjtm27uXPY75i73arY8DD7LVFKspwXqY0btL7Xgx8cRY5iZfAI=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9NUh1SrWvdRHQoNyCC7D4rUoilMVRA/hlw8vDgoFzph9r2xjuW1L7qrMGPROqX/+uP47VzYxqggZZZJruTagkAo=
+— assay/assay-demo z4hh9B8vjhQqxXqd7GScjcxWDvxSKCl6zrIJikVlEN1bk5Tf2Zw8rkr47mICYv1UuCpWmcy3Yd/Wf6qiQ89nhFhL2gM=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANqzEtQS3xopx4Yb/K5A7Qaarq0M7dKoxg7/iy6IzUB71ie4EQMpgDuv9latA2udpq7/79lirtUhRlXD0nax25gI=
+— assay/assay-demo ND0ANs0m6hjyqJoGsBrob8zNjIueBfKDmUuCIGaYaDtHO+/aiNvR8J/y4RGc634VsMBRW9Ix+pUgQIYZLNdbUMdW1w4=

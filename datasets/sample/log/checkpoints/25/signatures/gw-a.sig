@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANl9WzVLbPfbXuhbhJtrBdeQNHaqzwkxXmDtRTLTqsEWsYqDieKRSDQASSBGxl8Glrv7mZeymQWLaNY1dlnK0sQA=
+— assay/assay-demo ND0ANggmXeuMR7O2AASf9fltqLo46eYiV4avsaewQB7tb12HpwMJXZ/1ut0kw3IZhLxuJqxQl3VZJjIVZc55ZsAOWg4=

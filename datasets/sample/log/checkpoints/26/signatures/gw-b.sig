@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07N97eQ/zaoun6nXlRqqa3nzTtCJ1UM24eVOisGNmow/WxdRKJi0cOLei1lX9qWnMflFWYVU7TQicqizkV8ZUAM=
+— assay/assay-demo iltp04q8bvRb+zHIPV1RrB8eSm3kjcTEkxG9dyV3DOJA6XwoX+BQo3DA7gfaQz7vXypUKi5ocUHNKuNck0ticDK7zw4=

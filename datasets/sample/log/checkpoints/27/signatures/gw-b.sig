@@ -1,1 +1,1 @@
-— assay/assay-demo iltp05Ip5ZNvmeEDtz9DbdX+DThxdgcvcMjWW1K79f4bGoM4/DhPFf2Af3DpXcVXGDKzZZ2SgifQPqdj+8o+LowUTwk=
+— assay/assay-demo iltp00m5FOAwmpH7DpjnMgwfR9pKmX1sx1FbXvGzaMPqL/W0F3wgo/cPeMhiBiKQU/kMPMsk/kvBGYXVf1M0Py6X5gY=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9E3138v+z2y+oPJWveR4z3Cej5JfhDm9jsWH9vnU7AvtLCoKXPFPfNnsYvFl3ot6gWyX+XKLu5u0wrp9BTos2AA=
+— assay/assay-demo z4hh9G1SPTDhDD2yzDzQxjUxZTvBdtcixrzBd3KDGxZTmNZLsmO3YzGX2rwyMWNdZzO6ZK3YGvwfd+rVmC+iBJhJQAU=

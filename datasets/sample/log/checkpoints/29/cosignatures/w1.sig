@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWykwf0/h6D2RgFgYTZ6AV4ATXtB0/LqCSGcf4cJmPyCYXe2jVqMHTcAUf5ZxpW7YNwuKXTJ1mB9kRbME/yVdMUBrAQ==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWykwbLD8NhvnEMnGwYwIG7KPZelarotuFy7AFXHPLOFKZap8eSbCHhXmyd7hPgTC7fOH1bUGa9lIA8tkbYh0Le7fBQ==

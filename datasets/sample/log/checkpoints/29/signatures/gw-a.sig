@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANrR+GIKKRFHKQayX6E8ooXwKayk+w5xwAWqpcUjeZ5wHosDKTrspuXFKFh8R0oybn6mIs0ADKDmOpNEA9cS6HAQ=
+— assay/assay-demo ND0ANs2ehJ51mhJvXbdLRUR1V9H4ojUjWxUooLTrmRQFVlxrgsNdVFA41Q/++3/U3OfPBtvphCD3cY0vet1RjCIKzQU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07p9BtAi3AkpxgFIp+IjHT1w9ueiIEQ/6wuyiCU2jbMKAgHF8P+N7hhtR2F1VcAvMdQjplE4IhUHTCQIbVl3pwA=
+— assay/assay-demo iltp01zkUNsXlm2UmORYCW1A2ktkINNGy2Tn216rDSJ+4Usu+3OthgII9zfuNIh0JuPinWS0194U/uYedalGxUqjdQE=

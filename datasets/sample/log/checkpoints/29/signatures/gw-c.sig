@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9EL7EllSPEPNETW3yU9sFWOGm8sXDM3vXHsnq9wpAttkHUUQMWfCuCUIY7Isp0Q6p/gikAY4ck5pPEpDnqALFAw=
+— assay/assay-demo z4hh9N0uEmFdqzsB3KGEt4rM8sD5Q85v2jell4KGlZDqh8Aqp6ZnVepTOm4cGS8g4+scRbg+7408/IIRqZNxfOzcvQU=

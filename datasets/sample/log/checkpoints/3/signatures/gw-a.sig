@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANub1QWIxuZYunGvzgKG+LG9mZYv1KPNB3c6ZgL+rTZNF/reSchE+6EPC0K8MV62huQEjS4elJ35MfweFjwunZgA=
+— assay/assay-demo ND0ANlapOm7cZLm27RIdGEk1dmJPqWjdTlt6xr46aHaRfnUt3hU31TEUinScW7cfjjvDCgAuQz3QW8E1mj/L4E/dyQ4=

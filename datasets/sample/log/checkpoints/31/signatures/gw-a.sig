@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANskihbv7glDO+ZaNmKP3GRo/eZT+eKzMNPeVPcu4VP2lF3IZf+EgFMmGDMEg0gPieiUNVa7RbdwpVUJ74E/WWAQ=
+— assay/assay-demo ND0ANq1DuZDzvd4XlR5dIk3IbqO84QH6US1JgJLxiHZiGxedxl/6zyXinawUT0QqJeOhrpA0YkOkabv5zzeoPPwTGAo=

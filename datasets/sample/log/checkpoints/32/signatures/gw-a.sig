@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANgdVpMHQArFY02GOibdtu9d2hpYY2dH8h7zf+231WH2DLhb6lMKz2GJqp4wwY5QEtQny4YAzbCRidT9SU3p3LQg=
+— assay/assay-demo ND0ANv/N8fEWk9tGBMpYooYxo8zMytp3K1rbCMJLPMYwwJ47w7sZ7lw6qX1+gfKW1/ohyzXWTGPVSBAgTReSCLgvPws=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0wJqJLnSlHgPUKCl2PnGDQ3/w5nJwNh+puR9UAO1hdvvWewpIhU3C/6xfjfE3FRRqdCCVv5qYQCsHl7bSVuoJgg=
+— assay/assay-demo iltp0wJh5gIhqJ0sHKzwpKYZfnjVqtsTDet4AQqIqo4o55N53a2j+cZIl7mEkhK8CCf/ynjWiaGajXQznxaRLB29tgE=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0z3ehGwSGAeV5TJBqLN50hCJfELHAs3cykLKZ2SR5e0HSSesFzgLe9VuzX3k1fVAPtrkv3UXwulIya7Z/7J+3gA=
+— assay/assay-demo iltp0xSGoodTdCz39xNy0uP1WuTl4w/2yJJ5qfI2aRZ6fR5JbdnKs9Th/KG0uKeO+nz7rdEPxr21Y36RPgfphKivMwU=

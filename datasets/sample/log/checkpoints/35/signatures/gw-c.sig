@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9JRLuZDA3hV8sFnmJ01G9fLwXg40vdiYuJC9Ou0eXQtqK9a4INVeeb7din50jFCr+Vo//zUjVKEo37CHL70x2wA=
+— assay/assay-demo z4hh9DHQCi22NbtCqUPFqq3xntzwHOT1kE+Id4epSevXArUQ9OGmDLZFoLSTigio8RAAnodE7Pf6rVEOezNZu8G2mAI=

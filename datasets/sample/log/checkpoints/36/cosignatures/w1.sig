@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXHqw3TRc22VTVZOrqAiV5+aJdwkGeyoD9+poZy9taLK4adj8Yyo/a5/RVDPc3z0IbzuXb9H5kjurCeE4wlKWUgEuCQ==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXHqwhS7GSBrr0FnmVJvx5RIvo6l2+nkT7m2668BrgJXOIy6tFGe6dk6Vaen+c1sQCna1SXh/HRnMear8VmoZfzJ2AQ==

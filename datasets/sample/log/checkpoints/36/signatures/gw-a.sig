@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANp0iWFfVARzNTOyE+1K4PM+uDdopSN5bTiKcYobOIg8Omr0ZhO+2uvSJ2Wx1GQkLR9XEnr+WRJKVNM38F6Q76wE=
+— assay/assay-demo ND0ANggtzhmuDYBV2ETI6x5eyhEN0PXfHBhCJzRJRUQXXul8rKdnqtrfV2qju+JjqsJSVOTBk33Vqmg80oEdRfUmvAM=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp04GyJu7rbhILXad/v/Rlc2p7Lty+QXaplTDsLJLpEdknIe9VqA/4kUcIMox8NzpXrU+I6rVbBvW/s7s7fExupAA=
+— assay/assay-demo iltp00anyJArEjPJG3ewlfQl4/i/8/tPAAIhkSeVd1qJ/YsFvjF/YagRrqiXJH1wm5FL7p6TFaOx+oN+bs+GMEbXkwA=

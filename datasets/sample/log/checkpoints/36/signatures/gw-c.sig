@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9COK+u0d7ON/ZEkxEu4iOF6YroM/fKgNZTH5cvxkcfoVss6Lokq2r7b3QbvUPXg7EdSd2n5RmOeQqxb9yczVFw0=
+— assay/assay-demo z4hh9D6jqAHB5Y03Rh6JSSB8FjpXUDRjPiXkgzUub37jDDY7to2gy5e4E8bPb44fjufBBu7U8rOh4YBzpPmGL++ZUgs=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANjHWH1R2DsI8zQ3fELvI2v534f9/scprVuattPwq/OhCjTH8pQzIyCewWGMlHcWxIgGo5jT7BT8X+BnaMgif8gE=
+— assay/assay-demo ND0ANk4DzLYxgH7zE/HnCBHTJpKmBZoLTVU1wPcdeneK7z7LZ9G5IcEyl5XmMBR5zMl/yaR25qXKSnSnw7CMljtrDg0=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANgtXVQAl7CYjeIxzd8fxmQTzhIOw+6rUwkOLe24RQr6mb3QTZKof/nLFYQ/znGs8cIr/nF8xmF6W8Z0jsNxMYQM=
+— assay/assay-demo ND0ANl03pJdm5RserxQ7zhGjMYTGmgOJI2PakbZ5QrF8tdwwd/JLO+BHPb1F3UKoAyCZ28KxHKcQcaHl6AWOrlC/kQM=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANqpEl1NtptHDLgJsjG0XB3M+x/jbDLOqHRFXFg+YdLPObnvekB06ao+c3Y4vvZDdm6YO6+1VfcgA2DyhZayR3wY=
+— assay/assay-demo ND0ANkVPvM8LkNzTYpF2BQr/AciwpzI3V9arRvGABMAgZltwlhysBD3V+tt2NBMqR1QEhRhRdJgCwKWmwSN7o3WBBAg=

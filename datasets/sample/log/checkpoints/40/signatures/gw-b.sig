@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06a16n9gP907mmqhYPVq7ipZqFPo3HNnkM3+qWCBVxO6eg5OBGo56rDRCkETofcona8+IUz3CJ9iUo1euJDqMww=
+— assay/assay-demo iltp001F7TEwkyFN3s2cqj0mSRBZ5EvPeawyi3EEkDEgPCdVm9EY+vdxgcw5uRvrTc1JZa4jxMMRoo7qereUnyHNFgI=

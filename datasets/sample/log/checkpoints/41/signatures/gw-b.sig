@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/g1AlLXqjj5NApxXAnv+XppsBZVNdgWlnzFB1c20ePqPik3hWYCPkw9E36ApcTQs+8EcBhx3fq2oe9BjeNZrg8=
+— assay/assay-demo iltp0zpNmBvN+KJunFrCc2KisfXlcqkaSy39SFSpYA7/bW0lyoNVlqgDU6B05JEf1hLrqIde6lGzAGmGTpSNyrqtIgY=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9LVfgYV8T16KfBnftDZNTYlv2u9OL0guEroZDpvpfLraXBOuLWoQBtdWMsZpL/D2AyexRT93VCrbBtAVS/VEwgw=
+— assay/assay-demo z4hh9BoEa8rbB96elU14DR2m3wELs9ZlZ/MsnKwxjPJH2TGQlobsAXfrRBTTp0Geq/wwMocaltP1XwXaasw90vP4/AU=

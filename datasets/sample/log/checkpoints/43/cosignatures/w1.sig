@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcww2fBvnZWAdg2M5Ir4GjgAZ2svb9SWW2BFskYVe+VBuO2A75IjptYWZejKIFyGDUbQdYz5GVIWfsYTt2C1Bc+yDA==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcwwIE+8YkrLX8JBVDvkZaTlWZnfbOg7qhequwZgyA4tc5vAOeuLwdZPlr/vuAkHm03KadPhDwS3ZHZaGUhef9bzDg==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANt3FwFf6uDa3Mc7kBNYGiw59Idlq2BZW9TLX47lFFtShMtPmgtTZOxVUumhqiLjr8SBraMNVcIy45CcWYvU+BAQ=
+— assay/assay-demo ND0ANl2yCp/MfQwucZgGA67XUH9+6FLRp+8C129Iq6cDtBW/dazoMKC3uO9+HDwfBoZa2dMJ/R1EPZfrbLueGt35NQg=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp05w0IA+EOpiCh3nmvxaku1RWHQ05WWU76B6RaHPYFXcL2MpWduApJPKWsWNHTFqpR/rvH0DAGEwWXsro7NfhjgU=
+— assay/assay-demo iltp003MTlo3ciyfrFMJm7O5ABvE7Rd5/kJgsZ3E0WARPF6k8Iq+BVNQjj820wRc4fBELyYdEVsj1erzmq4uzJOfzA4=

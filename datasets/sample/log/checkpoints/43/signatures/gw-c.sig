@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9FwOYu7suxP1sSIVaVAbAMZ9mXZuQGbsMgph7YZdAwb+vQIq0f3YgDzlddWw00rEufhP0lVlip7Ur0nlPR+iMwQ=
+— assay/assay-demo z4hh9A2Tk0k5UGnm2s+FRx3va3klkudvHzNbfoTX62h1tlksjZoMiDQSQIpBh/zgTAIZcOJXy+PrbdnFTIr3pJ54zgQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANocAox766ShxGnIIRfRRRQDcYU9GDb+G5hAGvdXb+AndJqXZlYgnj5zcCAY1SQsCW0/OQgjQltzy49Shv1vL1A8=
+— assay/assay-demo ND0ANuJ90pYWOelH8+KTg8J6Mp+RrTQDzfQv66zu+hzzvure2QXldGILkj1QIut4iu7j4l2r7owQRZDhfpepmh6P6w4=

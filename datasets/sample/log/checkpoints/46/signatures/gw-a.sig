@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANhrUrOdsZYM3YNjZS9aNU4+q6k3m0OwmRzhFj3jAC6IpekzUnGoVujO61wDVHTOwthVgZmNRn6x9S/WjGjnAVwc=
+— assay/assay-demo ND0ANrttnJdej9Vs7elQPY8J7bDiyLIffpGZb1rS/oMBVBV8xArZv8cV7E9Ss8f0pzRvbQarv78gXwrkzcVRZYQawQY=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp03XEihb0Oi0LKL3F83UrN4BgYu2AICDTx9XKW7ZfPnBIsNcef8bfTmkmH+RbCkkhv+zSeGy1Po9L6i6KLAhfPgc=
+— assay/assay-demo iltp0+J5WpYGFM+E2QsNOSOboLKS7rpqWo2iQ+JMzKk9dCmkGyNusyCNt+8RUty2idHXrju87XmSvjaK90abL8hZagk=

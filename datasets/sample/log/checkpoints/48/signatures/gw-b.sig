@@ -1,1 +1,1 @@
-— assay/assay-demo iltp08Z+Tvh08v8VscY+kzHiIpEM1G/hJsuLo4IjvuRtu0pPRmrE+ZRwf6PyCUgrhCHvkb6m0OaRGYXSA3fyRdjk1Q4=
+— assay/assay-demo iltp00MZFcNdbrOY+V/aRt9uDFlG49CAd+ciN27gmwz/osNk0o4aT6UN56WZQ1P/brTcbnzNj3QLtIBmWFAc+C226A8=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9OiaUwOL4Mn+usL7f4e1yJk2vIKFzNO3N4nR/jPcdSqnWCSYM3K17U7vB1f2tbWuIvyrgme4CLN3QH7MiyFjLAA=
+— assay/assay-demo z4hh9JH9hVzQdYgma2AFUsz781IBOD/wcrOpYtvgaQBD8Nt7spbHQh/QPFz638B3k7sFNhkknRs2V61H2we6l0mTXgE=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/wECZRGo0LjoyOleaJ3ZYac/EWB1eGqdu7pHXDaRXTRoe/6DDuCJwIZq96XvIhKRBwyUj1B6Iyh6WZniAoLJgw=
+— assay/assay-demo iltp0/q1+lnXbMxTRLzYAs6xk9d5r9EnbvziRFXMp0WwZoNZfEFilriS1YcfVv05ImHmFmn24x+jgPEe7OBBCE17hgw=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2wBQdz4I6TrVjoZjH1pFtP57lV2IaHWP9oewLWh0Of2+nIxS8Roa/BNC2Joig0qz8IL4oRiWYoPxgeHsHR+fQaBA==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2wKcc0ejYIQuIXm3dz67+2zjHIGgen2TvP8mhrlwTyAgEoNPWG+2Ec3etoSzXvtcGHOQ642tLOcqiCQXhk8WyiAA==

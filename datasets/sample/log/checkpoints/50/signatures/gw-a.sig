@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANq5AOkCTGz4QMSi+I83/h5wk/e9nfOwEVsD09G/+J5MxAqC38MDUM8VpeNOyVHX2yUHknYw1hneOSXIcBGJ9nQk=
+— assay/assay-demo ND0ANtxZDeHSjz7IiUvyh6V+HfNEBzbt+Oo0+KxI74zpMdN4+NucO5QYaNzu+ede29GtmMv0xVFp9M1yX/O845ZPGg4=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+lEEiIGXmFWNi+PZ4d3gVtYdZ97miA31yQ8L6XRGfBteqUM+/WxC0Q5JIqWdeMZQAubThQDovGrTLW3XclLngk=
+— assay/assay-demo iltp0/2Utql8BgzOzN2MI0FoHRCTxrt2isYWrxKl8xbiH3vEP2n44IxdtGNLPLG09ueg/69K6DjXo2RsbwwZgPMxkAE=

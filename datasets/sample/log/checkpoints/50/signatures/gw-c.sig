@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9IpeLk9KruXwVWLrCWaHLHz2haIdE/ljDPmSKoEglIfcNGc7jZ7iVhpCQj4a6O/Fg4l9n0NRMJy9Ow03nzZmVAg=
+— assay/assay-demo z4hh9GuZCYUXgKKt9KWolsrKHF0qW6ZG07LfG15dbYO0v+7/h/NyHm++Wx1YOy9KFwsUCPyaX1wZI+2Ivz8/7OlaaAY=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANg77B2wTnJF5oSGvAOYSiWIeOdFkQxy5RTDARyY8elZIYA7gyBMsPo5Es/E8uzj8I5YrxMmt8NhaPN+6PymxagU=
+— assay/assay-demo ND0ANngiTO4Zbmglc4oYE5p13wLrjNjJXzsmJsaey67UfuudqdvqFbrx0zAYvfptRD+sm7DpGy1edHs035o+ZHhbkgU=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANunAGofxZbOulX5xML0GO7Zt5N71LzBpYHshIAr/+tWtn9UYx5EK5hs9GCFkbeumQWbVE1wsP5w4lIIqmyByvQA=
+— assay/assay-demo ND0ANmoK9XQ8uurRJL8qN3nrZYocAK7Gu6tyR5Hs/zMzqPkR0T33LwpsvNjDSeY7IZf6eMEa4vOrgTFg98R/JYZeRgo=

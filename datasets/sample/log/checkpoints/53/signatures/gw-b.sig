@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0wt6vBsmwwHnoSyu+V1JJgJx5gN/lKaq19vfkK6Lku9VfgwA7X/6DROXw8YAaGLxAolBQXX07iejpmvL/qhxYwQ=
+— assay/assay-demo iltp02DMkE48yxuV3EIC7MuRqNmS4ZnnL716nCOAFE871KUtMNXIMpaspbewJZFP4bZJs3Hhxm1mNvaRpu9b/GGBwAk=

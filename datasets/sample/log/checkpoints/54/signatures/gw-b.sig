@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07hNFZ8L5Jg78Em9yNsLBHpHYN19fOSbrqDfU//b+Bt4OYLH9S3kh90yiEbEQRf0xR6oRZHkDZdzDt313WgtzA4=
+— assay/assay-demo iltp02jUHZY/A/Ies/nZITMxeACoshBN69lw/LqpL9zc5fke4Fq8M+UyMN8AOCHyxK5E49wZKr3VWCo660UWK2EnyQE=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Fjvee98kgQNPmSbRV2uO7VN7WQxnK5nakbYJDyYSnPxuBognbH6rllZYq4mG61Isr44Kp3FHDi0/33dyhhBiQE=
+— assay/assay-demo z4hh9AVgR/CoSumZV+OzbhGo6YGqYVjspk+FIIGCDv+aZUV7Lb4ekkCKYz9YFklb2YRnVJFXkmkfqY7MzupXtua6fAk=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8wJNVEQ0yvacQSL2WuPivCONtS6aaUh0FFrBOhDH0u1c7VXcAidNx5C3i8AP7kixokWd8VfRpJlmBm5W59PVm1Aw==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8weWvRe5Dc0e/P1h3NNOl22sLNp9zYaF5TEcCsRwrtCQFmDPTjUYJqGILbJUPmRO2lRfCFNstLd/WJK30Nt3eaDg==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANrsgnowu2D32UkZr0+T4QLuBZDcJzpjOlA9ablkWI6uyA7vsfHcNk+3tX8K7vEuOuYT1WYRJdpxnZFE5Ygmn8gw=
+— assay/assay-demo ND0ANjFl6pbli9KXuWqduhnwMDEJ1FWsKCHwHkvo/P28YwIWOOTAXnJf3mt1xkcZI/vHFtabDCaA/YMsYDVlQuTbCA8=

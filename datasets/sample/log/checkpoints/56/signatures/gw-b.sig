@@ -1,1 +1,1 @@
-— assay/assay-demo iltp09szT7XaLGy1bM4GGIjfgC2F77If+W982gxPW00j18l585ZG5rS36kR60viTBPPF9HX00nuaENtqjurnMX66Cgc=
+— assay/assay-demo iltp04hI1eoC60XQBICxr89MWAgVo4cIsa49Q34PkY6wiimO4mBAWwnwzycABUabVUhUq6KONPSngiV/bI4pEpksvwA=

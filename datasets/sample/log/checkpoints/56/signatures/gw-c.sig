@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Gp57NwHam4W13p+CqOWRdedqvFonuH4PZd+BcsGml5MKy2DUooWfkCdVhCfXXw/Q/PeCu8MgbHLgcTCBPCrrAw=
+— assay/assay-demo z4hh9Ath2fcmhQMkMjk2aIA1Qi2Oxg7kEhX6L0IFYW0IfKFpVsHzZ3t3kSfIku/lMfoSkCbvb8YMZGueS5YcCdxxcQE=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp07wOircdcpuIZmB7TO/xWa99L+CetQPN6sS9DqYF8VGb0ygWr6apawlwzArGRVvbWlsjuuLLIShLl/f4jGmVRAY=
+— assay/assay-demo iltp0xiHZ8AS4s4qTYxFOqUCdByJ7W5aa8Wl9z2LbYVf/Kbpvsq32CD1moM45RSeoWqvf1Vu+8Ul5SpXkx3Xp1HfnQI=

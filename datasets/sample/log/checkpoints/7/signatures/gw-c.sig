@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9E2YovP87u04BTLotyVbYWIMSryJuuUkmz+Pd7pI1aE9qedxTK1wd8RqrYTOoy2Xf7GiAi9O0tQhvyrquaHCaAQ=
+— assay/assay-demo z4hh9Bf71L/DoK4bYxcIIAm1Wt8Wmd/OMbB4yEweBj1TOAheK976gpCDxewgcH1oUqmpyKxjnhcrfYTsIDPxLCuO6gw=

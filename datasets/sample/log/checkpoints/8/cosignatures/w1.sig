@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwLITCiHdw2wonHaMwSKOhycXpI9xYtd0qROObxqSl5D1lzFWvSr41U6HNvPoT9BH0fEqZE4o6xCVCxwUskRNeBg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwu1HYy5gl1exkRj2+CxdM2EvNu4VvILFwhQIZqE1HKN7twHsP5240D0WB/L72R2MSqIfWAs47lydXQCuKsgFvAQ==

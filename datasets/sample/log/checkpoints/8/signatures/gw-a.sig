@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkI2W52giZD1C1AtLLeN77X033quSO2Kj/w5b2kCWEZDKrJeHefvB/nKzWq+SwDgfBNa8Uqr/rCQGSnsutlFiwg=
+— assay/assay-demo ND0ANh3J+VN44ibir2fvZmM4H77amTr4YsLvY2HZeiSF7mHdHi6FXopmNrLfEJwgSF1oHlur1py/tjCFTCs3OEjMgAo=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp08Ts727YQO0f34D0FuAWW5qRbMmtPhZOgR2BoSR+oexiHVM3Mw80agZCDF6OyuW0QSD8/D3ogIjBMA4zAujfGQg=
+— assay/assay-demo iltp00TC4glr53UckUEu5eIt3S1Zp5IqXMvw6e9xUHuCaLTtjADvge9yX/sshUri6WbqKhvgYbFnh4I+B/2iiOkZjQA=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Ej6GXq4jrETXiiSN3czexEIkcFHJ3gnlG7aPn+9F97RRTG5vkc//hNlcUW5Q8u7WCEpufjP+4ndTLVDb6uMjAY=
+— assay/assay-demo z4hh9OhKrOo9g+gEd9Sg23HHx2byS8L+ZxIBOt9h8G91zm3gKeIFwrRi1JwEz+EkZUfXK8nHydP3q40mFjEK3ivivQs=
