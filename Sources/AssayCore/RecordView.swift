@@ -86,6 +86,7 @@ public struct RecordField: Hashable, Sendable {
     public static let ingestJitterP90Us = RecordField(known: "ingest_jitter_p90_us")
     public static let gpuIDs = RecordField(known: "gpu_ids")
     public static let gpuModels = RecordField(known: "gpu_models")
+    public static let warm = RecordField(known: "warm")
     /// The `ingest_` fields but `ingest_samples` (spec/records.md §3.7).
     public static let ingestQuality = SessionCost.ingestFields.map { RecordField(known: $0) }
 }
@@ -145,6 +146,15 @@ public struct RecordView {
         guard let slice = slice(field) else { return false }
         let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
         return slice.elementsEqual(expected)
+    }
+
+    /// The elements of an identifier-list field, in order (none when absent); each a slice of the record's bytes.
+    public func forEachString(_ field: RecordField, _ body: (UnsafeRawBufferPointer) -> Void) {
+        guard has(field), let base = bytes.baseAddress else { return }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        RecordScanner.forEachString(p, slots[field.index]) { start, end in
+            body(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        }
     }
 
     /// A live session's outcome; nil for other kinds.

@@ -117,6 +117,40 @@ enum HTML {
         return "<figure><svg class=\"chart\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"\(escape(label))\"><title>\(escape(label))</title>\(grid)\(lines)\(axis)</svg><figcaption>\(escape(label))</figcaption></figure>"
     }
 
+    /// A line chart of several daily series (spec/site.md §6.3): y from 0 to the greatest value, a missing value breaks
+    /// the line; a legend names each series, and the caller puts the table of the same numbers after it.
+    static func seriesChart(days: [UTCDay], series: [(name: String, values: [Int64?])], label: String,
+                            format: (Int64) -> String) -> String {
+        let width = 720, height = 220, left = 64, bottom = 24, top = 8, right = 8
+        guard let first = days.first, let last = days.last, !series.isEmpty else { return "" }
+        let span = Int64(max(1, last.number - first.number))
+        let highest = max(1, series.flatMap { $0.values.compactMap { $0 } }.max() ?? 1)
+        // Integer coordinates (spec/site.md §6.3), computed in 128 bits so no value overflows them.
+        func x(_ day: UTCDay) -> Int64 { Int64(left) + Int64(day.number - first.number) * Int64(width - left - right) / span }
+        func y(_ value: Int64) -> Int64 {
+            Int64(top) + Int64((Int128(highest) - Int128(max(value, 0))) * Int128(height - top - bottom) / Int128(highest))
+        }
+        var drawn = ""
+        for (index, entry) in series.enumerated() {
+            var segments: [[String]] = [[]]
+            for (day, value) in zip(days, entry.values) {
+                if let value { segments[segments.count - 1].append("\(x(day)),\(y(value))") } else if !(segments.last?.isEmpty ?? true) { segments.append([]) }
+            }
+            drawn += segments.filter { !$0.isEmpty }.map { points in
+                points.count == 1 ? "<circle class=\"s\(index % 8)\" cx=\"\(points[0].split(separator: ",")[0])\" cy=\"\(points[0].split(separator: ",")[1])\" r=\"2\"/>"
+                    : "<polyline class=\"s\(index % 8)\" points=\"\(points.joined(separator: " "))\"/>"
+            }.joined()
+        }
+        let axis = "<line class=\"grid\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y(0))\" y2=\"\(y(0))\"/>"
+            + "<line class=\"grid\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y(highest))\" y2=\"\(y(highest))\"/>"
+            + "<text x=\"\(left - 6)\" y=\"\(y(0))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(format(0)))</text>"
+            + "<text x=\"\(left - 6)\" y=\"\(y(highest))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(format(highest)))</text>"
+            + "<text x=\"\(left)\" y=\"\(height - 4)\">\(first)</text><text x=\"\(width - right)\" y=\"\(height - 4)\" text-anchor=\"end\">\(last)</text>"
+        let legend = "<ul class=\"legend\">" + series.enumerated().map { "<li><span class=\"key s\($0.offset % 8)\" aria-hidden=\"true\"></span>\(escape($0.element.name))</li>" }.joined() + "</ul>"
+        return "<figure><svg class=\"chart\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"\(escape(label))\"><title>\(escape(label))</title>\(axis)\(drawn)</svg>"
+            + "<figcaption>\(escape(label))</figcaption>\(legend)</figure>\n"
+    }
+
     /// A bar chart of counts per bin with a text alternative.
     static func histogram(_ bins: [(label: String, count: Int)], label: String) -> String {
         let width = 720, height = 180, bottom = 36, top = 8

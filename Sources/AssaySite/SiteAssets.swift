@@ -36,6 +36,15 @@ svg.chart { width: 100%; max-width: 720px; height: auto; }
 svg.chart text { fill: var(--muted); font-size: 11px; }
 svg.chart line.grid { stroke: var(--line); stroke-width: .5; }
 svg.bars rect { fill: var(--chart); }
+svg.chart polyline.s0 { stroke: #1b6ac9; } svg.chart polyline.s1 { stroke: #c2410c; } svg.chart polyline.s2 { stroke: #15803d; }
+svg.chart polyline.s3 { stroke: #7e22ce; } svg.chart polyline.s4 { stroke: #a16207; } svg.chart polyline.s5 { stroke: #be185d; }
+svg.chart polyline.s6 { stroke: #0e7490; } svg.chart polyline.s7 { stroke: #4b5563; }
+svg.chart circle.s0, .key.s0 { fill: #1b6ac9; background: #1b6ac9; } svg.chart circle.s1, .key.s1 { fill: #c2410c; background: #c2410c; }
+svg.chart circle.s2, .key.s2 { fill: #15803d; background: #15803d; } svg.chart circle.s3, .key.s3 { fill: #7e22ce; background: #7e22ce; }
+svg.chart circle.s4, .key.s4 { fill: #a16207; background: #a16207; } svg.chart circle.s5, .key.s5 { fill: #be185d; background: #be185d; }
+svg.chart circle.s6, .key.s6 { fill: #0e7490; background: #0e7490; } svg.chart circle.s7, .key.s7 { fill: #4b5563; background: #4b5563; }
+ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem 1rem; font-size: .9em; }
+ul.legend .key { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: middle; }
 figure { margin: 0 0 1rem; }
 figcaption { color: var(--muted); font-size: .9em; }
 ol.calendar { list-style: none; display: flex; flex-wrap: wrap; gap: 2px; padding: 0; max-width: 46rem; }

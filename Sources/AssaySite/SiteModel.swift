@@ -29,6 +29,23 @@ public final class SiteModel: @unchecked Sendable {
     let prepared: [UTCDay: [PreparedRecords]]
     /// Gateway-observed jobs by day, deduplicated by (observer_id, id).
     public let gatewayJobs: [UTCDay: [Job]]
+    /// Capability snapshots by day, deduplicated by (observer_id, id), in key order.
+    public let snapshots: [UTCDay: [Snapshot]]
+    /// Per window: each orchestrator's live cost per minute in wei (spec/site.md §6.1).
+    public private(set) var liveCostPerMinute: [Int: [String: Int64]] = [:]
+
+    /// What the site keeps of one capability snapshot (spec/records.md §3.7).
+    public struct Snapshot: Sendable {
+        public let id: String
+        public let orchestrator: String
+        public let pipeline: String
+        public let model: String
+        public let startMs: Int64
+        public let warm: Bool?
+        public let gpuIDs: [String]
+        /// The advertised price, milli-wei per pixel, when it fits.
+        public let milliWeiPerPixel: Int64?
+    }
     /// Scorer output of the newest day for each window: bytes (published as is) and parsed.
     public private(set) var windowScores: [Int: (bytes: [UInt8], value: JSONValue)] = [:]
     /// The 7-day scores under every other profile the dataset lists (and Assay knows), compared with the site's
@@ -95,6 +112,13 @@ public final class SiteModel: @unchecked Sendable {
         public let outcome: String?
         public let e2eMs: Int64?
         public let fpsMilli: Int64?
+        public let startMs: Int64
+        /// Live sessions (spec/records.md §3.7): the integer part of `cost_wei` (at most 10¹⁸) and the attempt's length,
+        /// when both are known (spec/site.md §6.1).
+        public var costWei: Int64? = nil
+        public var durationMs: Int64? = nil
+        /// The paid price, milli-wei per pixel, when it fits.
+        public var paidMilliWeiPerPixel: Int64? = nil
 
         /// The model label of sessions for which the gateway found no orchestrator (outcome
         /// `no_orchestrator`): they are excused from every score (spec/scoring.md §7).
@@ -140,6 +164,7 @@ public final class SiteModel: @unchecked Sendable {
         var bundlesByDay: [UTCDay: [(String, String)]] = [:]
         var prepared: [UTCDay: [PreparedRecords]] = [:]
         var jobs: [UTCDay: [String: Job]] = [:]
+        var snapshots: [UTCDay: [String: Snapshot]] = [:]
         var received = sink.take()
         for bundle in report.bundles {
             guard let manifest = bundle.manifestHash else { continue }
@@ -149,10 +174,17 @@ public final class SiteModel: @unchecked Sendable {
             rows[bundle.relativePath] = data.rows
             prepared[bundle.day, default: []] += data.prepared
             for (key, job) in data.jobs { jobs[bundle.day, default: [:]][key] = job }
+            for (key, snapshot) in data.snapshots { snapshots[bundle.day, default: [:]][key] = snapshot }
         }
         self.bundlesByDay = bundlesByDay
         self.prepared = prepared
         gatewayJobs = jobs.mapValues { byKey in byKey.keys.sorted().map { byKey[$0]! } }
+        self.snapshots = snapshots.mapValues { byKey in byKey.keys.sorted().map { byKey[$0]! } }
+        for window in Self.windows {
+            let days = (0..<window).map { UTCDay(number: lastDay.number - $0) }
+            let byOrchestrator = Dictionary(grouping: days.flatMap { jobs[$0]?.values.map { $0 } ?? [] }.filter { $0.orchestrator != nil }) { $0.orchestrator! }
+            liveCostPerMinute[window] = byOrchestrator.compactMapValues(Self.costPerMinute)
+        }
 
         progress("scoring \(Self.windows.count) windows")
         for window in Self.windows {
@@ -217,6 +249,7 @@ public final class SiteModel: @unchecked Sendable {
         struct BundleData {
             var prepared: [PreparedRecords] = []
             var jobs: [(String, Job)] = []
+            var snapshots: [(String, Snapshot)] = []
             var rows = BundleRows()
         }
         let keepLines: Bool
@@ -264,6 +297,10 @@ public final class SiteModel: @unchecked Sendable {
                 if let job = SiteModel.job(view, strings: &data.rows.strings), let observer = view.string(.observerID), let id = view.string(.id) {
                     data.jobs.append(("\(observer)\u{0}\(id)", job))
                 }
+                if view.kind == .capabilitySnapshot, let snapshot = SiteModel.snapshot(view, strings: &data.rows.strings),
+                   let observer = view.string(.observerID) {
+                    data.snapshots.append(("\(observer)\u{0}\(snapshot.id)", snapshot))
+                }
             }
 
             func finish() {
@@ -273,21 +310,76 @@ public final class SiteModel: @unchecked Sendable {
         }
     }
 
-    /// A gateway-observed job, or nil for other records.
+    /// A gateway-observed job, or nil for other records (probes and capability snapshots are not jobs).
     /// Its strings are `strings`' stored copies (one per distinct value of a bundle, shared with its rows).
     static func job(_ record: RecordView, strings: inout ByteStrings) -> Job? {
-        guard record.string(.observerRole, is: "gateway"), record.kind != .probe else { return nil }
+        guard record.string(.observerRole, is: "gateway"), record.kind != .probe, record.kind != .capabilitySnapshot else { return nil }
         let byoc = record.kind == .byocJob
-        return Job(kind: record.kind, orchestrator: strings.string(record, .orchestrator),
-                   pipeline: byoc ? "byoc" : (strings.string(record, .pipeline) ?? Job.pipelineNotReported),
-                   model: byoc ? (strings.string(record, .capability) ?? Job.modelNotReported)
-                       : !record.has(.orchestrator) ? Job.noOrchestrator : (strings.string(record, .modelID) ?? Job.modelNotReported),
-                   success: record.boolean(.success), outcome: strings.string(record, .outcome),
-                   e2eMs: record.integer(.e2eLatencyMs), fpsMilli: record.integer(.outputFPSMilli))
+        var job = Job(kind: record.kind, orchestrator: strings.string(record, .orchestrator),
+                      pipeline: byoc ? "byoc" : (strings.string(record, .pipeline) ?? Job.pipelineNotReported),
+                      model: byoc ? (strings.string(record, .capability) ?? Job.modelNotReported)
+                          : !record.has(.orchestrator) ? Job.noOrchestrator : (strings.string(record, .modelID) ?? Job.modelNotReported),
+                      success: record.boolean(.success), outcome: strings.string(record, .outcome),
+                      e2eMs: record.integer(.e2eLatencyMs), fpsMilli: record.integer(.outputFPSMilli), startMs: record.integer(.startMs) ?? 0)
+        if record.kind == .liveSession, let cost = record.slice(.costWei), let start = record.integer(.startMs), let end = record.integer(.endMs) {
+            job.costWei = Price.integerPart(cost, cap: 1_000_000_000_000_000_000)
+            job.durationMs = end - start  // a valid record ends after it starts
+        }
+        if let wei = record.slice(.paidPricePerUnitWei), let pixels = record.integer(.paidPixelsPerUnit) {
+            job.paidMilliWeiPerPixel = Price.milliWeiPerPixel(wei, pixels: pixels)
+        }
+        return job
+    }
+
+    /// A capability snapshot as the site keeps it.
+    static func snapshot(_ record: RecordView, strings: inout ByteStrings) -> Snapshot? {
+        guard let id = record.string(.id), let orchestrator = strings.string(record, .orchestrator),
+              let pipeline = strings.string(record, .pipeline), let model = strings.string(record, .modelID) else { return nil }
+        var gpus: [String] = []
+        record.forEachString(.gpuIDs) { gpus.append(String(decoding: $0, as: UTF8.self)) }
+        let price = record.slice(.pricePerUnitWei).flatMap { wei in record.integer(.pixelsPerUnit).flatMap { Price.milliWeiPerPixel(wei, pixels: $0) } }
+        return Snapshot(id: id, orchestrator: orchestrator, pipeline: pipeline, model: model, startMs: record.integer(.startMs) ?? 0,
+                        warm: record.boolean(.warm), gpuIDs: gpus, milliWeiPerPixel: price)
+    }
+
+    /// The live cost per minute of `jobs`, in wei (spec/site.md §6.1); nil without a costed minute.
+    public static func costPerMinute(_ jobs: [Job]) -> Int64? {
+        var cost: Int128 = 0, duration: Int128 = 0
+        for job in jobs where job.kind == .liveSession {
+            guard let wei = job.costWei, let ms = job.durationMs else { continue }
+            cost += Int128(wei)
+            duration += Int128(ms)
+        }
+        guard duration > 0 else { return nil }
+        return Int64(clamping: cost * 60_000 / duration)
     }
 
     /// Whether a job succeeded: `success`, or a live session's `outcome` of `completed`.
     public static func succeeded(_ job: Job) -> Bool {
         job.kind == .liveSession ? job.outcome == "completed" : job.success == true
+    }
+}
+
+/// Prices as the site shows them (spec/site.md §6.1): integers from the records' decimal strings.
+public enum Price {
+    /// The integer part of a wei decimal (spec/records.md §3.2), at most `cap`.
+    public static func integerPart(_ text: UnsafeRawBufferPointer, cap: Int64) -> Int64 {
+        var value: Int64 = 0
+        for byte in text {
+            guard byte >= 0x30 && byte <= 0x39 else { break }  // the point ends the integer part
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            guard !overflow, times <= cap - Int64(byte - 0x30) else { return cap }
+            value = times + Int64(byte - 0x30)
+        }
+        return min(value, cap)
+    }
+
+    /// `wei` (a wei string) × 1000 / `pixels`, rounded down: milli-wei per pixel; nil when it does not fit 64 bits.
+    public static func milliWeiPerPixel(_ wei: UnsafeRawBufferPointer, pixels: Int64) -> Int64? {
+        guard pixels > 0, wei.count <= 30 else { return nil }
+        var value: Int128 = 0
+        for byte in wei { value = value * 10 + Int128(byte - 0x30) }  // a valid record's wei string is digits only
+        let milli = value * 1000 / Int128(pixels)
+        return milli <= Int128(Int64.max) ? Int64(milli) : nil
     }
 }

@@ -75,6 +75,7 @@ extension SitePages {
                 let n = live.filter { $0.outcome == outcome }.count
                 return ["<code>\(outcome)</code>", HTML.escape(Self.outcomeMeaning[outcome] ?? ""), "\(n)", Format.percent(Int64(n) * 1_000_000 / Int64(live.count))]
             }, numeric: [2, 3])
+        body += pricing(address, jobs: jobs)
         body += "<h2 id=\"disagreements\">Gateway and orchestrator reports</h2>\n"
         if let counts = week?["disagreements"] {
             body += "<p>Over the 7-day window, \(counts["matched"]?.int ?? 0) jobs were reported by both the gateway and the orchestrator; the verdicts differed on \(counts["verdict_differs"]?.int ?? 0), and the orchestrator claimed success where the gateway saw failure (over-reports) on \(counts["over_reports"]?.int ?? 0) (spec/scoring.md §4).</p>\n"
@@ -203,6 +204,7 @@ extension SitePages {
                 ? ": the SLA score of the network's NaaP analytics, rule for rule — rows per session and hour, only sessions with runner status reports, a swapped stream credited to the orchestrator it moved to, quality against the daily benchmarks of the 7 days before, and each orchestrator ranked by its lowest (pipeline, model) score. Assay's own profile, <code>assay-sla-v1</code> (per orchestrator attempt, batch, LLM and BYOC jobs too, a p90 latency SLO), gives other numbers from the same bundles: <code>assay score --profile assay-sla-v1</code>."
                 : ".")
             + " Either way, only what gateways observed is scored: an orchestrator's own records are compared with the gateways' (its disagreements) and never counted.</p>\n"
+        body += "<h2 id=\"network-charts\">Price, value and the network over time</h2>\n<p>The live cost per minute is what gateways paid an orchestrator: the sum of the expected value of the tickets they sent (face value × winning probability, spec/records.md §3.7) over the sessions' minutes; the advertised price is what its newest capability snapshot said; SLA per gwei is its SLA score in points per 1,000 gwei a minute of live video. The home page's charts draw, per day, the gateway-observed jobs, their success rate, live E2E latency (p50, p90) and output FPS (p50) per model, the GPUs seen and warm models in the capability snapshots, the median advertised price over orchestrators, and what a minute of live video cost; a day without data has no point (spec/site.md §6).</p>\n"
         body += "<h2 id=\"verdicts\">SLO verdicts</h2>\n<p>Each orchestrator's SLO over a window is <strong>met</strong>, <strong>missed</strong> or <strong>not judged</strong> (spec/scoring.md §8, §11.6). It is missed when its failure rate reaches \(Format.percent(model.profile.maxFailureRate)), its \(model.profile.e2eLabel) exceeds \(Format.ms(model.profile.sloE2EMs)), or its score falls below \(Format.score(model.profile.minScore * 100)) — a failure observed is evidence however few the jobs. It is not judged when its score rests on a placeholder: a latency or FPS component with \(model.profile.fewSamplesRule), or a network benchmark with fewer than \(model.profile.benchmarkMinRows) values from the \(model.profile.benchmarkDays) days before the window (a <em>partial benchmark</em>), is scored ½ or pulled toward ½, so the score says nothing either way. A day without jobs has no verdict at all.</p>\n"
         body += "<h3 id=\"excused\">Sessions without an orchestrator</h3>\n<p>A live session for which the gateway found no orchestrator (outcome <code>no_orchestrator</code>) is shown under the model \"\(SiteModel.Job.noOrchestrator)\": it failed for the customer, but no orchestrator served it, so it is excused from every orchestrator's score and counted only in the network's <code>excused</code> total (spec/scoring.md §7).</p>\n"
         body += "<h3 id=\"not-reported\">Jobs whose model was not reported</h3>\n<p>A job listed under \"\(SiteModel.Job.modelNotReported)\" has a record that names no model: typically a live session that failed to start before the gateway learned which model it would run. It counts against its orchestrator like any other job, in a group of its own (<code>\"model\": null</code> in the scores; spec/scoring.md §7).</p>\n"
@@ -270,5 +272,33 @@ extension SitePages {
         body += HTML.table(caption: "Files", headers: ["File", "What it holds"], rows: files.map { ["<a href=\"\($0.path)\">\(HTML.escape($0.path))</a>", HTML.escape($0.description)] })
         body += "<h2>Load the records</h2>\n<pre><code>gunzip -k downloads/records.sqlite.gz\nsqlite3 downloads/records.sqlite 'select pipeline, model, count(*) from records group by 1, 2'\nduckdb -c \"select * from read_csv('downloads/daily-scores.csv')\"</code></pre>\n"
         return HTML.page(title: "Downloads", root: "", current: "downloads.html", banner: banner, body: body)
+    }
+}
+
+extension SitePages {
+    /// What an orchestrator charges and what gateways paid it, per pipeline and model, over 30 days (spec/site.md §6.1).
+    func pricing(_ address: String, jobs: [SiteModel.Job]) -> String {
+        let days = (0..<30).map { UTCDay(number: model.lastDay.number - $0) }
+        var newest: [String: SiteModel.Snapshot] = [:]
+        for snapshot in days.flatMap({ model.snapshots[$0] ?? [] }) where snapshot.orchestrator == address {
+            let key = "\(snapshot.pipeline)\u{0}\(snapshot.model)"
+            if let kept = newest[key], (kept.startMs, kept.id) >= (snapshot.startMs, snapshot.id) { continue }
+            newest[key] = snapshot
+        }
+        let live = jobs.filter { $0.kind == .liveSession && $0.model != SiteModel.Job.noOrchestrator }
+        let byModel = Dictionary(grouping: live) { "\($0.pipeline)\u{0}\($0.model)" }
+        let keys = Set(newest.keys).union(byModel.keys.filter { key in byModel[key]!.contains { $0.costWei != nil } }).sorted()
+        guard !keys.isEmpty else { return "" }
+        return "<h2 id=\"price\">What it costs, the last 30 days</h2>\n<p>Advertised: the newest capability snapshot; paid: what gateways' tickets carried and their expected value per minute of live video (<a href=\"../provenance.html#network-charts\">how</a>).</p>\n"
+            + HTML.table(caption: "Prices by pipeline and model", headers: ["Pipeline / model", "Advertised price", "Paid price", "Live cost / min", "Warm", "GPUs"],
+                         rows: keys.map { key in
+                             let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+                             let sessions = byModel[key] ?? []
+                             let paid = sessions.max { $0.startMs < $1.startMs }?.paidMilliWeiPerPixel
+                             let snapshot = newest[key]
+                             return ["\(HTML.escape(parts[0])) / \(HTML.escape(parts.count > 1 ? parts[1] : ""))", Self.weiPerPixel(snapshot?.milliWeiPerPixel),
+                                     Self.weiPerPixel(paid), Self.gweiPerMinute(SiteModel.costPerMinute(sessions)),
+                                     snapshot?.warm.map { $0 ? "yes" : "no" } ?? "no data", snapshot.map { "\($0.gpuIDs.count)" } ?? "no data"]
+                         }, numeric: [1, 2, 3, 5])
     }
 }

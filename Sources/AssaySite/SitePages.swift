@@ -113,6 +113,7 @@ struct SitePages {
         body += "<p>Other windows: " + SiteModel.windows.map { "<a href=\"leaderboards/all-w\($0).html\">\($0) day\($0 == 1 ? "" : "s")</a>" }.joined(separator: " · ")
             + " · <a href=\"leaderboards.html\">by pipeline and model</a>, with every component of the score and its sample size.</p>\n"
         body += leaderboardTable(window: 7, pipeline: nil, model: nil, root: "")
+        body += networkOverTime()
         return HTML.page(title: model.descriptor.title, root: "", current: "index.html", banner: banner, body: body)
     }
 
@@ -142,15 +143,16 @@ struct SitePages {
         return sorted[rank - 1]
     }
 
-    func leaderboardTable(window: Int, pipeline: String?, model group: String?, root: String) -> String {
+    func leaderboardTable(window: Int, pipeline: String?, model group: String?, root: String, sort: LeaderboardSort = .score) -> String {
         guard let scores = model.windowScores[window]?.value else { return "" }
         let inputs = scores["inputs"]?["bundles"]?.list.count ?? 0
         let source = "<p class=\"source\">Computed by <code>assay score</code> with profile <a href=\"\(root)provenance.html#profile\"><code>\(HTML.escape(model.profile.id))</code></a> from the \(inputs) signed bundles that <a href=\"\(root)api/v1/scores/w\(window).json\">api/v1/scores/w\(window).json</a> names (<a href=\"\(root)provenance.html#chains\">their hashes and signers</a>); recompute: <code>assay score --dataset DATASET --day \(model.lastDay) --window \(window)</code>.</p>\n"
-        return source + leaderboardRows(scores, window: window, pipeline: pipeline, model: group, root: root)
+        return source + leaderboardRows(scores, window: window, pipeline: pipeline, model: group, root: root, sort: sort)
     }
 
-    func leaderboardRows(_ scores: JSONValue, window: Int, pipeline: String?, model group: String?, root: String) -> String {
-        let standings = Self.standings(scores, pipeline: pipeline, model: group)
+    func leaderboardRows(_ scores: JSONValue, window: Int, pipeline: String?, model group: String?, root: String,
+                         sort: LeaderboardSort = .score) -> String {
+        let standings = sorted(Self.standings(scores, pipeline: pipeline, model: group), by: sort, window: window)
         guard !standings.isEmpty else { return "<p>No orchestrator has scored jobs in this window: no data.</p>\n" }
         if let pipeline, group != nil {
             let live = standings.first?.live ?? false
@@ -177,19 +179,31 @@ struct SitePages {
         }
         // With test jobs in the window, a column of the tester's pass rate beside the organic score (spec/scoring.md §13).
         let tested = scores["scores"]?["tested"].map(Self.testedByOrchestrator)
-        return HTML.table(caption: "Orchestrators by SLA score over \(window) day\(window == 1 ? "" : "s") to \(model.lastDay) "
+        // What live video costs, and the score per gwei (spec/site.md §6): each header links to its sort order's page.
+        let costs = model.liveCostPerMinute[window] ?? [:]
+        let priced = !costs.isEmpty
+        func sortLink(_ order: LeaderboardSort, _ text: String) -> String {
+            order == sort ? "\(text) <span class=\"sorted\">(sorted)</span>" : "<a href=\"\(root)leaderboards/\(order.page(window: window))\">\(text)</a>"
+        }
+        return HTML.table(caption: "Orchestrators \(sort.title) over \(window) day\(window == 1 ? "" : "s") to \(model.lastDay) "
                             + "(profile \(model.profile.id): an orchestrator's score is \(model.profile.headlineRule))",
-                          headers: ["Orchestrator", "SLA score", model.profile.unitName.prefix(1).uppercased() + model.profile.unitName.dropFirst(),
-                                    "Failure rate", model.profile.e2eLabel, "SLO"] + (tested == nil ? [] : ["Tested"]) + ["Last 30 days", "Regions"],
+                          headers: ["Orchestrator", priced ? sortLink(.score, "SLA score") : "SLA score",
+                                    model.profile.unitName.prefix(1).uppercased() + model.profile.unitName.dropFirst(),
+                                    "Failure rate", model.profile.e2eLabel, "SLO"] + (tested == nil ? [] : ["Tested"])
+                                    + (priced ? [sortLink(.price, "Live cost / min"), sortLink(.value, "SLA per 1,000 gwei/min")] : [])
+                                    + ["Last 30 days", "Regions"],
                           rows: standings.enumerated().map { rank, standing in
                               let history = self.history(standing.orchestrator, days: 30)
                               let withData = history.filter { $0.value != nil }
                               let label = withData.isEmpty ? "No daily scores in the last 30 days"
                                   : "Daily SLA score over 30 days: \(withData.count) days with data, from \(Format.score(withData.first!.value)) to \(Format.score(withData.last!.value))"
                               let testedCell = tested.map { [Self.passRate($0[standing.orchestrator])] } ?? []
+                              let cost = costs[standing.orchestrator]
+                              let costCells = priced ? [Self.gweiPerMinute(cost),
+                                                        Self.slaPerGwei(score: standing.score.map { $0 / 100 }, costPerMinute: cost).map { "\($0)" } ?? "no data"] : []
                               return ["\(rank + 1). " + orchestratorLink(standing.orchestrator, root: root), "<strong>\(Format.score(standing.score))</strong>",
                                       "\(standing.jobs)", Format.percent(standing.failureRate), Format.ms(standing.e2e),
-                                      standing.verdict.html(model.profile, root: root)] + testedCell
+                                      standing.verdict.html(model.profile, root: root)] + testedCell + costCells
                                       + [HTML.sparkline(history.map(\.value), label: label), HTML.escape(standing.regions.joined(separator: ", "))]
                           }, numeric: [1, 2, 3, 4]) + testedTable(scores, window: window, root: root)
     }
@@ -263,6 +277,14 @@ struct SitePages {
             let nav = "<p>Window: " + SiteModel.windows.map { w in w == window ? "<strong>\(w) d</strong>" : "<a href=\"all-w\(w).html\">\(w) d</a>" }.joined(separator: " · ") + "</p>\n"
             pages.append(("all-w\(window).html", HTML.page(title: "Leaderboard, \(window) days", root: "../", current: "leaderboards.html", banner: banner,
                                                            body: "<h1>All orchestrators, \(window) day\(window == 1 ? "" : "s") to \(model.lastDay)</h1>\n" + nav + leaderboardTable(window: window, pipeline: nil, model: nil, root: "../"))))
+            // The same leaderboard in the other sort orders (spec/site.md §6.2), when the window has costed live video.
+            if !(model.liveCostPerMinute[window] ?? [:]).isEmpty {
+                for order in [LeaderboardSort.value, .price] {
+                    pages.append((order.page(window: window), HTML.page(title: "Leaderboard, \(window) days, \(order.title)", root: "../", current: "leaderboards.html",
+                                                                        banner: banner, body: "<h1>All orchestrators \(order.title), \(window) day\(window == 1 ? "" : "s") to \(model.lastDay)</h1>\n"
+                                                                            + nav + leaderboardTable(window: window, pipeline: nil, model: nil, root: "../", sort: order))))
+                }
+            }
             for group in groups {
                 let name = SitePath.group(pipeline: group.pipeline, model: group.model)
                 let groupNav = "<p>Window: " + SiteModel.windows.map { w in w == window ? "<strong>\(w) d</strong>" : "<a href=\"\(name)-w\(w).html\">\(w) d</a>" }.joined(separator: " · ") + "</p>\n"

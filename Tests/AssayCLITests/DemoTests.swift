@@ -131,7 +131,8 @@ struct DemoTests {
         let scores = try JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(try Files.read("\(out)/scores-7d.json"))
         let ranked = SiteTests.ranking(scores)
         #expect(ranked.count == 7)
-        var expected = ["Leaderboard, 7 days to 2026-01-02", "Simulated data."]
+        // The network over time (charts with their tables) and what live video costs (spec/site.md §6): checked by axe-core too.
+        var expected = ["Leaderboard, 7 days to 2026-01-02", "Simulated data.", "The network over time", "Live cost / min", "Capacity per day"]
         for (address, score) in ranked { expected += [address, SiteTests.shown(score)] }
         let server = try SiteTests.serve("\(out)/site")
         defer { _ = server.stop() }
