@@ -90,6 +90,14 @@ public struct SiteBuilder {
         try writer.write("data/profiles/\(SitePath.component(model.profile.id)).json", profileBytes)
         try writeAPI(&writer, orchestrators: orchestrators)
         try writeCSV(&writer)
+        // Feeds and badges (spec/site.md §6.4).
+        let feeds = SiteFeeds(model: model)
+        for (path, feed) in feeds.feeds(orchestrators: orchestrators) { try writer.write(path, feed) }
+        for orchestrator in orchestrators {
+            guard let badge = feeds.badge(orchestrator) else { continue }
+            try writer.write("api/v1/badges/\(SitePath.component(orchestrator)).json", Self.json(SiteFeeds.endpointJSON(message: badge.message, color: badge.color)))
+            try writer.write("badges/\(SitePath.component(orchestrator)).svg", SiteFeeds.svg(message: badge.message, color: badge.color))
+        }
         progress("writing the records database")
         databaseDone.wait()
         try writer.adopt("downloads/records.sqlite.gz", try database.value!.get())
@@ -99,7 +107,10 @@ public struct SiteBuilder {
         ]
         described += SiteModel.windows.map { ("api/v1/scores/w\($0).json", "assay score output, \($0)-day window to \(model.lastDay) (spec/scoring.md §9)") }
         described += [("api/v1/days/", "one file per day: every orchestrator's 1-day SLO figures (the full scores: assay score --day DAY --window 1)"),
-                      ("api/v1/orchestrators/", "one file per orchestrator: its daily SLA score history")]
+                      ("api/v1/orchestrators/", "one file per orchestrator: its daily SLA score history"),
+                      ("api/v1/badges/", "one shields.io endpoint badge per orchestrator with a 7-day score"),
+                      ("badges/", "the same badges as static SVG"),
+                      ("feeds/network.atom", "Atom feed of every orchestrator's SLO changes and exporter outages; feeds/orchestrators/ has one per orchestrator")]
         described += SiteModel.windows.map { ("downloads/leaderboard-w\($0).csv", "the \($0)-day leaderboard as CSV") }
         described += [("downloads/daily-scores.csv", "every orchestrator's daily SLA score as CSV"),
                       ("downloads/records.sqlite.gz", copyRecords ? "every record of every bundle, one row each, its main fields as columns and its canonical JSON (SQLite, gzip)"

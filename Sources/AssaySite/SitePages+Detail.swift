@@ -25,6 +25,10 @@ extension SitePages {
             body += "<p class=\"status\">No scored jobs in the 7 days to \(model.lastDay): no data.</p>\n"
         }
         body += otherProfileScores(address)
+        let name = SitePath.component(address)
+        body += "<p>Subscribe to its SLO changes and outages: <a href=\"\(root)feeds/orchestrators/\(name).atom\">Atom feed</a>"
+            + (week?["slo"]?["score"]?.int == nil ? "" : " · embed its badge <img src=\"\(root)badges/\(name).svg\" alt=\"SLA 7d badge\" height=\"20\"> (<a href=\"\(root)api/v1/badges/\(name).json\">shields.io endpoint</a>)")
+            + ".</p>\n"
         body += "<p class=\"source\">From <a href=\"\(root)api/v1/scores/w7.json\">api/v1/scores/w7.json</a> (profile <a href=\"\(root)provenance.html#profile\"><code>\(HTML.escape(model.profile.id))</code></a>, the bundles it names: <a href=\"\(root)provenance.html#chains\">Provenance</a>); daily figures from <code>api/v1/days/</code>.</p>\n"
         // Score history, up to a year.
         let year = history(address, days: SiteModel.historyDays)

@@ -113,6 +113,7 @@ struct SitePages {
         body += "<p>Other windows: " + SiteModel.windows.map { "<a href=\"leaderboards/all-w\($0).html\">\($0) day\($0 == 1 ? "" : "s")</a>" }.joined(separator: " · ")
             + " · <a href=\"leaderboards.html\">by pipeline and model</a>, with every component of the score and its sample size.</p>\n"
         body += leaderboardTable(window: 7, pipeline: nil, model: nil, root: "")
+        body += "<p>Subscribe to every orchestrator's SLO changes and exporter outages: <a href=\"feeds/network.atom\">Atom feed</a> (each orchestrator's page has its own, and a badge to embed).</p>\n"
         body += networkOverTime()
         return HTML.page(title: model.descriptor.title, root: "", current: "index.html", banner: banner, body: body)
     }

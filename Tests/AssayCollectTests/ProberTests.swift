@@ -61,7 +61,16 @@ struct ProberTests {
 
     /// A stand-in gateway with `orchestrators` and a tester pointed at it, run through `day`; the records it staged.
     static func run(_ orchestrators: [GatewayStandIn.Orchestrator], document: ScenarioDocument, webhookReachable: Bool = true,
-                    afterPlanning: @Sendable (GatewayStandIn) -> Void = { _ in }) async throws -> (records: [JSONValue], standIn: GatewayStandIn) {
+                    afterPlanning: @escaping @Sendable (GatewayStandIn) -> Void = { _ in }) async throws -> (records: [JSONValue], standIn: GatewayStandIn) {
+        // The stand-in, its webhook and the tester share this process's two cores with the rest of the suite: never beside
+        // the other heavy tests, so a webhook answer is not held up past the gateway's refresh (a target_not_reached).
+        try await TestExclusion.exclusively {
+            try await runExclusively(orchestrators, document: document, webhookReachable: webhookReachable, afterPlanning: afterPlanning)
+        }
+    }
+
+    static func runExclusively(_ orchestrators: [GatewayStandIn.Orchestrator], document: ScenarioDocument, webhookReachable: Bool,
+                               afterPlanning: @Sendable (GatewayStandIn) -> Void) async throws -> (records: [JSONValue], standIn: GatewayStandIn) {
         let directory = try TemporaryDirectory()
         let webhook = ProbeWebhook(refresh: .milliseconds(30))
         let webhookPort = Port()
@@ -125,7 +134,7 @@ struct ProberTests {
         #expect(outcomes(4, "t2i") == ["failed_check", "failed_check"])
         #expect(outcomes(5, "live") == ["failed_check"])
         #expect(outcomes(6, "t2i-hang") == ["timeout", "timeout"],
-                "\(records.filter { $0["orchestrator"]?.stringValue == orchestrators[5].address }.map { "\($0["outcome"] ?? .null) \($0["latency_ms"] ?? .null) \($0["error_text"] ?? .null)" })")
+                "\(records.filter { $0["orchestrator"]?.stringValue == orchestrators[5].address }.map { "\($0["outcome"] ?? .null) \($0["error_type"] ?? .null) \($0["latency_ms"] ?? .null) \($0["error_text"] ?? .null)" })")
         #expect(outcomes(7, "t2i") == ["skipped", "skipped"])
         for record in records {
             let address = record["orchestrator"]?.stringValue ?? ""
