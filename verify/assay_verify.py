@@ -342,6 +342,8 @@ def validate_record(data):
     elif kind in ("batch_request", "llm_request", "byoc_job", "capability_snapshot"):
         if ("price_per_unit_wei" in record) != ("pixels_per_unit" in record):
             raise Invalid("rule price-pair")
+        if ("cost_wei" in record) != ("tickets" in record):
+            raise Invalid("rule cost-pair")
         for field in ("gpu_ids", "gpu_models"):
             texts = [t.encode("utf-8") for t in record.get(field, [])]
             if any(not texts[i - 1] < texts[i] for i in range(1, len(texts))):

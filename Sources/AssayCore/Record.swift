@@ -321,6 +321,9 @@ public struct Record: Sendable, Equatable {
                 throw violated("price-pair", self["price_per_unit_wei"] == nil ? "price_per_unit_wei" : "pixels_per_unit",
                                "price_per_unit_wei and pixels_per_unit go together")
             }
+            if version >= 4, kind != .byocJob, (self["cost_wei"] == nil) != (self["tickets"] == nil) {
+                throw violated("cost-pair", self["cost_wei"] == nil ? "cost_wei" : "tickets", "cost_wei and tickets go together")
+            }
         case .probe:
             if self["outcome"] == .string(ProbeOutcome.ok.rawValue) && self["latency_ms"] == nil {
                 throw violated("ok-has-latency", "latency_ms", "is required when outcome is ok")

@@ -458,6 +458,7 @@ enum RecordScanner {
             if view.schemaVersion >= 2 && !statusHoursRuleHolds(view) { return false }
         case .batchRequest, .llmRequest, .byocJob:
             if view.has(.pricePerUnitWei) != view.has(.pixelsPerUnit) { return false }
+            if view.has(.costWei) != view.has(.tickets) { return false }  // only version-4 batch and LLM requests have them
         case .capabilitySnapshot:
             if view.has(.pricePerUnitWei) != view.has(.pixelsPerUnit) { return false }
             for field in [RecordField.gpuIDs, .gpuModels] where view.has(field) && !stringsIncrease(view, field).increase { return false }

@@ -326,6 +326,13 @@ public enum RecordSchema {
                   "Median (nearest rank) of the non-zero input round-trip times, microseconds."),
     ]
 
+    /// The fields version 4 adds to batch and LLM requests (spec/records.md §3.7): what the gateway paid for the request.
+    static let jobCost: [FieldSpec] = [
+        FieldSpec("cost_wei", .weiDecimal, required: false,
+                  "What the gateway paid for the request: the sum of face value x winning probability of its tickets, exact."),
+        FieldSpec("tickets", .integer(1...1_000_000_000, unit: "count"), required: false, "Tickets sent for the request."),
+    ]
+
     /// The fields of a capability snapshot (spec/records.md §3.7, schema 4).
     static let capabilitySnapshot: [FieldSpec] = common(roles: [.gateway], "The gateway that received the snapshot.") + [
         FieldSpec("orchestrator", .ethAddress, required: true, "The orchestrator's Ethereum address, lowercase."),
@@ -350,6 +357,7 @@ public enum RecordSchema {
         if kind == .testJob { return testJob }
         if kind == .capabilitySnapshot { return capabilitySnapshot }
         let base = fields(of: kind)
+        if version >= 4, kind == .batchRequest || kind == .llmRequest { return base + jobCost }
         guard version >= 2, kind == .liveSession else { return base }
         return base + sessionEvidence + (version >= 4 ? sessionCost : [])
     }
@@ -436,6 +444,9 @@ public enum RecordSchema {
                 + "output_fps_sum_mfps at most samples x 10000000, latency_sum_ms at most latency_samples x 86400000, the samples sum to "
                 + "status_samples; a gateway record with "
                 + "status_samples > 0 has status_hours."))
+        }
+        if version >= 4, kind == .batchRequest || kind == .llmRequest {
+            rules.append(("cost-pair", "cost_wei and tickets are both present or both absent."))
         }
         if version >= 4, kind == .liveSession {
             rules.insert(("session-cost", "the advertised and the paid price are each a pair (price and pixels), cost_wei and tickets are "

@@ -179,12 +179,12 @@ public final class GatewaySessionizer {
         pendingIngest = pendingIngest.filter { !due($0.value.last) }
         if !ledger.isEmpty {
             let (floor, overflow) = watermark.subtractingReportingOverflow(2 * options.idleTimeoutMs)
-            ledger.evict(before: overflow ? .min : floor, keeping: Set(sessions.keys.map(\.request)))
+            ledger.evict(before: overflow ? .min : floor, keeping: Set(sessions.keys.map(\.request)).union(requests.keys))
         }
         for (id, request) in requests where due(request.last) {
             requests.removeValue(forKey: id)
             noteClosed("r:\(id)")
-            if let value = request.record(options: options, directory: directory) { values.append(value) }
+            if let value = request.record(options: options, directory: directory, payments: ledger.items(for: id).payments) { values.append(value) }
         }
         for (id, job) in jobs where due(job.last) {
             jobs.removeValue(forKey: id)

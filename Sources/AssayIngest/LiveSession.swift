@@ -336,7 +336,8 @@ struct BatchRequest {
         }
     }
 
-    func record(options: GatewaySessionizer.Options, directory: OrchestratorDirectory) -> JSONValue? {
+    /// The request's record; with `payments` (spec/gateway-events.md §5), schema 4 with what it cost.
+    func record(options: GatewaySessionizer.Options, directory: OrchestratorDirectory, payments: [Payment] = []) -> JSONValue? {
         let isLLM = llm || pipeline == "llm"
         let kind: RecordKind = isLLM ? .llmRequest : .batchRequest
         let requestID = safeIdentifier(id)
@@ -375,6 +376,9 @@ struct BatchRequest {
             if let ttft, ttft >= 0 { builder.set("ttft_ms", min(ttft, 86_400_000)) }
             if tokensPerSecond != nil { builder.set("tokens_per_s_milli", min(Units.milli(tokensPerSecond), 1_000_000_000)) }
             if let completionTokens, completionTokens >= 0 { builder.set("output_tokens", min(completionTokens, 1_000_000_000)) }
+        }
+        if !payments.isEmpty, AttemptCost.setCost(&builder, payments: payments) {
+            builder.members[0] = .init("schema", .integer(AssayVersion.capabilitySnapshotSchema))
         }
         return builder.value
     }

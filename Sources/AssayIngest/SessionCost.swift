@@ -148,15 +148,20 @@ struct PaymentLedger {
 
 /// The cost fields of one attempt (spec/gateway-events.md §4.5), from what paid its orchestrator.
 enum AttemptCost {
+    /// `cost_wei` and `tickets` (spec/gateway-events.md §4.5): whether they fit their fields and were set.
+    @discardableResult
+    static func setCost(_ builder: inout RecordBuilder, payments: [Payment]) -> Bool {
+        let tickets = payments.reduce(Int64(0)) { $0 + $1.tickets }  // each ≤ 10⁶; far from overflow for any real count
+        let text = payments.reduce(ExactDecimal.zero) { $0 + $1.value }.text
+        guard tickets <= 1_000_000_000, WeiDecimal.isValid(text.utf8) else { return false }
+        builder.set("cost_wei", text)
+        builder.set("tickets", tickets)
+        return true
+    }
+
     static func set(_ builder: inout RecordBuilder, payments: [Payment], signed: [SignedTicket]) {
         if !payments.isEmpty {
-            let tickets = payments.reduce(Int64(0)) { $0 + $1.tickets }  // each ≤ 10⁶; far from overflow for any real count
-            let cost = payments.reduce(ExactDecimal.zero) { $0 + $1.value }
-            let text = cost.text
-            if tickets <= 1_000_000_000, WeiDecimal.isValid(text.utf8) {
-                builder.set("cost_wei", text)
-                builder.set("tickets", tickets)
-            }
+            setCost(&builder, payments: payments)
             let latest = payments.max { ($0.time, $0.id) < ($1.time, $1.id) }!
             builder.set("paid_price_per_unit_wei", latest.price.wei)
             builder.set("paid_pixels_per_unit", latest.price.pixels)

@@ -291,6 +291,11 @@ public struct Simulation: Sendable {
         let duration = Int64(behaviour == .slowStart ? 4000 + roll(6000) : 600 + roll(2400))
         let end = start + duration
         let claimed = behaviour == .overReporter ? !down : success
+        if !down && kind != "byoc" {
+            // One ticket for the job (a 512 × 512 image's pixels at the orchestrator's price), named by its request id.
+            let ev = price(orchestrator) * 512 * 512
+            event("create_new_payment", start + 50, #"{"orchestrator":"\#(orchestrator.url)","capability":"","numTickets":"1","sender":"0x5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e","faceValue":"\#(ev * 1000) WEI","price":"\#(price(orchestrator)) wei/pixel","requestID":"\#(id)","clientIP":"","winProb":"0.0010000000","recipient":"\#(orchestrator.address)","sessionID":"pm-\#(id)","manifestID":"\#(id)"}"#)
+        }
         switch kind {
         case "batch":
             event("ai_batch_request", start, #"{"type":"ai_batch_request_received","timestamp":\#(start),"request_id":"\#(id)","pipeline":"text-to-image","model_id":"stabilityai/sd-turbo"}"#)

@@ -324,6 +324,8 @@ public final class SiteModel: @unchecked Sendable {
         if record.kind == .liveSession, let cost = record.slice(.costWei), let start = record.integer(.startMs), let end = record.integer(.endMs) {
             job.costWei = Price.integerPart(cost, cap: 1_000_000_000_000_000_000)
             job.durationMs = end - start  // a valid record ends after it starts
+        } else if record.kind != .liveSession, let cost = record.slice(.costWei) {
+            job.costWei = Price.integerPart(cost, cap: 1_000_000_000_000_000_000)
         }
         if let wei = record.slice(.paidPricePerUnitWei), let pixels = record.integer(.paidPixelsPerUnit) {
             job.paidMilliWeiPerPixel = Price.milliWeiPerPixel(wei, pixels: pixels)
@@ -340,6 +342,13 @@ public final class SiteModel: @unchecked Sendable {
         let price = record.slice(.pricePerUnitWei).flatMap { wei in record.integer(.pixelsPerUnit).flatMap { Price.milliWeiPerPixel(wei, pixels: $0) } }
         return Snapshot(id: id, orchestrator: orchestrator, pipeline: pipeline, model: model, startMs: record.integer(.startMs) ?? 0,
                         warm: record.boolean(.warm), gpuIDs: gpus, milliWeiPerPixel: price)
+    }
+
+    /// The cost per batch or LLM job of `jobs`, in wei (spec/site.md §6.2); nil without a costed job.
+    public static func costPerJob(_ jobs: [Job]) -> Int64? {
+        let costs = jobs.filter { $0.kind != .liveSession }.compactMap(\.costWei)
+        guard !costs.isEmpty else { return nil }
+        return Int64(clamping: costs.reduce(Int128(0)) { $0 + Int128($1) } / Int128(costs.count))
     }
 
     /// The live cost per minute of `jobs`, in wei (spec/site.md §6.1); nil without a costed minute.

@@ -289,20 +289,22 @@ extension SitePages {
             if let kept = newest[key], (kept.startMs, kept.id) >= (snapshot.startMs, snapshot.id) { continue }
             newest[key] = snapshot
         }
-        let live = jobs.filter { $0.kind == .liveSession && $0.model != SiteModel.Job.noOrchestrator }
-        let byModel = Dictionary(grouping: live) { "\($0.pipeline)\u{0}\($0.model)" }
+        let priced = jobs.filter { $0.model != SiteModel.Job.noOrchestrator }
+        let byModel = Dictionary(grouping: priced) { "\($0.pipeline)\u{0}\($0.model)" }
         let keys = Set(newest.keys).union(byModel.keys.filter { key in byModel[key]!.contains { $0.costWei != nil } }).sorted()
         guard !keys.isEmpty else { return "" }
-        return "<h2 id=\"price\">What it costs, the last 30 days</h2>\n<p>Advertised: the newest capability snapshot; paid: what gateways' tickets carried and their expected value per minute of live video (<a href=\"../provenance.html#network-charts\">how</a>).</p>\n"
-            + HTML.table(caption: "Prices by pipeline and model", headers: ["Pipeline / model", "Advertised price", "Paid price", "Live cost / min", "Warm", "GPUs"],
+        return "<h2 id=\"price\">What it costs, the last 30 days</h2>\n<p>Advertised: the newest capability snapshot; paid: what gateways' tickets carried, their expected value per minute of live video and per batch or LLM job (<a href=\"../provenance.html#network-charts\">how</a>).</p>\n"
+            + HTML.table(caption: "Prices by pipeline and model", headers: ["Pipeline / model", "Advertised price", "Paid price", "Live cost / min", "Cost per job", "Warm", "GPUs"],
                          rows: keys.map { key in
                              let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
-                             let sessions = byModel[key] ?? []
+                             let list = byModel[key] ?? []
+                             let sessions = list.filter { $0.kind == .liveSession }
                              let paid = sessions.max { $0.startMs < $1.startMs }?.paidMilliWeiPerPixel
                              let snapshot = newest[key]
                              return ["\(HTML.escape(parts[0])) / \(HTML.escape(parts.count > 1 ? parts[1] : ""))", Self.weiPerPixel(snapshot?.milliWeiPerPixel),
                                      Self.weiPerPixel(paid), Self.gweiPerMinute(SiteModel.costPerMinute(sessions)),
+                                     SiteModel.costPerJob(list).map { Format.fixed($0, scale: 1_000_000_000, digits: 1) + " gwei" } ?? "no data",
                                      snapshot?.warm.map { $0 ? "yes" : "no" } ?? "no data", snapshot.map { "\($0.gpuIDs.count)" } ?? "no data"]
-                         }, numeric: [1, 2, 3, 5])
+                         }, numeric: [1, 2, 3, 4, 6])
     }
 }

@@ -241,7 +241,7 @@ struct DemoTests {
         #expect((lowest["naap-sla-v2"] ?? 0) > (lowest["naap-sla-v1"] ?? .max), "\(lowest)")
 
         // What the sessions cost and what the orchestrators advertised (records schema 4): the slow starter is the cheapest.
-        var paid: [String: Set<String>] = [:], snapshots = 0, coldOffline = 0
+        var paid: [String: Set<String>] = [:], snapshots = 0, coldOffline = 0, costedJobs = 0
         let offline = simulation.orchestrators.first { $0.behaviour == .offline }!.address
         for day in 1...8 {
             let lines = String(decoding: try Files.read("\(Self.sample)/bundles/gw-a/2026/01/0\(day)/records.jsonl"), as: UTF8.self).split(separator: "\n")
@@ -250,6 +250,8 @@ struct DemoTests {
                 if record["kind"] == "capability_snapshot" {
                     snapshots += 1
                     if record["orchestrator"]?.stringValue == offline && record["warm"] == .bool(false) { coldOffline += 1 }
+                } else if record["kind"] == "batch_request" || record["kind"] == "llm_request", record["cost_wei"] != nil {
+                    costedJobs += 1
                 } else if record["kind"] == "live_session", record["observer_role"] == "gateway", let price = record["paid_price_per_unit_wei"]?.stringValue {
                     paid[record["orchestrator"]?.stringValue ?? "", default: []].insert(price)
                 }
@@ -257,6 +259,7 @@ struct DemoTests {
         }
         #expect(snapshots == 8 * 6 * 7 * 2, "a snapshot every four hours of each orchestrator's two live models")
         #expect(coldOffline > 0, "the offline-hours orchestrator's models are cold while its runner is down")
+        #expect(costedJobs > 100, "batch and LLM jobs carry what the gateway paid for them")
         let slow = simulation.orchestrators.first { $0.behaviour == .slowStart }!
         #expect(paid[slow.address] == [String(simulation.price(slow))])
         #expect(paid.count == 7 && paid.values.allSatisfy { $0.count == 1 })

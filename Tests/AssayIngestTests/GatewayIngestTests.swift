@@ -136,6 +136,26 @@ struct GatewayIngestTests {
         #expect(other["runner_version"] == "0.14.1" && other["node_version"] == "0.8.9")
     }
 
+    @Test("a batch request's payments, named by its request id, are its cost (schema 4); without payments it stays schema 1")
+    func batchCost() throws {
+        let t: Int64 = 1_767_966_600_000
+        func event(_ id: String, _ type: String, _ time: Int64, _ data: String) -> String {
+            #"{"id":"\#(id)","type":"\#(type)","timestamp":"\#(time)","data":\#(data)}"#
+        }
+        let lines = [
+            event("r1", "ai_batch_request", t, #"{"type":"ai_batch_request_received","timestamp":\#(t),"request_id":"job-1","pipeline":"text-to-image","model_id":"m"}"#),
+            event("p1", "create_new_payment", t + 10, #"{"orchestrator":"https://o.example:1","numTickets":"2","faceValue":"262144000 WEI","price":"1 wei/pixel","requestID":"job-1","winProb":"0.0010000000","recipient":"0x1111111111111111111111111111111111111111","sessionID":"x","manifestID":"job-1"}"#),
+            event("c1", "ai_batch_request", t + 900, #"{"type":"ai_batch_request_completed","timestamp":\#(t + 900),"request_id":"job-1","pipeline":"text-to-image","model_id":"m","success":true,"tries":1,"duration_ms":900,"orch_url":"https://o.example:1"}"#),
+            event("r2", "ai_batch_request", t, #"{"type":"ai_batch_request_received","timestamp":\#(t),"request_id":"job-2","pipeline":"text-to-image","model_id":"m"}"#),
+        ]
+        let (records, _) = Self.records(lines)
+        let paid = try Self.record(records, id: "job-1")
+        // 2 tickets × 262144000 wei × 0.001 = 524288 wei.
+        #expect(paid["schema"] == .integer(4) && paid["cost_wei"] == "524288" && paid["tickets"] == .integer(2))
+        let unpaid = try Self.record(records, id: "job-2")
+        #expect(unpaid["schema"] == .integer(1) && unpaid["cost_wei"] == nil)
+    }
+
     @Test("payments without a request, a second snapshot in the hour, and exact sums of odd probabilities")
     func costEdges() throws {
         func event(_ id: String, _ type: String, _ time: Int64, _ data: String) -> String {

@@ -66,6 +66,12 @@ struct SitePriceTests {
         #expect(byPrice.first == slow)
         #expect(price.contains("\(scores[slow]! * 100_000_000 / expected[slow]!)"))
         #expect(value.contains("SLA per 1,000 gwei/min <span class=\"sorted\">(sorted)</span>"))
+        // A batch or LLM job pays one ticket worth a 512 × 512 image at the orchestrator's price: 700 × 262 144 wei for the
+        // slow starter, exactly, per job (spec/site.md §6.2).
+        let jobs = (0..<7).flatMap { model.gatewayJobs[UTCDay(number: model.lastDay.number - $0)] ?? [] }.filter { $0.orchestrator == slow }
+        let perJob: Int64? = SiteModel.costPerJob(jobs)
+        #expect(perJob == Int64(700 * 262_144), "\(String(describing: perJob))")
+        #expect(SitePages(model: model).orchestrator(slow).contains("<th scope=\"col\" class=\"num\">Cost per job</th>"))
     }
 
     @Test("the home page draws the network over time, each chart with its table; a day without data has no point")

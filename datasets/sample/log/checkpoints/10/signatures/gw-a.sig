@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANjhmroz+XEhemCa7dblsgVAv4P55t7gNow/VBouW9Fl373zfure1Zs75rIxdFfnxFKwB5ku7HM0FW5TzNJw3ZgQ=
+— assay/assay-demo ND0ANjHGfwM+zuci8Urfeu5c88QWiDNnIvx6E8eb0335bur7izduO4Eg2B/XBIRzHj9ock5Y7cKkjhrbLUTpfOKqMgM=

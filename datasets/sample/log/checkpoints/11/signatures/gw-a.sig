@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANiWRoMYUUXhXyMhUso8p5XUdYtxHQW3vZhD1IFhJYm+W9kwux1hEsU8n30tozI1wj9KVhWaLuhC8GZV/Uea5aQQ=
+— assay/assay-demo ND0ANn8gfj1LIrXXmb8UWCidffbGGaFwfcBiEoQ+MLhhuWZVIXR2q4wCRKM7f9C1EuD3SYqfPo6h/Vx2uQ83ruwAjg0=

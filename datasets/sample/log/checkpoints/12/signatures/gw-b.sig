@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/IadMwlJ9AEgoOTerJ2ivygIiGFEB8njWLsfvl6PdlWSF5ldzsKSzxymO6czqU6MBNbkB4Qs/NpIXhNsJT6Nwg=
+— assay/assay-demo iltp04pZRjnJEnU6QWo8N6akpioRjy8mf92SD0PPE5LrvtYUexM0vvakbAHw6XKvGJ4tMfgCKvfKJR63c+DY/D6inA8=

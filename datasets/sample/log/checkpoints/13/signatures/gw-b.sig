@@ -1,1 +1,1 @@
-— assay/assay-demo iltp00iIhuYp7qzQ6tbyPEIktUKPFOL0Rg8Lxv5WMZpGnOYiDaw6GV4ms9dGWIDEcDn2xYCnyyt7TlDhOIlp+Z+xPAQ=
+— assay/assay-demo iltp0/mlvS7aaGNAZzNxSpFUdzPcbXVJK1Sl1NnzRh5/583Hpt67cysEItUUda0pCYmYwvMBG754hwCQvLzWWK4k2g4=

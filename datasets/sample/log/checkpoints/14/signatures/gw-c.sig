@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9AOeF2dXbxunLJiww7wdrNIL2CgEhbqSS6MPH050b7G/CdU3+boaXk2hd766CIrXBoWNBq8b9XiMvsDtZVdSeg0=
+— assay/assay-demo z4hh9PYO3LZ9X3zQi2S7SuN7KUElIrDcMpLWR5m9MvCHfVqBaspK6QF5zlNCnpbC3UETyS67s1hFBNTG8eRtZV/h0wc=

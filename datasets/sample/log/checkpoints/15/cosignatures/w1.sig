@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWIYwhtrlMKIO6zFk2KdhJJ9nA7NUx+pzk1uM2stqfQuSpC/wN1JMTy9Edd1frwpY5QXaplNM5/uYX17hbh37bIVMBA==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWIYwXiIC5YpKeXxxsVg0FkM0xYj2q0uPiaVTty9y99dWdmp6cujMjhu100yuARhGpM9u3/pyNc3mY1u3cYnylaeBBg==

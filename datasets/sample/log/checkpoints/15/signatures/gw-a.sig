@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANrZJuOz2t16uNte5B62u9a48HDjgLkmEklJuzOQFDmWcitiX9n1a6Zg8zVRMHRaYE0+SEcFYbmY40AmBRZmlKAU=
+— assay/assay-demo ND0ANod9CxEPqLHI1ndcXL4dEC1wDxN91djMNa36v6o6XWNZoPyxeG2ZXJ7ED9mFA4fqTZ1lh059JWSJNdw8vEtgmAk=

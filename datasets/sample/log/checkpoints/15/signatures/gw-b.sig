@@ -1,1 +1,1 @@
-— assay/assay-demo iltp06QyHQrDsjh11bLgpHqSZZxjx03zfKxR71r16H1YYYPVzNddUek2ZeEQEFcG8Q1aTWHipISzxOQJ0/CUBZptywE=
+— assay/assay-demo iltp09qTryf0Mdjr2SQak5QrYBsyUF9UmwKVlQPxO9gFoN+LZpkO0mmFfpZ7ytYhO9g7lgDgnHkDpq6uxH5bD0Nzegc=

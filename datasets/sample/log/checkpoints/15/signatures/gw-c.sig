@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9M8ZP5lHM4rrfQSIc/RBVgsfxqYmIM2yfMXBzCyraABsfx9MUr5CFgJFT3xgAdjvyivxaY04Iw1oSO+lehJzwwI=
+— assay/assay-demo z4hh9Ls/4pbpsCeMKD9PY4tjNctsVtjvNqMHQuOGNxV9En8/e3JS79VdruCAxNczGud0PMl1J/h4EUJJjQF5DjLVcQA=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANs2HA2X9tmaif+0PmIl9Fcrtvle9NUWFM6nHi92EIyJLNGw+HPzz9XyrrxCjnkqbk+JTnKtZwnKmgC4dz8BVggM=
+— assay/assay-demo ND0ANtJ8sHI8mOQ8xvCMHBXlvtCqdQXIMvBe11BocMtq6iTOKYm90Uax9Ge23ermTQI74WZDn71NZz52sZb+UtZsiAo=

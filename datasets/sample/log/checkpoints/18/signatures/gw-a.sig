@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANlesdudw7uq92SwbY183tMfaIXp8CIl0/ZHRChp3ENaBaeS8tESLu/ZUFxwz4iI7FjJgPbmpFTcYPp53L5hItAE=
+— assay/assay-demo ND0ANvXlksoB59EuKn/idtutV3ZHpJ1RdYjgQ2GIODzLdqrDiM6PNjYlz8NTLbpoPL6ny8f9/9cqhHzXhpxpAoK2ewA=

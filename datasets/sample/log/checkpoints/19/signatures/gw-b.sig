@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0zXVHEh09r65d0tJOLrY5NnTteIGn5mLZnA3fnuyseN/DWYEFzRelqRSj11+A97BrD9Qk7X9VQyhUKnHUj87vgc=
+— assay/assay-demo iltp0+Hyb/HDbYyrw2957w4mP7cat93mKrxh4LCMYj3XZzPCRga+4LFoNu5gP2VFYKdNmSPWzUh1N4JVTmxtrzSmNAg=

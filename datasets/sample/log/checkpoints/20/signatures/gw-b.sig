@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0279mhlRUqAp+woExZBJ8ORYjphd4pwvMVigaCMZqW2pEwXaDJsVLwuhNx8leelE4X/0lVvDZuDf9IVCy8GTlg0=
+— assay/assay-demo iltp090vf0GeGnHmb0SdW54Zn/8jVD1c2irKdvuupSmRSlbyaUQSIbKLvXQkw2+BZ7mTTR0RQHdySTrrpXsfmS4FhgE=

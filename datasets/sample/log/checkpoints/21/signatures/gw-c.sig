@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9EPxRXmBb/KKgfccV2zKE+iSvlRWjkYNNrelrhdzyzPNZZT47B6Er5/EZldAIJiOWmNRAzWRkI4chjogzNLz6gQ=
+— assay/assay-demo z4hh9DyDPSWXyIMPCOOmtMuptuhXcm2H84usN6YKvpwjhLZvdaixM7cRiyMe9JBTzHaWTqBRWL6bYx6rk2AXkQYEegw=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewigs6BANynpCT0htOdLpKZqix+y08OqHyXr5go2mHMON6AEyK0gjqvF+8BgmL+ZKMiuHcjAzpGAAbhXawSGqPBw==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWdewOG78ODGOqZNjLqDiDWOQxTOTT6QWSOjwLdrGu6wBEeqqTKNiTEki6Mwnyc0AXsOuJFFXVdM6UMF9qkvr+cW0Dg==

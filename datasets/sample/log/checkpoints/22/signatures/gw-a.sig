@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANtBmsWd+9+lW/vteV9t/m/ek3HsyNa+oMVqxwfAUqLvTVlvdsgZah8/9hseypGpjLQpG7O5Z7tNhSFJ9mF5m3wE=
+— assay/assay-demo ND0ANrtjR4R2Elcb2wuUiQIJD9LbhArSFkZ4zs6AZtvYVozIZ8xxHWo5wgWr69wzIs5z17q4+2DsuvRAKrWkZSBu1Ac=

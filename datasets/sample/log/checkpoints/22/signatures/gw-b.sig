@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/jDbxtii3v8H7GDP3Q6se/eAws5thh+RC4xacjtm27uXPY75i73arY8DD7LVFKspwXqY0btL7Xgx8cRY5iZfAI=
+— assay/assay-demo iltp08cWTx2YmGddSt3vFUbYzEU2lPemqi+Xp79h/6MLyCV/mwF7rdcGAO5FbX8RkA2vO8w3APf/CIY3kDTFpbiedwc=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9B8vjhQqxXqd7GScjcxWDvxSKCl6zrIJikVlEN1bk5Tf2Zw8rkr47mICYv1UuCpWmcy3Yd/Wf6qiQ89nhFhL2gM=
+— assay/assay-demo z4hh9JqD0dJtaOilxfbtOiWmgLMmoABdKIPRvgV5FcVu8rNe/1iJ/xLi2I6MeodaH9BVvoYOnq+KIwxWTOv9XBgu9QY=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANs0m6hjyqJoGsBrob8zNjIueBfKDmUuCIGaYaDtHO+/aiNvR8J/y4RGc634VsMBRW9Ix+pUgQIYZLNdbUMdW1w4=
+— assay/assay-demo ND0ANjADe9vkGKJtweS+VTmLlQwyw6j0DRz454jRj7aVv/Xx/UFCRdVYM9VtmC4FluFAaZnvH3URFSlwIaBZ+Q3VDQQ=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANggmXeuMR7O2AASf9fltqLo46eYiV4avsaewQB7tb12HpwMJXZ/1ut0kw3IZhLxuJqxQl3VZJjIVZc55ZsAOWg4=
+— assay/assay-demo ND0ANqHvr1GT4YddA+ozZTbZyIxCzSes3UP2DNeuztYLoDImhROAIVBIyDjVL0SorteSMOw8oAcR0adfeZrc6Mx0cAA=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp04q8bvRb+zHIPV1RrB8eSm3kjcTEkxG9dyV3DOJA6XwoX+BQo3DA7gfaQz7vXypUKi5ocUHNKuNck0ticDK7zw4=
+— assay/assay-demo iltp0y+AoKcAeAOEsQB02bAGH61uf+VCeid2At9DuANHwUe7iJTYaMRZu83zn+Fr7P75bEHaAWZPTMojuMmhrE1TBgM=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp00m5FOAwmpH7DpjnMgwfR9pKmX1sx1FbXvGzaMPqL/W0F3wgo/cPeMhiBiKQU/kMPMsk/kvBGYXVf1M0Py6X5gY=
+— assay/assay-demo iltp06NWin4yvgKi2dX0debckPK5htfVJtqE7pZ6fZQld2yOrtP9LQ6kYEcrg3g616tAcZ0D/9/wtPz+E3zT/BGKiQk=

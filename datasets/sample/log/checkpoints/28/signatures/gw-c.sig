@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9G1SPTDhDD2yzDzQxjUxZTvBdtcixrzBd3KDGxZTmNZLsmO3YzGX2rwyMWNdZzO6ZK3YGvwfd+rVmC+iBJhJQAU=
+— assay/assay-demo z4hh9AUy0zAvTNsn3KD24HMo4gvDdcahkHYSp7VOpNiJL1kyFEb9nPOw8bvWX3hD50yxL99C+8tPEbgB/ZviqaT8yw0=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpWykwbLD8NhvnEMnGwYwIG7KPZelarotuFy7AFXHPLOFKZap8eSbCHhXmyd7hPgTC7fOH1bUGa9lIA8tkbYh0Le7fBQ==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpWykwQUtoCErCBUSYG68hldFodnGR+03Vd6HGPqOLAZzGC7sNoaZs9jc84hP7aRhsxeHyHNMFnYXvz4eKl/+gTTNZBA==

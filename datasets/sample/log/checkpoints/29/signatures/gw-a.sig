@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANs2ehJ51mhJvXbdLRUR1V9H4ojUjWxUooLTrmRQFVlxrgsNdVFA41Q/++3/U3OfPBtvphCD3cY0vet1RjCIKzQU=
+— assay/assay-demo ND0ANt7mO+VuexKVVS41I3DBWrOogyHtzOBsDfCAJtnT/jFO4ecTXTx5Tmz5Ma5ZWvWo/DklK6RIJezt/BBJTPZ3zAI=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp01zkUNsXlm2UmORYCW1A2ktkINNGy2Tn216rDSJ+4Usu+3OthgII9zfuNIh0JuPinWS0194U/uYedalGxUqjdQE=
+— assay/assay-demo iltp0wsNtSyYfaqfxRnhOWLxNAT+k2WGtoaIzw8ZmooMb+oNfuuMquVJeiLTM6ahiwOYivsGSr8hANH9nZj+t1R0tAg=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9N0uEmFdqzsB3KGEt4rM8sD5Q85v2jell4KGlZDqh8Aqp6ZnVepTOm4cGS8g4+scRbg+7408/IIRqZNxfOzcvQU=
+— assay/assay-demo z4hh9PxonCF4ARENPvqErEa7Q+JqAxiR6bWEZ96gnCseOavVKmZ7egAw44OGsWVQWwHtMsGlNWUR8JsJADJP4szSpQc=

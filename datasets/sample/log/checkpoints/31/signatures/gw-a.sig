@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANq1DuZDzvd4XlR5dIk3IbqO84QH6US1JgJLxiHZiGxedxl/6zyXinawUT0QqJeOhrpA0YkOkabv5zzeoPPwTGAo=
+— assay/assay-demo ND0ANoQyAyx/gXu0FVSbDAR36lkIEZfIICgweNK5Ac0PVlOXDpsQb5PMDATV1+UeoggmFv73mZjXLtFJsra4ENGr0Ak=

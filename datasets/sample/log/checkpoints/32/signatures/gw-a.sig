@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANv/N8fEWk9tGBMpYooYxo8zMytp3K1rbCMJLPMYwwJ47w7sZ7lw6qX1+gfKW1/ohyzXWTGPVSBAgTReSCLgvPws=
+— assay/assay-demo ND0ANiaKTZ2r99fJ3wbN/0On5548rQFuHKTOZ5kMaMzyetXE7EBVSM+bplCWekQn23mnwaLBjj6JcBlz4htDDw9AqQ0=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0wJh5gIhqJ0sHKzwpKYZfnjVqtsTDet4AQqIqo4o55N53a2j+cZIl7mEkhK8CCf/ynjWiaGajXQznxaRLB29tgE=
+— assay/assay-demo iltp0z0jsB69c04P30yrVOkdPq4YoNw3PWBdBpUamIXg9JdGW/xlRqKvO3dj7oc+Vpd5AXYekhKIAnbdEk9VoZrq/gk=

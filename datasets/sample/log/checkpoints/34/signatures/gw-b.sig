@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0xSGoodTdCz39xNy0uP1WuTl4w/2yJJ5qfI2aRZ6fR5JbdnKs9Th/KG0uKeO+nz7rdEPxr21Y36RPgfphKivMwU=
+— assay/assay-demo iltp025IKeyqUQ1e7y34Rhac3uUK9iiW/nzrSG4fmzMnK03xXSS9832gsL3kL/55BNeimPMbmzXgfKKIw4t2Ifj9vgs=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9DHQCi22NbtCqUPFqq3xntzwHOT1kE+Id4epSevXArUQ9OGmDLZFoLSTigio8RAAnodE7Pf6rVEOezNZu8G2mAI=
+— assay/assay-demo z4hh9HToLkpacHyWtMv/KSmAUwbNNC58dFshgB0MqV11M2jpHZ5g+EQ+LEcB92MbuEkUstG838GslE4GXwF95HDm7g0=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXHqwhS7GSBrr0FnmVJvx5RIvo6l2+nkT7m2668BrgJXOIy6tFGe6dk6Vaen+c1sQCna1SXh/HRnMear8VmoZfzJ2AQ==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXHqwnf+S37GLLIror9og0pLf1r+tso3W8PubC2sO/m3Xqia5VV79FWutxmdUSeQACx7GnsGPvsgxPeXPln46vafhCg==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANggtzhmuDYBV2ETI6x5eyhEN0PXfHBhCJzRJRUQXXul8rKdnqtrfV2qju+JjqsJSVOTBk33Vqmg80oEdRfUmvAM=
+— assay/assay-demo ND0ANoBv8RuwXKbP+JFqzFoxjuTcE96OSbmQf+COB4lw/GsBVT8BgCL7WAUPHWInPGyMwhOrrvLKObEmpdLPq/rafAU=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp00anyJArEjPJG3ewlfQl4/i/8/tPAAIhkSeVd1qJ/YsFvjF/YagRrqiXJH1wm5FL7p6TFaOx+oN+bs+GMEbXkwA=
+— assay/assay-demo iltp0wp+X8RnToVjcpNTeybStFEZl/Zi0Tufy5r+w/D/BxjAvkoDibMfzjlQ2x8Bn4xc3xMcUG6aZbkkLdpAxyygkQ4=

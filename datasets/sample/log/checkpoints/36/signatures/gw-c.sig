@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9D6jqAHB5Y03Rh6JSSB8FjpXUDRjPiXkgzUub37jDDY7to2gy5e4E8bPb44fjufBBu7U8rOh4YBzpPmGL++ZUgs=
+— assay/assay-demo z4hh9LpfF1S0ITpWEQyyTrMdhL/mN0jcZmOsTOmVWZataZ/1Mdeif+bPmxPSucPLej3Aq0aI3OCKrRWvq5kILQqjgQE=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANk4DzLYxgH7zE/HnCBHTJpKmBZoLTVU1wPcdeneK7z7LZ9G5IcEyl5XmMBR5zMl/yaR25qXKSnSnw7CMljtrDg0=
+— assay/assay-demo ND0ANjCjRITTZ4XuU1pFvoiSh6NFPQiH8OXBy2SblbNQC/zKBAFVkH+/i6/WAuRFQ5MnhprOiwPNtQd3nwbTuGDLbgc=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANl03pJdm5RserxQ7zhGjMYTGmgOJI2PakbZ5QrF8tdwwd/JLO+BHPb1F3UKoAyCZ28KxHKcQcaHl6AWOrlC/kQM=
+— assay/assay-demo ND0ANsXAhe7hgKMJBaCjMxzIAerfyQ+z6lw1PiC7uukG+n69vDdP/RcfgOsHoJoxp6Pwu53XfYe9GD7dO2QgVsBGJQ8=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANkVPvM8LkNzTYpF2BQr/AciwpzI3V9arRvGABMAgZltwlhysBD3V+tt2NBMqR1QEhRhRdJgCwKWmwSN7o3WBBAg=
+— assay/assay-demo ND0ANr6+XIeMH32nmravrgO9RGBul+E6c1hf/j7nTrgicPbG8bHfAUr9XL/GNxCKYdpMEj/lozv8/RAEwrUup5Q9Rws=

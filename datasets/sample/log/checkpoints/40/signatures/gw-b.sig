@@ -1,1 +1,1 @@
-— assay/assay-demo iltp001F7TEwkyFN3s2cqj0mSRBZ5EvPeawyi3EEkDEgPCdVm9EY+vdxgcw5uRvrTc1JZa4jxMMRoo7qereUnyHNFgI=
+— assay/assay-demo iltp06MWh6kOtO+cIa51tIsFX/aizKNH8RwRiCnKTaM8ZnsgSy70CD9yt2exrquWKosjPisCC5DsrootT8PPGBlrXAo=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0zpNmBvN+KJunFrCc2KisfXlcqkaSy39SFSpYA7/bW0lyoNVlqgDU6B05JEf1hLrqIde6lGzAGmGTpSNyrqtIgY=
+— assay/assay-demo iltp06naS4goBiNtkLgnSkxK+uozTYLxO4PY3w1cs5gBEkGwX3PCduF814roMo2YQAl6jJaXo9WnkG/K2QNfe1bULAs=

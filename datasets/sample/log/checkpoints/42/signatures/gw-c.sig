@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9BoEa8rbB96elU14DR2m3wELs9ZlZ/MsnKwxjPJH2TGQlobsAXfrRBTTp0Geq/wwMocaltP1XwXaasw90vP4/AU=
+— assay/assay-demo z4hh9DFWZMeU9NP4IzbXd9snCAl3lDUFAdWAaBvqUp3ReJ2I9RSP03La67rCFdFSttgbFmZ+JNKExsEeDuTLeks36QY=

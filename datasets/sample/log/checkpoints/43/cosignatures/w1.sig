@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcwwIE+8YkrLX8JBVDvkZaTlWZnfbOg7qhequwZgyA4tc5vAOeuLwdZPlr/vuAkHm03KadPhDwS3ZHZaGUhef9bzDg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXcwwI61GLtax3y4FOEU56nya9qqM6mUgI4Clbz8nmKfpyxiFhVdGVP1VnI7I7PiwaJQ6F+E90+wwZH1nmVaT4Ex/Cw==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANl2yCp/MfQwucZgGA67XUH9+6FLRp+8C129Iq6cDtBW/dazoMKC3uO9+HDwfBoZa2dMJ/R1EPZfrbLueGt35NQg=
+— assay/assay-demo ND0ANoISYRpMkAohdfHxUR1yLeOOtSIBX7cOsGIWklMcrcD8P8/s4ay7Nt+pCjKm5dwqQ3MFmq6tX3qJ6nGLcsrS7wM=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp003MTlo3ciyfrFMJm7O5ABvE7Rd5/kJgsZ3E0WARPF6k8Iq+BVNQjj820wRc4fBELyYdEVsj1erzmq4uzJOfzA4=
+— assay/assay-demo iltp0yaORPvV1n/3/ChgNWyQUZ+spajTZ3UzustYLM2hRTi2zqjiY2UmTRh29Y1LXZixyHcdjEnToh4zSLEYc2lepAU=

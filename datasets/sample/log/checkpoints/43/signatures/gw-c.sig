@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9A2Tk0k5UGnm2s+FRx3va3klkudvHzNbfoTX62h1tlksjZoMiDQSQIpBh/zgTAIZcOJXy+PrbdnFTIr3pJ54zgQ=
+— assay/assay-demo z4hh9H/a3r5spyz9b4Fgz70qwva0+PbZ2Pz4Ci1DK5r7hRI/XyWRQU6gj6yyXT2kDb5AQ0sk9Y4yxDCcVeKweeFZbQ4=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANuJ90pYWOelH8+KTg8J6Mp+RrTQDzfQv66zu+hzzvure2QXldGILkj1QIut4iu7j4l2r7owQRZDhfpepmh6P6w4=
+— assay/assay-demo ND0ANmJEwEC+5wGqll8FJoeMJhqZmg7HEeByVCcqJeqT1FtlF1iOtJjGXWytKrMpgks6QiNKrhUYXzZETQ3yc2rZsQE=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANrttnJdej9Vs7elQPY8J7bDiyLIffpGZb1rS/oMBVBV8xArZv8cV7E9Ss8f0pzRvbQarv78gXwrkzcVRZYQawQY=
+— assay/assay-demo ND0ANqxNqEaQpFw4K1IaFUzfJFq/EY9cXOam5NOu9L4ZioVfbAp3VFbeyDBTsHMGgNg0DE3XfMEXRdc8cJs3YR3AjAc=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0+J5WpYGFM+E2QsNOSOboLKS7rpqWo2iQ+JMzKk9dCmkGyNusyCNt+8RUty2idHXrju87XmSvjaK90abL8hZagk=
+— assay/assay-demo iltp03ZcGNlrvwR2MHAbw4Jmhs0RU5UCpKfpiQm3EW9geCfKutmkfYbos4f6rSOO0PZIpi1c5ibx80U3qK0cs/FYegk=

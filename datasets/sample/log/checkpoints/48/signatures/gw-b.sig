@@ -1,1 +1,1 @@
-— assay/assay-demo iltp00MZFcNdbrOY+V/aRt9uDFlG49CAd+ciN27gmwz/osNk0o4aT6UN56WZQ1P/brTcbnzNj3QLtIBmWFAc+C226A8=
+— assay/assay-demo iltp00RvY8vgkpyIf6Iy26gL1gseras6tSoQMwbJcxlCyqxiefrID6hb4VzsSA/p3jLI+4w5AdSt1F+uE/x4s51JswM=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9JH9hVzQdYgma2AFUsz781IBOD/wcrOpYtvgaQBD8Nt7spbHQh/QPFz638B3k7sFNhkknRs2V61H2we6l0mTXgE=
+— assay/assay-demo z4hh9DShfSp8JckD11kxB69cssIBAx802AeDVph3MxpZEaRlOpD7vFRfd5+0oFvLYv+a/Yx2s5C/mNmlG4+G+S0zpQc=

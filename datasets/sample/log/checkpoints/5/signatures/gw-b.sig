@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/q1+lnXbMxTRLzYAs6xk9d5r9EnbvziRFXMp0WwZoNZfEFilriS1YcfVv05ImHmFmn24x+jgPEe7OBBCE17hgw=
+— assay/assay-demo iltp0+eMdMMfl6xirupiIwayuvMwf/qwimKaY1lyQftTOW/f0oAHiMev9QfvYdalMCDfekyxHWaH62NF/VHT/tx3lAg=

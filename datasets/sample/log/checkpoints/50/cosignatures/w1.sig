@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2wKcc0ejYIQuIXm3dz67+2zjHIGgen2TvP8mhrlwTyAgEoNPWG+2Ec3etoSzXvtcGHOQ642tLOcqiCQXhk8WyiAA==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpXx2w6NLaw9NkGZ5VHHChWkwxMl/+KCqObKrQG9DAREyuBQzkus9eSr55yE3FGDh3v5G0VwC0Tiam8SYbzvo+N6BFAw==

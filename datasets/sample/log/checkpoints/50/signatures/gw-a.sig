@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANtxZDeHSjz7IiUvyh6V+HfNEBzbt+Oo0+KxI74zpMdN4+NucO5QYaNzu+ede29GtmMv0xVFp9M1yX/O845ZPGg4=
+— assay/assay-demo ND0ANuTMbTDNM5SdZFowFdixRW+RRFfAUlg/pGZ45C5XRRxKTyz+UDfB2PRVFUwWl0hxDlo0VdPeqKRL6kKL4l/Ejgw=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0/2Utql8BgzOzN2MI0FoHRCTxrt2isYWrxKl8xbiH3vEP2n44IxdtGNLPLG09ueg/69K6DjXo2RsbwwZgPMxkAE=
+— assay/assay-demo iltp01L3OJwCQCVAVT+XXcjhjTs5yYZbFtuhMXZj2ZPwDqnz6owL+KD2slTYgHZw0SsSaW6VNSbOmqQ4kO3XXHlrBQc=

@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9GuZCYUXgKKt9KWolsrKHF0qW6ZG07LfG15dbYO0v+7/h/NyHm++Wx1YOy9KFwsUCPyaX1wZI+2Ivz8/7OlaaAY=
+— assay/assay-demo z4hh9FBunLnZJrvGQIhQQGCPhp3jsoXZSW4uxvqpyUNqiBn9aHvci5s/J0NqH7bnDJZBc/D7IFDDI0m36Newu5qlcAQ=

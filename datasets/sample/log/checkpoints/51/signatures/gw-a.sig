@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANngiTO4Zbmglc4oYE5p13wLrjNjJXzsmJsaey67UfuudqdvqFbrx0zAYvfptRD+sm7DpGy1edHs035o+ZHhbkgU=
+— assay/assay-demo ND0ANvCTBH0WDeOFBldE9hyQUBBFvf1M3KU+aZCLDTSCf3GWzub63PrUWeWE0FO6c9ZhS32neCYhXb0YNDdJAwRzxwI=

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANmoK9XQ8uurRJL8qN3nrZYocAK7Gu6tyR5Hs/zMzqPkR0T33LwpsvNjDSeY7IZf6eMEa4vOrgTFg98R/JYZeRgo=
+— assay/assay-demo ND0ANvpxv4Jr6t+tNPlzQ1nHdQ9kyEvtblIbqevk77H3BqxL7PsoXJv63zns+O+2hxc/oFRRA9/xlgoGdw8uBa7Y/Qc=

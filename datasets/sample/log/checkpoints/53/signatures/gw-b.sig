@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02DMkE48yxuV3EIC7MuRqNmS4ZnnL716nCOAFE871KUtMNXIMpaspbewJZFP4bZJs3Hhxm1mNvaRpu9b/GGBwAk=
+— assay/assay-demo iltp04P0h3vZL/FKg0IR9U4vGX5vCdEb+GEuHrfwW1mosHJldI4KRtpgCvxNF4jrI+5bjfSPY4GtB2Bmh2MBOfC/iQI=

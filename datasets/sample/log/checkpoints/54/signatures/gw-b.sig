@@ -1,1 +1,1 @@
-— assay/assay-demo iltp02jUHZY/A/Ies/nZITMxeACoshBN69lw/LqpL9zc5fke4Fq8M+UyMN8AOCHyxK5E49wZKr3VWCo660UWK2EnyQE=
+— assay/assay-demo iltp03WtB9oDyfsaNLAeg/bLEZV/nCxS1ultzoQgUnLbYcs/3tz3+sO1OJUwPaxpTbqmfkXkLDQtswqUthOCGyXN+go=

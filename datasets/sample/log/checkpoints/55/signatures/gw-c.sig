@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9AVgR/CoSumZV+OzbhGo6YGqYVjspk+FIIGCDv+aZUV7Lb4ekkCKYz9YFklb2YRnVJFXkmkfqY7MzupXtua6fAk=
+— assay/assay-demo z4hh9Mug46IQg8Z4fQv8BmEJmbkSpQsq91XT+bHMz8gwWMGVuBXzDOT8xRO9hffEtidOSTFn0eXrVyu6QJaMA+xLLgQ=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8weWvRe5Dc0e/P1h3NNOl22sLNp9zYaF5TEcCsRwrtCQFmDPTjUYJqGILbJUPmRO2lRfCFNstLd/WJK30Nt3eaDg==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpYG8w+SCLHa43RfYVvtb9CYeHMjPq+9yjIG/5th1r6W/3DJ5l6x0MV3/kcLrWu39Au7cPojuzCbxirfdy4wpzXCfgAg==

@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANjFl6pbli9KXuWqduhnwMDEJ1FWsKCHwHkvo/P28YwIWOOTAXnJf3mt1xkcZI/vHFtabDCaA/YMsYDVlQuTbCA8=
+— assay/assay-demo ND0ANnBpWGIUMQHpgG6VQJ+0SMjpS/uCaAGjWht+djUQaUC/ze3qZzum/hDVuQT8yosIEFVDMgl209VQIhacomdTVgI=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp04hI1eoC60XQBICxr89MWAgVo4cIsa49Q34PkY6wiimO4mBAWwnwzycABUabVUhUq6KONPSngiV/bI4pEpksvwA=
+— assay/assay-demo iltp00oKgxAtOGX9stpnKgBKRgthyT2e7Rkz5hMJQtTTRHwdNANNPCiK5ysTd6dKnm03vBWuZFQuc40FmCq3ZXScMgE=

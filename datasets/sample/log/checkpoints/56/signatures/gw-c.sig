@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Ath2fcmhQMkMjk2aIA1Qi2Oxg7kEhX6L0IFYW0IfKFpVsHzZ3t3kSfIku/lMfoSkCbvb8YMZGueS5YcCdxxcQE=
+— assay/assay-demo z4hh9KwSLGXn6sceIrifT7+pm8KavNOGJkL+zV7Ccyo/XXp5xp2Mi7Dlog0Ls/MHF3us5NwJSEjSj+YgwMUc9WgnLws=

@@ -1,1 +1,1 @@
-— assay/assay-demo iltp0xiHZ8AS4s4qTYxFOqUCdByJ7W5aa8Wl9z2LbYVf/Kbpvsq32CD1moM45RSeoWqvf1Vu+8Ul5SpXkx3Xp1HfnQI=
+— assay/assay-demo iltp0zceLUd56ZFWsuYNs3Zy6wNxYVJgtECBQ48RSc/tL+qWQ6FP0ajMUKLByEagyW3JJBogjfzYgPFxIxP2J/1GAwU=

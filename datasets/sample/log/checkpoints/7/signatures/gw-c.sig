@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9Bf71L/DoK4bYxcIIAm1Wt8Wmd/OMbB4yEweBj1TOAheK976gpCDxewgcH1oUqmpyKxjnhcrfYTsIDPxLCuO6gw=
+— assay/assay-demo z4hh9E5kyzywwVu1wznO91D9QgFTk49PieWnRQi78N7CZo7q0ZocXOufjK1B9YlLOzGPyKe4HxeZDdysPK9fhK1oSgo=

@@ -1,1 +1,1 @@
-— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwu1HYy5gl1exkRj2+CxdM2EvNu4VvILFwhQIZqE1HKN7twHsP5240D0WB/L72R2MSqIfWAs47lydXQCuKsgFvAQ==
+— witness.assay-demo.invalid/w1 f5qDZQAAAABpVzSwigOr9Dpg7affgeLimT6oETett+ytmADsxnf68wQko4+rVSzPy7sjhdvghHFnRLu/Sl7bbGwB/zOBpqFrtCOhAg==

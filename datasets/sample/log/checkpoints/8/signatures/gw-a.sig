@@ -1,1 +1,1 @@
-— assay/assay-demo ND0ANh3J+VN44ibir2fvZmM4H77amTr4YsLvY2HZeiSF7mHdHi6FXopmNrLfEJwgSF1oHlur1py/tjCFTCs3OEjMgAo=
+— assay/assay-demo ND0ANlaLhM3d4pGSA6K05EG7OnrIHI/9qVGue0GkNw3/qf/8Bd6Grt0ZQH/SIf4js7Y8hFrk6oWZLhn0uoYdD55dHQg=

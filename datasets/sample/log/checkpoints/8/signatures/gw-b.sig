@@ -1,1 +1,1 @@
-— assay/assay-demo iltp00TC4glr53UckUEu5eIt3S1Zp5IqXMvw6e9xUHuCaLTtjADvge9yX/sshUri6WbqKhvgYbFnh4I+B/2iiOkZjQA=
+— assay/assay-demo iltp0ydR4eYr7XqCEsiAg5yFpETfdt1ncUNq3CJuuhao5yUstKJFSB8xgmJsnVs/TJcJtCW3mHfXtzMlN/tJ0yqT2go=

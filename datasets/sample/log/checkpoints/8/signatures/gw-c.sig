@@ -1,1 +1,1 @@
-— assay/assay-demo z4hh9OhKrOo9g+gEd9Sg23HHx2byS8L+ZxIBOt9h8G91zm3gKeIFwrRi1JwEz+EkZUfXK8nHydP3q40mFjEK3ivivQs=
+— assay/assay-demo z4hh9FRCKoff4QrmlKhoTwuISLXjgtm5qYJBduhKpgq2Io7svHvwy34DNsa11KICwPQhARC219fP8lB0vB9e0rNjxA4=
