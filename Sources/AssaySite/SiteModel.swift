@@ -33,6 +33,12 @@ public final class SiteModel: @unchecked Sendable {
     public let snapshots: [UTCDay: [Snapshot]]
     /// Per window: each orchestrator's live cost per minute in wei (spec/site.md §6.1).
     public private(set) var liveCostPerMinute: [Int: [String: Int64]] = [:]
+    /// Per window and `groupKey`: an orchestrator's cost in one pipeline and model — per minute of live video, or per
+    /// batch or LLM job — in wei (spec/site.md §6.2).
+    public private(set) var groupCost: [Int: [String: Int64]] = [:]
+
+    /// The key of `groupCost`.
+    public static func groupKey(orchestrator: String, pipeline: String, model: String) -> String { "\(orchestrator)\u{0}\(pipeline)\u{0}\(model)" }
 
     /// What the site keeps of one capability snapshot (spec/records.md §3.7).
     public struct Snapshot: Sendable {
@@ -184,6 +190,8 @@ public final class SiteModel: @unchecked Sendable {
             let days = (0..<window).map { UTCDay(number: lastDay.number - $0) }
             let byOrchestrator = Dictionary(grouping: days.flatMap { jobs[$0]?.values.map { $0 } ?? [] }.filter { $0.orchestrator != nil }) { $0.orchestrator! }
             liveCostPerMinute[window] = byOrchestrator.compactMapValues(Self.costPerMinute)
+            let byGroup = Dictionary(grouping: byOrchestrator.values.joined()) { Self.groupKey(orchestrator: $0.orchestrator!, pipeline: $0.pipeline, model: $0.model) }
+            groupCost[window] = byGroup.compactMapValues { jobs in jobs.first?.kind == .liveSession ? Self.costPerMinute(jobs) : Self.costPerJob(jobs) }
         }
 
         progress("scoring \(Self.windows.count) windows")

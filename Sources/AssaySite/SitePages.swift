@@ -158,10 +158,16 @@ struct SitePages {
         if let pipeline, group != nil {
             let live = standings.first?.live ?? false
             let statistic = model.profile.valueStatistic
+            // What gateways paid each orchestrator for this pipeline and model (spec/site.md §6.2).
+            let costs = model.groupCost[window] ?? [:]
+            func cost(_ orchestrator: String) -> String {
+                let value = costs[SiteModel.groupKey(orchestrator: orchestrator, pipeline: pipeline, model: group!)]
+                return live ? Self.gweiPerMinute(value) : value.map { Format.fixed($0, scale: 1_000_000_000, digits: 1) + " gwei" } ?? "no data"
+            }
             return HTML.table(caption: "Scores of \(pipeline) / \(group!) over \(window) day\(window == 1 ? "" : "s") to \(model.lastDay)",
                               headers: live ? ["Orchestrator", "SLA score", "Reliability", "Quality", "Coverage", "Startup success", "No swap", "Output viability",
-                                                "PTFF \(statistic) (samples)", "E2E \(statistic) (samples)", "FPS \(statistic) (samples)", "Sessions", "Regions"]
-                                  : ["Orchestrator", "SLA score", "Success", "Latency median (samples)", "Jobs", "Regions"],
+                                                "PTFF \(statistic) (samples)", "E2E \(statistic) (samples)", "FPS \(statistic) (samples)", "Sessions", "Live cost / min", "Regions"]
+                                  : ["Orchestrator", "SLA score", "Success", "Latency median (samples)", "Jobs", "Cost per job", "Regions"],
                               rows: standings.map { standing in
                                   let row = standing.entry
                                   func component(_ name: String, _ format: (Int64?) -> String) -> String {
@@ -173,10 +179,11 @@ struct SitePages {
                                       return common + [Format.percent(row["reliability"]?.int), Format.percent(row["quality"]?.int), Format.percent(row["coverage"]?.int),
                                                        Format.percent(row["startup_success"]?.int), Format.percent(row["no_swap"]?.int), Format.percent(row["output_viability"]?.int),
                                                        component("ptff", Format.ms), component("e2e", Format.ms), component("fps", Format.fps),
-                                                       "\(standing.jobs)", regions]
+                                                       "\(standing.jobs)", cost(standing.orchestrator), regions]
                                   }
-                                  return common + [Format.percent(row["success"]?.int), component("latency", Format.ms), "\(standing.jobs)", regions]
-                              }, numeric: live ? Set(1...11) : [1, 2, 3, 4])
+                                  return common + [Format.percent(row["success"]?.int), component("latency", Format.ms), "\(standing.jobs)",
+                                                   cost(standing.orchestrator), regions]
+                              }, numeric: live ? Set(1...12) : [1, 2, 3, 4, 5])
         }
         // With test jobs in the window, a column of the tester's pass rate beside the organic score (spec/scoring.md §13).
         let tested = scores["scores"]?["tested"].map(Self.testedByOrchestrator)

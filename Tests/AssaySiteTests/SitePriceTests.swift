@@ -72,6 +72,13 @@ struct SitePriceTests {
         let perJob: Int64? = SiteModel.costPerJob(jobs)
         #expect(perJob == Int64(700 * 262_144), "\(String(describing: perJob))")
         #expect(SitePages(model: model).orchestrator(slow).contains("<th scope=\"col\" class=\"num\">Cost per job</th>"))
+        // Each pipeline and model's cost per orchestrator, as its leaderboard shows it (the sample's profile, naap-sla-v1,
+        // has live leaderboards only).
+        let t2i: Int64? = model.groupCost[7]?[SiteModel.groupKey(orchestrator: slow, pipeline: "text-to-image", model: "stabilityai/sd-turbo")]
+        #expect(t2i == Int64(700 * 262_144))
+        let live = try #require(all["live-video-to-video--streamdiffusion-sdxl-w7.html"])
+        let sdxl = SiteModel.costPerMinute(jobs.filter { $0.model == "streamdiffusion-sdxl" && $0.kind == .liveSession })
+        #expect(live.contains("<td class=\"num\">\(SitePages.gweiPerMinute(sdxl))</td>"))
     }
 
     @Test("the home page draws the network over time, each chart with its table; a day without data has no point")
