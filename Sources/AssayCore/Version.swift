@@ -15,6 +15,8 @@ public enum AssayVersion {
     /// The record schema version gateways write for live sessions and capability snapshots: 4 adds what a session cost,
     /// how clean its input was, and `capability_snapshot` (spec/records.md §3.7).
     public static let capabilitySnapshotSchema: Int64 = 4
+    /// The record schema version of batch and LLM requests that carry what they cost (spec/records.md §3.7).
+    public static let costSchema: Int64 = 4
     /// The newest record schema version.
     public static let newestRecordSchema: Int64 = 4
     /// The record schema versions this build reads.

@@ -24,6 +24,8 @@ struct CapabilitySnapshots {
         32: "segment-anything-2", 33: "llm", 34: "image-to-text", 35: "live-video-to-video", 36: "text-to-speech",
     ]
     static let capabilityIDs: [String: Int64] = Dictionary(uniqueKeysWithValues: pipelines.map { ($1, $0) })
+    /// Live video-to-video's capability id.
+    static let liveVideoToVideo: Int64 = 35
 
     var count: Int { first.count }
 
@@ -118,12 +120,9 @@ struct CapabilitySnapshots {
         if let ids = list(gpuIDs) { builder.members.append(.init("gpu_ids", ids)) }
         if let models = list(gpuModels) { builder.members.append(.init("gpu_models", models)) }
         if memoryValid && memory <= 1_000_000_000_000_000 { builder.set("gpu_memory_bytes", memory) }
-        if let capabilityID, let price = entry["capabilities_prices"]?.arrayValue.first(where: {
-            $0["capability"]?.integerValue == capabilityID && $0["constraint"]?.stringValue == model
-        }), let perUnit = price["pricePerUnit"]?.integerValue, perUnit > 0,
-           let pixels = price["pixelsPerUnit"]?.integerValue, (1...1_000_000_000_000).contains(pixels) {
-            builder.set("price_per_unit_wei", String(perUnit))
-            builder.set("pixels_per_unit", pixels)
+        if let capabilityID {
+            builder.set("price_per_unit_wei", OrchestratorDirectory.prices(entry)[OrchestratorDirectory.priceKey(capability: capabilityID, constraint: model)],
+                        pixels: "pixels_per_unit")
         }
         return builder.value
     }

@@ -259,15 +259,8 @@ struct OrchestratorDirectory {
                     gpus[key, default: []] += members.compactMap { $0.value["id"]?.stringValue }
                 }
             }
-            var prices: [String: (wei: String, pixels: Int64)] = [:]
-            for price in item["capabilities_prices"]?.arrayValue ?? [] {
-                guard let capability = price["capability"]?.integerValue, let constraint = price["constraint"]?.stringValue,
-                      let perUnit = price["pricePerUnit"]?.integerValue, perUnit > 0,
-                      let pixels = price["pixelsPerUnit"]?.integerValue, (1...1_000_000_000_000).contains(pixels) else { continue }
-                prices["\(capability)|\(constraint)"] = prices["\(capability)|\(constraint)"] ?? (String(perUnit), pixels)
-            }
             let entry = Entry(address: address, localAddress: item["local_address"]?.stringValue?.lowercased(),
-                              url: item["orch_uri"]?.stringValue, gpus: gpus, prices: prices)
+                              url: item["orch_uri"]?.stringValue, gpus: gpus, prices: Self.prices(item))
             byAddress[address] = entry
             if let local = entry.localAddress, !local.isEmpty { byAddress[local] = entry }
             if let url = entry.url, !url.isEmpty { byURL[url] = entry }
@@ -293,8 +286,23 @@ struct OrchestratorDirectory {
     /// The advertised price of `model` under capability `capability` by the orchestrator at `address` or `url` (§4.5).
     func advertisedPrice(address: String?, url: String?, capability: Int64, model: String?) -> (wei: String, pixels: Int64)? {
         guard let model, let entry = address.flatMap({ byAddress[$0] }) ?? url.flatMap({ byURL[$0] }) else { return nil }
-        return entry.prices["\(capability)|\(model)"]
+        return entry.prices[Self.priceKey(capability: capability, constraint: model)]
     }
+
+    /// A `network_capabilities` entry's `capabilities_prices`: per (capability id, constraint), the first valid price.
+    static func prices(_ item: JSONValue) -> [String: (wei: String, pixels: Int64)] {
+        var prices: [String: (wei: String, pixels: Int64)] = [:]
+        for price in item["capabilities_prices"]?.arrayValue ?? [] {
+            guard let capability = price["capability"]?.integerValue, let constraint = price["constraint"]?.stringValue,
+                  let perUnit = price["pricePerUnit"]?.integerValue, perUnit > 0,
+                  let pixels = price["pixelsPerUnit"]?.integerValue, (1...1_000_000_000_000).contains(pixels) else { continue }
+            let key = priceKey(capability: capability, constraint: constraint)
+            if prices[key] == nil { prices[key] = (String(perUnit), pixels) }
+        }
+        return prices
+    }
+
+    static func priceKey(capability: Int64, constraint: String) -> String { "\(capability)|\(constraint)" }
 
     static func isAddress(_ text: String) -> Bool {
         text.utf8.count == 42 && text.hasPrefix("0x") && text.utf8.dropFirst(2).allSatisfy {
@@ -317,6 +325,9 @@ struct RecordBuilder {
     mutating func set(_ key: String, _ value: String?) { if let value { members.append(.init(key, .string(value))) } }
     mutating func set(_ key: String, _ value: Int64?) { if let value { members.append(.init(key, .integer(value))) } }
     mutating func set(_ key: String, _ value: Bool) { members.append(.init(key, .bool(value))) }
+
+    /// Replaces the `schema` member `init` wrote (a record that turns out to need a later version).
+    mutating func setSchema(_ version: Int64) { members[0] = .init("schema", .integer(version)) }
     mutating func set(_ key: String, _ value: (wei: String, pixels: Int64)?, pixels pixelsKey: String) {
         guard let value else { return }
         set(key, value.wei)

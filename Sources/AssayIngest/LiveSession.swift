@@ -198,7 +198,7 @@ struct LiveSession {
             setErrors(&builder, sessionErrors.union(attempt.errors))
             AttemptCost.set(&builder, payments: paymentsByAttempt[index] ?? [], signed: signedByAttempt[index] ?? [])
             builder.set("advertised_price_per_unit_wei",
-                        directory.advertisedPrice(address: attempt.address, url: attempt.url, capability: 35, model: modelID),
+                        directory.advertisedPrice(address: attempt.address, url: attempt.url, capability: CapabilitySnapshots.liveVideoToVideo, model: modelID),
                         pixels: "advertised_pixels_per_unit")
             ingest.set(&builder)
             values.append(builder.value)
@@ -378,7 +378,7 @@ struct BatchRequest {
             if let completionTokens, completionTokens >= 0 { builder.set("output_tokens", min(completionTokens, 1_000_000_000)) }
         }
         if !payments.isEmpty, AttemptCost.setCost(&builder, payments: payments) {
-            builder.members[0] = .init("schema", .integer(AssayVersion.capabilitySnapshotSchema))
+            builder.setSchema(AssayVersion.costSchema)
         }
         return builder.value
     }

@@ -51,6 +51,17 @@ public final class SiteModel: @unchecked Sendable {
         public let gpuIDs: [String]
         /// The advertised price, milli-wei per pixel, when it fits.
         public let milliWeiPerPixel: Int64?
+
+        /// Of `snapshots`, the newest for each `key` (by start, ties by greatest id: spec/site.md §6.1).
+        static func newest(_ snapshots: [Snapshot], by key: (Snapshot) -> String) -> [String: Snapshot] {
+            var newest: [String: Snapshot] = [:]
+            for snapshot in snapshots {
+                let name = key(snapshot)
+                if let kept = newest[name], (kept.startMs, kept.id) >= (snapshot.startMs, snapshot.id) { continue }
+                newest[name] = snapshot
+            }
+            return newest
+        }
     }
     /// Scorer output of the newest day for each window: bytes (published as is) and parsed.
     public private(set) var windowScores: [Int: (bytes: [UInt8], value: JSONValue)] = [:]

@@ -283,11 +283,8 @@ extension SitePages {
     /// What an orchestrator charges and what gateways paid it, per pipeline and model, over 30 days (spec/site.md §6.1).
     func pricing(_ address: String, jobs: [SiteModel.Job]) -> String {
         let days = (0..<30).map { UTCDay(number: model.lastDay.number - $0) }
-        var newest: [String: SiteModel.Snapshot] = [:]
-        for snapshot in days.flatMap({ model.snapshots[$0] ?? [] }) where snapshot.orchestrator == address {
-            let key = "\(snapshot.pipeline)\u{0}\(snapshot.model)"
-            if let kept = newest[key], (kept.startMs, kept.id) >= (snapshot.startMs, snapshot.id) { continue }
-            newest[key] = snapshot
+        let newest = SiteModel.Snapshot.newest(days.flatMap { model.snapshots[$0] ?? [] }.filter { $0.orchestrator == address }) {
+            "\($0.pipeline)\u{0}\($0.model)"
         }
         let priced = jobs.filter { $0.model != SiteModel.Job.noOrchestrator }
         let byModel = Dictionary(grouping: priced) { "\($0.pipeline)\u{0}\($0.model)" }

@@ -113,12 +113,8 @@ extension SitePages {
             let models = Set(snapshots.flatMap { $0.map { "\($0.pipeline)\u{0}\($0.model)" } }).sorted()
             chart("chart-price", "Advertised price per day: the median over orchestrators", models.map { key in
                 (name(key), snapshots.map { list in
-                    // Each orchestrator's newest snapshot of the day for the model (ties by greatest id).
-                    var newest: [String: SiteModel.Snapshot] = [:]
-                    for snapshot in list where "\(snapshot.pipeline)\u{0}\(snapshot.model)" == key {
-                        if let kept = newest[snapshot.orchestrator], (kept.startMs, kept.id) >= (snapshot.startMs, snapshot.id) { continue }
-                        newest[snapshot.orchestrator] = snapshot
-                    }
+                    // Each orchestrator's newest snapshot of the day for the model.
+                    let newest = SiteModel.Snapshot.newest(list.filter { "\($0.pipeline)\u{0}\($0.model)" == key }) { $0.orchestrator }
                     return Self.percentile(newest.values.compactMap(\.milliWeiPerPixel).sorted(), 50)
                 })
             }, format: { Self.weiPerPixel($0) })
