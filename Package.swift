@@ -48,11 +48,16 @@ let package = Package(
         .systemLibrary(
             name: "CAssayZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CAssayZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
 
         // The trusted core: what an auditor builds.
         .target(name: "AssayCore"),
         .target(name: "AssayCrypto", dependencies: ["AssayCore", "CAssayOpenSSL"]),
-        .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto", "AssayProbe"]),
+        // The stored form of large dataset files (spec/dataset.md §4.7): libzstd, transport only.
+        .target(name: "AssayZstd", dependencies: ["AssayCore", "CAssayZstd"]),
+        .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto", "AssayProbe", "AssayZstd"]),
         .target(name: "AssayScore", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
 
         // The edges.
@@ -169,7 +174,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "AssayCryptoTests", dependencies: ["AssayCrypto", "AssayTestSupport"]),
-        .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
+        .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayZstd", "AssayTestSupport"]),
         .testTarget(name: "AssayScoreTests", dependencies: ["AssayScore", "AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         // One test target per module with logic, testing it in process (real SQLite files, real git repositories,
         // HTTP routers through HummingbirdTesting); AssayCLITests keeps what is about the command line and processes.

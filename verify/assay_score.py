@@ -670,22 +670,32 @@ class Scorer:
 # ------------------------------------------------------------------ input
 
 def feed_bundle(scorer, root, collector, day):
-    """Adds one bundle and its records; returns its manifest's SHA-256 (raises OSError when unreadable)."""
+    """Adds one bundle and its records — records.jsonl or its shards, plain or .zst (dataset.md §4.6, §4.7) — and
+    returns its manifest's SHA-256 (raises OSError when a file is unreadable, not fetched or not the one named)."""
     y, m, d = av.day_text(day).split("-")
     base = os.path.join(root, "bundles", collector, y, m, d)
     manifest = av.read_regular(os.path.join(base, "manifest.json"), av.LIMITS["manifest"])
     digest = hashlib.sha256(manifest).hexdigest()
     try:
-        size = next(f["size"] for f in av.parse_manifest(manifest)["files"] if f["name"] == "records.jsonl")
-    except (av.Invalid, StopIteration):
+        files = [f for f in av.parse_manifest(manifest)["files"] if f["name"] == "records.jsonl" or av.SHARD_NAME.fullmatch(f["name"])]
+    except av.Invalid:
         raise OSError(errno.EINVAL, "the manifest of %s %s is not valid" % (collector, av.day_text(day)))
     scorer.add_bundle(collector, day, digest)
-    lines, _, data = av.read_lines(os.path.join(base, "records.jsonl"), size)
-    entry = next(f for f in av.parse_manifest(manifest)["files"] if f["name"] == "records.jsonl")
-    if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
-        raise OSError(errno.EINVAL, "records.jsonl of %s %s is not the file its manifest names" % (collector, av.day_text(day)))
-    for line in lines:
-        scorer.add_line(line)
+    for entry in files:
+        found = av.stored_form(base, entry["name"])
+        if found is None:
+            raise OSError(errno.ENOENT, "%s of %s %s is missing" % (entry["name"], collector, av.day_text(day)))
+        path = os.path.join(base, found[0])
+        if av.is_lfs_pointer(path):
+            raise OSError(errno.ENOENT, "%s of %s %s is a Git LFS pointer: not fetched" % (found[0], collector, av.day_text(day)))
+        try:
+            data, larger = av.read_stored(path, found[1], entry["size"])
+        except av.Encoding as error:
+            raise OSError(errno.EINVAL, "%s of %s %s: %s" % (found[0], collector, av.day_text(day), error))
+        if larger or len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise OSError(errno.EINVAL, "%s of %s %s is not the file its manifest names" % (entry["name"], collector, av.day_text(day)))
+        for line in data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n") if data else []:
+            scorer.add_line(line)
     return digest
 
 

@@ -4,12 +4,13 @@
 This is the second implementation the auditor's kit asks for: it shares no
 code with the Swift `assay verify`, only the specification (spec/README.md,
 canonical-json.md, records.md, hashing.md, signatures.md, dataset.md) and
-the JSON Schemas in spec/schemas/. It needs Python 3.9+ and the
-`cryptography` package (for Ed25519); everything else is the standard library.
+the JSON Schemas in spec/schemas/. It needs Python 3.9+, the `cryptography`
+package (for Ed25519) and, for datasets with compressed files (dataset.md
+§4.7), the `zstandard` package; everything else is the standard library.
 
     python3 verify/assay_verify.py DATASET [--json] [--policy FILE]
         [--threshold N] [--max-age N --today YYYY-MM-DD] [--state FILE]
-        [--trust HASH|FILE] [--git]
+        [--trust HASH|FILE] [--git] [--only COLLECTOR[/DAY[..DAY]] ...]
 
 Exit status 0 when the dataset verifies (no error finding), 1 otherwise.
 The JSON report has the shape of `assay verify --json` (format
@@ -1470,8 +1471,10 @@ def read_descriptor(root):
     expected = {"format", "id", "title", "description", "licence", "spec_version", "scoring_profiles", "simulated"}
     if isinstance(value, dict) and value.get("format") == "assay-dataset-v1":
         raise Invalid("format assay-dataset-v1 has an unsigned threshold; this verifier reads assay-dataset-v2")
-    if not isinstance(value, dict) or set(value.keys()) != expected:
-        raise Invalid("dataset.json must have exactly the members %s" % sorted(expected))
+    if not isinstance(value, dict) or not expected <= set(value.keys()) <= expected | {"shard_bytes"}:
+        raise Invalid("dataset.json must have exactly the members %s, and shard_bytes when it sets one" % sorted(expected))
+    if "shard_bytes" in value and not (_is_int(value["shard_bytes"]) and SHARD_BYTES_MIN <= value["shard_bytes"] <= SHARD_BYTES_MAX):
+        raise Invalid("shard_bytes must be %d to %d" % (SHARD_BYTES_MIN, SHARD_BYTES_MAX))
     if value["format"] != "assay-dataset-v2" or value["spec_version"] != SPEC_VERSION:
         raise Invalid("unsupported format or spec_version")
     if not isinstance(value["id"], str) or not SLUG.fullmatch(value["id"]):
@@ -1498,6 +1501,24 @@ TOP_LEVEL = {"dataset.json": "regular", "README.md": "regular", "LICENSE": "regu
 BUNDLE_FILES = {"manifest.json": "regular", "records.jsonl": "regular", "conflicts.jsonl": "regular", "probes.json": "regular",
                 "signatures": "directory"}
 SCORES_FILES = {"scores.json": "regular", "signatures": "directory"}
+# Shards and compressed forms of a bundle's files (dataset.md §4.6, §4.7); whether the manifest names them is BundleCheck's.
+SHARD_NAME = re.compile(r"records-([0-9]{5})\.jsonl")
+ZSTD_SUFFIX = ".zst"
+SHARD_BYTES_MIN, SHARD_BYTES_MAX = 65_536, 32 << 20
+MAX_WINDOW = 1 << 23
+LFS_FIRST_LINE = b"version https://git-lfs.github.com/spec/v1\n"
+
+
+def bundle_file_kind(name):
+    """The kind a name in a bundle directory must have, or None when no bundle may hold it."""
+    if name in BUNDLE_FILES:
+        return BUNDLE_FILES[name]
+    content = name[:-len(ZSTD_SUFFIX)] if name.endswith(ZSTD_SUFFIX) else name
+    if SHARD_NAME.fullmatch(content):
+        return "regular"
+    if content != name and content != "manifest.json" and BUNDLE_FILES.get(content) == "regular":
+        return "regular"
+    return None
 POLICY_FILES = {"policy.json": "regular", "allowed_signers": "regular", "witnesses": "regular", "signatures": "directory"}
 
 
@@ -1597,6 +1618,9 @@ class LayoutCheck:
 
     def document_directory(self, path, files):
         for name, found in self.entries(path) or []:
+            if files is BUNDLE_FILES and name not in files and bundle_file_kind(name) is not None:
+                self.has_kind(found, "regular", "%s/%s" % (path, name))
+                continue
             if name not in files:
                 self.log.error("unlisted-file", "%s/%s" % (path, name), "is not part of the layout")
                 continue
@@ -1719,9 +1743,13 @@ def parse_manifest(data):
         if not isinstance(m["prev"]["day"], str) or parse_day(m["prev"]["day"]) is None:
             raise Invalid("bad prev.day")
         hex64(m["prev"]["sha256"])
-    if not isinstance(m["files"], list) or [f.get("name") if isinstance(f, dict) else None for f in m["files"]] \
-            not in (["conflicts.jsonl", "records.jsonl"], ["conflicts.jsonl", "probes.json", "records.jsonl"]):
-        raise Invalid("files must name conflicts.jsonl and records.jsonl, with probes.json between them when the bundle has one")
+    names = [f.get("name") if isinstance(f, dict) else None for f in m["files"]] if isinstance(m["files"], list) else None
+    rest = names[1:] if names and names[0] == "conflicts.jsonl" else None
+    if rest and rest[0] == "probes.json":
+        rest = rest[1:]
+    if not rest or not (rest == ["records.jsonl"] or (len(rest) <= 100_000 and rest == ["records-%05d.jsonl" % i for i in range(len(rest))])):
+        raise Invalid("files must name conflicts.jsonl, probes.json when the bundle has one, then records.jsonl or the shards "
+                      "records-00000.jsonl, records-00001.jsonl, ... without a gap")
     for entry in m["files"]:
         obj(entry, ["name", "sha256", "size"])
         hex64(entry["sha256"])
@@ -1795,10 +1823,68 @@ def coverage_of(records):
     return {"targets": [targets[url] for url in sorted(targets, key=lambda u: u.encode("utf-8"))]}
 
 
+class Encoding(Exception):
+    """A .zst file that is not a valid Zstandard stream within dataset.md §4.7's limits."""
+
+
+def stored_form(absolute, name):
+    """(the stored file's name, "plain" or "zstd") of a file a manifest names, or None when neither form is
+    there (dataset.md §4.7); the plain form wins when both are (the other is unlisted-file)."""
+    if kind(os.path.join(absolute, name)) is not None:
+        return name, "plain"
+    if kind(os.path.join(absolute, name + ZSTD_SUFFIX)) is not None:
+        return name + ZSTD_SUFFIX, "zstd"
+    return None
+
+
+def is_lfs_pointer(path):
+    """Whether the regular file at `path` is a Git LFS pointer: under 1,024 bytes, starting with its first line."""
+    data, larger = read_regular(path, 1023, partial=True)
+    return not larger and data.startswith(LFS_FIRST_LINE)
+
+
+def read_stored(path, form, size):
+    """(content, larger): at most `size` bytes of a stored file's content, and whether there is more. A .zst file
+    is read to at most size + size // 128 + 131072 compressed bytes (OSError EFBIG beyond), decoded with at most an
+    8 MiB window and in small steps, so no more than about 16 MiB past `size` is ever produced (Encoding)."""
+    if form == "plain":
+        return read_regular(path, size, partial=True)
+    limit = size + size // 128 + 131072
+    data, larger = read_regular(path, limit, partial=True)
+    if larger:
+        raise OSError(errno.EFBIG, "its compressed form is larger than the %d bytes its content can need" % limit)
+    if not data:
+        raise Encoding("is empty: no Zstandard frame")
+    try:
+        import zstandard
+    except ImportError:
+        raise OSError(errno.ENOSYS, "a .zst file needs the zstandard package (pip install zstandard)")
+    dctx = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW)
+    out, position, frame, view = bytearray(), 0, None, memoryview(data)
+    try:
+        while position < len(data):
+            if frame is None:
+                frame = dctx.decompressobj()
+            chunk = view[position:position + 512]
+            position += len(chunk)
+            out += frame.decompress(bytes(chunk))
+            if len(out) > size:
+                return bytes(out[:size]), True
+            if frame.eof:
+                position -= len(frame.unused_data)  # the next frame starts there
+                frame = None
+    except zstandard.ZstdError as error:
+        raise Encoding("not a valid Zstandard stream: %s" % error)
+    if frame is not None:
+        raise Encoding("the Zstandard stream is truncated")
+    return bytes(out), False
+
+
 class BundleCheck:
-    def __init__(self, root, dataset_id, threshold, policy, collector, day):
+    def __init__(self, root, dataset_id, threshold, policy, collector, day, shard_bytes=SHARD_BYTES_MAX, check_records=True):
         self.root, self.dataset_id, self.threshold, self.policy = root, dataset_id, threshold, policy
         self.collector, self.day = collector, day
+        self.shard_bytes, self.check_records_wanted, self.records_checked = shard_bytes, check_records, False
         y, mo, d = day_text(day).split("-")
         self.base = "bundles/%s/%s/%s/%s" % (collector, y, mo, d)
         self.absolute = os.path.join(root, self.base)
@@ -1828,36 +1914,82 @@ class BundleCheck:
             self.log.error("manifest-location", path, "names another day")
         if "prev" in manifest and parse_day(manifest["prev"]["day"]) >= parse_day(manifest["day"]):
             self.log.error("chain-link", path, "prev.day is not before the bundle's day")
-        conflict_keys = self.check_conflicts(manifest)
-        test_jobs = self.check_records(manifest, conflict_keys)
-        self.scenario_document = check_probes(self, manifest, test_jobs)
+        self.check_stored_files(manifest)
+        if self.check_records_wanted:
+            conflict_keys = self.check_conflicts(manifest)
+            test_jobs = self.check_records(manifest, conflict_keys)
+            self.records_checked = test_jobs is not None
+            self.scenario_document = check_probes(self, manifest, test_jobs)
+        else:
+            self.check_shards(manifest, {})
         self.check_signatures(data)
         if len(self.counting) < self.threshold:
             self.log.error("threshold", self.base + "/signatures",
                            "%d of %d required signatures count" % (len(self.counting), self.threshold))
         return self
 
-    def scan(self, name, manifest):
-        """Yields (number, line, record or None) for each line, after file checks (dataset.md §8.1: read at
-        most to the manifest's size plus one byte; a larger file gives its complete lines within that size,
-        then `file-size`). self.lines counts the lines seen."""
-        path = "%s/%s" % (self.base, name)
-        entry = next(f for f in manifest["files"] if f["name"] == name)
-        self.lines = 0
+    def record_files(self, manifest):
+        return [f for f in manifest["files"] if f["name"] == "records.jsonl" or SHARD_NAME.fullmatch(f["name"])]
+
+    def stored_path(self, name):
+        found = stored_form(self.absolute, name)
+        return "%s/%s" % (self.base, found[0] if found else name)
+
+    def check_stored_files(self, manifest):
+        """unlisted-file inside a bundle: each stored file is one the manifest names, in one form only (§4.7)."""
         try:
-            data, larger = read_regular(os.path.join(self.absolute, name), entry["size"], partial=True)
+            names = [name for name, _ in entries(self.absolute)]
+        except OSError:
+            return  # the layout check's `unreadable`
+        named = {f["name"] for f in manifest["files"]}
+        for name in sorted(names, key=lambda n: n.encode("utf-8")):
+            if name in ("manifest.json", "signatures") or bundle_file_kind(name) is None:
+                continue
+            content = name[:-len(ZSTD_SUFFIX)] if name.endswith(ZSTD_SUFFIX) else name
+            if content not in named:
+                self.log.error("unlisted-file", "%s/%s" % (self.base, name), "is not named by the bundle's manifest")
+            elif content != name and content in names:
+                self.log.error("unlisted-file", "%s/%s" % (self.base, name), "stores %s a second time" % content)
+
+    def scan(self, name, manifest):
+        """Yields (number, line, record or None) for each line of the file in its stored form, after file checks
+        (dataset.md §4.7, §8.1: read at most to the manifest's size plus one byte; a larger file gives its complete
+        lines within that size, then `file-size`). self.lines counts the lines seen, self.read whether the file was
+        read to its end, self.first_line the length of its first line."""
+        entry = next(f for f in manifest["files"] if f["name"] == name)
+        self.lines, self.read, self.first_line = 0, False, None
+        found = stored_form(self.absolute, name)
+        if found is None:
+            self.log.error("file-missing", "%s/%s" % (self.base, name), "is named in the manifest but is not there")
+            return
+        path = "%s/%s" % (self.base, found[0])
+        absolute = os.path.join(self.absolute, found[0])
+        try:
+            if is_lfs_pointer(absolute):
+                self.log.error("not-fetched", path, "is a Git LFS pointer, not the file: it was not fetched")
+                return
+            data, larger = read_stored(absolute, found[1], entry["size"])
+        except Encoding as error:
+            self.log.error("file-encoding", path, str(error))
+            return
         except OSError as error:
-            self.log.error("file-missing", path, "is named in the manifest but cannot be read: %s" % error)
+            if error.errno == errno.EFBIG:
+                self.log.error("file-size", path, str(error))
+            else:
+                self.log.error("file-missing", path, "is named in the manifest but cannot be read: %s" % error)
             return
         pieces = data.split(b"\n") if data else []
         newline = not data or data.endswith(b"\n")
         lines = pieces[:-1] if (larger or newline) and pieces else pieces
+        if lines and len(lines[0]) <= LINE_LIMIT:
+            self.first_line = len(lines[0])
         for number, line in enumerate(lines, start=1):
             self.lines += 1
             yield number, line, self.record(number, line, path)
         if larger:
             self.log.error("file-size", path, "is larger than the manifest says; reading stopped there")
             return
+        self.read = True
         if len(data) != entry["size"]:
             self.log.error("file-size", path, "size differs from the manifest")
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
@@ -1882,7 +2014,7 @@ class BundleCheck:
         return record
 
     def check_conflicts(self, manifest):
-        path = self.base + "/conflicts.jsonl"
+        path = self.stored_path("conflicts.jsonl")
         keys, previous, versions_of_key, versions = set(), None, 0, 0
         for number, line, record in self.scan("conflicts.jsonl", manifest):
             if record is None:
@@ -1910,28 +2042,60 @@ class BundleCheck:
             self.log.error("conflicts", self.base + "/manifest.json", "conflict counts differ")
         return keys
 
+    def check_shards(self, manifest, first_lines):
+        """shard (dataset.md §4.6): the cut of the records into records.jsonl or shards; first_lines maps a shard's
+        index to the length of its first line, for the shards that were read."""
+        files, path = self.record_files(manifest), self.base + "/manifest.json"
+        if len(files) == 1 and files[0]["name"] == "records.jsonl":
+            if files[0]["size"] > self.shard_bytes:
+                self.log.error("shard", path, "records.jsonl is larger than the dataset's shard_bytes")
+            return
+        total = sum(f["size"] for f in files)
+        if total > 2 ** 63 - 1:
+            self.log.error("shard", path, "the shards' sizes add up past 2^63 - 1")
+            return
+        if total <= self.shard_bytes:
+            self.log.error("shard", path, "the shards fit in one records.jsonl")
+        for index, entry in enumerate(files):
+            if entry["size"] <= 0:
+                self.log.error("shard", path, "%s is empty" % entry["name"])
+            if entry["size"] > self.shard_bytes:
+                self.log.error("shard", path, "%s is larger than the dataset's shard_bytes" % entry["name"])
+            following = first_lines.get(index + 1)
+            if index + 1 < len(files) and following is not None and entry["size"] <= self.shard_bytes - following - 1:
+                self.log.error("shard", path, "%s ends before a line that fits: shards are cut greedily" % entry["name"])
+
     def check_records(self, manifest, conflict_keys):
-        path = self.base + "/records.jsonl"
+        """The records, shard after shard (dataset.md §4.1, §4.6); None when a records file was not read to its end."""
         previous, by_kind, leaves, valid, test_jobs = None, {k: 0 for k in ALL_KINDS}, [], [], []
-        for number, line, record in self.scan("records.jsonl", manifest):
-            if len(line) <= LINE_LIMIT:
-                leaves.append(leaf_hash(line))
-            if record is None:
-                continue
-            key = key_of(record)
-            if previous is not None and not previous < key:
-                self.log.error("record-order", path, "line %d repeats or is out of order" % number)
-            if key in conflict_keys:
-                self.log.error("conflicts", path, "line %d is also in conflicts.jsonl" % number)
-            previous = key
-            by_kind[record["kind"]] += 1
-            valid.append(record)
-            if record["kind"] == "test_job":
-                test_jobs.append((number, record))
+        lines, all_read, first_lines = 0, True, {}
+        for index, entry in enumerate(self.record_files(manifest)):
+            path = self.stored_path(entry["name"])
+            for number, line, record in self.scan(entry["name"], manifest):
+                if len(line) <= LINE_LIMIT:
+                    leaves.append(leaf_hash(line))
+                if record is None:
+                    continue
+                key = key_of(record)
+                if previous is not None and not previous < key:
+                    self.log.error("record-order", path, "line %d repeats or is out of order" % number)
+                if key in conflict_keys:
+                    self.log.error("conflicts", path, "line %d is also in conflicts.jsonl" % number)
+                previous = key
+                by_kind[record["kind"]] += 1
+                valid.append(record)
+                if record["kind"] == "test_job":
+                    test_jobs.append((lines + number, record))
+            lines += self.lines
+            all_read = all_read and self.read
+            if self.first_line is not None:
+                first_lines[index] = self.first_line
+        self.check_shards(manifest, first_lines)
+        if not all_read:
+            return None
         for kind in ALL_KINDS:
             if by_kind[kind] != manifest["records"]["by_kind"].get(kind, 0):
                 self.log.error("record-count", self.base + "/manifest.json", "records.by_kind.%s differs" % kind)
-        lines = self.lines
         if lines != manifest["merkle"]["tree_size"] or merkle_root(leaves).hex() != manifest["merkle"]["root"]:
             self.log.error("merkle-root", self.base + "/manifest.json", "the Merkle tree differs")
         if canonical(coverage_of(valid)) != canonical(manifest["coverage"]):
@@ -2027,18 +2191,27 @@ def check_probes(bundle, manifest, test_jobs):
     """probe-plan, probe-file, probe-commitment for one bundle (probe.md §7.4 items 1-4); returns the SHA-256 of the
     scenario document its reveal names, or None."""
     log, base = bundle.log, bundle.base
-    path = base + "/probes.json"
+    records_path = base + "/" + bundle.record_files(manifest)[0]["name"]
     entry = next((f for f in manifest["files"] if f["name"] == "probes.json"), None)
     if entry is None:
-        if kind(os.path.join(bundle.root, path)) is not None:
-            log.error("unlisted-file", path, "is not named by the bundle's manifest")
         if test_jobs:
-            log.error("probe-plan", base + "/records.jsonl", "has %d test jobs but the bundle reveals no probe order" % len(test_jobs))
+            log.error("probe-plan", records_path, "has %d test jobs but the bundle reveals no probe order" % len(test_jobs))
+        return None
+    found = stored_form(bundle.absolute, "probes.json")
+    path = base + "/" + (found[0] if found else "probes.json")
+    if found is None:
+        log.error("file-missing", path, "is named in the manifest but is not there")
         return None
     try:
-        data, larger = read_regular(os.path.join(bundle.root, path), min(entry["size"], REVEAL_LIMIT), partial=True)
+        if is_lfs_pointer(os.path.join(bundle.absolute, found[0])):
+            log.error("not-fetched", path, "is a Git LFS pointer, not the file: it was not fetched")
+            return None
+        data, larger = read_stored(os.path.join(bundle.absolute, found[0]), found[1], min(entry["size"], REVEAL_LIMIT))
+    except Encoding as error:
+        log.error("file-encoding", path, str(error))
+        return None
     except OSError as error:
-        log.error("file-missing", path, "is named in the manifest but cannot be read: %s" % error)
+        log.error("file-size" if error.errno == errno.EFBIG else "file-missing", path, "cannot be read: %s" % error)
         return None
     if larger:
         log.error("file-size", path, "is larger than the manifest says; reading stopped there")
@@ -2087,10 +2260,12 @@ def check_probes(bundle, manifest, test_jobs):
     if unknown or total > MAX_PROBES:
         log.error("probe-plan", path, "names a scenario the document lacks" if unknown else "has more probes than the bound")
         return reveal["scenarios"]
+    if test_jobs is None:
+        return reveal["scenarios"]  # the records were not all read: the reveal is checked, not matched with them
     jobs = {}
     for number, record in test_jobs:
         if record["observer_id"] != reveal["tester"]:
-            log.error("probe-plan", base + "/records.jsonl", "line %d: a test job of another observer than the day's tester" % number)
+            log.error("probe-plan", records_path, "line %d: a test job of another observer than the day's tester" % number)
             continue
         jobs[record["id"]] = (number, record)
     hashes = {i: hashlib.sha256(probe.canonical_value(s)).hexdigest() for i, s in scenarios.items()}
@@ -2108,11 +2283,11 @@ def check_probes(bundle, manifest, test_jobs):
                     "start_ms": at_ms, "pipeline": scenario["pipeline"], "model_id": scenario["model_id"]}
         differs = sorted(name for name, value in expected.items() if record.get(name) != value)
         if differs:
-            log.error("probe-plan", base + "/records.jsonl", "line %d: test job %s differs from its probe in %s" % (number, key, ", ".join(differs)))
+            log.error("probe-plan", records_path, "line %d: test job %s differs from its probe in %s" % (number, key, ", ".join(differs)))
     if missing:
-        log.error("probe-plan", base + "/records.jsonl", "%d probes of the revealed order have no test job, the first %s" % (len(missing), missing[0]))
+        log.error("probe-plan", records_path, "%d probes of the revealed order have no test job, the first %s" % (len(missing), missing[0]))
     for number, record in sorted(jobs.values(), key=lambda item: item[0]):
-        log.error("probe-plan", base + "/records.jsonl", "line %d: test job %s is no probe of the revealed order" % (number, record["id"]))
+        log.error("probe-plan", records_path, "line %d: test job %s is no probe of the revealed order" % (number, record["id"]))
     return reveal["scenarios"]
 
 
@@ -2338,9 +2513,32 @@ def state_bytes(report):
     return canonical(state) + b"\n"
 
 
-def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None, trust=None, git=False, checkpoint=None):
+def parse_selection(texts):
+    """--only (dataset.md §8.5): [(collector, first day or None, last day or None)]; raises Invalid."""
+    items = []
+    for text in texts:
+        collector, _, days = text.partition("/")
+        if not SLUG.fullmatch(collector):
+            raise Invalid("--only %s: the collector must be a slug (COLLECTOR, COLLECTOR/DAY or COLLECTOR/FIRST..LAST)" % text)
+        if not _:
+            items.append((collector, None, None))
+            continue
+        first, dots, last = days.partition("..")
+        first_day, last_day = parse_day(first), parse_day(last if dots else first)
+        if first_day is None or last_day is None or first_day > last_day:
+            raise Invalid("--only %s: the days must be YYYY-MM-DD or FIRST..LAST, the first not after the last" % text)
+        items.append((collector, first_day, last_day))
+    return items
+
+
+def selected(selection, collector, day):
+    return selection is None or any(c == collector and (first is None or first <= day <= last) for c, first, last in selection)
+
+
+def verify(root, policy=None, threshold=None, max_age=None, today=None, state=None, trust=None, git=False, checkpoint=None,
+           selection=None):
     """`policy` pins a policy (policy.md §5): a dict as evaluate_policy makes, or None for the dataset's current one;
-    `trust` pins the genesis hash (dataset.md §8.4)."""
+    `trust` pins the genesis hash (dataset.md §8.4); `selection` (parse_selection) limits whose records are read (§8.5)."""
     log = Log(limit=1000)
     descriptor = None
     pinned = policy is not None
@@ -2373,8 +2571,9 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
         collectors = sorted(days, key=lambda c: c.encode("utf-8"))
         chains = {}
         for collector in collectors:
-            chains[collector] = [BundleCheck(root, descriptor["id"], policy["threshold"], policy,
-                                             collector, day).run() for day in days[collector]]
+            chains[collector] = [BundleCheck(root, descriptor["id"], policy["threshold"], policy, collector, day,
+                                             descriptor.get("shard_bytes", SHARD_BYTES_MAX),
+                                             selected(selection, collector, day)).run() for day in days[collector]]
             bundles += chains[collector]
         for bundle in bundles:
             log.extend(bundle.log.findings)
@@ -2450,7 +2649,8 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
                      "records": b.manifest["records"]["total"] if b.manifest else 0, "signers": b.counting,
                      "unsigned": b.unsigned,
                      "threshold": b.threshold, "holds": len(b.counting) >= b.threshold,
-                     "ok": not any(f["severity"] == "error" for f in b.log.findings)} for b in bundles],
+                     "ok": not any(f["severity"] == "error" for f in b.log.findings),
+                     "records_checked": b.records_checked} for b in bundles],
         "findings": log.findings,
         "heads": heads,
         "git_commits": commits,
@@ -2615,6 +2815,9 @@ def _check_published(root, path, number, present, descriptor, known, log):
             if collector == name and first_needed <= day <= min(head_day[name], number) and (collector, day) not in named:
                 log.error("scores-incomplete", path, "leaves out a bundle its head shows was sealed, without excluding it")
     if not usable:
+        return data
+    # Outside the run's selection the records were not checked: they are not recomputed from (dataset.md §8.5).
+    if not all(present[(name[0], name[1])].records_checked for name in inputs):
         return data
     try:
         for name in inputs:
@@ -3525,6 +3728,8 @@ def main(argv):
     parser.add_argument("--spec", help="Assay's spec/ directory (default: beside this kit, then ./spec)")
     parser.add_argument("--git", action="store_true", help="also check the git history with the system's git "
                         "(dataset.md §9): signed commits that only add files, and a work tree equal to HEAD")
+    parser.add_argument("--only", action="append", default=[], metavar="COLLECTOR[/DAY[..DAY]]",
+                        help="check the records of these bundles only; the others are reported not checked (dataset.md §8.5)")
     args = parser.parse_args(argv)
     try:
         locate_spec(args.spec)
@@ -3548,7 +3753,12 @@ def main(argv):
         return 2
     today = parse_day(args.today) if args.today else None
     try:
-        report = verify(args.dataset, policy, args.threshold, args.max_age, today, state, trust, args.git, checkpoint)
+        selection = parse_selection(args.only) if args.only else None
+    except Invalid as error:
+        sys.stderr.write("assay_verify.py: %s\n" % error)
+        return 2
+    try:
+        report = verify(args.dataset, policy, args.threshold, args.max_age, today, state, trust, args.git, checkpoint, selection)
     except GitUnavailable as error:
         sys.stderr.write("assay_verify.py: --git: %s\n" % error)
         return 2
@@ -3574,7 +3784,11 @@ def main(argv):
             print("  %s: %s: %s [%s]" % (finding["severity"], finding["path"], finding["message"], finding["rule"]))
         if git_commits is not None:
             print("  git: %d commits: SSH signatures, additive history, work tree" % git_commits)
-        records = sum(b["records"] for b in report["bundles"])
+        unchecked = [b for b in report["bundles"] if not b["records_checked"]]
+        if unchecked:
+            print("  NOT CHECKED: the records of %d bundles (outside --only, missing or not fetched): %s" % (
+                len(unchecked), ", ".join("%s %s" % (b["collector"], b["day"]) for b in unchecked[:20]) + (", ..." if len(unchecked) > 20 else "")))
+        records = sum(b["records"] for b in report["bundles"] if b["records_checked"])
         signatures = sum(len(b["signers"]) for b in report["bundles"])
         try:
             scores = sum(len(days) for days in day_directories(os.path.join(args.dataset, "scores")).values()) if report["policy"] else 0

@@ -42,9 +42,21 @@ public struct VerifyArguments: ParsableArguments {
                                valueName: "file"))
     public var proof: String?
 
+    @Option(name: .customLong("only"), help: ArgumentHelp("Check the records of these bundles only: COLLECTOR, COLLECTOR/DAY or COLLECTOR/FIRST..LAST; repeatable.",
+                                                          discussion: "Every manifest, signature, chain link and the log are checked as always; the records of other bundles are not read, and the report says which were not checked (spec/dataset.md §8.5).",
+                                                          valueName: "selection"))
+    public var only: [String] = []
+
     public init() {}
 
+    /// The bundles whose records the run checks; nil: all of them.
+    public func selection() throws -> BundleSelection? {
+        guard !only.isEmpty else { return nil }
+        do { return try BundleSelection(parsing: only) } catch { throw ValidationError("--only \(error.reason)") }
+    }
+
     public func validate() throws {
+        _ = try selection()
         if let today, UTCDay(today) == nil { throw ValidationError("--today must be YYYY-MM-DD") }
         if let maxAge, maxAge < 0 { throw ValidationError("--max-age must be 0 or more") }
         if let threshold, threshold < 1 { throw ValidationError("--threshold must be at least 1") }
@@ -216,6 +228,7 @@ public struct VerifyArguments: ParsableArguments {
         }
         options.policy = try pinnedPolicy()
         options.threshold = threshold
+        options.selection = try selection()
         // Published scores are recomputed from the records that verification reads, each bundle's file read once.
         let prepared = PreparedBundles()
         if Self.hasPublishedScores(DatasetDirectory(dataset)) { options.sink = prepared.sink() }
@@ -225,14 +238,16 @@ public struct VerifyArguments: ParsableArguments {
         }
         progress.finish()
         prepared.adopt(report)
-        var checked = ["\(report.bundles.reduce(Int64(0)) { $0 + ($1.manifest?.recordsTotal ?? 0) }) records",
+        let recordsChecked = report.bundles.filter(\.recordsChecked)
+        var checked = ["\(recordsChecked.reduce(Int64(0)) { $0 + ($1.manifest?.recordsTotal ?? 0) }) records",
                        "\(report.bundles.reduce(0) { $0 + $1.signers.count }) bundle signatures"]
         if report.policy != nil, let descriptor {
             // Published scores are recomputed from the bundles they name (spec/scoring.md §10).
             let directory = DatasetDirectory(dataset)
             report = report.adding(PublishedScores.verify(directory, report: report, profiles: descriptor.scoringProfiles, cache: prepared))
             // An unreadable scores/ is an `unreadable` error in the report already.
-            checked.append("\((try? directory.scoreDays())?.count ?? 0) published scores recomputed")
+            checked.append("\((try? directory.scoreDays())?.count ?? 0) published scores "
+                + (report.recordsNotChecked.isEmpty ? "recomputed" : "signature-checked (recomputed where every bundle they name was checked)"))
             let extra = try extraChecks(report)
             report = report.adding(extra.findings)
             if let what = extra.checked { checked.append(what) }
@@ -286,6 +301,16 @@ extension VerificationReport {
             }
         }
         for finding in findings { lines.append("  \(finding)") }
+        // What was not checked is said, never implied (spec/dataset.md §8.5).
+        let notChecked = recordsNotChecked
+        if !notChecked.isEmpty {
+            var byCollector: [(String, [UTCDay])] = []
+            for bundle in notChecked {
+                if byCollector.last?.0 == bundle.collector { byCollector[byCollector.count - 1].1.append(bundle.day) } else { byCollector.append((bundle.collector, [bundle.day])) }
+            }
+            lines.append("  NOT CHECKED: the records of \(notChecked.count) bundle\(notChecked.count == 1 ? "" : "s") (outside --only, missing or not fetched): "
+                + byCollector.map { "\($0.0) \($0.1.count == 1 ? "\($0.1[0])" : "\($0.1.first!) … \($0.1.last!) (\($0.1.count))")" }.joined(separator: "; "))
+        }
         let what = ([" \(bundles.count) bundles"] + checked.map { " \($0)" }).joined(separator: ",")
         lines.append(holds
             ? "Verified:\(what); no errors\(warnings > 0 ? ", \(warnings) warnings" : "")."

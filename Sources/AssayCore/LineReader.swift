@@ -18,6 +18,8 @@ public final class LineReader {
 
     private let descriptor: Int32
     private let ownsDescriptor: Bool
+    /// Where the bytes come from instead of `descriptor` (a decompressor), when set.
+    private let source: (any LineSource)?
     private let maxLineBytes: Int
     /// Where the data comes from, for messages.
     public let name: String
@@ -31,6 +33,7 @@ public final class LineReader {
     public init(fileDescriptor: Int32, name: String, maxLineBytes: Int = 64 * 1024) {
         descriptor = fileDescriptor
         ownsDescriptor = false
+        source = nil
         self.maxLineBytes = maxLineBytes
         self.name = name
     }
@@ -48,13 +51,25 @@ public final class LineReader {
     public init(regularFile path: String, maxLineBytes: Int = 64 * 1024, byteLimit: Int64) throws(FileError) {
         descriptor = try Files.openRegular(path)
         ownsDescriptor = true
+        source = nil
         name = path
+        self.maxLineBytes = maxLineBytes
+        self.byteLimit = byteLimit
+    }
+
+    /// Reads what `source` produces (decompressed bytes, for example), at most `byteLimit` bytes plus one.
+    public init(source: any LineSource, name: String, maxLineBytes: Int = 64 * 1024, byteLimit: Int64?) {
+        descriptor = -1
+        ownsDescriptor = false
+        self.source = source
+        self.name = name
         self.maxLineBytes = maxLineBytes
         self.byteLimit = byteLimit
     }
 
     /// Opens `path` for reading; `-` means standard input.
     public init(path: String, maxLineBytes: Int = 64 * 1024) throws(FileError) {
+        source = nil
         if path == "-" {
             descriptor = 0
             ownsDescriptor = false
@@ -128,10 +143,17 @@ public final class LineReader {
             }
             var want = capacity - end
             if let byteLimit { want = Int(min(Int64(want), max(0, byteLimit + 1 - bytesRead))) }
-            let count = want == 0 ? 0 : read(descriptor, buffer.baseAddress! + end, want)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .io(FileError(path: name, operation: "read", errno: errno))
+            let count: Int
+            if want == 0 {
+                count = 0
+            } else if let source {
+                do { count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + end, count: want)) } catch { throw .io(error) }
+            } else {
+                count = read(descriptor, buffer.baseAddress! + end, want)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw .io(FileError(path: name, operation: "read", errno: errno))
+                }
             }
             bytesRead += Int64(count)
             if let byteLimit, bytesRead > byteLimit {
@@ -172,6 +194,12 @@ public final class LineReader {
         guard let found = memchr(buffer.baseAddress! + from, 0x0A, to - from) else { return nil }
         return buffer.baseAddress!.distance(to: found)
     }
+}
+
+/// Bytes for a `LineReader` from somewhere other than a descriptor: `read` fills a prefix of `buffer`
+/// and returns its length, 0 at the end; a failure is a `FileError` naming the file and the operation.
+public protocol LineSource: AnyObject {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int
 }
 
 /// A failure while reading lines: of the file, or of the caller's callback.

@@ -12,7 +12,10 @@ import Foundation
 public struct SealedBundle: Sendable {
     public let manifest: Manifest
     public let manifestBytes: [UInt8]
+    /// The day's records, all lines: `records.jsonl`, or the concatenation of the shards.
     public let records: [UInt8]
+    /// The records files: `records.jsonl`, or the shards (spec/dataset.md §4.6), each a range of `records`.
+    public let recordFiles: [(name: String, range: Range<Int>)]
     public let conflicts: [UInt8]
     /// The day's probe reveal, `probes.json` (spec/probe.md §7.3), when the collector's tester planned the day.
     public let reveal: [UInt8]?
@@ -34,6 +37,8 @@ public struct BundleSealer {
     public let collector: String
     public let day: UTCDay
     public let prev: Manifest.Previous?
+    /// The dataset's shard size (spec/dataset.md §4.6).
+    public var shardBytes = DatasetDescriptor.defaultShardBytes
 
     /// Every staged record as its key's sort bytes (`RecordKey.appendSortBytes`) followed by its canonical
     /// bytes, one after another: no allocation per record.
@@ -72,7 +77,9 @@ public struct BundleSealer {
 
     /// A sealer for the same bundle with nothing staged, to stage a share of the input on another thread.
     func emptyPart() -> BundleSealer {
-        BundleSealer(dataset: dataset, collector: collector, day: day, prev: prev)
+        var part = BundleSealer(dataset: dataset, collector: collector, day: day, prev: prev)
+        part.shardBytes = shardBytes
+        return part
     }
 
     /// Stages everything `part` staged and counts what it counted (as if it had been added here).
@@ -144,41 +151,58 @@ public struct BundleSealer {
                 index = end
             }
         }
-        let (leaves, recordsHash) = Self.hashes(records, lines: lines)
+        let recordFiles = Self.recordFiles(lines: lines, total: records.count, shardBytes: Int(shardBytes))
+        let (leaves, fileHashes) = Self.hashes(records, lines: lines, files: recordFiles.map(\.range))
         var root = Merkle.RootBuilder()
         for leaf in leaves { root.append(leafHash: leaf) }
         let manifest = Manifest(
             dataset: dataset, collector: collector, day: day, prev: prev,
-            files: [.init(name: "conflicts.jsonl", sha256: MessageDigest.sha256(conflicts).hex, size: Int64(conflicts.count))]
+            files: [.init(name: Manifest.conflictsName, sha256: MessageDigest.sha256(conflicts).hex, size: Int64(conflicts.count))]
                 + (reveal.map { [.init(name: ProbeReveal.fileName, sha256: MessageDigest.sha256($0).hex, size: Int64($0.count))] } ?? [])
-                + [.init(name: "records.jsonl", sha256: recordsHash, size: Int64(records.count))],
+                + zip(recordFiles, fileHashes).map { .init(name: $0.name, sha256: $1, size: Int64($0.range.count)) },
             recordsByKind: Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, byKind[$0] ?? 0) }),
             merkleTreeSize: Int64(root.count), merkleRoot: Hex.encode(root.root),
             conflictKeys: conflictKeys, conflictVersions: conflictVersions,
             coverage: coverage.coverage, rejectedByCode: rejected)
-        return SealedBundle(manifest: manifest, manifestBytes: manifest.bytes(), records: records, conflicts: conflicts, reveal: reveal,
+        return SealedBundle(manifest: manifest, manifestBytes: manifest.bytes(), records: records, recordFiles: recordFiles,
+                            conflicts: conflicts, reveal: reveal,
                             outsideDay: outsideDay, duplicatesCollapsed: duplicates)
     }
 }
 
 extension BundleSealer {
-    /// The leaf hash of each line (`lines` are ranges of `records`) and the SHA-256 of all of `records`, on
-    /// every core: the file's hash on one thread while the others hash leaves, a share each.
-    static func hashes(_ records: [UInt8], lines: [Range<Int>]) -> (leaves: [[UInt8]], file: String) {
+    /// The records files of `total` bytes of lines (`lines`, without their newlines): all of them as
+    /// `records.jsonl` when they fit in `shardBytes`, else shards cut greedily — each shard as many whole
+    /// lines as fit, the next beginning with the first that did not (spec/dataset.md §4.6).
+    public static func recordFiles(lines: [Range<Int>], total: Int, shardBytes: Int) -> [(name: String, range: Range<Int>)] {
+        guard total > shardBytes else { return [(Manifest.recordsName, 0..<total)] }
+        var files: [(name: String, range: Range<Int>)] = []
+        var start = 0
+        for line in lines where line.upperBound + 1 - start > shardBytes && line.lowerBound > start {
+            files.append((Manifest.shardName(files.count), start..<line.lowerBound))
+            start = line.lowerBound
+        }
+        files.append((Manifest.shardName(files.count), start..<total))
+        return files
+    }
+
+    /// The leaf hash of each line (`lines` are ranges of `records`) and the SHA-256 of each of `files` (ranges
+    /// of `records`), on every core: the files' hashes on one thread while the others hash leaves, a share each.
+    static func hashes(_ records: [UInt8], lines: [Range<Int>], files: [Range<Int>]) -> (leaves: [[UInt8]], files: [String]) {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Too few lines to be worth a thread: one after the other.
         let leafWorkers = lines.count < 1024 || cores == 1 ? 1 : cores
         // Task 0 hashes the file; the others a share of the leaves each. With one core, both in turn.
         let results = records.withUnsafeBytes { bytes in
-            Parallel.map(leafWorkers + 1) { task -> (file: String, leaves: [[UInt8]]) in
-                guard task > 0 else { return (MessageDigest.sha256(bytes).hex, []) }
+            Parallel.map(leafWorkers + 1) { task -> (files: [String], leaves: [[UInt8]]) in
+                guard task > 0 else { return (files.map { MessageDigest.sha256(UnsafeRawBufferPointer(rebasing: bytes[$0])).hex }, []) }
                 let worker = task - 1, hasher = MessageDigest(.sha256)
-                return ("", lines[lines.count * worker / leafWorkers..<lines.count * (worker + 1) / leafWorkers].map { line in
+                return ([], lines[lines.count * worker / leafWorkers..<lines.count * (worker + 1) / leafWorkers].map { line in
                     Merkle.leafHash(UnsafeRawBufferPointer(rebasing: bytes[line]), using: hasher)
                 })
             }
         }
-        return (results.dropFirst().flatMap(\.leaves), results[0].file)
+        return (results.dropFirst().flatMap(\.leaves), results[0].files)
     }
 }
 
@@ -254,6 +278,7 @@ extension DatasetDirectory {
         }
         var sealer = BundleSealer(dataset: descriptor.id, collector: collector, day: day,
                                   prev: try previous(collector: collector, before: day))
+        sealer.shardBytes = descriptor.effectiveShardBytes
         try feed(&sealer)
         let bundle = sealer.seal()
         let signature: SSHSignature

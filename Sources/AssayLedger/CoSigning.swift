@@ -49,21 +49,21 @@ public struct CrossCheck: Sendable, Equatable {
         return CrossCheck(compared: shared, differences: differences)
     }
 
-    /// observer_id → id → the set of line bytes, for `observer_role` orchestrator, from records.jsonl and conflicts.jsonl.
+    /// observer_id → id → the set of line bytes, for `observer_role` orchestrator, from the records (each shard) and
+    /// conflicts.jsonl, in whichever form they are stored (spec/dataset.md §4.6, §4.7).
     static func orchestratorLines(in bundle: String) throws(LedgerError) -> [String: [String: Set<[UInt8]>]] {
+        let manifest: Manifest
+        do { manifest = try Manifest(bytes: try Files.readRegular("\(bundle)/manifest.json", limit: DatasetDirectory.manifestLimit)) } catch {
+            throw LedgerError(.invalidDocument, "\(bundle)/manifest.json: \(error)")
+        }
         var result: [String: [String: Set<[UInt8]>]] = [:]
-        for name in Manifest.fileNames {
-            let reader: LineReader
-            do { reader = try LineReader(regularFile: "\(bundle)/\(name)", byteLimit: Int64(1) << 40) } catch { throw LedgerError(.io, error.description) }
-            do {
-                try reader.forEachLine { (_, line) throws(Never) in
-                    // The bundle was verified before this pass: an invalid line already refused its co-signature.
-                    guard case .bytes(let bytes) = line, let record = try? Record.parse(bytes),  // a line that does not parse is already the verifier's record-invalid finding
-                          record["observer_role"] == .string("orchestrator"),
-                          case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] else { return }
-                    result[observer, default: [:]][id, default: []].insert(Array(bytes))
-                }
-            } catch { throw LedgerError(.io, "\(bundle)/\(name): \(error)") }
+        let files = manifest.files.filter { $0.name == Manifest.conflictsName } + manifest.recordFiles
+        try BundleRecordReader(directory: bundle, manifest: manifest, base: bundle).forEachLine(files: files) { _, _, line in
+            // The bundle was verified before this pass: an invalid line already refused its co-signature.
+            guard case .bytes(let bytes) = line, let record = try? Record.parse(bytes),  // a line that does not parse is already the verifier's record-invalid finding
+                  record["observer_role"] == .string("orchestrator"),
+                  case .string(let observer)? = record["observer_id"], case .string(let id)? = record["id"] else { return }
+            result[observer, default: [:]][id, default: []].insert(Array(bytes))
         }
         return result
     }

@@ -22,8 +22,20 @@ public struct DatasetDescriptor: Equatable, Sendable {
     /// Sorted by id, each id once.
     public var scoringProfiles: [Profile]
     public var simulated: Bool
+    /// The greatest size of one records file (spec/dataset.md §4.6); nil: the default, 32 MiB.
+    public var shardBytes: Int64?
 
-    public init(id: String, title: String, description: String, licence: String, scoringProfiles: [Profile] = [], simulated: Bool) {
+    /// The default and the bounds of `shard_bytes`: at least one record line with its newline (65 537 bytes at
+    /// most, so 65 536 and up always fit one), at most 32 MiB, so a stored file stays under 50 MB compressed or not.
+    public static let defaultShardBytes: Int64 = 32 << 20
+    public static let shardBytesRange: ClosedRange<Int64> = 65_536...(32 << 20)
+
+    /// The shard size the dataset's bundles are cut at.
+    public var effectiveShardBytes: Int64 { shardBytes ?? Self.defaultShardBytes }
+
+    public init(id: String, title: String, description: String, licence: String, scoringProfiles: [Profile] = [], simulated: Bool,
+                shardBytes: Int64? = nil) {
+        self.shardBytes = shardBytes
         self.id = id
         self.title = title
         self.description = description
@@ -69,6 +81,10 @@ public struct DatasetDescriptor: Equatable, Sendable {
             }
             scoringProfiles = profiles
             simulated = try reader.bool("simulated")
+            shardBytes = try reader.optionalInteger("shard_bytes")
+            if let shardBytes, !Self.shardBytesRange.contains(shardBytes) {
+                throw JSONShapeError(path: "shard_bytes", reason: "must be \(Self.shardBytesRange.lowerBound) to \(Self.shardBytesRange.upperBound)")
+            }
             try reader.finish()
         } catch {
             throw DocumentError(error.description)
@@ -77,7 +93,7 @@ public struct DatasetDescriptor: Equatable, Sendable {
 
     /// The descriptor as written: canonical member order, indented, final newline.
     public func bytes() -> [UInt8] {
-        let value = JSONValue.object([
+        var members: [JSONValue.Member] = [
             .init("format", .string(Self.format)),
             .init("id", .string(id)),
             .init("title", .string(title)),
@@ -88,7 +104,9 @@ public struct DatasetDescriptor: Equatable, Sendable {
                 .object([.init("id", .string($0.id)), .init("sha256", .string($0.sha256))])
             })),
             .init("simulated", .bool(simulated)),
-        ])
+        ]
+        if let shardBytes { members.append(.init("shard_bytes", .integer(shardBytes))) }
+        let value = JSONValue.object(members)
         do { return Array(try PrettyJSON.string(value).utf8) } catch {
             preconditionFailure("a dataset descriptor has no JSON form (\(error)); this is a bug in Assay, not in the data")
         }

@@ -1,4 +1,5 @@
 import AssayCore
+import AssayZstd
 import AssayCrypto
 import AssayProbe
 import Foundation
@@ -171,7 +172,10 @@ public struct DatasetDirectory: Sendable {
     /// directory first, which is renamed into place, so a crash leaves either
     /// no bundle or a whole one (spec/dataset.md §5 step 6). Refuses to
     /// overwrite a sealed day or to seal before the collector's newest day.
-    public func write(_ bundle: SealedBundle, signatures: [(signer: String, signature: SSHSignature)]) throws(LedgerError) {
+    /// Writes a sealed bundle: each shard, and each other file larger than `compressAbove` bytes, stored compressed,
+    /// as `<name>.zst` (spec/dataset.md §4.7; transport only: the manifest names the content either way).
+    public func write(_ bundle: SealedBundle, signatures: [(signer: String, signature: SSHSignature)],
+                      compressAbove: Int = StoredFile.compressAbove) throws(LedgerError) {
         let collector = bundle.manifest.collector
         let day = bundle.manifest.day
         let target = bundlePath(collector: collector, day: day)
@@ -183,11 +187,18 @@ public struct DatasetDirectory: Sendable {
         if let newest = existing.last, newest > day {
             throw LedgerError(.outOfOrder, "\(collector) already has a bundle for \(newest); days before it cannot be sealed")
         }
-        var files: [(name: String, bytes: [UInt8], faultPoint: String?)] = [
-            ("records.jsonl", bundle.records, "seal-after-records"),
-            ("conflicts.jsonl", bundle.conflicts, nil),
-        ]
-        if let reveal = bundle.reveal { files.append((ProbeReveal.fileName, reveal, nil)) }
+        var content: [(name: String, bytes: ArraySlice<UInt8>)] = bundle.recordFiles.map { ($0.name, bundle.records[$0.range]) }
+        content.append((Manifest.conflictsName, bundle.conflicts[...]))
+        if let reveal = bundle.reveal { content.append((ProbeReveal.fileName, reveal[...])) }
+        // Compressing is the slow part of a large bundle: one file per core.
+        let stored = Parallel.map(content.count) { index -> (name: String, bytes: [UInt8]) in
+            let (name, bytes) = content[index]
+            guard bytes.count > compressAbove || Manifest.shardNumber(name) != nil else { return (name, Array(bytes)) }
+            return (name + StoredFile.compressedSuffix, bytes.withUnsafeBytes { Zstd.compress($0, level: StoredFile.compressionLevel) })
+        }
+        var files: [(name: String, bytes: [UInt8], faultPoint: String?)] = stored.enumerated().map { index, file in
+            (file.name, file.bytes, index == 0 ? "seal-after-records" : nil)
+        }
         files += [
             ("manifest.json", bundle.manifestBytes, "seal-after-manifest"),
         ]

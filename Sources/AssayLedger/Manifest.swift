@@ -3,10 +3,40 @@ import AssayCore
 /// A bundle's manifest (spec/dataset.md §4.3): canonical JSON and a newline.
 public struct Manifest: Equatable, Sendable {
     public static let format = "assay-manifest-v1"
-    /// The files every bundle names, in manifest order.
-    public static let fileNames = ["conflicts.jsonl", "records.jsonl"]
-    /// The files of a bundle with a probe reveal (spec/probe.md §7.3), in manifest order.
-    public static let fileNamesWithReveal = ["conflicts.jsonl", "probes.json", "records.jsonl"]
+    public static let recordsName = "records.jsonl"
+    public static let conflictsName = "conflicts.jsonl"
+    /// The most shards a bundle may have (five digits, spec/dataset.md §4.6).
+    public static let maxShards = 100_000
+
+    /// The name of shard `number`: `records-NNNNN.jsonl`.
+    public static func shardName(_ number: Int) -> String {
+        precondition((0..<maxShards).contains(number), "shard \(number) is outside 0…99999")
+        let digits = String(number)
+        return "records-" + String(repeating: "0", count: 5 - digits.count) + digits + ".jsonl"
+    }
+
+    /// The number of a shard's name, or nil when `name` is not `records-NNNNN.jsonl`.
+    public static func shardNumber(_ name: String) -> Int? {
+        let bytes = Array(name.utf8)
+        guard bytes.count == 19, name.hasPrefix("records-"), name.hasSuffix(".jsonl") else { return nil }
+        var number = 0
+        for byte in bytes[8..<13] {
+            guard (0x30...0x39).contains(byte) else { return nil }
+            number = number * 10 + Int(byte - 0x30)
+        }
+        return number
+    }
+
+    /// Whether `names` are a bundle's files in manifest order: `conflicts.jsonl`, `probes.json` when the bundle
+    /// reveals a probe order (spec/probe.md §7.3), then `records.jsonl` or the shards 00000, 00001, … (§4.6).
+    public static func isValidFileList(_ names: [String]) -> Bool {
+        var rest = names[...]
+        guard rest.popFirst() == conflictsName else { return false }
+        if rest.first == "probes.json" { rest.removeFirst() }
+        if Array(rest) == [recordsName] { return true }
+        guard !rest.isEmpty, rest.count <= maxShards else { return false }
+        return rest.enumerated().allSatisfy { shardNumber($0.element) == $0.offset }
+    }
 
     public struct FileEntry: Equatable, Sendable {
         public var name: String
@@ -166,9 +196,9 @@ public struct Manifest: Equatable, Sendable {
             try fileReader.finish()
             files.append(entry)
         }
-        guard files.map(\.name) == Self.fileNames || files.map(\.name) == Self.fileNamesWithReveal else {
-            throw JSONShapeError(path: "files", reason: "must name exactly \(Self.fileNames.joined(separator: " and ")), in that order, "
-                + "or with probes.json between them")
+        guard Self.isValidFileList(files.map(\.name)) else {
+            throw JSONShapeError(path: "files", reason: "must name conflicts.jsonl, probes.json when the bundle has one, then records.jsonl "
+                + "or the shards records-00000.jsonl, records-00001.jsonl, … without a gap, in that order (spec/dataset.md §4.3, §4.6)")
         }
         self.files = files
         var records = try reader.object("records")

@@ -23,29 +23,31 @@ public struct RecordProof: Equatable, Sendable {
                             observer: String?) throws(LedgerError) -> RecordProof {
         let bundle = directory.bundlePath(collector: collector, day: day)
         let manifestBytes: [UInt8]
-        let reader: LineReader
-        do {
-            manifestBytes = try directory.manifestBytes(collector: collector, day: day)
-            reader = try LineReader(regularFile: "\(bundle)/records.jsonl", byteLimit: Int64(1) << 40)
-        } catch { throw LedgerError(.notFound, error.description) }
+        do { manifestBytes = try directory.manifestBytes(collector: collector, day: day) } catch { throw LedgerError(.notFound, error.description) }
         let manifest: Manifest
         do { manifest = try Manifest(bytes: manifestBytes) } catch { throw LedgerError(.invalidDocument, "manifest.json: \(error.reason)") }
         let dataset = try directory.descriptor().id
         var leaves: [[UInt8]] = []
         var matches: [(index: Int, line: [UInt8])] = []
         let hasher = MessageDigest(.sha256)
-        var failure: LineIssue?
-        do {
-            try RecordLines.scan(reader, requireCanonical: true) { _, record in
-                if record.slice(.id)?.elementsEqual(id.utf8) == true && (observer.map { record.slice(.observerID)?.elementsEqual($0.utf8) == true } ?? true) {
-                    matches.append((leaves.count, Array(record.bytes)))
+        var failure: String?
+        // The records, shard after shard and in either stored form, each file checked against the manifest.
+        try BundleRecordReader(directory: bundle, manifest: manifest, base: DatasetDirectory.bundleRelativePath(collector: collector, day: day))
+            .forEachLine { file, number, line in
+                guard failure == nil else { return }
+                guard case .bytes(let bytes) = line else {
+                    failure = "\(file) line \(number): longer than a record may be"
+                    return
                 }
-                leaves.append(Merkle.leafHash(record.bytes, using: hasher))
-            } onIssue: { issue in
-                if failure == nil { failure = issue }
+                let problem = RecordLines.read(bytes, requireCanonical: true) { record in
+                    if record.slice(.id)?.elementsEqual(id.utf8) == true && (observer.map { record.slice(.observerID)?.elementsEqual($0.utf8) == true } ?? true) {
+                        matches.append((leaves.count, Array(record.bytes)))
+                    }
+                    leaves.append(Merkle.leafHash(record.bytes, using: hasher))
+                }
+                if let problem { failure = "\(file) line \(number): \(LineIssue(source: file, line: number, problem: problem).code)" }
             }
-        } catch { throw LedgerError(.io, error.description) }
-        if let failure { throw LedgerError(.invalidDocument, "records.jsonl is not a valid bundle file: \(failure)") }
+        if let failure { throw LedgerError(.invalidDocument, "the bundle's records are not valid: \(failure); run assay verify") }
         guard let match = matches.first else {
             throw LedgerError(.notFound, "no record with id '\(id)'\(observer.map { " from observer '\($0)'" } ?? "") in \(DatasetDirectory.bundleRelativePath(collector: collector, day: day))")
         }
@@ -54,7 +56,7 @@ public struct RecordProof: Equatable, Sendable {
         }
         let root = Merkle.root(leafHashes: leaves)
         guard Hex.encode(root) == manifest.merkleRoot else {
-            throw LedgerError(.invalidDocument, "records.jsonl does not match the manifest's Merkle root; run assay verify")
+            throw LedgerError(.invalidDocument, "the bundle's records do not match the manifest's Merkle root; run assay verify")
         }
         return RecordProof(
             dataset: dataset, collector: collector, day: day, manifestSHA256: MessageDigest.sha256(manifestBytes).hex,

@@ -106,40 +106,25 @@ public enum BundleSet {
     /// Calls `body` with the scored records of the bundle at `base` whose manifest is `manifest`, in file order,
     /// in batches of at most `batchRecords`.
     static func forEachBatch(of manifest: [UInt8], at base: String, _ body: (PreparedRecords) -> Void) throws(ScoreError) {
-        let entry: Optional<Manifest.FileEntry>
-        do { entry = try Manifest(bytes: manifest).file("records.jsonl") } catch {
-            throw ScoreError("\(base)/manifest.json: \(error.reason)")
-        }
-        guard let entry else { throw ScoreError("\(base)/manifest.json names no records.jsonl") }
-        let size = entry.size
-        let path = "\(base)/records.jsonl"
-        let reader: LineReader
-        // Never more than the manifest says the file holds.
-        do { reader = try LineReader(regularFile: path, byteLimit: size) } catch { throw ScoreError("\(error)") }  // the error names the path
-        // Scores rest on the signed records: the file must be the one the manifest names.
-        let hasher = MessageDigest(.sha256)
-        var read: Int64 = 0
-        reader.onChunk = { bytes in
-            hasher.update(bytes)
-            read += Int64(bytes.count)
-        }
+        let parsed: Manifest
+        do { parsed = try Manifest(bytes: manifest) } catch { throw ScoreError("\(base)/manifest.json: \(error.reason)") }
         let preparer = RecordPreparer()
-        do {
-            try reader.forEachLine { (number, line) throws(ScoreError) in
+        // Scores rest on the signed records: each file (records.jsonl or its shards, in either stored form) must be
+        // the one the manifest names, and is never read past its size.
+        do throws(BundleRecordReader.Failure<ScoreError>) {
+            try BundleRecordReader(directory: base, manifest: parsed, base: base).scan { (file, number, line) throws(ScoreError) in
+                let path = "\(base)/\(file)"
                 guard case .bytes(let bytes) = line else { throw ScoreError("\(path):\(number): line too long for a record") }
                 try preparer.add(line: bytes, number: number, path: path)
                 if preparer.count == batchRecords { body(preparer.take()) }
             }
-            if preparer.count > 0 { body(preparer.take()) }
         } catch {
             switch error {
-            case .io(let error): throw ScoreError("\(path): \(error)")
-            case .body(let error): throw error
+            case .file(let failure): throw ScoreError(failure.description)
+            case .body(let failure): throw failure
             }
         }
-        guard read == size, hasher.finalize().hex == entry.sha256 else {
-            throw ScoreError("\(path) is not the file its manifest names (size or SHA-256 differs)")
-        }
+        if preparer.count > 0 { body(preparer.take()) }
     }
 }
 

@@ -130,6 +130,11 @@ public struct SiteBuilder {
         return Summary(files: writer.written.count, bytes: writer.bytes, orchestrators: orchestrators.count)
     }
 
+    /// The files of a bundle the site copies: conflicts.jsonl and the records (one file or its shards), in manifest order.
+    static func dataFiles(_ manifest: Manifest?) -> [Manifest.FileEntry] {
+        (manifest?.files ?? []).filter { $0.name == Manifest.conflictsName || Manifest.isRecordsFileName($0.name) }
+    }
+
     func writeSignedFiles(_ writer: inout SiteWriter, copyRecords: Bool) throws {
         for bundle in model.report.bundles {
             let relative = DatasetDirectory.bundleRelativePath(collector: bundle.collector, day: bundle.day)
@@ -139,9 +144,13 @@ public struct SiteBuilder {
                 try writer.write("data/\(relative)/signatures/\(name)", try Files.readRegular("\(source)/signatures/\(name)", limit: DatasetDirectory.signatureLimit))
             }
             if copyRecords {
-                for name in Manifest.fileNames {
-                    let size = bundle.manifest?.file(name)?.size ?? 0
-                    try writer.write("data/\(relative)/\(name)", try Files.readRegular("\(source)/\(name)", limit: Int(clamping: size)))
+                // The content, whichever form it is stored in (spec/dataset.md §4.7): what the manifest's hashes name.
+                for entry in Self.dataFiles(bundle.manifest) {
+                    guard case .success(let stored) = StoredFile.locate(entry.name, in: source), !stored.isPointer else {
+                        throw FileError(path: "\(relative)/\(entry.name)", operation: "copy", errno: ENOENT,
+                                        detail: "it is not there, or only as a Git LFS pointer (it verified a moment ago: the dataset changed meanwhile)")
+                    }
+                    try writer.write("data/\(relative)/\(entry.name)", try stored.read(limit: Int(clamping: entry.size)))
                 }
             }
         }
@@ -153,13 +162,14 @@ public struct SiteBuilder {
         var bundles: [JSONValue] = []
         for bundle in model.report.bundles {
             let base = "data/" + DatasetDirectory.bundleRelativePath(collector: bundle.collector, day: bundle.day)
+            func fileLink(_ name: String) -> JSONValue { .object([.init("name", .string(name)), .init("url", .string("\(base)/\(name)"))]) }
             let signatures = try DatasetDirectory.list("\(directory.bundlePath(collector: bundle.collector, day: bundle.day))/signatures")
                 .filter { $0.hasSuffix(".sig") && Slug.isValid(String($0.dropLast(4))) }
             bundles.append(.object([
                 .init("collector", .string(bundle.collector)), .init("day", .string(bundle.day.description)),
                 .init("manifest", .string("\(base)/manifest.json")), .init("manifest_sha256", .string(bundle.manifestHash ?? "")),
                 .init("signatures", .array(signatures.map { .object([.init("signer", .string(String($0.dropLast(4)))), .init("url", .string("\(base)/signatures/\($0)"))]) })),
-                .init("files", .array(copyRecords ? Manifest.fileNames.map { .object([.init("name", .string($0)), .init("url", .string("\(base)/\($0)"))]) } : [])),
+                .init("files", .array(copyRecords ? Self.dataFiles(bundle.manifest).map(\.name).map(fileLink) : [])),
             ]))
         }
         try writer.write("api/v1/provenance.json", Self.json(.object([.init("format", "assay-site-provenance-v1"), .init("keys", .array(keys)), .init("bundles", .array(bundles))])))

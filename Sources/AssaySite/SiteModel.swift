@@ -160,8 +160,12 @@ public final class SiteModel: @unchecked Sendable {
         guard let newest = bundles.map(\.1).max() else { throw LoadError(description: "\(directory.root) has no bundles to show") }
         lastDay = newest
         // The records are read once, by the verifier, which hands each valid record to the sink.
-        let recordBytes = bundles.reduce(Int64(0)) { total, bundle in
-            total + ((try? FileManager.default.attributesOfItem(atPath: "\(directory.bundlePath(collector: bundle.0, day: bundle.1))/records.jsonl")[.size] as? Int).map(Int64.init) ?? 0)
+        // The records' size as the manifests give it (one file or shards, whatever their stored form); a manifest that
+        // cannot be read adds nothing here and fails verification below.
+        var recordBytes: Int64 = 0
+        for (collector, day) in bundles {
+            guard let bytes = try? directory.manifestBytes(collector: collector, day: day), let manifest = try? Manifest(bytes: bytes) else { continue }
+            for file in manifest.recordFiles { recordBytes = recordBytes.addingReportingOverflow(max(0, file.size)).overflow ? .max : recordBytes + max(0, file.size) }
         }
         let keepLines = recordBytes <= limit
         keepsLines = keepLines

@@ -225,7 +225,11 @@ extension SitePages {
                                rows: chain.reversed().map { bundle in
                                    let base = "data/" + DatasetDirectory.bundleRelativePath(collector: bundle.collector, day: bundle.day)
                                    var files = "<a href=\"\(base)/manifest.json\">manifest</a>"
-                                   if recordsCopied { files += " · <a href=\"\(base)/records.jsonl\">records</a>" }
+                                   if recordsCopied {
+                                       let names = bundle.manifest?.recordFiles.map(\.name) ?? []
+                                       files += names.count == 1 ? " · <a href=\"\(base)/\(names[0])\">records</a>"
+                                           : " · records " + names.enumerated().map { "<a href=\"\(base)/\($1)\">\($0 + 1)</a>" }.joined(separator: " ")
+                                   }
                                    return ["<time datetime=\"\(bundle.day)\">\(bundle.day)</time>", "\(bundle.manifest?.recordsTotal ?? 0)",
                                            "<code>\(bundle.manifestHash ?? "unreadable")</code>", "<code>\(bundle.manifest?.merkleRoot ?? "")</code>",
                                            HTML.escape(bundle.signers.joined(separator: ", ")), HTML.escape(bundle.unsigned.joined(separator: ", ")),

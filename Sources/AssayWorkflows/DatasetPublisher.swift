@@ -168,8 +168,13 @@ public struct DatasetPublisher {
         }
         guard parts.count >= 6, [DatasetDirectory.bundlesName, DatasetDirectory.scoresName].contains(parts[0]),
               !parts.contains(where: { $0.hasPrefix(".") }) else { return false }
-        let files = parts[0] == DatasetDirectory.bundlesName ? ["manifest.json", "records.jsonl", "conflicts.jsonl", ProbeReveal.fileName] : ["scores.json"]
-        if parts.count == 6 { return files.contains(parts[5]) }
+        let files = parts[0] == DatasetDirectory.bundlesName ? ["manifest.json", Manifest.recordsName, Manifest.conflictsName, ProbeReveal.fileName] : ["scores.json"]
+        if parts.count == 6 {
+            guard parts[0] == DatasetDirectory.bundlesName else { return files.contains(parts[5]) }
+            // A bundle's files in either stored form, shards included (spec/dataset.md §4.6, §4.7); never manifest.json.zst.
+            let name = parts[5], content = name.hasSuffix(StoredFile.compressedSuffix) ? String(name.dropLast(StoredFile.compressedSuffix.count)) : name
+            return (files.contains(content) || Manifest.shardNumber(content) != nil) && !(content != name && content == "manifest.json")
+        }
         return parts.count == 7 && parts[5] == "signatures" && parts[6].hasSuffix(".sig")
     }
 

@@ -59,6 +59,9 @@ struct DatasetInit: ParsableCommand {
     @Flag(help: "Mark the data as synthetic.")
     var simulated = false
 
+    @Option(help: ArgumentHelp("The greatest size of one records file, in bytes (65536 to 33554432, the default): a day's records beyond it are split into shards stored compressed (spec/dataset.md §4.6). Fixed at creation: the genesis signs it.", valueName: "bytes"))
+    var shardBytes: Int64?
+
     @Option(name: .customLong("key"), help: ArgumentHelp("A private key that approves the genesis as the --signer whose public key it is; repeatable (each signer whose key you hold).", valueName: "key"))
     var keys: [String] = []
 
@@ -81,6 +84,9 @@ struct DatasetInit: ParsableCommand {
         guard Slug.isValid(id) else { throw ValidationError("--id must be \(Slug.rule)") }
         if noGit && remote != nil { throw ValidationError("--remote needs a git repository (drop --no-git)") }
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
+        if let shardBytes, !DatasetDescriptor.shardBytesRange.contains(shardBytes) {
+            throw ValidationError("--shard-bytes must be \(DatasetDescriptor.shardBytesRange.lowerBound) to \(DatasetDescriptor.shardBytesRange.upperBound)")
+        }
         guard !signers.isEmpty else { throw ValidationError("name at least one --signer NAME=KEY.pub") }
         guard !keys.isEmpty else { throw ValidationError("give your private key with --key: the genesis must be approved by one of its own signers") }
         guard threshold <= signers.count else { throw ValidationError("--threshold \(threshold) needs at least \(threshold) signers") }
@@ -110,7 +116,8 @@ struct DatasetInit: ParsableCommand {
             if !approvals.contains(where: { $0.signer == name }) { approvals.append((name, privateKey)) }
         }
         let descriptor = DatasetDescriptor(id: id, title: title, description: description, licence: licence,
-                                           scoringProfiles: ScoringProfile.builtInProfiles().map(\.descriptorEntry).sorted { $0.id < $1.id }, simulated: simulated)
+                                           scoringProfiles: ScoringProfile.builtInProfiles().map(\.descriptorEntry).sorted { $0.id < $1.id }, simulated: simulated,
+                                           shardBytes: shardBytes)
         let time = try issued.map { try parsePolicyTime($0, option: "--issued") } ?? WallClock.nowMilliseconds / 1000
         var witnessesBytes: [UInt8]?
         if let witnesses {

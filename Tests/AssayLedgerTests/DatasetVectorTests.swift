@@ -2,6 +2,7 @@ import AssayCore
 import AssayCrypto
 import AssayLedger
 import AssayTestSupport
+import AssayZstd
 import Foundation
 import Testing
 
@@ -48,6 +49,95 @@ struct DatasetVectorTests {
         _ = try DatasetLog.cosign(directory, datasetID: "assay-vectors", signer: "vector-cosigner", key: cosigner)
     }
 
+
+    /// The records of spec/vectors/sharded's large day: `records/valid.jsonl` 40 times, each copy's ids suffixed
+    /// `-r00` … `-r39` (about 200 KB, so four shards of at most 65 536 bytes).
+    static func replicatedRecords() throws -> String {
+        var lines = ""
+        let valid = try Repository.bytes("spec/vectors/records/valid.jsonl")
+        for copy in 0..<40 {
+            for line in valid.split(separator: 0x0A) {
+                guard case .object(let members) = try JSONParser().parse(Array(line)) else { continue }
+                let suffix = copy < 10 ? "-r0\(copy)" : "-r\(copy)"
+                let renamed = JSONValue.object(members.map { $0.key == "id" ? .init("id", .string(($0.value.stringValue ?? "") + suffix)) : $0 })
+                lines += String(decoding: try CanonicalJSON.encode(renamed), as: UTF8.self) + "\n"
+            }
+        }
+        return lines
+    }
+
+    /// spec/vectors/sharded: a dataset of shard size 65 536 (spec/dataset.md §4.6) whose large days are split into
+    /// four compressed shards (§4.7): collector-a 2026-01-09 (the replicated records and a conflict), 2026-01-11
+    /// (four records: one plain records.jsonl), collector-b 2026-01-09 (the same records: the same shards).
+    static func buildSharded(at root: String, scratch: TemporaryDirectory) throws {
+        let allowed = """
+            vector-signer namespaces="assay-manifest-v1,assay-scores-v1,assay-policy-v1,git" \(OpenSSHPublicKey(signer.publicKey).line)
+
+            """
+        _ = try DatasetDirectory.create(
+            at: root,
+            descriptor: DatasetDescriptor(id: "assay-sharded-vectors", title: "Assay spec test vectors: shards and stored forms",
+                                          description: "Bundles sealed from spec/vectors/records with the vector key, cut into shards of 65536 bytes (test only).",
+                                          licence: "CC0-1.0",
+                                          scoringProfiles: [.init(id: "assay-sla-v1", sha256: MessageDigest.sha256(try Repository.bytes("spec/profiles/assay-sla-v1.json")).hex),
+                                                            .init(id: "naap-sla-v1", sha256: MessageDigest.sha256(try Repository.bytes("spec/profiles/naap-sla-v1.json")).hex)],
+                                          simulated: true, shardBytes: 65_536),
+            allowedSigners: allowed, threshold: 1, issued: UTCDay("2026-01-01")!.startMs / 1000, approvals: [("vector-signer", signer)])
+        let directory = DatasetDirectory(root)
+        let replicated = scratch.file("replicated.jsonl")
+        try Files.writeAtomically(replicated, contents: Array(try replicatedRecords().utf8))
+        let conflict = Repository.url("spec/vectors/dataset-inputs/conflict.jsonl").path
+        let day = UTCDay("2026-01-09")!
+        _ = try directory.seal(collector: "collector-a", day: day, inputs: [replicated, conflict], key: signer, signer: "vector-signer") { _ in }
+        _ = try directory.seal(collector: "collector-a", day: day.next.next, inputs: [Repository.url("spec/vectors/dataset-inputs/day3.jsonl").path],
+                               key: signer, signer: "vector-signer") { _ in }
+        _ = try directory.seal(collector: "collector-b", day: day, inputs: [replicated], key: signer, signer: "vector-signer") { _ in }
+    }
+
+    /// A file's content as signed: a `.zst` file decompressed (its compressed bytes depend on the libzstd version,
+    /// which is transport: spec/dataset.md §4.7).
+    static func content(_ path: String) throws -> [UInt8] {
+        let bytes = try Files.read(path)
+        return path.hasSuffix(".zst") ? try Zstd.decompress(bytes, limit: 64 << 20, name: path) : bytes
+    }
+
+    @Test("spec/vectors/sharded rebuilds (content byte for byte, whatever libzstd compressed it), cuts its shards greedily, and verifies with the expected report")
+    func shardedDataset() async throws {
+        let committed = Repository.url("spec/vectors/sharded").path
+        let scratch = try TemporaryDirectory()
+        if ProcessInfo.processInfo.environment["ASSAY_WRITE_VECTORS"] == "1" {
+            try? FileManager.default.removeItem(atPath: committed)
+            try Self.buildSharded(at: committed, scratch: scratch)
+        }
+        try Self.buildSharded(at: scratch.file("dataset"), scratch: scratch)
+        let rebuilt = FileTree.regularFiles(under: scratch.file("dataset"))
+        #expect(rebuilt == FileTree.regularFiles(under: committed))
+        for file in rebuilt {
+            #expect(try Self.content("\(scratch.file("dataset"))/\(file)") == Self.content("\(committed)/\(file)"), "\(file) is stale")
+        }
+        // What the vector shows: four compressed shards, none over 65 536 bytes, each but the last too full for the next line.
+        let bundle = "\(committed)/bundles/collector-a/2026/01/09"
+        let manifest = try Manifest(bytes: try Files.read("\(bundle)/manifest.json"))
+        #expect(manifest.recordFiles.map(\.name) == (0..<4).map(Manifest.shardName))
+        for (index, entry) in manifest.recordFiles.enumerated() {
+            #expect(Files.exists("\(bundle)/\(entry.name).zst") && !Files.exists("\(bundle)/\(entry.name)"))
+            #expect(entry.size <= 65_536)
+            if index + 1 < manifest.recordFiles.count {
+                let next = try Self.content("\(bundle)/\(manifest.recordFiles[index + 1].name).zst")
+                let firstLine = Int64(next.firstIndex(of: 0x0A)! + 1)
+                #expect(entry.size + firstLine > 65_536, "\(entry.name) is cut greedily")
+            }
+        }
+        #expect(try Files.read("\(committed)/bundles/collector-a/2026/01/11/records.jsonl").count > 0, "a small day keeps one plain records.jsonl")
+        let report = await DatasetVerifier(directory: DatasetDirectory(committed)).verify()
+        #expect(report.holds, "\(report.findings)")
+        let expected = try PrettyJSON.string(report.jsonValue)
+        let path = Repository.url("spec/vectors/sharded-report.json").path
+        if ProcessInfo.processInfo.environment["ASSAY_WRITE_VECTORS"] == "1" {
+            try Files.writeAtomically(path, contents: Array(expected.utf8))
+        }
+        #expect(String(decoding: try Files.read(path), as: UTF8.self) == expected)
+    }
 
     @Test("the vector dataset rebuilds byte for byte, and verifies with the expected report")
     func dataset() async throws {

@@ -17,6 +17,9 @@ public struct BundleResult: Sendable {
     public let findings: [Finding]
     /// The SHA-256 of the scenario document the bundle's probe reveal names (spec/probe.md §7.3), if any.
     public var scenarioDocument: String? = nil
+    /// Whether the bundle's record files were read and checked: false outside the run's selection, or when
+    /// one of them was missing or not fetched (spec/dataset.md §8.5).
+    public var recordsChecked = false
 
     public var holds: Bool { signers.count >= threshold }
     public var hasErrors: Bool { findings.contains { $0.severity == .error } }
@@ -48,6 +51,9 @@ public struct BundleVerifier: Sendable {
     public let datasetID: String
     public let policy: TrustPolicy
 
+    /// The dataset's shard size (spec/dataset.md §4.6).
+    public var shardBytes = DatasetDescriptor.defaultShardBytes
+
     public var threshold: Int { policy.threshold }
     /// Receives the valid records of each bundle verified (optional).
     public var sink: (any VerifiedRecordSink)?
@@ -58,7 +64,9 @@ public struct BundleVerifier: Sendable {
         self.policy = policy
     }
 
-    public func verify(collector: String, day: UTCDay) -> BundleResult {
+    /// Checks the bundle; with `checkRecords` false, its files are not read (spec/dataset.md §8.5): the
+    /// manifest, the signatures and the cut of its shards are checked, nothing that needs the records.
+    public func verify(collector: String, day: UTCDay, checkRecords: Bool = true) -> BundleResult {
         var log = FindingLog()
         let base = DatasetDirectory.bundleRelativePath(collector: collector, day: day)
         let absolute = directory.bundlePath(collector: collector, day: day)
@@ -82,18 +90,53 @@ public struct BundleVerifier: Sendable {
         }
 
         ManifestLocationCheck(datasetID: datasetID, collector: collector, day: day).check(manifest, path: manifestPath, log: &log)
+        StoredFilesCheck(manifest: manifest, base: base, absolute: absolute).check(log: &log)
         let scan = BundleFileScan(manifest: manifest, base: base, absolute: absolute)
-        let conflictKeys = ConflictsCheck(scan: scan, day: day).check(log: &log)
-        let receiver = sink?.bundle(collector: collector, day: day)
-        let testJobs = RecordsCheck(scan: scan, day: day, conflictKeys: conflictKeys).check(log: &log, receiver: receiver)
-        receiver?.finish()
-        let scenarioDocument = ProbeCheck(directory: directory, datasetID: datasetID, collector: collector, day: day, base: base)
-            .check(manifest, testJobs: testJobs, log: &log)
+        var scenarioDocument: String?
+        var recordsChecked = false
+        if checkRecords {
+            let conflictKeys = ConflictsCheck(scan: scan, day: day).check(log: &log)
+            let receiver = sink?.bundle(collector: collector, day: day)
+            let testJobs = RecordsCheck(scan: scan, day: day, conflictKeys: conflictKeys, shardBytes: shardBytes).check(log: &log, receiver: receiver)
+            receiver?.finish()
+            recordsChecked = testJobs != nil
+            scenarioDocument = ProbeCheck(directory: directory, datasetID: datasetID, collector: collector, day: day, base: base)
+                .check(manifest, testJobs: testJobs, log: &log)
+        } else {
+            ShardCheck(shardBytes: shardBytes, path: manifestPath).check(manifest.recordFiles, outcomes: [], log: &log)
+        }
         let counting = ManifestSignaturesCheck(root: directory.root, policy: policy, day: day, base: base).check(manifestBytes, log: &log)
         let allowed = policy.principals(namespace: DatasetDirectory.manifestNamespace, at: day.startMs / 1000)
         let unsigned = allowed.filter { pattern in !counting.contains { AllowedSigners.matches($0, pattern: pattern) } }
         var verified = result(manifest, hash: manifestHash, signers: counting, unsigned: unsigned)
         verified.scenarioDocument = scenarioDocument
+        verified.recordsChecked = recordsChecked
         return verified
+    }
+}
+
+/// `unlisted-file` inside a bundle: every stored file is a file its manifest names, in one form only — `<name>` or
+/// `<name>.zst`, never both (spec/dataset.md §4.7). The layout check has already refused names no bundle may have.
+struct StoredFilesCheck {
+    let manifest: Manifest
+    let base: String
+    let absolute: String
+
+    func check(log: inout FindingLog) {
+        // An unlistable directory is the layout check's `unreadable` finding.
+        guard let entries = try? Files.entries(absolute) else { return }
+        let names = Set(entries.map(\.name))
+        for entry in entries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+            guard entry.name != "manifest.json", entry.name != "signatures" else { continue }
+            let compressed = entry.name.hasSuffix(StoredFile.compressedSuffix)
+            let content = compressed ? String(entry.name.dropLast(StoredFile.compressedSuffix.count)) : entry.name
+            guard LayoutCheck.storedBundleFileKind(entry.name, files: LayoutCheck.bundleFiles) != nil || LayoutCheck.bundleFiles[entry.name] != nil
+            else { continue }  // the layout check's finding
+            if manifest.file(content) == nil {
+                log.add(.unlistedFile, "\(base)/\(entry.name)", "is not named by the bundle's manifest")
+            } else if compressed && names.contains(content) {
+                log.add(.unlistedFile, "\(base)/\(entry.name)", "stores \(content) a second time; the bundle holds it as \(content) already (spec/dataset.md §4.7)")
+            }
+        }
     }
 }

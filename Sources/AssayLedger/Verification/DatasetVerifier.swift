@@ -57,6 +57,9 @@ public struct VerificationReport: Sendable {
         return VerifyState(dataset: datasetID, genesis: genesis.sha256, policyVersion: current.version, policySHA256: hash, heads: heads, log: logHead)
     }
 
+    /// Bundles whose records this run did not check (outside the selection, or not all there: spec/dataset.md §8.5).
+    public var recordsNotChecked: [BundleResult] { bundles.filter { !$0.recordsChecked } }
+
     public var errors: Int { findings.filter { $0.severity == .error }.count }
     public var warnings: Int { findings.filter { $0.severity == .warning }.count }
     public var holds: Bool { errors == 0 }
@@ -92,6 +95,7 @@ public struct VerificationReport: Sendable {
                     .init("threshold", .integer(Int64(bundle.threshold))),
                     .init("holds", .bool(bundle.holds)),
                     .init("ok", .bool(!bundle.hasErrors)),
+                    .init("records_checked", .bool(bundle.recordsChecked)),
                 ])
             })),
             .init("findings", .array(findings.map {
@@ -126,6 +130,8 @@ public struct DatasetVerifier: Sendable {
         public var parallelism: Int = 2
         /// Receives every valid record as it is verified (see `VerifiedRecordSink`).
         public var sink: (any VerifiedRecordSink)?
+        /// Check the records of these bundles only (spec/dataset.md §8.5); nil: of every bundle.
+        public var selection: BundleSelection?
 
         public init() {}
     }
@@ -165,7 +171,8 @@ public struct DatasetVerifier: Sendable {
         }
         var bundleVerifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
         bundleVerifier.sink = options.sink
-        let verifier = bundleVerifier
+        bundleVerifier.shardBytes = descriptor.effectiveShardBytes
+        let verifier = bundleVerifier, selection = options.selection
         // The layout check has already reported a directory that cannot be listed (`unreadable`).
         // A collector whose tree cannot be listed is not verified; the layout check has reported the
         // directory (`unreadable`), which fails verification.
@@ -177,7 +184,7 @@ public struct DatasetVerifier: Sendable {
             work += days.map { (collector, $0) }
         }
         let results = await Self.run(work, parallelism: max(1, options.parallelism), progress: progress) {
-            verifier.verify(collector: $0.0, day: $0.1)
+            verifier.verify(collector: $0.0, day: $0.1, checkRecords: selection?.contains(collector: $0.0, day: $0.1) ?? true)
         }
         var findings = log.all
         for result in results { findings += result.findings }

@@ -18,6 +18,9 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
     case fileMissing = "file-missing"
     case fileSize = "file-size"
     case fileHash = "file-hash"
+    case fileEncoding = "file-encoding"
+    case notFetched = "not-fetched"
+    case shard
     case recordInvalid = "record-invalid"
     case recordNotCanonical = "record-not-canonical"
     case recordDay = "record-day"
@@ -93,6 +96,8 @@ public enum Rule: String, CaseIterable, Sendable, Comparable {
         case .fileType, .unreadable: "dataset.md §8.1"
         case .manifest, .manifestLocation, .fileMissing, .fileSize, .fileHash: "dataset.md §4.3"
         case .recordInvalid, .recordNotCanonical, .recordDay, .recordOrder, .recordCount, .merkleRoot: "dataset.md §4.1"
+        case .fileEncoding, .notFetched: "dataset.md §4.7"
+        case .shard: "dataset.md §4.6"
         case .conflicts: "dataset.md §4.2"
         case .coverage: "dataset.md §4.4"
         case .signature, .unknownSigner, .duplicateSigner, .threshold: "dataset.md §6"

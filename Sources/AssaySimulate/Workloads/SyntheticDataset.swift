@@ -16,13 +16,13 @@ public enum SyntheticDataset {
     /// A fresh simulated dataset at `root` (replacing one left there) whose
     /// `signers` all sign manifests with the benchmark key.
     public static func create(at root: String, id: String, signers: [String],
-                              scoringProfiles: [DatasetDescriptor.Profile] = []) throws -> DatasetDirectory {
+                              scoringProfiles: [DatasetDescriptor.Profile] = [], shardBytes: Int64? = nil) throws -> DatasetDirectory {
         if Files.exists(root) { try FileManager.default.removeItem(atPath: root) }
         let namespaces = TrustPolicy.assayNamespaces.joined(separator: ",")
         _ = try DatasetDirectory.create(
             at: root,
             descriptor: DatasetDescriptor(id: id, title: "Benchmark", description: "synthetic", licence: "CC0-1.0",
-                                          scoringProfiles: scoringProfiles, simulated: true),
+                                          scoringProfiles: scoringProfiles, simulated: true, shardBytes: shardBytes),
             allowedSigners: signers.map { "\($0) namespaces=\"\(namespaces)\" \(OpenSSHPublicKey(key.publicKey).line)\n" }.joined(),
             threshold: 1, issued: UTCDay("2026-01-01")!.startMs / 1000, approvals: [(signers[0], key)])
         return DatasetDirectory(root)
@@ -36,11 +36,11 @@ public enum SyntheticScoringDataset {
     public static let collectors = ["gw-1", "gw-2"]
 
     public static func build(at root: String, id: String, orchestrators: Int, lastDay: UTCDay, days: Int, records: Int,
-                             scoringProfiles: [DatasetDescriptor.Profile] = [],
+                             scoringProfiles: [DatasetDescriptor.Profile] = [], shardBytes: Int64? = nil,
                              extra: (UTCDay) -> [(collector: String, line: String)] = { _ in [] },
                              sealed: (DatasetDirectory, UTCDay) throws -> Void = { _, _ in },
                              progress: (String) -> Void) throws -> DatasetDirectory {
-        let dataset = try SyntheticDataset.create(at: root, id: id, signers: collectors, scoringProfiles: scoringProfiles)
+        let dataset = try SyntheticDataset.create(at: root, id: id, signers: collectors, scoringProfiles: scoringProfiles, shardBytes: shardBytes)
         var generator = SyntheticScoringRecords(orchestrators: orchestrators)
         let perDay = max(1, records / days)
         var emitted = 0

@@ -9,7 +9,7 @@ struct ConflictsCheck {
 
     /// The keys in conflict, which records.jsonl must not hold.
     func check(log: inout FindingLog) -> Set<RecordKey> {
-        let path = "\(scan.base)/conflicts.jsonl"
+        let path = scan.storedPath(Manifest.conflictsName)
         let lines = RecordLineCheck(day: day, path: path)
         var keys = Set<RecordKey>()
         var previous: (key: RecordKey, bytes: [UInt8])?
@@ -20,7 +20,7 @@ struct ConflictsCheck {
                 log.add(.conflicts, path, "\(key.description) has a single version; a conflict needs two distinct ones")
             }
         }
-        scan.scan("conflicts.jsonl", log: &log) { number, line, log in
+        scan.scan(Manifest.conflictsName, log: &log) { number, line, log in
             guard let record = lines.record(number, line, log: &log) else { return }
             let canonical = Array(record.bytes)
             versions += 1

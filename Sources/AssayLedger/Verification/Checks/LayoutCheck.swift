@@ -129,7 +129,7 @@ struct LayoutCheck {
     func checkDocumentDirectory(_ path: String, files: [String: Files.Kind], log: inout FindingLog) {
         let isPolicy = path.hasPrefix(DatasetDirectory.policyName)
         for entry in entries(path, log: &log) ?? [] {
-            guard let expected = files[entry.name] else {
+            guard let expected = files[entry.name] ?? (isPolicy ? nil : Self.storedBundleFileKind(entry.name, files: files)) else {
                 log.add(.unlistedFile, "\(path)/\(entry.name)",
                         isPolicy ? "is not part of a policy version" : "is not part of a bundle; no manifest names it")
                 continue
@@ -145,6 +145,16 @@ struct LayoutCheck {
                 _ = hasKind(signature, .regular, path: signaturePath, log: &log)
             }
         }
+    }
+
+    /// A bundle's shards and compressed files (spec/dataset.md §4.6, §4.7): whether the manifest names them is
+    /// the bundle's own check; here only the names are.
+    static func storedBundleFileKind(_ name: String, files: [String: Files.Kind]) -> Files.Kind? {
+        guard files == bundleFiles else { return nil }
+        let content = name.hasSuffix(StoredFile.compressedSuffix) ? String(name.dropLast(StoredFile.compressedSuffix.count)) : name
+        if Manifest.shardNumber(content) != nil { return .regular }
+        guard content != name, content != "manifest.json", bundleFiles[content] == .regular else { return nil }
+        return .regular
     }
 
     func isDigits(_ text: String, _ count: Int) -> Bool {

@@ -13,24 +13,36 @@ struct ProbeCheck {
     let base: String
 
     /// Returns the SHA-256 of the scenario document the reveal names (for the dataset-level check of `probes/`).
-    func check(_ manifest: Manifest, testJobs: [TestJobFacts], log: inout FindingLog) -> String? {
-        let revealPath = "\(base)/\(ProbeReveal.fileName)"
+    /// `testJobs` is nil when the bundle's records were not all read: the reveal is checked, not matched with them.
+    func check(_ manifest: Manifest, testJobs: [TestJobFacts]?, log: inout FindingLog) -> String? {
         guard let entry = manifest.file(ProbeReveal.fileName) else {
-            if Files.kind("\(directory.root)/\(revealPath)") != nil {
-                log.add(.unlistedFile, revealPath, "is not named by the bundle's manifest")
-            }
-            if !testJobs.isEmpty {
-                log.add(.probePlan, "\(base)/records.jsonl", "has \(testJobs.count) test job\(testJobs.count == 1 ? "" : "s") but the bundle "
+            if let testJobs, !testJobs.isEmpty {
+                log.add(.probePlan, "\(base)/\(manifest.recordFiles.first?.name ?? Manifest.recordsName)",
+                        "has \(testJobs.count) test job\(testJobs.count == 1 ? "" : "s") but the bundle "
                     + "reveals no probe order (\(ProbeReveal.fileName)): nothing shows which probes the tester planned")
             }
             return nil
         }
-        // The file as the manifest names it (the rules every named file follows), then as a reveal.
+        // The file as the manifest names it (the rules every named file follows, in either stored form), then as a reveal.
+        var revealPath = "\(base)/\(ProbeReveal.fileName)"
         let bytes: [UInt8]
-        do { bytes = try Files.readRegular("\(directory.root)/\(revealPath)", limit: Int(min(entry.size, Int64(ProbeReveal.maxBytes))) + 1) } catch {
-            log.add(error.code == EFBIG ? .fileSize : .fileMissing, revealPath, error.code == EFBIG
-                ? "is larger than the \(entry.size) bytes the manifest says; reading stopped there" : "is named in the manifest but cannot be read: \(error)")
+        switch StoredFile.locate(ProbeReveal.fileName, in: "\(directory.root)/\(base)") {
+        case .failure(let failure):
+            log.add(.fileMissing, revealPath, "is named in the manifest but \(failure)")
             return nil
+        case .success(let stored):
+            if stored.form == .zstd { revealPath += StoredFile.compressedSuffix }
+            if stored.isPointer {
+                log.add(.notFetched, revealPath, "is a Git LFS pointer, not the file: it was not fetched, and nothing in it is checked")
+                return nil
+            }
+            do { bytes = try stored.read(limit: Int(min(entry.size, Int64(ProbeReveal.maxBytes))) + 1) } catch {
+                let (rule, message): (Rule, String) = StoredFile.isEncodingFailure(error) ? (.fileEncoding, "\(error.detail ?? "is not a valid Zstandard stream")")
+                    : error.code == EFBIG ? (.fileSize, "is larger than the \(entry.size) bytes the manifest says; reading stopped there")
+                    : (.fileMissing, "is named in the manifest but cannot be read: \(error)")
+                log.add(rule, revealPath, message)
+                return nil
+            }
         }
         if Int64(bytes.count) != entry.size { log.add(.fileSize, revealPath, "is \(bytes.count) bytes; the manifest says \(entry.size)") }
         let digest = MessageDigest.sha256(bytes).hex
@@ -51,7 +63,11 @@ struct ProbeCheck {
             log.add(.probePlan, revealPath, "\(error) (spec/probe.md §7.3)")
             return reveal.scenarios
         }
-        match(plan, document: document, tester: reveal.tester, testJobs: testJobs, log: &log)
+        if let testJobs {
+            // Lines are numbered across the records' shards (spec/dataset.md §4.6), findings name the first records file.
+            match(plan, document: document, tester: reveal.tester, testJobs: testJobs,
+                  path: "\(base)/\(manifest.recordFiles.first?.name ?? Manifest.recordsName)", log: &log)
+        }
         return reveal.scenarios
     }
 
@@ -96,8 +112,7 @@ struct ProbeCheck {
     }
 
     /// §7.4 item 4: each probe of the order has its test job, and each test job is a probe's.
-    func match(_ plan: ProbePlan, document: ScenarioDocument, tester: String, testJobs: [TestJobFacts], log: inout FindingLog) {
-        let path = "\(base)/records.jsonl"
+    func match(_ plan: ProbePlan, document: ScenarioDocument, tester: String, testJobs: [TestJobFacts], path: String, log: inout FindingLog) {
         var byID: [String: TestJobFacts] = [:]
         for job in testJobs {
             guard job.observer == tester else {

@@ -1,0 +1,1 @@
+— assay/assay-sharded-vectors 1Iypr1Uxf5Zdoq0+MYwDd8Z6qZBYk18XLtGPjOrzAKy3xJiZm7Tc+VFKvjvdKjWRMHQEzmm8M5nw+050d6zgbAGvYAI=

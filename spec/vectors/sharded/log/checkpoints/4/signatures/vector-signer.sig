@@ -1,0 +1,1 @@
+— assay/assay-sharded-vectors 1Iypr+52re41+rsmubEx5eeI0acrnzcPmd7oDsLjf20xKsrm4S5UN4Mn7wXbmPw0C4BT0D0cGgQVX5wzeAqJ71zekQA=
