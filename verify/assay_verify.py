@@ -1413,7 +1413,7 @@ def listdir(path):
 # table against the spec's and the Swift verifier's).
 RULES = {rule: "error" for rule in (
     "descriptor", "genesis", "allowed-signers", "unlisted-file", "bundle-path", "file-type", "unreadable", "manifest", "manifest-location",
-    "file-missing", "file-size", "file-hash", "record-invalid", "record-not-canonical", "record-day", "record-order",
+    "file-missing", "file-size", "file-hash", "file-encoding", "not-fetched", "shard", "record-invalid", "record-not-canonical", "record-day", "record-order",
     "record-count", "merkle-root", "conflicts", "coverage", "signature", "unknown-signer", "threshold", "policy",
     "policy-chain", "policy-signature", "chain-start", "chain-link", "chain-fork", "stale", "future", "rollback",
     "policy-rollback", "scores-document", "scores-input", "scores-incomplete", "scores-mismatch", "scores-signature", "log", "log-entry",
@@ -2817,7 +2817,7 @@ def _check_published(root, path, number, present, descriptor, known, log):
     if not usable:
         return data
     # Outside the run's selection the records were not checked: they are not recomputed from (dataset.md §8.5).
-    if not all(present[(name[0], name[1])].records_checked for name in inputs):
+    if not all(present[(name[0], name[1])].check_records_wanted for name in inputs):
         return data
     try:
         for name in inputs:

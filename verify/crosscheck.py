@@ -415,6 +415,93 @@ def policy_cases():
     ]
 
 
+def storage_cases():
+    """Cases on spec/vectors/sharded (dataset.md §4.6, §4.7, §8.5): shards and their stored forms. (name, mutate, verifies)."""
+    import zstandard
+    j = os.path.join
+    a9 = "bundles/collector-a/2026/01/09"
+    shard = j(a9, "records-00001.jsonl.zst")
+
+    def content(root, name=shard):
+        return zstandard.ZstdDecompressor().stream_reader(read(j(root, name)), read_across_frames=True).read()
+
+    def recompress(root):
+        """Another compressor (python-zstandard's libzstd), another level, two frames: the same content."""
+        data = content(root)
+        half = len(data) // 2
+        write(j(root, shard), zstandard.ZstdCompressor(level=19).compress(data[:half]) + zstandard.ZstdCompressor(level=1).compress(data[half:]))
+
+    def plain(root):
+        write(j(root, shard[:-4]), content(root))
+        os.remove(j(root, shard))
+
+    def flip_compressed(root):
+        data = bytearray(read(j(root, shard)))
+        data[len(data) // 2] ^= 1
+        write(j(root, shard), bytes(data))
+
+    def flip_content(root):
+        data = bytearray(content(root))
+        data[100] ^= 1
+        write(j(root, shard), zstandard.ZstdCompressor(level=3).compress(bytes(data)))
+
+    def bomb(root):
+        """A valid stream that decompresses far past the size the manifest names."""
+        write(j(root, shard), zstandard.ZstdCompressor(level=3).compress(content(root) + b"\n" * (64 << 20)))
+
+    def pointer(root):
+        data = read(j(root, shard))
+        write(j(root, shard), ("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n"
+                               % (hashlib.sha256(data).hexdigest(), len(data))).encode())
+
+    def pointer_outside(root):
+        pointer(root)
+        return ["--only", "collector-b"]
+
+    def both_forms(root):
+        write(j(root, shard[:-4]), content(root))
+
+    def recut(root, move_last_line):
+        """Insiders re-cut the shards (one line moved from shard 0 to shard 1, or all joined into records.jsonl),
+        fix the manifest's files, re-sign it and rebuild the log: only the cut is wrong."""
+        bundle = j(root, a9)
+        manifest = json.loads(read(j(bundle, "manifest.json")))
+        names = [f["name"] for f in manifest["files"] if f["name"].startswith("records")]
+        contents = [content(root, j(a9, name + ".zst")) for name in names]
+        for name in names:
+            os.remove(j(bundle, name + ".zst"))
+        if move_last_line:
+            lines = contents[0].split(b"\n")[:-1]
+            contents[0], contents[1] = b"".join(line + b"\n" for line in lines[:-1]), lines[-1] + b"\n" + contents[1]
+            files = list(zip(names, contents))
+        else:
+            files = [("records.jsonl", b"".join(contents))]
+        for name, data in files:
+            write(j(bundle, name + ".zst"), zstandard.ZstdCompressor(level=3).compress(data))
+        entries = [f for f in manifest["files"] if not f["name"].startswith("records")]
+        entries += [{"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)} for name, data in files]
+        manifest["files"] = sorted(entries, key=lambda f: f["name"].encode())
+        resign(bundle, lambda _: (assay_verify.canonical(manifest) + b"\n").decode())
+        rebuild_log(root)
+
+    return [
+        ("sharded: untouched", lambda root: [], True),
+        ("sharded: a shard recompressed (another libzstd, level 19 and 1, two frames)", recompress, True),
+        ("sharded: a shard stored plain", plain, True),
+        ("sharded: a byte flipped in a compressed shard", flip_compressed, False),
+        ("sharded: a byte flipped in a shard's content, recompressed", flip_content, False),
+        ("sharded: a compressed shard truncated", lambda root: write(j(root, shard), read(j(root, shard))[:-7]), False),
+        ("sharded: an empty .zst", lambda root: write(j(root, shard), b""), False),
+        ("sharded: a shard that decompresses past its size", bomb, False),
+        ("sharded: a shard left a Git LFS pointer", pointer, False),
+        ("sharded: a Git LFS pointer outside --only", pointer_outside, True),
+        ("sharded: a shard stored both plain and compressed", both_forms, False),
+        ("sharded: a shard the manifest does not name", lambda root: write(j(root, a9, "records-00007.jsonl.zst"), read(j(root, shard))), False),
+        ("sharded: a cut not greedy (insiders re-sign)", lambda root: recut(root, True), False),
+        ("sharded: shards joined past shard_bytes (insiders re-sign)", lambda root: recut(root, False), False),
+    ]
+
+
 def cosignature_line(name, key, text, timestamp):
     """An Ed25519 cosignature/v1 line (log.md §5) of a checkpoint text under key name `name`."""
     key_id = assay_verify.note_key_id(name, 4, key.public_key().public_bytes_raw())
@@ -723,6 +810,8 @@ def main(argv):
         all_cases += [(name, mutate, policy_source, ok) for name, mutate, ok in policy_cases()]
         sample = os.path.join(ROOT, "datasets", "sample")
         all_cases += [(name, mutate, sample, ok) for name, mutate, ok in witness_cases()]
+        sharded = os.path.join(ROOT, "spec", "vectors", "sharded")
+        all_cases += [(name, mutate, sharded, ok) for name, mutate, ok in storage_cases()]
     for name, mutate, case_source, expected_ok in all_cases:
         with tempfile.TemporaryDirectory() as scratch:
             root = os.path.join(scratch, "dataset")
@@ -753,6 +842,8 @@ def main(argv):
                     options["state"] = assay_verify.parse_state(read(value))
                 elif flag == "--checkpoint":
                     options["checkpoint"] = read(value)
+                elif flag == "--only":
+                    options["selection"] = assay_verify.parse_selection([value])
             python = assay_verify.verify(root, **options)
             agree = swift["ok"] == python["ok"] and findings(swift) == findings(python) \
                 and (swift_run.returncode == 0) == swift["ok"]

@@ -229,7 +229,7 @@ public enum PublishedScores {
         }
         guard usable else { return bytes }
         // Outside the run's selection the records were not checked, so they are not recomputed from (spec/dataset.md §8.5).
-        guard inputs.allSatisfy({ present[$0.collector]?[$0.day]?.recordsChecked == true }) else { return bytes }
+        guard inputs.allSatisfy({ present[$0.collector]?[$0.day]?.recordsSelected == true }) else { return bytes }
         do { try BundleSet.feed(scorer, from: directory, bundles: inputs.map { ($0.collector, $0.day) }, cache: cache) } catch {
             log.add(.scoresInput, path, "\(error)")
             return bytes

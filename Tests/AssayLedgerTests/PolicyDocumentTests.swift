@@ -58,6 +58,15 @@ struct PolicyDocumentTests {
             try FileManager.default.createDirectory(atPath: directory.file(name), withIntermediateDirectories: true)
             try directory.write("\(name)/records.jsonl", lines.map { $0 + "\n" }.joined())
             try directory.write("\(name)/conflicts.jsonl", conflicts.map { $0 + "\n" }.joined())
+            // The manifest names the files (the cross-check reads what it names, in either stored form); nothing else in it matters here.
+            let files = try ["conflicts.jsonl", "records.jsonl"].map { file in
+                let bytes = try Files.read(directory.file("\(name)/\(file)"))
+                return Manifest.FileEntry(name: file, sha256: MessageDigest.sha256(bytes).hex, size: Int64(bytes.count))
+            }
+            let manifest = Manifest(dataset: "d", collector: "c", day: UTCDay("2026-03-01")!, prev: nil, files: files,
+                                    recordsByKind: [:], merkleTreeSize: 0, merkleRoot: String(repeating: "0", count: 64),
+                                    conflictKeys: 0, conflictVersions: 0, coverage: Coverage(targets: []), rejectedByCode: [:])
+            try Files.writeAtomically(directory.file("\(name)/manifest.json"), contents: manifest.bytes())
             return directory.file(name)
         }
         let theirs = try bundle("theirs", [record("o1", "a"), record("o1", "b", tries: 2), record("o1", "c"), record("o2", "x"), record("gw", "g", role: "gateway")])

@@ -17,8 +17,10 @@ public struct BundleResult: Sendable {
     public let findings: [Finding]
     /// The SHA-256 of the scenario document the bundle's probe reveal names (spec/probe.md §7.3), if any.
     public var scenarioDocument: String? = nil
+    /// Whether the run's selection asked for the bundle's records (spec/dataset.md §8.5).
+    public var recordsSelected = true
     /// Whether the bundle's record files were read and checked: false outside the run's selection, or when
-    /// one of them was missing or not fetched (spec/dataset.md §8.5).
+    /// one of them was missing, not fetched or unreadable (spec/dataset.md §8.5).
     public var recordsChecked = false
 
     public var holds: Bool { signers.count >= threshold }
@@ -111,6 +113,7 @@ public struct BundleVerifier: Sendable {
         var verified = result(manifest, hash: manifestHash, signers: counting, unsigned: unsigned)
         verified.scenarioDocument = scenarioDocument
         verified.recordsChecked = recordsChecked
+        verified.recordsSelected = checkRecords
         return verified
     }
 }
