@@ -3410,9 +3410,29 @@ def check_git(root, policy, log):
         entries = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional").split(b"\0")
         for entry in sorted(e for e in entries if e):
             code, path = entry[:2].decode("ascii"), entry[3:].decode("utf-8", "replace")
+            if code == " M" and _agrees_with_lfs_pointer(root, path):
+                continue
             log.error("worktree", path, "is in the work tree but not committed: what is verified must be what was published"
                       if code in ("??", "!!") else "differs from HEAD (modified or deleted in the work tree)")
     return len(commits)
+
+
+def _agrees_with_lfs_pointer(root, path):
+    """A file committed as its Git LFS pointer (dataset.md §9.1) agrees with HEAD when the work tree holds that
+    pointer or bytes of its size and SHA-256."""
+    if not (path.startswith("bundles/") and path.endswith(ZSTD_SUFFIX)):
+        return False
+    try:
+        committed = _git(root, "cat-file", "blob", "HEAD:" + path, limit=1023)
+        absolute = os.path.join(root, path)
+        lines = committed.decode("ascii").split("\n")
+        if len(lines) != 4 or lines[0] + "\n" != LFS_FIRST_LINE.decode() or not lines[1].startswith("oid sha256:") \
+                or not lines[2].startswith("size ") or lines[3]:
+            return False
+        data = read_regular(absolute, 1 << 30)
+    except (GitUnavailable, OSError, UnicodeDecodeError):
+        return False
+    return data == committed or (len(data) == int(lines[2][5:]) and hashlib.sha256(data).hexdigest() == lines[1][11:])
 
 
 def _has_head(root):

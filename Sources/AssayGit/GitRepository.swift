@@ -135,14 +135,44 @@ public final class GitRepository {
     /// SSHSIG (namespace `git`), and stored as git does with gpg.format=ssh.
     /// Only additions are allowed: a commit that would change or delete a
     /// tracked file is refused (spec/dataset.md §9).
-    public func commitSigned(adding paths: [String], message: String, author: GitIdentity, rules: AppendOnlyRules = .strict,
-                             sign: ([UInt8]) throws -> String) throws(GitError) -> String {
+    /// `blobs` gives, for some of `paths`, the content to commit in place of the work tree's file (a Git LFS
+    /// pointer for a large file, which the work tree keeps as it is).
+    public func commitSigned(adding paths: [String], blobs: [String: [UInt8]] = [:], message: String, author: GitIdentity,
+                             rules: AppendOnlyRules = .strict, sign: ([UInt8]) throws -> String) throws(GitError) -> String {
         let branch = try currentBranch()
         let parentID = try resolve("refs/heads/\(branch)")
         var index: OpaquePointer?
         try Self.check(git_repository_index(&index, pointer), "open index")
         defer { git_index_free(index) }
-        for path in paths { try Self.check(git_index_add_bypath(index, path), "add \(path)") }
+        for path in paths {
+            guard let blob = blobs[path] else {
+                try Self.check(git_index_add_bypath(index, path), "add \(path)")
+                continue
+            }
+            // The blob, then an index entry with the work tree file's stat, as git's clean filter leaves it: git and
+            // libgit2 then see the file as unchanged until it changes.
+            var blobID = git_oid()
+            try Self.check(blob.withUnsafeBytes { git_blob_create_from_buffer(&blobID, pointer, $0.baseAddress, $0.count) }, "store \(path)")
+            var info = stat()
+            guard let workdir, lstat(workdir + path, &info) == 0 else {
+                throw GitError(.libgit2, "\(path): cannot stat the work tree's file (\(String(cString: strerror(errno))))")
+            }
+            var entry = git_index_entry()
+            entry.mode = 0o100644
+            entry.id = blobID
+            entry.file_size = UInt32(truncatingIfNeeded: info.st_size)
+            entry.ctime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_ctim.tv_sec), nanoseconds: UInt32(truncatingIfNeeded: info.st_ctim.tv_nsec))
+            entry.mtime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_mtim.tv_sec), nanoseconds: UInt32(truncatingIfNeeded: info.st_mtim.tv_nsec))
+            entry.dev = UInt32(truncatingIfNeeded: info.st_dev)
+            entry.ino = UInt32(truncatingIfNeeded: info.st_ino)
+            entry.uid = info.st_uid
+            entry.gid = info.st_gid
+            let result = path.withCString { cPath in
+                entry.path = cPath
+                return git_index_add(index, &entry)
+            }
+            try Self.check(result, "add \(path) as its stored form")
+        }
         var treeID = git_oid()
         try Self.check(git_index_write_tree(&treeID, index), "write tree")
         var tree: OpaquePointer?
@@ -608,6 +638,17 @@ public final class GitRepository {
     }
 
     /// The bytes of a blob, at most `limit` (a larger blob is an error).
+    /// The id of the blob at `path` in the tree of `revision`, or nil when that tree has no file there.
+    public func blobID(path: String, revision: String = "HEAD") throws(GitError) -> String? {
+        var object: OpaquePointer?
+        let result = git_revparse_single(&object, pointer, "\(revision):\(path)")
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try Self.check(result, "look up \(revision):\(path)")
+        defer { git_object_free(object) }
+        guard git_object_type(object) == GIT_OBJECT_BLOB, let id = git_object_id(object) else { return nil }
+        return Self.hex(id.pointee)
+    }
+
     public func blob(_ id: String, limit: Int) throws(GitError) -> [UInt8] {
         var oid = try Self.oid(id)
         var blob: OpaquePointer?
@@ -737,6 +778,8 @@ public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
         case conflict
         /// The files to publish could not be made (scores that cannot be computed).
         case content
+        /// Git LFS could not store, push or fetch a large file (spec/dataset.md §9.1).
+        case largeFiles = "large-files"
     }
 
     public let code: Code

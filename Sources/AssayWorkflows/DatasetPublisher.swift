@@ -44,7 +44,8 @@ public struct DatasetPublisher {
                         push: Bool = true, attempts: Int = 8) throws(GitError) -> Publication {
         if let branch = self.branch { try repository.useBranch(branch) }
         let branch = try repository.currentBranch()
-        let changes = try repository.status()
+        // Large files committed as LFS pointers are unchanged while the work tree holds their content (spec/dataset.md §9.1).
+        let changes = try DatasetLFS.status(repository)
         // The log's newest checkpoint is rewritten by sealing and co-signing: Assay's own change (spec/log.md §7.3).
         let foreign = changes.filter { !$0.isUntracked && $0.path != DatasetRepository.mutableCheckpoint }
         if !foreign.isEmpty {
@@ -59,10 +60,20 @@ public struct DatasetPublisher {
         var commit: String?
         let logged = try appendLog(signer: signer, key: key)
         files = Array(Set(files + logged)).sorted()
+        // Compressed bundle files go to Git LFS (spec/dataset.md §9.1): the commit holds their pointers, and the
+        // dataset's .gitattributes says so from the first one on.
+        let blobs = try DatasetLFS.pointers(for: files, in: repository)
+        if !blobs.isEmpty, try !DatasetLFS.isInUse(repository), let workdir = repository.workdir {
+            do { try Files.writeAtomically(workdir + DatasetLFS.attributesPath, contents: Array(DatasetLFS.attributes.utf8)) } catch {
+                throw GitError(.largeFiles, "\(DatasetLFS.attributesPath): \(error)")
+            }
+            files = Array(Set(files + [DatasetLFS.attributesPath])).sorted()
+        }
         if !files.isEmpty {
             let message = Self.message(bundles: bundles, files: files, repository: repository)
             let identity = GitIdentity(name: signer, email: email ?? "\(signer)@assay.invalid", time: time)
-            commit = try repository.commitSigned(adding: files, message: message, author: identity, rules: DatasetRepository.rules, sign: signing(key))
+            commit = try repository.commitSigned(adding: files, blobs: blobs, message: message, author: identity,
+                                                 rules: DatasetRepository.rules, sign: signing(key))
         }
         var pushed = false
         if push, let remote {
@@ -70,6 +81,8 @@ public struct DatasetPublisher {
             while true {
                 attempt += 1
                 do {
+                    // The objects first, so the remote never has a pointer whose object it lacks.
+                    if try DatasetLFS.isInUse(repository) { try DatasetLFS.push(repository, remote: remote, branch: branch) }
                     try repository.push(remote: remote, branch: branch, credentials: credentials)
                     pushed = true
                     break
@@ -116,6 +129,8 @@ public struct DatasetPublisher {
             }
         }
         let replayed = try repository.integrate(upstream: upstream, rules: DatasetRepository.rules, sign: signing(key))
+        // The checkout wrote pointers where the work tree had this publisher's large files: their content again.
+        if try DatasetLFS.isInUse(repository) { DatasetLFS.restore(try repository.pathsAdded(in: "\(upstream)..HEAD"), in: repository) }
         if replayed > 0 {
             // The replayed commits' documents are appended to the log they landed on, in one more commit.
             let logged = try appendLog(signer: signer, key: key)
@@ -150,7 +165,7 @@ public struct DatasetPublisher {
     /// A new file Assay may commit: a bundle, scores or policy file, a signature
     /// file, or (in a new dataset) the descriptor, README.md or LICENSE.
     static func isPublishable(_ path: String) -> Bool {
-        if [DatasetDirectory.descriptorName, "README.md", "LICENSE"].contains(path) { return true }
+        if [DatasetDirectory.descriptorName, "README.md", "LICENSE", DatasetLFS.attributesPath].contains(path) { return true }
         if path.hasPrefix(DatasetRepository.logPrefix) { return true }  // left by an interrupted publish; appending checks it
         let parts = path.split(separator: "/").map(String.init)
         if parts.first == DatasetDirectory.policyName {

@@ -32,7 +32,8 @@ public enum GitHistoryCheck {
             }
         }
         if repository.workdir != nil {
-            for entry in try repository.status(includeIgnored: true) {
+            // A file committed as its Git LFS pointer agrees with HEAD as the pointer or as the bytes it names (spec/dataset.md §9.1).
+            for entry in try DatasetLFS.status(repository, includeIgnored: true) {
                 log.add(.worktree, entry.path, entry.isUntracked
                     ? "is in the work tree but not committed: what is verified must be what was published"
                     : "differs from HEAD (modified or deleted in the work tree)")

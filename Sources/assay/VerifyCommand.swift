@@ -3,6 +3,7 @@ import AssayCommandLine
 import AssayGit
 import AssayWorkflows
 import AssayLedger
+import Foundation
 
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,12 +30,22 @@ struct VerifyCommand: AsyncParsableCommand {
             dataset: the bundle it names, its manifest and the manifest's signatures under the trust \
             policy (spec/dataset.md §8.3).
 
+            A dataset at network scale keeps its compressed record files in Git LFS (spec/dataset.md \
+            §9.1); a clone made with GIT_LFS_SKIP_SMUDGE=1 holds only their pointers. --fetch \
+            SELECTION (COLLECTOR, COLLECTOR/DAY or COLLECTOR/FIRST..LAST; repeatable) fetches the \
+            files of those bundles with git-lfs from --remote and checks their records; every \
+            manifest, signature, chain link and the log are checked as always, and the bundles whose \
+            records were not checked are listed as such, never as valid (§8.5). --only SELECTION \
+            does the same without fetching.
+
             Examples:
               assay verify ./dataset
               assay verify ./dataset --trust GENESIS-HASH --git     # the 64 hex digits the operators publish
               assay verify ./dataset --trust ~/.assay/trusted          # lines 'DATASET-ID GENESIS-HASH'
               assay verify ./dataset --json --max-age 2 --state ~/.assay/livepeer-ai.state --git
               assay verify --proof proof.json ./dataset
+              GIT_LFS_SKIP_SMUDGE=1 git clone https://example.org/livepeer-ai.git && \\
+                  assay verify livepeer-ai --fetch gw-a/2026-03-01..2026-03-31 --trust GENESIS-HASH
             """)
 
     @OptionGroup var arguments: VerifyArguments
@@ -42,12 +53,45 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Also check the git history: signed commits that only add files, and a work tree equal to HEAD.")
     var git = false
 
+    @Option(help: ArgumentHelp("Fetch the files of these bundles with git-lfs, then check their records (as --only): COLLECTOR, COLLECTOR/DAY or COLLECTOR/FIRST..LAST; repeatable.",
+                               valueName: "selection"))
+    var fetch: [String] = []
+
+    @Option(help: "The remote --fetch fetches from.")
+    var remote = "origin"
+
+    func validate() throws {
+        do { _ = try BundleSelection(parsing: fetch) } catch { throw ValidationError("--fetch \(error.reason)") }
+    }
+
     func run() async throws {
+        var arguments = self.arguments
+        if !fetch.isEmpty {
+            let selection = try BundleSelection(parsing: fetch)
+            let repository = try GitRepository.open(arguments.dataset)
+            if try DatasetLFS.isInUse(repository) {
+                let include = try Self.includePatterns(selection, in: DatasetDirectory(arguments.dataset))
+                FileHandle.standardError.write(Data("fetching the files of \(include.count) bundle\(include.count == 1 ? "" : "s") (\(selection)) from \(remote) with git-lfs\n".utf8))
+                try DatasetLFS.pull(repository, remote: remote, include: include)
+            }
+            arguments.only += fetch
+        }
         try await arguments.run { report in
             guard git else { return .init(findings: [], checked: nil) }
             let repository = try GitRepository.open(arguments.dataset)
             let (findings, commits) = try GitHistoryCheck.check(repository, report: report)
             return .init(findings: findings, checked: "\(commits) commits: SSH signatures, additive history, work tree")
         }
+    }
+
+    /// git-lfs include patterns for the bundles `selection` names that the dataset has: one per bundle directory.
+    static func includePatterns(_ selection: BundleSelection, in directory: DatasetDirectory) throws -> [String] {
+        var patterns: [String] = []
+        for collector in try directory.collectors() {
+            for day in try directory.days(of: collector) where selection.contains(collector: collector, day: day) {
+                patterns.append(DatasetDirectory.bundleRelativePath(collector: collector, day: day) + "/*")
+            }
+        }
+        return patterns
     }
 }
