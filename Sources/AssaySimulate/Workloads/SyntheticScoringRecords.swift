@@ -10,10 +10,21 @@ public struct SyntheticScoringRecords {
     var generator: SplitMix64
     var index = 0
 
-    public init(orchestrators: Int = 40, seed: UInt64 = 0x5C0_4E) {
+    /// The gateways jobs go through, one drawn at random per job.
+    public let gateways: [String]
+    /// The share of jobs, in percent, whose orchestrator reports the job too (runs an exporter).
+    public let reportingPercent: Int
+
+    public init(orchestrators: Int = 40, seed: UInt64 = 0x5C0_4E, gateways: [String] = ["gw-1", "gw-2"], reportingPercent: Int = 30) {
+        precondition(!gateways.isEmpty && (0...100).contains(reportingPercent), "a workload needs a gateway and a percentage")
         self.orchestrators = orchestrators
+        self.gateways = gateways
+        self.reportingPercent = reportingPercent
         generator = SplitMix64(seed: seed)
     }
+
+    /// The orchestrator's exporter's observer id for orchestrator `index` (1-based).
+    public static func observer(_ index: Int) -> String { "orch-\(index)" }
 
     mutating func random(_ bound: Int) -> Int { Int(generator.next() % UInt64(bound)) }
 
@@ -28,16 +39,24 @@ public struct SyntheticScoringRecords {
     static let behaviours: [Simulation.Behaviour] = [.reliable, .slowStart, .flaky, .zeroFPS, .overReporter]
     static let regions = Simulation.regions
 
-    /// The lines of one job starting at `startMs` as (collector, line): one gateway line, sometimes an orchestrator's too.
+    /// The lines of one job starting at `startMs` as (collector, line): one gateway line, sometimes an orchestrator's too
+    /// (given to the gateway's collector).
     public mutating func job(startMs: Int64) -> [(collector: String, line: String)] {
+        let lines = jobLines(startMs: startMs)
+        return [(lines.gateway, lines.gatewayLine)] + (lines.orchestratorLine.map { [(lines.gateway, $0)] } ?? [])
+    }
+
+    /// One job starting at `startMs`: the gateway that ran it and its record, and the record of the orchestrator's
+    /// exporter when it reports the job (`orchestrator` is its observer id).
+    public mutating func jobLines(startMs: Int64) -> (gateway: String, gatewayLine: String, orchestrator: String, orchestratorLine: String?) {
         index += 1
         let orchestratorIndex = 1 + random(orchestrators)
         let orchestrator = Self.address(orchestratorIndex)
         let behaviour = Self.behaviours[orchestratorIndex % Self.behaviours.count]
-        let gateway = "gw-\(1 + random(2))"
+        let gateway = gateways[random(gateways.count)]
         let region = Self.regions[random(Self.regions.count)]
-        let reported = random(100) < 30
-        let orchestratorObserver = "orch-\(orchestratorIndex)"
+        let reported = random(100) < reportingPercent
+        let orchestratorObserver = Self.observer(orchestratorIndex)
         let roll = random(100)
         if roll < 70 {
             let model = Self.models[random(Self.models.count)]
@@ -100,12 +119,10 @@ public struct SyntheticScoringRecords {
                 }
                 return "{" + fields.joined(separator: ",") + "}"
             }
-            var lines = [(gateway, live(observer: gateway, role: "gateway", outcome: outcome, withRegion: true))]
-            if reported && outcome != "no_orchestrator" {
-                let claimed = behaviour == .overReporter ? "completed" : outcome
-                lines.append((gateway, live(observer: orchestratorObserver, role: "orchestrator", outcome: claimed, withRegion: false)))
-            }
-            return lines
+            let gatewayLine = live(observer: gateway, role: "gateway", outcome: outcome, withRegion: true)
+            guard reported && outcome != "no_orchestrator" else { return (gateway, gatewayLine, orchestratorObserver, nil) }
+            let claimed = behaviour == .overReporter ? "completed" : outcome
+            return (gateway, gatewayLine, orchestratorObserver, live(observer: orchestratorObserver, role: "orchestrator", outcome: claimed, withRegion: false))
         }
         let kind = roll < 85 ? "batch_request" : roll < 95 ? "llm_request" : "byoc_job"
         let success = random(1000) >= (behaviour == .flaky ? 90 : 15)
@@ -126,10 +143,9 @@ public struct SyntheticScoringRecords {
             if withRegion { fields.append("\"region\":\"\(region)\"") }
             return "{" + fields.joined(separator: ",") + "}"
         }
-        var lines = [(gateway, job(observer: gateway, role: "gateway", success: success, withRegion: true))]
-        if reported && kind != "byoc_job" {
-            lines.append((gateway, job(observer: orchestratorObserver, role: "orchestrator", success: behaviour == .overReporter ? true : success, withRegion: false)))
-        }
-        return lines
+        let gatewayLine = job(observer: gateway, role: "gateway", success: success, withRegion: true)
+        guard reported && kind != "byoc_job" else { return (gateway, gatewayLine, orchestratorObserver, nil) }
+        return (gateway, gatewayLine, orchestratorObserver,
+                job(observer: orchestratorObserver, role: "orchestrator", success: behaviour == .overReporter ? true : success, withRegion: false))
     }
 }
