@@ -19,7 +19,7 @@ struct AssayBenchCommand: AsyncParsableCommand {
               swift build -c release && .build/release/assay-bench canonical --records 1000000
               .build/release/assay-bench score --records 1000000
             """,
-        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self, SiteBench.self, PublishedScoresBench.self, ProbeBench.self])
+        subcommands: [CanonicalBench.self, SealBench.self, VerifyBench.self, ExporterBench.self, IngestEventsBench.self, CollectBench.self, ScoreBench.self, SiteBench.self, PublishedScoresBench.self, ProbeBench.self, NetworkBench.self])
 }
 
 /// The `assay` executable built next to this program, which the whole-command benchmarks run.
@@ -619,5 +619,64 @@ struct ScoringWorkloadOptions: ParsableArguments {
 
     func validate() throws {
         guard orchestrators >= 1, days >= 1, jobsPerDay >= 1 else { throw ValidationError("--orchestrators, --days and --jobs-per-day must be at least 1") }
+    }
+}
+
+struct NetworkBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Run the network preset of spec/scale.md through seal, publish (git + LFS), verify, score and site, day after day.",
+        discussion: """
+            Simulates --days days of the preset (assay simulate --preset) at --scale, and for each \
+            day seals and publishes every collector's bundle with the 'assay' built next to this \
+            program (an SSH-signed commit per collector, compressed files in Git LFS, pushed to a \
+            bare repository under --work), verifies the day's bundles with 'assay-verify --only', \
+            and scores the day. Then verifies the whole dataset, builds the site (--site), and \
+            clones the metadata without the LFS objects. Prints one row per day: records, bytes \
+            raw, stored, in git and in LFS, the largest file, and the time and peak memory of each \
+            step (spec/scale.md §5 holds the measured tables). Needs git and git-lfs.
+
+            Examples:
+              .build/release/assay-bench network --scale 0.01 --days 2 --work /tmp/network
+              .build/release/assay-bench network --days 3 --work /srv/network       # full size: 1,000,000 jobs a day
+              .build/release/assay-bench network --scale 0.1 --days 30 --work /srv/network-tenth
+            """)
+
+    @Option(help: "The preset: network-1000x.")
+    var preset = "network-1000x"
+
+    @Option(help: "The fraction of the preset's jobs and orchestrators, in (0, 1].")
+    var scale: Double = 1
+
+    @Option(help: "Days to run.")
+    var days: Int = 3
+
+    @Option(help: "The first day, YYYY-MM-DD.")
+    var firstDay = "2026-01-01"
+
+    @Option(help: "The work directory (replaced): the dataset, its remote, the clone, the site.")
+    var work: String
+
+    @Flag(help: "Also build the site at the end.")
+    var site = false
+
+    func validate() throws {
+        do { _ = try NetworkBenchmark.make(preset: preset, scale: scale, days: days, firstDay: firstDay, directory: work, site: site) } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func run() throws {
+        let assay = try siblingAssay()
+        let assayVerify = URL(fileURLWithPath: assay).deletingLastPathComponent().appendingPathComponent("assay-verify").path
+        guard FileManager.default.isExecutableFile(atPath: assayVerify) else {
+            throw ValidationError("\(assayVerify) is not built: swift build -c release --product assay-verify")
+        }
+        let benchmark = try NetworkBenchmark.make(preset: preset, scale: scale, days: days, firstDay: firstDay, directory: work, site: site)
+        let started = Date()
+        let report = try benchmark.run(assay: assay, assayVerify: assayVerify) { message in
+            Diagnostics.print("… [\(Int(Date().timeIntervalSince(started)))s] \(message)")
+        }
+        for line in report.lines(workload: benchmark.workload) { print(line) }
     }
 }
