@@ -59,6 +59,8 @@ let package = Package(
         .target(name: "AssayZstd", dependencies: ["AssayCore", "CAssayZstd"]),
         .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto", "AssayProbe", "AssayZstd"]),
         .target(name: "AssayScore", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
+        // `assay export`: verified records as zstd JSON Lines, Parquet (through DuckDB), a Data Package and a data card.
+        .target(name: "AssayExport", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayZstd"]),
 
         // The edges.
         // libgit2, wrapped: owned pointers and nothing else.
@@ -159,7 +161,7 @@ let package = Package(
             dependencies: [
                 "AssayCore", "AssayCrypto", "AssayLedger", "AssayGit", "AssayWorkflows", "AssayCommandLine",
                 "AssayStore", "AssayExporter", "AssayIngest", "AssayCollect", "AssayScore", "AssaySite", "AssaySimulate", "AssayDemo", "AssayConfiguration",
-                "AssayWitness", "AssayProbe",
+                "AssayWitness", "AssayProbe", "AssayExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -212,7 +212,8 @@ public final class SiteModel: @unchecked Sendable {
         progress("scoring \(Self.windows.count) windows")
         for window in Self.windows {
             let bytes = score(lastDay: lastDay, days: window, verified: verified)
-            windowScores[window] = (bytes, try JSONParser().parse(bytes.dropLast()))
+            // The scorer's own output, as large as published scores may be (5,000 orchestrators: about 8 MB a window).
+            windowScores[window] = (bytes, try JSONParser(limits: .init(maxDepth: 16, maxBytes: DatasetDirectory.scoresLimit)).parse(bytes.dropLast()))
         }
         let listed = Set(descriptor.scoringProfiles.map(\.sha256))
         for other in ScoringProfile.builtInProfiles() where other.sha256 != profile.sha256 && listed.contains(other.sha256) {

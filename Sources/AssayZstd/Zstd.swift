@@ -188,3 +188,76 @@ private let systemRead = Glibc.read
 #elseif canImport(Darwin)
 private let systemRead = Darwin.read
 #endif
+
+/// Compresses a stream of bytes into a file as one Zstandard frame (content checksum on), in constant memory:
+/// for exports (spec/export.md), which are too large to hold compressed in memory.
+public final class ZstdWriter {
+    private var descriptor: Int32
+    public let path: String
+    private let context: OpaquePointer
+    private let output: UnsafeMutableRawBufferPointer
+    /// Compressed bytes written so far.
+    public private(set) var bytesWritten: Int64 = 0
+
+    /// Creates (or truncates) `path`; `workers` > 0 compresses on that many threads where libzstd can.
+    public init(path: String, level: Int32 = 9, workers: Int = 0) throws(FileError) {
+        precondition(Zstd.levels.contains(level), "zstd level \(level) is outside \(Zstd.levels); the caller chose it, not the data")
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError(path: path, operation: "create", errno: errno) }
+        guard let context = ZSTD_createCCtx() else { preconditionFailure("libzstd could not allocate a compression context") }
+        for (parameter, value) in [(ZSTD_c_compressionLevel, level), (ZSTD_c_checksumFlag, 1)] {
+            let code = ZSTD_CCtx_setParameter(context, parameter, value)
+            precondition(ZSTD_isError(code) == 0, "libzstd refused a parameter: \(String(cString: ZSTD_getErrorName(code)))")
+        }
+        // A libzstd built without threads refuses workers: it then compresses on this thread, the same format.
+        if workers > 0 { _ = ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(workers)) }
+        descriptor = fd
+        self.path = path
+        self.context = context
+        output = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+        ZSTD_freeCCtx(context)
+        output.deallocate()
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        var input = ZSTD_inBuffer(src: bytes.baseAddress, size: bytes.count, pos: 0)
+        while input.pos < input.size {
+            _ = try step(&input, ZSTD_e_continue)
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(FileError) {
+        // withUnsafeBytes rethrows untyped: the failure is carried out as a value.
+        let failure: FileError? = bytes.withUnsafeBytes { buffer in
+            do throws(FileError) { try write(buffer) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Ends the frame, syncs and closes the file.
+    public func finish() throws(FileError) {
+        var input = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+        while try step(&input, ZSTD_e_end) != 0 {}
+        guard fsync(descriptor) == 0 else { throw FileError(path: path, operation: "fsync", errno: errno) }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    /// One call of the compressor, its output written; returns what libzstd says remains to flush.
+    private func step(_ input: inout ZSTD_inBuffer, _ directive: ZSTD_EndDirective) throws(FileError) -> Int {
+        guard descriptor >= 0 else { throw FileError(path: path, operation: "write", errno: EBADF, detail: "the stream is finished") }
+        var out = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        let remaining = ZSTD_compressStream2(context, &out, &input, directive)
+        guard ZSTD_isError(remaining) == 0 else {
+            throw FileError(path: path, operation: "compress", errno: EIO, detail: String(cString: ZSTD_getErrorName(remaining)))
+        }
+        try Files.writeAll(descriptor, UnsafeRawBufferPointer(rebasing: output[0..<out.pos]), path: path)
+        bytesWritten += Int64(out.pos)
+        return remaining
+    }
+}

@@ -15,6 +15,6 @@ struct Assay: AsyncParsableCommand {
         subcommands: [
             KeygenCommand.self, SignCommand.self, CheckSignatureCommand.self,
             CanonicalizeCommand.self, MerkleCommand.self, SchemaCommand.self,
-            DatasetCommand.self, PolicyCommand.self, SealCommand.self, PublishCommand.self, CosignCommand.self, ExporterCommand.self, IngestCommand.self, CollectCommand.self, ScoreCommand.self, SimulateCommand.self, DemoCommand.self, SiteCommand.self, WitnessCommand.self, VerifyCommand.self, ProveCommand.self, ProbeCommand.self,
+            DatasetCommand.self, PolicyCommand.self, SealCommand.self, PublishCommand.self, CosignCommand.self, ExporterCommand.self, IngestCommand.self, CollectCommand.self, ScoreCommand.self, ExportCommand.self, SimulateCommand.self, DemoCommand.self, SiteCommand.self, WitnessCommand.self, VerifyCommand.self, ProveCommand.self, ProbeCommand.self,
         ])
 }
