@@ -125,7 +125,7 @@ let package = Package(
             dependencies: ["AssayCore", "AssayCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The fuzz targets (Tests/fuzz/): every parser of outside input, with the properties it keeps;
         // assay-fuzz runs them under libFuzzer (Tests/fuzz/run) or replays files through them.
-        .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayIngest", "AssayConfiguration", "AssayProbe"]),
+        .target(name: "AssayFuzzTargets", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayScore", "AssayIngest", "AssayConfiguration", "AssayProbe", "AssayZstd"]),
         .executableTarget(name: "assay-fuzz", dependencies: ["AssayFuzzTargets"]),
         // The workload simulator of the demo and tests.
         // The workload simulator of the demo, the benchmarks and the tests (records, gateway events, sealed datasets).

@@ -4,6 +4,7 @@ import AssayCrypto
 import AssayIngest
 import AssayLedger
 import AssayProbe
+import AssayZstd
 import Foundation
 
 /// The fuzz targets (Tests/fuzz/README.md): every parser that reads bytes an outsider
@@ -45,6 +46,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The job tester's formats (spec/probe.md): scenario documents (published and YAML input form), plan inputs,
     /// reveals and commitments.
     case probe
+    /// Zstandard streams, the stored form of large dataset files (spec/dataset.md §4.7): decompressing within limits
+    /// never traps or runs past them, and decoded content compressed again decodes to itself.
+    case zstd
 
     /// Runs the target on one input.
     public func run(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
@@ -63,6 +67,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: try Self.config(data)
         case .log: try Self.log(data)
         case .probe: try Self.probe(data)
+        case .zstd: try Self.zstd(data)
         }
     }
 
@@ -75,6 +80,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     // MARK: - Targets
+
+    static func zstd(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
+        let limit = 1 << 20
+        guard let content = try? Zstd.decompress(Array(data), limit: limit) else { return }  // refused: what a verifier reports
+        guard content.count <= limit else { throw FuzzViolation("decompression ran past its limit: \(content.count) bytes", input: Array(data)) }
+        let back = try? Zstd.decompress(Zstd.compress(content, level: 1), limit: limit)
+        guard back == content else { throw FuzzViolation("decoded content compressed again does not decode to itself", input: Array(data)) }
+    }
 
     static func record(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {
         guard let record = try? Record.parse(data) else { return }

@@ -29,6 +29,12 @@ public final class SiteModel: @unchecked Sendable {
     let prepared: [UTCDay: [PreparedRecords]]
     /// Gateway-observed jobs by day, deduplicated by (observer_id, id).
     public let gatewayJobs: [UTCDay: [Job]]
+    /// The gateway-observed jobs of the last 30 days by orchestrator, in day then key order: each orchestrator's page
+    /// reads its own, not every job of the network (at 5,000 orchestrators and a million jobs a day, that made the
+    /// pages quadratic: assay-bench network, spec/scale.md §5).
+    public let recentJobsByOrchestrator: [String: [Job]]
+    /// The capability snapshots of the last 30 days by orchestrator, in day then key order (the same reason).
+    public let recentSnapshotsByOrchestrator: [String: [Snapshot]]
     /// Capability snapshots by day, deduplicated by (observer_id, id), in key order.
     public let snapshots: [UTCDay: [Snapshot]]
     /// Per window: each orchestrator's live cost per minute in wei (spec/site.md §6.1).
@@ -201,6 +207,18 @@ public final class SiteModel: @unchecked Sendable {
         self.prepared = prepared
         gatewayJobs = jobs.mapValues { byKey in byKey.keys.sorted().map { byKey[$0]! } }
         self.snapshots = snapshots.mapValues { byKey in byKey.keys.sorted().map { byKey[$0]! } }
+        var recent: [String: [Job]] = [:]
+        for offset in 0..<30 {
+            for job in gatewayJobs[UTCDay(number: newest.number - offset)] ?? [] {
+                if let orchestrator = job.orchestrator { recent[orchestrator, default: []].append(job) }
+            }
+        }
+        recentJobsByOrchestrator = recent
+        var recentSnapshots: [String: [Snapshot]] = [:]
+        for offset in 0..<30 {
+            for snapshot in self.snapshots[UTCDay(number: newest.number - offset)] ?? [] { recentSnapshots[snapshot.orchestrator, default: []].append(snapshot) }
+        }
+        recentSnapshotsByOrchestrator = recentSnapshots
         for window in Self.windows {
             let days = (0..<window).map { UTCDay(number: lastDay.number - $0) }
             let byOrchestrator = Dictionary(grouping: days.flatMap { jobs[$0]?.values.map { $0 } ?? [] }.filter { $0.orchestrator != nil }) { $0.orchestrator! }

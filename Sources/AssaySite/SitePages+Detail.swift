@@ -66,7 +66,7 @@ extension SitePages {
             body += "<p>\(notJudged) day\(notJudged == 1 ? " was" : "s were") not judged; the reason of each is in its cell's text and in the daily table above.</p>\n"
         }
         // Distributions and outcomes over 30 days of gateway-observed jobs.
-        let jobs = (0..<30).flatMap { model.gatewayJobs[UTCDay(number: model.lastDay.number - $0)] ?? [] }.filter { $0.orchestrator == address }
+        let jobs = model.recentJobsByOrchestrator[address] ?? []
         body += "<h2 id=\"distributions\">Latency and FPS, the last 30 days</h2>\n"
         let e2e = jobs.compactMap(\.e2eMs), fps = jobs.compactMap(\.fpsMilli)
         body += distribution(e2e, edges: [250, 500, 1000, 2000, 3000, 5000], unit: "ms", label: "End-to-end latency of live sessions (gateway-measured)")
@@ -286,8 +286,7 @@ extension SitePages {
 extension SitePages {
     /// What an orchestrator charges and what gateways paid it, per pipeline and model, over 30 days (spec/site.md §6.1).
     func pricing(_ address: String, jobs: [SiteModel.Job]) -> String {
-        let days = (0..<30).map { UTCDay(number: model.lastDay.number - $0) }
-        let newest = SiteModel.Snapshot.newest(days.flatMap { model.snapshots[$0] ?? [] }.filter { $0.orchestrator == address }) {
+        let newest = SiteModel.Snapshot.newest(model.recentSnapshotsByOrchestrator[address] ?? []) {
             "\($0.pipeline)\u{0}\($0.model)"
         }
         let priced = jobs.filter { $0.model != SiteModel.Job.noOrchestrator }

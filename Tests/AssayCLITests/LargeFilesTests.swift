@@ -131,6 +131,15 @@ struct LargeFilesTests {
         #expect(text.stdout.contains("NOT CHECKED: the records of 2 bundles (outside --only, missing or not fetched): collector-a 2026-01-09 … 2026-01-11 (2)"), "\(text.stdout)")
     }
 
+    @Test("--only on the sample, whose bundles reveal probe orders: the reveals outside the selection are still checked, the records not, and both verifiers agree")
+    func onlyWithProbes() throws {
+        let sample = Repository.url("datasets/sample").path
+        let (swift, python) = try Self.bothVerify(sample, extra: ["--only", "gw-a/2026-01-08"])
+        #expect(swift.status == 0 && python.status == 0, "\(swift.output.prefix(2000))")
+        let text = try Command.assay(["verify", sample, "--only", "gw-a/2026-01-08", "--only", "gw-b"])
+        #expect(text.status == 0 && text.stdout.contains("NOT CHECKED: the records of 15 bundles"), "\(text.stdout)")
+    }
+
     @Test("published through Git LFS to a local bare remote, cloned without the objects, one bundle fetched with assay verify --fetch verifies (both verifiers, --git)")
     func gitLFS() throws {
         #expect(Command.available("git-lfs"), "Debian's git-lfs is installed (README's set-up)")

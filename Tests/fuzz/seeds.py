@@ -120,6 +120,14 @@ def main(argv):
         seed("probe", vector["text"] if "text" in vector else
              json.dumps(vector["document"], sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
+    # Zstandard streams: the sharded vector dataset's compressed shards, an empty frame, a skippable frame, two frames.
+    for path in files(os.path.join(vectors, "sharded"), ".zst"):
+        seed("zstd", read(path))
+    empty = bytes.fromhex("28b52ffd2000010000")
+    seed("zstd", empty)
+    seed("zstd", bytes.fromhex("502a4d18") + (4).to_bytes(4, "little") + b"skip" + empty)
+    seed("zstd", empty + empty)
+
     # The C2SP formats: Assay's own log vectors, the sample's checkpoints, and the third-party C2SP vectors.
     for name in ("checkpoint", "witnesses", "add-checkpoint-request", "record.tlog-proof"):
         seed("log", read(vectors, "log", name))

@@ -66,8 +66,8 @@ public struct BundleVerifier: Sendable {
         self.policy = policy
     }
 
-    /// Checks the bundle; with `checkRecords` false, its files are not read (spec/dataset.md §8.5): the
-    /// manifest, the signatures and the cut of its shards are checked, nothing that needs the records.
+    /// Checks the bundle; with `checkRecords` false, its record files are not read (spec/dataset.md §8.5): the
+    /// manifest, the signatures, the cut of its shards and its probe reveal are checked, nothing that needs the records.
     public func verify(collector: String, day: UTCDay, checkRecords: Bool = true) -> BundleResult {
         var log = FindingLog()
         let base = DatasetDirectory.bundleRelativePath(collector: collector, day: day)
@@ -106,6 +106,9 @@ public struct BundleVerifier: Sendable {
                 .check(manifest, testJobs: testJobs, log: &log)
         } else {
             ShardCheck(shardBytes: shardBytes, path: manifestPath).check(manifest.recordFiles, outcomes: [], log: &log)
+            // The probe reveal is small and names a scenario document the dataset must hold: checked, not matched with records.
+            scenarioDocument = ProbeCheck(directory: directory, datasetID: datasetID, collector: collector, day: day, base: base)
+                .check(manifest, testJobs: nil, log: &log)
         }
         let counting = ManifestSignaturesCheck(root: directory.root, policy: policy, day: day, base: base).check(manifestBytes, log: &log)
         let allowed = policy.principals(namespace: DatasetDirectory.manifestNamespace, at: day.startMs / 1000)

@@ -77,8 +77,9 @@ public struct NetworkWorkload: Sendable {
     /// jobs its gateway ran, and the records of the orchestrators assigned to it.
     public func writeDay(_ day: UTCDay, to directory: String) throws(FileError) -> DayCounts {
         let collectors = self.collectors
+        // Jobs numbered from day × 10^7 (a day has at most 10^6): ids and job keys are unique across days.
         var generator = SyntheticScoringRecords(orchestrators: orchestrators, seed: seed &+ UInt64(day.number), gateways: collectors,
-                                                reportingPercent: 100)
+                                                reportingPercent: 100, firstJob: day.number * 10_000_000)
         var assignment: [String: [Int]] = [:]
         let index = Dictionary(uniqueKeysWithValues: collectors.enumerated().map { ($1, $0) })
         var files: [UnsafeMutablePointer<FILE>] = []

@@ -15,9 +15,13 @@ public struct SyntheticScoringRecords {
     /// The share of jobs, in percent, whose orchestrator reports the job too (runs an exporter).
     public let reportingPercent: Int
 
-    public init(orchestrators: Int = 40, seed: UInt64 = 0x5C0_4E, gateways: [String] = ["gw-1", "gw-2"], reportingPercent: Int = 30) {
+    /// `firstJob` numbers the jobs (ids, streams and requests carry the number): generators of different days give
+    /// different ranges, so no two days share a job key.
+    public init(orchestrators: Int = 40, seed: UInt64 = 0x5C0_4E, gateways: [String] = ["gw-1", "gw-2"], reportingPercent: Int = 30,
+                firstJob: Int = 0) {
         precondition(!gateways.isEmpty && (0...100).contains(reportingPercent), "a workload needs a gateway and a percentage")
         self.orchestrators = orchestrators
+        index = firstJob
         self.gateways = gateways
         self.reportingPercent = reportingPercent
         generator = SplitMix64(seed: seed)
