@@ -31,7 +31,7 @@ struct ParquetWriter {
         process.arguments = [python, "-c", Self.script, jsonl, parquet, specification]
         // Standard error goes to a file, so a chatty tool can never block on a full pipe while standard output is read.
         let errorPath = "\(parquet).stderr"
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        guard FileManager.default.createFile(atPath: errorPath, contents: nil) else { throw ExportError("cannot create \(errorPath)") }
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let output = Pipe()
         process.standardOutput = output

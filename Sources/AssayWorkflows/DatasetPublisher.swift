@@ -110,7 +110,11 @@ public struct DatasetPublisher {
         let branch = try repository.currentBranch()
         try repository.fetch(remote: remote, credentials: credentials)
         guard let upstream = try repository.resolve("refs/remotes/\(remote)/\(branch)") else { return 0 }
-        if let local = try repository.resolve("refs/heads/\(branch)") {
+        let before = try repository.resolve("refs/heads/\(branch)")
+        // The large files other publishers added: fetched after the checkout, so what this publisher verifies, scores and
+        // co-signs is there (spec/dataset.md §9.1), not LFS pointers.
+        let incoming = try repository.pathsAdded(in: before.map { "\($0)..\(upstream)" } ?? upstream).filter(DatasetLFS.isTracked)
+        if let local = before {
             let (ahead, behind) = try repository.aheadBehind(local: local, upstream: upstream)
             if ahead > 0 && behind > 0 {
                 // Replaying is safe for co-signatures and other collectors' bundles, not for a second sealer of one collector.
@@ -130,7 +134,10 @@ public struct DatasetPublisher {
         }
         let replayed = try repository.integrate(upstream: upstream, rules: DatasetRepository.rules, sign: signing(key))
         // The checkout wrote pointers where the work tree had this publisher's large files: their content again.
-        if try DatasetLFS.isInUse(repository) { DatasetLFS.restore(try repository.pathsAdded(in: "\(upstream)..HEAD"), in: repository) }
+        if try DatasetLFS.isInUse(repository) {
+            DatasetLFS.restore(try repository.pathsAdded(in: "\(upstream)..HEAD"), in: repository)
+            if !incoming.isEmpty { try DatasetLFS.pull(repository, remote: remote, include: incoming) }
+        }
         if replayed > 0 {
             // The replayed commits' documents are appended to the log they landed on, in one more commit.
             let logged = try appendLog(signer: signer, key: key)

@@ -182,6 +182,42 @@ struct LargeFilesTests {
         // Everything fetched: the whole dataset verifies, its work tree equal to HEAD.
         #expect(try Command.system("git", ["-C", clone, "lfs", "pull"]).status == 0)
         #expect(try Self.bothVerify(clone, extra: ["--git"]).swift.status == 0)
+
+        // Two publishers: the first pushes another sharded day; the second, behind, seals its own collector, and its
+        // publish replays onto the remote and fetches the first one's new shards, so its clone holds every record.
+        let day = "2026-01-12"
+        try directory.write("later.jsonl", try Self.records(shiftedBy: 3))
+        for (where_, collector, records) in [(dataset, "gw-a", "later.jsonl"), (clone, "gw-b", "records.jsonl")] {
+            let sealed = try Command.assay(["seal", "--dataset", where_, "--collector", collector, "--day", collector == "gw-a" ? day : "2026-01-09",
+                                            "--key", directory.file("key"), "--signer", "gw-a", "--records", directory.file(records)])
+            #expect(sealed.status == 0, "\(sealed.stderr)")
+            let published = try Command.assay(["publish", "--dataset", where_, "--key", directory.file("key"), "--signer", "gw-a"])
+            #expect(published.status == 0 && published.stdout.contains("Pushed to origin"), "\(published.stdout) \(published.stderr)")
+        }
+        #expect(try Files.read("\(clone)/bundles/gw-a/2026/01/12/records-00000.jsonl.zst").starts(with: [0x28, 0xB5, 0x2F, 0xFD]),
+                "the other publisher's shard was fetched by the replay")
+        #expect(try Self.bothVerify(clone, extra: ["--git"]).swift.status == 0)
+    }
+
+    /// `records()` with every time moved `days` days later (ids unchanged: another day's bundle).
+    static func records(shiftedBy days: Int64) throws -> String {
+        let shift = days * 86_400_000
+        return try records().split(separator: "\n").map { line -> String in
+            var text = String(line)
+            for field in ["start_ms", "end_ms", "first_output_ms", "session_request_ms", "session_playable_ms", "session_last_ms", "runner_start_ms",
+                          "runner_output_ms", "ingest_sent_ms", "hour_ms"] {
+                var result = "", rest = Substring(text)
+                while let range = rest.range(of: "\"\(field)\":") {
+                    result += rest[..<range.upperBound]
+                    rest = rest[range.upperBound...]
+                    let digits = rest.prefix { $0.isNumber }
+                    result += String((Int64(digits) ?? 0) + shift)
+                    rest = rest.dropFirst(digits.count)
+                }
+                text = result + rest
+            }
+            return text
+        }.joined(separator: "\n") + "\n"
     }
 
     /// `records/valid.jsonl` 40 times with distinct ids (as spec/vectors/sharded's large day), and two records of 2026-01-11.
