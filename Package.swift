@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(name: "AssayProbeTests", dependencies: ["AssayProbe", "AssayConfiguration", "AssayCore", "AssayCrypto", "AssayScore", "AssayTestSupport"]),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore", "AssayCore", "AssayTestSupport"]),
         .testTarget(name: "AssayConfigurationTests", dependencies: [
-            "AssayConfiguration", "AssayCore", "AssayTestSupport", .product(name: "Yams", package: "Yams"),
+            "AssayConfiguration", "AssayCore", "AssayCrypto", "AssayLedger", "AssayTestSupport", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "AssayIngestTests", dependencies: ["AssayIngest", "AssayCore", "AssayScore", "AssaySimulate", "AssayTestSupport"]),
         .testTarget(name: "AssayCollectTests", dependencies: [

@@ -40,6 +40,11 @@ public struct CollectorConfiguration: Sendable, Equatable {
     /// No day before this one is ever sealed by this collector (`collector.first_day`).
     public var firstDay: UTCDay?
     public var targets: [Target] = []
+    /// When the dataset's collectors split the orchestrators (`scrape_share`, spec/scale.md §3): all of them, and how many
+    /// scrape each orchestrator. `targets` then holds only this collector's share.
+    public var scrapeShare: ScrapeShare?
+    /// The configured targets that are other collectors' share, left out of `targets`.
+    public var targetsOutsideShare: [Target] = []
     public var eventFiles: [String] = []
     public var eventListen: String?
     /// Events arrive on standard input (`- stdin: true`).
@@ -52,6 +57,12 @@ public struct CollectorConfiguration: Sendable, Equatable {
     public var witnesses: [Witness] = []
     /// The job tester the daemon runs beside the collector (`probe:`, spec/probe.md §5), writing into its staging store.
     public var probe: ProbeConfiguration?
+
+    /// `scrape_share`: every collector of the dataset, and how many of them scrape each orchestrator.
+    public struct ScrapeShare: Sendable, Equatable {
+        public var collectors: [String]
+        public var copies: Int
+    }
 
     public struct Witness: Sendable, Equatable {
         public var name: String
@@ -67,6 +78,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
         var globalInterval: Int64 = 60_000
         var scrapeConfigs: Node?
         var probeSection: Node?
+        var shareLine: Node?
         for (key, value) in top {
             switch key.string ?? "" {
             case "collector":
@@ -108,6 +120,21 @@ public struct CollectorConfiguration: Sendable, Equatable {
                     }
                 }
             case "scrape_configs": scrapeConfigs = value
+            case "scrape_share":
+                var collectors: [String]?, copies = 2
+                for (subKey, subValue) in reader.mapping(value, "scrape_share") ?? [] {
+                    switch subKey.string ?? "" {
+                    case "collectors":
+                        collectors = (reader.sequence(subValue, "scrape_share.collectors") ?? []).compactMap { reader.slug($0, "scrape_share.collectors") }
+                        if let list = collectors, Set(list).count != list.count { reader.error(subValue, "scrape_share.collectors names a collector twice") }
+                    case "copies": copies = reader.integer(subValue, "scrape_share.copies", 1...1000) ?? copies
+                    default: reader.unknown(subKey, "scrape_share")
+                    }
+                }
+                guard let collectors, !collectors.isEmpty else { reader.error(value, "scrape_share needs collectors: every collector of the dataset"); break }
+                if copies > collectors.count { reader.error(value, "scrape_share.copies (\(copies)) is more than its \(collectors.count) collectors") }
+                configuration.scrapeShare = ScrapeShare(collectors: collectors, copies: copies)
+                shareLine = value
             case "probe": probeSection = value
             case "gateway_events":
                 for item in reader.sequence(value, "gateway_events") ?? [] {
@@ -159,6 +186,19 @@ public struct CollectorConfiguration: Sendable, Equatable {
                                                           defaultRegion: configuration.region)
         }
         if let scrapeConfigs { configuration.targets = reader.targets(scrapeConfigs, defaultInterval: globalInterval) }
+        // This collector's share (spec/scale.md §3): the orchestrators the rendezvous hash gives it; the others' targets stay listed
+        // for check-config, not scraped.
+        if let share = configuration.scrapeShare, let shareLine, !configuration.collectorID.isEmpty {
+            if !share.collectors.contains(configuration.collectorID) {
+                reader.error(shareLine, "scrape_share.collectors must name this collector (\(configuration.collectorID))")
+            } else {
+                let all = configuration.targets
+                configuration.targets = all.filter {
+                    ScrapeAssignment.scrapers(of: $0.orchestrator, collectors: share.collectors, copies: share.copies).contains(configuration.collectorID)
+                }
+                configuration.targetsOutsideShare = all.filter { target in !configuration.targets.contains { $0.url == target.url } }
+            }
+        }
         // Required values and combinations. A value that is missing because its key or section was
         // refused above is not reported again (the refusal names the cause).
         let line = root.mark?.line

@@ -54,6 +54,13 @@ struct CollectCheckConfig: ParsableCommand {
         for target in configuration.targets {
             print("  \(target.url)  \(target.orchestrator)\(target.region.map { "  \($0)" } ?? "")  every \(target.intervalMs / 1000) s")
         }
+        if let share = configuration.scrapeShare {
+            print("  scrape share (spec/scale.md §3): \(configuration.targets.count) of \(configuration.targets.count + configuration.targetsOutsideShare.count) "
+                  + "targets are this collector's, each orchestrator scraped by \(share.copies) of \(share.collectors.count) collectors; the others are left to them:")
+            for target in configuration.targetsOutsideShare {
+                print("    not scraped here: \(target.url)  \(target.orchestrator)  (scraped by \(ScrapeAssignment.scrapers(of: target.orchestrator, collectors: share.collectors, copies: share.copies).joined(separator: ", ")))")
+            }
+        }
         for path in configuration.eventFiles { print("  gateway events: follow \(path)") }
         if let listen = configuration.eventListen { print("  gateway events: POST http://\(listen)/v1/events (spooled in \(configuration.eventSpool))") }
         if configuration.eventStdin { print("  gateway events: standard input (spooled in \(configuration.eventSpool))") }

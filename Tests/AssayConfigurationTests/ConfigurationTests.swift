@@ -1,5 +1,7 @@
 import AssayConfiguration
 import AssayCore
+import AssayCrypto
+import AssayLedger
 import AssayTestSupport
 import Testing
 import Yams
@@ -98,6 +100,7 @@ struct ConfigurationTests {
             "probe.scenarios": c.probe?.scenarios == "/etc/assay/scenarios.yaml", "probe.gateway.api": c.probe?.api == "http://127.0.0.1:8935",
             "probe.gateway.cli": c.probe?.cli == "http://127.0.0.1:7935", "probe.gateway.rtmp": c.probe?.rtmp == "rtmp://127.0.0.1:1935",
             "probe.gateway.webhook_listen": c.probe?.webhookListen == "127.0.0.1:7940", "probe.gateway.webhook_refresh": c.probe?.webhookRefreshMs == 60_000,
+            "scrape_share.collectors": c.scrapeShare?.collectors == ["gw-eu-1", "gw-us-1"], "scrape_share.copies": c.scrapeShare?.copies == 2,
         ]
         // The documented keys, read from the example itself: each must have a check above, and pass it.
         var documented: Set<String> = []
@@ -112,6 +115,45 @@ struct ConfigurationTests {
         walk(try #require(try Yams.compose(yaml: yaml)), "")
         #expect(documented.subtracting(checks.keys).isEmpty, "documented keys without a check: \(documented.subtracting(checks.keys).sorted())")
         for (key, ok) in checks.sorted(by: { $0.key < $1.key }) { #expect(ok, "\(key) is parsed as documented") }
+    }
+
+    @Test("scrape_share: each collector keeps the orchestrators rendezvous hashing gives it, every orchestrator goes to `copies` of them, and mistakes are refused (spec/scale.md §3)")
+    func scrapeShare() throws {
+        let collectors = ["gw-a", "gw-b", "gw-c"]
+        let addresses = (1...30).map { "0x" + String(repeating: "0", count: 38) + ($0 < 10 ? "0\($0)" : "\($0)") }
+        func configuration(_ collector: String, share: String) -> (CollectorConfiguration?, [ConfigurationError]) {
+            CollectorConfiguration.parse(yaml: """
+                collector: {id: \(collector), key: k}
+                dataset: {repository: d}
+                staging: s.sqlite
+                scrape_share:
+                \(share)
+                scrape_configs:
+                  - job_name: all
+                    static_configs:
+                \(addresses.enumerated().map { "      - targets: [\"http://orch-\($0.offset):9108\"]\n        labels: {orchestrator: \"\($0.element)\"}" }.joined(separator: "\n"))
+
+                """, relativeTo: "")
+        }
+        var scrapedBy: [String: [String]] = [:]
+        for collector in collectors {
+            let (parsed, errors) = configuration(collector, share: "  collectors: [gw-a, gw-b, gw-c]\n  copies: 2")
+            let c = try #require(parsed, "\(errors)")
+            #expect(c.targets.count + c.targetsOutsideShare.count == 30 && !c.targets.isEmpty && !c.targetsOutsideShare.isEmpty)
+            for target in c.targets { scrapedBy[target.orchestrator, default: []].append(collector) }
+            for target in c.targets {
+                #expect(ScrapeAssignment.scrapers(of: target.orchestrator, collectors: collectors, copies: 2).contains(collector))
+            }
+        }
+        #expect(scrapedBy.count == 30 && scrapedBy.values.allSatisfy { $0.count == 2 }, "every orchestrator is scraped by exactly two: \(scrapedBy)")
+        // The weights of spec/scale.md §3, recomputed here byte for byte for one orchestrator.
+        let weights = collectors.map { ($0, MessageDigest.sha256(Array("assay-scrape-v1\u{0}\($0)\u{0}\(addresses[0])".utf8)).hex) }
+        #expect(ScrapeAssignment.scrapers(of: addresses[0], collectors: collectors, copies: 2) == weights.sorted { $0.1 > $1.1 }.prefix(2).map(\.0).sorted())
+        for (share, reason) in [("  collectors: [gw-b, gw-c]", "must name this collector"), ("  collectors: [gw-a, gw-a]", "twice"),
+                                ("  collectors: [gw-a, gw-b]\n  copies: 3", "more than its 2 collectors"), ("  copies: 2", "needs collectors")] {
+            let (parsed, errors) = configuration("gw-a", share: share)
+            #expect(parsed == nil && errors.contains { $0.reason.contains(reason) && $0.line != nil }, "\(share): \(errors)")
+        }
     }
 
     @Test("configuration errors name their line")

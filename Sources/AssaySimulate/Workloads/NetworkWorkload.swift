@@ -5,11 +5,12 @@ import Darwin
 #endif
 import AssayCore
 import AssayCrypto
+import AssayLedger
 
 /// The network at scale (spec/scale.md): N collecting gateways, M orchestrators each running an exporter,
 /// J jobs a day spread over the day. Each job is recorded by the gateway that ran it, into its own
 /// collector's bundle, and by the orchestrator's exporter, whose records the `copies` collectors assigned
-/// to it scrape (rendezvous hashing, spec/scale.md §3). The same preset, scale and seed give the same bytes.
+/// to it scrape (rendezvous hashing of its address, `ScrapeAssignment`, spec/scale.md §3). The same preset, scale and seed give the same bytes.
 public struct NetworkWorkload: Sendable {
     public struct Preset: Sendable, Equatable {
         public let name: String
@@ -48,17 +49,6 @@ public struct NetworkWorkload: Sendable {
     public var jobsPerDay: Int { max(1, Int((Double(preset.jobsPerDay) * scale).rounded())) }
     public var orchestrators: Int { max(preset.copies, Int((Double(preset.orchestrators) * scale).rounded())) }
     public var collectors: [String] { (1...preset.collectors).map { $0 < 10 ? "gw-0\($0)" : "gw-\($0)" } }
-
-    /// The `copies` collectors that scrape `orchestrator` (its exporter's observer id): those with the greatest
-    /// SHA-256("assay-scrape-v1" 0x00 collector 0x00 orchestrator), compared as bytes — rendezvous hashing, so
-    /// anyone can recompute the assignment from the two lists, and a collector joining or leaving moves only
-    /// the orchestrators it gains or loses (spec/scale.md §3).
-    public static func scrapers(of orchestrator: String, collectors: [String], copies: Int) -> [String] {
-        let ranked = collectors.map { collector -> (collector: String, weight: [UInt8]) in
-            (collector, MessageDigest.sha256(Array("assay-scrape-v1\u{0}\(collector)\u{0}\(orchestrator)".utf8)).bytes)
-        }.sorted { $1.weight.lexicographicallyPrecedes($0.weight) }  // the greatest weight first
-        return ranked.prefix(copies).map(\.collector).sorted()
-    }
 
     /// What one day gave.
     public struct DayCounts: Sendable, Equatable {
@@ -100,7 +90,7 @@ public struct NetworkWorkload: Sendable {
             guard let orchestratorLine = lines.orchestratorLine else { continue }
             counts.orchestratorRecords += 1
             let targets = assignment[lines.orchestrator] ?? {
-                let chosen = Self.scrapers(of: lines.orchestrator, collectors: collectors, copies: preset.copies).map { index[$0]! }
+                let chosen = ScrapeAssignment.scrapers(of: lines.address, collectors: collectors, copies: preset.copies).map { index[$0]! }
                 assignment[lines.orchestrator] = chosen
                 return chosen
             }()

@@ -51,8 +51,8 @@ public struct SyntheticScoringRecords {
     }
 
     /// One job starting at `startMs`: the gateway that ran it and its record, and the record of the orchestrator's
-    /// exporter when it reports the job (`orchestrator` is its observer id).
-    public mutating func jobLines(startMs: Int64) -> (gateway: String, gatewayLine: String, orchestrator: String, orchestratorLine: String?) {
+    /// exporter when it reports the job (`orchestrator` is its observer id, `address` the orchestrator's address).
+    public mutating func jobLines(startMs: Int64) -> (gateway: String, gatewayLine: String, orchestrator: String, address: String, orchestratorLine: String?) {
         index += 1
         let orchestratorIndex = 1 + random(orchestrators)
         let orchestrator = Self.address(orchestratorIndex)
@@ -124,9 +124,10 @@ public struct SyntheticScoringRecords {
                 return "{" + fields.joined(separator: ",") + "}"
             }
             let gatewayLine = live(observer: gateway, role: "gateway", outcome: outcome, withRegion: true)
-            guard reported && outcome != "no_orchestrator" else { return (gateway, gatewayLine, orchestratorObserver, nil) }
+            guard reported && outcome != "no_orchestrator" else { return (gateway, gatewayLine, orchestratorObserver, orchestrator, nil) }
             let claimed = behaviour == .overReporter ? "completed" : outcome
-            return (gateway, gatewayLine, orchestratorObserver, live(observer: orchestratorObserver, role: "orchestrator", outcome: claimed, withRegion: false))
+            return (gateway, gatewayLine, orchestratorObserver, orchestrator,
+                    live(observer: orchestratorObserver, role: "orchestrator", outcome: claimed, withRegion: false))
         }
         let kind = roll < 85 ? "batch_request" : roll < 95 ? "llm_request" : "byoc_job"
         let success = random(1000) >= (behaviour == .flaky ? 90 : 15)
@@ -148,8 +149,8 @@ public struct SyntheticScoringRecords {
             return "{" + fields.joined(separator: ",") + "}"
         }
         let gatewayLine = job(observer: gateway, role: "gateway", success: success, withRegion: true)
-        guard reported && kind != "byoc_job" else { return (gateway, gatewayLine, orchestratorObserver, nil) }
-        return (gateway, gatewayLine, orchestratorObserver,
+        guard reported && kind != "byoc_job" else { return (gateway, gatewayLine, orchestratorObserver, orchestrator, nil) }
+        return (gateway, gatewayLine, orchestratorObserver, orchestrator,
                 job(observer: orchestratorObserver, role: "orchestrator", success: behaviour == .overReporter ? true : success, withRegion: false))
     }
 }
