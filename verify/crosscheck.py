@@ -496,6 +496,7 @@ def storage_cases():
         ("sharded: a shard left a Git LFS pointer", pointer, False),
         ("sharded: a Git LFS pointer outside --only", pointer_outside, True),
         ("sharded: a shard stored both plain and compressed", both_forms, False),
+        ("sharded: a compressed shard replaced by a link to /dev/zero", lambda root: (os.remove(j(root, shard)), os.symlink("/dev/zero", j(root, shard))), False),
         ("sharded: a shard the manifest does not name", lambda root: write(j(root, a9, "records-00007.jsonl.zst"), read(j(root, shard))), False),
         ("sharded: a cut not greedy (insiders re-sign)", lambda root: recut(root, True), False),
         ("sharded: shards joined past shard_bytes (insiders re-sign)", lambda root: recut(root, False), False),

@@ -51,6 +51,13 @@ public struct StoredFile: Sendable, Equatable {
         }
     }
 
+    /// The name of `name`'s stored file in `directory`: `<name>` when anything is there, else `<name>.zst` when anything
+    /// is there, else `<name>` — the file findings about it name, whatever is wrong with it.
+    public static func storedName(_ name: String, in directory: String) -> String {
+        if Files.kind("\(directory)/\(name)") == nil, Files.kind("\(directory)/\(name)\(compressedSuffix)") != nil { return name + compressedSuffix }
+        return name
+    }
+
     /// Finds `name` in the bundle directory `directory` (absolute). The plain form wins when both exist
     /// (the other is `unlisted-file`, reported by the bundle's file check). Nothing is followed: a link
     /// where the file belongs is found here and refused when opened.

@@ -26,10 +26,7 @@ struct BundleFileScan {
     }
 
     /// The path findings about `name`'s stored file name: `<name>.zst` when it is stored compressed.
-    func storedPath(_ name: String) -> String {
-        if case .success(let stored) = StoredFile.locate(name, in: absolute), stored.form == .zstd { return "\(base)/\(name)\(StoredFile.compressedSuffix)" }
-        return "\(base)/\(name)"
-    }
+    func storedPath(_ name: String) -> String { "\(base)/\(StoredFile.storedName(name, in: absolute))" }
 
     /// Calls `line` for each line of the named file (findings about it name `storedPath(name)`); nothing when the manifest
     /// does not name it, or it is missing, unreadable or not fetched (each a finding).
@@ -45,10 +42,10 @@ struct BundleFileScan {
             log.add(.fileMissing, "\(base)/\(name)", "is named in the manifest but is not there (as \(name) or \(name)\(StoredFile.compressedSuffix))")
             return outcome
         case .failure(let failure):
-            log.add(.fileMissing, "\(base)/\(name)", "is named in the manifest but cannot be read: \(failure)")
+            log.add(.fileMissing, storedPath(name), "is named in the manifest but cannot be read: \(failure)")
             return outcome
         }
-        let path = stored.form == .zstd ? "\(base)/\(name)\(StoredFile.compressedSuffix)" : "\(base)/\(name)"
+        let path = storedPath(name)
         if stored.isPointer {
             log.add(.notFetched, path, "is a Git LFS pointer, not the file: it was not fetched, and nothing in it is checked "
                 + "(git lfs pull, or assay verify --fetch; spec/dataset.md §8.5)")

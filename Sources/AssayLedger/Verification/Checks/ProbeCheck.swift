@@ -24,14 +24,13 @@ struct ProbeCheck {
             return nil
         }
         // The file as the manifest names it (the rules every named file follows, in either stored form), then as a reveal.
-        var revealPath = "\(base)/\(ProbeReveal.fileName)"
+        let revealPath = "\(base)/\(StoredFile.storedName(ProbeReveal.fileName, in: "\(directory.root)/\(base)"))"
         let bytes: [UInt8]
         switch StoredFile.locate(ProbeReveal.fileName, in: "\(directory.root)/\(base)") {
         case .failure(let failure):
             log.add(.fileMissing, revealPath, "is named in the manifest but \(failure)")
             return nil
         case .success(let stored):
-            if stored.form == .zstd { revealPath += StoredFile.compressedSuffix }
             if stored.isPointer {
                 log.add(.notFetched, revealPath, "is a Git LFS pointer, not the file: it was not fetched, and nothing in it is checked")
                 return nil
