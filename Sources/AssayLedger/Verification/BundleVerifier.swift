@@ -129,8 +129,7 @@ struct StoredFilesCheck {
     let absolute: String
 
     func check(log: inout FindingLog) {
-        // An unlistable directory is the layout check's `unreadable` finding.
-        guard let entries = try? Files.entries(absolute) else { return }
+        guard let entries = try? Files.entries(absolute) else { return }  // an unlistable directory is the layout check's `unreadable` finding
         let names = Set(entries.map(\.name))
         for entry in entries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
             guard entry.name != "manifest.json", entry.name != "signatures" else { continue }
