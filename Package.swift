@@ -58,7 +58,7 @@ let package = Package(
         // The stored form of large dataset files (spec/dataset.md §4.7): libzstd, transport only.
         .target(name: "AssayZstd", dependencies: ["AssayCore", "CAssayZstd"]),
         .target(name: "AssayLedger", dependencies: ["AssayCore", "AssayCrypto", "AssayProbe", "AssayZstd"]),
-        .target(name: "AssayScore", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger"]),
+        .target(name: "AssayScore", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayZstd"]),
         // `assay export`: verified records as zstd JSON Lines, Parquet (through DuckDB), a Data Package and a data card.
         .target(name: "AssayExport", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayZstd"]),
 
@@ -66,7 +66,7 @@ let package = Package(
         // libgit2, wrapped: owned pointers and nothing else.
         .target(name: "AssayGit", dependencies: ["AssayCore", "CAssayGit2"]),
         // What operators do to a dataset's repository: publish (with replay), co-sign, amend the policy, check the history.
-        .target(name: "AssayWorkflows", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayProbe", "AssayScore", "AssayGit"]),
+        .target(name: "AssayWorkflows", dependencies: ["AssayCore", "AssayCrypto", "AssayLedger", "AssayProbe", "AssayScore", "AssayGit", "AssayZstd"]),
         .target(name: "AssayStore", dependencies: ["AssayCore", "AssayCrypto", "CAssaySQLite"]),
         .target(name: "AssayIngest", dependencies: ["AssayCore"]),
         // The exporter's and the collector's YAML configurations: parsing and validation only.

@@ -1500,7 +1500,7 @@ TOP_LEVEL = {"dataset.json": "regular", "README.md": "regular", "LICENSE": "regu
              "probes": "directory"}  # its contents are check_probe_files's (probe.md §7.4)
 BUNDLE_FILES = {"manifest.json": "regular", "records.jsonl": "regular", "conflicts.jsonl": "regular", "probes.json": "regular",
                 "signatures": "directory"}
-SCORES_FILES = {"scores.json": "regular", "signatures": "directory"}
+SCORES_FILES = {"scores.json": "regular", "scores.json.zst": "regular", "signatures": "directory"}  # one stored form (scoring.md §10)
 # Shards and compressed forms of a bundle's files (dataset.md §4.6, §4.7); whether the manifest names them is BundleCheck's.
 SHARD_NAME = re.compile(r"records-([0-9]{5})\.jsonl")
 ZSTD_SUFFIX = ".zst"
@@ -1617,7 +1617,11 @@ class LayoutCheck:
                         self.document_directory(dpath, files)
 
     def document_directory(self, path, files):
-        for name, found in self.entries(path) or []:
+        listed = self.entries(path) or []
+        for name, found in listed:
+            if files is SCORES_FILES and name == "scores.json" + ZSTD_SUFFIX and any(other == "scores.json" for other, _ in listed):
+                self.log.error("unlisted-file", "%s/%s" % (path, name), "is a second stored form of scores.json; a scores directory holds one")
+                continue
             if files is BUNDLE_FILES and name not in files and bundle_file_kind(name) is not None:
                 self.has_kind(found, "regular", "%s/%s" % (path, name))
                 continue
@@ -1853,6 +1857,11 @@ def read_stored(path, form, size):
     data, larger = read_regular(path, limit, partial=True)
     if larger:
         raise OSError(errno.EFBIG, "its compressed form is larger than the %d bytes its content can need" % limit)
+    return decode_zstd(data, size)
+
+
+def decode_zstd(data, size):
+    """(content, larger) of a Zstandard stream held in memory, as read_stored decodes a .zst file (Encoding)."""
     if not data:
         raise Encoding("is empty: no Zstandard frame")
     try:
@@ -2621,7 +2630,7 @@ def verify(root, policy=None, threshold=None, max_age=None, today=None, state=No
         probe_log = Log(limit=1000)
         check_probe_files(root, descriptor["id"], {b.scenario_document for b in bundles if b.scenario_document}, probe_log)
         log.extend(probe_log.findings)
-        log.extend(check_scores(root, policy, bundles, descriptor))
+        log.extend(check_scores(root, policy, bundles, descriptor, selection))
         log_findings = Log(limit=1000)
         recorded = state.get("log") if state is not None and state["dataset"] == descriptor["id"] else None
         known = {}  # witnesses any version that holds defines, the newest's key for a name (log.md §8.3)
@@ -2703,7 +2712,7 @@ def parse_publication(document):
     return bundles, heads, excluded, publication
 
 
-def check_scores(root, policy, bundles, descriptor):
+def check_scores(root, policy, bundles, descriptor, selection=None):
     """Published scores (scoring.md §10): complete against their heads, recomputed from exactly the bundles they name."""
     import assay_score  # the independent scorer beside this file
     log = Log(limit=None)  # the documents' logs, each already limited
@@ -2724,7 +2733,8 @@ def check_scores(root, policy, bundles, descriptor):
             y, m, d = day_text(number).split("-")
             relative = "scores/%s/%s/%s/%s" % (collector, y, m, d)
             document_log = Log()  # at most 20 findings per rule and document, as PublishedScores.verify
-            data = _check_published(root, relative + "/scores.json", number, present, descriptor, known, document_log)
+            data = _check_published(root, relative + "/scores.json", number, present, descriptor, known, document_log,
+                                    selected(selection, collector, number))
             if data is not None:
                 signed = any(standing(policy, stem, parsed["key"], SCORES_NAMESPACE, number * 86400) == "counts"
                              for stem, _, parsed in signature_files(data, SCORES_NAMESPACE, root, relative, document_log))
@@ -2735,13 +2745,63 @@ def check_scores(root, policy, bundles, descriptor):
     return log.findings
 
 
-def _check_published(root, path, number, present, descriptor, known, log):
-    """One scores document; returns its bytes when they are canonical (its signatures are then checked)."""
-    import assay_score
+def read_scores_document(root, relative):
+    """(stored path, content) of the scores document of the scores directory `relative`, in either stored form
+    (scoring.md §10); content None when the stored file is a Git LFS pointer (not fetched). OSError, Encoding."""
+    absolute = os.path.join(root, relative)
+    form = stored_form(absolute, "scores.json")
+    if form is None:
+        raise OSError(errno.ENOENT, "scores.json is missing (neither scores.json nor scores.json.zst is there)")
+    name, how = form
+    path = os.path.join(absolute, name)
+    if is_lfs_pointer(path):
+        return relative + "/" + name, None
+    data, larger = read_stored(path, how, LIMITS["scores"])
+    if larger:
+        raise OSError(errno.EFBIG, "is larger than %d bytes" % LIMITS["scores"])
+    return relative + "/" + name, data
+
+
+def scores_not_fetched(root):
+    """(collector, day number) of each published scores document stored as a Git LFS pointer."""
     try:
-        data = read_regular(os.path.join(root, path), LIMITS["scores"])
+        scored = day_directories(os.path.join(root, "scores"))
+    except OSError:
+        return []  # reported by the layout check (`unreadable`)
+    found = []
+    for collector in sorted(scored, key=lambda c: c.encode("utf-8")):
+        for number in scored[collector]:
+            absolute = os.path.join(root, "scores", collector, *day_text(number).split("-"))
+            form = stored_form(absolute, "scores.json")
+            try:
+                if form is not None and is_lfs_pointer(os.path.join(absolute, form[0])):
+                    found.append((collector, number))
+            except OSError:
+                pass  # unreadable: check_scores reports it, it is not "not fetched"
+    return found
+
+
+def _check_published(root, path, number, present, descriptor, known, log, selected_day=True):
+    """One scores document; returns its bytes when they are canonical (its signatures are then checked). `path` names
+    the document (.../scores.json); findings about its stored file name that file."""
+    import assay_score
+    relative = path[:-len("/scores.json")]
+    try:
+        stored, data = read_scores_document(root, relative)
+    except Encoding as error:
+        form = stored_form(os.path.join(root, relative), "scores.json")
+        log.error("file-encoding", relative + "/" + form[0], str(error))
+        return None
+    except OSError as error:
+        log.error("scores-document", path, "cannot be read as JSON: %s" % error)
+        return None
+    if data is None:
+        if selected_day:  # outside the selection, not checked at all (dataset.md §8.5)
+            log.error("not-fetched", stored, "is a Git LFS pointer, not the file: it was not fetched")
+        return None
+    try:
         document = parse_json(data)
-    except (OSError, Invalid) as error:
+    except Invalid as error:
         log.error("scores-document", path, "cannot be read as JSON: %s" % error)
         return None
     try:
@@ -2910,7 +2970,8 @@ def log_documents(root):
         for collector in found:
             for number in found[collector]:
                 path = "%s/%s/%s/%s" % (base, collector, day_text(number).replace("-", "/"), document)
-                if kind(os.path.join(root, path)) == "regular":
+                # Scores in either stored form, named by the content's name (log.md §7.1).
+                if kind(os.path.join(root, path)) == "regular" or (base == "scores" and kind(os.path.join(root, path + ZSTD_SUFFIX)) == "regular"):
                     paths.append(path)
     for collector, numbers in commitment_days(root).items():
         for number in numbers:
@@ -3085,8 +3146,13 @@ def check_log(root, dataset_id, policy, log, recorded=None, external=None, known
             continue
         seen.add(path)
         try:
-            data = read_regular(os.path.join(root, path), ENTRY_KINDS[entry["kind"]])
-        except OSError as error:
+            if entry["kind"] == "scores":
+                _, data = read_scores_document(root, path[:-len("/scores.json")])
+                if data is None:
+                    continue  # not fetched: nothing to hash; check_scores reports it where the run checks it
+            else:
+                data = read_regular(os.path.join(root, path), ENTRY_KINDS[entry["kind"]])
+        except (OSError, Encoding) as error:
             log.error("log-entry", path, "is an entry of the log but cannot be read: %s" % error)
             continue
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
@@ -3421,7 +3487,7 @@ def check_git(root, policy, log):
 def _agrees_with_lfs_pointer(root, path):
     """A file committed as its Git LFS pointer (dataset.md §9.1) agrees with HEAD when the work tree holds that
     pointer or bytes of its size and SHA-256."""
-    if not (path.startswith("bundles/") and path.endswith(ZSTD_SUFFIX)):
+    if not (path.startswith(("bundles/", "scores/")) and path.endswith(ZSTD_SUFFIX)):
         return False
     try:
         committed = _git(root, "cat-file", "blob", "HEAD:" + path, limit=1023)
@@ -3469,6 +3535,31 @@ def _check_commit_signature(info, place, policy, log):
             fingerprint(key), policy["version"]))
 
 
+def _scores_as_added(root, path, blob):
+    """A scores document's content as a commit added it: the blob; for scores.json.zst the blob decompressed, or —
+    committed as its Git LFS pointer (dataset.md §9.1) — the work tree's file when it is the bytes the pointer names,
+    decompressed. None when it was not fetched (or the blob is too large to be one)."""
+    stored_limit = LIMITS["scores"] + LIMITS["scores"] // 128 + 131072
+    size = int(_git(root, "cat-file", "-s", blob, limit=64))
+    if size > (stored_limit if path.endswith(ZSTD_SUFFIX) else LIMITS["scores"]):
+        return None
+    data = _git(root, "cat-file", "blob", blob)
+    if not path.endswith(ZSTD_SUFFIX):
+        return data
+    lines = data.split(b"\n") if len(data) < 1024 else []
+    if len(lines) == 4 and lines[0] + b"\n" == LFS_FIRST_LINE and lines[1].startswith(b"oid sha256:") and lines[2].startswith(b"size ") \
+            and not lines[3]:
+        absolute = os.path.join(root, path)
+        if kind(absolute) != "regular":
+            return None
+        stored = read_regular(absolute, stored_limit)
+        if len(stored) != int(lines[2][5:]) or hashlib.sha256(stored).hexdigest().encode() != lines[1][11:]:
+            return None  # the pointer itself, or other bytes (`worktree`)
+        data = stored
+    content, larger = decode_zstd(data, LIMITS["scores"])
+    return None if larger else content
+
+
 def _track_added(root, path, blob, heads, place, log):
     """Follows each collector's newest manifest as commits add them; checks the heads of each scores document added."""
     parts = path.split("/")
@@ -3476,14 +3567,14 @@ def _track_added(root, path, blob, heads, place, log):
         day = parse_day("%s-%s-%s" % (parts[2], parts[3], parts[4]))
         if day is not None and (parts[1] not in heads or heads[parts[1]][0] < day):
             heads[parts[1]] = (day, blob)
-    elif len(parts) == 6 and parts[0] == "scores" and parts[5] == "scores.json":
+    elif len(parts) == 6 and parts[0] == "scores" and parts[5] in ("scores.json", "scores.json" + ZSTD_SUFFIX):
         try:
-            size = int(_git(root, "cat-file", "-s", blob, limit=64))
-            if size > LIMITS["scores"]:
-                return
-            _, declared, _, _ = parse_publication(parse_json(_git(root, "cat-file", "blob", blob)))
-        except (Invalid, ValueError, GitUnavailable):
-            return  # as published it is not a readable scores document: the file checks report it (`scores-document`)
+            data = _scores_as_added(root, path, blob)
+            if data is None:
+                return  # not fetched: the file checks report `not-fetched` where the run checks it
+            _, declared, _, _ = parse_publication(parse_json(data))
+        except (Invalid, ValueError, GitUnavailable, OSError, Encoding):
+            return  # as published it is not a readable scores document: the file checks report it (`scores-document`, `file-encoding`)
         actual = {}
         for collector, (day, manifest_blob) in heads.items():
             if int(_git(root, "cat-file", "-s", manifest_blob, limit=64)) > LIMITS["manifest"]:
@@ -3809,10 +3900,16 @@ def main(argv):
         if unchecked:
             print("  NOT CHECKED: the records of %d bundles (outside --only, missing or not fetched): %s" % (
                 len(unchecked), ", ".join("%s %s" % (b["collector"], b["day"]) for b in unchecked[:20]) + (", ..." if len(unchecked) > 20 else "")))
+        unfetched = []
+        if selection is not None and report["policy"]:
+            unfetched = [(c, n) for c, n in scores_not_fetched(args.dataset) if not selected(selection, c, n)]
+            if unfetched:
+                print("  NOT CHECKED: %d published scores (not fetched, outside --only): %s" % (
+                    len(unfetched), ", ".join("%s %s" % (c, day_text(n)) for c, n in unfetched[:20]) + (", ..." if len(unfetched) > 20 else "")))
         records = sum(b["records"] for b in report["bundles"] if b["records_checked"])
         signatures = sum(len(b["signers"]) for b in report["bundles"])
         try:
-            scores = sum(len(days) for days in day_directories(os.path.join(args.dataset, "scores")).values()) if report["policy"] else 0
+            scores = sum(len(days) for days in day_directories(os.path.join(args.dataset, "scores")).values()) - len(unfetched) if report["policy"] else 0
         except OSError:
             scores = 0
         print(("Verified: %d bundles, %d records, %d signatures, %d published scores recomputed; no errors%s." % (

@@ -503,6 +503,73 @@ def storage_cases():
     ]
 
 
+def scores_storage_cases():
+    """Cases on datasets/sample's published scores stored as scores.json.zst (scoring.md §10, dataset.md §4.7, §8.5).
+    (name, mutate, verifies)."""
+    import zstandard
+    j = os.path.join
+    directory = "scores/gw-a/2026/01/03"
+    plain, stored = j(directory, "scores.json"), j(directory, "scores.json.zst")
+
+    def compress(root, level=9):
+        data = read(j(root, plain))
+        write(j(root, stored), zstandard.ZstdCompressor(level=level, write_checksum=True).compress(data))
+        os.remove(j(root, plain))
+        return data
+
+    def two_frames(root):
+        data = compress(root)
+        half = len(data) // 2
+        write(j(root, stored), zstandard.ZstdCompressor(level=19).compress(data[:half]) + zstandard.ZstdCompressor(level=1).compress(data[half:]))
+
+    def flip_compressed(root):
+        compress(root)
+        data = bytearray(read(j(root, stored)))
+        data[len(data) // 2] ^= 1
+        write(j(root, stored), bytes(data))
+
+    def flip_content(root):
+        data = compress(root).replace(b'"verified":true', b'"verified":false')
+        write(j(root, stored), zstandard.ZstdCompressor(level=3).compress(data))
+
+    def bomb(root):
+        """A valid stream that decompresses past the 64 MiB a scores document may be."""
+        data = compress(root)
+        write(j(root, stored), zstandard.ZstdCompressor(level=3).compress(data + b" " * (64 << 20)))
+
+    def pointer(root):
+        compress(root)
+        data = read(j(root, stored))
+        write(j(root, stored), ("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n"
+                                % (hashlib.sha256(data).hexdigest(), len(data))).encode())
+
+    def pointer_outside(root):
+        pointer(root)
+        return ["--only", "gw-b"]
+
+    def both_forms(root):
+        data = compress(root)
+        write(j(root, plain), data)
+
+    def link(root):
+        compress(root)
+        os.remove(j(root, stored))
+        os.symlink("/dev/zero", j(root, stored))
+
+    return [
+        ("scores: stored as scores.json.zst", compress, True),
+        ("scores: scores.json.zst in two frames (levels 19 and 1)", two_frames, True),
+        ("scores: a byte flipped in scores.json.zst", flip_compressed, False),
+        ("scores: a byte of the content changed, recompressed", flip_content, False),
+        ("scores: scores.json.zst truncated", lambda root: (compress(root), write(j(root, stored), read(j(root, stored))[:-5])), False),
+        ("scores: scores.json.zst that decompresses past 64 MiB", bomb, False),
+        ("scores: scores.json.zst left a Git LFS pointer", pointer, False),
+        ("scores: a Git LFS pointer outside --only", pointer_outside, True),
+        ("scores: stored both plain and compressed", both_forms, False),
+        ("scores: scores.json.zst replaced by a link to /dev/zero", link, False),
+    ]
+
+
 def cosignature_line(name, key, text, timestamp):
     """An Ed25519 cosignature/v1 line (log.md §5) of a checkpoint text under key name `name`."""
     key_id = assay_verify.note_key_id(name, 4, key.public_key().public_bytes_raw())
@@ -811,6 +878,7 @@ def main(argv):
         all_cases += [(name, mutate, policy_source, ok) for name, mutate, ok in policy_cases()]
         sample = os.path.join(ROOT, "datasets", "sample")
         all_cases += [(name, mutate, sample, ok) for name, mutate, ok in witness_cases()]
+        all_cases += [(name, mutate, sample, ok) for name, mutate, ok in scores_storage_cases()]
         sharded = os.path.join(ROOT, "spec", "vectors", "sharded")
         all_cases += [(name, mutate, sharded, ok) for name, mutate, ok in storage_cases()]
     for name, mutate, case_source, expected_ok in all_cases:

@@ -7,7 +7,8 @@ import Foundation
 /// each collector's day sealed (`assay seal`) and published (`assay publish`: an SSH-signed commit, its
 /// compressed files in Git LFS, pushed to a local bare remote), the day verified (`assay-verify --only`
 /// each collector's day), scored (`assay score`), and at the end the whole dataset verified, the site built
-/// and the metadata cloned without the LFS objects — measuring what each costs (spec/scale.md §5).
+/// and the metadata cloned without the LFS objects — measuring what each costs (spec/scale.md §5). The first
+/// `scorePublishers` collectors then publish the day's scores (`assay publish --scores`), as collectors do.
 public struct NetworkBenchmark {
     public let workload: NetworkWorkload
     public let days: Int
@@ -15,24 +16,32 @@ public struct NetworkBenchmark {
     public let directory: String
     /// Build the site at the end (slow at full size).
     public let site: Bool
+    /// How many collectors publish each day's scores once every collector has sealed it (spec/scoring.md §10).
+    public let scorePublishers: Int
 
     /// The benchmark of the preset named `preset`; the error says which option is wrong.
-    public static func make(preset: String, scale: Double, days: Int, firstDay: String, directory: String, site: Bool) throws -> NetworkBenchmark {
+    public static func make(preset: String, scale: Double, days: Int, firstDay: String, directory: String, site: Bool,
+                            scorePublishers: Int = 1) throws -> NetworkBenchmark {
         guard let chosen = NetworkWorkload.presets.first(where: { $0.name == preset }) else {
             throw BenchError(message: "--preset must be one of: \(NetworkWorkload.presets.map(\.name).joined(separator: ", "))")
         }
         guard scale > 0 && scale <= 1 else { throw BenchError(message: "--scale must be in (0, 1]") }
         guard (1...400).contains(days) else { throw BenchError(message: "--days must be 1 to 400") }
         guard let first = UTCDay(firstDay) else { throw BenchError(message: "--first-day must be YYYY-MM-DD") }
-        return NetworkBenchmark(workload: NetworkWorkload(preset: chosen, scale: scale), days: days, firstDay: first, directory: directory, site: site)
+        let workload = NetworkWorkload(preset: chosen, scale: scale)
+        guard (0...workload.collectors.count).contains(scorePublishers) else {
+            throw BenchError(message: "--score-publishers must be 0 to \(workload.collectors.count) (the preset's collectors)")
+        }
+        return NetworkBenchmark(workload: workload, days: days, firstDay: first, directory: directory, site: site, scorePublishers: scorePublishers)
     }
 
-    public init(workload: NetworkWorkload, days: Int, firstDay: UTCDay, directory: String, site: Bool) {
+    public init(workload: NetworkWorkload, days: Int, firstDay: UTCDay, directory: String, site: Bool, scorePublishers: Int = 1) {
         self.workload = workload
         self.days = days
         self.firstDay = firstDay
         self.directory = directory
         self.site = site
+        self.scorePublishers = scorePublishers
     }
 
     /// One day's costs.
@@ -52,6 +61,12 @@ public struct NetworkBenchmark {
         public var publishSeconds = 0.0, publishPeak = 0
         public var verifySeconds = 0.0, verifyPeak = 0
         public var scoreSeconds = 0.0, scorePeak = 0
+        /// Publishing the day's scores (every publisher's `assay publish --scores`, summed; the peak of one).
+        public var scoresPublishSeconds = 0.0, scoresPublishPeak = 0
+        /// The published scores documents of the day: their content and their stored (compressed) bytes, summed.
+        public var scoresContentBytes: Int64 = 0, scoresStoredBytes: Int64 = 0
+        /// Growth of the remote's git objects and LFS store while the scores were published.
+        public var scoresGitBytes: Int64 = 0, scoresLFSBytes: Int64 = 0
     }
 
     public struct Report: Sendable {
@@ -107,6 +122,22 @@ public struct NetworkBenchmark {
                     row.storedBytes += size
                     row.largestStoredFile = max(row.largestStoredFile, size)
                 }
+            }
+            if scorePublishers > 0 {
+                let (gitStart, lfsStart) = (try Self.bytes(under: remote, excluding: "lfs"), try Self.bytes(under: "\(remote)/lfs"))
+                for collector in collectors.prefix(scorePublishers) {
+                    progress("\(day): \(collector) publishes the day's scores")
+                    let published = try check(ProcessTimer.run(assay, ["publish", "--dataset", dataset, "--key", key, "--signer", collector, "--scores", collector]),
+                                              "assay publish --scores \(collector) \(day)")
+                    row.scoresPublishSeconds += published.wallSeconds
+                    row.scoresPublishPeak = max(row.scoresPublishPeak, published.peakResidentBytes)
+                    let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
+                    let stored = ScoresDocumentFile.storedPath(root: dataset, relative: relative)
+                    row.scoresStoredBytes += try Self.size(of: "\(dataset)/\(stored)")
+                    if case .bytes(let content) = try ScoresDocumentFile.read(root: dataset, relative: relative) { row.scoresContentBytes += Int64(content.count) }
+                }
+                row.scoresGitBytes = try Self.bytes(under: remote, excluding: "lfs") - gitStart
+                row.scoresLFSBytes = try Self.bytes(under: "\(remote)/lfs") - lfsStart
             }
             progress("\(day): verifying the day's bundles")
             let verified = try check(ProcessTimer.run(assayVerify, [dataset] + collectors.flatMap { ["--only", "\($0)/\(day)"] }), "assay-verify \(day)")
@@ -184,6 +215,13 @@ extension NetworkBenchmark.Report {
             lines.append("| \(day.day) | \(day.jobs) | \(day.records) | \(mib(day.rawBytes)) | \(mib(day.storedBytes)) | \(mib(day.gitBytes)) | \(mib(day.lfsBytes)) | "
                 + "\(mib(day.largestStoredFile)) | \(seconds(day.sealSeconds)) (\(seconds(day.sealCPU))) | \(mibPeak(day.sealPeak)) | \(seconds(day.publishSeconds)) | "
                 + "\(seconds(day.verifySeconds)) | \(mibPeak(day.verifyPeak)) | \(seconds(day.scoreSeconds)) | \(mibPeak(day.scorePeak)) |")
+        }
+        if days.contains(where: { $0.scoresContentBytes > 0 }) {
+            lines += ["", "| day | scores publish s | peak MiB | scores MiB (content) | stored MiB | git MiB | LFS MiB |", "|---|---|---|---|---|---|---|"]
+            for day in days {
+                lines.append("| \(day.day) | \(seconds(day.scoresPublishSeconds)) | \(mibPeak(day.scoresPublishPeak)) | \(mib(day.scoresContentBytes)) | "
+                    + "\(mib(day.scoresStoredBytes)) | \(String(format: "%.3f", Double(day.scoresGitBytes) / 1_048_576)) | \(mib(day.scoresLFSBytes)) |")
+            }
         }
         lines.append("")
         lines.append("whole dataset verified: \(seconds(fullVerifySeconds)) s, peak \(mibPeak(fullVerifyPeak)) MiB")

@@ -244,10 +244,13 @@ public struct VerifyArguments: ParsableArguments {
         if report.policy != nil, let descriptor {
             // Published scores are recomputed from the bundles they name (spec/scoring.md §10).
             let directory = DatasetDirectory(dataset)
-            report = report.adding(PublishedScores.verify(directory, report: report, profiles: descriptor.scoringProfiles, cache: prepared))
+            report = report.adding(PublishedScores.verify(directory, report: report, profiles: descriptor.scoringProfiles, cache: prepared,
+                                                          selection: options.selection))
             // An unreadable scores/ is an `unreadable` error in the report already.
-            checked.append("\((try? directory.scoreDays())?.count ?? 0) published scores "
+            let unfetched = PublishedScores.notFetched(directory).filter { options.selection?.contains(collector: $0.collector, day: $0.day) == false }
+            checked.append("\(((try? directory.scoreDays())?.count ?? 0) - unfetched.count) published scores "
                 + (report.recordsNotChecked.isEmpty ? "recomputed" : "signature-checked (recomputed where every bundle they name was checked)"))
+            if !unfetched.isEmpty { checked.append("\(unfetched.count) published scores NOT CHECKED (not fetched, outside --only)") }
             let extra = try extraChecks(report)
             report = report.adding(extra.findings)
             if let what = extra.checked { checked.append(what) }

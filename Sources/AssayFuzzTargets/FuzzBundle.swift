@@ -10,7 +10,7 @@ extension FuzzTarget {
         static let shared = BundleFixture()
 
         let directory: DatasetDirectory
-        let datasetID: String
+        let descriptor: DatasetDescriptor
         let policy: TrustPolicy
         let bundle: String
         /// The files an input may replace, with their original bytes.
@@ -25,7 +25,7 @@ extension FuzzTarget {
             guard (try? FileManager.default.copyItem(atPath: source, toPath: root)) != nil else { return nil }
             directory = DatasetDirectory(root)
             guard let descriptor = try? directory.descriptor(), let policy = PolicyChain.evaluate(directory, descriptor: descriptor).current else { return nil }
-            datasetID = descriptor.id
+            self.descriptor = descriptor
             self.policy = policy
             bundle = directory.bundlePath(collector: Self.collector, day: Self.day)
             var files: [(String, [UInt8])] = []
@@ -37,7 +37,7 @@ extension FuzzTarget {
         }
 
         func verify() -> BundleResult {
-            BundleVerifier(directory: directory, datasetID: datasetID, policy: policy).verify(collector: Self.collector, day: Self.day)
+            BundleVerifier(directory: directory, descriptor: descriptor, policy: policy).verify(collector: Self.collector, day: Self.day)
         }
     }
 

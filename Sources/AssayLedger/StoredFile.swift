@@ -199,3 +199,43 @@ public struct BundleRecordReader {
         }
     }
 }
+
+/// A published scores document in its stored form (spec/scoring.md §10): `scores.json` or `scores.json.zst`,
+/// its content at most the scores cap whichever form holds it.
+public enum ScoresDocumentFile {
+    public static let name = "scores.json"
+
+    /// What reading a scores document found.
+    public enum Content: Sendable, Equatable {
+        /// The document's (decompressed) bytes.
+        case bytes([UInt8])
+        /// A Git LFS pointer stands where the document belongs (not fetched); `path` is the stored file's, relative.
+        case notFetched(path: String)
+    }
+
+    /// The stored file's name in the scores directory `relative` (of `root`): what findings about the file name.
+    public static func storedPath(root: String, relative: String) -> String {
+        "\(relative)/\(StoredFile.storedName(name, in: "\(root)/\(relative)"))"
+    }
+
+    /// Whether either stored form of the document is a regular file in the scores directory `relative`.
+    public static func exists(root: String, relative: String) -> Bool {
+        Files.kind("\(root)/\(relative)/\(name)") == .regular || Files.kind("\(root)/\(relative)/\(name)\(StoredFile.compressedSuffix)") == .regular
+    }
+
+    /// The document of the scores directory `relative`: its content, or that it was not fetched. A failure to
+    /// decompress has operation `decompress` (`StoredFile.isEncodingFailure`); a missing document is `ENOENT`.
+    public static func read(root: String, relative: String) throws(FileError) -> Content {
+        switch StoredFile.locate(name, in: "\(root)/\(relative)") {
+        case .failure(.missing):
+            throw FileError(path: "\(root)/\(relative)/\(name)", operation: "open", errno: ENOENT)
+        case .failure(.notFetched):
+            return .notFetched(path: storedPath(root: root, relative: relative))
+        case .failure(.unreadable(let error)):
+            throw error
+        case .success(let stored):
+            if stored.isPointer { return .notFetched(path: storedPath(root: root, relative: relative)) }
+            return .bytes(try stored.read(limit: DatasetDirectory.scoresLimit))
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import AssayCore
 import AssayCrypto
 import AssayLedger
+import AssayZstd
 import Foundation
 
 /// Which bundles break which error rules other than `threshold`, by manifest hash: a bundle's files
@@ -29,9 +30,11 @@ public enum PublishedScores {
     /// the others with the rules they break, and writes `scores/<collector>/<day>/` (scores.json
     /// and the signature) atomically; returns the bytes written. An existing directory is kept.
     /// `verdicts` remembers, across calls, which bundles (by manifest hash) break which rules.
+    /// A document larger than `compressAbove` bytes is stored as `scores.json.zst` (spec/scoring.md §10).
     @discardableResult
     public static func write(_ directory: DatasetDirectory, collector: String, day: UTCDay, key: any Ed25519Signer,
-                             signer: String, verdicts: BundleVerdicts = BundleVerdicts()) throws(ScoreError) -> [UInt8]? {
+                             signer: String, verdicts: BundleVerdicts = BundleVerdicts(),
+                             compressAbove: Int = StoredFile.compressAbove) throws(ScoreError) -> [UInt8]? {
         let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
         let target = "\(directory.root)/\(relative)"
         guard !Files.exists(target) else { return nil }
@@ -42,7 +45,7 @@ public enum PublishedScores {
         }
         let profile = ScoringProfile.naapSLAv1()
         let scorer = Scorer(profile: profile, lastDay: day, days: 1)
-        let verifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
+        let verifier = BundleVerifier(directory: directory, descriptor: descriptor, policy: policy)
         var heads: [PublicationInputs.Bundle] = []
         var excluded: [PublicationInputs.Exclusion] = []
         var inputs: [(String, UTCDay)] = []
@@ -77,7 +80,10 @@ public enum PublishedScores {
             throw ScoreError("signing \(relative)/scores.json: \(error)")
         }
         do {
-            try directory.installDirectory(at: target, files: [("scores.json", bytes, nil),
+            let stored = bytes.count > compressAbove
+                ? (ScoresDocumentFile.name + StoredFile.compressedSuffix, Zstd.compress(bytes, level: StoredFile.compressionLevel))
+                : (ScoresDocumentFile.name, bytes)
+            try directory.installDirectory(at: target, files: [(stored.0, stored.1, nil),
                                                                ("signatures/\(signer).sig", Array(signature.armored.utf8), nil)])
         } catch {
             throw ScoreError("writing \(relative): \(error)")
@@ -88,8 +94,10 @@ public enum PublishedScores {
     /// Checks every published scores directory (spec/scoring.md §10) against the bundles of
     /// `report` (their hashes and findings) and its trust policy; `profiles` are the descriptor's.
     /// `cache` may hold bundles' records already (taken from the verification of `report`).
+    /// A document stored as a Git LFS pointer is `not-fetched` when `selection` holds its collector and day (or is
+    /// nil), and not checked otherwise (spec/dataset.md §8.5).
     public static func verify(_ directory: DatasetDirectory, report: VerificationReport, profiles: [DatasetDescriptor.Profile],
-                              cache: PreparedBundles = PreparedBundles()) -> [Finding] {
+                              cache: PreparedBundles = PreparedBundles(), selection: BundleSelection? = nil) -> [Finding] {
         guard let policy = report.policy else { return [] }  // no policy in effect: reported already
         let known = ScoringProfile.builtInProfiles()
         let days: [(collector: String, day: UTCDay)]
@@ -114,8 +122,9 @@ public enum PublishedScores {
                 let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
                 var log = FindingLog()
                 // A canonical document's signatures are checked whatever else is wrong with it.
-                if let bytes = check(directory, path: "\(relative)/scores.json", day: day, present: present, profiles: profiles, known: known,
-                                     cache: cache, log: &log) {
+                let selected = selection?.contains(collector: collector, day: day) ?? true
+                if let bytes = check(directory, path: "\(relative)/\(ScoresDocumentFile.name)", day: day, present: present, profiles: profiles,
+                                     known: known, cache: cache, selected: selected, log: &log) {
                     for finding in checkSignatures(directory, relative: relative, bytes: bytes, day: day, policy: policy) { log.add(finding) }
                 }
                 return log.all
@@ -125,17 +134,43 @@ public enum PublishedScores {
         return found.flatMap { $0 }
     }
 
+    /// The published scores documents that are Git LFS pointers (not fetched), as (collector, day).
+    public static func notFetched(_ directory: DatasetDirectory) -> [(collector: String, day: UTCDay)] {
+        let days = (try? directory.scoreDays()) ?? []  // an unlistable scores/ is the layout check's `unreadable` error
+        return days.filter { collector, day in
+            let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
+            // A document that cannot be located or opened is the scores check's finding, not "not fetched".
+            guard case .success(let stored) = StoredFile.locate(ScoresDocumentFile.name, in: "\(directory.root)/\(relative)") else { return false }
+            return stored.isPointer
+        }
+    }
+
     /// One published scores document: shape, profile, inputs, completeness, recomputation. Returns
-    /// its bytes when they are canonical JSON (so its signatures can be checked), else nil.
+    /// its bytes when they are canonical JSON (so its signatures can be checked), else nil. `path` names
+    /// the document (`…/scores.json`); findings about its stored file name that file.
     static func check(_ directory: DatasetDirectory, path: String, day: UTCDay, present: [String: [UTCDay: BundleResult]],
-                      profiles: [DatasetDescriptor.Profile], known: [ScoringProfile], cache: PreparedBundles,
+                      profiles: [DatasetDescriptor.Profile], known: [ScoringProfile], cache: PreparedBundles, selected: Bool,
                       log: inout FindingLog) -> [UInt8]? {
+        let relative = String(path.dropLast(ScoresDocumentFile.name.count + 1))
         let bytes: [UInt8]
         let document: JSONValue
         do {
-            bytes = try Files.readRegular("\(directory.root)/\(path)", limit: DatasetDirectory.scoresLimit)
-            document = try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(bytes)
+            switch try ScoresDocumentFile.read(root: directory.root, relative: relative) {
+            case .bytes(let content): bytes = content
+            case .notFetched(let stored):
+                // Outside the selection, not checked at all (spec/dataset.md §8.5).
+                if selected { log.add(.notFetched, stored, "is a Git LFS pointer, not the file: it was not fetched (git lfs pull, or assay verify --fetch)") }
+                return nil
+            }
         } catch {
+            if StoredFile.isEncodingFailure(error) {
+                log.add(.fileEncoding, ScoresDocumentFile.storedPath(root: directory.root, relative: relative), "\(error)")
+            } else {
+                log.add(.scoresDocument, path, "cannot be read as JSON: \(error)")
+            }
+            return nil
+        }
+        do { document = try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(bytes) } catch {
             log.add(.scoresDocument, path, "cannot be read as JSON: \(error)")
             return nil
         }

@@ -9,18 +9,20 @@ import AssayGit
 import AssayLedger
 import Foundation
 
-/// A dataset's large files in Git LFS (spec/dataset.md §9.1): every compressed file under `bundles/` is
-/// committed as its LFS pointer, its bytes kept in the repository's LFS store and pushed with the `git-lfs`
-/// client before the branch; an auditor fetches only the bundles it checks. Nothing here is trusted by
-/// verification: a pointer names the stored bytes, the manifest their content.
+/// A dataset's large files in Git LFS (spec/dataset.md §9.1): every compressed file under `bundles/` or
+/// `scores/` is committed as its LFS pointer, its bytes kept in the repository's LFS store and pushed with the
+/// `git-lfs` client before the branch; an auditor fetches only the bundles it checks. Nothing here is trusted
+/// by verification: a pointer names the stored bytes, the manifest (or the log entry) their content.
 public enum DatasetLFS {
     /// The dataset's `.gitattributes`: its one line, written with the first compressed file a dataset publishes.
+    /// The layout allows `.zst` files only under `bundles/` and `scores/`, so the line names them all.
     public static let attributesPath = ".gitattributes"
-    public static let attributes = "bundles/**/*.zst filter=lfs diff=lfs merge=lfs -text\n"
+    public static let attributes = "*.zst filter=lfs diff=lfs merge=lfs -text\n"
 
-    /// Whether git LFS stores `path` (relative to the dataset): a compressed file of a bundle.
+    /// Whether git LFS stores `path` (relative to the dataset): a compressed file of a bundle or of published scores.
     public static func isTracked(_ path: String) -> Bool {
-        path.hasPrefix("\(DatasetDirectory.bundlesName)/") && path.hasSuffix(StoredFile.compressedSuffix)
+        (path.hasPrefix("\(DatasetDirectory.bundlesName)/") || path.hasPrefix("\(DatasetDirectory.scoresName)/"))
+            && path.hasSuffix(StoredFile.compressedSuffix)
     }
 
     /// A Git LFS pointer file (git-lfs docs/spec.md): the SHA-256 and size of the bytes it stands for.

@@ -60,20 +60,9 @@ public struct DatasetPublisher {
         var commit: String?
         let logged = try appendLog(signer: signer, key: key)
         files = Array(Set(files + logged)).sorted()
-        // Compressed bundle files go to Git LFS (spec/dataset.md §9.1): the commit holds their pointers, and the
-        // dataset's .gitattributes says so from the first one on.
-        let blobs = try DatasetLFS.pointers(for: files, in: repository)
-        if !blobs.isEmpty, try !DatasetLFS.isInUse(repository), let workdir = repository.workdir {
-            do { try Files.writeAtomically(workdir + DatasetLFS.attributesPath, contents: Array(DatasetLFS.attributes.utf8)) } catch {
-                throw GitError(.largeFiles, "\(DatasetLFS.attributesPath): \(error)")
-            }
-            files = Array(Set(files + [DatasetLFS.attributesPath])).sorted()
-        }
         if !files.isEmpty {
-            let message = Self.message(bundles: bundles, files: files, repository: repository)
             let identity = GitIdentity(name: signer, email: email ?? "\(signer)@assay.invalid", time: time)
-            commit = try repository.commitSigned(adding: files, blobs: blobs, message: message, author: identity,
-                                                 rules: DatasetRepository.rules, sign: signing(key))
+            commit = try commitAdding(files, author: identity, key: key) { files in Self.message(bundles: bundles, files: files, repository: repository) }
         }
         var pushed = false
         if push, let remote {
@@ -81,9 +70,7 @@ public struct DatasetPublisher {
             while true {
                 attempt += 1
                 do {
-                    // The objects first, so the remote never has a pointer whose object it lacks.
-                    if try DatasetLFS.isInUse(repository) { try DatasetLFS.push(repository, remote: remote, branch: branch) }
-                    try repository.push(remote: remote, branch: branch, credentials: credentials)
+                    try pushWithObjects(remote: remote, branch: branch)
                     pushed = true
                     break
                 } catch {
@@ -99,6 +86,27 @@ public struct DatasetPublisher {
             if commit != nil { commit = try repository.resolve("refs/heads/\(branch)") }  // replays give it a new id
         }
         return Publication(commit: commit, bundles: bundles, files: files, pushed: pushed)
+    }
+
+    /// Commits `files` (new, publishable), signed: compressed files of bundles and scores go to Git LFS (spec/dataset.md
+    /// §9.1) — the commit holds their pointers, and the dataset's .gitattributes says so from the first one on.
+    func commitAdding(_ files: [String], author: GitIdentity, key: any Ed25519Signer, message: ([String]) -> String) throws(GitError) -> String {
+        var files = files
+        let blobs = try DatasetLFS.pointers(for: files, in: repository)
+        if !blobs.isEmpty, try !DatasetLFS.isInUse(repository), let workdir = repository.workdir {
+            do { try Files.writeAtomically(workdir + DatasetLFS.attributesPath, contents: Array(DatasetLFS.attributes.utf8)) } catch {
+                throw GitError(.largeFiles, "\(DatasetLFS.attributesPath): \(error)")
+            }
+            files = Array(Set(files + [DatasetLFS.attributesPath])).sorted()
+        }
+        return try repository.commitSigned(adding: files, blobs: blobs, message: message(files), author: author,
+                                           rules: DatasetRepository.rules, sign: signing(key))
+    }
+
+    /// Pushes `branch`, its Git LFS objects first, so the remote never has a pointer whose object it lacks.
+    func pushWithObjects(remote: String, branch: String) throws(GitError) {
+        if try DatasetLFS.isInUse(repository) { try DatasetLFS.push(repository, remote: remote, branch: branch) }
+        try repository.push(remote: remote, branch: branch, credentials: credentials)
     }
 
     /// Fetches the remote and brings the branch up to it: a fast-forward, or a
@@ -192,7 +200,8 @@ public struct DatasetPublisher {
               !parts.contains(where: { $0.hasPrefix(".") }) else { return false }
         let files = parts[0] == DatasetDirectory.bundlesName ? ["manifest.json", Manifest.recordsName, Manifest.conflictsName, ProbeReveal.fileName] : ["scores.json"]
         if parts.count == 6 {
-            guard parts[0] == DatasetDirectory.bundlesName else { return files.contains(parts[5]) }
+            // Scores in either stored form (spec/scoring.md §10).
+            guard parts[0] == DatasetDirectory.bundlesName else { return files.contains(parts[5]) || parts[5] == "scores.json\(StoredFile.compressedSuffix)" }
             // A bundle's files in either stored form, shards included (spec/dataset.md §4.6, §4.7); never manifest.json.zst.
             let name = parts[5], content = name.hasSuffix(StoredFile.compressedSuffix) ? String(name.dropLast(StoredFile.compressedSuffix.count)) : name
             return (files.contains(content) || Manifest.shardNumber(content) != nil) && !(content != name && content == "manifest.json")
@@ -278,10 +287,16 @@ extension DatasetPublisher {
                         outcome.deferred = "\(ahead) local commit\(ahead == 1 ? " is" : "s are") not pushed yet; scores wait for them"
                         return outcome
                     }
-                    if local != upstream { try repository.resetHard(to: upstream) }  // a fast-forward: nothing local is lost
+                    if local != upstream {
+                        // A fast-forward: nothing local is lost. The other publishers' large files are fetched, so the
+                        // scores are computed over their records, not over LFS pointers (spec/dataset.md §9.1).
+                        let incoming = try repository.pathsAdded(in: local.map { "\($0)..\(upstream)" } ?? upstream).filter(DatasetLFS.isTracked)
+                        try repository.resetHard(to: upstream)
+                        if try DatasetLFS.isInUse(repository), !incoming.isEmpty { try DatasetLFS.pull(repository, remote: remote, include: incoming) }
+                    }
                 }
             }
-            guard try repository.status().isEmpty else {
+            guard try DatasetLFS.status(repository).isEmpty else {
                 throw GitError(.dirty, "the work tree has uncommitted files; scores are published onto a clean tree")
             }
             let base = try repository.resolve("refs/heads/\(branch)")
@@ -293,17 +308,17 @@ extension DatasetPublisher {
             }
             guard !written.isEmpty else { return outcome }
             _ = try appendLog(signer: signer, key: key)
-            let files = try repository.status().map(\.path)
+            let files = try DatasetLFS.status(repository).map(\.path)
             let message = "Publish scores \(collector) \(written.map(\.description).joined(separator: ", "))\n\n"
                 + "Computed on \(base.map { "commit \($0)" } ?? "the empty tree"), whose bundles they name (spec/scoring.md §10).\n"
             let identity = GitIdentity(name: signer, email: "\(signer)@assay.invalid", time: time)
-            _ = try repository.commitSigned(adding: files, message: message, author: identity, rules: DatasetRepository.rules, sign: signing(key))
+            _ = try commitAdding(files, author: identity, key: key) { _ in message }
             guard let remote else {
                 outcome.published = written
                 return outcome
             }
             do {
-                try repository.push(remote: remote, branch: branch, credentials: credentials)
+                try pushWithObjects(remote: remote, branch: branch)
                 outcome.published = written
                 return outcome
             } catch {

@@ -3,6 +3,7 @@ import AssayCore
 import AssayCrypto
 import AssayLedger
 import AssayScore
+import AssayZstd
 
 /// What `--git` checks beyond the files (spec/dataset.md §9): every commit is
 /// SSH-signed by a key the policy allows (`commit-signature`), every commit only
@@ -82,9 +83,25 @@ public enum GitHistoryCheck {
         return (parts[1], day)
     }
 
+    /// `scores/<c>/<YYYY>/<MM>/<DD>/scores.json`, or its stored form `scores.json.zst` (spec/scoring.md §10).
     static func isScoresDocument(_ path: String) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 6 && parts[0] == DatasetDirectory.scoresName && parts[5] == "scores.json"
+        return parts.count == 6 && parts[0] == DatasetDirectory.scoresName
+            && (parts[5] == ScoresDocumentFile.name || parts[5] == "\(ScoresDocumentFile.name)\(StoredFile.compressedSuffix)")
+    }
+
+    /// The content of a scores document as a commit added it: its blob; for `scores.json.zst`, the blob decompressed,
+    /// or — committed as its Git LFS pointer (spec/dataset.md §9.1) — the work tree's file when it holds the bytes
+    /// the pointer names, decompressed. Nil when it was not fetched. Decompression failures are the file checks'.
+    static func scoresContent(_ repository: GitRepository, scores: (path: String, blob: String)) throws -> [UInt8]? {
+        guard scores.path.hasSuffix(StoredFile.compressedSuffix) else { return try repository.blob(scores.blob, limit: DatasetDirectory.scoresLimit) }
+        let storedLimit = Int(Zstd.storedLimit(contentSize: Int64(DatasetDirectory.scoresLimit)))
+        let blob = try repository.blob(scores.blob, limit: storedLimit)
+        guard let pointer = DatasetLFS.Pointer(bytes: blob) else { return try Zstd.decompress(blob, limit: DatasetDirectory.scoresLimit) }
+        guard let workdir = repository.workdir, Files.kind(workdir + scores.path) == .regular else { return nil }
+        let stored = try Files.readRegular(workdir + scores.path, limit: storedLimit)
+        guard stored.count == pointer.size, MessageDigest.sha256(stored).hex == pointer.oid else { return nil }  // the pointer itself, or other bytes (`worktree`)
+        return try Zstd.decompress(stored, limit: DatasetDirectory.scoresLimit)
     }
 
     /// `scores-incomplete`: the heads a scores document declares are the dataset's when it was committed.
@@ -92,10 +109,10 @@ public enum GitHistoryCheck {
                              place: String, log: inout FindingLog) throws(GitError) {
         let declared: PublicationInputs
         do {
-            let bytes = try repository.blob(scores.blob, limit: DatasetDirectory.scoresLimit)
+            guard let bytes = try scoresContent(repository, scores: scores) else { return }  // not fetched: `not-fetched` where the run checks it
             declared = try PublicationInputs(document: try JSONParser(limits: .init(maxDepth: 16, maxBytes: 64 << 20)).parse(bytes))
         } catch {
-            return  // as published it is not a readable scores document: the file checks report it (`scores-document`)
+            return  // as published it is not a readable scores document: the file checks report it (`scores-document`, `file-encoding`)
         }
         var actual: [String: (UTCDay, String)] = [:]
         for (collector, head) in heads {

@@ -71,7 +71,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let repository = try GitRepository.open(arguments.dataset)
             if try DatasetLFS.isInUse(repository) {
                 let include = try Self.includePatterns(selection, in: DatasetDirectory(arguments.dataset))
-                FileHandle.standardError.write(Data("fetching the files of \(include.count) bundle\(include.count == 1 ? "" : "s") (\(selection)) from \(remote) with git-lfs\n".utf8))
+                FileHandle.standardError.write(Data("fetching the files of \(include.count) director\(include.count == 1 ? "y" : "ies") of bundles and scores (\(selection)) from \(remote) with git-lfs\n".utf8))
                 try DatasetLFS.pull(repository, remote: remote, include: include)
             }
             arguments.only += fetch
@@ -84,13 +84,17 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
-    /// git-lfs include patterns for the bundles `selection` names that the dataset has: one per bundle directory.
+    /// git-lfs include patterns for the bundles `selection` names that the dataset has, and for the published
+    /// scores of the same collectors and days (spec/dataset.md §9.1): one per directory.
     static func includePatterns(_ selection: BundleSelection, in directory: DatasetDirectory) throws -> [String] {
         var patterns: [String] = []
         for collector in try directory.collectors() {
             for day in try directory.days(of: collector) where selection.contains(collector: collector, day: day) {
                 patterns.append(DatasetDirectory.bundleRelativePath(collector: collector, day: day) + "/*")
             }
+        }
+        for (collector, day) in try directory.scoreDays() where selection.contains(collector: collector, day: day) {
+            patterns.append(DatasetDirectory.scoresRelativePath(collector: collector, day: day) + "/*")
         }
         return patterns
     }

@@ -79,6 +79,37 @@ struct LargeFilesTests {
         try HostileDatasetTests.bothRefuse(dataset, rule: rule, path: Self.shard)
     }
 
+    @Test("published scores stored as scores.json.zst (the zstd CLI) verify with the same signature and log entry; a flipped byte, a pointer and both forms are found by both verifiers, a pointer outside --only is named not checked",
+          arguments: ["stored", "flipped", "pointer", "pointer outside --only", "both forms"])
+    func compressedScores(attack: String) throws {
+        let directory = try TemporaryDirectory()
+        let dataset = directory.file("dataset")
+        try FileManager.default.copyItem(atPath: Repository.url("datasets/sample").path, toPath: dataset)
+        let scores = "scores/gw-a/2026/01/04", plain = "\(dataset)/\(scores)/scores.json"
+        let content = try Files.read(plain)
+        var stored = try Self.zstd(["-19", "-c", "-q"], input: content)
+        try FileManager.default.removeItem(atPath: plain)
+        var extra: [String] = []
+        switch attack {
+        case "flipped": stored[stored.count / 2] ^= 0x01
+        case "pointer", "pointer outside --only":
+            stored = Array("version https://git-lfs.github.com/spec/v1\noid sha256:\(MessageDigest.sha256(stored).hex)\nsize \(stored.count)\n".utf8)
+            if attack != "pointer" { extra = ["--only", "gw-b"] }
+        case "both forms": try Files.writeAtomically(plain, contents: content)
+        default: break
+        }
+        try Files.writeAtomically("\(dataset)/\(scores)/scores.json.zst", contents: stored)
+        let (swift, _) = try Self.bothVerify(dataset, extra: extra)
+        let errors = Set(swift.findings.filter { $0.hasPrefix("error ") }.map { String($0.split(separator: " ")[1]) })
+        let expected: [String: Set<String>] = ["stored": [], "flipped": ["file-encoding", "log-entry"], "pointer": ["not-fetched"],
+                                               "pointer outside --only": [], "both forms": ["unlisted-file"]]
+        #expect(errors == expected[attack], "\(swift.findings)")
+        if attack == "pointer outside --only" {
+            let text = try Command.assay(["verify", dataset, "--only", "gw-b"])
+            #expect(text.status == 0 && text.stdout.contains("1 published scores NOT CHECKED (not fetched, outside --only)"), "\(text.stdout)")
+        }
+    }
+
     @Test("a shard that decompresses past its signed size, or a truncated stream, is refused at once")
     func boundedDecompression() throws {
         let directory = try TemporaryDirectory()
@@ -140,7 +171,7 @@ struct LargeFilesTests {
         #expect(text.status == 0 && text.stdout.contains("NOT CHECKED: the records of 15 bundles"), "\(text.stdout)")
     }
 
-    @Test("published through Git LFS to a local bare remote, cloned without the objects, one bundle fetched with assay verify --fetch verifies (both verifiers, --git)")
+    @Test("published through Git LFS to a local bare remote with its compressed scores, cloned without the objects, one bundle and its scores fetched with assay verify --fetch verify (both verifiers, --git)")
     func gitLFS() throws {
         #expect(Command.available("git-lfs"), "Debian's git-lfs is installed (README's set-up)")
         let directory = try TemporaryDirectory()
@@ -156,8 +187,12 @@ struct LargeFilesTests {
             let sealed = try Command.assay(["seal", "--dataset", dataset, "--collector", "gw-a", "--day", day, "--key", directory.file("key"),
                                             "--records", directory.file("records.jsonl")])
             #expect(sealed.status == 0, "\(sealed.stderr)")
-            let published = try Command.assay(["publish", "--dataset", dataset, "--key", directory.file("key"), "--signer", "gw-a"])
-            #expect(published.status == 0 && published.stdout.contains("Pushed to origin"), "\(published.stdout) \(published.stderr)")
+            // Scores stored compressed whatever their size, as a network's are (spec/scoring.md §10): in LFS with the shards.
+            let published = try Command.assay(["publish", "--dataset", dataset, "--key", directory.file("key"), "--signer", "gw-a",
+                                               "--scores", "gw-a", "--scores-compress-above", "0"])
+            #expect(published.status == 0 && published.stdout.contains("Pushed to origin")
+                    && published.stdout.contains("Published the scores of gw-a \(day)"), "\(published.stdout) \(published.stderr)")
+            #expect(Files.exists("\(dataset)/scores/gw-a/\(day.replacingOccurrences(of: "-", with: "/"))/scores.json.zst"))
         }
         // What the remote holds: pointers in git, the objects in its LFS store; the publisher's work tree is clean.
         #expect(try Command.system("git", ["-C", dataset, "status", "--porcelain"]).stdout.isEmpty)
@@ -165,7 +200,9 @@ struct LargeFilesTests {
         #expect(pointer.stdout.hasPrefix("version https://git-lfs.github.com/spec/v1\noid sha256:"), "\(pointer.stdout)")
         let oid = String(pointer.stdout.split(separator: "\n")[1].dropFirst("oid sha256:".count))
         #expect(Files.exists("\(remote)/lfs/objects/\(oid.prefix(2))/\(oid.dropFirst(2).prefix(2))/\(oid)"))
-        #expect(try Command.system("git", ["-C", remote, "show", "main:.gitattributes"]).stdout == "bundles/**/*.zst filter=lfs diff=lfs merge=lfs -text\n")
+        #expect(try Command.system("git", ["-C", remote, "show", "main:.gitattributes"]).stdout == "*.zst filter=lfs diff=lfs merge=lfs -text\n")
+        let scoresPointer = try Command.system("git", ["-C", remote, "show", "main:scores/gw-a/2026/01/11/scores.json.zst"])
+        #expect(scoresPointer.stdout.hasPrefix("version https://git-lfs.github.com/spec/v1\noid sha256:"), "\(scoresPointer.stdout)")
 
         let cloned = try Command.system("git", ["clone", "-q", "-b", "main", remote, clone], environment: ["GIT_LFS_SKIP_SMUDGE": "1"])
         #expect(cloned.status == 0, "\(cloned.stderr)")
@@ -176,9 +213,12 @@ struct LargeFilesTests {
         let fetched = try Command.assay(["verify", clone, "--fetch", "gw-a/2026-01-09", "--git"])
         #expect(fetched.status == 0, "\(fetched.stdout) \(fetched.stderr)")
         #expect(fetched.stdout.contains("NOT CHECKED: the records of 1 bundle (outside --only, missing or not fetched): gw-a 2026-01-11"), "\(fetched.stdout)")
+        #expect(fetched.stdout.contains("1 published scores NOT CHECKED (not fetched, outside --only)"), "\(fetched.stdout)")
         #expect(try Files.read("\(clone)/bundles/gw-a/2026/01/09/records-00000.jsonl.zst").starts(with: [0x28, 0xB5, 0x2F, 0xFD]), "the Zstandard frame, fetched")
+        #expect(try Files.read("\(clone)/scores/gw-a/2026/01/09/scores.json.zst").starts(with: [0x28, 0xB5, 0x2F, 0xFD]), "the day's scores, fetched with it")
         let python = try Command.system("python3", [Repository.url("verify/assay_verify.py").path, clone, "--only", "gw-a/2026-01-09", "--git"])
-        #expect(python.status == 0, "\(python.stdout)")
+        #expect(python.status == 0 && python.stdout.contains("NOT CHECKED: 1 published scores (not fetched, outside --only): gw-a 2026-01-11"),
+                "\(python.stdout)")
         // Everything fetched: the whole dataset verifies, its work tree equal to HEAD.
         #expect(try Command.system("git", ["-C", clone, "lfs", "pull"]).status == 0)
         #expect(try Self.bothVerify(clone, extra: ["--git"]).swift.status == 0)
@@ -191,12 +231,16 @@ struct LargeFilesTests {
             let sealed = try Command.assay(["seal", "--dataset", where_, "--collector", collector, "--day", collector == "gw-a" ? day : "2026-01-09",
                                             "--key", directory.file("key"), "--signer", "gw-a", "--records", directory.file(records)])
             #expect(sealed.status == 0, "\(sealed.stderr)")
-            let published = try Command.assay(["publish", "--dataset", where_, "--key", directory.file("key"), "--signer", "gw-a"])
+            let published = try Command.assay(["publish", "--dataset", where_, "--key", directory.file("key"), "--signer", "gw-a",
+                                               "--scores", collector, "--scores-compress-above", "0"])
             #expect(published.status == 0 && published.stdout.contains("Pushed to origin"), "\(published.stdout) \(published.stderr)")
         }
         #expect(try Files.read("\(clone)/bundles/gw-a/2026/01/12/records-00000.jsonl.zst").starts(with: [0x28, 0xB5, 0x2F, 0xFD]),
                 "the other publisher's shard was fetched by the replay")
-        #expect(try Self.bothVerify(clone, extra: ["--git"]).swift.status == 0)
+        #expect(try Files.read("\(clone)/scores/gw-a/2026/01/12/scores.json.zst").starts(with: [0x28, 0xB5, 0x2F, 0xFD]),
+                "and its compressed scores")
+        let final = try Self.bothVerify(clone, extra: ["--git"])
+        #expect(final.swift.status == 0 && final.python.status == 0, "\(final.swift.output.prefix(3000))")
     }
 
     /// `records()` with every time moved `days` days later (ids unchanged: another day's bundle).

@@ -99,14 +99,25 @@ public enum DatasetLog {
             }
         }
         for (collector, day) in try directory.scoreDays() {
-            let path = "\(DatasetDirectory.scoresRelativePath(collector: collector, day: day))/scores.json"
-            if Files.kind("\(directory.root)/\(path)") == .regular { paths.append(path) }
+            // In either stored form, named by the content's name (spec/log.md §7.1).
+            let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
+            if ScoresDocumentFile.exists(root: directory.root, relative: relative) { paths.append("\(relative)/\(ScoresDocumentFile.name)") }
         }
         for (collector, day) in try directory.commitmentDays() {
             let path = ProbeCommitment.relativePath(collector: collector, day: day)
             if Files.kind("\(directory.root)/\(path)") == .regular { paths.append(path) }
         }
         return paths.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// The content of the signed document at `path` (relative, of `kind`): a scores document in either stored
+    /// form (spec/log.md §7.1), decompressed; nil when it is a Git LFS pointer (not fetched).
+    static func content(root: String, path: String, kind: Entry.Kind) throws(FileError) -> [UInt8]? {
+        guard kind == .scores else { return try Files.readRegular("\(root)/\(path)", limit: cap(for: kind)) }
+        switch try ScoresDocumentFile.read(root: root, relative: String(path.dropLast(ScoresDocumentFile.name.count + 1))) {
+        case .bytes(let bytes): return bytes
+        case .notFetched: return nil
+        }
     }
 
     static func cap(for kind: Entry.Kind) -> Int {
@@ -242,8 +253,11 @@ public enum DatasetLog {
         guard !new.isEmpty else { return [] }
         for path in new {
             guard let kind = Entry.kind(of: path) else { throw LedgerError(.invalidDocument, "\(path) is not a signed document of the log") }
-            let bytes: [UInt8]
-            do { bytes = try Files.readRegular("\(root)/\(path)", limit: cap(for: kind)) } catch { throw LedgerError(.invalidDocument, "\(path): \(error)") }
+            let content: [UInt8]?
+            do { content = try Self.content(root: root, path: path, kind: kind) } catch { throw LedgerError(.invalidDocument, "\(path): \(error)") }
+            guard let bytes = content else {
+                throw LedgerError(.notFound, "\(path) is a Git LFS pointer: its content is needed for the log entry (git lfs pull)")
+            }
             entries.append(Entry(kind: kind, path: path, sha256: MessageDigest.sha256(bytes).hex))
         }
         let size = UInt64(entries.count)

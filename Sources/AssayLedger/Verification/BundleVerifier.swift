@@ -53,16 +53,19 @@ public struct BundleVerifier: Sendable {
     public let datasetID: String
     public let policy: TrustPolicy
 
-    /// The dataset's shard size (spec/dataset.md §4.6).
-    public var shardBytes = DatasetDescriptor.defaultShardBytes
+    /// The dataset's shard size (spec/dataset.md §4.6): its descriptor's, never a default, since a bundle cut
+    /// at another size breaks the rule `shard`.
+    public let shardBytes: Int64
 
     public var threshold: Int { policy.threshold }
     /// Receives the valid records of each bundle verified (optional).
     public var sink: (any VerifiedRecordSink)?
 
-    public init(directory: DatasetDirectory, datasetID: String, policy: TrustPolicy) {
+    /// `descriptor` gives the dataset's id and shard size.
+    public init(directory: DatasetDirectory, descriptor: DatasetDescriptor, policy: TrustPolicy) {
         self.directory = directory
-        self.datasetID = datasetID
+        self.datasetID = descriptor.id
+        self.shardBytes = descriptor.effectiveShardBytes
         self.policy = policy
     }
 

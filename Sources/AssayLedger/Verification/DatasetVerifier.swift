@@ -169,9 +169,8 @@ public struct DatasetVerifier: Sendable {
             policy = TrustPolicy(version: policy.version, hash: policy.hash, threshold: threshold, signers: policy.signers,
                                  revocations: policy.revocations, witnesses: policy.witnesses)
         }
-        var bundleVerifier = BundleVerifier(directory: directory, datasetID: descriptor.id, policy: policy)
+        var bundleVerifier = BundleVerifier(directory: directory, descriptor: descriptor, policy: policy)
         bundleVerifier.sink = options.sink
-        bundleVerifier.shardBytes = descriptor.effectiveShardBytes
         let verifier = bundleVerifier, selection = options.selection
         // The layout check has already reported a directory that cannot be listed (`unreadable`).
         // A collector whose tree cannot be listed is not verified; the layout check has reported the

@@ -14,7 +14,8 @@ struct LayoutCheck {
     static let bundleFiles: [String: Files.Kind] = [
         "manifest.json": .regular, "records.jsonl": .regular, "conflicts.jsonl": .regular, "probes.json": .regular, "signatures": .directory,
     ]
-    static let scoresFiles: [String: Files.Kind] = ["scores.json": .regular, "signatures": .directory]
+    /// The scores document in either stored form, never both (spec/scoring.md §10).
+    static let scoresFiles: [String: Files.Kind] = ["scores.json": .regular, "scores.json.zst": .regular, "signatures": .directory]
     static let policyFiles: [String: Files.Kind] = ["policy.json": .regular, DatasetDirectory.allowedSignersName: .regular,
                                                     DatasetDirectory.witnessesName: .regular, "signatures": .directory]
 
@@ -128,7 +129,12 @@ struct LayoutCheck {
     /// `signatures/<signer>.sig` regular files.
     func checkDocumentDirectory(_ path: String, files: [String: Files.Kind], log: inout FindingLog) {
         let isPolicy = path.hasPrefix(DatasetDirectory.policyName)
-        for entry in entries(path, log: &log) ?? [] {
+        let found = entries(path, log: &log) ?? []
+        for entry in found {
+            if files == Self.scoresFiles, entry.name == "scores.json\(StoredFile.compressedSuffix)", found.contains(where: { $0.name == "scores.json" }) {
+                log.add(.unlistedFile, "\(path)/\(entry.name)", "is a second stored form of scores.json; a scores directory holds one")
+                continue
+            }
             guard let expected = files[entry.name] ?? (isPolicy ? nil : Self.storedBundleFileKind(entry.name, files: files)) else {
                 log.add(.unlistedFile, "\(path)/\(entry.name)",
                         isPolicy ? "is not part of a policy version" : "is not part of a bundle; no manifest names it")
