@@ -176,7 +176,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "AssayCryptoTests", dependencies: ["AssayCrypto", "AssayTestSupport"]),
-        .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayZstd", "AssayTestSupport"]),
+        .testTarget(name: "AssayLedgerTests", dependencies: ["AssayLedger", "AssayCore", "AssayCrypto", "AssayScore", "AssayZstd", "AssayTestSupport"]),
         .testTarget(name: "AssayScoreTests", dependencies: ["AssayScore", "AssayLedger", "AssayCore", "AssayCrypto", "AssayTestSupport"]),
         // One test target per module with logic, testing it in process (real SQLite files, real git repositories,
         // HTTP routers through HummingbirdTesting); AssayCLITests keeps what is about the command line and processes.

@@ -92,8 +92,12 @@ def rebuild_log(root, key=None, signer="vector-signer", exclude=(), reverse=Fals
     genesis = "policy/0001/policy.json"
     rest = [d for d in documents if d != genesis and d not in exclude]
     documents = [genesis] + (rest[::-1] if reverse else rest)
+    def content(path):  # a scores document in either stored form (log.md §7.1)
+        if assay_verify.entry_kind(path) == "scores":
+            return assay_verify.read_scores_document(root, path[:-len("/scores.json")])[1]
+        return read(os.path.join(root, path))
     raw = [assay_verify.canonical({"kind": assay_verify.entry_kind(path), "path": path,
-                                   "sha256": hashlib.sha256(read(os.path.join(root, path))).hexdigest()}) for path in documents]
+                                   "sha256": hashlib.sha256(content(path)).hexdigest()}) for path in documents]
     dataset_id = json.loads(read(os.path.join(root, "dataset.json")))["id"]
     origin = "assay/" + dataset_id
     files = assay_verify.expected_log_files(raw, [len(raw)], origin)

@@ -1,6 +1,7 @@
 import AssayCore
 import AssayCrypto
 import AssayLedger
+import AssayScore
 import AssayTestSupport
 import AssayZstd
 import Foundation
@@ -68,7 +69,8 @@ struct DatasetVectorTests {
 
     /// spec/vectors/sharded: a dataset of shard size 65 536 (spec/dataset.md §4.6) whose large days are split into
     /// four compressed shards (§4.7): collector-a 2026-01-09 (the replicated records and a conflict), 2026-01-11
-    /// (four records: one plain records.jsonl), collector-b 2026-01-09 (the same records: the same shards).
+    /// (four records: one plain records.jsonl), collector-b 2026-01-09 (the same records: the same shards), and
+    /// collector-a's published scores of 2026-01-11 stored as scores.json.zst (spec/scoring.md §10).
     static func buildSharded(at root: String, scratch: TemporaryDirectory) throws {
         let allowed = """
             vector-signer namespaces="assay-manifest-v1,assay-scores-v1,assay-policy-v1,git" \(OpenSSHPublicKey(signer.publicKey).line)
@@ -92,6 +94,9 @@ struct DatasetVectorTests {
         _ = try directory.seal(collector: "collector-a", day: day.next.next, inputs: [Repository.url("spec/vectors/dataset-inputs/day3.jsonl").path],
                                key: signer, signer: "vector-signer") { _ in }
         _ = try directory.seal(collector: "collector-b", day: day, inputs: [replicated], key: signer, signer: "vector-signer") { _ in }
+        // collector-a's scores of 2026-01-11, stored compressed whatever their size (spec/scoring.md §10), and logged by content.
+        try PublishedScores.write(directory, collector: "collector-a", day: day.next.next, key: signer, signer: "vector-signer", compressAbove: 0)
+        _ = try DatasetLog.append(directory, paths: try DatasetLog.documents(directory), datasetID: "assay-sharded-vectors", signer: "vector-signer", key: signer)
     }
 
     /// A file's content as signed: a `.zst` file decompressed (its compressed bytes depend on the libzstd version,
@@ -129,6 +134,7 @@ struct DatasetVectorTests {
             }
         }
         #expect(try Files.read("\(committed)/bundles/collector-a/2026/01/11/records.jsonl").count > 0, "a small day keeps one plain records.jsonl")
+        #expect(Files.exists("\(committed)/scores/collector-a/2026/01/11/scores.json.zst") && !Files.exists("\(committed)/scores/collector-a/2026/01/11/scores.json"))
         try await Self.expectReport(of: committed, "spec/vectors/sharded-report.json")
     }
 

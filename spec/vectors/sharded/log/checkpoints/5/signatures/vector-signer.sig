@@ -1,0 +1,1 @@
+— assay/assay-sharded-vectors 1Iypr1qdAFHQb6S0hJOfR/vRwUpf3EoCtuopZU+MlfdwjpOLb0qMNV9e9pBiszoroZUkrHCAq6tWheOvSlghCYM8hAs=
