@@ -8,7 +8,8 @@ import Foundation
 /// compressed files in Git LFS, pushed to a local bare remote), the day verified (`assay-verify --only`
 /// each collector's day), scored (`assay score`), and at the end the whole dataset verified, the site built
 /// and the metadata cloned without the LFS objects — measuring what each costs (spec/scale.md §5). The first
-/// `scorePublishers` collectors then publish the day's scores (`assay publish --scores`), as collectors do.
+/// `scorePublishers` collectors each publish the day's scores right after their own bundle (`assay publish
+/// --scores`), as collectors do: over what the dataset holds by then, so their documents differ.
 public struct NetworkBenchmark {
     public let workload: NetworkWorkload
     public let days: Int
@@ -16,12 +17,12 @@ public struct NetworkBenchmark {
     public let directory: String
     /// Build the site at the end (slow at full size).
     public let site: Bool
-    /// How many collectors publish each day's scores once every collector has sealed it (spec/scoring.md §10).
+    /// How many collectors publish each day's scores after sealing it (spec/scoring.md §10).
     public let scorePublishers: Int
 
     /// The benchmark of the preset named `preset`; the error says which option is wrong.
     public static func make(preset: String, scale: Double, days: Int, firstDay: String, directory: String, site: Bool,
-                            scorePublishers: Int = 1) throws -> NetworkBenchmark {
+                            scorePublishers: Int = 0) throws -> NetworkBenchmark {
         guard let chosen = NetworkWorkload.presets.first(where: { $0.name == preset }) else {
             throw BenchError(message: "--preset must be one of: \(NetworkWorkload.presets.map(\.name).joined(separator: ", "))")
         }
@@ -35,7 +36,7 @@ public struct NetworkBenchmark {
         return NetworkBenchmark(workload: workload, days: days, firstDay: first, directory: directory, site: site, scorePublishers: scorePublishers)
     }
 
-    public init(workload: NetworkWorkload, days: Int, firstDay: UTCDay, directory: String, site: Bool, scorePublishers: Int = 1) {
+    public init(workload: NetworkWorkload, days: Int, firstDay: UTCDay, directory: String, site: Bool, scorePublishers: Int = 0) {
         self.workload = workload
         self.days = days
         self.firstDay = firstDay
@@ -111,6 +112,20 @@ public struct NetworkBenchmark {
                 let published = try check(ProcessTimer.run(assay, ["publish", "--dataset", dataset, "--key", key, "--signer", collector]), "assay publish \(collector) \(day)")
                 row.publishSeconds += published.wallSeconds
                 row.publishPeak = max(row.publishPeak, published.peakResidentBytes)
+                if index < scorePublishers {
+                    // As a collector does after its seal pass: the day's scores over what the dataset holds by then.
+                    progress("\(day): \(collector) publishes the day's scores")
+                    let (gitStart, lfsStart) = (try Self.bytes(under: remote, excluding: "lfs"), try Self.bytes(under: "\(remote)/lfs"))
+                    let scored = try check(ProcessTimer.run(assay, ["publish", "--dataset", dataset, "--key", key, "--signer", collector, "--scores", collector]),
+                                           "assay publish --scores \(collector) \(day)")
+                    row.scoresPublishSeconds += scored.wallSeconds
+                    row.scoresPublishPeak = max(row.scoresPublishPeak, scored.peakResidentBytes)
+                    let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
+                    row.scoresStoredBytes += try Self.size(of: "\(dataset)/\(ScoresDocumentFile.storedPath(root: dataset, relative: relative))")
+                    if case .bytes(let content) = try ScoresDocumentFile.read(root: dataset, relative: relative) { row.scoresContentBytes += Int64(content.count) }
+                    row.scoresGitBytes += try Self.bytes(under: remote, excluding: "lfs") - gitStart
+                    row.scoresLFSBytes += try Self.bytes(under: "\(remote)/lfs") - lfsStart
+                }
             }
             for collector in collectors {
                 let bundle = DatasetDirectory(dataset).bundlePath(collector: collector, day: day)
@@ -122,22 +137,6 @@ public struct NetworkBenchmark {
                     row.storedBytes += size
                     row.largestStoredFile = max(row.largestStoredFile, size)
                 }
-            }
-            if scorePublishers > 0 {
-                let (gitStart, lfsStart) = (try Self.bytes(under: remote, excluding: "lfs"), try Self.bytes(under: "\(remote)/lfs"))
-                for collector in collectors.prefix(scorePublishers) {
-                    progress("\(day): \(collector) publishes the day's scores")
-                    let published = try check(ProcessTimer.run(assay, ["publish", "--dataset", dataset, "--key", key, "--signer", collector, "--scores", collector]),
-                                              "assay publish --scores \(collector) \(day)")
-                    row.scoresPublishSeconds += published.wallSeconds
-                    row.scoresPublishPeak = max(row.scoresPublishPeak, published.peakResidentBytes)
-                    let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
-                    let stored = ScoresDocumentFile.storedPath(root: dataset, relative: relative)
-                    row.scoresStoredBytes += try Self.size(of: "\(dataset)/\(stored)")
-                    if case .bytes(let content) = try ScoresDocumentFile.read(root: dataset, relative: relative) { row.scoresContentBytes += Int64(content.count) }
-                }
-                row.scoresGitBytes = try Self.bytes(under: remote, excluding: "lfs") - gitStart
-                row.scoresLFSBytes = try Self.bytes(under: "\(remote)/lfs") - lfsStart
             }
             progress("\(day): verifying the day's bundles")
             let verified = try check(ProcessTimer.run(assayVerify, [dataset] + collectors.flatMap { ["--only", "\($0)/\(day)"] }), "assay-verify \(day)")

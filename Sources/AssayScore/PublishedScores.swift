@@ -30,11 +30,16 @@ public enum PublishedScores {
     /// the others with the rules they break, and writes `scores/<collector>/<day>/` (scores.json
     /// and the signature) atomically; returns the bytes written. An existing directory is kept.
     /// `verdicts` remembers, across calls, which bundles (by manifest hash) break which rules.
+    /// The reference publisher stores a document larger than this compressed (spec/scoring.md §10): one document per
+    /// collector and day is the file that multiplies with the network, so git keeps only small ones (the sample's are
+    /// 21 KB; a network of a few hundred orchestrators passes it, of 5,000 writes 7.3 MB).
+    public static let compressAbove = 64 << 10
+
     /// A document larger than `compressAbove` bytes is stored as `scores.json.zst` (spec/scoring.md §10).
     @discardableResult
     public static func write(_ directory: DatasetDirectory, collector: String, day: UTCDay, key: any Ed25519Signer,
                              signer: String, verdicts: BundleVerdicts = BundleVerdicts(),
-                             compressAbove: Int = StoredFile.compressAbove) throws(ScoreError) -> [UInt8]? {
+                             compressAbove: Int = PublishedScores.compressAbove) throws(ScoreError) -> [UInt8]? {
         let relative = DatasetDirectory.scoresRelativePath(collector: collector, day: day)
         let target = "\(directory.root)/\(relative)"
         guard !Files.exists(target) else { return nil }

@@ -631,8 +631,8 @@ struct NetworkBench: ParsableCommand {
             day seals and publishes every collector's bundle with the 'assay' built next to this \
             program (an SSH-signed commit per collector, compressed files in Git LFS, pushed to a \
             bare repository under --work), verifies the day's bundles with 'assay-verify --only', \
-            and scores the day; the first --score-publishers collectors then publish the day's \
-            scores (assay publish --scores). Then verifies the whole dataset, builds the site (--site), and \
+            and scores the day; the first --score-publishers collectors each publish the day's \
+            scores right after their bundle (assay publish --scores), as collectors do. Then verifies the whole dataset, builds the site (--site), and \
             clones the metadata without the LFS objects. Prints one row per day: records, bytes \
             raw, stored, in git and in LFS, the largest file, and the time and peak memory of each \
             step (spec/scale.md §5 holds the measured tables). Needs git and git-lfs.
@@ -661,8 +661,8 @@ struct NetworkBench: ParsableCommand {
     @Flag(help: "Also build the site at the end.")
     var site = false
 
-    @Option(help: "How many collectors publish each day's scores (assay publish --scores) once the day is sealed.")
-    var scorePublishers = 1
+    @Option(help: "How many collectors publish each day's scores (assay publish --scores) after their bundle.")
+    var scorePublishers = 0
 
     func validate() throws {
         do { _ = try NetworkBenchmark.make(preset: preset, scale: scale, days: days, firstDay: firstDay, directory: work, site: site,

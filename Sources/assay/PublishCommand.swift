@@ -58,7 +58,7 @@ struct PublishCommand: ParsableCommand {
     var scores: String?
 
     @Option(help: "Store a scores document larger than this many bytes as scores.json.zst.")
-    var scoresCompressAbove = StoredFile.compressAbove
+    var scoresCompressAbove = PublishedScores.compressAbove
 
     func validate() throws {
         if let scores, !Slug.isValid(scores) { throw ValidationError("--scores must be a collector id (\(Slug.rule))") }
