@@ -25,16 +25,16 @@ public final class BundleVerdicts: @unchecked Sendable {
 /// collector for each day it seals, recomputed byte for byte by verifiers,
 /// and checked for completeness against the heads they declare.
 public enum PublishedScores {
-    /// Computes the 1-day scores of `day` over every bundle present for it and its benchmark
-    /// days that verifies under the current policy (only `threshold` may be missing), excluding
-    /// the others with the rules they break, and writes `scores/<collector>/<day>/` (scores.json
-    /// and the signature) atomically; returns the bytes written. An existing directory is kept.
-    /// `verdicts` remembers, across calls, which bundles (by manifest hash) break which rules.
     /// The reference publisher stores a document larger than this compressed (spec/scoring.md §10): one document per
     /// collector and day is the file that multiplies with the network, so git keeps only small ones (the sample's are
     /// 21 KB; a network of a few hundred orchestrators passes it, of 5,000 writes 7.3 MB).
     public static let compressAbove = 64 << 10
 
+    /// Computes the 1-day scores of `day` over every bundle present for it and its benchmark
+    /// days that verifies under the current policy (only `threshold` may be missing), excluding
+    /// the others with the rules they break, and writes `scores/<collector>/<day>/` (scores.json
+    /// and the signature) atomically; returns the bytes written. An existing directory is kept.
+    /// `verdicts` remembers, across calls, which bundles (by manifest hash) break which rules.
     /// A document larger than `compressAbove` bytes is stored as `scores.json.zst` (spec/scoring.md §10).
     @discardableResult
     public static func write(_ directory: DatasetDirectory, collector: String, day: UTCDay, key: any Ed25519Signer,
