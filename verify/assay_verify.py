@@ -1841,6 +1841,23 @@ def stored_form(absolute, name):
     return None
 
 
+def parse_lfs_pointer(data):
+    """(oid, size) of a Git LFS pointer's canonical text (git-lfs docs/spec.md), or None for anything else."""
+    lines = data.split(b"\n") if len(data) < 1024 else []
+    if len(lines) != 4 or lines[0] + b"\n" != LFS_FIRST_LINE or lines[3] or not lines[1].startswith(b"oid sha256:") \
+            or not lines[2].startswith(b"size "):
+        return None
+    oid, size = lines[1][11:].decode("ascii", "replace"), lines[2][5:]
+    if not HEX64.fullmatch(oid) or not size.isdigit():
+        return None
+    return oid, int(size)
+
+
+def zstd_stored_limit(size):
+    """The most compressed bytes a .zst file of `size` bytes of content may take (dataset.md §4.7)."""
+    return size + size // 128 + 131072
+
+
 def is_lfs_pointer(path):
     """Whether the regular file at `path` is a Git LFS pointer: under 1,024 bytes, starting with its first line."""
     data, larger = read_regular(path, 1023, partial=True)
@@ -1853,7 +1870,7 @@ def read_stored(path, form, size):
     8 MiB window and in small steps, so no more than about 16 MiB past `size` is ever produced (Encoding)."""
     if form == "plain":
         return read_regular(path, size, partial=True)
-    limit = size + size // 128 + 131072
+    limit = zstd_stored_limit(size)
     data, larger = read_regular(path, limit, partial=True)
     if larger:
         raise OSError(errno.EFBIG, "its compressed form is larger than the %d bytes its content can need" % limit)
@@ -3491,15 +3508,13 @@ def _agrees_with_lfs_pointer(root, path):
         return False
     try:
         committed = _git(root, "cat-file", "blob", "HEAD:" + path, limit=1023)
-        absolute = os.path.join(root, path)
-        lines = committed.decode("ascii").split("\n")
-        if len(lines) != 4 or lines[0] + "\n" != LFS_FIRST_LINE.decode() or not lines[1].startswith("oid sha256:") \
-                or not lines[2].startswith("size ") or lines[3]:
+        pointer = parse_lfs_pointer(committed)
+        if pointer is None:
             return False
-        data = read_regular(absolute, 1 << 30)
-    except (GitUnavailable, OSError, UnicodeDecodeError):
+        data = read_regular(os.path.join(root, path), 1 << 30)
+    except (GitUnavailable, OSError):
         return False
-    return data == committed or (len(data) == int(lines[2][5:]) and hashlib.sha256(data).hexdigest() == lines[1][11:])
+    return data == committed or (hashlib.sha256(data).hexdigest(), len(data)) == pointer
 
 
 def _has_head(root):
@@ -3539,23 +3554,21 @@ def _scores_as_added(root, path, blob):
     """A scores document's content as a commit added it: the blob; for scores.json.zst the blob decompressed, or —
     committed as its Git LFS pointer (dataset.md §9.1) — the work tree's file when it is the bytes the pointer names,
     decompressed. None when it was not fetched (or the blob is too large to be one)."""
-    stored_limit = LIMITS["scores"] + LIMITS["scores"] // 128 + 131072
+    stored_limit = zstd_stored_limit(LIMITS["scores"])
     size = int(_git(root, "cat-file", "-s", blob, limit=64))
     if size > (stored_limit if path.endswith(ZSTD_SUFFIX) else LIMITS["scores"]):
         return None
     data = _git(root, "cat-file", "blob", blob)
     if not path.endswith(ZSTD_SUFFIX):
         return data
-    lines = data.split(b"\n") if len(data) < 1024 else []
-    if len(lines) == 4 and lines[0] + b"\n" == LFS_FIRST_LINE and lines[1].startswith(b"oid sha256:") and lines[2].startswith(b"size ") \
-            and not lines[3]:
+    pointer = parse_lfs_pointer(data)
+    if pointer is not None:
         absolute = os.path.join(root, path)
         if kind(absolute) != "regular":
             return None
-        stored = read_regular(absolute, stored_limit)
-        if len(stored) != int(lines[2][5:]) or hashlib.sha256(stored).hexdigest().encode() != lines[1][11:]:
+        data = read_regular(absolute, stored_limit)
+        if (hashlib.sha256(data).hexdigest(), len(data)) != pointer:
             return None  # the pointer itself, or other bytes (`worktree`)
-        data = stored
     content, larger = decode_zstd(data, LIMITS["scores"])
     return None if larger else content
 

@@ -419,6 +419,11 @@ def policy_cases():
     ]
 
 
+def lfs_pointer(data):
+    """The Git LFS pointer that stands for `data` where a clone did not fetch it (git-lfs docs/spec.md)."""
+    return b"version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n" % (hashlib.sha256(data).hexdigest().encode(), len(data))
+
+
 def storage_cases():
     """Cases on spec/vectors/sharded (dataset.md §4.6, §4.7, §8.5): shards and their stored forms. (name, mutate, verifies)."""
     import zstandard
@@ -454,9 +459,7 @@ def storage_cases():
         write(j(root, shard), zstandard.ZstdCompressor(level=3).compress(content(root) + b"\n" * (64 << 20)))
 
     def pointer(root):
-        data = read(j(root, shard))
-        write(j(root, shard), ("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n"
-                               % (hashlib.sha256(data).hexdigest(), len(data))).encode())
+        write(j(root, shard), lfs_pointer(read(j(root, shard))))
 
     def pointer_outside(root):
         pointer(root)
@@ -543,9 +546,7 @@ def scores_storage_cases():
 
     def pointer(root):
         compress(root)
-        data = read(j(root, stored))
-        write(j(root, stored), ("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n"
-                                % (hashlib.sha256(data).hexdigest(), len(data))).encode())
+        write(j(root, stored), lfs_pointer(read(j(root, stored))))
 
     def pointer_outside(root):
         pointer(root)

@@ -193,10 +193,11 @@ public struct CollectorConfiguration: Sendable, Equatable {
                 reader.error(shareLine, "scrape_share.collectors must name this collector (\(configuration.collectorID))")
             } else {
                 let all = configuration.targets
-                configuration.targets = all.filter {
+                let mine = all.map {
                     ScrapeAssignment.scrapers(of: $0.orchestrator, collectors: share.collectors, copies: share.copies).contains(configuration.collectorID)
                 }
-                configuration.targetsOutsideShare = all.filter { target in !configuration.targets.contains { $0.url == target.url } }
+                configuration.targets = zip(all, mine).filter(\.1).map(\.0)
+                configuration.targetsOutsideShare = zip(all, mine).filter { !$0.1 }.map(\.0)
             }
         }
         // Required values and combinations. A value that is missing because its key or section was

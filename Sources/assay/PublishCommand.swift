@@ -68,8 +68,7 @@ struct PublishCommand: ParsableCommand {
     func run() throws {
         let privateKey = try KeyFiles.readPrivateKey(at: key)
         let repository = try GitRepository.open(dataset)
-        let publisher = DatasetPublisher(repository: repository, remote: remote,
-                                         credentials: GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" }))
+        let publisher = DatasetPublisher(repository: repository, remote: remote, credentials: credentials)
         let outcome: DatasetPublisher.Publication
         do {
             outcome = try publisher.publish(key: privateKey.key, signer: signer, email: email, time: WallClock.nowMilliseconds / 1000,
@@ -87,14 +86,16 @@ struct PublishCommand: ParsableCommand {
         if let collector = scores { try publishScores(of: collector, repository: repository, key: privateKey.key) }
     }
 
+    /// How to authenticate to an SSH remote: --ssh-key, else the SSH agent.
+    var credentials: GitCredentials { GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" }) }
+
     /// `--scores`: the days of `collector` without published scores, scored and published (DatasetPublisher.publishScores).
     func publishScores(of collector: String, repository: GitRepository, key: any Ed25519Signer) throws {
         let directory = DatasetDirectory(dataset)
         let days = try directory.days(of: collector).filter {
             !Files.exists("\(directory.root)/\(DatasetDirectory.scoresRelativePath(collector: collector, day: $0))")
         }
-        let publisher = DatasetPublisher(repository: repository, remote: noPush ? nil : remote,
-                                         credentials: GitCredentials(privateKeyPath: sshKey, publicKeyPath: sshKey.map { $0 + ".pub" }))
+        let publisher = DatasetPublisher(repository: repository, remote: noPush ? nil : remote, credentials: credentials)
         let verdicts = BundleVerdicts(), compressAbove = scoresCompressAbove
         let outcome = try publisher.publishScores(days: days, collector: collector, key: key, signer: signer,
                                                   time: WallClock.nowMilliseconds / 1000) { day in

@@ -131,7 +131,8 @@ struct LayoutCheck {
         let isPolicy = path.hasPrefix(DatasetDirectory.policyName)
         let found = entries(path, log: &log) ?? []
         for entry in found {
-            if files == Self.scoresFiles, entry.name == "scores.json\(StoredFile.compressedSuffix)", found.contains(where: { $0.name == "scores.json" }) {
+            if files == Self.scoresFiles, entry.name == ScoresDocumentFile.name + StoredFile.compressedSuffix,
+               found.contains(where: { $0.name == ScoresDocumentFile.name }) {
                 log.add(.unlistedFile, "\(path)/\(entry.name)", "is a second stored form of scores.json; a scores directory holds one")
                 continue
             }
